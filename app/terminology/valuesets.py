@@ -1,0 +1,392 @@
+"""Value sets as data files, loaded once; pure membership checks on the request hot path.
+
+PATHWAY.md §6: one concept per data file, matching on (system, code), and an ICD-10-CM header (`M51.36`)
+matches its children (`M51.361`). Reading the data directory in `load_value_sets` is the only I/O here
+(STYLE.md habits 1 and 6). Membership is a dict lookup: exact for SNOMED CT, CPT, LOINC and RxNorm, and one
+lookup per prefix of the normalized code for ICD-10-CM.
+
+SNOMED CT membership is by exact code: there is no subsumption, so a descendant of a listed concept is not
+a member unless it is listed too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal, cast
+
+from app.terminology.coding import Coding
+
+ICD10CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED: Final = "http://snomed.info/sct"
+CPT: Final = "http://www.ama-assn.org/go/cpt"
+LOINC: Final = "http://loinc.org"
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+NUCC: Final = "http://nucc.org/provider-taxonomy"
+
+IMAGING_CONCEPT: Final = "spine_imaging"
+
+Region = Literal["lumbar", "cervical", "thoracic"]
+Modality = Literal["mri", "ct", "xr", "myelography", "ct_myelography", "nuclear"]
+Contrast = Literal["without", "with", "without_and_with"]
+
+_DATA_DIR: Final = Path(__file__).with_name("data")
+_EMPTY: Final[Mapping[str, str | None]] = MappingProxyType({})
+_NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
+_KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC})
+_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "http://hl7.org/fhir/sid/icd-10": ICD10CM,
+        "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
+        "urn:oid:2.16.840.1.113883.6.96": SNOMED,
+        "urn:oid:2.16.840.1.113883.6.12": CPT,
+        "urn:oid:2.16.840.1.113883.6.1": LOINC,
+        "urn:oid:2.16.840.1.113883.6.88": RXNORM,
+    }
+)
+# Closed vocabularies of the attributes some concepts carry; checked at load so readers can trust them.
+_ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
+    IMAGING_CONCEPT: {
+        "region": frozenset({"lumbar", "cervical", "thoracic", None}),
+        "modality": frozenset({"mri", "ct", "xr", "myelography", "ct_myelography", "nuclear"}),
+        "contrast": frozenset({"without", "with", "without_and_with", None}),
+    },
+    "conservative_medication": {
+        "class": frozenset({"nsaid", "acetaminophen", "muscle_relaxant", "gabapentinoid", "oral_steroid"}),
+    },
+}
+
+
+def canonical_system(system: str) -> str:
+    """The canonical URI of a code system: EHRs also send OIDs, and the ICD-10 URI for ICD-10-CM codes."""
+    stripped = system.strip()
+    return _ALIASES.get(stripped, stripped)
+
+
+def normalize_code(system: str, code: str) -> str:
+    """ICD-10-CM codes arrive as `m54.16`, `M5416` or ` M54.16 `: compare upper case, without dots or
+    whitespace. Other systems compare exactly, after stripping surrounding whitespace."""
+    if system == ICD10CM:
+        return "".join(code.split()).replace(".", "").upper()
+    return code.strip()
+
+
+def _key(coding: Coding) -> tuple[str, str]:
+    system = canonical_system(coding.system)
+    return system, normalize_code(system, coding.code)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One code of a value set as its data file writes it; `verify` marks an unverified SNOMED CT code."""
+
+    coding: Coding
+    attributes: Mapping[str, str | None] = field(default_factory=lambda: _EMPTY, compare=False)
+    verify: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRange:
+    """An ICD-10-CM category range (`C00`-`C96`): a code is in it when its 3-character category is."""
+
+    low: str
+    high: str
+    display: str | None = None
+
+    def covers(self, normalized_code: str) -> bool:
+        return len(normalized_code) >= 3 and self.low <= normalized_code[:3] <= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class ImagingCode:
+    """What a spine imaging order code says (PATHWAY.md §6.4); `coding` is the order's own coding."""
+
+    region: Region | None
+    modality: Modality
+    contrast: Contrast | None
+    coding: Coding
+
+
+class ValueSet:
+    """One concept of PATHWAY.md §6, its members indexed by (canonical system, normalized code)."""
+
+    __slots__ = ("_by_text", "_index", "_pattern", "members", "name", "ranges", "source", "title")
+
+    def __init__(
+        self,
+        name: str,
+        members: Iterable[Member],
+        ranges: Iterable[CodeRange] = (),
+        *,
+        title: str = "",
+        source: str = "",
+        text_match: bool = False,
+    ) -> None:
+        self.name, self.title, self.source = name, title, source
+        self.members = tuple(members)
+        self.ranges = tuple(ranges)
+        self._index = _index(self.members)
+        self._by_text = _by_text(self.members) if text_match else {}
+        self._pattern = _text_pattern(self._by_text) if text_match else None
+        _check_attributes(self)
+
+    def __repr__(self) -> str:
+        return f"ValueSet({self.name!r}, {len(self.members)} codes, {len(self.ranges)} ranges)"
+
+    def contains(self, coding: Coding) -> bool:
+        return self._find(*_key(coding)) is not None
+
+    def member(self, coding: Coding) -> Member | None:
+        """The most specific member matching `coding` (for ICD-10-CM the longest header); None for a
+        range match or no match."""
+        found = self._find(*_key(coding))
+        return found if isinstance(found, Member) else None
+
+    def attributes(self, coding: Coding) -> Mapping[str, str | None]:
+        """The attributes of the member matching `coding`, empty for a range match. A coding outside the
+        value set is a caller's error (check `contains` first): KeyError."""
+        found = self._find(*_key(coding))
+        if found is None:
+            raise KeyError(f"{coding.system}|{coding.code} is not in value set {self.name!r}")
+        return found.attributes if isinstance(found, Member) else _EMPTY
+
+    def match(self, codings: Iterable[Coding]) -> Coding | None:
+        """The first of `codings` (a CodeableConcept's codings, in their order) that is a member."""
+        return next((coding for coding in codings if self.contains(coding)), None)
+
+    def match_text(self, text: str) -> Coding | None:
+        """The member whose display occurs in `text` as a whole word, ignoring case: MedicationRequests
+        are often coded as products ("Ibuprofen 600 MG Oral Tablet"), not as the ingredients of §6.6."""
+        if self._pattern is None:
+            raise ValueError(f'value set {self.name!r} has no "text_match": true')
+        found = self._pattern.search(text)
+        return None if found is None else self._by_text[found.group(0).casefold()]
+
+    def _find(self, system: str, code: str) -> Member | CodeRange | None:
+        if system != ICD10CM:
+            return self._index.get((system, code))
+        for end in range(len(code), 2, -1):
+            member = self._index.get((system, code[:end]))
+            if member is not None:
+                return member
+        return next((r for r in self.ranges if r.covers(code)), None)
+
+
+def _index(members: tuple[Member, ...]) -> dict[tuple[str, str], Member]:
+    index: dict[tuple[str, str], Member] = {}
+    for member in members:
+        key = _key(member.coding)
+        _require(key not in index, f"duplicate code {member.coding.system}|{member.coding.code}")
+        index[key] = member
+    return index
+
+
+def _by_text(members: tuple[Member, ...]) -> dict[str, Coding]:
+    by_text: dict[str, Coding] = {}
+    for member in members:
+        display = (member.coding.display or "").strip().casefold()
+        _require(bool(display), f"text matching needs a display on {member.coding.code}")
+        _require(display not in by_text, f"duplicate display {display!r}")
+        by_text[display] = member.coding
+    return by_text
+
+
+def _text_pattern(by_text: Mapping[str, Coding]) -> re.Pattern[str]:
+    """One alternation, longest display first, so that one search finds the earliest whole-word match."""
+    words = sorted(by_text, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+
+
+class ValueSets:
+    """Every concept, loaded once at start-up and shared read-only by all requests."""
+
+    __slots__ = ("_sets", "_version")
+
+    def __init__(self, sets: Mapping[str, ValueSet], version: str) -> None:
+        self._sets = dict(sets)
+        self._version = version
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        return tuple(sorted(self._sets))
+
+    @property
+    def version(self) -> str:
+        """A short sha256 of the data files, stamped on audits so a rating can be traced to its tables."""
+        return self._version
+
+    def get(self, name: str) -> ValueSet:
+        try:
+            return self._sets[name]
+        except KeyError:
+            raise KeyError(f"unknown value set {name!r}; known: {', '.join(self.concepts)}") from None
+
+    def contains(self, name: str, coding: Coding) -> bool:
+        return self.get(name).contains(coding)
+
+    def match(self, name: str, codings: Iterable[Coding]) -> Coding | None:
+        return self.get(name).match(codings)
+
+    def match_text(self, name: str, text: str) -> Coding | None:
+        return self.get(name).match_text(text)
+
+    def classify_imaging(self, codings: Iterable[Coding]) -> ImagingCode | None:
+        """Region, modality and contrast of a spine imaging order (PATHWAY.md §1, §6.4), or None when no
+        coding is spine imaging (the order is not ours). When several codings are members, the one that
+        states the most (region and contrast known) wins; ties go to the first."""
+        imaging = self.get(IMAGING_CONCEPT)
+        found = [_imaging_code(imaging.attributes(c), c) for c in codings if imaging.contains(c)]
+        return max(found, key=_specificity, default=None)
+
+    def find_imaging(
+        self, region: Region | None, modality: Modality, contrast: Contrast | None, system: str = CPT
+    ) -> Coding | None:
+        """The value set's code for an imaging study, e.g. to suggest MRI without contrast (R13, R16, R17)."""
+        wanted = {"region": region, "modality": modality, "contrast": contrast}
+        for member in self.get(IMAGING_CONCEPT).members:
+            if member.coding.system == system and dict(member.attributes) == wanted:
+                return member.coding
+        return None
+
+
+def _imaging_code(attributes: Mapping[str, str | None], coding: Coding) -> ImagingCode:
+    return ImagingCode(
+        region=cast("Region | None", attributes["region"]),
+        modality=cast(Modality, attributes["modality"]),
+        contrast=cast("Contrast | None", attributes["contrast"]),
+        coding=coding,
+    )
+
+
+def _specificity(code: ImagingCode) -> int:
+    return (code.region is not None) + (code.contrast is not None)
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+def load_value_sets(directory: Path | None = None) -> ValueSets:
+    """Read every `*.json` of `directory` (default: the packaged `data/`), once, at start-up. A malformed
+    file fails loudly, naming the file: a silently missing value set would silently change ratings."""
+    root = _DATA_DIR if directory is None else directory
+    files = [(path, path.read_bytes()) for path in sorted(root.glob("*.json"))]
+    _require(bool(files), f"{root}: no value set files (*.json)")
+    sets = {}
+    for path, raw in files:
+        value_set = _parse_file(path, raw)
+        sets[value_set.name] = value_set
+    return ValueSets(sets, _version(files))
+
+
+def _version(files: list[tuple[Path, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for path, raw in files:
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def _parse_file(path: Path, raw: bytes) -> ValueSet:
+    """One file, one concept, named like the file: so two files can never define the same concept."""
+    try:
+        value_set = _value_set(json.loads(raw))
+    except ValueError as err:  # also json.JSONDecodeError and UnicodeDecodeError
+        raise ValueError(f"value set file {path}: {err}") from err
+    if value_set.name != path.stem:
+        raise ValueError(
+            f"value set file {path}: concept {value_set.name!r} is not the file name (one concept per file)"
+        )
+    return value_set
+
+
+def _value_set(doc: object) -> ValueSet:
+    top = _fields(doc, "file", {"concept", "title", "source", "codes"}, {"ranges", "note", "text_match"})
+    name = _text(top, "concept", "file")
+    _require(_NAME.fullmatch(name) is not None, f"concept {name!r} must be snake_case")
+    value_set = ValueSet(
+        name,
+        [_member(item, f"codes[{i}]") for i, item in enumerate(_list(top, "codes"))],
+        [_range(item, f"ranges[{i}]") for i, item in enumerate(_list(top, "ranges"))],
+        title=_text(top, "title", "file"),
+        source=_text(top, "source", "file"),
+        text_match=_flag(top, "text_match", "file"),
+    )
+    _require(bool(value_set.members or value_set.ranges), f"concept {name!r} has no codes and no ranges")
+    return value_set
+
+
+def _member(item: object, where: str) -> Member:
+    obj = _fields(item, where, {"system", "code", "display"}, {"attributes", "verify"})
+    system = _text(obj, "system", where)
+    _require(system in _KNOWN_SYSTEMS, f"{where}: unknown system {system!r}; known: {sorted(_KNOWN_SYSTEMS)}")
+    code = _text(obj, "code", where).strip()
+    _require(system != ICD10CM or len(normalize_code(system, code)) >= 3, f"{where}: {code!r} is too short")
+    coding = Coding(system, code, _text(obj, "display", where))
+    return Member(coding, _attributes(obj.get("attributes", {}), where), _flag(obj, "verify", where))
+
+
+def _range(item: object, where: str) -> CodeRange:
+    obj = _fields(item, where, {"system", "from", "to"}, {"display"})
+    _require(obj["system"] == ICD10CM, f"{where}: ranges are ICD-10-CM only")
+    low, high = (normalize_code(ICD10CM, _text(obj, key, where)) for key in ("from", "to"))
+    _require(len(low) == len(high) == 3 and low <= high, f"{where}: a range joins two 3-character categories")
+    display = obj.get("display")
+    _require(display is None or isinstance(display, str), f"{where}: display must be a string")
+    return CodeRange(low, high, display)
+
+
+def _attributes(value: object, where: str) -> Mapping[str, str | None]:
+    _require(isinstance(value, dict), f"{where}: attributes must be an object")
+    attributes = cast(dict[str, object], value)
+    for key, item in attributes.items():
+        _require(item is None or isinstance(item, str), f"{where}: attribute {key!r} must be string or null")
+    return MappingProxyType(cast(dict[str, str | None], dict(attributes))) if attributes else _EMPTY
+
+
+def _check_attributes(value_set: ValueSet) -> None:
+    """Concepts whose attributes are read by code (imaging, medication class) use closed vocabularies."""
+    rules = _ATTRIBUTE_RULES.get(value_set.name)
+    if rules is None:
+        return
+    _require(not value_set.ranges, f"concept {value_set.name!r}: codes with attributes only, no ranges")
+    for member in value_set.members:
+        attributes, where = member.attributes, f"code {member.coding.code}"
+        _require(set(attributes) == set(rules), f"{where}: attributes must be exactly {sorted(rules)}")
+        for key, allowed in rules.items():
+            _require(attributes[key] in allowed, f"{where}: {key}={attributes[key]!r} is not allowed")
+
+
+def _fields(value: object, where: str, required: set[str], optional: set[str]) -> dict[str, Any]:
+    _require(isinstance(value, dict), f"{where}: expected a JSON object")
+    obj = cast(dict[str, Any], value)
+    missing, unknown = required - obj.keys(), obj.keys() - required - optional
+    _require(not missing, f"{where}: missing {sorted(missing)}")
+    _require(not unknown, f"{where}: unknown keys {sorted(unknown)}")
+    return obj
+
+
+def _text(obj: Mapping[str, Any], key: str, where: str) -> str:
+    value = obj[key]
+    _require(isinstance(value, str) and bool(value.strip()), f"{where}: {key} must be a non-empty string")
+    return cast(str, value)
+
+
+def _list(obj: Mapping[str, Any], key: str) -> list[object]:
+    value = obj.get(key, [])
+    _require(isinstance(value, list), f"{key} must be a list")
+    return cast(list[object], value)
+
+
+def _flag(obj: Mapping[str, Any], key: str, where: str) -> bool:
+    value = obj.get(key, False)
+    _require(isinstance(value, bool), f"{where}: {key} must be true or false")
+    return cast(bool, value)
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
