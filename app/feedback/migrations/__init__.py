@@ -1,0 +1,1 @@
+"""Alembic migration environment for the feedback store; run through `Database.upgrade()`."""
