@@ -1,0 +1,396 @@
+"""Slim, frozen view models of the R4 resources the pathway reads (STYLE.md habit 5).
+
+Why not ``fhir.resources``: full validation costs ~35 ms per 50-resource bundle and rejects a whole
+resource for one bad field; these views cost ~1 ms, ignore unknown fields, and a malformed resource is
+skipped on its own (``ViewError``) while the rest of the chart is still used (CONTRACT.md §3.3).
+Field names are R4's; no other package reads raw FHIR JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.fhir.dates import FhirDate, parse_fhir_date
+from app.terminology.coding import Coding
+
+Json = Mapping[str, Any]
+
+
+class ViewError(ValueError):
+    """A resource too malformed to read (not an object, no usable id/code where one is required)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PatientView:
+    id: str
+    birth_date: FhirDate | None = None
+    gender: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionView:
+    """A Condition; ``onset_*`` keep every R4 onset[x] form so facts can pick per PATHWAY.md §2."""
+
+    id: str
+    codings: tuple[Coding, ...]
+    text: str | None = None
+    clinical_status: str | None = None
+    verification_status: str | None = None
+    onset: FhirDate | None = None
+    onset_age_years: float | None = None
+    onset_string: str | None = None
+    recorded: FhirDate | None = None
+    abatement: FhirDate | None = None
+    abated: bool = False
+    categories: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"Condition/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationView:
+    id: str
+    codings: tuple[Coding, ...]
+    status: str | None = None
+    effective: FhirDate | None = None
+    value: float | None = None
+    unit: str | None = None
+    value_codings: tuple[Coding, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"Observation/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureView:
+    id: str
+    codings: tuple[Coding, ...]
+    status: str | None = None
+    performed: FhirDate | None = None
+    text: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"Procedure/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationView:
+    """MedicationRequest or MedicationStatement; ``start``/``end`` bound the exposure when known."""
+
+    id: str
+    resource_type: str
+    codings: tuple[Coding, ...]
+    text: str | None = None
+    status: str | None = None
+    start: FhirDate | None = None
+    end: FhirDate | None = None
+    supply_days: float | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImagingView:
+    """ImagingStudy or DiagnosticReport; ``modalities`` holds DICOM codes (MR, CT, CR, DX …)."""
+
+    id: str
+    resource_type: str
+    codings: tuple[Coding, ...]
+    modalities: tuple[str, ...] = ()
+    started: FhirDate | None = None
+    status: str | None = None
+    text: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRequestView:
+    """A ServiceRequest: a draft imaging order, an earlier order, or a referral."""
+
+    id: str | None
+    codings: tuple[Coding, ...]
+    text: str | None = None
+    status: str | None = None
+    intent: str | None = None
+    authored_on: FhirDate | None = None
+    reason_codings: tuple[Coding, ...] = ()
+    performer_type_codings: tuple[Coding, ...] = ()
+    category_codings: tuple[Coding, ...] = ()
+    occurrence: FhirDate | None = None
+
+    @property
+    def reference(self) -> str | None:
+        return f"ServiceRequest/{self.id}" if self.id else None
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Everything known about one patient for one hook call.
+
+    ``skipped`` counts resources dropped as malformed; ``unavailable`` names data categories
+    ("conditions", "medications" …) that could not be read at all, so cards can say what was not checked.
+    """
+
+    patient: PatientView | None = None
+    conditions: tuple[ConditionView, ...] = ()
+    observations: tuple[ObservationView, ...] = ()
+    procedures: tuple[ProcedureView, ...] = ()
+    medications: tuple[MedicationView, ...] = ()
+    imaging: tuple[ImagingView, ...] = ()
+    service_requests: tuple[ServiceRequestView, ...] = ()
+    skipped: int = 0
+    unavailable: frozenset[str] = field(default_factory=frozenset)
+
+
+# --- parsing helpers -------------------------------------------------------------------------------
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _coding(raw: object) -> Coding | None:
+    if not isinstance(raw, dict):
+        return None
+    system, code = _str(raw.get("system")), _str(raw.get("code"))
+    if system is None or code is None:
+        return None
+    return Coding(system, code.strip(), _str(raw.get("display")))
+
+
+def codings_of(concept: object) -> tuple[Coding, ...]:
+    """Codings of a CodeableConcept; codings without system or code are dropped, not fatal."""
+    if not isinstance(concept, dict):
+        return ()
+    found = (_coding(item) for item in _list(concept.get("coding")))
+    return tuple(c for c in found if c is not None)
+
+
+def _codings_of_all(concepts: object) -> tuple[Coding, ...]:
+    return tuple(c for concept in _list(concepts) for c in codings_of(concept))
+
+
+def _text_of(concept: object) -> str | None:
+    if not isinstance(concept, dict):
+        return None
+    text = _str(concept.get("text"))
+    if text is not None:
+        return text
+    displays = [c.get("display") for c in _list(concept.get("coding")) if isinstance(c, dict)]
+    return next((d for d in displays if _str(d)), None)
+
+
+def _status_code(concept: object) -> str | None:
+    codes = codings_of(concept)
+    if codes:
+        return codes[0].code
+    return _str(concept) if isinstance(concept, str) else None
+
+
+def _date(raw: Json, *names: str) -> FhirDate | None:
+    for name in names:
+        parsed = parse_fhir_date(raw.get(name))
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _period_start(raw: object) -> FhirDate | None:
+    return parse_fhir_date(raw.get("start")) if isinstance(raw, dict) else None
+
+
+def _period_end(raw: object) -> FhirDate | None:
+    return parse_fhir_date(raw.get("end")) if isinstance(raw, dict) else None
+
+
+def _required_id(raw: Json) -> str:
+    resource_id = _str(raw.get("id"))
+    if resource_id is None:
+        raise ViewError(f"{raw.get('resourceType')} without id")
+    return resource_id
+
+
+def _age_years(raw: object) -> float | None:
+    """onsetAge as years; UCUM ``a``/``mo``/``wk``/``d`` units are converted, others refused."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("value"), int | float):
+        return None
+    per_year = {"a": 1.0, "mo": 12.0, "wk": 52.1775, "d": 365.25}.get(str(raw.get("code") or raw.get("unit")))
+    return float(raw["value"]) / per_year if per_year else None
+
+
+# --- one parser per resource type ------------------------------------------------------------------
+
+
+def parse_patient(raw: Json) -> PatientView:
+    return PatientView(_required_id(raw), _date(raw, "birthDate"), _str(raw.get("gender")))
+
+
+def parse_condition(raw: Json) -> ConditionView:
+    abatement = _date(raw, "abatementDateTime") or _period_end(raw.get("abatementPeriod"))
+    abated = abatement is not None or raw.get("abatementBoolean") is True or "abatementString" in raw
+    return ConditionView(
+        id=_required_id(raw),
+        codings=codings_of(raw.get("code")),
+        text=_text_of(raw.get("code")),
+        clinical_status=_status_code(raw.get("clinicalStatus")),
+        verification_status=_status_code(raw.get("verificationStatus")),
+        onset=_date(raw, "onsetDateTime") or _period_start(raw.get("onsetPeriod")),
+        onset_age_years=_age_years(raw.get("onsetAge")),
+        onset_string=_str(raw.get("onsetString")),
+        recorded=_date(raw, "recordedDate"),
+        abatement=abatement,
+        abated=abated,
+        categories=tuple(c.code for c in _codings_of_all(raw.get("category"))),
+    )
+
+
+def parse_observation(raw: Json) -> ObservationView:
+    quantity = raw.get("valueQuantity") if isinstance(raw.get("valueQuantity"), dict) else {}
+    value = quantity.get("value")
+    return ObservationView(
+        id=_required_id(raw),
+        codings=codings_of(raw.get("code")),
+        status=_str(raw.get("status")),
+        effective=_date(raw, "effectiveDateTime", "effectiveInstant", "issued")
+        or _period_start(raw.get("effectivePeriod")),
+        value=float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
+        unit=_str(quantity.get("code")) or _str(quantity.get("unit")),
+        value_codings=codings_of(raw.get("valueCodeableConcept")),
+    )
+
+
+def parse_procedure(raw: Json) -> ProcedureView:
+    return ProcedureView(
+        id=_required_id(raw),
+        codings=codings_of(raw.get("code")),
+        status=_str(raw.get("status")),
+        performed=_date(raw, "performedDateTime") or _period_start(raw.get("performedPeriod")),
+        text=_text_of(raw.get("code")),
+    )
+
+
+def _medication_concept(raw: Json) -> object:
+    if isinstance(raw.get("medicationCodeableConcept"), dict):
+        return raw["medicationCodeableConcept"]
+    reference = raw.get("medicationReference")
+    return {"text": reference.get("display")} if isinstance(reference, dict) else None
+
+
+def _supply_days(raw: Json) -> float | None:
+    dispense = raw.get("dispenseRequest")
+    duration = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
+    if not isinstance(duration, dict) or not isinstance(duration.get("value"), int | float):
+        return None
+    per_day = {"d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}.get(str(duration.get("code")))
+    return float(duration["value"]) * per_day if per_day else None
+
+
+def parse_medication(raw: Json) -> MedicationView:
+    concept = _medication_concept(raw)
+    dispense = raw.get("dispenseRequest")
+    validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
+    effective = raw.get("effectivePeriod")
+    return MedicationView(
+        id=_required_id(raw),
+        resource_type=str(raw.get("resourceType")),
+        codings=codings_of(concept),
+        text=_text_of(concept),
+        status=_str(raw.get("status")),
+        start=_date(raw, "authoredOn", "effectiveDateTime", "dateAsserted")
+        or _period_start(effective) or _period_start(validity),
+        end=_period_end(effective) or _period_end(validity),
+        supply_days=_supply_days(raw),
+    )
+
+
+def _series_modalities(raw: Json) -> tuple[str, ...]:
+    series = (s.get("modality") for s in _list(raw.get("series")) if isinstance(s, dict))
+    from_series = (c.get("code") for c in series if isinstance(c, dict))
+    own = (c.code for c in _codings_of_all_or_one(raw.get("modality")))
+    return tuple(dict.fromkeys(code for code in (*own, *from_series) if isinstance(code, str)))
+
+
+def _codings_of_all_or_one(value: object) -> tuple[Coding, ...]:
+    """ImagingStudy.modality is a list of Coding in R4 (not CodeableConcept)."""
+    found = (_coding(item) for item in _list(value))
+    return tuple(c for c in found if c is not None)
+
+
+def parse_imaging_study(raw: Json) -> ImagingView:
+    return ImagingView(
+        id=_required_id(raw),
+        resource_type="ImagingStudy",
+        codings=_codings_of_all(raw.get("procedureCode")),
+        modalities=_series_modalities(raw),
+        started=_date(raw, "started"),
+        status=_str(raw.get("status")),
+        text=_str(raw.get("description")),
+    )
+
+
+def parse_diagnostic_report(raw: Json) -> ImagingView:
+    return ImagingView(
+        id=_required_id(raw),
+        resource_type="DiagnosticReport",
+        codings=codings_of(raw.get("code")),
+        started=_date(raw, "effectiveDateTime", "issued") or _period_start(raw.get("effectivePeriod")),
+        status=_str(raw.get("status")),
+        text=_text_of(raw.get("code")),
+    )
+
+
+def parse_service_request(raw: Json) -> ServiceRequestView:
+    """Draft orders may lack an id or a code (the sandbox's first call): both are allowed here."""
+    return ServiceRequestView(
+        id=_str(raw.get("id")),
+        codings=codings_of(raw.get("code")),
+        text=_text_of(raw.get("code")),
+        status=_str(raw.get("status")),
+        intent=_str(raw.get("intent")),
+        authored_on=_date(raw, "authoredOn"),
+        reason_codings=_codings_of_all(raw.get("reasonCode")),
+        performer_type_codings=codings_of(raw.get("performerType")),
+        category_codings=_codings_of_all(raw.get("category")),
+        occurrence=_date(raw, "occurrenceDateTime") or _period_start(raw.get("occurrencePeriod")),
+    )
+
+
+PARSERS: Mapping[str, Callable[[Json], object]] = {
+    "Patient": parse_patient,
+    "Condition": parse_condition,
+    "Observation": parse_observation,
+    "Procedure": parse_procedure,
+    "MedicationRequest": parse_medication,
+    "MedicationStatement": parse_medication,
+    "ImagingStudy": parse_imaging_study,
+    "DiagnosticReport": parse_diagnostic_report,
+    "ServiceRequest": parse_service_request,
+}
+
+
+def parse_resource(raw: object) -> object | None:
+    """Parse one resource into its view; ``None`` for types we do not read; ``ViewError`` if malformed."""
+    if not isinstance(raw, dict):
+        raise ViewError("resource is not a JSON object")
+    parser = PARSERS.get(str(raw.get("resourceType")))
+    if parser is None:
+        return None
+    try:
+        return parser(raw)
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise ViewError(f"malformed {raw.get('resourceType')}: {exc}") from exc
