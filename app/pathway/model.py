@@ -1,0 +1,173 @@
+"""Values that flow through the pure pathway: facts in, a decision out (PATHWAY.md §2, §4, §5).
+
+These types are the contract between ``facts.py`` (chart → Facts), ``decide.py`` (Facts → Decision)
+and the card renderer (Decision → CDS Hooks cards). Every fact keeps its evidence (resource reference
+and date) so a card can cite it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from app.terminology.coding import Coding
+
+
+class Region(StrEnum):
+    LUMBAR = "lumbar"
+    CERVICAL = "cervical"
+    THORACIC = "thoracic"
+
+
+class Modality(StrEnum):
+    MRI = "mri"
+    CT = "ct"
+    XR = "xr"
+    MYELOGRAPHY = "myelography"
+    CT_MYELOGRAPHY = "ct_myelography"
+    NUCLEAR = "nuclear"
+
+
+class Contrast(StrEnum):
+    WITHOUT = "without"
+    WITH = "with"
+    WITHOUT_AND_WITH = "without_and_with"
+
+
+class Indicator(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Rating(StrEnum):
+    """Argonaut PAMA rating codes; a Decision with ``rating=None`` means "cannot be determined"."""
+
+    APPROPRIATE = "appropriate"
+    NOT_APPROPRIATE = "not-appropriate"
+    NO_CRITERIA_APPLY = "no-criteria-apply"
+
+
+class Topic(StrEnum):
+    """PATHWAY.md §5: fixed alphanumeric topic codes, one per kind of advice (EHR override prefs key on it)."""
+
+    RED_FLAG = "SpineRedFlag"
+    DEFER_IMAGING = "SpineDeferImaging"
+    REPEAT_IMAGING = "SpineRepeatImaging"
+    MODALITY = "SpineModality"
+    CONTRAST = "SpineContrast"
+    IMAGING_APPROPRIATE = "SpineImagingAppropriate"
+    DATA_NEEDED = "SpineDataNeeded"
+    REFERRAL = "SpineReferral"
+    PATHWAY_SUMMARY = "SpinePathwaySummary"
+
+
+class RedFlag(StrEnum):
+    """PATHWAY.md §3 classes."""
+
+    CES = "ces"
+    MOTOR = "motor"
+    MYELOPATHY = "myelopathy"
+    INFECTION = "infection"
+    MALIGNANCY_MAJOR = "malignancy_major"
+    MALIGNANCY_WEAK = "malignancy_weak"
+    FRACTURE_RISK = "fracture_risk"
+
+
+# Safety invariant 1: these classes make the decision card critical and forbid "defer".
+SERIOUS_RED_FLAGS = frozenset({RedFlag.CES, RedFlag.MOTOR, RedFlag.MYELOPATHY, RedFlag.INFECTION})
+
+
+class SuggestionKind(StrEnum):
+    """One-click suggestions of PATHWAY.md §5; each renders to exactly one action."""
+
+    DELETE_ORDER = "delete-order"
+    CREATE_PT_REFERRAL = "create-pt-referral"
+    REPLACE_WITH_MRI_WITHOUT = "replace-with-mri-without"
+    SWAP_TO_WITHOUT_CONTRAST = "swap-to-without-contrast"
+    SWAP_TO_WITHOUT_AND_WITH_CONTRAST = "swap-to-without-and-with-contrast"
+    CREATE_EMERGENCY_SPINE_REFERRAL = "create-emergency-spine-referral"
+    CREATE_URGENT_SPINE_REFERRAL = "create-urgent-spine-referral"
+    CREATE_ROUTINE_SPINE_REFERRAL = "create-routine-spine-referral"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One fact's provenance: what was found, where (``Condition/123``), and when."""
+
+    label: str
+    reference: str | None
+    on: date | None
+    coding: Coding | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """The imaging order being rated (a draft ServiceRequest), classified by the spine-imaging value set."""
+
+    reference: str | None
+    region: Region | None
+    modality: Modality | None
+    contrast: Contrast | None
+    coding: Coding | None
+    order_date: date
+    order_date_from_order: bool
+    reason_codings: tuple[Coding, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """PATHWAY.md §2 facts for one patient and one order date. ``None`` means *unknown*, never *absent*."""
+
+    order_date: date
+    region: Region | None
+    age_years: int | None
+    qualifying: tuple[Evidence, ...]
+    onset: date | None
+    onset_verified: bool
+    onset_evidence: Evidence | None
+    duration_days: int | None
+    conservative_care: tuple[Evidence, ...]
+    candidate: tuple[Evidence, ...]
+    red_flags: Mapping[RedFlag, tuple[Evidence, ...]]
+    prior_imaging: tuple[Evidence, ...]
+    prior_surgery: tuple[Evidence, ...]
+    surgery_since_prior_imaging: bool = False
+    high_energy_trauma: bool = False
+    pain_score: float | None = None
+    skipped_resources: int = 0
+    unavailable: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def serious_red_flags(self) -> frozenset[RedFlag]:
+        return frozenset(flag for flag in self.red_flags if flag in SERIOUS_RED_FLAGS)
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """One card the renderer must produce.
+
+    ``content`` names the card content in ``cards/`` (summary/detail templates); ``values`` fills its
+    placeholders. The decision chooses the words by key, never writes them (STYLE.md habit 6).
+    """
+
+    rule: str
+    topic: Topic
+    indicator: Indicator
+    content: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    suggestions: tuple[SuggestionKind, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome for one order (or, for patient-view, for the patient with ``order=None``)."""
+
+    order: OrderFacts | None
+    facts: Facts
+    rating: Rating | None
+    rules: tuple[str, ...]
+    advices: tuple[Advice, ...]
+    auc_variant: str | None = None
