@@ -1,0 +1,168 @@
+"""The one validated settings object (STYLE.md habit 4): env prefix ``SPINE_CDS_``, refuses unsafe values.
+
+Two profiles. ``production`` (the default) insists on https, authentication and https FHIR allow-list
+entries. ``development`` (what ``make run`` uses) fills in loopback-friendly defaults: a local SQLite
+file, the CDS Hooks sandbox as a CORS origin, plain-http FHIR servers on loopback.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Annotated, Any, Self
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.pathway.policy import CervicalEarlyMri, Policy
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Profile(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Mode(StrEnum):
+    """``silent`` evaluates and audits but returns no cards (run new CDS silently first)."""
+
+    ACTIVE = "active"
+    SILENT = "silent"
+
+
+class PolicySettings(BaseModel):
+    """PATHWAY.md *policy* thresholds, overridable as ``SPINE_CDS_POLICY__<NAME>``."""
+
+    version: str = "default-1"
+    conservative_care_days: int = Field(42, ge=1, le=365)
+    prior_imaging_lookback_days: int = Field(365, ge=1, le=3650)
+    episode_gap_days: int = Field(180, ge=1, le=3650)
+    fever_window_days: int = Field(7, ge=1, le=90)
+    fever_threshold_celsius: float = Field(38.0, ge=36.0, le=42.0)
+    minimum_age_years: int = Field(18, ge=0, le=120)
+    long_term_steroid_days: int = Field(90, ge=1, le=3650)
+    weak_flag_radiograph_days: int = Field(28, ge=0, le=365)
+    cervical_early_mri: CervicalEarlyMri = CervicalEarlyMri.ADVISE
+    show_appropriate_card: bool = False
+    referral_after_days: int = Field(84, ge=1, le=3650)
+    disabling_pain_referral: bool = False
+    disabling_pain_threshold: float = Field(9.0, ge=0, le=10)
+
+    def to_policy(self) -> Policy:
+        return Policy(**self.model_dump())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SPINE_CDS_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    profile: Profile = Profile.PRODUCTION
+    public_base_url: str = "http://127.0.0.1:8080"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'spine-cds.db'}"
+    auth_required: bool = True
+    trust_file: Path | None = None
+    fhir_server_allowlist: CommaList = Field(default_factory=list)
+    cors_origins: CommaList = Field(default_factory=list)
+    mode: Mode = Mode.ACTIVE
+    fhir_request_timeout_seconds: float = Field(1.5, gt=0, le=30)
+    hook_budget_seconds: float = Field(2.0, gt=0, le=30)
+    fhir_page_cap: int = Field(10, ge=1, le=100)
+    max_body_bytes: int = Field(5_000_000, ge=1_000)
+    cards_dir: Path = PROJECT_ROOT / "cards"
+    log_level: str = "INFO"
+    site_timezone: str = "UTC"
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+
+    @field_validator("fhir_server_allowlist", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone name: refuse to start rather than misdate orders
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _profile_defaults_then_safety(self) -> Self:
+        if self.profile is Profile.DEVELOPMENT:
+            self._fill_development_defaults()
+        problems = _unsafe_values(self)
+        if problems:
+            raise ValueError("unsafe settings, refusing to start: " + "; ".join(problems))
+        return self
+
+    def _fill_development_defaults(self) -> None:
+        """Loopback FHIR servers and the sandbox origin, unless the operator set them explicitly."""
+        if "fhir_server_allowlist" not in self.model_fields_set:
+            loopback = ["http://127.0.0.1", "http://localhost", "https://launch.smarthealthit.org"]
+            object.__setattr__(self, "fhir_server_allowlist", loopback)
+        if "cors_origins" not in self.model_fields_set:
+            object.__setattr__(self, "cors_origins", [SANDBOX_ORIGIN])
+
+    @property
+    def pathway_policy(self) -> Policy:
+        return self.policy.to_policy()
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _unsafe_values(settings: Settings) -> list[str]:
+    """Every reason the settings are unsafe (CONTRACT.md G1/S1, STYLE.md habit 4)."""
+    problems = [f"FHIR_SERVER_ALLOWLIST entry {url!r}: {why}"
+                for url in settings.fhir_server_allowlist if (why := _allowlist_problem(url, settings))]
+    if settings.profile is Profile.PRODUCTION:
+        problems += _production_problems(settings)
+    return problems
+
+
+def _allowlist_problem(url: str, settings: Settings) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an absolute http(s) URL"
+    if parts.scheme == "http" and not (settings.profile is Profile.DEVELOPMENT and _is_loopback(url)):
+        return "must be https (plain http is allowed only for loopback in the development profile)"
+    return None
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    problems = []
+    if not settings.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be https in production")
+    if not settings.auth_required:
+        problems.append("AUTH_REQUIRED cannot be false in production")
+    if settings.auth_required and settings.trust_file is None:
+        problems.append("production needs TRUST_FILE (the trust registry of CDS clients)")
+    if "*" in settings.cors_origins:
+        problems.append("CORS_ORIGINS '*' is not allowed in production; list the EHR origins")
+    return problems
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()
