@@ -1,0 +1,93 @@
+"""``spine-cds`` command line: serve, evaluate a saved hook request, write the OpenAPI document, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.settings import PROJECT_ROOT, Profile, Settings, get_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except (ValidationError, ValueError, OSError) as exc:
+        print(f"spine-cds: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spine-cds", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="run the service with uvicorn (settings from SPINE_CDS_*)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(run=_serve)
+    evaluate = commands.add_parser("evaluate", help="print the cards and ratings for a saved hook request")
+    evaluate.add_argument("request", type=Path)
+    evaluate.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    evaluate.add_argument("--json", action="store_true", help="print the whole CDS Hooks response")
+    evaluate.set_defaults(run=_evaluate)
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--output", type=Path, default=PROJECT_ROOT / "openapi" / "openapi.json")
+    openapi.set_defaults(run=_openapi)
+    database = commands.add_parser("db", help="database maintenance")
+    database.add_argument("action", choices=["upgrade"])
+    database.set_defaults(run=_db)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    get_settings()  # refuse to start on unsafe settings before binding the port
+    uvicorn.run("app.main:app", host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from app.hooks.offline import evaluate_saved_request
+
+    settings = Settings(profile=Profile.DEVELOPMENT)
+    response, ratings = asyncio.run(evaluate_saved_request(args.request, settings, args.today))
+    print(json.dumps(response, indent=2) if args.json else _describe(response, ratings))
+    return 0
+
+
+def _describe(response: dict[str, Any], ratings: list[str]) -> str:
+    lines = [f"[{card['indicator']}] {card['summary']}" for card in response["cards"]] or ["(no cards)"]
+    lines += [f"rating: {rating}" for rating in ratings]
+    return "\n".join(lines)
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from app.openapi import openapi_document
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from app.feedback import Database
+
+    database = Database(get_settings().database_url)
+    database.upgrade()
+    database.dispose()
+    print("database is at the latest schema")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

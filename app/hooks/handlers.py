@@ -1,0 +1,162 @@
+"""Handlers only orchestrate (STYLE.md habit 2): resolve data → extract facts → decide → render → respond.
+
+No clinical ``if`` lives here; every clinical choice is in ``app.pathway`` and every word in ``cards/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
+from app.fhir.templates import REQUIRED_KEYS
+from app.fhir.views import Chart, parse_service_request
+from pydantic import ValidationError
+
+from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
+from app.hooks.runtime import Content, Runtime
+from app.hooks.schemas import HOOK_CONTEXTS, HookRequest, OrderSelectContext, OrderSignContext, PatientViewContext
+from app.hooks.services import ServiceDefinition
+from app.pathway.engine import evaluate_order, evaluate_patient
+from app.pathway.model import Decision
+from app.render import RenderContext, pama_system_action, render_cards
+from app.settings import Mode
+
+log = logging.getLogger(__name__)
+Context = PatientViewContext | OrderSelectContext | OrderSignContext
+
+
+@dataclass(frozen=True, slots=True)
+class HookCall:
+    """The narrow, validated view of one service call that handlers work from."""
+
+    service: ServiceDefinition
+    request: HookRequest
+    context: Context
+
+
+def make_call(service: ServiceDefinition, body: HookRequest) -> HookCall:
+    """Check the hook against the service id (D6) and validate the hook-specific context (400 if not)."""
+    if body.hook != service.hook:
+        raise MalformedRequest(f"service {service.id!r} answers hook {service.hook!r}, not {body.hook!r}")
+    try:
+        context = HOOK_CONTEXTS[service.hook].model_validate(body.context)
+    except ValidationError as exc:
+        raise MalformedRequest("context." + describe_validation_errors(exc.errors())) from exc
+    return HookCall(service, body, context)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One rated order (or the patient-view summary) with what it rendered."""
+
+    decision: Decision
+    cards: list[dict[str, Any]]
+    system_action: dict[str, Any] | None
+    consult_id: str
+
+
+async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
+    started = time.perf_counter()
+    resolved = await resolve(DataRequestFor(call), _fetcher(call, runtime))
+    require_core_data(resolved)
+    evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today())
+    response = build_response(evaluations, silent=runtime.settings.mode is Mode.SILENT)
+    _log_outcome(call, resolved, evaluations, time.perf_counter() - started)
+    return response
+
+
+def DataRequestFor(call: HookCall) -> DataRequest:
+    request, context = call.request, call.context
+    token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+    tokens = {"patientId": context.patientId, "userId": context.userId}
+    if context.encounterId:
+        tokens["encounterId"] = context.encounterId
+    return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens)
+
+
+def _fetcher(call: HookCall, runtime: Runtime) -> Any:
+    return runtime.fetcher if call.request.fhirServer else None
+
+
+def require_core_data(resolved: ResolvedChart) -> None:
+    """CONTRACT.md P9: without the patient or the problem list there is nothing to decide on."""
+    missing = sorted(REQUIRED_KEYS.intersection(resolved.failed))
+    if missing:
+        raise DataUnavailable(
+            f"required data could not be obtained: {', '.join(missing)} "
+            "(provide these prefetch keys, or fhirServer with access to them)"
+        )
+
+
+def evaluate_call(call: HookCall, chart: Chart, content: Content, today: date) -> list[Evaluation]:
+    """Pure given its inputs: the CLI's ``evaluate`` and the HTTP handler share it."""
+    return list(_evaluate(call, chart, content, today))
+
+
+def _evaluate(call: HookCall, chart: Chart, content: Content, today: date) -> Iterable[Evaluation]:
+    if isinstance(call.context, PatientViewContext):
+        decision = evaluate_patient(chart, today, content.policy, content.value_sets)
+        if decision is not None:
+            yield _render(decision, None, call, content)
+        return
+    for raw in _orders_to_rate(call.context):
+        order = parse_service_request(raw)
+        decision = evaluate_order(chart, order, today, content.policy, content.value_sets)
+        if decision is not None:
+            yield _render(decision, raw, call, content)
+
+
+def _orders_to_rate(context: OrderSelectContext | OrderSignContext) -> list[Mapping[str, Any]]:
+    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1)."""
+    orders = [r for r in context.draftOrders.resources() if r.get("resourceType") == "ServiceRequest"]
+    if not isinstance(context, OrderSelectContext):
+        return orders
+    selected = set(context.selections)
+    return [r for r in orders if f"ServiceRequest/{r.get('id')}" in selected]
+
+
+def _render(decision: Decision, order: Mapping[str, Any] | None, call: HookCall, content: Content) -> Evaluation:
+    consult_id = str(uuid.uuid4())
+    context = RenderContext(
+        patient_id=call.context.patientId, order_resource=order, new_id=lambda: str(uuid.uuid4()),
+        consult_id=consult_id,
+    )
+    cards = render_cards(decision, content.cards, context)
+    action = pama_system_action(decision, order, consult_id) if order is not None else None
+    return Evaluation(decision, cards, action, consult_id)
+
+
+def build_response(evaluations: list[Evaluation], *, silent: bool) -> dict[str, Any]:
+    """C1 and the sandbox's legacy ``extension.systemActions`` mirror (CONTRACT.md §2)."""
+    if silent:
+        return {"cards": []}
+    actions = [e.system_action for e in evaluations if e.system_action is not None]
+    response: dict[str, Any] = {"cards": [card for e in evaluations for card in e.cards]}
+    if actions:
+        response["systemActions"] = actions
+        response["extension"] = {"systemActions": actions}
+    return response
+
+
+def _log_outcome(call: HookCall, resolved: ResolvedChart, evaluations: list[Evaluation], seconds: float) -> None:
+    """Ids, counts, decisions and timings only: no patient data, no tokens."""
+    log.info(
+        "hook evaluated",
+        extra={
+            "service": call.service.id,
+            "hook_instance": call.request.hookInstance,
+            "rules": [rule for e in evaluations for rule in e.decision.rules],
+            "ratings": [str(e.decision.rating) if e.decision.rating else None for e in evaluations],
+            "cards": sum(len(e.cards) for e in evaluations),
+            "fetched": list(resolved.fetched),
+            "failed": list(resolved.failed),
+            "skipped_resources": resolved.chart.skipped,
+            "ms": round(seconds * 1000, 1),
+        },
+    )

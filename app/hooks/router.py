@@ -1,0 +1,120 @@
+"""HTTP routes: discovery (D1–D6), service calls (R1–R9, C1), feedback (F1–F7), health probes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from fastapi.concurrency import run_in_threadpool
+
+from app.feedback import FeedbackItem
+from app.hooks.deps import ClientDep, FeedbackRepoDep, RuntimeDep
+from app.hooks.errors import UnknownService, UnprocessableFeedback
+from app.hooks.handlers import handle_hook, make_call
+from app.hooks.schemas import (
+    CdsServiceResponse,
+    DiscoveryResponse,
+    FeedbackEntry,
+    FeedbackRequest,
+    FeedbackResponse,
+    HookRequest,
+)
+from app.hooks.services import SERVICES, ServiceDefinition
+
+router = APIRouter()
+_OUTCOME = {"description": "OperationOutcome saying what is wrong", "content": {"application/fhir+json": {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {**_OUTCOME, "description": "Malformed request (bad JSON, wrong hook for the id, missing field)"},
+    401: {**_OUTCOME, "description": "The CDS client's JWT is missing or not trusted (no detail given)"},
+    404: {**_OUTCOME, "description": "No service with this id"},
+    413: {**_OUTCOME, "description": "Request body larger than the configured cap"},
+}
+
+
+@router.get("/cds-services", response_model=DiscoveryResponse, responses={401: ERRORS[401]}, tags=["cds-hooks"])
+async def discovery(client: ClientDep) -> dict[str, Any]:
+    """CONTRACT.md D1–D5: every service with its hook, title, description and prefetch templates."""
+    return {"services": [service.describe() for service in SERVICES.values()]}
+
+
+@router.post(
+    "/cds-services/{service_id}",
+    tags=["cds-hooks"],
+    response_class=JSONResponse,
+    responses={
+        200: {"model": CdsServiceResponse, "description": "Cards and PAMA system actions (C1)"},
+        **ERRORS,
+        412: {**_OUTCOME, "description": "Required FHIR data could not be obtained (P9)"},
+        422: {**_OUTCOME, "description": "Reserved: hook requests that fail validation get 400"},
+    },
+)
+async def call_service(service_id: str, body: HookRequest, client: ClientDep, runtime: RuntimeDep) -> JSONResponse:
+    """CONTRACT.md R1–R9: evaluate the hook and answer with cards and PAMA system actions.
+
+    The handler's pruned dict is sent as is: re-validating cards on the way out would cost time on the
+    hot path and turn a content slip into a 500 (the card content tests guard the shape instead).
+    """
+    call = make_call(_service(service_id), body)
+    return JSONResponse(await handle_hook(call, runtime))
+
+
+@router.post(
+    "/cds-services/{service_id}/feedback",
+    response_model=FeedbackResponse,
+    tags=["cds-hooks"],
+    responses={**ERRORS, 422: {**_OUTCOME, "description": "Feedback that breaks cds-fb-1..3"}},
+)
+async def feedback(service_id: str, body: FeedbackRequest, client: ClientDep,
+                   repository: FeedbackRepoDep) -> dict[str, int]:
+    """CONTRACT.md F1–F6: store every item once (idempotent); Epic's ``overrideReasons`` accepted."""
+    service = _service(service_id)
+    items = [_feedback_item(service, index, entry) for index, entry in enumerate(body.feedback)]
+    stored = await run_in_threadpool(repository.record, items)
+    return {"received": len(items), "stored": stored}
+
+
+@router.get("/healthz", tags=["operations"])
+async def healthz() -> dict[str, str]:
+    """Liveness: touches nothing, so a slow database never gets a healthy pod restarted."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready"}})
+async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+    """Readiness: the database answers and the value sets and card content are loaded."""
+    checks = {
+        "database": await run_in_threadpool(runtime.database.ping),
+        "value_sets": bool(runtime.content.value_sets.concepts),
+        "cards": bool(runtime.content.cards.version),
+    }
+    ready = all(checks.values())
+    response.status_code = 200 if ready else 503
+    return {"status": "ready" if ready else "not ready", "checks": checks}
+
+
+def _service(service_id: str) -> ServiceDefinition:
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise UnknownService(f"no CDS service with id {service_id!r}; GET /cds-services lists them")
+    return service
+
+
+def _feedback_item(service: ServiceDefinition, index: int, entry: FeedbackEntry) -> FeedbackItem:
+    if entry.outcome == "accepted" and not entry.acceptedSuggestions:
+        raise UnprocessableFeedback(f"feedback[{index}]: acceptedSuggestions is required when accepted")
+    override = entry.override()
+    if override is not None and override.reason is None and not override.userComment:
+        raise UnprocessableFeedback(f"feedback[{index}]: overrideReason needs a reason or a userComment")
+    reason = override.reason if override else None
+    return FeedbackItem(
+        service_id=service.id,
+        card_uuid=entry.card,
+        outcome=entry.outcome,
+        outcome_timestamp=entry.outcomeTimestamp,
+        accepted_suggestions=tuple(s.id for s in entry.acceptedSuggestions),
+        override_reason_system=reason.system if reason else None,
+        override_reason_code=reason.code if reason else None,
+        override_reason_display=reason.display if reason else None,
+        override_comment=override.userComment if override else None,
+    )

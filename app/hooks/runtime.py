@@ -1,0 +1,43 @@
+"""What the app holds for its lifetime: settings, loaded content, the shared HTTP client, the database.
+
+Built once in the lifespan (``app.main``) and handed to handlers through dependencies, so a handler gets
+a narrow context, not the framework (STYLE.md habits 2–3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from app.feedback import Database, FeedbackRepository
+from app.fhir.prefetch import Fetcher
+from app.render import CardLibrary
+from app.pathway.policy import Policy
+from app.settings import Settings
+from app.terminology import ValueSets
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What the pure stages need: value sets, card content and the site policy (all loaded once)."""
+
+    value_sets: ValueSets
+    cards: CardLibrary
+    policy: Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    content: Content
+    http: httpx.AsyncClient
+    database: Database
+    feedback: FeedbackRepository
+    fetcher: Fetcher | None = None
+
+    def today(self) -> date:
+        """The site's calendar date: used only when an order carries no ``authoredOn`` (PATHWAY.md §2)."""
+        return datetime.now(ZoneInfo(self.settings.site_timezone)).date()

@@ -1,0 +1,230 @@
+"""CDS Hooks 2.0.1 request, response and feedback shapes.
+
+Requests are parsed leniently (CONTRACT.md §2–3): unknown fields and extensions are ignored, a
+``draftOrders`` Bundle without ``type`` is fine, ``prefetch`` may be missing or hold ``null`` keys. What
+the spec REQUIRES is required, so a malformed call gets a 400 that names the field. Response models
+exist for the OpenAPI document and the contract tests; handlers emit pruned dicts (G2/G3).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+class FhirAuthorization(_Lenient):
+    """CONTRACT.md R4. Transient: never logged, never stored (R6)."""
+
+    access_token: str = Field(min_length=1)
+    token_type: str = "Bearer"
+    expires_in: int | None = None
+    scope: str | None = None
+    subject: str | None = None
+    patient: str | None = None
+
+    def __repr__(self) -> str:  # keep the token out of tracebacks and debug output
+        return "FhirAuthorization(access_token=<redacted>)"
+
+    __str__ = __repr__
+
+
+class HookRequest(_Lenient):
+    """CONTRACT.md R2–R5: the envelope common to every hook."""
+
+    hook: str
+    hookInstance: str
+    fhirServer: str | None = None
+    fhirAuthorization: FhirAuthorization | None = None
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+    extension: dict[str, Any] | None = None
+
+    _blank_hook = field_validator("hook", "hookInstance")(_non_blank)
+
+    @field_validator("fhirServer")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _server_with_authorization(self) -> HookRequest:
+        if self.fhirAuthorization is not None and self.fhirServer is None:
+            raise ValueError("fhirServer is required when fhirAuthorization is present (CDS Hooks cds-r-1)")
+        return self
+
+
+class _ContextBase(_Lenient):
+    userId: str
+    patientId: str
+    encounterId: str | None = None
+
+    _blank = field_validator("userId", "patientId")(_non_blank)
+
+
+class PatientViewContext(_ContextBase):
+    pass
+
+
+class DraftOrders(_Lenient):
+    """A Bundle of draft orders; Epic sends ``type: collection``, the sandbox sends no ``type``."""
+
+    resourceType: Literal["Bundle"] = "Bundle"
+    entry: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("entry", mode="before")
+    @classmethod
+    def _entries_are_objects(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [item for item in value if isinstance(item, dict)]
+        return value
+
+    def resources(self) -> list[dict[str, Any]]:
+        found = (entry.get("resource") for entry in self.entry)
+        return [resource for resource in found if isinstance(resource, dict)]
+
+
+class OrderSignContext(_ContextBase):
+    draftOrders: DraftOrders
+
+
+class OrderSelectContext(OrderSignContext):
+    selections: list[str]
+
+
+HOOK_CONTEXTS: dict[str, type[_ContextBase]] = {
+    "patient-view": PatientViewContext,
+    "order-select": OrderSelectContext,
+    "order-sign": OrderSignContext,
+}
+
+
+# --- feedback (CONTRACT.md F1–F6) ------------------------------------------------------------------
+
+
+class CodingModel(_Lenient):
+    system: str | None = None
+    code: str
+    display: str | None = None
+
+
+class AcceptedSuggestion(_Lenient):
+    id: str
+
+
+class OverrideReason(_Lenient):
+    reason: CodingModel | None = None
+    userComment: str | None = None
+
+
+class FeedbackEntry(_Lenient):
+    card: str = Field(min_length=1)
+    outcome: Literal["accepted", "overridden"]
+    outcomeTimestamp: datetime
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list)
+    overrideReason: OverrideReason | None = None
+    overrideReasons: OverrideReason | list[OverrideReason] | None = Field(
+        default=None, description="Epic's non-spec plural key; accepted as an alias of overrideReason."
+    )
+
+    def override(self) -> OverrideReason | None:
+        if self.overrideReason is not None:
+            return self.overrideReason
+        if isinstance(self.overrideReasons, list):
+            return self.overrideReasons[0] if self.overrideReasons else None
+        return self.overrideReasons
+
+
+class FeedbackRequest(_Lenient):
+    feedback: list[FeedbackEntry] = Field(min_length=1)
+
+
+class FeedbackResponse(BaseModel):
+    received: int
+    stored: int
+
+
+# --- response documentation models (C1–C15) --------------------------------------------------------
+
+
+class Coding(BaseModel):
+    system: str
+    code: str
+    display: str | None = None
+
+
+class Source(BaseModel):
+    label: str
+    url: str | None = None
+    icon: str | None = None
+    topic: Coding | None = None
+
+
+class Action(BaseModel):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resourceId: str | None = None
+
+
+class Suggestion(BaseModel):
+    label: str
+    uuid: str | None = None
+    isRecommended: bool | None = None
+    actions: list[Action] | None = None
+
+
+class Link(BaseModel):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+    appContext: str | None = None
+    autolaunchable: bool | None = None
+
+
+class Card(BaseModel):
+    uuid: str | None = None
+    summary: str = Field(max_length=139)
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: Literal["at-most-one", "any"] | None = None
+    overrideReasons: list[Coding] | None = None
+    links: list[Link] | None = None
+
+
+class CdsServiceResponse(BaseModel):
+    cards: list[Card]
+    systemActions: list[Action] | None = None
+    extension: dict[str, Any] | None = None
+
+
+class ServiceDescription(BaseModel):
+    hook: str
+    id: str
+    title: str
+    description: str
+    prefetch: dict[str, str] | None = None
+    usageRequirements: str | None = None
+
+
+class DiscoveryResponse(BaseModel):
+    services: list[ServiceDescription]

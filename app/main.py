@@ -1,0 +1,105 @@
+"""Assemble the app (STYLE.md: ``main.py`` only assembles): lifespan, middleware, routes, error mapping.
+
+``app.main:app`` is built on first access from ``get_settings()``, so importing this module (tests, the
+CLI) never requires a production environment; ``create_app(settings)`` is what tests call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app import __version__
+from app.feedback import Database, FeedbackRepository
+from app.hooks.errors import register_error_handlers
+from app.hooks.router import router
+from app.hooks.runtime import Content, Runtime
+from app.render import load_card_library
+from app.settings import Profile, Settings, get_settings
+from app.terminology import load_value_sets
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="spine-cds",
+        version=__version__,
+        summary="CDS Hooks 2.0 service for radiculopathy spine imaging",
+        lifespan=_lifespan(settings),
+    )
+    app.state.settings = settings
+    _add_cors(app, settings)
+    register_error_handlers(app)
+    app.include_router(router)
+    return app
+
+
+def _lifespan(settings: Settings) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = _build_runtime(settings)
+        app.state.runtime = runtime
+        _warn_if_development(settings)
+        try:
+            yield
+        finally:
+            await runtime.http.aclose()
+            runtime.database.dispose()
+
+    return lifespan
+
+
+def _build_runtime(settings: Settings) -> Runtime:
+    """Load content once (value sets, cards), migrate the database, open the one HTTP client."""
+    database = Database(settings.database_url)
+    database.upgrade()
+    return Runtime(
+        settings=settings,
+        content=load_content(settings),
+        http=httpx.AsyncClient(follow_redirects=False),
+        database=database,
+        feedback=FeedbackRepository(database),
+    )
+
+
+def load_content(settings: Settings) -> Content:
+    return Content(load_value_sets(), load_card_library(settings.cards_dir), settings.pathway_policy)
+
+
+def _add_cors(app: FastAPI, settings: Settings) -> None:
+    """S9: browser clients (the sandbox) preflight discovery, service and feedback calls."""
+    if not settings.cors_origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+
+
+def _warn_if_development(settings: Settings) -> None:
+    if settings.profile is Profile.DEVELOPMENT:
+        log.warning("DEVELOPMENT PROFILE: loopback FHIR servers and the public CDS Hooks sandbox are trusted. "
+                    "NOT FOR PRODUCTION.")
+
+
+@cache
+def _app_from_environment() -> FastAPI:
+    return create_app(get_settings())
+
+
+def __getattr__(name: str) -> Any:
+    """``uvicorn app.main:app`` builds the app from the environment on first access."""
+    if name == "app":
+        return _app_from_environment()
+    raise AttributeError(name)
