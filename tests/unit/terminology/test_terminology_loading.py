@@ -1,0 +1,131 @@
+"""`load_value_sets` reads the data once and refuses malformed files, naming them (PATHWAY.md §6)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.terminology import load_value_sets
+from app.terminology.valuesets import ICD10CM
+
+DATA = Path(__file__).resolve().parents[3] / "app" / "terminology" / "data"
+
+
+def good(concept: str = "demo") -> dict[str, Any]:
+    return {
+        "concept": concept,
+        "title": "Demo",
+        "source": "test",
+        "codes": [{"system": ICD10CM, "code": "M54.16", "display": "Radiculopathy, lumbar region"}],
+        "ranges": [{"system": ICD10CM, "from": "C00", "to": "C96", "display": "Malignant neoplasms"}],
+    }
+
+
+def write(directory: Path, name: str, doc: object) -> Path:
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_a_well_formed_file_loads(tmp_path: Path) -> None:
+    write(tmp_path, "demo", good())
+
+    value_sets = load_value_sets(tmp_path)
+
+    assert value_sets.concepts == ("demo",)
+    assert value_sets.get("demo").title == "Demo"
+
+
+def test_invalid_json_fails_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"concept": "broken",', encoding="utf-8")
+
+    with pytest.raises(ValueError, match=r"broken\.json"):
+        load_value_sets(tmp_path)
+
+
+def _without(key: str) -> dict[str, Any]:
+    doc = good()
+    del doc[key]
+    return doc
+
+
+def _with_code(**changes: Any) -> dict[str, Any]:
+    doc = good()
+    doc["codes"][0].update(changes)
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ([], "expected a JSON object"),
+        (_without("concept"), "missing"),
+        (_without("codes"), "missing"),
+        ({**good(), "range": []}, "unknown keys"),
+        (_with_code(system="http://snomed.info/sct/"), "unknown system"),
+        (_with_code(code=""), "code must be a non-empty string"),
+        (_with_code(code="M5"), "too short"),
+        (_with_code(attributes={"region": 3}), "string or null"),
+        (_with_code(verify="yes"), "verify must be true or false"),
+        ({**good(), "codes": [good()["codes"][0]] * 2}, "duplicate code"),
+        ({**good(), "ranges": [{"system": "http://loinc.org", "from": "1", "to": "2"}]}, "ICD-10-CM only"),
+        ({**good(), "ranges": [{"system": ICD10CM, "from": "C96", "to": "C00"}]}, "3-character"),
+        ({**good(), "ranges": [{"system": ICD10CM, "from": "C50.1", "to": "C96"}]}, "3-character"),
+        ({**good(), "codes": [], "ranges": []}, "no codes and no ranges"),
+        ({**good(), "text_match": 1}, "text_match must be true or false"),
+    ],
+)
+def test_malformed_file_fails_naming_the_file_and_the_fault(
+    tmp_path: Path, doc: object, message: str
+) -> None:
+    write(tmp_path, "demo", doc)
+
+    with pytest.raises(ValueError, match=message) as error:
+        load_value_sets(tmp_path)
+
+    assert "demo.json" in str(error.value)
+
+
+def test_two_files_cannot_define_the_same_concept(tmp_path: Path) -> None:
+    write(tmp_path, "demo", good("demo"))
+    write(tmp_path, "demo_copy", good("demo"))
+
+    with pytest.raises(ValueError, match=r"demo_copy\.json: concept 'demo' is not the file name"):
+        load_value_sets(tmp_path)
+
+
+def test_imaging_attributes_use_the_closed_vocabulary(tmp_path: Path) -> None:
+    doc = good("spine_imaging")
+    doc["ranges"] = []
+    doc["codes"] = [
+        {
+            "system": "http://www.ama-assn.org/go/cpt",
+            "code": "72148",
+            "display": "MRI",
+            "attributes": {"region": "lumbar", "modality": "MRI", "contrast": "without"},
+        }
+    ]
+    write(tmp_path, "spine_imaging", doc)
+
+    with pytest.raises(ValueError, match=r"spine_imaging\.json: .*modality='MRI' is not allowed"):
+        load_value_sets(tmp_path)
+
+
+def test_an_empty_directory_fails(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no value set files"):
+        load_value_sets(tmp_path)
+
+
+def test_version_is_stable_and_follows_the_data(tmp_path: Path) -> None:
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy)
+    before = load_value_sets(copy).version
+
+    assert before == load_value_sets().version
+    assert len(before) == 12
+    write(copy, "demo", good())
+    assert load_value_sets(copy).version != before
