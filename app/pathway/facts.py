@@ -1,0 +1,107 @@
+"""Chart + order → Facts (PATHWAY.md §1-§3). PURE: no clock, no environment, no I/O.
+
+``today`` is a parameter; the order date is ``ServiceRequest.authoredOn`` when it is an exact date, else
+``today``. Everything after the order date is ignored. The choices made where PATHWAY.md is silent are
+listed in docs/pathway-facts.md; the detailed rules live in the ``facts_*`` modules:
+
+* ``facts_episode`` — qualifying diagnoses, region, episode, onset, age;
+* ``facts_flags``   — red flags (§3);
+* ``facts_care``    — conservative care, candidate, prior MRI, prior surgery, pain score.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+from app.fhir.views import Chart, ServiceRequestView
+from app.pathway import facts_care as care
+from app.pathway import facts_episode as episode
+from app.pathway.facts_common import Context, ordered
+from app.pathway.facts_flags import red_flags
+from app.pathway.model import Contrast, Facts, Modality, OrderFacts, Region
+from app.pathway.policy import Policy
+from app.terminology import ValueSets
+
+__all__ = ["care_window_start", "classify_order", "extract_facts"]
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> OrderFacts | None:
+    """PATHWAY.md §1: ``None`` when no coding of the order is spine imaging (§6.4) — not ours, no card.
+
+    An order without codings (the CDS Hooks sandbox's first, empty draft) is therefore not ours either.
+    A partial ``authoredOn`` (``2026-03``) is not an order date: ``today`` is used and flagged.
+    """
+    image = vs.classify_imaging(order.codings)
+    if image is None:
+        return None
+    authored = order.authored_on if order.authored_on is not None and order.authored_on.is_exact else None
+    return OrderFacts(
+        reference=order.reference,
+        region=_enum(Region, image.region),
+        modality=_enum(Modality, image.modality),
+        contrast=_enum(Contrast, image.contrast),
+        coding=image.coding,
+        order_date=authored.value if authored is not None else today,
+        order_date_from_order=authored is not None,
+        reason_codings=order.reason_codings,
+    )
+
+
+def _enum(kind: type[_E], value: str | None) -> _E | None:
+    return kind(value) if value is not None else None
+
+
+def extract_facts(
+    chart: Chart, order: OrderFacts | None, today: date, policy: Policy, vs: ValueSets
+) -> Facts:
+    """PATHWAY.md §2 facts for one order (or, for patient-view, ``order=None`` and the date ``today``).
+
+    Region: the order's; when the order names none (or for patient-view), the diagnoses' (see
+    ``facts_episode.diagnosis_region``). Only diagnoses of that region date the episode. Longer than ten
+    lines because it only wires the fact functions into the one Facts value.
+    """
+    ctx = Context(chart, order, order.order_date if order is not None else today, policy, vs)
+    diagnoses = episode.qualifying_diagnoses(ctx)
+    region = (order.region if order is not None else None) or episode.diagnosis_region(diagnoses)
+    in_region = episode.episode_of_region(diagnoses, region)
+    onset = episode.episode_onset(episode.current_episode(in_region, policy.episode_gap_days))
+    since = care_window_start(ctx, onset.day)
+    age = episode.age_years(chart.patient, ctx.order_date)
+    prior = care.prior_mri(ctx, region)
+    return Facts(
+        order_date=ctx.order_date,
+        region=region,
+        age_years=age,
+        qualifying=ordered(dx.evidence for dx in diagnoses),
+        onset=onset.day,
+        onset_verified=onset.verified,
+        onset_evidence=onset.evidence,
+        duration_days=(ctx.order_date - onset.day).days if onset.day is not None else None,
+        conservative_care=care.conservative_care(ctx, since),
+        candidate=care.candidate(ctx, since),
+        red_flags=red_flags(ctx, _neck_symptoms(region, diagnoses), age),
+        prior_imaging=prior,
+        prior_surgery=care.prior_surgery(ctx),
+        surgery_since_prior_imaging=care.surgery_since(ctx, prior),
+        high_energy_trauma=False,  # no §6 code set; see docs/pathway-facts.md
+        pain_score=care.pain_score(ctx, since),
+        skipped_resources=chart.skipped,
+        unavailable=chart.unavailable,
+    )
+
+
+def care_window_start(ctx: Context, onset: date | None) -> date:
+    """Conservative care, candidacy and pain score count from the onset — or its lower bound when the onset
+    is unverified. With no dated diagnosis at all, from ``episode_gap_days`` before the order (the longest
+    an episode can have been silent)."""
+    return onset if onset is not None else ctx.days_before(ctx.policy.episode_gap_days)
+
+
+def _neck_symptoms(region: Region | None, diagnoses: tuple[episode.Diagnosis, ...]) -> bool:
+    """§3 myelopathy: an abnormal reflex counts "with neck symptoms" — a cervical order/region or any
+    cervical qualifying diagnosis (neck pain, cervical radiculopathy)."""
+    return region is Region.CERVICAL or any(dx.region is Region.CERVICAL for dx in diagnoses)

@@ -1,0 +1,193 @@
+"""Conservative care, candidacy, prior imaging, prior surgery and pain score (PATHWAY.md §2, §6.4-§6.6).
+
+All of these *support* a conclusion (imaging now appropriate, or not to be repeated), so each counts only
+when its date is certainly inside its window (``certainly_within``); an undated record does not count,
+except a current (draft/active/on-hold) referral, whose status says it is live now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from app.fhir.views import ProcedureView, ServiceRequestView
+from app.pathway.facts_common import (
+    LABELS,
+    NOT_DONE_PROCEDURE,
+    VOID_MEDICATION,
+    VOID_OBSERVATION,
+    Context,
+    certainly_within,
+    condition_first_date,
+    condition_void,
+    dated,
+    medication_coding,
+    ordered,
+    possibly_by,
+    shift,
+)
+from app.pathway.model import Evidence, Modality, Region
+from app.terminology import Coding
+
+CARE_PROCEDURES = ("physical_therapy", "chiropractic", "osteopathic_manipulation", "epidural_injection")
+CARE_REFERRALS = ("physical_therapy", "chiropractic", "osteopathic_manipulation")
+_CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
+_VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
+_LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
+# A Procedure planned ("preparation") still makes a candidate; one not done does not.
+_VOID_CANDIDATE_PROCEDURE = frozenset({"entered-in-error", "not-done"})
+_VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
+
+
+def conservative_care(ctx: Context, since: date) -> tuple[Evidence, ...]:
+    """PATHWAY.md §2: medications, procedures and PT/chiro/OMT referrals dated in [since, order date].
+    ``since`` is the onset (or its lower bound); see ``facts.care_window_start``."""
+    found = (_care_medications, _care_procedures, _care_referrals)
+    return ordered(evidence for source in found for evidence in source(ctx, since))
+
+
+def _care_medications(ctx: Context, since: date) -> Iterator[Evidence]:
+    """NSAID, acetaminophen, muscle relaxant, gabapentinoid or oral steroid (§6.6), by code or by name.
+    Started before onset does not count, even if still taken: the spec counts care dated on/after onset."""
+    for m in ctx.chart.medications:
+        coding = medication_coding(ctx.vs, m)
+        if coding is None or m.status in VOID_MEDICATION:
+            continue
+        if certainly_within(m.start, since, ctx.order_date):
+            label = f"{LABELS['conservative_medication']}: {coding.display or coding.code}"
+            yield Evidence(label, m.reference, dated(m.start), coding)
+
+
+def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
+    for p in ctx.chart.procedures:
+        if p.status in NOT_DONE_PROCEDURE or not certainly_within(p.performed, since, ctx.order_date):
+            continue
+        for concept, coding in _concepts(ctx, CARE_PROCEDURES, p.codings):
+            yield Evidence(LABELS[concept], p.reference, dated(p.performed), coding)
+
+
+def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
+    """A PT (chiropractic, OMT) ServiceRequest that is active or completed counts as care begun."""
+    for sr in ctx.chart.service_requests:
+        when = sr.authored_on or sr.occurrence
+        if sr.status not in _CARE_REFERRAL_STATUS or not certainly_within(when, since, ctx.order_date):
+            continue
+        for concept, coding in _concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)):
+            yield Evidence(f"{LABELS[concept]} referral", sr.reference, dated(when), coding)
+
+
+def _concepts(
+    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...]
+) -> Iterator[tuple[str, Coding]]:
+    for concept in concepts:
+        coding = ctx.vs.match(concept, codings)
+        if coding is not None:
+            yield concept, coding
+
+
+# --- candidate -------------------------------------------------------------------------------------------
+
+
+def candidate(ctx: Context, since: date) -> tuple[Evidence, ...]:
+    """PATHWAY.md §2 candidate: a spine-specialty referral, or a planned/done epidural injection, in the
+    current episode ([since, order date]). The clinician's ``candidate`` attestation is not a fact here."""
+    from_requests = (e for sr in ctx.chart.service_requests for e in _candidate_request(ctx, sr, since))
+    return ordered((*from_requests, *_candidate_procedures(ctx, since)))
+
+
+def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Iterator[Evidence]:
+    if sr.status in _VOID_REQUEST or not _in_episode(ctx, sr, since):
+        return
+    when = dated(sr.authored_on or sr.occurrence)
+    specialty = ctx.vs.match("spine_specialty", (*sr.codings, *sr.performer_type_codings))
+    if specialty is not None:
+        yield Evidence(LABELS["spine_specialty"], sr.reference, when, specialty)
+    injection = ctx.vs.match("epidural_injection", sr.codings)
+    if injection is not None:
+        yield Evidence(f"planned {LABELS['epidural_injection']}", sr.reference, when, injection)
+
+
+def _in_episode(ctx: Context, sr: ServiceRequestView, since: date) -> bool:
+    """Dated by authoredOn (the occurrence of a planned injection is in the future by nature); an undated
+    request counts only while its status says it is live."""
+    if sr.authored_on is None:
+        return sr.status in _LIVE_REQUEST
+    return certainly_within(sr.authored_on, since, ctx.order_date)
+
+
+def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
+    for p in ctx.chart.procedures:
+        coding = ctx.vs.match("epidural_injection", p.codings)
+        if coding is None or p.status in _VOID_CANDIDATE_PROCEDURE:
+            continue
+        planned = p.performed is None and p.status == "preparation"
+        if planned or certainly_within(p.performed, since, ctx.order_date):
+            yield Evidence(LABELS["epidural_injection"], p.reference, dated(p.performed), coding)
+
+
+# --- prior imaging and surgery ----------------------------------------------------------------------------
+
+
+def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
+    """PATHWAY.md §2/R12: an MRI of the same region within ``prior_imaging_lookback_days`` strictly before
+    the order date. Region and modality come only from a classifiable code: an ImagingStudy with DICOM
+    modality ``MR`` alone has no region, so it does not count (the ``outside-imaging`` override covers it)."""
+    if region is None:
+        return ()
+    start, end = ctx.days_before(ctx.policy.prior_imaging_lookback_days), shift(ctx.order_date, -1)
+    found = []
+    for study in ctx.chart.imaging:
+        code = ctx.vs.classify_imaging(study.codings)
+        if code is None or study.status in _VOID_IMAGING or not certainly_within(study.started, start, end):
+            continue
+        if code.modality == Modality.MRI.value and code.region == region.value:
+            on = dated(study.started)
+            found.append(Evidence(LABELS["spine_imaging"], study.reference, on, code.coding))
+    return ordered(found)
+
+
+def prior_surgery(ctx: Context) -> tuple[Evidence, ...]:
+    """PATHWAY.md §2: Z98.1/M96.1 Conditions (any clinical status: a history stays a history) and spine
+    surgery Procedures, not dated after the order."""
+    found = []
+    for c in ctx.chart.conditions:
+        coding = ctx.vs.match("prior_spine_surgery", c.codings)
+        first = condition_first_date(c, ctx.chart.patient)
+        if coding is not None and not condition_void(c) and possibly_by(first, ctx.order_date):
+            found.append(Evidence(LABELS["prior_spine_surgery"], c.reference, dated(first), coding))
+    for p, coding in _surgeries(ctx):
+        found.append(Evidence(LABELS["prior_spine_surgery"], p.reference, dated(p.performed), coding))
+    return ordered(found)
+
+
+def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding]]:
+    for p in ctx.chart.procedures:
+        coding = ctx.vs.match("prior_spine_surgery", p.codings)
+        done = p.status not in NOT_DONE_PROCEDURE
+        if coding is not None and done and possibly_by(p.performed, ctx.order_date):
+            yield p, coding
+
+
+def surgery_since(ctx: Context, prior: tuple[Evidence, ...]) -> bool:
+    """R12 "no surgery since": a spine surgery Procedure performed after the newest prior MRI. A Z98.1
+    Condition's dates say when the status was recorded, not when the operation was, so it is not used."""
+    newest = max((e.on for e in prior if e.on is not None), default=None)
+    if newest is None:
+        return False
+    return any(certainly_within(p.performed, shift(newest, 1), ctx.order_date) for p, _ in _surgeries(ctx))
+
+
+# --- pain score -------------------------------------------------------------------------------------------
+
+
+def pain_score(ctx: Context, since: date) -> float | None:
+    """R24 hook: the latest 0-10 pain score (LOINC 72514-3) in [since, order date]; same-day ties take the
+    highest. Values outside 0-10 are not pain scores."""
+    scores = [
+        (o.effective.value, o.value)
+        for o in ctx.chart.observations
+        if o.effective is not None and o.value is not None and 0 <= o.value <= 10
+        and o.status not in VOID_OBSERVATION and ctx.vs.match("pain_score", o.codings) is not None
+        and certainly_within(o.effective, since, ctx.order_date)
+    ]
+    return max(scores)[1] if scores else None

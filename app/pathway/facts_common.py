@@ -1,0 +1,225 @@
+"""Shared pieces of the fact extraction (PATHWAY.md §2): the call context, dates, statuses, evidence order.
+
+Two date rules run through every facts module, because FHIR dates may be partial (``2026-01``):
+
+* evidence that *raises* concern (red flags) is kept unless it is **certainly** after the order date
+  (``possibly_by``) — a partial or missing date never hides a red flag;
+* evidence that *supports* a conclusion (onset, conservative care, prior imaging …) counts only when its
+  whole period is **certainly** inside the window (``certainly_within``).
+
+Evidence tuples are sorted (``ordered``) so that the facts are identical for any order of bundle entries
+(PATHWAY.md §4 safety invariant 4).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.fhir.dates import FhirDate, Precision, parse_fhir_date
+from app.fhir.views import Chart, ConditionView, MedicationView, PatientView
+from app.pathway.model import Evidence, OrderFacts
+from app.pathway.policy import Policy
+from app.terminology import Coding, ValueSets
+
+INACTIVE_CLINICAL = frozenset({"inactive", "resolved", "remission"})
+VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+VOID_MEDICATION = frozenset({"entered-in-error", "cancelled", "draft", "not-taken"})
+VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
+# A Procedure in "preparation" is planned, not done: it is no conservative care and no surgery yet.
+NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
+
+_MAX_AGE_YEARS = 150
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
+
+LABELS: Mapping[str, str] = {
+    "radiculopathy_lumbar": "lumbar radiculopathy",
+    "radiculopathy_cervical": "cervical radiculopathy",
+    "radiculopathy_thoracic": "thoracic radiculopathy",
+    "back_pain": "low back pain",
+    "neck_pain": "neck pain",
+    "ces": "cauda equina sign",
+    "motor_deficit": "motor deficit",
+    "myelopathy": "myelopathy",
+    "abnormal_reflex": "abnormal reflex with neck symptoms",
+    "gait_disturbance": "gait disturbance",
+    "spinal_infection": "spinal infection",
+    "ivdu": "drug use disorder (IV drug use)",
+    "immunosuppression": "immunosuppression",
+    "long_term_steroids": "long-term systemic steroids",
+    "fever": "fever",
+    "cancer_active": "malignancy",
+    "cancer_history": "history of malignancy",
+    "weight_loss": "unexplained weight loss",
+    "osteoporosis": "osteoporosis",
+    "vertebral_fracture": "vertebral fracture",
+    "prior_spine_surgery": "prior spine surgery",
+    "physical_therapy": "physical therapy",
+    "chiropractic": "chiropractic manipulation",
+    "osteopathic_manipulation": "osteopathic manipulation",
+    "epidural_injection": "epidural steroid injection",
+    "conservative_medication": "conservative-care medication",
+    "spine_specialty": "spine specialist referral",
+    "spine_imaging": "prior MRI of the same region",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything one extraction reads; ``order_date`` is the order's date, else ``today`` (PATHWAY.md §2)."""
+
+    chart: Chart
+    order: OrderFacts | None
+    order_date: date
+    policy: Policy
+    vs: ValueSets
+
+    def days_before(self, days: int) -> date:
+        return shift(self.order_date, -days)
+
+
+# --- dates ---------------------------------------------------------------------------------------------
+
+
+def last_day(value: FhirDate) -> date:
+    """The last calendar day a (possibly partial) FHIR date can mean: ``2026-02`` → 2026-02-28."""
+    if value.precision is Precision.YEAR:
+        return date(value.value.year, 12, 31)
+    if value.precision is Precision.MONTH:
+        year, month = value.value.year, value.value.month
+        return date(year, month, calendar.monthrange(year, month)[1])
+    return value.value
+
+
+def possibly_by(value: FhirDate | None, limit: date) -> bool:
+    """True unless ``value`` is certainly after ``limit`` (undated counts): for concern-raising evidence."""
+    return value is None or value.value <= limit
+
+
+def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
+    """True when the whole (possibly partial) date lies in [start, end]: for supporting evidence."""
+    return value is not None and start <= value.value and last_day(value) <= end
+
+
+def shift(day: date, days: float) -> date:
+    """``day`` moved by ``days``, clamped to the calendar (a year-9999 date must not raise)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
+def add_years(day: date, years: int) -> date:
+    """Calendar anniversary; 29 February becomes 28 February in a common year (clamped to the calendar)."""
+    year = min(max(day.year + years, 1), 9999)
+    return day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) and not calendar.isleap(year) \
+        else day.replace(year=year)
+
+
+def whole_years(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def iso_onset_string(text: str | None) -> FhirDate | None:
+    """``onsetString`` only when it is an ISO date/dateTime as a whole ("2026-01-15"); prose is not parsed."""
+    if text is None or _ISO_DATE.fullmatch(text.strip()) is None:
+        return None
+    return parse_fhir_date(text)
+
+
+# --- conditions ----------------------------------------------------------------------------------------
+
+
+def condition_void(condition: ConditionView) -> bool:
+    """PATHWAY.md §2: a refuted or entered-in-error Condition never counts, for any fact."""
+    return condition.verification_status in VOID_VERIFICATION
+
+
+def condition_current(condition: ConditionView, order_date: date, keep_days: int | None) -> bool:
+    """Active, or abated within ``keep_days`` before the order (PATHWAY.md §2 episode: 180 days).
+
+    ``keep_days=None`` keeps any history (a resolved cancer is a history of cancer). A Condition that is
+    inactive/resolved/remission or abated *without* an abatement date cannot show it ended recently, so
+    it does not count (unless history is kept).
+    """
+    if keep_days is None:
+        return True
+    if condition.abatement is not None:
+        return last_day(condition.abatement) >= shift(order_date, -keep_days)
+    return not condition.abated and condition.clinical_status not in INACTIVE_CLINICAL
+
+
+def onset_range(condition: ConditionView, patient: PatientView | None) -> tuple[date, date] | None:
+    """The earliest and latest day the onset can be, from onset[x] in R4 order (PATHWAY.md §2).
+
+    onsetDateTime/onsetPeriod.start, then onsetAge (+ birthDate), then an ISO onsetString. A partial date
+    spans its month/year; an age in whole years spans that year of life (the view has already converted
+    months/weeks/days to fractional years, which are taken as day-precise).
+    """
+    written = condition.onset or iso_onset_string(condition.onset_string)
+    if condition.onset is None and condition.onset_age_years is not None:
+        return _age_range(condition.onset_age_years, patient)
+    return (written.value, last_day(written)) if written is not None else None
+
+
+def _age_range(years: float, patient: PatientView | None) -> tuple[date, date] | None:
+    birth = patient.birth_date if patient is not None else None
+    if birth is None or not 0 <= years <= _MAX_AGE_YEARS:  # also refuses NaN
+        return None
+    if years.is_integer():
+        first = add_years(birth.value, int(years))
+        return first, shift(add_years(last_day(birth), int(years) + 1), -1)
+    days = round(years * 365.25)
+    return shift(birth.value, days), shift(last_day(birth), days)
+
+
+def condition_first_date(condition: ConditionView, patient: PatientView | None) -> FhirDate | None:
+    """When the Condition began as far as the record says: its onset (a partial onset keeps its
+    precision), else its recordedDate."""
+    written = condition.onset or iso_onset_string(condition.onset_string)
+    if written is not None:
+        return written
+    found = onset_range(condition, patient)
+    return FhirDate(found[0]) if found is not None else condition.recorded
+
+
+# --- medications ---------------------------------------------------------------------------------------
+
+
+def medication_coding(vs: ValueSets, medication: MedicationView) -> Coding | None:
+    """A conservative-care ingredient (PATHWAY.md §6.6) by code, else by name in the text or a display.
+
+    Products (RxNorm SCD/SBD such as "Naproxen 500 MG Oral Tablet") are not ingredient codes, so the text
+    match is what finds most real MedicationRequests.
+    """
+    coded = vs.match("conservative_medication", medication.codings)
+    if coded is not None:
+        return coded
+    texts = (medication.text, *(c.display for c in medication.codings))
+    found = (vs.match_text("conservative_medication", text) for text in texts if text)
+    return next((hit for hit in found if hit is not None), None)
+
+
+def medication_class(vs: ValueSets, coding: Coding) -> str | None:
+    return vs.get("conservative_medication").attributes(coding).get("class")
+
+
+# --- evidence ------------------------------------------------------------------------------------------
+
+
+def evidence_key(item: Evidence) -> tuple[date, str, str, str, str]:
+    coding = item.coding
+    system, code = (coding.system, coding.code) if coding is not None else ("", "")
+    return item.on or date.min, item.reference or "", item.label, system, code
+
+
+def ordered(items: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """De-duplicated and sorted by date, reference and label: bundle order must not matter."""
+    return tuple(sorted(set(items), key=evidence_key))
+
+
+def dated(value: FhirDate | None) -> date | None:
+    return value.value if value is not None else None

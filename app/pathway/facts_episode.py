@@ -1,0 +1,177 @@
+"""Qualifying diagnoses, region, episode, onset and age (PATHWAY.md §1, §2, §6.1).
+
+A diagnosis counts when it is not refuted/entered-in-error, not dated after the order, and active or abated
+within ``episode_gap_days`` (180) of the order date. The episode is the most recent run of dated diagnoses
+of the rated region with no gap longer than ``episode_gap_days``; its onset is the earliest start in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from app.fhir.views import ConditionView, PatientView
+from app.pathway.facts_common import (
+    LABELS,
+    Context,
+    condition_current,
+    condition_first_date,
+    condition_void,
+    evidence_key,
+    last_day,
+    onset_range,
+    possibly_by,
+    whole_years,
+)
+from app.pathway.model import Evidence, Region
+from app.terminology import Coding
+
+# (concept, region, radicular): PATHWAY.md §6.1; back/neck pain are supporting diagnoses of the episode.
+QUALIFYING: tuple[tuple[str, Region, bool], ...] = (
+    ("radiculopathy_lumbar", Region.LUMBAR, True),
+    ("radiculopathy_cervical", Region.CERVICAL, True),
+    ("radiculopathy_thoracic", Region.THORACIC, True),
+    ("back_pain", Region.LUMBAR, False),
+    ("neck_pain", Region.CERVICAL, False),
+)
+# Only to break exact ties when choosing a region from diagnoses: lumbar is the pathway's main case.
+_REGION_RANK = {Region.THORACIC: 0, Region.CERVICAL: 1, Region.LUMBAR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """One qualifying diagnosis. ``start`` is its exact onset (``exact``), else the day by which the
+    symptoms had certainly begun (a lower bound); ``last_seen`` is the latest day it was on record."""
+
+    evidence: Evidence
+    region: Region
+    radicular: bool
+    start: date | None
+    exact: bool
+    last_seen: date | None
+    from_order: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Onset:
+    day: date | None
+    verified: bool
+    evidence: Evidence | None
+
+
+def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
+    """PATHWAY.md §1/§6.1: qualifying Conditions, plus the order's reasonCode codings."""
+    from_chart = (dx for c in ctx.chart.conditions if _counts(ctx, c) for dx in _from_condition(ctx, c))
+    return (*from_chart, *_from_reasons(ctx))
+
+
+def _counts(ctx: Context, condition: ConditionView) -> bool:
+    first = condition_first_date(condition, ctx.chart.patient)
+    return (
+        not condition_void(condition)
+        and possibly_by(first, ctx.order_date)
+        and condition_current(condition, ctx.order_date, ctx.policy.episode_gap_days)
+    )
+
+
+def _match(ctx: Context, codings: Sequence[Coding]) -> Iterator[tuple[str, Region, bool, Coding]]:
+    for concept, region, radicular in QUALIFYING:
+        coding = ctx.vs.match(concept, codings)
+        if coding is not None:
+            yield concept, region, radicular, coding
+
+
+def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosis]:
+    start, exact = _start(condition, ctx.chart.patient, ctx.order_date)
+    last_seen = _last_seen(condition, start, ctx.order_date)
+    for concept, region, radicular, coding in _match(ctx, condition.codings):
+        evidence = Evidence(LABELS[concept], condition.reference, start, coding)
+        yield Diagnosis(evidence, region, radicular, start, exact, last_seen)
+
+
+def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
+    """A reasonCode dates nothing: it counts for scope and region, never for the episode or onset."""
+    if ctx.order is None:
+        return
+    for concept, region, radicular, coding in _match(ctx, ctx.order.reason_codings):
+        evidence = Evidence(f"{LABELS[concept]} (order reason)", ctx.order.reference, ctx.order_date, coding)
+        yield Diagnosis(evidence, region, radicular, None, False, ctx.order_date, from_order=True)
+
+
+def _start(
+    condition: ConditionView, patient: PatientView | None, order_date: date
+) -> tuple[date | None, bool]:
+    """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset
+    or the recordedDate, whichever is earlier, and never after the order (PATHWAY.md §2 lower bound)."""
+    found = onset_range(condition, patient)
+    if found is not None and found[0] == found[1]:
+        return found[0], True
+    bounds = [found[1]] if found is not None else []
+    if condition.recorded is not None:
+        bounds.append(last_day(condition.recorded))
+    return (min(*bounds, order_date), False) if bounds else (None, False)
+
+
+def _last_seen(condition: ConditionView, start: date | None, order_date: date) -> date | None:
+    written = (condition.recorded, condition.abatement)
+    days = [d for d in (start, *(w.value for w in written if w is not None)) if d is not None]
+    return min(max(days), order_date) if days else None
+
+
+def current_episode(diagnoses: Iterable[Diagnosis], gap_days: int) -> tuple[Diagnosis, ...]:
+    """The most recent run of dated diagnoses with no gap > ``gap_days`` (PATHWAY.md §2 episode).
+
+    The gap is measured from the latest day any earlier diagnosis of the run was on record (onset,
+    recordedDate, abatement) to the next one's start. Being "active" does not stretch a diagnosis to the
+    order date: an old problem-list entry never resolved would otherwise swallow every new episode.
+    """
+    runs: list[list[Diagnosis]] = []
+    end = date.min
+    for dx in sorted((d for d in diagnoses if d.start is not None), key=_start_key):
+        if not runs or (dx.start or end) - end > timedelta(days=gap_days):
+            runs.append([])
+        runs[-1].append(dx)
+        end = max(end, dx.last_seen or end)
+    return tuple(runs[-1]) if runs else ()
+
+
+def _start_key(dx: Diagnosis) -> tuple[date, bool, tuple[date, str, str, str, str]]:
+    return dx.start or date.min, not dx.exact, evidence_key(dx.evidence)
+
+
+def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
+    """Earliest start of the episode. Verified only when that start is an exact onset: a lower bound
+    (recordedDate, partial date, whole-year onsetAge) that is earlier makes the onset unverified."""
+    if not episode:
+        return Onset(None, False, None)
+    first = min(episode, key=_start_key)
+    label = "onset" if first.exact else "onset not documented: symptoms recorded by"
+    evidence = replace(first.evidence, label=f"{label} ({first.evidence.label})")
+    return Onset(first.start, first.exact, evidence)
+
+
+def episode_of_region(diagnoses: Iterable[Diagnosis], region: Region | None) -> list[Diagnosis]:
+    """Only the rated region's diagnoses date the episode: neck pain says nothing of sciatica's duration."""
+    return [dx for dx in diagnoses if region is None or dx.region is region]
+
+
+def diagnosis_region(diagnoses: Sequence[Diagnosis]) -> Region | None:
+    """Region when the order does not name one (patient-view, generic "MRI of spine"): the order's
+    reasonCode first, then radiculopathy over back/neck pain, then the most recently recorded."""
+    if not diagnoses:
+        return None
+    return max(diagnoses, key=_region_key).region
+
+
+def _region_key(dx: Diagnosis) -> tuple[bool, bool, date, int]:
+    return dx.from_order, dx.radicular, dx.last_seen or date.min, _REGION_RANK[dx.region]
+
+
+def age_years(patient: PatientView | None, on: date) -> int | None:
+    """Whole years from birthDate to the order date (PATHWAY.md §2). A partial birthDate gives the
+    youngest age it allows (born on its last day); a birthDate after the order date is unknown."""
+    if patient is None or patient.birth_date is None:
+        return None
+    born = last_day(patient.birth_date)
+    return whole_years(born, on) if born <= on else None

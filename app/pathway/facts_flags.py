@@ -1,0 +1,225 @@
+"""Red flags (PATHWAY.md §3) from coded Conditions, Observations, the order's reasonCode and medications.
+
+Safety leans one way here: a finding is dropped only when it is *certainly* dated after the order, refuted
+or entered-in-error, or clearly over (see ``Keep``). An undated coded finding counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from app.fhir.dates import FhirDate
+from app.fhir.views import ConditionView, MedicationView, ObservationView
+from app.pathway.facts_common import (
+    INACTIVE_CLINICAL,
+    LABELS,
+    VOID_MEDICATION,
+    VOID_OBSERVATION,
+    Context,
+    certainly_within,
+    condition_current,
+    condition_first_date,
+    condition_void,
+    last_day,
+    medication_class,
+    medication_coding,
+    ordered,
+    possibly_by,
+    shift,
+)
+from app.pathway.model import Evidence, RedFlag
+from app.terminology import Coding
+
+
+class Keep(Enum):
+    """How long a coded finding keeps counting (PATHWAY.md is mostly silent: docs/pathway-facts.md)."""
+
+    CURRENT = "current"   # active, or abated within episode_gap_days
+    NEW = "new"           # CES signs must be new: dated within episode_gap_days, and current
+    FEVER = "fever"       # fever_window_days (§2: "in the last 7 days")
+    HISTORY = "history"   # a history of cancer stays a history (§3 malignancy major)
+
+
+Trigger = tuple[str, tuple[RedFlag, ...], Keep]
+
+TRIGGERS: tuple[Trigger, ...] = (
+    ("ces", (RedFlag.CES,), Keep.NEW),
+    ("motor_deficit", (RedFlag.MOTOR,), Keep.CURRENT),
+    ("myelopathy", (RedFlag.MYELOPATHY,), Keep.CURRENT),
+    ("gait_disturbance", (RedFlag.MYELOPATHY,), Keep.CURRENT),
+    ("spinal_infection", (RedFlag.INFECTION,), Keep.CURRENT),
+    ("ivdu", (RedFlag.INFECTION,), Keep.CURRENT),
+    ("immunosuppression", (RedFlag.INFECTION,), Keep.CURRENT),
+    ("long_term_steroids", (RedFlag.INFECTION, RedFlag.FRACTURE_RISK), Keep.CURRENT),
+    ("fever", (RedFlag.INFECTION,), Keep.FEVER),
+    ("cancer_active", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
+    ("cancer_history", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
+    ("weight_loss", (RedFlag.MALIGNANCY_WEAK,), Keep.CURRENT),
+    ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
+    ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
+)
+# PATHWAY.md §3 myelopathy: R29.2 counts only "with neck symptoms".
+NECK_TRIGGER: Trigger = ("abnormal_reflex", (RedFlag.MYELOPATHY,), Keep.CURRENT)
+_FAHRENHEIT = frozenset({"[degF]", "degF", "F", "°F"})
+_CELSIUS = frozenset({"Cel", "cel", "C", "°C", "degC", "[degC]"})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A coded statement about the patient: a Condition, an Observation, or the order's reasonCode."""
+
+    codings: tuple[Coding, ...]
+    reference: str | None
+    on: FhirDate | None
+    condition: ConditionView | None = None
+    from_order: bool = False
+
+
+def red_flags(ctx: Context, neck_symptoms: bool, age: int | None) -> Mapping[RedFlag, tuple[Evidence, ...]]:
+    """PATHWAY.md §3: every class with at least one piece of evidence, in RedFlag order."""
+    triggers = (*TRIGGERS, NECK_TRIGGER) if neck_symptoms else TRIGGERS
+    found = [*_coded(ctx, triggers), *_temperatures(ctx), *_steroids(ctx), *_age_over_50(ctx, age)]
+    by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
+    return {flag: items for flag, items in by_flag.items() if items}
+
+
+def findings(ctx: Context) -> Iterator[Finding]:
+    """§3 sources: Conditions, Observations (code and valueCodeableConcept) and the order's reasonCode."""
+    patient = ctx.chart.patient
+    for c in ctx.chart.conditions:
+        first = condition_first_date(c, patient)
+        if not condition_void(c) and possibly_by(first, ctx.order_date):
+            yield Finding(c.codings, c.reference, first, condition=c)
+    for o in ctx.chart.observations:
+        if o.status not in VOID_OBSERVATION and possibly_by(o.effective, ctx.order_date):
+            yield Finding((*o.codings, *o.value_codings), o.reference, o.effective)
+    if ctx.order is not None:
+        on = FhirDate(ctx.order_date)
+        yield Finding(ctx.order.reason_codings, ctx.order.reference, on, from_order=True)
+
+
+def _coded(ctx: Context, triggers: Iterable[Trigger]) -> Iterator[tuple[RedFlag, Evidence]]:
+    for finding in findings(ctx):
+        for concept, flags, keep in triggers:
+            coding = ctx.vs.match(concept, finding.codings)
+            if coding is not None and _kept(ctx, finding, keep):
+                evidence = Evidence(_label(concept, finding), finding.reference, _day(finding.on), coding)
+                yield from ((flag, evidence) for flag in flags)
+
+
+def _kept(ctx: Context, finding: Finding, keep: Keep) -> bool:
+    """Is the finding still current at the order date? (``Keep``; the order's reasonCode always is.)"""
+    if finding.from_order or keep is Keep.HISTORY:
+        return True
+    days = ctx.policy.fever_window_days if keep is Keep.FEVER else ctx.policy.episode_gap_days
+    recent = finding.on is None or last_day(finding.on) >= ctx.days_before(days)
+    if finding.condition is not None:
+        current = condition_current(finding.condition, ctx.order_date, days)
+        return current and (recent or keep is not Keep.NEW)
+    return recent and (finding.on is not None or keep is not Keep.FEVER)
+
+
+def _label(concept: str, finding: Finding) -> str:
+    """A resolved active-cancer code is a history of cancer (§3): say so on the card."""
+    resolved = finding.condition is not None and (
+        finding.condition.abated or finding.condition.clinical_status in INACTIVE_CLINICAL
+    )
+    return LABELS["cancer_history"] if concept == "cancer_active" and resolved else LABELS[concept]
+
+
+def _day(value: FhirDate | None) -> date | None:
+    return value.value if value is not None else None
+
+
+# --- fever by measured temperature ------------------------------------------------------------------------
+
+
+def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§2: body temperature ≥ ``fever_threshold_celsius`` within ``fever_window_days`` before the order.
+    The measurement date must be certain (a partial date cannot be placed in a 7-day window)."""
+    start = ctx.days_before(ctx.policy.fever_window_days)
+    for o in ctx.chart.observations:
+        coding = ctx.vs.match("body_temperature", o.codings)
+        celsius = _celsius(o)
+        if coding is None or celsius is None or o.status in VOID_OBSERVATION:
+            continue
+        recent = certainly_within(o.effective, start, ctx.order_date)
+        if recent and celsius >= ctx.policy.fever_threshold_celsius:
+            label = f"temperature {celsius:.1f} °C"
+            yield RedFlag.INFECTION, Evidence(label, o.reference, _day(o.effective), coding)
+
+
+def _celsius(observation: ObservationView) -> float | None:
+    """°C from UCUM ``Cel``/``[degF]`` (and common spellings); without a unit, the plausible human range
+    decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read."""
+    value, unit = observation.value, observation.unit
+    if value is None:
+        return None
+    if unit in _FAHRENHEIT or (unit is None and 77 <= value <= 113):
+        return round((value - 32) * 5 / 9, 2)
+    if unit in _CELSIUS or (unit is None and 25 <= value <= 45):
+        return value
+    return None
+
+
+# --- long-term steroids ----------------------------------------------------------------------------------
+
+
+def _steroids(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§3: systemic steroids ≥ ``long_term_steroid_days`` (infection and fracture risk).
+
+    Each oral-steroid MedicationRequest/Statement started by the order date covers [start, start + max(
+    supply, period) - 1]; refills add up as the *union* of those days, so overlapping orders are not
+    counted twice. A prescription whose length is unknown adds nothing.
+    """
+    courses = [(m, span) for m, span in _steroid_courses(ctx) if span[1] >= span[0]]
+    if _union_days(span for _, span in courses) < ctx.policy.long_term_steroid_days:
+        return
+    for medication, (first, _) in courses:
+        coding = medication_coding(ctx.vs, medication)
+        evidence = Evidence(LABELS["long_term_steroids"], medication.reference, first, coding)
+        yield from ((RedFlag.INFECTION, evidence), (RedFlag.FRACTURE_RISK, evidence))
+
+
+def _union_days(spans: Iterable[tuple[date, date]]) -> int:
+    """Days covered by the union of inclusive [first, last] spans."""
+    total, covered_to = 0, date.min
+    for first, last in sorted(spans):
+        start = max(first, shift(covered_to, 1)) if covered_to != date.min else first
+        total += max(0, (last - start).days + 1)
+        covered_to = max(covered_to, last)
+    return total
+
+
+def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, tuple[date, date]]]:
+    for medication in ctx.chart.medications:
+        start = medication.start
+        if medication.status in VOID_MEDICATION or start is None or start.value > ctx.order_date:
+            continue
+        coding = medication_coding(ctx.vs, medication)
+        if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
+            yield medication, (start.value, shift(start.value, _course_days(medication) - 1))
+
+
+def _course_days(medication: MedicationView) -> int:
+    """Days of exposure: the longer of the dispensed supply and the written period (both ends counted)."""
+    supply = medication.supply_days if medication.supply_days is not None else 0.0
+    period = 0
+    if medication.start is not None and medication.end is not None:
+        period = (last_day(medication.end) - medication.start.value).days + 1
+    return max(round(supply) if math.isfinite(supply) else 0, period)
+
+
+# --- weak malignancy flag by age -------------------------------------------------------------------------
+
+
+def _age_over_50(ctx: Context, age: int | None) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§3 malignancy (weak): age > 50 alone is a weak flag, never a major one (ACP 2011 overrides seeds)."""
+    if age is not None and age > 50:
+        patient = ctx.chart.patient
+        reference = f"Patient/{patient.id}" if patient is not None else None
+        yield RedFlag.MALIGNANCY_WEAK, Evidence(f"age {age} (over 50)", reference, ctx.order_date)
