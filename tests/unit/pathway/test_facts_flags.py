@@ -16,7 +16,7 @@ def flags_of(facts):
     return set(facts.red_flags)
 
 
-# --- fever -----------------------------------------------------------------------------------------------
+# --- fever --------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,8 @@ def flags_of(facts):
     ],
 )
 def test_fever_by_measured_temperature(chart, order, extract, on, value, unit, fever):
-    c = chart.condition("M54.16", onset="2026-02-01").observation("8310-5", LOINC, on=on, value=value, unit=unit)
+    c = chart.condition("M54.16", onset="2026-02-01")
+    c.observation("8310-5", LOINC, on=on, value=value, unit=unit)
 
     facts = extract(c, order(authored=AUTHORED))
 
@@ -107,7 +108,9 @@ def test_steroid_by_ingredient_code_and_period(chart, order, extract):
 
 
 @pytest.mark.parametrize(("second_start", "long_term"), [("2025-10-31", True), ("2025-09-01", False)])
-def test_consecutive_steroid_refills_add_up_but_overlaps_do_not(chart, order, extract, second_start, long_term):
+def test_consecutive_steroid_refills_add_up_but_overlaps_do_not(
+    chart, order, extract, second_start, long_term
+):
     c = chart.medication("8640", start="2025-09-01", supply_days=60).medication(
         "8640", start=second_start, supply_days=60
     )
@@ -134,11 +137,13 @@ def test_resolved_spinal_infection_years_ago_is_not_current(chart, order, extrac
     assert extract(c, order(authored=AUTHORED)).red_flags == {}
 
 
-# --- malignancy -----------------------------------------------------------------------------------------------
+# --- malignancy ---------------------------------------------------------------------------------------------
 
 
 def test_age_over_50_alone_is_a_weak_flag_only(chart, order, extract):
-    facts = extract(chart.patient("1974-06-01").condition("M54.16", onset="2026-02-01"), order(authored=AUTHORED))
+    c = chart.patient("1974-06-01").condition("M54.16", onset="2026-02-01")
+
+    facts = extract(c, order(authored=AUTHORED))
 
     assert facts.age_years == 51
     assert flags_of(facts) == {RedFlag.MALIGNANCY_WEAK}
@@ -176,7 +181,7 @@ def test_multiple_myeloma_by_snomed_is_active_cancer(chart, order, extract):
     assert flags_of(facts) == {RedFlag.MALIGNANCY_MAJOR}
 
 
-# --- cauda equina, motor, myelopathy, fracture risk --------------------------------------------------------------
+# --- cauda equina, motor, myelopathy, fracture risk ---------------------------------------------------------
 
 
 def test_cauda_equina_diagnosis(chart, order, extract):
@@ -244,11 +249,13 @@ def test_osteoporosis_is_fracture_risk(chart, order, extract):
     }
 
 
-# --- what never counts ---------------------------------------------------------------------------------------------
+# --- what never counts --------------------------------------------------------------------------------------
 
 
 def test_red_flag_dated_after_the_order_is_ignored(chart, order, extract):
-    facts = extract(chart.condition("G83.4", onset="2026-03-02"), order(authored=AUTHORED), today=date(2026, 3, 5))
+    c = chart.condition("G83.4", onset="2026-03-02")
+
+    facts = extract(c, order(authored=AUTHORED), today=date(2026, 3, 5))
 
     assert facts.red_flags == {}
 

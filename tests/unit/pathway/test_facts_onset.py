@@ -9,7 +9,7 @@ import pytest
 from app.pathway.model import Region
 from app.terminology import ICD10CM, SNOMED
 
-# --- D: whole calendar days from onset to the order date --------------------------------------------------
+# --- D: whole calendar days from onset to the order date ----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_patient_view_counts_to_today(chart, extract):
     assert facts.region is Region.LUMBAR
 
 
-# --- onset sources -----------------------------------------------------------------------------------------
+# --- onset sources ------------------------------------------------------------------------------------------
 
 
 def test_iso_onset_string_is_an_exact_onset(chart, order, extract):
@@ -126,7 +126,9 @@ def test_partial_onset_date_is_not_an_exact_onset(chart, order, extract, onset, 
 
 
 def test_partial_onset_is_bounded_by_an_earlier_recorded_date(chart, order, extract):
-    facts = extract(chart.condition("M54.16", onset="2026-01", recorded="2026-01-12"), order(authored="2026-03-01"))
+    c = chart.condition("M54.16", onset="2026-01", recorded="2026-01-12")
+
+    facts = extract(c, order(authored="2026-03-01"))
 
     assert (facts.onset, facts.onset_verified) == (date(2026, 1, 12), False)
 
@@ -157,7 +159,7 @@ def test_an_earlier_undated_diagnosis_makes_the_onset_unverified(chart, order, e
     assert (facts.onset, facts.onset_verified) == (date(2025, 12, 1), False)
 
 
-# --- what counts: status, dates, episode gaps ----------------------------------------------------------------
+# --- what counts: status, dates, episode gaps ---------------------------------------------------------------
 
 
 def test_condition_dated_after_the_order_is_ignored(chart, order, extract):
@@ -177,7 +179,9 @@ def test_only_a_diagnosis_after_the_order_means_no_qualifying_diagnosis(chart, o
 
 
 @pytest.mark.parametrize(("abatement", "counts"), [("2025-09-01", False), ("2025-09-02", True)])
-def test_resolved_condition_counts_only_within_180_days_of_abatement(chart, order, extract, abatement, counts):
+def test_resolved_condition_counts_only_within_180_days_of_abatement(
+    chart, order, extract, abatement, counts
+):
     # 2026-03-01 minus 180 days is 2025-09-02.
     c = chart.condition("M54.16", onset="2025-08-01", abatement=abatement, clinical="resolved")
 
@@ -188,7 +192,9 @@ def test_resolved_condition_counts_only_within_180_days_of_abatement(chart, orde
 
 
 def test_resolved_condition_without_abatement_date_does_not_count(chart, order, extract):
-    facts = extract(chart.condition("M54.16", onset="2026-01-01", clinical="resolved"), order(authored="2026-03-01"))
+    c = chart.condition("M54.16", onset="2026-01-01", clinical="resolved")
+
+    facts = extract(c, order(authored="2026-03-01"))
 
     assert facts.qualifying == ()
 
@@ -218,7 +224,8 @@ def test_gap_over_180_days_starts_a_new_episode(chart, order, extract):
 
 
 def test_gap_of_180_days_stays_in_the_episode(chart, order, extract):
-    c = chart.condition("M54.16", onset="2025-08-05").condition("M54.41", onset="2026-02-01")  # 180 days apart
+    # 180 days apart: not a gap > 180
+    c = chart.condition("M54.16", onset="2025-08-05").condition("M54.41", onset="2026-02-01")
 
     facts = extract(c, order(authored="2026-03-01"))
 
@@ -236,7 +243,7 @@ def test_a_recent_record_of_an_old_diagnosis_bridges_the_gap(chart, order, extra
     assert facts.onset == date(2025, 2, 1)
 
 
-# --- code systems and regions ---------------------------------------------------------------------------------
+# --- code systems and regions -------------------------------------------------------------------------------
 
 
 def test_icd10cm_only_problem_list(chart, order, extract):
@@ -249,7 +256,8 @@ def test_icd10cm_only_problem_list(chart, order, extract):
 
 
 def test_snomed_only_problem_list(chart, order, extract):
-    c = chart.condition("23056005", SNOMED, onset="2026-01-03").condition("279039007", SNOMED, onset="2026-01-20")
+    c = chart.condition("23056005", SNOMED, onset="2026-01-03")
+    c.condition("279039007", SNOMED, onset="2026-01-20")
 
     facts = extract(c, order(authored="2026-03-01"))
 
@@ -312,7 +320,7 @@ def test_no_diagnosis_and_no_order_region_means_unknown_region(chart, extract):
     assert extract(chart, today=date(2026, 3, 1)).region is None
 
 
-# --- age -------------------------------------------------------------------------------------------------------
+# --- age ----------------------------------------------------------------------------------------------------
 
 
 def test_age_is_counted_to_authored_on_not_today(chart, order, extract):
