@@ -1,9 +1,19 @@
 """Resolve the chart for one hook call: prefetch per key, the EHR's FHIR server for what is missing.
 
-CONTRACT.md P4–P8 and §3.2: a key present with a resource or Bundle is used; ``null`` means "no data";
-a missing key is fetched (when a ``fetcher`` is available); OperationOutcome entries inside a Bundle
-(``search.mode: outcome``, Epic's empty search) are set aside and noted, never parsed as data.
-Incomplete Bundles (a ``next`` link, or ``total`` above the entries) are completed by the fetcher.
+CONTRACT.md P4-P8 and §3.2, per prefetch key:
+
+- a resource or a complete Bundle is used as is; ``null`` means "no data" (P4);
+- OperationOutcome entries inside a Bundle (``search.mode: outcome``, Epic's empty search) are set aside
+  and noted, never parsed as data (P5);
+- a missing key is fetched; so is a key the client reported as failed (a bare OperationOutcome, or a
+  Bundle holding only error outcomes) or sent as something that is not a JSON object — reading an
+  error report as "no conditions" would hide red flags;
+- a truncated Bundle (a ``next`` link, or ``total`` above its entries: the sandbox's 76 conditions in 20
+  entries) is completed by the fetcher; what cannot be completed is used and marked *incomplete*.
+
+Everything here is pure apart from the one ``await`` on the fetcher (``app.fhir.client``), so every rule
+is tested without a network. Keys that fail or stay incomplete name their category in
+``Chart.unavailable``: the cards say what could not be checked.
 """
 
 from __future__ import annotations
@@ -11,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import quote
 
-from app.fhir.templates import KEY_CATEGORIES, PREFETCH_TEMPLATES
+from app.fhir.templates import KEY_CATEGORIES, PREFETCH_TEMPLATES, fill_template
 from app.fhir.views import (
     Chart,
     ConditionView,
@@ -26,34 +37,56 @@ from app.fhir.views import (
     parse_resource,
 )
 
+Resource = Mapping[str, Any]
+_ERROR_SEVERITIES = frozenset({"error", "fatal"})
+
 
 @dataclass(frozen=True, slots=True)
 class DataRequest:
-    """What the hook call tells us about where the data is. ``access_token`` is transient (R6)."""
+    """What the hook call tells us about where the data is. ``access_token`` is transient (R6).
+
+    ``allowed_servers``: when the caller's trust entry lists FHIR servers, the fetcher calls only servers
+    on both that list and ``FHIR_SERVER_ALLOWLIST`` (a client can narrow the allow-list, never widen it).
+    """
 
     patient_id: str
     fhir_server: str | None = None
     access_token: str | None = field(default=None, repr=False)
     prefetch: Mapping[str, Any] | None = None
     tokens: Mapping[str, str] = field(default_factory=dict)
+    allowed_servers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class KeyData:
-    """The resources found for one prefetch key, or why there are none."""
+    """The resources found for one key; ``failed`` (nothing usable) or ``incomplete`` say why not all."""
 
-    resources: tuple[Mapping[str, Any], ...] = ()
+    resources: tuple[Resource, ...] = ()
     outcomes: int = 0
     failed: str | None = None
+    incomplete: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchJob:
+    """One key for the fetcher: run ``query`` (relative, tokens filled), or finish the ``partial`` Bundle.
+
+    For a partial Bundle the fetcher follows its ``next`` link, or runs ``query`` again when there is no
+    usable link; it returns only what it fetched, and ``resolve`` merges it with the prefetched page.
+    """
+
+    key: str
+    query: str
+    partial: Resource | None = None
 
 
 class Fetcher(Protocol):
-    """The fallback seam (``app.fhir.client``): fetch whole keys, or the rest of a truncated Bundle."""
+    """The fallback seam (``app.fhir.client.FhirFetcher``): all jobs of one hook call at once, in one budget.
 
-    async def fetch(self, request: DataRequest, queries: Mapping[str, str]) -> Mapping[str, KeyData]: ...
+    Must return a ``KeyData`` per job key and never raise for a FHIR server's failure.
+    """
 
-    async def complete(self, request: DataRequest, bundles: Mapping[str, Mapping[str, Any]]
-                       ) -> Mapping[str, KeyData]: ...
+    async def fetch(self, request: DataRequest, jobs: Sequence[FetchJob]) -> Mapping[str, KeyData]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +96,33 @@ class ResolvedChart:
     fetched: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What prefetch gave and what is left to fetch; ``refetch_why``: why a present key is asked again."""
+
+    present: Mapping[str, KeyData]
+    jobs: tuple[FetchJob, ...]
+    refetch_why: Mapping[str, str]
+    unfillable: Mapping[str, str]
+
+
+# --- reading one prefetch value ----------------------------------------------------------------------
 
 
 def is_outcome_entry(entry: Mapping[str, Any]) -> bool:
     resource = entry.get("resource")
     search = entry.get("search")
     mode = search.get("mode") if isinstance(search, dict) else None
-    return mode == "outcome" or (isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome")
+    is_outcome = isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
+    return mode == "outcome" or is_outcome
+
+
+def _entries(bundle: Resource) -> list[Mapping[str, Any]]:
+    entries = bundle.get("entry")
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
 def read_prefetch_value(value: Any) -> KeyData:
@@ -79,64 +132,156 @@ def read_prefetch_value(value: Any) -> KeyData:
     if not isinstance(value, dict):
         return KeyData(failed="prefetch value is not a JSON object")
     if value.get("resourceType") == "OperationOutcome":
-        return KeyData(outcomes=1)
+        return KeyData(outcomes=1, failed="the CDS client reported an error for this key")
     if value.get("resourceType") != "Bundle":
         return KeyData(resources=(value,))
-    entries = [e for e in value.get("entry") or [] if isinstance(e, dict)]
-    outcomes = sum(1 for e in entries if is_outcome_entry(e))
-    resources = tuple(e["resource"] for e in entries if not is_outcome_entry(e) and isinstance(e.get("resource"), dict))
-    return KeyData(resources=resources, outcomes=outcomes)
-
-
-def is_truncated(bundle: Mapping[str, Any]) -> bool:
-    """P7 and the sandbox's 76-conditions-in-20-entries: a ``next`` link or ``total`` above the entries."""
-    links = bundle.get("link") if isinstance(bundle.get("link"), list) else []
-    if any(isinstance(link, dict) and link.get("relation") == "next" for link in links):
-        return True
-    total, entries = bundle.get("total"), bundle.get("entry")
-    data_entries = [e for e in entries or [] if isinstance(e, dict) and not is_outcome_entry(e)]
-    return isinstance(total, int) and total > len(data_entries)
-
-
-async def resolve(request: DataRequest, fetcher: Fetcher | None) -> ResolvedChart:
-    """Prefetch first, then one concurrent round of fetches for missing keys and truncated Bundles."""
-    prefetch = request.prefetch or {}
-    present = {key: read_prefetch_value(prefetch[key]) for key in PREFETCH_TEMPLATES if key in prefetch}
-    missing = {key: q for key, q in PREFETCH_TEMPLATES.items() if key not in prefetch}
-    truncated = {key: prefetch[key] for key in present if _truncated_bundle(prefetch[key])}
-    fetched: dict[str, KeyData] = {}
-    if fetcher is not None and (missing or truncated):
-        fetched = dict(await fetcher.fetch(request, missing)) if missing else {}
-        fetched.update(await fetcher.complete(request, truncated) if truncated else {})
-    data = {**present, **fetched}
-    failed = {key: "no prefetch and no FHIR server to ask" for key in missing if key not in fetched}
-    failed.update({key: kd.failed for key, kd in data.items() if kd.failed})
-    return ResolvedChart(
-        chart=build_chart(data, failed),
-        from_prefetch=tuple(sorted(k for k in present if k not in fetched)),
-        fetched=tuple(sorted(k for k in fetched if not fetched[k].failed)),
-        failed=tuple(sorted(failed)),
-        notes=tuple(_notes(data, failed)),
+    entries = _entries(value)
+    outcomes = [e for e in entries if is_outcome_entry(e)]
+    resources = tuple(
+        e["resource"] for e in entries if not is_outcome_entry(e) and isinstance(e.get("resource"), dict)
     )
+    if not resources and any(_is_error(e.get("resource")) for e in outcomes):
+        return KeyData(outcomes=len(outcomes), failed="the CDS client reported an error for this key")
+    return KeyData(resources=resources, outcomes=len(outcomes))
+
+
+def _is_error(outcome: object) -> bool:
+    issues = outcome.get("issue") if isinstance(outcome, dict) else None
+    return isinstance(issues, list) and any(
+        isinstance(issue, dict) and issue.get("severity") in _ERROR_SEVERITIES for issue in issues
+    )
+
+
+def next_link(bundle: Resource) -> str | None:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
+
+
+def is_truncated(bundle: Resource) -> bool:
+    """P7 and the sandbox's 76-conditions-in-20-entries: a ``next`` link or ``total`` above the entries."""
+    if next_link(bundle) is not None:
+        return True
+    total = bundle.get("total")
+    data_entries = [e for e in _entries(bundle) if not is_outcome_entry(e)]
+    return isinstance(total, int) and not isinstance(total, bool) and total > len(data_entries)
 
 
 def _truncated_bundle(value: Any) -> bool:
     return isinstance(value, dict) and value.get("resourceType") == "Bundle" and is_truncated(value)
 
 
-def _notes(data: Mapping[str, KeyData], failed: Mapping[str, str]) -> Iterable[str]:
+# --- planning, merging, summarising (pure) -----------------------------------------------------------
+
+
+def plan(request: DataRequest) -> Plan:
+    """Sort every templated key into: usable prefetch, a fetch job, or a template we cannot fill."""
+    prefetch = request.prefetch or {}
+    tokens = {name: quote(value, safe="") for name, value in request.tokens.items()}
+    present: dict[str, KeyData] = {}
+    jobs: list[FetchJob] = []
+    refetch_why: dict[str, str] = {}
+    unfillable: dict[str, str] = {}
+    for key, template in PREFETCH_TEMPLATES.items():
+        try:
+            query = fill_template(template, tokens)
+        except KeyError:
+            query = None
+        read = read_prefetch_value(prefetch[key]) if key in prefetch else None
+        if read is not None and read.failed is None:
+            present[key] = read
+            if _truncated_bundle(prefetch[key]) and query is not None:
+                jobs.append(FetchJob(key, query, partial=prefetch[key]))
+            elif _truncated_bundle(prefetch[key]):
+                present[key] = _incomplete(read, "truncated prefetch Bundle; its query cannot be filled")
+        elif query is None:
+            unfillable[key] = "no usable prefetch, and the template has no value for one of its tokens"
+        else:
+            jobs.append(FetchJob(key, query))
+            if read is not None:
+                refetch_why[key] = str(read.failed)
+    return Plan(present, tuple(jobs), refetch_why, unfillable)
+
+
+def _incomplete(data: KeyData, why: str) -> KeyData:
+    return KeyData(data.resources, data.outcomes, None, why)
+
+
+def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: bool) -> dict[str, KeyData]:
+    """Combine prefetch with what was fetched: a partial Bundle keeps its page even if paging failed."""
+    data = dict(planned.present)
+    for job in planned.jobs:
+        got = fetched.get(job.key)
+        if got is None:
+            got = KeyData(failed=_not_fetched_reason(job, fetcher_available))
+        data[job.key] = _complete(data[job.key], got) if job.partial is not None else got
+    for key, why in planned.unfillable.items():
+        data[key] = KeyData(failed=why)
+    return data
+
+
+def _not_fetched_reason(job: FetchJob, fetcher_available: bool) -> str:
+    if fetcher_available:
+        return "the fetcher returned nothing for this key"
+    if job.partial is not None:
+        return "prefetch Bundle is truncated and there is no FHIR server to fetch the rest from"
+    return "not in prefetch and no FHIR server to ask"
+
+
+def _complete(page: KeyData, rest: KeyData) -> KeyData:
+    resources = (*page.resources, *rest.resources)
+    outcomes = page.outcomes + rest.outcomes
+    why = rest.failed or rest.incomplete
+    incomplete = f"truncated prefetch Bundle not completed: {why}" if why else None
+    return KeyData(resources, outcomes, None, incomplete)
+
+
+async def resolve(request: DataRequest, fetcher: Fetcher | None) -> ResolvedChart:
+    """Prefetch first, then one concurrent round (one time budget) for every missing or truncated key."""
+    planned = plan(request)
+    fetched: Mapping[str, KeyData] = {}
+    if fetcher is not None and planned.jobs:
+        fetched = await fetcher.fetch(request, planned.jobs)
+    data = merge(planned, fetched, fetcher_available=fetcher is not None)
+    return summarize(planned, data, fetched)
+
+
+def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, KeyData]) -> ResolvedChart:
+    failed = {key: str(kd.failed) for key, kd in data.items() if kd.failed}
+    incomplete = {key: str(kd.incomplete) for key, kd in data.items() if kd.incomplete}
+    got = {key for key, kd in fetched.items() if key in data and not kd.failed and not data[key].failed}
+    return ResolvedChart(
+        chart=build_chart(data, [*failed, *incomplete]),
+        from_prefetch=tuple(sorted(k for k in planned.present if k not in got)),
+        fetched=tuple(sorted(got)),
+        failed=tuple(sorted(failed)),
+        notes=tuple(_notes(data, planned.refetch_why)),
+        incomplete=tuple(sorted(incomplete)),
+    )
+
+
+def _notes(data: Mapping[str, KeyData], refetch_why: Mapping[str, str]) -> Iterable[str]:
     for key, kd in sorted(data.items()):
         if kd.outcomes:
             yield f"{key}: {kd.outcomes} OperationOutcome entr{'y' if kd.outcomes == 1 else 'ies'} set aside"
-    for key, why in sorted(failed.items()):
-        yield f"{key}: {why}"
+        if key in refetch_why:
+            yield f"{key}: prefetch not used ({refetch_why[key]}), fetched instead"
+        if kd.failed:
+            yield f"{key}: {kd.failed}"
+        if kd.incomplete:
+            yield f"{key}: incomplete ({kd.incomplete})"
 
 
-def build_chart(data: Mapping[str, KeyData], failed: Mapping[str, str]) -> Chart:
+# --- building the chart ------------------------------------------------------------------------------
+
+
+def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = ()) -> Chart:
     """Parse every resource into its view; a malformed one is skipped and counted, never fatal."""
     views: list[object] = []
     skipped = 0
-    for resource in _unique(kd.resources for kd in data.values()):
+    for resource in unique_resources(r for kd in data.values() for r in kd.resources):
         try:
             view = parse_resource(resource)
         except ViewError:
@@ -144,21 +289,25 @@ def build_chart(data: Mapping[str, KeyData], failed: Mapping[str, str]) -> Chart
             continue
         if view is not None:
             views.append(view)
-    unavailable = frozenset(KEY_CATEGORIES[key] for key in failed if key in KEY_CATEGORIES)
+    unavailable = frozenset(KEY_CATEGORIES[key] for key in unavailable_keys if key in KEY_CATEGORIES)
     return _assemble(views, skipped, unavailable)
 
 
-def _unique(groups: Iterable[Sequence[Mapping[str, Any]]]) -> list[Mapping[str, Any]]:
-    """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it)."""
-    seen: dict[tuple[object, object], Mapping[str, Any]] = {}
-    anonymous: list[Mapping[str, Any]] = []
-    for resource in (r for group in groups for r in group):
-        key = (resource.get("resourceType"), resource.get("id"))
-        if key[1] is None:
-            anonymous.append(resource)
+def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
+    """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it).
+
+    Sorted by type and id, so the chart is the same whichever way (and in whichever order) the data came
+    (PATHWAY.md safety invariant 4). Resources without an id follow, in arrival order.
+    """
+    seen: dict[tuple[str, str], Resource] = {}
+    anonymous: list[Resource] = []
+    for resource in resources:
+        resource_id = resource.get("id")
+        if isinstance(resource_id, str) and resource_id:
+            seen.setdefault((str(resource.get("resourceType")), resource_id), resource)
         else:
-            seen.setdefault(key, resource)
-    return [*seen.values(), *anonymous]
+            anonymous.append(resource)
+    return [*(seen[key] for key in sorted(seen)), *anonymous]
 
 
 def _assemble(views: list[object], skipped: int, unavailable: frozenset[str]) -> Chart:

@@ -1,4 +1,4 @@
-"""Prefetch templates (CONTRACT.md P1–P3): relative FHIR R4 searches in the spec's query subset.
+"""Prefetch templates (CONTRACT.md P1-P3): relative FHIR R4 searches in the spec's query subset.
 
 Only ``{{context.patientId}}`` is used as a token (P2). No date tokens (P11 is not 2.0.1): date windows
 are computed in the service. ``_count`` is sized for a real chart; larger results are completed by
@@ -45,7 +45,7 @@ def fill_template(template: str, context: dict[str, str]) -> str:
     """Replace ``{{context.X}}`` tokens; a template whose token has no value raises KeyError."""
     result = template
     for name, value in context.items():
-        result = result.replace("{{context.%s}}" % name, value)
+        result = result.replace("{{context." + name + "}}", value)
     if "{{" in result:
         raise KeyError(f"unfilled prefetch token in {template!r}")
     return result

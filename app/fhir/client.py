@@ -1,0 +1,345 @@
+"""Fallback fetch from the EHR's FHIR server: fast, bounded and safe (CONTRACT.md P7, P8, P10, R6-R8, §3).
+
+- One shared ``httpx.AsyncClient`` for the app's life (``make_http_client``): no redirects, no cookie jar
+  (a cookie set for one hook call must never ride along on another patient's), explicit pool limits.
+- Every key of a hook call is fetched concurrently; each request has its own timeout and the whole round
+  has one deadline (``hook_budget_seconds``). A key not done by then fails as "timed out", keeping any
+  pages it already had (then it is *incomplete*, not failed).
+- Only a ``fhirServer`` on ``FHIR_SERVER_ALLOWLIST`` (narrowed by the caller's trust entry, if any) is
+  called; a disallowed server fails every key with a note and no request is made.
+- ``next`` links are followed only on the scheme, host and port of ``fhirServer``, up to ``fhir_page_cap``
+  pages per key; resources repeated across pages are dropped.
+- ``Authorization: Bearer`` only when ``fhirAuthorization`` gave a token (the sandbox sends none). The
+  token and URLs (they hold patient ids) are never logged: logs carry key names, outcomes, counts and ms.
+- A read that answers 404 means "no such resource", the same as a prefetch ``null`` (P4, P6), so the
+  answer does not depend on whether the EHR prefetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+
+from app.fhir.metrics import REGISTRY, Counter, Histogram, Registry
+from app.fhir.prefetch import (
+    DataRequest,
+    FetchJob,
+    KeyData,
+    Resource,
+    next_link,
+    read_prefetch_value,
+    unique_resources,
+)
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+# httpx logs every request line, URL included, at INFO: URLs carry patient ids, so keep it to warnings.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+FHIR_JSON = "application/fhir+json"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    request_timeout: float = 1.5
+    budget: float = 2.0
+    page_cap: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchLimits:
+        s = settings
+        return cls(s.fhir_request_timeout_seconds, s.hook_budget_seconds, s.fhir_page_cap)
+
+
+def make_http_client(settings: Settings) -> httpx.AsyncClient:
+    """The app's one HTTP client: bounded pool, default timeout, no redirects, cookies never kept."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0),
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+    )
+
+
+# --- where we may go ---------------------------------------------------------------------------------
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number
+        return None
+
+
+def same_origin(url: str, server: str) -> bool:
+    """CONTRACT.md §3.5: a ``next`` link must have the scheme, host and port of ``fhirServer``."""
+    origin = _origin(url)
+    return origin is not None and origin[1] != "" and origin == _origin(server)
+
+
+def _allowed_by(server: str, entry: str) -> bool:
+    """Scheme and host must be equal; a port in the entry pins the port; a path in the entry is a prefix."""
+    server_origin, entry_origin = _origin(server), _origin(entry)
+    if server_origin is None or entry_origin is None or server_origin[:2] != entry_origin[:2]:
+        return False
+    if urlsplit(entry).port is not None and server_origin[2] != entry_origin[2]:
+        return False
+    prefix, path = urlsplit(entry).path.rstrip("/"), urlsplit(server).path.rstrip("/")
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def server_refusal(server: str | None, allowlist: Sequence[str],
+                   narrowed_to: Sequence[str] | None = None) -> str | None:
+    """Why ``server`` may not be called, or ``None`` when it may (CONTRACT.md §3.5, S6)."""
+    if not server:
+        return "no fhirServer in the request"
+    parts = urlsplit(server)
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return "fhirServer must not carry credentials, a query or a fragment"
+    if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
+        return "fhirServer path must not contain dot segments"
+    if not any(_allowed_by(server, entry) for entry in allowlist):
+        return "fhirServer is not on FHIR_SERVER_ALLOWLIST; no request was made"
+    if narrowed_to is not None and not any(_allowed_by(server, entry) for entry in narrowed_to):
+        return "fhirServer is not among this client's FHIR servers; no request was made"
+    return None
+
+
+# --- one key's progress ------------------------------------------------------------------------------
+
+
+class FetchFailure(Exception):
+    """A request that gave nothing usable; ``kind`` is a metrics label from a small fixed set."""
+
+    def __init__(self, reason: str, kind: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.kind, self.status = reason, kind, status
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What one key has so far: kept outside its task so a deadline keeps the pages already read."""
+
+    resources: list[Resource] = field(default_factory=list)
+    outcomes: int = 0
+    pages: int = 0
+    failure: FetchFailure | None = None
+    stopped: str | None = None  # incomplete, but not a failure: page cap, foreign next link
+    no_data: bool = False
+
+    def add(self, page: KeyData) -> None:
+        self.resources.extend(page.resources)
+        self.outcomes += page.outcomes
+        self.pages += 1
+
+    def result(self) -> KeyData:
+        if self.no_data:
+            return KeyData()
+        resources = tuple(unique_resources(self.resources))
+        reason = self.failure.reason if self.failure else self.stopped
+        if self.failure is not None and self.pages == 0:
+            return KeyData(outcomes=self.outcomes, failed=reason)
+        return KeyData(resources, self.outcomes, None, reason)
+
+    @property
+    def kind(self) -> str | None:
+        return self.failure.kind if self.failure else ("limited" if self.stopped else None)
+
+
+def describe_status(status: int) -> FetchFailure:
+    if status in (401, 403):
+        return FetchFailure(f"not authorized by the FHIR server ({status})", "unauthorized", status)
+    if status in (404, 410):
+        return FetchFailure(f"not found on the FHIR server ({status})", "not_found", status)
+    if status == 429:
+        return FetchFailure("the FHIR server is throttling requests (429)", "throttled", status)
+    if 300 <= status < 400:
+        return FetchFailure(f"redirect not followed ({status})", "redirect", status)
+    if status >= 500:
+        return FetchFailure(f"FHIR server error ({status})", "server_error", status)
+    return FetchFailure(f"unexpected HTTP status {status}", "http_error", status)
+
+
+# --- one hook call's fetching ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    http: httpx.AsyncClient
+    server: str
+    headers: Mapping[str, str] = field(repr=False)
+    limits: FetchLimits
+
+    def url_for(self, query: str) -> str:
+        return f"{self.server.rstrip('/')}/{query.lstrip('/')}"
+
+    async def run(self, job: FetchJob, progress: _Progress) -> None:
+        url = self.url_for(job.query)
+        if job.partial is not None:
+            link = next_link(job.partial)
+            if link is not None and same_origin(urljoin(self.server + "/", link), self.server):
+                url = urljoin(self.server + "/", link)
+        try:
+            await self._pages(url, progress)
+        except FetchFailure as failure:
+            if failure.kind == "not_found" and progress.pages == 0 and _is_read(job):
+                progress.no_data = True
+            else:
+                progress.failure = failure
+
+    async def _pages(self, url: str | None, progress: _Progress) -> None:
+        while url is not None:
+            if progress.pages >= self.limits.page_cap:
+                progress.stopped = f"page cap ({self.limits.page_cap}) reached"
+                return
+            body = await self.get(url)
+            page = read_prefetch_value(body)
+            if page.failed:
+                raise FetchFailure("the FHIR server answered with an error OperationOutcome", "error_outcome")
+            progress.add(page)
+            link = next_link(body)
+            url = urljoin(url, link) if link is not None else None
+            if url is not None and not same_origin(url, self.server):
+                progress.stopped = "next link to another server not followed"
+                return
+
+    async def get(self, url: str) -> dict[str, Any]:
+        """One GET inside the per-request timeout (asyncio's, as httpx's read timeout is per chunk)."""
+        try:
+            async with asyncio.timeout(self.limits.request_timeout):
+                response = await self.http.get(url, headers=dict(self.headers),
+                                               timeout=self.limits.request_timeout)
+        except (TimeoutError, httpx.TimeoutException):
+            raise FetchFailure("timed out", "timeout") from None
+        except httpx.HTTPError as exc:
+            why = f"could not reach the FHIR server ({type(exc).__name__})"
+            raise FetchFailure(why, "transport") from None
+        if response.status_code != 200:
+            raise describe_status(response.status_code)
+        try:
+            body = response.json()
+        except ValueError:
+            raise FetchFailure("the FHIR server sent invalid JSON", "invalid_json") from None
+        if not isinstance(body, dict):
+            raise FetchFailure("the FHIR server sent JSON that is not a resource", "invalid_json")
+        return body
+
+
+def _is_read(job: FetchJob) -> bool:
+    return job.partial is None and "?" not in job.query
+
+
+def request_headers(access_token: str | None) -> dict[str, str]:
+    """R7: the bearer token on every FHIR call when one was given; none when not (the sandbox)."""
+    headers = {"Accept": FHIR_JSON}
+    if access_token:
+        headers["Authorization"] = f"Bearer {access_token}"
+    return headers
+
+
+class FhirFetcher:
+    """Implements ``app.fhir.prefetch.Fetcher`` against the EHR's FHIR server."""
+
+    def __init__(self, http: httpx.AsyncClient, allowlist: Sequence[str], limits: FetchLimits,
+                 registry: Registry = REGISTRY, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.http = http
+        self.allowlist = tuple(allowlist)
+        self.limits = limits
+        self.metrics = FetchMetrics.on(registry)
+        self._clock = clock
+
+    @classmethod
+    def from_settings(cls, http: httpx.AsyncClient, settings: Settings, registry: Registry = REGISTRY
+                      ) -> FhirFetcher:
+        return cls(http, settings.fhir_server_allowlist, FetchLimits.from_settings(settings), registry)
+
+    async def fetch(self, request: DataRequest, jobs: Sequence[FetchJob]) -> dict[str, KeyData]:
+        if not jobs:
+            return {}
+        started = self._clock()
+        refusal = server_refusal(request.fhir_server, self.allowlist, request.allowed_servers)
+        if refusal is not None:
+            progress = {job.key: _Progress(failure=FetchFailure(refusal, "not_allowed")) for job in jobs}
+        else:
+            session = _Session(self.http, str(request.fhir_server), request_headers(request.access_token),
+                               self.limits)
+            progress = await self._run(session, jobs)
+        elapsed = self._clock() - started
+        self.metrics.record(progress, elapsed)
+        _log(progress, elapsed)
+        return {key: p.result() for key, p in progress.items()}
+
+    async def _run(self, session: _Session, jobs: Sequence[FetchJob]) -> dict[str, _Progress]:
+        """All keys at once inside one deadline; a key still running at the deadline is cancelled."""
+        progress = {job.key: _Progress() for job in jobs}
+        tasks = {job.key: asyncio.create_task(session.run(job, progress[job.key])) for job in jobs}
+        try:
+            await asyncio.wait(tasks.values(), timeout=self.limits.budget)
+        finally:  # also when the hook call itself is cancelled: leave no task behind
+            pending = [task for task in tasks.values() if not task.done()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        for key, task in tasks.items():
+            progress[key].failure = _task_failure(key, task, self.limits.budget) or progress[key].failure
+        return progress
+
+
+def _task_failure(key: str, task: asyncio.Task[None], budget: float) -> FetchFailure | None:
+    if task.cancelled():
+        return FetchFailure(f"timed out (hook budget of {budget:g} s)", "budget")
+    error = task.exception()
+    if error is None:
+        return None
+    # A bug, not the server's doing: degrade to "could not check", never a 500 (CONTRACT.md §3.4).
+    log.error("fhir fetch crashed", extra={"key": key, "error_type": type(error).__name__})
+    return FetchFailure("unexpected error while fetching", "unexpected")
+
+
+@dataclass(frozen=True, slots=True)
+class FetchMetrics:
+    """Counters per key and outcome, and the fallback round's wall time (labels: key names, kinds only)."""
+
+    fetched: Counter
+    failed: Counter
+    incomplete: Counter
+    seconds: Histogram
+
+    @classmethod
+    def on(cls, registry: Registry) -> FetchMetrics:
+        return cls(
+            registry.counter("spine_cds_fhir_keys_fetched", "Keys fetched from fhirServer", ["key"]),
+            registry.counter("spine_cds_fhir_keys_failed", "Keys not fetched", ["key", "reason"]),
+            registry.counter("spine_cds_fhir_keys_incomplete", "Keys fetched in part", ["key", "reason"]),
+            registry.histogram("spine_cds_fhir_fallback_seconds", "Wall time of one fallback round"),
+        )
+
+    def record(self, progress: Mapping[str, _Progress], seconds: float) -> None:
+        for key, p in progress.items():
+            result = p.result()
+            if p.no_data or not result.failed:
+                self.fetched.inc(key=key)
+            if result.failed:
+                self.failed.inc(key=key, reason=p.kind or "unknown")
+            elif result.incomplete:
+                self.incomplete.inc(key=key, reason=p.kind or "unknown")
+        self.seconds.observe(seconds)
+
+
+def _log(progress: Mapping[str, _Progress], seconds: float) -> None:
+    keys = {
+        key: {"pages": p.pages, "resources": len(p.resources), "outcome": p.kind or "ok"}
+        for key, p in sorted(progress.items())
+    }
+    log.info("fhir fallback", extra={"keys": keys, "ms": round(seconds * 1000, 1)})

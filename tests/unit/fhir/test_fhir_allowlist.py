@@ -1,0 +1,63 @@
+"""Where the fallback may go: FHIR_SERVER_ALLOWLIST and same-origin ``next`` links (CONTRACT.md §3.5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.fhir.client import same_origin, server_refusal
+
+ALLOW = ["https://ehr.example.org/fhir", "http://127.0.0.1", "https://pinned.example.org:8443"]
+
+
+@pytest.mark.parametrize("server", [
+    "https://ehr.example.org/fhir",
+    "https://ehr.example.org/fhir/",
+    "https://ehr.example.org/fhir/r4",
+    "https://EHR.example.org/fhir",
+    "https://ehr.example.org:443/fhir",
+    "http://127.0.0.1:38211/fhir",
+    "https://pinned.example.org:8443/any/path",
+])
+def test_servers_on_the_allowlist_may_be_called(server: str) -> None:
+    assert server_refusal(server, ALLOW) is None
+
+
+@pytest.mark.parametrize("server", [
+    "http://ehr.example.org/fhir",            # scheme differs
+    "https://ehr.example.org/fhirx",          # path prefix is not at a segment boundary
+    "https://ehr.example.org/other",          # outside the allowed path
+    "https://ehr.example.org.evil.com/fhir",  # host suffix trick
+    "https://evil.com/ehr.example.org/fhir",
+    "https://pinned.example.org/fhir",        # port pinned to 8443
+    "https://user:pw@ehr.example.org/fhir",   # credentials in the URL
+    "https://ehr.example.org/fhir?x=1",
+    "https://ehr.example.org/fhir/../admin",
+    "https://ehr.example.org/fhir/%2e%2e/admin",
+    "https://ehr.example.org:notaport/fhir",
+    "",
+    None,
+])
+def test_servers_off_the_allowlist_are_refused(server: str | None) -> None:
+    assert server_refusal(server, ALLOW) is not None
+
+
+def test_an_empty_allowlist_refuses_everything() -> None:
+    assert server_refusal("https://ehr.example.org/fhir", []) is not None
+
+
+def test_a_client_list_narrows_but_never_widens() -> None:
+    assert server_refusal("https://ehr.example.org/fhir", ALLOW, ["https://ehr.example.org"]) is None
+    assert server_refusal("https://ehr.example.org/fhir", ALLOW, ["https://other.example.org"]) is not None
+    assert server_refusal("https://new.example.org/fhir", ALLOW, ["https://new.example.org"]) is not None
+
+
+@pytest.mark.parametrize(("link", "same"), [
+    ("https://ehr.example.org/fhir/Condition?page=2", True),
+    ("https://ehr.example.org:443/elsewhere", True),
+    ("http://ehr.example.org/fhir/Condition", False),
+    ("https://ehr.example.org:444/fhir/Condition", False),
+    ("https://other.example.org/fhir/Condition", False),
+    ("Condition?page=2", False),  # callers resolve relative links first
+])
+def test_same_origin_compares_scheme_host_and_port(link: str, same: bool) -> None:
+    assert same_origin(link, "https://ehr.example.org/fhir") is same

@@ -1,0 +1,381 @@
+"""The fallback client against a respx-mocked FHIR server: headers, paging, limits, faults, metrics, logs.
+
+The faults here are the ones a real server (tests/integration) will not produce on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from app.fhir.client import FetchLimits, FhirFetcher, make_http_client
+from app.fhir.metrics import Registry
+from app.fhir.prefetch import DataRequest, FetchJob, KeyData
+from app.settings import Profile, Settings
+
+pytestmark = pytest.mark.anyio
+BASE = "https://ehr.example.org/fhir"
+TOKEN = "s3cr3t-token-value"
+
+
+def page(*ids: str, next_url: str | None = None, total: int | None = None) -> dict[str, Any]:
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle", "type": "searchset",
+        "entry": [{"resource": {"resourceType": "Condition", "id": i}, "search": {"mode": "match"}}
+                  for i in ids],
+    }
+    if next_url:
+        bundle["link"] = [{"relation": "next", "url": next_url}]
+    if total is not None:
+        bundle["total"] = total
+    return bundle
+
+
+def ids(data: KeyData) -> list[str]:
+    return [str(r["id"]) for r in data.resources]
+
+
+def req(token: str | None = None, server: str = BASE, **extra: Any) -> DataRequest:
+    return DataRequest("p1", server, token, None, {"patientId": "p1"}, **extra)
+
+
+COND = FetchJob("conditions", "Condition?patient=p1&_count=250")
+PATIENT = FetchJob("patient", "Patient/p1")
+MEDS = FetchJob("medications", "MedicationRequest?patient=p1&_count=250")
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return Registry()
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        yield router
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def fetcher(http: httpx.AsyncClient, registry: Registry, **limits: Any) -> FhirFetcher:
+    defaults: dict[str, Any] = {"request_timeout": 1.0, "budget": 2.0, "page_cap": 10}
+    return FhirFetcher(http, [BASE, "http://127.0.0.1"], FetchLimits(**{**defaults, **limits}), registry)
+
+
+# --- headers -----------------------------------------------------------------------------------------
+
+
+async def test_r7_bearer_token_and_fhir_json_accept_on_every_call(mock: respx.MockRouter, http: Any,
+                                                                 registry: Registry) -> None:
+    route = mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    result = await fetcher(http, registry).fetch(req(TOKEN), [PATIENT])
+    sent = route.calls.last.request
+    assert sent.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert sent.headers["Accept"] == "application/fhir+json"
+    assert ids(result["patient"]) == ["p1"]
+
+
+async def test_sandbox_without_fhir_authorization_sends_no_authorization_header(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    route = mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    await fetcher(http, registry).fetch(req(None), [PATIENT])
+    assert "Authorization" not in route.calls.last.request.headers
+
+
+# --- allow-list --------------------------------------------------------------------------------------
+
+
+async def test_server_off_the_allowlist_fails_every_key_and_is_never_called(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    evil = mock.route(host="evil.example.com")
+    result = await fetcher(http, registry).fetch(req(TOKEN, "https://evil.example.com/fhir"), [PATIENT, COND])
+    assert not evil.called
+    assert all("FHIR_SERVER_ALLOWLIST" in str(result[k].failed) for k in ("patient", "conditions"))
+    assert registry.counter("spine_cds_fhir_keys_failed", "", ["key", "reason"]).value(
+        key="patient", reason="not_allowed") == 1
+
+
+async def test_client_trust_entry_narrows_the_allowlist(mock: respx.MockRouter, http: Any,
+                                                        registry: Registry) -> None:
+    route = mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    narrowed = req(server=BASE, allowed_servers=("https://other.example.org",))
+    result = await fetcher(http, registry).fetch(narrowed, [PATIENT])
+    assert not route.called
+    assert result["patient"].failed
+
+
+# --- concurrency, paging -----------------------------------------------------------------------------
+
+
+async def test_missing_keys_are_fetched_concurrently(mock: respx.MockRouter, http: Any,
+                                                     registry: Registry) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.3)
+        return httpx.Response(200, json=page())
+
+    mock.get(url__startswith=BASE).mock(side_effect=slow)
+    jobs = [FetchJob(k, f"{k.title()}?patient=p1") for k in ("a", "b", "c", "d", "e")]
+    started = time.perf_counter()
+    result = await fetcher(http, registry).fetch(req(), jobs)
+    assert time.perf_counter() - started < 0.6  # five 0.3 s queries, not 1.5 s in a row
+    assert all(result[j.key].failed is None for j in jobs)
+
+
+async def test_p7_next_links_on_the_same_server_are_followed_and_pages_deduplicated(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition", params={"patient": "p1", "_count": "250"}).respond(
+        json=page("a", "b", next_url=f"{BASE}/Condition?patient=p1&_offset=2"))
+    mock.get(f"{BASE}/Condition", params={"patient": "p1", "_offset": "2"}).respond(
+        json=page("b", "c", next_url="Condition?patient=p1&_offset=4"))  # relative link, same server
+    mock.get(f"{BASE}/Condition", params={"patient": "p1", "_offset": "4"}).respond(json=page("d"))
+    result = await fetcher(http, registry).fetch(req(), [COND])
+    assert ids(result["conditions"]) == ["a", "b", "c", "d"]
+    assert result["conditions"].incomplete is None
+
+
+async def test_next_link_to_a_foreign_host_is_never_requested(mock: respx.MockRouter, http: Any,
+                                                              registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(json=page("a", next_url="https://evil.example.com/fhir/x?page=2"))
+    evil = mock.route(host="evil.example.com")
+    result = await fetcher(http, registry).fetch(req(TOKEN), [COND])
+    assert not evil.called
+    assert ids(result["conditions"]) == ["a"]
+    assert "another server" in str(result["conditions"].incomplete)
+
+
+@pytest.mark.parametrize("link", [
+    "http://ehr.example.org/fhir/Condition?page=2",       # other scheme
+    "https://ehr.example.org:8443/fhir/Condition?page=2",  # other port
+    "https://ehr.example.org.evil.com/fhir/Condition",     # other host with our name as prefix
+    "//evil.example.com/fhir/Condition",                   # scheme-relative
+])
+async def test_next_link_must_match_scheme_host_and_port(link: str, mock: respx.MockRouter, http: Any,
+                                                         registry: Registry) -> None:
+    first = mock.get(f"{BASE}/Condition").respond(json=page("a", next_url=link))
+    result = await fetcher(http, registry).fetch(req(), [COND])
+    assert first.call_count == 1
+    assert len(mock.calls) == 1
+    assert result["conditions"].incomplete is not None
+
+
+async def test_page_cap_stops_paging_and_marks_the_key_incomplete(mock: respx.MockRouter, http: Any,
+                                                                  registry: Registry) -> None:
+    def endless(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("_offset", "0"))
+        return httpx.Response(200, json=page(f"c{offset}", next_url=f"{BASE}/Condition?_offset={offset + 1}"))
+
+    route = mock.get(url__startswith=f"{BASE}/Condition").mock(side_effect=endless)
+    result = await fetcher(http, registry, page_cap=3).fetch(req(), [COND])
+    assert route.call_count == 3
+    assert len(result["conditions"].resources) == 3
+    assert "page cap (3)" in str(result["conditions"].incomplete)
+
+
+async def test_truncated_prefetch_page_is_continued_from_its_next_link(mock: respx.MockRouter, http: Any,
+                                                                       registry: Registry) -> None:
+    rest = mock.get(f"{BASE}/Condition", params={"_offset": "20"}).respond(json=page("c21"))
+    template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page())
+    partial = page("c1", next_url=f"{BASE}/Condition?patient=p1&_offset=20", total=21)
+    result = await fetcher(http, registry).fetch(req(), [FetchJob("conditions", COND.query, partial)])
+    assert rest.called
+    assert not template.called
+    assert ids(result["conditions"]) == ["c21"]
+
+
+async def test_sandbox_truncation_without_next_link_reruns_the_query(mock: respx.MockRouter, http: Any,
+                                                                     registry: Registry) -> None:
+    template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page("c1", "c2"))
+    partial = page("c1", total=2)
+    result = await fetcher(http, registry).fetch(req(), [FetchJob("conditions", COND.query, partial)])
+    assert template.called
+    assert ids(result["conditions"]) == ["c1", "c2"]
+
+
+async def test_truncated_prefetch_with_foreign_next_link_reruns_the_query_on_fhir_server(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    evil = mock.route(host="evil.example.com")
+    template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page("c1", "c2"))
+    partial = page("c1", next_url="https://evil.example.com/fhir/Condition?page=2", total=2)
+    result = await fetcher(http, registry).fetch(req(TOKEN), [FetchJob("conditions", COND.query, partial)])
+    assert not evil.called
+    assert template.called
+    assert ids(result["conditions"]) == ["c1", "c2"]
+
+
+# --- faults ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    (401, "not authorized"), (403, "not authorized"), (500, "server error"), (503, "server error"),
+    (429, "throttling"), (302, "redirect not followed"), (400, "unexpected HTTP status"),
+])
+async def test_http_error_fails_the_key_with_a_reason(status: int, words: str, mock: respx.MockRouter,
+                                                      http: Any, registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(status, json={"resourceType": "OperationOutcome"},
+                                          headers={"Location": "https://evil.example.com/"})
+    mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    result = await fetcher(http, registry).fetch(req(), [COND, PATIENT])
+    assert words in str(result["conditions"].failed)
+    assert result["patient"].failed is None  # one key failing does not fail the others
+    assert len(mock.calls) == 2  # a redirect is never followed
+
+
+async def test_invalid_json_fails_the_key(mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(200, content=b"{not json",
+                                          headers={"Content-Type": "application/json"})
+    result = await fetcher(http, registry).fetch(req(), [COND])
+    assert result["conditions"].failed == "the FHIR server sent invalid JSON"
+
+
+async def test_json_that_is_not_an_object_fails_the_key(mock: respx.MockRouter, http: Any,
+                                                        registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(200, json=[1, 2])
+    assert (await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed
+
+
+async def test_error_operation_outcome_with_200_fails_the_key(mock: respx.MockRouter, http: Any,
+                                                              registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(200, json={
+        "resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]})
+    result = await fetcher(http, registry).fetch(req(), [COND])
+    assert "OperationOutcome" in str(result["conditions"].failed)
+
+
+async def test_p4_read_answering_404_is_no_data_like_a_prefetch_null(mock: respx.MockRouter, http: Any,
+                                                                     registry: Registry) -> None:
+    mock.get(f"{BASE}/Patient/p1").respond(404, json={"resourceType": "OperationOutcome"})
+    result = await fetcher(http, registry).fetch(req(), [PATIENT])
+    assert result["patient"] == KeyData()
+
+
+async def test_search_answering_404_fails_the_key(mock: respx.MockRouter, http: Any,
+                                                  registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(404)
+    assert "not found" in str((await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed)
+
+
+async def test_connection_error_fails_the_key(mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").mock(side_effect=httpx.ConnectError("refused"))
+    assert "could not reach" in str((await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed)
+
+
+async def test_httpx_timeout_fails_the_key_as_timed_out(mock: respx.MockRouter, http: Any,
+                                                        registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").mock(side_effect=httpx.ReadTimeout("slow"))
+    assert (await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed == "timed out"
+
+
+async def test_per_request_timeout_covers_a_slow_response(mock: respx.MockRouter, http: Any,
+                                                          registry: Registry) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(1.0)
+        return httpx.Response(200, json=page("late"))
+
+    mock.get(f"{BASE}/Condition").mock(side_effect=slow)
+    mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    started = time.perf_counter()
+    result = await fetcher(http, registry, request_timeout=0.1).fetch(req(), [COND, PATIENT])
+    assert time.perf_counter() - started < 0.5
+    assert result["conditions"].failed == "timed out"
+    assert ids(result["patient"]) == ["p1"]
+
+
+async def test_hook_budget_bounds_the_whole_round_and_keeps_pages_already_read(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    async def slow_page(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.15)
+        offset = int(request.url.params.get("_offset", "0"))
+        return httpx.Response(200, json=page(f"c{offset}", next_url=f"{BASE}/Condition?_offset={offset + 1}"))
+
+    async def never(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(10)
+        return httpx.Response(200, json=page())
+
+    mock.get(url__startswith=f"{BASE}/Condition").mock(side_effect=slow_page)
+    mock.get(url__startswith=f"{BASE}/MedicationRequest").mock(side_effect=never)
+    started = time.perf_counter()
+    result = await fetcher(http, registry, request_timeout=5.0, budget=0.5).fetch(req(), [COND, MEDS])
+    assert time.perf_counter() - started < 0.8
+    conditions = result["conditions"]
+    assert conditions.failed is None
+    assert 2 <= len(conditions.resources) <= 4
+    assert "hook budget" in str(conditions.incomplete)
+    assert "hook budget" in str(result["medications"].failed)
+
+
+async def test_no_task_is_left_running_after_the_budget(mock: respx.MockRouter, http: Any,
+                                                        registry: Registry) -> None:
+    async def never(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(10)
+        return httpx.Response(200, json=page())
+
+    mock.get(url__startswith=BASE).mock(side_effect=never)
+    before = len(asyncio.all_tasks())
+    await fetcher(http, registry, request_timeout=5.0, budget=0.05).fetch(req(), [COND, MEDS])
+    assert len(asyncio.all_tasks()) == before
+
+
+async def test_unexpected_bug_degrades_to_a_failed_key(mock: respx.MockRouter, http: Any,
+                                                       registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").mock(side_effect=RuntimeError("bug"))
+    mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    result = await fetcher(http, registry).fetch(req(), [COND, PATIENT])
+    assert result["conditions"].failed == "unexpected error while fetching"
+    assert result["patient"].failed is None
+
+
+# --- observability -----------------------------------------------------------------------------------
+
+
+async def test_metrics_count_fetched_and_failed_keys_and_time_the_round(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    mock.get(f"{BASE}/Condition").respond(500)
+    await fetcher(http, registry).fetch(req(), [PATIENT, COND])
+    assert registry.counter("spine_cds_fhir_keys_fetched", "", ["key"]).value(key="patient") == 1
+    assert registry.counter("spine_cds_fhir_keys_failed", "", ["key", "reason"]).value(
+        key="conditions", reason="server_error") == 1
+    assert registry.histogram("spine_cds_fhir_fallback_seconds", "").snapshot().count == 1
+    text = registry.render_text()
+    assert 'spine_cds_fhir_keys_failed_total{key="conditions",reason="server_error"} 1.0' in text
+
+
+async def test_token_and_patient_urls_are_never_logged(mock: respx.MockRouter, http: Any, registry: Registry,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    mock.get(f"{BASE}/Condition").mock(side_effect=httpx.ConnectError(f"refused {BASE}/Condition?patient=p1"))
+    with caplog.at_level(logging.DEBUG):
+        await fetcher(http, registry).fetch(req(TOKEN), [PATIENT, COND])
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "fhir fallback" in logged
+    assert TOKEN not in logged
+    assert "p1" not in logged
+    assert BASE not in logged
+
+
+async def test_request_repr_hides_the_token() -> None:
+    assert TOKEN not in repr(req(TOKEN))
+
+
+async def test_shared_client_keeps_no_cookies_and_follows_no_redirects(mock: respx.MockRouter) -> None:
+    route = mock.get(f"{BASE}/Patient/p1").respond(
+        json={"resourceType": "Patient", "id": "p1"}, headers={"Set-Cookie": "session=abc; Path=/"})
+    settings = Settings(profile=Profile.DEVELOPMENT, auth_required=False)
+    async with make_http_client(settings) as http:
+        limits = FetchLimits(settings.fhir_request_timeout_seconds, 2.0, 10)
+        fhir = FhirFetcher(http, [BASE], limits, Registry())
+        await fhir.fetch(req(), [PATIENT])
+        await fhir.fetch(req(), [PATIENT])
+        assert "cookie" not in route.calls.last.request.headers
+        assert http.follow_redirects is False

@@ -1,0 +1,130 @@
+"""CONTRACT.md P4, P5, P7: how one prefetch value is read (pure, no network)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.fhir.prefetch import is_truncated, next_link, read_prefetch_value
+
+
+def condition(cid: str) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": cid, "code": {"text": "x"}}
+
+
+def searchset(*resources: dict[str, Any], total: int | None = None, **extra: Any) -> dict[str, Any]:
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": r, "search": {"mode": "match"}} for r in resources],
+        **extra,
+    }
+    if total is not None:
+        bundle["total"] = total
+    return bundle
+
+
+def outcome_entry(severity: str = "information", mode: str | None = "outcome") -> dict[str, Any]:
+    entry: dict[str, Any] = {"resource": {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": "informational", "diagnostics": "No results"}],
+    }}
+    if mode:
+        entry["search"] = {"mode": mode}
+    return entry
+
+
+def test_p4_null_means_no_data() -> None:
+    data = read_prefetch_value(None)
+    assert data.resources == ()
+    assert data.failed is None
+
+
+def test_single_resource_is_used_as_is() -> None:
+    patient = {"resourceType": "Patient", "id": "p1"}
+    assert read_prefetch_value(patient).resources == (patient,)
+
+
+def test_bundle_entries_are_the_data() -> None:
+    data = read_prefetch_value(searchset(condition("a"), condition("b")))
+    assert [r["id"] for r in data.resources] == ["a", "b"]
+
+
+def test_epic_empty_search_outcome_entry_is_set_aside_not_parsed() -> None:
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": [outcome_entry()]}
+    data = read_prefetch_value(bundle)
+    assert data.resources == ()
+    assert data.outcomes == 1
+    assert data.failed is None
+
+
+def test_outcome_entry_without_search_mode_is_recognised_by_type() -> None:
+    bundle = searchset(condition("a"))
+    bundle["entry"].append(outcome_entry(mode=None))
+    data = read_prefetch_value(bundle)
+    assert [r["id"] for r in data.resources] == ["a"]
+    assert data.outcomes == 1
+
+
+def test_p5_bundle_of_only_error_outcomes_is_a_client_error_not_an_empty_chart() -> None:
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [outcome_entry("error")]}
+    assert read_prefetch_value(bundle).failed is not None
+
+
+def test_error_outcome_beside_data_keeps_the_data() -> None:
+    bundle = searchset(condition("a"))
+    bundle["entry"].append(outcome_entry("error"))
+    data = read_prefetch_value(bundle)
+    assert data.failed is None
+    assert len(data.resources) == 1
+
+
+def test_p5_bare_operation_outcome_is_a_client_error() -> None:
+    data = read_prefetch_value({"resourceType": "OperationOutcome", "issue": []})
+    assert data.failed is not None
+    assert data.outcomes == 1
+
+
+@pytest.mark.parametrize("value", ["text", 3, [], True])
+def test_value_that_is_not_an_object_is_unusable(value: object) -> None:
+    assert read_prefetch_value(value).failed is not None
+
+
+def test_bundle_without_type_or_entries_is_empty_data() -> None:
+    data = read_prefetch_value({"resourceType": "Bundle"})
+    assert data.resources == ()
+    assert data.failed is None
+
+
+def test_malformed_entries_are_skipped() -> None:
+    bundle = {"resourceType": "Bundle", "entry": ["junk", {"resource": "junk"}, {"resource": condition("a")}]}
+    assert [r["id"] for r in read_prefetch_value(bundle).resources] == ["a"]
+
+
+def test_p7_next_link_means_truncated() -> None:
+    bundle = searchset(condition("a"), link=[{"relation": "next", "url": "http://x/fhir/Condition?page=2"}])
+    assert is_truncated(bundle)
+    assert next_link(bundle) == "http://x/fhir/Condition?page=2"
+
+
+def test_sandbox_total_above_entries_means_truncated() -> None:
+    assert is_truncated(searchset(*(condition(str(i)) for i in range(20)), total=76))
+
+
+def test_total_equal_to_entries_is_complete() -> None:
+    assert not is_truncated(searchset(condition("a"), total=1, link=[{"relation": "self", "url": "u"}]))
+
+
+def test_outcome_entries_do_not_count_towards_total() -> None:
+    bundle = {"resourceType": "Bundle", "total": 1, "entry": [outcome_entry()]}
+    assert is_truncated(bundle)
+
+
+def test_epic_empty_search_is_not_truncated() -> None:
+    bundle = {"resourceType": "Bundle", "total": 0, "entry": [outcome_entry()]}
+    assert not is_truncated(bundle)
+
+
+def test_boolean_total_is_not_a_number() -> None:
+    assert not is_truncated({"resourceType": "Bundle", "total": True})
