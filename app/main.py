@@ -12,12 +12,12 @@ from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.feedback import Database, FeedbackRepository
+from app.fhir.client import FhirFetcher, make_http_client
 from app.hooks.errors import register_error_handlers
 from app.hooks.router import router
 from app.hooks.runtime import Content, Runtime
@@ -61,12 +61,14 @@ def _build_runtime(settings: Settings) -> Runtime:
     """Load content once (value sets, cards), migrate the database, open the one HTTP client."""
     database = Database(settings.database_url)
     database.upgrade()
+    http = make_http_client(settings)
     return Runtime(
         settings=settings,
         content=load_content(settings),
-        http=httpx.AsyncClient(follow_redirects=False),
+        http=http,
         database=database,
         feedback=FeedbackRepository(database),
+        fetcher=FhirFetcher.from_settings(http, settings),
     )
 
 
