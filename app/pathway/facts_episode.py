@@ -83,11 +83,14 @@ def _match(ctx: Context, codings: Sequence[Coding]) -> Iterator[tuple[str, Regio
 
 
 def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosis]:
-    start, exact = _start(condition, ctx.chart.patient, ctx.order_date)
-    last_seen = _last_seen(condition, start, ctx.order_date)
+    """One Condition is one diagnosis: its codings are translations, so the first concept (radiculopathy
+    before back/neck pain) names it."""
     for concept, region, radicular, coding in _match(ctx, condition.codings):
+        start, exact = _start(condition, ctx.chart.patient, ctx.order_date)
+        last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(LABELS[concept], condition.reference, start, coding)
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen)
+        return
 
 
 def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:

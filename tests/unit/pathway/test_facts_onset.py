@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from app.pathway.model import Region
-from app.terminology import ICD10CM, SNOMED
+from app.terminology import ICD10CM, SNOMED, Coding
 
 # --- D: whole calendar days from onset to the order date ----------------------------------------------------
 
@@ -341,3 +341,11 @@ def test_age_unknown_without_birth_date(chart, extract):
 
 def test_year_only_birth_date_gives_the_youngest_possible_age(chart, extract):
     assert extract(chart.patient("1975"), today=date(2026, 6, 1)).age_years == 50
+
+
+def test_a_condition_coded_twice_is_one_radicular_diagnosis(chart, order, extract):
+    c = chart.condition("M54.16", onset="2026-01-10", extra=(Coding(SNOMED, "279039007"),))
+
+    facts = extract(c, order(authored="2026-03-01"))
+
+    assert [(e.reference, e.label) for e in facts.qualifying] == [("Condition/c1", "lumbar radiculopathy")]
