@@ -22,6 +22,8 @@ from app.pathway.policy import CervicalEarlyMri, Policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
+# Trusts the public CDS Hooks sandbox, whose signing key anyone can use: development only (docs/security.md).
+DEVELOPMENT_TRUST_FILE = PROJECT_ROOT / "deploy" / "trust" / "sandbox-development.yaml"
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -76,6 +78,11 @@ class Settings(BaseSettings):
     hook_budget_seconds: float = Field(2.0, gt=0, le=30)
     fhir_page_cap: int = Field(10, ge=1, le=100)
     max_body_bytes: int = Field(5_000_000, ge=1_000)
+    body_read_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    per_client_concurrency: int = Field(16, ge=1, le=1_000)
+    jwks_cache_seconds: float = Field(3600.0, ge=60, le=86_400)
+    jwks_refetch_cooldown_seconds: float = Field(30.0, ge=1, le=3600)
+    jwks_fetch_timeout_seconds: float = Field(2.0, gt=0, le=10)
     cards_dir: Path = PROJECT_ROOT / "cards"
     log_level: str = "INFO"
     site_timezone: str = "UTC"
@@ -109,12 +116,14 @@ class Settings(BaseSettings):
         return self
 
     def _fill_development_defaults(self) -> None:
-        """Loopback FHIR servers and the sandbox origin, unless the operator set them explicitly."""
+        """Loopback FHIR servers, the sandbox origin and trust file, unless the operator set them."""
         if "fhir_server_allowlist" not in self.model_fields_set:
             loopback = ["http://127.0.0.1", "http://localhost", "https://launch.smarthealthit.org"]
             object.__setattr__(self, "fhir_server_allowlist", loopback)
         if "cors_origins" not in self.model_fields_set:
             object.__setattr__(self, "cors_origins", [SANDBOX_ORIGIN])
+        if "trust_file" not in self.model_fields_set:
+            object.__setattr__(self, "trust_file", DEVELOPMENT_TRUST_FILE)
 
     @property
     def pathway_policy(self) -> Policy:
