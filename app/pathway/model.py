@@ -102,6 +102,11 @@ class Evidence:
     on: date | None
     coding: Coding | None = None
 
+    def sort_key(self) -> tuple[date, str, str, str, str]:
+        """Date, reference, label, code: a total order, so bundle order never shows (safety invariant 4)."""
+        system, code = (self.coding.system, self.coding.code) if self.coding is not None else ("", "")
+        return self.on or date.min, self.reference or "", self.label, system, code
+
 
 @dataclass(frozen=True, slots=True)
 class OrderFacts:
@@ -171,3 +176,7 @@ class Decision:
     rules: tuple[str, ...]
     advices: tuple[Advice, ...]
     auc_variant: str | None = None
+    # The rating the order would get after each one-click update (swap contrast, CT → MRI): Argonaut PAMA
+    # alternatives carry a rating, and the sandbox needs one on every ServiceRequest update. A kind
+    # missing here could not be rated, so the renderer offers no one-click update for it.
+    alternative_ratings: Mapping[SuggestionKind, Rating] = field(default_factory=dict)
