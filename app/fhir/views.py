@@ -260,7 +260,8 @@ def parse_condition(raw: Json) -> ConditionView:
 
 
 def parse_observation(raw: Json) -> ObservationView:
-    quantity = raw.get("valueQuantity") if isinstance(raw.get("valueQuantity"), dict) else {}
+    quantity = raw.get("valueQuantity")
+    quantity = quantity if isinstance(quantity, dict) else {}
     value = quantity.get("value")
     return ObservationView(
         id=_required_id(raw),
