@@ -312,8 +312,8 @@ def parse_medication(raw: Json) -> MedicationView:
         codings=codings_of(concept),
         text=_text_of(concept),
         status=_str(raw.get("status")),
-        start=_date(raw, "authoredOn", "effectiveDateTime", "dateAsserted")
-        or _period_start(effective) or _period_start(validity),
+        start=_date(raw, "authoredOn", "effectiveDateTime") or _period_start(effective)
+        or _period_start(validity) or _date(raw, "dateAsserted"),
         end=_period_end(effective) or _period_end(validity),
         supply_days=_supply_days(raw),
     )
