@@ -1,0 +1,181 @@
+"""The pieces every decision rule reads: one order's case, one rule's outcome, and value formatting.
+
+PURE (STYLE.md habit 1): stdlib and ``app.pathway`` only. Durations follow PATHWAY.md §2: "six weeks means
+D ≥ 42", and a duration measured from a *lower bound* of the onset (``onset_verified=False``) proves only
+``D ≥ value``. So rules that need ``D < n`` (R1, R9, R19) or that would warn to defer (R3a) read
+``exact_days``; rules that need ``D ≥ n`` and never defer (R3b, R2/R23, R19b, R24) read ``days_at_least``
+(safety invariant 3: an unknown duration never produces a defer warning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.pathway.model import (
+    Advice,
+    Contrast,
+    Evidence,
+    Facts,
+    Modality,
+    OrderFacts,
+    Rating,
+    RedFlag,
+    Region,
+)
+from app.pathway.policy import Policy
+
+# Chart categories as named in Facts.unavailable (app/fhir/templates.py KEY_CATEGORIES).
+PATIENT = "patient"
+CONDITIONS = "conditions"
+IMAGING = "imaging"
+# Data in which a red flag or prior spine surgery could hide: without it "no red flags" is not known.
+RED_FLAG_SOURCES = frozenset({CONDITIONS, "observations", "medications", "procedures"})
+# Data in which conservative care could hide (R3a): medications, PT procedures, PT referrals.
+CONSERVATIVE_CARE_SOURCES = frozenset({"medications", "procedures", "orders and referrals"})
+
+STUDY_LABELS: Mapping[Modality, str] = {
+    Modality.MRI: "MRI",
+    Modality.CT: "CT",
+    Modality.XR: "radiographs",
+    Modality.MYELOGRAPHY: "myelography",
+    Modality.CT_MYELOGRAPHY: "CT myelography",
+    Modality.NUCLEAR: "bone scan/PET",
+}
+CONTRAST_LABELS: Mapping[Contrast, str] = {
+    Contrast.WITHOUT: "without contrast",
+    Contrast.WITH: "with contrast",
+    Contrast.WITHOUT_AND_WITH: "without and with contrast",
+}
+MRI_WITHOUT = "MRI without contrast"
+MRI_WITHOUT_AND_WITH = "MRI without and with contrast"
+
+# Criteria named in Decision.auc_variant (PATHWAY.md §7); app/render maps each name to its guideline URL.
+ACR_LBP = "ACR LBP 2021"
+ACR_CERVICAL = "ACR Cervical 2018"
+ACP_2011 = "ACP 2011"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One order to rate, with the facts and policy it is rated under."""
+
+    facts: Facts
+    order: OrderFacts
+    policy: Policy
+
+    @property
+    def region(self) -> Region | None:
+        """PATHWAY.md §1: the order's region wins; the diagnoses' region only when the order has none."""
+        return self.order.region or self.facts.region
+
+    @property
+    def lumbar(self) -> bool:
+        return self.region is Region.LUMBAR
+
+    @property
+    def cervical(self) -> bool:
+        return self.region is Region.CERVICAL
+
+    @property
+    def lumbar_or_cervical(self) -> bool:
+        return self.region in (Region.LUMBAR, Region.CERVICAL)
+
+    def has(self, flag: RedFlag) -> bool:
+        return flag in self.facts.red_flags
+
+    @property
+    def serious(self) -> bool:
+        return bool(self.facts.serious_red_flags)
+
+    @property
+    def tumour_infection_or_post_op(self) -> bool:
+        """R16/R17: the indications for contrast."""
+        facts = self.facts
+        return self.has(RedFlag.MALIGNANCY_MAJOR) or self.has(RedFlag.INFECTION) or bool(facts.prior_surgery)
+
+    @property
+    def exact_days(self) -> int | None:
+        """D from a documented onset, else ``None`` (a lower bound cannot show D < n)."""
+        return self.facts.duration_days if self.facts.onset_verified else None
+
+    @property
+    def days_at_least(self) -> int | None:
+        """D, or the least D can be when only a lower bound of the onset is known."""
+        return self.facts.duration_days
+
+    @property
+    def six_weeks(self) -> int:
+        return self.policy.conservative_care_days
+
+    def missing(self, categories: frozenset[str]) -> frozenset[str]:
+        return self.facts.unavailable & categories
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one rule concluded: its rating (``None`` = undetermined), its card and the criteria applied.
+
+    ``lowers`` is for modality rules only: the rule makes the order not-appropriate.
+    """
+
+    rule: str
+    rating: Rating | None
+    advice: Advice | None
+    auc: str | None = None
+    red_flag: bool = False
+    lowers: bool = False
+
+
+# --- values --------------------------------------------------------------------------------------------
+
+
+def iso(day: date | None) -> str:
+    return day.isoformat() if day is not None else "unknown"
+
+
+def plus_days(day: date | None, days: int) -> date | None:
+    return day + timedelta(days=days) if day is not None else None
+
+
+def threshold_label(days: int) -> str:
+    """``42`` → "6 weeks"; a policy that is not whole weeks keeps its days."""
+    return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
+
+
+def study_label(order: OrderFacts) -> str:
+    return STUDY_LABELS.get(order.modality, "imaging") if order.modality else "imaging"
+
+
+def order_label(order: OrderFacts) -> str:
+    """"MRI without contrast" when the contrast is known, else the modality alone."""
+    contrast = CONTRAST_LABELS.get(order.contrast) if order.contrast else None
+    return f"{study_label(order)} {contrast}" if contrast else study_label(order)
+
+
+def region_label(region: Region | None) -> str:
+    return region.value if region is not None else "spine"
+
+
+def base_values(case: Case) -> dict[str, str]:
+    """Placeholders every order card may use (cards/*.toml)."""
+    return {
+        "region": region_label(case.region),
+        "study": study_label(case.order),
+        "order": order_label(case.order),
+        "days": str(case.days_at_least) if case.days_at_least is not None else "unknown",
+        "threshold": threshold_label(case.six_weeks),
+        "onset_date": iso(case.facts.onset),
+        "eligible_date": iso(plus_days(case.facts.onset, case.six_weeks)),
+    }
+
+
+def labels(items: Iterable[Evidence]) -> str:
+    """Distinct evidence labels in evidence order, e.g. "foot drop, fever"."""
+    ordered = sorted(items, key=Evidence.sort_key)
+    return ", ".join(dict.fromkeys(item.label for item in ordered))
+
+
+def latest(items: Iterable[Evidence]) -> Evidence | None:
+    return max(items, key=Evidence.sort_key, default=None)

@@ -1,0 +1,80 @@
+"""Patient-view (PATHWAY.md §1): the pathway summary and the unimaged serious red flag.
+
+The summary states the episode's region and day, the red flags screened and found, the conservative care
+so far and the date MRI becomes reasonable (onset + 42 days, PATHWAY.md R1). A serious red flag (CES,
+motor, myelopathy, infection) with no spine MRI on record adds a critical card with its referral (R24).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.pathway.decide_case import iso, labels, plus_days, region_label
+from app.pathway.decide_modality import referral
+from app.pathway.model import (
+    Advice,
+    Decision,
+    Evidence,
+    Facts,
+    Indicator,
+    RedFlag,
+    SuggestionKind,
+    Topic,
+)
+from app.pathway.policy import Policy
+
+# Patient-view red-flag card: the rule of the first serious class found, in PATHWAY.md §4 order.
+_SERIOUS_RULES: tuple[tuple[RedFlag, str], ...] = (
+    (RedFlag.CES, "R5"), (RedFlag.MOTOR, "R6"), (RedFlag.MYELOPATHY, "R20"), (RedFlag.INFECTION, "R7"),
+)
+
+
+def decide_patient(facts: Facts, policy: Policy) -> Decision | None:
+    """None unless an active qualifying diagnosis in scope (PATHWAY.md §1); else the summary cards."""
+    too_young = facts.age_years is not None and facts.age_years < policy.minimum_age_years
+    if not facts.qualifying or too_young or facts.high_energy_trauma:
+        return None
+    advices = (_summary(facts, policy), *_unimaged_red_flag(facts, policy), *data_needed(facts))
+    return Decision(None, facts, None, tuple(item.rule for item in advices), advices)
+
+
+def data_needed(facts: Facts) -> tuple[Advice, ...]:
+    """The ``SpineDataNeeded`` card naming every data category that could not be read."""
+    if not facts.unavailable:
+        return ()
+    missing = ", ".join(sorted(facts.unavailable))
+    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed", {"missing": missing}),)
+
+
+def _flag_evidence(red_flags: Mapping[RedFlag, tuple[Evidence, ...]]) -> tuple[Evidence, ...]:
+    return tuple(item for items in red_flags.values() for item in items)
+
+
+def _summary(facts: Facts, policy: Policy) -> Advice:
+    days, onset = facts.duration_days, facts.onset
+    exact = facts.onset_verified and onset is not None
+    day = "unknown" if days is None else str(days) if exact else f"{days} or more"
+    mri_date = iso(plus_days(onset, policy.conservative_care_days)) if exact else "unknown (record onset)"
+    values = {
+        "region": region_label(facts.region),
+        "day": day,
+        "onset_date": iso(onset),
+        "flags_count": str(len(facts.red_flags)),
+        "flags_found": labels(_flag_evidence(facts.red_flags)) or "none",
+        "care_count": str(len(facts.conservative_care)),
+        "care_found": labels(facts.conservative_care) or "none documented",
+        "mri_date": mri_date,
+    }
+    return Advice("summary", Topic.PATHWAY_SUMMARY, Indicator.INFO, "pathway_summary", values)
+
+
+def _unimaged_red_flag(facts: Facts, policy: Policy) -> tuple[Advice, ...]:
+    serious = facts.serious_red_flags
+    if not serious or facts.prior_imaging:
+        return ()
+    rule = next(rule for flag, rule in _SERIOUS_RULES if flag in serious)
+    found = referral(facts, policy)
+    suggestions: tuple[SuggestionKind, ...] = (found.kind,) if found and found.content is None else ()
+    flags = {flag: facts.red_flags[flag] for flag in serious}
+    values = {"region": region_label(facts.region), "flags": labels(_flag_evidence(flags))}
+    return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag", values, suggestions),)

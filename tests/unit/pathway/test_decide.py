@@ -1,0 +1,540 @@
+"""PATHWAY.md §4: one table test per rule, built from Facts directly (facts_factory), no FHIR JSON.
+
+Each test can fail if its rule were wrong: thresholds are tested on both sides (D 41/42, XR 27/28, 83/84).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from facts_factory import (
+    NSAID,
+    ORDER_DATE,
+    REFERRAL,
+    SURGERY,
+    facts,
+    order,
+    prior_mri,
+)
+
+from app.pathway.decide import decide_order, decide_patient
+from app.pathway.model import (
+    Advice,
+    Contrast,
+    Decision,
+    Facts,
+    Indicator,
+    Modality,
+    OrderFacts,
+    Rating,
+    RedFlag,
+    Region,
+    SuggestionKind,
+    Topic,
+)
+from app.pathway.policy import CervicalEarlyMri, Policy
+
+CARE = (NSAID,)
+CANDIDATE = (REFERRAL,)
+
+
+def decide(f: Facts, o: OrderFacts | None = None, policy: Policy | None = None) -> Decision:
+    return decide_order(f, o or order(), policy or Policy())
+
+
+def card(decision: Decision, rule: str) -> Advice:
+    found = [item for item in decision.advices if item.rule == rule]
+    assert len(found) == 1, f"{rule} cards: {[a.rule for a in decision.advices]}"
+    return found[0]
+
+
+def topics(decision: Decision) -> list[Topic]:
+    return [item.topic for item in decision.advices]
+
+
+# --- R28 / §1 scope ------------------------------------------------------------------------------------
+
+
+def test_r28_age_17_no_criteria_apply_no_card() -> None:
+    decision = decide(facts(20, age_years=17))
+    assert (decision.rating, decision.rules, decision.advices) == (Rating.NO_CRITERIA_APPLY, ("R28",), ())
+
+
+def test_r28_age_18_is_in_scope() -> None:
+    assert decide(facts(20, age_years=18)).rules == ("R1",)
+
+
+def test_r28_no_qualifying_diagnosis() -> None:
+    assert decide(facts(20, qualifying=())).rating is Rating.NO_CRITERIA_APPLY
+
+
+def test_r28_high_energy_trauma() -> None:
+    decision = decide(facts(20, high_energy_trauma=True, red_flags={RedFlag.CES: ()}))
+    assert (decision.rating, decision.advices) == (Rating.NO_CRITERIA_APPLY, ())
+
+
+def test_r28_unreadable_conditions_without_diagnosis_is_undetermined_not_out_of_scope() -> None:
+    decision = decide(facts(20, qualifying=(), unavailable=frozenset({"conditions"})))
+    assert decision.rating is None
+    assert topics(decision) == [Topic.DATA_NEEDED]
+
+
+# --- red flags R5, R6, R20, R7, R8 ---------------------------------------------------------------------
+
+
+def test_r5_ces_critical_appropriate() -> None:
+    decision = decide(facts(10, flags=[RedFlag.CES]))
+    first = decision.advices[0]
+    assert (first.rule, first.indicator, first.topic) == ("R5", Indicator.CRITICAL, Topic.RED_FLAG)
+    assert decision.rating is Rating.APPROPRIATE
+    assert SuggestionKind.CREATE_EMERGENCY_SPINE_REFERRAL in first.suggestions
+    assert Topic.DEFER_IMAGING not in topics(decision)
+    assert decision.rules == ("R5", "R24")
+    assert decision.auc_variant == "ACR LBP 2021 variant 4; PATHWAY R5, R24"
+
+
+def test_r5_ces_applies_to_a_thoracic_order_too() -> None:
+    decision = decide(facts(10, flags=[RedFlag.CES]), order(region=Region.THORACIC))
+    assert decision.advices[0].indicator is Indicator.CRITICAL
+    assert decision.rating is Rating.APPROPRIATE
+
+
+def test_r6_motor_deficit_critical_with_urgent_referral() -> None:
+    decision = decide(facts(5, flags=[RedFlag.MOTOR]))
+    first = card(decision, "R6")
+    assert first.indicator is Indicator.CRITICAL
+    assert first.suggestions == (SuggestionKind.CREATE_URGENT_SPINE_REFERRAL,)
+    assert decision.rating is Rating.APPROPRIATE
+
+
+def test_r20_myelopathy_cervical_critical() -> None:
+    decision = decide(facts(5, Region.CERVICAL, flags=[RedFlag.MYELOPATHY]), order(region=Region.CERVICAL))
+    advice = card(decision, "R20")
+    assert (advice.indicator, advice.values["target"]) == (Indicator.CRITICAL, "cervical")
+    assert advice.suggestions == (SuggestionKind.CREATE_URGENT_SPINE_REFERRAL,)
+
+
+def test_r20_myelopathy_with_a_lumbar_order_points_at_the_cord() -> None:
+    decision = decide(facts(5, flags=[RedFlag.MYELOPATHY]))
+    assert card(decision, "R20").values["target"] == "cervical or thoracic"
+    assert decision.rating is Rating.APPROPRIATE
+
+
+def test_r7_infection_critical_offers_contrast_for_mri_without_and_no_referral() -> None:
+    decision = decide(facts(5, flags=[RedFlag.INFECTION]), order(contrast=Contrast.WITHOUT))
+    advice = card(decision, "R7")
+    assert advice.indicator is Indicator.CRITICAL
+    assert advice.suggestions == (SuggestionKind.SWAP_TO_WITHOUT_AND_WITH_CONTRAST,)
+    swap = SuggestionKind.SWAP_TO_WITHOUT_AND_WITH_CONTRAST
+    assert decision.alternative_ratings == {swap: Rating.APPROPRIATE}
+    assert "R24" not in decision.rules
+
+
+def test_several_serious_flags_each_add_a_card_and_one_referral() -> None:
+    decision = decide(facts(5, flags=[RedFlag.CES, RedFlag.MOTOR, RedFlag.INFECTION]))
+    assert [a.rule for a in decision.advices] == ["R5", "R6", "R7"]
+    referrals = [k for a in decision.advices for k in a.suggestions if "referral" in k and "pt" not in k]
+    assert referrals == [SuggestionKind.CREATE_EMERGENCY_SPINE_REFERRAL]
+
+
+def test_r8_malignancy_major_warning_appropriate() -> None:
+    decision = decide(facts(5, flags=[RedFlag.MALIGNANCY_MAJOR]))
+    advice = card(decision, "R8")
+    assert (advice.indicator, advice.topic, decision.rating) == (Indicator.WARNING, Topic.RED_FLAG,
+                                                                 Rating.APPROPRIATE)
+
+
+def test_r8_is_lumbar_cervical_only_a_thoracic_order_gets_no_criteria() -> None:
+    decision = decide(facts(5, flags=[RedFlag.MALIGNANCY_MAJOR]), order(region=Region.THORACIC))
+    assert (decision.rating, decision.advices) == (Rating.NO_CRITERIA_APPLY, ())
+
+
+# --- R11/R21, R10, R12 ---------------------------------------------------------------------------------
+
+
+def test_r11_prior_lumbar_surgery_appropriate_at_day_5() -> None:
+    decision = decide(facts(5, prior_surgery=(SURGERY,)))
+    advice = card(decision, "R11/R21")
+    assert (advice.indicator, decision.rating) == (Indicator.INFO, Rating.APPROPRIATE)
+    assert advice.values["surgery_date"] == "2019-03-04"
+    assert decision.auc_variant == "ACR LBP 2021 variant 5; PATHWAY R11/R21"
+
+
+def test_r21_prior_cervical_surgery_appropriate() -> None:
+    decision = decide(facts(5, Region.CERVICAL, prior_surgery=(SURGERY,)), order(region=Region.CERVICAL))
+    assert (decision.rules[0], decision.rating) == ("R11/R21", Rating.APPROPRIATE)
+
+
+def test_r10_fracture_risk_lumbar_radiographs_first_info_appropriate() -> None:
+    decision = decide(facts(5, flags=[RedFlag.FRACTURE_RISK]))
+    assert (card(decision, "R10").indicator, decision.rating) == (Indicator.INFO, Rating.APPROPRIATE)
+
+
+def test_r10_is_lumbar_only() -> None:
+    decision = decide(facts(5, Region.CERVICAL, flags=[RedFlag.FRACTURE_RISK]), order(region=Region.CERVICAL))
+    assert decision.rules == ("R19",)
+
+
+def test_r12_prior_mri_in_this_episode_do_not_repeat() -> None:
+    decision = decide(facts(90, conservative_care=CARE, candidate=CANDIDATE, prior_imaging=(prior_mri(30),)))
+    advice = card(decision, "R12")
+    assert (advice.topic, advice.indicator, decision.rating) == (Topic.REPEAT_IMAGING, Indicator.WARNING,
+                                                                 Rating.NOT_APPROPRIATE)
+    assert advice.values["prior_ref"] == "ImagingStudy/prior-mri"
+    assert advice.suggestions == (SuggestionKind.DELETE_ORDER,)
+
+
+def test_r12_with_surgery_since_the_mri_is_not_a_repeat() -> None:
+    f = facts(90, conservative_care=CARE, candidate=CANDIDATE, prior_imaging=(prior_mri(30),),
+              prior_surgery=(replace(SURGERY, on=date(2025, 6, 15)),), surgery_since_prior_imaging=True)
+    decision = decide(f)
+    assert Topic.REPEAT_IMAGING not in topics(decision)
+    assert (decision.rules[0], decision.rating) == ("R11/R21", Rating.APPROPRIATE)
+
+
+def test_r12_mri_before_this_episode_began_is_a_new_episode() -> None:
+    decision = decide(facts(60, conservative_care=CARE, candidate=CANDIDATE, prior_imaging=(prior_mri(200),)))
+    assert (decision.rules[0], decision.rating) == ("R2/R23", Rating.APPROPRIATE)
+
+
+def test_r12_never_warns_when_only_a_lower_bound_of_onset_precedes_the_mri_date() -> None:
+    f = facts(20, verified=False, prior_imaging=(prior_mri(30),))
+    assert Topic.REPEAT_IMAGING not in topics(decide(f))
+
+
+def test_r12_cervical_applies() -> None:
+    f = facts(60, Region.CERVICAL, prior_imaging=(prior_mri(30),))
+    assert decide(f, order(region=Region.CERVICAL)).rules[0] == "R12"
+
+
+# --- R1, R9 ---------------------------------------------------------------------------------------------
+
+
+def test_r1_lumbar_day_20_defers() -> None:
+    decision = decide(facts(20))
+    advice = card(decision, "R1")
+    assert (advice.topic, advice.indicator, decision.rating) == (Topic.DEFER_IMAGING, Indicator.WARNING,
+                                                                 Rating.NOT_APPROPRIATE)
+    assert advice.suggestions == (SuggestionKind.DELETE_ORDER, SuggestionKind.CREATE_PT_REFERRAL)
+    assert advice.values["eligible_date"] == "2025-07-22"  # onset 2025-06-10 + 42 days
+    assert (advice.values["days"], advice.values["threshold"]) == ("20", "6 weeks")
+    assert decision.auc_variant == "ACR LBP 2021 variant 1; PATHWAY R1"
+
+
+@pytest.mark.parametrize(("days", "rule"), [(41, "R1"), (42, "R3a")])
+def test_r1_six_weeks_means_day_42(days: int, rule: str) -> None:
+    assert decide(facts(days)).rules[0] == rule
+
+
+def test_r1_radiographs_are_deferred_too() -> None:
+    decision = decide(facts(30), order(Modality.XR, None))
+    assert (decision.rules, decision.rating) == (("R1",), Rating.NOT_APPROPRIATE)
+
+
+@pytest.mark.parametrize(("days", "rating", "content"), [
+    (27, Rating.NOT_APPROPRIATE, "defer_imaging_weak_flags"),
+    (28, Rating.APPROPRIATE, "radiographs_weak_flags"),
+])
+def test_r9_radiographs_from_day_28(days: int, rating: Rating, content: str) -> None:
+    decision = decide(facts(days, flags=[RedFlag.MALIGNANCY_WEAK]), order(Modality.XR, None))
+    advice = card(decision, "R9")
+    assert (decision.rating, advice.content) == (rating, content)
+    assert advice.values["xr_date"] == (ORDER_DATE + timedelta(days=28 - days)).isoformat()  # onset + 28
+
+
+def test_r9_mri_deferred_as_r1_with_weak_flags() -> None:
+    decision = decide(facts(35, flags=[RedFlag.MALIGNANCY_WEAK]))
+    advice = card(decision, "R9")
+    assert (advice.topic, advice.indicator, decision.rating) == (Topic.DEFER_IMAGING, Indicator.WARNING,
+                                                                 Rating.NOT_APPROPRIATE)
+
+
+def test_r9_weak_flags_change_nothing_from_day_42() -> None:
+    assert decide(facts(42, flags=[RedFlag.MALIGNANCY_WEAK])).rules[0] == "R3a"
+
+
+# --- R3a, R3b, R2/R23 ---------------------------------------------------------------------------------
+
+
+def test_r3a_day_42_without_conservative_care_defers() -> None:
+    decision = decide(facts(42))
+    advice = card(decision, "R3a")
+    assert (advice.topic, advice.content, decision.rating) == (Topic.DEFER_IMAGING, "start_conservative_care",
+                                                               Rating.NOT_APPROPRIATE)
+
+
+def test_r3b_rating_none_until_attested() -> None:
+    decision = decide(facts(60, conservative_care=CARE))
+    advice = card(decision, "R3b")
+    assert (advice.indicator, decision.rating) == (Indicator.INFO, None)
+    assert advice.content == "imaging_if_changes_management"
+
+
+def test_r2_r23_appropriate_and_no_card_by_default() -> None:
+    decision = decide(facts(60, conservative_care=CARE, candidate=CANDIDATE))
+    assert (decision.rules, decision.rating, decision.advices) == (("R2/R23",), Rating.APPROPRIATE, ())
+
+
+def test_r2_r23_card_when_policy_shows_it() -> None:
+    policy = Policy(show_appropriate_card=True)
+    decision = decide(facts(60, conservative_care=CARE, candidate=CANDIDATE), policy=policy)
+    assert card(decision, "R2/R23").topic is Topic.IMAGING_APPROPRIATE
+
+
+# --- R19, R19b (cervical) -------------------------------------------------------------------------------
+
+
+def cervical(days: int, **kw: object) -> tuple[Facts, OrderFacts]:
+    return facts(days, Region.CERVICAL, **kw), order(region=Region.CERVICAL)  # type: ignore[arg-type]
+
+
+def test_r19_advise_policy_info_appropriate() -> None:
+    decision = decide(*cervical(20))
+    advice = card(decision, "R19")
+    assert (advice.indicator, advice.content, decision.rating) == (Indicator.INFO, "cervical_early_advise",
+                                                                   Rating.APPROPRIATE)
+    assert advice.suggestions == (SuggestionKind.CREATE_PT_REFERRAL,)
+
+
+def test_r19_defer_policy_warning_not_appropriate() -> None:
+    decision = decide(*cervical(20), policy=Policy(cervical_early_mri=CervicalEarlyMri.DEFER))
+    advice = card(decision, "R19")
+    assert (advice.indicator, advice.content, decision.rating) == (Indicator.WARNING, "defer_imaging",
+                                                                   Rating.NOT_APPROPRIATE)
+
+
+@pytest.mark.parametrize(("days", "rule"), [(41, "R19"), (42, "R19b")])
+def test_r19_r19b_boundary(days: int, rule: str) -> None:
+    assert decide(*cervical(days)).rules == (rule,)
+
+
+def test_r19b_appropriate_card_optional() -> None:
+    assert (decide(*cervical(60)).rating, decide(*cervical(60)).advices) == (Rating.APPROPRIATE, ())
+    shown = decide(*cervical(60), policy=Policy(show_appropriate_card=True))
+    assert card(shown, "R19b").content == "cervical_mri_appropriate"
+
+
+# --- R27 -----------------------------------------------------------------------------------------------
+
+
+def test_r27_lower_bound_onset_records_onset_never_defers() -> None:
+    decision = decide(facts(20, verified=False))
+    advice = card(decision, "R27")
+    assert (advice.topic, advice.indicator, decision.rating) == (Topic.DATA_NEEDED, Indicator.INFO, None)
+    assert Topic.DEFER_IMAGING not in topics(decision)
+
+
+def test_r27_no_defer_from_a_lower_bound_past_six_weeks() -> None:
+    assert decide(facts(60, verified=False)).rules == ("R27",)
+
+
+def test_r27_lower_bound_past_six_weeks_still_proves_six_weeks_for_appropriate() -> None:
+    decision = decide(facts(60, verified=False, conservative_care=CARE, candidate=CANDIDATE))
+    assert (decision.rules, decision.rating) == (("R2/R23",), Rating.APPROPRIATE)
+
+
+def test_r27_no_onset_at_all() -> None:
+    assert decide(facts(None)).rules == ("R27",)
+
+
+def test_r27_cervical() -> None:
+    assert decide(*cervical(20, verified=False)).rules == ("R27",)
+
+
+# --- modality and contrast R13-R17 ---------------------------------------------------------------------
+
+AFTER_CARE = {"conservative_care": CARE, "candidate": CANDIDATE}
+
+
+def test_r13_ct_switch_to_mri_without_contrast() -> None:
+    decision = decide(facts(60, **AFTER_CARE), order(Modality.CT, Contrast.WITHOUT))
+    advice = card(decision, "R13")
+    assert (advice.topic, advice.indicator, decision.rating) == (Topic.MODALITY, Indicator.WARNING,
+                                                                 Rating.NOT_APPROPRIATE)
+    assert advice.suggestions == (SuggestionKind.REPLACE_WITH_MRI_WITHOUT,)
+    assert decision.alternative_ratings == {SuggestionKind.REPLACE_WITH_MRI_WITHOUT: Rating.APPROPRIATE}
+
+
+def test_r13_ct_with_fracture_risk_is_not_switched() -> None:
+    decision = decide(facts(10, flags=[RedFlag.FRACTURE_RISK]), order(Modality.CT, Contrast.WITHOUT))
+    assert (decision.rules, decision.rating) == (("R10",), Rating.APPROPRIATE)
+
+
+def test_r13_ct_after_spine_surgery_is_not_switched() -> None:
+    decision = decide(facts(10, prior_surgery=(SURGERY,)), order(Modality.CT, Contrast.WITHOUT))
+    assert "R13" not in decision.rules
+
+
+def test_r13_red_flag_keeps_the_ct_appropriate() -> None:
+    decision = decide(facts(10, flags=[RedFlag.MALIGNANCY_MAJOR]), order(Modality.CT, Contrast.WITHOUT))
+    advice = card(decision, "R13")
+    assert decision.rating is Rating.APPROPRIATE
+    assert (advice.values["mri"], advice.suggestions) == ("MRI without and with contrast", ())
+
+
+def test_r14_myelography_not_appropriate() -> None:
+    decision = decide(facts(60, **AFTER_CARE), order(Modality.CT_MYELOGRAPHY, None))
+    assert (card(decision, "R14").indicator, decision.rating) == (Indicator.WARNING, Rating.NOT_APPROPRIATE)
+
+
+def test_r15_bone_scan_not_appropriate_but_never_with_a_serious_flag() -> None:
+    plain = decide(facts(60, **AFTER_CARE), order(Modality.NUCLEAR, None))
+    serious = decide(facts(60, flags=[RedFlag.INFECTION]), order(Modality.NUCLEAR, None))
+    assert (plain.rating, card(plain, "R15").topic) == (Rating.NOT_APPROPRIATE, Topic.MODALITY)
+    assert serious.rating is Rating.APPROPRIATE
+
+
+def test_r16_contrast_only_swaps_to_without() -> None:
+    decision = decide(facts(60, **AFTER_CARE), order(contrast=Contrast.WITH))
+    advice = card(decision, "R16")
+    assert (advice.topic, decision.rating) == (Topic.CONTRAST, Rating.NOT_APPROPRIATE)
+    assert advice.suggestions == (SuggestionKind.SWAP_TO_WITHOUT_CONTRAST,)
+    assert decision.alternative_ratings == {SuggestionKind.SWAP_TO_WITHOUT_CONTRAST: Rating.APPROPRIATE}
+
+
+def test_r16_contrast_only_with_tumour_swaps_to_without_and_with() -> None:
+    decision = decide(facts(60, flags=[RedFlag.MALIGNANCY_MAJOR]), order(contrast=Contrast.WITH))
+    assert card(decision, "R16").suggestions == (SuggestionKind.SWAP_TO_WITHOUT_AND_WITH_CONTRAST,)
+    assert decision.rating is Rating.NOT_APPROPRIATE
+
+
+def test_r17_without_and_with_no_tumour_prefers_without_rating_unchanged() -> None:
+    decision = decide(facts(60, **AFTER_CARE), order(contrast=Contrast.WITHOUT_AND_WITH))
+    advice = card(decision, "R17")
+    assert advice.indicator is Indicator.INFO
+    assert advice.suggestions == (SuggestionKind.SWAP_TO_WITHOUT_CONTRAST,)
+    assert decision.rating is Rating.APPROPRIATE
+
+
+def test_r17_with_tumour_no_card() -> None:
+    decision = decide(facts(60, flags=[RedFlag.MALIGNANCY_MAJOR]), order(contrast=Contrast.WITHOUT_AND_WITH))
+    assert "R17" not in decision.rules
+
+
+# --- R24 referral --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("days", "referred"), [(83, False), (84, True)])
+def test_r24_routine_referral_from_12_weeks(days: int, referred: bool) -> None:
+    decision = decide(facts(days, conservative_care=CARE))
+    assert ("R24" in decision.rules) is referred
+    if referred:
+        advice = card(decision, "R24")
+        assert (advice.topic, advice.suggestions) == (Topic.REFERRAL,
+                                                      (SuggestionKind.CREATE_ROUTINE_SPINE_REFERRAL,))
+
+
+def test_r24_no_routine_referral_when_a_referral_or_plan_exists() -> None:
+    assert "R24" not in decide(facts(120, **AFTER_CARE)).rules
+
+
+def test_r24_disabling_pain_hook_is_off_by_default() -> None:
+    f = facts(20, pain_score=9.0)
+    assert "R24" not in decide(f).rules
+    on = decide(f, policy=Policy(disabling_pain_referral=True))
+    assert card(on, "R24").suggestions == (SuggestionKind.CREATE_URGENT_SPINE_REFERRAL,)
+    assert card(on, "R24").values["pain"] == "9"
+
+
+# --- missing data ----------------------------------------------------------------------------------------
+
+
+def test_unreadable_red_flag_data_never_builds_a_defer() -> None:
+    decision = decide(facts(20, unavailable=frozenset({"observations"})))
+    assert decision.rating is None
+    assert topics(decision) == [Topic.DATA_NEEDED]
+    assert decision.advices[0].values == {"missing": "observations"}
+
+
+def test_unreadable_imaging_leaves_appropriate_undetermined() -> None:
+    decision = decide(facts(60, unavailable=frozenset({"imaging"}), **AFTER_CARE))
+    assert decision.rating is None
+    assert Topic.DATA_NEEDED in topics(decision)
+
+
+def test_unreadable_imaging_keeps_a_defer_from_duration() -> None:
+    decision = decide(facts(20, unavailable=frozenset({"imaging"})))
+    assert (decision.rules, decision.rating) == (("R1",), Rating.NOT_APPROPRIATE)
+
+
+def test_unreadable_referrals_withhold_r3a() -> None:
+    decision = decide(facts(60, unavailable=frozenset({"orders and referrals"})))
+    assert decision.rating is None
+    assert Topic.DEFER_IMAGING not in topics(decision)
+
+
+def test_unreadable_patient_without_age_is_undetermined() -> None:
+    decision = decide(facts(60, age_years=None, unavailable=frozenset({"patient"}), **AFTER_CARE))
+    assert decision.rating is None
+
+
+def test_serious_flag_is_critical_even_with_unreadable_data() -> None:
+    decision = decide(facts(5, flags=[RedFlag.CES], unavailable=frozenset({"medications"})))
+    assert (decision.advices[0].indicator, decision.rating) == (Indicator.CRITICAL, Rating.APPROPRIATE)
+
+
+# --- regions ---------------------------------------------------------------------------------------------
+
+
+def test_thoracic_order_without_serious_flag_no_criteria_apply() -> None:
+    decision = decide(facts(20), order(region=Region.THORACIC))
+    assert (decision.rating, decision.advices) == (Rating.NO_CRITERIA_APPLY, ())
+
+
+def test_order_region_wins_over_diagnosis_region() -> None:
+    assert decide(facts(20, Region.CERVICAL)).rules == ("R1",)
+
+
+def test_order_without_region_uses_the_diagnosis_region() -> None:
+    assert decide(facts(20), order(region=None)).rules == ("R1",)
+
+
+def test_no_region_anywhere_asks_for_one() -> None:
+    decision = decide(replace(facts(20), region=None), order(region=None))
+    assert (decision.rating, [a.content for a in decision.advices]) == (None, ["region_unknown"])
+
+
+# --- patient-view ---------------------------------------------------------------------------------------
+
+
+def test_patient_view_none_without_qualifying_diagnosis() -> None:
+    assert decide_patient(facts(20, qualifying=()), Policy()) is None
+
+
+def test_patient_view_none_under_18() -> None:
+    assert decide_patient(facts(20, age_years=17), Policy()) is None
+
+
+def test_patient_view_summary_states_day_flags_care_and_mri_date() -> None:
+    decision = decide_patient(facts(20, conservative_care=CARE, flags=[RedFlag.MALIGNANCY_WEAK]), Policy())
+    assert decision is not None
+    assert decision.rating is None
+    (summary,) = decision.advices
+    assert (summary.topic, summary.indicator) == (Topic.PATHWAY_SUMMARY, Indicator.INFO)
+    assert summary.values["day"] == "20"
+    assert summary.values["mri_date"] == "2025-07-22"
+    assert summary.values["flags_found"] == "unexplained weight loss"
+    assert summary.values["care_found"] == "conservative-care medication"
+
+
+def test_patient_view_lower_bound_onset_has_no_mri_date() -> None:
+    decision = decide_patient(facts(50, verified=False), Policy())
+    assert decision is not None
+    assert (decision.advices[0].values["day"], decision.advices[0].values["mri_date"]) == (
+        "50 or more", "unknown (record onset)")
+
+
+def test_patient_view_serious_flag_without_mri_is_critical() -> None:
+    decision = decide_patient(facts(20, flags=[RedFlag.CES]), Policy())
+    assert decision is not None
+    flag = card(decision, "R5")
+    assert (flag.indicator, flag.suggestions) == (Indicator.CRITICAL,
+                                                  (SuggestionKind.CREATE_EMERGENCY_SPINE_REFERRAL,))
+
+
+def test_patient_view_serious_flag_already_imaged_no_red_flag_card() -> None:
+    decision = decide_patient(facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(1),)), Policy())
+    assert decision is not None
+    assert [a.rule for a in decision.advices] == ["summary"]
