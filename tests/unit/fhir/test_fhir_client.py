@@ -20,7 +20,6 @@ from app.fhir.metrics import Registry
 from app.fhir.prefetch import DataRequest, FetchJob, KeyData
 from app.settings import Profile, Settings
 
-pytestmark = pytest.mark.anyio
 BASE = "https://ehr.example.org/fhir"
 TOKEN = "s3cr3t-token-value"
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pytest
-
 from app.fhir.prefetch import DataRequest, FetchJob, KeyData, build_chart, resolve, unique_resources
 from app.fhir.templates import PREFETCH_TEMPLATES
 
-pytestmark = pytest.mark.anyio
 ALL_KEYS = set(PREFETCH_TEMPLATES)
 
 
