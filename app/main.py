@@ -19,9 +19,11 @@ from app import __version__
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
 from app.hooks.errors import register_error_handlers
+from app.hooks.limits import add_limits
 from app.hooks.router import router
 from app.hooks.runtime import Content, Runtime
 from app.render import load_card_library
+from app.security import build_verifier
 from app.settings import Profile, Settings, get_settings
 from app.terminology import load_value_sets
 
@@ -36,6 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
+    add_limits(app, settings)  # before CORS, so CORS headers reach a browser on 413/429 too
     _add_cors(app, settings)
     register_error_handlers(app)
     app.include_router(router)
@@ -49,6 +52,7 @@ def _lifespan(settings: Settings) -> Any:
         app.state.runtime = runtime
         _warn_if_development(settings)
         try:
+            app.state.verifier = build_verifier(settings, runtime.http, runtime.database)  # may raise
             yield
         finally:
             await runtime.http.aclose()

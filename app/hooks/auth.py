@@ -1,33 +1,30 @@
-"""Who is calling: the CDS client's JWT (CONTRACT.md S2–S7), as one FastAPI dependency.
+"""Who is calling: the CDS client's JWT (CONTRACT.md S2 to S7), as one FastAPI dependency.
 
 The verifier itself (trust registry, key sets, replay records) lives in ``app.security``; this module
-only adapts it to HTTP. Any failure is a 401 with no detail in the body; the reason is logged.
+only adapts it to HTTP. Any failure is a 401 with no detail in the body; the reason is logged, the token
+never is. A verified client then takes one of its concurrency slots (``app.hooks.limits``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from fastapi import Request
 
 from app.hooks.errors import Unauthorized
+from app.hooks.limits import admit
+from app.security import ClientIdentity, TokenRejected
+
+__all__ = ["ClientIdentity", "TokenVerifier", "authenticate", "bearer_token", "endpoint_url"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class ClientIdentity:
-    """A verified CDS client: its issuer and the FHIR servers it may send us to."""
-
-    iss: str
-    fhir_servers: tuple[str, ...] = ()
-    tenant: str | None = None
-
-
 class TokenVerifier(Protocol):
-    async def verify(self, token: str, audience: str) -> ClientIdentity: ...
+    async def verify(self, token: str, audience: str) -> ClientIdentity:
+        """The client the token proves, or :class:`app.security.TokenRejected`."""
+        ...
 
 
 def bearer_token(request: Request) -> str | None:
@@ -36,18 +33,36 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def endpoint_url(request: Request, public_base_url: str) -> str:
+    """S4: the URL the client invoked, built from PUBLIC_BASE_URL and the app's own path.
+
+    Never from ``Host`` or ``X-Forwarded-*``, which a proxy rewrites and a caller can forge; a ``root_path``
+    the proxy reports is taken off the path, because PUBLIC_BASE_URL already carries any prefix.
+    """
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return public_base_url + path
+
+
 async def authenticate(request: Request, verifier: TokenVerifier | None, public_base_url: str,
                        required: bool) -> ClientIdentity | None:
     """``aud`` must equal PUBLIC_BASE_URL + the path called, not what a proxy rewrote (S4, S7)."""
     token = bearer_token(request)
-    if token is None:
+    if token is None or verifier is None:
         if required:
-            log.info("auth failed", extra={"reason": "no bearer token", "path": request.url.path})
-            raise Unauthorized("no bearer token")
+            _refuse(request, "no bearer token" if token is None else "no trust registry configured")
+        admit(request, "anonymous")
         return None
-    if verifier is None:
-        if required:
-            log.error("auth failed", extra={"reason": "no trust registry configured"})
-            raise Unauthorized("no verifier")
-        return None
-    return await verifier.verify(token, public_base_url + request.url.path)
+    try:
+        identity = await verifier.verify(token, endpoint_url(request, public_base_url))
+    except TokenRejected as rejected:
+        _refuse(request, rejected.reason, rejected.iss)
+    admit(request, identity.iss)
+    return identity
+
+
+def _refuse(request: Request, reason: str, iss: str | None = None) -> NoReturn:
+    log.warning("auth failed", extra={"reason": reason, "iss": iss, "path": request.url.path})
+    raise Unauthorized(reason)
