@@ -5,11 +5,13 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, make_url, select, text
 
 from app.feedback import Database
@@ -35,16 +37,26 @@ def test_upgrade_creates_feedback_table_with_indexes_and_unique_key(database: Da
     assert [uq["column_names"] for uq in schema.get_unique_constraints("feedback")] == [["dedup_key"]]
 
 
-def test_hand_written_migration_matches_the_models(database: Database) -> None:
+def _feedback_objects_only(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Compare only what this package owns: later revisions add tables whose models live elsewhere."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return getattr(table, "name", None) == "feedback"
+
+
+def test_hand_written_migration_matches_the_feedback_model(database: Database) -> None:
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        options = {"compare_type": True, "include_object": _feedback_objects_only}
+        context = MigrationContext.configure(connection, opts=options)
         assert compare_metadata(context, Base.metadata) == []
 
 
 def test_upgrade_twice_stays_at_head(database: Database) -> None:
     database.upgrade()
+    head = ScriptDirectory.from_config(alembic_config(database.url)).get_current_head()
     with database.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == head
+    assert head is not None
+    assert int(head) >= 1
 
 
 def test_upgrade_works_from_another_working_directory(

@@ -1,12 +1,14 @@
-"""FeedbackItem: UTC normalisation and the dedup key that makes recording idempotent (CONTRACT.md F3, F6)."""
+"""FeedbackItem and UTCDateTime: UTC normalisation and the dedup key for idempotence (CONTRACT.md F3, F6)."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from app.feedback import FeedbackItem
+from app.feedback.models import UTCDateTime
 
 NOON_UTC = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -76,3 +78,16 @@ def test_values_cannot_imitate_a_field_boundary() -> None:
 def test_unknown_outcome_is_refused() -> None:
     with pytest.raises(ValueError, match="outcome"):
         _item(outcome="ignored")
+
+
+def test_stored_naive_datetime_reads_back_as_utc() -> None:
+    """SQLite drivers may return naive values; UTCDateTime must not leak them (SQLAlchemy 2.0 does)."""
+    read = UTCDateTime().process_result_value(datetime(2026, 3, 1, 12, 0), sqlite.dialect())
+    assert read == NOON_UTC
+    assert read is not None
+    assert read.tzinfo is UTC
+
+
+def test_naive_datetime_is_refused_on_write() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        UTCDateTime().process_bind_param(datetime(2026, 3, 1, 12, 0), sqlite.dialect())
