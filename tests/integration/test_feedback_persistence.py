@@ -1,0 +1,256 @@
+"""FeedbackRepository on real databases: SQLite files and a PostgreSQL server started here (CONTRACT.md F6).
+
+The same tests run on both backends. They live in one module because pytest can share a fixture between
+modules only through a conftest.py, and importing test functions across modules breaks under
+`--import-mode=importlib`. The PostgreSQL server is started on loopback by the `postgres` fixture and the
+tests on it are skipped only when the PostgreSQL server binaries are absent (Debian package `postgresql`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.feedback import Database, FeedbackItem, FeedbackRepository
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+ACCEPTED = FeedbackItem("spine-imaging", "card-1", "accepted", T0, accepted_suggestions=("sug-1",))
+OVERRIDDEN = FeedbackItem(
+    "spine-imaging",
+    "card-1",
+    "overridden",
+    T0 + timedelta(minutes=5),
+    override_reason_system="http://example.org/override-reasons",
+    override_reason_code="patient-preference",
+    override_reason_display="Patient preference",
+    override_comment="wants to wait two weeks",
+)
+OTHER_CARD = FeedbackItem("spine-imaging", "card-2", "accepted", T0, accepted_suggestions=("sug-9",))
+
+
+# --- PostgreSQL server on loopback ------------------------------------------------------------------------
+
+
+def _postgres_bindir() -> Path | None:
+    """initdb and pg_ctl: on PATH, else Debian's versioned directory (which Debian keeps off PATH)."""
+    on_path = shutil.which("pg_ctl")
+    candidates = [Path(on_path).resolve().parent] if on_path else []
+    candidates += sorted(
+        (Path(found) for found in glob.glob("/usr/lib/postgresql/*/bin")),
+        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    return next((d for d in candidates if (d / "initdb").is_file() and (d / "pg_ctl").is_file()), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class PostgresServer:
+    """A throw-away cluster; as root its commands run as the `postgres` account, as initdb refuses root."""
+
+    bindir: Path
+    datadir: Path
+    port: int
+    run_as: list[str]
+
+    def pg_ctl(self, *args: str) -> None:
+        """Output to a file, not a pipe: the forked server would hold a pipe open and hang the read."""
+        command = [*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-w", "-t", "60"]
+        command += ["-l", str(self.datadir / "server.log"), *args]
+        with tempfile.TemporaryFile() as output:
+            done = subprocess.run(
+                command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, check=False
+            )
+            output.seek(0)
+            assert done.returncode == 0, f"pg_ctl {args}: {output.read().decode(errors='replace')[-2000:]}"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://spine@127.0.0.1:{self.port}/{database}"
+
+
+def _start_postgres(bindir: Path) -> PostgresServer:
+    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    datadir = Path(tempfile.mkdtemp(prefix="spine-cds-pg-"))
+    if run_as:
+        shutil.chown(datadir, user="postgres", group="postgres")
+    initdb = [str(bindir / "initdb"), "-D", str(datadir), "-U", "spine", "--auth=trust", "-E", "UTF8"]
+    done = subprocess.run([*run_as, *initdb, "--no-sync"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"initdb failed: {done.stderr[-2000:]}"
+    server = PostgresServer(bindir, datadir, _free_port(), run_as)
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {server.port} -c unix_socket_directories={datadir} -c fsync=off"
+    )
+    server.pg_ctl("-o", options, "start")
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    bindir = _postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) absent: apt-get install postgresql")
+    server = _start_postgres(bindir)
+    try:
+        yield server
+    finally:
+        server.pg_ctl("-m", "fast", "stop")
+        shutil.rmtree(server.datadir, ignore_errors=True)
+
+
+def _admin(server: PostgresServer, statement: str) -> None:
+    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh database per test, so tests never see each other's rows."""
+    name = f"t_{uuid.uuid4().hex}"
+    _admin(postgres, f"CREATE DATABASE {name}")
+    yield postgres.url(name)
+    _admin(postgres, f"DROP DATABASE {name} WITH (FORCE)")
+
+
+# --- one database URL per backend ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'feedback.db'}"
+    found: str = request.getfixturevalue("postgres_url")
+    return found
+
+
+@pytest.fixture
+def open_database(url: str) -> Iterator[Callable[[], Database]]:
+    """Open upgraded Databases on the URL as a restarted process would; dispose them all at the end."""
+    opened: list[Database] = []
+
+    def open_one() -> Database:
+        database = Database(url)
+        database.upgrade()
+        opened.append(database)
+        return database
+
+    yield open_one
+    for database in opened:
+        database.dispose()
+
+
+@pytest.fixture
+def repository(open_database: Callable[[], Database]) -> FeedbackRepository:
+    return FeedbackRepository(open_database())
+
+
+# --- behaviour, on every backend ----------------------------------------------------------------------------
+
+
+def test_recorded_items_read_back_equal(repository: FeedbackRepository) -> None:
+    assert repository.record([ACCEPTED, OVERRIDDEN, OTHER_CARD]) == 3
+    assert repository.list_for_card("card-1") == [ACCEPTED, OVERRIDDEN]
+    assert repository.list_for_card("card-2") == [OTHER_CARD]
+    assert repository.list_for_card("never-shown") == []
+
+
+def test_identical_item_twice_in_one_call_is_stored_once(repository: FeedbackRepository) -> None:
+    assert repository.record([ACCEPTED, ACCEPTED]) == 1
+    assert repository.count() == 1
+
+
+def test_resent_item_is_stored_once(repository: FeedbackRepository) -> None:
+    assert repository.record([ACCEPTED]) == 1
+    assert repository.record([ACCEPTED]) == 0
+    assert repository.count() == 1
+
+
+def test_resent_batch_with_one_new_item_stores_only_the_new_one(repository: FeedbackRepository) -> None:
+    repository.record([ACCEPTED])
+    assert repository.record([ACCEPTED, OVERRIDDEN]) == 1
+    assert repository.count() == 2
+
+
+def test_different_items_for_one_card_are_all_kept(repository: FeedbackRepository) -> None:
+    later = FeedbackItem("spine-imaging", "card-1", "accepted", T0 + timedelta(hours=1), ("sug-1",))
+    assert repository.record([ACCEPTED, later]) == 2
+    assert repository.list_for_card("card-1") == [ACCEPTED, later]
+
+
+def test_empty_batch_records_nothing(repository: FeedbackRepository) -> None:
+    assert repository.record([]) == 0
+    assert repository.count() == 0
+
+
+def test_offset_timestamp_is_stored_and_read_as_utc(repository: FeedbackRepository) -> None:
+    local = datetime(2026, 3, 1, 7, 30, tzinfo=timezone(timedelta(hours=-4, minutes=-30)))
+    repository.record([FeedbackItem("spine-imaging", "card-3", "accepted", local, ("sug-1",))])
+    [stored] = repository.list_for_card("card-3")
+    assert stored.outcome_timestamp == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert stored.outcome_timestamp.tzinfo is UTC
+
+
+def test_same_instant_sent_in_another_offset_is_a_duplicate(repository: FeedbackRepository) -> None:
+    repository.record([ACCEPTED])
+    tokyo = T0.astimezone(timezone(timedelta(hours=9)))
+    assert repository.record([FeedbackItem("spine-imaging", "card-1", "accepted", tokyo, ("sug-1",))]) == 0
+
+
+def test_rows_survive_a_restart_and_a_second_upgrade(open_database: Callable[[], Database]) -> None:
+    first = open_database()
+    FeedbackRepository(first).record([ACCEPTED, OVERRIDDEN])
+    first.dispose()
+    reopened = FeedbackRepository(open_database())
+    assert reopened.count() == 2
+    assert reopened.list_for_card("card-1") == [ACCEPTED, OVERRIDDEN]
+
+
+# --- PostgreSQL only ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_rows_survive_a_server_restart_and_the_pool_recovers(
+    postgres: PostgresServer, postgres_url: str
+) -> None:
+    database = Database(postgres_url)
+    try:
+        database.upgrade()
+        FeedbackRepository(database).record([ACCEPTED])
+        postgres.pg_ctl("-m", "fast", "restart")
+        assert database.ping() is True
+        assert FeedbackRepository(database).list_for_card("card-1") == [ACCEPTED]
+    finally:
+        database.dispose()
+
+
+def test_ping_is_false_fast_for_an_unreachable_postgresql() -> None:
+    database = Database(f"postgresql+psycopg://spine@127.0.0.1:{_free_port()}/spine")
+    started = time.monotonic()
+    try:
+        assert database.ping() is False
+    finally:
+        database.dispose()
+    assert time.monotonic() - started < 2
