@@ -15,7 +15,8 @@ Missing data (``Facts.unavailable``), PATHWAY.md is silent; the choice made here
   made it not-appropriate);
 * conservative-care sources unreadable and none found: R3a is withheld, rating none;
 * patient unreadable and no age: rating none (R28's age test could not run);
-* conditions unreadable and no qualifying diagnosis at all: rating none instead of R28;
+* conditions unreadable and no qualifying diagnosis found: not R28 (the diagnosis is unknown, not absent):
+  the rules run, so a serious red flag still shows, and the rating is none;
 * whenever anything is unreadable, a ``SpineDataNeeded`` info card names it.
 """
 
@@ -91,13 +92,8 @@ def _scope(case: Case) -> Decision | None:
     """PATHWAY.md §1 / R28: under-age, high-energy trauma or no qualifying diagnosis → no-criteria-apply."""
     facts = case.facts
     too_young = facts.age_years is not None and facts.age_years < case.policy.minimum_age_years
-    if too_young or facts.high_energy_trauma:
-        return _r28(case)
-    if facts.qualifying:
-        return None
-    if CONDITIONS in facts.unavailable:
-        return Decision(case.order, facts, None, (), data_needed(facts))
-    return _r28(case)
+    unqualified = not facts.qualifying and CONDITIONS not in facts.unavailable
+    return _r28(case) if too_young or facts.high_energy_trauma or unqualified else None
 
 
 def _r28(case: Case) -> Decision:
@@ -132,6 +128,7 @@ def _missing_data(
         or (care_unknown and outcomes[0].rule == "R3a")
         or (IMAGING in facts.unavailable and outcomes[0].rule in _AFTER_R12 and rating is Rating.APPROPRIATE)
         or (PATIENT in facts.unavailable and facts.age_years is None)
+        or not facts.qualifying  # only reached when the conditions could not be read
     )
     kept = tuple(o for o in outcomes if not _withheld(o, screen_incomplete, care_unknown))
     return kept, None if undetermined else rating

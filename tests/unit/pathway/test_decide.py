@@ -79,6 +79,8 @@ def test_r28_unreadable_conditions_without_diagnosis_is_undetermined_not_out_of_
     decision = decide(facts(20, qualifying=(), unavailable=frozenset({"conditions"})))
     assert decision.rating is None
     assert topics(decision) == [Topic.DATA_NEEDED]
+    flagged = decide(facts(20, qualifying=(), flags=[RedFlag.CES], unavailable=frozenset({"conditions"})))
+    assert (flagged.advices[0].indicator, flagged.rating) == (Indicator.CRITICAL, None)
 
 
 # --- red flags R5, R6, R20, R7, R8 ---------------------------------------------------------------------
