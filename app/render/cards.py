@@ -1,0 +1,70 @@
+"""Decision → CDS Hooks 2.0 cards (CONTRACT.md C3-C12, C15) as plain JSON dicts.
+
+Optional fields without a value are omitted, never ``null`` or empty (CONTRACT.md G2/G3).
+``selectionBehavior`` is ``any`` whenever suggestions exist: Epic supports nothing else (CONTRACT.md §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.pathway.model import Advice, Decision, SuggestionKind
+from app.render.actions import Json, action, coding_json
+from app.render.context import RenderContext
+from app.render.library import CardContent, CardLibrary, Link
+from app.render.text import detail, summary
+
+
+def render_cards(decision: Decision, library: CardLibrary, context: RenderContext) -> list[Json]:
+    """One card per ``Advice``, in the decision's order."""
+    renderer = _Renderer(decision, library, context)
+    return [renderer.card(item) for item in decision.advices]
+
+
+@dataclass(frozen=True, slots=True)
+class _Renderer:
+    decision: Decision
+    library: CardLibrary
+    context: RenderContext
+
+    def card(self, advice: Advice) -> Json:
+        content = self.library.content(advice.content)
+        if content.topic is not advice.topic:
+            raise ValueError(f"cards/{content.key}.toml: topic {content.topic}, not {advice.topic}")
+        card: Json = {
+            "uuid": self.context.new_id(),
+            "summary": summary(content, advice),
+            "detail": detail(content, advice, self.decision, self.library.source),
+            "indicator": advice.indicator.value,
+            "source": self.source(content),
+        }
+        if content.links:
+            card["links"] = [_link(link) for link in content.links]
+        if content.override_reasons:
+            card["overrideReasons"] = [coding_json(reason) for reason in content.override_reasons]
+        suggestions = [found for kind in advice.suggestions if (found := self.suggestion(kind, content))]
+        if suggestions:
+            card["suggestions"] = suggestions
+            card["selectionBehavior"] = "any"
+        return card
+
+    def source(self, content: CardContent) -> Json:
+        source = self.library.source
+        display = source.topics[content.topic]
+        topic = {"system": source.topic_system, "code": content.topic.value, "display": display}
+        url = content.links[0].url if content.links else source.default_url
+        return {"label": source.label, "url": url, "topic": topic}
+
+    def suggestion(self, kind: SuggestionKind, content: CardContent) -> Json | None:
+        built = action(kind, self.decision, self.library, self.context)
+        if built is None:
+            return None
+        suggestion: Json = {"label": self.library.suggestions[kind].label, "uuid": self.context.new_id()}
+        if kind in content.recommended:
+            suggestion["isRecommended"] = True
+        suggestion["actions"] = [built]
+        return suggestion
+
+
+def _link(link: Link) -> Json:
+    return {"label": link.label, "url": link.url, "type": link.type}

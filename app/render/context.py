@@ -1,0 +1,23 @@
+"""What rendering needs besides the decision and the card library."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def new_uuid() -> str:
+    """The usual ``RenderContext.new_id``: a random UUID (CONTRACT.md C3)."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """The patient, the raw draft order (``None`` for patient-view), an id factory and the consult id."""
+
+    patient_id: str
+    order_resource: Mapping[str, Any] | None
+    new_id: Callable[[], str]
+    consult_id: str

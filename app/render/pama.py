@@ -1,0 +1,96 @@
+"""Argonaut "CDS Hooks for PAMA" rating extensions on a draft ServiceRequest (PATHWAY.md §5).
+
+Extension URLs: PATHWAY.md writes ``http://fhir.org/argonaut/StructureDefinition/pama-rating``, as early
+drafts of the Argonaut guidance did. The current guidance (argonautproject/cds-hooks-for-pama,
+docs/index.md) and the CDS Hooks sandbox's PAMA screen use ``http://fhir.org/argonaut/Extension/…``: the
+sandbox filters on ``url === 'http://fhir.org/argonaut/Extension/pama-rating'`` and shows no rating for any
+other URL. We write the ``Extension/`` form (``PAMA_EXTENSION_BASE``) and, when replacing, remove any
+pama-rating extension of either form (never two ratings on one order).
+
+Value types follow the guidance: rating ``valueCodeableConcept`` (``text`` carries the criteria and
+variant applied), consult id ``valueUri`` (``urn:uuid:…``), AUC applied ``valueUri`` (the guideline URL,
+omitted when no published criteria applied), qCDSM ``valueString`` (the CMS G-code, when the site has one).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from app.pathway.model import Decision, Rating
+
+PAMA_EXTENSION_BASE = "http://fhir.org/argonaut/Extension/"
+RATING_URL = PAMA_EXTENSION_BASE + "pama-rating"
+CONSULT_ID_URL = PAMA_EXTENSION_BASE + "pama-rating-consult-id"
+AUC_APPLIED_URL = PAMA_EXTENSION_BASE + "pama-rating-auc-applied"
+QCDSM_URL = PAMA_EXTENSION_BASE + "pama-rating-qcdsm-consulted"
+RATING_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
+_PAMA_URL_PREFIXES = (
+    "http://fhir.org/argonaut/Extension/pama-rating",
+    "http://fhir.org/argonaut/StructureDefinition/pama-rating",
+    "http://fhir.org/argonaut/pama-rating",
+)
+# Decision.auc_variant starts with one of these criteria names (app/pathway/decide_case.py); the URLs are
+# the same as cards/source.toml [guidelines] (a test keeps them equal).
+CRITERIA_URLS: Mapping[str, str] = {
+    "ACR LBP 2021": "https://acsearch.acr.org/docs/69483/Narrative/",
+    "ACR Cervical 2018": "https://acsearch.acr.org/docs/69426/Narrative/",
+    "ACP 2011": "https://www.acpjournals.org/doi/10.7326/0003-4819-154-3-201102010-00008",
+}
+_DESCRIPTION = "Record the PAMA appropriateness rating on the draft imaging order"
+
+
+def consult_uri(consult_id: str) -> str:
+    return consult_id if consult_id.startswith("urn:uuid:") else f"urn:uuid:{consult_id}"
+
+
+def pama_extensions(
+    rating: Rating, consult_id: str, auc_variant: str | None = None, qcdsm: str | None = None
+) -> list[dict[str, Any]]:
+    """The Argonaut PAMA extensions for one rated order."""
+    concept: dict[str, Any] = {"coding": [{"system": RATING_SYSTEM, "code": rating.value}]}
+    if auc_variant:
+        concept["text"] = auc_variant
+    extensions: list[dict[str, Any]] = [
+        {"url": RATING_URL, "valueCodeableConcept": concept},
+        {"url": CONSULT_ID_URL, "valueUri": consult_uri(consult_id)},
+    ]
+    criteria_url = _criteria_url(auc_variant)
+    if criteria_url:
+        extensions.append({"url": AUC_APPLIED_URL, "valueUri": criteria_url})
+    if qcdsm:
+        extensions.append({"url": QCDSM_URL, "valueString": qcdsm})
+    return extensions
+
+
+def _criteria_url(auc_variant: str | None) -> str | None:
+    if not auc_variant:
+        return None
+    return next((url for name, url in CRITERIA_URLS.items() if auc_variant.startswith(name)), None)
+
+
+def with_pama(resource: Mapping[str, Any], extensions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A deep copy of ``resource`` whose pama extensions (either URL form) are replaced by ``extensions``."""
+    updated = copy.deepcopy(dict(resource))
+    kept = [item for item in updated.get("extension", []) if not _is_pama(item)]
+    updated["extension"] = [*kept, *extensions]
+    return updated
+
+
+def _is_pama(extension: object) -> bool:
+    url = extension.get("url") if isinstance(extension, dict) else None
+    return isinstance(url, str) and url.startswith(_PAMA_URL_PREFIXES)
+
+
+def pama_system_action(
+    decision: Decision, order_resource: Mapping[str, Any], consult_id: str, *, qcdsm: str | None = None
+) -> dict[str, Any] | None:
+    """PATHWAY.md §5: an ``update`` of the whole draft order carrying its rating; None when unrated.
+
+    The Argonaut guidance: a service that cannot determine a rating SHALL NOT send one.
+    """
+    if decision.rating is None:
+        return None
+    extensions = pama_extensions(decision.rating, consult_id, decision.auc_variant, qcdsm)
+    return {"type": "update", "description": _DESCRIPTION, "resource": with_pama(order_resource, extensions)}

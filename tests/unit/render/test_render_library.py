@@ -1,0 +1,153 @@
+"""The card library (cards/*.toml): loading, validation, version, and content ↔ decision coverage."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+from render_fixtures import CARDS
+
+from app.pathway.model import SuggestionKind, Topic
+from app.render import CardLibrary, load_card_library
+from app.render.library import placeholders
+from app.render.pama import CRITERIA_URLS
+from app.render.text import fill
+
+PATHWAY = Path(__file__).resolve().parents[3] / "app" / "pathway"
+# The longest realistic value of every placeholder a card may use (CONTRACT.md C4 with maximal values).
+MAXIMAL = {
+    "region": "cervical",
+    "target": "cervical or thoracic",
+    "study": "CT myelography",
+    "order": "MRI without and with contrast",
+    "mri": "MRI without and with contrast",
+    "days": "36500",
+    "day": "36500 or more",
+    "threshold": "365 days",
+    "referral_threshold": "365 days",
+    "onset_date": "2025-12-31",
+    "eligible_date": "2025-12-31",
+    "xr_date": "2025-12-31",
+    "prior_date": "2025-12-31",
+    "surgery_date": "2025-12-31",
+    "mri_date": "unknown (record onset)",
+    "prior_ref": "ImagingStudy/" + "a" * 64,
+    "pain": "10",
+    "missing": "conditions, imaging, medications, observations, orders and referrals, patient, procedures",
+    "flags_count": "7",
+    "care_count": "999",
+    "flags_found": ", ".join(["drug use disorder (IV drug use)"] * 10),
+    "care_found": ", ".join(["conservative-care medication"] * 10),
+    "flags": ", ".join(["cauda equina sign", "motor deficit", "myelopathy", "fever"]),
+}
+# (helper, index of its card-content argument) in app/pathway/decide*.py
+_CONTENT_ARGUMENT = {"advice": 4, "Advice": 3, "_defer": 2, "_red_flag": 2, "Referral": 1}
+
+
+def test_the_shipped_library_loads_with_a_version(library: CardLibrary) -> None:
+    assert len(library.version) == 16
+    assert library.version == load_card_library(CARDS).version
+
+
+def test_c4_every_summary_under_140_with_maximal_values(library: CardLibrary) -> None:
+    for key, content in library.contents.items():
+        names = placeholders(content.summary) | placeholders(content.detail)
+        assert names <= MAXIMAL.keys(), f"{key}: add a maximal value for {names - MAXIMAL.keys()}"
+        text = fill(content.summary, MAXIMAL, key)
+        assert len(text) < 140, f"{key}: {len(text)} characters"
+
+
+def _content_keys_in_decide() -> set[str]:
+    found = set()
+    for path in PATHWAY.glob("decide*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            index = _CONTENT_ARGUMENT.get(node.func.id)
+            if index is None or len(node.args) <= index:
+                continue
+            argument = node.args[index]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                found.add(argument.value)
+    return found
+
+
+def test_every_advice_content_key_in_decide_has_a_card_file_and_no_file_is_orphaned(
+    library: CardLibrary,
+) -> None:
+    used = _content_keys_in_decide()
+    assert len(used) > 20
+    assert used == set(library.contents)
+
+
+def test_every_topic_has_a_display_and_every_suggestion_kind_a_label(library: CardLibrary) -> None:
+    assert set(library.source.topics) == set(Topic)
+    assert set(library.suggestions) == set(SuggestionKind)
+
+
+def test_criteria_urls_of_the_pama_extension_match_the_guideline_links(library: CardLibrary) -> None:
+    links = {link.url for link in library.source.guidelines.values()}
+    assert set(CRITERIA_URLS.values()) <= links
+
+
+@pytest.fixture
+def cards_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "cards"
+    shutil.copytree(CARDS, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_a_suggestion_kind_without_a_label_is_refused_naming_the_file(cards_copy: Path) -> None:
+    _edit(cards_copy / "suggestions.toml", "[delete-order]", "[not-a-kind]")
+    with pytest.raises(ValueError, match=r"suggestions\.toml.*delete-order"):
+        load_card_library(cards_copy)
+
+
+def test_an_unknown_override_reason_is_refused_naming_the_file(cards_copy: Path) -> None:
+    _edit(cards_copy / "repeat_imaging.toml", '"outside-imaging"', '"no-such-reason"')
+    with pytest.raises(ValueError, match=r"repeat_imaging\.toml.*no-such-reason"):
+        load_card_library(cards_copy)
+
+
+def test_a_required_override_reason_missing_is_refused(cards_copy: Path) -> None:
+    _edit(cards_copy / "override_reasons.toml", "[candidate]", "[candidate-x]")
+    with pytest.raises(ValueError, match=r"override_reasons\.toml.*candidate"):
+        load_card_library(cards_copy)
+
+
+def test_a_placeholder_with_attribute_access_is_refused(cards_copy: Path) -> None:
+    _edit(cards_copy / "defer_imaging.toml", "{days} days", "{days.real} days")
+    with pytest.raises(ValueError, match=r"defer_imaging\.toml.*plain name"):
+        load_card_library(cards_copy)
+
+
+def test_a_non_https_link_is_refused(cards_copy: Path) -> None:
+    _edit(cards_copy / "source.toml", 'url = "https://www.nice.org.uk', 'url = "http://www.nice.org.uk')
+    with pytest.raises(ValueError, match=r"source\.toml.*https"):
+        load_card_library(cards_copy)
+
+
+def test_invalid_toml_is_refused_naming_the_file(cards_copy: Path) -> None:
+    (cards_copy / "broken.toml").write_text("summary = ")
+    with pytest.raises(ValueError, match=r"broken\.toml"):
+        load_card_library(cards_copy)
+
+
+def test_a_missing_reserved_file_is_refused(cards_copy: Path) -> None:
+    (cards_copy / "order_codes.toml").unlink()
+    with pytest.raises(ValueError, match=r"order_codes\.toml"):
+        load_card_library(cards_copy)
+
+
+def test_the_version_changes_with_the_content(cards_copy: Path) -> None:
+    before = load_card_library(cards_copy).version
+    _edit(cards_copy / "defer_imaging.toml", "Defer {region}", "Postpone {region}")
+    assert load_card_library(cards_copy).version != before
