@@ -1,0 +1,33 @@
+"""The pathway's two entry points: chart (+ draft order) → Decision. PURE: ``today`` is passed in.
+
+Handlers call these and nothing else of ``app.pathway`` (STYLE.md habit 2): classify the order (is it spine
+imaging at all?), extract the facts (``facts.py``), decide (``decide.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.fhir.views import Chart, ServiceRequestView
+from app.pathway.decide import decide_order, decide_patient
+from app.pathway.facts import classify_order, extract_facts
+from app.pathway.model import Decision
+from app.pathway.policy import Policy
+from app.terminology import ValueSets
+
+__all__ = ["evaluate_order", "evaluate_patient"]
+
+
+def evaluate_order(
+    chart: Chart, order_view: ServiceRequestView, today: date, policy: Policy, vs: ValueSets
+) -> Decision | None:
+    """PATHWAY.md §1 order hooks: None when the draft order is not spine imaging (no card, no rating)."""
+    order = classify_order(order_view, today, vs)
+    if order is None:
+        return None
+    return decide_order(extract_facts(chart, order, today, policy, vs), order, policy)
+
+
+def evaluate_patient(chart: Chart, today: date, policy: Policy, vs: ValueSets) -> Decision | None:
+    """PATHWAY.md §1 patient-view: None unless an active qualifying diagnosis."""
+    return decide_patient(extract_facts(chart, None, today, policy, vs), policy)
