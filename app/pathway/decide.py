@@ -32,17 +32,17 @@ from app.pathway.decide_case import (
     RED_FLAG_SOURCES,
     Case,
     Outcome,
+    data_needed,
 )
 from app.pathway.decide_groups import rule_groups
 from app.pathway.decide_modality import modality_rules, with_referral
-from app.pathway.decide_patient import data_needed, decide_patient
+from app.pathway.decide_patient import decide_patient
 from app.pathway.model import (
+    ORDER_UPDATES,
     Advice,
-    Contrast,
     Decision,
     Facts,
     Indicator,
-    Modality,
     OrderFacts,
     Rating,
     Region,
@@ -56,12 +56,6 @@ __all__ = ["decide_order", "decide_patient"]
 # Rules after R12 in the table: an unreadable imaging history could have stopped them with R12.
 _AFTER_R12 = frozenset({"R1", "R9", "R3a", "R3b", "R2/R23", "R19", "R19b", "R27"})
 _WITHHELD_TOPICS = frozenset({Topic.DEFER_IMAGING, Topic.REPEAT_IMAGING})
-# One-click updates of the draft order and the order they would make (Decision.alternative_ratings).
-_UPDATES = {
-    SuggestionKind.REPLACE_WITH_MRI_WITHOUT: (Modality.MRI, Contrast.WITHOUT),
-    SuggestionKind.SWAP_TO_WITHOUT_CONTRAST: (Modality.MRI, Contrast.WITHOUT),
-    SuggestionKind.SWAP_TO_WITHOUT_AND_WITH_CONTRAST: (Modality.MRI, Contrast.WITHOUT_AND_WITH),
-}
 
 
 def decide_order(facts: Facts, order: OrderFacts, policy: Policy) -> Decision:
@@ -151,10 +145,10 @@ def _auc_variant(first: Outcome | None, rules: tuple[str, ...]) -> str | None:
 
 def _alternatives(case: Case, decision: Decision) -> dict[SuggestionKind, Rating]:
     """Rate the order as each one-click update would leave it; unratable alternatives are left out."""
-    kinds = sorted({kind for item in decision.advices for kind in item.suggestions if kind in _UPDATES})
+    kinds = sorted({kind for item in decision.advices for kind in item.suggestions if kind in ORDER_UPDATES})
     ratings: dict[SuggestionKind, Rating] = {}
     for kind in kinds:
-        modality, contrast = _UPDATES[kind]
+        modality, contrast = ORDER_UPDATES[kind]
         altered = replace(case.order, modality=modality, contrast=contrast, coding=None)
         rating = _decide(replace(case, order=altered)).rating
         if rating is not None:

@@ -18,11 +18,13 @@ from app.pathway.model import (
     Contrast,
     Evidence,
     Facts,
+    Indicator,
     Modality,
     OrderFacts,
     Rating,
     RedFlag,
     Region,
+    Topic,
 )
 from app.pathway.policy import Policy
 
@@ -179,3 +181,11 @@ def labels(items: Iterable[Evidence]) -> str:
 
 def latest(items: Iterable[Evidence]) -> Evidence | None:
     return max(items, key=Evidence.sort_key, default=None)
+
+
+def data_needed(facts: Facts) -> tuple[Advice, ...]:
+    """The ``SpineDataNeeded`` card naming every data category that could not be read (docs/pathway.md)."""
+    if not facts.unavailable:
+        return ()
+    missing = ", ".join(sorted(facts.unavailable))
+    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed", {"missing": missing}),)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.pathway.decide_case import iso, labels, plus_days, region_label
+from app.pathway.decide_case import data_needed, iso, labels, plus_days, region_label
 from app.pathway.decide_modality import referral
 from app.pathway.model import (
     Advice,
@@ -36,14 +36,6 @@ def decide_patient(facts: Facts, policy: Policy) -> Decision | None:
         return None
     advices = (_summary(facts, policy), *_unimaged_red_flag(facts, policy), *data_needed(facts))
     return Decision(None, facts, None, tuple(item.rule for item in advices), advices)
-
-
-def data_needed(facts: Facts) -> tuple[Advice, ...]:
-    """The ``SpineDataNeeded`` card naming every data category that could not be read."""
-    if not facts.unavailable:
-        return ()
-    missing = ", ".join(sorted(facts.unavailable))
-    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed", {"missing": missing}),)
 
 
 def _flag_evidence(red_flags: Mapping[RedFlag, tuple[Evidence, ...]]) -> tuple[Evidence, ...]:

@@ -93,6 +93,14 @@ class SuggestionKind(StrEnum):
     CREATE_ROUTINE_SPINE_REFERRAL = "create-routine-spine-referral"
 
 
+# The draft order as each one-click update leaves it: decide rates that order, render writes its code.
+ORDER_UPDATES: Mapping[SuggestionKind, tuple[Modality, Contrast]] = {
+    SuggestionKind.REPLACE_WITH_MRI_WITHOUT: (Modality.MRI, Contrast.WITHOUT),
+    SuggestionKind.SWAP_TO_WITHOUT_CONTRAST: (Modality.MRI, Contrast.WITHOUT),
+    SuggestionKind.SWAP_TO_WITHOUT_AND_WITH_CONTRAST: (Modality.MRI, Contrast.WITHOUT_AND_WITH),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One fact's provenance: what was found, where (``Condition/123``), and when."""

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.pathway.model import Contrast, Decision, SuggestionKind
+from app.pathway.model import ORDER_UPDATES, Decision, SuggestionKind
 from app.render.context import RenderContext
 from app.render.library import CardLibrary
 from app.render.pama import pama_extensions, with_pama
@@ -24,11 +24,6 @@ from app.terminology.coding import Coding
 
 Json = dict[str, Any]
 
-_UPDATES = {
-    SuggestionKind.REPLACE_WITH_MRI_WITHOUT: Contrast.WITHOUT,
-    SuggestionKind.SWAP_TO_WITHOUT_CONTRAST: Contrast.WITHOUT,
-    SuggestionKind.SWAP_TO_WITHOUT_AND_WITH_CONTRAST: Contrast.WITHOUT_AND_WITH,
-}
 _REFERRALS = frozenset({
     SuggestionKind.CREATE_EMERGENCY_SPINE_REFERRAL,
     SuggestionKind.CREATE_URGENT_SPINE_REFERRAL,
@@ -54,7 +49,7 @@ def action(
         order_id = _order_id(context.order_resource)
         reference = f"ServiceRequest/{order_id}"
         return {"type": "delete", "description": description, "resourceId": reference} if order_id else None
-    if kind in _UPDATES:
+    if kind in ORDER_UPDATES:
         resource = _updated_order(kind, ctx)
         return {"type": "update", "description": description, "resource": resource} if resource else None
     if kind is SuggestionKind.CREATE_PT_REFERRAL:
@@ -97,7 +92,8 @@ def _updated_order(kind: SuggestionKind, ctx: _Build) -> Json | None:
     decision, order = ctx.decision, ctx.context.order_resource
     rating = decision.alternative_ratings.get(kind)
     region = (decision.order.region if decision.order else None) or decision.facts.region
-    codes = ctx.library.mri_codes.get((region.value, _UPDATES[kind].value)) if region else None
+    _, contrast = ORDER_UPDATES[kind]
+    codes = ctx.library.mri_codes.get((region.value, contrast.value)) if region else None
     if order is None or rating is None or not codes:
         return None
     chosen = _codes_like_order(order, codes)
