@@ -64,5 +64,8 @@ async def authenticate(request: Request, verifier: TokenVerifier | None, public_
 
 
 def _refuse(request: Request, reason: str, iss: str | None = None) -> NoReturn:
-    log.warning("auth failed", extra={"reason": reason, "iss": iss, "path": request.url.path})
+    """The reason is in the message as well as ``extra``: plain formatters print no extras. ``%r`` keeps an
+    attacker-chosen ``iss`` on one line."""
+    log.warning("auth failed: %s (iss %r, path %r)", reason, iss, request.url.path,
+                extra={"reason": reason, "iss": iss, "path": request.url.path})
     raise Unauthorized(reason)

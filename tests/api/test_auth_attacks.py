@@ -70,7 +70,7 @@ async def assert_refused(client: httpx.AsyncClient, caplog: pytest.LogCaptureFix
     assert response.status_code == 401
     issue = {"severity": "error", "code": "login", "diagnostics": "Unauthorized"}
     assert response.json() == {"resourceType": "OperationOutcome", "issue": [issue]}
-    failures = [r for r in caplog.records if r.getMessage() == "auth failed"]
+    failures = [r for r in caplog.records if r.getMessage().startswith("auth failed: ")]
     assert failures, "the refusal was not logged"
     assert reason in failures[-1].__dict__["reason"]
     assert all(token not in str(record.__dict__) for record in caplog.records)
