@@ -185,18 +185,33 @@ class _Session:
         return f"{self.server.rstrip('/')}/{query.lstrip('/')}"
 
     async def run(self, job: FetchJob, progress: _Progress) -> None:
-        url = self.url_for(job.query)
-        if job.partial is not None:
-            link = next_link(job.partial)
-            if link is not None and same_origin(urljoin(self.server + "/", link), self.server):
-                url = urljoin(self.server + "/", link)
         try:
-            await self._pages(url, progress)
+            await self._pages(self.start_url(job), progress)
         except FetchFailure as failure:
             if failure.kind == "not_found" and progress.pages == 0 and _is_read(job):
                 progress.no_data = True
             else:
                 progress.failure = failure
+
+    def start_url(self, job: FetchJob) -> str:
+        """A truncated prefetch page is continued from its ``next`` link when that link is on fhirServer and
+        the rest fits in the page cap at the client's page size; otherwise our own query (``_count=250``) is
+        run again and merged with the page (P6: both give the same data)."""
+        if job.partial is None:
+            return self.url_for(job.query)
+        link = next_link(job.partial)
+        url = urljoin(self.server + "/", link) if link is not None else None
+        if url is None or not same_origin(url, self.server) or self._too_many_pages(job.partial):
+            return self.url_for(job.query)
+        return url
+
+    def _too_many_pages(self, page: Resource) -> bool:
+        entries = page.get("entry")
+        size = len(entries) if isinstance(entries, list) else 0
+        total = page.get("total")
+        if not isinstance(total, int) or isinstance(total, bool) or size == 0:
+            return False
+        return -(-(total - size) // size) > self.limits.page_cap
 
     async def _pages(self, url: str | None, progress: _Progress) -> None:
         while url is not None:

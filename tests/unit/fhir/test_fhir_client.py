@@ -185,11 +185,23 @@ async def test_truncated_prefetch_page_is_continued_from_its_next_link(mock: res
                                                                        registry: Registry) -> None:
     rest = mock.get(f"{BASE}/Condition", params={"_offset": "20"}).respond(json=page("c21"))
     template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page())
-    partial = page("c1", next_url=f"{BASE}/Condition?patient=p1&_offset=20", total=21)
+    partial = page("c1", next_url=f"{BASE}/Condition?patient=p1&_offset=20", total=2)
     result = await fetcher(http, registry).fetch(req(), [FetchJob("conditions", COND.query, partial)])
     assert rest.called
     assert not template.called
     assert ids(result["conditions"]) == ["c21"]
+
+
+async def test_small_prefetch_pages_beyond_the_cap_are_not_walked_our_query_runs_instead(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    tiny = mock.get(f"{BASE}/Condition", params={"_offset": "2"}).respond(json=page("c3", "c4"))
+    template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page("c1", "c2", "c3"))
+    partial = page("c1", "c2", next_url=f"{BASE}/Condition?patient=p1&_offset=2", total=30)  # 14 more pages
+    job = FetchJob("conditions", COND.query, partial)
+    result = await fetcher(http, registry, page_cap=10).fetch(req(), [job])
+    assert not tiny.called
+    assert template.called
+    assert ids(result["conditions"]) == ["c1", "c2", "c3"]
 
 
 async def test_sandbox_truncation_without_next_link_reruns_the_query(mock: respx.MockRouter, http: Any,
