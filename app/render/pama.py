@@ -1,11 +1,13 @@
 """Argonaut "CDS Hooks for PAMA" rating extensions on a draft ServiceRequest (PATHWAY.md §5).
 
-Extension URLs: PATHWAY.md writes ``http://fhir.org/argonaut/StructureDefinition/pama-rating``, as early
-drafts of the Argonaut guidance did. The current guidance (argonautproject/cds-hooks-for-pama,
-docs/index.md) and the CDS Hooks sandbox's PAMA screen use ``http://fhir.org/argonaut/Extension/…``: the
-sandbox filters on ``url === 'http://fhir.org/argonaut/Extension/pama-rating'`` and shows no rating for any
-other URL. We write the ``Extension/`` form (``PAMA_EXTENSION_BASE``) and, when replacing, remove any
-pama-rating extension of either form (never two ratings on one order).
+Extension URLs, two authorities that disagree: PATHWAY.md §5 (and early drafts of the Argonaut guidance)
+write ``http://fhir.org/argonaut/StructureDefinition/pama-rating``; the current guidance
+(argonautproject/cds-hooks-for-pama, docs/index.md) and the CDS Hooks sandbox write
+``http://fhir.org/argonaut/Extension/pama-rating`` — the sandbox's PAMA screen filters on exactly that URL
+and shows no rating for any other. Until one form is dropped, every extension is written under both bases
+(``PAMA_EXTENSION_BASES``): FHIR readers ignore extensions they do not know, so each client finds its own
+and no client sees a conflict (both carry the same values). When replacing, pama extensions of any form
+are removed first, so an order never carries a stale rating.
 
 Value types follow the guidance: rating ``valueCodeableConcept`` (``text`` carries the criteria and
 variant applied), consult id ``valueUri`` (``urn:uuid:…``), AUC applied ``valueUri`` (the guideline URL,
@@ -20,11 +22,14 @@ from typing import Any
 
 from app.pathway.model import Decision, Rating
 
-PAMA_EXTENSION_BASE = "http://fhir.org/argonaut/Extension/"
-RATING_URL = PAMA_EXTENSION_BASE + "pama-rating"
-CONSULT_ID_URL = PAMA_EXTENSION_BASE + "pama-rating-consult-id"
-AUC_APPLIED_URL = PAMA_EXTENSION_BASE + "pama-rating-auc-applied"
-QCDSM_URL = PAMA_EXTENSION_BASE + "pama-rating-qcdsm-consulted"
+# Current Argonaut guidance and the CDS Hooks sandbox first; then PATHWAY.md §5's form.
+PAMA_EXTENSION_BASES = ("http://fhir.org/argonaut/Extension/", "http://fhir.org/argonaut/StructureDefinition/")
+RATING, CONSULT_ID, AUC_APPLIED, QCDSM = (
+    "pama-rating", "pama-rating-consult-id", "pama-rating-auc-applied", "pama-rating-qcdsm-consulted",
+)
+RATING_URL, CONSULT_ID_URL, AUC_APPLIED_URL, QCDSM_URL = (
+    PAMA_EXTENSION_BASES[0] + name for name in (RATING, CONSULT_ID, AUC_APPLIED, QCDSM)
+)
 RATING_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
 _PAMA_URL_PREFIXES = (
     "http://fhir.org/argonaut/Extension/pama-rating",
@@ -48,20 +53,21 @@ def consult_uri(consult_id: str) -> str:
 def pama_extensions(
     rating: Rating, consult_id: str, auc_variant: str | None = None, qcdsm: str | None = None
 ) -> list[dict[str, Any]]:
-    """The Argonaut PAMA extensions for one rated order."""
+    """The Argonaut PAMA extensions for one rated order, under each of ``PAMA_EXTENSION_BASES``."""
     concept: dict[str, Any] = {"coding": [{"system": RATING_SYSTEM, "code": rating.value}]}
     if auc_variant:
         concept["text"] = auc_variant
-    extensions: list[dict[str, Any]] = [
-        {"url": RATING_URL, "valueCodeableConcept": concept},
-        {"url": CONSULT_ID_URL, "valueUri": consult_uri(consult_id)},
+    values: list[tuple[str, dict[str, Any]]] = [
+        (RATING, {"valueCodeableConcept": concept}),
+        (CONSULT_ID, {"valueUri": consult_uri(consult_id)}),
     ]
     criteria_url = _criteria_url(auc_variant)
     if criteria_url:
-        extensions.append({"url": AUC_APPLIED_URL, "valueUri": criteria_url})
+        values.append((AUC_APPLIED, {"valueUri": criteria_url}))
     if qcdsm:
-        extensions.append({"url": QCDSM_URL, "valueString": qcdsm})
-    return extensions
+        values.append((QCDSM, {"valueString": qcdsm}))
+    pairs = ((base, name, value) for base in PAMA_EXTENSION_BASES for name, value in values)
+    return [{"url": base + name, **copy.deepcopy(value)} for base, name, value in pairs]
 
 
 def _criteria_url(auc_variant: str | None) -> str | None:

@@ -10,13 +10,34 @@ from render_fixtures import SCENARIOS, draft_order
 
 from app.pathway.model import Rating
 from app.render import pama_system_action
-from app.render.pama import AUC_APPLIED_URL, CONSULT_ID_URL, QCDSM_URL, RATING_SYSTEM, RATING_URL
+from app.render.pama import (
+    AUC_APPLIED_URL,
+    CONSULT_ID_URL,
+    PAMA_EXTENSION_BASES,
+    QCDSM_URL,
+    RATING_SYSTEM,
+    RATING_URL,
+)
 
 CONSULT = "11111111-2222-4333-8444-555555555555"
 
 
 def by_url(resource: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {item["url"]: item for item in resource["extension"]}
+
+
+def test_both_url_forms_carry_the_same_values() -> None:
+    """PATHWAY.md §5's StructureDefinition/ form and the guidance's (and sandbox's) Extension/ form."""
+    action = pama_system_action(dict(SCENARIOS)["R1"], draft_order(), CONSULT, qcdsm="G1")
+    assert action is not None
+    extensions = by_url(action["resource"])
+    current, spec = PAMA_EXTENSION_BASES
+    assert spec == "http://fhir.org/argonaut/StructureDefinition/"
+    for name in ("pama-rating", "pama-rating-consult-id", "pama-rating-auc-applied",
+                 "pama-rating-qcdsm-consulted"):
+        first, second = dict(extensions[current + name]), dict(extensions[spec + name])
+        assert (first.pop("url"), second.pop("url")) == (current + name, spec + name)
+        assert first == second
 
 
 def test_rated_order_gets_an_update_with_rating_consult_id_and_auc_applied() -> None:
@@ -68,9 +89,13 @@ def test_existing_pama_extensions_are_replaced_in_either_url_form() -> None:
     ]
     action = pama_system_action(dict(SCENARIOS)["R1"], order, CONSULT)
     assert action is not None
-    urls = [item["url"] for item in action["resource"]["extension"]]
-    assert urls.count(RATING_URL) == 1
-    assert "http://fhir.org/argonaut/StructureDefinition/pama-rating" not in urls
+    extensions = action["resource"]["extension"]
+    urls = [item["url"] for item in extensions]
+    for base in PAMA_EXTENSION_BASES:
+        assert urls.count(base + "pama-rating") == 1
+    ratings = [e["valueCodeableConcept"]["coding"][0]["code"] for e in extensions
+               if e["url"].endswith("/pama-rating")]
+    assert ratings == ["not-appropriate", "not-appropriate"]
     assert urls[0] == "http://example.org/other"
     assert order["extension"][0]["url"].endswith("StructureDefinition/pama-rating"), "input not mutated"
 
