@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from ipaddress import ip_address
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -89,14 +90,23 @@ def same_origin(url: str, server: str) -> bool:
 
 
 def _allowed_by(server: str, entry: str) -> bool:
-    """Scheme and host must be equal; a port in the entry pins the port; a path in the entry is a prefix."""
+    """Scheme, host and port equal (a loopback entry without a port admits any port: development servers
+    such as SEKMET take a free one); a path in the entry must be a prefix at a segment boundary."""
     server_origin, entry_origin = _origin(server), _origin(entry)
     if server_origin is None or entry_origin is None or server_origin[:2] != entry_origin[:2]:
         return False
-    if urlsplit(entry).port is not None and server_origin[2] != entry_origin[2]:
+    any_port = urlsplit(entry).port is None and _is_loopback(entry_origin[1])
+    if server_origin[2] != entry_origin[2] and not any_port:
         return False
     prefix, path = urlsplit(entry).path.rstrip("/"), urlsplit(server).path.rstrip("/")
     return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def server_refusal(server: str | None, allowlist: Sequence[str],

@@ -6,7 +6,8 @@ import pytest
 
 from app.fhir.client import same_origin, server_refusal
 
-ALLOW = ["https://ehr.example.org/fhir", "http://127.0.0.1", "https://pinned.example.org:8443"]
+ALLOW = ["https://ehr.example.org/fhir", "http://127.0.0.1", "http://localhost",
+         "https://pinned.example.org:8443"]
 
 
 @pytest.mark.parametrize("server", [
@@ -15,7 +16,8 @@ ALLOW = ["https://ehr.example.org/fhir", "http://127.0.0.1", "https://pinned.exa
     "https://ehr.example.org/fhir/r4",
     "https://EHR.example.org/fhir",
     "https://ehr.example.org:443/fhir",
-    "http://127.0.0.1:38211/fhir",
+    "http://127.0.0.1:38211/fhir",            # loopback entry without a port: any port (development)
+    "http://localhost:8090/fhir",
     "https://pinned.example.org:8443/any/path",
 ])
 def test_servers_on_the_allowlist_may_be_called(server: str) -> None:
@@ -29,6 +31,8 @@ def test_servers_on_the_allowlist_may_be_called(server: str) -> None:
     "https://ehr.example.org.evil.com/fhir",  # host suffix trick
     "https://evil.com/ehr.example.org/fhir",
     "https://pinned.example.org/fhir",        # port pinned to 8443
+    "https://ehr.example.org:8443/fhir",      # no port in the entry: the default port only
+    "http://127.0.0.2:8080/fhir",             # another loopback address is another host
     "https://user:pw@ehr.example.org/fhir",   # credentials in the URL
     "https://ehr.example.org/fhir?x=1",
     "https://ehr.example.org/fhir/../admin",
