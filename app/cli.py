@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     evaluate = commands.add_parser("evaluate", help="print the cards and ratings for a saved hook request")
     evaluate.add_argument("request", type=Path)
-    evaluate.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    evaluate.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
+    )
     evaluate.add_argument("--json", action="store_true", help="print the whole CDS Hooks response")
     evaluate.set_defaults(run=_evaluate)
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")

@@ -95,8 +95,10 @@ def _add_cors(app: FastAPI, settings: Settings) -> None:
 
 def _warn_if_development(settings: Settings) -> None:
     if settings.profile is Profile.DEVELOPMENT:
-        log.warning("DEVELOPMENT PROFILE: loopback FHIR servers and the public CDS Hooks sandbox are trusted. "
-                    "NOT FOR PRODUCTION.")
+        log.warning(
+            "DEVELOPMENT PROFILE: loopback FHIR servers and the public CDS Hooks sandbox are trusted. "
+            "NOT FOR PRODUCTION."
+        )
 
 
 @cache

@@ -13,14 +13,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
 from app.fhir.views import Chart, parse_service_request
-from pydantic import ValidationError
-
+from app.hooks.auth import ClientIdentity
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.runtime import Content, Runtime
-from app.hooks.schemas import HOOK_CONTEXTS, HookRequest, OrderSelectContext, OrderSignContext, PatientViewContext
+from app.hooks.schemas import (
+    HOOK_CONTEXTS,
+    HookRequest,
+    OrderSelectContext,
+    OrderSignContext,
+    PatientViewContext,
+)
 from app.hooks.services import ServiceDefinition
 from app.pathway.engine import evaluate_order, evaluate_patient
 from app.pathway.model import Decision
@@ -38,9 +45,12 @@ class HookCall:
     service: ServiceDefinition
     request: HookRequest
     context: Context
+    client: ClientIdentity | None = None
 
 
-def make_call(service: ServiceDefinition, body: HookRequest) -> HookCall:
+def make_call(
+    service: ServiceDefinition, body: HookRequest, client: ClientIdentity | None = None
+) -> HookCall:
     """Check the hook against the service id (D6) and validate the hook-specific context (400 if not)."""
     if body.hook != service.hook:
         raise MalformedRequest(f"service {service.id!r} answers hook {service.hook!r}, not {body.hook!r}")
@@ -48,7 +58,7 @@ def make_call(service: ServiceDefinition, body: HookRequest) -> HookCall:
         context = HOOK_CONTEXTS[service.hook].model_validate(body.context)
     except ValidationError as exc:
         raise MalformedRequest("context." + describe_validation_errors(exc.errors())) from exc
-    return HookCall(service, body, context)  # type: ignore[arg-type]
+    return HookCall(service, body, context, client)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +73,7 @@ class Evaluation:
 
 async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
     started = time.perf_counter()
-    resolved = await resolve(DataRequestFor(call), _fetcher(call, runtime))
+    resolved = await resolve(data_request_for(call), _fetcher(call, runtime))
     require_core_data(resolved)
     evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today())
     response = build_response(evaluations, silent=runtime.settings.mode is Mode.SILENT)
@@ -71,13 +81,15 @@ async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
     return response
 
 
-def DataRequestFor(call: HookCall) -> DataRequest:
+def data_request_for(call: HookCall) -> DataRequest:
+    """The client's own FHIR-server list (trust registry) narrows the global allow-list (CONTRACT.md §3.5)."""
     request, context = call.request, call.context
     token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
     tokens = {"patientId": context.patientId, "userId": context.userId}
     if context.encounterId:
         tokens["encounterId"] = context.encounterId
-    return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens)
+    allowed = call.client.fhir_servers if call.client is not None else None
+    return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens, allowed)
 
 
 def _fetcher(call: HookCall, runtime: Runtime) -> Any:
@@ -114,17 +126,23 @@ def _evaluate(call: HookCall, chart: Chart, content: Content, today: date) -> It
 
 def _orders_to_rate(context: OrderSelectContext | OrderSignContext) -> list[Mapping[str, Any]]:
     """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1)."""
-    orders = [r for r in context.draftOrders.resources() if r.get("resourceType") == "ServiceRequest"]
+    orders: list[Mapping[str, Any]] = [
+        r for r in context.draftOrders.resources() if r.get("resourceType") == "ServiceRequest"
+    ]
     if not isinstance(context, OrderSelectContext):
         return orders
     selected = set(context.selections)
     return [r for r in orders if f"ServiceRequest/{r.get('id')}" in selected]
 
 
-def _render(decision: Decision, order: Mapping[str, Any] | None, call: HookCall, content: Content) -> Evaluation:
+def _render(
+    decision: Decision, order: Mapping[str, Any] | None, call: HookCall, content: Content
+) -> Evaluation:
     consult_id = str(uuid.uuid4())
     context = RenderContext(
-        patient_id=call.context.patientId, order_resource=order, new_id=lambda: str(uuid.uuid4()),
+        patient_id=call.context.patientId,
+        order_resource=order,
+        new_id=lambda: str(uuid.uuid4()),
         consult_id=consult_id,
     )
     cards = render_cards(decision, content.cards, context)
@@ -144,7 +162,9 @@ def build_response(evaluations: list[Evaluation], *, silent: bool) -> dict[str, 
     return response
 
 
-def _log_outcome(call: HookCall, resolved: ResolvedChart, evaluations: list[Evaluation], seconds: float) -> None:
+def _log_outcome(
+    call: HookCall, resolved: ResolvedChart, evaluations: list[Evaluation], seconds: float
+) -> None:
     """Ids, counts, decisions and timings only: no patient data, no tokens."""
     log.info(
         "hook evaluated",

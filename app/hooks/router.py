@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from app.feedback import FeedbackItem
 from app.hooks.deps import ClientDep, FeedbackRepoDep, RuntimeDep
@@ -28,11 +28,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {**_OUTCOME, "description": "Malformed request (bad JSON, wrong hook for the id, missing field)"},
     401: {**_OUTCOME, "description": "The CDS client's JWT is missing or not trusted (no detail given)"},
     404: {**_OUTCOME, "description": "No service with this id"},
+    408: {**_OUTCOME, "description": "The request body arrived too slowly"},
     413: {**_OUTCOME, "description": "Request body larger than the configured cap"},
+    429: {**_OUTCOME, "description": "This client has too many requests in flight"},
 }
 
 
-@router.get("/cds-services", response_model=DiscoveryResponse, responses={401: ERRORS[401]}, tags=["cds-hooks"])
+@router.get(
+    "/cds-services",
+    response_model=DiscoveryResponse,
+    responses={401: ERRORS[401], 429: ERRORS[429]},
+    tags=["cds-hooks"],
+)
 async def discovery(client: ClientDep) -> dict[str, Any]:
     """CONTRACT.md D1–D5: every service with its hook, title, description and prefetch templates."""
     return {"services": [service.describe() for service in SERVICES.values()]}
@@ -49,13 +56,15 @@ async def discovery(client: ClientDep) -> dict[str, Any]:
         422: {**_OUTCOME, "description": "Reserved: hook requests that fail validation get 400"},
     },
 )
-async def call_service(service_id: str, body: HookRequest, client: ClientDep, runtime: RuntimeDep) -> JSONResponse:
+async def call_service(
+    service_id: str, body: HookRequest, client: ClientDep, runtime: RuntimeDep
+) -> JSONResponse:
     """CONTRACT.md R1–R9: evaluate the hook and answer with cards and PAMA system actions.
 
     The handler's pruned dict is sent as is: re-validating cards on the way out would cost time on the
     hot path and turn a content slip into a 500 (the card content tests guard the shape instead).
     """
-    call = make_call(_service(service_id), body)
+    call = make_call(_service(service_id), body, client)
     return JSONResponse(await handle_hook(call, runtime))
 
 
@@ -65,8 +74,9 @@ async def call_service(service_id: str, body: HookRequest, client: ClientDep, ru
     tags=["cds-hooks"],
     responses={**ERRORS, 422: {**_OUTCOME, "description": "Feedback that breaks cds-fb-1..3"}},
 )
-async def feedback(service_id: str, body: FeedbackRequest, client: ClientDep,
-                   repository: FeedbackRepoDep) -> dict[str, int]:
+async def feedback(
+    service_id: str, body: FeedbackRequest, client: ClientDep, repository: FeedbackRepoDep
+) -> dict[str, int]:
     """CONTRACT.md F1–F6: store every item once (idempotent); Epic's ``overrideReasons`` accepted."""
     service = _service(service_id)
     items = [_feedback_item(service, index, entry) for index, entry in enumerate(body.feedback)]

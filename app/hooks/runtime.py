@@ -14,8 +14,8 @@ import httpx
 
 from app.feedback import Database, FeedbackRepository
 from app.fhir.prefetch import Fetcher
-from app.render import CardLibrary
 from app.pathway.policy import Policy
+from app.render import CardLibrary
 from app.settings import Settings
 from app.terminology import ValueSets
 

@@ -29,7 +29,7 @@ class FhirAuthorization(_Lenient):
     """CONTRACT.md R4. Transient: never logged, never stored (R6)."""
 
     access_token: str = Field(min_length=1)
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int | None = None
     scope: str | None = None
     subject: str | None = None

@@ -6,7 +6,6 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -30,8 +29,9 @@ async def test_readyz_reports_database_value_sets_and_cards(client: httpx.AsyncC
     assert response.json()["checks"] == {"database": True, "value_sets": True, "cards": True}
 
 
-async def test_readyz_is_503_when_the_database_is_gone(settings_factory: Callable[..., Settings],
-                                                       tmp_path: Path) -> None:
+async def test_readyz_is_503_when_the_database_is_gone(
+    settings_factory: Callable[..., Settings], tmp_path: Path
+) -> None:
     settings = settings_factory(database_url=f"sqlite:///{tmp_path / 'db' / 'ready.db'}")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -45,11 +45,19 @@ async def test_readyz_is_503_when_the_database_is_gone(settings_factory: Callabl
 
 
 async def test_s9_sandbox_preflight_is_answered(client: httpx.AsyncClient) -> None:
-    for path in ("/cds-services", "/cds-services/spine-imaging-order-select",
-                 "/cds-services/spine-imaging-order-select/feedback"):
-        response = await client.options(path, headers={
-            "Origin": SANDBOX, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type"})
+    for path in (
+        "/cds-services",
+        "/cds-services/spine-imaging-order-select",
+        "/cds-services/spine-imaging-order-select/feedback",
+    ):
+        response = await client.options(
+            path,
+            headers={
+                "Origin": SANDBOX,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
         assert response.status_code == 200, path
         assert response.headers["access-control-allow-origin"] == SANDBOX
         allowed = response.headers["access-control-allow-headers"].lower()
@@ -61,18 +69,25 @@ async def test_s9_unknown_origin_gets_no_cors_grant(client: httpx.AsyncClient) -
     assert "access-control-allow-origin" not in response.headers
 
 
-async def test_feedback_survives_an_app_restart(settings_factory: Callable[..., Settings], tmp_path: Path) -> None:
+async def test_feedback_survives_an_app_restart(
+    settings_factory: Callable[..., Settings], tmp_path: Path
+) -> None:
     settings = settings_factory(database_url=f"sqlite:///{tmp_path / 'restart.db'}")
-    item = {"card": "c0ffee00-0000-4000-8000-000000000003", "outcome": "overridden",
-            "outcomeTimestamp": "2026-11-20T10:00:00Z", "overrideReason": {"userComment": "outside MRI"}}
+    item = {
+        "card": "c0ffee00-0000-4000-8000-000000000003",
+        "outcome": "overridden",
+        "outcomeTimestamp": "2026-11-20T10:00:00Z",
+        "overrideReason": {"userComment": "outside MRI"},
+    }
     for attempt in range(2):
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
                 if attempt == 0:
-                    response = await http.post("/cds-services/spine-imaging-order-sign/feedback",
-                                               json={"feedback": [item]})
+                    response = await http.post(
+                        "/cds-services/spine-imaging-order-sign/feedback", json={"feedback": [item]}
+                    )
                     assert response.json()["stored"] == 1
                 else:
                     assert len(app.state.runtime.feedback.list_for_card(item["card"])) == 1

@@ -19,7 +19,9 @@ CASES = [
 
 
 @pytest.fixture(params=CASES, ids=[name for _, name in CASES])
-async def response(request: pytest.FixtureRequest, client: httpx.AsyncClient, example: Example) -> dict[str, Any]:
+async def response(
+    request: pytest.FixtureRequest, client: httpx.AsyncClient, example: Example
+) -> dict[str, Any]:
     service, name = request.param
     answer = await client.post(f"/cds-services/{service}", json=example(name))
     assert answer.status_code == 200
@@ -132,4 +134,5 @@ def test_c13_system_actions_mirrored_for_the_sandbox(response: dict[str, Any]) -
     for action in response["systemActions"]:
         assert action["type"] == "update"
         urls = {ext["url"] for ext in action["resource"].get("extension", [])}
-        assert "http://fhir.org/argonaut/StructureDefinition/pama-rating" in urls
+        # The sandbox reads only the current Argonaut URL form (docs/pathway.md, "PAMA").
+        assert "http://fhir.org/argonaut/Extension/pama-rating" in urls

@@ -42,8 +42,15 @@ async def test_d4_every_service_has_a_title(client: httpx.AsyncClient) -> None:
 
 
 async def test_d5_prefetch_covers_the_chart(client: httpx.AsyncClient) -> None:
-    wanted = {"Patient", "Condition", "Observation", "Procedure", "MedicationRequest", "ImagingStudy",
-              "ServiceRequest"}
+    wanted = {
+        "Patient",
+        "Condition",
+        "Observation",
+        "Procedure",
+        "MedicationRequest",
+        "ImagingStudy",
+        "ServiceRequest",
+    }
     for service in await services(client):
         prefetch = service["prefetch"]
         assert isinstance(prefetch, dict)
@@ -51,7 +58,9 @@ async def test_d5_prefetch_covers_the_chart(client: httpx.AsyncClient) -> None:
         assert types == wanted
 
 
-async def test_p2_p3_templates_use_only_context_tokens_and_the_query_subset(client: httpx.AsyncClient) -> None:
+async def test_p2_p3_templates_use_only_context_tokens_and_the_query_subset(
+    client: httpx.AsyncClient,
+) -> None:
     for service in await services(client):
         for template in service["prefetch"].values():  # type: ignore[union-attr]
             assert not template.startswith(("/", "http")), "templates are relative"

@@ -11,8 +11,12 @@ FEEDBACK = "/cds-services/spine-imaging-order-select/feedback"
 
 
 def accepted(card: str = "7f3e1c1e-4f0e-4d1e-9a53-5b0e0c7f0a11") -> dict[str, Any]:
-    return {"card": card, "outcome": "accepted", "outcomeTimestamp": "2026-11-20T14:05:00Z",
-            "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}]}
+    return {
+        "card": card,
+        "outcome": "accepted",
+        "outcomeTimestamp": "2026-11-20T14:05:00Z",
+        "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+    }
 
 
 def overridden(card: str = "9a8b7c6d-0000-4000-8000-000000000001", **extra: Any) -> dict[str, Any]:
@@ -49,8 +53,14 @@ async def test_f4_accepted_without_suggestions_is_422(client: httpx.AsyncClient)
 
 
 async def test_f5_override_reason_is_stored(client: httpx.AsyncClient, app: Any) -> None:
-    reason = {"reason": {"system": "https://spine-cds.example/override", "code": "candidate",
-                         "display": "Surgery or injection candidate"}, "userComment": "seen by spine surgeon"}
+    reason = {
+        "reason": {
+            "system": "https://spine-cds.example/override",
+            "code": "candidate",
+            "display": "Surgery or injection candidate",
+        },
+        "userComment": "seen by spine surgeon",
+    }
     item = overridden(overrideReason=reason)
     assert (await client.post(FEEDBACK, json={"feedback": [item]})).status_code == 200
     (stored,) = app.state.runtime.feedback.list_for_card(item["card"])
@@ -64,8 +74,10 @@ async def test_f5_empty_override_reason_is_422(client: httpx.AsyncClient) -> Non
 
 
 async def test_epic_plural_override_reasons_are_accepted(client: httpx.AsyncClient, app: Any) -> None:
-    item = overridden(card="epic-card-1", overrideReasons={"reason": {"code": "patient-preference",
-                                                                      "system": "https://x.example/r"}})
+    item = overridden(
+        card="epic-card-1",
+        overrideReasons={"reason": {"code": "patient-preference", "system": "https://x.example/r"}},
+    )
     assert (await client.post(FEEDBACK, json={"feedback": [item]})).status_code == 200
     (stored,) = app.state.runtime.feedback.list_for_card("epic-card-1")
     assert stored.override_reason_code == "patient-preference"

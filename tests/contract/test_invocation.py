@@ -35,39 +35,58 @@ async def test_c1_response_always_has_a_cards_array(client: httpx.AsyncClient, e
 
 
 @pytest.mark.parametrize("field", ["hook", "hookInstance", "context"])
-async def test_r2_missing_required_field_is_400(client: httpx.AsyncClient, example: Example, field: str) -> None:
+async def test_r2_missing_required_field_is_400(
+    client: httpx.AsyncClient, example: Example, field: str
+) -> None:
     request = example("order-select-lumbar-day20.json")
     del request[field]
     assert_operation_outcome(await client.post(ORDER_SELECT, json=request), 400, field)
 
 
 @pytest.mark.parametrize("field", ["patientId", "userId", "draftOrders", "selections"])
-async def test_r2_missing_context_field_is_400(client: httpx.AsyncClient, example: Example, field: str) -> None:
+async def test_r2_missing_context_field_is_400(
+    client: httpx.AsyncClient, example: Example, field: str
+) -> None:
     request = example("order-select-lumbar-day20.json")
     del request["context"][field]
     assert_operation_outcome(await client.post(ORDER_SELECT, json=request), 400, f"context.{field}")
 
 
 async def test_bad_json_is_400(client: httpx.AsyncClient) -> None:
-    response = await client.post(ORDER_SELECT, content=b'{"hook": ', headers={"content-type": "application/json"})
+    response = await client.post(
+        ORDER_SELECT, content=b'{"hook": ', headers={"content-type": "application/json"}
+    )
     assert_operation_outcome(response, 400, "JSON")
 
 
-async def test_hook_that_does_not_match_the_service_id_is_400(client: httpx.AsyncClient, example: Example) -> None:
+async def test_hook_that_does_not_match_the_service_id_is_400(
+    client: httpx.AsyncClient, example: Example
+) -> None:
     request = example("patient-view-lumbar.json")
-    assert_operation_outcome(await client.post(ORDER_SELECT, json=request), 400, "answers hook 'order-select'")
+    assert_operation_outcome(
+        await client.post(ORDER_SELECT, json=request), 400, "answers hook 'order-select'"
+    )
 
 
 async def test_unknown_service_id_is_404(client: httpx.AsyncClient, example: Example) -> None:
-    response = await client.post("/cds-services/no-such-service", json=example("order-select-lumbar-day20.json"))
+    response = await client.post(
+        "/cds-services/no-such-service", json=example("order-select-lumbar-day20.json")
+    )
     assert_operation_outcome(response, 404, "no-such-service")
 
 
-async def test_r3_fhir_authorization_without_fhir_server_is_400(client: httpx.AsyncClient, example: Example) -> None:
+async def test_r3_fhir_authorization_without_fhir_server_is_400(
+    client: httpx.AsyncClient, example: Example
+) -> None:
     request = example("order-select-lumbar-day20.json")
     del request["fhirServer"]
-    request["fhirAuthorization"] = {"access_token": "secret", "token_type": "Bearer", "expires_in": 300,
-                                    "scope": "patient/*.read", "subject": "spine-cds"}
+    request["fhirAuthorization"] = {
+        "access_token": "secret",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "spine-cds",
+    }
     assert_operation_outcome(await client.post(ORDER_SELECT, json=request), 400, "fhirServer")
 
 
@@ -79,7 +98,9 @@ async def test_unknown_fields_and_extensions_are_ignored(client: httpx.AsyncClie
     assert (await client.post(ORDER_SELECT, json=request)).status_code == 200
 
 
-async def test_draft_orders_bundle_without_type_is_accepted(client: httpx.AsyncClient, example: Example) -> None:
+async def test_draft_orders_bundle_without_type_is_accepted(
+    client: httpx.AsyncClient, example: Example
+) -> None:
     request = example("order-select-lumbar-day20.json")
     request["context"]["draftOrders"].pop("type")
     response = await client.post(ORDER_SELECT, json=request)
@@ -100,7 +121,9 @@ async def test_null_prefetch_keys_mean_no_data(client: httpx.AsyncClient, exampl
     assert (await client.post(ORDER_SELECT, json=request)).status_code == 200
 
 
-async def test_missing_prefetch_without_fhir_server_is_412(client: httpx.AsyncClient, example: Example) -> None:
+async def test_missing_prefetch_without_fhir_server_is_412(
+    client: httpx.AsyncClient, example: Example
+) -> None:
     request = example("order-select-lumbar-day20.json")
     del request["prefetch"]
     del request["fhirServer"]

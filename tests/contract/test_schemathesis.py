@@ -78,11 +78,17 @@ def _service_ids(operation: Any) -> list[dict[str, str] | None]:
 
 def _exercise(strategy: Any) -> None:
     @given(case=strategy)
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         token = SIGNER.token(PUBLIC + unquote(case.formatted_path))  # the server's aud uses the decoded path
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                               checks=[not_a_server_error, status_code_conformance])
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error, status_code_conformance]
+        )
 
     run()
