@@ -5,12 +5,12 @@ No clinical ``if`` lives here; every clinical choice is in ``app.pathway`` and e
 
 from __future__ import annotations
 
-import logging
+import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,6 +20,7 @@ from app.fhir.templates import REQUIRED_KEYS
 from app.fhir.views import Chart, parse_service_request
 from app.hooks.auth import ClientIdentity
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
+from app.hooks.outcome import HookOutcome, RatedOrder, notify
 from app.hooks.runtime import Content, Runtime
 from app.hooks.schemas import (
     HOOK_CONTEXTS,
@@ -32,9 +33,7 @@ from app.hooks.services import ServiceDefinition
 from app.pathway.engine import evaluate_order, evaluate_patient
 from app.pathway.model import Decision
 from app.render import RenderContext, pama_system_action, render_cards
-from app.settings import Mode
 
-log = logging.getLogger(__name__)
 Context = PatientViewContext | OrderSelectContext | OrderSignContext
 
 
@@ -76,8 +75,10 @@ async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
     resolved = await resolve(data_request_for(call), _fetcher(call, runtime))
     require_core_data(resolved)
     evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today())
-    response = build_response(evaluations, silent=runtime.settings.mode is Mode.SILENT)
-    _log_outcome(call, resolved, evaluations, time.perf_counter() - started)
+    silent = runtime.is_silent(call.service.id)
+    response = build_response(evaluations, silent=silent)
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+    notify(runtime.observers, describe_outcome(call, resolved, evaluations, response, elapsed_ms, runtime))
     return response
 
 
@@ -150,33 +151,74 @@ def _render(
     return Evaluation(decision, cards, action, consult_id)
 
 
+def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """order-sign with several spine orders renders per order: the same advice (topic, summary and
+    suggested actions, e.g. one red flag and its referral) is shown once; cards whose suggestions act on
+    different orders are all kept."""
+    seen: set[str] = set()
+    distinct = []
+    for card in cards:
+        actions = [suggestion.get("actions") for suggestion in card.get("suggestions", [])]
+        key = json.dumps(
+            [card["source"].get("topic"), card["summary"], card["indicator"], actions], sort_keys=True
+        )
+        if key not in seen:
+            seen.add(key)
+            distinct.append(card)
+    return distinct
+
+
 def build_response(evaluations: list[Evaluation], *, silent: bool) -> dict[str, Any]:
     """C1 and the sandbox's legacy ``extension.systemActions`` mirror (CONTRACT.md §2)."""
     if silent:
         return {"cards": []}
     actions = [e.system_action for e in evaluations if e.system_action is not None]
-    response: dict[str, Any] = {"cards": [card for e in evaluations for card in e.cards]}
+    response: dict[str, Any] = {"cards": _distinct_cards(card for e in evaluations for card in e.cards)}
     if actions:
         response["systemActions"] = actions
         response["extension"] = {"systemActions": actions}
     return response
 
 
-def _log_outcome(
-    call: HookCall, resolved: ResolvedChart, evaluations: list[Evaluation], seconds: float
-) -> None:
-    """Ids, counts, decisions and timings only: no patient data, no tokens."""
-    log.info(
-        "hook evaluated",
-        extra={
-            "service": call.service.id,
-            "hook_instance": call.request.hookInstance,
-            "rules": [rule for e in evaluations for rule in e.decision.rules],
-            "ratings": [str(e.decision.rating) if e.decision.rating else None for e in evaluations],
-            "cards": sum(len(e.cards) for e in evaluations),
-            "fetched": list(resolved.fetched),
-            "failed": list(resolved.failed),
-            "skipped_resources": resolved.chart.skipped,
-            "ms": round(seconds * 1000, 1),
-        },
+def describe_outcome(
+    call: HookCall,
+    resolved: ResolvedChart,
+    evaluations: list[Evaluation],
+    response: dict[str, Any],
+    latency_ms: float,
+    runtime: Runtime,
+) -> HookOutcome:
+    return HookOutcome(
+        service_id=call.service.id,
+        hook=call.service.hook,
+        hook_instance=call.request.hookInstance,
+        client_iss=call.client.iss if call.client else None,
+        patient_reference=f"Patient/{call.context.patientId}",
+        at=datetime.now(UTC),
+        latency_ms=latency_ms,
+        silent=runtime.is_silent(call.service.id),
+        evaluations=tuple(_rated_order(e) for e in evaluations),
+        keys_from_prefetch=resolved.from_prefetch,
+        keys_fetched=resolved.fetched,
+        keys_failed=resolved.failed,
+        keys_incomplete=resolved.incomplete,
+        skipped_resources=resolved.chart.skipped,
+        policy_version=runtime.content.policy.version,
+        content_version=runtime.content.cards.version,
+        cards_returned=len(response["cards"]),
+        notes=resolved.notes,
+    )
+
+
+def _rated_order(evaluation: Evaluation) -> RatedOrder:
+    decision, cards = evaluation.decision, evaluation.cards
+    return RatedOrder(
+        consult_id=evaluation.consult_id,
+        order_reference=decision.order.reference if decision.order else None,
+        rules=decision.rules,
+        rating=decision.rating.value if decision.rating else None,
+        card_uuids=tuple(card["uuid"] for card in cards),
+        card_topics=tuple(card["source"]["topic"]["code"] for card in cards),
+        card_indicators=tuple(card["indicator"] for card in cards),
+        auc_variant=decision.auc_variant,
     )

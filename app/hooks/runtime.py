@@ -14,9 +14,10 @@ import httpx
 
 from app.feedback import Database, FeedbackRepository
 from app.fhir.prefetch import Fetcher
+from app.hooks.outcome import LogObserver, OutcomeObserver
 from app.pathway.policy import Policy
 from app.render import CardLibrary
-from app.settings import Settings
+from app.settings import Mode, Settings
 from app.terminology import ValueSets
 
 
@@ -37,6 +38,11 @@ class Runtime:
     database: Database
     feedback: FeedbackRepository
     fetcher: Fetcher | None = None
+    observers: tuple[OutcomeObserver, ...] = (LogObserver(),)
+
+    def is_silent(self, service_id: str) -> bool:
+        """Silent mode: evaluate and audit as usual, return no cards (run new CDS silently first)."""
+        return self.settings.mode is Mode.SILENT
 
     def today(self) -> date:
         """The site's calendar date: used only when an order carries no ``authoredOn`` (PATHWAY.md §2)."""

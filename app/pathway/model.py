@@ -51,7 +51,7 @@ class Rating(StrEnum):
 
 
 class Topic(StrEnum):
-    """PATHWAY.md §5: fixed alphanumeric topic codes, one per kind of advice (EHR override prefs key on it)."""
+    """PATHWAY.md §5: fixed alphanumeric topic codes, one per kind of advice (EHR overrides key on it)."""
 
     RED_FLAG = "SpineRedFlag"
     DEFER_IMAGING = "SpineDeferImaging"

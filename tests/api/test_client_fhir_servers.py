@@ -1,4 +1,4 @@
-"""A verified client may send us only to its own FHIR servers (trust registry ``fhir_servers``, CONTRACT.md §3.5).
+"""A verified client may send us only to its own FHIR servers (trust registry ``fhir_servers``, §3.5).
 
 The global allow-list admits both EHR hosts; the client's entry names only one. The bearer token the client
 hands us must never be presented to the other host, even though the allow-list alone would permit it.
