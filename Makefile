@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 
 ## run: set up .venv and start the service on http://127.0.0.1:$(PORT) (development profile, SQLite)
 run: $(STAMP)
-	SPINE_CDS_PROFILE=development $(BIN)/spine-cds serve --host 127.0.0.1 --port $(PORT)
+	$(BIN)/spine-cds dev-client >/dev/null
+	SPINE_CDS_PROFILE=development SPINE_CDS_TRUST_FILE=$(CURDIR)/var/dev-client/trust.yaml \
+		$(BIN)/spine-cds serve --host 127.0.0.1 --port $(PORT)
 
 ## test: lint, type-check, import contracts, and the whole test suite
 test: $(STAMP) lint typecheck imports

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from app.settings import PROJECT_ROOT, Profile, Settings, get_settings
 
+DEV_CLIENT_DIR = PROJECT_ROOT / "var" / "dev-client"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -43,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", type=Path, default=PROJECT_ROOT / "openapi" / "openapi.json")
     openapi.set_defaults(run=_openapi)
+    dev_client = commands.add_parser(
+        "dev-client", help="create the local developer client (development only)"
+    )
+    dev_client.set_defaults(run=_dev_client)
+    dev_token = commands.add_parser("dev-token", help="print a JWT from the local developer client")
+    dev_token.add_argument("path", help="the endpoint path, e.g. /cds-services/spine-imaging-order-select")
+    dev_token.set_defaults(run=_dev_token)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
     database.set_defaults(run=_db)
@@ -78,6 +87,25 @@ def _openapi(args: argparse.Namespace) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n")
     print(f"wrote {args.output}")
+    return 0
+
+
+def _dev_client(args: argparse.Namespace) -> int:
+    from app.security.devclient import ensure_dev_client
+    from app.settings import DEVELOPMENT_TRUST_FILE
+
+    print(ensure_dev_client(DEV_CLIENT_DIR, DEVELOPMENT_TRUST_FILE))
+    return 0
+
+
+def _dev_token(args: argparse.Namespace) -> int:
+    """``aud`` must be the exact URL called (CONTRACT.md S4): PUBLIC_BASE_URL + the path."""
+    from app.security.devclient import mint_dev_token
+
+    if not (DEV_CLIENT_DIR / "key.pem").exists():
+        raise ValueError("no local developer client yet: run `spine-cds dev-client` (make run does)")
+    base_url = Settings(profile=Profile.DEVELOPMENT).public_base_url
+    print(mint_dev_token(DEV_CLIENT_DIR, base_url + "/" + args.path.lstrip("/")))
     return 0
 
 

@@ -1,0 +1,52 @@
+"""The local developer client behind the README's curl demo: trusted in development, refused in production."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.main import create_app
+from app.security.devclient import ensure_dev_client, mint_dev_token
+from app.security.registry import TrustRegistryError, load_trust_registry
+from app.settings import DEVELOPMENT_TRUST_FILE, Settings
+
+
+@pytest.fixture
+def dev_dir(tmp_path: Path) -> Path:
+    return tmp_path / "dev-client"
+
+
+async def test_a_dev_token_opens_discovery(settings_factory: Callable[..., Settings], dev_dir: Path) -> None:
+    trust = ensure_dev_client(dev_dir, DEVELOPMENT_TRUST_FILE)
+    settings = settings_factory(auth_required=True, trust_file=trust)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
+            refused = await http.get("/cds-services")
+            token = mint_dev_token(dev_dir, settings.public_base_url + "/cds-services")
+            allowed = await http.get("/cds-services", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401
+    assert allowed.status_code == 200
+
+
+def test_the_private_key_is_readable_only_by_its_owner(dev_dir: Path) -> None:
+    ensure_dev_client(dev_dir, DEVELOPMENT_TRUST_FILE)
+    assert stat.S_IMODE((dev_dir / "key.pem").stat().st_mode) == 0o600
+
+
+def test_running_it_again_keeps_the_key(dev_dir: Path) -> None:
+    ensure_dev_client(dev_dir, DEVELOPMENT_TRUST_FILE)
+    first = (dev_dir / "key.pem").read_bytes()
+    ensure_dev_client(dev_dir, DEVELOPMENT_TRUST_FILE)
+    assert (dev_dir / "key.pem").read_bytes() == first
+
+
+def test_production_refuses_the_development_trust_file(dev_dir: Path) -> None:
+    trust = ensure_dev_client(dev_dir, DEVELOPMENT_TRUST_FILE)
+    with pytest.raises(TrustRegistryError):
+        load_trust_registry(trust, production=True)
