@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated, Any, Self
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.pathway.policy import CervicalEarlyMri, Policy
+from app.urls import url_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
@@ -133,16 +132,6 @@ class Settings(BaseSettings):
         return self.policy.to_policy()
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _unsafe_values(settings: Settings) -> list[str]:
     """Every reason the settings are unsafe (CONTRACT.md G1/S1, STYLE.md habit 4)."""
     problems = [f"FHIR_SERVER_ALLOWLIST entry {url!r}: {why}"
@@ -153,12 +142,7 @@ def _unsafe_values(settings: Settings) -> list[str]:
 
 
 def _allowlist_problem(url: str, settings: Settings) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "not an absolute http(s) URL"
-    if parts.scheme == "http" and not (settings.profile is Profile.DEVELOPMENT and _is_loopback(url)):
-        return "must be https (plain http is allowed only for loopback in the development profile)"
-    return None
+    return url_problem(url, production=settings.profile is Profile.PRODUCTION)
 
 
 def _production_problems(settings: Settings) -> list[str]:

@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from ipaddress import ip_address
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -40,6 +39,7 @@ from app.fhir.prefetch import (
     unique_resources,
 )
 from app.settings import Settings
+from app.urls import is_loopback
 
 log = logging.getLogger(__name__)
 # httpx logs every request line, URL included, at INFO: URLs carry patient ids, so keep it to warnings.
@@ -95,18 +95,11 @@ def _allowed_by(server: str, entry: str) -> bool:
     server_origin, entry_origin = _origin(server), _origin(entry)
     if server_origin is None or entry_origin is None or server_origin[:2] != entry_origin[:2]:
         return False
-    any_port = urlsplit(entry).port is None and _is_loopback(entry_origin[1])
+    any_port = urlsplit(entry).port is None and is_loopback(entry_origin[1])
     if server_origin[2] != entry_origin[2] and not any_port:
         return False
     prefix, path = urlsplit(entry).path.rstrip("/"), urlsplit(server).path.rstrip("/")
     return not prefix or path == prefix or path.startswith(prefix + "/")
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def server_refusal(server: str | None, allowlist: Sequence[str],

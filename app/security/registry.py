@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.security.identity import ClientIdentity
 from app.security.jwks import usable_keys
-from app.security.urls import url_problem
+from app.urls import url_problem
 
 log = logging.getLogger(__name__)
 

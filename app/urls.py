@@ -1,4 +1,4 @@
-"""The https rule for URLs in the trust registry, the same one ``app.settings`` applies (CONTRACT.md G1)."""
+"""URL safety rules shared by the settings, the trust registry and the FHIR client (CONTRACT.md G1, §3.5)."""
 
 from __future__ import annotations
 
