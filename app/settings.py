@@ -31,6 +31,13 @@ class Profile(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    """``json``: one JSON object a line, for a log pipeline; ``text``: key=value lines for a terminal."""
+
+    JSON = "json"
+    TEXT = "text"
+
+
 class Mode(StrEnum):
     """``silent`` evaluates and audits but returns no cards (run new CDS silently first)."""
 
@@ -84,6 +91,10 @@ class Settings(BaseSettings):
     jwks_fetch_timeout_seconds: float = Field(2.0, gt=0, le=10)
     cards_dir: Path = PROJECT_ROOT / "cards"
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.JSON
+    metrics_enabled: bool = True
+    otel_enabled: bool = False
+    otel_endpoint: str | None = None
     site_timezone: str = "UTC"
     policy: PolicySettings = Field(default_factory=PolicySettings)
 

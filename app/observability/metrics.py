@@ -1,0 +1,157 @@
+"""Prometheus metrics for operators: hook latency, cards, ratings, data access, auth failures (issue #9).
+
+One process-wide ``CollectorRegistry`` (one uvicorn process per container, STYLE.md layout), exported at
+``/metrics``. The FHIR fallback keeps its own dependency-free counters (``app.fhir.metrics``); they are
+exported through this registry by :class:`InProcessBridge` rather than moved.
+
+Every label value comes from a small fixed set — service ids, card topics, indicators, ratings, rule
+codes, prefetch key names, refusal kinds — never a patient id, a URL, a ``hookInstance`` or a token:
+labels are kept forever by Prometheus and a free-text one would both leak and explode cardinality.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from app import __version__
+from app.fhir import metrics as inprocess
+
+__all__ = [
+    "AUTH_FAILURES", "CARDS", "CONTENT_TYPE", "DATA_KEYS", "HOOK_SECONDS", "RATINGS", "REGISTRY", "RULES",
+    "SKIPPED_RESOURCES", "InProcessBridge", "auth_failure_kind", "count_auth_failure", "render",
+]
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+# A hook call must answer within the EHR's budget (HOOK_BUDGET_SECONDS, 2 s by default): finer below it.
+HOOK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+
+REGISTRY = CollectorRegistry()
+for _collector in (ProcessCollector, PlatformCollector, GCCollector):
+    _collector(registry=REGISTRY)
+
+Info("spine_cds_build", "The running release", registry=REGISTRY).info({"version": __version__})
+HOOK_SECONDS = Histogram(
+    "spine_cds_hook_duration_seconds", "Hook call time, from parsed request to response built",
+    ["service"], buckets=HOOK_BUCKETS, registry=REGISTRY,
+)
+CARDS = Counter(
+    "spine_cds_cards", "Cards rendered per rated order (mode=silent: rendered but not shown)",
+    ["service", "topic", "indicator", "mode"], registry=REGISTRY,
+)
+RATINGS = Counter(
+    "spine_cds_ratings", "Appropriateness ratings given (unrated: patient-view or no rating)",
+    ["service", "rating"], registry=REGISTRY,
+)
+RULES = Counter("spine_cds_rules_fired", "Pathway rules that fired (decision codes)", ["service", "rule"],
+                registry=REGISTRY)
+SKIPPED_RESOURCES = Counter(
+    "spine_cds_skipped_resources", "Malformed FHIR resources skipped while reading the chart", ["service"],
+    registry=REGISTRY,
+)
+DATA_KEYS = Counter(
+    "spine_cds_data_keys", "Prefetch keys by where their data came from (prefetch, fetched, failed, "
+    "incomplete)", ["service", "key", "source"], registry=REGISTRY,
+)
+AUTH_FAILURES = Counter("spine_cds_auth_failures", "Refused CDS client tokens, by kind of refusal",
+                        ["reason"], registry=REGISTRY)
+
+# The refusal messages of app.security.verifier and app.hooks.auth, mapped to a fixed set of kinds; the
+# messages themselves may quote attacker-chosen text (an ``alg``), so they never become a label.
+_AUTH_REASONS: tuple[tuple[str, str], ...] = (
+    (r"^no bearer token", "no_token"),
+    (r"^no trust registry configured", "no_trust_registry"),
+    (r"^not a well-formed JWS|^claims are not a JSON object", "malformed"),
+    (r"^alg .* is forbidden", "alg_forbidden"),
+    (r"^alg .* is not on this client's list", "alg_not_allowed"),
+    (r"^no kid", "no_kid"),
+    (r"^typ is not JWT", "bad_typ"),
+    (r"^jku is not a string", "bad_jku"),
+    (r"^jku is not on this client's list", "jku_not_allowed"),
+    (r"^no iss claim", "no_iss"),
+    (r"^issuer is not in the trust registry", "unknown_issuer"),
+    (r"^kid does not resolve", "unknown_kid"),
+    (r"^key is for ", "key_alg_mismatch"),
+    (r"^missing claim ", "missing_claim"),
+    (r"^expired", "expired"),
+    (r"^not yet valid", "not_yet_valid"),
+    (r"^aud is not this endpoint", "wrong_audience"),
+    (r"^iss does not match", "wrong_issuer"),
+    (r"^bad signature", "bad_signature"),
+    (r"^key does not fit the algorithm|^algorithm does not fit the key", "bad_key"),
+    (r"^invalid token", "invalid_token"),
+    (r"^\w+ is not a number", "bad_time_claim"),
+    (r"^lives longer than", "lifetime_too_long"),
+    (r"^jti must be", "bad_jti"),
+    (r"^jti replayed", "replayed"),
+    (r"^tenant is not", "wrong_tenant"),
+)
+AUTH_FAILURE_KINDS = frozenset(kind for _, kind in _AUTH_REASONS) | {"other"}
+
+
+def auth_failure_kind(reason: str) -> str:
+    """The fixed label for a refusal message; ``other`` for a message this table does not know yet."""
+    return next((kind for pattern, kind in _AUTH_REASONS if re.match(pattern, reason)), "other")
+
+
+def count_auth_failure(reason: str) -> None:
+    AUTH_FAILURES.labels(reason=auth_failure_kind(reason)).inc()
+
+
+class InProcessBridge(Collector):
+    """Exports an ``app.fhir.metrics.Registry`` (fallback fetch counters and timings) as it stands."""
+
+    def __init__(self, source: inprocess.Registry) -> None:
+        self._source = source
+
+    def collect(self) -> Iterable[Metric]:
+        for metric in self._source.collect():
+            if isinstance(metric, inprocess.Counter):
+                yield _counter_family(metric)
+            elif isinstance(metric, inprocess.Histogram):
+                yield _histogram_family(metric)
+
+
+def _counter_family(metric: inprocess.Counter) -> Metric:
+    family = CounterMetricFamily(metric.name, metric.help, labels=metric.labelnames)
+    for sample in metric.samples():
+        family.add_metric([value for _, value in sample.labels], sample.value)
+    return family
+
+
+def _histogram_family(metric: inprocess.Histogram) -> Metric:
+    family = HistogramMetricFamily(metric.name, metric.help, labels=metric.labelnames)
+    for sample in metric.samples():
+        if sample.name.endswith("_count"):
+            labels = dict(sample.labels)
+            snapshot = metric.snapshot(**labels)
+            buckets = [(_bound(bound), float(count)) for bound, count in snapshot.buckets]
+            family.add_metric(list(labels.values()), buckets, snapshot.sum)
+    return family
+
+
+def _bound(value: float) -> str:
+    return "+Inf" if math.isinf(value) else repr(float(value))
+
+
+REGISTRY.register(InProcessBridge(inprocess.REGISTRY))
+
+
+def render() -> bytes:
+    """The text exposition format of everything above, as ``/metrics`` serves it."""
+    return generate_latest(REGISTRY)

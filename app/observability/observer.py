@@ -1,0 +1,48 @@
+"""``MetricsObserver``: one ``HookOutcome`` turned into counter increments (``app.hooks.outcome``).
+
+Observers run on the request path, so this one does only in-memory increments (no I/O, no locks held
+for long). Label values come from the outcome's codes (service, rules, rating, card topic and indicator)
+and the fixed prefetch key names; the patient reference, ``hookInstance`` and client are never used.
+"""
+
+from __future__ import annotations
+
+from app.fhir.templates import PREFETCH_TEMPLATES
+from app.hooks.outcome import HookOutcome, RatedOrder
+from app.observability import metrics
+
+
+class MetricsObserver:
+    """Implements ``app.hooks.outcome.OutcomeObserver``."""
+
+    def observe(self, outcome: HookOutcome) -> None:
+        service = outcome.service_id
+        metrics.HOOK_SECONDS.labels(service=service).observe(outcome.latency_ms / 1000)
+        mode = "silent" if outcome.silent else "active"
+        for evaluation in outcome.evaluations:
+            _count_evaluation(service, mode, evaluation)
+        if outcome.skipped_resources:
+            metrics.SKIPPED_RESOURCES.labels(service=service).inc(outcome.skipped_resources)
+        _count_data_keys(outcome)
+
+
+def _count_evaluation(service: str, mode: str, evaluation: RatedOrder) -> None:
+    metrics.RATINGS.labels(service=service, rating=evaluation.rating or "unrated").inc()
+    for rule in evaluation.rules:
+        metrics.RULES.labels(service=service, rule=rule).inc()
+    for topic, indicator in zip(evaluation.card_topics, evaluation.card_indicators, strict=True):
+        metrics.CARDS.labels(service=service, topic=topic, indicator=indicator, mode=mode).inc()
+
+
+def _count_data_keys(outcome: HookOutcome) -> None:
+    """Only the service's own prefetch key names: a client may send any key, which must not become a label."""
+    sources = {
+        "prefetch": outcome.keys_from_prefetch,
+        "fetched": outcome.keys_fetched,
+        "failed": outcome.keys_failed,
+        "incomplete": outcome.keys_incomplete,
+    }
+    for source, keys in sources.items():
+        for key in keys:
+            if key in PREFETCH_TEMPLATES:
+                metrics.DATA_KEYS.labels(service=outcome.service_id, key=key, source=source).inc()
