@@ -22,6 +22,7 @@ from app.hooks.errors import register_error_handlers
 from app.hooks.limits import add_limits
 from app.hooks.router import router
 from app.hooks.runtime import Content, Runtime
+from app.observability import configure_logging, metrics_router, outcome_observers, setup_tracing
 from app.render import load_card_library
 from app.security import build_verifier
 from app.settings import Profile, Settings, get_settings
@@ -42,6 +43,9 @@ def create_app(settings: Settings) -> FastAPI:
     _add_cors(app, settings)
     register_error_handlers(app)
     app.include_router(router)
+    if settings.metrics_enabled:
+        app.include_router(metrics_router)
+    setup_tracing(app, settings)
     return app
 
 
@@ -73,6 +77,7 @@ def _build_runtime(settings: Settings) -> Runtime:
         database=database,
         feedback=FeedbackRepository(database),
         fetcher=FhirFetcher.from_settings(http, settings),
+        observers=outcome_observers(settings),
     )
 
 
@@ -103,7 +108,9 @@ def _warn_if_development(settings: Settings) -> None:
 
 @cache
 def _app_from_environment() -> FastAPI:
-    return create_app(get_settings())
+    settings = get_settings()
+    configure_logging(settings)  # the process's logging, so only here and not in create_app (tests)
+    return create_app(settings)
 
 
 def __getattr__(name: str) -> Any:

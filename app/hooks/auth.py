@@ -14,6 +14,7 @@ from fastapi import Request
 
 from app.hooks.errors import Unauthorized
 from app.hooks.limits import admit
+from app.observability.metrics import count_auth_failure
 from app.security import ClientIdentity, TokenRejected
 
 __all__ = ["ClientIdentity", "TokenVerifier", "authenticate", "bearer_token", "endpoint_url"]
@@ -68,4 +69,5 @@ def _refuse(request: Request, reason: str, iss: str | None = None) -> NoReturn:
     attacker-chosen ``iss`` on one line."""
     log.warning("auth failed: %s (iss %r, path %r)", reason, iss, request.url.path,
                 extra={"reason": reason, "iss": iss, "path": request.url.path})
+    count_auth_failure(reason)
     raise Unauthorized(reason)

@@ -21,6 +21,7 @@ from app.hooks.schemas import (
     HookRequest,
 )
 from app.hooks.services import SERVICES, ServiceDefinition
+from app.observability import bind_hook
 
 router = APIRouter()
 _OUTCOME = {"description": "OperationOutcome saying what is wrong", "content": {"application/fhir+json": {}}}
@@ -65,6 +66,7 @@ async def call_service(
     hot path and turn a content slip into a 500 (the card content tests guard the shape instead).
     """
     call = make_call(_service(service_id), body, client)
+    bind_hook(call.service.id, body.hookInstance, client.iss if client else None)
     return JSONResponse(await handle_hook(call, runtime))
 
 
