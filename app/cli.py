@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
     database.set_defaults(run=_db)
+    policy = commands.add_parser("policy", help="site policy files (docs/informatics.md)")
+    policy.add_argument("action", choices=["check"], help="validate FILE without starting the server")
+    policy.add_argument("file", type=Path, metavar="FILE")
+    policy.set_defaults(run=_policy)
     return parser
 
 
@@ -116,6 +120,24 @@ def _db(args: argparse.Namespace) -> int:
     database.upgrade()
     database.dispose()
     print("database is at the latest schema")
+    return 0
+
+
+def _policy(args: argparse.Namespace) -> int:
+    """Exit 0 and list what the file changes from the defaults, or exit 1 with every problem found."""
+    from app.policyfile import PolicyFileError, differences_from_default, read_policy_file
+
+    try:
+        policy = read_policy_file(args.file)
+    except PolicyFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    changed = differences_from_default(policy)
+    print(f"{args.file}: valid, policy version {policy.version}")
+    for name, (default, value) in changed.items():
+        print(f"  {name}: {value} (default {default})")
+    if not changed:
+        print("  every value is the PATHWAY.md default")
     return 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.pathway.policy import CervicalEarlyMri, Policy
@@ -97,8 +97,14 @@ class Settings(BaseSettings):
     otel_endpoint: str | None = None
     site_timezone: str = "UTC"
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    policy_file: Path | None = None  # the site Policy as YAML (docs/informatics.md); excludes POLICY__*
+    silent_services: CommaList = Field(default_factory=list)  # service ids silent even when mode=active
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None  # unset or empty: no /admin dashboard (404)
+    audit_hash_references: bool = False
+    audit_hash_salt: SecretStr = SecretStr("")
 
-    @field_validator("fhir_server_allowlist", "cors_origins", mode="before")
+    @field_validator("fhir_server_allowlist", "cors_origins", "silent_services", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -118,6 +124,18 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _policy_from_file(self) -> Self:
+        """Issue #7: the site policy file replaces the built-in defaults, validated before start-up."""
+        if self.policy_file is None:
+            return self
+        if "policy" in self.model_fields_set:
+            raise ValueError("set SPINE_CDS_POLICY_FILE or SPINE_CDS_POLICY__* values, not both")
+        from app.policyfile import read_policy_file  # it builds on PolicySettings, defined above
+
+        object.__setattr__(self, "policy", read_policy_file(self.policy_file))
+        return self
 
     @model_validator(mode="after")
     def _profile_defaults_then_safety(self) -> Self:
@@ -147,8 +165,25 @@ def _unsafe_values(settings: Settings) -> list[str]:
     """Every reason the settings are unsafe (CONTRACT.md G1/S1, STYLE.md habit 4)."""
     problems = [f"FHIR_SERVER_ALLOWLIST entry {url!r}: {why}"
                 for url in settings.fhir_server_allowlist if (why := _allowlist_problem(url, settings))]
+    problems += _audit_and_admin_problems(settings)
     if settings.profile is Profile.PRODUCTION:
         problems += _production_problems(settings)
+    return problems
+
+
+MIN_SECRET_LENGTH = 16
+
+
+def _audit_and_admin_problems(settings: Settings) -> list[str]:
+    """A short salt makes hashed references guessable; a weak admin password guards clinical statistics."""
+    problems = []
+    if settings.audit_hash_references and len(settings.audit_hash_salt) < MIN_SECRET_LENGTH:
+        problems.append(f"AUDIT_HASH_REFERENCES needs an AUDIT_HASH_SALT of {MIN_SECRET_LENGTH}+ characters")
+    password = settings.admin_password.get_secret_value() if settings.admin_password else ""
+    if password and not settings.admin_username.strip():
+        problems.append("ADMIN_USERNAME cannot be empty when ADMIN_PASSWORD is set")
+    if password and len(password) < MIN_SECRET_LENGTH and settings.profile is Profile.PRODUCTION:
+        problems.append(f"ADMIN_PASSWORD must be at least {MIN_SECRET_LENGTH} characters in production")
     return problems
 
 
