@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -16,12 +17,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
+from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
 from app.hooks.errors import register_error_handlers
 from app.hooks.limits import add_limits
 from app.hooks.router import router
 from app.hooks.runtime import Content, Runtime
+from app.hooks.services import SERVICES
 from app.observability import configure_logging, metrics_router, outcome_observers, setup_tracing
 from app.render import load_card_library
 from app.security import build_verifier
@@ -52,13 +55,19 @@ def create_app(settings: Settings) -> FastAPI:
 def _lifespan(settings: Settings) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _check_silent_services(settings)
         runtime = _build_runtime(settings)
+        audit = build_audit_writer(settings, runtime.database)
+        runtime = replace(runtime, observers=(*runtime.observers, audit))
         app.state.runtime = runtime
         _warn_if_development(settings)
+        log.info("policy version %s, mode %s", runtime.content.policy.version, settings.mode)
+        audit.start()
         try:
             app.state.verifier = build_verifier(settings, runtime.http, runtime.database)  # may raise
             yield
         finally:
+            await audit.aclose()  # the audit rows still queued are written before the database closes
             await runtime.http.aclose()
             runtime.database.dispose()
 
@@ -83,6 +92,13 @@ def _build_runtime(settings: Settings) -> Runtime:
 
 def load_content(settings: Settings) -> Content:
     return Content(load_value_sets(), load_card_library(settings.cards_dir), settings.pathway_policy)
+
+
+def _check_silent_services(settings: Settings) -> None:
+    """A misspelt id in SILENT_SERVICES would leave a service showing cards that was meant to be silent."""
+    unknown = sorted(set(settings.silent_services) - SERVICES.keys())
+    if unknown:
+        raise ValueError(f"SILENT_SERVICES names unknown services {unknown}; known: {sorted(SERVICES)}")
 
 
 def _add_cors(app: FastAPI, settings: Settings) -> None:

@@ -41,8 +41,9 @@ class Runtime:
     observers: tuple[OutcomeObserver, ...] = (LogObserver(),)
 
     def is_silent(self, service_id: str) -> bool:
-        """Silent mode: evaluate and audit as usual, return no cards (run new CDS silently first)."""
-        return self.settings.mode is Mode.SILENT
+        """Silent mode, for every service or the ones in ``silent_services``: evaluate and audit as usual,
+        return no cards and no systemActions (run new CDS silently first)."""
+        return self.settings.mode is Mode.SILENT or service_id in self.settings.silent_services
 
     def today(self) -> date:
         """The site's calendar date: used only when an order carries no ``authoredOn`` (PATHWAY.md §2)."""

@@ -1,0 +1,123 @@
+"""The audit writer: an ``OutcomeObserver`` that queues in ``observe()``, writes batches off the hot path.
+
+``observe()`` runs on the event loop inside the hook call and only enqueues, so the response never waits
+for the database. A background task takes up to ``batch_size`` outcomes at a time and writes them in a
+worker thread. ``aclose()`` (lifespan shutdown) writes everything still queued before it returns, so a clean
+shutdown loses nothing. What can be lost, and is logged with a count: outcomes beyond ``max_pending`` while
+the database is down, and a batch the database still refuses after three quick tries at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import anyio
+
+from app.hooks.outcome import HookOutcome
+
+log = logging.getLogger(__name__)
+MAX_RETRY_SECONDS = 30.0
+SHUTDOWN_ATTEMPTS = 3  # a database still down after these is not waited for: shutdown must end
+SHUTDOWN_RETRY_SECONDS = 0.5
+
+
+class BatchStore(Protocol):
+    def write(self, outcomes: Sequence[HookOutcome]) -> int: ...
+
+
+class AuditWriter:
+    def __init__(
+        self,
+        store: BatchStore,
+        *,
+        batch_size: int = 200,
+        max_pending: int = 50_000,
+        retry_seconds: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._batch_size = batch_size
+        self._max_pending = max_pending
+        self._retry_seconds = retry_seconds
+        self._queue: asyncio.Queue[HookOutcome | None] = asyncio.Queue()  # None: the stop sentinel
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.written = 0
+        self.dropped = 0
+
+    def observe(self, outcome: HookOutcome) -> None:
+        """Enqueue only (the event loop's thread); after ``aclose()`` write at once rather than lose it."""
+        if self._stopping.is_set():
+            self._store.write([outcome])
+            return
+        if self._queue.qsize() >= self._max_pending:
+            self.dropped += 1
+            log.error("audit queue full, outcome dropped", extra={"dropped": self.dropped})
+            return
+        self._queue.put_nowait(outcome)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._drain(), name="audit-writer")
+
+    async def aclose(self) -> None:
+        """Write everything queued so far, then stop."""
+        if self._task is None or self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._queue.put_nowait(None)  # behind the last outcome
+        await self._task
+
+    async def _drain(self) -> None:
+        while True:
+            batch, stop = await self._next_batch()
+            if batch:
+                await self._write(batch)
+            if stop:
+                return
+
+    async def _next_batch(self) -> tuple[list[HookOutcome], bool]:
+        """Wait for one outcome, then take whatever else is queued, up to ``batch_size``."""
+        first = await self._queue.get()
+        if first is None:
+            return [], True
+        batch = [first]
+        while len(batch) < self._batch_size and not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    async def _write(self, batch: list[HookOutcome]) -> None:
+        """Retry a failed batch with back-off until written; once shutdown begins, a few quick tries only."""
+        delay, last_chances = self._retry_seconds, SHUTDOWN_ATTEMPTS
+        while True:
+            try:
+                await anyio.to_thread.run_sync(self._store.write, batch)
+            except Exception as exc:
+                failure = {"error_type": type(exc).__name__, "pending": len(batch)}
+                log.error("audit write failed", extra=failure)
+                if self._stopping.is_set():
+                    last_chances -= 1
+                    if not last_chances:
+                        self._lose(batch)
+                        return
+                await self._pause(min(delay, SHUTDOWN_RETRY_SECONDS) if self._stopping.is_set() else delay)
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+            else:
+                self.written += len(batch)
+                return
+
+    def _lose(self, batch: list[HookOutcome]) -> None:
+        self.dropped += len(batch)
+        log.error("audit records lost at shutdown", extra={"lost": len(batch)})
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep before a retry; when shutdown begins, cut a long back-off short."""
+        if self._stopping.is_set():
+            await anyio.sleep(seconds)
+            return
+        with anyio.move_on_after(seconds):
+            await self._stopping.wait()
