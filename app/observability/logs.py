@@ -83,6 +83,7 @@ def _shared_processors() -> list[Any]:
         structlog.stdlib.ExtraAdder(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        _drop_color_message,
         redact,
     ]
 
@@ -99,7 +100,16 @@ def _formatter(log_format: LogFormat) -> logging.Formatter:
     )
 
 
-def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+EventDict = MutableMapping[str, Any]
+
+
+def _drop_color_message(_logger: Any, _method: str, event: EventDict) -> EventDict:
+    """uvicorn passes its message again with terminal colour codes as an extra."""
+    event.pop("color_message", None)
+    return event
+
+
+def redact(_logger: Any, _method: str, event: EventDict) -> EventDict:
     """A structlog processor: credentials out of field names, messages and nested values."""
     for key in [k for k in event if not k.startswith("_")]:
         event[key] = REDACTED if _CREDENTIAL_FIELD.search(key) else scrub(event[key])
