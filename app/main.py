@@ -20,6 +20,7 @@ from app import __version__
 from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
+from app.hooks.cors import PrivateNetworkAccess
 from app.hooks.errors import register_error_handlers
 from app.hooks.limits import add_limits
 from app.hooks.router import router
@@ -102,7 +103,8 @@ def _check_silent_services(settings: Settings) -> None:
 
 
 def _add_cors(app: FastAPI, settings: Settings) -> None:
-    """S9: browser clients (the sandbox) preflight discovery, service and feedback calls."""
+    """S9: browser clients (the sandbox) preflight discovery, service and feedback calls; Chrome's Private
+    Network Access grant is added outside CORS, which answers preflights itself (app/hooks/cors.py)."""
     if not settings.cors_origins:
         return
     app.add_middleware(
@@ -112,6 +114,7 @@ def _add_cors(app: FastAPI, settings: Settings) -> None:
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
+    app.add_middleware(PrivateNetworkAccess, allow_origins=settings.cors_origins)
 
 
 def _warn_if_development(settings: Settings) -> None:
