@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
+from app.admin import admin_router
 from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.metrics_enabled:
         app.include_router(metrics_router)
     setup_tracing(app, settings)
+    app.include_router(admin_router)
     return app
 
 

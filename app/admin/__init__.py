@@ -1,0 +1,5 @@
+"""The override dashboard for the clinical informatics team (issue #7): ``/admin``, HTML and CSV."""
+
+from app.admin.router import admin_router
+
+__all__ = ["admin_router"]
