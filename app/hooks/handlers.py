@@ -188,6 +188,7 @@ def describe_outcome(
     latency_ms: float,
     runtime: Runtime,
 ) -> HookOutcome:
+    shown = _shown_card_uuids(evaluations)
     return HookOutcome(
         service_id=call.service.id,
         hook=call.service.hook,
@@ -197,7 +198,7 @@ def describe_outcome(
         at=datetime.now(UTC),
         latency_ms=latency_ms,
         silent=runtime.is_silent(call.service.id),
-        evaluations=tuple(_rated_order(e) for e in evaluations),
+        evaluations=tuple(_rated_order(e, shown) for e in evaluations),
         keys_from_prefetch=resolved.from_prefetch,
         keys_fetched=resolved.fetched,
         keys_failed=resolved.failed,
@@ -210,8 +211,15 @@ def describe_outcome(
     )
 
 
-def _rated_order(evaluation: Evaluation) -> RatedOrder:
-    decision, cards = evaluation.decision, evaluation.cards
+def _shown_card_uuids(evaluations: list[Evaluation]) -> frozenset[str]:
+    """The cards the clinician sees (or, when silent, would see): repeats across orders count once, so
+    the audit never waits for feedback on a card that was never shown."""
+    return frozenset(card["uuid"] for card in _distinct_cards(c for e in evaluations for c in e.cards))
+
+
+def _rated_order(evaluation: Evaluation, shown: frozenset[str]) -> RatedOrder:
+    decision = evaluation.decision
+    cards = [card for card in evaluation.cards if card["uuid"] in shown]
     return RatedOrder(
         consult_id=evaluation.consult_id,
         order_reference=decision.order.reference if decision.order else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -49,3 +50,21 @@ async def test_a_red_flag_card_shared_by_two_orders_is_shown_once(client: httpx.
     summaries = [card["summary"] for card in cards]
     assert len(summaries) == len(set(summaries)), summaries
     assert any(card["indicator"] == "critical" for card in cards)
+
+
+async def test_the_audit_records_only_the_cards_shown(client: httpx.AsyncClient, example: Example,
+                                                      app: Any) -> None:
+    seen: list[Any] = []
+
+    class Recorder:
+        def observe(self, outcome: Any) -> None:
+            seen.append(outcome)
+
+    app.state.runtime = dataclasses.replace(app.state.runtime, observers=(Recorder(),))
+    request = example("order-select-cauda-equina.json")
+    request = as_order_sign(request, [second_lumbar_mri(request)])
+    cards = (await client.post(ORDER_SIGN, json=request)).json()["cards"]
+    (outcome,) = seen
+    audited = [uuid for evaluation in outcome.evaluations for uuid in evaluation.card_uuids]
+    assert sorted(audited) == sorted(card["uuid"] for card in cards)
+    assert len(outcome.evaluations) == 2

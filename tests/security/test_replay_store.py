@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -35,11 +36,18 @@ def rows(database: Database) -> int:
         return session.scalar(select(func.count()).select_from(JtiRecord)) or 0
 
 
+def _replay_table_only(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Later revisions (0003 evaluation audit) add tables whose models live elsewhere."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return getattr(table, "name", None) == "jwt_replay"
+
+
 def test_migration_0002_creates_the_table_the_model_describes(database: Database) -> None:
     assert "jwt_replay" in inspect(database.engine).get_table_names()
     with database.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert int(MigrationContext.configure(connection).get_current_revision() or 0) >= 2
+        options = {"compare_type": True, "include_object": _replay_table_only}
+        context = MigrationContext.configure(connection, opts=options)
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
