@@ -143,6 +143,9 @@ def test_selectors_and_references_agree(target: str) -> None:
     for hpa in hpas:
         assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
         assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+        assert "replicas" not in deployment["spec"], "with an HPA, an applied replica count fights it"
+    if not hpas:
+        assert deployment["spec"]["replicas"] == 1  # SQLite on an emptyDir: one pod
 
 
 def test_config_maps_exist_and_secrets_are_the_documented_ones(target: str) -> None:
