@@ -1,9 +1,9 @@
 """A tiny in-process metrics registry: counters and histograms with labels, no dependency.
 
-Why not ``prometheus_client`` now: the exporter is a later issue, and the FHIR fallback only needs a few
-numbers. The shapes follow Prometheus (name, help, label names, cumulative ``le`` buckets) so that
-``Registry.render_text()`` already speaks the text exposition format 0.0.4 and a real exporter can be
-swapped in by walking ``Registry.collect()``. Label values must come from small fixed sets (key names,
+Why not ``prometheus_client`` here: the FHIR fallback only needs a few numbers, and this package stays
+free of the exporter. The shapes follow Prometheus (name, help, label names, cumulative ``le`` buckets);
+``/metrics`` exports ``REGISTRY`` by walking ``Registry.collect()`` (``app.observability.metrics``
+``InProcessBridge``), and ``Registry.render_text()`` speaks the text exposition format 0.0.4 on its own. Label values must come from small fixed sets (key names,
 failure kinds): never ids, URLs or tokens.
 """
 
