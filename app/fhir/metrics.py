@@ -3,8 +3,8 @@
 Why not ``prometheus_client`` here: the FHIR fallback only needs a few numbers, and this package stays
 free of the exporter. The shapes follow Prometheus (name, help, label names, cumulative ``le`` buckets);
 ``/metrics`` exports ``REGISTRY`` by walking ``Registry.collect()`` (``app.observability.metrics``
-``InProcessBridge``), and ``Registry.render_text()`` speaks the text exposition format 0.0.4 on its own. Label values must come from small fixed sets (key names,
-failure kinds): never ids, URLs or tokens.
+``InProcessBridge``), and ``Registry.render_text()`` speaks the text exposition format 0.0.4 on its own.
+Label values must come from small fixed sets (key names, failure kinds): never ids, URLs or tokens.
 """
 
 from __future__ import annotations
