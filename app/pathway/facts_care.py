@@ -21,7 +21,9 @@ from app.pathway.facts_common import (
     condition_first_date,
     condition_void,
     dated,
+    first_members,
     medication_coding,
+    member,
     ordered,
     possibly_by,
     shift,
@@ -79,8 +81,7 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
 def _concepts(
     ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...]
 ) -> Iterator[tuple[str, Coding]]:
-    for concept in concepts:
-        coding = ctx.vs.match(concept, codings)
+    for concept, coding in zip(concepts, first_members(ctx.vs, concepts, codings), strict=True):
         if coding is not None:
             yield concept, coding
 
@@ -117,7 +118,7 @@ def _in_episode(ctx: Context, sr: ServiceRequestView, since: date) -> bool:
 
 def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
     for p in ctx.chart.procedures:
-        coding = ctx.vs.match("epidural_injection", p.codings)
+        coding = member(ctx.vs, "epidural_injection", p.codings)
         if coding is None or p.status in _VOID_CANDIDATE_PROCEDURE:
             continue
         planned = p.performed is None and p.status == "preparation"
@@ -151,7 +152,7 @@ def prior_surgery(ctx: Context) -> tuple[Evidence, ...]:
     surgery Procedures, not dated after the order."""
     found = []
     for c in ctx.chart.conditions:
-        coding = ctx.vs.match("prior_spine_surgery", c.codings)
+        coding = member(ctx.vs, "prior_spine_surgery", c.codings)
         first = condition_first_date(c, ctx.chart.patient)
         if coding is not None and not condition_void(c) and possibly_by(first, ctx.order_date):
             found.append(Evidence(LABELS["prior_spine_surgery"], c.reference, dated(first), coding))
@@ -162,7 +163,7 @@ def prior_surgery(ctx: Context) -> tuple[Evidence, ...]:
 
 def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding]]:
     for p in ctx.chart.procedures:
-        coding = ctx.vs.match("prior_spine_surgery", p.codings)
+        coding = member(ctx.vs, "prior_spine_surgery", p.codings)
         done = p.status not in NOT_DONE_PROCEDURE
         if coding is not None and done and possibly_by(p.performed, ctx.order_date):
             yield p, coding
@@ -187,7 +188,7 @@ def pain_score(ctx: Context, since: date) -> float | None:
         (o.effective.value, o.value)
         for o in ctx.chart.observations
         if o.effective is not None and o.value is not None and 0 <= o.value <= 10
-        and o.status not in VOID_OBSERVATION and ctx.vs.match("pain_score", o.codings) is not None
+        and o.status not in VOID_OBSERVATION and member(ctx.vs, "pain_score", o.codings) is not None
         and certainly_within(o.effective, since, ctx.order_date)
     ]
     return max(scores)[1] if scores else None

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from app.fhir.dates import FhirDate, Precision, parse_fhir_date
 from app.fhir.views import Chart, ConditionView, MedicationView, PatientView
@@ -186,6 +187,30 @@ def condition_first_date(condition: ConditionView, patient: PatientView | None) 
     return FhirDate(found[0]) if found is not None else condition.recorded
 
 
+# --- value-set matching -----------------------------------------------------------------------------------
+
+
+def first_members(
+    vs: ValueSets, concepts: tuple[str, ...], codings: Iterable[Coding]
+) -> tuple[Coding | None, ...]:
+    """``vs.match(concept, codings)`` for each of ``concepts``, in order: one call per finding, not per
+    finding and concept. Memoised (``_first_members``): value sets never change once loaded, and charts
+    repeat the same few codes (hypertension, medication review …) within a call and across calls."""
+    return _first_members(vs, concepts, codings if isinstance(codings, tuple) else tuple(codings))
+
+
+def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | None:
+    """``vs.match(concept, codings)``, through the same memo as ``first_members``."""
+    return first_members(vs, (concept,), codings)[0]
+
+
+@lru_cache(maxsize=8192)  # bounded: about a megabyte at most; a miss costs what an uncached match costs
+def _first_members(
+    vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]
+) -> tuple[Coding | None, ...]:
+    return tuple(vs.match(concept, codings) for concept in concepts)
+
+
 # --- medications ---------------------------------------------------------------------------------------
 
 
@@ -193,13 +218,20 @@ def medication_coding(vs: ValueSets, medication: MedicationView) -> Coding | Non
     """A conservative-care ingredient (PATHWAY.md §6.6) by code, else by name in the text or a display.
 
     Products (RxNorm SCD/SBD such as "Naproxen 500 MG Oral Tablet") are not ingredient codes, so the text
-    match is what finds most real MedicationRequests.
+    match is what finds most real MedicationRequests. Memoised like ``first_members``: each medication is
+    asked about by conservative care and twice by the steroid red flag, and the text match is a regex.
     """
-    coded = vs.match("conservative_medication", medication.codings)
+    codings = medication.codings if isinstance(medication.codings, tuple) else tuple(medication.codings)
+    return _medication_coding(vs, codings, medication.text)
+
+
+@lru_cache(maxsize=4096)
+def _medication_coding(vs: ValueSets, codings: tuple[Coding, ...], text: str | None) -> Coding | None:
+    coded = vs.match("conservative_medication", codings)
     if coded is not None:
         return coded
-    texts = (medication.text, *(c.display for c in medication.codings))
-    found = (vs.match_text("conservative_medication", text) for text in texts if text)
+    texts = (text, *(c.display for c in codings))
+    found = (vs.match_text("conservative_medication", name) for name in texts if name)
     return next((hit for hit in found if hit is not None), None)
 
 

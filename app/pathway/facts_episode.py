@@ -19,6 +19,7 @@ from app.pathway.facts_common import (
     condition_first_date,
     condition_void,
     evidence_key,
+    first_members,
     last_day,
     onset_range,
     possibly_by,
@@ -35,6 +36,7 @@ QUALIFYING: tuple[tuple[str, Region, bool], ...] = (
     ("back_pain", Region.LUMBAR, False),
     ("neck_pain", Region.CERVICAL, False),
 )
+_QUALIFYING_CONCEPTS = tuple(concept for concept, _, _ in QUALIFYING)
 # Only to break exact ties when choosing a region from diagnoses: lumbar is the pathway's main case.
 _REGION_RANK = {Region.THORACIC: 0, Region.CERVICAL: 1, Region.LUMBAR: 2}
 
@@ -76,8 +78,8 @@ def _counts(ctx: Context, condition: ConditionView) -> bool:
 
 
 def _match(ctx: Context, codings: Sequence[Coding]) -> Iterator[tuple[str, Region, bool, Coding]]:
-    for concept, region, radicular in QUALIFYING:
-        coding = ctx.vs.match(concept, codings)
+    matches = first_members(ctx.vs, _QUALIFYING_CONCEPTS, codings)
+    for (concept, region, radicular), coding in zip(QUALIFYING, matches, strict=True):
         if coding is not None:
             yield concept, region, radicular, coding
 

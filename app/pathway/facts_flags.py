@@ -24,9 +24,11 @@ from app.pathway.facts_common import (
     condition_current,
     condition_first_date,
     condition_void,
+    first_members,
     last_day,
     medication_class,
     medication_coding,
+    member,
     ordered,
     possibly_by,
     shift,
@@ -102,10 +104,11 @@ def findings(ctx: Context) -> Iterator[Finding]:
         yield Finding(ctx.order.reason_codings, ctx.order.reference, on, from_order=True)
 
 
-def _coded(ctx: Context, triggers: Iterable[Trigger]) -> Iterator[tuple[RedFlag, Evidence]]:
+def _coded(ctx: Context, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence]]:
+    concepts = tuple(concept for concept, _, _ in triggers)
     for finding in findings(ctx):
-        for concept, flags, keep in triggers:
-            coding = ctx.vs.match(concept, finding.codings)
+        matches = first_members(ctx.vs, concepts, finding.codings)
+        for (concept, flags, keep), coding in zip(triggers, matches, strict=True):
             if coding is not None and _kept(ctx, finding, keep):
                 evidence = Evidence(_label(concept, finding), finding.reference, _day(finding.on), coding)
                 yield from ((flag, evidence) for flag in flags)
@@ -143,7 +146,7 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     The measurement date must be certain (a partial date cannot be placed in a 7-day window)."""
     start = ctx.days_before(ctx.policy.fever_window_days)
     for o in ctx.chart.observations:
-        coding = ctx.vs.match("body_temperature", o.codings)
+        coding = member(ctx.vs, "body_temperature", o.codings)
         celsius = _celsius(o)
         if coding is None or celsius is None or o.status in VOID_OBSERVATION:
             continue
