@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 ## run: set up .venv and start the service on http://127.0.0.1:$(PORT) (development profile, SQLite)
 run: $(STAMP)
 	$(BIN)/spine-cds dev-client >/dev/null
-	SPINE_CDS_PROFILE=development SPINE_CDS_TRUST_FILE=$(CURDIR)/var/dev-client/trust.yaml \
+	SPINE_CDS_PROFILE=development SPINE_CDS_LOG_FORMAT=text SPINE_CDS_TRUST_FILE=$(CURDIR)/var/dev-client/trust.yaml \
 		$(BIN)/spine-cds serve --host 127.0.0.1 --port $(PORT)
 
 ## test: lint, type-check, import contracts, and the whole test suite

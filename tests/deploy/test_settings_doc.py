@@ -1,12 +1,16 @@
-"""docs/deploy.md lists every SPINE_CDS_ setting with its real default (issue #9 item 5)."""
+"""docs/deploy.md and the README list every SPINE_CDS_ setting with its real default (issue #9 item 5)."""
 
 from __future__ import annotations
 
-from deploy.settings_table import DOC, documented_rows, expected_rows
+from pathlib import Path
+
+import pytest
+from deploy.settings_table import DOC, ROOT, documented_rows, expected_rows
 
 
-def test_every_setting_is_documented_with_its_default() -> None:
-    documented = documented_rows(DOC.read_text())
+@pytest.mark.parametrize("doc", [DOC, ROOT / "README.md"], ids=["docs/deploy.md", "README.md"])
+def test_every_setting_is_documented_with_its_default(doc: Path) -> None:
+    documented = documented_rows(doc.read_text())
     expected = expected_rows()
     missing, stale = expected.keys() - documented.keys(), documented.keys() - expected.keys()
     assert not missing and not stale, (
