@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from app.fhir.dates import FhirDate, parse_fhir_date
@@ -167,18 +168,32 @@ def _list(value: object) -> list[Any]:
 def _coding(raw: object) -> Coding | None:
     if not isinstance(raw, dict):
         return None
-    system, code = _str(raw.get("system")), _str(raw.get("code"))
+    system, code, display = raw.get("system"), raw.get("code"), raw.get("display")
+    if isinstance(system, str) and isinstance(code, str) and (display is None or isinstance(display, str)):
+        return _shared_coding(system, code, display)
+    return _new_coding(system, code, display)
+
+
+@lru_cache(maxsize=8192)
+def _shared_coding(system: str, code: str, display: str | None) -> Coding | None:
+    """One frozen ``Coding`` per distinct (system, code, display): a chart repeats the same few codings
+    (every Condition's clinicalStatus and category, the same problems and procedures year after year), and
+    building a frozen dataclass costs more than looking one up."""
+    return _new_coding(system, code, display)
+
+
+def _new_coding(system: object, code: object, display: object) -> Coding | None:
+    system, code = _str(system), _str(code)
     if system is None or code is None:
         return None
-    return Coding(system, code.strip(), _str(raw.get("display")))
+    return Coding(system, code.strip(), _str(display))
 
 
 def codings_of(concept: object) -> tuple[Coding, ...]:
     """Codings of a CodeableConcept; codings without system or code are dropped, not fatal."""
     if not isinstance(concept, dict):
         return ()
-    found = (_coding(item) for item in _list(concept.get("coding")))
-    return tuple(c for c in found if c is not None)
+    return tuple(c for c in map(_coding, _list(concept.get("coding"))) if c is not None)
 
 
 def _codings_of_all(concepts: object) -> tuple[Coding, ...]:
