@@ -201,15 +201,18 @@ def spine_patients() -> Iterator[tuple[PatientBuilder, dict[str, Any], str]]:
 # --- the seeded Synthea population -------------------------------------------------------------------
 
 
-def synthea_bundles() -> list[dict[str, Any]]:
-    """PySynthea with pinned seed and reference date (without ``reference_date`` it follows the clock)."""
+def synthea_bundles(seed: int = SYNTHEA_SEED, reference_date: datetime = SYNTHEA_REFERENCE_DATE,
+                    population: int = SYNTHEA_POPULATION) -> list[dict[str, Any]]:
+    """PySynthea with pinned seed and reference date (without ``reference_date`` it follows the clock).
+
+    The defaults make the test fixtures; demo/background.py passes its own."""
     from synthea.engine.generator import Generator, GeneratorOptions
     from synthea.helpers.config import Config
 
     options = GeneratorOptions()
-    options.population_size = SYNTHEA_POPULATION
-    options.seed = SYNTHEA_SEED
-    options.reference_date = SYNTHEA_REFERENCE_DATE
+    options.population_size = population
+    options.seed = seed
+    options.reference_date = reference_date
     options.reference_date_explicit = True
     config = Config()
     config.load()
@@ -217,7 +220,7 @@ def synthea_bundles() -> list[dict[str, Any]]:
         config.set("exporter.baseDirectory", scratch)
         generator = Generator(options, config=config)
         exporter = next(e for e in generator.exporter.patient_exporters if type(e).__name__ == "FHIRExporter")
-        people = (generator.generate_person(index) for index in range(SYNTHEA_POPULATION))
+        people = (generator.generate_person(index) for index in range(population))
         bundles = (exporter.create_bundle(person) for person in people if person is not None)
         return [json.loads(json.dumps(bundle, default=str)) for bundle in bundles]
 
