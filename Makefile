@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
+FHIR_PORT ?= 8090
 
-.PHONY: run test lint typecheck imports unit openapi clean
+.PHONY: run demo test lint typecheck imports unit openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -20,12 +21,17 @@ run: $(STAMP)
 	SPINE_CDS_PROFILE=development SPINE_CDS_LOG_FORMAT=text SPINE_CDS_TRUST_FILE=$(CURDIR)/var/dev-client/trust.yaml \
 		$(BIN)/spine-cds serve --host 127.0.0.1 --port $(PORT)
 
+## demo: SEKMET on 127.0.0.1:$(FHIR_PORT) with the demo patients + the service on :$(PORT) for the CDS Hooks
+##       sandbox; prints a sandbox link and a curl per patient (docs/demo.md). Ctrl-C stops both.
+demo: $(STAMP)
+	$(BIN)/python -m demo.run --port $(PORT) --fhir-port $(FHIR_PORT)
+
 ## test: lint, type-check, import contracts, and the whole test suite
 test: $(STAMP) lint typecheck imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests scripts
+	$(BIN)/ruff check app tests scripts demo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict app
