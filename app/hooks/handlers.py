@@ -30,7 +30,7 @@ from app.hooks.schemas import (
     PatientViewContext,
 )
 from app.hooks.services import ServiceDefinition
-from app.pathway.engine import evaluate_order, evaluate_patient
+from app.pathway.engine import evaluate_order, evaluate_patient, is_spine_imaging
 from app.pathway.model import Decision
 from app.render import RenderContext, pama_system_action, render_cards
 
@@ -72,14 +72,25 @@ class Evaluation:
 
 async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
     started = time.perf_counter()
-    resolved = await resolve(data_request_for(call), _fetcher(call, runtime))
-    require_core_data(resolved)
-    evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today())
+    if not _has_order_to_rate(call, runtime.content):
+        resolved, evaluations = ResolvedChart(chart=Chart()), []
+    else:
+        resolved = await resolve(data_request_for(call), _fetcher(call, runtime))
+        require_core_data(resolved)
+        evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today())
     silent = runtime.is_silent(call.service.id)
     response = build_response(evaluations, silent=silent)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
     notify(runtime.observers, describe_outcome(call, resolved, evaluations, response, elapsed_ms, runtime))
     return response
+
+
+def _has_order_to_rate(call: HookCall, content: Content) -> bool:
+    """An order hook without a spine imaging order is answered at once, without reading the chart."""
+    if isinstance(call.context, PatientViewContext):
+        return True
+    orders = (parse_service_request(raw) for raw in _orders_to_rate(call.context))
+    return any(is_spine_imaging(order, content.value_sets) for order in orders)
 
 
 def data_request_for(call: HookCall) -> DataRequest:

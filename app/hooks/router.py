@@ -115,9 +115,9 @@ def _service(service_id: str) -> ServiceDefinition:
 def _feedback_item(service: ServiceDefinition, index: int, entry: FeedbackEntry) -> FeedbackItem:
     if entry.outcome == "accepted" and not entry.acceptedSuggestions:
         raise UnprocessableFeedback(f"feedback[{index}]: acceptedSuggestions is required when accepted")
+    # cds-fb-3 asks clients for a reason or a comment; an empty one is kept as a plain dismissal rather
+    # than refused, so a clinician's override is never lost over the client's shape.
     override = entry.override()
-    if override is not None and override.reason is None and not override.userComment:
-        raise UnprocessableFeedback(f"feedback[{index}]: overrideReason needs a reason or a userComment")
     reason = override.reason if override else None
     return FeedbackItem(
         service_id=service.id,

@@ -15,7 +15,13 @@ from app.pathway.model import Decision
 from app.pathway.policy import Policy
 from app.terminology import ValueSets
 
-__all__ = ["evaluate_order", "evaluate_patient"]
+__all__ = ["evaluate_order", "evaluate_patient", "is_spine_imaging"]
+
+
+def is_spine_imaging(order_view: ServiceRequestView, vs: ValueSets) -> bool:
+    """PATHWAY.md §1: only orders in the spine-imaging value set are ours (the sandbox's first PAMA call
+    carries an empty code: not ours, so nothing need be read)."""
+    return vs.classify_imaging(order_view.codings) is not None
 
 
 def evaluate_order(

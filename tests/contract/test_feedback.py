@@ -68,9 +68,17 @@ async def test_f5_override_reason_is_stored(client: httpx.AsyncClient, app: Any)
     assert stored.service_id == "spine-imaging-order-select"
 
 
-async def test_f5_empty_override_reason_is_422(client: httpx.AsyncClient) -> None:
-    response = await client.post(FEEDBACK, json={"feedback": [overridden(overrideReason={})]})
-    assert response.status_code == 422
+async def test_f5_empty_override_reason_is_kept_as_a_plain_dismissal(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    item = overridden(card="dismissed-without-reason", overrideReason={})
+    assert (await client.post(FEEDBACK, json={"feedback": [item]})).json()["stored"] == 1
+    (stored,) = app.state.runtime.feedback.list_for_card("dismissed-without-reason")
+    assert (stored.outcome, stored.override_reason_code, stored.override_comment) == (
+        "overridden",
+        None,
+        None,
+    )
 
 
 async def test_epic_plural_override_reasons_are_accepted(client: httpx.AsyncClient, app: Any) -> None:

@@ -128,3 +128,16 @@ async def test_missing_prefetch_without_fhir_server_is_412(
     del request["prefetch"]
     del request["fhirServer"]
     assert_operation_outcome(await client.post(ORDER_SELECT, json=request), 412, "conditions")
+
+
+async def test_order_hook_without_a_spine_order_answers_without_reading_data(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """The sandbox's first PAMA call carries an empty order: nothing to rate, so no 412 for missing data."""
+    request = example("order-select-lumbar-day20.json")
+    request["context"]["draftOrders"]["entry"][0]["resource"]["code"] = {"coding": [{}]}
+    del request["prefetch"]
+    del request["fhirServer"]
+    response = await client.post(ORDER_SELECT, json=request)
+    assert response.status_code == 200
+    assert response.json() == {"cards": []}
