@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 FHIR_PORT ?= 8090
 
-.PHONY: run demo test lint typecheck imports unit openapi clean
+.PHONY: run demo test bench lint typecheck imports unit openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -29,6 +29,11 @@ demo: $(STAMP)
 ## test: lint, type-check, import contracts, and the whole test suite
 test: $(STAMP) lint typecheck imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## bench: speed on loopback — the service and a bare FastAPI floor (one uvicorn process each) and SEKMET;
+##        bounded (about 3 minutes, at most 10); writes bench/RESULTS.md and bench/latency.png
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests scripts demo

@@ -1,0 +1,263 @@
+"""bench/RESULTS.md (the table, the targets of issue #8, the machine and versions, the command) and
+bench/latency.png (latency and throughput against concurrency)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("fastapi", "starlette", "pydantic", "pydantic-core", "uvicorn", "uvloop", "httptools", "httpx",
+            "sekmet-fhir")
+TITLES = {
+    "select-50": "order-select, 50 resources",
+    "select-synthea": "order-select, Synthea-sized",
+    "select-fallback": "order-select, no prefetch → SEKMET",
+    "patient-view-50": "patient-view, 50 resources",
+    "select-50-jwt": "order-select, 50 resources, ES384 JWT",
+}
+Cells = list[dict[str, Any]]
+
+
+def cell(cells: Cells, scenario: str, concurrency: int) -> dict[str, Any] | None:
+    return next((c for c in cells if c["scenario"] == scenario and c["concurrency"] == concurrency), None)
+
+
+def _floor_of(cells: Cells, c: dict[str, Any]) -> dict[str, Any] | None:
+    key = c["scenario"].removesuffix("-jwt")
+    return None if key.startswith("floor/") else cell(cells, f"floor/{key}", c["concurrency"])
+
+
+def _ratio(a: float, b: float | None) -> str:
+    return f"{a / b:.2f}" if b else "–"
+
+
+def table(cells: Cells) -> Iterable[str]:
+    yield ("| scenario | conc. | requests | errors | cards | p50 ms | p95 ms | p99 ms | req/s | CPU ms/req | "
+           "peak RSS MB | p50 ÷ floor | req/s ÷ floor |")
+    yield "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    for c in cells:
+        floor = _floor_of(cells, c)
+        p50, rate = (floor["p50_ms"], floor["throughput"]) if floor else (None, None)
+        yield (f"| {title(c['scenario'])} | {c['concurrency']} | {c['requests']} | {c['errors']} | "
+               f"{c['cards']} | {c['p50_ms']:.2f} | {c['p95_ms']:.2f} | {c['p99_ms']:.2f} | "
+               f"{c['throughput']:.0f} | {c['cpu_ms_per_request']:.2f} | {c['peak_rss_mb']:.0f} | "
+               f"{_ratio(c['p50_ms'], p50)} | {_ratio(c['throughput'], rate)} |")
+
+
+def title(scenario: str) -> str:
+    floor = scenario.removeprefix("floor/")
+    return TITLES.get(scenario) or "floor: " + TITLES.get(floor, floor)
+
+
+def targets(results: dict[str, Any]) -> Iterable[tuple[str, str, bool | None]]:
+    """(target, measured, met) for issue #8 item 3; ``None`` when the cell was not run."""
+    cells: Cells = results["cells"]
+    one, eight = cell(cells, "select-50", 1), cell(cells, "select-50", 8)
+    floor1, floor8 = cell(cells, "floor/select-50", 1), cell(cells, "floor/select-50", 8)
+    synthea, fallback = cell(cells, "select-synthea", 1), cell(cells, "select-fallback", 1)
+    if one and floor1:
+        yield "50-resource order-select, c=1: p50 ≤ 5 ms", f"{one['p50_ms']:.2f} ms", one["p50_ms"] <= 5
+        ratio = one["p50_ms"] / floor1["p50_ms"]
+        yield "… and p50 ≤ 3 × the floor's p50", f"{ratio:.2f} × ({floor1['p50_ms']:.2f} ms)", ratio <= 3
+    if eight and floor8:
+        yield "50-resource order-select, c=8: ≥ 300 req/s", f"{eight['throughput']:.0f} req/s", \
+            eight["throughput"] >= 300
+        ratio = eight["throughput"] / floor8["throughput"]
+        yield "… and ≥ ⅓ of the floor's throughput", f"{ratio:.2f} ({floor8['throughput']:.0f} req/s)", \
+            ratio >= 1 / 3
+        yield "… p99 ≤ 50 ms", f"{eight['p99_ms']:.2f} ms", eight["p99_ms"] <= 50
+        yield "… no errors", f"{eight['errors']} errors in {eight['requests']}", eight["errors"] == 0
+    if synthea:
+        yield "Synthea-sized order-select, c=1: p50 ≤ 40 ms", f"{synthea['p50_ms']:.2f} ms", \
+            synthea["p50_ms"] <= 40
+    queries = results.get("fallback_queries") or {}
+    if fallback and queries:
+        slowest, total = max(queries.values()), sum(queries.values())
+        yield ("Fallback, c=1: p50 ≈ slowest single FHIR query + 10 ms",
+               f"{fallback['p50_ms']:.2f} ms vs {slowest:.2f} + 10 ms", fallback["p50_ms"] <= slowest + 10)
+        yield ("… (SEKMET is one process: its seven answers are serial) sum of queries + 10 ms",
+               f"{fallback['p50_ms']:.2f} ms vs {total:.2f} + 10 ms", fallback["p50_ms"] <= total + 10)
+
+
+def machine() -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0)
+    versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores; {memory / 1024:.1f} GiB RAM",
+        f"- OS: {platform.system()} {platform.release()}; Python {platform.python_version()}",
+        f"- Packages: {versions}",
+        f"- Code: commit {_git('rev-parse', '--short', 'HEAD')}"
+        f"{' (with uncommitted changes)' if _git('status', '--porcelain', 'app') else ''}",
+    ]
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=False,
+                              cwd=Path(__file__).parent).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    cells: Cells = results["cells"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `{results['command']}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in "
+        f"{results['seconds']:.0f} s. How to read and rerun it: "
+        "[docs/performance.md](../docs/performance.md).",
+        "",
+        "![p50 and p99 latency, and throughput, against concurrency](latency.png)",
+        "",
+        "## Targets (issue #8)",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        *(f"| {name} | {value} | {'yes' if met else 'no' if met is not None else '–'} |"
+          for name, value, met in targets(results)),
+        "",
+        "## All cells",
+        "",
+        *table(cells),
+        "",
+        "Latency is measured by the load generator from the first byte sent to the last byte read. "
+        "*CPU ms/req* is the service process's user + system CPU over the measured requests (the load "
+        "generator's own CPU is not in it); *peak RSS* is the process's high-water mark during the cell. "
+        "*÷ floor* compares with the floor's cell at the same concurrency and with the same request body.",
+        "",
+        *fallback_section(results),
+        *auth_section(results),
+        "## Setup",
+        "",
+        *setup_lines(results),
+        "",
+        "## Machine and versions",
+        "",
+        *machine(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def fallback_section(results: dict[str, Any]) -> Iterable[str]:
+    queries: dict[str, float] = results.get("fallback_queries") or {}
+    fallback = [c for c in results["cells"] if c["scenario"] == "select-fallback"]
+    if not queries:
+        return
+    yield "## Fallback: the seven FHIR queries alone"
+    yield ""
+    yield "Each template query run alone against SEKMET at concurrency 1 (p50, ms):"
+    yield ""
+    yield "| " + " | ".join(queries) + " | slowest | sum |"
+    yield "|" + "--:|" * (len(queries) + 2)
+    yield "| " + " | ".join(f"{v:.2f}" for v in queries.values()) + \
+        f" | {max(queries.values()):.2f} | {sum(queries.values()):.2f} |"
+    yield ""
+    for c in fallback:
+        upstream = c.get("extra", {}).get("upstream_cpu_ms_per_request")
+        if upstream is not None:
+            yield f"- c={c['concurrency']}: SEKMET spent {upstream:.2f} ms CPU per hook call."
+    yield ""
+
+
+def auth_section(results: dict[str, Any]) -> Iterable[str]:
+    cells: Cells = results["cells"]
+    found = [(cell(cells, "select-50", c), cell(cells, "select-50-jwt", c)) for c in (1, 8)]
+    rows = [(plain, jwt) for plain, jwt in found if plain and jwt]
+    if not rows:
+        return
+    yield "## The cost of authentication"
+    yield ""
+    yield ("The 50-resource order-select with `SPINE_CDS_AUTH_REQUIRED=true` and a fresh ES384 JWT per "
+           "request (signature verified, `jti` inserted into the replay table in SQLite), against the same "
+           "call without a token:")
+    yield ""
+    yield "| conc. | p50 ms without → with | CPU ms/req without → with | req/s without → with |"
+    yield "|--:|--:|--:|--:|"
+    for plain, jwt in rows:
+        p50, cpu = (plain["p50_ms"], jwt["p50_ms"]), (plain["cpu_ms_per_request"], jwt["cpu_ms_per_request"])
+        yield (f"| {plain['concurrency']} | {p50[0]:.2f} → {p50[1]:.2f} (+{p50[1] - p50[0]:.2f}) | "
+               f"{cpu[0]:.2f} → {cpu[1]:.2f} (+{cpu[1] - cpu[0]:.2f}) | "
+               f"{plain['throughput']:.0f} → {jwt['throughput']:.0f} |")
+    yield ""
+
+
+def setup_lines(results: dict[str, Any]) -> list[str]:
+    limits, load = results["limits"], results["load_average"]
+    sizes = ", ".join(f"{TITLES[key]} {size / 1000:.0f} kB" for key, size in results["body_bytes"].items())
+    return [
+        "- Service: `uvicorn app.main:app --workers 1 --log-level warning --no-access-log` (no reload), "
+        "`SPINE_CDS_PROFILE=development`, **`SPINE_CDS_AUTH_REQUIRED=false`** (the JWT row turns it on), "
+        "`SPINE_CDS_PER_CLIENT_CONCURRENCY=64` (the default 16 would answer 429 at concurrency 32), "
+        "`SPINE_CDS_LOG_LEVEL=WARNING` (no per-call INFO line), SQLite; metrics and the audit trail on "
+        "(their defaults).",
+        "- Floor: `bench/floor.py`, a bare FastAPI endpoint on the same path in the same uvicorn setup that "
+        "parses the same body (`dict[str, Any]`) and returns `{\"cards\": []}`.",
+        "- FHIR server for the fallback: SEKMET (in-memory, validation off) holding the 50-resource chart; "
+        "`fhirServer` points at it and no prefetch is sent, so all seven template queries are fetched.",
+        "- Charts (`bench/charts.py`): the 50-resource chart is `spine-lumbar-day20` plus 47 Synthea "
+        "resources; the Synthea-sized chart is that patient plus every resource of the three seeded "
+        "Synthea patients twice over (1,121 resources — more bytes than the ~250 KB the issue names, as "
+        "Synthea resources average ~700 bytes; the count of resources is what the hot path pays for).",
+        "- Load: `bench/loadgen.py`, closed loop over keep-alive HTTP/1.1 connections (one per unit of "
+        "concurrency) in one asyncio process on the same two cores as the server. "
+        f"Each cell: a warm-up, then at most {limits['requests']} requests or {limits['seconds']:g} s.",
+        "- JWT run: development trust file plus a local developer key (`app/security/devclient.py`); every "
+        "request carries a fresh ES384 token (signature checked, `jti` written to the replay table).",
+        "- Only 127.0.0.1 is used; every process is started and stopped by the bench.",
+        f"- Request bodies: {sizes}.",
+        f"- Load average before / after the run: {load['before'][0]:.2f} / {load['after'][0]:.2f} "
+        "(anything above ~0.3 means other work shared the two cores).",
+    ]
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells: Cells = results["cells"]
+    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for scenario in dict.fromkeys(c["scenario"] for c in cells):
+        rows = sorted((c for c in cells if c["scenario"] == scenario), key=lambda c: c["concurrency"])
+        xs = [c["concurrency"] for c in rows]
+        style = {"color": "0.6", "linewidth": 1} if scenario.startswith("floor/") else {"marker": "o"}
+        label = title(scenario)
+        line, = latency.plot(xs, [c["p50_ms"] for c in rows], label=label, **style)
+        latency.plot(xs, [c["p99_ms"] for c in rows], linestyle="--", color=line.get_color(), linewidth=0.8)
+        throughput.plot(xs, [c["throughput"] for c in rows], label=label, **style)
+    latency.set(xscale="log", yscale="log", xlabel="concurrency", ylabel="ms (solid p50, dashed p99)",
+                title="Latency")
+    throughput.set(xscale="log", yscale="log", xlabel="concurrency", ylabel="requests / s",
+                   title="Throughput")
+    for axes in (latency, throughput):
+        axes.set_xticks([1, 8, 32], labels=["1", "8", "32"])
+        axes.grid(True, which="both", alpha=0.3)
+    throughput.legend(fontsize=7, loc="best")
+    figure.suptitle("spine-cds: one uvicorn process, 2 cores shared with the load generator")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write(results: dict[str, Any], directory: Path) -> None:
+    (directory / "RESULTS.md").write_text(markdown(results))
+    plot(results, directory / "latency.png")

@@ -1,0 +1,240 @@
+"""``make bench``: start the service, its floor and SEKMET on loopback, drive every scenario at each
+concurrency, and write bench/RESULTS.md, bench/results.json and bench/latency.png.
+
+Bounded: each cell (scenario x concurrency) stops at ``--requests`` requests or ``--seconds`` seconds,
+whichever comes first, after a short warm-up that is not counted; the whole run takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import charts, loadgen, procs, report
+
+BENCH = Path(__file__).resolve().parent
+WORK = BENCH / ".work"
+CONCURRENCY = (1, 8, 32)
+DEADLINE = [float("inf")]  # monotonic; set from --budget by run_all
+SERVICE_IDS = {"order-select": "spine-imaging-order-select", "patient-view": "spine-pathway-patient-view"}
+
+
+class OutOfTime(Exception):
+    """The run's wall-time budget is spent: the cells not yet measured are left out."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    hook: str
+    chart: str | None  # None: no prefetch, every key comes from SEKMET
+    floor_of: str | None = None  # set on a floor scenario: the scenario whose body it parses
+    auth: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"/cds-services/{SERVICE_IDS[self.hook]}"
+
+
+SCENARIOS = (
+    Scenario("select-50", "order-select, 50-resource chart", "order-select", "chart-50"),
+    Scenario("select-synthea", "order-select, Synthea-sized chart", "order-select", "chart-synthea"),
+    Scenario("select-fallback", "order-select, no prefetch (SEKMET)", "order-select", None),
+    Scenario("patient-view-50", "patient-view, 50-resource chart", "patient-view", "chart-50"),
+)
+FLOORS = tuple(Scenario(f"floor/{s.key}", f"floor: {s.title}", s.hook, s.chart, floor_of=s.key)
+               for s in SCENARIOS)
+AUTH = Scenario("select-50-jwt", "order-select, 50-resource chart, ES384 JWT", "order-select", "chart-50",
+                auth=True)
+
+
+@dataclass
+class Cell:
+    scenario: str
+    concurrency: int
+    requests: int
+    errors: int
+    statuses: dict[int, int]
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    throughput: float
+    cpu_ms_per_request: float
+    peak_rss_mb: float
+    cards: int | None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile in ms."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))] * 1000
+
+
+def _cards(body: bytes) -> int | None:
+    try:
+        return len(json.loads(body)["cards"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def measure(server: procs.Server, scenario: str, payload: loadgen.Payload, concurrency: int,
+                  limits: argparse.Namespace, also: procs.Server | None = None) -> Cell:
+    if time.monotonic() > DEADLINE[0]:
+        raise OutOfTime(scenario)
+    warmup = max(concurrency * 4, 20)
+    await loadgen.run(procs.HOST, server.port, payload, concurrency=concurrency, requests=warmup, seconds=5)
+    server.reset_peak_rss()
+    cpu, also_cpu = server.cpu_seconds(), also.cpu_seconds() if also else 0.0
+    run = await loadgen.run(procs.HOST, server.port, lambda i: payload(i + warmup), concurrency=concurrency,
+                            requests=limits.requests, seconds=limits.seconds)
+    done = max(len(run.latencies), 1)
+    extra = {"upstream_cpu_ms_per_request": (also.cpu_seconds() - also_cpu) * 1000 / done} if also else {}
+    return Cell(
+        scenario=scenario, concurrency=concurrency, requests=len(run.latencies), errors=run.failed,
+        statuses=run.statuses, p50_ms=percentile(run.latencies, 50), p95_ms=percentile(run.latencies, 95),
+        p99_ms=percentile(run.latencies, 99), mean_ms=statistics.fmean(run.latencies) * 1000,
+        throughput=len(run.latencies) / run.wall,
+        cpu_ms_per_request=(server.cpu_seconds() - cpu) * 1000 / done,
+        peak_rss_mb=server.peak_rss_mb(), cards=_cards(run.first_body), extra=extra,
+    )
+
+
+def body_for(scenario: Scenario, sekmet_base: str) -> bytes:
+    fhir_server = sekmet_base if scenario.chart is None else None
+    return charts.encode(charts.hook_body(scenario.hook, scenario.chart, fhir_server))
+
+
+def fixed(server: procs.Server, scenario: Scenario, body: bytes) -> loadgen.Payload:
+    return _constant(loadgen.post_request(procs.HOST, server.port, scenario.path, body))
+
+
+def _constant(request: bytes) -> loadgen.Payload:
+    return lambda _: request
+
+
+async def probe_queries(sekmet: procs.Server, limits: argparse.Namespace) -> dict[str, float]:
+    """p50 (ms) of each fallback query run alone against SEKMET at concurrency 1."""
+    found = {}
+    path = sekmet.base.split(str(sekmet.port), 1)[1]
+    for key, query in charts.fallback_queries():
+        request = loadgen.get_request(procs.HOST, sekmet.port, f"{path}/{query}")
+        args = argparse.Namespace(requests=min(limits.requests, 200), seconds=min(limits.seconds, 3))
+        cell = await measure(sekmet, key, _constant(request), 1, args)
+        found[key] = round(cell.p50_ms, 2)
+    return found
+
+
+async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    started, load_before = time.time(), os.getloadavg()
+    DEADLINE[0] = time.monotonic() + limits.budget
+    servers: list[procs.Server] = []
+    try:
+        sekmet = procs.sekmet(WORK)
+        servers.append(sekmet)
+        procs.load_bundle(sekmet.base, charts.sekmet_bundle())
+        port = procs.free_port()
+        service = procs.uvicorn("service", "app.main:app", WORK, procs.service_env(WORK, port, auth=False),
+                                "/healthz", port)
+        servers.append(service)
+        floor = procs.uvicorn("floor", "bench.floor:app", WORK, {}, "/healthz", procs.free_port())
+        servers.append(floor)
+        cells: list[Cell] = []
+        queries: dict[str, float] = {}
+        auth_cells: list[Cell] = []
+        try:
+            await _grid(service, floor, sekmet, limits, cells)
+            queries = await probe_queries(sekmet, limits)
+            service.stop()
+            if not limits.skip_auth:
+                await _auth_cells(sekmet, limits, servers, auth_cells)
+        except OutOfTime as out:
+            print(f"budget of {limits.budget:g} s spent at {out}: the remaining cells are left out")
+    finally:
+        for server in reversed(servers):
+            server.stop()
+    bodies = {s.key: len(body_for(s, "http://127.0.0.1:1/fhir")) for s in SCENARIOS}
+    return {"cells": [asdict(c) for c in [*cells, *auth_cells]], "fallback_queries": queries,
+            "seconds": round(time.time() - started, 1), "limits": vars(limits), "body_bytes": bodies,
+            "load_average": {"before": load_before, "after": os.getloadavg()}}
+
+
+async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server,
+                limits: argparse.Namespace, cells: list[Cell]) -> None:
+    for scenario in (*SCENARIOS, *FLOORS):
+        if limits.only and not any(scenario.key.endswith(k) for k in limits.only):
+            continue
+        target = floor if scenario.floor_of else service
+        upstream = sekmet if scenario.chart is None and not scenario.floor_of else None
+        body = body_for(scenario, sekmet.base)
+        for concurrency in limits.concurrency:
+            payload = fixed(target, scenario, body)
+            cell = await measure(target, scenario.key, payload, concurrency, limits, upstream)
+            _say(cell)
+            cells.append(cell)
+
+
+async def _auth_cells(sekmet: procs.Server, limits: argparse.Namespace,
+                      servers: list[procs.Server], cells: list[Cell]) -> None:
+    """The same 50-resource call with authentication on: a fresh ES384 JWT per request (jti recorded)."""
+    from bench.tokens import dev_trust_file, minted_payloads
+
+    trust = dev_trust_file(WORK / "dev-client")
+    port = procs.free_port()
+    env = procs.service_env(WORK, port, auth=True, trust_file=trust)
+    service = procs.uvicorn("service-auth", "app.main:app", WORK, env, "/healthz", port)
+    servers.append(service)
+    body = body_for(AUTH, sekmet.base)
+    for concurrency in (1, 8):
+        payload = minted_payloads(WORK / "dev-client", port, AUTH.path, body, limits.requests + 4 * 32 + 20)
+        cell = await measure(service, AUTH.key, payload, concurrency, limits)
+        _say(cell)
+        cells.append(cell)
+
+
+def _say(cell: Cell) -> None:
+    print(f"{cell.scenario:26} c={cell.concurrency:<3} n={cell.requests:<5} err={cell.errors:<3} "
+          f"p50={cell.p50_ms:7.2f} p99={cell.p99_ms:7.2f} ms  {cell.throughput:7.1f} req/s  "
+          f"cpu={cell.cpu_ms_per_request:6.2f} ms/req  rss={cell.peak_rss_mb:6.1f} MB", flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000, help="cap per cell (default 2000)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="wall-time cap per cell (default 8)")
+    parser.add_argument("--budget", type=float, default=540.0,
+                        help="wall-time cap for the whole run (s); later cells are skipped (default 540)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
+    parser.add_argument("--only", nargs="+", default=[], help="scenario keys to run (floors follow)")
+    parser.add_argument("--skip-auth", action="store_true", help="skip the run with a JWT per request")
+    parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    limits = _parser().parse_args(args)
+    if os.getloadavg()[0] > 0.5:
+        print(f"note: load average {os.getloadavg()[0]:.2f} before the run; other work skews the figures")
+    results = asyncio.run(run_all(limits))
+    results["command"] = "python -m bench " + " ".join(args) if args else "make bench"
+    if not limits.no_write:
+        (BENCH / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        report.write(results, BENCH)
+        print(f"wrote {BENCH / 'RESULTS.md'} and {BENCH / 'latency.png'} ({results['seconds']} s)")
+    shutil.rmtree(WORK / "sekmet", ignore_errors=True)
+    return 0
