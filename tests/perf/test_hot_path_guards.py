@@ -1,0 +1,185 @@
+"""Cheap guards for the speed of the hook path (issue #8): counts and structure, never timings.
+
+The figures themselves come from ``make bench`` (bench/RESULTS.md, docs/performance.md); these tests fail
+when a change would quietly undo what the figures depend on: the fallback asks each template query once
+and all at once, a complete prefetch asks nothing, request bodies stay plain dicts, every resource is
+parsed into its slim view once, and no full ``fhir.resources`` model is built on the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import respx
+
+from app.fhir.templates import PREFETCH_TEMPLATES
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+EHR = "https://ehr.example.org/fhir"
+SELECT = "/cds-services/spine-imaging-order-select"
+Example = Callable[[str], dict[str, Any]]
+
+
+@pytest.fixture
+def settings(settings_factory: Callable[..., Settings]) -> Settings:
+    return settings_factory(fhir_server_allowlist=[EHR])
+
+
+def _without_prefetch(example: Example) -> dict[str, Any]:
+    body = example("order-select-lumbar-day20.json")
+    del body["prefetch"]
+    body["fhirServer"] = EHR
+    return body
+
+
+class _Ehr:
+    """A respx side effect that answers every query and remembers how many were in flight at once."""
+
+    def __init__(self, patient_id: str) -> None:
+        self.patient_id = patient_id
+        self.paths: list[str] = []
+        self.in_flight = self.most_in_flight = 0
+        self.all_asked = asyncio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if len(self.paths) == len(PREFETCH_TEMPLATES):
+            self.all_asked.set()
+        # A fetcher that waited for each answer before asking again would stall here, one second a query.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.all_asked.wait(), timeout=1.0)
+        self.in_flight -= 1
+        if request.url.path.endswith(f"/Patient/{self.patient_id}"):
+            return httpx.Response(200, json={"resourceType": "Patient", "id": self.patient_id})
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "total": 0})
+
+
+async def test_a_fallback_call_asks_each_template_query_once_and_all_at_once(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    body = _without_prefetch(example)
+    ehr = _Ehr(body["context"]["patientId"])
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host=urlsplit(EHR).hostname).mock(side_effect=ehr)
+        router.route(host="127.0.0.1").pass_through()
+        response = await client.post(SELECT, json=body)
+    assert response.status_code == 200
+    assert len(ehr.paths) == len(PREFETCH_TEMPLATES)  # one request per key: no paging, no retries
+    assert len(set(ehr.paths)) == len(PREFETCH_TEMPLATES)
+    assert ehr.most_in_flight == len(PREFETCH_TEMPLATES)  # in parallel: the wait is the slowest query
+
+
+async def test_a_complete_prefetch_asks_the_fhir_server_nothing(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    body = example("order-select-lumbar-day20.json")
+    assert set(body["prefetch"]) == set(PREFETCH_TEMPLATES)
+    body["fhirServer"] = EHR
+    with respx.mock(assert_all_called=False) as router:
+        ehr = router.route(host=urlsplit(EHR).hostname).respond(500)
+        router.route(host="127.0.0.1").pass_through()
+        response = await client.post(SELECT, json=body)
+    assert response.status_code == 200
+    assert ehr.call_count == 0
+
+
+def test_request_bodies_keep_fhir_json_as_plain_dicts(example: Example) -> None:
+    """Pydantic only checks the CDS Hooks envelope: the prefetch and the draft orders are passed on as the
+    very objects the JSON decoder made (no nested models, no copies), for the views to read once."""
+    from app.hooks.schemas import HookRequest, OrderSelectContext
+
+    raw = example("order-select-lumbar-day20.json")
+    request = HookRequest.model_validate(raw)
+    assert request.prefetch is not None
+    assert all(request.prefetch[key] is raw["prefetch"][key] for key in raw["prefetch"])
+    context = OrderSelectContext.model_validate(request.context)
+    order = raw["context"]["draftOrders"]["entry"][0]["resource"]
+    assert context.draftOrders.entry[0]["resource"] is order  # the entry is copied shallowly, never deeply
+
+
+async def test_each_resource_is_parsed_into_its_view_once_per_call(
+    client: httpx.AsyncClient, example: Example, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.fhir.prefetch as prefetch
+
+    parsed: list[str] = []
+    original = prefetch.parse_resource
+
+    def counting(raw: object) -> object | None:
+        parsed.append(f"{raw.get('resourceType')}/{raw.get('id')}" if isinstance(raw, dict) else "?")
+        return original(raw)
+
+    monkeypatch.setattr(prefetch, "parse_resource", counting)
+    body = example("order-select-lumbar-day20.json")
+    response = await client.post(SELECT, json=body)
+    assert response.status_code == 200
+    assert len(parsed) == len(set(parsed)) == _resource_count(body["prefetch"])
+
+
+def _resource_count(prefetch: dict[str, Any]) -> int:
+    values = [v for v in prefetch.values() if isinstance(v, dict)]
+    return sum(len(v.get("entry", [])) if v.get("resourceType") == "Bundle" else 1 for v in values)
+
+
+def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
+    """Value-set matches and shared Codings are memoised across calls; each memo has a size cap."""
+    from app.fhir import views
+    from app.pathway import facts_common
+
+    for memo in (views._shared_coding, facts_common._first_members, facts_common._medication_coding):
+        assert memo.cache_info().maxsize is not None
+
+
+_NO_FULL_MODELS = """
+import asyncio, json, sys, tempfile
+from pathlib import Path
+import httpx
+from app.main import create_app
+from app.settings import Settings
+
+async def main(examples: Path, database: Path) -> None:
+    settings = Settings(profile="development", auth_required=False, database_url=f"sqlite:///{database}")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
+            for name, service in json.loads(sys.argv[2]).items():
+                body = json.loads((examples / name).read_text())
+                response = await http.post(f"/cds-services/{service}", json=body)
+                assert response.status_code == 200, response.text
+    print(json.dumps(sorted(m for m in sys.modules if m.startswith(("fhir.resources", "fhir_core")))))
+
+with tempfile.TemporaryDirectory() as tmp:
+    asyncio.run(main(Path(sys.argv[1]), Path(tmp) / "db.sqlite"))
+"""
+
+
+def test_hook_calls_build_no_full_fhir_resources_models(tmp_path: Path) -> None:
+    """STYLE.md habit 5: full ``fhir.resources`` validation costs ~35 ms per 50-resource bundle, the slim
+    views ~1 ms. A fresh interpreter runs all three hooks and must not even have imported the package.
+    Should outgoing resources ever be validated with R4B at run time, validate only those and say so here.
+    """
+    calls = {
+        "order-select-lumbar-day20.json": "spine-imaging-order-select",
+        "order-select-cauda-equina.json": "spine-imaging-order-select",
+        "patient-view-lumbar.json": "spine-pathway-patient-view",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_FULL_MODELS, str(ROOT / "examples"), json.dumps(calls)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
