@@ -11,7 +11,6 @@ correctly is left out rather than sent half-built:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from app.pathway.model import ORDER_UPDATES, Decision, SuggestionKind
 from app.render.context import RenderContext
 from app.render.library import CardLibrary
-from app.render.pama import pama_extensions, with_pama
+from app.render.pama import json_copy, pama_extensions, with_pama
 from app.terminology.coding import Coding
 
 Json = dict[str, Any]
@@ -120,7 +119,7 @@ def _reasons(order: Mapping[str, Any] | None) -> list[Json]:
     """The order's reasonCode, carried to the referral (well-formed CodeableConcepts only)."""
     found = order.get("reasonCode") if order is not None else None
     usable = (item for item in found or [] if isinstance(item, dict))
-    return copy.deepcopy([item for item in usable if item.get("coding") or item.get("text")])
+    return [json_copy(item) for item in usable if item.get("coding") or item.get("text")]
 
 
 def _pt_referral(ctx: _Build) -> Json:

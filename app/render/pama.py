@@ -16,7 +16,6 @@ omitted when no published criteria applied), qCDSM ``valueString`` (the CMS G-co
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,6 +45,16 @@ CRITERIA_URLS: Mapping[str, str] = {
 _DESCRIPTION = "Record the PAMA appropriateness rating on the draft imaging order"
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): what ``copy.deepcopy`` does for it, several times
+    faster, as it needs no memo for shared or cyclic objects (a decoded request has neither)."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
+
+
 def consult_uri(consult_id: str) -> str:
     return consult_id if consult_id.startswith("urn:uuid:") else f"urn:uuid:{consult_id}"
 
@@ -67,7 +76,7 @@ def pama_extensions(
     if qcdsm:
         values.append((QCDSM, {"valueString": qcdsm}))
     pairs = ((base, name, value) for base in PAMA_EXTENSION_BASES for name, value in values)
-    return [{"url": base + name, **copy.deepcopy(value)} for base, name, value in pairs]
+    return [{"url": base + name, **json_copy(value)} for base, name, value in pairs]
 
 
 def _criteria_url(auc_variant: str | None) -> str | None:
@@ -78,7 +87,7 @@ def _criteria_url(auc_variant: str | None) -> str | None:
 
 def with_pama(resource: Mapping[str, Any], extensions: list[dict[str, Any]]) -> dict[str, Any]:
     """A deep copy of ``resource`` whose pama extensions (either URL form) are replaced by ``extensions``."""
-    updated = copy.deepcopy(dict(resource))
+    updated: dict[str, Any] = json_copy(dict(resource))
     kept = [item for item in updated.get("extension", []) if not _is_pama(item)]
     updated["extension"] = [*kept, *extensions]
     return updated
