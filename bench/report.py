@@ -117,10 +117,11 @@ def _git(*args: str) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     cells: Cells = results["cells"]
+    finished = results.get("finished") or f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `{results['command']}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in "
+        f"Written by `{results['command']}` on {finished} UTC in "
         f"{results['seconds']:.0f} s. How to read and rerun it: "
         "[docs/performance.md](../docs/performance.md).",
         "",
@@ -142,6 +143,7 @@ def markdown(results: dict[str, Any]) -> str:
         "generator's own CPU is not in it); *peak RSS* is the process's high-water mark during the cell. "
         "*÷ floor* compares with the floor's cell at the same concurrency and with the same request body.",
         "",
+        *errors_lines(cells),
         *fallback_section(results),
         *auth_section(results),
         "## Setup",
@@ -154,6 +156,18 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def errors_lines(cells: Cells) -> Iterable[str]:
+    """Which answers were not 200, so an error count is never a mystery."""
+    for c in cells:
+        other = {status: n for status, n in c["statuses"].items() if str(status) != "200"}
+        transport = c["errors"] - sum(other.values())
+        if other or transport:
+            found = [f"{n} × HTTP {status}" for status, n in sorted(other.items())]
+            found += [f"{transport} transport errors"] if transport else []
+            yield f"- {title(c['scenario'])}, c={c['concurrency']}: {', '.join(found)}."
+    yield ""
 
 
 def fallback_section(results: dict[str, Any]) -> Iterable[str]:
@@ -193,15 +207,15 @@ def auth_section(results: dict[str, Any]) -> Iterable[str]:
     yield "|--:|--:|--:|--:|"
     for plain, jwt in rows:
         p50, cpu = (plain["p50_ms"], jwt["p50_ms"]), (plain["cpu_ms_per_request"], jwt["cpu_ms_per_request"])
-        yield (f"| {plain['concurrency']} | {p50[0]:.2f} → {p50[1]:.2f} (+{p50[1] - p50[0]:.2f}) | "
-               f"{cpu[0]:.2f} → {cpu[1]:.2f} (+{cpu[1] - cpu[0]:.2f}) | "
+        yield (f"| {plain['concurrency']} | {p50[0]:.2f} → {p50[1]:.2f} ({p50[1] - p50[0]:+.2f}) | "
+               f"{cpu[0]:.2f} → {cpu[1]:.2f} ({cpu[1] - cpu[0]:+.2f}) | "
                f"{plain['throughput']:.0f} → {jwt['throughput']:.0f} |")
     yield ""
 
 
 def setup_lines(results: dict[str, Any]) -> list[str]:
     limits, load = results["limits"], results["load_average"]
-    sizes = ", ".join(f"{TITLES[key]} {size / 1000:.0f} kB" for key, size in results["body_bytes"].items())
+    sizes = "; ".join(f"{TITLES[key]}: {size / 1000:.0f} kB" for key, size in results["body_bytes"].items())
     return [
         "- Service: `uvicorn app.main:app --workers 1 --log-level warning --no-access-log` (no reload), "
         "`SPINE_CDS_PROFILE=development`, **`SPINE_CDS_AUTH_REQUIRED=false`** (the JWT row turns it on), "
@@ -223,37 +237,39 @@ def setup_lines(results: dict[str, Any]) -> list[str]:
         "request carries a fresh ES384 token (signature checked, `jti` written to the replay table).",
         "- Only 127.0.0.1 is used; every process is started and stopped by the bench.",
         f"- Request bodies: {sizes}.",
-        f"- Load average before / after the run: {load['before'][0]:.2f} / {load['after'][0]:.2f} "
-        "(anything above ~0.3 means other work shared the two cores).",
+        f"- Load average just before the run: {load['before'][0]:.2f} (above ~0.3, other work was sharing "
+        "the two cores; the run itself keeps both busy, so the figure after it means nothing).",
     ]
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
+    """p50, p99 and throughput against concurrency; each floor dotted in its scenario's colour."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     cells: Cells = results["cells"]
-    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(12, 4.8))
+    figure, panels = plt.subplots(1, 3, figsize=(15, 5.4))
+    colours = {key: f"C{index}" for index, key in enumerate(TITLES)}
     for scenario in dict.fromkeys(c["scenario"] for c in cells):
         rows = sorted((c for c in cells if c["scenario"] == scenario), key=lambda c: c["concurrency"])
+        floor = scenario.startswith("floor/")
+        style = {"color": colours.get(scenario.removeprefix("floor/"), "0.5"), "label": title(scenario),
+                 **({"linestyle": ":", "linewidth": 1.2} if floor else {"marker": "o"})}
         xs = [c["concurrency"] for c in rows]
-        style = {"color": "0.6", "linewidth": 1} if scenario.startswith("floor/") else {"marker": "o"}
-        label = title(scenario)
-        line, = latency.plot(xs, [c["p50_ms"] for c in rows], label=label, **style)
-        latency.plot(xs, [c["p99_ms"] for c in rows], linestyle="--", color=line.get_color(), linewidth=0.8)
-        throughput.plot(xs, [c["throughput"] for c in rows], label=label, **style)
-    latency.set(xscale="log", yscale="log", xlabel="concurrency", ylabel="ms (solid p50, dashed p99)",
-                title="Latency")
-    throughput.set(xscale="log", yscale="log", xlabel="concurrency", ylabel="requests / s",
-                   title="Throughput")
-    for axes in (latency, throughput):
+        for axes, field in zip(panels, ("p50_ms", "p99_ms", "throughput"), strict=True):
+            axes.plot(xs, [c[field] for c in rows], **style)
+    for axes, name, unit in zip(panels, ("p50 latency", "p99 latency", "Throughput"),
+                                ("ms", "ms", "requests / s"), strict=True):
+        axes.set(xscale="log", yscale="log", xlabel="requests in flight", ylabel=unit, title=name)
         axes.set_xticks([1, 8, 32], labels=["1", "8", "32"])
         axes.grid(True, which="both", alpha=0.3)
-    throughput.legend(fontsize=7, loc="best")
-    figure.suptitle("spine-cds: one uvicorn process, 2 cores shared with the load generator")
-    figure.tight_layout()
+    handles, labels = panels[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    figure.suptitle("spine-cds, one uvicorn process on 2 cores shared with the load generator "
+                    "(dotted: the bare FastAPI floor on the same body)")
+    figure.tight_layout(rect=(0, 0.1, 1, 1))
     figure.savefig(path, dpi=110)
     plt.close(figure)
 

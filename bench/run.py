@@ -170,7 +170,8 @@ async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
     bodies = {s.key: len(body_for(s, "http://127.0.0.1:1/fhir")) for s in SCENARIOS}
     return {"cells": [asdict(c) for c in [*cells, *auth_cells]], "fallback_queries": queries,
             "seconds": round(time.time() - started, 1), "limits": vars(limits), "body_bytes": bodies,
-            "load_average": {"before": load_before, "after": os.getloadavg()}}
+            "load_average": {"before": load_before, "after": os.getloadavg()},
+            "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
 
 
 async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server,
