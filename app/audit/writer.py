@@ -36,11 +36,13 @@ class AuditWriter:
         batch_size: int = 200,
         max_pending: int = 50_000,
         retry_seconds: float = 1.0,
+        gather_seconds: float = 0.1,
     ) -> None:
         self._store = store
         self._batch_size = batch_size
         self._max_pending = max_pending
         self._retry_seconds = retry_seconds
+        self._gather_seconds = gather_seconds
         self._queue: asyncio.Queue[HookOutcome | None] = asyncio.Queue()  # None: the stop sentinel
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -83,6 +85,9 @@ class AuditWriter:
         if first is None:
             return [], True
         batch = [first]
+        if not self._stopping.is_set():  # at low load, gather a moment: one commit for many calls
+            with anyio.move_on_after(self._gather_seconds):
+                await self._stopping.wait()
         while len(batch) < self._batch_size and not self._queue.empty():
             item = self._queue.get_nowait()
             if item is None:
