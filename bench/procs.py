@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import yaml
+
+from demo import sekmet as sekmet_settings
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,16 +123,11 @@ def service_env(workdir: Path, port: int, *, auth: bool, trust_file: Path | None
 def sekmet(workdir: Path) -> Server:
     """SEKMET as the integration tests run it: in-memory, simulator, validation and traffic log off."""
     port = free_port()
-    base = f"http://{HOST}:{port}/fhir"
     home = workdir / "sekmet"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "sekmet.yaml"
-    config.write_text(yaml.safe_dump({
-        "host": HOST, "port": port, "base_url": base, "db_path": ":memory:",
-        "data_dir": str(home / "data"), "simulator": {"enabled": False},
-        "server_auth": {"types": ["none"]}, "validation": {"inbound": "off"}, "log_inbound": False,
-    }))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEKMET_")}
+    base = sekmet_settings.write_config(config, HOST, port, home / "data")
+    env = sekmet_settings.environment()
     argv = [str(BIN / "sekmet"), "serve", "--config", str(config), "--host", HOST, "--port", str(port)]
     server = _spawn("sekmet", argv, env, workdir, port, "/fhir/metadata")
     server.base = base

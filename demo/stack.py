@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
+from demo import sekmet
 from demo.patients import DemoPatient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,14 +78,9 @@ def _spawn(name: str, command: list[str], log: Path, env: Mapping[str, str]) -> 
 
 def start_sekmet(workdir: Path, port: int, *, traffic_log: bool) -> tuple[Child, str]:
     """SEKMET in memory, simulator and validation off, no authentication: an open FHIR server."""
-    base = f"http://{HOST}:{port}/fhir"
     config = workdir / "sekmet.yaml"
-    config.write_text(yaml.safe_dump({
-        "host": HOST, "port": port, "base_url": base, "db_path": ":memory:",
-        "data_dir": str(workdir / "sekmet-data"), "simulator": {"enabled": False},
-        "server_auth": {"types": ["none"]}, "validation": {"inbound": "off"}, "log_inbound": traffic_log,
-    }))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEKMET_")}
+    base = sekmet.write_config(config, HOST, port, workdir / "sekmet-data", traffic_log=traffic_log)
+    env = sekmet.environment()
     command = [sys.executable, "-m", "demo.fhir_server", "--config", str(config)]
     return _spawn("SEKMET", command, workdir / "logs" / "sekmet.log", env), base
 

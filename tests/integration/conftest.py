@@ -10,7 +10,6 @@ it run on the session's event loop (``pytest.mark.asyncio(loop_scope="session")`
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -24,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import pytest_asyncio
-import yaml
+
+from demo import sekmet as sekmet_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -99,14 +99,9 @@ def _start_sekmet(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     if not SEKMET.exists():
         pytest.fail(f"SEKMET is not installed next to {sys.executable}: pip install 'spine-cds[dev]'")
     port = _free_port()
-    base = f"http://127.0.0.1:{port}/fhir"
     config = workdir / "sekmet.yaml"
-    config.write_text(yaml.safe_dump({
-        "host": "127.0.0.1", "port": port, "base_url": base, "db_path": ":memory:",
-        "data_dir": str(workdir / "data"), "simulator": {"enabled": False},
-        "server_auth": {"types": ["none"]}, "validation": {"inbound": "off"}, "log_inbound": False,
-    }))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEKMET_")}
+    base = sekmet_settings.write_config(config, "127.0.0.1", port, workdir / "data")
+    env = sekmet_settings.environment()
     with (workdir / "sekmet.log").open("wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [str(SEKMET), "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
