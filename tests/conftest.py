@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import AsyncIterator, Callable
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ import pytest
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from postgres_server import PostgresServer
 
     from app.settings import Settings
 
@@ -71,3 +74,30 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One loopback PostgreSQL for the session; skipped only when Debian's server binaries are absent."""
+    from postgres_server import postgres_bindir, start_postgres
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) absent: apt-get install postgresql")
+    server = start_postgres(bindir)
+    try:
+        yield server
+    finally:
+        server.pg_ctl("-m", "fast", "stop")
+        shutil.rmtree(server.datadir, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh database per test, so tests never see each other's rows."""
+    from postgres_server import admin
+
+    name = f"t_{uuid.uuid4().hex}"
+    admin(postgres, f"CREATE DATABASE {name}")
+    yield postgres.url(name)
+    admin(postgres, f"DROP DATABASE {name} WITH (FORCE)")

@@ -6,15 +6,7 @@ it). As root, initdb and pg_ctl run as the ``postgres`` account, since initdb re
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,38 +17,6 @@ from app.admin.queries import load_dashboard
 from app.feedback import Database
 
 pytestmark = pytest.mark.integration
-BINDIR = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
-
-
-def _run(command: list[str]) -> None:
-    with tempfile.TemporaryFile() as output:  # a file, not a pipe: the forked server would hold a pipe open
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, check=False)
-        output.seek(0)
-        assert done.returncode == 0, output.read().decode(errors="replace")[-2000:]
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    if BINDIR is None:
-        pytest.skip("PostgreSQL server binaries absent: apt-get install postgresql")
-    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    datadir = Path(tempfile.mkdtemp(prefix="spine-cds-audit-pg-"))
-    if run_as:
-        shutil.chown(datadir, user="postgres", group="postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    _run([*run_as, f"{BINDIR}/initdb", "-D", str(datadir), "-U", "spine", "--auth=trust", "--no-sync"])
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={datadir} -c fsync=off"
-    pg_ctl = [*run_as, f"{BINDIR}/pg_ctl", "-D", str(datadir), "-w", "-l", str(datadir / "log")]
-    _run([*pg_ctl, "-o", options, "start"])
-    try:
-        yield f"postgresql+psycopg://spine@127.0.0.1:{port}/postgres"
-    finally:
-        _run([*pg_ctl, "-m", "fast", "stop"])
-        shutil.rmtree(datadir, ignore_errors=True)
-
-
 def test_the_dashboard_reads_the_same_numbers_from_postgresql(postgres_url: str) -> None:
     database = Database(postgres_url)
     try:

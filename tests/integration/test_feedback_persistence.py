@@ -8,21 +8,13 @@ tests on it are skipped only when the PostgreSQL server binaries are absent (Deb
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from postgres_server import PostgresServer, free_port
 
 from app.feedback import Database, FeedbackItem, FeedbackRepository
 
@@ -40,99 +32,6 @@ OVERRIDDEN = FeedbackItem(
     override_comment="wants to wait two weeks",
 )
 OTHER_CARD = FeedbackItem("spine-imaging", "card-2", "accepted", T0, accepted_suggestions=("sug-9",))
-
-
-# --- PostgreSQL server on loopback ------------------------------------------------------------------------
-
-
-def _postgres_bindir() -> Path | None:
-    """initdb and pg_ctl: on PATH, else Debian's versioned directory (which Debian keeps off PATH)."""
-    on_path = shutil.which("pg_ctl")
-    candidates = [Path(on_path).resolve().parent] if on_path else []
-    candidates += sorted(
-        (Path(found) for found in glob.glob("/usr/lib/postgresql/*/bin")),
-        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    return next((d for d in candidates if (d / "initdb").is_file() and (d / "pg_ctl").is_file()), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class PostgresServer:
-    """A throw-away cluster; as root its commands run as the `postgres` account, as initdb refuses root."""
-
-    bindir: Path
-    datadir: Path
-    port: int
-    run_as: list[str]
-
-    def pg_ctl(self, *args: str) -> None:
-        """Output to a file, not a pipe: the forked server would hold a pipe open and hang the read."""
-        command = [*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-w", "-t", "60"]
-        command += ["-l", str(self.datadir / "server.log"), *args]
-        with tempfile.TemporaryFile() as output:
-            done = subprocess.run(
-                command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, check=False
-            )
-            output.seek(0)
-            assert done.returncode == 0, f"pg_ctl {args}: {output.read().decode(errors='replace')[-2000:]}"
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://spine@127.0.0.1:{self.port}/{database}"
-
-
-def _start_postgres(bindir: Path) -> PostgresServer:
-    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    datadir = Path(tempfile.mkdtemp(prefix="spine-cds-pg-"))
-    if run_as:
-        shutil.chown(datadir, user="postgres", group="postgres")
-    initdb = [str(bindir / "initdb"), "-D", str(datadir), "-U", "spine", "--auth=trust", "-E", "UTF8"]
-    done = subprocess.run([*run_as, *initdb, "--no-sync"], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"initdb failed: {done.stderr[-2000:]}"
-    server = PostgresServer(bindir, datadir, _free_port(), run_as)
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {server.port} -c unix_socket_directories={datadir} -c fsync=off"
-    )
-    server.pg_ctl("-o", options, "start")
-    return server
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    bindir = _postgres_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) absent: apt-get install postgresql")
-    server = _start_postgres(bindir)
-    try:
-        yield server
-    finally:
-        server.pg_ctl("-m", "fast", "stop")
-        shutil.rmtree(server.datadir, ignore_errors=True)
-
-
-def _admin(server: PostgresServer, statement: str) -> None:
-    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def postgres_url(postgres: PostgresServer) -> Iterator[str]:
-    """A fresh database per test, so tests never see each other's rows."""
-    name = f"t_{uuid.uuid4().hex}"
-    _admin(postgres, f"CREATE DATABASE {name}")
-    yield postgres.url(name)
-    _admin(postgres, f"DROP DATABASE {name} WITH (FORCE)")
 
 
 # --- one database URL per backend ---------------------------------------------------------------------------
@@ -247,7 +146,7 @@ def test_rows_survive_a_server_restart_and_the_pool_recovers(
 
 
 def test_ping_is_false_fast_for_an_unreachable_postgresql() -> None:
-    database = Database(f"postgresql+psycopg://spine@127.0.0.1:{_free_port()}/spine")
+    database = Database(f"postgresql+psycopg://spine@127.0.0.1:{free_port()}/spine")
     started = time.monotonic()
     try:
         assert database.ping() is False

@@ -1,6 +1,6 @@
 """PostgreSQL as deployed (issue #9 item 3): several app instances on one database, as replicas run.
 
-The server is the loopback PostgreSQL of test_feedback_persistence.py (its helpers imported, not copied);
+The server is the session's loopback PostgreSQL (tests/postgres_server.py, fixtures in tests/conftest.py);
 each test gets a fresh database. The apps run in-process with their lifespans, so start-up migrates the
 database exactly as a pod does. Skipped only when the PostgreSQL server binaries are absent.
 """
@@ -8,7 +8,7 @@ database exactly as a pod does. Skipped only when the PostgreSQL server binaries
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,6 @@ import httpx
 import pytest
 import yaml
 from alembic.script import ScriptDirectory
-from integration.test_feedback_persistence import PostgresServer, _admin, _postgres_bindir, _start_postgres
 from security.minting import Signer, es384_signer
 from sqlalchemy import create_engine, make_url, text
 
@@ -35,24 +34,9 @@ SERVICE_PATH = "/cds-services/spine-imaging-order-select"
 SIGNER = es384_signer()
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[PostgresServer]:
-    bindir = _postgres_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) absent: apt-get install postgresql")
-    running = _start_postgres(bindir)
-    try:
-        yield running
-    finally:
-        running.pg_ctl("-m", "fast", "stop")
-
-
 @pytest.fixture
-def database_url(server: PostgresServer) -> Iterator[str]:
-    name = f"t_{uuid.uuid4().hex}"
-    _admin(server, f"CREATE DATABASE {name}")
-    yield server.url(name)
-    _admin(server, f"DROP DATABASE {name} WITH (FORCE)")
+def database_url(postgres_url: str) -> str:
+    return postgres_url
 
 
 @pytest.fixture
