@@ -12,10 +12,10 @@ from typing import NoReturn, Protocol
 
 from fastapi import Request
 
-from app.hooks.errors import Unauthorized
+from app.hooks.errors import ServiceUnavailable, Unauthorized
 from app.hooks.limits import admit
 from app.observability.metrics import count_auth_failure
-from app.security import ClientIdentity, TokenRejected
+from app.security import ClientIdentity, ReplayCheckUnavailable, TokenRejected
 
 __all__ = ["ClientIdentity", "TokenVerifier", "authenticate", "bearer_token", "endpoint_url"]
 
@@ -60,6 +60,9 @@ async def authenticate(request: Request, verifier: TokenVerifier | None, public_
         identity = await verifier.verify(token, endpoint_url(request, public_base_url))
     except TokenRejected as rejected:
         _refuse(request, rejected.reason, rejected.iss)
+    except ReplayCheckUnavailable as down:
+        log.error("auth unavailable: replay records unreachable (%s)", down, extra={"path": request.url.path})
+        raise ServiceUnavailable("authentication is temporarily unavailable; retry") from down
     admit(request, identity.iss)
     return identity
 

@@ -59,6 +59,12 @@ class UnprocessableFeedback(ServiceError):
     status, issue_code = 422, "business-rule"
 
 
+class ServiceUnavailable(ServiceError):
+    """A dependency we must consult is down (e.g. the replay records): try again, nothing was decided."""
+
+    status, issue_code = 503, "transient"
+
+
 class Overloaded(ServiceError):
     status, issue_code = 429, "throttled"
 

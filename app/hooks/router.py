@@ -32,13 +32,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     408: {**_OUTCOME, "description": "The request body arrived too slowly"},
     413: {**_OUTCOME, "description": "Request body larger than the configured cap"},
     429: {**_OUTCOME, "description": "This client has too many requests in flight"},
+    503: {**_OUTCOME, "description": "Authentication cannot be checked right now (replay records down)"},
 }
 
 
 @router.get(
     "/cds-services",
     response_model=DiscoveryResponse,
-    responses={401: ERRORS[401], 429: ERRORS[429]},
+    responses={401: ERRORS[401], 429: ERRORS[429], 503: ERRORS[503]},
     tags=["cds-hooks"],
 )
 async def discovery(client: ClientDep) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import anyio
 from sqlalchemy import Insert, String, delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.feedback import Database
@@ -34,6 +35,10 @@ class JtiRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class ReplayCheckUnavailable(RuntimeError):
+    """The replay records could not be read or written (database down)."""
+
+
 class ReplayStore:
     """``first_use`` inserts the (iss, jti) pair; a conflict on the primary key means the token was replayed.
 
@@ -50,8 +55,15 @@ class ReplayStore:
         self._last_purge = -purge_every_seconds
 
     async def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
-        """True the first time the pair is seen; blocking database I/O runs in a worker thread."""
-        return await anyio.to_thread.run_sync(self.first_use_blocking, iss, jti, expires_at)
+        """True the first time the pair is seen; blocking database I/O runs in a worker thread.
+
+        A database that cannot answer is ``ReplayCheckUnavailable``: the caller cannot prove the token
+        fresh, which is neither a bad token (401) nor our bug (500).
+        """
+        try:
+            return await anyio.to_thread.run_sync(self.first_use_blocking, iss, jti, expires_at)
+        except SQLAlchemyError as exc:
+            raise ReplayCheckUnavailable(type(exc).__name__) from exc
 
     def first_use_blocking(self, iss: str, jti: str, expires_at: datetime) -> bool:
         row = {"iss": iss, "jti": jti, "expires_at": expires_at}

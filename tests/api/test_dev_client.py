@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -50,3 +51,21 @@ def test_production_refuses_the_development_trust_file(dev_dir: Path) -> None:
     trust = ensure_dev_client(dev_dir, DEVELOPMENT_TRUST_FILE)
     with pytest.raises(TrustRegistryError):
         load_trust_registry(trust, production=True)
+
+
+async def test_replay_records_down_is_503_not_500(settings_factory: Callable[..., Settings], dev_dir: Path,
+                                                  tmp_path: Path) -> None:
+    """A token we cannot prove fresh is neither accepted nor blamed on the client: 503, retry later."""
+    trust = ensure_dev_client(dev_dir, DEVELOPMENT_TRUST_FILE)
+    settings = settings_factory(auth_required=True, trust_file=trust,
+                                database_url=f"sqlite:///{tmp_path / 'db' / 'replay.db'}")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        app.state.runtime.database.dispose()
+        shutil.rmtree(tmp_path / "db")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
+            token = mint_dev_token(dev_dir, settings.public_base_url + "/cds-services")
+            response = await http.get("/cds-services", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert response.json()["issue"][0]["code"] == "transient"
