@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests scripts demo
+	$(BIN)/ruff check app tests scripts demo bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict app
