@@ -39,6 +39,7 @@ def _warn_about_development_clients(registry: TrustRegistry) -> None:
     if development:
         banner = "!" * 78
         log.warning(
-            "%s\nTRUSTING DEVELOPMENT-ONLY CDS CLIENTS: %s\nTheir signing keys are public: anyone can mint "
-            "a token they accept. NOT FOR PRODUCTION.\n%s", banner, ", ".join(development), banner,
+            "%s\nTRUSTING DEVELOPMENT-ONLY CDS CLIENTS: %s\nDevelopment keys are not secrets (the sandbox's "
+            "is public): anyone holding one can mint a token we accept. NOT FOR PRODUCTION.\n%s",
+            banner, ", ".join(development), banner,
         )
