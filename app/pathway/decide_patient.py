@@ -46,7 +46,6 @@ def _summary(facts: Facts, policy: Policy) -> Advice:
     days, onset = facts.duration_days, facts.onset
     exact = facts.onset_verified and onset is not None
     day = "unknown" if days is None else str(days) if exact else f"{days} or more"
-    mri_date = iso(plus_days(onset, policy.conservative_care_days)) if exact else "unknown (record onset)"
     values = {
         "region": region_label(facts.region),
         "day": day,
@@ -55,9 +54,23 @@ def _summary(facts: Facts, policy: Policy) -> Advice:
         "flags_found": labels(_flag_evidence(facts.red_flags)) or "none",
         "care_count": str(len(facts.conservative_care)),
         "care_found": labels(facts.conservative_care) or "none documented",
-        "mri_date": mri_date,
+        "mri_date": _mri_date(facts, policy, exact),
     }
     return Advice("summary", Topic.PATHWAY_SUMMARY, Indicator.INFO, "pathway_summary", values)
+
+
+def _imaging_indicated_now(facts: Facts) -> bool:
+    """R5–R8: a serious flag or major malignancy makes imaging indicated at once, whatever the day."""
+    return bool(facts.serious_red_flags) or RedFlag.MALIGNANCY_MAJOR in facts.red_flags
+
+
+def _mri_date(facts: Facts, policy: Policy, exact_onset: bool) -> str:
+    """Never "reasonable from <onset + 6 weeks>" beside a red flag that makes it reasonable now."""
+    if _imaging_indicated_now(facts):
+        return "now (red flag)"
+    if not exact_onset:
+        return "unknown (record onset)"
+    return iso(plus_days(facts.onset, policy.conservative_care_days))
 
 
 def _unimaged_red_flag(facts: Facts, policy: Policy) -> tuple[Advice, ...]:

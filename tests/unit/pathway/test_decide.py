@@ -528,6 +528,14 @@ def test_patient_view_lower_bound_onset_has_no_mri_date() -> None:
         "50 or more", "unknown (record onset)")
 
 
+@pytest.mark.parametrize("flag", [RedFlag.CES, RedFlag.INFECTION, RedFlag.MALIGNANCY_MAJOR])
+def test_patient_view_summary_says_mri_now_when_a_red_flag_calls_for_it(flag: RedFlag) -> None:
+    for verified in (True, False):
+        decision = decide_patient(facts(20, flags=[flag], verified=verified), Policy())
+        assert decision is not None
+        assert decision.advices[0].values["mri_date"] == "now (red flag)"
+
+
 def test_patient_view_serious_flag_without_mri_is_critical() -> None:
     decision = decide_patient(facts(20, flags=[RedFlag.CES]), Policy())
     assert decision is not None
