@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
-from app.fhir.views import Chart, parse_service_request
+from app.fhir.views import Chart, ServiceRequestView, parse_service_request
 from app.hooks.auth import ClientIdentity
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.outcome import HookOutcome, RatedOrder, notify
@@ -38,6 +38,14 @@ Context = PatientViewContext | OrderSelectContext | OrderSignContext
 
 
 @dataclass(frozen=True, slots=True)
+class DraftOrder:
+    """A draft ServiceRequest to rate: as sent (for the PAMA update) and as a view (for the pathway)."""
+
+    raw: Mapping[str, Any]
+    view: ServiceRequestView
+
+
+@dataclass(frozen=True, slots=True)
 class HookCall:
     """The narrow, validated view of one service call that handlers work from."""
 
@@ -45,6 +53,7 @@ class HookCall:
     request: HookRequest
     context: Context
     client: ClientIdentity | None = None
+    orders: tuple[DraftOrder, ...] = ()
 
 
 def make_call(
@@ -57,7 +66,8 @@ def make_call(
         context = HOOK_CONTEXTS[service.hook].model_validate(body.context)
     except ValidationError as exc:
         raise MalformedRequest("context." + describe_validation_errors(exc.errors())) from exc
-    return HookCall(service, body, context, client)  # type: ignore[arg-type]
+    orders = _orders_to_rate(context) if isinstance(context, OrderSignContext) else ()
+    return HookCall(service, body, context, client, orders)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +99,7 @@ def _has_order_to_rate(call: HookCall, content: Content) -> bool:
     """An order hook without a spine imaging order is answered at once, without reading the chart."""
     if isinstance(call.context, PatientViewContext):
         return True
-    orders = (parse_service_request(raw) for raw in _orders_to_rate(call.context))
-    return any(is_spine_imaging(order, content.value_sets) for order in orders)
+    return any(is_spine_imaging(order.view, content.value_sets) for order in call.orders)
 
 
 def data_request_for(call: HookCall) -> DataRequest:
@@ -129,22 +138,21 @@ def _evaluate(call: HookCall, chart: Chart, content: Content, today: date) -> It
         if decision is not None:
             yield _render(decision, None, call, content)
         return
-    for raw in _orders_to_rate(call.context):
-        order = parse_service_request(raw)
-        decision = evaluate_order(chart, order, today, content.policy, content.value_sets)
+    for order in call.orders:
+        decision = evaluate_order(chart, order.view, today, content.policy, content.value_sets)
         if decision is not None:
-            yield _render(decision, raw, call, content)
+            yield _render(decision, order.raw, call, content)
 
 
-def _orders_to_rate(context: OrderSelectContext | OrderSignContext) -> list[Mapping[str, Any]]:
-    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1)."""
-    orders: list[Mapping[str, Any]] = [
-        r for r in context.draftOrders.resources() if r.get("resourceType") == "ServiceRequest"
-    ]
-    if not isinstance(context, OrderSelectContext):
-        return orders
-    selected = set(context.selections)
-    return [r for r in orders if f"ServiceRequest/{r.get('id')}" in selected]
+def _orders_to_rate(context: OrderSignContext) -> tuple[DraftOrder, ...]:
+    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1).
+
+    Parsed once per call: the same views decide whether the chart is needed and are then rated."""
+    orders = [r for r in context.draftOrders.resources() if r.get("resourceType") == "ServiceRequest"]
+    if isinstance(context, OrderSelectContext):
+        selected = set(context.selections)
+        orders = [r for r in orders if f"ServiceRequest/{r.get('id')}" in selected]
+    return tuple(DraftOrder(raw, parse_service_request(raw)) for raw in orders)
 
 
 def _render(
