@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from postgres_server import PostgresServer
 
+    from app.feedback import Database
     from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +75,17 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
         yield http
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    """A real SQLite file migrated to the head of the alembic chain (feedback, replay and audit tables)."""
+    from app.feedback import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'spine-cds-test.db'}")
+    db.upgrade()
+    yield db
+    db.dispose()
 
 
 @pytest.fixture(scope="session")

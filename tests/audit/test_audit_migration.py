@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,14 +15,6 @@ from app.feedback.db import alembic_config
 from app.feedback.models import Base
 
 AUDIT_TABLES = {"evaluation_audit", "evaluation_audit_rule", "evaluation_audit_card"}
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'audit.db'}")
-    db.upgrade()
-    yield db
-    db.dispose()
 
 
 def _audit_objects_only(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

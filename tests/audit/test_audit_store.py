@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from audit_outcomes import outcome, rated
 from sqlalchemy import func, select
@@ -15,14 +12,6 @@ from app.audit import AuditStore, EvaluationAudit, ReferenceHasher
 from app.feedback import Database
 
 SALT = b"a-site-secret-of-some-length"
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'audit.db'}")
-    db.upgrade()
-    yield db
-    db.dispose()
 
 
 def stored(database: Database) -> list[EvaluationAudit]:

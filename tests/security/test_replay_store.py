@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
@@ -17,14 +14,6 @@ from app.feedback.models import Base
 from app.security import JtiRecord, ReplayStore
 
 ISS = "https://ehr.example.org"
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'replay.db'}")
-    db.upgrade()
-    yield db
-    db.dispose()
 
 
 def later(seconds: int = 300) -> datetime:
@@ -58,8 +47,8 @@ def test_second_use_of_a_jti_is_a_replay(database: Database) -> None:
     assert not store.first_use_blocking(ISS, "jti-1", later())
 
 
-def test_replicas_sharing_the_database_see_each_others_jti(tmp_path: Path, database: Database) -> None:
-    other_replica = Database(f"sqlite:///{tmp_path / 'replay.db'}")
+def test_replicas_sharing_the_database_see_each_others_jti(database: Database) -> None:
+    other_replica = Database(str(database.url))
     try:
         assert ReplayStore(database).first_use_blocking(ISS, "jti-1", later())
         assert not ReplayStore(other_replica).first_use_blocking(ISS, "jti-1", later())

@@ -2,7 +2,6 @@
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,6 @@ from sqlalchemy import func, inspect, make_url, select, text
 from app.feedback import Database
 from app.feedback.db import alembic_config
 from app.feedback.models import Base, Feedback
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'feedback.db'}")
-    db.upgrade()
-    yield db
-    db.dispose()
 
 
 def test_upgrade_creates_feedback_table_with_indexes_and_unique_key(database: Database) -> None:
