@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from app.feedback import FeedbackItem
 from app.hooks.deps import ClientDep, FeedbackRepoDep, RuntimeDep
 from app.hooks.errors import UnknownService, UnprocessableFeedback
 from app.hooks.handlers import handle_hook, make_call
+from app.hooks.jsonio import OrjsonResponse, OrjsonRoute
 from app.hooks.schemas import (
     CdsServiceResponse,
     DiscoveryResponse,
@@ -23,7 +23,7 @@ from app.hooks.schemas import (
 from app.hooks.services import SERVICES, ServiceDefinition
 from app.observability import bind_hook
 
-router = APIRouter()
+router = APIRouter(route_class=OrjsonRoute)
 _OUTCOME = {"description": "OperationOutcome saying what is wrong", "content": {"application/fhir+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {**_OUTCOME, "description": "Malformed request (bad JSON, wrong hook for the id, missing field)"},
@@ -50,7 +50,7 @@ async def discovery(client: ClientDep) -> dict[str, Any]:
 @router.post(
     "/cds-services/{service_id}",
     tags=["cds-hooks"],
-    response_class=JSONResponse,
+    response_class=OrjsonResponse,
     responses={
         200: {"model": CdsServiceResponse, "description": "Cards and PAMA system actions (C1)"},
         **ERRORS,
@@ -60,7 +60,7 @@ async def discovery(client: ClientDep) -> dict[str, Any]:
 )
 async def call_service(
     service_id: str, body: HookRequest, client: ClientDep, runtime: RuntimeDep
-) -> JSONResponse:
+) -> OrjsonResponse:
     """CONTRACT.md R1–R9: evaluate the hook and answer with cards and PAMA system actions.
 
     The handler's pruned dict is sent as is: re-validating cards on the way out would cost time on the
@@ -68,7 +68,7 @@ async def call_service(
     """
     call = make_call(_service(service_id), body, client)
     bind_hook(call.service.id, body.hookInstance, client.iss if client else None)
-    return JSONResponse(await handle_hook(call, runtime))
+    return OrjsonResponse(await handle_hook(call, runtime))
 
 
 @router.post(
