@@ -9,7 +9,6 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,6 +29,7 @@ from app.hooks.schemas import (
     PatientViewContext,
 )
 from app.hooks.services import ServiceDefinition
+from app.immutable import immutable
 from app.pathway.engine import evaluate_order, evaluate_patient, is_spine_imaging
 from app.pathway.model import Decision
 from app.render import RenderContext, pama_system_action, render_cards
@@ -37,7 +37,7 @@ from app.render import RenderContext, pama_system_action, render_cards
 Context = PatientViewContext | OrderSelectContext | OrderSignContext
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class DraftOrder:
     """A draft ServiceRequest to rate: as sent (for the PAMA update) and as a view (for the pathway)."""
 
@@ -45,7 +45,7 @@ class DraftOrder:
     view: ServiceRequestView
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class HookCall:
     """The narrow, validated view of one service call that handlers work from."""
 
@@ -70,7 +70,7 @@ def make_call(
     return HookCall(service, body, context, client, orders)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Evaluation:
     """One rated order (or the patient-view summary) with what it rendered."""
 

@@ -8,14 +8,16 @@ timings only — never patient data or tokens.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Protocol
+
+from app.immutable import immutable
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class RatedOrder:
     """One evaluation: the order it rated (``None`` for patient-view), its rules, rating and cards."""
 
@@ -29,7 +31,7 @@ class RatedOrder:
     auc_variant: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class HookOutcome:
     service_id: str
     hook: str

@@ -10,9 +10,9 @@ D ≥ 42", and a duration measured from a *lower bound* of the onset (``onset_ve
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.immutable import immutable
 from app.pathway.model import (
     Advice,
     Contrast,
@@ -59,7 +59,7 @@ ACR_CERVICAL = "ACR Cervical 2018"
 ACP_2011 = "ACP 2011"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Case:
     """One order to rate, with the facts and policy it is rated under."""
 
@@ -115,7 +115,7 @@ class Case:
         return self.facts.unavailable & categories
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Outcome:
     """What one rule concluded: its rating (``None`` = undetermined), its card and the criteria applied.
 

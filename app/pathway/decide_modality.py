@@ -8,8 +8,9 @@ safety invariant 1: with a serious red flag (CES, motor, myelopathy, infection) 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from app.immutable import immutable
 from app.pathway.decide_case import MRI_WITHOUT, MRI_WITHOUT_AND_WITH, Case, Outcome, threshold_label
 from app.pathway.decide_groups import advice
 from app.pathway.model import (
@@ -105,7 +106,7 @@ def modality_rules(case: Case, base: Outcome) -> tuple[Outcome, ...]:
 # --- R24 referral --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Referral:
     """The one spine referral R24 calls for; ``content`` is None when a red-flag card carries it."""
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
 from app.fhir.dates import FhirDate, Precision, parse_fhir_date
 from app.fhir.views import Chart, ConditionView, MedicationView, PatientView
+from app.immutable import immutable
 from app.pathway.model import Evidence, OrderFacts
 from app.pathway.policy import Policy
 from app.terminology import Coding, ValueSets
@@ -68,7 +68,7 @@ LABELS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Context:
     """Everything one extraction reads; ``order_date`` is the order's date, else ``today`` (PATHWAY.md §2)."""
 

@@ -8,10 +8,11 @@ of the rated region with no gap longer than ``episode_gap_days``; its onset is t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
 from app.fhir.views import ConditionView, PatientView
+from app.immutable import immutable
 from app.pathway.facts_common import (
     LABELS,
     Context,
@@ -41,7 +42,7 @@ _QUALIFYING_CONCEPTS = tuple(concept for concept, _, _ in QUALIFYING)
 _REGION_RANK = {Region.THORACIC: 0, Region.CERVICAL: 1, Region.LUMBAR: 2}
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Diagnosis:
     """One qualifying diagnosis. ``start`` is its exact onset (``exact``), else the day by which the
     symptoms had certainly begun (a lower bound); ``last_seen`` is the latest day it was on record."""
@@ -55,7 +56,7 @@ class Diagnosis:
     from_order: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Onset:
     day: date | None
     verified: bool

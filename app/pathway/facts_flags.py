@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
 from app.fhir.dates import FhirDate
 from app.fhir.views import ConditionView, MedicationView, ObservationView
+from app.immutable import immutable
 from app.pathway.facts_common import (
     INACTIVE_CLINICAL,
     LABELS,
@@ -70,7 +70,7 @@ _FAHRENHEIT = frozenset({"[degF]", "degF", "F", "°F"})
 _CELSIUS = frozenset({"Cel", "cel", "C", "°C", "degC", "[degC]"})
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Finding:
     """A coded statement about the patient: a Condition, an Observation, or the order's reasonCode."""
 

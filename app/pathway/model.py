@@ -8,10 +8,11 @@ and date) so a card can cite it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from enum import StrEnum
 
+from app.immutable import immutable
 from app.terminology.coding import Coding
 
 
@@ -101,7 +102,7 @@ ORDER_UPDATES: Mapping[SuggestionKind, tuple[Modality, Contrast]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Evidence:
     """One fact's provenance: what was found, where (``Condition/123``), and when."""
 
@@ -116,7 +117,7 @@ class Evidence:
         return self.on or date.min, self.reference or "", self.label, system, code
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class OrderFacts:
     """The imaging order being rated (a draft ServiceRequest), classified by the spine-imaging value set."""
 
@@ -130,7 +131,7 @@ class OrderFacts:
     reason_codings: tuple[Coding, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Facts:
     """PATHWAY.md §2 facts for one patient and one order date. ``None`` means *unknown*, never *absent*."""
 
@@ -158,7 +159,7 @@ class Facts:
         return frozenset(flag for flag in self.red_flags if flag in SERIOUS_RED_FLAGS)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Advice:
     """One card the renderer must produce.
 
@@ -174,7 +175,7 @@ class Advice:
     suggestions: tuple[SuggestionKind, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Decision:
     """The outcome for one order (or, for patient-view, for the patient with ``order=None``)."""
 

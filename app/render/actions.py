@@ -12,9 +12,9 @@ correctly is left out rather than sent half-built:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from app.immutable import immutable
 from app.pathway.model import ORDER_UPDATES, Decision, SuggestionKind
 from app.render.context import RenderContext
 from app.render.library import CardLibrary
@@ -31,7 +31,7 @@ _REFERRALS = frozenset({
 _CPT = "http://www.ama-assn.org/go/cpt"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class _Build:
     decision: Decision
     library: CardLibrary

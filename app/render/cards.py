@@ -6,8 +6,7 @@ Optional fields without a value are omitted, never ``null`` or empty (CONTRACT.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from app.immutable import immutable
 from app.pathway.model import Advice, Decision, SuggestionKind
 from app.render.actions import Json, action, coding_json
 from app.render.context import RenderContext
@@ -21,7 +20,7 @@ def render_cards(decision: Decision, library: CardLibrary, context: RenderContex
     return [renderer.card(item) for item in decision.advices]
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class _Renderer:
     decision: Decision
     library: CardLibrary

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from app.immutable import immutable
 
 
 def new_uuid() -> str:
@@ -13,7 +14,7 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class RenderContext:
     """The patient, the raw draft order (``None`` for patient-view), an id factory and the consult id."""
 
