@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 _DATE_PREFIX = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -38,10 +39,19 @@ class FhirDate:
 
 
 def parse_fhir_date(text: object) -> FhirDate | None:
-    """Parse a FHIR date, dateTime or instant; ``None`` for anything that is not one (never raises)."""
+    """Parse a FHIR date, dateTime or instant; ``None`` for anything that is not one (never raises).
+
+    Only the written date counts (no time, no offset), and ``_DATE_PREFIX`` reads at most its first ten
+    characters, so the answer is memoised on those: a chart repeats the same days, and a frozen
+    ``FhirDate`` is safe to share."""
     if not isinstance(text, str):
         return None
-    match = _DATE_PREFIX.match(text.strip())
+    return _parse_date_prefix(text.strip()[:10])
+
+
+@lru_cache(maxsize=8192)  # bounded: ten-character keys, well under a megabyte
+def _parse_date_prefix(prefix: str) -> FhirDate | None:
+    match = _DATE_PREFIX.match(prefix)
     if match is None:
         return None
     year, month, day = match.groups()

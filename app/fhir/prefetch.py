@@ -19,7 +19,7 @@ is tested without a network. Keys that fail or stay incomplete name their catego
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -36,12 +36,13 @@ from app.fhir.views import (
     ViewError,
     parse_resource,
 )
+from app.immutable import immutable
 
 Resource = Mapping[str, Any]
 _ERROR_SEVERITIES = frozenset({"error", "fatal"})
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class DataRequest:
     """What the hook call tells us about where the data is. ``access_token`` is transient (R6).
 
@@ -57,7 +58,7 @@ class DataRequest:
     allowed_servers: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class KeyData:
     """The resources found for one key; ``failed`` (nothing usable) or ``incomplete`` say why not all."""
 
@@ -67,7 +68,7 @@ class KeyData:
     incomplete: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class FetchJob:
     """One key for the fetcher: run ``query`` (relative, tokens filled), or finish the ``partial`` Bundle.
 
@@ -89,7 +90,7 @@ class Fetcher(Protocol):
     async def fetch(self, request: DataRequest, jobs: Sequence[FetchJob]) -> Mapping[str, KeyData]: ...
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ResolvedChart:
     chart: Chart
     from_prefetch: tuple[str, ...] = ()
@@ -99,7 +100,7 @@ class ResolvedChart:
     incomplete: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Plan:
     """What prefetch gave and what is left to fetch; ``refetch_why``: why a present key is asked again."""
 
@@ -315,19 +316,24 @@ def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
     return [*(seen[key] for key in sorted(seen)), *anonymous]
 
 
-def _assemble(views: list[object], skipped: int, unavailable: frozenset[str]) -> Chart:
-    def of(kind: type[Any]) -> tuple[Any, ...]:
-        return tuple(v for v in views if isinstance(v, kind))
+_VIEW_KINDS = (PatientView, ConditionView, ObservationView, ProcedureView, MedicationView, ImagingView,
+               ServiceRequestView)
 
-    patients = of(PatientView)
+
+def _assemble(views: list[object], skipped: int, unavailable: frozenset[str]) -> Chart:
+    """Sort the views by kind in one pass (``parse_resource`` returns exactly these classes)."""
+    by_kind: dict[type, list[Any]] = {kind: [] for kind in _VIEW_KINDS}
+    for view in views:
+        by_kind[type(view)].append(view)
+    patients = by_kind[PatientView]
     return Chart(
         patient=patients[0] if patients else None,
-        conditions=of(ConditionView),
-        observations=of(ObservationView),
-        procedures=of(ProcedureView),
-        medications=of(MedicationView),
-        imaging=of(ImagingView),
-        service_requests=of(ServiceRequestView),
+        conditions=tuple(by_kind[ConditionView]),
+        observations=tuple(by_kind[ObservationView]),
+        procedures=tuple(by_kind[ProcedureView]),
+        medications=tuple(by_kind[MedicationView]),
+        imaging=tuple(by_kind[ImagingView]),
+        service_requests=tuple(by_kind[ServiceRequestView]),
         skipped=skipped,
         unavailable=unavailable,
     )

@@ -9,11 +9,12 @@ Field names are R4's; no other package reads raw FHIR JSON.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import Any
 
 from app.fhir.dates import FhirDate, parse_fhir_date
+from app.immutable import immutable
 from app.terminology.coding import Coding
 
 Json = Mapping[str, Any]
@@ -23,14 +24,14 @@ class ViewError(ValueError):
     """A resource too malformed to read (not an object, no usable id/code where one is required)."""
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class PatientView:
     id: str
     birth_date: FhirDate | None = None
     gender: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ConditionView:
     """A Condition; ``onset_*`` keep every R4 onset[x] form so facts can pick per PATHWAY.md §2."""
 
@@ -52,7 +53,7 @@ class ConditionView:
         return f"Condition/{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ObservationView:
     id: str
     codings: tuple[Coding, ...]
@@ -67,7 +68,7 @@ class ObservationView:
         return f"Observation/{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ProcedureView:
     id: str
     codings: tuple[Coding, ...]
@@ -80,7 +81,7 @@ class ProcedureView:
         return f"Procedure/{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class MedicationView:
     """MedicationRequest or MedicationStatement; ``start``/``end`` bound the exposure when known."""
 
@@ -98,7 +99,7 @@ class MedicationView:
         return f"{self.resource_type}/{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ImagingView:
     """ImagingStudy or DiagnosticReport; ``modalities`` holds DICOM codes (MR, CT, CR, DX …)."""
 
@@ -115,7 +116,7 @@ class ImagingView:
         return f"{self.resource_type}/{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ServiceRequestView:
     """A ServiceRequest: a draft imaging order, an earlier order, or a referral."""
 
@@ -135,7 +136,7 @@ class ServiceRequestView:
         return f"ServiceRequest/{self.id}" if self.id else None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Chart:
     """Everything known about one patient for one hook call.
 
@@ -191,23 +192,32 @@ def _new_coding(system: object, code: object, display: object) -> Coding | None:
 
 def codings_of(concept: object) -> tuple[Coding, ...]:
     """Codings of a CodeableConcept; codings without system or code are dropped, not fatal."""
-    if not isinstance(concept, dict):
+    raw = concept.get("coding") if isinstance(concept, dict) else None
+    if not isinstance(raw, list):
         return ()
-    return tuple(c for c in map(_coding, _list(concept.get("coding"))) if c is not None)
+    return tuple([c for c in map(_coding, raw) if c is not None])
 
 
 def _codings_of_all(concepts: object) -> tuple[Coding, ...]:
-    return tuple(c for concept in _list(concepts) for c in codings_of(concept))
+    if not isinstance(concepts, list):
+        return ()
+    if len(concepts) == 1:  # the usual case (one category, one reasonCode): no second tuple
+        return codings_of(concepts[0])
+    return tuple([c for concept in concepts for c in codings_of(concept)])
 
 
 def _text_of(concept: object) -> str | None:
+    """The concept's text, else the first non-blank display of its codings (usable or not)."""
     if not isinstance(concept, dict):
         return None
-    text = _str(concept.get("text"))
-    if text is not None:
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():
         return text
-    displays = [c.get("display") for c in _list(concept.get("coding")) if isinstance(c, dict)]
-    return next((d for d in displays if _str(d)), None)
+    for coding in _list(concept.get("coding")):
+        display = coding.get("display") if isinstance(coding, dict) else None
+        if isinstance(display, str) and display.strip():
+            return display
+    return None
 
 
 def _status_code(concept: object) -> str | None:

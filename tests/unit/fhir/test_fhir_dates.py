@@ -1,0 +1,67 @@
+"""FHIR dates as the pathway reads them (app/fhir/dates.py): the written calendar date and its precision."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.fhir.dates import FhirDate, Precision, parse_fhir_date
+
+
+def _reference_parse(text: object) -> FhirDate | None:
+    """The rule written out without the memo: a date prefix of the stripped text, or nothing."""
+    if not isinstance(text, str):
+        return None
+    found = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
+    if found is None:
+        return None
+    year, month, day = found.groups()
+    try:
+        if day is not None:
+            return FhirDate(date(int(year), int(month), int(day)))
+        if month is not None:
+            return FhirDate(date(int(year), int(month), 1), Precision.MONTH)
+        return FhirDate(date(int(year), 1, 1), Precision.YEAR)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-01", FhirDate(date(2026, 3, 1))),
+        ("2026-03-01T23:30:00-05:00", FhirDate(date(2026, 3, 1))),  # the written day, not UTC's
+        (" 2026-03-01T01:00:00Z ", FhirDate(date(2026, 3, 1))),
+        ("2026-03", FhirDate(date(2026, 3, 1), Precision.MONTH)),
+        ("2026", FhirDate(date(2026, 1, 1), Precision.YEAR)),
+        ("2026-02-30", None),
+        ("2026-13", None),
+        ("March 2026", None),
+        ("", None),
+        (20260301, None),
+        (None, None),
+    ],
+)
+def test_dates_are_read_as_written(text: object, expected: FhirDate | None) -> None:
+    assert parse_fhir_date(text) == expected
+
+
+_TIME = r"T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?"
+_DATE_LIKE = st.from_regex(rf"\s?\d{{4}}(-\d{{2}}(-\d{{2}}({_TIME})?)?)?\s?", fullmatch=True)
+
+
+@given(st.one_of(_DATE_LIKE, st.text(max_size=40)))
+def test_memoised_parse_gives_what_the_rule_gives(text: str) -> None:
+    # Parsed twice: the second answer comes from the memo, and must still be the rule's.
+    assert parse_fhir_date(text) == _reference_parse(text)
+    assert parse_fhir_date(text) == _reference_parse(text)
+
+
+def test_same_day_at_different_times_is_one_shared_value() -> None:
+    morning, evening = parse_fhir_date("2025-06-02T08:00:00Z"), parse_fhir_date("2025-06-02T20:15:00+02:00")
+
+    assert morning is evening
