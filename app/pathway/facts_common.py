@@ -199,9 +199,17 @@ def first_members(
     return _first_members(vs, concepts, codings if isinstance(codings, tuple) else tuple(codings))
 
 
+def matched_members(
+    vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]
+) -> tuple[tuple[int, Coding], ...]:
+    """Only the hits of ``first_members``, as (index in ``concepts``, coding): most findings match none
+    of the red-flag concepts, so a scan over the hits alone is empty for them. Memoised alike."""
+    return _matched_members(vs, concepts, codings)
+
+
 def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | None:
-    """``vs.match(concept, codings)``, through the same memo as ``first_members``."""
-    return first_members(vs, (concept,), codings)[0]
+    """``vs.match(concept, codings)``, memoised like ``first_members``."""
+    return _member(vs, concept, codings if isinstance(codings, tuple) else tuple(codings))
 
 
 @lru_cache(maxsize=8192)  # bounded: about a megabyte at most; a miss costs what an uncached match costs
@@ -209,6 +217,19 @@ def _first_members(
     vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]
 ) -> tuple[Coding | None, ...]:
     return tuple(vs.match(concept, codings) for concept in concepts)
+
+
+@lru_cache(maxsize=8192)
+def _matched_members(
+    vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]
+) -> tuple[tuple[int, Coding], ...]:
+    found = _first_members(vs, concepts, codings)
+    return tuple((index, coding) for index, coding in enumerate(found) if coding is not None)
+
+
+@lru_cache(maxsize=8192)
+def _member(vs: ValueSets, concept: str, codings: tuple[Coding, ...]) -> Coding | None:
+    return vs.match(concept, codings)
 
 
 # --- medications ---------------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from app.pathway.facts_common import (
     condition_current,
     condition_first_date,
     condition_void,
-    first_members,
     last_day,
+    matched_members,
     medication_class,
     medication_coding,
     member,
@@ -107,9 +107,9 @@ def findings(ctx: Context) -> Iterator[Finding]:
 def _coded(ctx: Context, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence]]:
     concepts = tuple(concept for concept, _, _ in triggers)
     for finding in findings(ctx):
-        matches = first_members(ctx.vs, concepts, finding.codings)
-        for (concept, flags, keep), coding in zip(triggers, matches, strict=True):
-            if coding is not None and _kept(ctx, finding, keep):
+        for index, coding in matched_members(ctx.vs, concepts, finding.codings):
+            concept, flags, keep = triggers[index]
+            if _kept(ctx, finding, keep):
                 evidence = Evidence(_label(concept, finding), finding.reference, _day(finding.on), coding)
                 yield from ((flag, evidence) for flag in flags)
 

@@ -15,6 +15,7 @@ from app.render.library import CardContent, Source, placeholders
 
 SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
 _MARKDOWN_SPECIAL = "\\`*_[]<>#|"
+_MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
 
 
 def fill(template: str, values: Mapping[str, str], where: str) -> str:
@@ -34,7 +35,7 @@ def summary(content: CardContent, advice: Advice) -> str:
 
 def escape(text: str) -> str:
     """Chart-derived text inside Markdown: no accidental emphasis, links or HTML."""
-    return "".join("\\" + char if char in _MARKDOWN_SPECIAL else char for char in text)
+    return text.translate(_MARKDOWN_ESCAPES)
 
 
 def detail(content: CardContent, advice: Advice, decision: Decision, source: Source) -> str:

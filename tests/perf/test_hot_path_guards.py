@@ -135,11 +135,13 @@ def _resource_count(prefetch: dict[str, Any]) -> int:
 
 
 def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
-    """Value-set matches and shared Codings are memoised across calls; each memo has a size cap."""
-    from app.fhir import views
+    """Value-set matches, shared Codings and dates are memoised across calls; each memo has a size cap."""
+    from app.fhir import dates, views
     from app.pathway import facts_common
 
-    for memo in (views._shared_coding, facts_common._first_members, facts_common._medication_coding):
+    memos = (views._shared_coding, dates._parse_date_prefix, facts_common._first_members,
+             facts_common._matched_members, facts_common._member, facts_common._medication_coding)
+    for memo in memos:
         assert memo.cache_info().maxsize is not None
 
 
