@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import subprocess
 import sys
@@ -132,6 +133,25 @@ async def test_each_resource_is_parsed_into_its_view_once_per_call(
 def _resource_count(prefetch: dict[str, Any]) -> int:
     values = [v for v in prefetch.values() if isinstance(v, dict)]
     return sum(len(v.get("entry", [])) if v.get("resourceType") == "Bundle" else 1 for v in values)
+
+
+async def test_hook_calls_run_no_garbage_collection(client: httpx.AsyncClient, example: Example) -> None:
+    """Reference counting frees a call's objects; the collector (app/main.py) must not walk them mid-call,
+    as CPython's default threshold did once per 50-resource call."""
+    body = example("order-select-lumbar-day20.json")
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        for _ in range(30):
+            assert (await client.post(SELECT, json=body)).status_code == 200
+    finally:
+        gc.callbacks.remove(count)
+    assert collections == []
 
 
 def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
