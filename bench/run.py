@@ -140,6 +140,8 @@ async def probe_queries(sekmet: procs.Server, limits: argparse.Namespace) -> dic
 
 async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
     WORK.mkdir(parents=True, exist_ok=True)
+    for stale in WORK.glob("*.db*"):  # each run starts on an empty database, as the first run did
+        stale.unlink()
     started, load_before = time.time(), os.getloadavg()
     DEADLINE[0] = time.monotonic() + limits.budget
     servers: list[procs.Server] = []
@@ -176,17 +178,21 @@ async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
 
 async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server,
                 limits: argparse.Namespace, cells: list[Cell]) -> None:
-    for scenario in (*SCENARIOS, *FLOORS):
+    """Each service cell is followed at once by its floor cell (same body, same concurrency): the ratios
+    compare two measurements seconds apart, not minutes, on a machine whose speed drifts (a shared VM)."""
+    measured: list[tuple[int, Cell]] = []
+    for index, (scenario, floor_scenario) in enumerate(zip(SCENARIOS, FLOORS, strict=True)):
         if limits.only and not any(scenario.key.endswith(k) for k in limits.only):
             continue
-        target = floor if scenario.floor_of else service
-        upstream = sekmet if scenario.chart is None and not scenario.floor_of else None
+        upstream = sekmet if scenario.chart is None else None
         body = body_for(scenario, sekmet.base)
         for concurrency in limits.concurrency:
-            payload = fixed(target, scenario, body)
-            cell = await measure(target, scenario.key, payload, concurrency, limits, upstream)
-            _say(cell)
-            cells.append(cell)
+            for target, which, order, also in ((service, scenario, index, upstream),
+                                               (floor, floor_scenario, len(SCENARIOS) + index, None)):
+                cell = await measure(target, which.key, fixed(target, which, body), concurrency, limits, also)
+                _say(cell)
+                measured.append((order, cell))
+    cells.extend(cell for _, cell in sorted(measured, key=lambda pair: pair[0]))  # service rows, then floors
 
 
 async def _auth_cells(sekmet: procs.Server, limits: argparse.Namespace,
