@@ -174,8 +174,16 @@ def is_truncated(bundle: Resource) -> bool:
     return total > sum(1 for e in _entries(bundle) if not is_outcome_entry(e))
 
 
-def _truncated_bundle(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("resourceType") == "Bundle" and is_truncated(value)
+def _truncated_bundle(value: Any, read: KeyData) -> bool:
+    """``is_truncated`` for a prefetch value already read: a ``total`` no greater than the resources
+    found cannot exceed the entries (which include them), so the common complete Bundle is not counted
+    a second time."""
+    if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+        return False
+    total = value.get("total")
+    if isinstance(total, int) and total <= len(read.resources) and next_link(value) is None:
+        return False
+    return is_truncated(value)
 
 
 # --- planning, merging, summarising (pure) -----------------------------------------------------------
@@ -197,7 +205,7 @@ def plan(request: DataRequest) -> Plan:
         read = read_prefetch_value(prefetch[key]) if key in prefetch else None
         if read is not None and read.failed is None:
             present[key] = read
-            truncated = _truncated_bundle(prefetch[key])
+            truncated = _truncated_bundle(prefetch[key], read)
             if truncated and query is not None:
                 jobs.append(FetchJob(key, query, partial=prefetch[key]))
             elif truncated:

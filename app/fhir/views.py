@@ -221,10 +221,16 @@ def _text_of(concept: object) -> str | None:
 
 
 def _status_code(concept: object) -> str | None:
-    codes = codings_of(concept)
-    if codes:
-        return codes[0].code
-    return _str(concept) if isinstance(concept, str) else None
+    """The code of the first usable coding (a status CodeableConcept), or a bare code string."""
+    if isinstance(concept, str):
+        return _str(concept)
+    if not isinstance(concept, dict):
+        return None
+    for raw in _list(concept.get("coding")):
+        coding = _coding(raw)
+        if coding is not None:
+            return coding.code
+    return None
 
 
 def _date(raw: Json, *names: str) -> FhirDate | None:
@@ -262,11 +268,11 @@ def _age_years(raw: object) -> float | None:
 
 
 def parse_patient(raw: Json) -> PatientView:
-    return PatientView(_required_id(raw), _date(raw, "birthDate"), _str(raw.get("gender")))
+    return PatientView(_required_id(raw), parse_fhir_date(raw.get("birthDate")), _str(raw.get("gender")))
 
 
 def parse_condition(raw: Json) -> ConditionView:
-    abatement = _date(raw, "abatementDateTime") or _period_end(raw.get("abatementPeriod"))
+    abatement = parse_fhir_date(raw.get("abatementDateTime")) or _period_end(raw.get("abatementPeriod"))
     abated = abatement is not None or raw.get("abatementBoolean") is True or "abatementString" in raw
     return ConditionView(
         id=_required_id(raw),
@@ -274,10 +280,10 @@ def parse_condition(raw: Json) -> ConditionView:
         text=_text_of(raw.get("code")),
         clinical_status=_status_code(raw.get("clinicalStatus")),
         verification_status=_status_code(raw.get("verificationStatus")),
-        onset=_date(raw, "onsetDateTime") or _period_start(raw.get("onsetPeriod")),
+        onset=parse_fhir_date(raw.get("onsetDateTime")) or _period_start(raw.get("onsetPeriod")),
         onset_age_years=_age_years(raw.get("onsetAge")),
         onset_string=_str(raw.get("onsetString")),
-        recorded=_date(raw, "recordedDate"),
+        recorded=parse_fhir_date(raw.get("recordedDate")),
         abatement=abatement,
         abated=abated,
         categories=tuple(c.code for c in _codings_of_all(raw.get("category"))),
@@ -305,7 +311,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         id=_required_id(raw),
         codings=codings_of(raw.get("code")),
         status=_str(raw.get("status")),
-        performed=_date(raw, "performedDateTime") or _period_start(raw.get("performedPeriod")),
+        performed=parse_fhir_date(raw.get("performedDateTime")) or _period_start(raw.get("performedPeriod")),
         text=_text_of(raw.get("code")),
     )
 
@@ -338,7 +344,7 @@ def parse_medication(raw: Json) -> MedicationView:
         text=_text_of(concept),
         status=_str(raw.get("status")),
         start=_date(raw, "authoredOn", "effectiveDateTime") or _period_start(effective)
-        or _period_start(validity) or _date(raw, "dateAsserted"),
+        or _period_start(validity) or parse_fhir_date(raw.get("dateAsserted")),
         end=_period_end(effective) or _period_end(validity),
         supply_days=_supply_days(raw),
     )
@@ -363,7 +369,7 @@ def parse_imaging_study(raw: Json) -> ImagingView:
         resource_type="ImagingStudy",
         codings=_codings_of_all(raw.get("procedureCode")),
         modalities=_series_modalities(raw),
-        started=_date(raw, "started"),
+        started=parse_fhir_date(raw.get("started")),
         status=_str(raw.get("status")),
         text=_str(raw.get("description")),
     )
@@ -388,11 +394,12 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         text=_text_of(raw.get("code")),
         status=_str(raw.get("status")),
         intent=_str(raw.get("intent")),
-        authored_on=_date(raw, "authoredOn"),
+        authored_on=parse_fhir_date(raw.get("authoredOn")),
         reason_codings=_codings_of_all(raw.get("reasonCode")),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=_codings_of_all(raw.get("category")),
-        occurrence=_date(raw, "occurrenceDateTime") or _period_start(raw.get("occurrencePeriod")),
+        occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
+        or _period_start(raw.get("occurrencePeriod")),
     )
 
 

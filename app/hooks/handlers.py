@@ -5,13 +5,13 @@ No clinical ``if`` lives here; every clinical choice is in ``app.pathway`` and e
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
@@ -174,12 +174,13 @@ def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """order-sign with several spine orders renders per order: the same advice (topic, summary and
     suggested actions, e.g. one red flag and its referral) is shown once; cards whose suggestions act on
     different orders are all kept."""
-    seen: set[str] = set()
+    seen: set[bytes] = set()
     distinct = []
     for card in cards:
         actions = [suggestion.get("actions") for suggestion in card.get("suggestions", [])]
-        key = json.dumps(
-            [card["source"].get("topic"), card["summary"], card["indicator"], actions], sort_keys=True
+        key = orjson.dumps(
+            [card["source"].get("topic"), card["summary"], card["indicator"], actions],
+            option=orjson.OPT_SORT_KEYS,
         )
         if key not in seen:
             seen.add(key)
@@ -207,7 +208,8 @@ def describe_outcome(
     latency_ms: float,
     runtime: Runtime,
 ) -> HookOutcome:
-    shown = _shown_card_uuids(evaluations)
+    silent = runtime.is_silent(call.service.id)
+    shown = _shown_card_uuids(evaluations, response, silent=silent)
     return HookOutcome(
         service_id=call.service.id,
         hook=call.service.hook,
@@ -216,7 +218,7 @@ def describe_outcome(
         patient_reference=f"Patient/{call.context.patientId}",
         at=datetime.now(UTC),
         latency_ms=latency_ms,
-        silent=runtime.is_silent(call.service.id),
+        silent=silent,
         evaluations=tuple(_rated_order(e, shown) for e in evaluations),
         keys_from_prefetch=resolved.from_prefetch,
         keys_fetched=resolved.fetched,
@@ -230,10 +232,14 @@ def describe_outcome(
     )
 
 
-def _shown_card_uuids(evaluations: list[Evaluation]) -> frozenset[str]:
+def _shown_card_uuids(
+    evaluations: list[Evaluation], response: dict[str, Any], *, silent: bool
+) -> frozenset[str]:
     """The cards the clinician sees (or, when silent, would see): repeats across orders count once, so
-    the audit never waits for feedback on a card that was never shown."""
-    return frozenset(card["uuid"] for card in _distinct_cards(c for e in evaluations for c in e.cards))
+    the audit never waits for feedback on a card that was never shown. Unless silent, those are the
+    response's own cards, already made distinct by ``build_response``."""
+    cards = _distinct_cards(c for e in evaluations for c in e.cards) if silent else response["cards"]
+    return frozenset(card["uuid"] for card in cards)
 
 
 def _rated_order(evaluation: Evaluation, shown: frozenset[str]) -> RatedOrder:
