@@ -6,11 +6,14 @@ release so that `app.terminology` and `app.pathway` stay pure (STYLE.md habit 1)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Coding:
+class Coding(NamedTuple):
+    """Immutable, compared and hashed by value. A named tuple rather than a frozen dataclass because a
+    hook call hashes codings a hundred times or more (every memoised value-set lookup is keyed on them),
+    and a tuple's hash is computed in C where a dataclass's ``__hash__`` is a Python call (issue #8)."""
+
     system: str
     code: str
     display: str | None = None
