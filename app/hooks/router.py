@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.feedback import FeedbackItem
-from app.hooks.deps import ClientDep, FeedbackRepoDep, RuntimeDep
+from app.hooks.deps import CallerDep, ClientDep, FeedbackRepoDep, RuntimeDep
 from app.hooks.errors import UnknownService, UnprocessableFeedback
 from app.hooks.handlers import handle_hook, make_call
 from app.hooks.jsonio import OrjsonResponse, OrjsonRoute
@@ -59,16 +59,16 @@ async def discovery(client: ClientDep) -> dict[str, Any]:
     },
 )
 async def call_service(
-    service_id: str, body: HookRequest, client: ClientDep, runtime: RuntimeDep
+    service_id: str, body: HookRequest, caller: CallerDep
 ) -> OrjsonResponse:
     """CONTRACT.md R1–R9: evaluate the hook and answer with cards and PAMA system actions.
 
     The handler's pruned dict is sent as is: re-validating cards on the way out would cost time on the
     hot path and turn a content slip into a 500 (the card content tests guard the shape instead).
     """
-    call = make_call(_service(service_id), body, client)
-    bind_hook(call.service.id, body.hookInstance, client.iss if client else None)
-    return OrjsonResponse(await handle_hook(call, runtime))
+    call = make_call(_service(service_id), body, caller.client)
+    bind_hook(call.service.id, body.hookInstance, caller.client.iss if caller.client else None)
+    return OrjsonResponse(await handle_hook(call, caller.runtime))
 
 
 @router.post(
