@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from app.pathway.model import Decision, Rating
 
 # Current Argonaut guidance and the CDS Hooks sandbox first; then PATHWAY.md §5's form.
@@ -46,12 +48,21 @@ _DESCRIPTION = "Record the PAMA appropriateness rating on the draft imaging orde
 
 
 def json_copy(value: Any) -> Any:
-    """A deep copy of JSON data (dicts, lists, scalars): what ``copy.deepcopy`` does for it, several times
-    faster, as it needs no memo for shared or cyclic objects (a decoded request has neither)."""
+    """A deep copy of JSON data (dicts, lists, scalars): what ``copy.deepcopy`` does for it, many times
+    faster. A round trip through orjson (~3x faster again than walking it in Python, issue #8); what orjson
+    refuses to encode (an integer past 64 bits, a lone surrogate) is walked instead. A NaN or infinity (not
+    JSON: only the lenient fallback decoder lets one in) becomes ``None``, as the response would send it."""
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except (TypeError, orjson.JSONDecodeError):
+        return _walk_copy(value)
+
+
+def _walk_copy(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: json_copy(item) for key, item in value.items()}
+        return {key: _walk_copy(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [json_copy(item) for item in value]
+        return [_walk_copy(item) for item in value]
     return value
 
 

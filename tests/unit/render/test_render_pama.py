@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from render_fixtures import SCENARIOS, draft_order
 
@@ -17,6 +19,7 @@ from app.render.pama import (
     QCDSM_URL,
     RATING_SYSTEM,
     RATING_URL,
+    json_copy,
 )
 
 CONSULT = "11111111-2222-4333-8444-555555555555"
@@ -109,3 +112,30 @@ def test_order_without_id_is_still_rated_and_qcdsm_is_optional() -> None:
     assert extensions[CONSULT_ID_URL]["valueUri"] == f"urn:uuid:{CONSULT}"
     assert extensions[QCDSM_URL] == {"url": QCDSM_URL, "valueString": "G1234"}
     ServiceRequest.model_validate(action["resource"])
+
+
+def test_the_update_is_a_deep_copy_that_leaves_the_draft_order_alone() -> None:
+    order = draft_order()
+    order["note"] = [{"text": "x" * 3}]
+    before = json.dumps(order, sort_keys=True)
+    action = pama_system_action(dict(SCENARIOS)["R1"], order, CONSULT)
+    assert action is not None
+
+    action["resource"]["note"][0]["text"] = "changed"
+    assert json.dumps(order, sort_keys=True) == before
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 2.5, -0.0, None, True, "é🙂"], "b": {"c": []}},
+        {"big": 2**70, "nested": [{"big": -(2**65)}]},  # orjson refuses: copied by walking
+        {"text": "\ud800"},  # a lone surrogate (json.loads lets one in): copied by walking
+    ],
+)
+def test_json_copy_is_equal_and_shares_nothing(value: dict[str, Any]) -> None:
+    copied = json_copy(value)
+
+    assert copied == value
+    assert copied is not value
+    assert all(copied[key] is not item for key, item in value.items() if isinstance(item, dict | list))
