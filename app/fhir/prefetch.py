@@ -190,33 +190,51 @@ def _truncated_bundle(value: Any, read: KeyData) -> bool:
 
 
 def plan(request: DataRequest) -> Plan:
-    """Sort every templated key into: usable prefetch, a fetch job, or a template we cannot fill."""
+    """Sort every templated key into: usable prefetch, a fetch job, or a template we cannot fill.
+
+    A query is filled only for a key that needs fetching: a complete prefetch (the usual call) fills none.
+    """
     prefetch = request.prefetch or {}
-    tokens = {name: quote(value, safe="") for name, value in request.tokens.items()}
+    query = _QueryFiller(request.tokens)
     present: dict[str, KeyData] = {}
     jobs: list[FetchJob] = []
     refetch_why: dict[str, str] = {}
     unfillable: dict[str, str] = {}
     for key, template in PREFETCH_TEMPLATES.items():
-        try:
-            query = fill_template(template, tokens)
-        except KeyError:
-            query = None
         read = read_prefetch_value(prefetch[key]) if key in prefetch else None
         if read is not None and read.failed is None:
             present[key] = read
-            truncated = _truncated_bundle(prefetch[key], read)
-            if truncated and query is not None:
-                jobs.append(FetchJob(key, query, partial=prefetch[key]))
-            elif truncated:
+            if not _truncated_bundle(prefetch[key], read):
+                continue
+            filled = query(template)
+            if filled is not None:
+                jobs.append(FetchJob(key, filled, partial=prefetch[key]))
+            else:
                 present[key] = _incomplete(read, "truncated prefetch Bundle; its query cannot be filled")
-        elif query is None:
+        elif (filled := query(template)) is None:
             unfillable[key] = "no usable prefetch, and the template has no value for one of its tokens"
         else:
-            jobs.append(FetchJob(key, query))
+            jobs.append(FetchJob(key, filled))
             if read is not None:
                 refetch_why[key] = str(read.failed)
     return Plan(present, tuple(jobs), refetch_why, unfillable)
+
+
+class _QueryFiller:
+    """A template's query with the call's tokens URL-quoted (once, on first use), or ``None`` when one of
+    its tokens has no value."""
+
+    def __init__(self, tokens: Mapping[str, str]) -> None:
+        self._tokens = tokens
+        self._quoted: dict[str, str] | None = None
+
+    def __call__(self, template: str) -> str | None:
+        if self._quoted is None:
+            self._quoted = {name: quote(value, safe="") for name, value in self._tokens.items()}
+        try:
+            return fill_template(template, self._quoted)
+        except KeyError:
+            return None
 
 
 def _incomplete(data: KeyData, why: str) -> KeyData:

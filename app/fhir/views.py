@@ -206,18 +206,25 @@ def _codings_of_all(concepts: object) -> tuple[Coding, ...]:
     return tuple([c for concept in concepts for c in codings_of(concept)])
 
 
-def _text_of(concept: object) -> str | None:
-    """The concept's text, else the first non-blank display of its codings (usable or not)."""
+def _concept(concept: object) -> tuple[tuple[Coding, ...], str | None]:
+    """A CodeableConcept's codings (as ``codings_of``) and its text — else the first non-blank display of
+    its codings, usable or not — in a single pass over the codings."""
     if not isinstance(concept, dict):
-        return None
+        return (), None
     text = concept.get("text")
-    if isinstance(text, str) and text.strip():
-        return text
-    for coding in _list(concept.get("coding")):
-        display = coding.get("display") if isinstance(coding, dict) else None
-        if isinstance(display, str) and display.strip():
-            return display
-    return None
+    text = text if isinstance(text, str) and text.strip() else None
+    raw = concept.get("coding")
+    if not isinstance(raw, list):
+        return (), text
+    found: list[Coding] = []
+    for item in raw:
+        coding = _coding(item)
+        if coding is not None:
+            found.append(coding)
+        if text is None and isinstance(item, dict):
+            display = item.get("display")
+            text = display if isinstance(display, str) and display.strip() else None
+    return tuple(found), text
 
 
 def _status_code(concept: object) -> str | None:
@@ -274,10 +281,11 @@ def parse_patient(raw: Json) -> PatientView:
 def parse_condition(raw: Json) -> ConditionView:
     abatement = parse_fhir_date(raw.get("abatementDateTime")) or _period_end(raw.get("abatementPeriod"))
     abated = abatement is not None or raw.get("abatementBoolean") is True or "abatementString" in raw
+    codings, text = _concept(raw.get("code"))
     return ConditionView(
         id=_required_id(raw),
-        codings=codings_of(raw.get("code")),
-        text=_text_of(raw.get("code")),
+        codings=codings,
+        text=text,
         clinical_status=_status_code(raw.get("clinicalStatus")),
         verification_status=_status_code(raw.get("verificationStatus")),
         onset=parse_fhir_date(raw.get("onsetDateTime")) or _period_start(raw.get("onsetPeriod")),
@@ -307,12 +315,13 @@ def parse_observation(raw: Json) -> ObservationView:
 
 
 def parse_procedure(raw: Json) -> ProcedureView:
+    codings, text = _concept(raw.get("code"))
     return ProcedureView(
         id=_required_id(raw),
-        codings=codings_of(raw.get("code")),
+        codings=codings,
         status=_str(raw.get("status")),
         performed=parse_fhir_date(raw.get("performedDateTime")) or _period_start(raw.get("performedPeriod")),
-        text=_text_of(raw.get("code")),
+        text=text,
     )
 
 
@@ -337,11 +346,12 @@ def parse_medication(raw: Json) -> MedicationView:
     dispense = raw.get("dispenseRequest")
     validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
     effective = raw.get("effectivePeriod")
+    codings, text = _concept(concept)
     return MedicationView(
         id=_required_id(raw),
         resource_type=str(raw.get("resourceType")),
-        codings=codings_of(concept),
-        text=_text_of(concept),
+        codings=codings,
+        text=text,
         status=_str(raw.get("status")),
         start=_date(raw, "authoredOn", "effectiveDateTime") or _period_start(effective)
         or _period_start(validity) or parse_fhir_date(raw.get("dateAsserted")),
@@ -376,22 +386,24 @@ def parse_imaging_study(raw: Json) -> ImagingView:
 
 
 def parse_diagnostic_report(raw: Json) -> ImagingView:
+    codings, text = _concept(raw.get("code"))
     return ImagingView(
         id=_required_id(raw),
         resource_type="DiagnosticReport",
-        codings=codings_of(raw.get("code")),
+        codings=codings,
         started=_date(raw, "effectiveDateTime", "issued") or _period_start(raw.get("effectivePeriod")),
         status=_str(raw.get("status")),
-        text=_text_of(raw.get("code")),
+        text=text,
     )
 
 
 def parse_service_request(raw: Json) -> ServiceRequestView:
     """Draft orders may lack an id or a code (the sandbox's first call): both are allowed here."""
+    codings, text = _concept(raw.get("code"))
     return ServiceRequestView(
         id=_str(raw.get("id")),
-        codings=codings_of(raw.get("code")),
-        text=_text_of(raw.get("code")),
+        codings=codings,
+        text=text,
         status=_str(raw.get("status")),
         intent=_str(raw.get("intent")),
         authored_on=parse_fhir_date(raw.get("authoredOn")),

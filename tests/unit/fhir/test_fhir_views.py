@@ -1,0 +1,50 @@
+"""The slim views (app/fhir/views.py): one CodeableConcept read once for its codings and its text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.fhir.views import _concept, codings_of, parse_condition
+
+_TEXT = st.one_of(st.none(), st.just(""), st.just("  "), st.text(max_size=8), st.integers())
+_CODING = st.one_of(
+    st.fixed_dictionaries({}, optional={"system": _TEXT, "code": _TEXT, "display": _TEXT}),
+    st.integers(),
+    st.text(max_size=3),
+)
+_CODINGS = st.one_of(st.lists(_CODING, max_size=4), _TEXT)
+_CONCEPT = st.one_of(st.fixed_dictionaries({}, optional={"text": _TEXT, "coding": _CODINGS}), _TEXT)
+
+
+def _reference_text(concept: Any) -> str | None:
+    """The rule as written before: the concept's text, else the first non-blank display of its codings."""
+    if not isinstance(concept, dict):
+        return None
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():
+        return text
+    codings = concept.get("coding") if isinstance(concept.get("coding"), list) else []
+    displays = [c.get("display") for c in codings if isinstance(c, dict)]
+    return next((d for d in displays if isinstance(d, str) and d.strip()), None)
+
+
+@given(_CONCEPT)
+def test_one_pass_reads_the_same_codings_and_text(concept: Any) -> None:
+    assert _concept(concept) == (codings_of(concept), _reference_text(concept))
+
+
+def test_condition_text_falls_back_to_the_first_display_even_of_an_unusable_coding() -> None:
+    raw = {
+        "resourceType": "Condition",
+        "id": "c1",
+        "code": {"coding": [{"display": "Sciatica"}, {"system": "http://snomed.info/sct", "code": "23056005",
+                                                       "display": "Sciatica (disorder)"}]},
+    }
+
+    view = parse_condition(raw)
+
+    assert view.text == "Sciatica"
+    assert [c.code for c in view.codings] == ["23056005"]
