@@ -65,7 +65,7 @@ class Onset:
 
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
     """PATHWAY.md §1/§6.1: qualifying Conditions, plus the order's reasonCode codings."""
-    from_chart = (dx for c in ctx.chart.conditions if _counts(ctx, c) for dx in _from_condition(ctx, c))
+    from_chart = (dx for c in ctx.chart.conditions for dx in _from_condition(ctx, c))
     return (*from_chart, *_from_reasons(ctx))
 
 
@@ -87,8 +87,10 @@ def _match(ctx: Context, codings: Sequence[Coding]) -> Iterator[tuple[str, Regio
 
 def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosis]:
     """One Condition is one diagnosis: its codings are translations, so the first concept (radiculopathy
-    before back/neck pain) names it."""
+    before back/neck pain) names it. Matched (memoised) before it is dated: most Conditions match none."""
     for concept, region, radicular, coding in _match(ctx, condition.codings):
+        if not _counts(ctx, condition):
+            return
         start, exact = _start(condition, ctx.chart.patient, ctx.order_date)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(LABELS[concept], condition.reference, start, coding)

@@ -89,25 +89,37 @@ def red_flags(ctx: Context, neck_symptoms: bool, age: int | None) -> Mapping[Red
     return {flag: items for flag, items in by_flag.items() if items}
 
 
-def findings(ctx: Context) -> Iterator[Finding]:
-    """§3 sources: Conditions, Observations (code and valueCodeableConcept) and the order's reasonCode."""
+Hits = tuple[tuple[int, Coding], ...]
+
+
+def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding, Hits]]:
+    """§3 sources: Conditions, Observations (code and valueCodeableConcept) and the order's reasonCode,
+    each with the ``concepts`` it matched (``matched_members``). Matched first, as most match none and
+    the match is memoised; only those are dated and checked."""
     patient = ctx.chart.patient
     for c in ctx.chart.conditions:
+        hits = matched_members(ctx.vs, concepts, c.codings)
+        if not hits or condition_void(c):
+            continue
         first = condition_first_date(c, patient)
-        if not condition_void(c) and possibly_by(first, ctx.order_date):
-            yield Finding(c.codings, c.reference, first, condition=c)
+        if possibly_by(first, ctx.order_date):
+            yield Finding(c.codings, c.reference, first, condition=c), hits
     for o in ctx.chart.observations:
-        if o.status not in VOID_OBSERVATION and possibly_by(o.effective, ctx.order_date):
-            yield Finding((*o.codings, *o.value_codings), o.reference, o.effective)
+        codings = (*o.codings, *o.value_codings)
+        hits = matched_members(ctx.vs, concepts, codings)
+        if hits and o.status not in VOID_OBSERVATION and possibly_by(o.effective, ctx.order_date):
+            yield Finding(codings, o.reference, o.effective), hits
     if ctx.order is not None:
-        on = FhirDate(ctx.order_date)
-        yield Finding(ctx.order.reason_codings, ctx.order.reference, on, from_order=True)
+        hits = matched_members(ctx.vs, concepts, ctx.order.reason_codings)
+        if hits:
+            yield Finding(ctx.order.reason_codings, ctx.order.reference, FhirDate(ctx.order_date),
+                          from_order=True), hits
 
 
 def _coded(ctx: Context, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence]]:
     concepts = tuple(concept for concept, _, _ in triggers)
-    for finding in findings(ctx):
-        for index, coding in matched_members(ctx.vs, concepts, finding.codings):
+    for finding, hits in findings(ctx, concepts):
+        for index, coding in hits:
             concept, flags, keep = triggers[index]
             if _kept(ctx, finding, keep):
                 evidence = Evidence(_label(concept, finding), finding.reference, _day(finding.on), coding)
