@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 PACKAGES = ("fastapi", "starlette", "pydantic", "pydantic-core", "uvicorn", "uvloop", "httptools", "httpx",
-            "sekmet-fhir")
+            "orjson", "sekmet-fhir")
 TITLES = {
     "select-50": "order-select, 50 resources",
     "select-synthea": "order-select, Synthea-sized",
@@ -232,7 +232,10 @@ def setup_lines(results: dict[str, Any]) -> list[str]:
         "Synthea resources average ~700 bytes; the count of resources is what the hot path pays for).",
         "- Load: `bench/loadgen.py`, closed loop over keep-alive HTTP/1.1 connections (one per unit of "
         "concurrency) in one asyncio process on the same two cores as the server. "
-        f"Each cell: a warm-up, then at most {limits['requests']} requests or {limits['seconds']:g} s.",
+        f"Each cell: a warm-up, then at most {limits['requests']} requests or {limits['seconds']:g} s. "
+        "A service cell and its floor cell are measured in four alternating rounds (service, floor, "
+        "service, floor …) sharing those caps, so each ratio compares the two over the same stretch of "
+        "time on a VM whose speed drifts; every run starts on an empty SQLite database.",
         "- JWT run: development trust file plus a local developer key (`app/security/devclient.py`); every "
         "request carries a fresh ES384 token (signature checked, `jti` written to the replay table).",
         "- Only 127.0.0.1 is used; every process is started and stopped by the bench.",

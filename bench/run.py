@@ -24,6 +24,7 @@ from bench import charts, loadgen, procs, report
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / ".work"
 CONCURRENCY = (1, 8, 32)
+ROUNDS = 4  # each service cell and its floor cell are measured in this many alternating rounds
 DEADLINE = [float("inf")]  # monotonic; set from --budget by run_all
 SERVICE_IDS = {"order-select": "spine-imaging-order-select", "patient-view": "spine-pathway-patient-view"}
 
@@ -91,26 +92,66 @@ def _cards(body: bytes) -> int | None:
         return None
 
 
-async def measure(server: procs.Server, scenario: str, payload: loadgen.Payload, concurrency: int,
-                  limits: argparse.Namespace, also: procs.Server | None = None) -> Cell:
+@dataclass
+class Sample:
+    """One or more measured runs against one server, merged: what a ``Cell`` is computed from."""
+
+    run: loadgen.Run = field(default_factory=loadgen.Run)
+    cpu_seconds: float = 0.0
+    also_cpu_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+    def add(self, run: loadgen.Run, cpu: float, also_cpu: float, peak_rss_mb: float) -> None:
+        self.run.latencies += run.latencies
+        for status, count in run.statuses.items():
+            self.run.statuses[status] = self.run.statuses.get(status, 0) + count
+        self.run.errors += run.errors
+        self.run.wall += run.wall
+        self.run.first_body = self.run.first_body or run.first_body
+        self.cpu_seconds += cpu
+        self.also_cpu_seconds += also_cpu
+        self.peak_rss_mb = max(self.peak_rss_mb, peak_rss_mb)
+
+
+async def warm_up(server: procs.Server, payload: loadgen.Payload, concurrency: int) -> int:
     if time.monotonic() > DEADLINE[0]:
-        raise OutOfTime(scenario)
+        raise OutOfTime(server.name)
     warmup = max(concurrency * 4, 20)
     await loadgen.run(procs.HOST, server.port, payload, concurrency=concurrency, requests=warmup, seconds=5)
+    return warmup
+
+
+async def sample_into(sample: Sample, server: procs.Server, payload: loadgen.Payload, concurrency: int,
+                      requests: int, seconds: float, also: procs.Server | None = None) -> None:
     server.reset_peak_rss()
     cpu, also_cpu = server.cpu_seconds(), also.cpu_seconds() if also else 0.0
-    run = await loadgen.run(procs.HOST, server.port, lambda i: payload(i + warmup), concurrency=concurrency,
-                            requests=limits.requests, seconds=limits.seconds)
+    run = await loadgen.run(procs.HOST, server.port, payload, concurrency=concurrency, requests=requests,
+                            seconds=seconds)
+    also_spent = also.cpu_seconds() - also_cpu if also else 0.0
+    sample.add(run, server.cpu_seconds() - cpu, also_spent, server.peak_rss_mb())
+
+
+def to_cell(scenario: str, concurrency: int, sample: Sample, upstream: bool) -> Cell:
+    run = sample.run
     done = max(len(run.latencies), 1)
-    extra = {"upstream_cpu_ms_per_request": (also.cpu_seconds() - also_cpu) * 1000 / done} if also else {}
+    extra = {"upstream_cpu_ms_per_request": sample.also_cpu_seconds * 1000 / done} if upstream else {}
     return Cell(
         scenario=scenario, concurrency=concurrency, requests=len(run.latencies), errors=run.failed,
         statuses=run.statuses, p50_ms=percentile(run.latencies, 50), p95_ms=percentile(run.latencies, 95),
         p99_ms=percentile(run.latencies, 99), mean_ms=statistics.fmean(run.latencies) * 1000,
-        throughput=len(run.latencies) / run.wall,
-        cpu_ms_per_request=(server.cpu_seconds() - cpu) * 1000 / done,
-        peak_rss_mb=server.peak_rss_mb(), cards=_cards(run.first_body), extra=extra,
+        throughput=len(run.latencies) / run.wall, cpu_ms_per_request=sample.cpu_seconds * 1000 / done,
+        peak_rss_mb=sample.peak_rss_mb, cards=_cards(run.first_body), extra=extra,
     )
+
+
+async def measure(server: procs.Server, scenario: str, payload: loadgen.Payload, concurrency: int,
+                  limits: argparse.Namespace, also: procs.Server | None = None) -> Cell:
+    """One cell: a warm-up that is not counted, then up to ``limits.requests`` or ``limits.seconds``."""
+    warmup = await warm_up(server, payload, concurrency)
+    sample = Sample()
+    await sample_into(sample, server, lambda i: payload(i + warmup), concurrency, limits.requests,
+                      limits.seconds, also)
+    return to_cell(scenario, concurrency, sample, also is not None)
 
 
 def body_for(scenario: Scenario, sekmet_base: str) -> bytes:
@@ -178,8 +219,6 @@ async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
 
 async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server,
                 limits: argparse.Namespace, cells: list[Cell]) -> None:
-    """Each service cell is followed at once by its floor cell (same body, same concurrency): the ratios
-    compare two measurements seconds apart, not minutes, on a machine whose speed drifts (a shared VM)."""
     measured: list[tuple[int, Cell]] = []
     for index, (scenario, floor_scenario) in enumerate(zip(SCENARIOS, FLOORS, strict=True)):
         if limits.only and not any(scenario.key.endswith(k) for k in limits.only):
@@ -187,12 +226,32 @@ async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server
         upstream = sekmet if scenario.chart is None else None
         body = body_for(scenario, sekmet.base)
         for concurrency in limits.concurrency:
-            for target, which, order, also in ((service, scenario, index, upstream),
-                                               (floor, floor_scenario, len(SCENARIOS) + index, None)):
-                cell = await measure(target, which.key, fixed(target, which, body), concurrency, limits, also)
+            pair = await _paired(service, floor, (scenario, floor_scenario), body, concurrency, limits,
+                                 upstream)
+            for order, cell in zip((index, len(SCENARIOS) + index), pair, strict=True):
                 _say(cell)
                 measured.append((order, cell))
     cells.extend(cell for _, cell in sorted(measured, key=lambda pair: pair[0]))  # service rows, then floors
+
+
+async def _paired(service: procs.Server, floor: procs.Server, scenarios: tuple[Scenario, Scenario],
+                  body: bytes, concurrency: int, limits: argparse.Namespace,
+                  upstream: procs.Server | None) -> tuple[Cell, Cell]:
+    """A service cell and its floor cell (same body, same concurrency), measured in ``ROUNDS`` alternating
+    rounds (service, floor, service, floor …) that share the cell's request and time caps: the ratios then
+    compare the two over the same minute, on a machine whose speed drifts (a shared VM), not two
+    measurements minutes apart."""
+    targets = ((service, fixed(service, scenarios[0], body), upstream),
+               (floor, fixed(floor, scenarios[1], body), None))
+    for server, payload, _ in targets:  # the same request every time (fixed): no offsets to keep
+        await warm_up(server, payload, concurrency)
+    samples = (Sample(), Sample())
+    for _ in range(ROUNDS):
+        for (server, payload, also), sample in zip(targets, samples, strict=True):
+            await sample_into(sample, server, payload, concurrency, max(1, limits.requests // ROUNDS),
+                              limits.seconds / ROUNDS, also)
+    return (to_cell(scenarios[0].key, concurrency, samples[0], upstream is not None),
+            to_cell(scenarios[1].key, concurrency, samples[1], False))
 
 
 async def _auth_cells(sekmet: procs.Server, limits: argparse.Namespace,
