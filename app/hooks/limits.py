@@ -9,10 +9,10 @@ verified, so ``app.hooks.auth`` claims the slot through :func:`admit` and this m
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -95,7 +95,9 @@ class RequestLimits:
             raise BodyTooLarge
         chunks: list[bytes] = []
         size = 0
-        with anyio.fail_after(self._timeout):
+        # asyncio's own timeout, not anyio's cancel scope: a third of the cost on every call, and uvicorn
+        # always runs the app on asyncio (issue #8).
+        async with asyncio.timeout(self._timeout):
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
