@@ -19,7 +19,7 @@ import string
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -246,6 +246,7 @@ def _content(key: str, table: Table, source: Source, overrides: Mapping[str, Cod
     )
 
 
+@lru_cache(maxsize=1024)  # templates are the card library's few strings, filled on every call
 def placeholders(template: str) -> frozenset[str]:
     """The ``{names}`` of a template; only plain identifiers (no attributes, indexes or formats)."""
     names = set()
