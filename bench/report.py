@@ -177,7 +177,8 @@ def fallback_section(results: dict[str, Any]) -> Iterable[str]:
         return
     yield "## Fallback: the seven FHIR queries alone"
     yield ""
-    yield "Each template query run alone against SEKMET at concurrency 1 (p50, ms):"
+    yield ("Each template query run alone against SEKMET at concurrency 1, just before the fallback cells "
+           "(p50, ms):")
     yield ""
     yield "| " + " | ".join(queries) + " | slowest | sum |"
     yield "|" + "--:|" * (len(queries) + 2)
