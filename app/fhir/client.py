@@ -38,6 +38,7 @@ from app.fhir.prefetch import (
     read_prefetch_value,
     unique_resources,
 )
+from app.jsontext import loads
 from app.settings import Settings
 from app.urls import is_loopback
 
@@ -246,7 +247,7 @@ class _Session:
         if response.status_code != 200:
             raise describe_status(response.status_code)
         try:
-            body = response.json()
+            body = loads(response.content)
         except ValueError:
             raise FetchFailure("the FHIR server sent invalid JSON", "invalid_json") from None
         if not isinstance(body, dict):

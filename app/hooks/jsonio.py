@@ -2,18 +2,13 @@
 pieces of work FastAPI does for us (a 50-resource prefetch is ~40 kB; ``json.loads`` takes ~150 µs of it,
 orjson ~75 µs; encoding the cards ~30 µs against ~3 µs) — issue #8.
 
-Behaviour is the standard library's: orjson refuses what ``json`` takes beyond the JSON grammar (``NaN``,
-lone surrogates), so a body orjson refuses is decoded again by ``json.loads``, which either accepts it as
-before or raises the same ``JSONDecodeError`` FastAPI already maps to a 400. One difference is kept: an
-integer past 64 bits becomes a float, where ``json`` keeps every digit. No FHIR value has one (R4
-integers are 32-bit, and decimals are read as floats either way). For the response, anything orjson cannot
-encode goes through Starlette's own ``json.dumps``; a NaN, which Starlette would refuse with a 500, is
-sent as ``null``.
+Decoding is ``app.jsontext.loads``: the standard library's behaviour (its fallback), at orjson's speed.
+For the response, anything orjson cannot encode goes through Starlette's own ``json.dumps``; a NaN, which
+Starlette would refuse with a 500, is sent as ``null``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -22,12 +17,7 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-
-def loads(body: bytes) -> Any:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)  # what json accepts and orjson does not, or json's own error message
+from app.jsontext import loads
 
 
 class OrjsonRequest(Request):

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from fastapi.responses import JSONResponse
 
-from app.hooks.jsonio import OrjsonResponse, loads
+from app.hooks.jsonio import OrjsonResponse
+from app.jsontext import loads
 
 SELECT = "/cds-services/spine-imaging-order-select"
 
