@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -13,17 +12,21 @@ from app.fhir.dates import FhirDate, Precision, parse_fhir_date
 
 
 def _reference_parse(text: object) -> FhirDate | None:
-    """The rule written out without the memo: a date prefix of the stripped text, or nothing."""
+    """The rule written out another way (no regex, no memo): a year, then optionally -month, then
+    optionally -day, read from the start of the stripped text; anything after is ignored."""
     if not isinstance(text, str):
         return None
-    found = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
-    if found is None:
+    written = text.strip()
+    parts = [written[:4], written[5:7] if written[4:5] == "-" else "", ""]
+    parts[2] = written[8:10] if parts[1] and written[7:8] == "-" else ""
+    year, month, day = (part if len(part) == size and part.isdecimal() else "" for part, size in
+                        zip(parts, (4, 2, 2), strict=True))
+    if not year:
         return None
-    year, month, day = found.groups()
     try:
-        if day is not None:
+        if month and day:
             return FhirDate(date(int(year), int(month), int(day)))
-        if month is not None:
+        if month:
             return FhirDate(date(int(year), int(month), 1), Precision.MONTH)
         return FhirDate(date(int(year), 1, 1), Precision.YEAR)
     except ValueError:
