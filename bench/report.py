@@ -76,13 +76,24 @@ def targets(results: dict[str, Any]) -> Iterable[tuple[str, str, bool | None]]:
     if synthea:
         yield "Synthea-sized order-select, c=1: p50 ≤ 40 ms", f"{synthea['p50_ms']:.2f} ms", \
             synthea["p50_ms"] <= 40
-    queries = results.get("fallback_queries") or {}
+    queries, together = _single_queries(results), (results.get("fallback_queries") or {}).get(ALL_AT_ONCE)
     if fallback and queries:
         slowest, total = max(queries.values()), sum(queries.values())
         yield ("Fallback, c=1: p50 ≈ slowest single FHIR query + 10 ms",
                f"{fallback['p50_ms']:.2f} ms vs {slowest:.2f} + 10 ms", fallback["p50_ms"] <= slowest + 10)
-        yield ("… (SEKMET is one process: its seven answers are serial) sum of queries + 10 ms",
+        if together is not None:
+            yield ("… (SEKMET is one process: it answers the seven one after another) the seven sent at once "
+                   "straight to SEKMET + 10 ms", f"{fallback['p50_ms']:.2f} ms vs {together:.2f} + 10 ms",
+                   fallback["p50_ms"] <= together + 10)
+        yield ("… the sum of the seven run alone + 10 ms",
                f"{fallback['p50_ms']:.2f} ms vs {total:.2f} + 10 ms", fallback["p50_ms"] <= total + 10)
+
+
+ALL_AT_ONCE = "all at once"
+
+
+def _single_queries(results: dict[str, Any]) -> dict[str, float]:
+    return {key: ms for key, ms in (results.get("fallback_queries") or {}).items() if key != ALL_AT_ONCE}
 
 
 def machine() -> list[str]:
@@ -171,7 +182,8 @@ def errors_lines(cells: Cells) -> Iterable[str]:
 
 
 def fallback_section(results: dict[str, Any]) -> Iterable[str]:
-    queries: dict[str, float] = results.get("fallback_queries") or {}
+    queries = _single_queries(results)
+    together = (results.get("fallback_queries") or {}).get(ALL_AT_ONCE)
     fallback = [c for c in results["cells"] if c["scenario"] == "select-fallback"]
     if not queries:
         return
@@ -185,6 +197,10 @@ def fallback_section(results: dict[str, Any]) -> Iterable[str]:
     yield "| " + " | ".join(f"{v:.2f}" for v in queries.values()) + \
         f" | {max(queries.values()):.2f} | {sum(queries.values()):.2f} |"
     yield ""
+    if together is not None:
+        yield (f"The seven sent at once, one connection each, as a fallback call sends them: p50 "
+               f"{together:.2f} ms until the last answer.")
+        yield ""
     for c in fallback:
         upstream = c.get("extra", {}).get("upstream_cpu_ms_per_request")
         if upstream is not None:

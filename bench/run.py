@@ -179,6 +179,27 @@ async def probe_queries(sekmet: procs.Server, limits: argparse.Namespace) -> dic
     return found
 
 
+async def probe_all_at_once(sekmet: procs.Server, limits: argparse.Namespace) -> float:
+    """p50 (ms) of the seven fallback queries sent at once straight to SEKMET, one connection each, as the
+    service sends them: the FHIR server's own time for what a fallback call asks (SEKMET answers them
+    one after another, so this is about their sum, not the slowest one)."""
+    path = sekmet.base.split(str(sekmet.port), 1)[1]
+    requests = [loadgen.get_request(procs.HOST, sekmet.port, f"{path}/{query}")
+                for _, query in charts.fallback_queries()]
+    connections = [loadgen.Connection(procs.HOST, sekmet.port) for _ in requests]
+    took: list[float] = []
+    deadline = time.perf_counter() + min(limits.seconds, 3)
+    try:
+        while len(took) < min(limits.requests, 200) + 5 and time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await asyncio.gather(*(c.send(r) for c, r in zip(connections, requests, strict=True)))
+            took.append(time.perf_counter() - started)
+    finally:
+        for connection in connections:
+            await connection.close()
+    return round(percentile(took[5:] or took, 50), 2)  # the first few open the connections
+
+
 async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
     WORK.mkdir(parents=True, exist_ok=True)
     for stale in WORK.glob("*.db*"):  # each run starts on an empty database, as the first run did
@@ -227,7 +248,7 @@ async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server
             continue
         upstream = sekmet if scenario.chart is None else None
         if upstream is not None:
-            queries.update(await probe_queries(sekmet, limits))
+            await _probe_sekmet(sekmet, limits, queries)
         body = body_for(scenario, sekmet.base)
         for concurrency in limits.concurrency:
             pair = await _paired(service, floor, (scenario, floor_scenario), body, concurrency, limits,
@@ -256,6 +277,15 @@ async def _paired(service: procs.Server, floor: procs.Server, scenarios: tuple[S
                               limits.seconds / ROUNDS, also)
     return (to_cell(scenarios[0].key, concurrency, samples[0], upstream is not None),
             to_cell(scenarios[1].key, concurrency, samples[1], False))
+
+
+async def _probe_sekmet(sekmet: procs.Server, limits: argparse.Namespace, queries: dict[str, float]) -> None:
+    single = await probe_queries(sekmet, limits)
+    together = await probe_all_at_once(sekmet, limits)
+    queries.update(single)
+    queries[report.ALL_AT_ONCE] = together
+    print(f"SEKMET alone: slowest single query p50 {max(single.values()):.2f} ms, the seven at once "
+          f"{together:.2f} ms", flush=True)
 
 
 async def _auth_cells(sekmet: procs.Server, limits: argparse.Namespace,
