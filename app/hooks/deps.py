@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +9,7 @@ from fastapi import Depends, Request
 from app.feedback import FeedbackRepository
 from app.hooks.auth import ClientIdentity, authenticate
 from app.hooks.runtime import Runtime
+from app.immutable import immutable
 from app.settings import Settings
 
 
@@ -42,7 +42,7 @@ async def get_client(request: Request, runtime: RuntimeDep) -> ClientIdentity | 
 ClientDep = Annotated[ClientIdentity | None, Depends(get_client)]
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Caller:
     """The verified CDS client (``None`` when authentication is off) and the runtime, for a hook call."""
 
@@ -52,9 +52,9 @@ class Caller:
 
 async def get_caller(request: Request) -> Caller:
     """``ClientDep`` and ``RuntimeDep`` as one dependency for the hook call route: FastAPI solves every
-    dependency (and sub-dependency) in a round of its own, ~10 % of a hook call's CPU for the two
-    (issue #8)."""
-    runtime: Runtime = request.app.state.runtime
+    dependency and sub-dependency in a round of its own (dependency solving was ~10 % of a hook call's
+    CPU under py-spy; issue #8)."""
+    runtime = await get_runtime(request)
     return Caller(await _authenticate(request, runtime), runtime)
 
 
