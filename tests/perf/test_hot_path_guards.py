@@ -3,7 +3,8 @@
 The figures themselves come from ``make bench`` (bench/RESULTS.md, docs/performance.md); these tests fail
 when a change would quietly undo what the figures depend on: the fallback asks each template query once
 and all at once, a complete prefetch asks nothing, request bodies stay plain dicts, every resource is
-parsed into its slim view once, and no full ``fhir.resources`` model is built on the way.
+parsed into its slim view once, hook calls run no garbage collection, every hot-path memo is bounded, and
+no full ``fhir.resources`` model is built on the way.
 """
 
 from __future__ import annotations
