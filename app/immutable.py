@@ -8,8 +8,8 @@ checker it is frozen (``dataclass_transform(frozen_default=True)``): an assignme
 under ``mypy --strict``, which CI runs on ``app/``, instead of at run time.
 
 The compromise: code that is not type-checked could still assign a field. Use it for values made on the
-hot path and never shared across calls; anything cached or shared between calls (``Coding``,
-``FhirDate``) stays ``@dataclass(frozen=True)``, checked at run time too.
+hot path and never shared across calls; anything cached or shared between calls stays immutable at run
+time too (``FhirDate`` and the card content are frozen dataclasses, ``Coding`` a named tuple).
 """
 
 from __future__ import annotations

@@ -177,9 +177,9 @@ def _coding(raw: object) -> Coding | None:
 
 @lru_cache(maxsize=8192)
 def _shared_coding(system: str, code: str, display: str | None) -> Coding | None:
-    """One frozen ``Coding`` per distinct (system, code, display): a chart repeats the same few codings
-    (every Condition's clinicalStatus and category, the same problems and procedures year after year), and
-    building a frozen dataclass costs more than looking one up."""
+    """One ``Coding`` per distinct (system, code, display): a chart repeats the same few codings (every
+    Condition's clinicalStatus and category, the same problems and procedures year after year), and
+    checking, stripping and building one costs more than looking it up."""
     return _new_coding(system, code, display)
 
 
