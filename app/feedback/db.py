@@ -5,20 +5,20 @@ Blocking I/O: the FastAPI route calls it through a thread (`anyio.to_thread`), n
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from app.jsontext import dumps
 
 log = logging.getLogger(__name__)
 
@@ -92,19 +92,10 @@ def alembic_config(url: URL) -> Config:
     return config
 
 
-def _json_text(value: Any) -> str:
-    """JSON columns (the audit trail's key lists, accepted suggestions) encoded by orjson: ``json.dumps``
-    was the largest cost of writing an audit row (issue #8). The standard encoder for what orjson refuses."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value)
-
-
 def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _create_sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text,
+    return create_engine(url, pool_pre_ping=True, json_serializer=dumps,
                          connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 
 
@@ -114,7 +105,8 @@ def _create_sqlite_engine(url: URL) -> Engine:
     A missing parent directory is created; when that fails the engine is still built, so the app starts and
     /readyz reports the database as down instead of the process crashing.
     """
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": _json_text}
+    # JSON columns by orjson (app.jsontext): json.dumps was the largest cost of writing an audit row (#8)
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": dumps}
     if _is_memory(url):
         options["poolclass"] = StaticPool  # one shared connection, else every checkout sees an empty database
     else:

@@ -11,7 +11,7 @@ import pytest
 from fastapi.responses import JSONResponse
 
 from app.hooks.jsonio import OrjsonResponse
-from app.jsontext import loads
+from app.jsontext import dumps, loads
 
 SELECT = "/cds-services/spine-imaging-order-select"
 
@@ -78,3 +78,9 @@ async def test_hook_body_is_decoded_without_json_loads(
 
     assert response.status_code == 200
     assert response.json()["cards"]
+
+
+@pytest.mark.parametrize("value", [["patient", "conditions"], {"big": 2**70}, ["\ud800"]])
+def test_json_text_for_columns_reads_back_as_the_value(value: Any) -> None:
+    # JSON columns (app/feedback/db.py): orjson, or json.dumps for what orjson refuses.
+    assert json.loads(dumps(value)) == value
