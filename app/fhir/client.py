@@ -1,7 +1,8 @@
 """Fallback fetch from the EHR's FHIR server: fast, bounded and safe (CONTRACT.md P7, P8, P10, R6-R8, §3).
 
 - One shared ``httpx.AsyncClient`` for the app's life (``make_http_client``): no redirects, no cookie jar
-  (a cookie set for one hook call must never ride along on another patient's), explicit pool limits.
+  (a cookie set for one hook call must never ride along on another patient's), explicit pool limits, and
+  a keep-alive pool of our own (``app/fhir/transport.py``) that costs one socket check per request.
 - Every key of a hook call is fetched concurrently; each request has its own timeout and the whole round
   has one deadline (``hook_budget_seconds``). A key not done by then fails as "timed out", keeping any
   pages it already had (then it is *incomplete*, not failed).
@@ -38,6 +39,7 @@ from app.fhir.prefetch import (
     read_prefetch_value,
     unique_resources,
 )
+from app.fhir.transport import PooledTransport
 from app.jsontext import loads
 from app.settings import Settings
 from app.urls import is_loopback
@@ -62,12 +64,17 @@ class FetchLimits:
         return cls(s.fhir_request_timeout_seconds, s.hook_budget_seconds, s.fhir_page_cap)
 
 
+HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+
+
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
-    """The app's one HTTP client: bounded pool, default timeout, no redirects, cookies never kept."""
+    """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own), default
+    timeout, no redirects, cookies never kept."""
     return httpx.AsyncClient(
+        transport=PooledTransport(HTTP_LIMITS),
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0),
+        limits=HTTP_LIMITS,  # for the proxy transports httpx makes from the environment, if any
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
 

@@ -3,8 +3,9 @@
 The figures themselves come from ``make bench`` (bench/RESULTS.md, docs/performance.md); these tests fail
 when a change would quietly undo what the figures depend on: the fallback asks each template query once
 and all at once, a complete prefetch asks nothing, request bodies stay plain dicts, every resource is
-parsed into its slim view once, hook calls run no garbage collection, every hot-path memo is bounded, and
-no full ``fhir.resources`` model is built on the way.
+parsed into its slim view once, hook calls run no garbage collection, the HTTP client checks one pooled
+connection per request, every hot-path memo is bounded, and no full ``fhir.resources`` model is built on
+the way.
 """
 
 from __future__ import annotations
@@ -153,6 +154,60 @@ async def test_hook_calls_run_no_garbage_collection(client: httpx.AsyncClient, e
     finally:
         gc.callbacks.remove(count)
     assert collections == []
+
+
+class _KeepAliveServer:
+    """Answers ``{}`` to every request on every connection until stopped."""
+
+    def __init__(self) -> None:
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.append(writer)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        writer.close()
+
+    def close_all(self) -> None:
+        for writer in self.writers:
+            writer.close()
+
+
+async def test_the_http_client_checks_one_pooled_connection_per_request(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fallback call's seven requests at once: each checks only the connection it reuses (one socket
+    poll), where httpx's own pool re-checked every pooled connection at every request start and end."""
+    import httpcore
+
+    from app.fhir.client import make_http_client
+
+    checks: list[int] = []
+    original = httpcore.AsyncHTTP11Connection.has_expired
+
+    def counting(connection: httpcore.AsyncHTTP11Connection) -> bool:
+        checks.append(1)
+        return original(connection)
+
+    monkeypatch.setattr(httpcore.AsyncHTTP11Connection, "has_expired", counting)
+    answering = _KeepAliveServer()
+    server = await asyncio.start_server(answering.serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    try:
+        async with make_http_client(settings) as http:
+            rounds = []
+            for _ in range(3):
+                checks.clear()
+                answers = await asyncio.gather(*(http.get(url) for _ in PREFETCH_TEMPLATES))
+                assert {a.status_code for a in answers} == {200}
+                rounds.append(len(checks))
+    finally:
+        server.close()
+        answering.close_all()
+        await server.wait_closed()
+        await asyncio.sleep(0.01)  # the closed sockets' transports finish closing on the loop
+    assert rounds[1:] == [len(PREFETCH_TEMPLATES)] * 2  # rounds after the first reuse every connection
 
 
 def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:

@@ -1,0 +1,382 @@
+"""The app's HTTP transport (app/fhir/transport.py) against real servers on loopback.
+
+SEKMET for ordinary traffic, compared with httpx's own transport; small asyncio servers for what SEKMET
+will not do on demand: close idle connections, ask to close, answer slowly, never answer, answer garbage,
+and speak TLS with a certificate made here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpcore
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from app.fhir.client import HTTP_LIMITS
+from app.fhir.transport import PooledTransport
+
+pytestmark = pytest.mark.integration
+FhirServer = Any  # the session fixture's type lives in conftest.py, which tests must not import
+OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+class CountingBackend(httpcore.AnyIOBackend):
+    """httpcore's own socket backend, counting the connections it opens."""
+
+    def __init__(self) -> None:
+        self.connects = 0
+
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        self.connects += 1
+        return await super().connect_tcp(*args, **kwargs)
+
+
+def client_for(limits: httpx.Limits = HTTP_LIMITS, ssl_context: ssl.SSLContext | None = None,
+               **options: Any) -> tuple[httpx.AsyncClient, PooledTransport, CountingBackend]:
+    backend = CountingBackend()
+    transport = PooledTransport(limits, ssl_context, network_backend=backend)
+    return httpx.AsyncClient(transport=transport, **options), transport, backend
+
+
+Answer = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[bool]]
+
+
+class RawServer:
+    """An HTTP/1.1 server on 127.0.0.1 whose every request is handled by ``answer``; it counts the
+    connections opened and closed by the client and the requests being handled at once."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.connections = self.closed_by_client = self.in_flight = self.most_in_flight = 0
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def start(self, ssl_context: ssl.SSLContext | None = None) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=ssl_context)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.writers.append(writer)
+        try:
+            while await self._one_exchange(reader, writer):
+                pass
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.closed_by_client += 1
+        finally:
+            writer.close()
+
+    async def _one_exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        await reader.readuntil(b"\r\n\r\n")
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self.answer(reader, writer)
+        finally:
+            self.in_flight -= 1
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for writer in self.writers:
+            writer.close()
+        await self.server.wait_closed()
+
+
+async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    writer.write(OK)
+    await writer.drain()
+    return True
+
+
+def after(seconds: float, then: Answer = answer_ok) -> Answer:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(seconds)
+        return await then(reader, writer)
+    return answer
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., Awaitable[tuple[str, RawServer]]]]:
+    servers: list[RawServer] = []
+
+    async def start(answer: Answer, ssl_context: ssl.SSLContext | None = None) -> tuple[str, RawServer]:
+        server = RawServer(answer)
+        servers.append(server)
+        return await server.start(ssl_context), server
+    yield start
+    for server in servers:
+        await server.stop()
+
+
+async def settle() -> None:
+    """Let the servers' tasks see what the client just did to its sockets."""
+    for _ in range(20):
+        await asyncio.sleep(0.005)
+
+
+# --- ordinary traffic, against SEKMET ---------------------------------------------------------------
+
+
+def same_each_time(response: httpx.Response) -> dict[str, Any]:
+    """The answer without what SEKMET makes anew for each search or error (an id, and lastUpdated)."""
+    body: dict[str, Any] = response.json()
+    if body.get("resourceType") in ("Bundle", "OperationOutcome"):
+        body.pop("id", None)
+        body.pop("meta", None)
+    return body
+
+
+async def test_answers_are_those_of_httpx_own_transport(fhir_server: FhirServer) -> None:
+    patient = fhir_server.patients[0].id
+    urls = [f"{fhir_server.base}/{query}" for query in (
+        f"Patient/{patient}", f"Condition?patient={patient}", f"Observation?patient={patient}",
+        f"MedicationRequest?patient={patient}", "Patient/no-such-patient")]
+    headers = {"Accept": "application/fhir+json"}
+    ours, _, _ = client_for()
+    async with ours, httpx.AsyncClient() as reference:
+        for url in urls:
+            mine, theirs = await ours.get(url, headers=headers), await reference.get(url, headers=headers)
+            assert mine.status_code == theirs.status_code, url
+            assert same_each_time(mine) == same_each_time(theirs), url
+            assert mine.headers["content-type"] == theirs.headers["content-type"]
+
+
+async def test_one_connection_carries_requests_one_after_another(fhir_server: FhirServer) -> None:
+    client, transport, backend = client_for()
+    async with client:
+        for _ in range(10):
+            assert (await client.get(f"{fhir_server.base}/metadata")).status_code == 200
+        assert backend.connects == 1
+        assert transport.idle_connections == 1
+
+
+async def test_requests_at_once_open_a_connection_each_and_reuse_them_next_time(
+        fhir_server: FhirServer) -> None:
+    client, transport, backend = client_for()
+    url = f"{fhir_server.base}/Patient/{fhir_server.patients[0].id}"
+    async with client:
+        for _ in range(3):
+            answers = await asyncio.gather(*(client.get(url) for _ in range(7)))
+            assert [a.status_code for a in answers] == [200] * 7
+        assert backend.connects == 7
+        assert transport.idle_connections == 7
+    assert transport.idle_connections == 0  # closing the client closes the transport
+
+
+# --- keep-alive rules ------------------------------------------------------------------------------
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused(serve: Any) -> None:
+    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        await answer_ok(reader, writer)
+        return False  # closes the socket without saying so in the answer
+    base, server = await serve(answer_then_hang_up)
+    client, _, backend = client_for()
+    async with client:
+        for _ in range(3):
+            assert (await client.get(base)).status_code == 200
+            await settle()
+    assert backend.connects == server.connections == 3
+
+
+async def test_connection_close_in_an_answer_is_honoured(serve: Any) -> None:
+    async def answer_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(OK.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+        await writer.drain()
+        return True  # the server would carry on: the client must not
+    base, server = await serve(answer_close)
+    client, transport, backend = client_for()
+    async with client:
+        assert (await client.get(base)).status_code == 200
+        assert (await client.get(base)).status_code == 200
+        assert transport.idle_connections == 0
+        await settle()
+    assert backend.connects == 2
+    assert server.closed_by_client == 2
+
+
+async def test_idle_connections_are_closed_after_the_keepalive_expiry(serve: Any) -> None:
+    first_base, first = await serve(answer_ok)
+    second_base, second = await serve(answer_ok)
+    limits = httpx.Limits(max_connections=10, max_keepalive_connections=10, keepalive_expiry=0.05)
+    client, transport, backend = client_for(limits)
+    async with client:
+        await client.get(first_base)
+        await asyncio.sleep(0.1)
+        await client.get(second_base)  # the first server's idle connection expired meanwhile: closed
+        await settle()
+        assert first.closed_by_client == 1
+        assert transport.idle_connections == 1
+        await asyncio.sleep(0.1)
+        await client.get(second_base)  # expired too: not reused
+        await settle()
+        assert (backend.connects, second.connections, second.closed_by_client) == (3, 2, 1)
+
+
+async def test_at_most_max_keepalive_connections_stay_idle(serve: Any) -> None:
+    base, server = await serve(after(0.05))
+    limits = httpx.Limits(max_connections=10, max_keepalive_connections=2, keepalive_expiry=30)
+    client, transport, _ = client_for(limits)
+    async with client:
+        await asyncio.gather(*(client.get(base) for _ in range(5)))
+        await settle()
+        assert server.connections == 5
+        assert transport.idle_connections == 2
+        assert server.closed_by_client == 3
+
+
+async def test_a_body_not_read_to_its_end_closes_its_connection(serve: Any) -> None:
+    async def answer_long(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
+        await writer.drain()
+        return await until_the_client_hangs_up(reader)
+    base, server = await serve(answer_long)
+    client, transport, _ = client_for()
+    async with client:
+        async with client.stream("GET", base) as response:
+            async for _ in response.aiter_raw():
+                break
+        assert transport.idle_connections == 0
+        await settle()
+    assert server.closed_by_client == 1
+
+
+# --- limits and failures ---------------------------------------------------------------------------
+
+
+async def test_max_connections_bounds_the_requests_in_flight(serve: Any) -> None:
+    base, server = await serve(after(0.03))
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2, keepalive_expiry=30)
+    client, _, _ = client_for(limits, timeout=5)
+    async with client:
+        answers = await asyncio.gather(*(client.get(base) for _ in range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert server.most_in_flight == 2
+    assert server.connections == 2
+
+
+async def until_the_client_hangs_up(reader: asyncio.StreamReader) -> bool:
+    """Never answer; raise as a closed connection once the client closes its end."""
+    await reader.readexactly(1)  # the client sends nothing more, so this ends only at its close
+    return False
+
+
+async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    return await until_the_client_hangs_up(reader)
+
+
+async def test_no_free_slot_within_the_pool_timeout_is_a_pool_timeout(serve: Any) -> None:
+    base, _ = await serve(never)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30)
+    client, _, _ = client_for(limits)
+    async with client:
+        stuck = asyncio.create_task(client.get(base, timeout=5))
+        await settle()
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get(base, timeout=httpx.Timeout(5, pool=0.05))
+        stuck.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stuck
+
+
+async def test_a_cancelled_request_closes_its_connection_and_frees_its_slot(serve: Any) -> None:
+    answers: list[Answer] = [never, answer_ok]
+
+    async def first_never_then_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        return await answers.pop(0)(reader, writer)
+    base, server = await serve(first_never_then_ok)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30)
+    client, transport, _ = client_for(limits, timeout=5)
+    async with client:
+        stuck = asyncio.create_task(client.get(base))
+        await settle()
+        stuck.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stuck
+        await settle()
+        assert server.closed_by_client == 1  # never handed to the next request in an unknown state
+        assert transport.idle_connections == 0
+        assert (await client.get(base, timeout=httpx.Timeout(5, pool=0.5))).status_code == 200
+
+
+async def test_errors_are_httpx_errors_and_free_their_slot(serve: Any) -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+        await writer.drain()
+        return False
+    silent_base, _ = await serve(never)
+    garbage_base, _ = await serve(garbage)
+    ok_base, _ = await serve(answer_ok)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30)
+    client, transport, _ = client_for(limits, timeout=httpx.Timeout(0.2, pool=0.5))
+    async with client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("http://127.0.0.1:1/")  # nothing listens on port 1
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(silent_base)
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get(garbage_base)
+        assert transport.idle_connections == 0
+        assert (await client.get(ok_base)).status_code == 200  # the one slot is free again
+
+
+# --- TLS ---------------------------------------------------------------------------------------------
+
+
+def certificate_for_loopback(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "spine-cds test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+async def test_https_works_and_its_connections_are_reused(serve: Any, tmp_path: Path) -> None:
+    cert, key = certificate_for_loopback(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    base, server = await serve(answer_ok, server_context)
+    client, _, backend = client_for(ssl_context=ssl.create_default_context(cafile=str(cert)))
+    async with client:
+        for _ in range(3):
+            response = await client.get(base)
+            assert (response.status_code, response.json()) == (200, {})
+    assert backend.connects == server.connections == 1
+
+
+async def test_https_with_an_untrusted_certificate_is_refused(serve: Any, tmp_path: Path) -> None:
+    cert, key = certificate_for_loopback(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    base, _ = await serve(answer_ok, server_context)
+    client, transport, _ = client_for()  # the default trust store does not hold the test certificate
+    async with client:
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await client.get(base)
+        assert transport.idle_connections == 0
