@@ -71,10 +71,12 @@ def make_http_client(settings: Settings) -> httpx.AsyncClient:
     """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own), default
     timeout, no redirects, cookies never kept."""
     return httpx.AsyncClient(
-        transport=PooledTransport(HTTP_LIMITS),
+        # A mount, not ``transport=``: that would turn off proxies from the environment (HTTPS_PROXY and
+        # NO_PROXY), whose more specific mounts still win over "all://" and use httpx's own transports.
+        mounts={"all://": PooledTransport(HTTP_LIMITS)},
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),
-        limits=HTTP_LIMITS,  # for the proxy transports httpx makes from the environment, if any
+        limits=HTTP_LIMITS,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
 

@@ -22,7 +22,8 @@ default pool promised is kept:
 
 HTTP/1.1 only (the client never asked for HTTP/2). The protocol, TLS and socket handling are still
 httpcore's (``httpcore.AsyncHTTPConnection``), which also keeps respx's interception working in tests.
-Proxies from the environment are unchanged: httpx routes them to its own proxy transports.
+It is mounted for "all://" (``make_http_client``), so proxies from the environment are unchanged:
+httpx routes proxied hosts to its own proxy transports, and NO_PROXY hosts to its own default one.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from app.fhir.client import HTTP_LIMITS
+from app.fhir.client import HTTP_LIMITS, make_http_client
 from app.fhir.transport import PooledTransport
+from app.settings import Settings
 
 pytestmark = pytest.mark.integration
 FhirServer = Any  # the session fixture's type lives in conftest.py, which tests must not import
@@ -61,6 +62,7 @@ class RawServer:
         self.connections = self.closed_by_client = self.in_flight = self.most_in_flight = 0
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
+        self.request_lines: list[bytes] = []
 
     async def start(self, ssl_context: ssl.SSLContext | None = None) -> str:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=ssl_context)
@@ -79,7 +81,8 @@ class RawServer:
             writer.close()
 
     async def _one_exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        await reader.readuntil(b"\r\n\r\n")
+        head = await reader.readuntil(b"\r\n\r\n")
+        self.request_lines.append(head.split(b"\r\n", 1)[0])
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
@@ -380,3 +383,21 @@ async def test_https_with_an_untrusted_certificate_is_refused(serve: Any, tmp_pa
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await client.get(base)
         assert transport.idle_connections == 0
+
+
+# --- proxies ------------------------------------------------------------------------------------------
+
+
+async def test_a_proxy_from_the_environment_is_still_used(
+        serve: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy_base, proxy = await serve(answer_ok)
+    direct_base, direct = await serve(answer_ok)
+    for name in ("ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy_base)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with make_http_client(settings) as http:
+        assert (await http.get("http://fhir.example.org/fhir/Patient/p1")).status_code == 200
+        assert (await http.get(f"{direct_base}/fhir/Patient/p1")).status_code == 200
+    assert proxy.request_lines == [b"GET http://fhir.example.org/fhir/Patient/p1 HTTP/1.1"]
+    assert direct.request_lines == [b"GET /fhir/Patient/p1 HTTP/1.1"]
