@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import getproxies
 
 import httpx
 
@@ -69,16 +71,59 @@ HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, ke
 
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
     """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own), default
-    timeout, no redirects, cookies never kept."""
+    timeout, no redirects, cookies never kept, proxies from the environment as httpx reads them."""
+    pool = PooledTransport(HTTP_LIMITS)
     return httpx.AsyncClient(
-        # A mount, not ``transport=``: that would turn off proxies from the environment (HTTPS_PROXY and
-        # NO_PROXY), whose more specific mounts still win over "all://" and use httpx's own transports.
-        mounts={"all://": PooledTransport(HTTP_LIMITS)},
+        transport=pool,
+        mounts=proxy_mounts(environment_proxies()),
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),
-        limits=HTTP_LIMITS,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
+
+
+def proxy_mounts(proxies: Mapping[str, str | None]) -> dict[str, httpx.AsyncBaseTransport | None]:
+    """A proxy transport for each proxied URL pattern; ``None`` (the client's own transport, our pool) for
+    each NO_PROXY one."""
+    return {pattern: None if url is None else httpx.AsyncHTTPTransport(proxy=url, limits=HTTP_LIMITS)
+            for pattern, url in proxies.items()}
+
+
+def environment_proxies() -> dict[str, str | None]:
+    """HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY read as httpx reads them (its environment-variable
+    documentation): passing ``transport=`` turns httpx's own reading off, so it is done here again.
+    Keys are httpx mount patterns; ``None`` means "not through a proxy"."""
+    found = getproxies()
+    mounts: dict[str, str | None] = {}
+    for scheme in ("http", "https", "all"):
+        if found.get(scheme):
+            url = found[scheme]
+            mounts[f"{scheme}://"] = url if "://" in url else f"http://{url}"
+    for host in (part.strip() for part in found.get("no", "").split(",")):
+        if host == "*":  # NO_PROXY=* turns every proxy off
+            return {}
+        if host:
+            mounts[_no_proxy_pattern(host)] = None
+    return mounts
+
+
+def _no_proxy_pattern(host: str) -> str:
+    """A NO_PROXY entry as a mount pattern: ``example.com`` also covers its subdomains, as in curl."""
+    if "://" in host:
+        return host
+    if _is_address(host, ipaddress.IPv4Address) or host.lower() == "localhost":
+        return f"all://{host}"
+    if _is_address(host, ipaddress.IPv6Address):
+        return f"all://[{host}]"
+    return f"all://*{host}"
+
+
+def _is_address(host: str, kind: type[ipaddress.IPv4Address] | type[ipaddress.IPv6Address]) -> bool:
+    try:
+        kind(host.split("/")[0])  # an address, or a network such as 10.0.0.0/8
+    except ValueError:
+        return False
+    return True
 
 
 # --- where we may go ---------------------------------------------------------------------------------

@@ -12,18 +12,20 @@ Here a request takes the most recently used idle connection to its origin (one s
 server that closed it), or opens a new one, and gives it back when its response is closed. What the
 default pool promised is kept:
 
-- at most ``max_connections`` requests in flight; a request that cannot get a slot within the pool
-  timeout fails with ``httpx.PoolTimeout``;
+- at most ``max_connections`` requests in flight (idle connections do not count, so at most
+  ``max_connections + max_keepalive_connections`` sockets); a request that cannot get a slot within the
+  pool timeout fails with ``httpx.PoolTimeout``;
 - at most ``max_keepalive_connections`` idle connections (the longest idle is closed first), none kept
   past ``keepalive_expiry`` seconds idle, and none the server has closed or asked to close;
 - a connection whose request failed, was cancelled, or whose response was not read to the end is
   closed (by httpcore), never reused;
 - httpcore's exceptions reach the caller as httpx's, as with httpx's own transport.
 
-HTTP/1.1 only (the client never asked for HTTP/2). The protocol, TLS and socket handling are still
-httpcore's (``httpcore.AsyncHTTPConnection``), which also keeps respx's interception working in tests.
-It is mounted for "all://" (``make_http_client``), so proxies from the environment are unchanged:
-httpx routes proxied hosts to its own proxy transports, and NO_PROXY hosts to its own default one.
+HTTP/1.1 only (the client never asked for HTTP/2), asyncio only (the service runs on uvicorn's loop),
+and, like any httpx client, for one event loop: connections and the slot count belong to the loop that
+made them. TLS settings are this transport's (``ssl_context``), not the client's ``verify=``. The
+protocol, TLS and socket handling are still httpcore's (``httpcore.AsyncHTTPConnection``), which also
+keeps respx's interception working in tests. Proxies: ``app.fhir.client.make_http_client``.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ class PooledTransport(httpx.AsyncBaseTransport):
         self._network_backend = network_backend
         self._slots = asyncio.Semaphore(_limit(limits.max_connections))
         self._idle: list[_Idle] = []  # oldest first
+        self._active: set[httpcore.AsyncHTTPConnection] = set()  # behind a response not yet closed
+        self._closing: set[asyncio.Future[None]] = set()
         self._closed = False
 
     @property
@@ -99,6 +103,8 @@ class PooledTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
+        if url.raw_scheme not in _DEFAULT_PORTS:
+            raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{url.scheme}://'.")
         key: OriginKey = (url.raw_scheme, url.raw_host, url.port or _DEFAULT_PORTS.get(url.raw_scheme, 0))
         core_request = httpcore.Request(
             request.method, httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
@@ -115,10 +121,12 @@ class PooledTransport(httpx.AsyncBaseTransport):
                               stream=body)
 
     async def aclose(self) -> None:
-        self._closed = True  # a response still open hands back its connection only to have it closed
-        idle, self._idle = self._idle, []
-        for entry in idle:
-            await entry.connection.aclose()
+        """Close every connection, busy ones included (as httpcore's pool does); a response still open
+        then ends with a read error, and hands back a connection that is closed in turn."""
+        self._closed = True
+        connections = [entry.connection for entry in self._idle] + list(self._active)
+        self._idle, self._active = [], set()
+        await self._close(connections)
 
     async def _take_slot(self, request: httpx.Request) -> None:
         if not self._slots.locked():
@@ -136,20 +144,29 @@ class PooledTransport(httpx.AsyncBaseTransport):
         # A request that fails or is cancelled leaves its connection closed by httpcore itself. A server
         # that closes a reused connection just as it is sent on fails the request, as with httpx's pool.
         connection = await self._reusable(key) or self._new_connection(request.url.origin)
-        with httpx_errors():
-            return connection, await connection.handle_async_request(request)
+        self._active.add(connection)
+        try:
+            with httpx_errors():
+                return connection, await connection.handle_async_request(request)
+        except BaseException:
+            self._active.discard(connection)
+            raise
 
     async def _reusable(self, key: OriginKey) -> httpcore.AsyncHTTPConnection | None:
-        """The most recently used idle connection to ``key`` the server has not closed, if any."""
+        """The most recently used idle connection to ``key`` the server has not closed, if any. The list
+        is changed without an await in between (other requests change it meanwhile); closes come after."""
+        found, stale = None, []
         for index in range(len(self._idle) - 1, -1, -1):
             entry = self._idle[index]
             if entry.key != key:
                 continue
             del self._idle[index]
             if entry.connection.is_idle() and not entry.connection.has_expired():
-                return entry.connection
-            await entry.connection.aclose()
-        return None
+                found = entry.connection
+                break
+            stale.append(entry.connection)
+        await self._close(stale)
+        return found
 
     def _new_connection(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
         return httpcore.AsyncHTTPConnection(origin, ssl_context=self._ssl_context,
@@ -160,6 +177,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
         """Called once per response, when it is closed: keep the connection if it can carry another
         request, and drop what is stale or over the idle limit."""
         self._slots.release()
+        self._active.discard(connection)
         now = time.monotonic()
         stale = self._expired_idle(now)
         if connection.is_idle() and self._max_idle > 0 and not self._closed:
@@ -168,8 +186,17 @@ class PooledTransport(httpx.AsyncBaseTransport):
             stale.append(connection)
         while len(self._idle) > self._max_idle:
             stale.append(self._idle.pop(0).connection)
-        for old in stale:
-            await old.aclose()
+        await self._close(stale)
+
+    async def _close(self, connections: list[httpcore.AsyncHTTPConnection]) -> None:
+        """Close connections already taken off the lists, shielded: a second cancellation of the request
+        (its own timeout, then the hook's budget) must not leave them open for the garbage collector."""
+        if not connections:
+            return
+        closing = asyncio.ensure_future(_close_each(connections))
+        self._closing.add(closing)  # the event loop keeps only a weak reference to a task
+        closing.add_done_callback(self._closing.discard)
+        await asyncio.shield(closing)
 
     def _expired_idle(self, now: float) -> list[httpcore.AsyncHTTPConnection]:
         if self._keepalive_expiry is None:
@@ -205,6 +232,12 @@ class _ResponseBody(httpx.AsyncByteStream):
                     await close()
         finally:
             await self._pool._give_back(self._key, self._connection)
+
+
+async def _close_each(connections: list[httpcore.AsyncHTTPConnection]) -> None:
+    for connection in connections:
+        with contextlib.suppress(Exception):  # closing a socket the peer already reset
+            await connection.aclose()
 
 
 def _limit(value: int | None) -> int:

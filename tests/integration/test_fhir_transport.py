@@ -8,9 +8,11 @@ and speak TLS with a certificate made here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import ipaddress
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,7 @@ class RawServer:
 
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
-        self.connections = self.closed_by_client = self.in_flight = self.most_in_flight = 0
+        self.connections = self.closed_by_client = self.finished = self.in_flight = self.most_in_flight = 0
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
         self.request_lines: list[bytes] = []
@@ -79,6 +81,9 @@ class RawServer:
             self.closed_by_client += 1
         finally:
             writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+            self.finished += 1
 
     async def _one_exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -125,8 +130,17 @@ async def serve() -> AsyncIterator[Callable[..., Awaitable[tuple[str, RawServer]
 
 
 async def settle() -> None:
-    """Let the servers' tasks see what the client just did to its sockets."""
+    """Let a request the client just started reach the server."""
     for _ in range(20):
+        await asyncio.sleep(0.005)
+
+
+async def eventually(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait until the servers' tasks have seen what the client did to its sockets (later on a busy
+    machine), failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not seen within {seconds:g} s"
         await asyncio.sleep(0.005)
 
 
@@ -189,10 +203,26 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(serve: An
     base, server = await serve(answer_then_hang_up)
     client, _, backend = client_for()
     async with client:
-        for _ in range(3):
+        for done in range(1, 4):
             assert (await client.get(base)).status_code == 200
-            await settle()
+            await eventually(lambda done=done: server.finished == done)  # its close is on our socket
     assert backend.connects == server.connections == 3
+
+
+async def test_many_requests_at_once_after_the_server_closed_every_idle_connection(serve: Any) -> None:
+    """The first hook call after a quiet spell: every idle connection is stale, seven requests discard
+    them at once."""
+    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        await answer_ok(reader, writer)
+        return False
+    base, server = await serve(answer_then_hang_up)
+    client, transport, _ = client_for()
+    async with client:
+        for done in (7, 14, 21):
+            answers = await asyncio.gather(*(client.get(base) for _ in range(7)), return_exceptions=True)
+            assert [getattr(a, "status_code", a) for a in answers] == [200] * 7
+            await eventually(lambda done=done: server.finished == done)
+        assert transport.idle_connections == 7
 
 
 async def test_connection_close_in_an_answer_is_honoured(serve: Any) -> None:
@@ -206,9 +236,8 @@ async def test_connection_close_in_an_answer_is_honoured(serve: Any) -> None:
         assert (await client.get(base)).status_code == 200
         assert (await client.get(base)).status_code == 200
         assert transport.idle_connections == 0
-        await settle()
+        await eventually(lambda: server.closed_by_client == 2)
     assert backend.connects == 2
-    assert server.closed_by_client == 2
 
 
 async def test_idle_connections_are_closed_after_the_keepalive_expiry(serve: Any) -> None:
@@ -220,13 +249,12 @@ async def test_idle_connections_are_closed_after_the_keepalive_expiry(serve: Any
         await client.get(first_base)
         await asyncio.sleep(0.1)
         await client.get(second_base)  # the first server's idle connection expired meanwhile: closed
-        await settle()
-        assert first.closed_by_client == 1
+        await eventually(lambda: first.closed_by_client == 1)
         assert transport.idle_connections == 1
         await asyncio.sleep(0.1)
         await client.get(second_base)  # expired too: not reused
-        await settle()
-        assert (backend.connects, second.connections, second.closed_by_client) == (3, 2, 1)
+        await eventually(lambda: second.closed_by_client == 1)
+        assert (backend.connects, second.connections) == (3, 2)
 
 
 async def test_at_most_max_keepalive_connections_stay_idle(serve: Any) -> None:
@@ -235,10 +263,9 @@ async def test_at_most_max_keepalive_connections_stay_idle(serve: Any) -> None:
     client, transport, _ = client_for(limits)
     async with client:
         await asyncio.gather(*(client.get(base) for _ in range(5)))
-        await settle()
+        await eventually(lambda: server.closed_by_client == 3)
         assert server.connections == 5
         assert transport.idle_connections == 2
-        assert server.closed_by_client == 3
 
 
 async def test_a_body_not_read_to_its_end_closes_its_connection(serve: Any) -> None:
@@ -253,8 +280,7 @@ async def test_a_body_not_read_to_its_end_closes_its_connection(serve: Any) -> N
             async for _ in response.aiter_raw():
                 break
         assert transport.idle_connections == 0
-        await settle()
-    assert server.closed_by_client == 1
+        await eventually(lambda: server.closed_by_client == 1)
 
 
 # --- limits and failures ---------------------------------------------------------------------------
@@ -309,8 +335,7 @@ async def test_a_cancelled_request_closes_its_connection_and_frees_its_slot(serv
         stuck.cancel()
         with pytest.raises(asyncio.CancelledError):
             await stuck
-        await settle()
-        assert server.closed_by_client == 1  # never handed to the next request in an unknown state
+        await eventually(lambda: server.closed_by_client == 1)  # never reused in an unknown state
         assert transport.idle_connections == 0
         assert (await client.get(base, timeout=httpx.Timeout(5, pool=0.5))).status_code == 200
 
@@ -387,17 +412,90 @@ async def test_https_with_an_untrusted_certificate_is_refused(serve: Any, tmp_pa
 
 # --- proxies ------------------------------------------------------------------------------------------
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
-async def test_a_proxy_from_the_environment_is_still_used(
+
+def clear_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.mark.parametrize("variables", [
+    {},
+    {"HTTP_PROXY": "http://proxy.local:3128"},
+    {"HTTPS_PROXY": "proxy.local:3128", "NO_PROXY": "localhost,127.0.0.1,::1,.hospital.org,ehr.example.org"},
+    {"ALL_PROXY": "socks5://proxy.local:1080", "NO_PROXY": "10.0.0.0/8, fhir://odd"},
+    {"HTTPS_PROXY": "http://proxy.local:3128", "NO_PROXY": "ehr.example.org,*"},
+])
+def test_proxy_variables_are_read_as_httpx_reads_them(
+        variables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``transport=`` turns httpx's own reading off, so the client reads them again: compared with
+    httpx's (private) reader as the oracle."""
+    from httpx._utils import get_environment_proxies
+
+    from app.fhir.client import environment_proxies
+
+    clear_proxy_variables(monkeypatch)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert environment_proxies() == get_environment_proxies()
+
+
+async def test_proxied_hosts_go_through_the_proxy_and_no_proxy_hosts_through_the_pool(
         serve: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     proxy_base, proxy = await serve(answer_ok)
     direct_base, direct = await serve(answer_ok)
-    for name in ("ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    clear_proxy_variables(monkeypatch)
     monkeypatch.setenv("HTTP_PROXY", proxy_base)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    pooled: list[str] = []
+    original = PooledTransport.handle_async_request
+
+    async def spying(transport: PooledTransport, request: httpx.Request) -> httpx.Response:
+        pooled.append(str(request.url))
+        return await original(transport, request)
+
+    monkeypatch.setattr(PooledTransport, "handle_async_request", spying)
     async with make_http_client(settings) as http:
         assert (await http.get("http://fhir.example.org/fhir/Patient/p1")).status_code == 200
         assert (await http.get(f"{direct_base}/fhir/Patient/p1")).status_code == 200
     assert proxy.request_lines == [b"GET http://fhir.example.org/fhir/Patient/p1 HTTP/1.1"]
     assert direct.request_lines == [b"GET /fhir/Patient/p1 HTTP/1.1"]
+    assert pooled == [f"{direct_base}/fhir/Patient/p1"]
+
+
+async def test_without_proxy_variables_every_request_uses_the_pool(
+        serve: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    base, server = await serve(answer_ok)
+    clear_proxy_variables(monkeypatch)
+    async with make_http_client(settings) as http:
+        for _ in range(3):
+            assert (await http.get(base)).status_code == 200
+    assert server.connections == 1  # kept alive by the pool
+
+
+# --- the transport's own edges -------------------------------------------------------------------------
+
+
+async def test_an_unsupported_scheme_is_an_httpx_error() -> None:
+    client, _, backend = client_for()
+    async with client:
+        with pytest.raises(httpx.UnsupportedProtocol):
+            await client.get("ftp://127.0.0.1/file")
+    assert backend.connects == 0
+
+
+async def test_closing_the_transport_closes_connections_behind_open_responses(serve: Any) -> None:
+    async def answer_long(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
+        await writer.drain()
+        return await until_the_client_hangs_up(reader)
+    base, server = await serve(answer_long)
+    client, transport, _ = client_for()
+    response = await client.send(client.build_request("GET", base), stream=True)
+    await transport.aclose()
+    await eventually(lambda: server.closed_by_client == 1)
+    await response.aclose()  # a late close hands back a closed connection: nothing is kept
+    assert transport.idle_connections == 0
+    await client.aclose()
