@@ -120,7 +120,7 @@ def _no_proxy_pattern(host: str) -> str:
 
 def _is_address(host: str, kind: type[ipaddress.IPv4Address] | type[ipaddress.IPv6Address]) -> bool:
     try:
-        kind(host.split("/")[0])  # an address, or a network such as 10.0.0.0/8
+        kind(host.split("/")[0])  # "10.0.0.0/8" counts, as in httpx, but matches only 10.0.0.0 itself
     except ValueError:
         return False
     return True

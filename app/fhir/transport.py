@@ -18,7 +18,7 @@ default pool promised is kept:
 - at most ``max_keepalive_connections`` idle connections (the longest idle is closed first), none kept
   past ``keepalive_expiry`` seconds idle, and none the server has closed or asked to close;
 - a connection whose request failed, was cancelled, or whose response was not read to the end is
-  closed (by httpcore), never reused;
+  closed, never reused;
 - httpcore's exceptions reach the caller as httpx's, as with httpx's own transport.
 
 HTTP/1.1 only (the client never asked for HTTP/2), asyncio only (the service runs on uvicorn's loop),
@@ -94,7 +94,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
         self._slots = asyncio.Semaphore(_limit(limits.max_connections))
         self._idle: list[_Idle] = []  # oldest first
         self._active: set[httpcore.AsyncHTTPConnection] = set()  # behind a response not yet closed
-        self._closing: set[asyncio.Future[None]] = set()
+        self._closing: set[asyncio.Task[None]] = set()
         self._closed = False
 
     @property
@@ -126,7 +126,8 @@ class PooledTransport(httpx.AsyncBaseTransport):
         self._closed = True
         connections = [entry.connection for entry in self._idle] + list(self._active)
         self._idle, self._active = [], set()
-        await self._close(connections)
+        self._close_soon(connections)
+        await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def _take_slot(self, request: httpx.Request) -> None:
         if not self._slots.locked():
@@ -141,20 +142,22 @@ class PooledTransport(httpx.AsyncBaseTransport):
 
     async def _send(self, key: OriginKey, request: httpcore.Request
                     ) -> tuple[httpcore.AsyncHTTPConnection, httpcore.Response]:
-        # A request that fails or is cancelled leaves its connection closed by httpcore itself. A server
-        # that closes a reused connection just as it is sent on fails the request, as with httpx's pool.
-        connection = await self._reusable(key) or self._new_connection(request.url.origin)
+        # A connection whose request failed or was cancelled is closed: httpcore closes it on most paths,
+        # but not when cancelled waiting for its own locks, before the request started. A server that
+        # closes a reused connection just as it is sent on fails the request, as with httpx's pool.
+        connection = self._reusable(key) or self._new_connection(request.url.origin)
         self._active.add(connection)
         try:
             with httpx_errors():
                 return connection, await connection.handle_async_request(request)
         except BaseException:
             self._active.discard(connection)
+            self._close_soon([connection])
             raise
 
-    async def _reusable(self, key: OriginKey) -> httpcore.AsyncHTTPConnection | None:
-        """The most recently used idle connection to ``key`` the server has not closed, if any. The list
-        is changed without an await in between (other requests change it meanwhile); closes come after."""
+    def _reusable(self, key: OriginKey) -> httpcore.AsyncHTTPConnection | None:
+        """The most recently used idle connection to ``key`` the server has not closed, if any. No await:
+        other requests change the list meanwhile, and a cancellation here would lose the one found."""
         found, stale = None, []
         for index in range(len(self._idle) - 1, -1, -1):
             entry = self._idle[index]
@@ -165,7 +168,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
                 found = entry.connection
                 break
             stale.append(entry.connection)
-        await self._close(stale)
+        self._close_soon(stale)
         return found
 
     def _new_connection(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
@@ -173,7 +176,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
                                             keepalive_expiry=self._keepalive_expiry,
                                             network_backend=self._network_backend)
 
-    async def _give_back(self, key: OriginKey, connection: httpcore.AsyncHTTPConnection) -> None:
+    def _give_back(self, key: OriginKey, connection: httpcore.AsyncHTTPConnection) -> None:
         """Called once per response, when it is closed: keep the connection if it can carry another
         request, and drop what is stale or over the idle limit."""
         self._slots.release()
@@ -186,17 +189,16 @@ class PooledTransport(httpx.AsyncBaseTransport):
             stale.append(connection)
         while len(self._idle) > self._max_idle:
             stale.append(self._idle.pop(0).connection)
-        await self._close(stale)
+        self._close_soon(stale)
 
-    async def _close(self, connections: list[httpcore.AsyncHTTPConnection]) -> None:
-        """Close connections already taken off the lists, shielded: a second cancellation of the request
-        (its own timeout, then the hook's budget) must not leave them open for the garbage collector."""
+    def _close_soon(self, connections: list[httpcore.AsyncHTTPConnection]) -> None:
+        """Close connections already taken off the lists in a task of their own, not awaited: the request
+        path neither waits for it nor, when cancelled, stops it."""
         if not connections:
             return
-        closing = asyncio.ensure_future(_close_each(connections))
+        closing = asyncio.get_running_loop().create_task(_close_each(connections))
         self._closing.add(closing)  # the event loop keeps only a weak reference to a task
         closing.add_done_callback(self._closing.discard)
-        await asyncio.shield(closing)
 
     def _expired_idle(self, now: float) -> list[httpcore.AsyncHTTPConnection]:
         if self._keepalive_expiry is None:
@@ -231,7 +233,7 @@ class _ResponseBody(httpx.AsyncByteStream):
                 if close is not None:
                     await close()
         finally:
-            await self._pool._give_back(self._key, self._connection)
+            self._pool._give_back(self._key, self._connection)
 
 
 async def _close_each(connections: list[httpcore.AsyncHTTPConnection]) -> None:

@@ -340,6 +340,33 @@ async def test_a_cancelled_request_closes_its_connection_and_frees_its_slot(serv
         assert (await client.get(base, timeout=httpx.Timeout(5, pool=0.5))).status_code == 200
 
 
+@pytest.mark.parametrize("steps_before_cancel", range(8))
+async def test_closing_the_client_leaves_no_socket_open_whenever_a_request_was_cancelled(
+        serve: Any, steps_before_cancel: int) -> None:
+    """Two idle connections, the server having hung up the second; a request cancelled after 0..7 event
+    loop steps (its timeout or the hook's budget can strike at any await); then every socket the client
+    opened must be closed once it is closed."""
+    numbers: dict[int, int] = {}  # connection (its writer) -> the order it was first answered in
+
+    async def hang_up_the_second_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+                                            ) -> bool:
+        await asyncio.sleep(0.02)  # both first requests in flight at once: two connections
+        await answer_ok(reader, writer)
+        return numbers.setdefault(id(writer), len(numbers)) != 1
+    base, server = await serve(hang_up_the_second_connection)
+    client, _, _ = client_for(timeout=5)
+    async with client:
+        await asyncio.gather(client.get(base), client.get(base))
+        await eventually(lambda: server.finished == 1)
+        request = asyncio.create_task(client.get(base))
+        for _ in range(steps_before_cancel):
+            await asyncio.sleep(0)
+        request.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await request
+    await eventually(lambda: server.finished == server.connections)
+
+
 async def test_errors_are_httpx_errors_and_free_their_slot(serve: Any) -> None:
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         writer.write(b"NOT HTTP AT ALL\r\n\r\n")
