@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     fhir_request_timeout_seconds: float = Field(1.5, gt=0, le=30)
     hook_budget_seconds: float = Field(2.0, gt=0, le=30)
     fhir_page_cap: int = Field(10, ge=1, le=100)
+    fhir_max_response_bytes: int = Field(20_000_000, ge=100_000, le=1_000_000_000)
     max_body_bytes: int = Field(5_000_000, ge=1_000)
     body_read_timeout_seconds: float = Field(10.0, gt=0, le=120)
     per_client_concurrency: int = Field(16, ge=1, le=1_000)

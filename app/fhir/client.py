@@ -8,6 +8,7 @@
   pages it already had (then it is *incomplete*, not failed).
 - Only a ``fhirServer`` on ``FHIR_SERVER_ALLOWLIST`` (narrowed by the caller's trust entry, if any) is
   called; a disallowed server fails every key with a note and no request is made.
+- An answer is read up to ``fhir_max_response_bytes`` (decompressed); a larger one fails its key.
 - ``next`` links are followed only on the scheme, host and port of ``fhirServer``, up to ``fhir_page_cap``
   pages per key; resources repeated across pages are dropped.
 - ``Authorization: Bearer`` only when ``fhirAuthorization`` gave a token (the sandbox sends none). The
@@ -59,11 +60,13 @@ class FetchLimits:
     request_timeout: float = 1.5
     budget: float = 2.0
     page_cap: int = 10
+    max_response_bytes: int = 20_000_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchLimits:
         s = settings
-        return cls(s.fhir_request_timeout_seconds, s.hook_budget_seconds, s.fhir_page_cap)
+        return cls(s.fhir_request_timeout_seconds, s.hook_budget_seconds, s.fhir_page_cap,
+                   s.fhir_max_response_bytes)
 
 
 HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
@@ -291,22 +294,44 @@ class _Session:
         """One GET inside the per-request timeout (asyncio's, as httpx's read timeout is per chunk)."""
         try:
             async with asyncio.timeout(self.limits.request_timeout):
-                response = await self.http.get(url, headers=dict(self.headers),
-                                               timeout=self.limits.request_timeout)
+                status, content = await self._download(url)
         except (TimeoutError, httpx.TimeoutException):
             raise FetchFailure("timed out", "timeout") from None
         except httpx.HTTPError as exc:
             why = f"could not reach the FHIR server ({type(exc).__name__})"
             raise FetchFailure(why, "transport") from None
-        if response.status_code != 200:
-            raise describe_status(response.status_code)
+        if status != 200:
+            raise describe_status(status)
         try:
-            body = loads(response.content)
+            body = loads(content)
         except ValueError:
             raise FetchFailure("the FHIR server sent invalid JSON", "invalid_json") from None
         if not isinstance(body, dict):
             raise FetchFailure("the FHIR server sent JSON that is not a resource", "invalid_json")
         return body
+
+    async def _download(self, url: str) -> tuple[int, bytes]:
+        """Status and body, the body (decompressed) at most ``max_response_bytes``: a server that sends
+        more fails the key rather than the process's memory. Error bodies are read too, so the
+        connection can be kept."""
+        cap = self.limits.max_response_bytes
+        async with self.http.stream("GET", url, headers=self.headers,
+                                    timeout=self.limits.request_timeout) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise _too_large(cap)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise _too_large(cap)
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)
+
+
+def _too_large(cap: int) -> FetchFailure:
+    return FetchFailure(f"the FHIR server's answer is larger than {cap} bytes (FHIR_MAX_RESPONSE_BYTES)",
+                        "too_large")
 
 
 def _is_read(job: FetchJob) -> bool:

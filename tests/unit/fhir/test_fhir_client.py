@@ -249,6 +249,59 @@ async def test_invalid_json_fails_the_key(mock: respx.MockRouter, http: Any, reg
     assert result["conditions"].failed == "the FHIR server sent invalid JSON"
 
 
+def bundle_of_bytes(size: int) -> bytes:
+    """A searchset Bundle of exactly ``size`` bytes of JSON."""
+    head, tail = b'{"resourceType":"Bundle","type":"searchset","id":"', b'"}'
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+class _Dripping(httpx.AsyncByteStream):
+    """A body sent in chunks, without Content-Length (chunked), as a server streaming a search does."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+
+
+async def test_an_answer_larger_than_the_cap_fails_its_key_and_only_its_key(
+        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(200, content=bundle_of_bytes(100_001))
+    mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
+    result = await fetcher(http, registry, max_response_bytes=100_000).fetch(req(), [COND, PATIENT])
+    assert result["conditions"].failed == (
+        "the FHIR server's answer is larger than 100000 bytes (FHIR_MAX_RESPONSE_BYTES)")
+    assert ids(result["patient"]) == ["p1"]
+    assert registry.counter("spine_cds_fhir_keys_failed", "", ["key", "reason"]).value(
+        key="conditions", reason="too_large") == 1
+
+
+async def test_an_answer_of_exactly_the_cap_is_read(mock: respx.MockRouter, http: Any,
+                                                    registry: Registry) -> None:
+    mock.get(f"{BASE}/Condition").respond(200, content=bundle_of_bytes(100_000))
+    result = await fetcher(http, registry, max_response_bytes=100_000).fetch(req(), [COND])
+    assert result["conditions"].failed is None
+
+
+async def test_a_chunked_answer_is_stopped_once_it_passes_the_cap(mock: respx.MockRouter, http: Any,
+                                                                  registry: Registry) -> None:
+    read: list[int] = []
+
+    class Counting(_Dripping):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for chunk in super().__aiter__():
+                read.append(len(chunk))
+                yield chunk
+
+    body = Counting([b"x" * 40_000] * 100)  # 4 MB on offer, no Content-Length
+    mock.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, stream=body))
+    result = await fetcher(http, registry, max_response_bytes=100_000).fetch(req(), [COND])
+    assert "larger than 100000 bytes" in str(result["conditions"].failed)
+    assert sum(read) <= 160_000  # stopped at the first chunk past the cap, not after the whole body
+
+
 async def test_json_that_is_not_an_object_fails_the_key(mock: respx.MockRouter, http: Any,
                                                         registry: Registry) -> None:
     mock.get(f"{BASE}/Condition").respond(200, json=[1, 2])
