@@ -42,7 +42,7 @@ from app.fhir.prefetch import (
     read_prefetch_value,
     unique_resources,
 )
-from app.fhir.transport import PooledTransport
+from app.fhir.transport import PooledTransport, ResponseTooLarge, read_body
 from app.jsontext import loads
 from app.settings import Settings
 from app.urls import is_loopback
@@ -75,9 +75,8 @@ HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, ke
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
     """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own), default
     timeout, no redirects, cookies never kept, proxies from the environment as httpx reads them."""
-    pool = PooledTransport(HTTP_LIMITS)
     return httpx.AsyncClient(
-        transport=pool,
+        transport=PooledTransport(HTTP_LIMITS),
         mounts=proxy_mounts(environment_proxies()),
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),
@@ -317,21 +316,11 @@ class _Session:
         cap = self.limits.max_response_bytes
         async with self.http.stream("GET", url, headers=self.headers,
                                     timeout=self.limits.request_timeout) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > cap:
-                raise _too_large(cap)
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise _too_large(cap)
-                chunks.append(chunk)
-            return response.status_code, b"".join(chunks)
-
-
-def _too_large(cap: int) -> FetchFailure:
-    return FetchFailure(f"the FHIR server's answer is larger than {cap} bytes (FHIR_MAX_RESPONSE_BYTES)",
-                        "too_large")
+            try:
+                return response.status_code, await read_body(response, cap)
+            except ResponseTooLarge:
+                why = f"the FHIR server's answer is larger than {cap} bytes (FHIR_MAX_RESPONSE_BYTES)"
+                raise FetchFailure(why, "too_large") from None
 
 
 def _is_read(job: FetchJob) -> bool:

@@ -26,6 +26,8 @@ and, like any httpx client, for one event loop: connections and the slot count b
 made them. TLS settings are this transport's (``ssl_context``), not the client's ``verify=``. The
 protocol, TLS and socket handling are still httpcore's (``httpcore.AsyncHTTPConnection``), which also
 keeps respx's interception working in tests. Proxies: ``app.fhir.client.make_http_client``.
+
+``read_body`` reads a streamed response's body up to a size limit.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class PooledTransport(httpx.AsyncBaseTransport):
         url = request.url
         if url.raw_scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{url.scheme}://'.")
-        key: OriginKey = (url.raw_scheme, url.raw_host, url.port or _DEFAULT_PORTS.get(url.raw_scheme, 0))
+        key: OriginKey = (url.raw_scheme, url.raw_host, url.port or _DEFAULT_PORTS[url.raw_scheme])
         core_request = httpcore.Request(
             request.method, httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
                                          target=url.raw_path),
@@ -234,6 +236,26 @@ class _ResponseBody(httpx.AsyncByteStream):
                     await close()
         finally:
             self._pool._give_back(self._key, self._connection)
+
+
+class ResponseTooLarge(Exception):
+    """A response body over the reader's limit."""
+
+
+async def read_body(response: httpx.Response, limit: int) -> bytes:
+    """A streamed response's body (decompressed) of at most ``limit`` bytes, else ``ResponseTooLarge``:
+    by its ``Content-Length`` before reading, or at the first chunk past the limit, never after the whole
+    body. For every caller that reads from a server it does not control (FHIR answers, key sets)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLarge
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise ResponseTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _close_each(connections: list[httpcore.AsyncHTTPConnection]) -> None:

@@ -19,6 +19,8 @@ import anyio
 import httpx
 import jwt
 
+from app.fhir.transport import ResponseTooLarge, read_body
+
 log = logging.getLogger(__name__)
 
 ASYMMETRIC_KEY_TYPES = frozenset({"RSA", "EC"})
@@ -135,9 +137,7 @@ class KeySetCache:
         async with self._http.stream("GET", url, headers=headers, timeout=self._timeout) as response:
             if response.status_code != 200:
                 raise KeySetFetchError(f"HTTP {response.status_code}")
-            body = b""
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_KEY_SET_BYTES:
-                    raise KeySetFetchError(f"larger than {MAX_KEY_SET_BYTES} bytes")
-        return body
+            try:
+                return await read_body(response, MAX_KEY_SET_BYTES)
+            except ResponseTooLarge:
+                raise KeySetFetchError(f"larger than {MAX_KEY_SET_BYTES} bytes") from None

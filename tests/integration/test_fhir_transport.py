@@ -109,6 +109,28 @@ async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) 
     return True
 
 
+async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    await answer_ok(reader, writer)
+    return False  # closes the socket without saying so in the answer
+
+
+async def until_the_client_hangs_up(reader: asyncio.StreamReader) -> bool:
+    """Never answer; raise as a closed connection once the client closes its end."""
+    await reader.readexactly(1)  # the client sends nothing more, so this ends only at its close
+    return False
+
+
+async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    return await until_the_client_hangs_up(reader)
+
+
+async def answer_part_then_wait(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    """The head and 1 kB of a 100 kB body, then nothing until the client hangs up."""
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
+    await writer.drain()
+    return await until_the_client_hangs_up(reader)
+
+
 def after(seconds: float, then: Answer = answer_ok) -> Answer:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         await asyncio.sleep(seconds)
@@ -197,9 +219,6 @@ async def test_requests_at_once_open_a_connection_each_and_reuse_them_next_time(
 
 
 async def test_a_connection_the_server_closed_while_idle_is_not_reused(serve: Any) -> None:
-    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        await answer_ok(reader, writer)
-        return False  # closes the socket without saying so in the answer
     base, server = await serve(answer_then_hang_up)
     client, _, backend = client_for()
     async with client:
@@ -212,9 +231,6 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(serve: An
 async def test_many_requests_at_once_after_the_server_closed_every_idle_connection(serve: Any) -> None:
     """The first hook call after a quiet spell: every idle connection is stale, seven requests discard
     them at once."""
-    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        await answer_ok(reader, writer)
-        return False
     base, server = await serve(answer_then_hang_up)
     client, transport, _ = client_for()
     async with client:
@@ -269,11 +285,7 @@ async def test_at_most_max_keepalive_connections_stay_idle(serve: Any) -> None:
 
 
 async def test_a_body_not_read_to_its_end_closes_its_connection(serve: Any) -> None:
-    async def answer_long(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
-        await writer.drain()
-        return await until_the_client_hangs_up(reader)
-    base, server = await serve(answer_long)
+    base, server = await serve(answer_part_then_wait)
     client, transport, _ = client_for()
     async with client:
         async with client.stream("GET", base) as response:
@@ -295,16 +307,6 @@ async def test_max_connections_bounds_the_requests_in_flight(serve: Any) -> None
     assert [a.status_code for a in answers] == [200] * 6
     assert server.most_in_flight == 2
     assert server.connections == 2
-
-
-async def until_the_client_hangs_up(reader: asyncio.StreamReader) -> bool:
-    """Never answer; raise as a closed connection once the client closes its end."""
-    await reader.readexactly(1)  # the client sends nothing more, so this ends only at its close
-    return False
-
-
-async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-    return await until_the_client_hangs_up(reader)
 
 
 async def test_no_free_slot_within_the_pool_timeout_is_a_pool_timeout(serve: Any) -> None:
@@ -514,11 +516,7 @@ async def test_an_unsupported_scheme_is_an_httpx_error() -> None:
 
 
 async def test_closing_the_transport_closes_connections_behind_open_responses(serve: Any) -> None:
-    async def answer_long(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
-        await writer.drain()
-        return await until_the_client_hangs_up(reader)
-    base, server = await serve(answer_long)
+    base, server = await serve(answer_part_then_wait)
     client, transport, _ = client_for()
     response = await client.send(client.build_request("GET", base), stream=True)
     await transport.aclose()
