@@ -55,6 +55,11 @@ class ConditionView:
 
 @immutable
 class ObservationView:
+    """An Observation. ``value`` is valueQuantity.value or valueInteger (``unit`` from the quantity);
+    ``value_boolean``/``value_string`` keep the other value[x] forms a finding may be recorded with
+    (PATHWAY.md §2: a negated finding never counts); ``body_site`` holds bodySite codings, laterality
+    qualifiers included, so motor-strength grades are compared muscle by muscle (§3)."""
+
     id: str
     codings: tuple[Coding, ...]
     status: str | None = None
@@ -62,6 +67,10 @@ class ObservationView:
     value: float | None = None
     unit: str | None = None
     value_codings: tuple[Coding, ...] = ()
+    value_boolean: bool | None = None
+    value_string: str | None = None
+    text: str | None = None
+    body_site: tuple[Coding, ...] = ()
 
     @property
     def reference(self) -> str:
@@ -127,6 +136,7 @@ class ServiceRequestView:
     intent: str | None = None
     authored_on: FhirDate | None = None
     reason_codings: tuple[Coding, ...] = ()
+    reason_references: tuple[str, ...] = ()
     performer_type_codings: tuple[Coding, ...] = ()
     category_codings: tuple[Coding, ...] = ()
     occurrence: FhirDate | None = None
@@ -298,19 +308,36 @@ def parse_condition(raw: Json) -> ConditionView:
     )
 
 
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _body_site(raw: Json) -> tuple[Coding, ...]:
+    """bodySite codings plus any laterality qualifier carried as a bodySite extension (CodeableConcept)."""
+    site = raw.get("bodySite")
+    extensions = _list(site.get("extension")) if isinstance(site, dict) else []
+    qualifiers = (codings_of(e.get("valueCodeableConcept")) for e in extensions if isinstance(e, dict))
+    return (*codings_of(site), *(c for found in qualifiers for c in found))
+
+
 def parse_observation(raw: Json) -> ObservationView:
     quantity = raw.get("valueQuantity")
     quantity = quantity if isinstance(quantity, dict) else {}
-    value = quantity.get("value")
+    codings, text = _concept(raw.get("code"))
+    boolean = raw.get("valueBoolean")
     return ObservationView(
         id=_required_id(raw),
-        codings=codings_of(raw.get("code")),
+        codings=codings,
         status=_str(raw.get("status")),
         effective=_date(raw, "effectiveDateTime", "effectiveInstant", "issued")
         or _period_start(raw.get("effectivePeriod")),
-        value=float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
+        value=_number(quantity.get("value")) if quantity else _number(raw.get("valueInteger")),
         unit=_str(quantity.get("code")) or _str(quantity.get("unit")),
         value_codings=codings_of(raw.get("valueCodeableConcept")),
+        value_boolean=boolean if isinstance(boolean, bool) else None,
+        value_string=_str(raw.get("valueString")),
+        text=text,
+        body_site=_body_site(raw),
     )
 
 
@@ -397,6 +424,12 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
     )
 
 
+def _references(value: object) -> tuple[str, ...]:
+    """Reference.reference strings of a list (``Condition/123``, or an absolute URL ending in it)."""
+    found = (_str(item.get("reference")) for item in _list(value) if isinstance(item, dict))
+    return tuple(ref for ref in found if ref is not None)
+
+
 def parse_service_request(raw: Json) -> ServiceRequestView:
     """Draft orders may lack an id or a code (the sandbox's first call): both are allowed here."""
     codings, text = _concept(raw.get("code"))
@@ -408,6 +441,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         intent=_str(raw.get("intent")),
         authored_on=parse_fhir_date(raw.get("authoredOn")),
         reason_codings=_codings_of_all(raw.get("reasonCode")),
+        reason_references=_references(raw.get("reasonReference")),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=_codings_of_all(raw.get("category")),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))

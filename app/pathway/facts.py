@@ -20,7 +20,8 @@ from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
 from app.pathway.facts_common import Context, ordered
 from app.pathway.facts_flags import red_flags
-from app.pathway.model import Contrast, Facts, Modality, OrderFacts, Region
+from app.pathway.facts_markers import marker_flags
+from app.pathway.model import Contrast, Evidence, Facts, Modality, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
 from app.terminology import ValueSets
 
@@ -48,6 +49,7 @@ def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> Ord
         order_date=authored.value if authored is not None else today,
         order_date_from_order=authored is not None,
         reason_codings=order.reason_codings,
+        reason_references=order.reason_references,
     )
 
 
@@ -72,6 +74,7 @@ def extract_facts(
     since = care_window_start(ctx, onset.day)
     age = episode.age_years(chart.patient, ctx.order_date)
     prior = care.prior_mri(ctx, region)
+    flags, raised = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset.day)
     return Facts(
         order_date=ctx.order_date,
         region=region,
@@ -83,15 +86,27 @@ def extract_facts(
         duration_days=(ctx.order_date - onset.day).days if onset.day is not None else None,
         conservative_care=care.conservative_care(ctx, since),
         candidate=care.candidate(ctx, since),
-        red_flags=red_flags(ctx, _neck_symptoms(region, diagnoses), age),
+        red_flags=flags,
         prior_imaging=prior,
         prior_surgery=care.prior_surgery(ctx),
         surgery_since_prior_imaging=care.surgery_since(ctx, prior),
         high_energy_trauma=False,  # no §6 code set; see docs/pathway-facts.md
         pain_score=care.pain_score(ctx, since),
+        raised_markers=raised,
         skipped_resources=chart.skipped,
         unavailable=chart.unavailable,
     )
+
+
+def _red_flags(
+    ctx: Context, neck_symptoms: bool, age: int | None, onset: date | None
+) -> tuple[dict[RedFlag, tuple[Evidence, ...]], tuple[Evidence, ...]]:
+    """§3 coded and measured red flags, then what the ESR/CRP add (R7, R8) and leave unexplained (R7b)."""
+    coded = red_flags(ctx, neck_symptoms, age, onset)
+    patient = ctx.chart.patient
+    markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
+    merged = {flag: ordered((*coded.get(flag, ()), *markers.red_flags.get(flag, ()))) for flag in RedFlag}
+    return {flag: items for flag, items in merged.items() if items}, markers.unexplained
 
 
 def care_window_start(ctx: Context, onset: date | None) -> date:

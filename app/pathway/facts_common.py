@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from app.fhir.dates import FhirDate, Precision, parse_fhir_date
-from app.fhir.views import Chart, ConditionView, MedicationView, PatientView
+from app.fhir.views import Chart, ConditionView, MedicationView, ObservationView, PatientView
 from app.immutable import immutable
 from app.pathway.model import Evidence, OrderFacts
 from app.pathway.policy import Policy
@@ -30,6 +30,12 @@ INACTIVE_CLINICAL = frozenset({"inactive", "resolved", "remission"})
 VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 VOID_MEDICATION = frozenset({"entered-in-error", "cancelled", "draft", "not-taken"})
 VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
+# PATHWAY.md §2 v2: the answers that make an Observation on a finding code a *positive* finding, and the
+# ones that negate it (a careful negative screen must not raise an emergency).
+_YES_ANSWERS = frozenset({("http://loinc.org", "LA33-6"), ("http://loinc.org", "LA9633-4")})
+_NO_ANSWERS = frozenset({("http://loinc.org", "LA32-8"), ("http://loinc.org", "LA9634-2")})
+_YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y"})
+_SNOMED = "http://snomed.info/sct"
 # A Procedure in "preparation" is planned, not done: it is no conservative care and no surgery yet.
 NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
 
@@ -52,6 +58,9 @@ LABELS: Mapping[str, str] = {
     "immunosuppression": "immunosuppression",
     "long_term_steroids": "long-term systemic steroids",
     "fever": "fever",
+    "ces_if_new": "new urinary incontinence or retention",
+    "thoracic_pain": "thoracic spine pain",
+    "infection_risk_factor": "infection risk factor",
     "cancer_active": "malignancy",
     "cancer_history": "history of malignancy",
     "weight_loss": "unexplained weight loss",
@@ -185,6 +194,41 @@ def condition_first_date(condition: ConditionView, patient: PatientView | None) 
         return written
     found = onset_range(condition, patient)
     return FhirDate(found[0]) if found is not None else condition.recorded
+
+
+def condition_resolved(condition: ConditionView) -> bool:
+    """clinicalStatus inactive/resolved/remission, or an abatement recorded."""
+    return condition.abated or condition.clinical_status in INACTIVE_CLINICAL
+
+
+def order_reasons(ctx: Context) -> tuple[Coding, ...]:
+    """PATHWAY.md §2 v2: the order's reasonCode codings, then the codings of every chart Condition its
+    reasonReference names (``Condition/123`` or an absolute URL ending in it; refuted ones excluded)."""
+    if ctx.order is None:
+        return ()
+    wanted = {ref.rstrip("/").split("/")[-1] for ref in ctx.order.reason_references if "Condition/" in ref}
+    named = (c for c in ctx.chart.conditions if c.id in wanted and not condition_void(c))
+    return (*ctx.order.reason_codings, *(coding for c in named for coding in c.codings))
+
+
+# --- observations --------------------------------------------------------------------------------------
+
+
+def observation_asserted(observation: ObservationView) -> bool:
+    """PATHWAY.md §2 v2: an Observation states its finding only when its value is absent, ``true``, a yes/
+    present answer (LA33-6, LA9633-4, or the same words as a string) or a SNOMED CT finding; never ``false``,
+    No (LA32-8) or Absent (LA9634-2). Any other value (a number, a local code, free text) states nothing we
+    can read as present. Entered-in-error/cancelled never counts."""
+    if observation.status in VOID_OBSERVATION:
+        return False
+    keys = {(c.system, c.code) for c in observation.value_codings}
+    if observation.value_boolean is False or keys & _NO_ANSWERS:
+        return False
+    if observation.value_boolean is True or keys & _YES_ANSWERS or any(s == _SNOMED for s, _ in keys):
+        return True
+    if observation.value_string is not None:
+        return observation.value_string.strip().casefold() in _YES_STRINGS
+    return not keys and observation.value is None
 
 
 # --- value-set matching -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from app.pathway.facts_common import (
     first_members,
     last_day,
     onset_range,
+    order_reasons,
     possibly_by,
     whole_years,
 )
@@ -36,6 +37,7 @@ QUALIFYING: tuple[tuple[str, Region, bool], ...] = (
     ("radiculopathy_thoracic", Region.THORACIC, True),
     ("back_pain", Region.LUMBAR, False),
     ("neck_pain", Region.CERVICAL, False),
+    ("thoracic_pain", Region.THORACIC, False),
 )
 _QUALIFYING_CONCEPTS = tuple(concept for concept, _, _ in QUALIFYING)
 # Only to break exact ties when choosing a region from diagnoses: lumbar is the pathway's main case.
@@ -99,10 +101,11 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
 
 
 def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
-    """A reasonCode dates nothing: it counts for scope and region, never for the episode or onset."""
+    """A reasonCode (or a Condition its reasonReference names) dates nothing: it counts for scope and
+    region, never for the episode or onset."""
     if ctx.order is None:
         return
-    for concept, region, radicular, coding in _match(ctx, ctx.order.reason_codings):
+    for concept, region, radicular, coding in _match(ctx, order_reasons(ctx)):
         evidence = Evidence(f"{LABELS[concept]} (order reason)", ctx.order.reference, ctx.order_date, coding)
         yield Diagnosis(evidence, region, radicular, None, False, ctx.order_date, from_order=True)
 

@@ -15,7 +15,6 @@ from app.fhir.dates import FhirDate
 from app.fhir.views import ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
-    INACTIVE_CLINICAL,
     LABELS,
     VOID_MEDICATION,
     VOID_OBSERVATION,
@@ -23,12 +22,15 @@ from app.pathway.facts_common import (
     certainly_within,
     condition_current,
     condition_first_date,
+    condition_resolved,
     condition_void,
     last_day,
     matched_members,
     medication_class,
     medication_coding,
     member,
+    observation_asserted,
+    order_reasons,
     ordered,
     possibly_by,
     shift,
@@ -38,25 +40,37 @@ from app.terminology import Coding
 
 
 class Keep(Enum):
-    """How long a coded finding keeps counting (PATHWAY.md is mostly silent: docs/pathway-facts.md)."""
+    """How long a coded finding keeps counting (PATHWAY.md §2 v2; docs/pathway-facts.md).
 
-    CURRENT = "current"   # active, or abated within episode_gap_days
-    NEW = "new"           # CES signs must be new: dated within episode_gap_days, and current
-    FEVER = "fever"       # fever_window_days (§2: "in the last 7 days")
-    HISTORY = "history"   # a history of cancer stays a history (§3 malignancy major)
+    For the serious kinds (SERIOUS, NEW, NEW_IN_EPISODE, FEVER) a resolved/inactive/remission Condition
+    still counts when its abatement (else onset, else recordedDate) lies within
+    ``redflag_resolved_window_days`` (fever: ``fever_window_days``) before the order, or when it has no
+    date at all: recording less never makes the answer less safe (invariant 6).
+    """
 
+    SERIOUS = "serious"    # motor, myelopathy, infection: an active Condition counts whatever its date
+    NEW = "new"            # CES signs: dated within episode_gap_days (or undated)
+    NEW_IN_EPISODE = "new_in_episode"  # unspecified incontinence, chronic retention: on/after episode onset
+    FEVER = "fever"        # fever_window_days (§2: "in the last 7 days")
+    CURRENT = "current"    # weak and fracture flags: active, or abated within episode_gap_days
+    HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major)
+
+
+_RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEVER})
 
 Trigger = tuple[str, tuple[RedFlag, ...], Keep]
 
 TRIGGERS: tuple[Trigger, ...] = (
     ("ces", (RedFlag.CES,), Keep.NEW),
-    ("motor_deficit", (RedFlag.MOTOR,), Keep.CURRENT),
-    ("myelopathy", (RedFlag.MYELOPATHY,), Keep.CURRENT),
-    ("gait_disturbance", (RedFlag.MYELOPATHY,), Keep.CURRENT),
-    ("spinal_infection", (RedFlag.INFECTION,), Keep.CURRENT),
-    ("ivdu", (RedFlag.INFECTION,), Keep.CURRENT),
-    ("immunosuppression", (RedFlag.INFECTION,), Keep.CURRENT),
-    ("long_term_steroids", (RedFlag.INFECTION, RedFlag.FRACTURE_RISK), Keep.CURRENT),
+    ("ces_if_new", (RedFlag.CES,), Keep.NEW_IN_EPISODE),
+    ("motor_deficit", (RedFlag.MOTOR,), Keep.SERIOUS),
+    ("myelopathy", (RedFlag.MYELOPATHY,), Keep.SERIOUS),
+    ("abnormal_reflex", (RedFlag.MYELOPATHY,), Keep.SERIOUS),
+    ("gait_disturbance", (RedFlag.MYELOPATHY,), Keep.SERIOUS),
+    ("spinal_infection", (RedFlag.INFECTION,), Keep.SERIOUS),
+    ("ivdu", (RedFlag.INFECTION,), Keep.SERIOUS),
+    ("immunosuppression", (RedFlag.INFECTION,), Keep.SERIOUS),
+    ("long_term_steroids", (RedFlag.INFECTION, RedFlag.FRACTURE_RISK), Keep.SERIOUS),
     ("fever", (RedFlag.INFECTION,), Keep.FEVER),
     ("cancer_active", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
     ("cancer_history", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
@@ -64,15 +78,17 @@ TRIGGERS: tuple[Trigger, ...] = (
     ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
     ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
 )
-# PATHWAY.md §3 myelopathy: R29.2 counts only "with neck symptoms".
-NECK_TRIGGER: Trigger = ("abnormal_reflex", (RedFlag.MYELOPATHY,), Keep.CURRENT)
+# PATHWAY.md §3 v2 myelopathy: an abnormal reflex (R29.2) or a gait disturbance (R26) counts only with
+# neck/arm symptoms or together with a second myelopathy sign (gait alone is common in older adults).
+CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
+_MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
 _FAHRENHEIT = frozenset({"[degF]", "degF", "F", "°F"})
 _CELSIUS = frozenset({"Cel", "cel", "C", "°C", "degC", "[degC]"})
 
 
 @immutable
 class Finding:
-    """A coded statement about the patient: a Condition, an Observation, or the order's reasonCode."""
+    """A coded statement about the patient: a Condition, an Observation, or the order's reasons."""
 
     codings: tuple[Coding, ...]
     reference: str | None
@@ -81,21 +97,49 @@ class Finding:
     from_order: bool = False
 
 
-def red_flags(ctx: Context, neck_symptoms: bool, age: int | None) -> Mapping[RedFlag, tuple[Evidence, ...]]:
-    """PATHWAY.md §3: every class with at least one piece of evidence, in RedFlag order."""
-    triggers = (*TRIGGERS, NECK_TRIGGER) if neck_symptoms else TRIGGERS
-    found = [*_coded(ctx, triggers), *_temperatures(ctx), *_steroids(ctx), *_age_over_50(ctx, age)]
+@immutable
+class Window:
+    """The dates a finding is judged against: the order date's context and the episode's first day."""
+
+    ctx: Context
+    episode_start: date
+
+
+def red_flags(
+    ctx: Context, neck_symptoms: bool, age: int | None, episode_start: date | None = None
+) -> Mapping[RedFlag, tuple[Evidence, ...]]:
+    """PATHWAY.md §3: every class with at least one piece of evidence, in RedFlag order.
+    ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
+    window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
+    coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
+
+
+def coded_evidence(ctx: Context, concept: str, keep: Keep) -> tuple[Evidence, ...]:
+    """Evidence of one concept read as a red flag is read (§2 "Where a finding is read")."""
+    window = Window(ctx, ctx.days_before(ctx.policy.episode_gap_days))
+    trigger: Trigger = (concept, (RedFlag.INFECTION,), keep)
+    return ordered(e for _, e in _coded(window, (trigger,)))
+
+
+def _myelopathy_rule(
+    found: list[tuple[RedFlag, Evidence, str]], neck_symptoms: bool
+) -> Iterator[tuple[RedFlag, Evidence]]:
+    """Drop reflex/gait evidence unless neck symptoms or two distinct myelopathy signs are present."""
+    signs = {concept for _, _, concept in found if concept in _MYELOPATHY_SIGNS}
+    enough = neck_symptoms or len(signs) >= 2
+    return ((flag, e) for flag, e, concept in found if enough or concept not in CONDITIONAL_SIGNS)
 
 
 Hits = tuple[tuple[int, Coding], ...]
 
 
 def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding, Hits]]:
-    """§3 sources: Conditions, Observations (code and valueCodeableConcept) and the order's reasonCode,
-    each with the ``concepts`` it matched (``matched_members``). Matched first, as most match none and
-    the match is memoised; only those are dated and checked."""
+    """§2 v2 "Where a finding is read": Conditions of any category, asserted Observations (code or
+    value[x]), and the order's reasonCode/reasonReference — each with the ``concepts`` it matched
+    (``matched_members``). Matched first, as most match none and the match is memoised."""
     patient = ctx.chart.patient
     for c in ctx.chart.conditions:
         hits = matched_members(ctx.vs, concepts, c.codings)
@@ -107,43 +151,63 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding,
     for o in ctx.chart.observations:
         codings = (*o.codings, *o.value_codings)
         hits = matched_members(ctx.vs, concepts, codings)
-        if hits and o.status not in VOID_OBSERVATION and possibly_by(o.effective, ctx.order_date):
+        if hits and observation_asserted(o) and possibly_by(o.effective, ctx.order_date):
             yield Finding(codings, o.reference, o.effective), hits
-    if ctx.order is not None:
-        hits = matched_members(ctx.vs, concepts, ctx.order.reason_codings)
-        if hits:
-            yield Finding(ctx.order.reason_codings, ctx.order.reference, FhirDate(ctx.order_date),
-                          from_order=True), hits
+    reasons = order_reasons(ctx)
+    hits = matched_members(ctx.vs, concepts, reasons)
+    if ctx.order is not None and hits:
+        yield Finding(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True), hits
 
 
-def _coded(ctx: Context, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence]]:
+def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence, str]]:
     concepts = tuple(concept for concept, _, _ in triggers)
-    for finding, hits in findings(ctx, concepts):
+    for finding, hits in findings(window.ctx, concepts):
         for index, coding in hits:
             concept, flags, keep = triggers[index]
-            if _kept(ctx, finding, keep):
-                evidence = Evidence(_label(concept, finding), finding.reference, _day(finding.on), coding)
-                yield from ((flag, evidence) for flag in flags)
+            if _kept(window, finding, keep):
+                evidence = Evidence(_label(concept, finding, keep), finding.reference, _day(finding.on), coding)
+                yield from ((flag, evidence, concept) for flag in flags)
 
 
-def _kept(ctx: Context, finding: Finding, keep: Keep) -> bool:
-    """Is the finding still current at the order date? (``Keep``; the order's reasonCode always is.)"""
+def _kept(window: Window, finding: Finding, keep: Keep) -> bool:
+    """Is the finding still current at the order date? (``Keep``; the order's reasons always are.)"""
+    ctx = window.ctx
     if finding.from_order or keep is Keep.HISTORY:
         return True
+    if keep is Keep.NEW_IN_EPISODE and not _in_episode(window, finding):
+        return False
+    condition = finding.condition
+    if condition is not None and keep in _RECENT_KEEPS and condition_resolved(condition):
+        days = ctx.policy.fever_window_days if keep is Keep.FEVER else ctx.policy.redflag_resolved_window_days
+        when = condition.abatement or finding.on
+        return when is None or last_day(when) >= ctx.days_before(days)
     days = ctx.policy.fever_window_days if keep is Keep.FEVER else ctx.policy.episode_gap_days
     recent = finding.on is None or last_day(finding.on) >= ctx.days_before(days)
-    if finding.condition is not None:
-        current = condition_current(finding.condition, ctx.order_date, days)
-        return current and (recent or keep is not Keep.NEW)
-    return recent and (finding.on is not None or keep is not Keep.FEVER)
+    if condition is not None and keep is Keep.CURRENT:
+        return condition_current(condition, ctx.order_date, days)
+    return recent or (condition is not None and keep in (Keep.SERIOUS, Keep.FEVER))
 
 
-def _label(concept: str, finding: Finding) -> str:
-    """A resolved active-cancer code is a history of cancer (§3): say so on the card."""
-    resolved = finding.condition is not None and (
-        finding.condition.abated or finding.condition.clinical_status in INACTIVE_CLINICAL
-    )
-    return LABELS["cancer_history"] if concept == "cancer_active" and resolved else LABELS[concept]
+def _in_episode(window: Window, finding: Finding) -> bool:
+    """Unspecified incontinence is a CES sign only when new: undated, or begun on/after the episode onset."""
+    return finding.on is None or last_day(finding.on) >= window.episode_start
+
+
+def _label(concept: str, finding: Finding, keep: Keep) -> str:
+    """The card says when a serious finding was resolved, or that its date was not recorded (§2 v2); a
+    resolved active-cancer code is a history of cancer (§3)."""
+    condition = finding.condition
+    resolved = condition is not None and condition_resolved(condition)
+    if concept == "cancer_active" and resolved:
+        return LABELS["cancer_history"]
+    label = LABELS[concept]
+    if finding.from_order or keep not in _RECENT_KEEPS:
+        return label
+    if resolved and condition is not None and condition.abatement is not None:
+        return f"{label}, resolved on {condition.abatement.value.isoformat()}"
+    if finding.on is None:
+        return f"{label}, date not recorded"
+    return f"{label}, resolved" if resolved else label
 
 
 def _day(value: FhirDate | None) -> date | None:

@@ -77,6 +77,9 @@ class RedFlag(StrEnum):
     FRACTURE_RISK = "fracture_risk"
 
 
+# PATHWAY.md §1 v2 "red flag first": these classes bring an order into scope without a qualifying diagnosis.
+SCOPE_RED_FLAGS = frozenset({RedFlag.CES, RedFlag.MOTOR, RedFlag.MYELOPATHY})
+
 # Safety invariant 1: these classes make the decision card critical and forbid "defer".
 SERIOUS_RED_FLAGS = frozenset({RedFlag.CES, RedFlag.MOTOR, RedFlag.MYELOPATHY, RedFlag.INFECTION})
 
@@ -129,6 +132,7 @@ class OrderFacts:
     order_date: date
     order_date_from_order: bool
     reason_codings: tuple[Coding, ...] = ()
+    reason_references: tuple[str, ...] = ()
 
 
 @immutable
@@ -151,6 +155,8 @@ class Facts:
     surgery_since_prior_imaging: bool = False
     high_energy_trauma: bool = False
     pain_score: float | None = None
+    # R7b (v2): ESR/CRP raised with neither an infection risk factor nor a weak malignancy flag.
+    raised_markers: tuple[Evidence, ...] = ()
     skipped_resources: int = 0
     unavailable: frozenset[str] = field(default_factory=frozenset)
 

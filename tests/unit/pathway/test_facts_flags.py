@@ -237,10 +237,25 @@ def test_abnormal_reflex_without_neck_symptoms_does_not_count(chart, order, extr
     assert extract(c, order("72148", authored=AUTHORED)).red_flags == {}
 
 
-def test_gait_disturbance_is_myelopathy_whatever_the_region(chart, order, extract):
+def test_gait_disturbance_alone_is_not_myelopathy_v2(chart, order, extract):
+    """PATHWAY.md §3 v2: gait disturbance alone is common in older adults."""
     facts = extract(chart.condition("R26.89", onset="2026-02-20"), order("72148", authored=AUTHORED))
 
-    assert flags_of(facts) == {RedFlag.MYELOPATHY}
+    assert flags_of(facts) == set()
+
+
+@pytest.mark.parametrize(
+    ("second", "order_code"),
+    [("R29.2", "72148"), ("G95.9", "72148"), (None, "72141")],  # a second sign, or neck symptoms
+)
+def test_gait_disturbance_with_a_second_sign_or_neck_symptoms_is_myelopathy(
+    chart, order, extract, second, order_code
+):
+    c = chart.condition("R26.89", onset="2026-02-20")
+    if second is not None:
+        c.condition(second, onset="2026-02-20")
+
+    assert flags_of(extract(c, order(order_code, authored=AUTHORED))) == {RedFlag.MYELOPATHY}
 
 
 def test_osteoporosis_is_fracture_risk(chart, order, extract):

@@ -1,0 +1,140 @@
+"""Inflammatory markers (ESR, CRP) and infection risk factors: PATHWAY.md §3 v2, R7, R7b, R8.
+
+* An infection risk factor (diabetes, haemodialysis/vascular catheter, bacteraemia, a spinal procedure or
+  injection in the last 90 days) **with** a raised marker within 14 days — ESR above max(20, age-adjusted:
+  men age/2, women (age+10)/2) mm/h, or CRP > 10 mg/L — is an infection red flag (R7).
+* A weak malignancy flag (R9) with ESR ≥ 50 mm/h is a major malignancy flag (R8).
+* ESR ≥ 50 mm/h (latest within 30 days) or CRP ≥ 50 mg/L (latest within 14 days) that neither rule above
+  explains is R7b (``Facts.raised_markers``), an info card, never a defer.
+
+The most recent value of each analyte decides (a later normal value cancels an earlier high one): the
+measurement date must be certain, as for temperatures. The thresholds come from CODES-v2 §2 (Davis 2011,
+2020; Deyo 1988; Miller 1983) and are clinical, not site policy. Data compromises: a CRP without a unit is
+taken as mg/L (the usual unit); an ESR in another unit than mm/h, or a CRP in one we cannot convert, is not
+read. Gender unknown: the men's (lower) age-adjusted limit, so a raised ESR is not missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+
+from app.fhir.views import ObservationView
+from app.immutable import immutable
+from app.pathway.facts_common import (
+    NOT_DONE_PROCEDURE,
+    VOID_OBSERVATION,
+    Context,
+    certainly_within,
+    last_day,
+    member,
+    ordered,
+)
+from app.pathway.facts_flags import Keep, coded_evidence
+from app.pathway.model import Evidence, RedFlag
+
+MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
+ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
+SPINAL_PROCEDURE_DAYS = 90    # R7 risk factor: spinal procedure or injection in the last 3 months
+ESR_FLOOR, ESR_HIGH = 20.0, 50.0
+CRP_RAISED, CRP_HIGH = 10.0, 50.0
+_CRP_TO_MG_L: Mapping[str, float] = {
+    "mg/L": 1.0, "mg/l": 1.0, "ug/mL": 1.0, "mg/dL": 10.0, "mg/dl": 10.0, "nmol/L": 1 / 9.52, "nmol/l": 1 / 9.52,
+}
+_ESR_UNITS = frozenset({"mm/h", "mm/[h]", "mm/hr", "mm/hour"})
+_SPINAL_PROCEDURES = ("epidural_injection", "prior_spine_surgery")
+
+
+@immutable
+class Marker:
+    """The latest value of one analyte in a window, in mm/h (ESR) or mg/L (CRP)."""
+
+    value: float
+    evidence: Evidence
+
+
+@immutable
+class MarkerFlags:
+    """What the markers add: red-flag evidence (R7, R8) and the unexplained raised markers (R7b)."""
+
+    red_flags: Mapping[RedFlag, tuple[Evidence, ...]]
+    unexplained: tuple[Evidence, ...]
+
+
+def marker_flags(
+    ctx: Context, flags: Mapping[RedFlag, tuple[Evidence, ...]], age: int | None, gender: str | None
+) -> MarkerFlags:
+    """R7 (risk factor + raised marker), R8 (weak flag + ESR ≥ 50) and R7b (raised, unexplained)."""
+    risk = infection_risk_factors(ctx)
+    esr_recent, crp = latest(ctx, "esr", MARKER_WINDOW_DAYS), latest(ctx, "crp", MARKER_WINDOW_DAYS)
+    esr = latest(ctx, "esr", ESR_HIGH_WINDOW_DAYS)
+    raised = [m for m, limit in ((esr_recent, esr_limit(age, gender)), (crp, CRP_RAISED)) if _above(m, limit)]
+    found: dict[RedFlag, tuple[Evidence, ...]] = {}
+    if risk and raised:
+        found[RedFlag.INFECTION] = ordered((*risk, *(m.evidence for m in raised)))
+    weak = flags.get(RedFlag.MALIGNANCY_WEAK, ())
+    esr_high = esr is not None and esr.value >= ESR_HIGH
+    if weak and esr is not None and esr_high:
+        found[RedFlag.MALIGNANCY_MAJOR] = ordered((*weak, esr.evidence))
+    high = [m for m, limit in ((esr, ESR_HIGH), (crp, CRP_HIGH)) if m is not None and m.value >= limit]
+    explained = bool(risk) or (bool(weak) and esr_high)
+    return MarkerFlags(found, () if explained else ordered(m.evidence for m in high))
+
+
+def _above(marker: Marker | None, limit: float) -> bool:
+    return marker is not None and marker.value > limit
+
+
+def esr_limit(age: int | None, gender: str | None) -> float:
+    """Upper limit of normal ESR: the higher of 20 mm/h and the age-adjusted limit (Miller 1983)."""
+    if age is None:
+        return ESR_FLOOR
+    adjusted = (age + 10) / 2 if gender == "female" else age / 2
+    return max(ESR_FLOOR, adjusted)
+
+
+def latest(ctx: Context, concept: str, days: int) -> Marker | None:
+    """The most recent certainly-dated value of ``concept`` within ``days`` before the order; on the same
+    day the higher value (the safe side)."""
+    start = ctx.days_before(days)
+    found = [m for o in ctx.chart.observations if (m := _marker(ctx, o, concept, start)) is not None]
+    return max(found, key=lambda m: (m.evidence.on or date.min, m.value), default=None)
+
+
+def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Marker | None:
+    coding = member(ctx.vs, concept, o.codings)
+    if coding is None or o.status in VOID_OBSERVATION or not certainly_within(o.effective, start, ctx.order_date):
+        return None
+    value = _normalised(concept, o)
+    if value is None or o.effective is None:
+        return None
+    label = f"ESR {value:g} mm/h" if concept == "esr" else f"CRP {value:g} mg/L"
+    return Marker(value, Evidence(label, o.reference, o.effective.value, coding))
+
+
+def _normalised(concept: str, o: ObservationView) -> float | None:
+    if o.value is None:
+        return None
+    if concept == "esr":
+        return o.value if o.unit is None or o.unit in _ESR_UNITS else None
+    factor = _CRP_TO_MG_L.get(o.unit or "mg/L")
+    return round(o.value * factor, 1) if factor is not None else None
+
+
+def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:
+    """§3 v2 infection risk factors: coded ones (read as a red flag is read, §2) and spinal procedures
+    or injections performed in the last ``SPINAL_PROCEDURE_DAYS`` (a dated Procedure only)."""
+    coded = coded_evidence(ctx, "infection_risk_factor", Keep.SERIOUS)
+    return ordered((*coded, *_spinal_procedures(ctx)))
+
+
+def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
+    start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
+    for p in ctx.chart.procedures:
+        if p.status in NOT_DONE_PROCEDURE or p.performed is None:
+            continue
+        if not (last_day(p.performed) >= start and p.performed.value <= ctx.order_date):
+            continue
+        coding = next((c for c in (member(ctx.vs, n, p.codings) for n in _SPINAL_PROCEDURES) if c), None)
+        if coding is not None:
+            yield Evidence("spinal procedure in the last 90 days", p.reference, p.performed.value, coding)
