@@ -83,10 +83,11 @@ def _decide(case: Case) -> Decision:
 
 
 def _scope(case: Case) -> Decision | None:
-    """PATHWAY.md §1 / R28: under-age, high-energy trauma or no qualifying diagnosis → no-criteria-apply."""
+    """PATHWAY.md §1 / R28: under-age, high-energy trauma or no qualifying diagnosis → no-criteria-apply.
+    v2 "red flag first": a CES, motor or myelopathy finding is itself a spine indication."""
     facts = case.facts
     too_young = facts.age_years is not None and facts.age_years < case.policy.minimum_age_years
-    unqualified = not facts.qualifying and CONDITIONS not in facts.unavailable
+    unqualified = not facts.qualifying and CONDITIONS not in facts.unavailable and not case.indicated_by_flag
     return _r28(case) if too_young or facts.high_energy_trauma or unqualified else None
 
 
@@ -122,7 +123,7 @@ def _missing_data(
         or (care_unknown and outcomes[0].rule == "R3a")
         or (IMAGING in facts.unavailable and outcomes[0].rule in _AFTER_R12 and rating is Rating.APPROPRIATE)
         or (PATIENT in facts.unavailable and facts.age_years is None)
-        or not facts.qualifying  # only reached when the conditions could not be read
+        or (not facts.qualifying and not case.indicated_by_flag)  # only when conditions were unreadable
     )
     kept = tuple(o for o in outcomes if not _withheld(o, screen_incomplete, care_unknown))
     return kept, None if undetermined else rating

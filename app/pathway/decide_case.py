@@ -22,6 +22,7 @@ from app.pathway.model import (
     Modality,
     OrderFacts,
     Rating,
+    SCOPE_RED_FLAGS,
     RedFlag,
     Region,
     Topic,
@@ -86,6 +87,11 @@ class Case:
 
     def has(self, flag: RedFlag) -> bool:
         return flag in self.facts.red_flags
+
+    @property
+    def indicated_by_flag(self) -> bool:
+        """PATHWAY.md §1 v2: a CES, motor or myelopathy finding brings the order into scope by itself."""
+        return bool(self.facts.red_flags.keys() & SCOPE_RED_FLAGS)
 
     @property
     def serious(self) -> bool:

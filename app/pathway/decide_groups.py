@@ -5,8 +5,8 @@ that matches sets the rating; every matching red-flag group (R5-R8) adds its own
 card (contrast, ESR/CRP) still shows beside a cauda equina card. After the first non-red-flag group nothing
 else in this table adds a card: a later "defer" or "do not repeat" would contradict the deciding card.
 
-Where the table's region column and safety invariant 1 disagree, the invariant wins: the serious red flags
-(R5 CES, R6 motor, R20 myelopathy, R7 infection) apply to an order of any region.
+PATHWAY.md v2: the red-flag rules (R5 CES, R6 motor, R20 myelopathy, R7 infection, R8 malignancy, R7b
+raised markers) apply to an order of any region, thoracic included.
 """
 
 from __future__ import annotations
@@ -96,10 +96,13 @@ def r6_motor_deficit(case: Case) -> Outcome | None:
 
 
 def r20_myelopathy(case: Case) -> Outcome | None:
-    """R20: myelopathy → urgent MRI of the cord (cervical/thoracic), urgent spine surgery referral."""
+    """R20: myelopathy → urgent MRI of the cord (cervical/thoracic), urgent spine surgery referral.
+    v2: with a lumbar order too (critical), whose card says a lumbar MRI does not image the cord."""
     if not case.has(RedFlag.MYELOPATHY):
         return None
     cord = case.region in (Region.CERVICAL, Region.THORACIC)
+    if case.lumbar:
+        return _red_flag(case, "R20", "red_flag_myelopathy_lumbar", None)
     target = case.region.value if cord and case.region else "cervical or thoracic"
     return _red_flag(case, "R20", "red_flag_myelopathy", _auc(case, None, ACR_CERVICAL), target=target)
 
@@ -113,13 +116,28 @@ def r7_infection(case: Case) -> Outcome | None:
 
 
 def r8_malignancy(case: Case) -> Outcome | None:
-    """R8 (L/C): active or past cancer with new pain → imaging now, MRI without and with preferred."""
-    if not case.lumbar_or_cervical or not case.has(RedFlag.MALIGNANCY_MAJOR):
+    """R8 (L/C/T, v2): active or past cancer with new pain (or a weak flag with ESR ≥ 50) → imaging now,
+    MRI without and with preferred; the card suggests whole-spine MRI (NICE QS56)."""
+    if not case.has(RedFlag.MALIGNANCY_MAJOR):
         return None
     card = advice(case, "R8", Topic.RED_FLAG, Indicator.WARNING, "red_flag_malignancy",
                   suggestions=_swap_to_without_and_with(case))
     auc = _auc(case, f"{ACR_LBP} variant 7", ACR_CERVICAL)
     return Outcome("R8", Rating.APPROPRIATE, card, auc, red_flag=True)
+
+
+def r7b_raised_markers(case: Case) -> Outcome | None:
+    """R7b (L/C/T, v2): ESR ≥ 50 or CRP ≥ 50 that no risk factor or weak flag explains, and no other red
+    flag → info card "look for a cause", rating appropriate, never a defer (CODES-v2 §2 rec. 2).
+
+    Topic ``SpineRedFlag``: the card replaces the deferral because of a finding, like the red-flag cards,
+    and sites that measure red-flag overrides (``redflag-chronic-baseline``) should see it there; it is
+    not the optional "imaging appropriate" card that a site may switch off."""
+    if not case.facts.raised_markers:
+        return None
+    found = ", ".join(dict.fromkeys(e.label for e in case.facts.raised_markers))
+    card = advice(case, "R7b", Topic.RED_FLAG, Indicator.INFO, "raised_markers", markers=found)
+    return Outcome("R7b", Rating.APPROPRIATE, card, None, red_flag=True)
 
 
 # --- the other groups ----------------------------------------------------------------------------------
@@ -252,7 +270,7 @@ RED_FLAG_GROUPS: tuple[Group, ...] = (
     r5_cauda_equina, r6_motor_deficit, r20_myelopathy, r7_infection, r8_malignancy,
 )
 OTHER_GROUPS: tuple[Group, ...] = (
-    r11_r21_post_surgical, r10_fracture_risk, r12_repeat_imaging, r1_r9_before_six_weeks,
+    r7b_raised_markers, r11_r21_post_surgical, r10_fracture_risk, r12_repeat_imaging, r1_r9_before_six_weeks,
     r3a_no_conservative_care, r3b_r2_after_conservative_care, r19_cervical_early, r19b_cervical_persistent,
     r27_onset_unknown,
 )

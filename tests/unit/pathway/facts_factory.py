@@ -34,6 +34,8 @@ PT = Evidence("physical therapy", "Procedure/pt", date(2025, 5, 20))
 REFERRAL = Evidence("spine specialist referral", "ServiceRequest/ref", date(2025, 6, 1))
 SURGERY = Evidence("prior spine surgery", "Procedure/laminectomy", date(2019, 3, 4))
 
+ESR_HIGH = Evidence("ESR 62 mm/h", "Observation/esr", date(2025, 6, 25))
+
 FLAG_EVIDENCE = {
     RedFlag.CES: Evidence("cauda equina sign", "Condition/ces", date(2025, 6, 28)),
     RedFlag.MOTOR: Evidence("motor deficit", "Condition/foot-drop", date(2025, 6, 20)),

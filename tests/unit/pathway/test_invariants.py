@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from app.pathway.decide import decide_order
 from app.pathway.model import (
+    SCOPE_RED_FLAGS as SCOPE,
     SERIOUS_RED_FLAGS,
     Contrast,
     Decision,
@@ -89,7 +90,8 @@ policies = st.builds(
 
 def in_scope(f: Facts, policy: Policy) -> bool:
     adult = f.age_years is None or f.age_years >= policy.minimum_age_years
-    diagnosis_possible = bool(f.qualifying) or "conditions" in f.unavailable
+    # PATHWAY.md §1 v2 "red flag first": CES, motor and myelopathy bring an order into scope themselves.
+    diagnosis_possible = bool(f.qualifying) or "conditions" in f.unavailable or bool(f.red_flags.keys() & SCOPE)
     return adult and not f.high_energy_trauma and diagnosis_possible
 
 

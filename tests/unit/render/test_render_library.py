@@ -41,6 +41,7 @@ MAXIMAL = {
     "flags_found": ", ".join(["drug use disorder (IV drug use)"] * 10),
     "care_found": ", ".join(["conservative-care medication"] * 10),
     "flags": ", ".join(["cauda equina sign", "motor deficit", "myelopathy", "fever"]),
+    "markers": "ESR 150 mm/h, CRP 480.5 mg/L",
 }
 # (helper, index of its card-content argument) in app/pathway/decide*.py
 _CONTENT_ARGUMENT = {"advice": 4, "Advice": 3, "_defer": 2, "_red_flag": 2, "Referral": 1}
