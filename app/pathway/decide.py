@@ -33,6 +33,8 @@ from app.pathway.decide_case import (
     Case,
     Outcome,
     data_needed,
+    labels,
+    region_label,
 )
 from app.pathway.decide_groups import rule_groups
 from app.pathway.decide_modality import modality_rules, with_referral
@@ -45,6 +47,7 @@ from app.pathway.model import (
     Indicator,
     OrderFacts,
     Rating,
+    RedFlag,
     Region,
     SuggestionKind,
     Topic,
@@ -78,8 +81,18 @@ def _decide(case: Case) -> Decision:
     advices, referred = with_referral(case, tuple(o.advice for o in kept if o.advice is not None))
     rules = (*(o.rule for o in kept), *(("R24",) if referred else ()))
     first = groups[0] if groups[0] in kept else None
-    return Decision(case.order, case.facts, rating, rules, (*advices, *data_needed(case.facts)),
-                    _auc_variant(first, rules))
+    extra = (*_mild_weakness(case), *data_needed(case.facts))
+    return Decision(case.order, case.facts, rating, rules, (*advices, *extra), _auc_variant(first, rules))
+
+
+def _mild_weakness(case: Case) -> tuple[Advice, ...]:
+    """PATHWAY.md §3 v2: a single one-grade fall above MRC 3 (5 → 4) is an info-level finding, beside
+    whatever the rules decided; it changes no rating."""
+    found = case.facts.mild_weakness
+    if not found or case.has(RedFlag.MOTOR):
+        return ()
+    values = {"weakness": labels(found), "region": region_label(case.region)}
+    return (Advice("mild-weakness", Topic.RED_FLAG, Indicator.INFO, "new_mild_weakness", values),)
 
 
 def _scope(case: Case) -> Decision | None:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from app.immutable import immutable
 from app.pathway.model import (
+    SCOPE_RED_FLAGS,
     Advice,
     Contrast,
     Evidence,
@@ -22,7 +23,6 @@ from app.pathway.model import (
     Modality,
     OrderFacts,
     Rating,
-    SCOPE_RED_FLAGS,
     RedFlag,
     Region,
     Topic,

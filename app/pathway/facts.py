@@ -21,6 +21,7 @@ from app.pathway import facts_episode as episode
 from app.pathway.facts_common import Context, ordered
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
+from app.pathway.facts_motor import motor_grades
 from app.pathway.model import Contrast, Evidence, Facts, Modality, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
 from app.terminology import ValueSets
@@ -74,7 +75,7 @@ def extract_facts(
     since = care_window_start(ctx, onset.day)
     age = episode.age_years(chart.patient, ctx.order_date)
     prior = care.prior_mri(ctx, region)
-    flags, raised = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset.day)
+    flags, raised, mild = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset.day)
     return Facts(
         order_date=ctx.order_date,
         region=region,
@@ -93,6 +94,7 @@ def extract_facts(
         high_energy_trauma=False,  # no §6 code set; see docs/pathway-facts.md
         pain_score=care.pain_score(ctx, since),
         raised_markers=raised,
+        mild_weakness=mild,
         skipped_resources=chart.skipped,
         unavailable=chart.unavailable,
     )
@@ -100,13 +102,16 @@ def extract_facts(
 
 def _red_flags(
     ctx: Context, neck_symptoms: bool, age: int | None, onset: date | None
-) -> tuple[dict[RedFlag, tuple[Evidence, ...]], tuple[Evidence, ...]]:
-    """§3 coded and measured red flags, then what the ESR/CRP add (R7, R8) and leave unexplained (R7b)."""
+) -> tuple[dict[RedFlag, tuple[Evidence, ...]], tuple[Evidence, ...], tuple[Evidence, ...]]:
+    """§3 coded and measured red flags, motor-strength grades, then what the ESR/CRP add (R7, R8) and
+    leave unexplained (R7b). Returns the flags, the unexplained markers and any new mild weakness."""
     coded = red_flags(ctx, neck_symptoms, age, onset)
     patient = ctx.chart.patient
     markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
-    merged = {flag: ordered((*coded.get(flag, ()), *markers.red_flags.get(flag, ()))) for flag in RedFlag}
-    return {flag: items for flag, items in merged.items() if items}, markers.unexplained
+    motor = motor_grades(ctx, onset or ctx.days_before(ctx.policy.episode_gap_days))
+    extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious)}
+    merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}
+    return {flag: items for flag, items in merged.items() if items}, markers.unexplained, motor.mild
 
 
 def care_window_start(ctx: Context, onset: date | None) -> date:

@@ -214,12 +214,16 @@ def order_reasons(ctx: Context) -> tuple[Coding, ...]:
 # --- observations --------------------------------------------------------------------------------------
 
 
+def observation_void(observation: ObservationView) -> bool:
+    return observation.status in VOID_OBSERVATION
+
+
 def observation_asserted(observation: ObservationView) -> bool:
     """PATHWAY.md §2 v2: an Observation states its finding only when its value is absent, ``true``, a yes/
     present answer (LA33-6, LA9633-4, or the same words as a string) or a SNOMED CT finding; never ``false``,
     No (LA32-8) or Absent (LA9634-2). Any other value (a number, a local code, free text) states nothing we
     can read as present. Entered-in-error/cancelled never counts."""
-    if observation.status in VOID_OBSERVATION:
+    if observation_void(observation):
         return False
     keys = {(c.system, c.code) for c in observation.value_codings}
     if observation.value_boolean is False or keys & _NO_ANSWERS:

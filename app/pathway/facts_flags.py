@@ -121,7 +121,7 @@ def coded_evidence(ctx: Context, concept: str, keep: Keep) -> tuple[Evidence, ..
     """Evidence of one concept read as a red flag is read (§2 "Where a finding is read")."""
     window = Window(ctx, ctx.days_before(ctx.policy.episode_gap_days))
     trigger: Trigger = (concept, (RedFlag.INFECTION,), keep)
-    return ordered(e for _, e in _coded(window, (trigger,)))
+    return ordered(e for _, e, _ in _coded(window, (trigger,)))
 
 
 def _myelopathy_rule(
@@ -165,7 +165,8 @@ def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedF
         for index, coding in hits:
             concept, flags, keep = triggers[index]
             if _kept(window, finding, keep):
-                evidence = Evidence(_label(concept, finding, keep), finding.reference, _day(finding.on), coding)
+                label = _label(concept, finding, keep)
+                evidence = Evidence(label, finding.reference, _day(finding.on), coding)
                 yield from ((flag, evidence, concept) for flag in flags)
 
 

@@ -39,7 +39,8 @@ SPINAL_PROCEDURE_DAYS = 90    # R7 risk factor: spinal procedure or injection in
 ESR_FLOOR, ESR_HIGH = 20.0, 50.0
 CRP_RAISED, CRP_HIGH = 10.0, 50.0
 _CRP_TO_MG_L: Mapping[str, float] = {
-    "mg/L": 1.0, "mg/l": 1.0, "ug/mL": 1.0, "mg/dL": 10.0, "mg/dl": 10.0, "nmol/L": 1 / 9.52, "nmol/l": 1 / 9.52,
+    "mg/L": 1.0, "mg/l": 1.0, "ug/mL": 1.0, "mg/dL": 10.0, "mg/dl": 10.0,
+    "nmol/L": 1 / 9.52, "nmol/l": 1 / 9.52,
 }
 _ESR_UNITS = frozenset({"mm/h", "mm/[h]", "mm/hr", "mm/hour"})
 _SPINAL_PROCEDURES = ("epidural_injection", "prior_spine_surgery")
@@ -68,7 +69,8 @@ def marker_flags(
     risk = infection_risk_factors(ctx)
     esr_recent, crp = latest(ctx, "esr", MARKER_WINDOW_DAYS), latest(ctx, "crp", MARKER_WINDOW_DAYS)
     esr = latest(ctx, "esr", ESR_HIGH_WINDOW_DAYS)
-    raised = [m for m, limit in ((esr_recent, esr_limit(age, gender)), (crp, CRP_RAISED)) if _above(m, limit)]
+    limits = ((esr_recent, esr_limit(age, gender)), (crp, CRP_RAISED))
+    raised = [m for m, limit in limits if m is not None and m.value > limit]
     found: dict[RedFlag, tuple[Evidence, ...]] = {}
     if risk and raised:
         found[RedFlag.INFECTION] = ordered((*risk, *(m.evidence for m in raised)))
@@ -79,10 +81,6 @@ def marker_flags(
     high = [m for m, limit in ((esr, ESR_HIGH), (crp, CRP_HIGH)) if m is not None and m.value >= limit]
     explained = bool(risk) or (bool(weak) and esr_high)
     return MarkerFlags(found, () if explained else ordered(m.evidence for m in high))
-
-
-def _above(marker: Marker | None, limit: float) -> bool:
-    return marker is not None and marker.value > limit
 
 
 def esr_limit(age: int | None, gender: str | None) -> float:
@@ -103,7 +101,9 @@ def latest(ctx: Context, concept: str, days: int) -> Marker | None:
 
 def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Marker | None:
     coding = member(ctx.vs, concept, o.codings)
-    if coding is None or o.status in VOID_OBSERVATION or not certainly_within(o.effective, start, ctx.order_date):
+    if coding is None or o.status in VOID_OBSERVATION:
+        return None
+    if not certainly_within(o.effective, start, ctx.order_date):
         return None
     value = _normalised(concept, o)
     if value is None or o.effective is None:

@@ -157,6 +157,8 @@ class Facts:
     pain_score: float | None = None
     # R7b (v2): ESR/CRP raised with neither an infection risk factor nor a weak malignancy flag.
     raised_markers: tuple[Evidence, ...] = ()
+    # §3 v2 motor: a single one-grade fall above MRC 3 (e.g. 5 → 4) is only an info-level finding.
+    mild_weakness: tuple[Evidence, ...] = ()
     skipped_resources: int = 0
     unavailable: frozenset[str] = field(default_factory=frozenset)
 

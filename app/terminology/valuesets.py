@@ -304,25 +304,31 @@ def _parse_file(path: Path, raw: bytes) -> ValueSet:
 
 
 def _value_set(doc: object) -> ValueSet:
-    top = _fields(doc, "file", {"concept", "title", "source", "codes"}, {"ranges", "note", "text_match"})
+    optional = {"ranges", "note", "text_match", "site_extensible"}
+    top = _fields(doc, "file", {"concept", "title", "source", "codes"}, optional)
     name = _text(top, "concept", "file")
     _require(_NAME.fullmatch(name) is not None, f"concept {name!r} must be snake_case")
+    local = _flag(top, "site_extensible", "file")
     value_set = ValueSet(
         name,
-        [_member(item, f"codes[{i}]") for i, item in enumerate(_list(top, "codes"))],
+        [_member(item, f"codes[{i}]", local) for i, item in enumerate(_list(top, "codes"))],
         [_range(item, f"ranges[{i}]") for i, item in enumerate(_list(top, "ranges"))],
         title=_text(top, "title", "file"),
         source=_text(top, "source", "file"),
         text_match=_flag(top, "text_match", "file"),
     )
-    _require(bool(value_set.members or value_set.ranges), f"concept {name!r} has no codes and no ranges")
+    # A site-extensible set may ship empty (PATHWAY.md §3 motor-strength rows are the site's own codes).
+    filled = bool(value_set.members or value_set.ranges or local)
+    _require(filled, f"concept {name!r} has no codes and no ranges")
     return value_set
 
 
-def _member(item: object, where: str) -> Member:
+def _member(item: object, where: str, local: bool = False) -> Member:
+    """One code; a site-extensible concept also takes the site's own code systems (flowsheet rows)."""
     obj = _fields(item, where, {"system", "code", "display"}, {"attributes", "verify"})
     system = _text(obj, "system", where)
-    _require(system in _KNOWN_SYSTEMS, f"{where}: unknown system {system!r}; known: {sorted(_KNOWN_SYSTEMS)}")
+    known = system in _KNOWN_SYSTEMS or (local and ":" in system)
+    _require(known, f"{where}: unknown system {system!r}; known: {sorted(_KNOWN_SYSTEMS)}")
     code = _text(obj, "code", where).strip()
     _require(system != ICD10CM or len(normalize_code(system, code)) >= 3, f"{where}: {code!r} is too short")
     coding = Coding(system, code, _text(obj, "display", where))

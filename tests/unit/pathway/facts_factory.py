@@ -35,6 +35,8 @@ REFERRAL = Evidence("spine specialist referral", "ServiceRequest/ref", date(2025
 SURGERY = Evidence("prior spine surgery", "Procedure/laminectomy", date(2019, 3, 4))
 
 ESR_HIGH = Evidence("ESR 62 mm/h", "Observation/esr", date(2025, 6, 25))
+MILD_WEAKNESS = Evidence("muscle strength 4/5, new mild weakness, fell from 5/5 to 4/5", "Observation/mrc",
+                         date(2025, 6, 25))
 
 FLAG_EVIDENCE = {
     RedFlag.CES: Evidence("cauda equina sign", "Condition/ces", date(2025, 6, 28)),

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from app.pathway.decide import decide_order
 from app.pathway.model import (
-    SCOPE_RED_FLAGS as SCOPE,
+    SCOPE_RED_FLAGS,
     SERIOUS_RED_FLAGS,
     Contrast,
     Decision,
@@ -91,7 +91,8 @@ policies = st.builds(
 def in_scope(f: Facts, policy: Policy) -> bool:
     adult = f.age_years is None or f.age_years >= policy.minimum_age_years
     # PATHWAY.md §1 v2 "red flag first": CES, motor and myelopathy bring an order into scope themselves.
-    diagnosis_possible = bool(f.qualifying) or "conditions" in f.unavailable or bool(f.red_flags.keys() & SCOPE)
+    by_flag = bool(f.red_flags.keys() & SCOPE_RED_FLAGS)
+    diagnosis_possible = bool(f.qualifying) or "conditions" in f.unavailable or by_flag
     return adult and not f.high_energy_trauma and diagnosis_possible
 
 

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pathway"))
 from facts_factory import (
     CPT,
     ESR_HIGH,
+    MILD_WEAKNESS,
     NSAID,
     REFERRAL,
     SURGERY,
@@ -63,6 +64,7 @@ def _order_scenarios() -> Iterator[tuple[str, Decision]]:
     yield "R20", decide_order(facts(10, flags=[RedFlag.MYELOPATHY]), cervical, p)
     yield "R20-lumbar", decide_order(facts(10, flags=[RedFlag.MYELOPATHY]), order(), p)
     yield "R7b", decide_order(facts(20, raised_markers=(ESR_HIGH,)), order(), p)
+    yield "mild-weakness", decide_order(facts(20, mild_weakness=(MILD_WEAKNESS,)), order(), p)
     yield "R8", decide_order(facts(10, flags=[RedFlag.MALIGNANCY_MAJOR]), order(Modality.CT, None), p)
     yield "R11", decide_order(facts(10, prior_surgery=(SURGERY,)), order(), p)
     yield "R10", decide_order(facts(10, flags=[RedFlag.FRACTURE_RISK]), order(), p)

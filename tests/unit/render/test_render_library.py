@@ -42,6 +42,7 @@ MAXIMAL = {
     "care_found": ", ".join(["conservative-care medication"] * 10),
     "flags": ", ".join(["cauda equina sign", "motor deficit", "myelopathy", "fever"]),
     "markers": "ESR 150 mm/h, CRP 480.5 mg/L",
+    "weakness": "muscle strength 4/5, new mild weakness, fell from 5/5 to 4/5",
 }
 # (helper, index of its card-content argument) in app/pathway/decide*.py
 _CONTENT_ARGUMENT = {"advice": 4, "Advice": 3, "_defer": 2, "_red_flag": 2, "Referral": 1}

@@ -1,0 +1,143 @@
+"""Motor-strength grades (MRC 0-5) from exam Observations: PATHWAY.md §3 v2 motor, CODES-v2 §2 rec. 6.
+
+A grade is an Observation whose code is in the site-extensible ``motor_strength`` value set, or whose code
+text names muscle strength/power, with a unitless 0-5 value ("4-", "4+" and "3/5" parsed; never kg, lb, N
+or a 0-10 scale: grip dynamometry is not an MRC grade). Grades are compared only for the same muscle: the
+same code (or code text) and the same bodySite/laterality codings.
+
+* severe  = a grade ≤ 3 within the last 14 days that is new (no grade ≤ 3 for that muscle more than 90 days
+  before it). An undated grade ≤ 3 counts: it cannot be shown to be old (invariant 6).
+* progressive = within the episode, a fall ending at ≤ 3, or a fall of ≥ 2 grades.
+* a single fall 5 → 4 (or any other 1-grade fall above 3) is only "new mild weakness" (info).
+The 14/90-day windows and the grade cut-offs are clinical (Eur Spine J 2014;23:1968), not site policy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from app.fhir.views import ObservationView
+from app.immutable import immutable
+from app.pathway.facts_common import Context, member, observation_void, ordered, possibly_by
+from app.pathway.model import Evidence
+from app.terminology import Coding
+
+SEVERE_GRADE = 3.0
+SEVERE_WINDOW_DAYS = 14
+CHRONIC_AFTER_DAYS = 90
+_STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b", re.IGNORECASE)
+_NOT_MRC_TEXT = re.compile(r"\b(grip|dynamomet\w*|training|0\s*-\s*10|/\s*10)\b", re.IGNORECASE)
+_GRADE = re.compile(r"\s*([0-5])\s*([+-]?)\s*(?:/\s*5)?\s*")
+_UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{MRC}"})
+
+
+@immutable
+class Grade:
+    muscle: tuple[str, tuple[tuple[str, str], ...]]
+    value: float
+    on: date | None
+    evidence: Evidence
+
+
+@immutable
+class MotorGrades:
+    """What the grades say: a serious motor finding (R6) and/or a new mild weakness (info)."""
+
+    serious: tuple[Evidence, ...]
+    mild: tuple[Evidence, ...]
+
+
+def motor_grades(ctx: Context, episode_start: date) -> MotorGrades:
+    """Grades grouped by muscle; mild weakness is only reported when nothing serious was found."""
+    by_muscle: dict[tuple[str, tuple[tuple[str, str], ...]], list[Grade]] = defaultdict(list)
+    for grade in _grades(ctx):
+        by_muscle[grade.muscle].append(grade)
+    serious: list[Evidence] = []
+    mild: list[Evidence] = []
+    for grades in by_muscle.values():
+        serious.extend(_severe(ctx, grades))
+        falls = list(_falls(grades, episode_start))
+        serious.extend(e for e, big in falls if big)
+        mild.extend(e for e, big in falls if not big)
+    return MotorGrades(ordered(serious), ordered(mild) if not serious else ())
+
+
+def _grades(ctx: Context) -> Iterator[Grade]:
+    for o in ctx.chart.observations:
+        if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
+            continue
+        coding = member(ctx.vs, "motor_strength", o.codings)
+        if coding is None and not _names_strength(o):
+            continue
+        value = grade_value(o)
+        if value is not None:
+            yield _grade(o, coding, value)
+
+
+def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
+    code = f"{coding.system}|{coding.code}" if coding is not None else (o.text or "").strip().casefold()
+    site = tuple(sorted((c.system, c.code) for c in o.body_site))
+    on = o.effective.value if o.effective is not None else None
+    label = f"muscle strength {_shown(value)}/5" + (f" ({o.text})" if o.text else "")
+    return Grade((code, site), value, on, Evidence(label, o.reference, on, coding))
+
+
+def _names_strength(o: ObservationView) -> bool:
+    texts = [t for t in (o.text, *(c.display for c in o.codings)) if t]
+    return any(_STRENGTH_TEXT.search(t) for t in texts) and not any(_NOT_MRC_TEXT.search(t) for t in texts)
+
+
+def grade_value(o: ObservationView) -> float | None:
+    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5"; else None."""
+    if o.value is not None:
+        unitless = o.unit is None or o.unit in _UNITLESS
+        return o.value if unitless and 0 <= o.value <= 5 else None
+    found = _GRADE.fullmatch(o.value_string or "")
+    if found is None:
+        return None
+    return int(found.group(1)) + {"+": 0.25, "-": -0.25, "": 0.0}[found.group(2)]
+
+
+def _shown(value: float) -> str:
+    whole = round(value)
+    return str(whole) if value == whole else f"{whole}{'+' if value > whole else '-'}"
+
+
+def _severe(ctx: Context, grades: list[Grade]) -> Iterator[Evidence]:
+    """A grade ≤ 3 in the last 14 days (or undated) with no grade ≤ 3 more than 90 days before it."""
+    start = ctx.days_before(SEVERE_WINDOW_DAYS)
+    for grade in grades:
+        recent = grade.on is None or grade.on >= start
+        if grade.value <= SEVERE_GRADE and recent and not _chronic(grades, grade):
+            yield _relabel(grade.evidence, "new")
+
+
+def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
+    if low.on is None:
+        return False
+    limit = date.fromordinal(max(1, low.on.toordinal() - CHRONIC_AFTER_DAYS))
+    return any(g.value <= SEVERE_GRADE and g.on is not None and g.on < limit for g in grades)
+
+
+def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence, bool]]:
+    """Each later dated grade of the episode below an earlier one: (evidence, serious?)."""
+    dated = sorted((g for g in grades if g.on is not None and g.on >= episode_start), key=_order)
+    for i, later in enumerate(dated):
+        earlier = [g for g in dated[:i] if g.on is not None and later.on is not None and g.on < later.on]
+        best = max((g.value for g in earlier), default=None)
+        if best is None or best <= later.value:
+            continue
+        serious = later.value <= SEVERE_GRADE or best - later.value >= 2
+        label = f"fell from {_shown(best)}/5 to {_shown(later.value)}/5"
+        yield _relabel(later.evidence, label if serious else f"new mild weakness, {label}"), serious
+
+
+def _order(grade: Grade) -> tuple[date, float]:
+    return grade.on or date.min, grade.value
+
+
+def _relabel(evidence: Evidence, note: str) -> Evidence:
+    return Evidence(f"{evidence.label}, {note}", evidence.reference, evidence.on, evidence.coding)
