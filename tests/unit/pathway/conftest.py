@@ -55,8 +55,8 @@ class ChartBuilder:
         self.skipped = 0
         self.unavailable: frozenset[str] = frozenset()
 
-    def patient(self, birth: str | None = None, pid: str = "pat1") -> ChartBuilder:
-        self._patient = PatientView(pid, when(birth))
+    def patient(self, birth: str | None = None, pid: str = "pat1", gender: str | None = None) -> ChartBuilder:
+        self._patient = PatientView(pid, when(birth), gender)
         return self
 
     def condition(
@@ -72,6 +72,7 @@ class ChartBuilder:
         onset_age_years: float | None = None,
         onset_string: str | None = None,
         extra: Sequence[Coding] = (),
+        category: str = "problem-list-item",
     ) -> ChartBuilder:
         self._conditions.append(
             ConditionView(
@@ -85,6 +86,7 @@ class ChartBuilder:
                 recorded=when(recorded),
                 abatement=when(abatement),
                 abated=abatement is not None,
+                categories=(category,),
             )
         )
         return self
@@ -100,6 +102,10 @@ class ChartBuilder:
         value_code: str | None = None,
         value_system: str = SNOMED,
         status: str = "final",
+        value_boolean: bool | None = None,
+        value_string: str | None = None,
+        text: str | None = None,
+        body_site: Sequence[Coding] = (),
     ) -> ChartBuilder:
         self._observations.append(
             ObservationView(
@@ -110,6 +116,10 @@ class ChartBuilder:
                 value=value,
                 unit=unit,
                 value_codings=codings(value_code, value_system),
+                value_boolean=value_boolean,
+                value_string=value_string,
+                text=text,
+                body_site=tuple(body_site),
             )
         )
         return self
@@ -207,6 +217,7 @@ def draft_order(
     authored: str | None = None,
     reasons: Sequence[tuple[str, str]] = (),
     oid: str | None = "draft-1",
+    reason_references: Sequence[str] = (),
 ) -> ServiceRequestView:
     """A draft imaging ServiceRequest as the hook receives it; ``reasons`` are (system, code) pairs."""
     return ServiceRequestView(
@@ -216,6 +227,7 @@ def draft_order(
         intent="order",
         authored_on=when(authored),
         reason_codings=tuple(Coding(s, c) for s, c in reasons),
+        reason_references=tuple(reason_references),
     )
 
 
