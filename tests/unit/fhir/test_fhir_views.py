@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.fhir.views import _concept, codings_of, parse_condition
+from app.fhir.views import _concept, codings_of, parse_condition, parse_observation, parse_service_request
 
 _TEXT = st.one_of(st.none(), st.just(""), st.just("  "), st.text(max_size=8), st.integers())
 _CODING = st.one_of(
@@ -48,3 +48,39 @@ def test_condition_text_falls_back_to_the_first_display_even_of_an_unusable_codi
 
     assert view.text == "Sciatica"
     assert [c.code for c in view.codings] == ["23056005"]
+
+
+# --- PATHWAY.md §2/§3 v2: the value[x] forms, bodySite and reasonReference the red-flag rules read ----
+
+
+def _observation(**fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "o1", "status": "final",
+            "code": {"coding": [{"system": "urn:site", "code": "mmt"}], "text": "Ankle strength"}, **fields}
+
+
+def test_observation_keeps_boolean_string_and_integer_values() -> None:
+    assert parse_observation(_observation(valueBoolean=False)).value_boolean is False
+    assert parse_observation(_observation(valueString=" 4- ")).value_string == " 4- "
+    assert parse_observation(_observation(valueInteger=3)).value == 3.0
+    assert parse_observation(_observation(valueBoolean="no")).value_boolean is None  # not a boolean: ignored
+
+
+def test_observation_keeps_code_text_and_body_site_with_laterality() -> None:
+    site = {"coding": [{"system": "http://snomed.info/sct", "code": "344001"}],
+            "extension": [{"url": "laterality", "valueCodeableConcept": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "7771000"}]}}]}
+
+    view = parse_observation(_observation(bodySite=site, valueQuantity={"value": 4}))
+
+    assert view.text == "Ankle strength"
+    assert [c.code for c in view.body_site] == ["344001", "7771000"]
+    assert (view.value, view.unit) == (4.0, None)
+
+
+def test_service_request_keeps_reason_references() -> None:
+    view = parse_service_request({
+        "resourceType": "ServiceRequest", "id": "s1",
+        "reasonReference": [{"reference": "Condition/c9"}, {"display": "no reference"}, "junk"],
+    })
+
+    assert view.reason_references == ("Condition/c9",)
