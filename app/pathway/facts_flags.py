@@ -1,7 +1,9 @@
-"""Red flags (PATHWAY.md §3) from coded Conditions, Observations, the order's reasonCode and medications.
+"""Red flags (PATHWAY.md §3) from Conditions, asserted Observations, the order's reasons and medications.
 
 Safety leans one way here: a finding is dropped only when it is *certainly* dated after the order, refuted
-or entered-in-error, or clearly over (see ``Keep``). An undated coded finding counts.
+or entered-in-error, negated (an Observation answered No/Absent/false), or clearly over (see ``Keep``). An
+undated coded finding counts (PATHWAY.md §2 v2, invariant 6). Motor-strength grades are ``facts_motor``;
+ESR/CRP and infection risk factors are ``facts_markers``.
 """
 
 from __future__ import annotations
