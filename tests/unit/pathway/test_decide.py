@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 from facts_factory import (
+    ESR_HIGH,
+    MILD_WEAKNESS,
     NSAID,
     ORDER_DATE,
     REFERRAL,
@@ -550,3 +552,33 @@ def test_patient_view_serious_flag_already_imaged_no_red_flag_card() -> None:
     decision = decide_patient(facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(1),)), Policy())
     assert decision is not None
     assert [a.rule for a in decision.advices] == ["summary"]
+
+
+# --- PATHWAY.md v2: red flag first, R7b, new mild weakness ---------------------------------------------
+
+
+def test_r28_v2_motor_deficit_brings_an_order_without_diagnosis_into_scope() -> None:
+    assert decide(facts(20, qualifying=(), flags=[RedFlag.MOTOR])).rules[0] == "R6"
+
+
+def test_r28_v2_infection_without_diagnosis_stays_out_of_scope() -> None:
+    assert decide(facts(20, qualifying=(), flags=[RedFlag.INFECTION])).rules == ("R28",)
+
+
+@pytest.mark.parametrize("region", [Region.LUMBAR, Region.CERVICAL, Region.THORACIC])
+def test_r7b_info_card_rating_appropriate_never_defer(region: Region) -> None:
+    decision = decide(facts(20, region, raised_markers=(ESR_HIGH,)), order(region=region))
+    assert (decision.rules, decision.rating) == (("R7b",), Rating.APPROPRIATE)
+    assert (decision.advices[0].indicator, decision.advices[0].topic) == (Indicator.INFO, Topic.RED_FLAG)
+    assert decision.advices[0].values["markers"] == "ESR 62 mm/h"
+
+
+def test_r7b_gives_way_to_any_red_flag_rule() -> None:
+    decision = decide(facts(20, flags=[RedFlag.MALIGNANCY_MAJOR], raised_markers=(ESR_HIGH,)))
+    assert decision.rules == ("R8",)
+
+
+def test_new_mild_weakness_is_an_info_card_beside_the_defer() -> None:
+    decision = decide(facts(20, mild_weakness=(MILD_WEAKNESS,)))
+    assert (decision.rules, decision.rating) == (("R1",), Rating.NOT_APPROPRIATE)
+    assert [a.content for a in decision.advices if a.indicator is Indicator.INFO] == ["new_mild_weakness"]

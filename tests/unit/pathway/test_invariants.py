@@ -12,7 +12,19 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from facts_factory import FLAG_EVIDENCE, NSAID, ORDER_DATE, PT, REFERRAL, SURGERY, facts, order, prior_mri
+from facts_factory import (
+    ESR_HIGH,
+    FLAG_EVIDENCE,
+    MILD_WEAKNESS,
+    NSAID,
+    ORDER_DATE,
+    PT,
+    REFERRAL,
+    SURGERY,
+    facts,
+    order,
+    prior_mri,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,6 +88,8 @@ def facts_values(draw: st.DrawFn) -> Facts:
         surgery_since_prior_imaging=with_surgery and draw(st.booleans()),
         high_energy_trauma=draw(st.integers(0, 19)) == 0,
         pain_score=draw(st.none() | st.floats(0, 10)),
+        raised_markers=(ESR_HIGH,) if draw(st.integers(0, 4)) == 0 else (),  # R7b (v2)
+        mild_weakness=(MILD_WEAKNESS,) if draw(st.integers(0, 4)) == 0 else (),
         unavailable=frozenset(draw(st.sets(st.sampled_from(CATEGORIES), max_size=3))),
     )
 
