@@ -24,6 +24,7 @@ from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
 from app.hooks.cors import PrivateNetworkAccess
 from app.hooks.errors import register_error_handlers
+from app.hooks.explain import explain_router
 from app.hooks.limits import add_limits
 from app.hooks.router import router
 from app.hooks.runtime import Content, Runtime
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     _add_cors(app, settings)
     register_error_handlers(app)
     app.include_router(router)
+    app.include_router(explain_router)
     if settings.metrics_enabled:
         app.include_router(metrics_router)
     setup_tracing(app, settings)

@@ -37,8 +37,12 @@ class _Renderer:
             "indicator": advice.indicator.value,
             "source": self.source(content),
         }
-        if content.links:
-            card["links"] = [_link(link) for link in content.links]
+        links = [_link(link) for link in self.links(content)]
+        if self.context.explain_url:
+            links.append({"label": self.library.source.explain_label, "url": self.context.explain_url,
+                          "type": "absolute"})
+        if links:
+            card["links"] = links
         if content.override_reasons:
             card["overrideReasons"] = [coding_json(reason) for reason in content.override_reasons]
         suggestions = [found for kind in advice.suggestions if (found := self.suggestion(kind, content))]
@@ -51,8 +55,18 @@ class _Renderer:
         source = self.library.source
         display = source.topics[content.topic]
         topic = {"system": source.topic_system, "code": content.topic.value, "display": display}
-        url = content.links[0].url if content.links else source.default_url
+        links = self.links(content)
+        url = links[0].url if links else source.default_url
         return {"label": source.label, "url": url, "topic": topic}
+
+    def links(self, content: CardContent) -> tuple[Link, ...]:
+        """Only the guidelines of the region ordered (else the chart's): a lumbar card never cites the
+        cervical criteria. Unknown region: every link of the card."""
+        order = self.decision.order
+        region = order.region if order is not None and order.region else self.decision.facts.region
+        if region is None:
+            return content.links
+        return tuple(link for link in content.links if not link.regions or region.value in link.regions)
 
     def suggestion(self, kind: SuggestionKind, content: CardContent) -> Json | None:
         built = action(kind, self.decision, self.library, self.context)
