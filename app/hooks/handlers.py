@@ -18,8 +18,8 @@ from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
 from app.fhir.views import Chart, ServiceRequestView, parse_service_request
 from app.hooks.auth import ClientIdentity
-from app.hooks.explain import EXPLAIN_PATH
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
+from app.hooks.explain import EXPLAIN_PATH
 from app.hooks.outcome import HookOutcome, RatedOrder, notify
 from app.hooks.runtime import Content, Runtime
 from app.hooks.schemas import (
@@ -29,7 +29,7 @@ from app.hooks.schemas import (
     OrderSignContext,
     PatientViewContext,
 )
-from app.hooks.services import ServiceDefinition
+from app.hooks.services import SERVICES, ServiceDefinition
 from app.immutable import immutable
 from app.pathway.engine import evaluate_order, evaluate_patient, is_spine_imaging
 from app.pathway.model import Decision
@@ -62,7 +62,10 @@ def make_call(
 ) -> HookCall:
     """Check the hook against the service id (D6) and validate the hook-specific context (400 if not)."""
     if body.hook != service.hook:
-        raise MalformedRequest(f"service {service.id!r} answers hook {service.hook!r}, not {body.hook!r}")
+        others = [other.id for other in SERVICES.values() if other.hook == body.hook]
+        where = f"; call /cds-services/{others[0]} for {body.hook!r}" if others else ""
+        raise MalformedRequest(
+            f"service {service.id!r} answers hook {service.hook!r}, not {body.hook!r}{where}")
     try:
         context = HOOK_CONTEXTS[service.hook].model_validate(body.context)
     except ValidationError as exc:
