@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -234,7 +234,8 @@ def test_detail_names_care_without_its_category_prefix_and_counts_past_three(lib
 def test_detail_escapes_markdown_in_chart_text(library: CardLibrary) -> None:
     decision = dict(SCENARIOS)["R5"]
     flag = next(iter(decision.facts.red_flags.values()))[0]
-    facts = replace(decision.facts, red_flags={RedFlag.CES: (type(flag)("x_[y]*", "Condition/a_b", flag.on),)})
+    marked = Evidence("x_[y]*", "Condition/a_b", flag.on)
+    facts = replace(decision.facts, red_flags={RedFlag.CES: (marked,)})
     detail = rendered(library, replace(decision, facts=facts))[0]["detail"]
     assert r"x\_\[y\]\*" in detail
 
@@ -244,7 +245,8 @@ def test_a_lumbar_card_links_only_lumbar_guidelines_and_a_cervical_card_only_cer
 ) -> None:
     cervical = library.source.guidelines["acr-cervical"].url
     lumbar = library.source.guidelines["acr-lbp"].url
-    lumbar_links = [link["url"] for card in rendered(library, dict(SCENARIOS)["R13"]) for link in card["links"]]
+    ct_cards = rendered(library, dict(SCENARIOS)["R13"])
+    lumbar_links = [link["url"] for card in ct_cards for link in card["links"]]
     assert lumbar in lumbar_links and cervical not in lumbar_links
     neck = [link["url"] for card in rendered(library, dict(SCENARIOS)["R19"]) for link in card["links"]]
     assert cervical in neck and lumbar not in neck
