@@ -15,9 +15,16 @@ from app.render.text import detail, summary
 
 
 def render_cards(decision: Decision, library: CardLibrary, context: RenderContext) -> list[Json]:
-    """One card per ``Advice``, in the decision's order."""
+    """One card per ``Advice``, in the decision's order.
+
+    An order that cannot be rated gets no PAMA update (the Argonaut guidance: a service SHALL NOT include
+    an undetermined ServiceRequest in ``systemActions``), so a client keeps showing the rating of an earlier
+    call for the same draft (the sandbox does, after the reason changed it). The first card says so."""
     renderer = _Renderer(decision, library, context)
-    return [renderer.card(item) for item in decision.advices]
+    cards = [renderer.card(item) for item in decision.advices]
+    if cards and decision.order is not None and decision.rating is None:
+        cards[0]["detail"] += "\n- " + library.source.facts["unrated"]
+    return cards
 
 
 @immutable

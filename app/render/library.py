@@ -37,6 +37,7 @@ EVIDENCE_SECTIONS = (
 FACT_WORDS = (
     "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "conservative_care",
     "no_conservative_care", "candidate", "no_candidate", "prior_imaging", "prior_surgery", "unavailable",
+    "unrated",
 )
 REGIONS = frozenset({"lumbar", "cervical", "thoracic"})
 _RESOURCES = ("physical_therapy", "spine_referral", "spine_performer")

@@ -281,3 +281,13 @@ def test_recommended_suggestion_is_marked(library: CardLibrary) -> None:
     (card,) = rendered(library, dict(SCENARIOS)["R13"])
     assert card["suggestions"][0]["isRecommended"] is True
     assert SuggestionKind.REPLACE_WITH_MRI_WITHOUT in library.content("ct_to_mri").recommended
+
+
+def test_an_unrated_order_disowns_an_earlier_rating_on_its_first_card_only(library: CardLibrary) -> None:
+    """Argonaut PAMA: no update for an undetermined order, so the words must retire a stale rating."""
+    unrated = rendered(library, dict(SCENARIOS)["R27"])
+    assert dict(SCENARIOS)["R27"].rating is None
+    assert unrated[0]["detail"].endswith("a rating shown for it earlier no longer applies.")
+    assert all("no longer applies" not in card["detail"] for card in unrated[1:])
+    rated = rendered(library, dict(SCENARIOS)["R1"])
+    assert all("no longer applies" not in card["detail"] for card in rated)
