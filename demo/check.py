@@ -23,9 +23,10 @@ import httpx
 
 from demo import sandbox
 from demo.patients import DemoPatient, Expected
+from demo.stack import PUBLIC_SANDBOX_ORIGIN
 
 Mint = Callable[[str], str]  # endpoint path -> bearer token
-SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
+SANDBOX_ORIGIN = PUBLIC_SANDBOX_ORIGIN
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -30,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from demo import sandbox
 from demo.background import background_patients
-from demo.check import report, run_checks
+from demo.check import Mint, report, run_checks
 from demo.patients import DemoPatient, demo_patients
 from demo.stack import (
     ROOT,
@@ -259,29 +261,51 @@ def saved_request(patient: DemoPatient, fhir_base: str) -> dict[str, Any]:
 # --- the self-test -----------------------------------------------------------------------------------
 
 
-def _check(timezone: str) -> int:
+@dataclass(frozen=True)
+class DemoStack:
+    """A running stack of ``demo_stack``: where to call, how to sign, who is charted."""
+
+    base: str
+    fhir_base: str
+    mint: Mint
+    patients: dict[str, DemoPatient]
+    service: Child
+
+
+@contextmanager
+def demo_stack(workdir: Path, today: date, extra_origins: list[str], timezone: str = "UTC"
+               ) -> Iterator[DemoStack]:
+    """SEKMET with every demo patient and the service on free ports, with a throw-away developer key;
+    the service trusts ``extra_origins`` for CORS (as SANDBOX_ORIGIN). The self-test and the sandbox
+    stand-in (demo/standin.py) both run on it."""
     from app.security.devclient import ensure_dev_client, mint_dev_token
     from app.settings import DEVELOPMENT_TRUST_FILE
 
+    trust_file = ensure_dev_client(workdir / "dev-client", DEVELOPMENT_TRUST_FILE)
     children: list[Child] = []
-    with tempfile.TemporaryDirectory(prefix="spine-cds-demo-") as scratch:
-        workdir = Path(scratch)
-        trust_file = ensure_dev_client(workdir / "dev-client", DEVELOPMENT_TRUST_FILE)
-        today = site_today(timezone)
-        try:
-            fhir_base = _start_fhir(workdir, free_port(), children, today, traffic_log=False)
-            service, base = start_service(workdir, free_port(), trust_file, timezone, hermetic=True)
-            children.append(service)
-            wait_ready(service, base + "/readyz")
-            results = run_checks(base, fhir_base, all_patients(today),
-                                 lambda path: mint_dev_token(workdir / "dev-client", base + path))
-            print(report(results), flush=True)
-            if not all(result.ok for result in results):
-                print(f"--- spine-cds log (tail) ---\n{service.tail(4000)}", file=sys.stderr)
-                return 1
-            return 0
-        finally:
-            stop(children)
+    try:
+        fhir_base = _start_fhir(workdir, free_port(), children, today, traffic_log=False)
+        service, base = start_service(workdir, free_port(), trust_file, timezone, hermetic=True,
+                                      extra_origins=extra_origins)
+        children.append(service)
+        wait_ready(service, base + "/readyz")
+        patients = {patient.id: patient for patient in all_patients(today)}
+        yield DemoStack(base, fhir_base, lambda path: mint_dev_token(workdir / "dev-client", base + path),
+                        patients, service)
+    finally:
+        stop(children)
+
+
+def _check(timezone: str) -> int:
+    today = site_today(timezone)
+    with tempfile.TemporaryDirectory(prefix="spine-cds-demo-") as scratch, \
+            demo_stack(Path(scratch), today, [], timezone) as stack:
+        results = run_checks(stack.base, stack.fhir_base, all_patients(today), stack.mint)
+        print(report(results), flush=True)
+        if not all(result.ok for result in results):
+            print(f"--- spine-cds log (tail) ---\n{stack.service.tail(4000)}", file=sys.stderr)
+            return 1
+        return 0
 
 
 # --- files -------------------------------------------------------------------------------------------

@@ -21,9 +21,8 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,24 +31,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from demo import sandbox
 from demo.patients import DemoPatient
-from demo.stack import HOST, Child, free_port, start_service, stop, wait_ready
+from demo.run import DemoStack, demo_stack
+from demo.stack import HOST, free_port
 
 PAGE = Path(__file__).with_name("standin.html")
-Mint = Callable[[str], str]  # endpoint path -> bearer token
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
     "--hide-scrollbars", "--window-size=800,1400",
 )
-
-
-@dataclass(frozen=True)
-class DemoStack:
-    base: str
-    fhir_base: str
-    mint: Mint
-    patients: dict[str, DemoPatient]
-    log: Path
 
 
 def session(patient: DemoPatient, screen: str, stack: DemoStack) -> dict[str, Any]:
@@ -113,28 +103,6 @@ def serve_standin(stack: DemoStack, port: int, host: str = HOST) -> Iterator[str
     finally:
         server.shutdown()
         server.server_close()
-
-
-@contextmanager
-def demo_stack(workdir: Path, today: date, extra_origins: list[str]) -> Iterator[DemoStack]:
-    """SEKMET with every demo patient and the service trusting ``extra_origins`` (as SANDBOX_ORIGIN)."""
-    from app.security.devclient import ensure_dev_client, mint_dev_token
-    from app.settings import DEVELOPMENT_TRUST_FILE
-    from demo.run import _start_fhir, all_patients
-
-    trust_file = ensure_dev_client(workdir / "dev-client", DEVELOPMENT_TRUST_FILE)
-    children: list[Child] = []
-    try:
-        fhir_base = _start_fhir(workdir, free_port(), children, today, traffic_log=False)
-        service, base = start_service(workdir, free_port(), trust_file, "UTC", hermetic=True,
-                                      extra_origins=extra_origins)
-        children.append(service)
-        wait_ready(service, base + "/readyz")
-        patients = {patient.id: patient for patient in all_patients(today)}
-        yield DemoStack(base, fhir_base, lambda path: mint_dev_token(workdir / "dev-client", base + path),
-                        patients, service.log)
-    finally:
-        stop(children)
 
 
 @contextmanager

@@ -119,7 +119,7 @@ def test_an_untrusted_origin_fails_visibly_in_the_page_and_the_log_names_the_fix
     untrusted = page.replace(f"http://{HOST}:{port}", f"http://localhost:{port}")
     assert open_session(browser, f"{untrusted}/?patient=demo-lumbar-day20&screen=pama") == "error"
     assert "FAILED" in browser.find_element("id", "status").text
-    log = stack.log.read_text()
+    log = stack.service.log.read_text()
     assert f"'http://localhost:{port}' is not allowed (CORS)" in log
     assert f"SANDBOX_ORIGIN=http://localhost:{port}" in log
 
