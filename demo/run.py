@@ -180,7 +180,7 @@ def _banner(patients: list[DemoPatient], where: Where, today: date, timezone: st
         "",
         f"  FHIR server (SEKMET)   {fhir_base}   console {fhir_base.removesuffix('/fhir')}/ui",
         f"  CDS service discovery  {where.base}/cds-services",
-        f"  sandbox                {where.sandbox}  (another: make demo SANDBOX_ORIGIN=http://localhost:8000)",
+        f"  sandbox                {where.sandbox}  {_sandbox_note(where.sandbox)}",
         f"  logs                   {_shown(where.workdir / 'logs')}/",
         "",
         "Open a link in Chrome or Firefox; if Chrome asks to allow access to devices on your local network,",
@@ -196,6 +196,12 @@ def _banner(patients: list[DemoPatient], where: Where, today: date, timezone: st
         lines += _patient_lines(patient, where)
     lines.append("Ctrl-C stops SEKMET and the service.")
     return "\n".join(lines)
+
+
+def _sandbox_note(site: str) -> str:
+    if site == sandbox.SANDBOX:
+        return "(a local build instead: make demo SANDBOX_ORIGIN=http://localhost:8000)"
+    return "(trusted for CORS besides the public sandbox)"
 
 
 def _patient_lines(patient: DemoPatient, where: Where) -> list[str]:

@@ -28,7 +28,7 @@ _FIXES = (
     ("jti replayed", "tokens are single-use (CONTRACT.md S7): mint a new one for every call"),
     ("issuer is not in the trust registry", "add the client to the trust file (SPINE_CDS_TRUST_FILE, "
      "docs/security.md); development trusts the public sandbox and the local developer client"),
-    ("expired", "mint a fresh token (they live five minutes at most)"),
+    ("expired", "mint a fresh token for every call"),
 )
 
 
