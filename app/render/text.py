@@ -10,6 +10,7 @@ and on the "How this was decided" page (app/hooks/explain.py); guidelines are th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from app.pathway.model import Advice, Decision, Evidence, Facts, RedFlag
@@ -18,6 +19,7 @@ from app.render.library import CardContent, Source, placeholders
 SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
 FACTS = "facts"  # the placeholder of the generated bullets in a detail template
 MOST_ITEMS = 3  # per bullet: more are counted ("and 2 more"), so a long chart never makes a long card
+_QUALIFIER = re.compile(r" \([^()]*\)$")  # a label's trailing "(…)", e.g. "(order reason)"
 _MARKDOWN_SPECIAL = "\\`*_[]<>#|"
 _MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
 
@@ -92,10 +94,11 @@ def _sorted(items: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
 
 def _items(items: tuple[Evidence, ...] | list[Evidence], *, plain: bool = False) -> str:
     """Distinct labels with their first date, at most ``MOST_ITEMS``; never a FHIR reference."""
-    first: dict[str, Evidence] = {}
-    for item in items:
-        first.setdefault(_label(item.label, plain), item)
-    shown = [_dated(label, item) for label, item in list(first.items())[:MOST_ITEMS]]
+    first: dict[str, tuple[str, Evidence]] = {}
+    for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
+        label = _label(item.label, plain)
+        first.setdefault(_QUALIFIER.sub("", label), (label, item))
+    shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
     more = len(first) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more else "")
 

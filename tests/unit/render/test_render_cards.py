@@ -291,3 +291,12 @@ def test_an_unrated_order_disowns_an_earlier_rating_on_its_first_card_only(libra
     assert all("no longer applies" not in card["detail"] for card in unrated[1:])
     rated = rendered(library, dict(SCENARIOS)["R1"])
     assert all("no longer applies" not in card["detail"] for card in rated)
+
+
+def test_a_diagnosis_and_the_same_one_as_order_reason_are_one_bullet_item(library: CardLibrary) -> None:
+    decision = dict(SCENARIOS)["R27"]
+    on = decision.facts.order_date
+    both = (Evidence("lumbar radiculopathy", "Condition/c1", on),
+            Evidence("lumbar radiculopathy (order reason)", "ServiceRequest/draft-1", on))
+    detail = rendered(library, replace(decision, facts=replace(decision.facts, qualifying=both)))[0]["detail"]
+    assert f"- Diagnosis: lumbar radiculopathy ({on.isoformat()})." in detail
