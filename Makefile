@@ -23,8 +23,9 @@ run: $(STAMP)
 
 ## demo: SEKMET on 127.0.0.1:$(FHIR_PORT) with the demo patients + the service on :$(PORT) for the CDS Hooks
 ##       sandbox; prints a sandbox link and a curl per patient (docs/demo.md). Ctrl-C stops both.
+##       SANDBOX_ORIGIN=http://localhost:8000 also trusts (CORS) and links a locally built sandbox.
 demo: $(STAMP)
-	$(BIN)/python -m demo.run --port $(PORT) --fhir-port $(FHIR_PORT)
+	$(BIN)/python -m demo.run --port $(PORT) --fhir-port $(FHIR_PORT) $(if $(SANDBOX_ORIGIN),--sandbox-origin $(SANDBOX_ORIGIN))
 
 ## test: lint, type-check, import contracts, and the whole test suite
 test: $(STAMP) lint typecheck imports

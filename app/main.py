@@ -22,8 +22,9 @@ from app.admin import admin_router
 from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
-from app.hooks.cors import PrivateNetworkAccess
+from app.hooks.cors import OriginHint, PrivateNetworkAccess
 from app.hooks.errors import register_error_handlers
+from app.hooks.explain import explain_router
 from app.hooks.limits import add_limits
 from app.hooks.router import router
 from app.hooks.runtime import Content, Runtime
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     _add_cors(app, settings)
     register_error_handlers(app)
     app.include_router(router)
+    app.include_router(explain_router)
     if settings.metrics_enabled:
         app.include_router(metrics_router)
     setup_tracing(app, settings)
@@ -135,6 +137,8 @@ def _add_cors(app: FastAPI, settings: Settings) -> None:
         max_age=600,
     )
     app.add_middleware(PrivateNetworkAccess, allow_origins=settings.cors_origins)
+    if settings.profile is Profile.DEVELOPMENT:
+        app.add_middleware(OriginHint, allow_origins=settings.cors_origins)
 
 
 def _warn_if_development(settings: Settings) -> None:

@@ -23,9 +23,10 @@ import httpx
 
 from demo import sandbox
 from demo.patients import DemoPatient, Expected
+from demo.stack import PUBLIC_SANDBOX_ORIGIN
 
 Mint = Callable[[str], str]  # endpoint path -> bearer token
-SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
+SANDBOX_ORIGIN = PUBLIC_SANDBOX_ORIGIN
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ def run_checks(service_base: str, fhir_base: str, patients: Sequence[DemoPatient
             first = patients[0]
             results.append(check_empty_first_call(caller, fhir_base, first))
             results.append(check_feedback(caller, fhir_base, first))
+        background = [patient for patient in patients if not patient.id.startswith("demo-")]
+        if background:
+            results.append(check_study_then_reason(caller, fhir_base, background[0]))
         return results
 
 
@@ -108,6 +112,23 @@ def check_empty_first_call(caller: ServiceCaller, fhir_base: str, patient: DemoP
                            sandbox.order_select(patient.id, None, fhir_base))
     ok = response.status_code == 200 and response.json() == {"cards": []}
     return Result("PAMA screen's empty first call", ok, f"{response.status_code} {response.text[:120]}")
+
+
+def check_study_then_reason(caller: ServiceCaller, fhir_base: str, patient: DemoPatient) -> Result:
+    """The PAMA screen's session for a chart without a qualifying diagnosis: the study alone is out of
+    scope (``no-criteria-apply``); with the reason it cannot be rated, so no rating is sent and the card
+    must say the earlier one no longer applies (the sandbox keeps showing the last rating it got)."""
+    path = f"/cds-services/{sandbox.ORDER_SELECT}"
+    study = caller.post(path, sandbox.order_select(patient.id, patient.order, fhir_base, with_reason=False))
+    reason = caller.post(path, sandbox.order_select(patient.id, patient.order, fhir_base))
+    if study.status_code != 200 or reason.status_code != 200:
+        return Result("study, then reason", False, f"HTTP {study.status_code}, {reason.status_code}")
+    first, then = sandbox.pama_rating(study.json()), sandbox.pama_rating(reason.json())
+    cards = reason.json().get("cards", [])
+    disowned = bool(cards) and "no longer applies" in cards[0].get("detail", "")
+    ok = first == "no-criteria-apply" and then == "none" and disowned
+    return Result("study, then reason (stale rating disowned)", ok,
+                  f"{first} -> {then}; earlier rating disowned in the card: {disowned}")
 
 
 def check_feedback(caller: ServiceCaller, fhir_base: str, patient: DemoPatient) -> Result:

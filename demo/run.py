@@ -20,7 +20,11 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -28,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from demo import sandbox
 from demo.background import background_patients
-from demo.check import report, run_checks
+from demo.check import Mint, report, run_checks
 from demo.patients import DemoPatient, demo_patients
 from demo.stack import (
     ROOT,
@@ -86,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="logs, database, SEKMET config, bundles (default var/demo)")
     parser.add_argument("--dev-client-dir", type=Path, default=None,
                         help="the local developer client for curl (default var/dev-client, as make run)")
+    parser.add_argument("--sandbox-origin", action="append", default=[], metavar="ORIGIN",
+                        help="a locally built sandbox (e.g. http://localhost:8000): trusted for CORS besides "
+                        "the public one, and the printed links open it")
     parser.add_argument("--check", action="store_true", help="self-test on free ports, then stop")
     parser.add_argument("--write-bundles", type=Path, metavar="DIR", help="write the Bundles and exit")
     parser.add_argument("--today", type=date.fromisoformat, help="with --write-bundles: the day to chart for")
@@ -115,10 +122,14 @@ def _serve(args: argparse.Namespace, timezone: str) -> int:
     children: list[Child] = []
     try:
         fhir_base = _start_fhir(workdir, args.fhir_port, children, today, traffic_log=True)
-        service, base = start_service(workdir, args.port, trust_file, timezone, hermetic=False)
+        origins = [origin.rstrip("/") for origin in args.sandbox_origin if origin.strip()]
+        service, base = start_service(workdir, args.port, trust_file, timezone, hermetic=False,
+                                      extra_origins=origins)
         children.append(service)
         wait_ready(service, base + "/readyz")
-        print(_banner(all_patients(today), base, fhir_base, workdir, today, timezone), flush=True)
+        site = origins[-1] if origins else sandbox.SANDBOX
+        where = Where(base, fhir_base, workdir, site)
+        print(_banner(all_patients(today), where, today, timezone), flush=True)
         _watch(children, fhir_base, today, timezone)
     except KeyboardInterrupt:
         print("\nstopping SEKMET and the service …", flush=True)
@@ -152,41 +163,62 @@ def _watch(children: list[Child], fhir_base: str, today: date, timezone: str) ->
             today = now
 
 
-def _banner(patients: list[DemoPatient], base: str, fhir_base: str, workdir: Path, today: date,
-            timezone: str) -> str:
-    discovery = base + "/cds-services"
+@dataclass(frozen=True)
+class Where:
+    """The running demo: the service's base URL, SEKMET's, the work directory, the sandbox to link."""
+
+    base: str
+    fhir_base: str
+    workdir: Path
+    sandbox: str = sandbox.SANDBOX
+
+
+def _banner(patients: list[DemoPatient], where: Where, today: date, timezone: str) -> str:
+    fhir_base = where.fhir_base
     lines = [
         f"spine-cds demo: {len(patients)} patients on SEKMET, charts dated for {today} ({timezone})",
         "",
         f"  FHIR server (SEKMET)   {fhir_base}   console {fhir_base.removesuffix('/fhir')}/ui",
-        f"  CDS service discovery  {discovery}",
-        f"  logs                   {_shown(workdir / 'logs')}/",
+        f"  CDS service discovery  {where.base}/cds-services",
+        f"  sandbox                {where.sandbox}  {_sandbox_note(where.sandbox)}",
+        f"  logs                   {_shown(where.workdir / 'logs')}/",
         "",
-        "Open a link in Chrome or Firefox. order-select opens the sandbox's PAMA imaging screen: search the",
-        "study and the reason below, press Add; the cards and 'PAMA Rating' appear under it.",
+        "Open a link in Chrome or Firefox; if Chrome asks to allow access to devices on your local network,",
+        "allow it. order-select opens the PAMA Imaging screen: type the study under 'Search orders' and pick",
+        "it, then a reason under 'Search reasons'; the cards and 'PAMA Rating' appear below.",
+        "Nothing shows? The browser console names the refused call; docs/demo.md 'When nothing shows'.",
         "",
         "Replay a saved order-select without a browser:",
-        f"  {_replay_function(base)}",
+        f"  {_replay_function(where.base)}",
         "",
     ]
     for patient in patients:
-        lines += _patient_lines(patient, discovery, fhir_base, workdir)
+        lines += _patient_lines(patient, where)
     lines.append("Ctrl-C stops SEKMET and the service.")
     return "\n".join(lines)
 
 
-def _patient_lines(patient: DemoPatient, discovery: str, fhir_base: str, workdir: Path) -> list[str]:
+def _sandbox_note(site: str) -> str:
+    if site == sandbox.SANDBOX:
+        return "(a local build instead: make demo SANDBOX_ORIGIN=http://localhost:8000)"
+    return "(trusted for CORS besides the public sandbox)"
+
+
+def _patient_lines(patient: DemoPatient, where: Where) -> list[str]:
     order, expected = patient.order, patient.expected
     cards = ", ".join(f"{topic}/{indicator}" for topic, indicator in expected.cards) or "no card"
+    discovery = where.base + "/cds-services"
+    link = partial(sandbox.sandbox_url, where.fhir_base, patient.id, discovery, sandbox=where.sandbox)
     lines = [
         f"{patient.id} — {patient.name} ({patient.rule}): {patient.story}",
         f"  order   {order.code} {order.display}; reason {order.reason_display} ({order.reason})",
         f"  expect  {cards}; PAMA rating {expected.rating}",
-        f"  order-select  {sandbox.sandbox_url(fhir_base, patient.id, discovery, 'order-select')}",
-        f"  patient-view  {sandbox.sandbox_url(fhir_base, patient.id, discovery, 'patient-view')}",
+        f"  order-select  {link('order-select')}",
+        f"  patient-view  {link('patient-view')}",
     ]
     if patient.id.startswith("demo-"):
-        lines.append(f"  curl          replay {_shown(_saved_request(patient, fhir_base, workdir))}")
+        saved = _saved_request(patient, where.fhir_base, where.workdir)
+        lines.append(f"  curl          replay {_shown(saved)}")
     return [*lines, ""]
 
 
@@ -235,29 +267,51 @@ def saved_request(patient: DemoPatient, fhir_base: str) -> dict[str, Any]:
 # --- the self-test -----------------------------------------------------------------------------------
 
 
-def _check(timezone: str) -> int:
+@dataclass(frozen=True)
+class DemoStack:
+    """A running stack of ``demo_stack``: where to call, how to sign, who is charted."""
+
+    base: str
+    fhir_base: str
+    mint: Mint
+    patients: dict[str, DemoPatient]
+    service: Child
+
+
+@contextmanager
+def demo_stack(workdir: Path, today: date, extra_origins: list[str], timezone: str = "UTC"
+               ) -> Iterator[DemoStack]:
+    """SEKMET with every demo patient and the service on free ports, with a throw-away developer key;
+    the service trusts ``extra_origins`` for CORS (as SANDBOX_ORIGIN). The self-test and the sandbox
+    stand-in (demo/standin.py) both run on it."""
     from app.security.devclient import ensure_dev_client, mint_dev_token
     from app.settings import DEVELOPMENT_TRUST_FILE
 
+    trust_file = ensure_dev_client(workdir / "dev-client", DEVELOPMENT_TRUST_FILE)
     children: list[Child] = []
-    with tempfile.TemporaryDirectory(prefix="spine-cds-demo-") as scratch:
-        workdir = Path(scratch)
-        trust_file = ensure_dev_client(workdir / "dev-client", DEVELOPMENT_TRUST_FILE)
-        today = site_today(timezone)
-        try:
-            fhir_base = _start_fhir(workdir, free_port(), children, today, traffic_log=False)
-            service, base = start_service(workdir, free_port(), trust_file, timezone, hermetic=True)
-            children.append(service)
-            wait_ready(service, base + "/readyz")
-            results = run_checks(base, fhir_base, all_patients(today),
-                                 lambda path: mint_dev_token(workdir / "dev-client", base + path))
-            print(report(results), flush=True)
-            if not all(result.ok for result in results):
-                print(f"--- spine-cds log (tail) ---\n{service.tail(4000)}", file=sys.stderr)
-                return 1
-            return 0
-        finally:
-            stop(children)
+    try:
+        fhir_base = _start_fhir(workdir, free_port(), children, today, traffic_log=False)
+        service, base = start_service(workdir, free_port(), trust_file, timezone, hermetic=True,
+                                      extra_origins=extra_origins)
+        children.append(service)
+        wait_ready(service, base + "/readyz")
+        patients = {patient.id: patient for patient in all_patients(today)}
+        yield DemoStack(base, fhir_base, lambda path: mint_dev_token(workdir / "dev-client", base + path),
+                        patients, service)
+    finally:
+        stop(children)
+
+
+def _check(timezone: str) -> int:
+    today = site_today(timezone)
+    with tempfile.TemporaryDirectory(prefix="spine-cds-demo-") as scratch, \
+            demo_stack(Path(scratch), today, [], timezone) as stack:
+        results = run_checks(stack.base, stack.fhir_base, all_patients(today), stack.mint)
+        print(report(results), flush=True)
+        if not all(result.ok for result in results):
+            print(f"--- spine-cds log (tail) ---\n{stack.service.tail(4000)}", file=sys.stderr)
+            return 1
+        return 0
 
 
 # --- files -------------------------------------------------------------------------------------------

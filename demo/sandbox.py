@@ -24,13 +24,17 @@ SNOMED = "http://snomed.info/sct"
 _INSTANCES = uuid.UUID("5f0c2f0e-2b7a-4d6e-9a55-6b1d0c9e7a31")
 
 
-def sandbox_url(fhir_base: str, patient_id: str, discovery_url: str, hook: str) -> str:
-    """The sandbox's pre-configuration parameters, URL-encoded as its README requires."""
+SCREENS = {"order-select": "pama", "patient-view": "patient-view"}
+
+
+def sandbox_url(fhir_base: str, patient_id: str, discovery_url: str, hook: str,
+                sandbox: str = SANDBOX) -> str:
+    """The sandbox's pre-configuration parameters, URL-encoded as its README requires. ``screen`` always:
+    the sandbox remembers the last screen, so a patient-view link opened after an order-select one would
+    stay on the PAMA screen and call the order-select service with hook patient-view (400, nothing shown)."""
     params = {"fhirServiceUrl": fhir_base, "patientId": patient_id, "serviceDiscoveryURL": discovery_url,
-              "hook": hook}
-    if hook == "order-select":
-        params["screen"] = "pama"
-    return SANDBOX + "?" + urlencode(params, quote_via=quote, safe="")
+              "hook": hook, "screen": SCREENS[hook]}
+    return sandbox.rstrip("/") + "/?" + urlencode(params, quote_via=quote, safe="")
 
 
 def hook_instance(patient_id: str, hook: str) -> str:
@@ -38,20 +42,21 @@ def hook_instance(patient_id: str, hook: str) -> str:
     return str(uuid.uuid5(_INSTANCES, f"{hook}/{patient_id}"))
 
 
-def draft_order(patient_id: str, order: Order | None) -> dict[str, Any]:
-    """The PAMA screen's draft; ``order=None`` is its first call, before a study is picked."""
+def draft_order(patient_id: str, order: Order | None, *, with_reason: bool = True) -> dict[str, Any]:
+    """The PAMA screen's draft; ``order=None`` is its first call, before a study is picked;
+    ``with_reason=False`` the call after the study is picked and before a reason is."""
     coding: dict[str, str] = {"system": CPT, "code": order.code} if order else {}
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest", "id": DRAFT_ID, "status": "draft", "intent": "plan",
         "code": {"coding": [coding]}, "subject": {"reference": f"Patient/{patient_id}"},
     }
-    if order:
+    if order and with_reason:
         resource["reasonCode"] = [{"coding": [{"system": SNOMED, "code": order.reason}]}]
     return resource
 
 
 def order_select(patient_id: str, order: Order | None, fhir_server: str, *,
-                 instance: str | None = None) -> dict[str, Any]:
+                 instance: str | None = None, with_reason: bool = True) -> dict[str, Any]:
     return {
         "hookInstance": instance or str(uuid.uuid4()),
         "hook": "order-select",
@@ -61,7 +66,7 @@ def order_select(patient_id: str, order: Order | None, fhir_server: str, *,
             "userId": USER,
             "selections": [f"ServiceRequest/{DRAFT_ID}"],
             "draftOrders": {"resourceType": "Bundle",
-                            "entry": [{"resource": draft_order(patient_id, order)}]},
+                            "entry": [{"resource": draft_order(patient_id, order, with_reason=with_reason)}]},
         },
     }
 

@@ -27,6 +27,7 @@ from demo.patients import DemoPatient
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+PUBLIC_SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -45,14 +46,22 @@ class Child:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
+    with _reusable_socket() as sock:
         sock.bind((HOST, 0))
         port: int = sock.getsockname()[1]
         return port
 
 
+def _reusable_socket() -> socket.socket:
+    """SO_REUSEADDR, as uvicorn and SEKMET bind: right after Ctrl-C the old connections sit in TIME_WAIT
+    for up to a minute, and a plain bind calls the port "in use" although the servers could take it."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return sock
+
+
 def require_free(port: int, what: str) -> None:
-    with socket.socket() as sock:
+    with _reusable_socket() as sock:
         try:
             sock.bind((HOST, port))
         except OSError as exc:
@@ -86,8 +95,10 @@ def start_sekmet(workdir: Path, port: int, *, traffic_log: bool) -> tuple[Child,
 
 
 def start_service(workdir: Path, port: int, trust_file: Path, site_timezone: str, *,
-                  hermetic: bool) -> tuple[Child, str]:
-    """The service in the development profile; ``hermetic`` drops the caller's other SPINE_CDS_* settings."""
+                  hermetic: bool, extra_origins: Iterable[str] = ()) -> tuple[Child, str]:
+    """The service in the development profile; ``hermetic`` drops the caller's other SPINE_CDS_* settings.
+    ``extra_origins`` (a locally built sandbox) are trusted for CORS *besides* the public sandbox:
+    SPINE_CDS_CORS_ORIGINS replaces the default list, so the public one is named again."""
     base = f"http://{HOST}:{port}"
     env = {k: v for k, v in os.environ.items() if not (hermetic and k.startswith("SPINE_CDS_"))}
     env.update({
@@ -98,6 +109,9 @@ def start_service(workdir: Path, port: int, trust_file: Path, site_timezone: str
         "SPINE_CDS_SITE_TIMEZONE": site_timezone,
         "SPINE_CDS_LOG_FORMAT": "text",  # a log file people read, as `make run` prints
     })
+    origins = list(dict.fromkeys(extra_origins))
+    if origins:
+        env["SPINE_CDS_CORS_ORIGINS"] = ",".join([PUBLIC_SANDBOX_ORIGIN, *origins])
     command = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)]
     return _spawn("spine-cds", command, workdir / "logs" / "spine-cds.log", env), base
 

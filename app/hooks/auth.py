@@ -12,10 +12,12 @@ from typing import NoReturn, Protocol
 
 from fastapi import Request
 
+from app.hooks.devhints import audiences
 from app.hooks.errors import ServiceUnavailable, Unauthorized
 from app.hooks.limits import admit
 from app.observability.metrics import count_auth_failure
 from app.security import ClientIdentity, ReplayCheckUnavailable, TokenRejected
+from app.settings import Settings
 
 __all__ = ["ClientIdentity", "TokenVerifier", "authenticate", "bearer_token", "endpoint_url"]
 
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class TokenVerifier(Protocol):
-    async def verify(self, token: str, audience: str) -> ClientIdentity:
+    async def verify(self, token: str, audience: str | tuple[str, ...]) -> ClientIdentity:
         """The client the token proves, or :class:`app.security.TokenRejected`."""
         ...
 
@@ -48,8 +50,9 @@ def endpoint_url(request: Request, public_base_url: str) -> str:
 
 
 async def authenticate(request: Request, verifier: TokenVerifier | None, public_base_url: str,
-                       required: bool) -> ClientIdentity | None:
-    """``aud`` must equal PUBLIC_BASE_URL + the path called, not what a proxy rewrote (S4, S7)."""
+                       required: bool, settings: Settings | None = None) -> ClientIdentity | None:
+    """``aud`` must equal PUBLIC_BASE_URL + the path called, not what a proxy rewrote (S4, S7); with
+    ``settings``, development also accepts the other loopback spellings (app/hooks/devhints.py)."""
     token = bearer_token(request)
     if token is None or verifier is None:
         if required:
@@ -57,7 +60,8 @@ async def authenticate(request: Request, verifier: TokenVerifier | None, public_
         admit(request, "anonymous")
         return None
     try:
-        identity = await verifier.verify(token, endpoint_url(request, public_base_url))
+        expected = endpoint_url(request, public_base_url)
+        identity = await verifier.verify(token, audiences(expected, settings) if settings else expected)
     except TokenRejected as rejected:
         _refuse(request, rejected.reason, rejected.iss)
     except ReplayCheckUnavailable as down:

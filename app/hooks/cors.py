@@ -15,11 +15,13 @@ for it and its ``Origin`` is allowed. It never answers a request itself.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+log = logging.getLogger(__name__)
 REQUEST_HEADER = "access-control-request-private-network"
 ALLOW_HEADER = "Access-Control-Allow-Private-Network"
 
@@ -57,3 +59,25 @@ class PrivateNetworkAccess:
 def _without_private_network_question(scope: Scope) -> Scope:
     headers = [(name, value) for name, value in scope["headers"] if name.lower() != REQUEST_HEADER.encode()]
     return {**scope, "headers": headers}
+
+
+class OriginHint:
+    """Development only: say in the log, once per origin, that a browser origin is not allowed.
+
+    The refused page itself sees nothing (the browser hides a CORS failure from it: the sandbox shows "No
+    recommendations" and "PAMA Rating: unknown"), so the service's log is where the fix can be named."""
+
+    def __init__(self, app: ASGIApp, *, allow_origins: Iterable[str]) -> None:
+        self.app = app
+        self._origins = frozenset(allow_origins)
+        self._told: set[str] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "*" not in self._origins:
+            origin = Headers(scope=scope).get("origin")
+            if origin and origin not in self._origins and origin not in self._told and len(self._told) < 100:
+                self._told.add(origin)
+                log.warning("browser origin %r is not allowed (CORS): its calls fail unseen in the page; "
+                            "add it with `make demo SANDBOX_ORIGIN=%s` or SPINE_CDS_CORS_ORIGINS (which "
+                            "replaces the default list)", origin[:200], origin[:200])
+        await self.app(scope, receive, send)

@@ -64,4 +64,14 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 async def _authenticate(request: Request, runtime: Runtime) -> ClientIdentity | None:
     verifier = getattr(request.app.state, "verifier", None)
     settings = runtime.settings
-    return await authenticate(request, verifier, settings.public_base_url, settings.auth_required)
+    return await authenticate(request, verifier, settings.public_base_url, settings.auth_required, settings)
+
+
+async def get_optional_client(request: Request, runtime: RuntimeDep) -> ClientIdentity | None:
+    """Discovery: no token needed (docs/security.md "Discovery"); a token that is sent must be valid."""
+    verifier = getattr(request.app.state, "verifier", None)
+    settings = runtime.settings
+    return await authenticate(request, verifier, settings.public_base_url, False, settings)
+
+
+OptionalClientDep = Annotated[ClientIdentity | None, Depends(get_optional_client)]

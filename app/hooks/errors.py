@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.hooks.devhints import unauthorized_text
+
 log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 
@@ -83,8 +85,8 @@ def error_response(status: int, diagnostics: str, code: str) -> JSONResponse:
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     log.info("request refused", extra={"status": exc.status, "path": request.url.path})
-    if isinstance(exc, Unauthorized):
-        return error_response(401, "Unauthorized", exc.issue_code)
+    if isinstance(exc, Unauthorized):  # the reason only in development (app/hooks/devhints.py)
+        return error_response(401, unauthorized_text(request, exc.diagnostics), exc.issue_code)
     return error_response(exc.status, exc.diagnostics, exc.issue_code)
 
 

@@ -19,6 +19,7 @@ from app.fhir.templates import REQUIRED_KEYS
 from app.fhir.views import Chart, ServiceRequestView, parse_service_request
 from app.hooks.auth import ClientIdentity
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
+from app.hooks.explain import EXPLAIN_PATH
 from app.hooks.outcome import HookOutcome, RatedOrder, notify
 from app.hooks.runtime import Content, Runtime
 from app.hooks.schemas import (
@@ -28,7 +29,7 @@ from app.hooks.schemas import (
     OrderSignContext,
     PatientViewContext,
 )
-from app.hooks.services import ServiceDefinition
+from app.hooks.services import SERVICES, ServiceDefinition
 from app.immutable import immutable
 from app.pathway.engine import evaluate_order, evaluate_patient, is_spine_imaging
 from app.pathway.model import Decision
@@ -61,7 +62,10 @@ def make_call(
 ) -> HookCall:
     """Check the hook against the service id (D6) and validate the hook-specific context (400 if not)."""
     if body.hook != service.hook:
-        raise MalformedRequest(f"service {service.id!r} answers hook {service.hook!r}, not {body.hook!r}")
+        others = [other.id for other in SERVICES.values() if other.hook == body.hook]
+        where = f"; call /cds-services/{others[0]} for {body.hook!r}" if others else ""
+        raise MalformedRequest(
+            f"service {service.id!r} answers hook {service.hook!r}, not {body.hook!r}{where}")
     try:
         context = HOOK_CONTEXTS[service.hook].model_validate(body.context)
     except ValidationError as exc:
@@ -87,7 +91,8 @@ async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
     else:
         resolved = await resolve(data_request_for(call), _fetcher(call, runtime))
         require_core_data(resolved)
-        evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today())
+        explain = runtime.settings.public_base_url + EXPLAIN_PATH
+        evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today(), explain)
     silent = runtime.is_silent(call.service.id)
     response = build_response(evaluations, silent=silent)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -127,21 +132,24 @@ def require_core_data(resolved: ResolvedChart) -> None:
         )
 
 
-def evaluate_call(call: HookCall, chart: Chart, content: Content, today: date) -> list[Evaluation]:
-    """Pure given its inputs: the CLI's ``evaluate`` and the HTTP handler share it."""
-    return list(_evaluate(call, chart, content, today))
+def evaluate_call(call: HookCall, chart: Chart, content: Content, today: date,
+                  explain: str | None = None) -> list[Evaluation]:
+    """Pure given its inputs: the CLI's ``evaluate`` and the HTTP handler share it. ``explain``: the URL
+    the consult's "How this was decided" page is under (the consult id is appended); None, no link."""
+    return list(_evaluate(call, chart, content, today, explain))
 
 
-def _evaluate(call: HookCall, chart: Chart, content: Content, today: date) -> Iterable[Evaluation]:
+def _evaluate(call: HookCall, chart: Chart, content: Content, today: date,
+              explain: str | None) -> Iterable[Evaluation]:
     if isinstance(call.context, PatientViewContext):
         decision = evaluate_patient(chart, today, content.policy, content.value_sets)
         if decision is not None:
-            yield _render(decision, None, call, content)
+            yield _render(decision, None, call, content, explain)
         return
     for order in call.orders:
         decision = evaluate_order(chart, order.view, today, content.policy, content.value_sets)
         if decision is not None:
-            yield _render(decision, order.raw, call, content)
+            yield _render(decision, order.raw, call, content, explain)
 
 
 def _orders_to_rate(context: OrderSignContext) -> tuple[DraftOrder, ...]:
@@ -156,7 +164,8 @@ def _orders_to_rate(context: OrderSignContext) -> tuple[DraftOrder, ...]:
 
 
 def _render(
-    decision: Decision, order: Mapping[str, Any] | None, call: HookCall, content: Content
+    decision: Decision, order: Mapping[str, Any] | None, call: HookCall, content: Content,
+    explain: str | None,
 ) -> Evaluation:
     consult_id = str(uuid.uuid4())
     context = RenderContext(
@@ -164,6 +173,7 @@ def _render(
         order_resource=order,
         new_id=lambda: str(uuid.uuid4()),
         consult_id=consult_id,
+        explain_url=f"{explain}/{consult_id}" if explain else None,
     )
     cards = render_cards(decision, content.cards, context)
     action = pama_system_action(decision, order, consult_id) if order is not None else None

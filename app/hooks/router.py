@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.feedback import FeedbackItem
-from app.hooks.deps import CallerDep, ClientDep, FeedbackRepoDep, RuntimeDep
+from app.hooks.deps import CallerDep, ClientDep, FeedbackRepoDep, OptionalClientDep, RuntimeDep
 from app.hooks.errors import UnknownService, UnprocessableFeedback
 from app.hooks.handlers import handle_hook, make_call
 from app.hooks.jsonio import OrjsonResponse, OrjsonRoute
@@ -39,11 +39,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/cds-services",
     response_model=DiscoveryResponse,
-    responses={401: ERRORS[401], 429: ERRORS[429], 503: ERRORS[503]},
+    responses={401: {**_OUTCOME, "description": "A token was sent and is not trusted (none is needed)"},
+               429: ERRORS[429], 503: ERRORS[503]},
     tags=["cds-hooks"],
 )
-async def discovery(client: ClientDep) -> dict[str, Any]:
-    """CONTRACT.md D1–D5: every service with its hook, title, description and prefetch templates."""
+async def discovery(client: OptionalClientDep) -> dict[str, Any]:
+    """CONTRACT.md D1–D5: every service with its hook, title, description and prefetch templates.
+
+    Open without a token (docs/security.md "Discovery"): it lists public service descriptions only, Epic
+    never calls it, and a newcomer's first ``curl`` must work; a token that is sent is still verified."""
     return {"services": [service.describe() for service in SERVICES.values()]}
 
 

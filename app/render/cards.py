@@ -15,9 +15,16 @@ from app.render.text import detail, summary
 
 
 def render_cards(decision: Decision, library: CardLibrary, context: RenderContext) -> list[Json]:
-    """One card per ``Advice``, in the decision's order."""
+    """One card per ``Advice``, in the decision's order.
+
+    An order that cannot be rated gets no PAMA update (the Argonaut guidance: a service SHALL NOT include
+    an undetermined ServiceRequest in ``systemActions``), so a client keeps showing the rating of an earlier
+    call for the same draft (the sandbox does, after the reason changed it). The first card says so."""
     renderer = _Renderer(decision, library, context)
-    return [renderer.card(item) for item in decision.advices]
+    cards = [renderer.card(item) for item in decision.advices]
+    if cards and decision.order is not None and decision.rating is None:
+        cards[0]["detail"] += "\n- " + library.source.facts["unrated"]
+    return cards
 
 
 @immutable
@@ -37,8 +44,12 @@ class _Renderer:
             "indicator": advice.indicator.value,
             "source": self.source(content),
         }
-        if content.links:
-            card["links"] = [_link(link) for link in content.links]
+        links = [_link(link) for link in self.links(content)]
+        if self.context.explain_url:
+            links.append({"label": self.library.source.explain_label, "url": self.context.explain_url,
+                          "type": "absolute"})
+        if links:
+            card["links"] = links
         if content.override_reasons:
             card["overrideReasons"] = [coding_json(reason) for reason in content.override_reasons]
         suggestions = [found for kind in advice.suggestions if (found := self.suggestion(kind, content))]
@@ -51,8 +62,18 @@ class _Renderer:
         source = self.library.source
         display = source.topics[content.topic]
         topic = {"system": source.topic_system, "code": content.topic.value, "display": display}
-        url = content.links[0].url if content.links else source.default_url
+        links = self.links(content)
+        url = links[0].url if links else source.default_url
         return {"label": source.label, "url": url, "topic": topic}
+
+    def links(self, content: CardContent) -> tuple[Link, ...]:
+        """Only the guidelines of the region ordered (else the chart's): a lumbar card never cites the
+        cervical criteria. Unknown region: every link of the card."""
+        order = self.decision.order
+        region = order.region if order is not None and order.region else self.decision.facts.region
+        if region is None:
+            return content.links
+        return tuple(link for link in content.links if not link.regions or region.value in link.regions)
 
     def suggestion(self, kind: SuggestionKind, content: CardContent) -> Json | None:
         built = action(kind, self.decision, self.library, self.context)

@@ -16,9 +16,13 @@ def new_uuid() -> str:
 
 @immutable
 class RenderContext:
-    """The patient, the raw draft order (``None`` for patient-view), an id factory and the consult id."""
+    """The patient, the raw draft order (``None`` for patient-view), an id factory and the consult id.
+
+    ``explain_url``: where the "How this was decided" page of this consult is served (app/hooks/explain.py),
+    linked once from every card; ``None`` renders no such link (the CLI, tests of the words alone)."""
 
     patient_id: str
     order_resource: Mapping[str, Any] | None
     new_id: Callable[[], str]
     consult_id: str
+    explain_url: str | None = None

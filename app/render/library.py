@@ -32,7 +32,14 @@ RESERVED = frozenset({SOURCE, OVERRIDES, SUGGESTIONS, ORDER_CODES})
 EVIDENCE_SECTIONS = (
     "qualifying", "onset", "red_flags", "conservative_care", "candidate", "prior_imaging", "prior_surgery",
 )
-_DETAIL_HEADINGS = ("rule", "criteria", "found", "not_found", "unavailable", "guidelines")
+# The words of the generated detail bullets (cards/source.toml [facts]); ``no_<section>`` says a section is
+# empty, for the sections where an absence decides (no red flag, no care, no referral).
+FACT_WORDS = (
+    "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "conservative_care",
+    "no_conservative_care", "candidate", "no_candidate", "prior_imaging", "prior_surgery", "unavailable",
+    "unrated",
+)
+REGIONS = frozenset({"lumbar", "cervical", "thoracic"})
 _RESOURCES = ("physical_therapy", "spine_referral", "spine_performer")
 
 Table = Mapping[str, Any]
@@ -41,9 +48,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Link:
+    """A guideline link; ``regions`` are the spine regions it is about (empty: any region)."""
+
     label: str
     url: str
     type: str = "absolute"
+    regions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +83,8 @@ class Source:
     topic_system: str
     default_url: str
     topics: Mapping[Topic, str]
-    detail: Mapping[str, str]
-    evidence: Mapping[str, str]
+    facts: Mapping[str, str]
+    explain_label: str
     red_flags: Mapping[RedFlag, str]
     guidelines: Mapping[str, Link]
 
@@ -154,9 +164,11 @@ def _text(table: Table, key: str) -> str:
 
 
 def _link(table: Table) -> Link:
-    link = Link(_text(table, "label"), _text(table, "url"), _text(table, "type"))
+    regions = frozenset(table.get("regions", ()))
+    link = Link(_text(table, "label"), _text(table, "url"), _text(table, "type"), regions)
     if link.type != "absolute" or not link.url.startswith("https://"):
         raise ValueError(f"link {link.label!r} must be an absolute https URL")
+    _require(set(regions) - REGIONS, f"link {link.label!r}: unknown regions")
     return link
 
 
@@ -165,16 +177,14 @@ def _source(table: Table) -> Source:
     flags = {RedFlag(code): str(label) for code, label in table["red_flags"].items()}
     _require(set(Topic) - topics.keys(), "topics without a display")
     _require(set(RedFlag) - flags.keys(), "red flag classes without a label")
-    _require(set(_DETAIL_HEADINGS) - table["detail"].keys(), "[detail] headings missing")
-    labels = {*EVIDENCE_SECTIONS, "onset_lower_bound"}
-    _require(labels - table["evidence"].keys(), "[evidence] labels missing")
+    _require(set(FACT_WORDS) - table["facts"].keys(), "[facts] words missing")
     return Source(
         label=_text(table, "label"),
         topic_system=_text(table, "topic_system"),
         default_url=_text(table, "default_url"),
         topics=MappingProxyType(topics),
-        detail=MappingProxyType(dict(table["detail"])),
-        evidence=MappingProxyType(dict(table["evidence"])),
+        facts=MappingProxyType({key: str(value) for key, value in table["facts"].items()}),
+        explain_label=_text(table, "explain_label"),
         red_flags=MappingProxyType(flags),
         guidelines=MappingProxyType({key: _link(link) for key, link in table["guidelines"].items()}),
     )

@@ -1,19 +1,25 @@
-"""Summary and detail text of a card: templates filled from ``Advice.values``, plus the evidence sections.
+"""Summary and detail text of a card: templates filled from ``Advice.values``, plus the dated facts.
 
-PATHWAY.md §5: the detail states the criteria evaluated, the facts found **with their dates** (and
-references), what was looked for and not found, what could not be checked and the guidelines cited. Those
-sections are generated from ``Decision.facts`` so that every card cites the same evidence the same way;
-the card's own words come from its template (cards/<key>.toml).
+PATHWAY.md §5 asks the detail for the facts found **with their dates**, what was looked for and not found,
+and what could not be checked. A clinician reads a card in seconds, so the detail is a handful of short
+bullets in plain words: the card's own template (the dated reason, what to do, the date it changes), then
+one bullet per evidence section it names (cards/<key>.toml ``evidence``), built from ``Decision.facts``.
+Rule ids, criteria names and FHIR references stay out of the clinician's text: they are in the audit trail
+and on the "How this was decided" page (app/hooks/explain.py); guidelines are the card's ``links`` only.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from app.pathway.model import Advice, Decision, Evidence, Facts, RedFlag
 from app.render.library import CardContent, Source, placeholders
 
 SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
+FACTS = "facts"  # the placeholder of the generated bullets in a detail template
+MOST_ITEMS = 3  # per bullet: more are counted ("and 2 more"), so a long chart never makes a long card
+_QUALIFIER = re.compile(r" \([^()]*\)$")  # a label's trailing "(…)", e.g. "(order reason)"
 _MARKDOWN_SPECIAL = "\\`*_[]<>#|"
 _MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
 
@@ -39,74 +45,68 @@ def escape(text: str) -> str:
 
 
 def detail(content: CardContent, advice: Advice, decision: Decision, source: Source) -> str:
-    """The card's own detail, then the generated sections (each omitted when it would be empty)."""
+    """The card's own bullets with one bullet per evidence section, and one for data not read, where the
+    template puts ``{facts}`` (the dated facts that decided it, read before what to do), else last."""
     values = {name: escape(value) for name, value in advice.values.items()}
+    facts = "\n".join([*_evidence(content, decision.facts, source), *_unavailable(decision.facts, source)])
+    if FACTS in placeholders(content.detail):
+        own = fill(content.detail, {**values, FACTS: facts}, f"cards/{content.key}.toml detail")
+        return "\n".join(line for line in own.splitlines() if line.strip())
     own = fill(content.detail, values, f"cards/{content.key}.toml detail")
-    parts = [own, *_criteria(advice, decision, source), *_evidence(content, decision.facts, source)]
-    if content.links:
-        cited = "; ".join(f"[{link.label}]({link.url})" for link in content.links)
-        parts.append(f"**{source.detail['guidelines']}:** {cited}")
-    return "\n\n".join(parts)
-
-
-def _criteria(advice: Advice, decision: Decision, source: Source) -> Iterator[str]:
-    if advice.rule.startswith("R"):
-        yield f"**{source.detail['rule']}:** PATHWAY.md {advice.rule}"
-    if decision.order is not None and decision.auc_variant:
-        yield f"**{source.detail['criteria']}:** {decision.auc_variant}"
+    return "\n".join(part for part in (own, facts) if part)
 
 
 def _evidence(content: CardContent, facts: Facts, source: Source) -> Iterator[str]:
-    found = [line for section in content.evidence for line in _found(section, facts, source)]
-    absent = [label for section in content.evidence for label in _absent(section, facts, source)]
-    if found:
-        yield f"**{source.detail['found']}:**\n\n" + "\n".join(found)
-    if absent:
-        yield f"**{source.detail['not_found']}:** " + "; ".join(absent)
+    for section in content.evidence:
+        line = _bullet(section, facts, source)
+        if line:
+            yield f"- {line}"
+
+
+def _unavailable(facts: Facts, source: Source) -> Iterator[str]:
     if facts.unavailable:
-        yield f"**{source.detail['unavailable']}:** " + ", ".join(sorted(facts.unavailable))
+        yield f"- {source.facts['unavailable']}: " + ", ".join(sorted(facts.unavailable)) + "."
 
 
-def _line(heading: str, item: Evidence) -> str:
-    where = [escape(part) for part in (item.reference, item.on.isoformat() if item.on else None) if part]
-    suffix = f" ({', '.join(where)})" if where else ""
-    return f"- {heading}: {escape(item.label)}{suffix}"
+def _bullet(section: str, facts: Facts, source: Source) -> str | None:
+    words = source.facts
+    if section == "onset":
+        return _onset(facts, source)
+    if section == "red_flags":
+        found = [item for flag in RedFlag for item in _sorted(facts.red_flags.get(flag, ()))]
+        return f"{words['red_flags']}: {_items(found)}." if found else f"{words['no_red_flags']}."
+    items = _sorted(getattr(facts, section))
+    if items:
+        return f"{words[section]}: {_items(items, plain=section == 'conservative_care')}."
+    return f"{words['no_' + section]}." if "no_" + section in words else None
 
 
-def _section(facts: Facts, section: str) -> tuple[Evidence, ...]:
-    items: tuple[Evidence, ...] = getattr(facts, section)
+def _onset(facts: Facts, source: Source) -> str | None:
+    if facts.onset is None:
+        return None
+    heading = source.facts["onset" if facts.onset_verified else "onset_lower_bound"]
+    return f"{heading} {facts.onset.isoformat()}."
+
+
+def _sorted(items: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     return tuple(sorted(items, key=Evidence.sort_key))
 
 
-def _found(section: str, facts: Facts, source: Source) -> Iterator[str]:
-    heading = source.evidence[section]
-    if section == "onset":
-        yield from _onset(facts, source)
-    elif section == "red_flags":
-        for flag in RedFlag:
-            for item in sorted(facts.red_flags.get(flag, ()), key=Evidence.sort_key):
-                yield _line(f"{heading} ({source.red_flags[flag]})", item)
-    else:
-        yield from (_line(heading, item) for item in _section(facts, section))
+def _items(items: tuple[Evidence, ...] | list[Evidence], *, plain: bool = False) -> str:
+    """Distinct labels with their first date, at most ``MOST_ITEMS``; never a FHIR reference."""
+    first: dict[str, tuple[str, Evidence]] = {}
+    for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
+        label = _label(item.label, plain)
+        first.setdefault(_QUALIFIER.sub("", label), (label, item))
+    shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
+    more = len(first) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
-def _onset(facts: Facts, source: Source) -> Iterator[str]:
-    if facts.onset is None:
-        return
-    heading = source.evidence["onset" if facts.onset_verified else "onset_lower_bound"]
-    reference = facts.onset_evidence.reference if facts.onset_evidence is not None else None
-    where = f" ({escape(reference)})" if reference else ""
-    yield f"- {heading}: {facts.onset.isoformat()}{where}"
+def _label(label: str, plain: bool) -> str:
+    """Care evidence reads "conservative-care medication: naproxen"; the clinician needs "naproxen"."""
+    return label.split(": ", 1)[-1] if plain else label
 
 
-def _absent(section: str, facts: Facts, source: Source) -> Iterator[str]:
-    heading = source.evidence[section]
-    if section == "red_flags":
-        missing = [source.red_flags[flag] for flag in RedFlag if flag not in facts.red_flags]
-        if missing:
-            yield f"{heading}: {', '.join(missing)}"
-    elif section == "onset":
-        if facts.onset is None:
-            yield heading
-    elif not getattr(facts, section):
-        yield heading
+def _dated(label: str, item: Evidence) -> str:
+    return f"{escape(label)} ({item.on.isoformat()})" if item.on else escape(label)

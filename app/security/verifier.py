@@ -50,7 +50,8 @@ class JwtVerifier:
         self._key_sets = key_sets
         self._replay = replay
 
-    async def verify(self, token: str, audience: str) -> ClientIdentity:
+    async def verify(self, token: str, audience: str | tuple[str, ...]) -> ClientIdentity:
+        """``audience``: the URL called, or (development, app/hooks/devhints.py) its loopback aliases."""
         header, unverified = _unverified_parts(token)
         alg, kid = _checked_header(header)
         client = self._client(unverified)
@@ -119,7 +120,7 @@ def _checked_header(header: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _decode(
-    token: str, key: Mapping[str, Any], alg: str, client: TrustedClient, audience: str
+    token: str, key: Mapping[str, Any], alg: str, client: TrustedClient, audience: str | tuple[str, ...]
 ) -> dict[str, Any]:
     """Signature, then S4 claims: ``aud`` is the exact URL called; time claims within the skew allowance."""
     if key.get("alg", alg) != alg:

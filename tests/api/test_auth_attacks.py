@@ -27,7 +27,7 @@ from security.minting import (
     unsigned_token,
 )
 
-from app.settings import Settings
+from app.settings import Profile, Settings
 
 PUBLIC = "https://cds.example.org"
 DISCOVERY = f"{PUBLIC}/cds-services"
@@ -55,8 +55,9 @@ def trust_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(settings_factory: Callable[..., Settings], trust_file: Path) -> Settings:
-    return settings_factory(auth_required=True, trust_file=trust_file, public_base_url=PUBLIC,
-                            max_body_bytes=20_000)
+    """Production: the terse 401 under attack is production's (development adds a hint, devhints.py)."""
+    return settings_factory(profile=Profile.PRODUCTION, auth_required=True, trust_file=trust_file,
+                            public_base_url=PUBLIC, max_body_bytes=20_000)
 
 
 async def discover(client: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -109,10 +110,19 @@ async def test_feedback_needs_a_token_for_its_own_url(client: httpx.AsyncClient)
     assert right.status_code == 200
 
 
-async def test_missing_bearer_token_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.get("/cds-services")
+async def test_missing_bearer_token_is_refused_on_a_service_call_tersely_in_production(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(SERVICE_PATH, json={"hook": "order-select"})
     assert response.status_code == 401
     assert response.json()["issue"][0]["diagnostics"] == "Unauthorized"
+
+
+async def test_discovery_answers_without_a_token_but_refuses_a_bad_one(client: httpx.AsyncClient) -> None:
+    """docs/security.md "Discovery": open, because it lists public descriptions only; a token sent is
+    verified all the same (the attack suite below runs against discovery)."""
+    assert (await client.get("/cds-services")).status_code == 200
+    assert (await discover(client, ES384.token("https://elsewhere.example/cds-services"))).status_code == 401
 
 
 # --- the attack suite: one test per attack --------------------------------------------------------------

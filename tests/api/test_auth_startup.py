@@ -63,7 +63,9 @@ async def test_development_start_trusts_the_sandbox_and_says_so_loudly(
         assert isinstance(app.state.verifier, JwtVerifier)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as client:
-            assert (await client.get("/cds-services")).status_code == 401
+            refused = await client.post("/cds-services/spine-imaging-order-select", json={})
+            assert refused.status_code == 401
+            assert "no bearer token" in refused.json()["issue"][0]["diagnostics"]  # development's hint
     banner = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("https://sandbox.cds-hooks.org" in m and "NOT FOR PRODUCTION" in m for m in banner)
 

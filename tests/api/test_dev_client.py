@@ -28,7 +28,8 @@ async def test_a_dev_token_opens_discovery(settings_factory: Callable[..., Setti
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
-            refused = await http.get("/cds-services")
+            service = "/cds-services/spine-imaging-order-select"
+            refused = await http.post(service, json={})
             token = mint_dev_token(dev_dir, settings.public_base_url + "/cds-services")
             allowed = await http.get("/cds-services", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401

@@ -120,11 +120,15 @@ def test_c10_c11_one_action_per_suggestion_with_description(response: dict[str, 
 
 
 def test_c12_links_are_absolute_with_label(response: dict[str, Any]) -> None:
+    """Guidelines are https; the last link is this service's "How this was decided" page (its own base)."""
     for card in response["cards"]:
-        for link in card.get("links", []):
+        *guidelines, explain = card["links"]
+        for link in card["links"]:
             assert link["label"] and link["type"] == "absolute"
-            assert link["url"].startswith("https://")
             assert "appContext" not in link
+        assert all(link["url"].startswith("https://") for link in guidelines)
+        assert explain["label"] == "How this was decided"
+        assert re.fullmatch(r"https?://[^/]+/explain/[0-9a-f-]{36}", explain["url"])
 
 
 def test_c13_system_actions_mirrored_for_the_sandbox(response: dict[str, Any]) -> None:

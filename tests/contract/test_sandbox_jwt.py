@@ -118,13 +118,27 @@ async def test_older_sandbox_builds_signing_es256_are_accepted(client: httpx.Asy
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("misuse", ["discovery-aud-on-service", "localhost-aud", "expired", "replayed"])
+async def test_development_accepts_localhost_for_127_0_0_1_and_says_why_it_refuses(
+    client: httpx.AsyncClient, network: respx.MockRouter
+) -> None:
+    """Registering the service as localhost in the sandbox (aud localhost) is the same loopback machine:
+    accepted in development (app/hooks/devhints.py); another port is not, and the 401 says what to fix."""
+    localhost = {"Authorization": "Bearer " + SANDBOX.token("http://localhost:8080" + ORDER_SELECT)}
+    assert (await client.post(ORDER_SELECT, json=order_select(), headers=localhost)).status_code == 200
+    other_port = {"Authorization": "Bearer " + SANDBOX.token("http://localhost:9999" + ORDER_SELECT)}
+    refused = await client.post(ORDER_SELECT, json=order_select(), headers=other_port)
+    assert refused.status_code == 401
+    hint = refused.json()["issue"][0]["diagnostics"]
+    assert "aud is not this endpoint" in hint and BASE + ORDER_SELECT in hint and "development" in hint
+
+
+@pytest.mark.parametrize("misuse", ["discovery-aud-on-service", "other-host-aud", "expired", "replayed"])
 async def test_sandbox_token_misuse_is_401(client: httpx.AsyncClient, network: respx.MockRouter,
                                           misuse: str) -> None:
-    """``aud`` is the exact URL (127.0.0.1 and localhost are different audiences); one token per call."""
+    """``aud`` is the exact URL (only loopback spellings are aliases, in development); one token per call."""
     headers = {
         "discovery-aud-on-service": bearer(DISCOVERY),
-        "localhost-aud": {"Authorization": "Bearer " + SANDBOX.token("http://localhost:8080" + ORDER_SELECT)},
+        "other-host-aud": {"Authorization": "Bearer " + SANDBOX.token("http://10.0.0.8:8080" + ORDER_SELECT)},
         "expired": bearer(ORDER_SELECT, iat=1_700_000_000, exp=1_700_000_300),
         "replayed": bearer(ORDER_SELECT),
     }[misuse]

@@ -120,4 +120,10 @@ def test_sandbox_url_carries_the_url_encoded_parameters() -> None:
                                      "serviceDiscoveryURL": ["http://127.0.0.1:8080/cds-services"],
                                      "hook": ["order-select"], "screen": ["pama"]}
     view = parse_qs(urlsplit(sandbox.sandbox_url("f", "p", "d", "patient-view")).query)
-    assert view["hook"] == ["patient-view"] and "screen" not in view
+    assert view["hook"] == ["patient-view"]
+    assert view["screen"] == ["patient-view"], "else the sandbox stays on the PAMA screen it remembers"
+
+
+def test_a_locally_built_sandbox_gets_the_links() -> None:
+    url = sandbox.sandbox_url("f", "p", "d", "order-select", "http://localhost:8000")
+    assert url.startswith("http://localhost:8000/?fhirServiceUrl=")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from render_fixtures import SCENARIOS, context, draft_order
 
-from app.pathway.model import Advice, Decision, Indicator, SuggestionKind
+from app.pathway.model import Advice, Decision, Evidence, Indicator, RedFlag, SuggestionKind
 from app.render import CardLibrary, render_cards
 from app.render.pama import CONSULT_ID_URL, RATING_SYSTEM, RATING_URL
 
@@ -208,25 +209,57 @@ def test_an_update_without_a_rating_for_the_new_order_is_left_out(library: CardL
     assert all("suggestions" not in card for card in cards)
 
 
-def test_detail_cites_facts_with_dates_references_absent_and_unreadable(library: CardLibrary) -> None:
+def test_detail_states_dated_facts_absences_and_unreadable_data_in_plain_words(library: CardLibrary) -> None:
     detail = rendered(library, dict(SCENARIOS)["R1"])[0]["detail"]
-    assert "Condition/dx-lumbar, 2025-06-10" in detail
-    assert "Looked for, not found:** Red flag: cauda equina signs" in detail
-    assert "**Guidelines:** [ACR Appropriateness Criteria: Low Back Pain (2021)](https" in detail
-    assert "2025-07-22" in detail  # the eligible date
+    assert "Symptoms began 2025-06-10: 20 days ago" in detail
+    assert "- No red flag on record (cauda equina" in detail
+    assert "**2025-07-22**" in detail  # the eligible date
+    assert "Condition/" not in detail and "PATHWAY" not in detail and "](https" not in detail
     missing = rendered(library, dict(SCENARIOS)["missing"])[-1]["detail"]
-    assert "Could not check (data could not be read):** imaging, medications" in missing
+    assert "- Could not read from the EHR: imaging, medications." in missing
+
+
+def test_detail_names_care_without_its_category_prefix_and_counts_past_three(library: CardLibrary) -> None:
+    decision = dict(SCENARIOS)["R1"]
+    on = decision.facts.onset
+    many = tuple(Evidence(f"conservative-care medication: drug{n}", f"MedicationRequest/m{n}", on)
+                 for n in range(5))
+    facts = replace(decision.facts, conservative_care=many)
+    detail = rendered(library, replace(decision, facts=facts))[0]["detail"]
+    assert "- Treatment since onset: drug0 (" in detail
+    assert "drug3" not in detail and "and 2 more." in detail
+    assert "conservative-care medication" not in detail
 
 
 def test_detail_escapes_markdown_in_chart_text(library: CardLibrary) -> None:
-    decision = dict(SCENARIOS)["R12"]
-    prior = decision.facts.prior_imaging[0]
-    facts = type(decision.facts)(**{**{f: getattr(decision.facts, f) for f in decision.facts.__slots__},
-                                    "prior_imaging": (type(prior)("x_[y]*", "ImagingStudy/a_b", prior.on),)})
-    detail = rendered(library, Decision(decision.order, facts, decision.rating, decision.rules,
-                                        decision.advices))[0]["detail"]
+    decision = dict(SCENARIOS)["R5"]
+    flag = next(iter(decision.facts.red_flags.values()))[0]
+    marked = Evidence("x_[y]*", "Condition/a_b", flag.on)
+    facts = replace(decision.facts, red_flags={RedFlag.CES: (marked,)})
+    detail = rendered(library, replace(decision, facts=facts))[0]["detail"]
     assert r"x\_\[y\]\*" in detail
-    assert r"ImagingStudy/a\_b" in detail
+
+
+def test_a_lumbar_card_links_only_lumbar_guidelines_and_a_cervical_card_only_cervical(
+    library: CardLibrary,
+) -> None:
+    cervical = library.source.guidelines["acr-cervical"].url
+    lumbar = library.source.guidelines["acr-lbp"].url
+    ct_cards = rendered(library, dict(SCENARIOS)["R13"])
+    lumbar_links = [link["url"] for card in ct_cards for link in card["links"]]
+    assert lumbar in lumbar_links and cervical not in lumbar_links
+    neck = [link["url"] for card in rendered(library, dict(SCENARIOS)["R19"]) for link in card["links"]]
+    assert cervical in neck and lumbar not in neck
+
+
+def test_the_how_this_was_decided_link_is_the_last_link_of_every_card_once(library: CardLibrary) -> None:
+    decision = dict(SCENARIOS)["R1"]
+    ctx = replace(context(draft_order()), explain_url="https://cds.example.org/explain/c-1")
+    (card,) = render_cards(decision, library, ctx)
+    labels = [link["label"] for link in card["links"]]
+    assert labels[-1] == "How this was decided" and labels.count("How this was decided") == 1
+    assert card["links"][-1]["url"] == "https://cds.example.org/explain/c-1"
+    assert len(labels) == len(set(labels))
 
 
 def test_a_missing_placeholder_value_raises(library: CardLibrary) -> None:
@@ -248,3 +281,22 @@ def test_recommended_suggestion_is_marked(library: CardLibrary) -> None:
     (card,) = rendered(library, dict(SCENARIOS)["R13"])
     assert card["suggestions"][0]["isRecommended"] is True
     assert SuggestionKind.REPLACE_WITH_MRI_WITHOUT in library.content("ct_to_mri").recommended
+
+
+def test_an_unrated_order_disowns_an_earlier_rating_on_its_first_card_only(library: CardLibrary) -> None:
+    """Argonaut PAMA: no update for an undetermined order, so the words must retire a stale rating."""
+    unrated = rendered(library, dict(SCENARIOS)["R27"])
+    assert dict(SCENARIOS)["R27"].rating is None
+    assert unrated[0]["detail"].endswith("a rating shown for it earlier no longer applies.")
+    assert all("no longer applies" not in card["detail"] for card in unrated[1:])
+    rated = rendered(library, dict(SCENARIOS)["R1"])
+    assert all("no longer applies" not in card["detail"] for card in rated)
+
+
+def test_a_diagnosis_and_the_same_one_as_order_reason_are_one_bullet_item(library: CardLibrary) -> None:
+    decision = dict(SCENARIOS)["R27"]
+    on = decision.facts.order_date
+    both = (Evidence("lumbar radiculopathy", "Condition/c1", on),
+            Evidence("lumbar radiculopathy (order reason)", "ServiceRequest/draft-1", on))
+    detail = rendered(library, replace(decision, facts=replace(decision.facts, qualifying=both)))[0]["detail"]
+    assert f"- Diagnosis: lumbar radiculopathy ({on.isoformat()})." in detail
