@@ -62,6 +62,7 @@ class PolicySettings(BaseModel):
     referral_after_days: int = Field(84, ge=1, le=3650)
     disabling_pain_referral: bool = False
     disabling_pain_threshold: float = Field(9.0, ge=0, le=10)
+    care_referral_min_days: int = Field(14, ge=0, le=365)
 
     def to_policy(self) -> Policy:
         return Policy(**self.model_dump())

@@ -225,6 +225,7 @@ def describe_outcome(
         keys_failed=resolved.failed,
         keys_incomplete=resolved.incomplete,
         skipped_resources=resolved.chart.skipped,
+        other_patient_resources=resolved.foreign_resources,
         policy_version=runtime.content.policy.version,
         content_version=runtime.content.cards.version,
         cards_returned=len(response["cards"]),

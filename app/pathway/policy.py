@@ -33,3 +33,4 @@ class Policy:
     referral_after_days: int = 84             # R24: 12 weeks
     disabling_pain_referral: bool = False     # R24 policy hook (pain >= 9/10), off by default
     disabling_pain_threshold: float = 9.0
+    care_referral_min_days: int = 14          # §2 v2: a therapy referral counts as care from 14 days
