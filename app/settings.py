@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     silent_services: CommaList = Field(default_factory=list)  # service ids silent even when mode=active
     admin_username: str = "admin"
     admin_password: SecretStr | None = None  # unset or empty: no /admin dashboard (404)
+    # PATHWAY.md §5: also write the older http://fhir.org/argonaut/StructureDefinition/ PAMA extension URLs
+    pama_legacy_extension_urls: bool = False
     audit_hash_references: bool = False
     audit_hash_salt: SecretStr = SecretStr("")
 

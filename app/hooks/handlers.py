@@ -164,9 +164,11 @@ def _render(
         order_resource=order,
         new_id=lambda: str(uuid.uuid4()),
         consult_id=consult_id,
+        pama_legacy_urls=content.pama_legacy_urls,
     )
     cards = render_cards(decision, content.cards, context)
-    action = pama_system_action(decision, order, consult_id) if order is not None else None
+    action = None if order is None else pama_system_action(
+        decision, order, consult_id, legacy_urls=content.pama_legacy_urls)
     return Evaluation(decision, cards, action, consult_id)
 
 

@@ -22,3 +22,4 @@ class RenderContext:
     order_resource: Mapping[str, Any] | None
     new_id: Callable[[], str]
     consult_id: str
+    pama_legacy_urls: bool = False  # also the older StructureDefinition/ PAMA URLs (PATHWAY.md §5)
