@@ -247,7 +247,8 @@ def _keep(resource: dict[str, Any]) -> bool:
         return bool(codes & _report_codes())
     if kind != "Observation":
         return True
-    categories = {c.get("code") for concept in resource.get("category", []) for c in concept.get("coding", [])}
+    concepts = resource.get("category", [])
+    categories = {c.get("code") for concept in concepts for c in concept.get("coding", [])}
     return bool(codes & TEMPLATE_LOINC or categories & TEMPLATE_CATEGORIES)
 
 

@@ -21,7 +21,8 @@ async def test_the_audit_row_counts_resources_of_another_patient(
 ) -> None:
     body = example("order-select-cauda-equina.json")
     body["prefetch"]["conditions"]["entry"].append(
-        {"resource": {"resourceType": "Patient", "id": CHILD, "birthDate": "2019-04-01"}})
+        {"resource": {"resourceType": "Patient", "id": CHILD, "birthDate": "2019-04-01"}}
+    )
     settings = settings_factory()
     caplog.set_level(logging.DEBUG)
     async with running(settings) as http:

@@ -25,10 +25,16 @@ from typing import Any
 import httpx
 
 Resource = dict[str, Any]
-LUMBAR_MRI = {"system": "http://www.ama-assn.org/go/cpt", "code": "72148",
-              "display": "MRI lumbar spine without contrast"}
-CERVICAL_MRI = {"system": "http://www.ama-assn.org/go/cpt", "code": "72141",
-                "display": "MRI cervical spine without contrast"}
+LUMBAR_MRI = {
+    "system": "http://www.ama-assn.org/go/cpt",
+    "code": "72148",
+    "display": "MRI lumbar spine without contrast",
+}
+CERVICAL_MRI = {
+    "system": "http://www.ama-assn.org/go/cpt",
+    "code": "72141",
+    "display": "MRI cervical spine without contrast",
+}
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _RULES = re.compile(r"PATHWAY ([A-Za-z0-9/ ,]+)")
 
@@ -76,8 +82,10 @@ class BothWays:
 
     def difference(self) -> str:
         """A short account for an assertion message."""
-        return f"prefetch: {topics(self.prefetch)} {rating(self.prefetch)}; " \
-               f"fallback: {topics(self.fallback)} {rating(self.fallback)}"
+        return (
+            f"prefetch: {topics(self.prefetch)} {rating(self.prefetch)}; "
+            f"fallback: {topics(self.fallback)} {rating(self.fallback)}"
+        )
 
     @property
     def prefetch_rating(self) -> str | None:
@@ -92,8 +100,14 @@ def patient_of(resources: Sequence[Resource]) -> str:
 
 def load_chart(base: str, resources: Sequence[Resource]) -> str:
     """PUT every resource into SEKMET in one transaction; returns the patient's id."""
-    entries = [{"fullUrl": f"urn:chart:{r['resourceType']}/{r['id']}", "resource": r,
-                "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}} for r in resources]
+    entries = [
+        {
+            "fullUrl": f"urn:chart:{r['resourceType']}/{r['id']}",
+            "resource": r,
+            "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"},
+        }
+        for r in resources
+    ]
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
     response = httpx.post(base, json=bundle, headers={"Content-Type": "application/fhir+json"}, timeout=60)
     assert response.status_code == 200, response.text[:500]
@@ -101,15 +115,24 @@ def load_chart(base: str, resources: Sequence[Resource]) -> str:
 
 
 def order_sign_body(patient_id: str, order: Resource, on: str | None) -> dict[str, Any]:
-    draft: Resource = {"resourceType": "ServiceRequest", "id": "draft-imaging-1", "status": "draft",
-                       "intent": "order", "code": {"coding": [order]},
-                       "subject": {"reference": f"Patient/{patient_id}"}}
+    draft: Resource = {
+        "resourceType": "ServiceRequest",
+        "id": "draft-imaging-1",
+        "status": "draft",
+        "intent": "order",
+        "code": {"coding": [order]},
+        "subject": {"reference": f"Patient/{patient_id}"},
+    }
     if on is not None:
         draft["authoredOn"] = on
     return {
-        "hook": "order-sign", "hookInstance": str(uuid.uuid4()),
-        "context": {"userId": "Practitioner/integration", "patientId": patient_id,
-                    "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}},
+        "hook": "order-sign",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {
+            "userId": "Practitioner/integration",
+            "patientId": patient_id,
+            "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]},
+        },
     }
 
 
@@ -120,8 +143,9 @@ async def answer(cds: Any, body: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-async def evaluate_both_ways(cds: Any, resources: Sequence[Resource], *, order: Resource = LUMBAR_MRI,
-                             on: str | None = None) -> BothWays:
+async def evaluate_both_ways(
+    cds: Any, resources: Sequence[Resource], *, order: Resource = LUMBAR_MRI, on: str | None = None
+) -> BothWays:
     """Load ``resources`` into the session's SEKMET and rate ``order`` (authored ``on``) both ways.
 
     ``cds`` is the integration ``cds`` fixture (the app in-process and the SEKMET it reads)."""

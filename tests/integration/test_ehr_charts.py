@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from chart_both_ways import evaluate_both_ways, rules, topics
-
 from scripts_loader import ehr_charts
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -43,16 +42,24 @@ async def test_ehr_chart_gets_the_expected_decision_both_ways(cds: Cds, patient_
 async def test_pt_visits_and_an_nsaid_statement_are_conservative_care_not_r3a(cds: Cds) -> None:
     """§2 v2: PT only as Encounters, NSAID only as a MedicationStatement → appropriate after 6 weeks."""
     patient = cds.server.patient("ehr-pt-visits")
-    answers = await evaluate_both_ways(cds, ehr_chart("ehr-pt-visits", _date(cds.server.evaluation_date)),
-                                       order=patient.order, on=cds.server.evaluation_date)
+    answers = await evaluate_both_ways(
+        cds,
+        ehr_chart("ehr-pt-visits", _date(cds.server.evaluation_date)),
+        order=patient.order,
+        on=cds.server.evaluation_date,
+    )
     assert "R3a" not in rules(answers.prefetch)
     assert ("SpineDeferImaging", "warning") not in topics(answers.prefetch)
 
 
 async def test_cervical_fusion_does_not_make_a_new_lumbar_radiculopathy_post_surgical(cds: Cds) -> None:
     patient = cds.server.patient("ehr-cervical-fusion")
-    answers = await evaluate_both_ways(cds, ehr_chart("ehr-cervical-fusion", _date(cds.server.evaluation_date)),
-                                       order=patient.order, on=cds.server.evaluation_date)
+    answers = await evaluate_both_ways(
+        cds,
+        ehr_chart("ehr-cervical-fusion", _date(cds.server.evaluation_date)),
+        order=patient.order,
+        on=cds.server.evaluation_date,
+    )
     assert "R11/R21" not in rules(answers.prefetch)
     assert ("SpineDeferImaging", "warning") in topics(answers.prefetch)
 

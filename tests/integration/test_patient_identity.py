@@ -56,7 +56,9 @@ async def test_only_another_patients_conditions_without_fhir_server_never_defer(
     assert response.status_code == 412
 
 
-async def test_other_patients_observations_without_fhir_server_give_could_not_check_not_defer(cds: Cds) -> None:
+async def test_other_patients_observations_without_fhir_server_give_could_not_check_not_defer(
+    cds: Cds,
+) -> None:
     """A secondary key of another patient: not used, "could not check", and no defer on that screen."""
     prefetch = cds.server.prefetch(OTHER)
     prefetch["observations"] = copy.deepcopy(cds.server.prefetch("spine-fever")["observations"])

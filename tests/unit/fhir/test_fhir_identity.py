@@ -17,29 +17,38 @@ def of(resource: dict[str, Any], pid: str, field: str = "subject") -> dict[str, 
     return {**resource, field: {"reference": f"Patient/{pid}"}}
 
 
-@pytest.mark.parametrize(("reference", "target"), [
-    ("Patient/p1", ("Patient", "p1")),
-    ("https://ehr.example.org/fhir/R4/Patient/p1", ("Patient", "p1")),
-    ("Patient/p1/_history/3", ("Patient", "p1")),
-    ("Group/g7", ("Group", "g7")),
-    ("urn:uuid:0f9c0c2e-8a51-4c1e-9b3a-7d0c2b1f0e11", None),
-    ("#contained-1", None),
-    ("p1", None),
-])
-def test_reference_target_reads_relative_absolute_and_versioned_references(reference: str,
-                                                                          target: tuple[str, str] | None) -> None:
+@pytest.mark.parametrize(
+    ("reference", "target"),
+    [
+        ("Patient/p1", ("Patient", "p1")),
+        ("https://ehr.example.org/fhir/R4/Patient/p1", ("Patient", "p1")),
+        ("Patient/p1/_history/3", ("Patient", "p1")),
+        ("Group/g7", ("Group", "g7")),
+        ("urn:uuid:0f9c0c2e-8a51-4c1e-9b3a-7d0c2b1f0e11", None),
+        ("#contained-1", None),
+        ("p1", None),
+    ],
+)
+def test_reference_target_reads_relative_absolute_and_versioned_references(
+    reference: str, target: tuple[str, str] | None
+) -> None:
     assert reference_target(reference) == target
 
 
-@pytest.mark.parametrize(("resource", "foreign"), [
-    (of(condition("c1"), "p1"), False),
-    (of(condition("c1"), "p2"), True),
-    (of({"resourceType": "AllergyIntolerance", "id": "a1"}, "p2", "patient"), True),
-    ({**condition("c1"), "subject": {"reference": "Group/g1"}}, True),
-    ({**condition("c1"), "subject": {"identifier": {"value": "MRN-1"}}}, False),  # cannot tell: kept
-    (condition("c1"), False),
-])
-def test_subject_or_patient_naming_another_patient_is_foreign(resource: dict[str, Any], foreign: bool) -> None:
+@pytest.mark.parametrize(
+    ("resource", "foreign"),
+    [
+        (of(condition("c1"), "p1"), False),
+        (of(condition("c1"), "p2"), True),
+        (of({"resourceType": "AllergyIntolerance", "id": "a1"}, "p2", "patient"), True),
+        ({**condition("c1"), "subject": {"reference": "Group/g1"}}, True),
+        ({**condition("c1"), "subject": {"identifier": {"value": "MRN-1"}}}, False),  # cannot tell: kept
+        (condition("c1"), False),
+    ],
+)
+def test_subject_or_patient_naming_another_patient_is_foreign(
+    resource: dict[str, Any], foreign: bool
+) -> None:
     assert names_another_patient(resource, "p1") is foreign
 
 
@@ -81,8 +90,11 @@ async def test_another_patients_prefetch_without_fhir_server_leaves_the_keys_una
 
 async def test_a_stray_patient_in_a_bundle_never_becomes_the_patient() -> None:
     """The reported case: a child's Patient inside a Bundle was taken as the patient (sorted first)."""
-    prefetch = {**empty_prefetch(), "patient": patient("p1"),
-                "conditions": bundle(patient("a-child"), of(condition("c1"), "p1"))}
+    prefetch = {
+        **empty_prefetch(),
+        "patient": patient("p1"),
+        "conditions": bundle(patient("a-child"), of(condition("c1"), "p1")),
+    }
     resolved = await resolve(request(prefetch), None, Registry())
     assert resolved.chart.patient is not None and resolved.chart.patient.id == "p1"
     assert [c.id for c in resolved.chart.conditions] == ["c1"]
@@ -101,8 +113,11 @@ async def test_the_fhir_servers_answer_is_checked_too() -> None:
 
 async def test_a_metric_counts_the_resources_set_aside_by_key() -> None:
     registry = Registry()
-    prefetch = {**empty_prefetch(), "patient": patient("p1"),
-                "conditions": bundle(patient("x"), patient("y"), of(condition("c1"), "p1"))}
+    prefetch = {
+        **empty_prefetch(),
+        "patient": patient("p1"),
+        "conditions": bundle(patient("x"), patient("y"), of(condition("c1"), "p1")),
+    }
     await resolve(request(prefetch), None, registry)
     counter = registry.counter("spine_cds_other_patient_resources", "", ["key"])
     assert counter.value(key="conditions") == 2

@@ -128,13 +128,13 @@ class ChartBuilder:
         return self
 
     def encounter(
-        self, code: str | None, system: str = SERVICE_TYPE, *, on: str | None = None, status: str = "finished",
-        field: str = "service_type", based_on: Sequence[str] = (),
+        self, code: str | None, system: str = SERVICE_TYPE, *, on: str | None = None,
+        status: str = "finished", field: str = "service_type", based_on: Sequence[str] = (),
     ) -> ChartBuilder:
         """A visit coded by ``serviceType`` (``field="service_type"``) or ``type`` (``field="type"``)."""
         coded = {f"{field}_codings": codings(code, system)}
-        view = EncounterView(f"e{len(self._encounters) + 1}", status, start=when(on), based_on=tuple(based_on),
-                             **coded)  # type: ignore[arg-type]
+        view = EncounterView(f"e{len(self._encounters) + 1}", status, start=when(on),
+                             based_on=tuple(based_on), **coded)  # type: ignore[arg-type]
         self._encounters.append(view)
         return self
 
