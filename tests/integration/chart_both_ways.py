@@ -114,7 +114,9 @@ def load_chart(base: str, resources: Sequence[Resource]) -> str:
     return patient_of(resources)
 
 
-def order_sign_body(patient_id: str, order: Resource, on: str | None) -> dict[str, Any]:
+def order_sign_body(
+    patient_id: str, order: Resource, on: str | None, reason: Resource | None = None
+) -> dict[str, Any]:
     draft: Resource = {
         "resourceType": "ServiceRequest",
         "id": "draft-imaging-1",
@@ -125,6 +127,8 @@ def order_sign_body(patient_id: str, order: Resource, on: str | None) -> dict[st
     }
     if on is not None:
         draft["authoredOn"] = on
+    if reason is not None:
+        draft["reasonCode"] = [{"coding": [reason]}]
     return {
         "hook": "order-sign",
         "hookInstance": str(uuid.uuid4()),
@@ -144,12 +148,15 @@ async def answer(cds: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def evaluate_both_ways(
-    cds: Any, resources: Sequence[Resource], *, order: Resource = LUMBAR_MRI, on: str | None = None
+    cds: Any, resources: Sequence[Resource], *, order: Resource = LUMBAR_MRI, on: str | None = None,
+    reason: Resource | None = None,
 ) -> BothWays:
-    """Load ``resources`` into the session's SEKMET and rate ``order`` (authored ``on``) both ways.
+    """Load ``resources`` into the session's SEKMET and rate ``order`` (authored ``on``, with ``reason`` as
+    its reasonCode) both ways.
 
     ``cds`` is the integration ``cds`` fixture (the app in-process and the SEKMET it reads)."""
     patient_id = load_chart(cds.server.base, resources)
-    by_prefetch = {**order_sign_body(patient_id, order, on), "prefetch": cds.server.prefetch(patient_id)}
-    by_fallback = {**order_sign_body(patient_id, order, on), "fhirServer": cds.server.base}
+    body = order_sign_body(patient_id, order, on, reason)
+    by_prefetch = {**body, "prefetch": cds.server.prefetch(patient_id)}
+    by_fallback = {**body, "hookInstance": str(uuid.uuid4()), "fhirServer": cds.server.base}
     return BothWays(await answer(cds, by_prefetch), await answer(cds, by_fallback))
