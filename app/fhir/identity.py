@@ -40,12 +40,15 @@ def check_key(key: str, resources: Sequence[Resource], patient_id: str) -> Ident
     kept: list[Resource] = []
     foreign = 0
     clinical_foreign = False
+    own = f"Patient/{patient_id}"
     for resource in resources:
         if resource.get("resourceType") == "Patient":
             if resource.get("id") == patient_id:
                 kept.append(resource)
             else:
                 foreign += 1
+        elif _names_patient(resource, own):  # the usual case, one string compare: a chart has thousands
+            kept.append(resource)
         elif names_another_patient(resource, patient_id):
             foreign += 1
             clinical_foreign = True
@@ -60,6 +63,11 @@ def _refusal(key: str, foreign: int, clinical_foreign: bool) -> str | None:
     if key == PATIENT_KEY and foreign:
         return "the Patient is another patient than context.patientId"
     return None
+
+
+def _names_patient(resource: Resource, own: str) -> bool:
+    owner = resource.get("subject") or resource.get("patient")
+    return isinstance(owner, dict) and owner.get("reference") == own and "patient" not in resource
 
 
 def names_another_patient(resource: Resource, patient_id: str) -> bool:
