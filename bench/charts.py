@@ -121,7 +121,18 @@ def _answers(key: str, resource: Resource) -> bool:
         return bool(_codes(resource.get("code")) & OBSERVATION_CODES)
     if key == "findings":
         return any(_codes(concept) & FINDING_CATEGORIES for concept in resource.get("category", []))
+    if key == "diagnosticreports":
+        return bool(_codes(resource.get("code")) & _report_codes())
     return True
+
+
+@cache
+def _report_codes() -> frozenset[str]:
+    from app.fhir.templates import REPORT_VALUE_SETS
+    from app.terminology import load_value_sets
+
+    sets = load_value_sets()
+    return frozenset(m.coding.code for name in REPORT_VALUE_SETS for m in sets.get(name).members)
 
 
 def _codes(concept: Any) -> set[str]:

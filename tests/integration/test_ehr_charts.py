@@ -9,10 +9,11 @@ Observation (R5).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
-from chart_both_ways import evaluate_both_ways, rules, topics
+from chart_both_ways import BothWays, evaluate_both_ways, rules, topics
 from scripts_loader import ehr_charts
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -24,14 +25,20 @@ def ehr_chart(patient_id: str, today: Any) -> list[dict[str, Any]]:
     return builder(today)[0].resources
 
 
+async def rate(cds: Cds, patient_id: str) -> BothWays:
+    """The chart of ``patient_id`` rated both ways with its manifest order, on the evaluation date."""
+    patient = cds.server.patient(patient_id)
+    on = cds.server.evaluation_date
+    resources = ehr_chart(patient_id, date.fromisoformat(on))
+    return await evaluate_both_ways(cds, resources, order=patient.order, on=on)
+
+
 @pytest.mark.parametrize("patient_id", sorted(ehr_charts.EXPECTED))
 async def test_ehr_chart_gets_the_expected_decision_both_ways(cds: Cds, patient_id: str) -> None:
-    patient = cds.server.patient(patient_id)
-    resources = ehr_chart(patient_id, _date(cds.server.evaluation_date))
-    answers = await evaluate_both_ways(cds, resources, order=patient.order, on=cds.server.evaluation_date)
+    answers = await rate(cds, patient_id)
 
     assert answers.same, answers.difference()
-    expected = patient.expected
+    expected = cds.server.patient(patient_id).expected
     assert answers.prefetch_rating == expected["rating"]
     assert expected["rule"] in rules(answers.prefetch)
     shown = [code for code, _ in topics(answers.prefetch)]
@@ -41,30 +48,12 @@ async def test_ehr_chart_gets_the_expected_decision_both_ways(cds: Cds, patient_
 
 async def test_pt_visits_and_an_nsaid_statement_are_conservative_care_not_r3a(cds: Cds) -> None:
     """§2 v2: PT only as Encounters, NSAID only as a MedicationStatement → appropriate after 6 weeks."""
-    patient = cds.server.patient("ehr-pt-visits")
-    answers = await evaluate_both_ways(
-        cds,
-        ehr_chart("ehr-pt-visits", _date(cds.server.evaluation_date)),
-        order=patient.order,
-        on=cds.server.evaluation_date,
-    )
+    answers = await rate(cds, "ehr-pt-visits")
     assert "R3a" not in rules(answers.prefetch)
     assert ("SpineDeferImaging", "warning") not in topics(answers.prefetch)
 
 
 async def test_cervical_fusion_does_not_make_a_new_lumbar_radiculopathy_post_surgical(cds: Cds) -> None:
-    patient = cds.server.patient("ehr-cervical-fusion")
-    answers = await evaluate_both_ways(
-        cds,
-        ehr_chart("ehr-cervical-fusion", _date(cds.server.evaluation_date)),
-        order=patient.order,
-        on=cds.server.evaluation_date,
-    )
+    answers = await rate(cds, "ehr-cervical-fusion")
     assert "R11/R21" not in rules(answers.prefetch)
     assert ("SpineDeferImaging", "warning") in topics(answers.prefetch)
-
-
-def _date(text: str) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(text)
