@@ -27,7 +27,9 @@ async def test_the_audit_row_counts_resources_of_another_patient(
     caplog.set_level(logging.DEBUG)
     async with running(settings) as http:
         answer = (await http.post(ORDER_SELECT, json=body)).json()
+        metrics = (await http.get("/metrics")).text
     (row,) = audit_rows(settings)
+    assert 'spine_cds_other_patient_resources_total{key="conditions"}' in metrics
     assert row.other_patient_resources == 1
     assert row.rating == "appropriate"  # the stray child did not become the patient
     assert any(card["indicator"] == "critical" for card in answer["cards"])
