@@ -43,7 +43,7 @@ def check_key(key: str, resources: Sequence[Resource], patient_id: str) -> Ident
     own = f"Patient/{patient_id}"
     for resource in resources:
         if resource.get("resourceType") == "Patient":
-            if resource.get("id") == patient_id:
+            if resource.get("id") in (patient_id, None):  # no id: malformed, skipped later, never the patient
                 kept.append(resource)
             else:
                 foreign += 1

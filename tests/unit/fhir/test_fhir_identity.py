@@ -128,3 +128,9 @@ async def test_resources_of_the_patient_are_untouched() -> None:
     resolved = await resolve(request(prefetch), None, Registry())
     assert resolved.foreign == ()
     assert OTHER_PATIENT not in resolved.chart.unavailable
+
+
+def test_a_patient_without_id_is_malformed_not_another_patient() -> None:
+    """Skipped and counted by the views like any malformed resource; it can never become the patient."""
+    check = check_key("patient", [{"resourceType": "Patient", "birthDate": "1970-01-01"}], "p1")
+    assert (check.foreign, check.refused) == (0, None)
