@@ -55,7 +55,8 @@ _VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
 
 
 def conservative_care(ctx: Context, since: date) -> tuple[Evidence, ...]:
-    """PATHWAY.md §2: medications, procedures and PT/chiro/OMT referrals dated in [since, order date].
+    """PATHWAY.md §2: medications, procedures, therapy visits and PT/chiro/OMT referrals dated in
+    [since, order date].
     ``since`` is the onset (or its lower bound); see ``facts.care_window_start``."""
     found = (_care_medications, _care_procedures, _care_visits, _care_referrals)
     return ordered(evidence for source in found for evidence in source(ctx, since))
@@ -116,10 +117,11 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
         when = sr.authored_on or sr.occurrence
         if sr.status not in _CARE_REFERRAL_STATUS or not certainly_within(when, since, ctx.order_date):
             continue
-        visited = _carried_out(ctx, sr)
+        found = list(_concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)))
+        visited = bool(found) and _carried_out(ctx, sr)
         if not visited and not certainly_within(when, since, latest):
             continue
-        for concept, coding in _concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)):
+        for concept, coding in found:
             yield Evidence(_referral_label(concept, when, visited), sr.reference, dated(when), coding)
 
 
