@@ -139,6 +139,12 @@ class EhrChart:
         )
         return self
 
+    def report(self, status: str, on: int, section: str, code: Resource) -> EhrChart:
+        """A DiagnosticReport with a v2-0074 diagnostic-service section as its category."""
+        self.add("DiagnosticReport", {"status": status, "effectiveDateTime": self.day(on),
+                                      "category": [_cc(V2_0074, section)], "code": {"coding": [code]}})
+        return self
+
     def noise(self) -> EhrChart:
         """What every exported chart carries and the pathway must read past: vitals, labs, screening,
         smoking status, routine visits, unrelated medications and problems (about forty resources)."""
@@ -269,24 +275,8 @@ def outside_mri_report(today: date) -> tuple[EhrChart, str]:
             "conclusion": "L5-S1 disc protrusion contacting the left S1 root.",
         },
     )
-    chart.add(
-        "DiagnosticReport",
-        {
-            "status": "preliminary",
-            "effectiveDateTime": chart.day(5),
-            "category": [_cc(V2_0074, "RAD")],
-            "code": {"coding": [_c(LOINC, "30667-0", "MR Cervical spine WO contrast")]},
-        },
-    )
-    chart.add(
-        "DiagnosticReport",
-        {
-            "status": "final",
-            "effectiveDateTime": chart.day(30),
-            "category": [_cc(V2_0074, "LAB")],
-            "code": {"coding": [_c(LOINC, "58410-2", "CBC panel - Blood by Automated count")]},
-        },
-    )
+    chart.report("preliminary", 5, "RAD", _c(LOINC, "30667-0", "MR Cervical spine WO contrast"))
+    chart.report("final", 30, "LAB", _c(LOINC, "58410-2", "CBC panel - Blood by Automated count"))
     return chart, "outside lumbar MRI 90 days ago known only as a DiagnosticReport"
 
 
