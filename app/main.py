@@ -114,7 +114,8 @@ def _build_runtime(settings: Settings) -> Runtime:
 
 
 def load_content(settings: Settings) -> Content:
-    return Content(load_value_sets(), load_card_library(settings.cards_dir), settings.pathway_policy)
+    return Content(load_value_sets(), load_card_library(settings.cards_dir), settings.pathway_policy,
+                   settings.pama_legacy_extension_urls)
 
 
 def _check_silent_services(settings: Settings) -> None:

@@ -63,6 +63,7 @@ class PolicySettings(BaseModel):
     disabling_pain_referral: bool = False
     disabling_pain_threshold: float = Field(9.0, ge=0, le=10)
     redflag_resolved_window_days: int = Field(30, ge=1, le=365)
+    care_referral_min_days: int = Field(14, ge=0, le=365)
 
     def to_policy(self) -> Policy:
         return Policy(**self.model_dump())
@@ -103,6 +104,8 @@ class Settings(BaseSettings):
     silent_services: CommaList = Field(default_factory=list)  # service ids silent even when mode=active
     admin_username: str = "admin"
     admin_password: SecretStr | None = None  # unset or empty: no /admin dashboard (404)
+    # PATHWAY.md §5: also write the older http://fhir.org/argonaut/StructureDefinition/ PAMA extension URLs
+    pama_legacy_extension_urls: bool = False
     audit_hash_references: bool = False
     audit_hash_salt: SecretStr = SecretStr("")
 

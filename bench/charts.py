@@ -33,11 +33,18 @@ ORDER_ID = "draft-imaging-1"
 KEY_TYPES = {
     "conditions": ("Condition",),
     "observations": ("Observation",),
+    "findings": ("Observation",),
     "procedures": ("Procedure",),
     "medications": ("MedicationRequest",),
+    "medicationstatements": ("MedicationStatement",),
+    "encounters": ("Encounter",),
     "imaging": ("ImagingStudy",),
+    "diagnosticreports": ("DiagnosticReport",),
     "servicerequests": ("ServiceRequest",),
 }
+# The Observation searches: "observations" by LOINC code, "findings" by category (app/fhir/templates.py).
+OBSERVATION_CODES = {"8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "30522-7", "6690-2", "75325-1"}
+FINDING_CATEGORIES = {"exam", "survey", "social-history"}
 Resource = dict[str, Any]
 
 
@@ -104,8 +111,32 @@ def prefetch(resources: Iterable[Resource]) -> dict[str, Any]:
     listed = list(resources)
     data: dict[str, Any] = {"patient": next(r for r in listed if r["resourceType"] == "Patient")}
     for key, types in KEY_TYPES.items():
-        data[key] = searchset(r for r in listed if r["resourceType"] in types)
+        data[key] = searchset(r for r in listed if r["resourceType"] in types and _answers(key, r))
     return data
+
+
+def _answers(key: str, resource: Resource) -> bool:
+    """Whether the key's search returns this resource (both Observation searches filter)."""
+    if key == "observations":
+        return bool(_codes(resource.get("code")) & OBSERVATION_CODES)
+    if key == "findings":
+        return any(_codes(concept) & FINDING_CATEGORIES for concept in resource.get("category", []))
+    if key == "diagnosticreports":
+        return bool(_codes(resource.get("code")) & _report_codes())
+    return True
+
+
+@cache
+def _report_codes() -> frozenset[str]:
+    from app.fhir.templates import REPORT_VALUE_SETS
+    from app.terminology import load_value_sets
+
+    sets = load_value_sets()
+    return frozenset(m.coding.code for name in REPORT_VALUE_SETS for m in sets.get(name).members)
+
+
+def _codes(concept: Any) -> set[str]:
+    return {c.get("code") for c in concept.get("coding", [])} if isinstance(concept, dict) else set()
 
 
 def draft_order() -> Resource:

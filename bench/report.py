@@ -82,10 +82,10 @@ def targets(results: dict[str, Any]) -> Iterable[tuple[str, str, bool | None]]:
         yield ("Fallback, c=1: p50 ≈ slowest single FHIR query + 10 ms",
                f"{fallback['p50_ms']:.2f} ms vs {slowest:.2f} + 10 ms", fallback["p50_ms"] <= slowest + 10)
         if together is not None:
-            yield ("… (SEKMET is one process: it answers the seven one after another) the seven sent at once "
+            yield ("… (SEKMET is one process: it answers them one after another) the queries sent at once "
                    "straight to SEKMET + 10 ms", f"{fallback['p50_ms']:.2f} ms vs {together:.2f} + 10 ms",
                    fallback["p50_ms"] <= together + 10)
-        yield ("… the sum of the seven run alone + 10 ms",
+        yield ("… the sum of the queries run alone + 10 ms",
                f"{fallback['p50_ms']:.2f} ms vs {total:.2f} + 10 ms", fallback["p50_ms"] <= total + 10)
 
 
@@ -187,7 +187,7 @@ def fallback_section(results: dict[str, Any]) -> Iterable[str]:
     fallback = [c for c in results["cells"] if c["scenario"] == "select-fallback"]
     if not queries:
         return
-    yield "## Fallback: the seven FHIR queries alone"
+    yield "## Fallback: the template FHIR queries alone"
     yield ""
     yield ("Each template query run alone against SEKMET at concurrency 1, just before the fallback cells "
            "(p50, ms):")
@@ -198,7 +198,7 @@ def fallback_section(results: dict[str, Any]) -> Iterable[str]:
         f" | {max(queries.values()):.2f} | {sum(queries.values()):.2f} |"
     yield ""
     if together is not None:
-        yield (f"The seven sent at once, one connection each, as a fallback call sends them: p50 "
+        yield (f"The queries sent at once, one connection each, as a fallback call sends them: p50 "
                f"{together:.2f} ms until the last answer.")
         yield ""
     for c in fallback:
@@ -242,7 +242,7 @@ def setup_lines(results: dict[str, Any]) -> list[str]:
         "- Floor: `bench/floor.py`, a bare FastAPI endpoint on the same path in the same uvicorn setup that "
         "parses the same body (`dict[str, Any]`) and returns `{\"cards\": []}`.",
         "- FHIR server for the fallback: SEKMET (in-memory, validation off) holding the 50-resource chart; "
-        "`fhirServer` points at it and no prefetch is sent, so all seven template queries are fetched.",
+        "`fhirServer` points at it and no prefetch is sent, so every template query is fetched.",
         "- Charts (`bench/charts.py`): the 50-resource chart is `spine-lumbar-day20` plus 47 Synthea "
         "resources; the Synthea-sized chart is that patient plus every resource of the three seeded "
         "Synthea patients twice over (1,121 resources — more bytes than the ~250 KB the issue names, as "

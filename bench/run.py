@@ -180,7 +180,7 @@ async def probe_queries(sekmet: procs.Server, limits: argparse.Namespace) -> dic
 
 
 async def probe_all_at_once(sekmet: procs.Server, limits: argparse.Namespace) -> float:
-    """p50 (ms) of the seven fallback queries sent at once straight to SEKMET, one connection each, as the
+    """p50 (ms) of the fallback queries sent at once straight to SEKMET, one connection each, as the
     service sends them: the FHIR server's own time for what a fallback call asks (SEKMET answers them
     one after another, so this is about their sum, not the slowest one)."""
     path = sekmet.base.split(str(sekmet.port), 1)[1]
@@ -284,7 +284,7 @@ async def _probe_sekmet(sekmet: procs.Server, limits: argparse.Namespace, querie
     together = await probe_all_at_once(sekmet, limits)
     queries.update(single)
     queries[report.ALL_AT_ONCE] = together
-    print(f"SEKMET alone: slowest single query p50 {max(single.values()):.2f} ms, the seven at once "
+    print(f"SEKMET alone: slowest single query p50 {max(single.values()):.2f} ms, all at once "
           f"{together:.2f} ms", flush=True)
 
 

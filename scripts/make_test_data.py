@@ -5,6 +5,7 @@ idempotent):
 
 - ``spine/``: hand-made pathway patients, every date relative to ``EVALUATION_DATE`` (the orders the
   tests send carry ``authoredOn = EVALUATION_DATE``, so no clock is involved);
+- ``ehr/``: charts shaped like EHR exports (``scripts/ehr_charts.py``), each with the decision expected;
 - ``synthea/``: a seeded PySynthea population (seed AND reference date pinned: same inputs, same bytes),
   slimmed to what the prefetch templates read, so the files stay small enough to commit.
 
@@ -19,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.util
 import json
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +43,12 @@ LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 UCUM = "http://unitsofmeasure.org"
-# The Observation codes the prefetch template asks for (app/fhir/templates.py): keep only these.
-TEMPLATE_LOINC = {"8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "6690-2"}
-KEPT_TYPES = ("Patient", "Condition", "Observation", "Procedure", "MedicationRequest", "ImagingStudy",
-              "ServiceRequest")
+# What the prefetch templates ask for (app/fhir/templates.py): Observations by code or by category,
+# DiagnosticReports by spine imaging code, every resource of the other types.
+TEMPLATE_LOINC = {"8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "30522-7", "6690-2", "75325-1"}
+TEMPLATE_CATEGORIES = {"exam", "survey", "social-history"}
+KEPT_TYPES = ("Patient", "Condition", "Observation", "Procedure", "MedicationRequest", "MedicationStatement",
+              "Encounter", "ImagingStudy", "DiagnosticReport", "ServiceRequest")
 LUMBAR_MRI = {"system": CPT, "code": "72148", "display": "MRI lumbar spine without contrast"}
 CERVICAL_MRI = {"system": CPT, "code": "72141", "display": "MRI cervical spine without contrast"}
 
@@ -234,12 +239,25 @@ def slim(bundle: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _keep(resource: dict[str, Any]) -> bool:
-    if resource["resourceType"] not in KEPT_TYPES:
+    kind = resource["resourceType"]
+    if kind not in KEPT_TYPES:
         return False
-    if resource["resourceType"] != "Observation":
-        return True
     codes = {c.get("code") for c in resource.get("code", {}).get("coding", [])}
-    return bool(codes & TEMPLATE_LOINC)
+    if kind == "DiagnosticReport":
+        return bool(codes & _report_codes())
+    if kind != "Observation":
+        return True
+    concepts = resource.get("category", [])
+    categories = {c.get("code") for concept in concepts for c in concept.get("coding", [])}
+    return bool(codes & TEMPLATE_LOINC or categories & TEMPLATE_CATEGORIES)
+
+
+def _report_codes() -> set[str]:
+    from app.fhir.templates import REPORT_VALUE_SETS
+    from app.terminology import load_value_sets
+
+    sets = load_value_sets()
+    return {m.coding.code for name in REPORT_VALUE_SETS for m in sets.get(name).members}
 
 
 def _relink(value: Any, references: dict[str, str]) -> Any:
@@ -285,6 +303,10 @@ def generate(root: Path, *, synthea: bool = True) -> None:
         path = root / "spine" / f"{builder.pid}.json"
         write_bundle(path, transaction(builder.resources))
         patients.append(manifest_entry(path, builder.resources, order, about, root))
+    for resources, order, about, expected in _ehr_charts().ehr_patients(EVALUATION_DATE):
+        path = root / "ehr" / f"{resources[0]['id']}.json"
+        write_bundle(path, transaction(resources))
+        patients.append({**manifest_entry(path, resources, order, about, root), "expected": expected})
     if synthea:
         for bundle in synthea_bundles():
             resources = slim(bundle)
@@ -299,6 +321,17 @@ def generate(root: Path, *, synthea: bool = True) -> None:
         "patients": patients,
     }
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def _ehr_charts() -> ModuleType:
+    """scripts/ehr_charts.py, loaded by path: demo/background.py loads this file by path too, so the
+    scripts directory is not on ``sys.path``."""
+    spec = importlib.util.spec_from_file_location("ehr_charts", Path(__file__).with_name("ehr_charts.py"))
+    if spec is None or spec.loader is None:
+        raise ImportError("scripts/ehr_charts.py not found")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def differences(left: Path, right: Path) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.feedback.models import Base, UTCDateTime
@@ -39,6 +39,8 @@ class EvaluationAudit(Base):
     keys_failed: Mapped[list[str]] = mapped_column(JSON)
     keys_incomplete: Mapped[list[str]] = mapped_column(JSON)
     skipped_resources: Mapped[int] = mapped_column(Integer)
+    # Resources of another patient set aside (PATHWAY.md invariant 7): a count, never their ids.
+    other_patient_resources: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     cards_returned: Mapped[int] = mapped_column(Integer)
     policy_version: Mapped[str] = mapped_column(String(64))
     content_version: Mapped[str] = mapped_column(String(64))

@@ -85,6 +85,7 @@ class AuditStore:
             "keys_failed": list(outcome.keys_failed),
             "keys_incomplete": list(outcome.keys_incomplete),
             "skipped_resources": outcome.skipped_resources,
+            "other_patient_resources": outcome.other_patient_resources,
             "cards_returned": outcome.cards_returned,
             "policy_version": outcome.policy_version,
             "content_version": outcome.content_version,

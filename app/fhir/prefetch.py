@@ -14,6 +14,11 @@ CONTRACT.md P4-P8 and §3.2, per prefetch key:
 Everything here is pure apart from the one ``await`` on the fetcher (``app.fhir.client``), so every rule
 is tested without a network. Keys that fail or stay incomplete name their category in
 ``Chart.unavailable``: the cards say what could not be checked.
+
+Patient identity (PATHWAY.md invariant 7, ``app.fhir.identity``) is checked on the raw resources of every
+key, prefetched or fetched: a key holding another patient's resources is not used (fetched again when a
+FHIR server is at hand), a stray Patient never becomes the patient, and ``Chart.unavailable`` then names
+``OTHER_PATIENT`` so the evaluation says the data was inconsistent.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ from dataclasses import field
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from app.fhir.templates import KEY_CATEGORIES, PREFETCH_TEMPLATES, fill_template
+from app.fhir.identity import check_key
+from app.fhir.metrics import REGISTRY, Registry
+from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.fhir.views import (
     Chart,
     ConditionView,
+    EncounterView,
     ImagingView,
     MedicationView,
     ObservationView,
@@ -66,6 +74,7 @@ class KeyData:
     outcomes: int = 0
     failed: str | None = None
     incomplete: str | None = None
+    foreign: int = 0  # resources of another patient set aside (PATHWAY.md invariant 7)
 
 
 @immutable
@@ -98,16 +107,21 @@ class ResolvedChart:
     failed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     incomplete: tuple[str, ...] = ()
+    foreign: tuple[str, ...] = ()  # keys in which resources of another patient were found
+    foreign_resources: int = 0
 
 
 @immutable
 class Plan:
-    """What prefetch gave and what is left to fetch; ``refetch_why``: why a present key is asked again."""
+    """What prefetch gave and what is left to fetch; ``refetch_why``: why a present key is asked again;
+    ``foreign``: per key, the resources of another patient the prefetch held."""
 
     present: Mapping[str, KeyData]
     jobs: tuple[FetchJob, ...]
     refetch_why: Mapping[str, str]
     unfillable: Mapping[str, str]
+    patient_id: str = ""
+    foreign: Mapping[str, int] = field(default_factory=dict)
 
 
 # --- reading one prefetch value ----------------------------------------------------------------------
@@ -189,10 +203,23 @@ def _truncated_bundle(value: Any, read: KeyData) -> bool:
 # --- planning, merging, summarising (pure) -----------------------------------------------------------
 
 
+def guard(key: str, data: KeyData, patient_id: str) -> KeyData:
+    """PATHWAY.md invariant 7 on one key's raw resources (``app.fhir.identity.check_key``)."""
+    if data.failed is not None or not data.resources:
+        return data
+    check = check_key(key, data.resources, patient_id)
+    if check.refused is not None:
+        return KeyData(outcomes=data.outcomes, failed=check.refused, foreign=check.foreign)
+    if not check.foreign:
+        return data
+    return KeyData(check.kept, data.outcomes, None, data.incomplete, data.foreign + check.foreign)
+
+
 def plan(request: DataRequest) -> Plan:
     """Sort every templated key into: usable prefetch, a fetch job, or a template we cannot fill.
 
     A query is filled only for a key that needs fetching: a complete prefetch (the usual call) fills none.
+    Longer than ten lines because each key takes one of five paths, kept side by side.
     """
     prefetch = request.prefetch or {}
     query = _QueryFiller(request.tokens)
@@ -200,8 +227,13 @@ def plan(request: DataRequest) -> Plan:
     jobs: list[FetchJob] = []
     refetch_why: dict[str, str] = {}
     unfillable: dict[str, str] = {}
+    foreign: dict[str, int] = {}
     for key, template in PREFETCH_TEMPLATES.items():
         read = read_prefetch_value(prefetch[key]) if key in prefetch else None
+        if read is not None:
+            read = guard(key, read, request.patient_id)
+            if read.foreign:
+                foreign[key] = read.foreign
         if read is not None and read.failed is None:
             present[key] = read
             if not _truncated_bundle(prefetch[key], read):
@@ -217,7 +249,7 @@ def plan(request: DataRequest) -> Plan:
             jobs.append(FetchJob(key, filled))
             if read is not None:
                 refetch_why[key] = str(read.failed)
-    return Plan(present, tuple(jobs), refetch_why, unfillable)
+    return Plan(present, tuple(jobs), refetch_why, unfillable, request.patient_id, foreign)
 
 
 class _QueryFiller:
@@ -247,18 +279,22 @@ def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: b
     for job in planned.jobs:
         got = fetched.get(job.key)
         if got is None:
-            got = KeyData(failed=_not_fetched_reason(job, fetcher_available))
+            why = _not_fetched_reason(job, fetcher_available, planned.refetch_why.get(job.key))
+            got = KeyData(failed=why)
+        got = guard(job.key, got, planned.patient_id)
         data[job.key] = _complete(data[job.key], got) if job.partial is not None else got
     for key, why in planned.unfillable.items():
         data[key] = KeyData(failed=why)
     return data
 
 
-def _not_fetched_reason(job: FetchJob, fetcher_available: bool) -> str:
+def _not_fetched_reason(job: FetchJob, fetcher_available: bool, refused: str | None = None) -> str:
     if fetcher_available:
         return "the fetcher returned nothing for this key"
     if job.partial is not None:
         return "prefetch Bundle is truncated and there is no FHIR server to fetch the rest from"
+    if refused is not None:
+        return f"prefetch {refused}, and there is no FHIR server to ask"
     return "not in prefetch and no FHIR server to ask"
 
 
@@ -267,34 +303,63 @@ def _complete(page: KeyData, rest: KeyData) -> KeyData:
     outcomes = page.outcomes + rest.outcomes
     why = rest.failed or rest.incomplete
     incomplete = f"truncated prefetch Bundle not completed: {why}" if why else None
-    return KeyData(resources, outcomes, None, incomplete)
+    return KeyData(resources, outcomes, None, incomplete, page.foreign + rest.foreign)
 
 
-async def resolve(request: DataRequest, fetcher: Fetcher | None) -> ResolvedChart:
+async def resolve(request: DataRequest, fetcher: Fetcher | None,
+                  registry: Registry = REGISTRY) -> ResolvedChart:
     """Prefetch first, then one concurrent round (one time budget) for every missing or truncated key."""
     planned = plan(request)
     fetched: Mapping[str, KeyData] = {}
     if fetcher is not None and planned.jobs:
         fetched = await fetcher.fetch(request, planned.jobs)
     data = merge(planned, fetched, fetcher_available=fetcher is not None)
-    return summarize(planned, data, fetched)
+    resolved = summarize(planned, data, fetched)
+    if resolved.foreign:
+        _count_foreign(registry, _foreign_counts(planned, data))
+    return resolved
+
+
+def _count_foreign(registry: Registry, counts: Mapping[str, int]) -> None:
+    """Prometheus: resources of another patient set aside, by key (no ids: invariant 7)."""
+    counter = registry.counter("spine_cds_other_patient_resources",
+                               "Resources naming another patient than context.patientId, set aside", ["key"])
+    for key, count in counts.items():
+        counter.inc(count, key=key)
 
 
 def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, KeyData]) -> ResolvedChart:
     failed = {key: str(kd.failed) for key, kd in data.items() if kd.failed}
     incomplete = {key: str(kd.incomplete) for key, kd in data.items() if kd.incomplete}
     got = {key for key, kd in fetched.items() if key in data and not kd.failed and not data[key].failed}
+    foreign = _foreign_counts(planned, data)
+    unavailable = [*failed, *incomplete, *([OTHER_PATIENT] if foreign else [])]
     return ResolvedChart(
-        chart=build_chart(data, [*failed, *incomplete]),
+        chart=build_chart(data, unavailable, planned.patient_id or None),
         from_prefetch=tuple(sorted(k for k in planned.present if k not in got)),
         fetched=tuple(sorted(got)),
         failed=tuple(sorted(failed)),
-        notes=tuple(_notes(data, planned.refetch_why)),
+        notes=tuple(_notes(data, planned.refetch_why, foreign)),
         incomplete=tuple(sorted(incomplete)),
+        foreign=tuple(sorted(foreign)),
+        foreign_resources=sum(foreign.values()),
     )
 
 
-def _notes(data: Mapping[str, KeyData], refetch_why: Mapping[str, str]) -> Iterable[str]:
+def _foreign_counts(planned: Plan, data: Mapping[str, KeyData]) -> dict[str, int]:
+    """Per key, the resources of another patient seen in prefetch or in the fetched answer."""
+    counts = dict(planned.foreign)
+    for key, kd in data.items():
+        seen_in_prefetch = planned.foreign.get(key, 0) if key in planned.present else 0
+        if kd.foreign > seen_in_prefetch:
+            counts[key] = counts.get(key, 0) + kd.foreign - seen_in_prefetch
+    return {key: count for key, count in counts.items() if count}
+
+
+def _notes(data: Mapping[str, KeyData], refetch_why: Mapping[str, str],
+           foreign: Mapping[str, int]) -> Iterable[str]:
+    for key, count in sorted(foreign.items()):
+        yield f"{key}: {count} resource{'' if count == 1 else 's'} of another patient set aside"
     for key, kd in sorted(data.items()):
         if kd.outcomes:
             yield f"{key}: {kd.outcomes} OperationOutcome entr{'y' if kd.outcomes == 1 else 'ies'} set aside"
@@ -309,8 +374,12 @@ def _notes(data: Mapping[str, KeyData], refetch_why: Mapping[str, str]) -> Itera
 # --- building the chart ------------------------------------------------------------------------------
 
 
-def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = ()) -> Chart:
-    """Parse every resource into its view; a malformed one is skipped and counted, never fatal."""
+def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (),
+                patient_id: str | None = None) -> Chart:
+    """Parse every resource into its view; a malformed one is skipped and counted, never fatal.
+
+    ``unavailable_keys`` are prefetch keys (named by their category) or categories themselves; with
+    ``patient_id`` only that Patient can be the chart's patient (invariant 7)."""
     views: list[object] = []
     skipped = 0
     for resource in unique_resources(r for kd in data.values() for r in kd.resources):
@@ -321,8 +390,9 @@ def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (
             continue
         if view is not None:
             views.append(view)
-    unavailable = frozenset(KEY_CATEGORIES[key] for key in unavailable_keys if key in KEY_CATEGORIES)
-    return _assemble(views, skipped, unavailable)
+    unavailable = frozenset(KEY_CATEGORIES.get(key, key) for key in unavailable_keys
+                            if key in KEY_CATEGORIES or key == OTHER_PATIENT)
+    return _assemble(views, skipped, unavailable, patient_id)
 
 
 def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
@@ -343,15 +413,17 @@ def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
 
 
 _VIEW_KINDS = (PatientView, ConditionView, ObservationView, ProcedureView, MedicationView, ImagingView,
-               ServiceRequestView)
+               ServiceRequestView, EncounterView)
 
 
-def _assemble(views: list[object], skipped: int, unavailable: frozenset[str]) -> Chart:
+def _assemble(
+    views: list[object], skipped: int, unavailable: frozenset[str], patient_id: str | None
+) -> Chart:
     """Sort the views by kind in one pass (``parse_resource`` returns exactly these classes)."""
     by_kind: dict[type, list[Any]] = {kind: [] for kind in _VIEW_KINDS}
     for view in views:
         by_kind[type(view)].append(view)
-    patients = by_kind[PatientView]
+    patients = [p for p in by_kind[PatientView] if patient_id is None or p.id == patient_id]
     return Chart(
         patient=patients[0] if patients else None,
         conditions=tuple(by_kind[ConditionView]),
@@ -360,6 +432,7 @@ def _assemble(views: list[object], skipped: int, unavailable: frozenset[str]) ->
         medications=tuple(by_kind[MedicationView]),
         imaging=tuple(by_kind[ImagingView]),
         service_requests=tuple(by_kind[ServiceRequestView]),
+        encounters=tuple(by_kind[EncounterView]),
         skipped=skipped,
         unavailable=unavailable,
     )

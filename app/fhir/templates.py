@@ -2,27 +2,57 @@
 
 Only ``{{context.patientId}}`` is used as a token (P2). No date tokens (P11 is not 2.0.1): date windows
 are computed in the service. ``_count`` is sized for a real chart; larger results are completed by
-following ``next`` links. Observations are narrowed to the LOINC codes the pathway reads (§6.3) because
-an unfiltered Synthea-sized chart holds thousands of vitals we would only discard.
+following ``next`` links. Why each search is filtered the way it is (docs/fhir-access.md):
+
+* ``observations`` — by LOINC code: the labs and vitals the pathway reads by value (§6.3, hs-CRP) and
+  LOINC 75325-1 "Symptom", whose SNOMED CT value is a finding (PATHWAY.md §2 "Where a finding is read").
+  A Synthea-sized chart holds thousands of vitals we would only discard; Epic refuses an Observation
+  search without ``code`` or ``category``.
+* ``findings`` — by category: exam, survey and social-history Observations, whatever their code (local
+  flowsheet rows, motor grades, structured CES screens, drug use). Vital signs and laboratory results,
+  the bulk of a chart, stay out; the ones we read come by code above.
+* ``diagnosticreports`` — by code: the spine imaging codes of §6.4 and CODES-v2 1d (bare codes, any
+  system, to keep the URL short; matching is by system and code afterwards). No category (CODES-v2 rec. 10).
+* ``encounters``, ``medicationstatements`` — unfiltered, paged: no code a server could filter on says
+  "physical therapy visit" (CODES-v2 1e is read from type and serviceType after the fetch).
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
+from app.terminology import load_value_sets
+
 _PATIENT = "{{context.patientId}}"
 _LOINC = "http://loinc.org"
 _OBSERVATION_CODES = ",".join(
-    f"{_LOINC}|{code}" for code in ("8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "6690-2")
+    f"{_LOINC}|{code}"
+    for code in ("8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "30522-7", "6690-2", "75325-1")
 )
+# US Core / R4 observation-category codes, system left out: Epic and others use their own category systems.
+_FINDING_CATEGORIES = "exam,survey,social-history"
+# Value sets whose codes a DiagnosticReport may carry to count as prior spine imaging (PATHWAY.md §2).
+REPORT_VALUE_SETS = ("spine_imaging", "spine_imaging_every_region")
+
+
+def _report_codes() -> str:
+    """Every code of ``REPORT_VALUE_SETS``, once, in file order (read once, at import)."""
+    sets = load_value_sets()
+    codes = (m.coding.code for name in REPORT_VALUE_SETS for m in sets.get(name).members)
+    return ",".join(dict.fromkeys(codes))
+
 
 PREFETCH_TEMPLATES = MappingProxyType({
     "patient": f"Patient/{_PATIENT}",
     "conditions": f"Condition?patient={_PATIENT}&_count=250",
     "observations": f"Observation?patient={_PATIENT}&code={_OBSERVATION_CODES}&_count=250",
+    "findings": f"Observation?patient={_PATIENT}&category={_FINDING_CATEGORIES}&_count=250",
     "procedures": f"Procedure?patient={_PATIENT}&_count=250",
     "medications": f"MedicationRequest?patient={_PATIENT}&_count=250",
+    "medicationstatements": f"MedicationStatement?patient={_PATIENT}&_count=250",
+    "encounters": f"Encounter?patient={_PATIENT}&_count=250",
     "imaging": f"ImagingStudy?patient={_PATIENT}&_count=100",
+    "diagnosticreports": f"DiagnosticReport?patient={_PATIENT}&code={_report_codes()}&_count=100",
     "servicerequests": f"ServiceRequest?patient={_PATIENT}&_count=100",
 })
 
@@ -34,11 +64,17 @@ KEY_CATEGORIES = MappingProxyType({
     "patient": "patient",
     "conditions": "conditions",
     "observations": "observations",
+    "findings": "observations",
     "procedures": "procedures",
     "medications": "medications",
+    "medicationstatements": "medications",
+    "encounters": "visits",
     "imaging": "imaging",
+    "diagnosticreports": "imaging",
     "servicerequests": "orders and referrals",
 })
+# Named in Chart.unavailable when resources of another patient were set aside (PATHWAY.md invariant 7).
+OTHER_PATIENT = "records of another patient (set aside)"
 
 
 def fill_template(template: str, context: dict[str, str]) -> str:

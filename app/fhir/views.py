@@ -84,6 +84,7 @@ class ProcedureView:
     status: str | None = None
     performed: FhirDate | None = None
     text: str | None = None
+    body_site_codings: tuple[Coding, ...] = ()
 
     @property
     def reference(self) -> str:
@@ -110,7 +111,11 @@ class MedicationView:
 
 @immutable
 class ImagingView:
-    """ImagingStudy or DiagnosticReport; ``modalities`` holds DICOM codes (MR, CT, CR, DX …)."""
+    """ImagingStudy or DiagnosticReport; ``modalities`` holds DICOM codes (MR, CT, CR, DX …).
+
+    ``identifiers`` (``system|value``: the accession), ``based_on`` (the orders) and ``studies`` (a
+    report's ``imagingStudy``) tie a report to its study, so one examination counts once (PATHWAY.md §2).
+    """
 
     id: str
     resource_type: str
@@ -119,6 +124,9 @@ class ImagingView:
     started: FhirDate | None = None
     status: str | None = None
     text: str | None = None
+    identifiers: tuple[str, ...] = ()
+    based_on: tuple[str, ...] = ()
+    studies: tuple[str, ...] = ()
 
     @property
     def reference(self) -> str:
@@ -147,6 +155,24 @@ class ServiceRequestView:
 
 
 @immutable
+class EncounterView:
+    """An Encounter: a visit whose ``type``/``serviceType`` may say it was physical therapy (CODES-v2 1e).
+    ``based_on`` names the referrals (ServiceRequest) it carried out."""
+
+    id: str
+    status: str | None = None
+    type_codings: tuple[Coding, ...] = ()
+    service_type_codings: tuple[Coding, ...] = ()
+    start: FhirDate | None = None
+    end: FhirDate | None = None
+    based_on: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"Encounter/{self.id}"
+
+
+@immutable
 class Chart:
     """Everything known about one patient for one hook call.
 
@@ -161,6 +187,7 @@ class Chart:
     medications: tuple[MedicationView, ...] = ()
     imaging: tuple[ImagingView, ...] = ()
     service_requests: tuple[ServiceRequestView, ...] = ()
+    encounters: tuple[EncounterView, ...] = ()
     skipped: int = 0
     unavailable: frozenset[str] = field(default_factory=frozenset)
 
@@ -349,6 +376,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         status=_str(raw.get("status")),
         performed=parse_fhir_date(raw.get("performedDateTime")) or _period_start(raw.get("performedPeriod")),
         text=text,
+        body_site_codings=_codings_of_all(raw.get("bodySite")),
     )
 
 
@@ -409,25 +437,53 @@ def parse_imaging_study(raw: Json) -> ImagingView:
         started=parse_fhir_date(raw.get("started")),
         status=_str(raw.get("status")),
         text=_str(raw.get("description")),
+        identifiers=_identifiers(raw.get("identifier")),
+        based_on=_references(raw.get("basedOn")),
     )
 
 
 def parse_diagnostic_report(raw: Json) -> ImagingView:
+    """Dated by effective[x] only (PATHWAY.md §2 v2): ``issued`` is when the report was released, which
+    may be days after the examination, and an undated report does not count as prior imaging."""
     codings, text = _concept(raw.get("code"))
     return ImagingView(
         id=_required_id(raw),
         resource_type="DiagnosticReport",
         codings=codings,
-        started=_date(raw, "effectiveDateTime", "issued") or _period_start(raw.get("effectivePeriod")),
+        started=parse_fhir_date(raw.get("effectiveDateTime")) or _period_start(raw.get("effectivePeriod")),
         status=_str(raw.get("status")),
         text=text,
+        identifiers=_identifiers(raw.get("identifier")),
+        based_on=_references(raw.get("basedOn")),
+        studies=_references(raw.get("imagingStudy")),
     )
 
 
-def _references(value: object) -> tuple[str, ...]:
-    """Reference.reference strings of a list (``Condition/123``, or an absolute URL ending in it)."""
-    found = (_str(item.get("reference")) for item in _list(value) if isinstance(item, dict))
-    return tuple(ref for ref in found if ref is not None)
+def _identifiers(raw: object) -> tuple[str, ...]:
+    """``system|value`` of each Identifier with a value (an accession number has one on both resources)."""
+    found = (item for item in _list(raw) if isinstance(item, dict) and _str(item.get("value")))
+    return tuple(f"{_str(item.get('system')) or ''}|{str(item['value']).strip()}" for item in found)
+
+
+def _references(raw: object) -> tuple[str, ...]:
+    """The ``reference`` strings of a list of References (``Condition/123``, or an absolute URL ending in
+    it), stripped."""
+    found = (_str(item.get("reference")) for item in _list(raw) if isinstance(item, dict))
+    return tuple(ref.strip() for ref in found if ref is not None)
+
+
+def parse_encounter(raw: Json) -> EncounterView:
+    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
+    period = raw.get("period")
+    return EncounterView(
+        id=_required_id(raw),
+        status=_str(raw.get("status")),
+        type_codings=_codings_of_all(raw.get("type")),
+        service_type_codings=codings_of(raw.get("serviceType")),
+        start=_period_start(period),
+        end=_period_end(period),
+        based_on=_references(raw.get("basedOn")),
+    )
 
 
 def parse_service_request(raw: Json) -> ServiceRequestView:
@@ -459,6 +515,7 @@ PARSERS: Mapping[str, Callable[[Json], object]] = {
     "ImagingStudy": parse_imaging_study,
     "DiagnosticReport": parse_diagnostic_report,
     "ServiceRequest": parse_service_request,
+    "Encounter": parse_encounter,
 }
 
 

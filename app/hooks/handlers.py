@@ -174,9 +174,11 @@ def _render(
         new_id=lambda: str(uuid.uuid4()),
         consult_id=consult_id,
         explain_url=f"{explain}/{consult_id}" if explain else None,
+        pama_legacy_urls=content.pama_legacy_urls,
     )
     cards = render_cards(decision, content.cards, context)
-    action = pama_system_action(decision, order, consult_id) if order is not None else None
+    action = None if order is None else pama_system_action(
+        decision, order, consult_id, legacy_urls=content.pama_legacy_urls)
     return Evaluation(decision, cards, action, consult_id)
 
 
@@ -235,6 +237,7 @@ def describe_outcome(
         keys_failed=resolved.failed,
         keys_incomplete=resolved.incomplete,
         skipped_resources=resolved.chart.skipped,
+        other_patient_resources=resolved.foreign_resources,
         policy_version=runtime.content.policy.version,
         content_version=runtime.content.cards.version,
         cards_returned=len(response["cards"]),

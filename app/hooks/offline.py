@@ -29,7 +29,8 @@ async def evaluate_saved_request(
     call = make_call(service, body)
     resolved = await resolve(data_request_for(call), None)
     require_core_data(resolved)
-    content = Content(load_value_sets(), load_card_library(settings.cards_dir), _policy(settings))
+    content = Content(load_value_sets(), load_card_library(settings.cards_dir), _policy(settings),
+                      settings.pama_legacy_extension_urls)
     day = today or datetime.now(ZoneInfo(settings.site_timezone)).date()
     evaluations = evaluate_call(call, resolved.chart, content, day)
     ratings = [

@@ -47,6 +47,7 @@ class HookOutcome:
     keys_failed: tuple[str, ...] = ()
     keys_incomplete: tuple[str, ...] = ()
     skipped_resources: int = 0
+    other_patient_resources: int = 0  # set aside as another patient's (PATHWAY.md invariant 7)
     policy_version: str = ""
     content_version: str = ""
     cards_returned: int = 0
@@ -74,6 +75,7 @@ class LogObserver:
                 "failed": list(outcome.keys_failed),
                 "incomplete": list(outcome.keys_incomplete),
                 "skipped_resources": outcome.skipped_resources,
+                "other_patient_resources": outcome.other_patient_resources,
                 "silent": outcome.silent,
                 "ms": outcome.latency_ms,
             },

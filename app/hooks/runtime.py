@@ -28,6 +28,7 @@ class Content:
     value_sets: ValueSets
     cards: CardLibrary
     policy: Policy
+    pama_legacy_urls: bool = False  # PAMA_LEGACY_EXTENSION_URLS (PATHWAY.md §5)
 
 
 @dataclass(frozen=True, slots=True)

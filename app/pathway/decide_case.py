@@ -36,7 +36,7 @@ IMAGING = "imaging"
 # Data in which a red flag or prior spine surgery could hide: without it "no red flags" is not known.
 RED_FLAG_SOURCES = frozenset({CONDITIONS, "observations", "medications", "procedures"})
 # Data in which conservative care could hide (R3a): medications, PT procedures, PT referrals.
-CONSERVATIVE_CARE_SOURCES = frozenset({"medications", "procedures", "orders and referrals"})
+CONSERVATIVE_CARE_SOURCES = frozenset({"medications", "procedures", "visits", "orders and referrals"})
 
 STUDY_LABELS: Mapping[Modality, str] = {
     Modality.MRI: "MRI",

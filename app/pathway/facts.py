@@ -89,7 +89,7 @@ def extract_facts(
         candidate=care.candidate(ctx, since),
         red_flags=flags,
         prior_imaging=prior,
-        prior_surgery=care.prior_surgery(ctx),
+        prior_surgery=care.prior_surgery(ctx, region),
         surgery_since_prior_imaging=care.surgery_since(ctx, prior),
         high_energy_trauma=False,  # no §6 code set; see docs/pathway-facts.md
         pain_score=care.pain_score(ctx, since),

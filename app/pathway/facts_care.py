@@ -3,6 +3,12 @@
 All of these *support* a conclusion (imaging now appropriate, or not to be repeated), so each counts only
 when its date is certainly inside its window (``certainly_within``); an undated record does not count,
 except a current (draft/active/on-hold) referral, whose status says it is live now.
+
+v2 sources (PATHWAY.md §2, CODES-v2 rec. 10, 11, 13): conservative care also from MedicationStatement
+(active or completed only), from a finished or in-progress Encounter whose type or serviceType is a
+therapy visit (never its reasonCode), and from a therapy referral only once it is
+``care_referral_min_days`` old or a finished Encounter carried it out; prior MRI also from a final
+DiagnosticReport, the same examination counted once; prior surgery only in the order's region.
 """
 
 from __future__ import annotations
@@ -10,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from app.fhir.views import ProcedureView, ServiceRequestView
+from app.fhir.dates import FhirDate
+from app.fhir.views import EncounterView, ImagingView, ProcedureView, ServiceRequestView
 from app.pathway.facts_common import (
     LABELS,
     NOT_DONE_PROCEDURE,
@@ -34,6 +41,12 @@ from app.terminology import Coding
 CARE_PROCEDURES = ("physical_therapy", "chiropractic", "osteopathic_manipulation", "epidural_injection")
 CARE_REFERRALS = ("physical_therapy", "chiropractic", "osteopathic_manipulation")
 _CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
+# MedicationStatement: "intended" is not yet taken; "not-taken", "entered-in-error" never were.
+_TAKEN_STATEMENT = frozenset({"active", "completed"})
+_CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
+_SHORT_CARE = {"physical_therapy": "PT", "chiropractic": "chiropractic", "osteopathic_manipulation": "OMT"}
+# Only a released report says an examination was done and read (CODES-v2 rec. 10: not "preliminary").
+_FINAL_REPORT = frozenset({"final", "amended", "corrected"})
 _VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
 _LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
 # A Procedure planned ("preparation") still makes a candidate; one not done does not.
@@ -42,9 +55,10 @@ _VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
 
 
 def conservative_care(ctx: Context, since: date) -> tuple[Evidence, ...]:
-    """PATHWAY.md §2: medications, procedures and PT/chiro/OMT referrals dated in [since, order date].
+    """PATHWAY.md §2: medications, procedures, therapy visits and PT/chiro/OMT referrals dated in
+    [since, order date].
     ``since`` is the onset (or its lower bound); see ``facts.care_window_start``."""
-    found = (_care_medications, _care_procedures, _care_referrals)
+    found = (_care_medications, _care_procedures, _care_visits, _care_referrals)
     return ordered(evidence for source in found for evidence in source(ctx, since))
 
 
@@ -53,7 +67,7 @@ def _care_medications(ctx: Context, since: date) -> Iterator[Evidence]:
     Started before onset does not count, even if still taken: the spec counts care dated on/after onset."""
     for m in ctx.chart.medications:
         coding = medication_coding(ctx.vs, m)
-        if coding is None or m.status in VOID_MEDICATION:
+        if coding is None or not _taken(m.resource_type, m.status):
             continue
         if certainly_within(m.start, since, ctx.order_date):
             label = f"{LABELS['conservative_medication']}: {coding.display or coding.code}"
@@ -68,14 +82,63 @@ def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
             yield Evidence(LABELS[concept], p.reference, dated(p.performed), coding)
 
 
+def _taken(resource_type: str, status: str | None) -> bool:
+    """A MedicationStatement says the drug was taken only when active or completed (PATHWAY.md §2 v2)."""
+    if resource_type == "MedicationStatement":
+        return status in _TAKEN_STATEMENT
+    return status not in VOID_MEDICATION
+
+
+def _care_visits(ctx: Context, since: date) -> Iterator[Evidence]:
+    """A finished or in-progress therapy visit (CODES-v2 1e), by type or serviceType, dated by its start."""
+    for visit in ctx.chart.encounters:
+        if visit.status not in _CARE_VISIT_STATUS or not certainly_within(visit.start, since, ctx.order_date):
+            continue
+        found = _visit_care(ctx, visit)
+        if found is not None:
+            concept, coding = found
+            yield Evidence(f"{LABELS[concept]} visit", visit.reference, dated(visit.start), coding)
+
+
+def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding] | None:
+    codings = (*visit.type_codings, *visit.service_type_codings)
+    coding = member(ctx.vs, "care_encounter", codings)
+    if coding is not None:
+        return str(ctx.vs.get("care_encounter").attributes(coding)["care"]), coding
+    return next(_concepts(ctx, CARE_REFERRALS, codings), None)
+
+
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
-    """A PT (chiropractic, OMT) ServiceRequest that is active or completed counts as care begun."""
+    """A PT (chiropractic, OMT) ServiceRequest, active or completed, counts as care begun once a finished
+    visit carried it out or it is ``care_referral_min_days`` old (CODES-v2 rec. 11: a referral written
+    yesterday is not six weeks of care); the label then says no visit is recorded."""
+    latest = ctx.days_before(ctx.policy.care_referral_min_days)
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
         if sr.status not in _CARE_REFERRAL_STATUS or not certainly_within(when, since, ctx.order_date):
             continue
-        for concept, coding in _concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)):
-            yield Evidence(f"{LABELS[concept]} referral", sr.reference, dated(when), coding)
+        found = list(_concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)))
+        visited = bool(found) and _carried_out(ctx, sr)
+        if not visited and not certainly_within(when, since, latest):
+            continue
+        for concept, coding in found:
+            yield Evidence(_referral_label(concept, when, visited), sr.reference, dated(when), coding)
+
+
+def _carried_out(ctx: Context, sr: ServiceRequestView) -> bool:
+    """A finished Encounter whose basedOn names this ServiceRequest (relative or absolute reference)."""
+    if sr.reference is None:
+        return False
+    own = sr.reference
+    finished = (visit for visit in ctx.chart.encounters if visit.status == "finished")
+    return any(ref == own or ref.endswith("/" + own) for visit in finished for ref in visit.based_on)
+
+
+def _referral_label(concept: str, when: FhirDate | None, visited: bool) -> str:
+    if visited:
+        return f"{LABELS[concept]} referral (visit recorded)"
+    on = when.value.isoformat() if when is not None else "date unknown"
+    return f"{_SHORT_CARE[concept]} referred {on}, no visit recorded"
 
 
 def _concepts(
@@ -131,25 +194,49 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
 
 def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
     """PATHWAY.md §2/R12: an MRI of the same region within ``prior_imaging_lookback_days`` strictly before
-    the order date. Region and modality come only from a classifiable code: an ImagingStudy with DICOM
-    modality ``MR`` alone has no region, so it does not count (the ``outside-imaging`` override covers it)."""
+    the order date, from an ImagingStudy or a released DiagnosticReport (final, amended, corrected; dated
+    by effective[x]). Region and modality come only from a classifiable code: an ImagingStudy with DICOM
+    modality ``MR`` alone has no region, so it does not count (the ``outside-imaging`` override covers it).
+    A whole-spine MRI counts for every region. A report tied to a counted study (same accession,
+    basedOn order or imagingStudy) is the same examination and is not counted again."""
     if region is None:
         return ()
     start, end = ctx.days_before(ctx.policy.prior_imaging_lookback_days), shift(ctx.order_date, -1)
-    found = []
-    for study in ctx.chart.imaging:
-        code = ctx.vs.classify_imaging(study.codings)
-        if code is None or study.status in _VOID_IMAGING or not certainly_within(study.started, start, end):
-            continue
-        if code.modality == Modality.MRI.value and code.region == region.value:
-            on = dated(study.started)
-            found.append(Evidence(LABELS["spine_imaging"], study.reference, on, code.coding))
-    return ordered(found)
+    imaging = ctx.chart.imaging
+    studies = [(s, e) for s in imaging if s.resource_type == "ImagingStudy" and s.status not in _VOID_IMAGING
+               and (e := _mri_of(ctx, s, region, start, end)) is not None]
+    seen = {link for study, _ in studies for link in _links(study)}
+    reports = [e for r in imaging if r.resource_type == "DiagnosticReport" and r.status in _FINAL_REPORT
+               and seen.isdisjoint(_links(r)) and (e := _mri_of(ctx, r, region, start, end)) is not None]
+    return ordered([*(e for _, e in studies), *reports])
 
 
-def prior_surgery(ctx: Context) -> tuple[Evidence, ...]:
+def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: date) -> Evidence | None:
+    code = ctx.vs.classify_imaging(study.codings)
+    if code is None or code.modality != Modality.MRI.value or not certainly_within(study.started, start, end):
+        return None
+    every_region = member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None
+    if code.region != region.value and not every_region:
+        return None
+    return Evidence(LABELS["spine_imaging"], study.reference, dated(study.started), code.coding)
+
+
+def _links(study: ImagingView) -> frozenset[str]:
+    """What ties a report to its study: the accession (any shared identifier), the order, the study."""
+    return frozenset((*(f"id:{i}" for i in study.identifiers), *(f"order:{_tail(r)}" for r in study.based_on),
+                      f"study:{study.reference}", *(f"study:{_tail(r)}" for r in study.studies)))
+
+
+def _tail(reference: str) -> str:
+    """``Type/id`` of a relative or absolute reference."""
+    return "/".join(reference.rstrip("/").split("/")[-2:])
+
+
+def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence, ...]:
     """PATHWAY.md §2: Z98.1/M96.1 Conditions (any clinical status: a history stays a history) and spine
-    surgery Procedures, not dated after the order."""
+    surgery Procedures, not dated after the order. *(v2)* Only surgery of ``region`` counts (R11/R21: a
+    cervical fusion does not make a new lumbar radiculopathy post-surgical); a Condition, or a Procedure
+    whose body site and code name no region, counts for every region. ``region=None``: all surgery."""
     found = []
     for c in ctx.chart.conditions:
         coding = member(ctx.vs, "prior_spine_surgery", c.codings)
@@ -157,8 +244,23 @@ def prior_surgery(ctx: Context) -> tuple[Evidence, ...]:
         if coding is not None and not condition_void(c) and possibly_by(first, ctx.order_date):
             found.append(Evidence(LABELS["prior_spine_surgery"], c.reference, dated(first), coding))
     for p, coding in _surgeries(ctx):
-        found.append(Evidence(LABELS["prior_spine_surgery"], p.reference, dated(p.performed), coding))
+        if region is None or _surgery_in(ctx, p, region):
+            found.append(Evidence(LABELS["prior_spine_surgery"], p.reference, dated(p.performed), coding))
     return ordered(found)
+
+
+def _surgery_in(ctx: Context, p: ProcedureView, region: Region) -> bool:
+    """Procedure.bodySite first, then the region of its surgery codes (CODES-v2 rec. 13); every region
+    named counts (a construct crossing a junction); none named: region unknown, counts."""
+    regions = _regions(ctx, "spine_body_site", p.body_site_codings) or _regions(
+        ctx, "prior_spine_surgery", p.codings)
+    return not regions or region.value in regions
+
+
+def _regions(ctx: Context, concept: str, codings: tuple[Coding, ...]) -> frozenset[str]:
+    value_set = ctx.vs.get(concept)
+    found = (value_set.attributes(c).get("region") for c in codings if value_set.contains(c))
+    return frozenset(r for r in found if r is not None)
 
 
 def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding]]:

@@ -34,3 +34,4 @@ class Policy:
     disabling_pain_referral: bool = False     # R24 policy hook (pain >= 9/10), off by default
     disabling_pain_threshold: float = 9.0
     redflag_resolved_window_days: int = 30    # §2 v2: a resolved serious red flag still counts this long
+    care_referral_min_days: int = 14          # §2 v2: a therapy referral counts as care from 14 days

@@ -96,7 +96,8 @@ def _updated_order(kind: SuggestionKind, ctx: _Build) -> Json | None:
     if order is None or rating is None or not codes:
         return None
     chosen = _codes_like_order(order, codes)
-    updated = with_pama(order, pama_extensions(rating, ctx.context.consult_id))
+    extensions = pama_extensions(rating, ctx.context.consult_id, legacy_urls=ctx.context.pama_legacy_urls)
+    updated = with_pama(order, extensions)
     updated["code"] = {"coding": [coding_json(code) for code in chosen], "text": chosen[0].display}
     return updated
 

@@ -26,3 +26,4 @@ class RenderContext:
     new_id: Callable[[], str]
     consult_id: str
     explain_url: str | None = None
+    pama_legacy_urls: bool = False  # also the older StructureDefinition/ PAMA URLs (PATHWAY.md §5)

@@ -1,13 +1,12 @@
 """Argonaut "CDS Hooks for PAMA" rating extensions on a draft ServiceRequest (PATHWAY.md §5).
 
-Extension URLs, two authorities that disagree: PATHWAY.md §5 (and early drafts of the Argonaut guidance)
-write ``http://fhir.org/argonaut/StructureDefinition/pama-rating``; the current guidance
-(argonautproject/cds-hooks-for-pama, docs/index.md) and the CDS Hooks sandbox write
-``http://fhir.org/argonaut/Extension/pama-rating`` — the sandbox's PAMA screen filters on exactly that URL
-and shows no rating for any other. Until one form is dropped, every extension is written under both bases
-(``PAMA_EXTENSION_BASES``): FHIR readers ignore extensions they do not know, so each client finds its own
-and no client sees a conflict (both carry the same values). When replacing, pama extensions of any form
-are removed first, so an order never carries a stale rating.
+Extension URLs (PATHWAY.md §5 v2): ``http://fhir.org/argonaut/Extension/pama-rating`` is the form the
+current Argonaut guidance (argonautproject/cds-hooks-for-pama, docs/index.md) and the CDS Hooks sandbox
+use — the sandbox's PAMA screen filters on exactly that URL — and the only one written by default. The
+older ``http://fhir.org/argonaut/StructureDefinition/…`` form is written as well only when the site asks
+(``PAMA_LEGACY_EXTENSION_URLS``, for a reader built on early drafts): both then carry the same values, and
+FHIR readers ignore the extensions they do not know. When replacing, pama extensions of any form are
+removed first, so an order never carries a stale rating.
 
 Value types follow the guidance: rating ``valueCodeableConcept`` (``text`` carries the criteria and
 variant applied), consult id ``valueUri`` (``urn:uuid:…``), AUC applied ``valueUri`` (the guideline URL,
@@ -23,13 +22,15 @@ import orjson
 
 from app.pathway.model import Decision, Rating
 
-# Current Argonaut guidance and the CDS Hooks sandbox first; then PATHWAY.md §5's form.
-PAMA_EXTENSION_BASES = ("http://fhir.org/argonaut/Extension/", "http://fhir.org/argonaut/StructureDefinition/")
+# Current Argonaut guidance and the CDS Hooks sandbox; then the older form, a site option.
+CURRENT_BASE = "http://fhir.org/argonaut/Extension/"
+LEGACY_BASE = "http://fhir.org/argonaut/StructureDefinition/"
+PAMA_EXTENSION_BASES = (CURRENT_BASE, LEGACY_BASE)
 RATING, CONSULT_ID, AUC_APPLIED, QCDSM = (
     "pama-rating", "pama-rating-consult-id", "pama-rating-auc-applied", "pama-rating-qcdsm-consulted",
 )
 RATING_URL, CONSULT_ID_URL, AUC_APPLIED_URL, QCDSM_URL = (
-    PAMA_EXTENSION_BASES[0] + name for name in (RATING, CONSULT_ID, AUC_APPLIED, QCDSM)
+    CURRENT_BASE + name for name in (RATING, CONSULT_ID, AUC_APPLIED, QCDSM)
 )
 RATING_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
 _PAMA_URL_PREFIXES = (
@@ -71,9 +72,11 @@ def consult_uri(consult_id: str) -> str:
 
 
 def pama_extensions(
-    rating: Rating, consult_id: str, auc_variant: str | None = None, qcdsm: str | None = None
+    rating: Rating, consult_id: str, auc_variant: str | None = None, qcdsm: str | None = None,
+    *, legacy_urls: bool = False,
 ) -> list[dict[str, Any]]:
-    """The Argonaut PAMA extensions for one rated order, under each of ``PAMA_EXTENSION_BASES``."""
+    """The Argonaut PAMA extensions for one rated order, under ``CURRENT_BASE`` (and ``LEGACY_BASE`` too
+    with ``legacy_urls``)."""
     concept: dict[str, Any] = {"coding": [{"system": RATING_SYSTEM, "code": rating.value}]}
     if auc_variant:
         concept["text"] = auc_variant
@@ -86,7 +89,8 @@ def pama_extensions(
         values.append((AUC_APPLIED, {"valueUri": criteria_url}))
     if qcdsm:
         values.append((QCDSM, {"valueString": qcdsm}))
-    pairs = ((base, name, value) for base in PAMA_EXTENSION_BASES for name, value in values)
+    bases = PAMA_EXTENSION_BASES if legacy_urls else (CURRENT_BASE,)
+    pairs = ((base, name, value) for base in bases for name, value in values)
     return [{"url": base + name, **json_copy(value)} for base, name, value in pairs]
 
 
@@ -110,7 +114,8 @@ def _is_pama(extension: object) -> bool:
 
 
 def pama_system_action(
-    decision: Decision, order_resource: Mapping[str, Any], consult_id: str, *, qcdsm: str | None = None
+    decision: Decision, order_resource: Mapping[str, Any], consult_id: str, *, qcdsm: str | None = None,
+    legacy_urls: bool = False,
 ) -> dict[str, Any] | None:
     """PATHWAY.md §5: an ``update`` of the whole draft order carrying its rating; None when unrated.
 
@@ -118,5 +123,6 @@ def pama_system_action(
     """
     if decision.rating is None:
         return None
-    extensions = pama_extensions(decision.rating, consult_id, decision.auc_variant, qcdsm)
+    extensions = pama_extensions(decision.rating, consult_id, decision.auc_variant, qcdsm,
+                                 legacy_urls=legacy_urls)
     return {"type": "update", "description": _DESCRIPTION, "resource": with_pama(order_resource, extensions)}

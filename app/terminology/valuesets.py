@@ -28,6 +28,7 @@ CPT: Final = "http://www.ama-assn.org/go/cpt"
 LOINC: Final = "http://loinc.org"
 RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NUCC: Final = "http://nucc.org/provider-taxonomy"
+SERVICE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/service-type"
 
 IMAGING_CONCEPT: Final = "spine_imaging"
 
@@ -38,7 +39,7 @@ Contrast = Literal["without", "with", "without_and_with"]
 _DATA_DIR: Final = Path(__file__).with_name("data")
 _EMPTY: Final[Mapping[str, str | None]] = MappingProxyType({})
 _NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
-_KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC})
+_KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE})
 _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "http://hl7.org/fhir/sid/icd-10": ICD10CM,
@@ -59,6 +60,9 @@ _ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
     "conservative_medication": {
         "class": frozenset({"nsaid", "acetaminophen", "muscle_relaxant", "gabapentinoid", "oral_steroid"}),
     },
+    "care_encounter": {"care": frozenset({"physical_therapy", "chiropractic", "osteopathic_manipulation"})},
+    "spine_body_site": {"region": frozenset({"lumbar", "cervical", "thoracic"})},
+    "prior_spine_surgery": {"region": frozenset({"lumbar", "cervical", "thoracic", None})},
 }
 
 

@@ -48,7 +48,10 @@ async def test_d5_prefetch_covers_the_chart(client: httpx.AsyncClient) -> None:
         "Observation",
         "Procedure",
         "MedicationRequest",
+        "MedicationStatement",
+        "Encounter",
         "ImagingStudy",
+        "DiagnosticReport",
         "ServiceRequest",
     }
     for service in await services(client):

@@ -24,6 +24,7 @@ import respx
 import yaml
 from security.minting import Signer, es256_signer, es384_signer
 
+from app.fhir.templates import PREFETCH_TEMPLATES
 from app.settings import Settings
 
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
@@ -71,8 +72,7 @@ def order_select() -> dict[str, Any]:
     prefetch = {"patient": {"resourceType": "Patient", "id": PID, "birthDate": "1982-05-01"},
                 "conditions": {"resourceType": "Bundle", "type": "searchset", "total": 1,
                                "entry": [{"resource": condition}]},
-                **{key: empty for key in ("observations", "procedures", "medications", "imaging",
-                                          "servicerequests")}}
+                **{key: empty for key in PREFETCH_TEMPLATES if key not in ("patient", "conditions")}}
     order = {"resourceType": "ServiceRequest", "id": "example-request-id", "status": "draft",
              "intent": "plan",
              "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}]},

@@ -27,8 +27,10 @@ PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
 CPT = "http://www.ama-assn.org/go/cpt"
 SNOMED = "http://snomed.info/sct"
-KEY_TYPES = {"conditions": "Condition", "observations": "Observation", "procedures": "Procedure",
-             "medications": "MedicationRequest", "imaging": "ImagingStudy",
+KEY_TYPES = {"conditions": "Condition", "observations": "Observation", "findings": "Observation",
+             "procedures": "Procedure", "medications": "MedicationRequest",
+             "medicationstatements": "MedicationStatement", "encounters": "Encounter",
+             "imaging": "ImagingStudy", "diagnosticreports": "DiagnosticReport",
              "servicerequests": "ServiceRequest"}
 
 

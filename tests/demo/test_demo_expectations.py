@@ -14,26 +14,15 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.charts import prefetch as chart_prefetch
 from demo import sandbox
 from demo.patients import DemoPatient
 from demo.run import all_patients
 
-OBSERVATION_CODES = {"8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "6690-2"}
-KEY_TYPES = {"conditions": "Condition", "procedures": "Procedure", "medications": "MedicationRequest",
-             "imaging": "ImagingStudy", "servicerequests": "ServiceRequest"}
-
-
-def searchset(resources: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "searchset", "total": len(resources),
-            "entry": [{"resource": resource} for resource in resources]}
-
 
 def prefetch(patient: DemoPatient) -> dict[str, Any]:
     """What a conforming EHR would prefetch with the service's templates (app/fhir/templates.py)."""
-    of = lambda kind: [r for r in patient.resources if r["resourceType"] == kind]  # noqa: E731
-    keys = {key: searchset(of(kind)) for key, kind in KEY_TYPES.items()}
-    observations = [o for o in of("Observation") if o["code"]["coding"][0]["code"] in OBSERVATION_CODES]
-    return {"patient": patient.resources[0], "observations": searchset(observations), **keys}
+    return chart_prefetch(patient.resources)
 
 
 def order_select(patient: DemoPatient, order_date: date) -> dict[str, Any]:

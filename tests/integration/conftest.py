@@ -42,6 +42,7 @@ class FixturePatient:
     conditions: int
     order: dict[str, Any]
     about: str
+    expected: dict[str, Any] | None = None  # ehr/ charts: rating, deciding rule, card topics
 
 
 @dataclass(frozen=True)

@@ -103,3 +103,23 @@ def test_same_seed_gives_the_same_files() -> None:
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+async def test_v2_searches_bring_what_pathway_v2_reads_and_leave_the_rest(fhir_server: FhirServer,
+                                                                          http: httpx.AsyncClient) -> None:
+    """docs/fhir-access.md: findings by category (a local flowsheet row), the Symptom row by code, spine
+    reports by code (not the CBC report), every Encounter and MedicationStatement — a real server's search
+    semantics, not ours."""
+    ces = await resolve(request(fhir_server, "ehr-ces-symptom"), fetcher(http, fhir_server))
+    codes = {c.code for o in ces.chart.observations for c in o.codings}
+    assert {"75325-1", "3040104412", "72166-2", "55757-9"} <= codes  # by code; exam, social-history, survey
+    assert "8867-4" not in codes and "4548-4" not in codes  # vital signs and labs outside the list stay out
+
+    mri = await resolve(request(fhir_server, "ehr-outside-mri"), fetcher(http, fhir_server))
+    found = [r for r in mri.chart.imaging if r.resource_type == "DiagnosticReport"]
+    reports = sorted(c.code for r in found for c in r.codings)
+    assert reports == ["24968-0", "30667-0"]  # the CBC panel (58410-2) is not fetched
+
+    visits = await resolve(request(fhir_server, "ehr-pt-visits"), fetcher(http, fhir_server))
+    assert len(visits.chart.encounters) == 8  # four PT visits, one office visit, three check-ups
+    assert {m.resource_type for m in visits.chart.medications} == {"MedicationStatement"}

@@ -17,6 +17,7 @@ import pytest
 import respx
 
 from app.fhir.metrics import REGISTRY
+from app.fhir.templates import PREFETCH_TEMPLATES
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 Cds = Any  # the session fixture's type lives in conftest.py, which tests must not import
@@ -146,7 +147,7 @@ async def test_bearer_token_only_when_the_client_gave_one(cds: Cds, fhir: respx.
     server = through(fhir)
     response = await call(cds, token=token)
     assert response.status_code == 200
-    assert len({str(sent.request.url) for sent in server.calls}) == 7  # one query per key
+    assert len({str(sent.request.url) for sent in server.calls}) == len(PREFETCH_TEMPLATES)  # one per key
     for sent in server.calls:
         assert sent.request.headers.get("Authorization") == (f"Bearer {token}" if token else None)
         assert sent.request.headers["Accept"] == "application/fhir+json"

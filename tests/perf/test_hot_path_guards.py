@@ -56,7 +56,7 @@ class _Ehr:
         self.all_asked = asyncio.Event()
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
+        self.paths.append(f"{request.url.path}?{request.url.query.decode()}")
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         if len(self.paths) == len(PREFETCH_TEMPLATES):

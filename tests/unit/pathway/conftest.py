@@ -15,6 +15,7 @@ from app.fhir.dates import FhirDate, parse_fhir_date
 from app.fhir.views import (
     Chart,
     ConditionView,
+    EncounterView,
     ImagingView,
     MedicationView,
     ObservationView,
@@ -26,6 +27,7 @@ from app.pathway.facts import classify_order, extract_facts
 from app.pathway.model import Facts
 from app.pathway.policy import Policy
 from app.terminology import CPT, ICD10CM, LOINC, NUCC, RXNORM, SNOMED, Coding, ValueSets, load_value_sets
+from app.terminology.valuesets import SERVICE_TYPE
 
 
 def when(text: str | None) -> FhirDate | None:
@@ -52,6 +54,7 @@ class ChartBuilder:
         self._medications: list[MedicationView] = []
         self._imaging: list[ImagingView] = []
         self._requests: list[ServiceRequestView] = []
+        self._encounters: list[EncounterView] = []
         self.skipped = 0
         self.unavailable: frozenset[str] = frozenset()
 
@@ -125,10 +128,24 @@ class ChartBuilder:
         return self
 
     def procedure(
-        self, code: str, system: str = CPT, *, on: str | None = None, status: str = "completed"
+        self, code: str, system: str = CPT, *, on: str | None = None, status: str = "completed",
+        sites: Sequence[str] = (),
     ) -> ChartBuilder:
-        view = ProcedureView(f"p{len(self._procedures) + 1}", (Coding(system, code),), status, when(on))
+        """``sites``: SNOMED CT body-site codes (Procedure.bodySite)."""
+        view = ProcedureView(f"p{len(self._procedures) + 1}", (Coding(system, code),), status, when(on),
+                             body_site_codings=tuple(Coding(SNOMED, site) for site in sites))
         self._procedures.append(view)
+        return self
+
+    def encounter(
+        self, code: str | None, system: str = SERVICE_TYPE, *, on: str | None = None,
+        status: str = "finished", field: str = "service_type", based_on: Sequence[str] = (),
+    ) -> ChartBuilder:
+        """A visit coded by ``serviceType`` (``field="service_type"``) or ``type`` (``field="type"``)."""
+        coded = {f"{field}_codings": codings(code, system)}
+        view = EncounterView(f"e{len(self._encounters) + 1}", status, start=when(on),
+                             based_on=tuple(based_on), **coded)  # type: ignore[arg-type]
+        self._encounters.append(view)
         return self
 
     def medication(
@@ -163,11 +180,17 @@ class ChartBuilder:
         *,
         on: str | None = None,
         modalities: tuple[str, ...] = (),
-        status: str = "available",
+        status: str | None = None,
         kind: str = "ImagingStudy",
+        identifiers: tuple[str, ...] = (),
+        based_on: tuple[str, ...] = (),
+        studies: tuple[str, ...] = (),
     ) -> ChartBuilder:
+        """``status`` defaults to what a done examination has: ``available`` (study), ``final`` (report)."""
+        done = "final" if kind == "DiagnosticReport" else "available"
         view = ImagingView(
-            f"i{len(self._imaging) + 1}", kind, codings(code, system), modalities, when(on), status
+            f"i{len(self._imaging) + 1}", kind, codings(code, system), modalities, when(on), status or done,
+            identifiers=identifiers, based_on=based_on, studies=studies,
         )
         self._imaging.append(view)
         return self
@@ -205,6 +228,7 @@ class ChartBuilder:
             medications=tuple(self._medications),
             imaging=tuple(self._imaging),
             service_requests=tuple(self._requests),
+            encounters=tuple(self._encounters),
             skipped=self.skipped,
             unavailable=self.unavailable,
         )

@@ -112,3 +112,12 @@ def test_policy_check_fails_a_bad_file_with_every_reason(
     path.write_text("version: site-5\nreferal_after_days: 70\n")
     assert main(["policy", "check", str(path)]) == 1
     assert "referal_after_days: unknown policy value" in capsys.readouterr().err
+
+
+def test_care_referral_age_is_a_site_policy_value() -> None:
+    """PATHWAY.md §2 v2: a therapy referral counts as care from 14 days (policy), in all three definitions."""
+    assert PolicySettings().to_policy().care_referral_min_days == 14
+    site = parse_policy("version: site-1\ncare_referral_min_days: 7\n")
+    assert site.to_policy().care_referral_min_days == 7
+    with pytest.raises(PolicyFileError, match="care_referral_min_days"):
+        parse_policy("version: site-1\ncare_referral_min_days: 400\n")

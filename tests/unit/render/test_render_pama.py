@@ -29,9 +29,17 @@ def by_url(resource: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {item["url"]: item for item in resource["extension"]}
 
 
-def test_both_url_forms_carry_the_same_values() -> None:
-    """PATHWAY.md §5's StructureDefinition/ form and the guidance's (and sandbox's) Extension/ form."""
+def test_only_the_extension_form_is_written_by_default() -> None:
+    """PATHWAY.md §5 v2: the guidance's (and the sandbox's) Extension/ form is the default."""
     action = pama_system_action(dict(SCENARIOS)["R1"], draft_order(), CONSULT, qcdsm="G1")
+    assert action is not None
+    urls = [item["url"] for item in action["resource"]["extension"]]
+    assert urls and all(url.startswith("http://fhir.org/argonaut/Extension/") for url in urls)
+
+
+def test_the_site_option_adds_the_structure_definition_form_with_the_same_values() -> None:
+    """PAMA_LEGACY_EXTENSION_URLS: the older StructureDefinition/ form as well, values identical."""
+    action = pama_system_action(dict(SCENARIOS)["R1"], draft_order(), CONSULT, qcdsm="G1", legacy_urls=True)
     assert action is not None
     extensions = by_url(action["resource"])
     current, spec = PAMA_EXTENSION_BASES
@@ -94,11 +102,11 @@ def test_existing_pama_extensions_are_replaced_in_either_url_form() -> None:
     assert action is not None
     extensions = action["resource"]["extension"]
     urls = [item["url"] for item in extensions]
-    for base in PAMA_EXTENSION_BASES:
-        assert urls.count(base + "pama-rating") == 1
+    assert urls.count(RATING_URL) == 1
+    assert "http://fhir.org/argonaut/StructureDefinition/pama-rating" not in urls  # the stale one removed
     ratings = [e["valueCodeableConcept"]["coding"][0]["code"] for e in extensions
                if e["url"].endswith("/pama-rating")]
-    assert ratings == ["not-appropriate", "not-appropriate"]
+    assert ratings == ["not-appropriate"]
     assert urls[0] == "http://example.org/other"
     assert order["extension"][0]["url"].endswith("StructureDefinition/pama-rating"), "input not mutated"
 

@@ -1,0 +1,95 @@
+"""Patient identity of prefetched and fetched resources (PATHWAY.md safety invariant 7). PURE.
+
+Every resource used must belong to ``context.patientId``. Checked on the raw resources of one prefetch
+key (or one fetched key), before any view is built:
+
+* the ``patient`` key must hold that patient: a Patient with another id makes the key unusable;
+* any other key: a Patient resource with another id (a stray entry, e.g. a child's record in a family
+  Bundle) is set aside and never becomes the patient; a clinical resource whose ``subject`` or ``patient``
+  names another patient (or a Group) makes the whole key unusable — one foreign Condition says the
+  search was not this patient's, so none of its resources can be trusted.
+
+A reference that names no resource type and id (``urn:uuid:…``, ``#contained``, an identifier only)
+cannot be checked and is kept: a prefetch Bundle rarely uses them, and dropping them would hide data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.immutable import immutable
+
+Resource = Mapping[str, Any]
+PATIENT_KEY = "patient"
+_OWNER_FIELDS = ("subject", "patient")
+
+
+@immutable
+class IdentityCheck:
+    """What one key's resources say: those to keep, how many of another patient, and whether the key
+    is unusable (``refused``: the reason)."""
+
+    kept: tuple[Resource, ...]
+    foreign: int = 0
+    refused: str | None = None
+
+
+def check_key(key: str, resources: Sequence[Resource], patient_id: str) -> IdentityCheck:
+    """Invariant 7 for one key's resources (see the module docstring)."""
+    kept: list[Resource] = []
+    foreign = 0
+    clinical_foreign = False
+    own = f"Patient/{patient_id}"
+    for resource in resources:
+        if resource.get("resourceType") == "Patient":
+            if resource.get("id") in (patient_id, None):  # no id: malformed, skipped later, never the patient
+                kept.append(resource)
+            else:
+                foreign += 1
+        elif _names_patient(resource, own):  # the usual case, one string compare: a chart has thousands
+            kept.append(resource)
+        elif names_another_patient(resource, patient_id):
+            foreign += 1
+            clinical_foreign = True
+        else:
+            kept.append(resource)
+    return IdentityCheck(tuple(kept), foreign, _refusal(key, foreign, clinical_foreign))
+
+
+def _refusal(key: str, foreign: int, clinical_foreign: bool) -> str | None:
+    if clinical_foreign:
+        return "holds resources of another patient; none of them is used"
+    if key == PATIENT_KEY and foreign:
+        return "the Patient is another patient than context.patientId"
+    return None
+
+
+def _names_patient(resource: Resource, own: str) -> bool:
+    owner = resource.get("subject") or resource.get("patient")
+    return isinstance(owner, dict) and owner.get("reference") == own and "patient" not in resource
+
+
+def names_another_patient(resource: Resource, patient_id: str) -> bool:
+    """``subject``/``patient`` is a reference to a resource other than ``Patient/<patient_id>``."""
+    for name in _OWNER_FIELDS:
+        owner = resource.get(name)
+        reference = owner.get("reference") if isinstance(owner, dict) else None
+        target = reference_target(reference) if isinstance(reference, str) else None
+        if target is not None and target != ("Patient", patient_id):
+            return True
+    return False
+
+
+def reference_target(reference: str) -> tuple[str, str] | None:
+    """``(type, id)`` of a relative or absolute literal reference (``Patient/1``,
+    ``https://ehr/fhir/Patient/1/_history/2``); ``None`` when it names none (``urn:``, ``#``)."""
+    text = reference.strip()
+    if not text or text.startswith(("#", "urn:")):
+        return None
+    parts = [part for part in text.split("?")[0].split("/") if part]
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    if len(parts) < 2 or not parts[-2][:1].isupper():
+        return None
+    return parts[-2], parts[-1]

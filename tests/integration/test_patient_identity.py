@@ -1,0 +1,81 @@
+"""PATHWAY.md safety invariant 7 through the real app and SEKMET: another patient's data is never used.
+
+The reported cases: a cauda equina patient whose EHR prefetched another patient's chart got a defer card
+and "remove this order"; a stray (child's) Patient inside a Bundle was taken as the patient and the
+critical card was suppressed.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from chart_both_ways import normalized, rating, topics
+
+from app.fhir.metrics import REGISTRY
+from app.fhir.templates import OTHER_PATIENT
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+Cds = Any
+CES, OTHER = "spine-cauda-equina", "spine-lumbar-day20"
+
+
+def never_deferred(answer: dict[str, Any]) -> None:
+    """Invariant 1 and 7: no defer or do-not-repeat card, no "remove this order", never not-appropriate."""
+    shown = [code for code, _ in topics(answer)]
+    assert "SpineDeferImaging" not in shown and "SpineRepeatImaging" not in shown
+    labels = [s["label"].lower() for card in answer["cards"] for s in card.get("suggestions", [])]
+    assert not any("remove" in label for label in labels), labels
+    assert rating(answer) != "not-appropriate"
+
+
+async def test_ces_patient_with_another_patients_prefetch_is_answered_from_the_fhir_server(cds: Cds) -> None:
+    baseline = (await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(CES)))).json()
+    body = cds.order_sign(CES, prefetch=cds.server.prefetch(OTHER), fhir_server=cds.server.base)
+    answer = (await cds.call(body)).json()
+
+    never_deferred(answer)
+    assert ("SpineRedFlag", "critical") in topics(answer)
+    assert rating(answer) == "appropriate"
+    assert any(OTHER_PATIENT in c.get("detail", "") for c in answer["cards"])  # says data was inconsistent
+    assert [t for t in topics(answer) if t[0] != "SpineDataNeeded"] == topics(baseline)
+    assert normalized(answer["systemActions"]) == normalized(baseline["systemActions"])
+
+
+async def test_ces_patient_with_another_patients_prefetch_and_no_fhir_server_is_412(cds: Cds) -> None:
+    response = await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(OTHER)))
+    assert response.status_code == 412
+    assert "patient" in response.json()["issue"][0]["diagnostics"]
+
+
+async def test_only_another_patients_conditions_without_fhir_server_never_defer(cds: Cds) -> None:
+    """The patient is right but the problem list is someone else's: 412 (conditions are required)."""
+    prefetch = {**cds.server.prefetch(CES), "conditions": cds.server.prefetch(OTHER)["conditions"]}
+    response = await cds.call(cds.order_sign(CES, prefetch=prefetch))
+    assert response.status_code == 412
+
+
+async def test_other_patients_observations_without_fhir_server_give_could_not_check_not_defer(
+    cds: Cds,
+) -> None:
+    """A secondary key of another patient: not used, "could not check", and no defer on that screen."""
+    prefetch = cds.server.prefetch(OTHER)
+    prefetch["observations"] = copy.deepcopy(cds.server.prefetch("spine-fever")["observations"])
+    answer = (await cds.call(cds.order_sign(OTHER, prefetch=prefetch))).json()
+    never_deferred(answer)
+    details = " ".join(card.get("detail", "") for card in answer["cards"])
+    assert "observations" in details and OTHER_PATIENT in details
+
+
+async def test_a_stray_child_patient_in_a_bundle_never_replaces_the_patient(cds: Cds) -> None:
+    counter = REGISTRY.counter("spine_cds_other_patient_resources", "", ["key"])
+    before = counter.value(key="conditions")
+    prefetch = cds.server.prefetch(CES)
+    child = {"resourceType": "Patient", "id": "0-child", "birthDate": "2019-04-01"}
+    prefetch["conditions"]["entry"].insert(0, {"resource": child})
+    answer = (await cds.call(cds.order_sign(CES, prefetch=prefetch))).json()
+
+    assert ("SpineRedFlag", "critical") in topics(answer)  # not R28 "under 18"
+    assert rating(answer) == "appropriate"
+    assert counter.value(key="conditions") == before + 1

@@ -1,0 +1,136 @@
+"""Patient identity of prefetched and fetched resources (PATHWAY.md safety invariant 7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_fhir_prefetch_resolve import FakeFetcher, bundle, condition, empty_prefetch, patient, request
+
+from app.fhir.identity import check_key, names_another_patient, reference_target
+from app.fhir.metrics import Registry
+from app.fhir.prefetch import KeyData, resolve
+from app.fhir.templates import OTHER_PATIENT
+
+
+def of(resource: dict[str, Any], pid: str, field: str = "subject") -> dict[str, Any]:
+    return {**resource, field: {"reference": f"Patient/{pid}"}}
+
+
+@pytest.mark.parametrize(
+    ("reference", "target"),
+    [
+        ("Patient/p1", ("Patient", "p1")),
+        ("https://ehr.example.org/fhir/R4/Patient/p1", ("Patient", "p1")),
+        ("Patient/p1/_history/3", ("Patient", "p1")),
+        ("Group/g7", ("Group", "g7")),
+        ("urn:uuid:0f9c0c2e-8a51-4c1e-9b3a-7d0c2b1f0e11", None),
+        ("#contained-1", None),
+        ("p1", None),
+    ],
+)
+def test_reference_target_reads_relative_absolute_and_versioned_references(
+    reference: str, target: tuple[str, str] | None
+) -> None:
+    assert reference_target(reference) == target
+
+
+@pytest.mark.parametrize(
+    ("resource", "foreign"),
+    [
+        (of(condition("c1"), "p1"), False),
+        (of(condition("c1"), "p2"), True),
+        (of({"resourceType": "AllergyIntolerance", "id": "a1"}, "p2", "patient"), True),
+        ({**condition("c1"), "subject": {"reference": "Group/g1"}}, True),
+        ({**condition("c1"), "subject": {"identifier": {"value": "MRN-1"}}}, False),  # cannot tell: kept
+        (condition("c1"), False),
+    ],
+)
+def test_subject_or_patient_naming_another_patient_is_foreign(
+    resource: dict[str, Any], foreign: bool
+) -> None:
+    assert names_another_patient(resource, "p1") is foreign
+
+
+def test_a_stray_patient_is_set_aside_and_the_key_kept() -> None:
+    check = check_key("conditions", [patient("child"), of(condition("c1"), "p1")], "p1")
+    assert [r["id"] for r in check.kept] == ["c1"]
+    assert (check.foreign, check.refused) == (1, None)
+
+
+def test_one_condition_of_another_patient_makes_the_key_unusable() -> None:
+    check = check_key("conditions", [of(condition("c1"), "p1"), of(condition("c2"), "p2")], "p1")
+    assert check.refused is not None
+    assert check.foreign == 1
+
+
+def test_the_patient_key_holding_another_patient_is_refused() -> None:
+    assert check_key("patient", [patient("p2")], "p1").refused is not None
+    assert check_key("patient", [patient("p1")], "p1").refused is None
+
+
+async def test_another_patients_prefetched_patient_is_fetched_again() -> None:
+    fetcher = FakeFetcher({"patient": KeyData((patient("p1"),))})
+    prefetch = {**empty_prefetch(), "patient": patient("p2"), "conditions": bundle(of(condition("c1"), "p1"))}
+    resolved = await resolve(request(prefetch), fetcher, Registry())
+    assert [job.key for job in fetcher.calls[0]] == ["patient"]
+    assert resolved.chart.patient is not None and resolved.chart.patient.id == "p1"
+    assert resolved.foreign == ("patient",)
+    assert OTHER_PATIENT in resolved.chart.unavailable  # the evaluation says the data was inconsistent
+
+
+async def test_another_patients_prefetch_without_fhir_server_leaves_the_keys_unavailable() -> None:
+    prefetch = {**empty_prefetch(), "patient": patient("p2"), "conditions": bundle(of(condition("c9"), "p2"))}
+    resolved = await resolve(request(prefetch), None, Registry())
+    assert {"patient", "conditions"} <= set(resolved.failed)
+    assert resolved.chart.patient is None
+    assert resolved.chart.conditions == ()
+    assert any("another patient" in note for note in resolved.notes)
+
+
+async def test_a_stray_patient_in_a_bundle_never_becomes_the_patient() -> None:
+    """The reported case: a child's Patient inside a Bundle was taken as the patient (sorted first)."""
+    prefetch = {
+        **empty_prefetch(),
+        "patient": patient("p1"),
+        "conditions": bundle(patient("a-child"), of(condition("c1"), "p1")),
+    }
+    resolved = await resolve(request(prefetch), None, Registry())
+    assert resolved.chart.patient is not None and resolved.chart.patient.id == "p1"
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+    assert (resolved.foreign, resolved.foreign_resources) == (("conditions",), 1)
+    assert resolved.failed == ()
+
+
+async def test_the_fhir_servers_answer_is_checked_too() -> None:
+    fetcher = FakeFetcher({"conditions": KeyData((of(condition("c1"), "p1"), of(condition("c2"), "p2")))})
+    prefetch = {**empty_prefetch(), "patient": patient("p1")}
+    del prefetch["conditions"]
+    resolved = await resolve(request(prefetch), fetcher, Registry())
+    assert "conditions" in resolved.failed
+    assert resolved.chart.conditions == ()
+
+
+async def test_a_metric_counts_the_resources_set_aside_by_key() -> None:
+    registry = Registry()
+    prefetch = {
+        **empty_prefetch(),
+        "patient": patient("p1"),
+        "conditions": bundle(patient("x"), patient("y"), of(condition("c1"), "p1")),
+    }
+    await resolve(request(prefetch), None, registry)
+    counter = registry.counter("spine_cds_other_patient_resources", "", ["key"])
+    assert counter.value(key="conditions") == 2
+
+
+async def test_resources_of_the_patient_are_untouched() -> None:
+    prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": bundle(of(condition("c1"), "p1"))}
+    resolved = await resolve(request(prefetch), None, Registry())
+    assert resolved.foreign == ()
+    assert OTHER_PATIENT not in resolved.chart.unavailable
+
+
+def test_a_patient_without_id_is_malformed_not_another_patient() -> None:
+    """Skipped and counted by the views like any malformed resource; it can never become the patient."""
+    check = check_key("patient", [{"resourceType": "Patient", "birthDate": "1970-01-01"}], "p1")
+    assert (check.foreign, check.refused) == (0, None)
