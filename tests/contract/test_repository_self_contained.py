@@ -1,9 +1,9 @@
 """The repository stands on its own: the specification it cites is in docs/spec/, and nothing points outside.
 
 Code, cards, tests and docs cite requirement ids (``PATHWAY.md R12``, ``PATHWAY R1, R13``,
-``CONTRACT.md P8``, ``CONTRACT.md §3.3``). Each citation must name a heading or a table row of
-docs/spec/PATHWAY.md, docs/spec/CONTRACT.md or docs/spec/CODES.md, so that a reader who clones the repository
-can look it up. No file may link to the specification's old home outside the repository or cite the numbers
+``CONTRACT.md P8``, ``CONTRACT.md §3.3``, ``STYLE.md habit 1``). Each citation must name a heading or a table
+row of docs/spec/PATHWAY.md, CONTRACT.md, CODES.md or STYLE.md, so that a reader who clones the repository can
+look it up. No file may link to the specification's old home outside the repository or cite the numbers
 of a private issue tracker, and every relative Markdown link in the README and docs/ must lead to a file.
 Pure file reading: no app import.
 """
@@ -19,14 +19,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "docs" / "spec"
-DOCUMENTS = {"PATHWAY": SPEC / "PATHWAY.md", "CONTRACT": SPEC / "CONTRACT.md", "CODES": SPEC / "CODES.md"}
+DOCUMENTS = {name: SPEC / f"{name}.md" for name in ("PATHWAY", "CONTRACT", "CODES", "STYLE")}
 CITING = ("app", "tests", "cards", "docs", "README.md", "bench", "demo", "deploy")
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".json", ".yaml", ".yml", ".txt", ".cfg", ".ini", ".html", ".sh"}
 
 # One citation: the document's name, then ids joined by ",", "/", "-", "–", "to", "and" or an opening bracket.
-CITATION = re.compile(r"\b(PATHWAY|CONTRACT|CODES)(?:\.md)?[ \t]+")
+CITATION = re.compile(r"\b(PATHWAY|CONTRACT|CODES|STYLE)(?:\.md)?[ \t]+")
 ID = re.compile(r"§\s?\d+[a-z]?(?:\.\d+)*|(?:safety\s+)?invariants?\s+\d+|recommendations?\s+\d+"
-                r"|[A-Z]\d+[a-z]?\b")
+                r"|habits?\s+\d+|layout\b|[A-Z]\d+[a-z]?\b")
 BARE_NUMBER = re.compile(r"\d+\b")
 SEPARATOR = re.compile(r"\)?[ \t]*(?:,|/|–|-|\bto\b|\band\b)?[ \t]*\(?[ \t]*")
 RANGE = re.compile(r"[ \t]*(?:–|-|\bto\b)[ \t]*")
@@ -43,6 +43,7 @@ def _normal(raw: str) -> str:
     text = re.sub(r"\s+", " ", raw.strip())
     text = re.sub(r"^§ ", "§", text)
     text = re.sub(r"(?i)^(?:safety )?invariants? ", "invariant ", text)
+    text = re.sub(r"(?i)^habits? ", "habit ", text)
     return re.sub(r"(?i)^recommendations? ", "recommendation ", text)
 
 
@@ -57,13 +58,16 @@ def _row_anchors(first_cell: str, header: str) -> Iterator[str]:
 
 @cache
 def anchors(name: str) -> frozenset[str]:
-    """Heading numbers (§2, §6.4, §1a) and the ids in the first cell of every table row."""
+    """Heading numbers (§2, §6.4, §1a), unnumbered heading titles, and the ids in the first cell of every
+    table row ("R12", "P8"; "invariant 4" for the row "4" of a table headed "Invariant")."""
     found: set[str] = set()
     header = ""
     for line in DOCUMENTS[name].read_text(encoding="utf-8").splitlines():
         heading = re.match(r"#{1,6}\s+(\d+[a-z]?(?:\.\d+)*)\.?\s", line)
         if heading:
             found.add(f"§{heading.group(1)}")
+        elif line.startswith("#"):
+            found.add(line.lstrip("#").strip().lower())
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("|") else []
         if not cells or set(cells[0]) <= set("-: "):
             header = "" if not cells else header
@@ -85,7 +89,7 @@ def _ids_after(text: str, start: int) -> Iterator[tuple[str, bool]]:
     position, kind, ranged = start, "", False
     while True:
         match = ID.match(text, position)
-        if match is None and kind in {"invariant", "recommendation"}:
+        if match is None and kind in {"invariant", "recommendation", "habit"}:
             match = BARE_NUMBER.match(text, position)
         if match is None:
             return
@@ -183,6 +187,8 @@ def test_the_citation_reader_reads_lists_ranges_and_invariants() -> None:
         ("CONTRACT", "S2"), ("CONTRACT", "S3"), ("CONTRACT", "S4"), ("CONTRACT", "§1.5"), ("CONTRACT", "C3"),
         ("CONTRACT", "C4"), ("CONTRACT", "C5"), ("CONTRACT", "§1.1"), ("CONTRACT", "G2"), ("CONTRACT", "G3"),
         ("PATHWAY", "§4"), ("PATHWAY", "invariant 1"), ("PATHWAY", "invariant 2"), ("PATHWAY", "§3")]
+    assert list(citations("(STYLE.md habits 2–3) STYLE.md layout")) == [
+        ("STYLE", "habit 2"), ("STYLE", "habit 3"), ("STYLE", "layout")]
     assert not resolves("PATHWAY", "R4") and not resolves("CONTRACT", "C17") and resolves("PATHWAY", "R3")
 
 
