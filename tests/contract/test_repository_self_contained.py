@@ -219,7 +219,7 @@ def test_every_test_named_for_an_id_names_a_real_one() -> None:
 
 
 def test_no_file_links_outside_the_repository_or_cites_a_tracker_issue() -> None:
-    """Also no citation of the specification under a name it does not have here (CODES.md is CODES.md)."""
+    """Nor a citation of CODES.md under the name it had outside the repository."""
     found = []
     for path, text in all_texts().items():
         if path == Path(__file__).resolve():
