@@ -1,4 +1,4 @@
-"""``@immutable``: a frozen dataclass for the values a hook call builds by the hundred (issue #8).
+"""``@immutable``: a frozen dataclass for the values a hook call builds by the hundred.
 
 A ``frozen=True`` dataclass sets each field through ``object.__setattr__`` in its ``__init__``; for a
 12-field view that is ~2.4 µs against ~0.9 µs for a plain slotted class, and a 50-resource chart builds

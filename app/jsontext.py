@@ -1,4 +1,4 @@
-"""JSON text decoded and encoded with orjson, with the standard library's behaviour (issue #8).
+"""JSON text decoded and encoded with orjson, with the standard library's behaviour.
 
 orjson is about twice as fast as ``json.loads`` on FHIR JSON. It refuses what ``json`` takes beyond the
 JSON grammar (``NaN``, lone surrogates) and anything not UTF-8; such text is decoded again by

@@ -90,7 +90,7 @@ YOUNG_GENERATION_THRESHOLD = 20_000
 
 def _tune_garbage_collector() -> None:
     """What start-up loaded is frozen out of every later collection, and collections wait for
-    ``YOUNG_GENERATION_THRESHOLD`` net allocations (issue #8). Only cyclic garbage waits longer to be
+    ``YOUNG_GENERATION_THRESHOLD`` net allocations. Only cyclic garbage waits longer to be
     freed, and the request path makes little: at most one threshold's worth of objects."""
     gc.collect()
     gc.freeze()

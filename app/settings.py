@@ -132,7 +132,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _policy_from_file(self) -> Self:
-        """Issue #7: the site policy file replaces the built-in defaults, validated before start-up."""
+        """The site policy file replaces the built-in defaults, validated before start-up."""
         if self.policy_file is None:
             return self
         if "policy" in self.model_fields_set:

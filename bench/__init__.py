@@ -1,1 +1,1 @@
-"""The speed benchmark (issue #8): ``make bench`` writes bench/RESULTS.md and bench/latency.png."""
+"""The speed benchmark: ``make bench`` writes bench/RESULTS.md and bench/latency.png."""

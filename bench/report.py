@@ -1,4 +1,4 @@
-"""bench/RESULTS.md (the table, the targets of issue #8, the machine and versions, the command) and
+"""bench/RESULTS.md (the table, the speed targets, the machine and versions, the command) and
 bench/latency.png (latency and throughput against concurrency)."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def title(scenario: str) -> str:
 
 
 def targets(results: dict[str, Any]) -> Iterable[tuple[str, str, bool | None]]:
-    """(target, measured, met) for issue #8 item 3; ``None`` when the cell was not run."""
+    """(target, measured, met) for each latency target; ``None`` when the cell was not run."""
     cells: Cells = results["cells"]
     one, eight = cell(cells, "select-50", 1), cell(cells, "select-50", 8)
     floor1, floor8 = cell(cells, "floor/select-50", 1), cell(cells, "floor/select-50", 8)
@@ -138,7 +138,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "![p50 and p99 latency, and throughput, against concurrency](latency.png)",
         "",
-        "## Targets (issue #8)",
+        "## Targets",
         "",
         "| target | measured | met |",
         "|---|---|---|",

@@ -1,4 +1,4 @@
-"""Try spine-cds in minutes (issue #6): demo patients on a local SEKMET, ready for the CDS Hooks sandbox.
+"""Try spine-cds in minutes: demo patients on a local SEKMET, ready for the CDS Hooks sandbox.
 
 ``python -m demo.run`` (what ``make demo`` runs) writes the demo patients for today, starts SEKMET on
 127.0.0.1 with them and the service in the development profile, and prints a sandbox URL per patient.

@@ -1,4 +1,4 @@
-"""The override dashboard for the clinical informatics team (issue #7): ``/admin``, HTML and CSV."""
+"""The override dashboard for the clinical informatics team: ``/admin``, HTML and CSV."""
 
 from app.admin.router import admin_router
 

@@ -1,4 +1,4 @@
-"""``/admin``: the override dashboard and its CSV export (issue #7), behind the admin credential.
+"""``/admin``: the override dashboard and its CSV export, behind the admin credential.
 
 Left out of the OpenAPI document: it is an operator page, not part of the CDS Hooks contract.
 """

@@ -1,4 +1,4 @@
-"""Evaluation audit trail (issue #7): one row per evaluation, written off the critical path."""
+"""Evaluation audit trail: one row per evaluation, written off the critical path."""
 
 from app.audit.models import AuditCard, AuditRule, EvaluationAudit
 from app.audit.store import AuditStore, ReferenceHasher, consult_urn

@@ -1,4 +1,4 @@
-"""The evaluation audit trail (issue #7): what each hook call decided, by reference, never clinical content.
+"""The evaluation audit trail: what each hook call decided, by reference, never clinical content.
 
 One ``evaluation_audit`` row per rated order — the rating's ``urn:uuid`` consult id is its key — and one row
 with no consult id for a call that rated nothing, so every call is counted. The rules that fired and the

@@ -44,7 +44,7 @@ def consult_urn(consult_id: str) -> str:
 class AuditStore:
     """Writes with Core INSERTs (one ``executemany`` per table and batch) rather than the ORM's unit of
     work: the rows are new and never read back here, and the unit of work cost ~300 µs of CPU per hook
-    call on a thread that shares the GIL with the request path, against ~60 µs now (issue #8)."""
+    call on a thread that shares the GIL with the request path, against ~60 µs now."""
 
     def __init__(self, database: Database, hasher: ReferenceHasher) -> None:
         self._database = database

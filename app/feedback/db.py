@@ -105,7 +105,7 @@ def _create_sqlite_engine(url: URL) -> Engine:
     A missing parent directory is created; when that fails the engine is still built, so the app starts and
     /readyz reports the database as down instead of the process crashing.
     """
-    # JSON columns by orjson (app.jsontext): json.dumps was the largest cost of writing an audit row (#8)
+    # JSON columns by orjson (app.jsontext): json.dumps was the largest cost of writing an audit row
     options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": dumps}
     if _is_memory(url):
         options["poolclass"] = StaticPool  # one shared connection, else every checkout sees an empty database

@@ -11,10 +11,11 @@ following ``next`` links. Why each search is filtered the way it is (docs/fhir-a
 * ``findings`` — by category: exam, survey and social-history Observations, whatever their code (local
   flowsheet rows, motor grades, structured CES screens, drug use). Vital signs and laboratory results,
   the bulk of a chart, stay out; the ones we read come by code above.
-* ``diagnosticreports`` — by code: the spine imaging codes of §6.4 and CODES-v2 1d (bare codes, any
-  system, to keep the URL short; matching is by system and code afterwards). No category (CODES-v2 rec. 10).
+* ``diagnosticreports`` — by code: the spine imaging codes of §6.4 and CODES.md §1d (bare codes, any
+  system, to keep the URL short; matching is by system and code afterwards). No category
+  (CODES.md recommendation 10).
 * ``encounters``, ``medicationstatements`` — unfiltered, paged: no code a server could filter on says
-  "physical therapy visit" (CODES-v2 1e is read from type and serviceType after the fetch).
+  "physical therapy visit" (CODES.md §1e is read from type and serviceType after the fetch).
 """
 
 from __future__ import annotations

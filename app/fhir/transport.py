@@ -1,5 +1,5 @@
 """The HTTP transport under the app's one ``httpx.AsyncClient``: httpcore's own connections, kept in a
-small pool of our own (issue #8).
+small pool of our own.
 
 Why not httpx's default pool: httpcore 1.0.9's ``AsyncConnectionPool`` re-examines every pooled
 connection on every request start and every response close, and each examination of an idle connection

@@ -156,7 +156,7 @@ class ServiceRequestView:
 
 @immutable
 class EncounterView:
-    """An Encounter: a visit whose ``type``/``serviceType`` may say it was physical therapy (CODES-v2 1e).
+    """An Encounter: a visit whose ``type``/``serviceType`` may say it was physical therapy (CODES.md §1e).
     ``based_on`` names the referrals (ServiceRequest) it carried out."""
 
     id: str

@@ -53,7 +53,7 @@ class Caller:
 async def get_caller(request: Request) -> Caller:
     """``ClientDep`` and ``RuntimeDep`` as one dependency for the hook call route: FastAPI solves every
     dependency and sub-dependency in a round of its own (dependency solving was ~10 % of a hook call's
-    CPU under py-spy; issue #8)."""
+    CPU under py-spy)."""
     runtime = await get_runtime(request)
     return Caller(await _authenticate(request, runtime), runtime)
 

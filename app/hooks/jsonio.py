@@ -1,6 +1,6 @@
 """JSON in and out of the hook routes with orjson: the request body and the response are the largest
 pieces of work FastAPI does for us (a 50-resource prefetch is ~40 kB; ``json.loads`` takes ~150 µs of it,
-orjson ~75 µs; encoding the cards ~30 µs against ~3 µs) — issue #8.
+orjson ~75 µs; encoding the cards ~30 µs against ~3 µs).
 
 Decoding is ``app.jsontext.loads``: the standard library's behaviour (its fallback), at orjson's speed.
 For the response, anything orjson cannot encode goes through Starlette's own ``json.dumps``; a NaN, which

@@ -1,4 +1,4 @@
-"""Abuse limits (issue #5): a body cap (413), a deadline for the body to arrive (408), and a cap on each
+"""Abuse limits: a body cap (413), a deadline for the body to arrive (408), and a cap on each
 client's requests in flight (429).
 
 Pure ASGI rather than ``BaseHTTPMiddleware``, which wraps every response in a stream and costs on the hot
@@ -96,7 +96,7 @@ class RequestLimits:
         chunks: list[bytes] = []
         size = 0
         # asyncio's own timeout, not anyio's cancel scope: a third of the cost on every call, and uvicorn
-        # always runs the app on asyncio (issue #8).
+        # always runs the app on asyncio.
         async with asyncio.timeout(self._timeout):
             while True:
                 message = await receive()

@@ -1,4 +1,4 @@
-"""Structured logs (issue #9): every ``logging`` record, ours and the libraries', as one JSON line.
+"""Structured logs: every ``logging`` record, ours and the libraries', as one JSON line.
 
 The code logs through the standard library with ``extra=`` fields and needs no structlog import;
 structlog's ``ProcessorFormatter`` renders each record with its extras, the level, the logger and a UTC

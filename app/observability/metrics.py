@@ -1,4 +1,4 @@
-"""Prometheus metrics for operators: hook latency, cards, ratings, data access, auth failures (issue #9).
+"""Prometheus metrics for operators: hook latency, cards, ratings, data access, auth failures.
 
 One process-wide ``CollectorRegistry`` (one uvicorn process per container, STYLE.md layout), exported at
 ``/metrics``. The FHIR fallback keeps its own dependency-free counters (``app.fhir.metrics``); they are

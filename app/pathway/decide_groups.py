@@ -128,7 +128,7 @@ def r8_malignancy(case: Case) -> Outcome | None:
 
 def r7b_raised_markers(case: Case) -> Outcome | None:
     """R7b (L/C/T, v2): ESR ≥ 50 or CRP ≥ 50 that no risk factor or weak flag explains, and no other red
-    flag → info card "look for a cause", rating appropriate, never a defer (CODES-v2 §2 rec. 2).
+    flag → info card "look for a cause", rating appropriate, never a defer (CODES.md recommendation 2).
 
     Topic ``SpineRedFlag``: the card replaces the deferral because of a finding, like the red-flag cards,
     and sites that measure red-flag overrides (``redflag-chronic-baseline``) should see it there; it is

@@ -4,9 +4,9 @@ All of these *support* a conclusion (imaging now appropriate, or not to be repea
 when its date is certainly inside its window (``certainly_within``); an undated record does not count,
 except a current (draft/active/on-hold) referral, whose status says it is live now.
 
-v2 sources (PATHWAY.md §2, CODES-v2 rec. 10, 11, 13): conservative care also from MedicationStatement
-(active or completed only), from a finished or in-progress Encounter whose type or serviceType is a
-therapy visit (never its reasonCode), and from a therapy referral only once it is
+v2 sources (PATHWAY.md §2, CODES.md recommendation 10, 11, 13): conservative care also from
+MedicationStatement (active or completed only), from a finished or in-progress Encounter whose type or
+serviceType is a therapy visit (never its reasonCode), and from a therapy referral only once it is
 ``care_referral_min_days`` old or a finished Encounter carried it out; prior MRI also from a final
 DiagnosticReport, the same examination counted once; prior surgery only in the order's region.
 """
@@ -45,7 +45,8 @@ _CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
 _TAKEN_STATEMENT = frozenset({"active", "completed"})
 _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
 _SHORT_CARE = {"physical_therapy": "PT", "chiropractic": "chiropractic", "osteopathic_manipulation": "OMT"}
-# Only a released report says an examination was done and read (CODES-v2 rec. 10: not "preliminary").
+# Only a released report says an examination was done and read
+# (CODES.md recommendation 10: not "preliminary").
 _FINAL_REPORT = frozenset({"final", "amended", "corrected"})
 _VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
 _LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
@@ -90,7 +91,7 @@ def _taken(resource_type: str, status: str | None) -> bool:
 
 
 def _care_visits(ctx: Context, since: date) -> Iterator[Evidence]:
-    """A finished or in-progress therapy visit (CODES-v2 1e), by type or serviceType, dated by its start."""
+    """A finished or in-progress therapy visit (CODES.md §1e), by type or serviceType, dated by its start."""
     for visit in ctx.chart.encounters:
         if visit.status not in _CARE_VISIT_STATUS or not certainly_within(visit.start, since, ctx.order_date):
             continue
@@ -110,8 +111,8 @@ def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding] | None
 
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
     """A PT (chiropractic, OMT) ServiceRequest, active or completed, counts as care begun once a finished
-    visit carried it out or it is ``care_referral_min_days`` old (CODES-v2 rec. 11: a referral written
-    yesterday is not six weeks of care); the label then says no visit is recorded."""
+    visit carried it out or it is ``care_referral_min_days`` old (CODES.md recommendation 11: a
+    referral written yesterday is not six weeks of care); the label then says no visit is recorded."""
     latest = ctx.days_before(ctx.policy.care_referral_min_days)
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
@@ -250,8 +251,8 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
 
 
 def _surgery_in(ctx: Context, p: ProcedureView, region: Region) -> bool:
-    """Procedure.bodySite first, then the region of its surgery codes (CODES-v2 rec. 13); every region
-    named counts (a construct crossing a junction); none named: region unknown, counts."""
+    """Procedure.bodySite first, then the region of its surgery codes (CODES.md recommendation 13);
+    every region named counts (a construct crossing a junction); none named: region unknown, counts."""
     regions = _regions(ctx, "spine_body_site", p.body_site_codings) or _regions(
         ctx, "prior_spine_surgery", p.codings)
     return not regions or region.value in regions

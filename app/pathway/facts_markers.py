@@ -8,7 +8,7 @@
   explains is R7b (``Facts.raised_markers``), an info card, never a defer.
 
 The most recent value of each analyte decides (a later normal value cancels an earlier high one): the
-measurement date must be certain, as for temperatures. The thresholds come from CODES-v2 §2 (Davis 2011,
+measurement date must be certain, as for temperatures. The thresholds come from CODES.md §2 (Davis 2011,
 2020; Deyo 1988; Miller 1983) and are clinical, not site policy. Data compromises: a CRP without a unit is
 taken as mg/L (the usual unit); an ESR in another unit than mm/h, or a CRP in one we cannot convert, is not
 read. Gender unknown: the men's (lower) age-adjusted limit, so a raised ESR is not missed.

@@ -1,4 +1,4 @@
-"""Motor-strength grades (MRC 0-5) from exam Observations: PATHWAY.md §3 v2 motor, CODES-v2 §2 rec. 6.
+"""Motor-strength grades (MRC 0-5) from exam Observations: PATHWAY.md §3 v2 motor, CODES.md recommendation 6.
 
 A grade is an Observation whose code is in the site-extensible ``motor_strength`` value set, or whose code
 text names muscle strength/power, with a unitless 0-5 value ("4-", "4+" and "3/5" parsed; never kg, lb, N

@@ -50,7 +50,7 @@ _DESCRIPTION = "Record the PAMA appropriateness rating on the draft imaging orde
 
 def json_copy(value: Any) -> Any:
     """A deep copy of JSON data (dicts, lists, scalars): what ``copy.deepcopy`` does for it, many times
-    faster. A round trip through orjson (~3x faster again than walking it in Python, issue #8); what orjson
+    faster. A round trip through orjson (~3x faster again than walking it in Python); what orjson
     refuses to encode (an integer past 64 bits, a lone surrogate) is walked instead. A NaN or infinity (not
     JSON: only the lenient fallback decoder lets one in) becomes ``None``, as the response would send it."""
     try:

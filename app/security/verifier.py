@@ -18,7 +18,7 @@ from app.security.identity import ClientIdentity
 from app.security.registry import ASYMMETRIC_ALGORITHMS, TrustedClient, TrustRegistry
 from app.security.replay import MAX_JTI_LENGTH
 
-CLOCK_SKEW_SECONDS = 60  # issue #5: exp, iat and nbf are checked with at most a minute of skew
+CLOCK_SKEW_SECONDS = 60  # exp, iat and nbf are checked with at most a minute of skew
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]  # S4
 # Clients mint one token per call (the sandbox: exp = iat + 300). A cap keeps a stolen token's window and
 # the replay table's rows short; an hour leaves room for any client we know of.

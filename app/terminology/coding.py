@@ -12,7 +12,7 @@ from typing import NamedTuple
 class Coding(NamedTuple):
     """Immutable, compared and hashed by value. A named tuple rather than a frozen dataclass because a
     hook call hashes codings a hundred times or more (every memoised value-set lookup is keyed on them),
-    and a tuple's hash is computed in C where a dataclass's ``__hash__`` is a Python call (issue #8)."""
+    and a tuple's hash is computed in C where a dataclass's ``__hash__`` is a Python call."""
 
     system: str
     code: str

@@ -1,4 +1,4 @@
-"""Issue #7 item 4: the dashboard is behind the admin credential, and absent when none is configured."""
+"""The dashboard is behind the admin credential, and absent when none is configured."""
 
 from __future__ import annotations
 

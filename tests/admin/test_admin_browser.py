@@ -1,4 +1,4 @@
-"""Issue #7 item 4 in a real headless Chromium (Debian's ``chromium`` + ``chromium-driver``, via Selenium).
+"""The dashboard in a real headless Chromium (Debian's ``chromium`` + ``chromium-driver``, via Selenium).
 
 The app runs under uvicorn on a free loopback port in a thread, on a database seeded with the known week of
 ``dashboard_seed``. The browser opens the page with the admin credential in the URL, so it meets the real

@@ -1,4 +1,4 @@
-"""Issue #7 item 4: the dashboard's tables and CSV show the seeded week exactly (dashboard_seed.EXPECTED)."""
+"""The dashboard's tables and CSV show the seeded week exactly (dashboard_seed.EXPECTED)."""
 
 from __future__ import annotations
 

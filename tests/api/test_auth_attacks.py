@@ -1,4 +1,4 @@
-"""The attack suite through HTTP (issue #5; CONTRACT.md S2 to S7): every forged or misused token gets a 401
+"""The attack suite through HTTP (CONTRACT.md S2 to S7): every forged or misused token gets a 401
 whose body says nothing, while the log says why (and never holds the token).
 
 The app runs behind a pretend proxy: clients call https://cds.example.org (PUBLIC_BASE_URL) while the

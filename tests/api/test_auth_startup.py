@@ -1,4 +1,4 @@
-"""Start-up and wiring of authentication (issue #5 §2): which trust file each profile loads, what stops the
+"""Start-up and wiring of authentication: which trust file each profile loads, what stops the
 service, and how ``aud`` is built from PUBLIC_BASE_URL rather than from what a proxy sends.
 """
 

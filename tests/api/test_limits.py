@@ -1,4 +1,4 @@
-"""Abuse limits (issue #5): body cap 413, body-read deadline 408, per-client concurrency 429.
+"""Abuse limits: body cap 413, body-read deadline 408, per-client concurrency 429.
 
 The middleware is exercised on a two-route app whose handler can be held open, so "requests in flight"
 is exact rather than timing-dependent; the body cap is also checked on the real app.

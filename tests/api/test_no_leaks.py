@@ -1,4 +1,4 @@
-"""No leaks (issue #5; CONTRACT.md R6, S7, §3.5): a full hook call and its feedback, with a known JWT, access
+"""No leaks (CONTRACT.md R6, S7, §3.5): a full hook call and its feedback, with a known JWT, access
 token, patient name and prefetch text, leave none of them in the logs at DEBUG, nor the access token or JWT
 in the database.
 """

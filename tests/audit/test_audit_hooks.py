@@ -1,4 +1,4 @@
-"""Issue #7 items 1–2 through HTTP: every hook call is audited; silent mode answers nothing but audits all."""
+"""The audit trail through HTTP: every hook call is audited; silent mode answers nothing but audits all."""
 
 from __future__ import annotations
 

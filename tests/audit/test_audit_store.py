@@ -1,4 +1,4 @@
-"""Issue #7 item 1: what one audit row holds — by reference, never clinical content."""
+"""What one audit row holds — by reference, never clinical content."""
 
 from __future__ import annotations
 

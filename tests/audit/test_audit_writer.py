@@ -1,4 +1,4 @@
-"""Issue #7 item 1: the audit write is off the critical path and nothing is lost on a clean shutdown.
+"""The audit write is off the critical path and nothing is lost on a clean shutdown.
 
 The stores here are test doubles of the one seam the writer has (``write(batch)`` in a worker thread).
 """

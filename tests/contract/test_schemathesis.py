@@ -1,4 +1,4 @@
-"""Schemathesis against the OpenAPI document (issue #5): generated requests, valid and invalid, each with a
+"""Schemathesis against the OpenAPI document: generated requests, valid and invalid, each with a
 fresh trusted JWT, find no 500 and no status code the document does not list.
 
 Bounded for CI: at most ``MAX_EXAMPLES`` per operation and mode, derandomized so a failure reproduces.

@@ -1,4 +1,4 @@
-"""The demo patients (issue #6): deterministic for a date, valid FHIR R4, one per pathway branch, and the
+"""The demo patients: deterministic for a date, valid FHIR R4, one per pathway branch, and the
 saved requests in examples/ up to date."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""compose.yaml (issue #9 item 1), checked without Docker: its settings start the app, its services agree
+"""compose.yaml, checked without Docker: its settings start the app, its services agree
 with one another and with the Dockerfile, and its demo FHIR server's config and seed script work — run
 here against SEKMET as the integration tests run it."""
 

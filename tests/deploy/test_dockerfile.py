@@ -1,4 +1,4 @@
-"""The image (issue #9 item 1), checked without a Docker engine: the Dockerfile read statically, then its
+"""The image, checked without a Docker engine: the Dockerfile read statically, then its
 CMD run as the container would run it — on a read-only root filesystem with only the volume and a tmp
 directory writable — answering its probes, passing its HEALTHCHECK and stopping cleanly on SIGTERM."""
 

@@ -1,4 +1,4 @@
-"""Kubernetes manifests (issue #9 item 2): deploy/k8s rendered as ``kustomize build`` would render them,
+"""Kubernetes manifests: deploy/k8s rendered as ``kustomize build`` would render them,
 every document validated against the Kubernetes API schema, and the parts that must agree with the app
 checked against it: probe paths against its routes, settings against ``Settings``, writable paths against
 the read-only root, grace periods against the image's shutdown timeout."""

@@ -1,4 +1,4 @@
-"""docs/deploy.md and the README list every SPINE_CDS_ setting with its real default (issue #9 item 5)."""
+"""docs/deploy.md and the README list every SPINE_CDS_ setting with its real default."""
 
 from __future__ import annotations
 

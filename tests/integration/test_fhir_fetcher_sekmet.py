@@ -105,7 +105,7 @@ def test_same_seed_gives_the_same_files() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
-async def test_v2_searches_bring_what_pathway_v2_reads_and_leave_the_rest(fhir_server: FhirServer,
+async def test_searches_bring_what_pathway_version_2_reads_and_leave_the_rest(fhir_server: FhirServer,
                                                                           http: httpx.AsyncClient) -> None:
     """docs/fhir-access.md: findings by category (a local flowsheet row), the Symptom row by code, spine
     reports by code (not the CBC report), every Encounter and MedicationStatement — a real server's search

@@ -1,4 +1,4 @@
-"""PostgreSQL as deployed (issue #9 item 3): several app instances on one database, as replicas run.
+"""PostgreSQL as deployed: several app instances on one database, as replicas run.
 
 The server is the session's loopback PostgreSQL (tests/postgres_server.py, fixtures in tests/conftest.py);
 each test gets a fresh database. The apps run in-process with their lifespans, so start-up migrates the

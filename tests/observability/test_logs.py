@@ -1,4 +1,4 @@
-"""Structured logs (issue #9): JSON lines carrying hook_instance, service, client, rules and timings, with
+"""Structured logs: JSON lines carrying hook_instance, service, client, rules and timings, with
 no token, JWT, patient name or patient id in any line — read from the handler the process would use."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""/metrics (issue #9): hook latency, cards, ratings, rules, data keys, fallback fetches, auth failures —
+"""/metrics: hook latency, cards, ratings, rules, data keys, fallback fetches, auth failures —
 with label values from fixed sets only, never a patient id, hookInstance or token."""
 
 from __future__ import annotations

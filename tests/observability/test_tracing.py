@@ -1,4 +1,4 @@
-"""Optional OpenTelemetry tracing (issue #9): off by default; on, one server span per hook call named by
+"""Optional OpenTelemetry tracing: off by default; on, one server span per hook call named by
 the route template, with the hook's codes and no patient data, and no spans for probes or /metrics."""
 
 from __future__ import annotations

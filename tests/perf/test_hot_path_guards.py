@@ -1,4 +1,4 @@
-"""Cheap guards for the speed of the hook path (issue #8): counts and structure, never timings.
+"""Cheap guards for the speed of the hook path: counts and structure, never timings.
 
 The figures themselves come from ``make bench`` (bench/RESULTS.md, docs/performance.md); these tests fail
 when a change would quietly undo what the figures depend on: the fallback asks each template query once

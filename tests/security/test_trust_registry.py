@@ -1,4 +1,4 @@
-"""The trust registry (CONTRACT.md S5/S6, issue #5): what a trust file may say, and what stops the service."""
+"""The trust registry (CONTRACT.md S5/S6): what a trust file may say, and what stops the service."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JwtVerifier without HTTP (CONTRACT.md S3 to S7, issue #5): every way a token can lie, one test each.
+"""JwtVerifier without HTTP (CONTRACT.md S3 to S7): every way a token can lie, one test each.
 
 Keys are generated per run; key-set fetches go through an ``httpx.MockTransport`` that records every URL.
 The same attacks are replayed through the app in ``tests/api/test_auth_attacks.py``.

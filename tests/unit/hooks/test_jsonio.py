@@ -1,4 +1,4 @@
-"""The hook routes' JSON (issue #8): orjson for speed, with exactly the standard library's behaviour."""
+"""The hook routes' JSON: orjson for speed, with exactly the standard library's behaviour."""
 
 from __future__ import annotations
 

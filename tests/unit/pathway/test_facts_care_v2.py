@@ -1,4 +1,5 @@
-"""PATHWAY.md §2 v2 sources of conservative care, prior imaging and prior surgery (CODES-v2 rec. 10, 11, 13).
+"""PATHWAY.md §2 v2 sources of conservative care, prior imaging and prior surgery
+(CODES.md recommendation 10, 11, 13).
 
 Order authored 2026-03-01; sciatica since 2026-01-10 (D = 50) unless a test says otherwise.
 """

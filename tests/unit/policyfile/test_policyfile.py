@@ -1,4 +1,4 @@
-"""Issue #7 item 3: the site policy from a YAML file, validated at start-up, version stamped everywhere."""
+"""The site policy from a YAML file, validated at start-up, version stamped everywhere."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Create the evaluation audit tables (issue #7): one row per evaluation, its rules and its cards.
+"""Create the evaluation audit tables: one row per evaluation, its rules and its cards.
 
 Revision ID: 0003
 Revises: 0002
