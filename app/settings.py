@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     silent_services: CommaList = Field(default_factory=list)  # service ids silent even when mode=active
     admin_username: str = "admin"
     admin_password: SecretStr | None = None  # unset or empty: no /admin dashboard (404)
+    admin_replay_file: Path | None = None  # a replay's decisions.parquet shown on /admin (docs/replay.md)
     audit_hash_references: bool = False
     audit_hash_salt: SecretStr = SecretStr("")
 

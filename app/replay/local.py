@@ -128,11 +128,12 @@ def run_local(
             counts.update(split.result())
             done += sizes[split]
             progress("read", done, total)
-        replays = [pool.submit(_replay_shard, scratch, shard) for shard in range(shards)]
+        filled = sorted({int(part.name[:5]) for part in scratch.glob("*.tsv")})  # no task for an empty one
+        replays = [pool.submit(_replay_shard, scratch, shard) for shard in filled]
         for index, replayed in enumerate(as_completed(replays), 1):
             counts.update(replayed.result()[1])
-            progress("replay", index, shards)
-    runs = _merge_tree([scratch / f"{shard:05d}.rows" for shard in range(shards)], scratch)
+            progress("replay", index, len(filled))
+    runs = _merge_tree([scratch / f"{shard:05d}.rows" for shard in filled], scratch)
 
     def merged() -> Iterator[Row]:
         try:

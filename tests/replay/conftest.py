@@ -1,0 +1,58 @@
+"""The replay tests' exports and one replay of each, shared by the tests that only read its outputs."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from replay_export import fixture_resources, write_export
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+
+def replay_into(source: Path, out: Path, settings: Settings, **options: Any) -> dict[str, Any]:
+    from app.replay.progress import silent
+    from app.replay.run import replay
+
+    return replay(str(source), out, settings, progress=silent, **options)
+
+
+def read_rows(out: Path) -> list[dict[str, str]]:
+    with (out / "decisions.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def replay_settings() -> Settings:
+    from app.settings import Profile, Settings
+
+    return Settings(profile=Profile.DEVELOPMENT)
+
+
+@pytest.fixture(scope="module")
+def fixture_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_export(tmp_path_factory.mktemp("export"), fixture_resources())
+
+
+@pytest.fixture(scope="module")
+def replayed(
+    fixture_export: Path, replay_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("replayed")
+    return out, replay_into(fixture_export, out, replay_settings, workers=2)
+
+
+@pytest.fixture
+def replay_of(tmp_path: Path, replay_settings: Settings) -> Callable[..., list[dict[str, str]]]:
+    """Replay resources written as an export; the rows of decisions.csv."""
+
+    def run(resources: list[dict[str, Any]], **options: Any) -> list[dict[str, str]]:
+        out = tmp_path / "out"
+        replay_into(write_export(tmp_path / "export", resources), out, replay_settings, workers=1, **options)
+        return read_rows(out)
+
+    return run
