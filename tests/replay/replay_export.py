@@ -32,7 +32,8 @@ def patient_resources(entry: dict[str, Any]) -> list[dict[str, Any]]:
 def order(patient_id: str, coding: dict[str, str], *, suffix: str = "order", authored: str = ORDER_AT,
           status: str = "active", requester: str = "Practitioner/dr-a") -> dict[str, Any]:
     return {"resourceType": "ServiceRequest", "id": f"{patient_id}-{suffix}", "status": status,
-            "intent": "order", "code": {"coding": [coding]}, "subject": {"reference": f"Patient/{patient_id}"},
+            "intent": "order", "code": {"coding": [coding]},
+            "subject": {"reference": f"Patient/{patient_id}"},
             "authoredOn": authored, "requester": {"reference": requester}}
 
 

@@ -1,4 +1,5 @@
-"""``spine-cds replay`` with the local engine: the hooks' answers, as of each order, from a Bulk Data export."""
+"""``spine-cds replay`` with the local engine: the hooks' answers, as of each order, from a Bulk Data
+export."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 from conftest import read_rows, replay_into
-from replay_export import ORDER_AT, order, patient_resources, spine_patients
+from replay_export import order, patient_resources, spine_patients
 
 PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 PREFETCH_KEY = {"Condition": "conditions", "Observation": "observations", "Procedure": "procedures",
-                "MedicationRequest": "medications", "ImagingStudy": "imaging", "ServiceRequest": "servicerequests"}
-CAUDA_EQUINA = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4", "display": "Cauda equina syndrome"}
+                "MedicationRequest": "medications", "ImagingStudy": "imaging",
+                "ServiceRequest": "servicerequests"}
+CAUDA_EQUINA = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4",
+                "display": "Cauda equina syndrome"}
 LUMBAR_MRI = {"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}
 
 
@@ -55,14 +58,16 @@ async def test_each_order_is_answered_as_the_order_sign_hook_answers_it(
         response = await client.post("/cds-services/spine-imaging-order-sign", json=_order_sign(entry))
         assert response.status_code == 200, response.text
         row = rows[f"Patient/{entry['id']}"]
-        assert {k: row[k] for k in ("rating", "topics", "cards")} == _hook_answer(response.json()), entry["id"]
+        replayed_answer = {k: row[k] for k in ("rating", "topics", "cards")}
+        assert replayed_answer == _hook_answer(response.json()), entry["id"]
 
 
 def test_the_fixture_patients_get_the_pathway_answers(replayed: tuple[Path, dict[str, Any]]) -> None:
     """PATHWAY.md R1 (defer early imaging) and the cauda equina red flag (critical, appropriate)."""
     rows = {row["patient"]: row for row in read_rows(replayed[0])}
     day20, cauda = rows["Patient/spine-lumbar-day20"], rows["Patient/spine-cauda-equina"]
-    assert (day20["rating"], day20["indicator"], day20["duration_days"]) == ("not-appropriate", "warning", "20")
+    assert (day20["rating"], day20["indicator"]) == ("not-appropriate", "warning")
+    assert day20["duration_days"] == "20"
     assert "SpineDeferImaging" in day20["topics"].split()
     assert (cauda["rating"], cauda["indicator"]) == ("appropriate", "critical")
     assert "ces" in cauda["red_flags"].split()
@@ -70,7 +75,8 @@ def test_the_fixture_patients_get_the_pathway_answers(replayed: tuple[Path, dict
 
 def _day20_with_cauda_equina(recorded: str) -> list[dict[str, Any]]:
     entry = next(p for p in spine_patients() if p["id"] == "spine-lumbar-day20")
-    condition = {"resourceType": "Condition", "id": "later-ces", "subject": {"reference": "Patient/spine-lumbar-day20"},
+    condition = {"resourceType": "Condition", "id": "later-ces",
+                 "subject": {"reference": "Patient/spine-lumbar-day20"},
                  "code": {"coding": [CAUDA_EQUINA]}, "onsetDateTime": recorded, "recordedDate": recorded,
                  "clinicalStatus": {"coding": [{"code": "active"}]}}
     return [*patient_resources(entry), order(entry["id"], entry["order"]), condition]
@@ -106,7 +112,9 @@ def test_only_spine_orders_not_entered_in_error_are_replayed_and_undated_ones_ar
     ]
 
 
-def test_bad_lines_are_skipped_and_counted_and_the_rest_replayed(replayed: tuple[Path, dict[str, Any]]) -> None:
+def test_bad_lines_are_skipped_and_counted_and_the_rest_replayed(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
     out, summary = replayed
     assert summary["input"]["skipped_malformed"] == 1
     assert summary["orders"] == len(spine_patients()) == len(read_rows(out))
@@ -121,7 +129,9 @@ def test_parquet_holds_the_csv_rows(replayed: tuple[Path, dict[str, Any]]) -> No
     assert as_text == read_rows(out)
 
 
-def test_summary_counts_cards_per_100_orders_and_per_clinician_day(replayed: tuple[Path, dict[str, Any]]) -> None:
+def test_summary_counts_cards_per_100_orders_and_per_clinician_day(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
     out, summary = replayed
     rows = read_rows(out)
     cards = sum(int(r["cards"]) for r in rows)
@@ -171,12 +181,11 @@ def test_the_command_line_writes_the_outputs_and_shows_progress(
                                                     "report.html"}
 
 
-def test_a_folder_that_is_not_there_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_that_is_not_there_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from app.cli import main
 
     assert main(["replay", str(tmp_path / "missing"), "--out", str(tmp_path / "out")]) == 2
     assert "is not a folder" in capsys.readouterr().err
 
-
-def test_the_order_time_is_the_one_written_on_the_order() -> None:
-    assert ORDER_AT.startswith("2025-06-02T")
