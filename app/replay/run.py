@@ -43,8 +43,16 @@ def _run(
     if engine == "spark":
         from app.replay.spark import run_spark  # pyspark is optional: imported only when asked for
 
-        return run_spark(source, settings, master or f"local[{workers}]", progress)
+        return run_spark(source, settings, spark_master(master, workers), progress)
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def spark_master(asked: str | None, workers: int) -> str | None:
+    """``--spark-master`` if given; under ``spark-submit`` (it sets ``PYSPARK_GATEWAY_PORT``) the master it
+    was given (None: leave it); otherwise Spark on this machine with ``workers`` cores."""
+    if asked:
+        return asked
+    return None if "PYSPARK_GATEWAY_PORT" in os.environ else f"local[{workers}]"
 
 
 def _run_facts(

@@ -88,11 +88,13 @@ def _replay_group(
 
 
 def run_spark(
-    source: str, settings: Settings, master: str, progress: Progress
+    source: str, settings: Settings, master: str | None, progress: Progress
 ) -> tuple[Iterator[Any], Counter[str]]:
+    """``master`` None: the one ``spark-submit`` configured."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers run this interpreter: same code
     created = SparkSession.getActiveSession() is None
-    spark = (SparkSession.builder.master(master).appName("spine-cds-replay")
+    builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
+    spark = (builder.appName("spine-cds-replay")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
