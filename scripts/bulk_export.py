@@ -168,22 +168,26 @@ def _onset_unknown(s: Story) -> str:
     return "lumbar-mri"
 
 
-def _cauda_equina(s: Story) -> str:
+def _recent_sciatica(s: Story) -> None:
     s.condition("M54.16", "Radiculopathy, lumbar region", s.rng.randint(5, 30))
+
+
+def _cauda_equina(s: Story) -> str:
+    _recent_sciatica(s)
     s.condition("G83.4", "Cauda equina syndrome", 1)
     s.condition("R33.9", "Retention of urine, unspecified", 1)
     return "lumbar-mri"
 
 
 def _fever(s: Story) -> str:
-    s.condition("M54.16", "Radiculopathy, lumbar region", s.rng.randint(5, 30))
+    _recent_sciatica(s)
     s.fever(s.rng.randint(1, 3))
     return "lumbar-mri"
 
 
 def _cancer(s: Story) -> str:
     s.condition("Z85.3", "Personal history of malignant neoplasm of breast", s.rng.randint(1000, 3000))
-    s.condition("M54.16", "Radiculopathy, lumbar region", s.rng.randint(5, 30))
+    _recent_sciatica(s)
     return "lumbar-mri"
 
 

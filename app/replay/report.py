@@ -56,7 +56,9 @@ def _bars(counts: Mapping[str, int], title: str, color: str, limit: int = 25) ->
 
 def _histogram(histogram: Mapping[str, int]) -> str:
     figure, axis = plt.subplots(figsize=(10, 3))
-    axis.bar([int(k) for k in histogram], list(histogram.values()), color="#557")
+    cards = [int(k) for k in histogram]
+    axis.bar(cards, list(histogram.values()), color="#557", width=0.8)
+    axis.set_xticks(cards)
     axis.set_xlabel("cards one clinician would see on one day (spine orders only)")
     axis.set_ylabel("clinician-days")
     return _png(figure)

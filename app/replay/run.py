@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.hooks.runtime import Content
-from app.replay.content import load_content
+from app.main import load_content
 from app.replay.local import Progress, run_local
 from app.replay.outputs import write_decisions, write_summary
 from app.replay.report import write_report

@@ -22,8 +22,8 @@ from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 
 from app.hooks.runtime import Content
+from app.main import load_content
 from app.replay.asof import HOOK_TYPES
-from app.replay.content import load_content
 from app.replay.evaluate import replay_patient
 from app.replay.local import Progress
 from app.replay.route import KEPT, MALFORMED, NO_PATIENT, NOT_READ, parse_lines, route

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import sys
@@ -11,22 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from replay_export import fixture_resources, write_export
+from replay_export import fixture_resources, read_rows, replay_into, write_export
 
 if TYPE_CHECKING:
     from app.settings import Settings
-
-
-def replay_into(source: Path, out: Path, settings: Settings, **options: Any) -> dict[str, Any]:
-    from app.replay.progress import silent
-    from app.replay.run import replay
-
-    return replay(str(source), out, settings, progress=silent, **options)
-
-
-def read_rows(out: Path) -> list[dict[str, str]]:
-    with (out / "decisions.csv").open(newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,15 @@ fixtures' evaluation date; ``extra`` resources test one edge each. Conditions ar
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "patients"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())
@@ -61,3 +65,15 @@ def write_export(folder: Path, resources: list[dict[str, Any]], *, broken_lines:
             (folder / f"{kind}.ndjson").write_text("\n".join(lines) + "\n")
     (folder / "manifest.json").write_text(json.dumps({"output": sorted(by_type)}))
     return folder
+
+
+def replay_into(source: Path, out: Path, settings: Settings, **options: Any) -> dict[str, Any]:
+    from app.replay.progress import silent
+    from app.replay.run import replay
+
+    return replay(str(source), out, settings, progress=silent, **options)
+
+
+def read_rows(out: Path) -> list[dict[str, str]]:
+    with (out / "decisions.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))

@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import pyarrow.parquet as pq
 import pytest
-from conftest import read_rows, replay_into
-from replay_export import order, patient_resources, spine_patients
+from replay_export import order, patient_resources, read_rows, replay_into, spine_patients
 
 PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 PREFETCH_KEY = {"Condition": "conditions", "Observation": "observations", "Procedure": "procedures",

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import read_rows, replay_into
-from replay_export import fixture_resources, order, spine_patients, write_export
+from replay_export import fixture_resources, order, read_rows, replay_into, spine_patients, write_export
 
 pytestmark = pytest.mark.spark
 
