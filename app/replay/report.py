@@ -110,6 +110,8 @@ def render_report(summary: Mapping[str, Any]) -> str:
         "<h2>Will clinicians drown in it? Cards per clinician-day</h2>",
         _clinician_days(days),
         f"<h2>Orders a red flag made appropriate ({summary['red_flag_appropriate_count']})</h2>",
+        "<p class=note>Rated appropriate with a red-flag card (cauda equina, motor deficit, myelopathy, "
+        "infection, cancer): the orders the pathway would never have deferred.</p>",
         _table(flagged, ("order", "authored_on", "region", "modality", "red_flags", "indicator")) if flagged
         else "<p class=note>none</p>",
         "<h2>Input</h2>",

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.pathway.model import Topic
 from app.replay.rows import Row
 
 RED_FLAG_LIST_LIMIT = 500
@@ -69,7 +70,9 @@ class Tally:
             self.clinician_days[key] += cards
 
     def _red_flag(self, cell: dict[str, str]) -> None:
-        if cell["rating"] == "appropriate" and cell["red_flags"]:
+        """Made appropriate by a red flag: rated appropriate with a red-flag card (PATHWAY.md R5–R8, R20),
+        not merely with a weak flag on the chart."""
+        if cell["rating"] == "appropriate" and Topic.RED_FLAG.value in cell["topics"].split():
             self.red_flag_appropriate_count += 1
             if len(self.red_flag_appropriate) < RED_FLAG_LIST_LIMIT:
                 keep = ("order", "authored_on", "region", "modality", "red_flags", "indicator", "rules")

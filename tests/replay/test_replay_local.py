@@ -138,7 +138,8 @@ def test_summary_counts_cards_per_100_orders_and_per_clinician_day(
     assert summary["cards_per_100_orders"] == round(100 * cards / len(rows), 1)
     # one requester on one day wrote every order: one clinician-day holding every card
     assert summary["clinician_days"]["count"] == 1 and summary["clinician_days"]["cards_max"] == cards
-    flagged = {r["order"] for r in rows if r["rating"] == "appropriate" and r["red_flags"]}
+    flagged = {r["order"] for r in rows if r["rating"] == "appropriate" and "SpineRedFlag" in r["topics"]}
+    assert "ServiceRequest/spine-cauda-equina-order" in flagged
     assert {f["order"] for f in summary["red_flag_appropriate"]} == flagged
     assert json.loads((out / "summary.json").read_text()) == summary
 
