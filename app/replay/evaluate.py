@@ -31,8 +31,9 @@ _NO_REQUESTER = "Practitioner/unknown"
 
 
 def spine_orders(resources: Sequence[Json], content: Content) -> list[Json]:
-    """The patient's spine imaging ServiceRequests (any status but entered-in-error), by id."""
-    found = []
+    """The patient's spine imaging ServiceRequests (any status but entered-in-error), by id; an order
+    exported twice is replayed once."""
+    found: dict[str, Json] = {}
     for resource in resources:
         if resource.get("resourceType") != "ServiceRequest" or resource.get("status") == _VOID_ORDER:
             continue
@@ -41,8 +42,8 @@ def spine_orders(resources: Sequence[Json], content: Content) -> list[Json]:
         except (ViewError, TypeError, AttributeError, ValueError):
             continue  # counted as skipped when it is read into a chart
         if view.id and is_spine_imaging(view, content.value_sets):
-            found.append(resource)
-    return sorted(found, key=lambda r: str(r.get("id")))
+            found.setdefault(view.id, resource)
+    return [found[key] for key in sorted(found)]
 
 
 def replay_patient(patient_id: str, resources: Sequence[Json], content: Content) -> Iterator[Row]:
@@ -59,13 +60,18 @@ def replay_patient(patient_id: str, resources: Sequence[Json], content: Content)
 
 
 def _prefetch_as_of(resources: Sequence[Json], order: Json, authored: str) -> dict[str, KeyData]:
-    """Every template key filled (an export is complete: nothing is "unavailable"), minus the order."""
+    """Every template key filled (an export is complete: nothing is "unavailable"), minus the order
+    itself (the hook gets it as the draft, not in the chart)."""
     found: dict[str, list[Json]] = {key: [] for key in TEMPLATE_KEYS}
     for resource in resources:
         key = prefetch_key(resource)
-        if key is not None and resource is not order and visible_at(resource, authored):
+        if key is not None and not _same(resource, order) and visible_at(resource, authored):
             found[key].append(resource)
     return {key: KeyData(tuple(items)) for key, items in found.items()}
+
+
+def _same(resource: Json, order: Json) -> bool:
+    return resource.get("resourceType") == "ServiceRequest" and resource.get("id") == order.get("id")
 
 
 def _evaluate(

@@ -27,6 +27,7 @@ from app.replay.asof import HOOK_TYPES
 from app.replay.evaluate import replay_patient
 from app.replay.local import Progress
 from app.replay.route import KEPT, MALFORMED, NO_PATIENT, NOT_READ, parse_lines, route
+from app.replay.rows import Row
 from app.replay.source import resource_type_of
 from app.settings import Settings
 
@@ -89,7 +90,7 @@ def _replay_group(
 
 def run_spark(
     source: str, settings: Settings, master: str | None, progress: Progress
-) -> tuple[Iterator[Any], Counter[str]]:
+) -> tuple[Iterator[Row], Counter[str]]:
     """``master`` None: the one ``spark-submit`` configured."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers run this interpreter: same code
     created = SparkSession.getActiveSession() is None
@@ -117,9 +118,7 @@ def run_spark(
     return _stream(rows, spark if created else None, progress), counts
 
 
-def _stream(rows: Any, owned: SparkSession | None, progress: Progress) -> Iterator[Any]:
-    from app.replay.rows import Row
-
+def _stream(rows: Any, owned: SparkSession | None, progress: Progress) -> Iterator[Row]:
     try:
         for cells in rows.toLocalIterator():
             yield Row(tuple(cells))

@@ -101,6 +101,7 @@ def test_only_spine_orders_not_entered_in_error_are_replayed_and_undated_ones_ar
     chest = {"system": "http://www.ama-assn.org/go/cpt", "code": "71046"}
     resources = [*patient_resources(entry),
                  order(entry["id"], LUMBAR_MRI, suffix="a-kept", status="revoked"),
+                 order(entry["id"], LUMBAR_MRI, suffix="a-kept", status="revoked"),  # exported twice
                  order(entry["id"], LUMBAR_MRI, suffix="b-error", status="entered-in-error"),
                  order(entry["id"], chest, suffix="c-chest"),
                  order(entry["id"], LUMBAR_MRI, suffix="d-month", authored="2025-06")]
