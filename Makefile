@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 FHIR_PORT ?= 8090
 
-.PHONY: run demo test bench lint typecheck imports unit openapi clean
+.PHONY: run demo test bench bench-replay lint typecheck imports unit openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -35,6 +35,11 @@ test: $(STAMP) lint typecheck imports
 ##        bounded (about 3 minutes, at most 10); writes bench/RESULTS.md and bench/latency.png
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## bench-replay: spine-cds replay on a 5,000-patient Synthea-sized Bulk Data export (written once to
+##               var/bench-replay/, ~4.5 GB); patients per second and peak RSS into bench/REPLAY.md
+bench-replay: $(STAMP)
+	$(BIN)/python -m bench.replay
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests scripts demo bench

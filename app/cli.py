@@ -1,4 +1,5 @@
-"""``spine-cds`` command line: serve, evaluate a saved hook request, write the OpenAPI document, migrate."""
+"""``spine-cds`` command line: serve, evaluate a saved hook request, replay a Bulk Data export, write the
+OpenAPI document, migrate."""
 
 from __future__ import annotations
 
@@ -59,7 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("action", choices=["check"], help="validate FILE without starting the server")
     policy.add_argument("file", type=Path, metavar="FILE")
     policy.set_defaults(run=_policy)
+    _add_replay(commands)
     return parser
+
+
+def _add_replay(commands: Any) -> None:
+    replay = commands.add_parser(
+        "replay", help="rate every spine imaging order of a FHIR Bulk Data export as the hooks would have"
+    )
+    replay.add_argument("input", help="the export folder (NDJSON per resource type); with spark also a URL")
+    replay.add_argument("--out", type=Path, required=True, help="folder for decisions.csv/.parquet, report")
+    replay.add_argument("--engine", choices=["local", "spark"], default="local")
+    replay.add_argument("--workers", type=int, default=None, help="processes (default: every core)")
+    replay.add_argument("--spark-master", default=None, help="spark only (default: local[WORKERS])")
+    replay.set_defaults(run=_replay)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -83,6 +97,19 @@ def _describe(response: dict[str, Any], ratings: list[str]) -> str:
     lines = [f"[{card['indicator']}] {card['summary']}" for card in response["cards"]] or ["(no cards)"]
     lines += [f"rating: {rating}" for rating in ratings]
     return "\n".join(lines)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    """The site's own settings (policy file, cards folder) as the service would load them."""
+    from app.replay.progress import ProgressBar
+    from app.replay.run import replay
+
+    settings = Settings(profile=Profile.DEVELOPMENT)
+    summary = replay(args.input, args.out, settings, engine=args.engine, workers=args.workers,
+                     progress=ProgressBar(), spark_master=args.spark_master)
+    print(f"{summary['orders']} spine orders of {summary['patients']} patients in {summary['seconds']} s: "
+          f"{summary['cards_per_100_orders']} cards per 100 orders; wrote {args.out}/report.html")
+    return 0
 
 
 def _openapi(args: argparse.Namespace) -> int:

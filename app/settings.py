@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None  # unset or empty: no /admin dashboard (404)
     # PATHWAY.md §5: also write the older http://fhir.org/argonaut/StructureDefinition/ PAMA extension URLs
     pama_legacy_extension_urls: bool = False
+    admin_replay_file: Path | None = None  # a replay's decisions.parquet shown on /admin (docs/replay.md)
     audit_hash_references: bool = False
     audit_hash_salt: SecretStr = SecretStr("")
 

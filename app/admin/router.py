@@ -17,6 +17,7 @@ from app.admin.auth import AdminRoute
 from app.admin.page import render_page
 from app.admin.period import Period
 from app.admin.queries import load_dashboard
+from app.admin.replay import replay_section, with_replay
 from app.hooks.deps import RuntimeDep
 from app.hooks.errors import MalformedRequest, UnknownService
 
@@ -44,7 +45,8 @@ async def dashboard(runtime: RuntimeDep, period: PeriodDep) -> HTMLResponse:
     settings = runtime.settings
     html = render_page(loaded, policy_version=runtime.content.policy.version, mode=settings.mode.value,
                        silent_services=settings.silent_services, generated=datetime.now(UTC))
-    return HTMLResponse(html)
+    section = await run_in_threadpool(replay_section, settings.admin_replay_file, period)
+    return HTMLResponse(with_replay(html, section))
 
 
 @admin_router.get("/export/{table}.csv")

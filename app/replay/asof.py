@@ -1,0 +1,153 @@
+"""What the hook would have seen when an order was written: the prefetch templates, cut at ``authoredOn``.
+
+- Which resources: exactly what ``app.fhir.templates.PREFETCH_TEMPLATES`` asks the EHR for (the types,
+  and the codes or categories each search names), so a replayed chart holds what a live call would have held.
+- As of when: a resource counts when the date it was known (``KNOWN_AT``) is on or before the order's day.
+  The data compromise: an export holds today's version of each resource, so a status changed since
+  (a Condition resolved later) is replayed as it is now; a resource with no date at all always counts.
+  Same-day results are ambiguous: with both timestamps written, the earlier one counts; with only a date,
+  a same-day diagnosis, observation or prescription counts (written at the visit that led to the order)
+  but a same-day study, procedure or order does not (it may be this order's own result).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from app.fhir.templates import PREFETCH_TEMPLATES
+
+Json = Mapping[str, Any]
+
+
+def _template_type(template: str) -> str:
+    return template.split("?", 1)[0].split("/", 1)[0]
+
+
+def _template_values(template: str, name: str) -> tuple[str, ...] | None:
+    """The comma-separated values of one search parameter of a template, or None when it has none."""
+    query = template.split("?", 1)[1] if "?" in template else ""
+    values = parse_qs(query).get(name)
+    return tuple(token for value in values for token in value.split(",") if token) if values else None
+
+
+def _code_pair(token: str) -> tuple[str | None, str]:
+    system, bar, code = token.partition("|")
+    return (system, code) if bar else (None, token)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFilter:
+    """What one prefetch template asks for: a resource type, and the codes (``system|code``, or a bare
+    code for any system) or categories its search names — None where the search names none."""
+
+    resource_type: str
+    codes: frozenset[tuple[str | None, str]] | None
+    categories: frozenset[str] | None
+
+    @classmethod
+    def of(cls, template: str) -> KeyFilter:
+        codes = _template_values(template, "code")
+        categories = _template_values(template, "category")
+        pairs = frozenset(_code_pair(token) for token in codes) if codes else None
+        return cls(_template_type(template), pairs, frozenset(categories) if categories else None)
+
+    def accepts(self, resource: Json) -> bool:
+        if self.codes is not None and not _has_code(resource, self.codes):
+            return False
+        return self.categories is None or _has_category(resource, self.categories)
+
+
+# prefetch key → what its search asks for
+TEMPLATE_KEYS: Mapping[str, KeyFilter] = {
+    key: KeyFilter.of(template) for key, template in PREFETCH_TEMPLATES.items()
+}
+HOOK_TYPES = frozenset(found.resource_type for found in TEMPLATE_KEYS.values())
+_KEYS_OF_TYPE: Mapping[str, tuple[str, ...]] = {
+    kind: tuple(key for key, found in TEMPLATE_KEYS.items() if found.resource_type == kind)
+    for kind in HOOK_TYPES
+}
+
+# The element that says when a resource was known, first found wins (R4 names).
+KNOWN_AT: Mapping[str, Sequence[str]] = {
+    "Condition": ("recordedDate", "onsetDateTime", "onsetPeriod.start"),
+    "Observation": ("effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"),
+    "Procedure": ("performedDateTime", "performedPeriod.start"),
+    "MedicationRequest": ("authoredOn",),
+    "MedicationStatement": ("dateAsserted", "effectiveDateTime", "effectivePeriod.start"),
+    "Encounter": ("period.start",),
+    "ImagingStudy": ("started",),
+    "DiagnosticReport": ("effectiveDateTime", "effectivePeriod.start", "issued"),
+    "ServiceRequest": ("authoredOn", "occurrenceDateTime"),
+}
+_SAME_DAY_COUNTS = frozenset(
+    {"Patient", "Condition", "Observation", "MedicationRequest", "MedicationStatement"}
+)
+
+
+def prefetch_key(resource: Json) -> str | None:
+    """The prefetch key a resource would have arrived under (the first template of its type whose search
+    it satisfies), or None when no template asks for it."""
+    kind = resource.get("resourceType")
+    keys = _KEYS_OF_TYPE.get(kind, ()) if isinstance(kind, str) else ()
+    return next((key for key in keys if TEMPLATE_KEYS[key].accepts(resource)), None)
+
+
+def _codings(concept: object) -> list[Any]:
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return codings if isinstance(codings, list) else []
+
+
+def _has_code(resource: Json, codes: frozenset[tuple[str | None, str]]) -> bool:
+    found = ((c.get("system"), c.get("code")) for c in _codings(resource.get("code")) if isinstance(c, dict))
+    return any((system, code) in codes or (None, code) in codes for system, code in found)
+
+
+def _has_category(resource: Json, categories: frozenset[str]) -> bool:
+    concepts = resource.get("category")
+    concepts = concepts if isinstance(concepts, list) else [concepts]
+    return any(isinstance(c, dict) and c.get("code") in categories for cc in concepts for c in _codings(cc))
+
+
+def _lookup(resource: Json, path: str) -> object:
+    value: object = resource
+    for name in path.split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
+def known_at(resource: Json) -> str | None:
+    """The written date(time) the resource was known at, or None when it carries none."""
+    for path in KNOWN_AT.get(str(resource.get("resourceType")), ()):
+        value = _lookup(resource, path)
+        if isinstance(value, str) and len(value) >= 4:
+            return value
+    return None
+
+
+def visible_at(resource: Json, order_at: str) -> bool:
+    """Would the hook, called when the order was written at ``order_at``, have seen ``resource``?"""
+    when = known_at(resource)
+    if when is None:
+        return True
+    day, order_day = when[:10], order_at[:10]
+    if day != order_day:
+        return day < order_day
+    if len(when) > 10 and len(order_at) > 10:
+        return when < order_at
+    return resource.get("resourceType") in _SAME_DAY_COUNTS
+
+
+def patient_of(resource: Json) -> str | None:
+    """The id of the patient a resource belongs to (``subject`` or ``patient``; a Patient is its own)."""
+    if resource.get("resourceType") == "Patient":
+        own = resource.get("id")
+        return own if isinstance(own, str) and own else None
+    for name in ("subject", "patient"):
+        reference = _lookup(resource, name + ".reference")
+        if isinstance(reference, str) and "Patient/" in reference:
+            found = reference.rsplit("Patient/", 1)[1].split("/", 1)[0]
+            return found or None
+    return None
