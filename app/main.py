@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.admin import admin_router
+from app.admin import LoginThrottle, admin_router
 from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
@@ -53,6 +53,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(metrics_router)
     setup_tracing(app, settings)
     app.include_router(admin_router)
+    app.state.admin_throttle = LoginThrottle(settings.admin_login_max_failures,
+                                             settings.admin_login_window_seconds)
     return app
 
 
@@ -64,6 +66,7 @@ def _lifespan(settings: Settings) -> Any:
         audit = build_audit_writer(settings, runtime.database)
         runtime = replace(runtime, observers=(*runtime.observers, audit))
         app.state.runtime = runtime
+        app.state.audit = audit
         _warn_if_development(settings)
         log.info("policy version %s, mode %s", runtime.content.policy.version, settings.mode)
         audit.start()

@@ -110,7 +110,10 @@ def describe_validation_errors(errors: Any) -> str:
     parts = []
     for error in list(errors)[:10]:
         location = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{location}: {error.get('msg', 'invalid')}")
+        message = error.get("msg", "invalid")
+        if error.get("type") == "json_invalid":  # the decoder's reason and position, never the text
+            location, message = "body", f"{message}: {error.get('ctx', {}).get('error', '')}"
+        parts.append(f"{location}: {message}")
     return "; ".join(parts) or "invalid request"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.feedback import FeedbackItem
@@ -94,8 +94,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready"}})
-async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
-    """Readiness: the database answers and the value sets and card content are loaded."""
+async def readyz(runtime: RuntimeDep, request: Request, response: Response) -> dict[str, Any]:
+    """Readiness: the database answers and the value sets and card content are loaded. ``audit`` is a
+    detail, not a check: a record the database refused is set aside (counted here), never retried forever."""
     checks = {
         "database": await run_in_threadpool(runtime.database.ping),
         "value_sets": bool(runtime.content.value_sets.concepts),
@@ -103,7 +104,11 @@ async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
     }
     ready = all(checks.values())
     response.status_code = 200 if ready else 503
-    return {"status": "ready" if ready else "not ready", "checks": checks}
+    answer: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+    audit = getattr(request.app.state, "audit", None)
+    if audit is not None:
+        answer["audit"] = audit.health()
+    return answer
 
 
 def _service(service_id: str) -> ServiceDefinition:
