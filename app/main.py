@@ -22,6 +22,7 @@ from app.admin import LoginThrottle, admin_router
 from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
+from app.hooks.auth import gate
 from app.hooks.cors import PrivateNetworkAccess
 from app.hooks.errors import register_error_handlers
 from app.hooks.limits import add_limits
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
-    add_limits(app, settings)  # before CORS, so CORS headers reach a browser on 413/429 too
+    add_limits(app, settings, gate)  # before CORS, so CORS headers reach a browser on 401/413/429 too
     _add_cors(app, settings)
     register_error_handlers(app)
     app.include_router(router)

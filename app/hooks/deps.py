@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from app.feedback import FeedbackRepository
 from app.hooks.auth import ClientIdentity, authenticate
+from app.hooks.limits import IDENTITY
 from app.hooks.runtime import Runtime
 from app.immutable import immutable
 from app.settings import Settings
@@ -62,6 +63,11 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 async def _authenticate(request: Request, runtime: Runtime) -> ClientIdentity | None:
+    """The identity the limits middleware's gate found before reading the body, or (an app without
+    that middleware) the same check now."""
+    if IDENTITY in request.scope:
+        identity: ClientIdentity | None = request.scope[IDENTITY]
+        return identity
     verifier = getattr(request.app.state, "verifier", None)
     settings = runtime.settings
     return await authenticate(request, verifier, settings.public_base_url, settings.auth_required)

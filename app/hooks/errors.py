@@ -80,12 +80,17 @@ def error_response(status: int, diagnostics: str, code: str) -> JSONResponse:
     return JSONResponse(operation_outcome(diagnostics, code), status_code=status, media_type=FHIR_JSON)
 
 
-async def _service_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    log.info("request refused", extra={"status": exc.status, "path": request.url.path})
+def refusal_response(exc: ServiceError) -> JSONResponse:
+    """The answer to a deliberate refusal; a 401 never says why (CONTRACT.md S7)."""
     if isinstance(exc, Unauthorized):
         return error_response(401, "Unauthorized", exc.issue_code)
     return error_response(exc.status, exc.diagnostics, exc.issue_code)
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    log.info("request refused", extra={"status": exc.status, "path": request.url.path})
+    return refusal_response(exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -10,8 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from app.feedback import FeedbackItem
 from app.hooks.deps import CallerDep, ClientDep, FeedbackRepoDep, RuntimeDep
 from app.hooks.errors import UnknownService, UnprocessableFeedback
-from app.hooks.handlers import handle_hook, make_call
-from app.hooks.jsonio import OrjsonResponse, OrjsonRoute
+from app.hooks.handlers import HookCall, handle_hook, make_call
+from app.hooks.jsonio import LARGE_BODY_BYTES, OrjsonResponse, OrjsonRoute
+from app.hooks.limits import BODY_BYTES
+from app.hooks.offload import handle_hook_in_thread
 from app.hooks.schemas import (
     CdsServiceResponse,
     DiscoveryResponse,
@@ -23,6 +27,7 @@ from app.hooks.schemas import (
 from app.hooks.services import SERVICES, ServiceDefinition
 from app.observability import bind_hook
 
+log = logging.getLogger(__name__)
 router = APIRouter(route_class=OrjsonRoute)
 _OUTCOME = {"description": "OperationOutcome saying what is wrong", "content": {"application/fhir+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -59,16 +64,30 @@ async def discovery(client: ClientDep) -> dict[str, Any]:
     },
 )
 async def call_service(
-    service_id: str, body: HookRequest, caller: CallerDep
+    service_id: str, body: HookRequest, caller: CallerDep, request: Request
 ) -> OrjsonResponse:
     """CONTRACT.md R1–R9: evaluate the hook and answer with cards and PAMA system actions.
 
     The handler's pruned dict is sent as is: re-validating cards on the way out would cost time on the
-    hot path and turn a content slip into a 500 (the card content tests guard the shape instead).
+    hot path and turn a content slip into a 500 (the card content tests guard the shape instead). A call
+    with a large body is evaluated in a worker thread (``app.hooks.offload``), so the loop stays free.
     """
-    call = make_call(_service(service_id), body, caller.client)
+    settings = caller.runtime.settings
+    call = _at_most(make_call(_service(service_id), body, caller.client), settings.max_orders_per_call)
     bind_hook(call.service.id, body.hookInstance, caller.client.iss if caller.client else None)
-    return OrjsonResponse(await handle_hook(call, caller.runtime))
+    large = request.scope.get(BODY_BYTES, 0) >= LARGE_BODY_BYTES
+    evaluate = handle_hook_in_thread if large else handle_hook
+    return OrjsonResponse(await evaluate(call, caller.runtime))
+
+
+def _at_most(call: HookCall, limit: int) -> HookCall:
+    """order-sign rates at most ``MAX_ORDERS_PER_CALL`` draft orders, in the EHR's order: 6,000 orders
+    once made a 42 MB answer and 6,000 audit rows. The rest are left unrated, and the log says so."""
+    if len(call.orders) <= limit:
+        return call
+    log.warning("%d draft orders in one call; rating the first %d (MAX_ORDERS_PER_CALL)", len(call.orders),
+                limit, extra={"orders": len(call.orders), "rated": limit})
+    return replace(call, orders=call.orders[:limit])
 
 
 @router.post(
