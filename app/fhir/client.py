@@ -141,9 +141,16 @@ def _origin(url: str) -> tuple[str, str, int | None] | None:
 
 
 def same_origin(url: str, server: str) -> bool:
-    """CONTRACT.md §3.5: a ``next`` link must have the scheme, host and port of ``fhirServer``."""
+    """CONTRACT.md §3.5: a ``next`` link must have the scheme, host and port of ``fhirServer`` and lie
+    under its path (whole segments, no dot segments): it is fetched with the FHIR bearer token, and a link
+    to another path on the host would carry the token past a path-restricted allow-list entry."""
     origin = _origin(url)
-    return origin is not None and origin[1] != "" and origin == _origin(server)
+    if origin is None or origin[1] == "" or origin != _origin(server):
+        return False
+    base, path = urlsplit(server).path.rstrip("/"), urlsplit(url).path
+    if any(segment in (".", "..") for segment in unquote(path).split("/")):
+        return False
+    return not base or path == base or path.startswith(base + "/")
 
 
 def _allowed_by(server: str, entry: str) -> bool:
