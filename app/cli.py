@@ -63,10 +63,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """uvicorn with a deadline for request headers and the open-file limit raised (app/serving.py)."""
     import uvicorn
 
-    get_settings()  # refuse to start on unsafe settings before binding the port
-    uvicorn.run("app.main:app", host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    from app.serving import raise_open_file_limit, uvicorn_options
+
+    settings = get_settings()  # refuse to start on unsafe settings before binding the port
+    raise_open_file_limit()
+    options = uvicorn_options(settings.header_read_timeout_seconds)
+    uvicorn.run("app.main:app", host=args.host, port=args.port, **options)
     return 0
 
 
