@@ -62,6 +62,7 @@ def test_a_client_list_narrows_but_never_widens() -> None:
     ("https://ehr.example.org/fhirx/Condition", False),
     ("https://ehr.example.org/fhir/../admin", False),
     ("https://ehr.example.org/fhir/%2e%2e/admin", False),
+    ("https://ehr.example.org/fhir/\ud800", False),  # a lone surrogate cannot be sent
     ("http://ehr.example.org/fhir/Condition", False),
     ("https://ehr.example.org:444/fhir/Condition", False),
     ("https://other.example.org/fhir/Condition", False),
