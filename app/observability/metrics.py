@@ -166,7 +166,7 @@ AUDIT_SET_ASIDE = Counter(
 )
 ADMIN_LOGIN_FAILURES = Counter(
     "spine_cds_admin_login_failures", "Refused /admin credentials (refused) and attempts turned away while "
-    "an address is locked out (throttled)", ["outcome"], registry=REGISTRY,
+    "an address is locked out (throttled)", ["reason"], registry=REGISTRY,
 )
 
 
@@ -174,5 +174,6 @@ def count_audit_set_aside() -> None:
     AUDIT_SET_ASIDE.inc()
 
 
-def count_admin_login_failure(outcome: str) -> None:
-    ADMIN_LOGIN_FAILURES.labels(outcome=outcome).inc()
+def count_admin_login_failure(reason: str) -> None:
+    """``reason``: ``refused`` or ``throttled`` (a fixed set, never the user name tried)."""
+    ADMIN_LOGIN_FAILURES.labels(reason=reason).inc()

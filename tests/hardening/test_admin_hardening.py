@@ -25,7 +25,7 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 
 def failures(outcome: str) -> float:
-    return REGISTRY.get_sample_value("spine_cds_admin_login_failures_total", {"outcome": outcome}) or 0.0
+    return REGISTRY.get_sample_value("spine_cds_admin_login_failures_total", {"reason": outcome}) or 0.0
 
 
 async def test_wrong_passwords_lock_the_address_out_and_are_logged_and_counted(

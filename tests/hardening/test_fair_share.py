@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 import yaml
 from fastapi import Depends, FastAPI, Request
 from security.minting import Signer, es384_signer
@@ -180,3 +181,24 @@ async def test_an_abandoned_call_frees_its_slot_at_once() -> None:
     assert sent == []
     assert cancelled == [1]
     assert limits._ledger.requests == {} and limits._ledger.bytes == {}
+
+
+async def test_a_large_call_still_fetches_what_its_prefetch_lacks(
+    settings_factory: Callable[..., Settings], example: Example,
+) -> None:
+    """Off the event loop, the FHIR fallback still runs on the app's loop and HTTP pool (respx plays the
+    EHR's server here; tests/integration does the same against SEKMET for ordinary calls)."""
+    server = "https://ehr.example.org/fhir/R4"
+    body = example("order-select-lumbar-day20.json")
+    medications = body["prefetch"].pop("medications")
+    body |= {"fhirServer": server, "fhirAuthorization": {"access_token": "t", "token_type": "Bearer"}}
+    huge = big_chart(body, 1_000_000)
+    app = create_app(settings_factory(fhir_server_allowlist=[server]))
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as ehr:
+        fetched = ehr.get(f"{server}/MedicationRequest").respond(json=medications)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
+                response = await http.post(SELECT, content=huge, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200 and fetched.called
+    assert "naproxen" in json.dumps(response.json()).lower()  # the fetched medication reached the card
