@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app import jsontext
+
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -27,6 +29,7 @@ MAX_ID_CHARS = 200
 MAX_URL_CHARS = 2_048
 MAX_TEXT_CHARS = 4_000
 MAX_FEEDBACK_ITEMS = 200
+MAX_ORDER_CHARS = 64_000
 Id = Annotated[str, Field(max_length=MAX_ID_CHARS)]
 
 
@@ -122,13 +125,18 @@ class DraftOrders(_Lenient):
 
     @field_validator("entry")
     @classmethod
-    def _ids_are_bounded(cls, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """A draft order is echoed in its PAMA update: a 2 MB id made an 8 MB response."""
+    def _orders_are_bounded(cls, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A draft order is echoed twice in its PAMA update (systemActions and the sandbox's mirror): a 2 MB
+        id made an 8 MB response. A real ServiceRequest is a few kB."""
         for entry in entries:
             resource = entry.get("resource")
-            found = resource.get("id") if isinstance(resource, dict) else None
+            if not isinstance(resource, dict):
+                continue
+            found = resource.get("id")
             if isinstance(found, str) and len(found) > MAX_ID_CHARS:
                 raise ValueError(f"a resource id is longer than {MAX_ID_CHARS} characters")
+            if len(jsontext.dumps(resource)) > MAX_ORDER_CHARS:
+                raise ValueError(f"a draft order is larger than {MAX_ORDER_CHARS} characters of JSON")
         return entries
 
     def resources(self) -> list[dict[str, Any]]:

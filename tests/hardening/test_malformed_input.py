@@ -88,6 +88,15 @@ async def test_an_over_long_order_id_or_hook_instance_is_a_400(client: httpx.Asy
     assert response.status_code == 400 and len(response.content) < 1_000
 
 
+async def test_an_oversized_draft_order_is_a_400(client: httpx.AsyncClient, example: Example) -> None:
+    """The order is echoed twice in its PAMA update: 1 MB of order text once made a 2 MB answer."""
+    body = example("order-select-lumbar-day20.json")
+    order(body)["code"]["text"] = "x" * 1_000_000
+    response = await post(client, SELECT, body)
+    assert response.status_code == 400 and len(response.content) < 1_000
+    assert "draft order is larger" in response.json()["issue"][0]["diagnostics"]
+
+
 def feedback(**override: Any) -> dict[str, Any]:
     entry = {"card": "7c3f5e1a-0000-4000-8000-000000000001", "outcome": "overridden",
              "outcomeTimestamp": "2026-11-20T10:00:00Z", "overrideReason": {"userComment": "fine"}}
