@@ -45,8 +45,9 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status != 200)"]
 STOPSIGNAL SIGTERM
-# One process (no --workers): the pod, not the container, is the unit of scale. On SIGTERM uvicorn stops
-# accepting, lets requests in flight finish for up to 20 s, then exits; Kubernetes allows 30 s.
-# Keep-alive outlasts a load balancer's 60 s idle timeout so it never reuses a connection we closed.
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8080", "--proxy-headers", \
+# One uvicorn process (no --workers): the pod, not the container, is the unit of scale. `spine-cds serve`
+# is uvicorn with proxy headers and a deadline for request headers (docs/security.md, slow headers). On
+# SIGTERM it stops accepting, lets requests in flight finish for up to 20 s, then exits; Kubernetes allows
+# 30 s. Keep-alive outlasts a load balancer's 60 s idle timeout so it never reuses a connection we closed.
+CMD ["python", "-m", "app.cli", "serve", "--host", "0.0.0.0", "--port", "8080", \
      "--timeout-graceful-shutdown", "20", "--timeout-keep-alive", "65", "--no-server-header"]

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 FHIR_PORT ?= 8090
 
-.PHONY: run demo test bench bench-replay lint typecheck imports unit openapi clean
+.PHONY: run demo test fuzz bench bench-replay lint typecheck imports unit openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -30,6 +30,11 @@ demo: $(STAMP)
 ## test: lint, type-check, import contracts, and the whole test suite
 test: $(STAMP) lint typecheck imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## fuzz: the fuzz-and-fault suite at length (tests/fuzz; 400 examples a test, a few minutes, in-process with no
+##       network); `make test` runs it with 15 examples a test
+fuzz: $(STAMP)
+	SPINE_CDS_FUZZ_EXAMPLES=$${SPINE_CDS_FUZZ_EXAMPLES:-400} $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz tests/fuzz
 
 ## bench: speed on loopback — the service and a bare FastAPI floor (one uvicorn process each) and SEKMET;
 ##        bounded (about 3 minutes, at most 10); writes bench/RESULTS.md and bench/latency.png

@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the service with uvicorn (settings from SPINE_CDS_*)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--timeout-graceful-shutdown", type=int, default=None, metavar="SECONDS",
+                       help="on SIGTERM, let requests in flight finish for this long")
+    serve.add_argument("--timeout-keep-alive", type=int, default=5, metavar="SECONDS",
+                       help="close an idle keep-alive connection after this long")
+    serve.add_argument("--no-server-header", action="store_true", help="send no Server header")
     serve.set_defaults(run=_serve)
     evaluate = commands.add_parser("evaluate", help="print the cards and ratings for a saved hook request")
     evaluate.add_argument("request", type=Path)
@@ -77,10 +82,17 @@ def _add_replay(commands: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """uvicorn with a deadline for request headers and the open-file limit raised (app/serving.py)."""
     import uvicorn
 
-    get_settings()  # refuse to start on unsafe settings before binding the port
-    uvicorn.run("app.main:app", host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    from app.serving import raise_open_file_limit, uvicorn_options
+
+    settings = get_settings()  # refuse to start on unsafe settings before binding the port
+    raise_open_file_limit()
+    options = uvicorn_options(settings.header_read_timeout_seconds)
+    uvicorn.run("app.main:app", host=args.host, port=args.port, server_header=not args.no_server_header,
+                timeout_graceful_shutdown=args.timeout_graceful_shutdown,
+                timeout_keep_alive=args.timeout_keep_alive, **options)
     return 0
 
 

@@ -19,7 +19,10 @@ def loads(text: bytes | str) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)  # what json accepts and orjson does not, or json's own error message
+        try:
+            return json.loads(text)  # what json accepts and orjson does not, or json's own error message
+        except RecursionError:  # nesting deeper than orjson's limit (1,024) is no FHIR document
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
 
 def dumps(value: Any) -> str:

@@ -18,10 +18,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.admin import admin_router
+from app.admin import LoginThrottle, admin_router
 from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
 from app.fhir.client import FhirFetcher, make_http_client
+from app.hooks.auth import gate
 from app.hooks.cors import OriginHint, PrivateNetworkAccess
 from app.hooks.errors import register_error_handlers
 from app.hooks.explain import explain_router
@@ -46,7 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
-    add_limits(app, settings)  # before CORS, so CORS headers reach a browser on 413/429 too
+    add_limits(app, settings, gate)  # before CORS, so CORS headers reach a browser on 401/413/429 too
     _add_cors(app, settings)
     register_error_handlers(app)
     app.include_router(router)
@@ -55,6 +56,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(metrics_router)
     setup_tracing(app, settings)
     app.include_router(admin_router)
+    app.state.admin_throttle = LoginThrottle(settings.admin_login_max_failures,
+                                             settings.admin_login_window_seconds)
     return app
 
 
@@ -66,6 +69,7 @@ def _lifespan(settings: Settings) -> Any:
         audit = build_audit_writer(settings, runtime.database)
         runtime = replace(runtime, observers=(*runtime.observers, audit))
         app.state.runtime = runtime
+        app.state.audit = audit
         _warn_if_development(settings)
         log.info("policy version %s, mode %s", runtime.content.policy.version, settings.mode)
         audit.start()

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     admin_replay_file: Path | None = None  # a replay's decisions.parquet shown on /admin (docs/replay.md)
     audit_hash_references: bool = False
     audit_hash_salt: SecretStr = SecretStr("")
+    # --- hardening limits (docs/security.md, "Limits") ----------------------------------------------
+    per_client_inflight_bytes: int = Field(16_000_000, ge=100_000)  # request bytes in flight per client
+    max_orders_per_call: int = Field(50, ge=1, le=1_000)  # order-sign: draft orders rated per call
+    header_read_timeout_seconds: float = Field(5.0, gt=0, le=60)  # `spine-cds serve`: headers must arrive
+    admin_login_max_failures: int = Field(10, ge=1, le=1_000)  # wrong /admin logins per address per window
+    admin_login_window_seconds: float = Field(300.0, ge=1, le=86_400)
 
     @field_validator("fhir_server_allowlist", "cors_origins", "silent_services", mode="before")
     @classmethod
@@ -172,6 +178,8 @@ def _unsafe_values(settings: Settings) -> list[str]:
     problems = [f"FHIR_SERVER_ALLOWLIST entry {url!r}: {why}"
                 for url in settings.fhir_server_allowlist if (why := _allowlist_problem(url, settings))]
     problems += _audit_and_admin_problems(settings)
+    if settings.per_client_inflight_bytes < settings.max_body_bytes:
+        problems.append("PER_CLIENT_INFLIGHT_BYTES must be at least MAX_BODY_BYTES (one whole request)")
     if settings.profile is Profile.PRODUCTION:
         problems += _production_problems(settings)
     return problems

@@ -1,5 +1,6 @@
 """The override dashboard for the clinical informatics team: ``/admin``, HTML and CSV."""
 
+from app.admin.auth import LoginThrottle
 from app.admin.router import admin_router
 
-__all__ = ["admin_router"]
+__all__ = ["LoginThrottle", "admin_router"]

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
+import math
 import secrets
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -19,7 +23,10 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from app.hooks.errors import error_response
+from app.observability.metrics import count_admin_login_failure
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 REALM = 'Basic realm="spine-cds admin", charset="UTF-8"'
 SECURITY_HEADERS = {
@@ -60,16 +67,71 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     return (user, password) if colon else None
 
 
+class LoginThrottle:
+    """Failed logins per client address: after ``max_failures`` within ``window_seconds`` the address is
+    answered 429 — right password or not — until its oldest counted failure leaves the window. 3,000
+    guesses took 1.9 s before. Per address, so a guesser locks out only itself (behind a proxy, the
+    address is the one uvicorn's ``--forwarded-allow-ips`` trusts). At most ``max_addresses`` are
+    remembered, oldest first forgotten, so a spray from many addresses cannot grow memory."""
+
+    def __init__(self, max_failures: int, window_seconds: float, *, max_addresses: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._max, self._window, self._room, self._clock = max_failures, window_seconds, max_addresses, clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def retry_after(self, address: str) -> float:
+        """Seconds until ``address`` may try again; 0 when it may now."""
+        failures = self._failures.get(address)
+        if failures is None or len(failures) < self._max:
+            return 0.0
+        return max(0.0, failures[0] + self._window - self._clock())
+
+    def failed(self, address: str) -> int:
+        """Count a failure; the number of failures of ``address`` in the window."""
+        now = self._clock()
+        failures = self._failures.pop(address, None) or deque(maxlen=self._max)
+        while failures and failures[0] <= now - self._window:
+            failures.popleft()
+        failures.append(now)
+        self._failures[address] = failures
+        if len(self._failures) > self._room:
+            self._failures.popitem(last=False)
+        return len(failures)
+
+    def succeeded(self, address: str) -> None:
+        self._failures.pop(address, None)
+
+
 def refusal(request: Request) -> Response | None:
     """The response that stops this request, or ``None`` when it may go on."""
     settings: Settings = request.app.state.settings
     if not dashboard_enabled(settings):
         return error_response(404, "Not Found", "not-found")
-    if not credentials_match(request.headers.get("authorization"), settings):
+    throttle: LoginThrottle = request.app.state.admin_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(address)
+    if wait:
+        count_admin_login_failure("throttled")
+        busy = error_response(429, "too many failed logins from this address; retry later", "throttled")
+        busy.headers["Retry-After"] = str(math.ceil(wait))
+        return busy
+    authorization = request.headers.get("authorization")
+    if not credentials_match(authorization, settings):
+        if authorization is not None:  # a browser's first request carries none: not a failure
+            _count_failure(throttle, address)
         response = Response("Authentication required", status_code=401, media_type="text/plain")
         response.headers["WWW-Authenticate"] = REALM
         return response
+    throttle.succeeded(address)
     return None
+
+
+def _count_failure(throttle: LoginThrottle, address: str) -> None:
+    """Logged with the address and count only: never the user name or password tried."""
+    failures = throttle.failed(address)
+    count_admin_login_failure("refused")
+    log.warning("admin login failed (address %s, %d in the window)", address, failures,
+                extra={"address": address, "failures": failures})
 
 
 class AdminRoute(APIRoute):

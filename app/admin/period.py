@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)  # far from date.min and date.max
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +21,11 @@ class Period:
 
     @classmethod
     def choose(cls, start: date | None, end: date | None, zone: ZoneInfo, today: date) -> Period:
-        """Default: the 30 days up to today. ``ValueError`` for a reversed or over-long period."""
+        """Default: the 30 days up to today. ``ValueError`` for a reversed or over-long period, or a day
+        outside ``EARLIEST``–``LATEST`` (``end=0001-01-01`` once overflowed the date arithmetic: a 500)."""
         end = end or today
+        if not EARLIEST <= end <= LATEST or (start is not None and not EARLIEST <= start <= LATEST):
+            raise ValueError(f"choose days from {EARLIEST} to {LATEST}")
         start = start or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             raise ValueError("the start date is after the end date")

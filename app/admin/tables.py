@@ -5,13 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 
 Cell = str | int | float | None
 
 # OWASP CSV injection: a spreadsheet runs a cell that starts like a formula. Free-text override comments
-# come from clinicians' keyboards, so such cells get a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# come from clinicians' keyboards (and an EHR's copy-paste), so such cells get a leading apostrophe. A
+# spreadsheet may skip leading blanks and invisible characters (zero-width space, BOM) and reads the
+# full-width ＝ as =: a cell that starts with whitespace, a line break or an invisible character is
+# quoted whatever follows, and the first character is compared in NFKC form.
+_FORMULA_START = ("=", "+", "-", "@")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2028-\u202f\u2060-\u2064\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +35,13 @@ class Table:
 
 
 def _csv_cell(cell: Cell) -> Cell:
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+    if isinstance(cell, str) and _formula_like(cell):
         return "'" + cell
     return cell
+
+
+def _formula_like(cell: str) -> bool:
+    return bool(_INVISIBLE.match(cell)) or unicodedata.normalize("NFKC", cell[:1]).startswith(_FORMULA_START)
 
 
 def percent(part: int, whole: int) -> float | None:

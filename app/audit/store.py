@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import String, Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditCard, AuditRule, EvaluationAudit
@@ -49,6 +50,9 @@ class AuditStore:
     def __init__(self, database: Database, hasher: ReferenceHasher) -> None:
         self._database = database
         self._hash = hasher
+
+    def reachable(self) -> bool:
+        return self._database.ping()
 
     def write(self, outcomes: Sequence[HookOutcome]) -> int:
         """All rows of the batch or none; returns how many evaluation rows were written."""
@@ -91,7 +95,7 @@ class AuditStore:
             "content_version": outcome.content_version,
         }
         rules = _distinct(evaluation.rules) if evaluation else []
-        return AuditRow(values, rules, _cards(evaluation) if evaluation else [])
+        return AuditRow(_storable(values), rules, _cards(evaluation) if evaluation else [])
 
     def _optional(self, reference: str | None) -> str | None:
         return None if reference is None else self._hash(reference)
@@ -104,6 +108,29 @@ class AuditRow:
     values: dict[str, Any]
     rules: list[str]
     cards: list[dict[str, str]]
+
+
+# The length of each bounded text column: PostgreSQL refuses a longer value (and with it the whole batch).
+_LENGTHS = {column.name: column.type.length for column in EvaluationAudit.__table__.columns
+            if isinstance(column.type, String) and column.type.length}
+
+
+def _storable(values: dict[str, Any]) -> dict[str, Any]:
+    """Every text value made storable before it reaches the database: a lone surrogate (not UTF-8) and a
+    NUL (which PostgreSQL refuses) become U+FFFD, and a value is cut to its column's length. The request
+    schema already refuses both; this keeps one odd value from ever costing the other rows."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            values[name] = storable_text(value, _LENGTHS.get(name))
+    return values
+
+
+def storable_text(text: str, limit: int | None = None) -> str:
+    text = _UNSTORABLE.sub("\ufffd", text)
+    return text[:limit] if limit is not None else text
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _write_children(session: Session, parents: list[AuditRow]) -> None:

@@ -5,6 +5,11 @@ for the database. A background task takes up to ``batch_size`` outcomes at a tim
 worker thread. ``aclose()`` (lifespan shutdown) writes everything still queued before it returns, so a clean
 shutdown loses nothing. What can be lost, and is logged with a count: outcomes beyond ``max_pending`` while
 the database is down, and a batch the database still refuses after three quick tries at shutdown.
+
+A batch that fails while the database answers ``reachable()`` is not an outage but a row the database
+refuses (a value it cannot store): retrying it would stall the trail for everyone. The batch is then
+written one outcome at a time; an outcome still refused is set aside — counted in ``set_aside``, logged by
+error type without content, exported as a metric and shown by ``/readyz`` — and every other one is kept.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Protocol
 import anyio
 
 from app.hooks.outcome import HookOutcome
+from app.observability.metrics import count_audit_set_aside
 
 log = logging.getLogger(__name__)
 MAX_RETRY_SECONDS = 30.0
@@ -26,6 +32,10 @@ SHUTDOWN_RETRY_SECONDS = 0.5
 
 class BatchStore(Protocol):
     def write(self, outcomes: Sequence[HookOutcome]) -> int: ...
+
+    def reachable(self) -> bool:
+        """True when the database answers at all (a failed write is then the rows' fault)."""
+        ...
 
 
 class AuditWriter:
@@ -48,6 +58,12 @@ class AuditWriter:
         self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.dropped = 0
+        self.set_aside = 0
+
+    def health(self) -> dict[str, int]:
+        """For ``/readyz``: what is waiting, and what was set aside or lost since start-up."""
+        return {"pending": self._queue.qsize(), "written": self.written, "set_aside": self.set_aside,
+                "dropped": self.dropped}
 
     def observe(self, outcome: HookOutcome) -> None:
         """Enqueue only (the event loop's thread); after ``aclose()`` write at once rather than lose it."""
@@ -104,6 +120,9 @@ class AuditWriter:
             except Exception as exc:
                 failure = {"error_type": type(exc).__name__, "pending": len(batch)}
                 log.error("audit write failed", extra=failure)
+                if await anyio.to_thread.run_sync(self._store.reachable):
+                    await self._write_each(batch)
+                    return
                 if self._stopping.is_set():
                     last_chances -= 1
                     if not last_chances:
@@ -114,6 +133,19 @@ class AuditWriter:
             else:
                 self.written += len(batch)
                 return
+
+    async def _write_each(self, batch: list[HookOutcome]) -> None:
+        """The database answers but refused the batch: keep every outcome it takes, set aside the rest."""
+        for outcome in batch:
+            try:
+                await anyio.to_thread.run_sync(self._store.write, [outcome])
+            except Exception as exc:
+                self.set_aside += 1
+                count_audit_set_aside()
+                log.error("audit record refused by the database, set aside",
+                          extra={"error_type": type(exc).__name__, "set_aside": self.set_aside})
+            else:
+                self.written += 1
 
     def _lose(self, batch: list[HookOutcome]) -> None:
         self.dropped += len(batch)

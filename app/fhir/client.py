@@ -141,9 +141,26 @@ def _origin(url: str) -> tuple[str, str, int | None] | None:
 
 
 def same_origin(url: str, server: str) -> bool:
-    """CONTRACT.md §3.5: a ``next`` link must have the scheme, host and port of ``fhirServer``."""
+    """CONTRACT.md §3.5: a ``next`` link must have the scheme, host and port of ``fhirServer`` and lie
+    under its path (whole segments, no dot segments): it is fetched with the FHIR bearer token, and a link
+    to another path on the host would carry the token past a path-restricted allow-list entry."""
     origin = _origin(url)
-    return origin is not None and origin[1] != "" and origin == _origin(server)
+    if origin is None or origin[1] == "" or origin != _origin(server) or not _sendable(url):
+        return False
+    base, path = urlsplit(server).path.rstrip("/"), urlsplit(url).path
+    if any(segment in (".", "..") for segment in unquote(path).split("/")):
+        return False
+    return not base or path == base or path.startswith(base + "/")
+
+
+def _sendable(url: str) -> bool:
+    """A hostile link with a lone surrogate (not UTF-8) or a control character cannot be sent: refused
+    here rather than crashed on by the HTTP client."""
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(char) < 0x20 or ord(char) == 0x7F for char in url)
 
 
 def _allowed_by(server: str, entry: str) -> bool:

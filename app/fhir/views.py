@@ -195,8 +195,28 @@ class Chart:
 # --- parsing helpers -------------------------------------------------------------------------------
 
 
+# Length bounds (docs/security.md, "Bounded input"): no real id, code or display comes near them, and
+# each value is a memo key below, so a hostile chart cannot grow the memos' memory past a few MB.
+MAX_STRING_CHARS = 4_096  # an id, status, description or display; a longer one is treated as absent
+MAX_CODE_CHARS = 128  # a code (SNOMED CT ids have at most 18 digits): a longer coding is dropped
+MAX_SYSTEM_CHARS = 256  # a code system URI or OID
+MAX_DISPLAY_CHARS = 512  # a coding's display (SNOMED CT's longest descriptions are 255): longer is dropped
+
+
 def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    """A non-blank string of storable Unicode within ``MAX_STRING_CHARS``, else ``None``: a lone
+    surrogate cannot be encoded as UTF-8, so it would fail the response and the audit write later."""
+    if not isinstance(value, str) or len(value) > MAX_STRING_CHARS or not value.strip():
+        return None
+    return value if value.isascii() or _encodable(value) else None
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _list(value: object) -> list[Any]:
@@ -208,11 +228,15 @@ def _coding(raw: object) -> Coding | None:
         return None
     system, code, display = raw.get("system"), raw.get("code"), raw.get("display")
     if isinstance(system, str) and isinstance(code, str) and (display is None or isinstance(display, str)):
+        if len(system) > MAX_SYSTEM_CHARS or len(code) > MAX_CODE_CHARS:
+            return None  # checked before the memo, so that its keys stay small
+        if display is not None and len(display) > MAX_DISPLAY_CHARS:
+            display = None
         return _shared_coding(system, code, display)
     return _new_coding(system, code, display)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192)  # bounded: keys of at most ~900 characters (the bounds above)
 def _shared_coding(system: str, code: str, display: str | None) -> Coding | None:
     """One ``Coding`` per distinct (system, code, display): a chart repeats the same few codings (every
     Condition's clinicalStatus and category, the same problems and procedures year after year), and
@@ -222,7 +246,7 @@ def _shared_coding(system: str, code: str, display: str | None) -> Coding | None
 
 def _new_coding(system: object, code: object, display: object) -> Coding | None:
     system, code = _str(system), _str(code)
-    if system is None or code is None:
+    if system is None or code is None or len(system) > MAX_SYSTEM_CHARS or len(code) > MAX_CODE_CHARS:
         return None
     return Coding(system, code.strip(), _str(display))
 

@@ -3,6 +3,10 @@
 The verifier itself (trust registry, key sets, replay records) lives in ``app.security``; this module
 only adapts it to HTTP. Any failure is a 401 with no detail in the body; the reason is logged, the token
 never is. A verified client then takes one of its concurrency slots (``app.hooks.limits``).
+
+``gate`` runs the same check from the request limits middleware, before the body is read: a call without
+a valid token is refused before its JSON is decoded (docs/security.md, "Limits"). The dependency then
+finds the identity in the scope and does not verify twice.
 """
 
 from __future__ import annotations
@@ -11,15 +15,17 @@ import logging
 from typing import NoReturn, Protocol
 
 from fastapi import Request
+from starlette.types import Scope
 
 from app.hooks.devhints import audiences
 from app.hooks.errors import ServiceUnavailable, Unauthorized
-from app.hooks.limits import admit
+from app.hooks.limits import IDENTITY, admit
 from app.observability.metrics import count_auth_failure
 from app.security import ClientIdentity, ReplayCheckUnavailable, TokenRejected
 from app.settings import Settings
 
-__all__ = ["ClientIdentity", "TokenVerifier", "authenticate", "bearer_token", "endpoint_url"]
+__all__ = ["ClientIdentity", "TokenVerifier", "authenticate", "bearer_token", "endpoint_url", "gate"]
+GATED_PREFIX = "/cds-services"  # discovery, the services and their feedback: every CDS Hooks route
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +75,32 @@ async def authenticate(request: Request, verifier: TokenVerifier | None, public_
         raise ServiceUnavailable("authentication is temporarily unavailable; retry") from down
     admit(request, identity.iss)
     return identity
+
+
+async def gate(scope: Scope) -> None:
+    """Authenticate a CDS Hooks call from its headers alone and keep the identity in the scope.
+
+    Other routes (health, metrics, the admin page with its own credential) and CORS preflights pass.
+    """
+    if scope.get("method") == "OPTIONS" or not _route_path(scope).startswith(GATED_PREFIX):
+        return
+    state = scope["app"].state
+    settings = state.runtime.settings
+    request = Request(scope)
+    verifier = getattr(state, "verifier", None)
+    required = settings.auth_required and not _is_discovery(scope)
+    scope[IDENTITY] = await authenticate(request, verifier, settings.public_base_url, required, settings)
+
+
+def _is_discovery(scope: Scope) -> bool:
+    """Discovery needs no token (docs/security.md); a token sent to it is still verified."""
+    return scope.get("method") in {"GET", "HEAD"} and _route_path(scope).rstrip("/") == GATED_PREFIX
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def _refuse(request: Request, reason: str, iss: str | None = None) -> NoReturn:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from app.feedback import FeedbackRepository
 from app.hooks.auth import ClientIdentity, authenticate
+from app.hooks.limits import IDENTITY
 from app.hooks.runtime import Runtime
 from app.immutable import immutable
 from app.settings import Settings
@@ -61,17 +62,23 @@ async def get_caller(request: Request) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-async def _authenticate(request: Request, runtime: Runtime) -> ClientIdentity | None:
+async def _authenticate(
+    request: Request, runtime: Runtime, *, optional: bool = False
+) -> ClientIdentity | None:
+    """The identity the limits middleware's gate found before reading the body (checking it again would
+    see its own ``jti`` as a replay), or (an app without that middleware) the same check now."""
+    if IDENTITY in request.scope:
+        identity: ClientIdentity | None = request.scope[IDENTITY]
+        return identity
     verifier = getattr(request.app.state, "verifier", None)
     settings = runtime.settings
-    return await authenticate(request, verifier, settings.public_base_url, settings.auth_required, settings)
+    required = settings.auth_required and not optional
+    return await authenticate(request, verifier, settings.public_base_url, required, settings)
 
 
 async def get_optional_client(request: Request, runtime: RuntimeDep) -> ClientIdentity | None:
     """Discovery: no token needed (docs/security.md "Discovery"); a token that is sent must be valid."""
-    verifier = getattr(request.app.state, "verifier", None)
-    settings = runtime.settings
-    return await authenticate(request, verifier, settings.public_base_url, False, settings)
+    return await _authenticate(request, runtime, optional=True)
 
 
 OptionalClientDep = Annotated[ClientIdentity | None, Depends(get_optional_client)]

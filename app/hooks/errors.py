@@ -82,12 +82,18 @@ def error_response(status: int, diagnostics: str, code: str) -> JSONResponse:
     return JSONResponse(operation_outcome(diagnostics, code), status_code=status, media_type=FHIR_JSON)
 
 
+def refusal_response(exc: ServiceError, request: Request) -> JSONResponse:
+    """The answer to a deliberate refusal; a 401 says why only in development (CONTRACT.md S7,
+    app/hooks/devhints.py)."""
+    if isinstance(exc, Unauthorized):
+        return error_response(401, unauthorized_text(request, exc.diagnostics), exc.issue_code)
+    return error_response(exc.status, exc.diagnostics, exc.issue_code)
+
+
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     log.info("request refused", extra={"status": exc.status, "path": request.url.path})
-    if isinstance(exc, Unauthorized):  # the reason only in development (app/hooks/devhints.py)
-        return error_response(401, unauthorized_text(request, exc.diagnostics), exc.issue_code)
-    return error_response(exc.status, exc.diagnostics, exc.issue_code)
+    return refusal_response(exc, request)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -112,7 +118,10 @@ def describe_validation_errors(errors: Any) -> str:
     parts = []
     for error in list(errors)[:10]:
         location = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{location}: {error.get('msg', 'invalid')}")
+        message = error.get("msg", "invalid")
+        if error.get("type") == "json_invalid":  # the decoder's reason and position, never the text
+            location, message = "body", f"{message}: {error.get('ctx', {}).get('error', '')}"
+        parts.append(f"{location}: {message}")
     return "; ".join(parts) or "invalid request"
 
 

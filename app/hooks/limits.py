@@ -1,10 +1,13 @@
-"""Abuse limits: a body cap (413), a deadline for the body to arrive (408), and a cap on each
-client's requests in flight (429).
+"""Abuse limits: a body cap (413), a deadline for the body to arrive (408), and a cap on what each client
+has in flight — requests and request bytes (429). docs/security.md, "Limits".
 
 Pure ASGI rather than ``BaseHTTPMiddleware``, which wraps every response in a stream and costs on the hot
-path. The body is read whole here — it is JSON, the app would read it whole anyway — so an oversized or
-trickling body is refused before FastAPI parses anything. The client is known only once its JWT is
-verified, so ``app.hooks.auth`` claims the slot through :func:`admit` and this middleware frees it.
+path. The order matters. A CDS Hooks call is authenticated from its headers by ``gate`` (``app.hooks.auth``)
+*before* a byte of its body is read, so a caller without a valid token costs a signature check, not a
+JSON decode; the verified client then claims a slot, and every body byte it sends counts against its
+in-flight byte budget, so one client's huge charts cannot take the CPU from the others. The body is read
+whole here — the app would read it whole anyway — and handed on. A client that goes away while its call
+is evaluated gets the call cancelled, so its slot is free for the EHR's retry at once.
 """
 
 from __future__ import annotations
@@ -16,39 +19,71 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.hooks.errors import Overloaded, error_response
+from app.hooks.errors import Overloaded, ServiceError, error_response, refusal_response
 from app.settings import Settings
 
 ADMISSION = "spine_cds.admission"
+IDENTITY = "spine_cds.identity"  # the verified client, once ``gate`` has run (None: authentication off)
+BODY_BYTES = "spine_cds.body_bytes"
+Gate = Callable[[Scope], Awaitable[None]]
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-class Admission:
-    """One request's claim on its client's slots; claimed once, released when the request ends."""
+class Ledger:
+    """What each client has in flight: requests and request-body bytes. One event loop: no lock."""
 
-    def __init__(self, in_flight: dict[str, int], cap: int) -> None:
-        self._in_flight, self._cap = in_flight, cap
+    def __init__(self, max_requests: int, max_bytes: int | None) -> None:
+        self.max_requests, self.max_bytes = max_requests, max_bytes
+        self.requests: dict[str, int] = {}
+        self.bytes: dict[str, int] = {}
+
+    def add(self, table: dict[str, int], key: str, amount: int) -> None:
+        left = table.get(key, 0) + amount
+        if left:
+            table[key] = left
+        else:
+            table.pop(key, None)
+
+
+class Admission:
+    """One request's claim on its client's slots and bytes; claimed once, released when it ends."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
         self.key: str | None = None
+        self.size = 0  # body bytes read so far, charged to the client once it is known
 
     def claim(self, key: str) -> None:
         if self.key is not None:
             return
-        if self._in_flight.get(key, 0) >= self._cap:
-            raise Overloaded(f"more than {self._cap} requests in flight for this client; retry shortly")
-        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        ledger = self._ledger
+        if ledger.requests.get(key, 0) >= ledger.max_requests:
+            raise Overloaded(f"more than {ledger.max_requests} requests in flight for this client; retry "
+                             "shortly")
+        ledger.add(ledger.requests, key, 1)
         self.key = key
+        size, self.size = self.size, 0
+        self.charge(size)
+
+    def charge(self, size: int) -> None:
+        """Count ``size`` more body bytes; 429 when the client's bytes in flight would pass the budget."""
+        self.size += size
+        ledger, key = self._ledger, self.key
+        if key is None or ledger.max_bytes is None or not size:
+            return
+        if ledger.bytes.get(key, 0) + size > ledger.max_bytes:
+            raise Overloaded(f"this client has more than {ledger.max_bytes} request bytes in flight; retry "
+                             "shortly")
+        ledger.add(ledger.bytes, key, size)
 
     def release(self) -> None:
         if self.key is None:
             return
-        left = self._in_flight[self.key] - 1
-        if left:
-            self._in_flight[self.key] = left
-        else:
-            del self._in_flight[self.key]
+        self._ledger.add(self._ledger.requests, self.key, -1)
+        self._ledger.add(self._ledger.bytes, self.key, -self.size)
         self.key = None
 
 
@@ -61,38 +96,47 @@ def admit(request: Request, client_key: str) -> None:
 
 class RequestLimits:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, body_read_timeout_seconds: float,
-                 per_client_concurrency: int) -> None:
+                 per_client_concurrency: int, per_client_inflight_bytes: int | None = None,
+                 gate: Gate | None = None) -> None:
         self.app = app
         self._max_body, self._timeout = max_body_bytes, body_read_timeout_seconds
-        self._cap = per_client_concurrency
-        self._in_flight: dict[str, int] = {}  # one event loop: no lock needed
+        self._ledger = Ledger(per_client_concurrency, per_client_inflight_bytes)
+        self._gate = gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        admission = Admission(self._ledger)
+        scope = {**scope, ADMISSION: admission}
         try:
-            body = await self._read_body(scope, receive)
-        except BodyTooLarge:
-            await error_response(413, f"request body larger than {self._max_body} bytes", "too-costly")(
-                scope, receive, send)
-            return
-        except TimeoutError:
-            await error_response(408, f"request body not received within {self._timeout:g} s", "timeout")(
-                scope, receive, send)
-            return
-        if body is None:
-            return  # the client went away while sending
-        admission = Admission(self._in_flight, self._cap)
-        try:
-            await self.app({**scope, ADMISSION: admission}, _replay(body, receive), send)
+            body = await self._admit(scope, receive, admission, send)
+            if body is not None:
+                scope[BODY_BYTES] = len(body)
+                await _run_until_gone(self.app, scope, body, receive, send)
         finally:
             admission.release()
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        declared = _content_length(scope)
-        if declared is not None and declared > self._max_body:
-            raise BodyTooLarge
+    async def _admit(self, scope: Scope, receive: Receive, admission: Admission, send: Send) -> bytes | None:
+        """The body, once the caller is authenticated and within its limits; else the refusal is sent."""
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > self._max_body:
+                raise BodyTooLarge
+            if self._gate is not None:
+                await self._gate(scope)
+            admission.charge(declared or 0)
+            return await self._read_body(receive, admission, count_chunks=declared is None)
+        except BodyTooLarge:
+            refusal = error_response(413, f"request body larger than {self._max_body} bytes", "too-costly")
+        except TimeoutError:
+            refusal = error_response(408, f"request body not received within {self._timeout:g} s", "timeout")
+        except ServiceError as refused:
+            refusal = refusal_response(refused, Request(scope))
+        await refusal(scope, receive, send)
+        return None
+
+    async def _read_body(self, receive: Receive, admission: Admission, *, count_chunks: bool) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
         # asyncio's own timeout, not anyio's cancel scope: a third of the cost on every call, and uvicorn
@@ -106,9 +150,39 @@ class RequestLimits:
                 size += len(chunk)
                 if size > self._max_body:
                     raise BodyTooLarge
+                if count_chunks:
+                    admission.charge(len(chunk))
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     return b"".join(chunks)
+
+
+async def _run_until_gone(app: ASGIApp, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+    """Run the app; if the client disconnects before the response is complete, cancel it (its slot and
+    bytes are released by the caller), since nobody is left to read the answer."""
+    task = asyncio.current_task()
+    state = {"finished": False, "gone": False}
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            state["finished"] = True
+        await send(message)
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        if not state["finished"] and task is not None:
+            state["gone"] = True
+            task.cancel()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await app(scope, _replay(body, receive), sending)
+    except asyncio.CancelledError:
+        if not state["gone"] or task is None or task.uncancel():
+            raise  # cancelled by the server (shutdown), not by our watcher: let it through
+    finally:
+        watcher.cancel()
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -135,11 +209,13 @@ def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
     return replay
 
 
-def add_limits(app: FastAPI, settings: Settings) -> None:
-    """Call before CORS is added, so CORS stays outermost and a browser can read a 413 or 429."""
+def add_limits(app: FastAPI, settings: Settings, gate: Gate | None = None) -> None:
+    """Call before CORS is added, so CORS stays outermost and a browser can read a 401, 413 or 429."""
     options: dict[str, Any] = {
         "max_body_bytes": settings.max_body_bytes,
         "body_read_timeout_seconds": settings.body_read_timeout_seconds,
         "per_client_concurrency": settings.per_client_concurrency,
+        "per_client_inflight_bytes": settings.per_client_inflight_bytes,
+        "gate": gate,
     }
     app.add_middleware(RequestLimits, **options)

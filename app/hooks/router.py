@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.feedback import FeedbackItem
 from app.hooks.deps import CallerDep, ClientDep, FeedbackRepoDep, OptionalClientDep, RuntimeDep
 from app.hooks.errors import UnknownService, UnprocessableFeedback
-from app.hooks.handlers import handle_hook, make_call
-from app.hooks.jsonio import OrjsonResponse, OrjsonRoute
+from app.hooks.handlers import HookCall, handle_hook, make_call
+from app.hooks.jsonio import LARGE_BODY_BYTES, OrjsonResponse, OrjsonRoute
+from app.hooks.limits import BODY_BYTES
+from app.hooks.offload import handle_hook_in_thread
 from app.hooks.schemas import (
     CdsServiceResponse,
     DiscoveryResponse,
@@ -23,6 +27,7 @@ from app.hooks.schemas import (
 from app.hooks.services import SERVICES, ServiceDefinition
 from app.observability import bind_hook
 
+log = logging.getLogger(__name__)
 router = APIRouter(route_class=OrjsonRoute)
 _OUTCOME = {"description": "OperationOutcome saying what is wrong", "content": {"application/fhir+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -63,16 +68,30 @@ async def discovery(client: OptionalClientDep) -> dict[str, Any]:
     },
 )
 async def call_service(
-    service_id: str, body: HookRequest, caller: CallerDep
+    service_id: str, body: HookRequest, caller: CallerDep, request: Request
 ) -> OrjsonResponse:
     """CONTRACT.md R1–R9: evaluate the hook and answer with cards and PAMA system actions.
 
     The handler's pruned dict is sent as is: re-validating cards on the way out would cost time on the
-    hot path and turn a content slip into a 500 (the card content tests guard the shape instead).
+    hot path and turn a content slip into a 500 (the card content tests guard the shape instead). A call
+    with a large body is evaluated in a worker thread (``app.hooks.offload``), so the loop stays free.
     """
-    call = make_call(_service(service_id), body, caller.client)
+    settings = caller.runtime.settings
+    call = _at_most(make_call(_service(service_id), body, caller.client), settings.max_orders_per_call)
     bind_hook(call.service.id, body.hookInstance, caller.client.iss if caller.client else None)
-    return OrjsonResponse(await handle_hook(call, caller.runtime))
+    large = request.scope.get(BODY_BYTES, 0) >= LARGE_BODY_BYTES
+    evaluate = handle_hook_in_thread if large else handle_hook
+    return OrjsonResponse(await evaluate(call, caller.runtime))
+
+
+def _at_most(call: HookCall, limit: int) -> HookCall:
+    """order-sign rates at most ``MAX_ORDERS_PER_CALL`` draft orders, in the EHR's order: 6,000 orders
+    once made a 42 MB answer and 6,000 audit rows. The rest are left unrated, and the log says so."""
+    if len(call.orders) <= limit:
+        return call
+    log.warning("%d draft orders in one call; rating the first %d (MAX_ORDERS_PER_CALL)", len(call.orders),
+                limit, extra={"orders": len(call.orders), "rated": limit})
+    return replace(call, orders=call.orders[:limit])
 
 
 @router.post(
@@ -98,8 +117,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready"}})
-async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
-    """Readiness: the database answers and the value sets and card content are loaded."""
+async def readyz(runtime: RuntimeDep, request: Request, response: Response) -> dict[str, Any]:
+    """Readiness: the database answers and the value sets and card content are loaded. ``audit`` is a
+    detail, not a check: a record the database refused is set aside (counted here), never retried forever."""
     checks = {
         "database": await run_in_threadpool(runtime.database.ping),
         "value_sets": bool(runtime.content.value_sets.concepts),
@@ -107,7 +127,11 @@ async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
     }
     ready = all(checks.values())
     response.status_code = 200 if ready else 503
-    return {"status": "ready" if ready else "not ready", "checks": checks}
+    answer: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+    audit = getattr(request.app.state, "audit", None)
+    if audit is not None:
+        answer["audit"] = audit.health()
+    return answer
 
 
 def _service(service_id: str) -> ServiceDefinition:

@@ -8,21 +8,47 @@ exist for the OpenAPI document and the contract tests; handlers emit pruned dict
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app import jsontext
 
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+# Length bounds (docs/security.md, "Bounded input"): far above what CDS Hooks or FHIR need (a hookInstance
+# is a UUID, a FHIR id at most 64 characters), far below what would bloat a response, a log line or the
+# audit trail. A longer value is a 400 naming the field.
+MAX_ID_CHARS = 200
+MAX_URL_CHARS = 2_048
+MAX_TEXT_CHARS = 4_000
+MAX_FEEDBACK_ITEMS = 200
+MAX_ORDER_CHARS = 64_000
+Id = Annotated[str, Field(max_length=MAX_ID_CHARS)]
+
+
 def _non_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
+    _storable(value)
     return value.strip()
+
+
+def _storable(value: str | None) -> str | None:
+    """No NUL nor other C0 control character except tab and line breaks: PostgreSQL cannot store NUL,
+    and a control character in an id only serves to forge log lines."""
+    if value is not None and _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FhirAuthorization(_Lenient):
@@ -44,9 +70,9 @@ class FhirAuthorization(_Lenient):
 class HookRequest(_Lenient):
     """CONTRACT.md R2–R5: the envelope common to every hook."""
 
-    hook: str
-    hookInstance: str
-    fhirServer: str | None = None
+    hook: str = Field(max_length=64)
+    hookInstance: Id
+    fhirServer: str | None = Field(default=None, max_length=MAX_URL_CHARS)
     fhirAuthorization: FhirAuthorization | None = None
     context: dict[str, Any]
     prefetch: dict[str, Any] | None = None
@@ -72,11 +98,12 @@ class HookRequest(_Lenient):
 
 
 class _ContextBase(_Lenient):
-    userId: str
-    patientId: str
-    encounterId: str | None = None
+    userId: Id
+    patientId: Id
+    encounterId: Id | None = None
 
     _blank = field_validator("userId", "patientId")(_non_blank)
+    _clean = field_validator("encounterId")(_storable)
 
 
 class PatientViewContext(_ContextBase):
@@ -96,6 +123,22 @@ class DraftOrders(_Lenient):
             return [item for item in value if isinstance(item, dict)]
         return value
 
+    @field_validator("entry")
+    @classmethod
+    def _orders_are_bounded(cls, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A draft order is echoed twice in its PAMA update (systemActions and the sandbox's mirror): a 2 MB
+        id made an 8 MB response. A real ServiceRequest is a few kB."""
+        for entry in entries:
+            resource = entry.get("resource")
+            if not isinstance(resource, dict):
+                continue
+            found = resource.get("id")
+            if isinstance(found, str) and len(found) > MAX_ID_CHARS:
+                raise ValueError(f"a resource id is longer than {MAX_ID_CHARS} characters")
+            if len(jsontext.dumps(resource)) > MAX_ORDER_CHARS:
+                raise ValueError(f"a draft order is larger than {MAX_ORDER_CHARS} characters of JSON")
+        return entries
+
     def resources(self) -> list[dict[str, Any]]:
         found = (entry.get("resource") for entry in self.entry)
         return [resource for resource in found if isinstance(resource, dict)]
@@ -106,7 +149,7 @@ class OrderSignContext(_ContextBase):
 
 
 class OrderSelectContext(OrderSignContext):
-    selections: list[str]
+    selections: list[Id]
 
 
 HOOK_CONTEXTS: dict[str, type[_ContextBase]] = {
@@ -120,22 +163,28 @@ HOOK_CONTEXTS: dict[str, type[_ContextBase]] = {
 
 
 class CodingModel(_Lenient):
-    system: str | None = None
-    code: str
-    display: str | None = None
+    system: str | None = Field(default=None, max_length=MAX_URL_CHARS)
+    code: Id
+    display: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+
+    _clean = field_validator("system", "code", "display")(_storable)
 
 
 class AcceptedSuggestion(_Lenient):
-    id: str
+    id: Id
+
+    _clean = field_validator("id")(_storable)
 
 
 class OverrideReason(_Lenient):
     reason: CodingModel | None = None
-    userComment: str | None = None
+    userComment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+
+    _clean = field_validator("userComment")(_storable)
 
 
 class FeedbackEntry(_Lenient):
-    card: str = Field(min_length=1)
+    card: Id = Field(min_length=1)
     outcome: Literal["accepted", "overridden"]
     outcomeTimestamp: datetime
     acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list)
@@ -143,6 +192,8 @@ class FeedbackEntry(_Lenient):
     overrideReasons: OverrideReason | list[OverrideReason] | None = Field(
         default=None, description="Epic's non-spec plural key; accepted as an alias of overrideReason."
     )
+
+    _clean = field_validator("card")(_storable)
 
     def override(self) -> OverrideReason | None:
         if self.overrideReason is not None:
@@ -153,7 +204,7 @@ class FeedbackEntry(_Lenient):
 
 
 class FeedbackRequest(_Lenient):
-    feedback: list[FeedbackEntry] = Field(min_length=1)
+    feedback: list[FeedbackEntry] = Field(min_length=1, max_length=MAX_FEEDBACK_ITEMS)
 
 
 class FeedbackResponse(BaseModel):

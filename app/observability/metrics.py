@@ -33,8 +33,9 @@ from app import __version__
 from app.fhir import metrics as inprocess
 
 __all__ = [
-    "AUTH_FAILURES", "CARDS", "CONTENT_TYPE", "DATA_KEYS", "HOOK_SECONDS", "RATINGS", "REGISTRY", "RULES",
-    "SKIPPED_RESOURCES", "InProcessBridge", "auth_failure_kind", "count_auth_failure", "render",
+    "ADMIN_LOGIN_FAILURES", "AUDIT_SET_ASIDE", "AUTH_FAILURES", "CARDS", "CONTENT_TYPE", "DATA_KEYS",
+    "HOOK_SECONDS", "RATINGS", "REGISTRY", "RULES", "SKIPPED_RESOURCES", "InProcessBridge",
+    "auth_failure_kind", "count_admin_login_failure", "count_audit_set_aside", "count_auth_failure", "render",
 ]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -155,3 +156,24 @@ REGISTRY.register(InProcessBridge(inprocess.REGISTRY))
 def render() -> bytes:
     """The text exposition format of everything above, as ``/metrics`` serves it."""
     return generate_latest(REGISTRY)
+
+
+# --- refused work (docs/security.md, "Limits"): an operator sees an attack or a poisoned row here ---------
+
+AUDIT_SET_ASIDE = Counter(
+    "spine_cds_audit_set_aside", "Audit records the database refused, set aside so the rest are written",
+    registry=REGISTRY,
+)
+ADMIN_LOGIN_FAILURES = Counter(
+    "spine_cds_admin_login_failures", "Refused /admin credentials (refused) and attempts turned away while "
+    "an address is locked out (throttled)", ["reason"], registry=REGISTRY,
+)
+
+
+def count_audit_set_aside() -> None:
+    AUDIT_SET_ASIDE.inc()
+
+
+def count_admin_login_failure(reason: str) -> None:
+    """``reason``: ``refused`` or ``throttled`` (a fixed set, never the user name tried)."""
+    ADMIN_LOGIN_FAILURES.labels(reason=reason).inc()

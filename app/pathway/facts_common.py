@@ -244,7 +244,9 @@ def first_members(
     """``vs.match(concept, codings)`` for each of ``concepts``, in order: one call per finding, not per
     finding and concept. Memoised (``_first_members``): value sets never change once loaded, and charts
     repeat the same few codes (hypertension, medication review …) within a call and across calls."""
-    return _first_members(vs, concepts, codings if isinstance(codings, tuple) else tuple(codings))
+    key = codings if isinstance(codings, tuple) else tuple(codings)
+    memo = _first_members if _memoisable(key) else _first_members.__wrapped__
+    return memo(vs, concepts, key)
 
 
 def matched_members(
@@ -252,12 +254,27 @@ def matched_members(
 ) -> tuple[tuple[int, Coding], ...]:
     """Only the hits of ``first_members``, as (index in ``concepts``, coding): most findings match none
     of the red-flag concepts, so a scan over the hits alone is empty for them. Memoised alike."""
+    if not _memoisable(codings):
+        found = _first_members.__wrapped__(vs, concepts, codings)
+        return tuple((index, coding) for index, coding in enumerate(found) if coding is not None)
     return _matched_members(vs, concepts, codings)
 
 
 def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | None:
     """``vs.match(concept, codings)``, memoised like ``first_members``."""
-    return _member(vs, concept, codings if isinstance(codings, tuple) else tuple(codings))
+    key = codings if isinstance(codings, tuple) else tuple(codings)
+    return _member(vs, concept, key) if _memoisable(key) else vs.match(concept, key)
+
+
+# A memo key is kept until 8,192 newer ones push it out: only ordinary-sized keys are memoised, so a
+# hostile chart (thousands of codings on one finding, a megabyte of text) cannot pin its strings in
+# memory across calls; such a finding is matched without the memo, at the same cost as a memo miss.
+MEMO_MAX_CODINGS = 8  # of at most ~900 characters each (app/fhir/views.py)
+MEMO_MAX_TEXT_CHARS = 1_024
+
+
+def _memoisable(codings: tuple[Coding, ...], text: str | None = None) -> bool:
+    return len(codings) <= MEMO_MAX_CODINGS and (text is None or len(text) <= MEMO_MAX_TEXT_CHARS)
 
 
 @lru_cache(maxsize=8192)  # bounded: about a megabyte at most; a miss costs what an uncached match costs
@@ -291,7 +308,8 @@ def medication_coding(vs: ValueSets, medication: MedicationView) -> Coding | Non
     asked about by conservative care and twice by the steroid red flag, and the text match is a regex.
     """
     codings = medication.codings if isinstance(medication.codings, tuple) else tuple(medication.codings)
-    return _medication_coding(vs, codings, medication.text)
+    memo = _medication_coding if _memoisable(codings, medication.text) else _medication_coding.__wrapped__
+    return memo(vs, codings, medication.text)
 
 
 @lru_cache(maxsize=4096)

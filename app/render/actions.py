@@ -119,7 +119,7 @@ def _draft_request(ctx: _Build, code: Coding) -> Json:
 def _reasons(order: Mapping[str, Any] | None) -> list[Json]:
     """The order's reasonCode, carried to the referral (well-formed CodeableConcepts only)."""
     found = order.get("reasonCode") if order is not None else None
-    usable = (item for item in found or [] if isinstance(item, dict))
+    usable = (item for item in (found if isinstance(found, list) else []) if isinstance(item, dict))
     return [json_copy(item) for item in usable if item.get("coding") or item.get("text")]
 
 

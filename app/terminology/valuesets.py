@@ -119,7 +119,7 @@ class ImagingCode:
 class ValueSet:
     """One concept of PATHWAY.md §6, its members indexed by (canonical system, normalized code)."""
 
-    __slots__ = ("_by_text", "_index", "_pattern", "members", "name", "ranges", "source", "title")
+    __slots__ = ("_by_text", "_index", "_longest", "_pattern", "members", "name", "ranges", "source", "title")
 
     def __init__(
         self,
@@ -135,6 +135,7 @@ class ValueSet:
         self.members = tuple(members)
         self.ranges = tuple(ranges)
         self._index = _index(self.members)
+        self._longest = max((len(code) for system, code in self._index if system == ICD10CM), default=0)
         self._by_text = _by_text(self.members) if text_match else {}
         self._pattern = _text_pattern(self._by_text) if text_match else None
         _check_attributes(self)
@@ -172,9 +173,12 @@ class ValueSet:
         return None if found is None else self._by_text[found.group(0).casefold()]
 
     def _find(self, system: str, code: str) -> Member | CodeRange | None:
+        """ICD-10-CM: the longest listed header that prefixes the code. Only prefixes no longer than the
+        longest listed code can match, so the work is bounded whatever the code's length (a hostile
+        40,000-character code once cost seconds of event loop, one slice per length)."""
         if system != ICD10CM:
             return self._index.get((system, code))
-        for end in range(len(code), 2, -1):
+        for end in range(min(len(code), self._longest), 2, -1):
             member = self._index.get((system, code[:end]))
             if member is not None:
                 return member

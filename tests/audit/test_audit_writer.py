@@ -34,6 +34,9 @@ class RecordingStore:
         self.batches.append(list(outcomes))
         return len(outcomes)
 
+    def reachable(self) -> bool:
+        return not self.fail_times  # these failures are outages: the database does not answer
+
     @property
     def written(self) -> int:
         return sum(len(batch) for batch in self.batches)

@@ -50,8 +50,8 @@ def test_runs_as_a_numeric_non_root_user() -> None:
 
 
 def test_one_uvicorn_process_behind_a_proxy_with_graceful_shutdown() -> None:
-    assert CMD[:2] == ["uvicorn", "app.main:app"]
-    assert "--proxy-headers" in CMD
+    """``spine-cds serve``: uvicorn with proxy headers and the request-header deadline (app/serving.py)."""
+    assert CMD[:4] == ["python", "-m", "app.cli", "serve"]
     assert "--workers" not in CMD and "--reload" not in CMD
     assert 0 < int(option("--timeout-graceful-shutdown")) <= 25
     assert any(ins.keyword == "STOPSIGNAL" and ins.text == "SIGTERM" for ins in FINAL)
@@ -123,7 +123,7 @@ READ_ONLY = ('mount --make-rprivate / && mount --bind "$VOLUME" "$VOLUME" '
 
 
 def _command(port: int) -> list[str]:
-    command = [sys.executable, "-m", *CMD]
+    command = [sys.executable, *CMD[1:]]  # the image's python is this test's
     command[command.index("--port") + 1] = str(port)
     command[command.index("--host") + 1] = "127.0.0.1"
     return ["unshare", "-m", "sh", "-c", READ_ONLY, "sh", *command]

@@ -57,11 +57,16 @@ def test_a_client_list_narrows_but_never_widens() -> None:
 
 @pytest.mark.parametrize(("link", "same"), [
     ("https://ehr.example.org/fhir/Condition?page=2", True),
-    ("https://ehr.example.org:443/elsewhere", True),
+    ("https://ehr.example.org:443/fhir/Condition", True),
+    ("https://ehr.example.org/elsewhere", False),  # another path: the token must not follow it
+    ("https://ehr.example.org/fhirx/Condition", False),
+    ("https://ehr.example.org/fhir/../admin", False),
+    ("https://ehr.example.org/fhir/%2e%2e/admin", False),
+    ("https://ehr.example.org/fhir/\ud800", False),  # a lone surrogate cannot be sent
     ("http://ehr.example.org/fhir/Condition", False),
     ("https://ehr.example.org:444/fhir/Condition", False),
     ("https://other.example.org/fhir/Condition", False),
     ("Condition?page=2", False),  # callers resolve relative links first
 ])
-def test_same_origin_compares_scheme_host_and_port(link: str, same: bool) -> None:
+def test_a_next_link_must_be_on_the_server_and_under_its_path(link: str, same: bool) -> None:
     assert same_origin(link, "https://ehr.example.org/fhir") is same
