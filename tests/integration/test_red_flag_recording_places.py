@@ -3,8 +3,8 @@
 Every serious red-flag class (CES, motor, myelopathy, infection) and major malignancy, recorded in each place
 a chart may hold it, is answered critical (malignancy: warning), never with a defer or do-not-repeat card and
 never not-appropriate — by a complete prefetch AND by the service's own FHIR fallback, with the same answer
-both ways, for a lumbar, a thoracic and a cervical order (180 cases, each a SEKMET round trip; with the
-negated forms the file runs in about 20 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, refuted,
+both ways, for a lumbar, a thoracic and a cervical order (210 cases, each a SEKMET round trip; with the
+negated forms the file runs in about 25 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, refuted,
 entered-in-error) raise nothing: the 19-day lumbar radiculopathy is deferred (R1) as without them.
 
 Codes are the value sets' own (app/terminology/data/*.json), ICD-10-CM and SNOMED CT mixed as EHRs record
@@ -115,16 +115,26 @@ def answer_code(code: str, display: str) -> dict[str, Any]:
 
 
 SYMPTOM = (LOINC, "75325-1", "Symptom")
-Place = Callable[[str, Kind], tuple[list[Resource], Code | None]]  # (resources, order reasonCode)
+Reason = Code | str | None  # the order's reasonCode, or the Condition its reasonReference names
+Place = Callable[[str, Kind], tuple[list[Resource], Reason]]
 
 
 
-def one(resource: Resource) -> tuple[list[Resource], Code | None]:
+def one(resource: Resource) -> tuple[list[Resource], Reason]:
     return [resource], None
+
+
+def named_by_the_order(pid: str, k: Kind) -> tuple[list[Resource], Reason]:
+    """A Condition resolved in 2019, named as the order's reasonReference: the clinician says it is why."""
+    old = condition(pid, "f", k.conditions[0], clinical="resolved", onsetDateTime="2019-01-01",
+                    abatementDateTime="2019-06-01")
+    return [old], f"Condition/{old['id']}"
 
 
 PLACES: dict[str, Place] = {
     "problem-list": lambda pid, k: one(condition(pid, "f", k.conditions[0], onsetDateTime=day(5))),
+    "health-concern": lambda pid, k: one(condition(
+        pid, "f", k.conditions[-1], "health-concern", onsetDateTime=day(1))),
     "encounter-diagnosis": lambda pid, k: one(condition(
         pid, "f", k.conditions[1], "encounter-diagnosis", onsetDateTime=day(3), recordedDate=day(3))),
     "observation-code-no-category": lambda pid, k: one(observation(pid, "f", k.findings[0])),
@@ -137,6 +147,7 @@ PLACES: dict[str, Place] = {
         pid, "f", k.findings[0], "vital-signs", **answer_code("LA9633-4", "Present"))),
     "observation-true": lambda pid, k: one(observation(pid, "f", k.findings[-1], valueBoolean=True)),
     "order-reasonCode": lambda pid, k: ([], k.conditions[-1]),
+    "order-reasonReference": named_by_the_order,
     "resolved-yesterday": lambda pid, k: one(condition(
         pid, "f", k.conditions[0], clinical="resolved", onsetDateTime=day(400), abatementDateTime=day(1))),
     "resolved-no-abatement-date": lambda pid, k: one(condition(
@@ -172,12 +183,15 @@ def patient_id(*parts: str) -> str:
     return "rf-" + "-".join(parts).lower().replace("_", "-")
 
 
-async def both_ways(cds: Any, pid: str, region: str, extra: list[Resource],
-                    reason: Code | None = None) -> BothWays:
-    order = REGIONS[region][0]
-    coding = {"system": reason[0], "code": reason[1], "display": reason[2]} if reason else None
-    return await evaluate_both_ways(cds, chart(pid, region, extra), order=order, on=ON.isoformat(),
-                                    reason=coding)
+async def both_ways(
+    cds: Any, pid: str, region: str, extra: list[Resource], reason: Reason = None
+) -> BothWays:
+    code = None
+    if isinstance(reason, tuple):
+        code = dict(zip(("system", "code", "display"), reason, strict=True))
+    named = reason if isinstance(reason, str) else None
+    return await evaluate_both_ways(cds, chart(pid, region, extra), order=REGIONS[region][0],
+                                    on=ON.isoformat(), reason=code, reason_reference=named)
 
 
 def never_deferred(answer: dict[str, Any]) -> None:
