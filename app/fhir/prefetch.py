@@ -48,6 +48,7 @@ from app.immutable import immutable
 
 Resource = Mapping[str, Any]
 _ERROR_SEVERITIES = frozenset({"error", "fatal"})
+_ONLY_OTHER_PATIENT = "holds only another patient's Patient; the key is not this patient's"
 
 
 @immutable
@@ -204,7 +205,10 @@ def _truncated_bundle(value: Any, read: KeyData) -> bool:
 
 
 def guard(key: str, data: KeyData, patient_id: str) -> KeyData:
-    """PATHWAY.md invariant 7 on one key's raw resources (``app.fhir.identity.check_key``)."""
+    """PATHWAY.md invariant 7 on one key's raw resources (``app.fhir.identity.check_key``).
+
+    A key holding nothing but a Patient of another id is unusable too: read as "no conditions" it would
+    hide the patient's own red flags (a stray Patient beside this patient's resources is only set aside)."""
     if data.failed is not None or not data.resources:
         return data
     check = check_key(key, data.resources, patient_id)
@@ -212,6 +216,8 @@ def guard(key: str, data: KeyData, patient_id: str) -> KeyData:
         return KeyData(outcomes=data.outcomes, failed=check.refused, foreign=check.foreign)
     if not check.foreign:
         return data
+    if not check.kept:  # only a stray Patient of another id: the search was not this patient's
+        return KeyData(outcomes=data.outcomes, failed=_ONLY_OTHER_PATIENT, foreign=check.foreign)
     return KeyData(check.kept, data.outcomes, None, data.incomplete, data.foreign + check.foreign)
 
 

@@ -4,10 +4,12 @@ Only ``{{context.patientId}}`` is used as a token (P2). No date tokens (P11 is n
 are computed in the service. ``_count`` is sized for a real chart; larger results are completed by
 following ``next`` links. Why each search is filtered the way it is (docs/fhir-access.md):
 
-* ``observations`` — by LOINC code: the labs and vitals the pathway reads by value (§6.3, hs-CRP) and
-  LOINC 75325-1 "Symptom", whose SNOMED CT value is a finding (PATHWAY.md §2 "Where a finding is read").
-  A Synthea-sized chart holds thousands of vitals we would only discard; Epic refuses an Observation
-  search without ``code`` or ``category``.
+* ``observations`` — by code: the labs and vitals the pathway reads by value (§6.3, hs-CRP), LOINC
+  75325-1 "Symptom", whose SNOMED CT value is a finding, and every SNOMED CT finding of the red-flag
+  value sets (``FINDING_VALUE_SETS``): an Observation whose code *is* the finding (267064002 retention
+  of urine) counts in any category or none (PATHWAY.md §2 "Where a finding is read"), so it is fetched
+  whatever its category. A Synthea-sized chart holds thousands of vitals we would only discard; Epic
+  refuses an Observation search without ``code`` or ``category``.
 * ``findings`` — by category: exam, survey and social-history Observations, whatever their code (local
   flowsheet rows, motor grades, structured CES screens, drug use). Vital signs and laboratory results,
   the bulk of a chart, stay out; the ones we read come by code above.
@@ -26,27 +28,46 @@ from app.terminology import load_value_sets
 
 _PATIENT = "{{context.patientId}}"
 _LOINC = "http://loinc.org"
-_OBSERVATION_CODES = ",".join(
-    f"{_LOINC}|{code}"
-    for code in ("8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "30522-7", "6690-2", "75325-1")
-)
+_SNOMED = "http://snomed.info/sct"
+_MEASURED = ("8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "30522-7", "6690-2", "75325-1")
 # US Core / R4 observation-category codes, system left out: Epic and others use their own category systems.
 _FINDING_CATEGORIES = "exam,survey,social-history"
 # Value sets whose codes a DiagnosticReport may carry to count as prior spine imaging (PATHWAY.md §2).
 REPORT_VALUE_SETS = ("spine_imaging", "spine_imaging_every_region")
+# Value sets the pathway reads from an Observation's code or value (PATHWAY.md §2 v2, §3): every
+# red-flag concept of app.pathway.facts_flags.TRIGGERS and the infection risk factors of facts_markers
+# (a unit test keeps this list and those in step; app.fhir may not import the pathway).
+FINDING_VALUE_SETS = (
+    "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
+    "spinal_infection", "ivdu", "immunosuppression", "long_term_steroids", "fever", "infection_risk_factor",
+    "cancer_active", "cancer_history", "weight_loss", "osteoporosis", "vertebral_fracture",
+)
+
+
+def _codes(value_sets: tuple[str, ...], system: str | None = None) -> tuple[str, ...]:
+    """Every code of ``value_sets`` (of ``system`` only, when given), once, in file order."""
+    sets = load_value_sets()
+    members = (m.coding for name in value_sets for m in sets.get(name).members)
+    return tuple(dict.fromkeys(c.code for c in members if system is None or c.system == system))
 
 
 def _report_codes() -> str:
-    """Every code of ``REPORT_VALUE_SETS``, once, in file order (read once, at import)."""
-    sets = load_value_sets()
-    codes = (m.coding.code for name in REPORT_VALUE_SETS for m in sets.get(name).members)
-    return ",".join(dict.fromkeys(codes))
+    """Every code of ``REPORT_VALUE_SETS`` as bare codes (read once, at import)."""
+    return ",".join(_codes(REPORT_VALUE_SETS))
+
+
+def _observation_codes() -> str:
+    """The measured LOINC codes, then the SNOMED CT findings of ``FINDING_VALUE_SETS``, bare (about 1 KB).
+
+    SNOMED CT only: an ICD-10-CM code is a diagnosis, charted as a Condition; its headers (M21.37 for
+    M21.371) and ranges (C00-C96) could not be searched anyway, as a FHIR token matches whole codes."""
+    return ",".join((*(f"{_LOINC}|{code}" for code in _MEASURED), *_codes(FINDING_VALUE_SETS, _SNOMED)))
 
 
 PREFETCH_TEMPLATES = MappingProxyType({
     "patient": f"Patient/{_PATIENT}",
     "conditions": f"Condition?patient={_PATIENT}&_count=250",
-    "observations": f"Observation?patient={_PATIENT}&code={_OBSERVATION_CODES}&_count=250",
+    "observations": f"Observation?patient={_PATIENT}&code={_observation_codes()}&_count=250",
     "findings": f"Observation?patient={_PATIENT}&category={_FINDING_CATEGORIES}&_count=250",
     "procedures": f"Procedure?patient={_PATIENT}&_count=250",
     "medications": f"MedicationRequest?patient={_PATIENT}&_count=250",

@@ -181,6 +181,8 @@ def _kept(window: Window, finding: Finding, keep: Keep) -> bool:
         return False
     condition = finding.condition
     if condition is not None and keep in _RECENT_KEEPS and condition_resolved(condition):
+        if _abated_undated(condition):
+            return True  # it ended, but when is not recorded: "date not recorded" (invariant 6)
         days = ctx.policy.fever_window_days if keep is Keep.FEVER else ctx.policy.redflag_resolved_window_days
         when = condition.abatement or finding.on
         return when is None or last_day(when) >= ctx.days_before(days)
@@ -189,6 +191,14 @@ def _kept(window: Window, finding: Finding, keep: Keep) -> bool:
     if condition is not None and keep is Keep.CURRENT:
         return condition_current(condition, ctx.order_date, days)
     return recent or (condition is not None and keep in (Keep.SERIOUS, Keep.FEVER))
+
+
+def _abated_undated(condition: ConditionView) -> bool:
+    """An abatement is recorded (``abatementBoolean``, ``abatementString``) but carries no date. §2 dates a
+    resolved finding by its abatement and falls back to the onset only *without one*; this one has an
+    abatement whose date is not recorded, and the onset cannot show it ended long ago (docs/pathway-facts.md
+    "Resolved red flags")."""
+    return condition.abated and condition.abatement is None
 
 
 def _in_episode(window: Window, finding: Finding) -> bool:
@@ -208,7 +218,7 @@ def _label(concept: str, finding: Finding, keep: Keep) -> str:
         return label
     if resolved and condition is not None and condition.abatement is not None:
         return f"{label}, resolved on {condition.abatement.value.isoformat()}"
-    if finding.on is None:
+    if finding.on is None or (condition is not None and _abated_undated(condition)):
         return f"{label}, date not recorded"
     return f"{label}, resolved" if resolved else label
 

@@ -67,16 +67,34 @@ async def test_a_negative_screen_for_saddle_numbness_raises_nothing(
     assert any(card["source"]["topic"]["code"] == "SpineDeferImaging" for card in cards)
 
 
+def resolved_retention(**dates: str) -> dict[str, Any]:
+    """A urinary retention (R33.9) whose clinicalStatus is resolved, with the given onset/abatement."""
+    return {"resourceType": "Condition", "id": "retention", "subject": PATIENT,
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": "resolved"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "R33.9"}]}, **dates}
+
+
 async def test_a_retention_resolved_by_a_catheter_last_week_is_still_a_cauda_equina_sign(
     client: httpx.AsyncClient, example: Example
 ) -> None:
-    retention = {"resourceType": "Condition", "id": "retention", "subject": PATIENT,
-                 "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                                "code": "resolved"}]},
-                 "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "R33.9"}]},
-                 "onsetDateTime": "2026-11-12", "abatementDateTime": "2026-11-13"}
+    retention = resolved_retention(onsetDateTime="2026-11-12", abatementDateTime="2026-11-13")
 
     cards = await cards_for(client, example, retention, key="conditions")
 
     assert cards[0]["indicator"] == "critical"
     assert "resolved on 2026-11-13" in cards[0]["detail"]
+
+
+async def test_a_retention_resolved_at_a_time_not_recorded_is_still_a_cauda_equina_sign(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """abatementString: it ended, when is not written down; the 2025 onset cannot show it ended long ago
+    (docs/pathway-facts.md "Resolved red flags")."""
+    retention = resolved_retention(onsetDateTime="2025-03-02", abatementString="after catheterisation")
+
+    cards = await cards_for(client, example, retention, key="conditions")
+
+    assert cards[0]["indicator"] == "critical"
+    assert "date not recorded" in cards[0]["detail"]
+    assert "redflag-chronic-baseline" in {r["code"] for r in cards[0]["overrideReasons"]}

@@ -115,7 +115,8 @@ def load_chart(base: str, resources: Sequence[Resource]) -> str:
 
 
 def order_sign_body(
-    patient_id: str, order: Resource, on: str | None, reason: Resource | None = None
+    patient_id: str, order: Resource, on: str | None, reason: Resource | None = None,
+    reason_reference: str | None = None,
 ) -> dict[str, Any]:
     draft: Resource = {
         "resourceType": "ServiceRequest",
@@ -129,6 +130,8 @@ def order_sign_body(
         draft["authoredOn"] = on
     if reason is not None:
         draft["reasonCode"] = [{"coding": [reason]}]
+    if reason_reference is not None:
+        draft["reasonReference"] = [{"reference": reason_reference}]
     return {
         "hook": "order-sign",
         "hookInstance": str(uuid.uuid4()),
@@ -149,14 +152,14 @@ async def answer(cds: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 async def evaluate_both_ways(
     cds: Any, resources: Sequence[Resource], *, order: Resource = LUMBAR_MRI, on: str | None = None,
-    reason: Resource | None = None,
+    reason: Resource | None = None, reason_reference: str | None = None,
 ) -> BothWays:
     """Load ``resources`` into the session's SEKMET and rate ``order`` (authored ``on``, with ``reason`` as
-    its reasonCode) both ways.
+    its reasonCode and ``reason_reference`` as its reasonReference) both ways.
 
     ``cds`` is the integration ``cds`` fixture (the app in-process and the SEKMET it reads)."""
     patient_id = load_chart(cds.server.base, resources)
-    body = order_sign_body(patient_id, order, on, reason)
+    body = order_sign_body(patient_id, order, on, reason, reason_reference)
     by_prefetch = {**body, "prefetch": cds.server.prefetch(patient_id)}
     by_fallback = {**body, "hookInstance": str(uuid.uuid4()), "fhirServer": cds.server.base}
     return BothWays(await answer(cds, by_prefetch), await answer(cds, by_fallback))

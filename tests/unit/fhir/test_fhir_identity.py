@@ -134,3 +134,19 @@ def test_a_patient_without_id_is_malformed_not_another_patient() -> None:
     """Skipped and counted by the views like any malformed resource; it can never become the patient."""
     check = check_key("patient", [{"resourceType": "Patient", "birthDate": "1970-01-01"}], "p1")
     assert (check.foreign, check.refused) == (0, None)
+
+
+@pytest.mark.parametrize("value", [patient("p2"), bundle(patient("p2"))])
+async def test_a_key_holding_only_another_patients_patient_is_not_read_as_empty(value: Any) -> None:
+    """A conditions key that is another patient's Patient is not "no conditions" (which would hide the
+    patient's own red flags): it is fetched again, and without a FHIR server it fails."""
+    own = {**empty_prefetch(), "patient": patient("p1"), "conditions": value}
+    fetcher = FakeFetcher({"conditions": KeyData((of(condition("c1", "G83.4"), "p1"),))})
+
+    resolved = await resolve(request(own), fetcher, Registry())
+    alone = await resolve(request(own), None, Registry())
+
+    assert [job.key for job in fetcher.calls[0]] == ["conditions"]
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+    assert alone.failed == ("conditions",)
+    assert OTHER_PATIENT in alone.chart.unavailable

@@ -76,6 +76,7 @@ class ChartBuilder:
         onset_string: str | None = None,
         extra: Sequence[Coding] = (),
         category: str = "problem-list-item",
+        abated: bool | None = None,  # an abatement recorded without a date (abatementString): True
     ) -> ChartBuilder:
         self._conditions.append(
             ConditionView(
@@ -88,7 +89,7 @@ class ChartBuilder:
                 onset_string=onset_string,
                 recorded=when(recorded),
                 abatement=when(abatement),
-                abated=abatement is not None,
+                abated=abatement is not None if abated is None else abated,
                 categories=(category,),
             )
         )

@@ -188,6 +188,41 @@ def test_section_2_resolved_serious_findings_count_for_30_days_or_when_undated(
     assert [e.label for e in found] == ([label] if label else [])
 
 
+@pytest.mark.parametrize(("code", "flag", "label"), [
+    ("M21.371", RedFlag.MOTOR, "motor deficit, date not recorded"),
+    ("R33.9", RedFlag.CES, "cauda equina sign, date not recorded"),
+])
+def test_section_2_an_abatement_recorded_without_a_date_is_date_not_recorded_whatever_the_onset(
+    chart, extract, order, code, flag, label
+):
+    """abatementString "after catheterisation": it ended, when is not recorded; an old onset cannot show
+    it ended long ago (docs/pathway-facts.md "Resolved red flags"; invariant 6: removing the abatement's
+    date from a finding resolved yesterday must not drop it)."""
+    c = chart.condition(code, onset="2025-01-01", clinical="resolved", abated=True)
+
+    found = extract(c, order(authored=AUTHORED)).red_flags.get(flag, ())
+
+    assert [e.label for e in found] == [label]
+
+
+def test_section_2_without_an_abatement_the_onset_dates_a_resolved_finding_the_one_removal_that_drops_it(
+    chart, extract, order
+):
+    """PATHWAY.md §2 and CODES-v2 rec. 4: "its abatement (or, without one, its onset, else its
+    recordedDate)". Removing the abatement *element* (not just its date) of a finding resolved yesterday
+    leaves a resolved Condition dated by its 2025 onset, which §2 says is over; invariant 6's property
+    strips every other date and status one at a time. The reason is in docs/pathway-facts.md."""
+    c = chart.condition("M21.371", onset="2025-01-01", clinical="resolved", abatement="2026-02-28")
+    built = c.build()
+    facts = extract(built, order(authored=AUTHORED))
+    assert [e.label for e in facts.red_flags[RedFlag.MOTOR]] == ["motor deficit, resolved on 2026-02-28"]
+
+    no_abatement = replace(built, conditions=tuple(replace(c, abatement=None, abated=False)
+                                                   for c in built.conditions))
+
+    assert RedFlag.MOTOR not in extract(no_abatement, order(authored=AUTHORED)).red_flags
+
+
 def test_section_2_resolved_window_is_site_policy(chart, extract, order):
     c = chart.condition("M21.371", onset="2025-01-01", abatement="2026-01-20", clinical="resolved")
 
@@ -231,15 +266,20 @@ days_back = st.none() | st.integers(-5, 900).map(lambda n: ORDER_DAY - timedelta
 
 @st.composite
 def flag_conditions(draw: st.DrawFn) -> ConditionView:
+    """Onset and abatement anywhere (the future included); recordedDate never after the order day (the
+    chart is read then) and never before the onset (a Condition is first recorded once it has begun)."""
     system, code = draw(st.sampled_from(SERIOUS_CODES))
-    abatement = draw(days_back)
+    onset, abatement = draw(days_back), draw(days_back)
+    recorded = draw(st.none() | st.integers(0, 900).map(lambda n: ORDER_DAY - timedelta(days=n)))
+    if recorded is not None and onset is not None:
+        recorded = max(recorded, onset)
     return ConditionView(
         id="flag", codings=(Coding(system, code),),
         clinical_status=draw(st.sampled_from([None, "active", "recurrence", "resolved", "inactive",
                                               "remission"])),
         verification_status=draw(st.sampled_from([None, "confirmed", "unconfirmed", "provisional",
                                                   "differential", "refuted", "entered-in-error"])),
-        onset=_fhir(draw(days_back)), recorded=_fhir(draw(days_back)), abatement=_fhir(abatement),
+        onset=_fhir(onset), recorded=_fhir(recorded), abatement=_fhir(abatement),
         abated=abatement is not None or draw(st.booleans()),
     )
 
@@ -284,19 +324,28 @@ def _no_less_safe(before: Decision, after: Decision) -> None:
     assert set(before.facts.serious_red_flags) <= set(after.facts.serious_red_flags)
 
 
+# One thing removed at a time, then everything: each date, the abatement's date (the abatement stays
+# recorded, undated), each status. Removing the abatement *element* of a resolved Condition is the one
+# removal §2 answers otherwise (the onset then dates it): see the table test below and
+# docs/pathway-facts.md "Resolved red flags".
+STRIPS: dict[str, Callable[[ConditionView], ConditionView]] = {
+    "onset": lambda c: replace(c, onset=None),
+    "recorded": lambda c: replace(c, recorded=None),
+    "abatement-date": lambda c: replace(c, abatement=None),
+    "clinical": lambda c: replace(c, clinical_status=None),
+    "verification": lambda c: replace(c, verification_status=None),
+    "dates": _undated_condition,
+    "everything": lambda c: replace(_undated_condition(c), clinical_status=None, verification_status=None,
+                                    abated=False),
+}
+
+
 @PROPERTY
-@given(flag_conditions(), st.sampled_from(list(REGIONS)),
-       st.sampled_from(["dates", "clinical", "verification", "everything"]))
+@given(flag_conditions(), st.sampled_from(list(REGIONS)), st.sampled_from(list(STRIPS)))
 def test_invariant_6_removing_dates_or_status_from_a_red_flag_condition_is_never_less_safe(
     condition: ConditionView, region: str, removed: str
 ) -> None:
-    stripped = {
-        "dates": _undated_condition(condition),
-        "clinical": replace(condition, clinical_status=None),
-        "verification": replace(condition, verification_status=None),
-        "everything": replace(_undated_condition(condition), clinical_status=None, verification_status=None,
-                              abated=False),
-    }[removed]
+    stripped = STRIPS[removed](condition)
 
     _no_less_safe(_answer(condition, None, region), _answer(stripped, None, region))
 

@@ -1,0 +1,233 @@
+"""PATHWAY.md §2 v2 "Where a finding is read" and invariants 4 and 6, through the real app and SEKMET.
+
+Every serious red-flag class (CES, motor, myelopathy, infection) and major malignancy, recorded in each place
+a chart may hold it, is answered critical (malignancy: warning), never with a defer or do-not-repeat card and
+never not-appropriate — by a complete prefetch AND by the service's own FHIR fallback, with the same answer
+both ways, for a lumbar, a thoracic and a cervical order (210 cases, each a SEKMET round trip; with the
+negated forms the file runs in about 25 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, refuted,
+entered-in-error) raise nothing: the 19-day lumbar radiculopathy is deferred (R1) as without them.
+
+Codes are the value sets' own (app/terminology/data/*.json), ICD-10-CM and SNOMED CT mixed as EHRs record
+them; Observations are filed with no category, or as laboratory/vital-signs, where a category search for
+exam findings would not look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from chart_both_ways import CERVICAL_MRI, LUMBAR_MRI, BothWays, evaluate_both_ways, rating, topics
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+Resource = dict[str, Any]
+Code = tuple[str, str, str]  # system, code, display
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+SCT = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+ON = date(2025, 6, 2)
+THORACIC_MRI = {"system": "http://www.ama-assn.org/go/cpt", "code": "72146",
+                "display": "MRI thoracic spine without contrast"}
+# region: (order, qualifying diagnosis: the order is in scope without any flag)
+REGIONS: dict[str, tuple[dict[str, str], Code]] = {
+    "lumbar": (LUMBAR_MRI, (ICD, "M54.16", "Radiculopathy, lumbar region")),
+    "thoracic": (THORACIC_MRI, (ICD, "M54.6", "Pain in thoracic spine")),
+    "cervical": (CERVICAL_MRI, (ICD, "M54.12", "Radiculopathy, cervical region")),
+}
+
+
+class Kind:
+    """One red-flag class: Condition codes (rotated over the places), Observation findings, the indicator."""
+
+    def __init__(self, conditions: list[Code], findings: list[Code], indicator: str) -> None:
+        self.conditions, self.findings, self.indicator = conditions, findings, indicator
+
+
+KINDS = {
+    "ces": Kind([(ICD, "G83.4", "Cauda equina syndrome"), (ICD, "R33.9", "Retention of urine, unspecified"),
+                 (SCT, "192970008", "Cauda equina syndrome"), (ICD, "R15.9", "Full incontinence of feces")],
+                [(SCT, "267064002", "Retention of urine"), (SCT, "449813001", "Numbness of saddle area"),
+                 (SCT, "236648008", "Acute retention of urine")], "critical"),
+    "motor": Kind([(ICD, "M21.371", "Foot drop, right foot"), (SCT, "6077001", "Foot-drop"),
+                   (ICD, "G83.12", "Monoplegia of lower limb affecting left dominant side")],
+                  [(SCT, "6077001", "Foot-drop"), (SCT, "102568007", "Paresis of lower extremity"),
+                   (SCT, "249945007", "Monoparesis of lower limb")], "critical"),
+    "myelopathy": Kind([(ICD, "G95.9", "Disease of spinal cord, unspecified"),
+                        (ICD, "M47.12", "Other spondylosis with myelopathy, cervical region"),
+                        (SCT, "312444006", "Spastic paraparesis")],
+                       [(SCT, "312444006", "Spastic paraparesis")], "critical"),
+    "infection": Kind([(ICD, "M46.26", "Osteomyelitis of vertebra, lumbar region"),
+                       (ICD, "G06.1", "Intraspinal abscess and granuloma"),
+                       (ICD, "F11.20", "Opioid dependence, uncomplicated"),
+                       (SCT, "86406008", "Human immunodeficiency virus infection")],
+                      [(SCT, "86406008", "Human immunodeficiency virus infection"),
+                       (SCT, "386661006", "Fever")], "critical"),
+    "malignancy": Kind([(ICD, "C50.911", "Malignant neoplasm of unspecified site of right female breast"),
+                        (ICD, "C79.51", "Secondary malignant neoplasm of bone"),
+                        (ICD, "Z85.3", "Personal history of malignant neoplasm of breast"),
+                        (SCT, "254837009", "Malignant neoplasm of breast")],
+                       [(SCT, "254837009", "Malignant neoplasm of breast"),
+                        (SCT, "363358000", "Malignant tumor of lung")], "warning"),
+}
+
+
+def day(days_before: int) -> str:
+    return (ON - timedelta(days=days_before)).isoformat()
+
+
+def concept(code: Code) -> dict[str, Any]:
+    system, value, display = code
+    return {"coding": [{"system": system, "code": value, "display": display}], "text": display}
+
+
+def condition(pid: str, cid: str, code: Code, category: str = "problem-list-item",
+              **fields: Any) -> Resource:
+    """A Condition; ``clinical``/``verification`` None leaves the status out, other fields go in as given."""
+    resource: Resource = {
+        "resourceType": "Condition", "id": f"{pid}-{cid}", "subject": {"reference": f"Patient/{pid}"},
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                  "code": category}]}],
+        "code": concept(code),
+    }
+    for name, system in (("clinical", "condition-clinical"), ("verification", "condition-ver-status")):
+        status = fields.pop(name, "active" if name == "clinical" else "confirmed")
+        if status is not None:
+            resource[f"{name}Status"] = {"coding": [{"system": f"http://terminology.hl7.org/CodeSystem/{system}",
+                                                     "code": status}]}
+    return {**resource, **fields}
+
+
+def observation(pid: str, oid: str, code: Code, category: str | None = None, **fields: Any) -> Resource:
+    resource: Resource = {
+        "resourceType": "Observation", "id": f"{pid}-{oid}", "status": fields.pop("status", "final"),
+        "subject": {"reference": f"Patient/{pid}"}, "code": concept(code), "effectiveDateTime": day(2),
+    }
+    if category is not None:
+        resource["category"] = [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": category}]}]
+    return {**resource, **fields}
+
+
+def answer_code(code: str, display: str) -> dict[str, Any]:
+    return {"valueCodeableConcept": concept((LOINC, code, display))}
+
+
+SYMPTOM = (LOINC, "75325-1", "Symptom")
+Reason = Code | str | None  # the order's reasonCode, or the Condition its reasonReference names
+Place = Callable[[str, Kind], tuple[list[Resource], Reason]]
+
+
+
+def one(resource: Resource) -> tuple[list[Resource], Reason]:
+    return [resource], None
+
+
+def named_by_the_order(pid: str, k: Kind) -> tuple[list[Resource], Reason]:
+    """A Condition resolved in 2019, named as the order's reasonReference: the clinician says it is why."""
+    old = condition(pid, "f", k.conditions[0], clinical="resolved", onsetDateTime="2019-01-01",
+                    abatementDateTime="2019-06-01")
+    return [old], f"Condition/{old['id']}"
+
+
+PLACES: dict[str, Place] = {
+    "problem-list": lambda pid, k: one(condition(pid, "f", k.conditions[0], onsetDateTime=day(5))),
+    "health-concern": lambda pid, k: one(condition(
+        pid, "f", k.conditions[-1], "health-concern", onsetDateTime=day(1))),
+    "encounter-diagnosis": lambda pid, k: one(condition(
+        pid, "f", k.conditions[1], "encounter-diagnosis", onsetDateTime=day(3), recordedDate=day(3))),
+    "observation-code-no-category": lambda pid, k: one(observation(pid, "f", k.findings[0])),
+    "observation-code-laboratory": lambda pid, k: one(observation(pid, "f", k.findings[-1], "laboratory")),
+    "observation-value-symptom": lambda pid, k: one(observation(
+        pid, "f", SYMPTOM, "survey", valueCodeableConcept=concept(k.findings[-1]))),
+    "observation-yes": lambda pid, k: one(observation(
+        pid, "f", k.findings[0], "exam", **answer_code("LA33-6", "Yes"))),
+    "observation-present-vital-signs": lambda pid, k: one(observation(
+        pid, "f", k.findings[0], "vital-signs", **answer_code("LA9633-4", "Present"))),
+    "observation-true": lambda pid, k: one(observation(pid, "f", k.findings[-1], valueBoolean=True)),
+    "order-reasonCode": lambda pid, k: ([], k.conditions[-1]),
+    "order-reasonReference": named_by_the_order,
+    "resolved-yesterday": lambda pid, k: one(condition(
+        pid, "f", k.conditions[0], clinical="resolved", onsetDateTime=day(400), abatementDateTime=day(1))),
+    "resolved-no-abatement-date": lambda pid, k: one(condition(
+        pid, "f", k.conditions[-1], clinical="resolved", onsetDateTime=day(10))),
+    "condition-no-dates": lambda pid, k: one(condition(
+        pid, "f", k.conditions[1], "encounter-diagnosis", clinical=None, verification=None)),
+}
+CASES = [(kind, place, region) for region in REGIONS for kind in KINDS for place in PLACES]
+
+NEGATED: dict[str, Callable[[str, Kind], Resource]] = {
+    "observation-false": lambda pid, k: observation(pid, "f", k.findings[0], "exam", valueBoolean=False),
+    "observation-LA32-8-no": lambda pid, k: observation(pid, "f", k.findings[0], "survey",
+                                                        **answer_code("LA32-8", "No")),
+    "observation-LA9634-2-absent": lambda pid, k: observation(pid, "f", k.findings[-1],
+                                                              **answer_code("LA9634-2", "Absent")),
+    "observation-entered-in-error": lambda pid, k: observation(pid, "f", k.findings[0],
+                                                               status="entered-in-error"),
+    "condition-refuted": lambda pid, k: condition(pid, "f", k.conditions[0], onsetDateTime=day(5),
+                                                  verification="refuted"),
+    "condition-entered-in-error": lambda pid, k: condition(pid, "f", k.conditions[1], onsetDateTime=day(5),
+                                                           clinical=None, verification="entered-in-error"),
+}
+
+
+def chart(pid: str, region: str, extra: list[Resource]) -> list[Resource]:
+    """A 40-year-old (no weak age flag) with a 19-day qualifying diagnosis: without a flag, lumbar is R1."""
+    patient = {"resourceType": "Patient", "id": pid, "birthDate": "1985-05-05", "gender": "female"}
+    qualifying = condition(pid, "dx", REGIONS[region][1], onsetDateTime=day(19))
+    return [patient, qualifying, *extra]
+
+
+def patient_id(*parts: str) -> str:
+    return "rf-" + "-".join(parts).lower().replace("_", "-")
+
+
+async def both_ways(
+    cds: Any, pid: str, region: str, extra: list[Resource], reason: Reason = None
+) -> BothWays:
+    code = None
+    if isinstance(reason, tuple):
+        code = dict(zip(("system", "code", "display"), reason, strict=True))
+    named = reason if isinstance(reason, str) else None
+    return await evaluate_both_ways(cds, chart(pid, region, extra), order=REGIONS[region][0],
+                                    on=ON.isoformat(), reason=code, reason_reference=named)
+
+
+def never_deferred(answer: dict[str, Any]) -> None:
+    shown = {code for code, _ in topics(answer)}
+    assert not shown & {"SpineDeferImaging", "SpineRepeatImaging"}, topics(answer)
+    labels = [s["label"].lower() for card in answer["cards"] for s in card.get("suggestions", [])]
+    assert not any("remove" in label or "delete" in label for label in labels), labels
+    assert rating(answer) != "not-appropriate"
+
+
+@pytest.mark.parametrize(("kind", "place", "region"), CASES, ids=["-".join(case) for case in CASES])
+async def test_red_flag_found_wherever_recorded_by_prefetch_and_by_fallback(
+    cds: Any, kind: str, place: str, region: str
+) -> None:
+    pid = patient_id(kind, place, region)
+    extra, reason = PLACES[place](pid, KINDS[kind])
+
+    answers = await both_ways(cds, pid, region, extra, reason)
+
+    assert answers.same, answers.difference()
+    for answer in (answers.prefetch, answers.fallback):
+        assert topics(answer)[0] == ("SpineRedFlag", KINDS[kind].indicator), answers.difference()
+        assert rating(answer) == "appropriate"
+        never_deferred(answer)
+
+
+@pytest.mark.parametrize("negated", list(NEGATED))
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_negated_red_flag_raises_nothing_by_prefetch_or_fallback(
+    cds: Any, kind: str, negated: str
+) -> None:
+    pid = patient_id("neg", kind, negated)
+
+    answers = await both_ways(cds, pid, "lumbar", [NEGATED[negated](pid, KINDS[kind])])
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch)[0] == ("SpineDeferImaging", "warning"), answers.difference()
+    assert "SpineRedFlag" not in {code for code, _ in topics(answers.prefetch)}
+    assert rating(answers.prefetch) == "not-appropriate"  # R1, exactly as without the negated finding

@@ -1,0 +1,45 @@
+"""The prefetch templates fetch every Observation the pathway may read as a red flag (PATHWAY.md §2 v2
+"Where a finding is read"; docs/fhir-access.md "Why each search is filtered as it is")."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from app.fhir.templates import FINDING_VALUE_SETS, PREFETCH_TEMPLATES
+from app.pathway.facts_flags import TRIGGERS
+from app.terminology import SNOMED, load_value_sets
+
+
+def searched_codes(key: str) -> set[str]:
+    query = parse_qs(PREFETCH_TEMPLATES[key].partition("?")[2])
+    return set(query["code"][0].split(","))
+
+
+def test_finding_value_sets_are_every_concept_the_pathway_reads_from_observations() -> None:
+    """facts_flags.findings() reads each trigger concept (and facts_markers the infection risk factors)
+    from an Observation's code in any category: the template must name the same concepts."""
+    read = {concept for concept, _, _ in TRIGGERS} | {"infection_risk_factor"}
+
+    assert set(FINDING_VALUE_SETS) == read
+
+
+def test_observations_search_names_every_snomed_red_flag_finding_so_no_category_is_needed() -> None:
+    sets = load_value_sets()
+    snomed = {m.coding.code for name in FINDING_VALUE_SETS for m in sets.get(name).members
+              if m.coding.system == SNOMED}
+
+    codes = searched_codes("observations")
+
+    assert {"267064002", "449813001", "6077001", "312444006", "254837009", "86406008"} <= snomed
+    assert snomed <= codes
+    assert "http://loinc.org|75325-1" in codes and "http://loinc.org|8310-5" in codes
+
+
+def test_observations_search_leaves_out_icd_codes_and_stays_short() -> None:
+    """ICD-10-CM headers (M21.37) and ranges (C00-C96) cannot be token-searched; Epic-class servers cap
+    a URL at a few KB."""
+    codes = searched_codes("observations")
+
+    assert "G83.4" not in codes and "M21.37" not in codes
+    assert len(PREFETCH_TEMPLATES["observations"]) < 2_000
+    assert all(len(template) < 6_000 for template in PREFETCH_TEMPLATES.values())
