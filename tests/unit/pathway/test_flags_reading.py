@@ -208,7 +208,7 @@ def test_section_2_an_abatement_recorded_without_a_date_is_date_not_recorded_wha
 def test_section_2_without_an_abatement_the_onset_dates_a_resolved_finding_the_one_removal_that_drops_it(
     chart, extract, order
 ):
-    """PATHWAY.md §2 and CODES-v2 rec. 4: "its abatement (or, without one, its onset, else its
+    """PATHWAY.md §2 and CODES.md recommendation 4: "its abatement (or, without one, its onset, else its
     recordedDate)". Removing the abatement *element* (not just its date) of a finding resolved yesterday
     leaves a resolved Condition dated by its 2025 onset, which §2 says is over; invariant 6's property
     strips every other date and status one at a time. The reason is in docs/pathway-facts.md."""
