@@ -84,6 +84,7 @@ TRIGGERS: tuple[Trigger, ...] = (
 # neck/arm symptoms or together with a second myelopathy sign (gait alone is common in older adults).
 CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
+_NAME_CHARS = 60  # a finding's name on a card: enough for "Retention of urine", never a paragraph
 _FAHRENHEIT = frozenset({"[degF]", "degF", "F", "°F"})
 _CELSIUS = frozenset({"Cel", "cel", "C", "°C", "degC", "[degC]"})
 
@@ -167,7 +168,7 @@ def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedF
         for index, coding in hits:
             concept, flags, keep = triggers[index]
             if _kept(window, finding, keep):
-                label = _label(concept, finding, keep)
+                label = _label(concept, finding, keep, coding)
                 evidence = Evidence(label, finding.reference, _day(finding.on), coding)
                 yield from ((flag, evidence, concept) for flag in flags)
 
@@ -206,14 +207,15 @@ def _in_episode(window: Window, finding: Finding) -> bool:
     return finding.on is None or last_day(finding.on) >= window.episode_start
 
 
-def _label(concept: str, finding: Finding, keep: Keep) -> str:
-    """The card says when a serious finding was resolved, or that its date was not recorded (§2 v2); a
-    resolved active-cancer code is a history of cancer (§3)."""
+def _label(concept: str, finding: Finding, keep: Keep, coding: Coding) -> str:
+    """The card names the finding as the chart does ("cauda equina sign — Retention of urine"), says when a
+    serious finding was resolved, or that its date was not recorded (§2 v2); a resolved active-cancer code
+    is a history of cancer (§3)."""
     condition = finding.condition
     resolved = condition is not None and condition_resolved(condition)
     if concept == "cancer_active" and resolved:
-        return LABELS["cancer_history"]
-    label = LABELS[concept]
+        return _named(LABELS["cancer_history"], coding)
+    label = _named(LABELS[concept], coding)
     if finding.from_order or keep not in _RECENT_KEEPS:
         return label
     if resolved and condition is not None and condition.abatement is not None:
@@ -221,6 +223,15 @@ def _label(concept: str, finding: Finding, keep: Keep) -> str:
     if finding.on is None or (condition is not None and _abated_undated(condition)):
         return f"{label}, date not recorded"
     return f"{label}, resolved" if resolved else label
+
+
+def _named(label: str, coding: Coding) -> str:
+    """The class label and the chart's own name of the finding (its display, shortened), unless the
+    label already says it: a clinician must see *which* cauda equina sign was found."""
+    name = " ".join((coding.display or "").split())
+    if not name or name.casefold() in label.casefold():
+        return label
+    return f"{label} — {name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS - 1] + '…'}"
 
 
 def _day(value: FhirDate | None) -> date | None:

@@ -15,7 +15,7 @@ import pytest
 
 from app.pathway.decide import decide_order
 from app.pathway.facts import classify_order, extract_facts
-from app.pathway.model import Decision, Indicator, Rating, Topic
+from app.pathway.model import Decision, Indicator, Rating, RedFlag, Topic
 from app.pathway.policy import Policy
 from app.terminology import ICD10CM, LOINC, SNOMED, CodeRange, Coding, load_value_sets
 
@@ -416,3 +416,23 @@ def test_section_6_1_v2_qualifying_codes(chart, extract, order, code, system, co
     facts = extract(chart.condition(code, system, onset="2026-02-10"), order(authored=AUTHORED))
 
     assert [e.label for e in facts.qualifying] == [concept]
+
+
+# --- how a red flag is named on the card ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("display", "label"),
+    [
+        ("Retention of urine", "cauda equina sign — Retention of urine"),
+        (None, "cauda equina sign"),  # no display: the class alone
+        ("Cauda equina sign", "cauda equina sign"),  # the label already says it
+        ("x" * 200, "cauda equina sign — " + "x" * 59 + "…"),  # a display is never a paragraph
+    ],
+)
+def test_a_red_flag_is_named_as_the_chart_names_the_finding(chart, extract, order, display, label) -> None:
+    """§5: the dated facts in plain words — a clinician must see which cauda equina sign was found."""
+    built = lumbar_sciatica(chart).condition("L-RET", "urn:local", onset="2026-02-27",
+                                             extra=(Coding(SNOMED, "267064002", display),))
+    facts = extract(built, order(LUMBAR, authored=AUTHORED))
+    assert [e.label for e in facts.red_flags[RedFlag.CES]] == [label]
