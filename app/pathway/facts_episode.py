@@ -22,6 +22,7 @@ from app.pathway.facts_common import (
     evidence_key,
     first_members,
     last_day,
+    observation_asserted,
     onset_range,
     order_reasons,
     possibly_by,
@@ -66,9 +67,9 @@ class Onset:
 
 
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
-    """PATHWAY.md §1/§6.1: qualifying Conditions, plus the order's reasonCode codings."""
+    """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, and the order's reasons."""
     from_chart = (dx for c in ctx.chart.conditions for dx in _from_condition(ctx, c))
-    return (*from_chart, *_from_reasons(ctx))
+    return (*from_chart, *_from_observations(ctx), *_from_reasons(ctx))
 
 
 def _counts(ctx: Context, condition: ConditionView) -> bool:
@@ -98,6 +99,24 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
         evidence = Evidence(LABELS[concept], condition.reference, start, coding)
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen)
         return
+
+
+def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
+    """PATHWAY.md §2 v2 "where a finding is read": a qualifying finding recorded as an Observation (by code
+    or value, never a negated one) within ``episode_gap_days`` counts for scope and region. It dates nothing:
+    when it was observed is not when the symptoms began, so alone it leaves the onset unknown (R27), never a
+    lower bound a defer could stand on."""
+    earliest = ctx.days_before(ctx.policy.episode_gap_days)
+    for o in ctx.chart.observations:
+        found = next(_match(ctx, (*o.codings, *o.value_codings)), None)
+        if found is None or not observation_asserted(o) or not possibly_by(o.effective, ctx.order_date):
+            continue
+        if o.effective is not None and last_day(o.effective) < earliest:
+            continue
+        concept, region, radicular, coding = found
+        seen = o.effective.value if o.effective is not None else None
+        evidence = Evidence(f"{LABELS[concept]} (observation)", o.reference, seen, coding)
+        yield Diagnosis(evidence, region, radicular, None, False, seen)
 
 
 def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:

@@ -436,3 +436,29 @@ def test_a_red_flag_is_named_as_the_chart_names_the_finding(chart, extract, orde
                                              extra=(Coding(SNOMED, "267064002", display),))
     facts = extract(built, order(LUMBAR, authored=AUTHORED))
     assert [e.label for e in facts.red_flags[RedFlag.CES]] == [label]
+
+
+# --- §2 v2: a qualifying finding recorded as an Observation ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer_code", "rules"),
+    [
+        (None, ("R27",)),             # asserted (a SNOMED finding as value): in scope, onset not documented
+        ("LA32-8", ("R28",)),         # sciatica "No": a negative screen is no diagnosis (out of scope)
+    ],
+)
+def test_a_qualifying_finding_recorded_as_an_observation_brings_the_order_into_scope(
+    chart, answer, answer_code, rules
+) -> None:
+    """PATHWAY.md §2 v2 "where a finding is read": sciatica as LOINC 75325-1 "Symptom" with the SNOMED finding
+    as its value counts for scope; when it was observed is not an onset, so no defer stands on it (R27)."""
+    built = chart.patient("1981-01-01")
+    if answer_code is None:
+        built = built.observation("75325-1", on="2026-02-20", value_code="23056005")
+    else:
+        built = built.observation("23056005", SNOMED, on="2026-02-20",
+                                  value_code=answer_code, value_system=LOINC)
+    decision = answer(built)
+    assert decision.rules[: len(rules)] == rules
+    assert decision.rating is not Rating.NOT_APPROPRIATE
