@@ -339,9 +339,15 @@ def parse_patient(raw: Json) -> PatientView:
     return PatientView(_required_id(raw), parse_fhir_date(raw.get("birthDate")), _str(raw.get("gender")))
 
 
+# An abatement with no calendar date: the Condition ended, when is not said (an age is rare and needs the
+# birth date; the pathway treats all of these as "date not recorded").
+_UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRange"})
+
+
 def parse_condition(raw: Json) -> ConditionView:
     abatement = parse_fhir_date(raw.get("abatementDateTime")) or _period_end(raw.get("abatementPeriod"))
-    abated = abatement is not None or raw.get("abatementBoolean") is True or "abatementString" in raw
+    undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
+    abated = abatement is not None or undated
     codings, text = _concept(raw.get("code"))
     return ConditionView(
         id=_required_id(raw),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -84,3 +85,24 @@ def test_service_request_keeps_reason_references() -> None:
     })
 
     assert view.reason_references == ("Condition/c9",)
+
+
+@pytest.mark.parametrize(
+    ("abatement", "abated", "dated"),
+    [
+        ({"abatementDateTime": "2026-02-01"}, True, True),
+        ({"abatementPeriod": {"end": "2026-02-01"}}, True, True),
+        ({"abatementBoolean": True}, True, False),
+        ({"abatementString": "after catheter"}, True, False),
+        ({"abatementAge": {"value": 40, "unit": "a"}}, True, False),
+        ({"abatementRange": {"low": {"value": 40, "unit": "a"}}}, True, False),
+        ({"abatementBoolean": False}, False, False),
+        ({}, False, False),
+    ],
+)
+def test_every_abatement_form_says_the_condition_ended(abatement: dict[str, Any], abated: bool,
+                                                        dated: bool) -> None:
+    """R4 abatement[x]: every form but a false boolean says the Condition ended; only two carry a date (an
+    undated one reads "date not recorded" on a red-flag card, PATHWAY.md §2)."""
+    view = parse_condition({"resourceType": "Condition", "id": "c1", **abatement})
+    assert (view.abated, view.abatement is not None) == (abated, dated)
