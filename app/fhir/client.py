@@ -45,14 +45,13 @@ from app.fhir.prefetch import (
 from app.fhir.transport import PooledTransport, ResponseTooLarge, read_body
 from app.jsontext import loads
 from app.settings import Settings
-from app.urls import is_loopback
+from app.urls import origin, server_allowed_by
 
 log = logging.getLogger(__name__)
 # httpx logs every request line, URL included, at INFO: URLs carry patient ids, so keep it to warnings.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 FHIR_JSON = "application/fhir+json"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +130,12 @@ def _is_address(host: str, kind: type[ipaddress.IPv4Address] | type[ipaddress.IP
 # --- where we may go ---------------------------------------------------------------------------------
 
 
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
-    except ValueError:  # a port that is not a number
-        return None
-
-
 def same_origin(url: str, server: str) -> bool:
     """CONTRACT.md §3.5: a ``next`` link must have the scheme, host and port of ``fhirServer`` and lie
     under its path (whole segments, no dot segments): it is fetched with the FHIR bearer token, and a link
     to another path on the host would carry the token past a path-restricted allow-list entry."""
-    origin = _origin(url)
-    if origin is None or origin[1] == "" or origin != _origin(server) or not _sendable(url):
+    link = origin(url)
+    if link is None or link[1] == "" or link != origin(server) or not _sendable(url):
         return False
     base, path = urlsplit(server).path.rstrip("/"), urlsplit(url).path
     if any(segment in (".", "..") for segment in unquote(path).split("/")):
@@ -163,19 +153,6 @@ def _sendable(url: str) -> bool:
     return not any(ord(char) < 0x20 or ord(char) == 0x7F for char in url)
 
 
-def _allowed_by(server: str, entry: str) -> bool:
-    """Scheme, host and port equal (a loopback entry without a port admits any port: development servers
-    such as SEKMET take a free one); a path in the entry must be a prefix at a segment boundary."""
-    server_origin, entry_origin = _origin(server), _origin(entry)
-    if server_origin is None or entry_origin is None or server_origin[:2] != entry_origin[:2]:
-        return False
-    any_port = urlsplit(entry).port is None and is_loopback(entry_origin[1])
-    if server_origin[2] != entry_origin[2] and not any_port:
-        return False
-    prefix, path = urlsplit(entry).path.rstrip("/"), urlsplit(server).path.rstrip("/")
-    return not prefix or path == prefix or path.startswith(prefix + "/")
-
-
 def server_refusal(server: str | None, allowlist: Sequence[str],
                    narrowed_to: Sequence[str] | None = None) -> str | None:
     """Why ``server`` may not be called, or ``None`` when it may (CONTRACT.md §3.5, S6)."""
@@ -186,9 +163,9 @@ def server_refusal(server: str | None, allowlist: Sequence[str],
         return "fhirServer must not carry credentials, a query or a fragment"
     if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
         return "fhirServer path must not contain dot segments"
-    if not any(_allowed_by(server, entry) for entry in allowlist):
+    if not any(server_allowed_by(server, entry) for entry in allowlist):
         return "fhirServer is not on FHIR_SERVER_ALLOWLIST; no request was made"
-    if narrowed_to is not None and not any(_allowed_by(server, entry) for entry in narrowed_to):
+    if narrowed_to is not None and not any(server_allowed_by(server, entry) for entry in narrowed_to):
         return "fhirServer is not among this client's FHIR servers; no request was made"
     return None
 
