@@ -31,8 +31,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import getproxies
 
 import httpx
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from app.fhir.metrics import REGISTRY, Counter, Histogram, Registry
 from app.fhir.prefetch import (
     DataRequest,
     FetchJob,
@@ -44,6 +44,7 @@ from app.fhir.prefetch import (
 )
 from app.fhir.transport import PooledTransport, ResponseTooLarge, read_body
 from app.jsontext import loads
+from app.metrics import REGISTRY, counter, histogram
 from app.settings import Settings
 from app.urls import origin, server_allowed_by
 
@@ -333,7 +334,8 @@ class FhirFetcher:
     """Implements ``app.fhir.prefetch.Fetcher`` against the EHR's FHIR server."""
 
     def __init__(self, http: httpx.AsyncClient, allowlist: Sequence[str], limits: FetchLimits,
-                 registry: Registry = REGISTRY, clock: Callable[[], float] = time.perf_counter) -> None:
+                 registry: CollectorRegistry = REGISTRY,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.http = http
         self.allowlist = tuple(allowlist)
         self.limits = limits
@@ -341,7 +343,7 @@ class FhirFetcher:
         self._clock = clock
 
     @classmethod
-    def from_settings(cls, http: httpx.AsyncClient, settings: Settings, registry: Registry = REGISTRY
+    def from_settings(cls, http: httpx.AsyncClient, settings: Settings, registry: CollectorRegistry = REGISTRY
                       ) -> FhirFetcher:
         return cls(http, settings.fhir_server_allowlist, FetchLimits.from_settings(settings), registry)
 
@@ -398,23 +400,24 @@ class FetchMetrics:
     seconds: Histogram
 
     @classmethod
-    def on(cls, registry: Registry) -> FetchMetrics:
+    def on(cls, registry: CollectorRegistry) -> FetchMetrics:
         return cls(
-            registry.counter("spine_cds_fhir_keys_fetched", "Keys fetched from fhirServer", ["key"]),
-            registry.counter("spine_cds_fhir_keys_failed", "Keys not fetched", ["key", "reason"]),
-            registry.counter("spine_cds_fhir_keys_incomplete", "Keys fetched in part", ["key", "reason"]),
-            registry.histogram("spine_cds_fhir_fallback_seconds", "Wall time of one fallback round"),
+            counter("spine_cds_fhir_keys_fetched", "Keys fetched from fhirServer", ["key"], registry),
+            counter("spine_cds_fhir_keys_failed", "Keys not fetched", ["key", "reason"], registry),
+            counter("spine_cds_fhir_keys_incomplete", "Keys fetched in part", ["key", "reason"], registry),
+            histogram("spine_cds_fhir_fallback_seconds", "Wall time of one fallback round",
+                      registry=registry),
         )
 
     def record(self, progress: Mapping[str, _Progress], seconds: float) -> None:
         for key, p in progress.items():
             result = p.result()
             if p.no_data or not result.failed:
-                self.fetched.inc(key=key)
+                self.fetched.labels(key=key).inc()
             if result.failed:
-                self.failed.inc(key=key, reason=p.kind or "unknown")
+                self.failed.labels(key=key, reason=p.kind or "unknown").inc()
             elif result.incomplete:
-                self.incomplete.inc(key=key, reason=p.kind or "unknown")
+                self.incomplete.labels(key=key, reason=p.kind or "unknown").inc()
         self.seconds.observe(seconds)
 
 
