@@ -39,6 +39,14 @@ class LogFormat(StrEnum):
     TEXT = "text"
 
 
+class FhirPool(StrEnum):
+    """``own``: the FHIR client's keep-alive pool (``app/fhir/transport.py``); ``httpx``: httpx's own
+    transport, a fallback should ours misbehave (slower: httpcore issue 1035, docs/performance.md)."""
+
+    OWN = "own"
+    HTTPX = "httpx"
+
+
 class Mode(StrEnum):
     """``silent`` evaluates and audits but returns no cards (run new CDS silently first)."""
 
@@ -62,6 +70,7 @@ class Settings(BaseSettings):
     fhir_request_timeout_seconds: float = Field(1.5, gt=0, le=30)
     hook_budget_seconds: float = Field(2.0, gt=0, le=30)
     fhir_page_cap: int = Field(10, ge=1, le=100)
+    fhir_pool: FhirPool = FhirPool.OWN
     fhir_max_response_bytes: int = Field(20_000_000, ge=100_000, le=1_000_000_000)
     max_body_bytes: int = Field(5_000_000, ge=1_000)
     body_read_timeout_seconds: float = Field(10.0, gt=0, le=120)

@@ -45,7 +45,7 @@ from app.fhir.prefetch import (
 from app.fhir.transport import PooledTransport, ResponseTooLarge, read_body
 from app.jsontext import loads
 from app.metrics import REGISTRY, counter, histogram
-from app.settings import Settings
+from app.settings import FhirPool, Settings
 from app.urls import origin, server_allowed_by
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,12 @@ HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, ke
 
 
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
-    """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own), default
-    timeout, no redirects, cookies never kept, proxies from the environment as httpx reads them."""
+    """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own, unless
+    ``FHIR_POOL=httpx``), default timeout, no redirects, cookies never kept, proxies from the environment
+    as httpx reads them."""
+    own = settings.fhir_pool is FhirPool.OWN
     return httpx.AsyncClient(
-        transport=PooledTransport(HTTP_LIMITS),
+        transport=PooledTransport(HTTP_LIMITS) if own else httpx.AsyncHTTPTransport(limits=HTTP_LIMITS),
         mounts=proxy_mounts(environment_proxies()),
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),

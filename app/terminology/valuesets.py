@@ -279,16 +279,6 @@ class ValueSets:
         found = [_imaging_code(imaging.attributes(c), c) for c in codings if imaging.contains(c)]
         return max(found, key=_specificity, default=None)
 
-    def find_imaging(
-        self, region: Region | None, modality: Modality, contrast: Contrast | None, system: str = CPT
-    ) -> Coding | None:
-        """The value set's code for an imaging study, e.g. to suggest MRI without contrast (R13, R16, R17)."""
-        wanted = {"region": region, "modality": modality, "contrast": contrast}
-        for member in self.get(IMAGING_CONCEPT).members:
-            if member.coding.system == system and dict(member.attributes) == wanted:
-                return member.coding
-        return None
-
 
 def _imaging_code(attributes: Mapping[str, str | None], coding: Coding) -> ImagingCode:
     return ImagingCode(

@@ -524,3 +524,26 @@ async def test_closing_the_transport_closes_connections_behind_open_responses(se
     await response.aclose()  # a late close hands back a closed connection: nothing is kept
     assert transport.idle_connections == 0
     await client.aclose()
+
+
+async def test_fhir_pool_httpx_falls_back_to_httpx_own_transport(
+        serve: Any, settings_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPINE_CDS_FHIR_POOL=httpx: the same answers through httpx's own pool, and ours is never used."""
+    base, server = await serve(answer_ok)
+    clear_proxy_variables(monkeypatch)
+    pooled: list[str] = []
+    original = PooledTransport.handle_async_request
+
+    async def spying(transport: PooledTransport, request: httpx.Request) -> httpx.Response:
+        pooled.append(str(request.url))
+        return await original(transport, request)
+
+    monkeypatch.setattr(PooledTransport, "handle_async_request", spying)
+    async with make_http_client(settings_factory(fhir_pool="httpx")) as http:
+        for _ in range(3):
+            assert (await http.get(base)).status_code == 200
+    assert pooled == []
+    assert server.connections == 1  # httpx's pool keeps the connection alive too
+    async with make_http_client(settings_factory()) as http:
+        assert (await http.get(base)).status_code == 200
+    assert pooled == [base]
