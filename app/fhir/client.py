@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import getproxies
 
@@ -45,8 +45,10 @@ from app.fhir.prefetch import (
 from app.fhir.transport import PooledTransport, ResponseTooLarge, read_body
 from app.jsontext import loads
 from app.metrics import REGISTRY, counter, histogram
-from app.settings import FhirPool, Settings
 from app.urls import origin, server_allowed_by
+
+if TYPE_CHECKING:  # the shape only: the data-access room does not import the settings at run time
+    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 # httpx logs every request line, URL included, at INFO: URLs carry patient ids, so keep it to warnings.
@@ -76,7 +78,7 @@ def make_http_client(settings: Settings) -> httpx.AsyncClient:
     """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own, unless
     ``FHIR_POOL=httpx``), default timeout, no redirects, cookies never kept, proxies from the environment
     as httpx reads them."""
-    own = settings.fhir_pool is FhirPool.OWN
+    own = settings.fhir_pool != "httpx"  # FhirPool, compared by value (no import of app.settings)
     return httpx.AsyncClient(
         transport=PooledTransport(HTTP_LIMITS) if own else httpx.AsyncHTTPTransport(limits=HTTP_LIMITS),
         mounts=proxy_mounts(environment_proxies()),

@@ -14,7 +14,7 @@ import httpx
 
 from app.feedback import Database, FeedbackRepository
 from app.fhir.prefetch import Fetcher
-from app.hooks.outcome import LogObserver, OutcomeObserver
+from app.observability.outcome import LogObserver, OutcomeObserver
 from app.pathway.policy import Policy
 from app.render import CardLibrary, load_card_library
 from app.settings import Mode, Settings
