@@ -27,7 +27,7 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m demo.run --port $(PORT) --fhir-port $(FHIR_PORT) $(if $(SANDBOX_ORIGIN),--sandbox-origin $(SANDBOX_ORIGIN))
 
-## test: lint, type-check, import contracts, and the whole test suite
+## test: lint, type-check, import contracts and no import cycle (scripts/import_cycles.py), and the whole test suite
 test: $(STAMP) lint typecheck imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
@@ -54,6 +54,7 @@ typecheck: $(STAMP)
 
 imports: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_cycles.py
 
 ## openapi: regenerate openapi/openapi.json from the app (a test fails when it drifts)
 openapi: $(STAMP)

@@ -28,13 +28,11 @@ from app.hooks.errors import register_error_handlers
 from app.hooks.explain import explain_router
 from app.hooks.limits import add_limits
 from app.hooks.router import router
-from app.hooks.runtime import Content, Runtime
+from app.hooks.runtime import Runtime, load_content
 from app.hooks.services import SERVICES
 from app.observability import configure_logging, metrics_router, outcome_observers, setup_tracing
-from app.render import load_card_library
 from app.security import build_verifier
 from app.settings import Profile, Settings, get_settings
-from app.terminology import load_value_sets
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +113,6 @@ def _build_runtime(settings: Settings) -> Runtime:
         fetcher=FhirFetcher.from_settings(http, settings),
         observers=outcome_observers(settings),
     )
-
-
-def load_content(settings: Settings) -> Content:
-    return Content(load_value_sets(), load_card_library(settings.cards_dir), settings.pathway_policy,
-                   settings.pama_legacy_extension_urls)
 
 
 def _check_silent_services(settings: Settings) -> None:

@@ -9,38 +9,35 @@ leave the default in force. Values are checked strictly — ``42.5`` days or ``y
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import yaml
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from app.settings import PolicySettings
+from app.pathway.policy import Policy
+
+_POLICY = TypeAdapter(Policy)  # the values, defaults and bounds: declared once, on the pathway's Policy
+_KNOWN = tuple(field.name for field in fields(Policy))
 
 
 class PolicyFileError(ValueError):
     """Every problem found in one file, one per line."""
 
 
-class PolicyFile(PolicySettings):
-    """``PolicySettings`` with no unknown keys, a required version and the cross-value checks."""
+class _FileVersion(BaseModel):
+    """What only a file must say: a version name (stamped on every evaluation in the audit trail)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     version: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:+-]*$")
 
-    @model_validator(mode="after")
-    def _radiographs_before_mri(self) -> Self:
-        """R9: weak-flag radiographs become appropriate before the six-week deferral ends, not after it."""
-        if self.weak_flag_radiograph_days > self.conservative_care_days:
-            raise ValueError(
-                f"weak_flag_radiograph_days ({self.weak_flag_radiograph_days}) cannot exceed "
-                f"conservative_care_days ({self.conservative_care_days}) (PATHWAY.md R9)"
-            )
-        return self
+
+_VERSION: TypeAdapter[_FileVersion] = TypeAdapter(_FileVersion)
 
 
-def read_policy_file(path: Path) -> PolicySettings:
+def read_policy_file(path: Path) -> Policy:
     """Read and validate ``path``; ``PolicyFileError`` lists every problem with the file's name."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -49,22 +46,45 @@ def read_policy_file(path: Path) -> PolicySettings:
     return parse_policy(text, source=str(path))
 
 
-def parse_policy(text: str, *, source: str = "policy") -> PolicySettings:
+def parse_policy(text: str, *, source: str = "policy") -> Policy:
     data = _load_mapping(text, source)
+    as_json = json.dumps(data, default=str)
+    errors = _problems(_VERSION, as_json) + [
+        error for error in _problems(_POLICY, as_json) if error["loc"] != ("version",)  # said once, above
+    ]
+    errors += [{"type": "extra_forbidden", "loc": (key,)} for key in data if key not in _KNOWN]
+    if not errors:
+        policy = _POLICY.validate_json(as_json, strict=True)
+        errors = [{"msg": problem} for problem in _cross_problems(policy)]
+        if not errors:
+            return policy
+    lines = [f"  - {_where(error)}{_message(error)}" for error in errors]
+    raise PolicyFileError(f"policy file {source} is invalid:\n" + "\n".join(lines))
+
+
+def _problems(schema: TypeAdapter[Any], as_json: str) -> list[dict[str, Any]]:
+    """Checked strictly, as JSON: ``42.5`` days or ``yes`` for a number is refused."""
     try:
-        checked = PolicyFile.model_validate_json(json.dumps(data, default=str), strict=True)
+        schema.validate_json(as_json, strict=True)
     except ValidationError as exc:
-        lines = [f"  - {_where(error)}{_message(error)}" for error in exc.errors()]
-        raise PolicyFileError(f"policy file {source} is invalid:\n" + "\n".join(lines)) from exc
-    return PolicySettings.model_validate(checked.model_dump())
+        return [dict(error) for error in exc.errors()]
+    return []
 
 
-def differences_from_default(policy: PolicySettings) -> dict[str, tuple[Any, Any]]:
+def _cross_problems(policy: Policy) -> list[str]:
+    """R9: weak-flag radiographs become appropriate before the six-week deferral ends, not after it."""
+    if policy.weak_flag_radiograph_days > policy.conservative_care_days:
+        return [f"weak_flag_radiograph_days ({policy.weak_flag_radiograph_days}) cannot exceed "
+                f"conservative_care_days ({policy.conservative_care_days}) (PATHWAY.md R9)"]
+    return []
+
+
+def differences_from_default(policy: Policy) -> dict[str, tuple[Any, Any]]:
     """``{name: (default, site value)}`` for each value the site changed (what `policy check` prints)."""
-    default = PolicySettings().model_dump()
+    default = asdict(Policy())
     return {
         name: (default[name], value)
-        for name, value in policy.model_dump().items()
+        for name, value in asdict(policy).items()
         if name != "version" and value != default[name]
     }
 
@@ -86,7 +106,7 @@ def _where(error: Any) -> str:
 
 def _message(error: Any) -> str:
     if error.get("type") == "extra_forbidden":
-        known = ", ".join(PolicySettings.model_fields)
+        known = ", ".join(_KNOWN)
         return f"unknown policy value (known: {known})"
     if error.get("type") == "missing":
         return "required (name this policy, e.g. version: site-2026-01)"

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.pathway.policy import CervicalEarlyMri, Policy
+from app.pathway.policy import Policy
+from app.policyfile import read_policy_file
 from app.urls import url_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,35 +39,19 @@ class LogFormat(StrEnum):
     TEXT = "text"
 
 
+class FhirPool(StrEnum):
+    """``own``: the FHIR client's keep-alive pool (``app/fhir/transport.py``); ``httpx``: httpx's own
+    transport, a fallback should ours misbehave (slower: httpcore issue 1035, docs/performance.md)."""
+
+    OWN = "own"
+    HTTPX = "httpx"
+
+
 class Mode(StrEnum):
     """``silent`` evaluates and audits but returns no cards (run new CDS silently first)."""
 
     ACTIVE = "active"
     SILENT = "silent"
-
-
-class PolicySettings(BaseModel):
-    """PATHWAY.md *policy* thresholds, overridable as ``SPINE_CDS_POLICY__<NAME>``."""
-
-    version: str = "default-1"
-    conservative_care_days: int = Field(42, ge=1, le=365)
-    prior_imaging_lookback_days: int = Field(365, ge=1, le=3650)
-    episode_gap_days: int = Field(180, ge=1, le=3650)
-    fever_window_days: int = Field(7, ge=1, le=90)
-    fever_threshold_celsius: float = Field(38.0, ge=36.0, le=42.0)
-    minimum_age_years: int = Field(18, ge=0, le=120)
-    long_term_steroid_days: int = Field(90, ge=1, le=3650)
-    weak_flag_radiograph_days: int = Field(28, ge=0, le=365)
-    cervical_early_mri: CervicalEarlyMri = CervicalEarlyMri.ADVISE
-    show_appropriate_card: bool = False
-    referral_after_days: int = Field(84, ge=1, le=3650)
-    disabling_pain_referral: bool = False
-    disabling_pain_threshold: float = Field(9.0, ge=0, le=10)
-    redflag_resolved_window_days: int = Field(30, ge=1, le=365)
-    care_referral_min_days: int = Field(14, ge=0, le=365)
-
-    def to_policy(self) -> Policy:
-        return Policy(**self.model_dump())
 
 
 class Settings(BaseSettings):
@@ -85,6 +70,7 @@ class Settings(BaseSettings):
     fhir_request_timeout_seconds: float = Field(1.5, gt=0, le=30)
     hook_budget_seconds: float = Field(2.0, gt=0, le=30)
     fhir_page_cap: int = Field(10, ge=1, le=100)
+    fhir_pool: FhirPool = FhirPool.OWN
     fhir_max_response_bytes: int = Field(20_000_000, ge=100_000, le=1_000_000_000)
     max_body_bytes: int = Field(5_000_000, ge=1_000)
     body_read_timeout_seconds: float = Field(10.0, gt=0, le=120)
@@ -99,7 +85,7 @@ class Settings(BaseSettings):
     otel_enabled: bool = False
     otel_endpoint: str | None = None
     site_timezone: str = "UTC"
-    policy: PolicySettings = Field(default_factory=PolicySettings)
+    policy: Policy = Field(default_factory=Policy)  # SPINE_CDS_POLICY__<NAME>; bounds on Policy itself
     policy_file: Path | None = None  # the site Policy as YAML (docs/informatics.md); excludes POLICY__*
     silent_services: CommaList = Field(default_factory=list)  # service ids silent even when mode=active
     admin_username: str = "admin"
@@ -144,8 +130,6 @@ class Settings(BaseSettings):
             return self
         if "policy" in self.model_fields_set:
             raise ValueError("set SPINE_CDS_POLICY_FILE or SPINE_CDS_POLICY__* values, not both")
-        from app.policyfile import read_policy_file  # it builds on PolicySettings, defined above
-
         object.__setattr__(self, "policy", read_policy_file(self.policy_file))
         return self
 
@@ -170,7 +154,7 @@ class Settings(BaseSettings):
 
     @property
     def pathway_policy(self) -> Policy:
-        return self.policy.to_policy()
+        return self.policy
 
 
 def _unsafe_values(settings: Settings) -> list[str]:

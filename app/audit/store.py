@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditCard, AuditRule, EvaluationAudit
 from app.feedback import Database
 from app.feedback.models import Base
-from app.hooks.outcome import HookOutcome, RatedOrder
+from app.observability.outcome import HookOutcome, RatedOrder
 
 
 class ReferenceHasher:

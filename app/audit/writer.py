@@ -21,8 +21,8 @@ from typing import Protocol
 
 import anyio
 
-from app.hooks.outcome import HookOutcome
 from app.observability.metrics import count_audit_set_aside
+from app.observability.outcome import HookOutcome
 
 log = logging.getLogger(__name__)
 MAX_RETRY_SECONDS = 30.0

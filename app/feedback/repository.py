@@ -82,16 +82,6 @@ class FeedbackRepository:
             inserted = session.execute(self._insert_ignoring_duplicates().returning(Feedback.id), rows)
             return len(inserted.all())
 
-    def list_for_card(self, card_uuid: str) -> list[FeedbackItem]:
-        """Every item stored for a card, oldest outcome first."""
-        query = (
-            select(Feedback)
-            .where(Feedback.card_uuid == card_uuid)
-            .order_by(Feedback.outcome_timestamp, Feedback.id)
-        )
-        with self._database.session() as session:
-            return [_to_item(row) for row in session.scalars(query)]
-
     def count(self) -> int:
         """How many distinct items are stored."""
         with self._database.session() as session:
@@ -124,17 +114,3 @@ def _to_row(item: FeedbackItem) -> dict[str, Any]:
         "received_at": datetime.now(UTC),
         "dedup_key": item.dedup_key(),
     }
-
-
-def _to_item(row: Feedback) -> FeedbackItem:
-    return FeedbackItem(
-        service_id=row.service_id,
-        card_uuid=row.card_uuid,
-        outcome=row.outcome,
-        outcome_timestamp=row.outcome_timestamp,
-        accepted_suggestions=tuple(row.accepted_suggestions),
-        override_reason_system=row.override_reason_system,
-        override_reason_code=row.override_reason_code,
-        override_reason_display=row.override_reason_display,
-        override_comment=row.override_comment,
-    )

@@ -26,13 +26,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import getproxies
 
 import httpx
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from app.fhir.metrics import REGISTRY, Counter, Histogram, Registry
 from app.fhir.prefetch import (
     DataRequest,
     FetchJob,
@@ -44,15 +44,17 @@ from app.fhir.prefetch import (
 )
 from app.fhir.transport import PooledTransport, ResponseTooLarge, read_body
 from app.jsontext import loads
-from app.settings import Settings
-from app.urls import is_loopback
+from app.metrics import REGISTRY, counter, histogram
+from app.urls import origin, server_allowed_by
+
+if TYPE_CHECKING:  # the shape only: the data-access room does not import the settings at run time
+    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 # httpx logs every request line, URL included, at INFO: URLs carry patient ids, so keep it to warnings.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 FHIR_JSON = "application/fhir+json"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +75,12 @@ HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, ke
 
 
 def make_http_client(settings: Settings) -> httpx.AsyncClient:
-    """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own), default
-    timeout, no redirects, cookies never kept, proxies from the environment as httpx reads them."""
+    """The app's one HTTP client: bounded pool (``app/fhir/transport.py``: why not httpx's own, unless
+    ``FHIR_POOL=httpx``), default timeout, no redirects, cookies never kept, proxies from the environment
+    as httpx reads them."""
+    own = settings.fhir_pool != "httpx"  # FhirPool, compared by value (no import of app.settings)
     return httpx.AsyncClient(
-        transport=PooledTransport(HTTP_LIMITS),
+        transport=PooledTransport(HTTP_LIMITS) if own else httpx.AsyncHTTPTransport(limits=HTTP_LIMITS),
         mounts=proxy_mounts(environment_proxies()),
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),
@@ -131,21 +135,12 @@ def _is_address(host: str, kind: type[ipaddress.IPv4Address] | type[ipaddress.IP
 # --- where we may go ---------------------------------------------------------------------------------
 
 
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
-    except ValueError:  # a port that is not a number
-        return None
-
-
 def same_origin(url: str, server: str) -> bool:
     """CONTRACT.md §3.5: a ``next`` link must have the scheme, host and port of ``fhirServer`` and lie
     under its path (whole segments, no dot segments): it is fetched with the FHIR bearer token, and a link
     to another path on the host would carry the token past a path-restricted allow-list entry."""
-    origin = _origin(url)
-    if origin is None or origin[1] == "" or origin != _origin(server) or not _sendable(url):
+    link = origin(url)
+    if link is None or link[1] == "" or link != origin(server) or not _sendable(url):
         return False
     base, path = urlsplit(server).path.rstrip("/"), urlsplit(url).path
     if any(segment in (".", "..") for segment in unquote(path).split("/")):
@@ -163,19 +158,6 @@ def _sendable(url: str) -> bool:
     return not any(ord(char) < 0x20 or ord(char) == 0x7F for char in url)
 
 
-def _allowed_by(server: str, entry: str) -> bool:
-    """Scheme, host and port equal (a loopback entry without a port admits any port: development servers
-    such as SEKMET take a free one); a path in the entry must be a prefix at a segment boundary."""
-    server_origin, entry_origin = _origin(server), _origin(entry)
-    if server_origin is None or entry_origin is None or server_origin[:2] != entry_origin[:2]:
-        return False
-    any_port = urlsplit(entry).port is None and is_loopback(entry_origin[1])
-    if server_origin[2] != entry_origin[2] and not any_port:
-        return False
-    prefix, path = urlsplit(entry).path.rstrip("/"), urlsplit(server).path.rstrip("/")
-    return not prefix or path == prefix or path.startswith(prefix + "/")
-
-
 def server_refusal(server: str | None, allowlist: Sequence[str],
                    narrowed_to: Sequence[str] | None = None) -> str | None:
     """Why ``server`` may not be called, or ``None`` when it may (CONTRACT.md §3.5, S6)."""
@@ -186,9 +168,9 @@ def server_refusal(server: str | None, allowlist: Sequence[str],
         return "fhirServer must not carry credentials, a query or a fragment"
     if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
         return "fhirServer path must not contain dot segments"
-    if not any(_allowed_by(server, entry) for entry in allowlist):
+    if not any(server_allowed_by(server, entry) for entry in allowlist):
         return "fhirServer is not on FHIR_SERVER_ALLOWLIST; no request was made"
-    if narrowed_to is not None and not any(_allowed_by(server, entry) for entry in narrowed_to):
+    if narrowed_to is not None and not any(server_allowed_by(server, entry) for entry in narrowed_to):
         return "fhirServer is not among this client's FHIR servers; no request was made"
     return None
 
@@ -356,7 +338,8 @@ class FhirFetcher:
     """Implements ``app.fhir.prefetch.Fetcher`` against the EHR's FHIR server."""
 
     def __init__(self, http: httpx.AsyncClient, allowlist: Sequence[str], limits: FetchLimits,
-                 registry: Registry = REGISTRY, clock: Callable[[], float] = time.perf_counter) -> None:
+                 registry: CollectorRegistry = REGISTRY,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.http = http
         self.allowlist = tuple(allowlist)
         self.limits = limits
@@ -364,7 +347,7 @@ class FhirFetcher:
         self._clock = clock
 
     @classmethod
-    def from_settings(cls, http: httpx.AsyncClient, settings: Settings, registry: Registry = REGISTRY
+    def from_settings(cls, http: httpx.AsyncClient, settings: Settings, registry: CollectorRegistry = REGISTRY
                       ) -> FhirFetcher:
         return cls(http, settings.fhir_server_allowlist, FetchLimits.from_settings(settings), registry)
 
@@ -421,23 +404,24 @@ class FetchMetrics:
     seconds: Histogram
 
     @classmethod
-    def on(cls, registry: Registry) -> FetchMetrics:
+    def on(cls, registry: CollectorRegistry) -> FetchMetrics:
         return cls(
-            registry.counter("spine_cds_fhir_keys_fetched", "Keys fetched from fhirServer", ["key"]),
-            registry.counter("spine_cds_fhir_keys_failed", "Keys not fetched", ["key", "reason"]),
-            registry.counter("spine_cds_fhir_keys_incomplete", "Keys fetched in part", ["key", "reason"]),
-            registry.histogram("spine_cds_fhir_fallback_seconds", "Wall time of one fallback round"),
+            counter("spine_cds_fhir_keys_fetched", "Keys fetched from fhirServer", ["key"], registry),
+            counter("spine_cds_fhir_keys_failed", "Keys not fetched", ["key", "reason"], registry),
+            counter("spine_cds_fhir_keys_incomplete", "Keys fetched in part", ["key", "reason"], registry),
+            histogram("spine_cds_fhir_fallback_seconds", "Wall time of one fallback round",
+                      registry=registry),
         )
 
     def record(self, progress: Mapping[str, _Progress], seconds: float) -> None:
         for key, p in progress.items():
             result = p.result()
             if p.no_data or not result.failed:
-                self.fetched.inc(key=key)
+                self.fetched.labels(key=key).inc()
             if result.failed:
-                self.failed.inc(key=key, reason=p.kind or "unknown")
+                self.failed.labels(key=key, reason=p.kind or "unknown").inc()
             elif result.incomplete:
-                self.incomplete.inc(key=key, reason=p.kind or "unknown")
+                self.incomplete.labels(key=key, reason=p.kind or "unknown").inc()
         self.seconds.observe(seconds)
 
 

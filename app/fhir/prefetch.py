@@ -28,8 +28,9 @@ from dataclasses import field
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from prometheus_client import CollectorRegistry
+
 from app.fhir.identity import check_key
-from app.fhir.metrics import REGISTRY, Registry
 from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.fhir.views import (
     Chart,
@@ -45,6 +46,7 @@ from app.fhir.views import (
     parse_resource,
 )
 from app.immutable import immutable
+from app.metrics import REGISTRY, counter
 
 Resource = Mapping[str, Any]
 _ERROR_SEVERITIES = frozenset({"error", "fatal"})
@@ -313,7 +315,7 @@ def _complete(page: KeyData, rest: KeyData) -> KeyData:
 
 
 async def resolve(request: DataRequest, fetcher: Fetcher | None,
-                  registry: Registry = REGISTRY) -> ResolvedChart:
+                  registry: CollectorRegistry = REGISTRY) -> ResolvedChart:
     """Prefetch first, then one concurrent round (one time budget) for every missing or truncated key."""
     planned = plan(request)
     fetched: Mapping[str, KeyData] = {}
@@ -326,12 +328,12 @@ async def resolve(request: DataRequest, fetcher: Fetcher | None,
     return resolved
 
 
-def _count_foreign(registry: Registry, counts: Mapping[str, int]) -> None:
+def _count_foreign(registry: CollectorRegistry, counts: Mapping[str, int]) -> None:
     """Prometheus: resources of another patient set aside, by key (no ids: invariant 7)."""
-    counter = registry.counter("spine_cds_other_patient_resources",
-                               "Resources naming another patient than context.patientId, set aside", ["key"])
+    foreign = counter("spine_cds_other_patient_resources",
+                      "Resources naming another patient than context.patientId, set aside", ["key"], registry)
     for key, count in counts.items():
-        counter.inc(count, key=key)
+        foreign.labels(key=key).inc(count)
 
 
 def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, KeyData]) -> ResolvedChart:

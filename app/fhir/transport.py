@@ -4,9 +4,10 @@ small pool of our own.
 Why not httpx's default pool: httpcore 1.0.9's ``AsyncConnectionPool`` re-examines every pooled
 connection on every request start and every response close, and each examination of an idle connection
 polls its socket (``_assign_requests_to_connections``; the quadratic keep-alive count inside it is
-encode/httpcore#1035, still open). A fallback hook call sends seven requests at once over seven
-connections, so the pool's bookkeeping cost more CPU than the requests themselves, and it grows with
-the square of the pool: more concurrent hook calls, more connections, more CPU per call.
+the upstream problem "quadratic … pool", https://github.com/encode/httpcore/issues/1035, still open).
+A fallback hook call sends seven requests at once over seven connections, so the pool's bookkeeping
+cost more CPU than the requests themselves, and it grows with the square of the pool: more concurrent
+hook calls, more connections, more CPU per call.
 
 Here a request takes the most recently used idle connection to its origin (one socket check, for a
 server that closed it), or opens a new one, and gives it back when its response is closed. What the
@@ -27,7 +28,9 @@ made them. TLS settings are this transport's (``ssl_context``), not the client's
 protocol, TLS and socket handling are still httpcore's (``httpcore.AsyncHTTPConnection``), which also
 keeps respx's interception working in tests. Proxies: ``app.fhir.client.make_http_client``.
 
-``read_body`` reads a streamed response's body up to a size limit.
+``SPINE_CDS_FHIR_POOL=httpx`` falls back to httpx's own transport (and pool) should this one ever
+misbehave; ``own`` (this module) is the default. ``read_body`` reads a streamed response's body up to a
+size limit.
 """
 
 from __future__ import annotations

@@ -51,10 +51,6 @@ class DataUnavailable(ServiceError):
     status, issue_code = 412, "incomplete"
 
 
-class PayloadTooLarge(ServiceError):
-    status, issue_code = 413, "too-costly"
-
-
 class UnprocessableFeedback(ServiceError):
     """Well-formed feedback that breaks a CDS Hooks invariant (cds-fb-1..3)."""
 

@@ -20,7 +20,6 @@ from app.fhir.views import Chart, ServiceRequestView, parse_service_request
 from app.hooks.auth import ClientIdentity
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.explain import EXPLAIN_PATH
-from app.hooks.outcome import HookOutcome, RatedOrder, notify
 from app.hooks.runtime import Content, Runtime
 from app.hooks.schemas import (
     HOOK_CONTEXTS,
@@ -31,6 +30,7 @@ from app.hooks.schemas import (
 )
 from app.hooks.services import SERVICES, ServiceDefinition
 from app.immutable import immutable
+from app.observability.outcome import HookOutcome, RatedOrder, notify
 from app.pathway.engine import evaluate_order, evaluate_patient, is_spine_imaging
 from app.pathway.model import Decision
 from app.render import RenderContext, pama_system_action, render_cards

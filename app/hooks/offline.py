@@ -10,13 +10,10 @@ from zoneinfo import ZoneInfo
 
 from app.fhir.prefetch import resolve
 from app.hooks.handlers import build_response, data_request_for, evaluate_call, make_call, require_core_data
-from app.hooks.runtime import Content
+from app.hooks.runtime import load_content
 from app.hooks.schemas import HookRequest
 from app.hooks.services import SERVICES
-from app.pathway.policy import Policy
-from app.render import load_card_library
 from app.settings import Settings
-from app.terminology import load_value_sets
 
 
 async def evaluate_saved_request(
@@ -29,8 +26,7 @@ async def evaluate_saved_request(
     call = make_call(service, body)
     resolved = await resolve(data_request_for(call), None)
     require_core_data(resolved)
-    content = Content(load_value_sets(), load_card_library(settings.cards_dir), _policy(settings),
-                      settings.pama_legacy_extension_urls)
+    content = load_content(settings)
     day = today or datetime.now(ZoneInfo(settings.site_timezone)).date()
     evaluations = evaluate_call(call, resolved.chart, content, day)
     ratings = [
@@ -39,7 +35,3 @@ async def evaluate_saved_request(
         if e.system_action or e.decision.order is not None
     ]
     return build_response(evaluations, silent=False), ratings
-
-
-def _policy(settings: Settings) -> Policy:
-    return settings.pathway_policy

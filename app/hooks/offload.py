@@ -18,8 +18,8 @@ from typing import Any
 import anyio
 
 from app.hooks.handlers import HookCall, handle_hook
-from app.hooks.outcome import HookOutcome, OutcomeObserver, notify
 from app.hooks.runtime import Runtime
+from app.observability.outcome import HookOutcome, OutcomeObserver, notify
 
 
 async def handle_hook_in_thread(call: HookCall, runtime: Runtime) -> dict[str, Any]:

@@ -14,11 +14,11 @@ import httpx
 
 from app.feedback import Database, FeedbackRepository
 from app.fhir.prefetch import Fetcher
-from app.hooks.outcome import LogObserver, OutcomeObserver
+from app.observability.outcome import LogObserver, OutcomeObserver
 from app.pathway.policy import Policy
-from app.render import CardLibrary
+from app.render import CardLibrary, load_card_library
 from app.settings import Mode, Settings
-from app.terminology import ValueSets
+from app.terminology import ValueSets, load_value_sets
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,12 @@ class Content:
     cards: CardLibrary
     policy: Policy
     pama_legacy_urls: bool = False  # PAMA_LEGACY_EXTENSION_URLS (PATHWAY.md §5)
+
+
+def load_content(settings: Settings) -> Content:
+    """Value sets, cards and the site policy, as the service, ``spine-cds evaluate`` and replay load them."""
+    return Content(load_value_sets(), load_card_library(settings.cards_dir), settings.pathway_policy,
+                   settings.pama_legacy_extension_urls)
 
 
 @dataclass(frozen=True, slots=True)

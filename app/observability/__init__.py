@@ -6,9 +6,9 @@ to the runtime. Nothing here reads patient data: observers get ids, codes, count
 
 from __future__ import annotations
 
-from app.hooks.outcome import LogObserver, OutcomeObserver
 from app.observability.logs import bind_hook, configure_logging
 from app.observability.observer import MetricsObserver
+from app.observability.outcome import LogObserver, OutcomeObserver
 from app.observability.router import metrics_router
 from app.observability.tracing import TracingObserver, setup_tracing
 from app.settings import Settings

@@ -1,8 +1,8 @@
 """Prometheus metrics for operators: hook latency, cards, ratings, data access, auth failures.
 
 One process-wide ``CollectorRegistry`` (one uvicorn process per container, STYLE.md layout), exported at
-``/metrics``. The FHIR fallback keeps its own dependency-free counters (``app.fhir.metrics``); they are
-exported through this registry by :class:`InProcessBridge` rather than moved.
+``/metrics``. The registry itself lives in the leaf module ``app.metrics``, where the FHIR fallback
+counts into it too (fetched, failed and incomplete keys, the round's wall time, other-patient resources).
 
 Every label value comes from a small fixed set — service ids, card topics, indicators, ratings, rule
 codes, prefetch key names, refusal kinds — never a patient id, a URL, a ``hookInstance`` or a token:
@@ -11,13 +11,10 @@ labels are kept forever by Prometheus and a free-text one would both leak and ex
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
-    CollectorRegistry,
     Counter,
     GCCollector,
     Histogram,
@@ -26,15 +23,13 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from app import __version__
-from app.fhir import metrics as inprocess
+from app.metrics import REGISTRY
 
 __all__ = [
     "ADMIN_LOGIN_FAILURES", "AUDIT_SET_ASIDE", "AUTH_FAILURES", "CARDS", "CONTENT_TYPE", "DATA_KEYS",
-    "HOOK_SECONDS", "RATINGS", "REGISTRY", "RULES", "SKIPPED_RESOURCES", "InProcessBridge",
+    "HOOK_SECONDS", "RATINGS", "REGISTRY", "RULES", "SKIPPED_RESOURCES",
     "auth_failure_kind", "count_admin_login_failure", "count_audit_set_aside", "count_auth_failure", "render",
 ]
 
@@ -42,7 +37,6 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 # A hook call must answer within the EHR's budget (HOOK_BUDGET_SECONDS, 2 s by default): finer below it.
 HOOK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 
-REGISTRY = CollectorRegistry()
 for _collector in (ProcessCollector, PlatformCollector, GCCollector):
     _collector(registry=REGISTRY)
 
@@ -112,45 +106,6 @@ def auth_failure_kind(reason: str) -> str:
 
 def count_auth_failure(reason: str) -> None:
     AUTH_FAILURES.labels(reason=auth_failure_kind(reason)).inc()
-
-
-class InProcessBridge(Collector):
-    """Exports an ``app.fhir.metrics.Registry`` (fallback fetch counters and timings) as it stands."""
-
-    def __init__(self, source: inprocess.Registry) -> None:
-        self._source = source
-
-    def collect(self) -> Iterable[Metric]:
-        for metric in self._source.collect():
-            if isinstance(metric, inprocess.Counter):
-                yield _counter_family(metric)
-            elif isinstance(metric, inprocess.Histogram):
-                yield _histogram_family(metric)
-
-
-def _counter_family(metric: inprocess.Counter) -> Metric:
-    family = CounterMetricFamily(metric.name, metric.help, labels=metric.labelnames)
-    for sample in metric.samples():
-        family.add_metric([value for _, value in sample.labels], sample.value)
-    return family
-
-
-def _histogram_family(metric: inprocess.Histogram) -> Metric:
-    family = HistogramMetricFamily(metric.name, metric.help, labels=metric.labelnames)
-    for sample in metric.samples():
-        if sample.name.endswith("_count"):
-            labels = dict(sample.labels)
-            snapshot = metric.snapshot(**labels)
-            buckets = [(_bound(bound), float(count)) for bound, count in snapshot.buckets]
-            family.add_metric(list(labels.values()), buckets, snapshot.sum)
-    return family
-
-
-def _bound(value: float) -> str:
-    return "+Inf" if math.isinf(value) else repr(float(value))
-
-
-REGISTRY.register(InProcessBridge(inprocess.REGISTRY))
 
 
 def render() -> bytes:

@@ -1,4 +1,4 @@
-"""``MetricsObserver``: one ``HookOutcome`` turned into counter increments (``app.hooks.outcome``).
+"""``MetricsObserver``: one ``HookOutcome`` turned into counter increments (``app.observability.outcome``).
 
 Observers run on the request path, so this one does only in-memory increments (no I/O, no locks held
 for long). Label values come from the outcome's codes (service, rules, rating, card topic and indicator)
@@ -13,12 +13,12 @@ from typing import Any
 from prometheus_client.metrics import MetricWrapperBase
 
 from app.fhir.templates import PREFETCH_TEMPLATES
-from app.hooks.outcome import HookOutcome, RatedOrder
 from app.observability import metrics
+from app.observability.outcome import HookOutcome, RatedOrder
 
 
 class MetricsObserver:
-    """Implements ``app.hooks.outcome.OutcomeObserver``."""
+    """Implements ``app.observability.outcome.OutcomeObserver``."""
 
     def observe(self, outcome: HookOutcome) -> None:
         service = outcome.service_id

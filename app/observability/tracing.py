@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
-from app.hooks.outcome import HookOutcome
+from app.observability.outcome import HookOutcome
 from app.settings import Settings
 
 if TYPE_CHECKING:

@@ -12,8 +12,6 @@ listed in docs/pathway-facts.md; the detailed rules live in the ``facts_*`` modu
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
-from typing import TypeVar
 
 from app.fhir.views import Chart, ServiceRequestView
 from app.pathway import facts_care as care
@@ -22,13 +20,12 @@ from app.pathway.facts_common import Context, ordered
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_motor import motor_grades
-from app.pathway.model import Contrast, Evidence, Facts, Modality, OrderFacts, RedFlag, Region
+from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
 from app.terminology import ValueSets
 
 __all__ = ["care_window_start", "classify_order", "extract_facts"]
 
-_E = TypeVar("_E", bound=StrEnum)
 
 
 def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> OrderFacts | None:
@@ -43,19 +40,15 @@ def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> Ord
     authored = order.authored_on if order.authored_on is not None and order.authored_on.is_exact else None
     return OrderFacts(
         reference=order.reference,
-        region=_enum(Region, image.region),
-        modality=_enum(Modality, image.modality),
-        contrast=_enum(Contrast, image.contrast),
+        region=image.region,
+        modality=image.modality,
+        contrast=image.contrast,
         coding=image.coding,
         order_date=authored.value if authored is not None else today,
         order_date_from_order=authored is not None,
         reason_codings=order.reason_codings,
         reason_references=order.reason_references,
     )
-
-
-def _enum(kind: type[_E], value: str | None) -> _E | None:
-    return kind(value) if value is not None else None
 
 
 def extract_facts(

@@ -15,26 +15,10 @@ from enum import StrEnum
 from app.immutable import immutable
 from app.terminology.coding import Coding
 
-
-class Region(StrEnum):
-    LUMBAR = "lumbar"
-    CERVICAL = "cervical"
-    THORACIC = "thoracic"
-
-
-class Modality(StrEnum):
-    MRI = "mri"
-    CT = "ct"
-    XR = "xr"
-    MYELOGRAPHY = "myelography"
-    CT_MYELOGRAPHY = "ct_myelography"
-    NUCLEAR = "nuclear"
-
-
-class Contrast(StrEnum):
-    WITHOUT = "without"
-    WITH = "with"
-    WITHOUT_AND_WITH = "without_and_with"
+# One enum per concept, owned by the terminology (the value sets name them); re-exported for the pathway.
+from app.terminology.valuesets import Contrast as Contrast
+from app.terminology.valuesets import Modality as Modality
+from app.terminology.valuesets import Region as Region
 
 
 class Indicator(StrEnum):

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from app.hooks.runtime import Content
-from app.main import load_content
+from app.hooks.runtime import Content, load_content
 from app.replay.asof import HOOK_TYPES
 from app.replay.evaluate import replay_patient
 from app.replay.route import KEPT, parse_lines, route

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from app.hooks.runtime import Content
-from app.main import load_content
+from app.hooks.runtime import Content, load_content
 from app.replay.local import Progress, run_local
 from app.replay.outputs import write_decisions, write_summary
 from app.replay.report import write_report

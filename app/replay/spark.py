@@ -21,8 +21,7 @@ from typing import Any
 from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 
-from app.hooks.runtime import Content
-from app.main import load_content
+from app.hooks.runtime import Content, load_content
 from app.replay.asof import HOOK_TYPES
 from app.replay.evaluate import replay_patient
 from app.replay.local import Progress

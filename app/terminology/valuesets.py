@@ -16,9 +16,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, TypeVar, cast
 
 from app.terminology.coding import Coding
 
@@ -32,10 +33,37 @@ SERVICE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/service-type"
 
 IMAGING_CONCEPT: Final = "spine_imaging"
 
-Region = Literal["lumbar", "cervical", "thoracic"]
-Modality = Literal["mri", "ct", "xr", "myelography", "ct_myelography", "nuclear"]
-Contrast = Literal["without", "with", "without_and_with"]
 
+
+class Region(StrEnum):
+    """The spine region of an imaging order or a diagnosis (PATHWAY.md §6.4 ``region``); one enum, used by
+    the value sets here and by the pathway (``app.pathway.model`` re-exports it)."""
+
+    LUMBAR = "lumbar"
+    CERVICAL = "cervical"
+    THORACIC = "thoracic"
+
+
+class Modality(StrEnum):
+    """PATHWAY.md §6.4 ``modality`` of a spine imaging code."""
+
+    MRI = "mri"
+    CT = "ct"
+    XR = "xr"
+    MYELOGRAPHY = "myelography"
+    CT_MYELOGRAPHY = "ct_myelography"
+    NUCLEAR = "nuclear"
+
+
+class Contrast(StrEnum):
+    """PATHWAY.md §6.4 ``contrast`` of a spine imaging code."""
+
+    WITHOUT = "without"
+    WITH = "with"
+    WITHOUT_AND_WITH = "without_and_with"
+
+
+_E = TypeVar("_E", Region, Contrast)
 _DATA_DIR: Final = Path(__file__).with_name("data")
 _EMPTY: Final[Mapping[str, str | None]] = MappingProxyType({})
 _NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
@@ -53,15 +81,15 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
 # Closed vocabularies of the attributes some concepts carry; checked at load so readers can trust them.
 _ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
     IMAGING_CONCEPT: {
-        "region": frozenset({"lumbar", "cervical", "thoracic", None}),
-        "modality": frozenset({"mri", "ct", "xr", "myelography", "ct_myelography", "nuclear"}),
-        "contrast": frozenset({"without", "with", "without_and_with", None}),
+        "region": frozenset({*Region, None}),
+        "modality": frozenset(Modality),
+        "contrast": frozenset({*Contrast, None}),
     },
     "conservative_medication": {
         "class": frozenset({"nsaid", "acetaminophen", "muscle_relaxant", "gabapentinoid", "oral_steroid"}),
     },
     "care_encounter": {"care": frozenset({"physical_therapy", "chiropractic", "osteopathic_manipulation"})},
-    "spine_body_site": {"region": frozenset({"lumbar", "cervical", "thoracic"})},
+    "spine_body_site": {"region": frozenset(Region)},
     "prior_spine_surgery": {"region": frozenset({"lumbar", "cervical", "thoracic", None})},
 }
 
@@ -251,24 +279,18 @@ class ValueSets:
         found = [_imaging_code(imaging.attributes(c), c) for c in codings if imaging.contains(c)]
         return max(found, key=_specificity, default=None)
 
-    def find_imaging(
-        self, region: Region | None, modality: Modality, contrast: Contrast | None, system: str = CPT
-    ) -> Coding | None:
-        """The value set's code for an imaging study, e.g. to suggest MRI without contrast (R13, R16, R17)."""
-        wanted = {"region": region, "modality": modality, "contrast": contrast}
-        for member in self.get(IMAGING_CONCEPT).members:
-            if member.coding.system == system and dict(member.attributes) == wanted:
-                return member.coding
-        return None
-
 
 def _imaging_code(attributes: Mapping[str, str | None], coding: Coding) -> ImagingCode:
     return ImagingCode(
-        region=cast("Region | None", attributes["region"]),
-        modality=cast(Modality, attributes["modality"]),
-        contrast=cast("Contrast | None", attributes["contrast"]),
+        region=_optional(Region, attributes["region"]),
+        modality=Modality(cast(str, attributes["modality"])),  # the loader requires it (§6.4)
+        contrast=_optional(Contrast, attributes["contrast"]),
         coding=coding,
     )
+
+
+def _optional(kind: type[_E], value: str | None) -> _E | None:
+    return kind(value) if value is not None else None
 
 
 def _specificity(code: ImagingCode) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.audit import AuditStore, ReferenceHasher
 from app.feedback import Database, FeedbackItem, FeedbackRepository
-from app.hooks.outcome import HookOutcome, RatedOrder
+from app.observability.outcome import HookOutcome, RatedOrder
 
 START, END = "2026-11-01", "2026-11-07"
 PASSWORD = "correct-horse-battery-staple"

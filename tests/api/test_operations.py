@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from feedback_rows import stored_for_card
 
 from app.main import create_app
 from app.openapi import openapi_document
@@ -90,7 +91,7 @@ async def test_feedback_survives_an_app_restart(
                     )
                     assert response.json()["stored"] == 1
                 else:
-                    assert len(app.state.runtime.feedback.list_for_card(item["card"])) == 1
+                    assert len(stored_for_card(app.state.runtime.database, item["card"])) == 1
 
 
 def test_openapi_document_is_committed_and_current() -> None:

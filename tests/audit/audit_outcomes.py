@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from app.hooks.outcome import HookOutcome, RatedOrder
+from app.observability.outcome import HookOutcome, RatedOrder
 
 
 def rated(

@@ -14,7 +14,7 @@ import pytest
 from audit_outcomes import outcome, rated
 
 from app.audit import AuditWriter
-from app.hooks.outcome import HookOutcome
+from app.observability.outcome import HookOutcome
 
 
 class RecordingStore:

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from feedback_rows import stored_for_card
 
 FEEDBACK = "/cds-services/spine-imaging-order-select/feedback"
 
@@ -63,7 +64,7 @@ async def test_f5_override_reason_is_stored(client: httpx.AsyncClient, app: Any)
     }
     item = overridden(overrideReason=reason)
     assert (await client.post(FEEDBACK, json={"feedback": [item]})).status_code == 200
-    (stored,) = app.state.runtime.feedback.list_for_card(item["card"])
+    (stored,) = stored_for_card(app.state.runtime.database, item["card"])
     assert (stored.override_reason_code, stored.override_comment) == ("candidate", "seen by spine surgeon")
     assert stored.service_id == "spine-imaging-order-select"
 
@@ -73,7 +74,7 @@ async def test_f5_empty_override_reason_is_kept_as_a_plain_dismissal(
 ) -> None:
     item = overridden(card="dismissed-without-reason", overrideReason={})
     assert (await client.post(FEEDBACK, json={"feedback": [item]})).json()["stored"] == 1
-    (stored,) = app.state.runtime.feedback.list_for_card("dismissed-without-reason")
+    (stored,) = stored_for_card(app.state.runtime.database, "dismissed-without-reason")
     assert (stored.outcome, stored.override_reason_code, stored.override_comment) == (
         "overridden",
         None,
@@ -87,7 +88,7 @@ async def test_epic_plural_override_reasons_are_accepted(client: httpx.AsyncClie
         overrideReasons={"reason": {"code": "patient-preference", "system": "https://x.example/r"}},
     )
     assert (await client.post(FEEDBACK, json={"feedback": [item]})).status_code == 200
-    (stored,) = app.state.runtime.feedback.list_for_card("epic-card-1")
+    (stored,) = stored_for_card(app.state.runtime.database, "epic-card-1")
     assert stored.override_reason_code == "patient-preference"
 
 
@@ -109,7 +110,7 @@ async def test_f6_several_outcomes_for_one_card_are_all_kept(client: httpx.Async
     card = "b1b2b3b4-0000-4000-8000-000000000002"
     body = {"feedback": [overridden(card=card, overrideReason={"userComment": "no"}), accepted(card)]}
     assert (await client.post(FEEDBACK, json=body)).json()["stored"] == 2
-    assert len(app.state.runtime.feedback.list_for_card(card)) == 2
+    assert len(stored_for_card(app.state.runtime.database, card)) == 2
 
 
 @pytest.mark.parametrize("body", [{}, {"feedback": []}, {"feedback": "x"}])

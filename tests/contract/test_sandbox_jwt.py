@@ -22,6 +22,7 @@ import httpx
 import pytest
 import respx
 import yaml
+from feedback_rows import stored_for_card
 from security.minting import Signer, es256_signer, es384_signer
 
 from app.fhir.templates import PREFETCH_TEMPLATES
@@ -152,7 +153,7 @@ async def test_sandbox_token_misuse_is_401(client: httpx.AsyncClient, network: r
 async def test_dismiss_and_suggestion_feedback_from_the_sandbox_are_stored(
     client: httpx.AsyncClient, network: respx.MockRouter, settings: Settings
 ) -> None:
-    from app.feedback import Database, FeedbackRepository
+    from app.feedback import Database
 
     response = await client.post(ORDER_SELECT, json=order_select(), headers=bearer(ORDER_SELECT))
     cards = response.json()["cards"]
@@ -171,7 +172,7 @@ async def test_dismiss_and_suggestion_feedback_from_the_sandbox_are_stored(
 
     database = Database(settings.database_url)
     try:
-        stored = FeedbackRepository(database).list_for_card(card["uuid"])
+        stored = stored_for_card(database, card["uuid"])
     finally:
         database.dispose()
     assert sorted(item.outcome for item in stored) == ["accepted", "overridden", "overridden"]

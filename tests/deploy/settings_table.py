@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import asdict, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ def expected_rows() -> dict[str, str]:
     rows: dict[str, str] = {}
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
-        if isinstance(default, BaseModel):
-            for inner, value in default.model_dump().items():
+        if isinstance(default, BaseModel) or is_dataclass(default):
+            values = default.model_dump() if isinstance(default, BaseModel) else asdict(default)
+            for inner, value in values.items():
                 rows[f"SPINE_CDS_{name.upper()}__{inner.upper()}"] = show(value, PROJECT_ROOT)
         else:
             rows[f"SPINE_CDS_{name.upper()}"] = show(default, PROJECT_ROOT)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from feedback_rows import stored_for_card
 from postgres_server import PostgresServer, free_port
 
 from app.feedback import Database, FeedbackItem, FeedbackRepository
@@ -62,18 +63,23 @@ def open_database(url: str) -> Iterator[Callable[[], Database]]:
 
 
 @pytest.fixture
-def repository(open_database: Callable[[], Database]) -> FeedbackRepository:
-    return FeedbackRepository(open_database())
+def database(open_database: Callable[[], Database]) -> Database:
+    return open_database()
+
+
+@pytest.fixture
+def repository(database: Database) -> FeedbackRepository:
+    return FeedbackRepository(database)
 
 
 # --- behaviour, on every backend ----------------------------------------------------------------------------
 
 
-def test_recorded_items_read_back_equal(repository: FeedbackRepository) -> None:
+def test_recorded_items_read_back_equal(repository: FeedbackRepository, database: Database) -> None:
     assert repository.record([ACCEPTED, OVERRIDDEN, OTHER_CARD]) == 3
-    assert repository.list_for_card("card-1") == [ACCEPTED, OVERRIDDEN]
-    assert repository.list_for_card("card-2") == [OTHER_CARD]
-    assert repository.list_for_card("never-shown") == []
+    assert stored_for_card(database, "card-1") == [ACCEPTED, OVERRIDDEN]
+    assert stored_for_card(database, "card-2") == [OTHER_CARD]
+    assert stored_for_card(database, "never-shown") == []
 
 
 def test_identical_item_twice_in_one_call_is_stored_once(repository: FeedbackRepository) -> None:
@@ -93,10 +99,11 @@ def test_resent_batch_with_one_new_item_stores_only_the_new_one(repository: Feed
     assert repository.count() == 2
 
 
-def test_different_items_for_one_card_are_all_kept(repository: FeedbackRepository) -> None:
+def test_different_items_for_one_card_are_all_kept(repository: FeedbackRepository,
+                                                   database: Database) -> None:
     later = FeedbackItem("spine-imaging", "card-1", "accepted", T0 + timedelta(hours=1), ("sug-1",))
     assert repository.record([ACCEPTED, later]) == 2
-    assert repository.list_for_card("card-1") == [ACCEPTED, later]
+    assert stored_for_card(database, "card-1") == [ACCEPTED, later]
 
 
 def test_empty_batch_records_nothing(repository: FeedbackRepository) -> None:
@@ -104,10 +111,11 @@ def test_empty_batch_records_nothing(repository: FeedbackRepository) -> None:
     assert repository.count() == 0
 
 
-def test_offset_timestamp_is_stored_and_read_as_utc(repository: FeedbackRepository) -> None:
+def test_offset_timestamp_is_stored_and_read_as_utc(repository: FeedbackRepository,
+                                                    database: Database) -> None:
     local = datetime(2026, 3, 1, 7, 30, tzinfo=timezone(timedelta(hours=-4, minutes=-30)))
     repository.record([FeedbackItem("spine-imaging", "card-3", "accepted", local, ("sug-1",))])
-    [stored] = repository.list_for_card("card-3")
+    [stored] = stored_for_card(database, "card-3")
     assert stored.outcome_timestamp == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     assert stored.outcome_timestamp.tzinfo is UTC
 
@@ -122,9 +130,10 @@ def test_rows_survive_a_restart_and_a_second_upgrade(open_database: Callable[[],
     first = open_database()
     FeedbackRepository(first).record([ACCEPTED, OVERRIDDEN])
     first.dispose()
-    reopened = FeedbackRepository(open_database())
+    reopened_database = open_database()
+    reopened = FeedbackRepository(reopened_database)
     assert reopened.count() == 2
-    assert reopened.list_for_card("card-1") == [ACCEPTED, OVERRIDDEN]
+    assert stored_for_card(reopened_database, "card-1") == [ACCEPTED, OVERRIDDEN]
 
 
 # --- PostgreSQL only ----------------------------------------------------------------------------------------
@@ -140,7 +149,7 @@ def test_rows_survive_a_server_restart_and_the_pool_recovers(
         FeedbackRepository(database).record([ACCEPTED])
         postgres.pg_ctl("-m", "fast", "restart")
         assert database.ping() is True
-        assert FeedbackRepository(database).list_for_card("card-1") == [ACCEPTED]
+        assert stored_for_card(database, "card-1") == [ACCEPTED]
     finally:
         database.dispose()
 

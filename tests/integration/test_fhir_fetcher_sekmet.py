@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from app.fhir.client import FetchLimits, FhirFetcher
-from app.fhir.metrics import Registry
 from app.fhir.prefetch import DataRequest, FetchJob, resolve
 from app.fhir.templates import PREFETCH_TEMPLATES
 
@@ -29,7 +29,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def fetcher(http: httpx.AsyncClient, server: FhirServer, page_cap: int = 10) -> FhirFetcher:
-    return FhirFetcher(http, ["http://127.0.0.1"], FetchLimits(1.5, 2.0, page_cap), Registry())
+    return FhirFetcher(http, ["http://127.0.0.1"], FetchLimits(1.5, 2.0, page_cap), CollectorRegistry())
 
 
 def request(server: FhirServer, patient_id: str, prefetch: dict[str, Any] | None = None) -> DataRequest:

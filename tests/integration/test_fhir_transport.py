@@ -471,13 +471,8 @@ def test_proxy_variables_are_read_as_httpx_reads_them(
     assert environment_proxies() == get_environment_proxies()
 
 
-async def test_proxied_hosts_go_through_the_proxy_and_no_proxy_hosts_through_the_pool(
-        serve: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    proxy_base, proxy = await serve(answer_ok)
-    direct_base, direct = await serve(answer_ok)
-    clear_proxy_variables(monkeypatch)
-    monkeypatch.setenv("HTTP_PROXY", proxy_base)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+def spy_on_our_pool(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URLs that go through our pool (``PooledTransport``), in order."""
     pooled: list[str] = []
     original = PooledTransport.handle_async_request
 
@@ -486,6 +481,17 @@ async def test_proxied_hosts_go_through_the_proxy_and_no_proxy_hosts_through_the
         return await original(transport, request)
 
     monkeypatch.setattr(PooledTransport, "handle_async_request", spying)
+    return pooled
+
+
+async def test_proxied_hosts_go_through_the_proxy_and_no_proxy_hosts_through_the_pool(
+        serve: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy_base, proxy = await serve(answer_ok)
+    direct_base, direct = await serve(answer_ok)
+    clear_proxy_variables(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", proxy_base)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    pooled = spy_on_our_pool(monkeypatch)
     async with make_http_client(settings) as http:
         assert (await http.get("http://fhir.example.org/fhir/Patient/p1")).status_code == 200
         assert (await http.get(f"{direct_base}/fhir/Patient/p1")).status_code == 200
@@ -524,3 +530,19 @@ async def test_closing_the_transport_closes_connections_behind_open_responses(se
     await response.aclose()  # a late close hands back a closed connection: nothing is kept
     assert transport.idle_connections == 0
     await client.aclose()
+
+
+async def test_fhir_pool_httpx_falls_back_to_httpx_own_transport(
+        serve: Any, settings_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPINE_CDS_FHIR_POOL=httpx: the same answers through httpx's own pool, and ours is never used."""
+    base, server = await serve(answer_ok)
+    clear_proxy_variables(monkeypatch)
+    pooled = spy_on_our_pool(monkeypatch)
+    async with make_http_client(settings_factory(fhir_pool="httpx")) as http:
+        for _ in range(3):
+            assert (await http.get(base)).status_code == 200
+    assert pooled == []
+    assert server.connections == 1  # httpx's pool keeps the connection alive too
+    async with make_http_client(settings_factory()) as http:
+        assert (await http.get(base)).status_code == 200
+    assert pooled == [base]

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from app.fhir.metrics import REGISTRY
 from app.fhir.templates import PREFETCH_TEMPLATES
+from app.metrics import REGISTRY
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 Cds = Any  # the session fixture's type lives in conftest.py, which tests must not import
@@ -27,8 +27,8 @@ def normalized(body: dict[str, Any]) -> Any:
 
 
 def fetched_total() -> float:
-    counter = REGISTRY.counter("spine_cds_fhir_keys_fetched", "", ["key"])
-    return sum(counter.value(key=key) for key in PREFETCH_TEMPLATES)
+    return sum(REGISTRY.get_sample_value("spine_cds_fhir_keys_fetched_total", {"key": key}) or 0.0
+               for key in PREFETCH_TEMPLATES)
 
 
 def first_page(cds: Cds, patient_id: str, *, keep_link: bool) -> dict[str, Any]:

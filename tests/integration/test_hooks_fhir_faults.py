@@ -16,8 +16,8 @@ import httpx
 import pytest
 import respx
 
-from app.fhir.metrics import REGISTRY
 from app.fhir.templates import PREFETCH_TEMPLATES
+from app.metrics import REGISTRY
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 Cds = Any  # the session fixture's type lives in conftest.py, which tests must not import
@@ -132,13 +132,13 @@ async def test_server_page_with_a_foreign_next_link_stops_there(cds: Cds, condit
 
 async def test_off_allowlist_server_is_412_and_never_called(cds: Cds, fhir: respx.MockRouter) -> None:
     elsewhere = fhir.route(host="ehr.not-allowed.example.org")
-    failed = REGISTRY.counter("spine_cds_fhir_keys_failed", "", ["key", "reason"])
-    before = failed.value(key="conditions", reason="not_allowed")
+    labels = {"key": "conditions", "reason": "not_allowed"}
+    before = REGISTRY.get_sample_value("spine_cds_fhir_keys_failed_total", labels) or 0.0
     body = cds.order_sign(PATIENT, fhir_server="https://ehr.not-allowed.example.org/fhir", token=TOKEN)
     response = await cds.call(body)
     assert response.status_code == 412
     assert not elsewhere.called
-    assert failed.value(key="conditions", reason="not_allowed") == before + 1
+    assert REGISTRY.get_sample_value("spine_cds_fhir_keys_failed_total", labels) == before + 1
 
 
 @pytest.mark.parametrize("token", [TOKEN, None])

@@ -13,10 +13,10 @@ import pytest
 from observability.canary import HOOK_INSTANCE, SERVICE, SERVICE_PATH
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.hooks.outcome import HookOutcome, RatedOrder
 from app.main import create_app
 from app.observability import MetricsObserver
 from app.observability.metrics import AUTH_FAILURE_KINDS, REGISTRY, auth_failure_kind
+from app.observability.outcome import HookOutcome, RatedOrder
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

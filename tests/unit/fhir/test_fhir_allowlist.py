@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.fhir.client import same_origin, server_refusal
+from app.urls import server_allowed_by
 
 ALLOW = ["https://ehr.example.org/fhir", "http://127.0.0.1", "http://localhost",
          "https://pinned.example.org:8443"]
@@ -70,3 +71,47 @@ def test_a_client_list_narrows_but_never_widens() -> None:
 ])
 def test_a_next_link_must_be_on_the_server_and_under_its_path(link: str, same: bool) -> None:
     assert same_origin(link, "https://ehr.example.org/fhir") is same
+
+
+# A trust entry's ``fhir_servers`` narrow the allow-list by the same rule (app.urls.server_allowed_by).
+CLIENT_SERVERS = ["https://ehr.example.org/fhir", "http://127.0.0.1:8090"]
+
+
+@pytest.mark.parametrize("server", [
+    "https://ehr.example.org/fhir",
+    "https://ehr.example.org/fhir/",
+    "https://ehr.example.org/fhir/R4",
+    "https://EHR.example.org:443/fhir/R4",
+    "http://127.0.0.1:8090/anything",
+])
+def test_servers_under_a_client_entry_may_be_called(server: str) -> None:
+    assert server_refusal(server, ALLOW, CLIENT_SERVERS) is None
+
+
+@pytest.mark.parametrize("server", [
+    "https://ehr.example.org/fhirx",
+    "https://ehr.example.org/other",
+    "https://ehr.example.org.evil.test/fhir",
+    "http://ehr.example.org/fhir",
+    "https://ehr.example.org:8443/fhir",
+    "https://user@ehr.example.org/fhir",
+    "http://127.0.0.1:8091/",                 # the client entry pins port 8090
+    "ftp://ehr.example.org/fhir",
+    "not a url",
+])
+def test_servers_outside_every_client_entry_are_refused(server: str) -> None:
+    assert server_refusal(server, ALLOW, CLIENT_SERVERS) is not None
+
+
+def test_a_client_without_servers_may_use_none() -> None:
+    assert server_refusal("https://ehr.example.org/fhir", ALLOW, []) is not None
+
+
+@pytest.mark.parametrize(("server", "entry", "allowed"), [
+    ("http://127.0.0.1:9999/fhir", "http://127.0.0.1", True),   # a loopback entry without a port: any port
+    ("http://127.0.0.1:9999/fhir", "http://127.0.0.1:8090", False),
+    ("https://ehr.example.org:8443/fhir", "https://ehr.example.org", False),
+    ("https://ehr.example.org/fhir/R4", "https://ehr.example.org/fhir/", True),
+])
+def test_an_entry_admits_by_one_rule(server: str, entry: str, allowed: bool) -> None:
+    assert server_allowed_by(server, entry) is allowed

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from prometheus_client import CollectorRegistry, generate_latest
 
 from app.fhir.client import FetchLimits, FhirFetcher, make_http_client
-from app.fhir.metrics import Registry
 from app.fhir.prefetch import DataRequest, FetchJob, KeyData
 from app.settings import Profile, Settings
 
@@ -51,8 +51,8 @@ MEDS = FetchJob("medications", "MedicationRequest?patient=p1&_count=250")
 
 
 @pytest.fixture
-def registry() -> Registry:
-    return Registry()
+def registry() -> CollectorRegistry:
+    return CollectorRegistry()
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def fetcher(http: httpx.AsyncClient, registry: Registry, **limits: Any) -> FhirFetcher:
+def fetcher(http: httpx.AsyncClient, registry: CollectorRegistry, **limits: Any) -> FhirFetcher:
     defaults: dict[str, Any] = {"request_timeout": 1.0, "budget": 2.0, "page_cap": 10}
     return FhirFetcher(http, [BASE, "http://127.0.0.1"], FetchLimits(**{**defaults, **limits}), registry)
 
@@ -76,7 +76,7 @@ def fetcher(http: httpx.AsyncClient, registry: Registry, **limits: Any) -> FhirF
 
 
 async def test_r7_bearer_token_and_fhir_json_accept_on_every_call(mock: respx.MockRouter, http: Any,
-                                                                 registry: Registry) -> None:
+                                                                 registry: CollectorRegistry) -> None:
     route = mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
     result = await fetcher(http, registry).fetch(req(TOKEN), [PATIENT])
     sent = route.calls.last.request
@@ -86,7 +86,7 @@ async def test_r7_bearer_token_and_fhir_json_accept_on_every_call(mock: respx.Mo
 
 
 async def test_sandbox_without_fhir_authorization_sends_no_authorization_header(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     route = mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
     await fetcher(http, registry).fetch(req(None), [PATIENT])
     assert "Authorization" not in route.calls.last.request.headers
@@ -96,17 +96,17 @@ async def test_sandbox_without_fhir_authorization_sends_no_authorization_header(
 
 
 async def test_server_off_the_allowlist_fails_every_key_and_is_never_called(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     evil = mock.route(host="evil.example.com")
     result = await fetcher(http, registry).fetch(req(TOKEN, "https://evil.example.com/fhir"), [PATIENT, COND])
     assert not evil.called
     assert all("FHIR_SERVER_ALLOWLIST" in str(result[k].failed) for k in ("patient", "conditions"))
-    assert registry.counter("spine_cds_fhir_keys_failed", "", ["key", "reason"]).value(
-        key="patient", reason="not_allowed") == 1
+    assert registry.get_sample_value("spine_cds_fhir_keys_failed_total",
+                                     {"key": "patient", "reason": "not_allowed"}) == 1
 
 
 async def test_client_trust_entry_narrows_the_allowlist(mock: respx.MockRouter, http: Any,
-                                                        registry: Registry) -> None:
+                                                        registry: CollectorRegistry) -> None:
     route = mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
     narrowed = req(server=BASE, allowed_servers=("https://other.example.org",))
     result = await fetcher(http, registry).fetch(narrowed, [PATIENT])
@@ -118,7 +118,7 @@ async def test_client_trust_entry_narrows_the_allowlist(mock: respx.MockRouter, 
 
 
 async def test_missing_keys_are_fetched_concurrently(mock: respx.MockRouter, http: Any,
-                                                     registry: Registry) -> None:
+                                                     registry: CollectorRegistry) -> None:
     async def slow(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0.3)
         return httpx.Response(200, json=page())
@@ -132,7 +132,7 @@ async def test_missing_keys_are_fetched_concurrently(mock: respx.MockRouter, htt
 
 
 async def test_p7_next_links_on_the_same_server_are_followed_and_pages_deduplicated(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition", params={"patient": "p1", "_count": "250"}).respond(
         json=page("a", "b", next_url=f"{BASE}/Condition?patient=p1&_offset=2"))
     mock.get(f"{BASE}/Condition", params={"patient": "p1", "_offset": "2"}).respond(
@@ -144,7 +144,7 @@ async def test_p7_next_links_on_the_same_server_are_followed_and_pages_deduplica
 
 
 async def test_next_link_to_a_foreign_host_is_never_requested(mock: respx.MockRouter, http: Any,
-                                                              registry: Registry) -> None:
+                                                              registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(json=page("a", next_url="https://evil.example.com/fhir/x?page=2"))
     evil = mock.route(host="evil.example.com")
     result = await fetcher(http, registry).fetch(req(TOKEN), [COND])
@@ -160,7 +160,7 @@ async def test_next_link_to_a_foreign_host_is_never_requested(mock: respx.MockRo
     "//evil.example.com/fhir/Condition",                   # scheme-relative
 ])
 async def test_next_link_must_match_scheme_host_and_port(link: str, mock: respx.MockRouter, http: Any,
-                                                         registry: Registry) -> None:
+                                                         registry: CollectorRegistry) -> None:
     first = mock.get(f"{BASE}/Condition").respond(json=page("a", next_url=link))
     result = await fetcher(http, registry).fetch(req(), [COND])
     assert first.call_count == 1
@@ -169,7 +169,7 @@ async def test_next_link_must_match_scheme_host_and_port(link: str, mock: respx.
 
 
 async def test_page_cap_stops_paging_and_marks_the_key_incomplete(mock: respx.MockRouter, http: Any,
-                                                                  registry: Registry) -> None:
+                                                                  registry: CollectorRegistry) -> None:
     def endless(request: httpx.Request) -> httpx.Response:
         offset = int(request.url.params.get("_offset", "0"))
         return httpx.Response(200, json=page(f"c{offset}", next_url=f"{BASE}/Condition?_offset={offset + 1}"))
@@ -182,7 +182,7 @@ async def test_page_cap_stops_paging_and_marks_the_key_incomplete(mock: respx.Mo
 
 
 async def test_truncated_prefetch_page_is_continued_from_its_next_link(mock: respx.MockRouter, http: Any,
-                                                                       registry: Registry) -> None:
+                                                                       registry: CollectorRegistry) -> None:
     rest = mock.get(f"{BASE}/Condition", params={"_offset": "20"}).respond(json=page("c21"))
     template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page())
     partial = page("c1", next_url=f"{BASE}/Condition?patient=p1&_offset=20", total=2)
@@ -193,7 +193,7 @@ async def test_truncated_prefetch_page_is_continued_from_its_next_link(mock: res
 
 
 async def test_small_prefetch_pages_beyond_the_cap_are_not_walked_our_query_runs_instead(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     tiny = mock.get(f"{BASE}/Condition", params={"_offset": "2"}).respond(json=page("c3", "c4"))
     template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page("c1", "c2", "c3"))
     partial = page("c1", "c2", next_url=f"{BASE}/Condition?patient=p1&_offset=2", total=30)  # 14 more pages
@@ -205,7 +205,7 @@ async def test_small_prefetch_pages_beyond_the_cap_are_not_walked_our_query_runs
 
 
 async def test_sandbox_truncation_without_next_link_reruns_the_query(mock: respx.MockRouter, http: Any,
-                                                                     registry: Registry) -> None:
+                                                                     registry: CollectorRegistry) -> None:
     template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page("c1", "c2"))
     partial = page("c1", total=2)
     result = await fetcher(http, registry).fetch(req(), [FetchJob("conditions", COND.query, partial)])
@@ -214,7 +214,7 @@ async def test_sandbox_truncation_without_next_link_reruns_the_query(mock: respx
 
 
 async def test_truncated_prefetch_with_foreign_next_link_reruns_the_query_on_fhir_server(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     evil = mock.route(host="evil.example.com")
     template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page("c1", "c2"))
     partial = page("c1", next_url="https://evil.example.com/fhir/Condition?page=2", total=2)
@@ -232,7 +232,7 @@ async def test_truncated_prefetch_with_foreign_next_link_reruns_the_query_on_fhi
     (429, "throttling"), (302, "redirect not followed"), (400, "unexpected HTTP status"),
 ])
 async def test_http_error_fails_the_key_with_a_reason(status: int, words: str, mock: respx.MockRouter,
-                                                      http: Any, registry: Registry) -> None:
+                                                      http: Any, registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(status, json={"resourceType": "OperationOutcome"},
                                           headers={"Location": "https://evil.example.com/"})
     mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
@@ -242,7 +242,8 @@ async def test_http_error_fails_the_key_with_a_reason(status: int, words: str, m
     assert len(mock.calls) == 2  # a redirect is never followed
 
 
-async def test_invalid_json_fails_the_key(mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+async def test_invalid_json_fails_the_key(mock: respx.MockRouter, http: Any,
+                                          registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(200, content=b"{not json",
                                           headers={"Content-Type": "application/json"})
     result = await fetcher(http, registry).fetch(req(), [COND])
@@ -267,26 +268,26 @@ class _Dripping(httpx.AsyncByteStream):
 
 
 async def test_an_answer_larger_than_the_cap_fails_its_key_and_only_its_key(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(200, content=bundle_of_bytes(100_001))
     mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
     result = await fetcher(http, registry, max_response_bytes=100_000).fetch(req(), [COND, PATIENT])
     assert result["conditions"].failed == (
         "the FHIR server's answer is larger than 100000 bytes (FHIR_MAX_RESPONSE_BYTES)")
     assert ids(result["patient"]) == ["p1"]
-    assert registry.counter("spine_cds_fhir_keys_failed", "", ["key", "reason"]).value(
-        key="conditions", reason="too_large") == 1
+    assert registry.get_sample_value("spine_cds_fhir_keys_failed_total",
+                                     {"key": "conditions", "reason": "too_large"}) == 1
 
 
 async def test_an_answer_of_exactly_the_cap_is_read(mock: respx.MockRouter, http: Any,
-                                                    registry: Registry) -> None:
+                                                    registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(200, content=bundle_of_bytes(100_000))
     result = await fetcher(http, registry, max_response_bytes=100_000).fetch(req(), [COND])
     assert result["conditions"].failed is None
 
 
 async def test_a_chunked_answer_is_stopped_once_it_passes_the_cap(mock: respx.MockRouter, http: Any,
-                                                                  registry: Registry) -> None:
+                                                                  registry: CollectorRegistry) -> None:
     read: list[int] = []
 
     class Counting(_Dripping):
@@ -303,13 +304,13 @@ async def test_a_chunked_answer_is_stopped_once_it_passes_the_cap(mock: respx.Mo
 
 
 async def test_json_that_is_not_an_object_fails_the_key(mock: respx.MockRouter, http: Any,
-                                                        registry: Registry) -> None:
+                                                        registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(200, json=[1, 2])
     assert (await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed
 
 
 async def test_error_operation_outcome_with_200_fails_the_key(mock: respx.MockRouter, http: Any,
-                                                              registry: Registry) -> None:
+                                                              registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(200, json={
         "resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]})
     result = await fetcher(http, registry).fetch(req(), [COND])
@@ -317,31 +318,32 @@ async def test_error_operation_outcome_with_200_fails_the_key(mock: respx.MockRo
 
 
 async def test_p4_read_answering_404_is_no_data_like_a_prefetch_null(mock: respx.MockRouter, http: Any,
-                                                                     registry: Registry) -> None:
+                                                                     registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Patient/p1").respond(404, json={"resourceType": "OperationOutcome"})
     result = await fetcher(http, registry).fetch(req(), [PATIENT])
     assert result["patient"] == KeyData()
 
 
 async def test_search_answering_404_fails_the_key(mock: respx.MockRouter, http: Any,
-                                                  registry: Registry) -> None:
+                                                  registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").respond(404)
     assert "not found" in str((await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed)
 
 
-async def test_connection_error_fails_the_key(mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+async def test_connection_error_fails_the_key(mock: respx.MockRouter, http: Any,
+                                              registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").mock(side_effect=httpx.ConnectError("refused"))
     assert "could not reach" in str((await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed)
 
 
 async def test_httpx_timeout_fails_the_key_as_timed_out(mock: respx.MockRouter, http: Any,
-                                                        registry: Registry) -> None:
+                                                        registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").mock(side_effect=httpx.ReadTimeout("slow"))
     assert (await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed == "timed out"
 
 
 async def test_per_request_timeout_covers_a_slow_response(mock: respx.MockRouter, http: Any,
-                                                          registry: Registry) -> None:
+                                                          registry: CollectorRegistry) -> None:
     async def slow(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(1.0)
         return httpx.Response(200, json=page("late"))
@@ -356,7 +358,7 @@ async def test_per_request_timeout_covers_a_slow_response(mock: respx.MockRouter
 
 
 async def test_hook_budget_bounds_the_whole_round_and_keeps_pages_already_read(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     async def slow_page(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0.15)
         offset = int(request.url.params.get("_offset", "0"))
@@ -379,7 +381,7 @@ async def test_hook_budget_bounds_the_whole_round_and_keeps_pages_already_read(
 
 
 async def test_no_task_is_left_running_after_the_budget(mock: respx.MockRouter, http: Any,
-                                                        registry: Registry) -> None:
+                                                        registry: CollectorRegistry) -> None:
     async def never(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(10)
         return httpx.Response(200, json=page())
@@ -391,7 +393,7 @@ async def test_no_task_is_left_running_after_the_budget(mock: respx.MockRouter, 
 
 
 async def test_unexpected_bug_degrades_to_a_failed_key(mock: respx.MockRouter, http: Any,
-                                                       registry: Registry) -> None:
+                                                       registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Condition").mock(side_effect=RuntimeError("bug"))
     mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
     result = await fetcher(http, registry).fetch(req(), [COND, PATIENT])
@@ -403,19 +405,20 @@ async def test_unexpected_bug_degrades_to_a_failed_key(mock: respx.MockRouter, h
 
 
 async def test_metrics_count_fetched_and_failed_keys_and_time_the_round(
-        mock: respx.MockRouter, http: Any, registry: Registry) -> None:
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
     mock.get(f"{BASE}/Condition").respond(500)
     await fetcher(http, registry).fetch(req(), [PATIENT, COND])
-    assert registry.counter("spine_cds_fhir_keys_fetched", "", ["key"]).value(key="patient") == 1
-    assert registry.counter("spine_cds_fhir_keys_failed", "", ["key", "reason"]).value(
-        key="conditions", reason="server_error") == 1
-    assert registry.histogram("spine_cds_fhir_fallback_seconds", "").snapshot().count == 1
-    text = registry.render_text()
+    assert registry.get_sample_value("spine_cds_fhir_keys_fetched_total", {"key": "patient"}) == 1
+    assert registry.get_sample_value("spine_cds_fhir_keys_failed_total",
+                                     {"key": "conditions", "reason": "server_error"}) == 1
+    assert registry.get_sample_value("spine_cds_fhir_fallback_seconds_count") == 1
+    text = generate_latest(registry).decode()
     assert 'spine_cds_fhir_keys_failed_total{key="conditions",reason="server_error"} 1.0' in text
 
 
-async def test_token_and_patient_urls_are_never_logged(mock: respx.MockRouter, http: Any, registry: Registry,
+async def test_token_and_patient_urls_are_never_logged(mock: respx.MockRouter, http: Any,
+                                                       registry: CollectorRegistry,
                                                        caplog: pytest.LogCaptureFixture) -> None:
     mock.get(f"{BASE}/Patient/p1").respond(json={"resourceType": "Patient", "id": "p1"})
     mock.get(f"{BASE}/Condition").mock(side_effect=httpx.ConnectError(f"refused {BASE}/Condition?patient=p1"))
@@ -438,7 +441,7 @@ async def test_shared_client_keeps_no_cookies_and_follows_no_redirects(mock: res
     settings = Settings(profile=Profile.DEVELOPMENT, auth_required=False)
     async with make_http_client(settings) as http:
         limits = FetchLimits(settings.fhir_request_timeout_seconds, 2.0, 10)
-        fhir = FhirFetcher(http, [BASE], limits, Registry())
+        fhir = FhirFetcher(http, [BASE], limits, CollectorRegistry())
         await fhir.fetch(req(), [PATIENT])
         await fhir.fetch(req(), [PATIENT])
         assert "cookie" not in route.calls.last.request.headers

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 from test_fhir_prefetch_resolve import FakeFetcher, bundle, condition, empty_prefetch, patient, request
 
 from app.fhir.identity import check_key, names_another_patient, reference_target
-from app.fhir.metrics import Registry
 from app.fhir.prefetch import KeyData, resolve
 from app.fhir.templates import OTHER_PATIENT
 
@@ -72,7 +72,7 @@ def test_the_patient_key_holding_another_patient_is_refused() -> None:
 async def test_another_patients_prefetched_patient_is_fetched_again() -> None:
     fetcher = FakeFetcher({"patient": KeyData((patient("p1"),))})
     prefetch = {**empty_prefetch(), "patient": patient("p2"), "conditions": bundle(of(condition("c1"), "p1"))}
-    resolved = await resolve(request(prefetch), fetcher, Registry())
+    resolved = await resolve(request(prefetch), fetcher, CollectorRegistry())
     assert [job.key for job in fetcher.calls[0]] == ["patient"]
     assert resolved.chart.patient is not None and resolved.chart.patient.id == "p1"
     assert resolved.foreign == ("patient",)
@@ -81,7 +81,7 @@ async def test_another_patients_prefetched_patient_is_fetched_again() -> None:
 
 async def test_another_patients_prefetch_without_fhir_server_leaves_the_keys_unavailable() -> None:
     prefetch = {**empty_prefetch(), "patient": patient("p2"), "conditions": bundle(of(condition("c9"), "p2"))}
-    resolved = await resolve(request(prefetch), None, Registry())
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
     assert {"patient", "conditions"} <= set(resolved.failed)
     assert resolved.chart.patient is None
     assert resolved.chart.conditions == ()
@@ -95,7 +95,7 @@ async def test_a_stray_patient_in_a_bundle_never_becomes_the_patient() -> None:
         "patient": patient("p1"),
         "conditions": bundle(patient("a-child"), of(condition("c1"), "p1")),
     }
-    resolved = await resolve(request(prefetch), None, Registry())
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
     assert resolved.chart.patient is not None and resolved.chart.patient.id == "p1"
     assert [c.id for c in resolved.chart.conditions] == ["c1"]
     assert (resolved.foreign, resolved.foreign_resources) == (("conditions",), 1)
@@ -106,26 +106,25 @@ async def test_the_fhir_servers_answer_is_checked_too() -> None:
     fetcher = FakeFetcher({"conditions": KeyData((of(condition("c1"), "p1"), of(condition("c2"), "p2")))})
     prefetch = {**empty_prefetch(), "patient": patient("p1")}
     del prefetch["conditions"]
-    resolved = await resolve(request(prefetch), fetcher, Registry())
+    resolved = await resolve(request(prefetch), fetcher, CollectorRegistry())
     assert "conditions" in resolved.failed
     assert resolved.chart.conditions == ()
 
 
 async def test_a_metric_counts_the_resources_set_aside_by_key() -> None:
-    registry = Registry()
+    registry = CollectorRegistry()
     prefetch = {
         **empty_prefetch(),
         "patient": patient("p1"),
         "conditions": bundle(patient("x"), patient("y"), of(condition("c1"), "p1")),
     }
     await resolve(request(prefetch), None, registry)
-    counter = registry.counter("spine_cds_other_patient_resources", "", ["key"])
-    assert counter.value(key="conditions") == 2
+    assert registry.get_sample_value("spine_cds_other_patient_resources_total", {"key": "conditions"}) == 2
 
 
 async def test_resources_of_the_patient_are_untouched() -> None:
     prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": bundle(of(condition("c1"), "p1"))}
-    resolved = await resolve(request(prefetch), None, Registry())
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
     assert resolved.foreign == ()
     assert OTHER_PATIENT not in resolved.chart.unavailable
 
@@ -143,8 +142,8 @@ async def test_a_key_holding_only_another_patients_patient_is_not_read_as_empty(
     own = {**empty_prefetch(), "patient": patient("p1"), "conditions": value}
     fetcher = FakeFetcher({"conditions": KeyData((of(condition("c1", "G83.4"), "p1"),))})
 
-    resolved = await resolve(request(own), fetcher, Registry())
-    alone = await resolve(request(own), None, Registry())
+    resolved = await resolve(request(own), fetcher, CollectorRegistry())
+    alone = await resolve(request(own), None, CollectorRegistry())
 
     assert [job.key for job in fetcher.calls[0]] == ["conditions"]
     assert [c.id for c in resolved.chart.conditions] == ["c1"]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from app.cli import main
-from app.pathway.policy import CervicalEarlyMri
+from app.pathway.policy import CervicalEarlyMri, Policy
 from app.policyfile import PolicyFileError, parse_policy, read_policy_file
-from app.settings import PROJECT_ROOT, PolicySettings, Profile, Settings
+from app.settings import PROJECT_ROOT, Profile, Settings
 
 EXAMPLE = PROJECT_ROOT / "deploy" / "policy" / "site-policy.example.yaml"
 
@@ -19,12 +20,12 @@ EXAMPLE = PROJECT_ROOT / "deploy" / "policy" / "site-policy.example.yaml"
 def test_the_example_policy_is_valid_and_states_every_default() -> None:
     policy = read_policy_file(EXAMPLE)
     assert policy.version == "example-2026-01"
-    assert policy.model_dump(exclude={"version"}) == PolicySettings().model_dump(exclude={"version"})
+    assert replace(policy, version="default-1") == Policy()
 
 
 def test_a_site_file_changes_only_what_it_names() -> None:
     text = "version: site-3\ncervical_early_mri: defer\nconservative_care_days: 35\n"
-    policy = parse_policy(text).to_policy()
+    policy = parse_policy(text)
     assert (policy.version, policy.cervical_early_mri) == ("site-3", CervicalEarlyMri.DEFER)
     assert (policy.conservative_care_days, policy.prior_imaging_lookback_days) == (35, 365)
 
@@ -115,9 +116,9 @@ def test_policy_check_fails_a_bad_file_with_every_reason(
 
 
 def test_care_referral_age_is_a_site_policy_value() -> None:
-    """PATHWAY.md §2 v2: a therapy referral counts as care from 14 days (policy), in all three definitions."""
-    assert PolicySettings().to_policy().care_referral_min_days == 14
+    """PATHWAY.md §2 v2: a therapy referral counts as care from 14 days (policy), set by the site file."""
+    assert Policy().care_referral_min_days == 14
     site = parse_policy("version: site-1\ncare_referral_min_days: 7\n")
-    assert site.to_policy().care_referral_min_days == 7
+    assert site.care_referral_min_days == 7
     with pytest.raises(PolicyFileError, match="care_referral_min_days"):
         parse_policy("version: site-1\ncare_referral_min_days: 400\n")

@@ -65,12 +65,3 @@ def test_ties_go_to_the_first_coding(value_sets: ValueSets) -> None:
     assert found is not None
     assert found.coding is loinc
 
-
-def test_find_imaging_returns_the_code_for_a_study(value_sets: ValueSets) -> None:
-    assert value_sets.find_imaging("lumbar", "mri", "without") == Coding(
-        CPT, "72148", "MRI lumbar spine without contrast"
-    )
-    found = value_sets.find_imaging("cervical", "mri", "without", system=LOINC)
-    assert found is not None
-    assert found.code == "30667-0"
-    assert value_sets.find_imaging("thoracic", "xr", "with") is None
