@@ -42,6 +42,9 @@ class MemoryReplay:
     async def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
         return self.seen.setdefault((iss, jti), expires_at) is expires_at
 
+    def close(self) -> None:
+        """Nothing to stop: no writer thread."""
+
 
 class KeyHost:
     """The clients' key-set servers: serves ``sets[url]`` and records every request made."""
