@@ -64,6 +64,14 @@ def test_same_jti_from_another_issuer_is_not_a_replay(database: Database) -> Non
     assert store.first_use_blocking("https://other.example.org", "jti-1", later())
 
 
+def test_rows_written_by_the_writer_read_back_through_the_model(database: Database) -> None:
+    """The writer binds instants itself: they must be the instants the ORM column stores and reads."""
+    expires = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    ReplayStore(database).first_use_blocking(ISS, "jti-1", expires)
+    with database.session() as session:
+        assert session.scalar(select(JtiRecord.expires_at)) == expires
+
+
 def test_expired_records_are_purged_at_most_once_per_interval(database: Database) -> None:
     now = [datetime.now(UTC).timestamp()]
     store = ReplayStore(database, purge_every_seconds=60, clock=lambda: now[0])
@@ -142,7 +150,7 @@ def test_the_writer_connection_does_not_wait_for_the_disk_unless_durable(databas
     """PRAGMA synchronous: 1 is NORMAL (WAL: no fsync per commit), 2 FULL (SQLite's default)."""
     relaxed, durable = ReplayStore(database, durable=False), ReplayStore(database, durable=True)
     for store, expected in ((relaxed, 1), (durable, 2)):
-        connection = store._connect()  # the writer thread's connection
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected
-        connection.rollback()
+        cursor = store._connect().cursor()  # the writer thread's connection
+        assert cursor.execute("PRAGMA synchronous").fetchone() == (expected,)
+        cursor.close()
         store._disconnect()
