@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -68,7 +69,7 @@ class JwtVerifier:
         if alg not in client.algorithms:
             raise TokenRejected(f"alg {alg} is not on this client's list", client.iss)
         key = await self._key(client, kid, header.get("jku"))
-        claims = _decode(token, self._parsed_key(key, alg, client), alg, client, audience)
+        claims = _verified_claims(token, unverified, self._parsed_key(key, alg, client), client, audience)
         _check_tenant(claims, client)
         await self._check_replay(claims, client)
         return client.identity()
@@ -152,26 +153,54 @@ def _checked_header(header: Mapping[str, Any]) -> tuple[str, str]:
         raise TokenRejected("typ is not JWT (S3)")
     if "jku" in header and not isinstance(header["jku"], str):
         raise TokenRejected("jku is not a string")
+    if "crit" in header or "b64" in header:  # RFC 7515 4.1.11: no extension here is understood
+        raise TokenRejected("crit or b64 header: JWS extensions are not accepted")
     return alg, kid
 
 
-def _decode(
-    token: str, verifying_key: jwt.PyJWK, alg: str, client: TrustedClient, audience: str | tuple[str, ...]
-) -> dict[str, Any]:
-    """Signature, then S4 claims: ``aud`` is the exact URL called; time claims within the skew allowance."""
+def _verified_claims(token: str, claims: dict[str, Any], key: jwt.PyJWK, client: TrustedClient,
+                     audience: str | tuple[str, ...]) -> dict[str, Any]:
+    """Signature, then S4 claims: ``aud`` is the exact URL called; time claims within the skew allowance.
+
+    The claims are the ones read from this very token's payload segment, which the signature covers, so
+    once it holds they are trusted. Checked here rather than by ``jwt.decode``, which parsed the token
+    again (~0.16 ms of an RS384 call's 0.22, against 0.06 ms for the signature; docs/performance.md)."""
+    signing_input, _, signature = token.rpartition(".")
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token, verifying_key, algorithms=[alg], audience=audience, issuer=client.iss,
-            leeway=CLOCK_SKEW_SECONDS, options={"require": REQUIRED_CLAIMS},
-        )
-    except jwt.PyJWTError as exc:
-        raise TokenRejected(_why(exc), client.iss) from None
+        valid = key.Algorithm.verify(signing_input.encode(), key.key, _unbase64(signature))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise TokenRejected("bad signature", client.iss)
+    _check_claims(claims, client, audience)
+    return claims
+
+
+def _check_claims(claims: Mapping[str, Any], client: TrustedClient, audience: str | tuple[str, ...]) -> None:
+    """PyJWT's rules, with our reasons: required claims present, NumericDates numbers, ``iat``/``nbf``
+    not ahead and ``exp`` not behind by more than the skew, ``iss`` the client's, ``aud`` naming us."""
+    missing = next((name for name in REQUIRED_CLAIMS if claims.get(name) is None), None)
+    if missing is not None:
+        raise TokenRejected(f"missing claim {missing}", client.iss)
     for name in ("exp", "iat", "nbf"):
         if name in claims and not _is_finite_number(claims[name]):
             raise TokenRejected(f"{name} is not a number (RFC 7519 NumericDate)", client.iss)
+    now = time.time()
+    for name in ("iat", "nbf"):
+        if name in claims and claims[name] > now + CLOCK_SKEW_SECONDS:
+            raise TokenRejected(f"not yet valid ({name})", client.iss)
+    if claims["exp"] <= now - CLOCK_SKEW_SECONDS:
+        raise TokenRejected("expired (exp)", client.iss)
+    if claims["iss"] != client.iss:
+        raise TokenRejected("iss does not match", client.iss)
+    if "sub" in claims and not isinstance(claims["sub"], str):
+        raise TokenRejected("sub is not a string", client.iss)
+    named = [claims["aud"]] if isinstance(claims["aud"], str) else claims["aud"]
+    wanted = (audience,) if isinstance(audience, str) else audience
+    if not isinstance(named, list) or not any(isinstance(a, str) and a in wanted for a in named):
+        raise TokenRejected("aud is not this endpoint", client.iss)
     if claims["exp"] - claims["iat"] > MAX_LIFETIME_SECONDS:
         raise TokenRejected(f"lives longer than {MAX_LIFETIME_SECONDS} s (exp - iat)", client.iss)
-    return claims
 
 
 def _verifying_key(key: Mapping[str, Any], alg: str) -> jwt.PyJWK:

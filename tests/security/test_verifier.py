@@ -319,3 +319,13 @@ async def test_a_new_key_mapping_under_the_same_kid_is_parsed_afresh(
     first = verifier._parsed_key(old, "ES384", client)
     assert verifier._parsed_key(old, "ES384", client) is first
     assert verifier._parsed_key(new, "ES384", client) is not first
+
+
+async def test_a_critical_jws_extension_is_refused(verifier: JwtVerifier, es384: Signer) -> None:
+    """RFC 7515 4.1.11: a recipient that does not understand a critical extension must refuse the token."""
+    assert "extensions" in await rejected(verifier, es384.token(header={"crit": ["exp"]}))
+
+
+async def test_aud_array_not_naming_the_endpoint_is_rejected(verifier: JwtVerifier, es384: Signer) -> None:
+    token = es384.token(aud=["https://elsewhere.example.org", 42])
+    assert "aud" in await rejected(verifier, token)
