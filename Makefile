@@ -37,7 +37,7 @@ fuzz: $(STAMP)
 	SPINE_CDS_FUZZ_EXAMPLES=$${SPINE_CDS_FUZZ_EXAMPLES:-400} $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz tests/fuzz
 
 ## bench: speed on loopback — the service and a bare FastAPI floor (one uvicorn process each) and SEKMET;
-##        bounded (about 3 minutes, at most 10); writes bench/RESULTS.md and bench/latency.png
+##        bounded (about 8 minutes, at most 12); writes bench/RESULTS.md and bench/latency.png
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -77,10 +78,17 @@ def _lifespan(settings: Settings) -> Any:
             yield
         finally:
             await audit.aclose()  # the audit rows still queued are written before the database closes
+            await _close_verifier(app)  # so are the jti rows of calls still answering
             await runtime.http.aclose()
             runtime.database.dispose()
 
     return lifespan
+
+
+async def _close_verifier(app: FastAPI) -> None:
+    verifier = getattr(app.state, "verifier", None)
+    if verifier is not None:
+        await anyio.to_thread.run_sync(verifier.close)
 
 
 # A hook call holds its decoded request, views and cards until it answers: ~2,000 container objects for a

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     header_read_timeout_seconds: float = Field(5.0, gt=0, le=60)  # `spine-cds serve`: headers must arrive
     admin_login_max_failures: int = Field(10, ge=1, le=1_000)  # wrong /admin logins per address per window
     admin_login_window_seconds: float = Field(300.0, ge=1, le=86_400)
+    # jti records committed without waiting for the disk (docs/security.md, "Replay"): visible to every
+    # replica at once; only an OS or database-server crash can forget the last moment's records
+    replay_durable_commit: bool = False
 
     @field_validator("fhir_server_allowlist", "cors_origins", "silent_services", mode="before")
     @classmethod

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,13 +105,16 @@ def uvicorn(name: str, app: str, workdir: Path, env: dict[str, str], ready: str,
     return _spawn(name, argv, {**os.environ, **env}, workdir, port, ready)
 
 
-def service_env(workdir: Path, port: int, *, auth: bool, trust_file: Path | None = None) -> dict[str, str]:
-    """The development profile (loopback FHIR servers allowed); authentication off unless ``auth``."""
+def service_env(workdir: Path, port: int, *, trust_file: Path | None = None,
+                database_url: str | None = None) -> dict[str, str]:
+    """The development profile (loopback FHIR servers allowed). Tokens are not required, so the same
+    process answers the call without a token and with one side by side; a token sent is fully verified
+    (signature, claims, ``jti`` recorded) exactly as with ``SPINE_CDS_AUTH_REQUIRED=true``."""
     env = {
         "SPINE_CDS_PROFILE": "development",
-        "SPINE_CDS_AUTH_REQUIRED": "true" if auth else "false",
+        "SPINE_CDS_AUTH_REQUIRED": "false",
         "SPINE_CDS_PUBLIC_BASE_URL": f"http://{HOST}:{port}",  # the JWT audience
-        "SPINE_CDS_DATABASE_URL": f"sqlite:///{workdir / ('auth' if auth else 'noauth')}.db",
+        "SPINE_CDS_DATABASE_URL": database_url or f"sqlite:///{workdir / 'service'}.db",
         # The bench drives 32 requests in flight from one client; the abuse cap (16 by default) would
         # answer half of them 429 in microseconds and flatter the figures.
         "SPINE_CDS_PER_CLIENT_CONCURRENCY": "64",
@@ -118,6 +123,25 @@ def service_env(workdir: Path, port: int, *, auth: bool, trust_file: Path | None
     if trust_file is not None:
         env["SPINE_CDS_TRUST_FILE"] = str(trust_file)
     return env
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[str | None]:
+    """A throw-away PostgreSQL cluster on loopback (the tests' launcher, with fsync on as a real server
+    runs); its URL, or None when the server binaries are absent."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from postgres_server import postgres_bindir, start_postgres  # type: ignore[import-not-found]
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        yield None
+        return
+    cluster = start_postgres(bindir, fsync=True)
+    try:
+        yield cluster.url()
+    finally:
+        cluster.pg_ctl("-m", "fast", "stop")
+        shutil.rmtree(cluster.datadir, ignore_errors=True)
 
 
 def sekmet(workdir: Path) -> Server:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import charts, loadgen, procs, report
+from bench import charts, loadgen, procs, report, tokens
 
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / ".work"
@@ -40,7 +40,6 @@ class Scenario:
     hook: str
     chart: str | None  # None: no prefetch, every key comes from SEKMET
     floor_of: str | None = None  # set on a floor scenario: the scenario whose body it parses
-    auth: bool = False
 
     @property
     def path(self) -> str:
@@ -55,8 +54,7 @@ SCENARIOS = (
 )
 FLOORS = tuple(Scenario(f"floor/{s.key}", f"floor: {s.title}", s.hook, s.chart, floor_of=s.key)
                for s in SCENARIOS)
-AUTH = Scenario("select-50-jwt", "order-select, 50-resource chart, ES384 JWT", "order-select", "chart-50",
-                auth=True)
+POSTGRES_SCENARIO = "select-50"  # on PostgreSQL: this one at c=1 and c=8, with and without tokens
 
 
 @dataclass
@@ -138,7 +136,8 @@ def to_cell(scenario: str, concurrency: int, sample: Sample, upstream: bool) -> 
     return Cell(
         scenario=scenario, concurrency=concurrency, requests=len(run.latencies), errors=run.failed,
         statuses=run.statuses, p50_ms=percentile(run.latencies, 50), p95_ms=percentile(run.latencies, 95),
-        p99_ms=percentile(run.latencies, 99), mean_ms=statistics.fmean(run.latencies) * 1000,
+        p99_ms=percentile(run.latencies, 99),
+        mean_ms=statistics.fmean(run.latencies) * 1000 if run.latencies else float("nan"),
         throughput=len(run.latencies) / run.wall, cpu_ms_per_request=sample.cpu_seconds * 1000 / done,
         peak_rss_mb=sample.peak_rss_mb, cards=_cards(run.first_body), extra=extra,
     )
@@ -211,28 +210,28 @@ async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
         sekmet = procs.sekmet(WORK)
         servers.append(sekmet)
         procs.load_bundle(sekmet.base, charts.sekmet_bundle())
+        trust = None if limits.skip_auth else tokens.trust_file(WORK / "dev-client")
         port = procs.free_port()
-        service = procs.uvicorn("service", "app.main:app", WORK, procs.service_env(WORK, port, auth=False),
-                                "/healthz", port)
+        env = procs.service_env(WORK, port, trust_file=trust)
+        service = procs.uvicorn("service", "app.main:app", WORK, env, "/healthz", port)
         servers.append(service)
         floor = procs.uvicorn("floor", "bench.floor:app", WORK, {}, "/healthz", procs.free_port())
         servers.append(floor)
         cells: list[Cell] = []
         queries: dict[str, float] = {}
-        auth_cells: list[Cell] = []
-        try:
+        postgres: list[Cell] = []
+        try:  # PostgreSQL first: the Synthea-sized cells are the ones a spent budget should cut
+            if not limits.skip_postgres:
+                await postgres_cells(sekmet, trust, limits, postgres)
             await _grid(service, floor, sekmet, limits, cells, queries)
             queries = queries or await probe_queries(sekmet, limits)
-            service.stop()
-            if not limits.skip_auth:
-                await _auth_cells(sekmet, limits, servers, auth_cells)
         except OutOfTime as out:
             print(f"budget of {limits.budget:g} s spent at {out}: the remaining cells are left out")
     finally:
         for server in reversed(servers):
             server.stop()
     bodies = {s.key: len(body_for(s, "http://127.0.0.1:1/fhir")) for s in SCENARIOS}
-    return {"cells": [asdict(c) for c in [*cells, *auth_cells]], "fallback_queries": queries,
+    return {"cells": [asdict(c) for c in [*cells, *postgres]], "fallback_queries": queries,
             "seconds": round(time.time() - started, 1), "limits": vars(limits), "body_bytes": bodies,
             "load_average": {"before": load_before, "after": os.getloadavg()},
             "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
@@ -251,32 +250,52 @@ async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server
             await _probe_sekmet(sekmet, limits, queries)
         body = body_for(scenario, sekmet.base)
         for concurrency in limits.concurrency:
-            pair = await _paired(service, floor, (scenario, floor_scenario), body, concurrency, limits,
-                                 upstream)
-            for order, cell in zip((index, len(SCENARIOS) + index), pair, strict=True):
+            targets = [*service_targets(service, scenario, body, concurrency, limits, upstream),
+                       Target(floor_scenario.key, floor, fixed(floor, floor_scenario, body), None)]
+            found = await side_by_side(targets, concurrency, limits)
+            orders = [index * 10 + n for n in range(len(found) - 1)] + [1000 + index]
+            for order, cell in zip(orders, found, strict=True):
                 _say(cell)
                 measured.append((order, cell))
     cells.extend(cell for _, cell in sorted(measured, key=lambda pair: pair[0]))  # service rows, then floors
 
 
-async def _paired(service: procs.Server, floor: procs.Server, scenarios: tuple[Scenario, Scenario],
-                  body: bytes, concurrency: int, limits: argparse.Namespace,
-                  upstream: procs.Server | None) -> tuple[Cell, Cell]:
-    """A service cell and its floor cell (same body, same concurrency), measured in ``ROUNDS`` alternating
-    rounds (service, floor, service, floor …) that share the cell's request and time caps: the ratios then
-    compare the two over the same minute, on a machine whose speed drifts (a shared VM), not two
-    measurements minutes apart."""
-    targets = ((service, fixed(service, scenarios[0], body), upstream),
-               (floor, fixed(floor, scenarios[1], body), None))
-    for server, payload, _ in targets:  # the same request every time (fixed): no offsets to keep
-        await warm_up(server, payload, concurrency)
-    samples = (Sample(), Sample())
+@dataclass(frozen=True)
+class Target:
+    key: str
+    server: procs.Server
+    payload: loadgen.Payload
+    also: procs.Server | None  # SEKMET, whose CPU is counted beside the service's
+
+
+def service_targets(service: procs.Server, scenario: Scenario, body: bytes, concurrency: int,
+                    limits: argparse.Namespace, upstream: procs.Server | None,
+                    prefix: str = "") -> list[Target]:
+    """The call without a token, then with a fresh ES384 and a fresh RS384 token per request."""
+    found = [Target(prefix + scenario.key, service, fixed(service, scenario, body), upstream)]
+    if limits.skip_auth:
+        return found
+    count = limits.requests + max(concurrency * 4, 20) + ROUNDS * concurrency
+    for alg in tokens.ALGORITHMS:
+        payload = tokens.minted_payloads(WORK / "dev-client", service.port, scenario.path, body, count, alg)
+        found.append(Target(f"{prefix}{scenario.key}+{alg}", service, payload, upstream))
+    return found
+
+
+async def side_by_side(targets: list[Target], concurrency: int, limits: argparse.Namespace) -> list[Cell]:
+    """Cells with the same body and concurrency (the service without and with tokens, the floor),
+    measured in ``ROUNDS`` alternating rounds (a, b, c, a, b, c …) that share the cell's request and time
+    caps: the ratios then compare them over the same minute, on a machine whose speed drifts (a shared
+    VM), not measurements minutes apart."""
+    for target in targets:
+        await warm_up(target.server, target.payload, concurrency)
+    samples = [Sample() for _ in targets]
     for _ in range(ROUNDS):
-        for (server, payload, also), sample in zip(targets, samples, strict=True):
-            await sample_into(sample, server, payload, concurrency, max(1, limits.requests // ROUNDS),
-                              limits.seconds / ROUNDS, also)
-    return (to_cell(scenarios[0].key, concurrency, samples[0], upstream is not None),
-            to_cell(scenarios[1].key, concurrency, samples[1], False))
+        for target, sample in zip(targets, samples, strict=True):
+            await sample_into(sample, target.server, target.payload, concurrency,
+                              max(1, limits.requests // ROUNDS), limits.seconds / ROUNDS, target.also)
+    return [to_cell(t.key, concurrency, sample, t.also is not None)
+            for t, sample in zip(targets, samples, strict=True)]
 
 
 async def _probe_sekmet(sekmet: procs.Server, limits: argparse.Namespace, queries: dict[str, float]) -> None:
@@ -288,22 +307,32 @@ async def _probe_sekmet(sekmet: procs.Server, limits: argparse.Namespace, querie
           f"{together:.2f} ms", flush=True)
 
 
-async def _auth_cells(sekmet: procs.Server, limits: argparse.Namespace,
-                      servers: list[procs.Server], cells: list[Cell]) -> None:
-    """The same 50-resource call with authentication on: a fresh ES384 JWT per request (jti recorded)."""
-    from bench.tokens import dev_trust_file, minted_payloads
+async def postgres_cells(sekmet: procs.Server, trust: Path | None, limits: argparse.Namespace,
+                         cells: list[Cell]) -> None:
+    """The 50-resource call on a service whose database (feedback, audit, ``jti`` records) is PostgreSQL
+    on loopback, as a multi-replica site runs it: without and with tokens, side by side."""
+    with procs.postgres() as url:
+        if url is None:
+            print("PostgreSQL server binaries absent: the PostgreSQL cells are left out")
+            return
+        port = procs.free_port()
+        env = procs.service_env(WORK, port, trust_file=trust, database_url=url)
+        service = procs.uvicorn("service-pg", "app.main:app", WORK, env, "/healthz", port)
+        try:
+            await _postgres_grid(service, sekmet, limits, cells)
+        finally:
+            service.stop()
 
-    trust = dev_trust_file(WORK / "dev-client")
-    port = procs.free_port()
-    env = procs.service_env(WORK, port, auth=True, trust_file=trust)
-    service = procs.uvicorn("service-auth", "app.main:app", WORK, env, "/healthz", port)
-    servers.append(service)
-    body = body_for(AUTH, sekmet.base)
-    for concurrency in (1, 8):
-        payload = minted_payloads(WORK / "dev-client", port, AUTH.path, body, limits.requests + 4 * 32 + 20)
-        cell = await measure(service, AUTH.key, payload, concurrency, limits)
-        _say(cell)
-        cells.append(cell)
+
+async def _postgres_grid(service: procs.Server, sekmet: procs.Server, limits: argparse.Namespace,
+                         cells: list[Cell]) -> None:
+    scenario = next(s for s in SCENARIOS if s.key == POSTGRES_SCENARIO)
+    body = body_for(scenario, sekmet.base)
+    for concurrency in [c for c in limits.concurrency if c <= 8]:
+        targets = service_targets(service, scenario, body, concurrency, limits, None, prefix="pg/")
+        for cell in await side_by_side(targets, concurrency, limits):
+            _say(cell)
+            cells.append(cell)
 
 
 def _say(cell: Cell) -> None:
@@ -316,11 +345,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--requests", type=int, default=2000, help="cap per cell (default 2000)")
     parser.add_argument("--seconds", type=float, default=8.0, help="wall-time cap per cell (default 8)")
-    parser.add_argument("--budget", type=float, default=540.0,
-                        help="wall-time cap for the whole run (s); later cells are skipped (default 540)")
+    parser.add_argument("--budget", type=float, default=720.0,
+                        help="wall-time cap for the whole run (s); later cells are skipped (default 720)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument("--only", nargs="+", default=[], help="scenario keys to run (floors follow)")
-    parser.add_argument("--skip-auth", action="store_true", help="skip the run with a JWT per request")
+    parser.add_argument("--skip-auth", action="store_true", help="no cells with a JWT per request")
+    parser.add_argument("--skip-postgres", action="store_true", help="no cells on PostgreSQL")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
     return parser
 

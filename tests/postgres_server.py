@@ -61,7 +61,8 @@ class PostgresServer:
         return f"postgresql+psycopg://spine@127.0.0.1:{self.port}/{database}"
 
 
-def start_postgres(bindir: Path) -> PostgresServer:
+def start_postgres(bindir: Path, *, fsync: bool = False) -> PostgresServer:
+    """``fsync`` off for tests (speed); the bench turns it on, as a real server runs."""
     run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     datadir = Path(tempfile.mkdtemp(prefix="spine-cds-pg-"))
     if run_as:
@@ -71,7 +72,8 @@ def start_postgres(bindir: Path) -> PostgresServer:
     assert done.returncode == 0, f"initdb failed: {done.stderr[-2000:]}"
     server = PostgresServer(bindir, datadir, free_port(), run_as)
     options = (
-        f"-c listen_addresses=127.0.0.1 -p {server.port} -c unix_socket_directories={datadir} -c fsync=off"
+        f"-c listen_addresses=127.0.0.1 -p {server.port} -c unix_socket_directories={datadir} "
+        f"-c fsync={'on' if fsync else 'off'}"
     )
     server.pg_ctl("-o", options, "start")
     return server

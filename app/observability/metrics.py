@@ -92,6 +92,8 @@ _AUTH_REASONS: tuple[tuple[str, str], ...] = (
     (r"^invalid token", "invalid_token"),
     (r"^\w+ is not a number", "bad_time_claim"),
     (r"^lives longer than", "lifetime_too_long"),
+    (r"^crit or b64 header", "jws_extension"),
+    (r"^sub is not a string", "bad_sub"),
     (r"^jti must be", "bad_jti"),
     (r"^jti replayed", "replayed"),
     (r"^tenant is not", "wrong_tenant"),

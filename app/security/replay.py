@@ -2,20 +2,30 @@
 
 The table joins the feedback package's metadata (``app.feedback.models.Base``) and alembic chain
 (revision 0002). A ``jti`` is remembered per issuer until its token could no longer pass the ``exp`` check.
+
+Speed (docs/performance.md, "Signed tokens"): every authenticated call writes one row, so the writes go
+through one writer thread per process that commits whatever calls are waiting in one transaction (group
+commit) on its own connection. The verdict stays the database's: a row inserted by this batch is a first
+use; a row already there, written by any replica, is a replay.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-import anyio
-from sqlalchemy import Insert, String, delete
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import String
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.pool import PoolProxiedConnection
 
 from app.feedback import Database
 from app.feedback.models import Base, UTCDateTime
@@ -23,6 +33,14 @@ from app.feedback.models import Base, UTCDateTime
 log = logging.getLogger(__name__)
 
 MAX_JTI_LENGTH = 255
+BATCH_SIZE = 64  # rows per transaction: bounds one statement's size, not the wait (a batch never waits)
+REMEMBERED = 50_000  # recent (iss, jti) pairs this process answered: a replay is refused without the database
+
+
+_NOT_WAITING_FOR_DISK = {  # per connection: other writers (feedback, audit) keep their durability
+    "sqlite": "PRAGMA synchronous=NORMAL",  # in WAL mode: no fsync per commit, only at checkpoints
+    "postgresql": "SET synchronous_commit = off",
+}
 
 
 class JtiRecord(Base):
@@ -39,47 +57,250 @@ class ReplayCheckUnavailable(RuntimeError):
     """The replay records could not be read or written (database down)."""
 
 
+@dataclass(slots=True)
+class _Ask:
+    """One call waiting for its verdict; the writer thread answers through the caller's event loop."""
+
+    iss: str
+    jti: str
+    expires_at: datetime
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[bool]
+
+    def answer(self, verdict: bool | BaseException) -> None:
+        with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody is waiting any more
+            self.loop.call_soon_threadsafe(_settle, self.future, verdict)
+
+
+def _settle(future: asyncio.Future[bool], verdict: bool | BaseException) -> None:
+    if future.done():  # the call was cancelled (client gone) while its row was written
+        return
+    if isinstance(verdict, BaseException):
+        future.set_exception(verdict)
+    else:
+        future.set_result(verdict)
+
+
 class ReplayStore:
     """``first_use`` inserts the (iss, jti) pair; a conflict on the primary key means the token was replayed.
 
-    ``ON CONFLICT DO NOTHING`` rather than catching ``IntegrityError``: PostgreSQL logs every failed
-    insert as an error and aborts the transaction, and a replay is an expected event, not a fault.
-    Expired rows are purged at most once per ``purge_every_seconds``, by whichever call comes along.
+    ``ON CONFLICT DO NOTHING … RETURNING`` rather than catching ``IntegrityError``: PostgreSQL logs every
+    failed insert as an error and aborts the transaction, and a replay is an expected event, not a fault.
+    Expired rows are purged at most once per ``purge_every_seconds``, by whichever batch comes along.
+    Pairs this process has already answered are kept in memory (bounded) only to refuse a replay early:
+    a pair not found there is always asked of the shared table.
     """
 
     def __init__(self, database: Database, *, purge_every_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, durable: bool = True) -> None:
         self._database = database
+        self._durable = durable
+        self._sql = _Sql(database.dialect)
         self._purge_every = purge_every_seconds
         self._clock = clock
         self._last_purge = -purge_every_seconds
+        self._asks: queue.SimpleQueue[_Ask | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._start = threading.Lock()
+        self._connection: PoolProxiedConnection | None = None
+        self._seen: dict[tuple[str, str], None] = {}
 
     async def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
-        """True the first time the pair is seen; blocking database I/O runs in a worker thread.
+        """True the first time the pair is seen; the database write runs on the writer thread.
 
         A database that cannot answer is ``ReplayCheckUnavailable``: the caller cannot prove the token
         fresh, which is neither a bad token (401) nor our bug (500).
         """
-        try:
-            return await anyio.to_thread.run_sync(self.first_use_blocking, iss, jti, expires_at)
-        except SQLAlchemyError as exc:
-            raise ReplayCheckUnavailable(type(exc).__name__) from exc
+        if (iss, jti) in self._seen:
+            return False
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._ensure_writer()
+        self._asks.put(_Ask(iss, jti, expires_at, loop, future))
+        return await future
 
     def first_use_blocking(self, iss: str, jti: str, expires_at: datetime) -> bool:
-        row = {"iss": iss, "jti": jti, "expires_at": expires_at}
-        with self._database.session() as session:
-            self._purge_if_due(session.execute)
-            inserted = session.execute(self._insert_ignoring_duplicates().returning(JtiRecord.jti), [row])
-            return len(inserted.all()) == 1
+        """The same verdict in the caller's thread (tests, scripts); raises ``ReplayCheckUnavailable``."""
+        connection = self._raw_connection()
+        try:
+            return self._verdicts([(iss, jti, expires_at)], connection)[0]
+        finally:
+            connection.close()
 
-    def _purge_if_due(self, execute: Callable[..., object]) -> None:
+    def close(self) -> None:
+        """Stop the writer after the calls already queued (at shutdown, before the engine is disposed)."""
+        writer = self._writer
+        if writer is not None:
+            self._asks.put(None)
+            writer.join(timeout=5)
+
+    def _ensure_writer(self) -> None:
+        if self._writer is None or not self._writer.is_alive():
+            with self._start:
+                if self._writer is None or not self._writer.is_alive():
+                    self._writer = threading.Thread(target=self._write_loop, name="jti-writer", daemon=True)
+                    self._writer.start()
+
+    def _write_loop(self) -> None:
+        """Take every call waiting (up to ``BATCH_SIZE``) and answer them from one commit."""
+        while (batch := self._next_batch()) is not None:
+            for ask, verdict in zip(batch, self._batch_verdicts(batch), strict=True):
+                ask.answer(verdict)
+        self._disconnect()
+
+    def _batch_verdicts(self, batch: list[_Ask]) -> list[bool | BaseException]:
+        failure: BaseException
+        try:
+            pairs = [(ask.iss, ask.jti, ask.expires_at) for ask in batch]
+            return list(self._verdicts(pairs, self._connect()))
+        except ReplayCheckUnavailable as down:
+            failure = down
+        except SQLAlchemyError as exc:  # no connection to be had
+            self._disconnect()
+            failure = ReplayCheckUnavailable(type(exc).__name__)
+        except Exception as bug:  # never let the thread die: every later call would wait forever
+            log.exception("replay writer failed")
+            failure = bug
+        return [failure] * len(batch)
+
+    def _next_batch(self) -> list[_Ask] | None:
+        first = self._asks.get()
+        if first is None:
+            return None
+        batch = [first]
+        while len(batch) < BATCH_SIZE:
+            try:
+                ask = self._asks.get_nowait()
+            except queue.Empty:
+                break
+            if ask is None:
+                self._asks.put(None)  # stop after this batch
+                break
+            batch.append(ask)
+        return batch
+
+    def _verdicts(self, pairs: list[tuple[str, str, datetime]],
+                  connection: PoolProxiedConnection) -> list[bool]:
+        """One transaction for the batch; a pair twice in one batch is a replay the second time."""
+        first_at: dict[tuple[str, str], int] = {}
+        for index, (iss, jti, _) in enumerate(pairs):
+            first_at.setdefault((iss, jti), index)
+        rows = [pairs[index] for index in first_at.values()]
+        try:
+            inserted = self._insert(rows, connection)
+        except self._dbapi_errors as exc:
+            if connection is self._connection:
+                self._disconnect()
+            raise ReplayCheckUnavailable(type(exc).__name__) from exc
+        verdicts = [first_at[(iss, jti)] == index and (iss, jti) in inserted
+                    for index, (iss, jti, _) in enumerate(pairs)]
+        self._remember(first_at)
+        return verdicts
+
+    def _insert(self, rows: list[tuple[str, str, datetime]],
+                connection: PoolProxiedConnection) -> set[tuple[str, str]]:
+        """One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` on the DBAPI connection: SQLAlchemy's
+        statement building and result processing cost more CPU than the write itself (~0.4 ms a batch);
+        the driver keeps the statement prepared (sqlite3's statement cache, psycopg's prepare threshold)."""
+        cursor = connection.cursor()
+        try:
+            self._purge_if_due(cursor)
+            cursor.execute(self._sql.insert(len(rows)), [v for row in rows for v in self._sql.row(*row)])
+            inserted = {(iss, jti) for iss, jti in cursor.fetchall()}
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            cursor.close()
+        return inserted
+
+    def _remember(self, pairs: dict[tuple[str, str], int]) -> None:
+        """Insertion order is age order: the oldest pairs make room (a dict is safe across threads here:
+        the writer is its only writer, readers only test membership)."""
+        for pair in pairs:
+            self._seen[pair] = None
+        while len(self._seen) > REMEMBERED:
+            self._seen.pop(next(iter(self._seen)), None)
+
+    def _connect(self) -> PoolProxiedConnection:
+        """A connection of the writer's own, kept between batches (no pool checkout per call).
+
+        Unless ``durable``, its commits do not wait for the disk: a commit is still atomic and at once
+        visible to every replica, and survives the service crashing; only an OS crash (SQLite) or a
+        database-server crash (PostgreSQL) can lose the last moment's rows. The flush was most of the
+        time a token took (docs/performance.md, "Signed tokens").
+        """
+        if self._connection is None:
+            connection = self._raw_connection()
+            if not self._durable:
+                cursor = connection.cursor()
+                cursor.execute(self._sql.not_waiting_for_disk)
+                cursor.close()
+                connection.commit()
+            self._connection = connection
+        return self._connection
+
+    def _raw_connection(self) -> PoolProxiedConnection:
+        """The pool hands the driver's own error up when it cannot connect: both mean the same here."""
+        try:
+            return self._database.engine.raw_connection()
+        except self._connect_errors as exc:
+            raise ReplayCheckUnavailable(type(exc).__name__) from exc
+
+    def _disconnect(self) -> None:
+        """Discarded, not pooled: the next user of a pooled connection must not inherit the setting."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+            except Exception:  # a dead connection may fail any way while closing; it is gone either way
+                log.warning("replay writer: closing a broken connection failed")
+
+    def _purge_if_due(self, cursor: Any) -> None:
         now = self._clock()
         if now - self._last_purge < self._purge_every:
             return
         self._last_purge = now
-        execute(delete(JtiRecord).where(JtiRecord.expires_at < datetime.fromtimestamp(now, UTC)))
+        cursor.execute(self._sql.purge, [self._sql.instant(datetime.fromtimestamp(now, UTC))])
 
-    def _insert_ignoring_duplicates(self) -> Insert:
-        if self._database.dialect == "postgresql":
-            return postgresql.insert(JtiRecord).on_conflict_do_nothing(index_elements=["iss", "jti"])
-        return sqlite.insert(JtiRecord).on_conflict_do_nothing(index_elements=["iss", "jti"])
+    @property
+    def _dbapi_errors(self) -> tuple[type[Exception], ...]:
+        return (self._database.engine.dialect.loaded_dbapi.Error, DBAPIError)
+
+    @property
+    def _connect_errors(self) -> tuple[type[Exception], ...]:
+        return (SQLAlchemyError, *self._dbapi_errors)
+
+
+@dataclass(frozen=True)
+class _Sql:
+    """The replay table's statements in one driver's parameter style, and its instants as that driver
+    must bind them: SQLite keeps SQLAlchemy's ``DateTime`` text (UTC, microseconds), PostgreSQL an aware
+    ``timestamptz``. Rows written here and by the ORM model (``JtiRecord``) are the same rows."""
+
+    dialect: str
+
+    @property
+    def mark(self) -> str:
+        return "?" if self.dialect == "sqlite" else "%s"
+
+    @property
+    def not_waiting_for_disk(self) -> str:
+        return _NOT_WAITING_FOR_DISK[self.dialect]
+
+    @property
+    def purge(self) -> str:
+        return f"DELETE FROM jwt_replay WHERE expires_at < {self.mark}"  # noqa: S608 (a placeholder)
+
+    def insert(self, count: int) -> str:
+        values = ", ".join([f"({self.mark}, {self.mark}, {self.mark})"] * count)
+        return (f"INSERT INTO jwt_replay (iss, jti, expires_at) VALUES {values} "  # noqa: S608 (placeholders)
+                "ON CONFLICT (iss, jti) DO NOTHING RETURNING iss, jti")
+
+    def instant(self, value: datetime) -> object:
+        utc = value.astimezone(UTC)
+        return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else utc
+
+    def row(self, iss: str, jti: str, expires_at: datetime) -> tuple[object, ...]:
+        return iss, jti, self.instant(expires_at)

@@ -31,7 +31,7 @@ def build_verifier(settings: Settings, http: httpx.AsyncClient, database: Databa
         cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
         timeout_seconds=settings.jwks_fetch_timeout_seconds,
     )
-    return JwtVerifier(registry, key_sets, ReplayStore(database))
+    return JwtVerifier(registry, key_sets, ReplayStore(database, durable=settings.replay_durable_commit))
 
 
 def _warn_about_development_clients(registry: TrustRegistry) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from app.feedback import Database
 from app.feedback.models import Base
-from app.security import JtiRecord, ReplayStore
+from app.security import JtiRecord, ReplayCheckUnavailable, ReplayStore
 
 ISS = "https://ehr.example.org"
 
@@ -62,6 +64,14 @@ def test_same_jti_from_another_issuer_is_not_a_replay(database: Database) -> Non
     assert store.first_use_blocking("https://other.example.org", "jti-1", later())
 
 
+def test_rows_written_by_the_writer_read_back_through_the_model(database: Database) -> None:
+    """The writer binds instants itself: they must be the instants the ORM column stores and reads."""
+    expires = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    ReplayStore(database).first_use_blocking(ISS, "jti-1", expires)
+    with database.session() as session:
+        assert session.scalar(select(JtiRecord.expires_at)) == expires
+
+
 def test_expired_records_are_purged_at_most_once_per_interval(database: Database) -> None:
     now = [datetime.now(UTC).timestamp()]
     store = ReplayStore(database, purge_every_seconds=60, clock=lambda: now[0])
@@ -77,3 +87,70 @@ async def test_async_first_use_runs_in_a_thread(database: Database) -> None:
     store = ReplayStore(database)
     assert await store.first_use(ISS, "jti-async", later())
     assert not await store.first_use(ISS, "jti-async", later())
+
+
+async def test_one_jti_sent_many_times_at_once_is_a_first_use_exactly_once(database: Database) -> None:
+    """Calls waiting together share one commit (group commit); the verdict stays exact inside a batch."""
+    store = ReplayStore(database)
+    try:
+        verdicts = await asyncio.gather(*(store.first_use(ISS, "same", later()) for _ in range(20)))
+        fresh = await asyncio.gather(*(store.first_use(ISS, f"jti-{n}", later()) for n in range(50)))
+    finally:
+        store.close()
+    assert sorted(verdicts) == [False] * 19 + [True]
+    assert all(fresh)
+    assert rows(database) == 51
+
+
+async def test_replica_refuses_a_jti_the_other_writer_thread_recorded(database: Database) -> None:
+    """The in-memory set of recent jti is per process: the shared table is what another replica asks."""
+    other_replica = Database(str(database.url))
+    first, second = ReplayStore(database, durable=False), ReplayStore(other_replica, durable=False)
+    try:
+        assert await first.first_use(ISS, "jti-1", later())
+        assert not await second.first_use(ISS, "jti-1", later())
+        assert await second.first_use(ISS, "jti-2", later())
+        assert not await first.first_use(ISS, "jti-2", later())
+    finally:
+        first.close()
+        second.close()
+        other_replica.dispose()
+
+
+async def test_a_replay_seen_by_this_process_is_refused_without_the_database(database: Database) -> None:
+    store = ReplayStore(database)
+    try:
+        assert await store.first_use(ISS, "jti-1", later())
+        database.dispose()
+        with database.engine.begin() as connection:  # the table gone: only the memory can answer
+            connection.exec_driver_sql("DROP TABLE jwt_replay")
+        assert not await store.first_use(ISS, "jti-1", later())
+        with pytest.raises(ReplayCheckUnavailable):
+            await store.first_use(ISS, "jti-new", later())
+    finally:
+        store.close()
+
+
+async def test_the_writer_survives_a_database_outage(database: Database) -> None:
+    """Every waiting call gets an answer (503 upstream), and the next batch reconnects."""
+    store = ReplayStore(database)
+    try:
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE jwt_replay RENAME TO jwt_replay_away")
+        with pytest.raises(ReplayCheckUnavailable):
+            await store.first_use(ISS, "jti-1", later())
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE jwt_replay_away RENAME TO jwt_replay")
+        assert await store.first_use(ISS, "jti-1", later())
+    finally:
+        store.close()
+
+
+def test_the_writer_connection_does_not_wait_for_the_disk_unless_durable(database: Database) -> None:
+    """PRAGMA synchronous: 1 is NORMAL (WAL: no fsync per commit), 2 FULL (SQLite's default)."""
+    relaxed, durable = ReplayStore(database, durable=False), ReplayStore(database, durable=True)
+    for store, expected in ((relaxed, 1), (durable, 2)):
+        cursor = store._connect().cursor()  # the writer thread's connection
+        assert cursor.execute("PRAGMA synchronous").fetchone() == (expected,)
+        cursor.close()
+        store._disconnect()

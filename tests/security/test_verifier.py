@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from security.minting import (
     AUDIENCE,
@@ -28,6 +29,7 @@ from security.minting import (
 )
 
 from app.security import ClientIdentity, JwtVerifier, KeySetCache, TokenRejected
+from app.security import verifier as verifier_module
 from app.security.registry import parse_trust_registry
 
 OTHER_ISS = "https://other-ehr.example.org"
@@ -41,6 +43,9 @@ class MemoryReplay:
 
     async def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
         return self.seen.setdefault((iss, jti), expires_at) is expires_at
+
+    def close(self) -> None:
+        """Nothing to stop: no writer thread."""
 
 
 class KeyHost:
@@ -284,3 +289,43 @@ async def test_tenant_must_match_the_registered_tenant(es384: Signer, replay: Me
         assert (await verifier.verify(es384.token(tenant="north"), AUDIENCE)).tenant == "north"
         assert "tenant" in await rejected(verifier, es384.token(tenant="south"))
         assert "tenant" in await rejected(verifier, es384.token())
+
+
+async def test_a_key_is_parsed_once_not_per_call(
+    verifier: JwtVerifier, es384: Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building an EC key object costs ~0.1 ms: it is kept for as long as the registry holds the JWK."""
+    parsed: list[str] = []
+    original = verifier_module._verifying_key
+
+    def counting(key: Mapping[str, Any], alg: str) -> jwt.PyJWK:
+        parsed.append(alg)
+        return original(key, alg)
+
+    monkeypatch.setattr(verifier_module, "_verifying_key", counting)
+    for _ in range(3):
+        assert (await verifier.verify(es384.token(), AUDIENCE)).iss == EHR_ISS
+    assert parsed == ["ES384"]
+
+
+async def test_a_new_key_mapping_under_the_same_kid_is_parsed_afresh(
+    verifier: JwtVerifier, es384: Signer, other: Signer
+) -> None:
+    """A rotated key set brings new mappings: a parsed key serves only the very mapping it came from."""
+    old = es384.public_jwk()
+    new = {**other.public_jwk(), "kid": old["kid"]}
+    client = verifier._registry.client(EHR_ISS)
+    assert client is not None
+    first = verifier._parsed_key(old, "ES384", client)
+    assert verifier._parsed_key(old, "ES384", client) is first
+    assert verifier._parsed_key(new, "ES384", client) is not first
+
+
+async def test_a_critical_jws_extension_is_refused(verifier: JwtVerifier, es384: Signer) -> None:
+    """RFC 7515 4.1.11: a recipient that does not understand a critical extension must refuse the token."""
+    assert "extensions" in await rejected(verifier, es384.token(header={"crit": ["exp"]}))
+
+
+async def test_aud_array_not_naming_the_endpoint_is_rejected(verifier: JwtVerifier, es384: Signer) -> None:
+    token = es384.token(aud=["https://elsewhere.example.org", 42])
+    assert "aud" in await rejected(verifier, token)
