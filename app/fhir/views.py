@@ -71,6 +71,7 @@ class ObservationView:
     value_string: str | None = None
     text: str | None = None
     body_site: tuple[Coding, ...] = ()
+    value_text: str | None = None  # valueCodeableConcept's text, else its first display ("No", "Present")
 
     @property
     def reference(self) -> str:
@@ -381,6 +382,7 @@ def parse_observation(raw: Json) -> ObservationView:
     quantity = raw.get("valueQuantity")
     quantity = quantity if isinstance(quantity, dict) else {}
     codings, text = _concept(raw.get("code"))
+    value_codings, value_text = _concept(raw.get("valueCodeableConcept"))
     boolean = raw.get("valueBoolean")
     return ObservationView(
         id=_required_id(raw),
@@ -390,7 +392,8 @@ def parse_observation(raw: Json) -> ObservationView:
         or _period_start(raw.get("effectivePeriod")),
         value=_number(quantity.get("value")) if quantity else _number(raw.get("valueInteger")),
         unit=_str(quantity.get("code")) or _str(quantity.get("unit")),
-        value_codings=codings_of(raw.get("valueCodeableConcept")),
+        value_codings=value_codings,
+        value_text=value_text,
         value_boolean=boolean if isinstance(boolean, bool) else None,
         value_string=_str(raw.get("valueString")),
         text=text,

@@ -32,10 +32,20 @@ VOID_MEDICATION = frozenset({"entered-in-error", "cancelled", "draft", "not-take
 VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
 # PATHWAY.md §2 v2: the answers that make an Observation on a finding code a *positive* finding, and the
 # ones that negate it (a careful negative screen must not raise an emergency).
-_YES_ANSWERS = frozenset({("http://loinc.org", "LA33-6"), ("http://loinc.org", "LA9633-4")})
-_NO_ANSWERS = frozenset({("http://loinc.org", "LA32-8"), ("http://loinc.org", "LA9634-2")})
 _YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y"})
+_NO_STRINGS = frozenset({"no", "absent", "negative", "false", "n", "not present", "none"})
 _SNOMED = "http://snomed.info/sct"
+# Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA32-8 No / LA9634-2 Absent, and the SNOMED CT
+# qualifier values Yes 373066001, Present 52101004, Positive 10828004 / No 373067005, Absent 2667000,
+# Negative 260385009 (a SNOMED value is otherwise read as the finding itself).
+_YES_ANSWERS = frozenset({
+    ("http://loinc.org", "LA33-6"), ("http://loinc.org", "LA9633-4"),
+    (_SNOMED, "373066001"), (_SNOMED, "52101004"), (_SNOMED, "10828004"),
+})
+_NO_ANSWERS = frozenset({
+    ("http://loinc.org", "LA32-8"), ("http://loinc.org", "LA9634-2"),
+    (_SNOMED, "373067005"), (_SNOMED, "2667000"), (_SNOMED, "260385009"),
+})
 # A Procedure in "preparation" is planned, not done: it is no conservative care and no surgery yet.
 NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
 
@@ -220,19 +230,28 @@ def observation_void(observation: ObservationView) -> bool:
 
 def observation_asserted(observation: ObservationView) -> bool:
     """PATHWAY.md §2 v2: an Observation states its finding only when its value is absent, ``true``, a yes/
-    present answer (LA33-6, LA9633-4, or the same words as a string) or a SNOMED CT finding; never ``false``,
-    No (LA32-8) or Absent (LA9634-2). Any other value (a number, a local code, free text) states nothing we
-    can read as present. Entered-in-error/cancelled never counts."""
+    present answer (LA33-6, LA9633-4, the SNOMED CT qualifiers, or the same words as a string or as a local
+    answer's text) or a SNOMED CT finding; never ``false``, No (LA32-8), Absent (LA9634-2) or their words. Any
+    other value (a number, an unreadable local code, free text) states nothing we can read as present.
+    Entered-in-error/cancelled never counts."""
     if observation_void(observation):
         return False
     keys = {(c.system, c.code) for c in observation.value_codings}
     if observation.value_boolean is False or keys & _NO_ANSWERS:
         return False
-    if observation.value_boolean is True or keys & _YES_ANSWERS or any(s == _SNOMED for s, _ in keys):
+    if observation.value_boolean is True or keys & _YES_ANSWERS:
         return True
-    if observation.value_string is not None:
-        return observation.value_string.strip().casefold() in _YES_STRINGS
-    return not keys and observation.value is None
+    word = _answer_word(observation)
+    if word in _NO_STRINGS or word in _YES_STRINGS:  # a local answer code or plain text that says so
+        return word in _YES_STRINGS
+    if any(s == _SNOMED for s, _ in keys):
+        return True
+    return observation.value_string is None and not keys and observation.value is None
+
+
+def _answer_word(observation: ObservationView) -> str | None:
+    answer = observation.value_string if observation.value_string is not None else observation.value_text
+    return answer.strip().casefold() if answer is not None else None
 
 
 # --- value-set matching -----------------------------------------------------------------------------------

@@ -106,3 +106,17 @@ def test_every_abatement_form_says_the_condition_ended(abatement: dict[str, Any]
     undated one reads "date not recorded" on a red-flag card, PATHWAY.md §2)."""
     view = parse_condition({"resourceType": "Condition", "id": "c1", **abatement})
     assert (view.abated, view.abatement is not None) == (abated, dated)
+
+
+@pytest.mark.parametrize(
+    ("concept", "text"),
+    [
+        ({"text": "No", "coding": [{"system": "urn:local", "code": "N", "display": "Nope"}]}, "No"),
+        ({"coding": [{"system": "urn:local", "code": "Y", "display": "Yes"}]}, "Yes"),  # first display
+        ({"coding": [{"system": "urn:local", "code": "Y"}]}, None),
+    ],
+)
+def test_observation_keeps_the_words_of_a_coded_answer(concept: dict[str, Any], text: str | None) -> None:
+    """A flowsheet answers with its own codes: their words decide whether the finding is asserted (§2)."""
+    view = parse_observation({"resourceType": "Observation", "id": "o1", "valueCodeableConcept": concept})
+    assert view.value_text == text

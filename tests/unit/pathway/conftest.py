@@ -110,6 +110,7 @@ class ChartBuilder:
         value_string: str | None = None,
         text: str | None = None,
         body_site: Sequence[Coding] = (),
+        value_text: str | None = None,
     ) -> ChartBuilder:
         self._observations.append(
             ObservationView(
@@ -124,6 +125,7 @@ class ChartBuilder:
                 value_string=value_string,
                 text=text,
                 body_site=tuple(body_site),
+                value_text=value_text,
             )
         )
         return self

@@ -132,6 +132,12 @@ NEGATED = {
     "observation-absent": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_code="LA9634-2",
                                                             value_system=LOINC),
     "observation-string-no": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_string="No"),
+    "observation-snomed-no": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_code="373067005",
+                                                               value_text="No"),
+    "observation-snomed-absent": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_code="2667000"),
+    "observation-local-no": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_code="N",
+                                                              value_system="urn:local", value_text="No"),
+    "observation-text-negative": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_text="Negative"),
     "observation-entered-in-error": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON,
                                                                       status="entered-in-error"),
     "observation-cancelled": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, status="cancelled"),
@@ -382,3 +388,25 @@ def test_invariants_1_and_2_on_charts_adding_a_red_flag_condition(flag_code, reg
         assert after.advices[0].indicator is Indicator.CRITICAL
         assert after.rating is not Rating.NOT_APPROPRIATE
         assert not {a.topic for a in after.advices} & _DEFER_OR_REPEAT
+
+
+@pytest.mark.parametrize(
+    ("answer", "counts"),
+    [
+        ({"value_code": "Y", "value_system": "urn:local", "value_text": "Yes"}, True),  # a flowsheet's "Yes"
+        ({"value_code": "373066001", "value_text": "Yes"}, True),  # SNOMED CT qualifier Yes
+        ({"value_code": "52101004"}, True),  # SNOMED CT qualifier Present
+        ({"value_code": "X9", "value_system": "urn:local", "value_text": "see note"}, False),  # unreadable
+        ({"value_text": "Present"}, True),  # text only
+    ],
+)
+def test_section_2_an_answer_that_reads_yes_asserts_the_finding(chart, decide_chart, answer, counts):
+    """§2 v2: a positive answer asserts an Observation on a finding code, whether LOINC, SNOMED CT's qualifier
+    values, or a local answer code whose text says Yes/Present; an unreadable local answer states nothing."""
+    flag, _, sct, _ = CLASSES["ces"]
+    c = chart.patient("1975-05-05").condition("M54.16", onset="2026-02-10")
+    c.observation(sct, SNOMED, on=ON, **answer)
+
+    decision = decide_chart(c, "72148")
+
+    assert (flag in decision.facts.red_flags) is counts
