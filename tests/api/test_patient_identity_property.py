@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hook_answers import rating, topics
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -103,18 +104,6 @@ async def answer(client: httpx.AsyncClient, request: dict[str, Any]) -> tuple[in
     if response.status_code == 412:
         assert body["resourceType"] == "OperationOutcome"
     return response.status_code, body
-
-
-def topics(body: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(card["source"]["topic"]["code"], card["indicator"]) for card in body["cards"]]
-
-
-def rating(body: dict[str, Any]) -> str | None:
-    for action in body.get("systemActions", []):
-        for extension in action["resource"].get("extension", []):
-            if extension["url"].endswith("/pama-rating"):
-                return str(extension["valueCodeableConcept"]["coding"][0]["code"])
-    return None
 
 
 def touched_required_key(inserted: list[tuple[str, str, Resource]]) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from hook_answers import rating, topics
 
 Resource = dict[str, Any]
 LUMBAR_MRI = {
@@ -44,15 +45,6 @@ def normalized(body: dict[str, Any]) -> Any:
     return json.loads(_UUID.sub("<uuid>", json.dumps(body, sort_keys=True)))
 
 
-def rating(answer: dict[str, Any]) -> str | None:
-    """The PAMA rating the answer put on the order (``None``: no rating, no system action)."""
-    for action in answer.get("systemActions", []):
-        for extension in action["resource"].get("extension", []):
-            if extension["url"].endswith("/pama-rating"):
-                return str(extension["valueCodeableConcept"]["coding"][0]["code"])
-    return None
-
-
 def rules(answer: dict[str, Any]) -> list[str]:
     """The PATHWAY rules named in the rating's criteria text ("…; PATHWAY R1, R13")."""
     for action in answer.get("systemActions", []):
@@ -62,11 +54,6 @@ def rules(answer: dict[str, Any]) -> list[str]:
             if extension["url"].endswith("/pama-rating") and found:
                 return [rule.strip() for rule in found.group(1).split(",")]
     return []
-
-
-def topics(answer: dict[str, Any]) -> list[tuple[str, str]]:
-    """(topic code, indicator) of every card, in order."""
-    return [(card["source"]["topic"]["code"], card["indicator"]) for card in answer["cards"]]
 
 
 @dataclass(frozen=True)
