@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from app.fhir.identity import reference_target
 from app.fhir.templates import PREFETCH_TEMPLATES
 
 Json = Mapping[str, Any]
@@ -147,7 +148,7 @@ def patient_of(resource: Json) -> str | None:
         return own if isinstance(own, str) and own else None
     for name in ("subject", "patient"):
         reference = _lookup(resource, name + ".reference")
-        if isinstance(reference, str) and "Patient/" in reference:
-            found = reference.rsplit("Patient/", 1)[1].split("/", 1)[0]
-            return found or None
+        target = reference_target(reference) if isinstance(reference, str) else None
+        if target is not None and target[0] == "Patient":
+            return target[1]
     return None
