@@ -44,15 +44,18 @@ FINDING_VALUE_SETS = (
 )
 
 
+# Read once, at import, for both code lists below (the templates are constants).
+_VALUE_SETS = load_value_sets()
+
+
 def _codes(value_sets: tuple[str, ...], system: str | None = None) -> tuple[str, ...]:
     """Every code of ``value_sets`` (of ``system`` only, when given), once, in file order."""
-    sets = load_value_sets()
-    members = (m.coding for name in value_sets for m in sets.get(name).members)
+    members = (m.coding for name in value_sets for m in _VALUE_SETS.get(name).members)
     return tuple(dict.fromkeys(c.code for c in members if system is None or c.system == system))
 
 
 def _report_codes() -> str:
-    """Every code of ``REPORT_VALUE_SETS`` as bare codes (read once, at import)."""
+    """Every code of ``REPORT_VALUE_SETS`` as bare codes."""
     return ",".join(_codes(REPORT_VALUE_SETS))
 
 
