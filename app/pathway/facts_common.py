@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -247,6 +247,19 @@ def observation_asserted(observation: ObservationView) -> bool:
     if any(s == _SNOMED for s, _ in keys):
         return True
     return observation.value_string is None and not keys and observation.value is None
+
+
+def asserted_observations(
+    ctx: Context, concepts: tuple[str, ...]
+) -> Iterator[tuple[ObservationView, tuple[Coding, ...], tuple[tuple[int, Coding], ...]]]:
+    """PATHWAY.md §2 v2 "where a finding is read", for Observations: those whose code or value matched one
+    of ``concepts`` (``matched_members``: matched first, as most match none), assert it, and are not dated
+    after the order — with the codings read and the hits."""
+    for o in ctx.chart.observations:
+        codings = (*o.codings, *o.value_codings)
+        hits = matched_members(ctx.vs, concepts, codings)
+        if hits and observation_asserted(o) and possibly_by(o.effective, ctx.order_date):
+            yield o, codings, hits
 
 
 def _answer_word(observation: ObservationView) -> str | None:

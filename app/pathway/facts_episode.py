@@ -16,13 +16,13 @@ from app.immutable import immutable
 from app.pathway.facts_common import (
     LABELS,
     Context,
+    asserted_observations,
     condition_current,
     condition_first_date,
     condition_void,
     evidence_key,
     first_members,
     last_day,
-    observation_asserted,
     onset_range,
     order_reasons,
     possibly_by,
@@ -107,13 +107,11 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
     when it was observed is not when the symptoms began, so alone it leaves the onset unknown (R27), never a
     lower bound a defer could stand on."""
     earliest = ctx.days_before(ctx.policy.episode_gap_days)
-    for o in ctx.chart.observations:
-        found = next(_match(ctx, (*o.codings, *o.value_codings)), None)
-        if found is None or not observation_asserted(o) or not possibly_by(o.effective, ctx.order_date):
-            continue
+    for o, _, hits in asserted_observations(ctx, _QUALIFYING_CONCEPTS):
         if o.effective is not None and last_day(o.effective) < earliest:
             continue
-        concept, region, radicular, coding = found
+        index, coding = hits[0]  # the first concept names it, as for a Condition
+        concept, region, radicular = QUALIFYING[index]
         seen = o.effective.value if o.effective is not None else None
         evidence = Evidence(f"{LABELS[concept]} (observation)", o.reference, seen, coding)
         yield Diagnosis(evidence, region, radicular, None, False, seen)

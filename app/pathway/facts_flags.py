@@ -21,6 +21,7 @@ from app.pathway.facts_common import (
     VOID_MEDICATION,
     VOID_OBSERVATION,
     Context,
+    asserted_observations,
     certainly_within,
     condition_current,
     condition_first_date,
@@ -31,7 +32,6 @@ from app.pathway.facts_common import (
     medication_class,
     medication_coding,
     member,
-    observation_asserted,
     order_reasons,
     ordered,
     possibly_by,
@@ -151,11 +151,8 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding,
         first = condition_first_date(c, patient)
         if possibly_by(first, ctx.order_date):
             yield Finding(c.codings, c.reference, first, condition=c), hits
-    for o in ctx.chart.observations:
-        codings = (*o.codings, *o.value_codings)
-        hits = matched_members(ctx.vs, concepts, codings)
-        if hits and observation_asserted(o) and possibly_by(o.effective, ctx.order_date):
-            yield Finding(codings, o.reference, o.effective), hits
+    for o, codings, hits in asserted_observations(ctx, concepts):
+        yield Finding(codings, o.reference, o.effective), hits
     reasons = order_reasons(ctx)
     hits = matched_members(ctx.vs, concepts, reasons)
     if ctx.order is not None and hits:
