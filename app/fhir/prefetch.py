@@ -30,9 +30,7 @@ from urllib.parse import quote
 
 from prometheus_client import CollectorRegistry
 
-from app.fhir.identity import check_key
-from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
-from app.fhir.views import (
+from app.chart.model import (
     Chart,
     ConditionView,
     EncounterView,
@@ -42,9 +40,10 @@ from app.fhir.views import (
     PatientView,
     ProcedureView,
     ServiceRequestView,
-    ViewError,
-    parse_resource,
 )
+from app.fhir.identity import check_key
+from app.fhir.parse import ViewError, parse_resource
+from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
 

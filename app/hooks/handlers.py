@@ -14,9 +14,10 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from app.chart.model import Chart, ServiceRequestView
+from app.fhir.parse import parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
-from app.fhir.views import Chart, ServiceRequestView, parse_service_request
 from app.hooks.auth import ClientIdentity
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.explain import EXPLAIN_PATH

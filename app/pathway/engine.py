@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.fhir.views import Chart, ServiceRequestView
+from app.chart.model import Chart, ServiceRequestView
 from app.pathway.decide import decide_order, decide_patient
 from app.pathway.facts import classify_order, extract_facts
 from app.pathway.model import Decision

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.fhir.views import Chart, ServiceRequestView
+from app.chart.model import Chart, ServiceRequestView
 from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
 from app.pathway.facts_common import Context, ordered

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from app.fhir.dates import FhirDate
-from app.fhir.views import EncounterView, ImagingView, ProcedureView, ServiceRequestView
+from app.chart.dates import FhirDate
+from app.chart.model import EncounterView, ImagingView, ProcedureView, ServiceRequestView
 from app.pathway.facts_common import (
     LABELS,
     NOT_DONE_PROCEDURE,

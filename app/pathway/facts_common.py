@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 
-from app.fhir.dates import FhirDate, Precision, parse_fhir_date
-from app.fhir.views import Chart, ConditionView, MedicationView, ObservationView, PatientView
+from app.chart.dates import FhirDate, Precision, parse_fhir_date
+from app.chart.model import Chart, ConditionView, MedicationView, ObservationView, PatientView
 from app.immutable import immutable
 from app.pathway.model import Evidence, OrderFacts
 from app.pathway.policy import Policy
@@ -301,7 +301,7 @@ def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | N
 # A memo key is kept until 8,192 newer ones push it out: only ordinary-sized keys are memoised, so a
 # hostile chart (thousands of codings on one finding, a megabyte of text) cannot pin its strings in
 # memory across calls; such a finding is matched without the memo, at the same cost as a memo miss.
-MEMO_MAX_CODINGS = 8  # of at most ~900 characters each (app/fhir/views.py)
+MEMO_MAX_CODINGS = 8  # of at most ~900 characters each (app/fhir/datatypes.py)
 MEMO_MAX_TEXT_CHARS = 1_024
 
 

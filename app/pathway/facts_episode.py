@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
-from app.fhir.views import ConditionView, PatientView
+from app.chart.model import ConditionView, PatientView
 from app.immutable import immutable
 from app.pathway.facts_common import (
     LABELS,

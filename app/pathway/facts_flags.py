@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from enum import Enum
 
-from app.fhir.dates import FhirDate
-from app.fhir.views import ConditionView, MedicationView, ObservationView
+from app.chart.dates import FhirDate
+from app.chart.model import ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
     LABELS,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date
 
-from app.fhir.views import ObservationView
+from app.chart.model import ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from app.fhir.views import ObservationView
+from app.chart.model import ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import Context, member, observation_void, ordered, possibly_by
 from app.pathway.model import Evidence

@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from app.fhir.dates import parse_fhir_date
+from app.chart.dates import parse_fhir_date
+from app.fhir.parse import ViewError, parse_service_request
 from app.fhir.prefetch import KeyData, build_chart
-from app.fhir.views import ViewError, parse_service_request
 from app.hooks.handlers import Evaluation, build_response, evaluate_call, make_call
 from app.hooks.runtime import Content
 from app.hooks.schemas import HookRequest

@@ -1,4 +1,4 @@
-"""The one code type shared by the FHIR views, the value sets and the pathway.
+"""The one code type shared by the chart model (``app/chart``), the value sets and the pathway.
 
 A `Coding` is a (system, code) pair with an optional display. It is deliberately free of any FHIR
 release so that `app.terminology` and `app.pathway` stay pure (STYLE.md habit 1).

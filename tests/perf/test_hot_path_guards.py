@@ -212,10 +212,11 @@ async def test_the_http_client_checks_one_pooled_connection_per_request(
 
 def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
     """Value-set matches, shared Codings and dates are memoised across calls; each memo has a size cap."""
-    from app.fhir import dates, views
+    from app.chart import dates
+    from app.fhir import datatypes
     from app.pathway import facts_common
 
-    memos = (views._shared_coding, dates._parse_date_prefix, facts_common._first_members,
+    memos = (datatypes._shared_coding, dates._parse_date_prefix, facts_common._first_members,
              facts_common._matched_members, facts_common._member, facts_common._medication_coding)
     for memo in memos:
         assert memo.cache_info().maxsize is not None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mypy import api as mypy_api
 
-from app.fhir.views import ConditionView
+from app.chart.model import ConditionView
 from app.immutable import immutable
 from app.terminology.coding import Coding
 
@@ -39,7 +39,7 @@ def test_views_still_work_as_dataclasses() -> None:
 def test_type_checker_refuses_assignment_to_a_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = tmp_path / "assigns.py"
     source.write_text(textwrap.dedent("""
-        from app.fhir.views import ConditionView
+        from app.chart.model import ConditionView
         view = ConditionView("c1", ())
         view.id = "c2"
     """))

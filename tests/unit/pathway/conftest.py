@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from app.fhir.dates import FhirDate, parse_fhir_date
-from app.fhir.views import (
+from app.chart.dates import FhirDate, parse_fhir_date
+from app.chart.model import (
     Chart,
     ConditionView,
     EncounterView,

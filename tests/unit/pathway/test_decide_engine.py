@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from app.fhir.views import ServiceRequestView
+from app.chart.model import ServiceRequestView
 from app.pathway.engine import evaluate_order, evaluate_patient
 from app.pathway.model import Indicator, Rating, Topic
 from app.pathway.policy import Policy

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.fhir.dates import parse_fhir_date
-from app.fhir.views import Chart, ConditionView, ObservationView, PatientView, ServiceRequestView
+from app.chart.dates import parse_fhir_date
+from app.chart.model import Chart, ConditionView, ObservationView, PatientView, ServiceRequestView
 from app.pathway.engine import evaluate_order
 from app.pathway.model import Decision, Indicator, Rating, RedFlag, Topic
 from app.pathway.policy import Policy

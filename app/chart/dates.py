@@ -1,4 +1,6 @@
-"""FHIR date/dateTime values reduced to what the pathway needs: a calendar date and its precision.
+"""PURE (STYLE.md habit 1): FHIR date/dateTime values reduced to what the pathway needs, a calendar date
+and its precision. Part of the chart model: the parsers date every view with it, and the pathway reads a
+date written as text itself (an ISO ``onsetString``), so both sides share this one reading.
 
 The clinical-data compromise: FHIR allows partial dates (``2024``, ``2024-03``) and dateTimes with any
 offset. PATHWAY.md §2 counts whole calendar days "in the timestamp's own offset", so a dateTime is cut to

@@ -1,4 +1,4 @@
-"""FHIR dates as the pathway reads them (app/fhir/dates.py): the written calendar date and its precision."""
+"""FHIR dates as the pathway reads them (app/chart/dates.py): the written calendar date and its precision."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.fhir.dates import FhirDate, Precision, parse_fhir_date
+from app.chart.dates import FhirDate, Precision, parse_fhir_date
 
 
 def _reference_parse(text: object) -> FhirDate | None:

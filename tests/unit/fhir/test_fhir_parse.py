@@ -1,4 +1,4 @@
-"""The slim views (app/fhir/views.py): one CodeableConcept read once for its codings and its text."""
+"""Reading a CodeableConcept (app/fhir/datatypes.py): once, for its codings and its text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.fhir.views import _concept, codings_of, parse_condition, parse_observation, parse_service_request
+from app.fhir.datatypes import codings_and_text, codings_of
+from app.fhir.parse import parse_condition, parse_observation, parse_service_request
 
 _TEXT = st.one_of(st.none(), st.just(""), st.just("  "), st.text(max_size=8), st.integers())
 _CODING = st.one_of(
@@ -34,7 +35,7 @@ def _reference_text(concept: Any) -> str | None:
 
 @given(_CONCEPT)
 def test_one_pass_reads_the_same_codings_and_text(concept: Any) -> None:
-    assert _concept(concept) == (codings_of(concept), _reference_text(concept))
+    assert codings_and_text(concept) == (codings_of(concept), _reference_text(concept))
 
 
 def test_condition_text_falls_back_to_the_first_display_even_of_an_unusable_coding() -> None:

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from app.fhir.views import EncounterView, ImagingView, ProcedureView, ViewError, parse_resource
+from app.chart.model import EncounterView, ImagingView, ProcedureView
+from app.fhir.parse import ViewError, parse_resource
 
 SERVICE_TYPE = "http://terminology.hl7.org/CodeSystem/service-type"
 

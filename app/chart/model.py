@@ -1,0 +1,186 @@
+"""PURE (STYLE.md habit 1): the chart one hook call is decided on, as slim frozen views of the R4
+resources the pathway reads (STYLE.md habit 5).
+
+The views keep R4's field names (snake case) and only what the pathway reads. They are built from FHIR
+JSON in data access (``app/fhir/parse.py``, which knows R4's JSON and skips a malformed resource on its
+own), from a replayed export, or by a test by hand; so the pathway and the cards read a chart without
+importing anything that fetches or parses it. Stdlib, ``app.immutable`` and ``app.terminology.coding``
+only (the import-linter contract in ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import field
+
+from app.chart.dates import FhirDate
+from app.immutable import immutable
+from app.terminology.coding import Coding
+
+
+@immutable
+class PatientView:
+    id: str
+    birth_date: FhirDate | None = None
+    gender: str | None = None
+
+
+@immutable
+class ConditionView:
+    """A Condition; ``onset_*`` keep every R4 onset[x] form so facts can pick per PATHWAY.md §2."""
+
+    id: str
+    codings: tuple[Coding, ...]
+    text: str | None = None
+    clinical_status: str | None = None
+    verification_status: str | None = None
+    onset: FhirDate | None = None
+    onset_age_years: float | None = None
+    onset_string: str | None = None
+    recorded: FhirDate | None = None
+    abatement: FhirDate | None = None
+    abated: bool = False
+    categories: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"Condition/{self.id}"
+
+
+@immutable
+class ObservationView:
+    """An Observation. ``value`` is valueQuantity.value or valueInteger (``unit`` from the quantity);
+    ``value_boolean``/``value_string`` keep the other value[x] forms a finding may be recorded with
+    (PATHWAY.md §2: a negated finding never counts); ``body_site`` holds bodySite codings, laterality
+    qualifiers included, so motor-strength grades are compared muscle by muscle (§3)."""
+
+    id: str
+    codings: tuple[Coding, ...]
+    status: str | None = None
+    effective: FhirDate | None = None
+    value: float | None = None
+    unit: str | None = None
+    value_codings: tuple[Coding, ...] = ()
+    value_boolean: bool | None = None
+    value_string: str | None = None
+    text: str | None = None
+    body_site: tuple[Coding, ...] = ()
+    value_text: str | None = None  # valueCodeableConcept's text, else its first display ("No", "Present")
+
+    @property
+    def reference(self) -> str:
+        return f"Observation/{self.id}"
+
+
+@immutable
+class ProcedureView:
+    id: str
+    codings: tuple[Coding, ...]
+    status: str | None = None
+    performed: FhirDate | None = None
+    text: str | None = None
+    body_site_codings: tuple[Coding, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"Procedure/{self.id}"
+
+
+@immutable
+class MedicationView:
+    """MedicationRequest or MedicationStatement; ``start``/``end`` bound the exposure when known."""
+
+    id: str
+    resource_type: str
+    codings: tuple[Coding, ...]
+    text: str | None = None
+    status: str | None = None
+    start: FhirDate | None = None
+    end: FhirDate | None = None
+    supply_days: float | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+@immutable
+class ImagingView:
+    """ImagingStudy or DiagnosticReport; ``modalities`` holds DICOM codes (MR, CT, CR, DX …).
+
+    ``identifiers`` (``system|value``: the accession), ``based_on`` (the orders) and ``studies`` (a
+    report's ``imagingStudy``) tie a report to its study, so one examination counts once (PATHWAY.md §2).
+    """
+
+    id: str
+    resource_type: str
+    codings: tuple[Coding, ...]
+    modalities: tuple[str, ...] = ()
+    started: FhirDate | None = None
+    status: str | None = None
+    text: str | None = None
+    identifiers: tuple[str, ...] = ()
+    based_on: tuple[str, ...] = ()
+    studies: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+@immutable
+class ServiceRequestView:
+    """A ServiceRequest: a draft imaging order, an earlier order, or a referral."""
+
+    id: str | None
+    codings: tuple[Coding, ...]
+    text: str | None = None
+    status: str | None = None
+    intent: str | None = None
+    authored_on: FhirDate | None = None
+    reason_codings: tuple[Coding, ...] = ()
+    reason_references: tuple[str, ...] = ()
+    performer_type_codings: tuple[Coding, ...] = ()
+    category_codings: tuple[Coding, ...] = ()
+    occurrence: FhirDate | None = None
+
+    @property
+    def reference(self) -> str | None:
+        return f"ServiceRequest/{self.id}" if self.id else None
+
+
+@immutable
+class EncounterView:
+    """An Encounter: a visit whose ``type``/``serviceType`` may say it was physical therapy (CODES.md §1e).
+    ``based_on`` names the referrals (ServiceRequest) it carried out."""
+
+    id: str
+    status: str | None = None
+    type_codings: tuple[Coding, ...] = ()
+    service_type_codings: tuple[Coding, ...] = ()
+    start: FhirDate | None = None
+    end: FhirDate | None = None
+    based_on: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"Encounter/{self.id}"
+
+
+@immutable
+class Chart:
+    """Everything known about one patient for one hook call.
+
+    ``skipped`` counts resources dropped as malformed; ``unavailable`` names data categories
+    ("conditions", "medications" …) that could not be read at all, so cards can say what was not checked.
+    """
+
+    patient: PatientView | None = None
+    conditions: tuple[ConditionView, ...] = ()
+    observations: tuple[ObservationView, ...] = ()
+    procedures: tuple[ProcedureView, ...] = ()
+    medications: tuple[MedicationView, ...] = ()
+    imaging: tuple[ImagingView, ...] = ()
+    service_requests: tuple[ServiceRequestView, ...] = ()
+    encounters: tuple[EncounterView, ...] = ()
+    skipped: int = 0
+    unavailable: frozenset[str] = field(default_factory=frozenset)

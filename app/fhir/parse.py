@@ -1,0 +1,260 @@
+"""FHIR R4 JSON → the chart model's views (``app/chart/model.py``), one parser per resource type
+(STYLE.md habit 5).
+
+Why not ``fhir.resources``: full validation costs ~35 ms per 50-resource bundle and rejects a whole
+resource for one bad field; these parsers cost ~1 ms, ignore unknown fields, and a malformed resource is
+skipped on its own (``ViewError``) while the rest of the chart is still used (CONTRACT.md §3.3).
+Field names are R4's; no package outside ``app.fhir`` reads raw FHIR JSON. The data types inside a
+resource (Coding, CodeableConcept, Period …) are read by ``app/fhir/datatypes.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from app.chart.dates import parse_fhir_date
+from app.chart.model import (
+    ConditionView,
+    EncounterView,
+    ImagingView,
+    MedicationView,
+    ObservationView,
+    PatientView,
+    ProcedureView,
+    ServiceRequestView,
+)
+from app.fhir.datatypes import (
+    Json,
+    age_years,
+    array,
+    bare_codings,
+    codings_and_text,
+    codings_of,
+    codings_of_all,
+    first_date,
+    identifiers,
+    number,
+    period_end,
+    period_start,
+    references,
+    status_code,
+    string,
+)
+from app.terminology.coding import Coding
+
+
+class ViewError(ValueError):
+    """A resource too malformed to read (not an object, no usable id/code where one is required)."""
+
+
+def _required_id(raw: Json) -> str:
+    resource_id = string(raw.get("id"))
+    if resource_id is None:
+        raise ViewError(f"{raw.get('resourceType')} without id")
+    return resource_id
+
+
+def parse_patient(raw: Json) -> PatientView:
+    return PatientView(_required_id(raw), parse_fhir_date(raw.get("birthDate")), string(raw.get("gender")))
+
+
+# An abatement with no calendar date: the Condition ended, when is not said (an age is rare and needs the
+# birth date; the pathway treats all of these as "date not recorded").
+_UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRange"})
+
+
+def parse_condition(raw: Json) -> ConditionView:
+    abatement = parse_fhir_date(raw.get("abatementDateTime")) or period_end(raw.get("abatementPeriod"))
+    undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
+    abated = abatement is not None or undated
+    codings, text = codings_and_text(raw.get("code"))
+    return ConditionView(
+        id=_required_id(raw),
+        codings=codings,
+        text=text,
+        clinical_status=status_code(raw.get("clinicalStatus")),
+        verification_status=status_code(raw.get("verificationStatus")),
+        onset=parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod")),
+        onset_age_years=age_years(raw.get("onsetAge")),
+        onset_string=string(raw.get("onsetString")),
+        recorded=parse_fhir_date(raw.get("recordedDate")),
+        abatement=abatement,
+        abated=abated,
+        categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
+    )
+
+
+def _body_site(raw: Json) -> tuple[Coding, ...]:
+    """bodySite codings plus any laterality qualifier carried as a bodySite extension (CodeableConcept)."""
+    site = raw.get("bodySite")
+    extensions = array(site.get("extension")) if isinstance(site, dict) else []
+    qualifiers = (codings_of(e.get("valueCodeableConcept")) for e in extensions if isinstance(e, dict))
+    return (*codings_of(site), *(c for found in qualifiers for c in found))
+
+
+def parse_observation(raw: Json) -> ObservationView:
+    quantity = raw.get("valueQuantity")
+    quantity = quantity if isinstance(quantity, dict) else {}
+    codings, text = codings_and_text(raw.get("code"))
+    value_codings, value_text = codings_and_text(raw.get("valueCodeableConcept"))
+    boolean = raw.get("valueBoolean")
+    return ObservationView(
+        id=_required_id(raw),
+        codings=codings,
+        status=string(raw.get("status")),
+        effective=first_date(raw, "effectiveDateTime", "effectiveInstant", "issued")
+        or period_start(raw.get("effectivePeriod")),
+        value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
+        unit=string(quantity.get("code")) or string(quantity.get("unit")),
+        value_codings=value_codings,
+        value_text=value_text,
+        value_boolean=boolean if isinstance(boolean, bool) else None,
+        value_string=string(raw.get("valueString")),
+        text=text,
+        body_site=_body_site(raw),
+    )
+
+
+def parse_procedure(raw: Json) -> ProcedureView:
+    codings, text = codings_and_text(raw.get("code"))
+    return ProcedureView(
+        id=_required_id(raw),
+        codings=codings,
+        status=string(raw.get("status")),
+        performed=parse_fhir_date(raw.get("performedDateTime")) or period_start(raw.get("performedPeriod")),
+        text=text,
+        body_site_codings=codings_of_all(raw.get("bodySite")),
+    )
+
+
+def _medication_concept(raw: Json) -> object:
+    if isinstance(raw.get("medicationCodeableConcept"), dict):
+        return raw["medicationCodeableConcept"]
+    reference = raw.get("medicationReference")
+    return {"text": reference.get("display")} if isinstance(reference, dict) else None
+
+
+def _supply_days(raw: Json) -> float | None:
+    dispense = raw.get("dispenseRequest")
+    duration = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
+    if not isinstance(duration, dict) or not isinstance(duration.get("value"), int | float):
+        return None
+    per_day = {"d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}.get(str(duration.get("code")))
+    return float(duration["value"]) * per_day if per_day else None
+
+
+def parse_medication(raw: Json) -> MedicationView:
+    concept = _medication_concept(raw)
+    dispense = raw.get("dispenseRequest")
+    validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
+    effective = raw.get("effectivePeriod")
+    codings, text = codings_and_text(concept)
+    return MedicationView(
+        id=_required_id(raw),
+        resource_type=str(raw.get("resourceType")),
+        codings=codings,
+        text=text,
+        status=string(raw.get("status")),
+        start=first_date(raw, "authoredOn", "effectiveDateTime") or period_start(effective)
+        or period_start(validity) or parse_fhir_date(raw.get("dateAsserted")),
+        end=period_end(effective) or period_end(validity),
+        supply_days=_supply_days(raw),
+    )
+
+
+def _series_modalities(raw: Json) -> tuple[str, ...]:
+    series = (s.get("modality") for s in array(raw.get("series")) if isinstance(s, dict))
+    from_series = (c.get("code") for c in series if isinstance(c, dict))
+    own = (c.code for c in bare_codings(raw.get("modality")))
+    return tuple(dict.fromkeys(code for code in (*own, *from_series) if isinstance(code, str)))
+
+
+def parse_imaging_study(raw: Json) -> ImagingView:
+    return ImagingView(
+        id=_required_id(raw),
+        resource_type="ImagingStudy",
+        codings=codings_of_all(raw.get("procedureCode")),
+        modalities=_series_modalities(raw),
+        started=parse_fhir_date(raw.get("started")),
+        status=string(raw.get("status")),
+        text=string(raw.get("description")),
+        identifiers=identifiers(raw.get("identifier")),
+        based_on=references(raw.get("basedOn")),
+    )
+
+
+def parse_diagnostic_report(raw: Json) -> ImagingView:
+    """Dated by effective[x] only (PATHWAY.md §2 v2): ``issued`` is when the report was released, which
+    may be days after the examination, and an undated report does not count as prior imaging."""
+    codings, text = codings_and_text(raw.get("code"))
+    return ImagingView(
+        id=_required_id(raw),
+        resource_type="DiagnosticReport",
+        codings=codings,
+        started=parse_fhir_date(raw.get("effectiveDateTime")) or period_start(raw.get("effectivePeriod")),
+        status=string(raw.get("status")),
+        text=text,
+        identifiers=identifiers(raw.get("identifier")),
+        based_on=references(raw.get("basedOn")),
+        studies=references(raw.get("imagingStudy")),
+    )
+
+
+def parse_encounter(raw: Json) -> EncounterView:
+    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
+    period = raw.get("period")
+    return EncounterView(
+        id=_required_id(raw),
+        status=string(raw.get("status")),
+        type_codings=codings_of_all(raw.get("type")),
+        service_type_codings=codings_of(raw.get("serviceType")),
+        start=period_start(period),
+        end=period_end(period),
+        based_on=references(raw.get("basedOn")),
+    )
+
+
+def parse_service_request(raw: Json) -> ServiceRequestView:
+    """Draft orders may lack an id or a code (the sandbox's first call): both are allowed here."""
+    codings, text = codings_and_text(raw.get("code"))
+    return ServiceRequestView(
+        id=string(raw.get("id")),
+        codings=codings,
+        text=text,
+        status=string(raw.get("status")),
+        intent=string(raw.get("intent")),
+        authored_on=parse_fhir_date(raw.get("authoredOn")),
+        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_references=references(raw.get("reasonReference")),
+        performer_type_codings=codings_of(raw.get("performerType")),
+        category_codings=codings_of_all(raw.get("category")),
+        occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
+        or period_start(raw.get("occurrencePeriod")),
+    )
+
+
+PARSERS: Mapping[str, Callable[[Json], object]] = {
+    "Patient": parse_patient,
+    "Condition": parse_condition,
+    "Observation": parse_observation,
+    "Procedure": parse_procedure,
+    "MedicationRequest": parse_medication,
+    "MedicationStatement": parse_medication,
+    "ImagingStudy": parse_imaging_study,
+    "DiagnosticReport": parse_diagnostic_report,
+    "ServiceRequest": parse_service_request,
+    "Encounter": parse_encounter,
+}
+
+
+def parse_resource(raw: object) -> object | None:
+    """Parse one resource into its view; ``None`` for types we do not read; ``ViewError`` if malformed."""
+    if not isinstance(raw, dict):
+        raise ViewError("resource is not a JSON object")
+    parser = PARSERS.get(str(raw.get("resourceType")))
+    if parser is None:
+        return None
+    try:
+        return parser(raw)
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise ViewError(f"malformed {raw.get('resourceType')}: {exc}") from exc
