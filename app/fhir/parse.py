@@ -11,6 +11,7 @@ resource (Coding, CodeableConcept, Period …) are read by ``app/fhir/datatypes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from app.chart.dates import parse_fhir_date
 from app.chart.model import (
@@ -93,26 +94,48 @@ def _body_site(raw: Json) -> tuple[Coding, ...]:
 
 
 def parse_observation(raw: Json) -> ObservationView:
-    quantity = raw.get("valueQuantity")
-    quantity = quantity if isinstance(quantity, dict) else {}
     codings, text = codings_and_text(raw.get("code"))
-    value_codings, value_text = codings_and_text(raw.get("valueCodeableConcept"))
-    boolean = raw.get("valueBoolean")
-    return ObservationView(
+    panel = ObservationView(
         id=_required_id(raw),
         codings=codings,
+        text=text,
         status=string(raw.get("status")),
         effective=first_date(raw, "effectiveDateTime", "effectiveInstant", "issued")
         or period_start(raw.get("effectivePeriod")),
+        body_site=_body_site(raw),
+    )
+    panel = _with_value(panel, raw)
+    return replace(panel, components=_components(raw, panel))
+
+
+def _with_value(view: ObservationView, raw: Json) -> ObservationView:
+    """``view`` with the value[x] of ``raw``: an Observation's or one component's (the same shape)."""
+    quantity = raw.get("valueQuantity")
+    quantity = quantity if isinstance(quantity, dict) else {}
+    value_codings, value_text = codings_and_text(raw.get("valueCodeableConcept"))
+    boolean = raw.get("valueBoolean")
+    return replace(
+        view,
         value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
         unit=string(quantity.get("code")) or string(quantity.get("unit")),
         value_codings=value_codings,
         value_text=value_text,
         value_boolean=boolean if isinstance(boolean, bool) else None,
         value_string=string(raw.get("valueString")),
-        text=text,
-        body_site=_body_site(raw),
     )
+
+
+def _components(raw: Json, panel: ObservationView) -> tuple[ObservationView, ...]:
+    """PATHWAY.md §2 v2 "wherever the chart holds it": a flowsheet panel ("CES screen", "motor exam")
+    records each item as a ``component`` with its own code and answer. Each becomes a view of its own that
+    keeps the panel's id, status, date and body site (a component has none of these); a component without
+    a code is skipped alone, never the panel."""
+    found = []
+    for item in array(raw.get("component")):
+        codings, text = codings_and_text(item.get("code")) if isinstance(item, dict) else ((), None)
+        if codings or text:
+            found.append(_with_value(replace(panel, codings=codings, text=text), item))
+    return tuple(found)
 
 
 def parse_procedure(raw: Json) -> ProcedureView:

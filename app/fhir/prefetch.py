@@ -23,7 +23,7 @@ FHIR server is at hand), a stray Patient never becomes the patient, and ``Chart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -402,6 +402,13 @@ def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (
     return _assemble(views, skipped, unavailable, patient_id)
 
 
+def _with_components(observations: list[ObservationView]) -> Iterator[ObservationView]:
+    """Each panel followed by its items, so every reader of ``Chart.observations`` sees both."""
+    for observation in observations:
+        yield observation
+        yield from observation.components
+
+
 def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
     """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it).
 
@@ -434,7 +441,7 @@ def _assemble(
     return Chart(
         patient=patients[0] if patients else None,
         conditions=tuple(by_kind[ConditionView]),
-        observations=tuple(by_kind[ObservationView]),
+        observations=tuple(_with_components(by_kind[ObservationView])),
         procedures=tuple(by_kind[ProcedureView]),
         medications=tuple(by_kind[MedicationView]),
         imaging=tuple(by_kind[ImagingView]),

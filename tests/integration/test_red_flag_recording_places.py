@@ -115,6 +115,17 @@ def answer_code(code: str, display: str) -> dict[str, Any]:
 
 
 SYMPTOM = (LOINC, "75325-1", "Symptom")
+SCREEN = ("urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "30412", "Back pain red-flag screen")  # a local panel
+
+
+def component(code: Code, **value: Any) -> dict[str, Any]:
+    return {"code": concept(code), **value}
+
+
+def panel(pid: str, category: str, *items: dict[str, Any]) -> Resource:
+    """A flowsheet panel: a local code of its own, each screened item a component with its answer."""
+    return observation(pid, "f", SCREEN, category, component=[
+        component((LOINC, "72514-3", "Pain severity"), valueInteger=6), *items])
 Reason = Code | str | None  # the order's reasonCode, or the Condition its reasonReference names
 Place = Callable[[str, Kind], tuple[list[Resource], Reason]]
 
@@ -146,6 +157,9 @@ PLACES: dict[str, Place] = {
     "observation-present-vital-signs": lambda pid, k: one(observation(
         pid, "f", k.findings[0], "vital-signs", **answer_code("LA9633-4", "Present"))),
     "observation-true": lambda pid, k: one(observation(pid, "f", k.findings[-1], valueBoolean=True)),
+    "panel-component-yes": lambda pid, k: one(panel(
+        pid, "exam", component(k.findings[0], **answer_code("LA33-6", "Yes")))),
+    "panel-component-true": lambda pid, k: one(panel(pid, "survey", component(k.findings[-1], valueBoolean=True))),
     "order-reasonCode": lambda pid, k: ([], k.conditions[-1]),
     "order-reasonReference": named_by_the_order,
     "resolved-yesterday": lambda pid, k: one(condition(
@@ -165,6 +179,10 @@ NEGATED: dict[str, Callable[[str, Kind], Resource]] = {
                                                               **answer_code("LA9634-2", "Absent")),
     "observation-entered-in-error": lambda pid, k: observation(pid, "f", k.findings[0],
                                                                status="entered-in-error"),
+    "panel-component-no": lambda pid, k: panel(pid, "exam", component(k.findings[0], **answer_code("LA32-8", "No")),
+                                               component(k.findings[-1], valueBoolean=False)),
+    "panel-entered-in-error": lambda pid, k: {**panel(pid, "survey", component(k.findings[0], valueBoolean=True)),
+                                              "status": "entered-in-error"},
     "condition-refuted": lambda pid, k: condition(pid, "f", k.conditions[0], onsetDateTime=day(5),
                                                   verification="refuted"),
     "condition-entered-in-error": lambda pid, k: condition(pid, "f", k.conditions[1], onsetDateTime=day(5),
