@@ -29,7 +29,10 @@ from app.terminology import load_value_sets
 _PATIENT = "{{context.patientId}}"
 _LOINC = "http://loinc.org"
 _SNOMED = "http://snomed.info/sct"
-_MEASURED = ("8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "30522-7", "6690-2", "75325-1")
+# Value sets of the measurements the pathway reads (temperature, pain score, ESR, CRP, WBC), by LOINC code;
+# then LOINC 75325-1 "Symptom", the code under which a SNOMED CT finding is recorded as the value.
+MEASURED_VALUE_SETS = ("body_temperature", "pain_score", "esr", "crp", "wbc")
+_SYMPTOM = "75325-1"
 # US Core / R4 observation-category codes, system left out: Epic and others use their own category systems.
 _FINDING_CATEGORIES = "exam,survey,social-history"
 # Value sets whose codes a DiagnosticReport may carry to count as prior spine imaging (PATHWAY.md §2).
@@ -64,7 +67,8 @@ def _observation_codes() -> str:
 
     SNOMED CT only: an ICD-10-CM code is a diagnosis, charted as a Condition; its headers (M21.37 for
     M21.371) and ranges (C00-C96) could not be searched anyway, as a FHIR token matches whole codes."""
-    return ",".join((*(f"{_LOINC}|{code}" for code in _MEASURED), *_codes(FINDING_VALUE_SETS, _SNOMED)))
+    measured = (*_codes(MEASURED_VALUE_SETS, _LOINC), _SYMPTOM)
+    return ",".join((*(f"{_LOINC}|{code}" for code in measured), *_codes(FINDING_VALUE_SETS, _SNOMED)))
 
 
 PREFETCH_TEMPLATES = MappingProxyType({

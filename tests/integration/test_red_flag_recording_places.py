@@ -159,7 +159,8 @@ PLACES: dict[str, Place] = {
     "observation-true": lambda pid, k: one(observation(pid, "f", k.findings[-1], valueBoolean=True)),
     "panel-component-yes": lambda pid, k: one(panel(
         pid, "exam", component(k.findings[0], **answer_code("LA33-6", "Yes")))),
-    "panel-component-true": lambda pid, k: one(panel(pid, "survey", component(k.findings[-1], valueBoolean=True))),
+    "panel-component-true": lambda pid, k: one(panel(
+        pid, "survey", component(k.findings[-1], valueBoolean=True))),
     "order-reasonCode": lambda pid, k: ([], k.conditions[-1]),
     "order-reasonReference": named_by_the_order,
     "resolved-yesterday": lambda pid, k: one(condition(
@@ -179,10 +180,11 @@ NEGATED: dict[str, Callable[[str, Kind], Resource]] = {
                                                               **answer_code("LA9634-2", "Absent")),
     "observation-entered-in-error": lambda pid, k: observation(pid, "f", k.findings[0],
                                                                status="entered-in-error"),
-    "panel-component-no": lambda pid, k: panel(pid, "exam", component(k.findings[0], **answer_code("LA32-8", "No")),
-                                               component(k.findings[-1], valueBoolean=False)),
-    "panel-entered-in-error": lambda pid, k: {**panel(pid, "survey", component(k.findings[0], valueBoolean=True)),
-                                              "status": "entered-in-error"},
+    "panel-component-no": lambda pid, k: panel(
+        pid, "exam", component(k.findings[0], **answer_code("LA32-8", "No")),
+        component(k.findings[-1], valueBoolean=False)),
+    "panel-entered-in-error": lambda pid, k: {
+        **panel(pid, "survey", component(k.findings[0], valueBoolean=True)), "status": "entered-in-error"},
     "condition-refuted": lambda pid, k: condition(pid, "f", k.conditions[0], onsetDateTime=day(5),
                                                   verification="refuted"),
     "condition-entered-in-error": lambda pid, k: condition(pid, "f", k.conditions[1], onsetDateTime=day(5),
@@ -249,3 +251,20 @@ async def test_negated_red_flag_raises_nothing_by_prefetch_or_fallback(
     assert topics(answers.prefetch)[0] == ("SpineDeferImaging", "warning"), answers.difference()
     assert "SpineRedFlag" not in {code for code, _ in topics(answers.prefetch)}
     assert rating(answers.prefetch) == "not-appropriate"  # R1, exactly as without the negated finding
+
+
+@pytest.mark.parametrize("code", [(LOINC, "8331-1", "Oral temperature"),
+                                  (LOINC, "8333-7", "Tympanic membrane temperature")])
+async def test_fever_coded_only_by_the_site_of_measurement_is_found_by_prefetch_and_by_fallback(
+    cds: Any, code: Code
+) -> None:
+    """The prefetch template and the fallback search ask for the site-specific temperature codes too."""
+    pid = patient_id("site-temperature", code[1])
+    measured = observation(pid, "t", code, "vital-signs", effectiveDateTime=day(1),
+                           valueQuantity={"value": 102.4, "unit": "degF", "system": "http://unitsofmeasure.org",
+                                          "code": "[degF]"})
+
+    answers = await both_ways(cds, pid, "lumbar", [measured])
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()

@@ -51,14 +51,16 @@ def test_each_component_keeps_the_panels_id_status_date_and_site_with_its_own_co
 
 def test_a_component_without_a_code_or_not_an_object_is_skipped_alone() -> None:
     view = parsed(panel("not an object", {"valueBoolean": True}, {"code": {}},
-                        {"code": {"text": "Saddle numbness"}, "valueCodeableConcept": coded(LOINC, "LA33-6")}))
+                        {"code": {"text": "Saddle numbness"},
+                         "valueCodeableConcept": coded(LOINC, "LA33-6")}))
 
     assert [c.text for c in view.components] == ["Saddle numbness"]
     assert [c.code for c in view.components[0].value_codings] == ["LA33-6"]
 
 
 def test_the_chart_lists_each_panel_followed_by_its_items() -> None:
-    chart = build_chart({"findings": KeyData((panel({"code": coded(SNOMED, "267064002"), "valueBoolean": True}),))})
+    retention = {"code": coded(SNOMED, "267064002"), "valueBoolean": True}
+    chart = build_chart({"findings": KeyData((panel(retention),))})
 
     assert [o.codings[0].code for o in chart.observations] == ["30412", "267064002"]
 
@@ -71,8 +73,9 @@ def test_a_screen_answered_yes_for_urinary_retention_is_cauda_equina_not_a_defer
 
 
 def test_a_screen_answered_no_on_every_item_raises_nothing() -> None:
-    decision = decide(panel({"code": coded(SNOMED, "267064002"), "valueCodeableConcept": coded(LOINC, "LA32-8")},
-                            {"code": coded(SNOMED, "449813001"), "valueBoolean": False}))
+    decision = decide(panel(
+        {"code": coded(SNOMED, "267064002"), "valueCodeableConcept": coded(LOINC, "LA32-8")},
+        {"code": coded(SNOMED, "449813001"), "valueBoolean": False}))
 
     assert "R1" in decision.rules and "R5" not in decision.rules
 

@@ -45,6 +45,15 @@ def test_fever_by_measured_temperature(chart, order, extract, on, value, unit, f
     assert (RedFlag.INFECTION in facts.red_flags) is fever
 
 
+@pytest.mark.parametrize("code", ["8310-5", "8331-1", "8332-9", "8328-7", "8333-7"])
+def test_fever_by_a_temperature_coded_only_by_its_site(chart, order, extract, code):
+    """A chart may carry only the site's LOINC code (oral, rectal, axillary, tympanic), not 8310-5."""
+    c = chart.condition("M54.16", onset="2026-02-01")
+    c.observation(code, LOINC, on="2026-02-27", value=38.9, unit="Cel")
+
+    assert RedFlag.INFECTION in extract(c, order(authored=AUTHORED)).red_flags
+
+
 def test_temperature_after_the_order_is_ignored(chart, order, extract):
     c = chart.observation("8310-5", LOINC, on="2026-03-02", value=39.5, unit="Cel")
 
