@@ -82,6 +82,7 @@ class ProcedureView:
     performed: FhirDate | None = None
     text: str | None = None
     body_site_codings: tuple[Coding, ...] = ()
+    reason_codings: tuple[Coding, ...] = ()  # why it was done: a finding the chart states (reasonCode)
 
     @property
     def reference(self) -> str:
@@ -100,6 +101,7 @@ class MedicationView:
     start: FhirDate | None = None
     end: FhirDate | None = None
     supply_days: float | None = None
+    reason_codings: tuple[Coding, ...] = ()  # why it was prescribed or taken (reasonCode)
 
     @property
     def reference(self) -> str:
@@ -124,6 +126,7 @@ class ImagingView:
     identifiers: tuple[str, ...] = ()
     based_on: tuple[str, ...] = ()
     studies: tuple[str, ...] = ()
+    conclusion_codings: tuple[Coding, ...] = ()  # a report's coded conclusion (conclusionCode)
 
     @property
     def reference(self) -> str:
@@ -163,6 +166,7 @@ class EncounterView:
     start: FhirDate | None = None
     end: FhirDate | None = None
     based_on: tuple[str, ...] = ()
+    reason_codings: tuple[Coding, ...] = ()  # why the patient came: a finding, never care given
 
     @property
     def reference(self) -> str:

@@ -147,6 +147,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         performed=parse_fhir_date(raw.get("performedDateTime")) or period_start(raw.get("performedPeriod")),
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
+        reason_codings=codings_of_all(raw.get("reasonCode")),
     )
 
 
@@ -182,6 +183,7 @@ def parse_medication(raw: Json) -> MedicationView:
         or period_start(validity) or parse_fhir_date(raw.get("dateAsserted")),
         end=period_end(effective) or period_end(validity),
         supply_days=_supply_days(raw),
+        reason_codings=codings_of_all(raw.get("reasonCode")),
     )
 
 
@@ -220,6 +222,7 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
         identifiers=identifiers(raw.get("identifier")),
         based_on=references(raw.get("basedOn")),
         studies=references(raw.get("imagingStudy")),
+        conclusion_codings=codings_of_all(raw.get("conclusionCode")),
     )
 
 
@@ -234,6 +237,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         start=period_start(period),
         end=period_end(period),
         based_on=references(raw.get("basedOn")),
+        reason_codings=codings_of_all(raw.get("reasonCode")),
     )
 
 

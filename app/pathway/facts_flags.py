@@ -141,7 +141,8 @@ Hits = tuple[tuple[int, Coding], ...]
 
 def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding, Hits]]:
     """§2 v2 "Where a finding is read": Conditions of any category, asserted Observations (code or
-    value[x]), and the order's reasonCode/reasonReference — each with the ``concepts`` it matched
+    value[x]), reasons stated elsewhere (``stated_reasons``), and the order's reasonCode/reasonReference —
+    each with the ``concepts`` it matched
     (``matched_members``). Matched first, as most match none and the match is memoised."""
     patient = ctx.chart.patient
     for c in ctx.chart.conditions:
@@ -153,10 +154,37 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding,
             yield Finding(c.codings, c.reference, first, condition=c), hits
     for o, codings, hits in asserted_observations(ctx, concepts):
         yield Finding(codings, o.reference, o.effective), hits
+    for codings, reference, on in stated_reasons(ctx):
+        hits = matched_members(ctx.vs, concepts, codings)
+        if hits and possibly_by(on, ctx.order_date):
+            yield Finding(codings, reference, on), hits
     reasons = order_reasons(ctx)
     hits = matched_members(ctx.vs, concepts, reasons)
     if ctx.order is not None and hits:
         yield Finding(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True), hits
+
+
+Stated = tuple[tuple[Coding, ...], str | None, FhirDate | None]
+
+
+def stated_reasons(ctx: Context) -> Iterator[Stated]:
+    """A finding the chart states as the reason for something else — a visit, a procedure, a prescription,
+    an earlier order — or as a report's coded conclusion ("spinal epidural abscess"): read like an
+    Observation of that date (§2 v2 "wherever the chart holds it"). Only entered-in-error is void: a
+    cancelled visit's reason was still stated. The draft order's own reasons are ``order_reasons``."""
+    for codings, reference, on, status in _reasons(ctx):
+        if codings and status != "entered-in-error":
+            yield codings, reference, on
+
+
+def _reasons(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], str | None, FhirDate | None, str | None]]:
+    chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
+    yield from ((e.reason_codings, e.reference, e.start, e.status) for e in chart.encounters)
+    yield from ((p.reason_codings, p.reference, p.performed, p.status) for p in chart.procedures)
+    yield from ((m.reason_codings, m.reference, m.start, m.status) for m in chart.medications)
+    yield from ((r.conclusion_codings, r.reference, r.started, r.status) for r in chart.imaging)
+    others = (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
+    yield from ((s.reason_codings, s.reference, s.authored_on or s.occurrence, s.status) for s in others)
 
 
 def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence, str]]:

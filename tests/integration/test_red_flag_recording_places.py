@@ -27,6 +27,7 @@ Code = tuple[str, str, str]  # system, code, display
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
 SCT = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ON = date(2025, 6, 2)
 THORACIC_MRI = {"system": "http://www.ama-assn.org/go/cpt", "code": "72146",
                 "display": "MRI thoracic spine without contrast"}
@@ -131,6 +132,16 @@ Place = Callable[[str, Kind], tuple[list[Resource], Reason]]
 
 
 
+def stating(pid: str, resource_type: str, finding: Code, **fields: Any) -> Resource:
+    """A resource that states the finding as its reason (or a report as its conclusion), two days ago."""
+    field = "conclusionCode" if resource_type == "DiagnosticReport" else "reasonCode"
+    return {"resourceType": resource_type, "id": f"{pid}-r", "subject": {"reference": f"Patient/{pid}"},
+            field: [concept(finding)], **fields}
+
+
+RADIOGRAPH = ("http://www.ama-assn.org/go/cpt", "72100", "Radiographs, lumbosacral spine; 2 or 3 views")
+
+
 def one(resource: Resource) -> tuple[list[Resource], Reason]:
     return [resource], None
 
@@ -161,6 +172,21 @@ PLACES: dict[str, Place] = {
         pid, "exam", component(k.findings[0], **answer_code("LA33-6", "Yes")))),
     "panel-component-true": lambda pid, k: one(panel(
         pid, "survey", component(k.findings[-1], valueBoolean=True))),
+    "visit-reasonCode": lambda pid, k: one(stating(
+        pid, "Encounter", k.conditions[0], status="finished", period={"start": day(2)},
+        **{"class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "EMER"}})),
+    "procedure-reasonCode": lambda pid, k: one(stating(
+        pid, "Procedure", k.findings[0], status="completed", performedDateTime=day(2),
+        code=concept((SCT, "3246004", "Catheterization of bladder")))),
+    "prescription-reasonCode": lambda pid, k: one(stating(
+        pid, "MedicationRequest", k.conditions[1], status="active", intent="order", authoredOn=day(2),
+        medicationCodeableConcept=concept((RXNORM, "161", "acetaminophen")))),
+    "referral-reasonCode": lambda pid, k: one(stating(
+        pid, "ServiceRequest", k.conditions[-1], status="active", intent="order", authoredOn=day(2),
+        code=concept((SCT, "306206005", "Referral to service")))),
+    "report-conclusionCode": lambda pid, k: one(stating(
+        pid, "DiagnosticReport", k.findings[-1], status="final", effectiveDateTime=day(2),
+        code=concept(RADIOGRAPH))),
     "order-reasonCode": lambda pid, k: ([], k.conditions[-1]),
     "order-reasonReference": named_by_the_order,
     "resolved-yesterday": lambda pid, k: one(condition(
@@ -185,6 +211,8 @@ NEGATED: dict[str, Callable[[str, Kind], Resource]] = {
         component(k.findings[-1], valueBoolean=False)),
     "panel-entered-in-error": lambda pid, k: {
         **panel(pid, "survey", component(k.findings[0], valueBoolean=True)), "status": "entered-in-error"},
+    "visit-entered-in-error": lambda pid, k: stating(
+        pid, "Encounter", k.conditions[0], status="entered-in-error", period={"start": day(2)}),
     "condition-refuted": lambda pid, k: condition(pid, "f", k.conditions[0], onsetDateTime=day(5),
                                                   verification="refuted"),
     "condition-entered-in-error": lambda pid, k: condition(pid, "f", k.conditions[1], onsetDateTime=day(5),

@@ -4,21 +4,16 @@ code and answer — never the panel's value."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from app.chart.model import ObservationView, ServiceRequestView
+from raw_decision import coded, decide
+
+from app.chart.model import ObservationView
 from app.fhir.parse import parse_resource
 from app.fhir.prefetch import KeyData, build_chart
-from app.pathway.engine import evaluate_order
-from app.pathway.policy import Policy
-from app.terminology import CPT, ICD10CM, LOINC, SNOMED, Coding, load_value_sets
+from app.terminology import LOINC, SNOMED
 
 LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679"
-
-
-def coded(system: str, code: str, text: str | None = None) -> dict[str, Any]:
-    return {"coding": [{"system": system, "code": code}], **({"text": text} if text else {})}
 
 
 def panel(*components: object, **fields: Any) -> dict[str, Any]:
@@ -84,19 +79,3 @@ def test_a_motor_exam_panel_grade_of_2_is_a_severe_motor_deficit() -> None:
     decision = decide(panel({"code": {"text": "Right ankle dorsiflexion strength"}, "valueInteger": 2}))
 
     assert "R6" in decision.rules
-
-
-def decide(observation: dict[str, Any]) -> Any:
-    """A 40-year-old with lumbar radiculopathy since 19 days, a lumbar MRI ordered: R1 without a flag."""
-    resources = (
-        {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"},
-        {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
-         "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
-         "onsetDateTime": "2026-02-20"},
-        observation,
-    )
-    order = ServiceRequestView(id="o", codings=(Coding(CPT, "72148"),), status="draft")  # lumbar MRI
-    decision = evaluate_order(build_chart({"all": KeyData(resources)}), order, date(2026, 3, 11), Policy(),
-                              load_value_sets())
-    assert decision is not None
-    return decision
