@@ -153,3 +153,45 @@ def test_the_version_changes_with_the_content(cards_copy: Path) -> None:
     before = load_card_library(cards_copy).version
     _edit(cards_copy / "defer_imaging.toml", "Defer {region}", "Postpone {region}")
     assert load_card_library(cards_copy).version != before
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("source", 'SpineReferral = "Spine specialist referral"\n', "", r"topics: no words for: SpineReferral"),
+        ("source", 'SpineReferral = "Spine', 'SpineReference = "Spine', r"topics\.SpineReference"),
+        ("source", 'fracture_risk = "fracture risk"\n', "", r"red_flags: no words for: fracture_risk"),
+        ("source", 'unrated = "**No PAMA', 'unrate = "**No PAMA', r"facts: no words for: unrated"),
+        ("source", 'regions = ["cervical"]', 'regions = ["sacral"]', r"guidelines\.acr-cervical\.regions"),
+        ("source", 'explain_label = "How this was decided"', 'explain_label = " "', r"explain_label"),
+        ("source", 'explain_label = "How this was decided"', "explain_label = 3", r"explain_label: .*string"),
+        ("defer_imaging", 'evidence = ["red_flags"', 'evidence = ["red_flag"', r"evidence\.0"),
+        ("defer_imaging", 'links = ["acr-lbp"', 'links = ["acr-lbq"', r"links: links to unknown guidelines: acr-lbq"),
+        ("defer_imaging", 'topic = "SpineDeferImaging"', 'topic = "SpineDefer"', r"topic: "),
+        ("defer_imaging", 'recommended = ["delete-order"', 'recommended = ["delete"', r"recommended"),
+        ("defer_imaging", 'topic = "SpineDeferImaging"', 'topic = "SpineDeferImaging"\nsumary = "x"',
+         r"sumary: Extra inputs are not permitted"),
+        ("defer_imaging", 'summary = "Defer', 'sumary = "Defer', r"summary: Field required"),
+        ("suggestions", 'priority = "stat"', 'priority = "now"', r"create-emergency-spine-referral\.priority"),
+        ("suggestions", "[resources.physical_therapy]", "[resources.physio]", r"resources\.physical_therapy"),
+        ("suggestions", 'text = "Spine surgery"', "", r"resources\.spine_performer\.text: Field required"),
+        ("order_codes", 'contrast = "without_and_with"', 'contrast = "with_and_without"', r"mri\.1\.contrast"),
+        ("order_codes", 'region = "cervical"', 'region = "neck"', r"mri\.2\.region"),
+        ("override_reasons", 'display = "Patient preference', 'displayed = "Patient preference',
+         r"patient-preference\.display: Field required"),
+    ],
+)
+def test_a_bad_card_file_is_refused_naming_the_file_and_the_field(
+    cards_copy: Path, file: str, old: str, new: str, message: str
+) -> None:
+    """Every check of cards/*.toml (app/render/cardfiles.py): required words, known keys, closed values."""
+    _edit(cards_copy / f"{file}.toml", old, new)
+    with pytest.raises(ValueError, match=rf"{file}\.toml: .*{message}"):
+        load_card_library(cards_copy)
+
+
+def test_every_problem_of_a_file_is_listed_at_once(cards_copy: Path) -> None:
+    _edit(cards_copy / "defer_imaging.toml", 'topic = "SpineDeferImaging"', 'topic = "SpineDefer"')
+    _edit(cards_copy / "defer_imaging.toml", 'links = ["acr-lbp"', 'links = ["acr-lbq"')
+    with pytest.raises(ValueError, match=r"topic: .*; links: "):
+        load_card_library(cards_copy)
