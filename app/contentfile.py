@@ -34,11 +34,12 @@ class ContentModel(BaseModel):
 
 
 def validated(model: type[M], data: Any, source: str, context: dict[str, Any] | None = None) -> M:
-    """``data`` (a file's parsed JSON or TOML) checked against ``model``; ``ValueError`` names ``source``
-    and, for each problem, the field (``codes.0.system: …``). ``context``: what the model's cross-checks
-    need from other files (pydantic validation context)."""
+    """``data`` (a JSON file's bytes, or a file's parsed TOML) checked against ``model``; ``ValueError``
+    names ``source`` and, for each problem, the field (``codes.0.system: …``); bytes that are not JSON
+    are one such problem. ``context``: what the model's cross-checks need from other files."""
+    text = data if isinstance(data, bytes) else json.dumps(data, default=str)
     try:
-        return model.model_validate_json(json.dumps(data, default=str), strict=True, context=context)
+        return model.model_validate_json(text, strict=True, context=context)
     except ValidationError as exc:
         raise ValueError(f"{source}: " + "; ".join(problem(error) for error in exc.errors())) from exc
 
