@@ -20,14 +20,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from app.contentfile import ContentModel, Text, require, validated
 from app.terminology.coding import Coding
 from app.terminology.valuesets import (
-    CPT,
     ICD10CM,
     IMAGING_CONCEPT,
-    LOINC,
-    NUCC,
-    RXNORM,
-    SERVICE_TYPE,
-    SNOMED,
+    KNOWN_SYSTEMS,
     CodeRange,
     Contrast,
     Member,
@@ -41,7 +36,6 @@ from app.terminology.valuesets import (
 
 _DATA_DIR: Final = Path(__file__).with_name("data")
 _NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
-_KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE})
 # Closed vocabularies of the attributes some concepts carry; checked at load so readers can trust them.
 _ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
     IMAGING_CONCEPT: {
@@ -125,8 +119,8 @@ class ValueSetFile(ContentModel):
     def _codes(cls, codes: tuple[CodeEntry, ...], info: ValidationInfo) -> tuple[CodeEntry, ...]:
         local = bool(info.data.get("site_extensible"))
         for entry in codes:
-            known = entry.system in _KNOWN_SYSTEMS or (local and ":" in entry.system)
-            require(known, f"{entry.code}: unknown system {entry.system!r}; known: {sorted(_KNOWN_SYSTEMS)}")
+            known = entry.system in KNOWN_SYSTEMS or (local and ":" in entry.system)
+            require(known, f"{entry.code}: unknown system {entry.system!r}; known: {sorted(KNOWN_SYSTEMS)}")
         _unique([f"{system}|{code}" for system, code in (_key(entry) for entry in codes)], "duplicate code")
         if info.data.get("text_match"):
             _unique([entry.display.casefold() for entry in codes], "duplicate display")

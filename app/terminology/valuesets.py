@@ -29,6 +29,9 @@ RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NUCC: Final = "http://nucc.org/provider-taxonomy"
 SERVICE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/service-type"
 
+# The code systems a value set file may use (a site-extensible concept also takes the site's own).
+KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE})
+
 IMAGING_CONCEPT: Final = "spine_imaging"
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-from render_fixtures import CARDS
+from render_fixtures import edit
 
 from app.pathway.model import (
     AtLeast,
@@ -72,19 +71,6 @@ def test_evidence_is_worded_by_its_distinct_labels_in_evidence_order(library: Ca
     assert library.labels.word("markers", (again, later, earlier)) == "ESR 62 mm/h, CRP 80 mg/L"
 
 
-@pytest.fixture
-def labels_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "cards"
-    shutil.copytree(CARDS, target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
@@ -102,14 +88,14 @@ def _edit(path: Path, old: str, new: str) -> None:
     ],
 )
 def test_a_bad_labels_file_is_refused_naming_the_file_and_the_field(
-    labels_copy: Path, old: str, new: str, message: str
+    cards_copy: Path, old: str, new: str, message: str
 ) -> None:
-    _edit(labels_copy / "labels.toml", old, new)
+    edit(cards_copy / "labels.toml", old, new)
     with pytest.raises(ValueError, match=r"labels\.toml: .*" + message):
-        load_card_library(labels_copy)
+        load_card_library(cards_copy)
 
 
-def test_the_labels_file_is_required(labels_copy: Path) -> None:
-    (labels_copy / "labels.toml").unlink()
+def test_the_labels_file_is_required(cards_copy: Path) -> None:
+    (cards_copy / "labels.toml").unlink()
     with pytest.raises(ValueError, match=r"missing labels\.toml"):
-        load_card_library(labels_copy)
+        load_card_library(cards_copy)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ast
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-from render_fixtures import CARDS
+from render_fixtures import CARDS, edit
 
 from app.pathway.model import (
     AtLeast,
@@ -119,45 +118,32 @@ def test_criteria_urls_of_the_pama_extension_match_the_guideline_links(library: 
     assert set(CRITERIA_URLS.values()) <= links
 
 
-@pytest.fixture
-def cards_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "cards"
-    shutil.copytree(CARDS, target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
 def test_a_suggestion_kind_without_a_label_is_refused_naming_the_file(cards_copy: Path) -> None:
-    _edit(cards_copy / "suggestions.toml", "[delete-order]", "[not-a-kind]")
+    edit(cards_copy / "suggestions.toml", "[delete-order]", "[not-a-kind]")
     with pytest.raises(ValueError, match=r"suggestions\.toml.*delete-order"):
         load_card_library(cards_copy)
 
 
 def test_an_unknown_override_reason_is_refused_naming_the_file(cards_copy: Path) -> None:
-    _edit(cards_copy / "repeat_imaging.toml", '"outside-imaging"', '"no-such-reason"')
+    edit(cards_copy / "repeat_imaging.toml", '"outside-imaging"', '"no-such-reason"')
     with pytest.raises(ValueError, match=r"repeat_imaging\.toml.*no-such-reason"):
         load_card_library(cards_copy)
 
 
 def test_a_required_override_reason_missing_is_refused(cards_copy: Path) -> None:
-    _edit(cards_copy / "override_reasons.toml", "[candidate]", "[candidate-x]")
+    edit(cards_copy / "override_reasons.toml", "[candidate]", "[candidate-x]")
     with pytest.raises(ValueError, match=r"override_reasons\.toml.*candidate"):
         load_card_library(cards_copy)
 
 
 def test_a_placeholder_with_attribute_access_is_refused(cards_copy: Path) -> None:
-    _edit(cards_copy / "defer_imaging.toml", "{days} days", "{days.real} days")
+    edit(cards_copy / "defer_imaging.toml", "{days} days", "{days.real} days")
     with pytest.raises(ValueError, match=r"defer_imaging\.toml.*plain name"):
         load_card_library(cards_copy)
 
 
 def test_a_non_https_link_is_refused(cards_copy: Path) -> None:
-    _edit(cards_copy / "source.toml", 'url = "https://www.nice.org.uk', 'url = "http://www.nice.org.uk')
+    edit(cards_copy / "source.toml", 'url = "https://www.nice.org.uk', 'url = "http://www.nice.org.uk')
     with pytest.raises(ValueError, match=r"source\.toml.*https"):
         load_card_library(cards_copy)
 
@@ -176,7 +162,7 @@ def test_a_missing_reserved_file_is_refused(cards_copy: Path) -> None:
 
 def test_the_version_changes_with_the_content(cards_copy: Path) -> None:
     before = load_card_library(cards_copy).version
-    _edit(cards_copy / "defer_imaging.toml", "Defer {region}", "Postpone {region}")
+    edit(cards_copy / "defer_imaging.toml", "Defer {region}", "Postpone {region}")
     assert load_card_library(cards_copy).version != before
 
 
@@ -210,13 +196,13 @@ def test_a_bad_card_file_is_refused_naming_the_file_and_the_field(
     cards_copy: Path, file: str, old: str, new: str, message: str
 ) -> None:
     """Every check of cards/*.toml (app/render/cardfiles.py): required words, known keys, closed values."""
-    _edit(cards_copy / f"{file}.toml", old, new)
+    edit(cards_copy / f"{file}.toml", old, new)
     with pytest.raises(ValueError, match=rf"{file}\.toml: .*{message}"):
         load_card_library(cards_copy)
 
 
 def test_every_problem_of_a_file_is_listed_at_once(cards_copy: Path) -> None:
-    _edit(cards_copy / "defer_imaging.toml", 'topic = "SpineDeferImaging"', 'topic = "SpineDefer"')
-    _edit(cards_copy / "defer_imaging.toml", 'links = ["acr-lbp"', 'links = ["acr-lbq"')
+    edit(cards_copy / "defer_imaging.toml", 'topic = "SpineDeferImaging"', 'topic = "SpineDefer"')
+    edit(cards_copy / "defer_imaging.toml", 'links = ["acr-lbp"', 'links = ["acr-lbq"')
     with pytest.raises(ValueError, match=r"topic: .*; links: "):
         load_card_library(cards_copy)
