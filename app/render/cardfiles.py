@@ -28,7 +28,7 @@ EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 FACT_WORDS = (
     "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "conservative_care",
     "no_conservative_care", "candidate", "no_candidate", "prior_imaging", "prior_surgery", "unavailable",
-    "unrated",
+    "unrated", "more",
 )
 # PATHWAY.md §5: the override reasons every site must offer.
 REQUIRED_OVERRIDES = frozenset({"candidate", "redflag-undocumented", "outside-imaging", "patient-preference"})
@@ -82,6 +82,13 @@ class SourceFile(ContentModel):
     @classmethod
     def _complete(cls, words: dict[Any, str], info: ValidationInfo) -> dict[Any, str]:
         require_all(_EVERY[str(info.field_name)], words, "no words for")
+        return words
+
+    @field_validator("facts")
+    @classmethod
+    def _more_counts(cls, words: dict[str, str]) -> dict[str, str]:
+        """``more`` ("and {count} more") ends a bullet that lists only its first items."""
+        require(placeholders(words.get("more", "{count}")) == {"count"}, "more must use exactly {count}")
         return words
 
 

@@ -76,10 +76,11 @@ def _bullet(section: str, facts: Facts, source: Source) -> str | None:
         return _onset(facts, source)
     if section == "red_flags":
         found = [item for flag in RedFlag for item in _sorted(facts.red_flags.get(flag, ()))]
-        return f"{words['red_flags']}: {_items(found)}." if found else f"{words['no_red_flags']}."
+        listed = _items(found, words["more"])
+        return f"{words['red_flags']}: {listed}." if found else f"{words['no_red_flags']}."
     items = _sorted(getattr(facts, section))
     if items:
-        return f"{words[section]}: {_items(items, plain=section == 'conservative_care')}."
+        return f"{words[section]}: {_items(items, words['more'], plain=section == 'conservative_care')}."
     return f"{words['no_' + section]}." if "no_" + section in words else None
 
 
@@ -94,15 +95,16 @@ def _sorted(items: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     return tuple(sorted(items, key=Evidence.sort_key))
 
 
-def _items(items: tuple[Evidence, ...] | list[Evidence], *, plain: bool = False) -> str:
-    """Distinct labels with their first date, at most ``MOST_ITEMS``; never a FHIR reference."""
+def _items(items: tuple[Evidence, ...] | list[Evidence], more_words: str, *, plain: bool = False) -> str:
+    """Distinct labels with their first date, at most ``MOST_ITEMS`` and then ``more_words`` ("and 2
+    more", cards/source.toml); never a FHIR reference."""
     first: dict[str, tuple[str, Evidence]] = {}
     for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
         label = _label(item.label, plain)
         first.setdefault(_QUALIFIER.sub("", label), (label, item))
     shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
     more = len(first) - len(shown)
-    return ", ".join(shown) + (f" and {more} more" if more else "")
+    return ", ".join(shown) + (" " + more_words.format(count=more) if more else "")
 
 
 def _label(label: str, plain: bool) -> str:

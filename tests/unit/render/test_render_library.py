@@ -206,3 +206,9 @@ def test_every_problem_of_a_file_is_listed_at_once(cards_copy: Path) -> None:
     edit(cards_copy / "defer_imaging.toml", 'links = ["acr-lbp"', 'links = ["acr-lbq"')
     with pytest.raises(ValueError, match=r"topic: .*; links: "):
         load_card_library(cards_copy)
+
+
+def test_the_more_words_must_count_the_items_left_out(cards_copy: Path) -> None:
+    edit(cards_copy / "source.toml", 'more = "and {count} more"', 'more = "and others"')
+    with pytest.raises(ValueError, match=r"source\.toml: facts: more must use exactly \{count\}"):
+        load_card_library(cards_copy)
