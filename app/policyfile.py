@@ -4,6 +4,7 @@ Outside ``app/pathway`` on purpose: the pathway is pure and never reads files. T
 ``version`` (stamped on every evaluation in the audit trail), may set any other PATHWAY.md policy value and
 nothing else: an unknown key is an error, not a silent no-op, because a misspelt threshold would otherwise
 leave the default in force. Values are checked strictly — ``42.5`` days or ``yes`` for a number is refused.
+Problems are stated as for every content file (app/contentfile.py): ``field: message``, all at once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from app.contentfile import problem
 from app.pathway.policy import Policy
 
 _POLICY = TypeAdapter(Policy)  # the values, defaults and bounds: declared once, on the pathway's Policy
@@ -58,7 +60,7 @@ def parse_policy(text: str, *, source: str = "policy") -> Policy:
         errors = [{"msg": problem} for problem in _cross_problems(policy)]
         if not errors:
             return policy
-    lines = [f"  - {_where(error)}{_message(error)}" for error in errors]
+    lines = [f"  - {_explained(error)}" for error in errors]
     raise PolicyFileError(f"policy file {source} is invalid:\n" + "\n".join(lines))
 
 
@@ -99,16 +101,16 @@ def _load_mapping(text: str, source: str) -> dict[str, Any]:
     return data
 
 
-def _where(error: Any) -> str:
-    location = ".".join(str(part) for part in error.get("loc", ()))
-    return f"{location}: " if location else ""
-
-
-def _message(error: Any) -> str:
-    if error.get("type") == "extra_forbidden":
-        known = ", ".join(_KNOWN)
-        return f"unknown policy value (known: {known})"
-    if error.get("type") == "missing":
-        return "required (name this policy, e.g. version: site-2026-01)"
-    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-    return f"{message} (got {error['input']!r})" if "input" in error and error.get("loc") else message
+def _explained(error: Any) -> str:
+    """One problem as every content file states it (``field: message``, app/contentfile.py), with what a
+    site needs to fix its file: the names it may use, a hint for the version, the value it gave."""
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        message = f"unknown policy value (known: {', '.join(_KNOWN)})"
+    elif kind == "missing":
+        message = "required (name this policy, e.g. version: site-2026-01)"
+    else:
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if "input" in error and error.get("loc"):
+            message += f" (got {error['input']!r})"
+    return problem({**error, "msg": message})

@@ -33,8 +33,6 @@ from app.pathway.decide_case import (
     Case,
     Outcome,
     data_needed,
-    labels,
-    region_label,
 )
 from app.pathway.decide_groups import rule_groups
 from app.pathway.decide_modality import modality_rules, with_referral
@@ -42,6 +40,7 @@ from app.pathway.decide_patient import decide_patient
 from app.pathway.model import (
     ORDER_UPDATES,
     Advice,
+    CardValue,
     Decision,
     Facts,
     Indicator,
@@ -91,7 +90,7 @@ def _mild_weakness(case: Case) -> tuple[Advice, ...]:
     found = case.facts.mild_weakness
     if not found or case.has(RedFlag.MOTOR):
         return ()
-    values = {"weakness": labels(found), "region": region_label(case.region)}
+    values: dict[str, CardValue] = {"weakness": found, "region": case.region}
     return (Advice("mild-weakness", Topic.RED_FLAG, Indicator.INFO, "new_mild_weakness", values),)
 
 

@@ -1,4 +1,4 @@
-"""The pieces every decision rule reads: one order's case, one rule's outcome, and value formatting.
+"""The pieces every decision rule reads: one order's case, one rule's outcome, and the cards' base values.
 
 PURE (STYLE.md habit 1): stdlib and ``app.pathway`` only. Durations follow PATHWAY.md §2: "six weeks means
 D ≥ 42", and a duration measured from a *lower bound* of the onset (``onset_verified=False``) proves only
@@ -9,22 +9,23 @@ D ≥ 42", and a duration measured from a *lower bound* of the onset (``onset_ve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from app.immutable import immutable
 from app.pathway.model import (
     SCOPE_RED_FLAGS,
     Advice,
-    Contrast,
+    CardValue,
     Evidence,
     Facts,
     Indicator,
-    Modality,
     OrderFacts,
+    Period,
     Rating,
     RedFlag,
     Region,
+    Study,
     Topic,
 )
 from app.pathway.policy import Policy
@@ -37,22 +38,6 @@ IMAGING = "imaging"
 RED_FLAG_SOURCES = frozenset({CONDITIONS, "observations", "medications", "procedures"})
 # Data in which conservative care could hide (R3a): medications, PT procedures, PT referrals.
 CONSERVATIVE_CARE_SOURCES = frozenset({"medications", "procedures", "visits", "orders and referrals"})
-
-STUDY_LABELS: Mapping[Modality, str] = {
-    Modality.MRI: "MRI",
-    Modality.CT: "CT",
-    Modality.XR: "radiographs",
-    Modality.MYELOGRAPHY: "myelography",
-    Modality.CT_MYELOGRAPHY: "CT myelography",
-    Modality.NUCLEAR: "bone scan/PET",
-}
-CONTRAST_LABELS: Mapping[Contrast, str] = {
-    Contrast.WITHOUT: "without contrast",
-    Contrast.WITH: "with contrast",
-    Contrast.WITHOUT_AND_WITH: "without and with contrast",
-}
-MRI_WITHOUT = "MRI without contrast"
-MRI_WITHOUT_AND_WITH = "MRI without and with contrast"
 
 # Criteria named in Decision.auc_variant (PATHWAY.md §7); app/render maps each name to its guideline URL.
 ACR_LBP = "ACR LBP 2021"
@@ -139,50 +124,21 @@ class Outcome:
 # --- values --------------------------------------------------------------------------------------------
 
 
-def iso(day: date | None) -> str:
-    return day.isoformat() if day is not None else "unknown"
-
-
 def plus_days(day: date | None, days: int) -> date | None:
     return day + timedelta(days=days) if day is not None else None
 
 
-def threshold_label(days: int) -> str:
-    """``42`` → "6 weeks"; a policy that is not whole weeks keeps its days."""
-    return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
-
-
-def study_label(order: OrderFacts) -> str:
-    return STUDY_LABELS.get(order.modality, "imaging") if order.modality else "imaging"
-
-
-def order_label(order: OrderFacts) -> str:
-    """"MRI without contrast" when the contrast is known, else the modality alone."""
-    contrast = CONTRAST_LABELS.get(order.contrast) if order.contrast else None
-    return f"{study_label(order)} {contrast}" if contrast else study_label(order)
-
-
-def region_label(region: Region | None) -> str:
-    return region.value if region is not None else "spine"
-
-
-def base_values(case: Case) -> dict[str, str]:
-    """Placeholders every order card may use (cards/*.toml)."""
+def base_values(case: Case) -> dict[str, CardValue]:
+    """Placeholders every order card may use (cards/*.toml); app/render words them (cards/labels.toml)."""
     return {
-        "region": region_label(case.region),
-        "study": study_label(case.order),
-        "order": order_label(case.order),
-        "days": str(case.days_at_least) if case.days_at_least is not None else "unknown",
-        "threshold": threshold_label(case.six_weeks),
-        "onset_date": iso(case.facts.onset),
-        "eligible_date": iso(plus_days(case.facts.onset, case.six_weeks)),
+        "region": case.region,
+        "study": Study(case.order.modality),
+        "order": Study(case.order.modality, case.order.contrast),
+        "days": case.days_at_least,
+        "threshold": Period(case.six_weeks),
+        "onset_date": case.facts.onset,
+        "eligible_date": plus_days(case.facts.onset, case.six_weeks),
     }
-
-
-def labels(items: Iterable[Evidence]) -> str:
-    """Distinct evidence labels in evidence order, e.g. "foot drop, fever"."""
-    ordered = sorted(items, key=Evidence.sort_key)
-    return ", ".join(dict.fromkeys(item.label for item in ordered))
 
 
 def latest(items: Iterable[Evidence]) -> Evidence | None:
@@ -193,5 +149,5 @@ def data_needed(facts: Facts) -> tuple[Advice, ...]:
     """The ``SpineDataNeeded`` card naming every data category that could not be read (docs/pathway.md)."""
     if not facts.unavailable:
         return ()
-    missing = ", ".join(sorted(facts.unavailable))
-    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed", {"missing": missing}),)
+    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed",
+                   {"missing": facts.unavailable}),)

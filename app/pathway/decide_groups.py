@@ -20,12 +20,12 @@ from app.pathway.decide_case import (
     Case,
     Outcome,
     base_values,
-    iso,
     latest,
     plus_days,
 )
 from app.pathway.model import (
     Advice,
+    CardValue,
     Contrast,
     Indicator,
     Modality,
@@ -49,7 +49,7 @@ def advice(
     indicator: Indicator,
     content: str,
     suggestions: tuple[SuggestionKind, ...] = (),
-    **values: str,
+    **values: CardValue,
 ) -> Advice:
     """An Advice for ``cards/<content>.toml`` with the case's base values plus ``values``."""
     return Advice(rule, topic, indicator, content, base_values(case) | values, suggestions)
@@ -71,7 +71,7 @@ def _red_flag(
     content: str,
     auc: str | None,
     suggestions: tuple[SuggestionKind, ...] = (),
-    **values: str,
+    **values: CardValue,
 ) -> Outcome:
     """R5/R6/R20/R7: critical card, rating appropriate (safety invariant 1)."""
     card = advice(case, rule, Topic.RED_FLAG, Indicator.CRITICAL, content, suggestions, **values)
@@ -103,7 +103,7 @@ def r20_myelopathy(case: Case) -> Outcome | None:
     cord = case.region in (Region.CERVICAL, Region.THORACIC)
     if case.lumbar:
         return _red_flag(case, "R20", "red_flag_myelopathy_lumbar", None)
-    target = case.region.value if cord and case.region else "cervical or thoracic"
+    target = case.region if cord else None  # None: the card names both cord regions (cards/labels.toml)
     return _red_flag(case, "R20", "red_flag_myelopathy", _auc(case, None, ACR_CERVICAL), target=target)
 
 
@@ -135,8 +135,8 @@ def r7b_raised_markers(case: Case) -> Outcome | None:
     not the optional "imaging appropriate" card that a site may switch off."""
     if not case.facts.raised_markers:
         return None
-    found = ", ".join(dict.fromkeys(e.label for e in case.facts.raised_markers))
-    card = advice(case, "R7b", Topic.RED_FLAG, Indicator.INFO, "raised_markers", markers=found)
+    markers = case.facts.raised_markers
+    card = advice(case, "R7b", Topic.RED_FLAG, Indicator.INFO, "raised_markers", markers=markers)
     return Outcome("R7b", Rating.APPROPRIATE, card, None, red_flag=True)
 
 
@@ -153,7 +153,7 @@ def r11_r21_post_surgical(case: Case) -> Outcome | None:
     if not case.lumbar_or_cervical or surgery is None:
         return None
     card = advice(case, "R11/R21", Topic.IMAGING_APPROPRIATE, Indicator.INFO, "post_surgical",
-                  surgery_date=iso(surgery.on))
+                  surgery_date=surgery.on)
     return Outcome("R11/R21", Rating.APPROPRIATE, card, _auc(case, f"{ACR_LBP} variant 5", ACR_CERVICAL))
 
 
@@ -178,12 +178,12 @@ def r12_repeat_imaging(case: Case) -> Outcome | None:
     if prior.on is None or onset is None or prior.on < onset:
         return None
     card = advice(case, "R12", Topic.REPEAT_IMAGING, Indicator.WARNING, "repeat_imaging",
-                  prior_date=iso(prior.on), prior_ref=prior.reference or "no reference",
+                  prior_date=prior.on,
                   suggestions=(SuggestionKind.DELETE_ORDER,))
     return Outcome("R12", Rating.NOT_APPROPRIATE, card)
 
 
-def _defer(case: Case, rule: str, content: str, auc: str | None, **values: str) -> Outcome:
+def _defer(case: Case, rule: str, content: str, auc: str | None, **values: CardValue) -> Outcome:
     card = advice(case, rule, Topic.DEFER_IMAGING, Indicator.WARNING, content, _DEFER_SUGGESTIONS, **values)
     return Outcome(rule, Rating.NOT_APPROPRIATE, card, auc)
 
@@ -201,7 +201,7 @@ def r1_r9_before_six_weeks(case: Case) -> Outcome | None:
     if not case.has(RedFlag.MALIGNANCY_WEAK):
         return _defer(case, "R1", "defer_imaging", f"{ACR_LBP} variant 1")
     xr_days = case.policy.weak_flag_radiograph_days
-    xr_date = iso(plus_days(case.facts.onset, xr_days))
+    xr_date = plus_days(case.facts.onset, xr_days)
     if case.order.modality is Modality.XR and days >= xr_days:
         card = advice(case, "R9", Topic.IMAGING_APPROPRIATE, Indicator.INFO, "radiographs_weak_flags",
                       xr_date=xr_date)

@@ -11,24 +11,29 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from app.immutable import immutable
-from app.pathway.decide_case import MRI_WITHOUT, MRI_WITHOUT_AND_WITH, Case, Outcome, threshold_label
+from app.pathway.decide_case import Case, Outcome
 from app.pathway.decide_groups import advice
 from app.pathway.model import (
     Advice,
+    CardValue,
     Contrast,
     Facts,
     Indicator,
     Modality,
+    Period,
     RedFlag,
+    Study,
     SuggestionKind,
     Topic,
 )
 from app.pathway.policy import Policy
 
 ModalityRule = Callable[[Case, Outcome], Outcome | None]
+MRI_WITHOUT = Study(Modality.MRI, Contrast.WITHOUT)
+MRI_WITHOUT_AND_WITH = Study(Modality.MRI, Contrast.WITHOUT_AND_WITH)
 
 
-def _mri_instead(case: Case) -> tuple[str, tuple[SuggestionKind, ...]]:
+def _mri_instead(case: Case) -> tuple[Study, tuple[SuggestionKind, ...]]:
     """The MRI to suggest instead of CT/myelography/bone scan, and its one-click replacement.
 
     Infection or cancer want MRI without *and with* contrast (R7/R8); there is no one-click replacement
@@ -112,7 +117,7 @@ class Referral:
 
     kind: SuggestionKind
     content: str | None
-    values: dict[str, str]
+    values: dict[str, CardValue]
 
 
 _FLAG_REFERRALS: tuple[tuple[RedFlag, SuggestionKind], ...] = (
@@ -134,12 +139,12 @@ def referral(facts: Facts, policy: Policy) -> Referral | None:
     pain = facts.pain_score
     if policy.disabling_pain_referral and pain is not None and pain >= policy.disabling_pain_threshold:
         return Referral(SuggestionKind.CREATE_URGENT_SPINE_REFERRAL, "referral_disabling_pain",
-                        {"pain": f"{pain:g}"})
+                        {"pain": pain})
     days = facts.duration_days
     if days is not None and days >= policy.referral_after_days and not facts.candidate:
-        threshold = threshold_label(policy.referral_after_days)
+        threshold = Period(policy.referral_after_days)
         return Referral(SuggestionKind.CREATE_ROUTINE_SPINE_REFERRAL, "referral_persistent",
-                        {"days": str(days), "referral_threshold": threshold})
+                        {"days": days, "referral_threshold": threshold})
     return None
 
 

@@ -7,16 +7,18 @@ motor, myelopathy, infection) with no spine MRI on record adds a critical card w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from datetime import date
 
-from app.pathway.decide_case import data_needed, iso, labels, plus_days, region_label
+from app.pathway.decide_case import data_needed, plus_days
 from app.pathway.decide_modality import referral
 from app.pathway.model import (
     Advice,
+    AtLeast,
+    CardValue,
     Decision,
-    Evidence,
     Facts,
     Indicator,
+    Note,
     RedFlag,
     SuggestionKind,
     Topic,
@@ -38,22 +40,16 @@ def decide_patient(facts: Facts, policy: Policy) -> Decision | None:
     return Decision(None, facts, None, tuple(item.rule for item in advices), advices)
 
 
-def _flag_evidence(red_flags: Mapping[RedFlag, tuple[Evidence, ...]]) -> tuple[Evidence, ...]:
-    return tuple(item for items in red_flags.values() for item in items)
-
-
 def _summary(facts: Facts, policy: Policy) -> Advice:
     days, onset = facts.duration_days, facts.onset
     exact = facts.onset_verified and onset is not None
-    day = "unknown" if days is None else str(days) if exact else f"{days} or more"
-    values = {
-        "region": region_label(facts.region),
+    day = AtLeast(days) if days is not None and not exact else days
+    values: dict[str, CardValue] = {
+        "region": facts.region,
         "day": day,
-        "onset_date": iso(onset),
-        "flags_count": str(len(facts.red_flags)),
-        "flags_found": labels(_flag_evidence(facts.red_flags)) or "none",
-        "care_count": str(len(facts.conservative_care)),
-        "care_found": labels(facts.conservative_care) or "none documented",
+        "onset_date": onset,
+        "flags_count": len(facts.red_flags),
+        "care_count": len(facts.conservative_care),
         "mri_date": _mri_date(facts, policy, exact),
     }
     return Advice("summary", Topic.PATHWAY_SUMMARY, Indicator.INFO, "pathway_summary", values)
@@ -64,13 +60,13 @@ def _imaging_indicated_now(facts: Facts) -> bool:
     return bool(facts.serious_red_flags) or RedFlag.MALIGNANCY_MAJOR in facts.red_flags
 
 
-def _mri_date(facts: Facts, policy: Policy, exact_onset: bool) -> str:
+def _mri_date(facts: Facts, policy: Policy, exact_onset: bool) -> date | Note | None:
     """Never "reasonable from <onset + 6 weeks>" beside a red flag that makes it reasonable now."""
     if _imaging_indicated_now(facts):
-        return "now (red flag)"
+        return Note.NOW_RED_FLAG
     if not exact_onset:
-        return "unknown (record onset)"
-    return iso(plus_days(facts.onset, policy.conservative_care_days))
+        return Note.RECORD_ONSET
+    return plus_days(facts.onset, policy.conservative_care_days)
 
 
 def _unimaged_red_flag(facts: Facts, policy: Policy) -> tuple[Advice, ...]:
@@ -80,6 +76,5 @@ def _unimaged_red_flag(facts: Facts, policy: Policy) -> tuple[Advice, ...]:
     rule = next(rule for flag, rule in _SERIOUS_RULES if flag in serious)
     found = referral(facts, policy)
     suggestions: tuple[SuggestionKind, ...] = (found.kind,) if found and found.content is None else ()
-    flags = {flag: facts.red_flags[flag] for flag in serious}
-    values = {"region": region_label(facts.region), "flags": labels(_flag_evidence(flags))}
+    values: dict[str, CardValue] = {"region": facts.region}
     return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag", values, suggestions),)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from datetime import date
 from enum import StrEnum
+from typing import TypeAlias
 
 from app.immutable import immutable
 from app.terminology.coding import Coding
@@ -151,19 +152,59 @@ class Facts:
         return frozenset(flag for flag in self.red_flags if flag in SERIOUS_RED_FLAGS)
 
 
+class Note(StrEnum):
+    """A card value that is neither a date nor a count; ``cards/labels.toml [notes]`` words each one."""
+
+    NOW_RED_FLAG = "now_red_flag"  # imaging is indicated now, whatever the day (R5-R8)
+    RECORD_ONSET = "record_onset"  # the day cannot be known until the onset is recorded (R27)
+
+
+@immutable
+class Study:
+    """An imaging study as a card names it: modality and contrast (``None``: not stated)."""
+
+    modality: Modality | None
+    contrast: Contrast | None = None
+
+
+@immutable
+class Period:
+    """A policy threshold in days (PATHWAY.md §2 "six weeks means D ≥ 42"); a card says whole weeks."""
+
+    days: int
+
+
+@immutable
+class AtLeast:
+    """A number of days known only as a lower bound (the onset is not documented, PATHWAY.md §2)."""
+
+    days: int
+
+
+# What a card placeholder is filled from: values, never words (STYLE.md habit 6) — no plain ``str``, so the
+# pathway cannot hand a card a phrase. app/render words each kind with cards/labels.toml; ``None`` is "not
+# known", worded per placeholder there; evidence is worded by its labels, ``frozenset[str]`` is
+# Facts.unavailable's chart categories.
+CardValue: TypeAlias = (
+    int | float | date | Region | Study | Period | AtLeast | Note | frozenset[str] | tuple[Evidence, ...]
+    | None
+)
+
+
 @immutable
 class Advice:
     """One card the renderer must produce.
 
     ``content`` names the card content in ``cards/`` (summary/detail templates); ``values`` fills its
-    placeholders. The decision chooses the words by key, never writes them (STYLE.md habit 6).
+    placeholders with typed values the renderer words (cards/labels.toml). The decision chooses the words
+    by key, never writes them (STYLE.md habit 6).
     """
 
     rule: str
     topic: Topic
     indicator: Indicator
     content: str
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, CardValue] = field(default_factory=dict)
     suggestions: tuple[SuggestionKind, ...] = ()
 
 

@@ -37,10 +37,11 @@ class _Renderer:
         content = self.library.content(advice.content)
         if content.topic is not advice.topic:
             raise ValueError(f"cards/{content.key}.toml: topic {content.topic}, not {advice.topic}")
+        words = self.library.labels.words(advice.values)
         card: Json = {
             "uuid": self.context.new_id(),
-            "summary": summary(content, advice),
-            "detail": detail(content, advice, self.decision, self.library.source),
+            "summary": summary(content, words),
+            "detail": detail(content, words, self.decision, self.library.source),
             "indicator": advice.indicator.value,
             "source": self.source(content),
         }

@@ -1,49 +1,50 @@
 """The card library: ``cards/*.toml`` loaded once at start-up and validated (STYLE.md habit 6).
 
-Layout of ``cards/`` (docs/pathway.md has the full format):
+Layout of ``cards/`` (docs/pathway.md has the full format; app/render/cardfiles.py the model of each):
 
 * ``source.toml`` — source label, topic system and displays, guideline links, the words of the generated
   detail sections, red-flag class names;
 * ``override_reasons.toml`` — the override reason Codings (CONTRACT.md C9);
 * ``suggestions.toml`` — a label and action description per ``SuggestionKind``, codes of created resources;
 * ``order_codes.toml`` — MRI codes per region and contrast for the one-click order updates;
+* ``labels.toml`` — the words of the values a card is filled from (app/render/labels.py);
 * every other ``<key>.toml`` — one card content named by ``Advice.content``.
 
-A bad file raises ``ValueError`` naming it, so a broken card never reaches a clinician.
+A bad file raises ``ValueError`` naming it and the field, so a broken card never reaches a clinician.
 """
 
 from __future__ import annotations
 
 import hashlib
-import string
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache, partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from app.contentfile import validated
 from app.pathway.model import RedFlag, SuggestionKind, Topic
+from app.render.cardfiles import (
+    CardFile,
+    LinkEntry,
+    OrderCodesFile,
+    OverrideReasonsFile,
+    SourceFile,
+    SuggestionsFile,
+)
+from app.render.labels import Labels, LabelsFile
+from app.render.placeholders import placeholders as placeholders
 from app.terminology.coding import Coding
 
-SOURCE, OVERRIDES, SUGGESTIONS, ORDER_CODES = "source", "override_reasons", "suggestions", "order_codes"
-RESERVED = frozenset({SOURCE, OVERRIDES, SUGGESTIONS, ORDER_CODES})
-EVIDENCE_SECTIONS = (
-    "qualifying", "onset", "red_flags", "conservative_care", "candidate", "prior_imaging", "prior_surgery",
+SOURCE, OVERRIDES, SUGGESTIONS, ORDER_CODES, LABELS = (
+    "source", "override_reasons", "suggestions", "order_codes", "labels",
 )
-# The words of the generated detail bullets (cards/source.toml [facts]); ``no_<section>`` says a section is
-# empty, for the sections where an absence decides (no red flag, no care, no referral).
-FACT_WORDS = (
-    "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "conservative_care",
-    "no_conservative_care", "candidate", "no_candidate", "prior_imaging", "prior_surgery", "unavailable",
-    "unrated",
-)
-REGIONS = frozenset({"lumbar", "cervical", "thoracic"})
-_RESOURCES = ("physical_therapy", "spine_referral", "spine_performer")
+RESERVED = frozenset({SOURCE, OVERRIDES, SUGGESTIONS, ORDER_CODES, LABELS})
 
-Table = Mapping[str, Any]
-T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class CardLibrary:
     resources: Mapping[str, Coding]
     performer_text: str
     mri_codes: Mapping[tuple[str, str], tuple[Coding, ...]]
+    labels: Labels
 
     def content(self, key: str) -> CardContent:
         found = self.contents.get(key)
@@ -109,43 +111,48 @@ class CardLibrary:
 
 
 def load_card_library(directory: Path) -> CardLibrary:
-    """Load and validate ``directory/*.toml``; ``ValueError`` names the first bad file."""
+    """Load and validate ``directory/*.toml``; ``ValueError`` names the first bad file and its fields."""
     files = {path.stem: path for path in sorted(directory.glob("*.toml"))}
     missing = sorted(RESERVED - files.keys())
     if missing:
         raise ValueError(f"{directory}: missing {', '.join(name + '.toml' for name in missing)}")
-    tables = {name: _read(path) for name, path in files.items()}
-    source = _checked(files[SOURCE], partial(_source, tables[SOURCE]))
-    overrides = _checked(files[OVERRIDES], partial(_override_reasons, tables[OVERRIDES]))
+    source = _source(_file(SourceFile, files[SOURCE]))
+    overrides = _file(OverrideReasonsFile, files[OVERRIDES])
+    reasons = {code: Coding(overrides.system, code, item.display) for code, item in overrides.reasons.items()}
+    context = {"guidelines": tuple(source.guidelines), "override_reasons": tuple(reasons)}
     contents = {
-        name: _checked(path, partial(_content, name, tables[name], source, overrides))
+        name: _content(name, _file(CardFile, path, context), source, reasons)
         for name, path in files.items() if name not in RESERVED
     }
+    suggestions = _file(SuggestionsFile, files[SUGGESTIONS])
+    resources = suggestions.resources
     return CardLibrary(
         version=_version(files.values()),
         source=source,
         contents=MappingProxyType(contents),
-        suggestions=_checked(files[SUGGESTIONS], partial(_suggestions, tables[SUGGESTIONS])),
-        resources=_checked(files[SUGGESTIONS], partial(_resources, tables[SUGGESTIONS])),
-        performer_text=_checked(files[SUGGESTIONS], partial(_performer_text, tables[SUGGESTIONS])),
-        mri_codes=_checked(files[ORDER_CODES], partial(_mri_codes, tables[ORDER_CODES])),
+        suggestions=MappingProxyType({
+            kind: SuggestionText(entry.label, entry.description, entry.priority)
+            for kind, entry in suggestions.kinds.items()
+        }),
+        resources=MappingProxyType({
+            "physical_therapy": resources.physical_therapy.coding(),
+            "spine_referral": resources.spine_referral.coding(),
+            "spine_performer": resources.spine_performer.coding(),
+        }),
+        performer_text=resources.spine_performer.text,
+        mri_codes=_mri_codes(_file(OrderCodesFile, files[ORDER_CODES])),
+        labels=Labels(_file(LabelsFile, files[LABELS])),
     )
 
 
-def _read(path: Path) -> Table:
+def _file(model: type[M], path: Path, context: dict[str, Any] | None = None) -> M:
+    """One file read and checked against its model; every error names the file."""
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            table = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
-
-
-def _checked(path: Path, build: Callable[[], T]) -> T:
-    """Run one file's validation, naming the file in any error."""
-    try:
-        return build()
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"{path}: {exc!s}") from exc
+    return validated(model, table, str(path), context)
 
 
 def _version(paths: Iterable[Path]) -> str:
@@ -156,114 +163,38 @@ def _version(paths: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _text(table: Table, key: str) -> str:
-    value = table[key]
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{key!r} must be a non-empty string")
-    return value.strip()
+def _link(entry: LinkEntry) -> Link:
+    return Link(entry.label, entry.url, entry.type, frozenset(region.value for region in entry.regions))
 
 
-def _link(table: Table) -> Link:
-    regions = frozenset(table.get("regions", ()))
-    link = Link(_text(table, "label"), _text(table, "url"), _text(table, "type"), regions)
-    if link.type != "absolute" or not link.url.startswith("https://"):
-        raise ValueError(f"link {link.label!r} must be an absolute https URL")
-    _require(set(regions) - REGIONS, f"link {link.label!r}: unknown regions")
-    return link
-
-
-def _source(table: Table) -> Source:
-    topics = {Topic(code): str(display) for code, display in table["topics"].items()}
-    flags = {RedFlag(code): str(label) for code, label in table["red_flags"].items()}
-    _require(set(Topic) - topics.keys(), "topics without a display")
-    _require(set(RedFlag) - flags.keys(), "red flag classes without a label")
-    _require(set(FACT_WORDS) - table["facts"].keys(), "[facts] words missing")
+def _source(found: SourceFile) -> Source:
     return Source(
-        label=_text(table, "label"),
-        topic_system=_text(table, "topic_system"),
-        default_url=_text(table, "default_url"),
-        topics=MappingProxyType(topics),
-        facts=MappingProxyType({key: str(value) for key, value in table["facts"].items()}),
-        explain_label=_text(table, "explain_label"),
-        red_flags=MappingProxyType(flags),
-        guidelines=MappingProxyType({key: _link(link) for key, link in table["guidelines"].items()}),
+        label=found.label,
+        topic_system=found.topic_system,
+        default_url=found.default_url,
+        topics=MappingProxyType(dict(found.topics)),
+        facts=MappingProxyType(dict(found.facts)),
+        explain_label=found.explain_label,
+        red_flags=MappingProxyType(dict(found.red_flags)),
+        guidelines=MappingProxyType({key: _link(link) for key, link in found.guidelines.items()}),
     )
 
 
-def _require(missing: set[Any], what: str) -> None:
-    if missing:
-        raise ValueError(f"{what}: {', '.join(sorted(str(item) for item in missing))}")
+def _mri_codes(found: OrderCodesFile) -> Mapping[tuple[str, str], tuple[Coding, ...]]:
+    return MappingProxyType({
+        (entry.region.value, entry.contrast.value): tuple(code.coding() for code in entry.codes)
+        for entry in found.mri
+    })
 
 
-def _override_reasons(table: Table) -> Mapping[str, Coding]:
-    system = _text(table, "system")
-    reasons = {
-        key: Coding(system, key, _text(value, "display")) for key, value in table.items() if key != "system"
-    }
-    _require({"candidate", "redflag-undocumented", "outside-imaging", "patient-preference"} - reasons.keys(),
-             "PATHWAY.md §5 override reasons missing")
-    return MappingProxyType(reasons)
-
-
-def _suggestions(table: Table) -> Mapping[SuggestionKind, SuggestionText]:
-    _require({kind.value for kind in SuggestionKind} - table.keys(), "suggestion kinds without a label")
-    found = {
-        kind: SuggestionText(_text(table[kind], "label"), _text(table[kind], "description"),
-                             table[kind].get("priority"))
-        for kind in SuggestionKind
-    }
-    return MappingProxyType(found)
-
-
-def _resources(table: Table) -> Mapping[str, Coding]:
-    resources = table["resources"]
-    return MappingProxyType({name: _coding(resources[name]) for name in _RESOURCES})
-
-
-def _performer_text(table: Table) -> str:
-    return _text(table["resources"]["spine_performer"], "text")
-
-
-def _mri_codes(table: Table) -> Mapping[tuple[str, str], tuple[Coding, ...]]:
-    found = {
-        (_text(entry, "region"), _text(entry, "contrast")): tuple(_coding(code) for code in entry["codes"])
-        for entry in table["mri"]
-    }
-    return MappingProxyType(found)
-
-
-def _coding(table: Table) -> Coding:
-    return Coding(_text(table, "system"), _text(table, "code"), _text(table, "display"))
-
-
-def _content(key: str, table: Table, source: Source, overrides: Mapping[str, Coding]) -> CardContent:
-    summary, detail = _text(table, "summary"), _text(table, "detail")
-    placeholders(summary)
-    placeholders(detail)
-    evidence = tuple(table.get("evidence", ()))
-    _require(set(evidence) - set(EVIDENCE_SECTIONS), "unknown evidence sections")
-    _require(set(table.get("links", ())) - source.guidelines.keys(), "links to unknown guidelines")
-    _require(set(table.get("override_reasons", ())) - overrides.keys(), "unknown override reasons")
+def _content(key: str, found: CardFile, source: Source, reasons: Mapping[str, Coding]) -> CardContent:
     return CardContent(
         key=key,
-        topic=Topic(table["topic"]),
-        summary=summary,
-        detail=detail,
-        links=tuple(source.guidelines[name] for name in table.get("links", ())),
-        evidence=evidence,
-        override_reasons=tuple(overrides[name] for name in table.get("override_reasons", ())),
-        recommended=frozenset(SuggestionKind(kind) for kind in table.get("recommended", ())),
+        topic=found.topic,
+        summary=found.summary,
+        detail=found.detail,
+        links=tuple(source.guidelines[name] for name in found.links),
+        evidence=tuple(found.evidence),
+        override_reasons=tuple(reasons[name] for name in found.override_reasons),
+        recommended=found.recommended,
     )
-
-
-@lru_cache(maxsize=1024)  # templates are the card library's few strings, filled on every call
-def placeholders(template: str) -> frozenset[str]:
-    """The ``{names}`` of a template; only plain identifiers (no attributes, indexes or formats)."""
-    names = set()
-    for _, name, spec, conversion in string.Formatter().parse(template):
-        if name is None:
-            continue
-        if not name.isidentifier() or spec or conversion:
-            raise ValueError(f"placeholder {{{name}}} must be a plain name")
-        names.add(name)
-    return frozenset(names)

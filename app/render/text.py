@@ -1,4 +1,5 @@
-"""Summary and detail text of a card: templates filled from ``Advice.values``, plus the dated facts.
+"""Summary and detail text of a card: templates filled with the words of ``Advice.values`` (worded by
+``CardLibrary.labels``, cards/labels.toml), plus the dated facts.
 
 PATHWAY.md §5 asks the detail for the facts found **with their dates**, what was looked for and not found,
 and what could not be checked. A clinician reads a card in seconds, so the detail is a handful of short
@@ -13,8 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from app.pathway.model import Advice, Decision, Evidence, Facts, RedFlag
-from app.render.library import CardContent, Source, placeholders
+from app.pathway.model import Decision, Evidence, Facts, RedFlag
+from app.render.library import CardContent, Source
+from app.render.placeholders import placeholders
 
 SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
 FACTS = "facts"  # the placeholder of the generated bullets in a detail template
@@ -33,9 +35,9 @@ def fill(template: str, values: Mapping[str, str], where: str) -> str:
     return template.format_map({name: values[name] for name in names})
 
 
-def summary(content: CardContent, advice: Advice) -> str:
+def summary(content: CardContent, words: Mapping[str, str]) -> str:
     """The filled summary; cut (never expected: tests fill every template with maximal values) to < 140."""
-    text = fill(content.summary, advice.values, f"cards/{content.key}.toml summary")
+    text = fill(content.summary, words, f"cards/{content.key}.toml summary")
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2] + "…"
 
 
@@ -44,10 +46,10 @@ def escape(text: str) -> str:
     return text.translate(_MARKDOWN_ESCAPES)
 
 
-def detail(content: CardContent, advice: Advice, decision: Decision, source: Source) -> str:
+def detail(content: CardContent, words: Mapping[str, str], decision: Decision, source: Source) -> str:
     """The card's own bullets with one bullet per evidence section, and one for data not read, where the
     template puts ``{facts}`` (the dated facts that decided it, read before what to do), else last."""
-    values = {name: escape(value) for name, value in advice.values.items()}
+    values = {name: escape(value) for name, value in words.items()}
     facts = "\n".join([*_evidence(content, decision.facts, source), *_unavailable(decision.facts, source)])
     if FACTS in placeholders(content.detail):
         own = fill(content.detail, {**values, FACTS: facts}, f"cards/{content.key}.toml detail")
@@ -74,10 +76,11 @@ def _bullet(section: str, facts: Facts, source: Source) -> str | None:
         return _onset(facts, source)
     if section == "red_flags":
         found = [item for flag in RedFlag for item in _sorted(facts.red_flags.get(flag, ()))]
-        return f"{words['red_flags']}: {_items(found)}." if found else f"{words['no_red_flags']}."
+        listed = _items(found, words["more"])
+        return f"{words['red_flags']}: {listed}." if found else f"{words['no_red_flags']}."
     items = _sorted(getattr(facts, section))
     if items:
-        return f"{words[section]}: {_items(items, plain=section == 'conservative_care')}."
+        return f"{words[section]}: {_items(items, words['more'], plain=section == 'conservative_care')}."
     return f"{words['no_' + section]}." if "no_" + section in words else None
 
 
@@ -92,15 +95,16 @@ def _sorted(items: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     return tuple(sorted(items, key=Evidence.sort_key))
 
 
-def _items(items: tuple[Evidence, ...] | list[Evidence], *, plain: bool = False) -> str:
-    """Distinct labels with their first date, at most ``MOST_ITEMS``; never a FHIR reference."""
+def _items(items: tuple[Evidence, ...] | list[Evidence], more_words: str, *, plain: bool = False) -> str:
+    """Distinct labels with their first date, at most ``MOST_ITEMS`` and then ``more_words`` ("and 2
+    more", cards/source.toml); never a FHIR reference."""
     first: dict[str, tuple[str, Evidence]] = {}
     for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
         label = _label(item.label, plain)
         first.setdefault(_QUALIFIER.sub("", label), (label, item))
     shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
     more = len(first) - len(shown)
-    return ", ".join(shown) + (f" and {more} more" if more else "")
+    return ", ".join(shown) + (" " + more_words.format(count=more) if more else "")
 
 
 def _label(label: str, plain: bool) -> str:

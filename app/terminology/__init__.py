@@ -1,6 +1,7 @@
 """Terminology: value sets as data files (PATHWAY.md §6), loaded once, matched purely."""
 
 from app.terminology.coding import Coding
+from app.terminology.valuefiles import load_value_sets
 from app.terminology.valuesets import (
     CPT,
     ICD10CM,
@@ -18,7 +19,6 @@ from app.terminology.valuesets import (
     ValueSet,
     ValueSets,
     canonical_system,
-    load_value_sets,
     normalize_code,
 )
 

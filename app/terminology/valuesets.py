@@ -1,8 +1,9 @@
 """Value sets as data files, loaded once; pure membership checks on the request hot path.
 
 PATHWAY.md §6: one concept per data file, matching on (system, code), and an ICD-10-CM header (`M51.36`)
-matches its children (`M51.361`). Reading the data directory in `load_value_sets` is the only I/O here
-(STYLE.md habits 1 and 6). Membership is a dict lookup: exact for SNOMED CT, CPT, LOINC and RxNorm, and one
+matches its children (`M51.361`). The files are read and checked by `app/terminology/valuefiles.py`
+(`load_value_sets`, the only I/O of the package; STYLE.md habits 1 and 6); this module is what the hot path
+uses. Membership is a dict lookup: exact for SNOMED CT, CPT, LOINC and RxNorm, and one
 lookup per prefix of the normalized code for ICD-10-CM.
 
 SNOMED CT membership is by exact code: there is no subsumption, so a descendant of a listed concept is not
@@ -11,15 +12,12 @@ a member unless it is listed too.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, TypeVar, cast
+from typing import Final, TypeVar, cast
 
 from app.terminology.coding import Coding
 
@@ -30,6 +28,9 @@ LOINC: Final = "http://loinc.org"
 RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NUCC: Final = "http://nucc.org/provider-taxonomy"
 SERVICE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/service-type"
+
+# The code systems a value set file may use (a site-extensible concept also takes the site's own).
+KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE})
 
 IMAGING_CONCEPT: Final = "spine_imaging"
 
@@ -64,10 +65,7 @@ class Contrast(StrEnum):
 
 
 _E = TypeVar("_E", Region, Contrast)
-_DATA_DIR: Final = Path(__file__).with_name("data")
 _EMPTY: Final[Mapping[str, str | None]] = MappingProxyType({})
-_NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
-_KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE})
 _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "http://hl7.org/fhir/sid/icd-10": ICD10CM,
@@ -78,22 +76,6 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.88": RXNORM,
     }
 )
-# Closed vocabularies of the attributes some concepts carry; checked at load so readers can trust them.
-_ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
-    IMAGING_CONCEPT: {
-        "region": frozenset({*Region, None}),
-        "modality": frozenset(Modality),
-        "contrast": frozenset({*Contrast, None}),
-    },
-    "conservative_medication": {
-        "class": frozenset({"nsaid", "acetaminophen", "muscle_relaxant", "gabapentinoid", "oral_steroid"}),
-    },
-    "care_encounter": {"care": frozenset({"physical_therapy", "chiropractic", "osteopathic_manipulation"})},
-    "spine_body_site": {"region": frozenset(Region)},
-    "prior_spine_surgery": {"region": frozenset({"lumbar", "cervical", "thoracic", None})},
-}
-
-
 def canonical_system(system: str) -> str:
     """The canonical URI of a code system: EHRs also send OIDs, and the ICD-10 URI for ICD-10-CM codes."""
     stripped = system.strip()
@@ -166,7 +148,6 @@ class ValueSet:
         self._longest = max((len(code) for system, code in self._index if system == ICD10CM), default=0)
         self._by_text = _by_text(self.members) if text_match else {}
         self._pattern = _text_pattern(self._by_text) if text_match else None
-        _check_attributes(self)
 
     def __repr__(self) -> str:
         return f"ValueSet({self.name!r}, {len(self.members)} codes, {len(self.ranges)} ranges)"
@@ -214,22 +195,13 @@ class ValueSet:
 
 
 def _index(members: tuple[Member, ...]) -> dict[tuple[str, str], Member]:
-    index: dict[tuple[str, str], Member] = {}
-    for member in members:
-        key = _key(member.coding)
-        _require(key not in index, f"duplicate code {member.coding.system}|{member.coding.code}")
-        index[key] = member
-    return index
+    """Codes are unique per value set (app/terminology/valuefiles.py checks the files)."""
+    return {_key(member.coding): member for member in members}
 
 
 def _by_text(members: tuple[Member, ...]) -> dict[str, Coding]:
-    by_text: dict[str, Coding] = {}
-    for member in members:
-        display = (member.coding.display or "").strip().casefold()
-        _require(bool(display), f"text matching needs a display on {member.coding.code}")
-        _require(display not in by_text, f"duplicate display {display!r}")
-        by_text[display] = member.coding
-    return by_text
+    """Displays are present and unique where text matching is on (checked by valuefiles.py)."""
+    return {(member.coding.display or "").strip().casefold(): member.coding for member in members}
 
 
 def _text_pattern(by_text: Mapping[str, Coding]) -> re.Pattern[str]:
@@ -295,134 +267,3 @@ def _optional(kind: type[_E], value: str | None) -> _E | None:
 
 def _specificity(code: ImagingCode) -> int:
     return (code.region is not None) + (code.contrast is not None)
-
-
-# --- loading -----------------------------------------------------------------------------------------
-
-
-def load_value_sets(directory: Path | None = None) -> ValueSets:
-    """Read every `*.json` of `directory` (default: the packaged `data/`), once, at start-up. A malformed
-    file fails loudly, naming the file: a silently missing value set would silently change ratings."""
-    root = _DATA_DIR if directory is None else directory
-    files = [(path, path.read_bytes()) for path in sorted(root.glob("*.json"))]
-    _require(bool(files), f"{root}: no value set files (*.json)")
-    sets = {}
-    for path, raw in files:
-        value_set = _parse_file(path, raw)
-        sets[value_set.name] = value_set
-    return ValueSets(sets, _version(files))
-
-
-def _version(files: list[tuple[Path, bytes]]) -> str:
-    digest = hashlib.sha256()
-    for path, raw in files:
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
-    return digest.hexdigest()[:12]
-
-
-def _parse_file(path: Path, raw: bytes) -> ValueSet:
-    """One file, one concept, named like the file: so two files can never define the same concept."""
-    try:
-        value_set = _value_set(json.loads(raw))
-    except ValueError as err:  # also json.JSONDecodeError and UnicodeDecodeError
-        raise ValueError(f"value set file {path}: {err}") from err
-    if value_set.name != path.stem:
-        raise ValueError(
-            f"value set file {path}: concept {value_set.name!r} is not the file name (one concept per file)"
-        )
-    return value_set
-
-
-def _value_set(doc: object) -> ValueSet:
-    optional = {"ranges", "note", "text_match", "site_extensible"}
-    top = _fields(doc, "file", {"concept", "title", "source", "codes"}, optional)
-    name = _text(top, "concept", "file")
-    _require(_NAME.fullmatch(name) is not None, f"concept {name!r} must be snake_case")
-    local = _flag(top, "site_extensible", "file")
-    value_set = ValueSet(
-        name,
-        [_member(item, f"codes[{i}]", local) for i, item in enumerate(_list(top, "codes"))],
-        [_range(item, f"ranges[{i}]") for i, item in enumerate(_list(top, "ranges"))],
-        title=_text(top, "title", "file"),
-        source=_text(top, "source", "file"),
-        text_match=_flag(top, "text_match", "file"),
-    )
-    # A site-extensible set may ship empty (PATHWAY.md §3 motor-strength rows are the site's own codes).
-    filled = bool(value_set.members or value_set.ranges or local)
-    _require(filled, f"concept {name!r} has no codes and no ranges")
-    return value_set
-
-
-def _member(item: object, where: str, local: bool = False) -> Member:
-    """One code; a site-extensible concept also takes the site's own code systems (flowsheet rows)."""
-    obj = _fields(item, where, {"system", "code", "display"}, {"attributes", "verify"})
-    system = _text(obj, "system", where)
-    known = system in _KNOWN_SYSTEMS or (local and ":" in system)
-    _require(known, f"{where}: unknown system {system!r}; known: {sorted(_KNOWN_SYSTEMS)}")
-    code = _text(obj, "code", where).strip()
-    _require(system != ICD10CM or len(normalize_code(system, code)) >= 3, f"{where}: {code!r} is too short")
-    coding = Coding(system, code, _text(obj, "display", where))
-    return Member(coding, _attributes(obj.get("attributes", {}), where), _flag(obj, "verify", where))
-
-
-def _range(item: object, where: str) -> CodeRange:
-    obj = _fields(item, where, {"system", "from", "to"}, {"display"})
-    _require(obj["system"] == ICD10CM, f"{where}: ranges are ICD-10-CM only")
-    low, high = (normalize_code(ICD10CM, _text(obj, key, where)) for key in ("from", "to"))
-    _require(len(low) == len(high) == 3 and low <= high, f"{where}: a range joins two 3-character categories")
-    display = obj.get("display")
-    _require(display is None or isinstance(display, str), f"{where}: display must be a string")
-    return CodeRange(low, high, display)
-
-
-def _attributes(value: object, where: str) -> Mapping[str, str | None]:
-    _require(isinstance(value, dict), f"{where}: attributes must be an object")
-    attributes = cast(dict[str, object], value)
-    for key, item in attributes.items():
-        _require(item is None or isinstance(item, str), f"{where}: attribute {key!r} must be string or null")
-    return MappingProxyType(cast(dict[str, str | None], dict(attributes))) if attributes else _EMPTY
-
-
-def _check_attributes(value_set: ValueSet) -> None:
-    """Concepts whose attributes are read by code (imaging, medication class) use closed vocabularies."""
-    rules = _ATTRIBUTE_RULES.get(value_set.name)
-    if rules is None:
-        return
-    _require(not value_set.ranges, f"concept {value_set.name!r}: codes with attributes only, no ranges")
-    for member in value_set.members:
-        attributes, where = member.attributes, f"code {member.coding.code}"
-        _require(set(attributes) == set(rules), f"{where}: attributes must be exactly {sorted(rules)}")
-        for key, allowed in rules.items():
-            _require(attributes[key] in allowed, f"{where}: {key}={attributes[key]!r} is not allowed")
-
-
-def _fields(value: object, where: str, required: set[str], optional: set[str]) -> dict[str, Any]:
-    _require(isinstance(value, dict), f"{where}: expected a JSON object")
-    obj = cast(dict[str, Any], value)
-    missing, unknown = required - obj.keys(), obj.keys() - required - optional
-    _require(not missing, f"{where}: missing {sorted(missing)}")
-    _require(not unknown, f"{where}: unknown keys {sorted(unknown)}")
-    return obj
-
-
-def _text(obj: Mapping[str, Any], key: str, where: str) -> str:
-    value = obj[key]
-    _require(isinstance(value, str) and bool(value.strip()), f"{where}: {key} must be a non-empty string")
-    return cast(str, value)
-
-
-def _list(obj: Mapping[str, Any], key: str) -> list[object]:
-    value = obj.get(key, [])
-    _require(isinstance(value, list), f"{key} must be a list")
-    return cast(list[object], value)
-
-
-def _flag(obj: Mapping[str, Any], key: str, where: str) -> bool:
-    value = obj.get(key, False)
-    _require(isinstance(value, bool), f"{where}: {key} must be true or false")
-    return cast(bool, value)
-
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ValueError(message)

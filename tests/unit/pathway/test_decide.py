@@ -24,15 +24,19 @@ from facts_factory import (
 from app.pathway.decide import decide_order, decide_patient
 from app.pathway.model import (
     Advice,
+    AtLeast,
     Contrast,
     Decision,
     Facts,
     Indicator,
     Modality,
+    Note,
     OrderFacts,
+    Period,
     Rating,
     RedFlag,
     Region,
+    Study,
     SuggestionKind,
     Topic,
 )
@@ -117,7 +121,7 @@ def test_r6_motor_deficit_critical_with_urgent_referral() -> None:
 def test_r20_myelopathy_cervical_critical() -> None:
     decision = decide(facts(5, Region.CERVICAL, flags=[RedFlag.MYELOPATHY]), order(region=Region.CERVICAL))
     advice = card(decision, "R20")
-    assert (advice.indicator, advice.values["target"]) == (Indicator.CRITICAL, "cervical")
+    assert (advice.indicator, advice.values["target"]) == (Indicator.CRITICAL, Region.CERVICAL)
     assert advice.suggestions == (SuggestionKind.CREATE_URGENT_SPINE_REFERRAL,)
 
 
@@ -164,7 +168,7 @@ def test_r11_prior_lumbar_surgery_appropriate_at_day_5() -> None:
     decision = decide(facts(5, prior_surgery=(SURGERY,)))
     advice = card(decision, "R11/R21")
     assert (advice.indicator, decision.rating) == (Indicator.INFO, Rating.APPROPRIATE)
-    assert advice.values["surgery_date"] == "2019-03-04"
+    assert advice.values["surgery_date"] == date(2019, 3, 4)
     assert decision.auc_variant == "ACR LBP 2021 variant 5; PATHWAY R11/R21"
 
 
@@ -188,7 +192,7 @@ def test_r12_prior_mri_in_this_episode_do_not_repeat() -> None:
     advice = card(decision, "R12")
     assert (advice.topic, advice.indicator, decision.rating) == (Topic.REPEAT_IMAGING, Indicator.WARNING,
                                                                  Rating.NOT_APPROPRIATE)
-    assert advice.values["prior_ref"] == "ImagingStudy/prior-mri"
+    assert advice.values["prior_date"] == ORDER_DATE - timedelta(days=30)
     assert advice.suggestions == (SuggestionKind.DELETE_ORDER,)
 
 
@@ -224,8 +228,8 @@ def test_r1_lumbar_day_20_defers() -> None:
     assert (advice.topic, advice.indicator, decision.rating) == (Topic.DEFER_IMAGING, Indicator.WARNING,
                                                                  Rating.NOT_APPROPRIATE)
     assert advice.suggestions == (SuggestionKind.DELETE_ORDER, SuggestionKind.CREATE_PT_REFERRAL)
-    assert advice.values["eligible_date"] == "2025-07-22"  # onset 2025-06-10 + 42 days
-    assert (advice.values["days"], advice.values["threshold"]) == ("20", "6 weeks")
+    assert advice.values["eligible_date"] == date(2025, 7, 22)  # onset 2025-06-10 + 42 days
+    assert (advice.values["days"], advice.values["threshold"]) == (20, Period(42))
     assert decision.auc_variant == "ACR LBP 2021 variant 1; PATHWAY R1"
 
 
@@ -247,7 +251,7 @@ def test_r9_radiographs_from_day_28(days: int, rating: Rating, content: str) -> 
     decision = decide(facts(days, flags=[RedFlag.MALIGNANCY_WEAK]), order(Modality.XR, None))
     advice = card(decision, "R9")
     assert (decision.rating, advice.content) == (rating, content)
-    assert advice.values["xr_date"] == (ORDER_DATE + timedelta(days=28 - days)).isoformat()  # onset + 28
+    assert advice.values["xr_date"] == ORDER_DATE + timedelta(days=28 - days)  # onset + 28
 
 
 def test_r9_mri_deferred_as_r1_with_weak_flags() -> None:
@@ -377,7 +381,7 @@ def test_r13_red_flag_keeps_the_ct_appropriate() -> None:
     decision = decide(facts(10, flags=[RedFlag.MALIGNANCY_MAJOR]), order(Modality.CT, Contrast.WITHOUT))
     advice = card(decision, "R13")
     assert decision.rating is Rating.APPROPRIATE
-    assert (advice.values["mri"], advice.suggestions) == ("MRI without and with contrast", ())
+    assert (advice.values["mri"], advice.suggestions) == (Study(Modality.MRI, Contrast.WITHOUT_AND_WITH), ())
 
 
 def test_r14_myelography_not_appropriate() -> None:
@@ -441,7 +445,7 @@ def test_r24_disabling_pain_hook_is_off_by_default() -> None:
     assert "R24" not in decide(f).rules
     on = decide(f, policy=Policy(disabling_pain_referral=True))
     assert card(on, "R24").suggestions == (SuggestionKind.CREATE_URGENT_SPINE_REFERRAL,)
-    assert card(on, "R24").values["pain"] == "9"
+    assert card(on, "R24").values["pain"] == 9
 
 
 # --- missing data ----------------------------------------------------------------------------------------
@@ -451,7 +455,7 @@ def test_unreadable_red_flag_data_never_builds_a_defer() -> None:
     decision = decide(facts(20, unavailable=frozenset({"observations"})))
     assert decision.rating is None
     assert topics(decision) == [Topic.DATA_NEEDED]
-    assert decision.advices[0].values == {"missing": "observations"}
+    assert decision.advices[0].values == {"missing": frozenset({"observations"})}
 
 
 def test_unreadable_imaging_leaves_appropriate_undetermined() -> None:
@@ -519,17 +523,16 @@ def test_patient_view_summary_states_day_flags_care_and_mri_date() -> None:
     assert decision.rating is None
     (summary,) = decision.advices
     assert (summary.topic, summary.indicator) == (Topic.PATHWAY_SUMMARY, Indicator.INFO)
-    assert summary.values["day"] == "20"
-    assert summary.values["mri_date"] == "2025-07-22"
-    assert summary.values["flags_found"] == "unexplained weight loss"
-    assert summary.values["care_found"] == "conservative-care medication"
+    assert summary.values["day"] == 20
+    assert summary.values["mri_date"] == date(2025, 7, 22)
+    assert (summary.values["flags_count"], summary.values["care_count"]) == (1, 1)
 
 
 def test_patient_view_lower_bound_onset_has_no_mri_date() -> None:
     decision = decide_patient(facts(50, verified=False), Policy())
     assert decision is not None
     assert (decision.advices[0].values["day"], decision.advices[0].values["mri_date"]) == (
-        "50 or more", "unknown (record onset)")
+        AtLeast(50), Note.RECORD_ONSET)
 
 
 @pytest.mark.parametrize("flag", [RedFlag.CES, RedFlag.INFECTION, RedFlag.MALIGNANCY_MAJOR])
@@ -537,7 +540,7 @@ def test_patient_view_summary_says_mri_now_when_a_red_flag_calls_for_it(flag: Re
     for verified in (True, False):
         decision = decide_patient(facts(20, flags=[flag], verified=verified), Policy())
         assert decision is not None
-        assert decision.advices[0].values["mri_date"] == "now (red flag)"
+        assert decision.advices[0].values["mri_date"] is Note.NOW_RED_FLAG
 
 
 def test_patient_view_serious_flag_without_mri_is_critical() -> None:
@@ -570,7 +573,7 @@ def test_r7b_info_card_rating_appropriate_never_defer(region: Region) -> None:
     decision = decide(facts(20, region, raised_markers=(ESR_HIGH,)), order(region=region))
     assert (decision.rules, decision.rating) == (("R7b",), Rating.APPROPRIATE)
     assert (decision.advices[0].indicator, decision.advices[0].topic) == (Indicator.INFO, Topic.RED_FLAG)
-    assert decision.advices[0].values["markers"] == "ESR 62 mm/h"
+    assert decision.advices[0].values["markers"] == (ESR_HIGH,)
 
 
 def test_r7b_gives_way_to_any_red_flag_rule() -> None:

@@ -63,4 +63,4 @@ def test_patient_view_summary_only_with_a_qualifying_diagnosis(chart: ChartBuild
     decision = evaluate_patient(built, TODAY, Policy(), vs)
     assert decision is not None
     assert [advice.topic for advice in decision.advices] == [Topic.PATHWAY_SUMMARY]
-    assert decision.advices[0].values["mri_date"] == "2026-03-23"
+    assert decision.advices[0].values["mri_date"] == date(2026, 3, 23)

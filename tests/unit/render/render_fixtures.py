@@ -39,6 +39,13 @@ AFTER_CARE = {"conservative_care": (NSAID,), "candidate": (REFERRAL,)}
 SHOW = Policy(show_appropriate_card=True)
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there) by ``new`` in a copied card file."""
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
 def draft_order(code: str = "72148", order_id: str | None = "draft-1") -> dict[str, Any]:
     """A draft ServiceRequest as the CDS Hooks sandbox's PAMA screen sends it (intent plan, no authoredOn)."""
     resource: dict[str, Any] = {

@@ -11,7 +11,7 @@ import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from render_fixtures import SCENARIOS, context, draft_order
 
-from app.pathway.model import Advice, Decision, Evidence, Indicator, RedFlag, SuggestionKind
+from app.pathway.model import Advice, Decision, Evidence, Indicator, RedFlag, Region, SuggestionKind
 from app.render import CardLibrary, render_cards
 from app.render.pama import CONSULT_ID_URL, RATING_SYSTEM, RATING_URL
 
@@ -264,7 +264,8 @@ def test_the_how_this_was_decided_link_is_the_last_link_of_every_card_once(libra
 
 def test_a_missing_placeholder_value_raises(library: CardLibrary) -> None:
     decision = dict(SCENARIOS)["R1"]
-    broken = Advice("R1", decision.advices[0].topic, Indicator.WARNING, "defer_imaging", {"region": "lumbar"})
+    values = {"region": Region.LUMBAR}
+    broken = Advice("R1", decision.advices[0].topic, Indicator.WARNING, "defer_imaging", values)
     with pytest.raises(ValueError, match=r"defer_imaging\.toml summary: no value for"):
         rendered(library, Decision(decision.order, decision.facts, None, (), (broken,)))
 

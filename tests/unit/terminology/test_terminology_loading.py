@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from app.terminology import load_value_sets
-from app.terminology.valuesets import ICD10CM
+from app.terminology import Coding, load_value_sets
+from app.terminology.valuesets import CPT, ICD10CM
 
 DATA = Path(__file__).resolve().parents[3] / "app" / "terminology" / "data"
 
@@ -59,24 +59,36 @@ def _with_code(**changes: Any) -> dict[str, Any]:
     return doc
 
 
+def _with_second_code(**changes: Any) -> dict[str, Any]:
+    doc = good()
+    doc["codes"].append({**doc["codes"][0], **changes})
+    return doc
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        ([], "expected a JSON object"),
-        (_without("concept"), "missing"),
-        (_without("codes"), "missing"),
-        ({**good(), "range": []}, "unknown keys"),
-        (_with_code(system="http://snomed.info/sct/"), "unknown system"),
-        (_with_code(code=""), "code must be a non-empty string"),
-        (_with_code(code="M5"), "too short"),
-        (_with_code(attributes={"region": 3}), "string or null"),
-        (_with_code(verify="yes"), "verify must be true or false"),
-        ({**good(), "codes": [good()["codes"][0]] * 2}, "duplicate code"),
+        ([], "Input should be an object"),
+        (_without("concept"), "concept: Field required"),
+        (_without("codes"), "codes: Field required"),
+        ({**good(), "range": []}, "range: Extra inputs are not permitted"),
+        (_with_code(system="http://snomed.info/sct/"), "codes: M54.16: unknown system"),
+        (_with_code(code=""), "codes.0.code: String should have at least 1 character"),
+        (_with_code(code="M5"), "codes.0: 'M5' is too short"),
+        (_with_code(attributes={"region": 3}), r"codes.0.attributes.region: Input should be a valid string"),
+        (_with_code(verify="yes"), "codes.0.verify: Input should be a valid boolean"),
+        ({**good(), "codes": [good()["codes"][0]] * 2}, "codes: duplicate code http://hl7.org/fhir/sid/icd-10-cm|M5416"),
         ({**good(), "ranges": [{"system": "http://loinc.org", "from": "1", "to": "2"}]}, "ICD-10-CM only"),
         ({**good(), "ranges": [{"system": ICD10CM, "from": "C96", "to": "C00"}]}, "3-character"),
         ({**good(), "ranges": [{"system": ICD10CM, "from": "C50.1", "to": "C96"}]}, "3-character"),
         ({**good(), "codes": [], "ranges": []}, "no codes and no ranges"),
-        ({**good(), "text_match": 1}, "text_match must be true or false"),
+        ({**good(), "text_match": 1}, "text_match: Input should be a valid boolean"),
+        ({**good(), "concept": "Demo"}, "concept: concept 'Demo' must be snake_case"),
+        (_with_code(display=" "), "codes.0.display: String should have at least 1 character"),
+        (_with_second_code(code=" m5416"), "duplicate code"),
+        ({**_with_second_code(code="M54.17"), "text_match": True}, "codes: duplicate display radiculopathy"),
+        ({**good(), "ranges": [{**good()["ranges"][0], "display": 3}]}, "ranges.0.display"),
+        (_with_code(system="urn:site:flowsheet"), "unknown system 'urn:site:flowsheet'"),
     ],
 )
 def test_malformed_file_fails_naming_the_file_and_the_fault(
@@ -112,6 +124,44 @@ def test_imaging_attributes_use_the_closed_vocabulary(tmp_path: Path) -> None:
     write(tmp_path, "spine_imaging", doc)
 
     with pytest.raises(ValueError, match=r"spine_imaging\.json: .*modality='MRI' is not allowed"):
+        load_value_sets(tmp_path)
+
+
+def test_a_site_extensible_concept_takes_site_code_systems_and_may_ship_empty(tmp_path: Path) -> None:
+    """PATHWAY.md §3 motor strength: the site adds its own flowsheet rows (any URI with a scheme)."""
+    row = {"system": "urn:site:flowsheet", "code": "MMT-1", "display": "Muscle strength"}
+    write(tmp_path, "demo", {**good(), "site_extensible": True, "codes": [row], "ranges": []})
+    write(tmp_path, "empty", {**good("empty"), "site_extensible": True, "codes": [], "ranges": []})
+
+    value_sets = load_value_sets(tmp_path)
+
+    assert value_sets.contains("demo", Coding("urn:site:flowsheet", "MMT-1"))
+    assert value_sets.get("empty").members == ()
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"region": "lumbar", "modality": "mri"}, r"72148: attributes must be exactly"),
+        ({"region": "sacral", "modality": "mri", "contrast": "without"}, r"72148: region='sacral' is not"),
+    ],
+)
+def test_attributes_read_by_code_are_complete_and_closed(
+    tmp_path: Path, attributes: dict[str, str], message: str
+) -> None:
+    code = {"system": CPT, "code": "72148", "display": "MRI", "attributes": attributes}
+    write(tmp_path, "spine_imaging", {**good("spine_imaging"), "codes": [code], "ranges": []})
+
+    with pytest.raises(ValueError, match=rf"spine_imaging\.json: code {message}"):
+        load_value_sets(tmp_path)
+
+
+def test_a_concept_with_attributes_has_no_ranges(tmp_path: Path) -> None:
+    code = {"system": CPT, "code": "72148", "display": "MRI",
+            "attributes": {"region": "lumbar", "modality": "mri", "contrast": "without"}}
+    write(tmp_path, "spine_imaging", {**good("spine_imaging"), "codes": [code]})
+
+    with pytest.raises(ValueError, match=r"spine_imaging\.json: concept 'spine_imaging': codes with attr"):
         load_value_sets(tmp_path)
 
 
