@@ -94,11 +94,10 @@ async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
         require_core_data(resolved)
         explain = runtime.settings.public_base_url + EXPLAIN_PATH
         evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today(), explain)
-    silent = runtime.is_silent(call.service.id)
-    response = build_response(evaluations, silent=silent)
+    answer = build_response(evaluations, silent=runtime.is_silent(call.service.id))
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-    notify(runtime.observers, describe_outcome(call, resolved, evaluations, response, elapsed_ms, runtime))
-    return response
+    notify(runtime.observers, describe_outcome(call, resolved, answer, elapsed_ms, runtime))
+    return answer.response
 
 
 def _has_order_to_rate(call: HookCall, content: Content) -> bool:
@@ -201,28 +200,36 @@ def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return distinct
 
 
-def build_response(evaluations: list[Evaluation], *, silent: bool) -> dict[str, Any]:
-    """C1 and the sandbox's legacy ``extension.systemActions`` mirror (CONTRACT.md §2)."""
+@immutable
+class Answer:
+    """The response and what the audit records of it, made in one pass: ``rated`` lists every evaluation
+    with only the cards the clinician sees (or, when silent, would see), so the audit never waits for
+    feedback on a card that was never shown."""
+
+    response: dict[str, Any]
+    silent: bool
+    rated: tuple[RatedOrder, ...]
+
+
+def build_response(evaluations: list[Evaluation], *, silent: bool) -> Answer:
+    """C1 and the sandbox's legacy ``extension.systemActions`` mirror (CONTRACT.md §2). Silent mode
+    returns no cards and no systemActions but rates (and audits) what it would have shown."""
+    cards = _distinct_cards(card for e in evaluations for card in e.cards)
+    shown = frozenset(card["uuid"] for card in cards)
+    rated = tuple(_rated_order(e, shown) for e in evaluations)
     if silent:
-        return {"cards": []}
+        return Answer({"cards": []}, silent, rated)
     actions = [e.system_action for e in evaluations if e.system_action is not None]
-    response: dict[str, Any] = {"cards": _distinct_cards(card for e in evaluations for card in e.cards)}
+    response: dict[str, Any] = {"cards": cards}
     if actions:
         response["systemActions"] = actions
         response["extension"] = {"systemActions": actions}
-    return response
+    return Answer(response, silent, rated)
 
 
 def describe_outcome(
-    call: HookCall,
-    resolved: ResolvedChart,
-    evaluations: list[Evaluation],
-    response: dict[str, Any],
-    latency_ms: float,
-    runtime: Runtime,
+    call: HookCall, resolved: ResolvedChart, answer: Answer, latency_ms: float, runtime: Runtime
 ) -> HookOutcome:
-    silent = runtime.is_silent(call.service.id)
-    shown = _shown_card_uuids(evaluations, response, silent=silent)
     return HookOutcome(
         service_id=call.service.id,
         hook=call.service.hook,
@@ -231,8 +238,8 @@ def describe_outcome(
         patient_reference=f"Patient/{call.context.patientId}",
         at=datetime.now(UTC),
         latency_ms=latency_ms,
-        silent=silent,
-        evaluations=tuple(_rated_order(e, shown) for e in evaluations),
+        silent=answer.silent,
+        evaluations=answer.rated,
         keys_from_prefetch=resolved.from_prefetch,
         keys_fetched=resolved.fetched,
         keys_failed=resolved.failed,
@@ -241,19 +248,9 @@ def describe_outcome(
         other_patient_resources=resolved.foreign_resources,
         policy_version=runtime.content.policy.version,
         content_version=runtime.content.cards.version,
-        cards_returned=len(response["cards"]),
+        cards_returned=len(answer.response["cards"]),
         notes=resolved.notes,
     )
-
-
-def _shown_card_uuids(
-    evaluations: list[Evaluation], response: dict[str, Any], *, silent: bool
-) -> frozenset[str]:
-    """The cards the clinician sees (or, when silent, would see): repeats across orders count once, so
-    the audit never waits for feedback on a card that was never shown. Unless silent, those are the
-    response's own cards, already made distinct by ``build_response``."""
-    cards = _distinct_cards(c for e in evaluations for c in e.cards) if silent else response["cards"]
-    return frozenset(card["uuid"] for card in cards)
 
 
 def _rated_order(evaluation: Evaluation, shown: frozenset[str]) -> RatedOrder:

@@ -34,4 +34,4 @@ async def evaluate_saved_request(
         for e in evaluations
         if e.system_action or e.decision.order is not None
     ]
-    return build_response(evaluations, silent=False), ratings
+    return build_response(evaluations, silent=False).response, ratings

@@ -80,7 +80,7 @@ def _evaluate(
     chart = build_chart(data)
     call = make_call(_SERVICE, _order_sign_request(patient_id, order))
     evaluations = evaluate_call(call, chart, content, today)
-    response = build_response(evaluations, silent=False)
+    response = build_response(evaluations, silent=False).response
     return (evaluations[0] if evaluations else None), response
 
 

@@ -7,6 +7,7 @@ transport reaches it as http://127.0.0.1:8080, so ``aud`` is checked against the
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from security.minting import (
     unsigned_token,
 )
 
+from app.fhir.prefetch import KeyData
 from app.settings import Profile, Settings
 
 PUBLIC = "https://cds.example.org"
@@ -180,6 +182,42 @@ async def test_replayed_jti_is_refused(client: httpx.AsyncClient, caplog: pytest
     token = ES384.token(DISCOVERY)
     assert (await discover(client, token)).status_code == 200
     await assert_refused(client, caplog, token, "replayed")
+
+
+class EhrAndAuditWatch:
+    """Stands at the fallback seam and beside the observers: counts the EHR reads asked for (answering
+    each key as failed, so nothing leaves the test) and the outcomes handed to the audit trail."""
+
+    def __init__(self) -> None:
+        self.reads: list[str] = []
+        self.outcomes = 0
+
+    async def fetch(self, request: Any, jobs: Any) -> dict[str, KeyData]:
+        self.reads += [job.key for job in jobs]
+        return {job.key: KeyData(failed="not asked in this test") for job in jobs}
+
+    def observe(self, outcome: Any) -> None:
+        self.outcomes += 1
+
+
+async def test_a_replayed_token_never_reaches_the_ehr_or_the_audit_trail(
+    client: httpx.AsyncClient, app: Any, example: Callable[[str], dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """S7: the jti verdict is awaited before the body is read, so a replay costs no EHR read (the
+    EHR is asked nothing) and leaves no evaluation in the audit trail."""
+    watch = EhrAndAuditWatch()
+    app.state.runtime = dataclasses.replace(app.state.runtime, fetcher=watch, observers=(watch,))
+    request = example("order-select-lumbar-day20.json")
+    del request["prefetch"]["observations"]  # one key left for the EHR: the call must read it
+    token = ES384.token(PUBLIC + SERVICE_PATH)
+    headers = {"Authorization": f"Bearer {token}"}
+    first = await client.post(PUBLIC + SERVICE_PATH, json=request, headers=headers)
+    assert (first.status_code, watch.reads, watch.outcomes) == (200, ["observations"], 1)
+    replayed = await client.post(PUBLIC + SERVICE_PATH, json=request, headers=headers)
+    assert replayed.status_code == 401
+    assert (watch.reads, watch.outcomes) == (["observations"], 1)
+    assert "replayed" in next(r for r in caplog.records if r.getMessage().startswith("auth failed: ")).reason
 
 
 @pytest.mark.parametrize("claim", ["iss", "aud", "exp", "iat", "jti"])

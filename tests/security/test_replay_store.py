@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -154,3 +157,74 @@ def test_the_writer_connection_does_not_wait_for_the_disk_unless_durable(databas
         assert cursor.execute("PRAGMA synchronous").fetchone() == (expected,)
         cursor.close()
         store._disconnect()
+
+
+def writer_threads() -> int:
+    return sum(thread.name == "jti-writer" for thread in threading.enumerate())
+
+
+async def test_a_free_sqlite_write_lock_takes_the_row_on_the_callers_thread(database: Database) -> None:
+    """SQLite without the flush: no hand-off to the writer thread when the write lock is free. (A clock
+    before the store's start keeps the first purge from being due: a purge is always the thread's.)"""
+    store = ReplayStore(database, durable=False, clock=lambda: -1000.0)
+    replica = ReplayStore(database, durable=False, clock=lambda: -1000.0)
+    before = writer_threads()
+    try:
+        assert await store.first_use(ISS, "jti-1", later())
+        assert not await replica.first_use(ISS, "jti-1", later())
+        assert await replica.first_use(ISS, "jti-2", later())
+        assert writer_threads() == before
+        assert rows(database) == 2
+    finally:
+        store.close()
+        replica.close()
+
+
+async def test_a_held_write_lock_sends_the_row_to_the_writer_and_never_stalls_the_loop(
+    database: Database,
+) -> None:
+    """Another writer (a replica, the audit trail) holds SQLite's lock: the caller's thread must not wait
+    for it; the writer thread waits instead and the verdict is still the table's."""
+    store = ReplayStore(database, durable=False)
+    other = sqlite3.connect(str(database.url.database), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        verdict = asyncio.ensure_future(store.first_use(ISS, "jti-1", later()))
+        started = time.monotonic()
+        await asyncio.sleep(0.05)
+        assert time.monotonic() - started < 1  # the loop ran on (SQLite's own busy wait is 5 s)
+        assert not verdict.done()  # while the row waits for the lock
+        other.execute("INSERT INTO jwt_replay (iss, jti, expires_at) VALUES (?, 'from-a-replica', "
+                      "'2999-01-01 00:00:00.000000')", (ISS,))
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(verdict, timeout=10)
+        assert not await store.first_use(ISS, "from-a-replica", later())
+        assert writer_threads() >= 1
+    finally:
+        other.close()
+        store.close()
+
+
+async def test_a_durable_store_never_commits_on_the_callers_thread(database: Database) -> None:
+    """With ``SPINE_CDS_REPLAY_DURABLE_COMMIT`` every commit waits for the disk: that wait is the writer
+    thread's, never the event loop's."""
+    store = ReplayStore(database, durable=True, clock=lambda: -1000.0)  # no purge due
+    before = writer_threads()
+    try:
+        assert await store.first_use(ISS, "jti-durable", later())
+        assert writer_threads() == before + 1
+    finally:
+        store.close()
+
+
+async def test_expired_records_are_still_purged_when_rows_are_written_inline(database: Database) -> None:
+    now = [datetime.now(UTC).timestamp()]
+    store = ReplayStore(database, purge_every_seconds=60, clock=lambda: now[0], durable=False)
+    try:
+        assert await store.first_use(ISS, "old", later(-1))  # the first purge is due at once: the thread's
+        now[0] += 61
+        assert await store.first_use(ISS, "fresh", later())  # due again: the thread purges "old"
+        assert await store.first_use(ISS, "inline", later())  # not due: inline, no purge
+        assert rows(database) == 2
+    finally:
+        store.close()
