@@ -181,7 +181,7 @@ async def test_the_http_client_checks_one_pooled_connection_per_request(
     poll), where httpx's own pool re-checked every pooled connection at every request start and end."""
     import httpcore
 
-    from app.fhir.client import make_http_client
+    from app.fhir.http_client import make_http_client
 
     checks: list[int] = []
     original = httpcore.AsyncHTTP11Connection.has_expired

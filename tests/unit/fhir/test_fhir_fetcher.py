@@ -16,8 +16,10 @@ import pytest
 import respx
 from prometheus_client import CollectorRegistry, generate_latest
 
-from app.fhir.client import FetchLimits, FhirFetcher, make_http_client
+from app.fhir.fetcher import FhirFetcher
+from app.fhir.http_client import make_http_client
 from app.fhir.prefetch import DataRequest, FetchJob, KeyData
+from app.fhir.session import FetchLimits
 from app.settings import Profile, Settings
 
 BASE = "https://ehr.example.org/fhir"

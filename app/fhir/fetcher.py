@@ -1,0 +1,92 @@
+"""Fallback fetch from the EHR's FHIR server: fast, bounded and safe (CONTRACT.md P7, P8, P10, R6-R8, §3).
+
+- Every key of a hook call is fetched concurrently (``app.fhir.session``: a key's query and its pages);
+  each request has its own timeout and the whole round has one deadline (``hook_budget_seconds``). A key
+  not done by then fails as "timed out", keeping any pages it already had (then it is *incomplete*, not
+  failed).
+- Only a ``fhirServer`` on ``FHIR_SERVER_ALLOWLIST`` (narrowed by the caller's trust entry, if any) is
+  called (``app.fhir.allowlist``); a disallowed server fails every key with a note and no request is made.
+- Resources repeated across pages are dropped (``app.fhir.progress``).
+- The token and URLs (they hold patient ids) are never logged: the round's log line and metrics
+  (``app.fhir.fetch_report``) carry key names, outcomes, counts and ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import httpx
+from prometheus_client import CollectorRegistry
+
+from app.fhir.allowlist import server_refusal
+from app.fhir.fetch_report import FetchMetrics, log_crash, log_round
+from app.fhir.prefetch import DataRequest, FetchJob, KeyData
+from app.fhir.progress import FetchFailure, KeyProgress
+from app.fhir.session import FetchLimits, FhirSession, request_headers
+from app.metrics import REGISTRY
+
+if TYPE_CHECKING:  # the shape only: the data-access room does not import the settings at run time
+    from app.settings import Settings
+
+
+class FhirFetcher:
+    """Implements ``app.fhir.prefetch.Fetcher`` against the EHR's FHIR server."""
+
+    def __init__(self, http: httpx.AsyncClient, allowlist: Sequence[str], limits: FetchLimits,
+                 registry: CollectorRegistry = REGISTRY,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.http = http
+        self.allowlist = tuple(allowlist)
+        self.limits = limits
+        self.metrics = FetchMetrics.on(registry)
+        self._clock = clock
+
+    @classmethod
+    def from_settings(cls, http: httpx.AsyncClient, settings: Settings, registry: CollectorRegistry = REGISTRY
+                      ) -> FhirFetcher:
+        return cls(http, settings.fhir_server_allowlist, FetchLimits.from_settings(settings), registry)
+
+    async def fetch(self, request: DataRequest, jobs: Sequence[FetchJob]) -> dict[str, KeyData]:
+        if not jobs:
+            return {}
+        started = self._clock()
+        refusal = server_refusal(request.fhir_server, self.allowlist, request.allowed_servers)
+        if refusal is not None:
+            progress = {job.key: KeyProgress(failure=FetchFailure(refusal, "not_allowed")) for job in jobs}
+        else:
+            session = FhirSession(self.http, str(request.fhir_server), request_headers(request.access_token),
+                                  self.limits)
+            progress = await self._run(session, jobs)
+        elapsed = self._clock() - started
+        self.metrics.record(progress, elapsed)
+        log_round(progress, elapsed)
+        return {key: p.result() for key, p in progress.items()}
+
+    async def _run(self, session: FhirSession, jobs: Sequence[FetchJob]) -> dict[str, KeyProgress]:
+        """All keys at once inside one deadline; a key still running at the deadline is cancelled."""
+        progress = {job.key: KeyProgress() for job in jobs}
+        tasks = {job.key: asyncio.create_task(session.run(job, progress[job.key])) for job in jobs}
+        try:
+            await asyncio.wait(tasks.values(), timeout=self.limits.budget)
+        finally:  # also when the hook call itself is cancelled: leave no task behind
+            pending = [task for task in tasks.values() if not task.done()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        for key, task in tasks.items():
+            progress[key].failure = _task_failure(key, task, self.limits.budget) or progress[key].failure
+        return progress
+
+
+def _task_failure(key: str, task: asyncio.Task[None], budget: float) -> FetchFailure | None:
+    if task.cancelled():
+        return FetchFailure(f"timed out (hook budget of {budget:g} s)", "budget")
+    error = task.exception()
+    if error is None:
+        return None
+    # A bug, not the server's doing: degrade to "could not check", never a 500 (CONTRACT.md §3.4).
+    log_crash(key, error)
+    return FetchFailure("unexpected error while fetching", "unexpected")
