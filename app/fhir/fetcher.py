@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import httpx
 from prometheus_client import CollectorRegistry
 
 from app.fhir.allowlist import server_refusal
+from app.fhir.batch import BatchSupport, EntryAnswer, lists_batch
 from app.fhir.fetch_report import FetchMetrics, log_crash, log_round
 from app.fhir.prefetch import DataRequest, FetchJob, KeyData
 from app.fhir.progress import FetchFailure, KeyProgress
@@ -37,17 +38,19 @@ class FhirFetcher:
 
     def __init__(self, http: httpx.AsyncClient, allowlist: Sequence[str], limits: FetchLimits,
                  registry: CollectorRegistry = REGISTRY,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter, *, batch: bool = False) -> None:
         self.http = http
         self.allowlist = tuple(allowlist)
         self.limits = limits
         self.metrics = FetchMetrics.on(registry)
         self._clock = clock
+        self.batch_support = BatchSupport() if batch else None
 
     @classmethod
     def from_settings(cls, http: httpx.AsyncClient, settings: Settings, registry: CollectorRegistry = REGISTRY
                       ) -> FhirFetcher:
-        return cls(http, settings.fhir_server_allowlist, FetchLimits.from_settings(settings), registry)
+        return cls(http, settings.fhir_server_allowlist, FetchLimits.from_settings(settings), registry,
+                   batch=settings.fhir_batch)
 
     async def fetch(self, request: DataRequest, jobs: Sequence[FetchJob]) -> dict[str, KeyData]:
         if not jobs:
@@ -68,17 +71,54 @@ class FhirFetcher:
     async def _run(self, session: FhirSession, jobs: Sequence[FetchJob]) -> dict[str, KeyProgress]:
         """All keys at once inside one deadline; a key still running at the deadline is cancelled."""
         progress = {job.key: KeyProgress() for job in jobs}
-        tasks = {job.key: asyncio.create_task(session.run(job, progress[job.key])) for job in jobs}
+        searches = [job for job in jobs if job.partial is None]
+        batch = asyncio.create_task(self._batch(session, searches)) if len(searches) > 1 else None
+        tasks = {job.key: asyncio.create_task(session.run(job, progress[job.key],
+                                                        batch if job.partial is None else None))
+                 for job in jobs}
         try:
             await asyncio.wait(tasks.values(), timeout=self.limits.budget)
         finally:  # also when the hook call itself is cancelled: leave no task behind
-            pending = [task for task in tasks.values() if not task.done()]
+            pending = [task for task in [*tasks.values(), batch] if task is not None and not task.done()]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         for key, task in tasks.items():
             progress[key].failure = _task_failure(key, task, self.limits.budget) or progress[key].failure
         return progress
+
+
+    async def _batch(self, session: FhirSession, searches: Sequence[FetchJob]
+                     ) -> Mapping[str, EntryAnswer] | None:
+        """Each search's first page from one batch, by key; ``None``: send them one by one (batch off,
+        not listed by the server, or refused by it)."""
+        if self.batch_support is None:
+            return None
+        try:
+            if not await self._takes_batch(session):
+                return None
+            answers = await session.batch([job.query for job in searches])
+        except Exception as error:  # a bug here must not cost the chart: the searches go one by one
+            log_crash("batch", error)
+            return None
+        if answers is None:
+            self.batch_support.remember(session.server, False)
+            return None
+        return {job.key: answer for job, answer in zip(searches, answers, strict=True)}
+
+    async def _takes_batch(self, session: FhirSession) -> bool:
+        """The server's CapabilityStatement lists batch: asked once per server and kept a while
+        (``app.fhir.batch.CAPABILITY_SECONDS``); a server whose ``metadata`` cannot be read gets the
+        searches one by one."""
+        assert self.batch_support is not None
+        known = self.batch_support.known(session.server)
+        if known is None:
+            try:
+                known = lists_batch(await session.get(session.url_for("metadata")))
+            except FetchFailure:
+                known = False
+            self.batch_support.remember(session.server, known)
+        return known
 
 
 def _task_failure(key: str, task: asyncio.Task[None], budget: float) -> FetchFailure | None:

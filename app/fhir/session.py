@@ -1,5 +1,8 @@
 """One hook call's requests to its FHIR server: a key's query and the pages after it (CONTRACT.md P6-P8).
 
+- A key's first page comes from its own GET, or from its entry in the call's batch (``app.fhir.batch``),
+  read the same way; the pages after it are GETs of its ``next`` links either way.
+
 - Each GET has its own timeout (``fhir_request_timeout_seconds``) and is read up to
   ``fhir_max_response_bytes`` (decompressed); a larger answer fails its key.
 - ``next`` links are followed only on the scheme, host and port of ``fhirServer`` (``app.fhir.allowlist``),
@@ -12,7 +15,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -20,6 +23,7 @@ from urllib.parse import urljoin
 import httpx
 
 from app.fhir.allowlist import same_origin
+from app.fhir.batch import EntryAnswer, batch_request, read_batch_response
 from app.fhir.prefetch import FetchJob, Resource, next_link, read_prefetch_value
 from app.fhir.progress import FetchFailure, KeyProgress, describe_status
 from app.fhir.transport import ResponseTooLarge, read_body
@@ -60,12 +64,28 @@ class FhirSession:
     headers: Mapping[str, str] = field(repr=False)
     limits: FetchLimits
 
+    @property
+    def post_headers(self) -> dict[str, str]:
+        return {**self.headers, "Content-Type": FHIR_JSON}
+
     def url_for(self, query: str) -> str:
         return f"{self.server.rstrip('/')}/{query.lstrip('/')}"
 
-    async def run(self, job: FetchJob, progress: KeyProgress) -> None:
+    async def run(self, job: FetchJob, progress: KeyProgress,
+                  batch: asyncio.Future[Mapping[str, EntryAnswer] | None] | None = None) -> None:
+        """The key's pages; its first page from the ``batch`` (``app.fhir.batch``) when that has one for
+        it, else from a GET of its own. The batch is shielded: one key cancelled must not cancel it for
+        the others."""
         try:
-            await self._pages(self.start_url(job), progress)
+            answers = await asyncio.shield(batch) if batch is not None else None
+            first = answers.get(job.key) if answers is not None else None
+            if first is None:
+                await self._pages(self.start_url(job), progress)
+            elif isinstance(first, FetchFailure):
+                raise first
+            else:
+                search = self.url_for(job.query)
+                await self._pages(self._take(first, search, progress), progress)
         except FetchFailure as failure:
             if failure.kind == "not_found" and progress.pages == 0 and _is_read(job):
                 progress.no_data = True
@@ -97,22 +117,43 @@ class FhirSession:
             if progress.pages >= self.limits.page_cap:
                 progress.stopped = f"page cap ({self.limits.page_cap}) reached"
                 return
-            body = await self.get(url)
-            page = read_prefetch_value(body)
-            if page.failed:
-                raise FetchFailure("the FHIR server answered with an error OperationOutcome", "error_outcome")
-            progress.add(page)
-            link = next_link(body)
-            url = urljoin(url, link) if link is not None else None
-            if url is not None and not same_origin(url, self.server):
-                progress.stopped = "next link to another server not followed"
-                return
+            url = self._take(await self.get(url), url, progress)
+
+    def _take(self, body: dict[str, Any], url: str, progress: KeyProgress) -> str | None:
+        """Add one page (read from ``url``) to the key; the next page's URL, if it is to be followed."""
+        page = read_prefetch_value(body)
+        if page.failed:
+            raise FetchFailure("the FHIR server answered with an error OperationOutcome", "error_outcome")
+        progress.add(page)
+        link = next_link(body)
+        following = urljoin(url, link) if link is not None else None
+        if following is not None and not same_origin(following, self.server):
+            progress.stopped = "next link to another server not followed"
+            return None
+        return following
+
+    async def batch(self, queries: Sequence[str]) -> list[EntryAnswer] | None:
+        """All ``queries`` in one batch (``app.fhir.batch``): an answer per query, in order, or ``None``
+        when the server would not do the batch (a 4xx, or no batch-response of the same length): the
+        caller then sends the searches one by one. A timeout or an unreachable server fails every query
+        alike, as the searches one by one would have failed."""
+        try:
+            body = await self.send(self.server.rstrip("/"), batch_request(queries))
+        except FetchFailure as failure:
+            if failure.kind in ("timeout", "transport"):
+                return [failure] * len(queries)
+            return None
+        return read_batch_response(body, len(queries))
 
     async def get(self, url: str) -> dict[str, Any]:
-        """One GET inside the per-request timeout (asyncio's, as httpx's read timeout is per chunk)."""
+        return await self.send(url)
+
+    async def send(self, url: str, batch: bytes | None = None) -> dict[str, Any]:
+        """One GET (or the POST of a ``batch``) inside the per-request timeout (asyncio's, as httpx's
+        read timeout is per chunk)."""
         try:
             async with asyncio.timeout(self.limits.request_timeout):
-                status, content = await self._download(url)
+                status, content = await self._download(url, batch)
         except (TimeoutError, httpx.TimeoutException):
             raise FetchFailure("timed out", "timeout") from None
         except httpx.HTTPError as exc:
@@ -128,12 +169,13 @@ class FhirSession:
             raise FetchFailure("the FHIR server sent JSON that is not a resource", "invalid_json")
         return body
 
-    async def _download(self, url: str) -> tuple[int, bytes]:
+    async def _download(self, url: str, batch: bytes | None) -> tuple[int, bytes]:
         """Status and body, the body (decompressed) at most ``max_response_bytes``: a server that sends
         more fails the key rather than the process's memory. Error bodies are read too, so the
         connection can be kept."""
         cap = self.limits.max_response_bytes
-        async with self.http.stream("GET", url, headers=self.headers,
+        method, headers = ("GET", self.headers) if batch is None else ("POST", self.post_headers)
+        async with self.http.stream(method, url, headers=headers, content=batch,
                                     timeout=self.limits.request_timeout) as response:
             try:
                 return response.status_code, await read_body(response, cap)
