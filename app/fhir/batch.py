@@ -8,9 +8,10 @@ are followed one GET at a time as before (``app.fhir.session``).
 
 Sent only when the server's CapabilityStatement lists the ``batch`` system interaction (looked up once
 per server and kept ``CAPABILITY_SECONDS``), and ``SPINE_CDS_FHIR_BATCH`` is on. Data compromise: a
-server that lists batch but refuses this one (a 4xx, or an answer that is not a batch-response of the
-same length) gets the searches one by one, in the same call, and is not sent a batch again until its
-capability is looked up anew.
+server that lists batch but does not do this one (an HTTP error, invalid JSON, an answer that is not a
+batch-response of the same length) gets the searches one by one, in the same call, and is not sent a
+batch again until its capability is looked up anew; a batch that times out, cannot reach the server or
+is throttled (429) fails every key in it, as the searches one by one would have.
 """
 
 from __future__ import annotations

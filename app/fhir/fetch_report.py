@@ -31,6 +31,7 @@ class FetchMetrics:
     failed: Counter
     incomplete: Counter
     seconds: Histogram
+    requests: Counter
 
     @classmethod
     def on(cls, registry: CollectorRegistry) -> FetchMetrics:
@@ -40,9 +41,14 @@ class FetchMetrics:
             counter("spine_cds_fhir_keys_incomplete", "Keys fetched in part", ["key", "reason"], registry),
             histogram("spine_cds_fhir_fallback_seconds", "Wall time of one fallback round",
                       registry=registry),
+            counter("spine_cds_fhir_requests", "Requests sent to fhirServer (the batch POST, GETs)",
+                    ["method"], registry),
         )
 
-    def record(self, progress: Mapping[str, KeyProgress], seconds: float) -> None:
+    def record(self, progress: Mapping[str, KeyProgress], seconds: float,
+               requests: Mapping[str, int] | None = None) -> None:
+        for method, count in (requests or {}).items():
+            self.requests.labels(method=method).inc(count)
         for key, p in progress.items():
             result = p.result()
             if p.no_data or not result.failed:
@@ -54,12 +60,14 @@ class FetchMetrics:
         self.seconds.observe(seconds)
 
 
-def log_round(progress: Mapping[str, KeyProgress], seconds: float) -> None:
+def log_round(progress: Mapping[str, KeyProgress], seconds: float,
+              requests: Mapping[str, int] | None = None) -> None:
     keys = {
         key: {"pages": p.pages, "resources": len(p.resources), "outcome": p.kind or "ok"}
         for key, p in sorted(progress.items())
     }
-    log.info("fhir fallback", extra={"keys": keys, "ms": round(seconds * 1000, 1)})
+    log.info("fhir fallback", extra={"keys": keys, "ms": round(seconds * 1000, 1),
+                                     "requests": dict(requests or {})})
 
 
 def log_crash(key: str, error: BaseException) -> None:

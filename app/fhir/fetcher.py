@@ -57,15 +57,15 @@ class FhirFetcher:
             return {}
         started = self._clock()
         refusal = server_refusal(request.fhir_server, self.allowlist, request.allowed_servers)
+        session = FhirSession(self.http, str(request.fhir_server), request_headers(request.access_token),
+                              self.limits)
         if refusal is not None:
             progress = {job.key: KeyProgress(failure=FetchFailure(refusal, "not_allowed")) for job in jobs}
         else:
-            session = FhirSession(self.http, str(request.fhir_server), request_headers(request.access_token),
-                                  self.limits)
             progress = await self._run(session, jobs)
         elapsed = self._clock() - started
-        self.metrics.record(progress, elapsed)
-        log_round(progress, elapsed)
+        self.metrics.record(progress, elapsed, session.sent)
+        log_round(progress, elapsed, session.sent)
         return {key: p.result() for key, p in progress.items()}
 
     async def _run(self, session: FhirSession, jobs: Sequence[FetchJob]) -> dict[str, KeyProgress]:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,7 @@ class FhirSession:
     server: str
     headers: Mapping[str, str] = field(repr=False)
     limits: FetchLimits
+    sent: Counter[str] = field(default_factory=Counter)  # requests by method: the round trips of a call
 
     @property
     def post_headers(self) -> dict[str, str]:
@@ -134,13 +136,14 @@ class FhirSession:
 
     async def batch(self, queries: Sequence[str]) -> list[EntryAnswer] | None:
         """All ``queries`` in one batch (``app.fhir.batch``): an answer per query, in order, or ``None``
-        when the server would not do the batch (a 4xx, or no batch-response of the same length): the
-        caller then sends the searches one by one. A timeout or an unreachable server fails every query
-        alike, as the searches one by one would have failed."""
+        when the server would not do the batch (an HTTP error, invalid JSON, no batch-response of the same
+        length): the caller then sends the searches one by one. A timeout, an unreachable server or a
+        throttling one fails every query alike, as the searches one by one would have failed (and more
+        requests would not help)."""
         try:
             body = await self.send(self.server.rstrip("/"), batch_request(queries))
         except FetchFailure as failure:
-            if failure.kind in ("timeout", "transport"):
+            if failure.kind in ("timeout", "transport", "throttled"):
                 return [failure] * len(queries)
             return None
         return read_batch_response(body, len(queries))
@@ -151,6 +154,7 @@ class FhirSession:
     async def send(self, url: str, batch: bytes | None = None) -> dict[str, Any]:
         """One GET (or the POST of a ``batch``) inside the per-request timeout (asyncio's, as httpx's
         read timeout is per chunk)."""
+        self.sent["GET" if batch is None else "POST"] += 1
         try:
             async with asyncio.timeout(self.limits.request_timeout):
                 status, content = await self._download(url, batch)

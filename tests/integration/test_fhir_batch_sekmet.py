@@ -199,12 +199,17 @@ async def test_a_batched_read_of_a_missing_patient_answering_404_is_no_data(
     assert result["patient"] == KeyData()
 
 
-async def test_a_batch_that_times_out_fails_every_key_as_timed_out(
-        fhir_server: FhirServer, http: httpx.AsyncClient, sent: Sent) -> None:
+@pytest.mark.parametrize(("answer", "failed"), [
+    (httpx.ReadTimeout("slow"), "timed out"),
+    (httpx.ConnectError("refused"), "could not reach the FHIR server (ConnectError)"),
+    (httpx.Response(429), "the FHIR server is throttling requests (429)"),
+], ids=["timeout", "unreachable", "throttled"])
+async def test_a_batch_that_times_out_or_is_throttled_fails_every_key_alike(
+        fhir_server: FhirServer, http: httpx.AsyncClient, sent: Sent, answer: Any, failed: str) -> None:
     jobs = template_jobs(PATIENT)
-    with batch_answered(fhir_server, httpx.ReadTimeout("slow")):
+    with batch_answered(fhir_server, answer):
         result = await fetcher(http).fetch(request(fhir_server, PATIENT), jobs)
-    assert {data.failed for data in result.values()} == {"timed out"}
+    assert {data.failed for data in result.values()} == {failed}
     assert sent.count("GET") == 1  # the capability only: no search is sent after a batch timed out
 
 
@@ -254,3 +259,14 @@ async def test_the_batch_sent_is_one_get_entry_per_search_in_order(
     assert [(e["request"]["method"], e["request"]["url"]) for e in sent_bundle["entry"]] == [
         ("GET", job.query) for job in jobs]
     assert batch.calls[0].request.headers["Content-Type"] == "application/fhir+json"
+
+
+async def test_the_round_trips_of_each_call_are_counted_by_method(fhir_server: FhirServer,
+                                                                  http: httpx.AsyncClient) -> None:
+    registry = CollectorRegistry()
+    batched = FhirFetcher(http, ["http://127.0.0.1"], FetchLimits(), registry, batch=True)
+    for _ in range(2):
+        await batched.fetch(request(fhir_server, MANY), SMALL_PAGES)
+    sent = {method: registry.get_sample_value("spine_cds_fhir_requests_total", {"method": method})
+            for method in ("GET", "POST")}
+    assert sent == {"GET": 1 + 2 * 2, "POST": 2}  # the capability once; pages 2 and 3 of each call
