@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from app.fhir.prefetch import KeyData
 from app.fhir.progress import KeyProgress
 from app.metrics import counter, histogram
 
@@ -45,12 +46,13 @@ class FetchMetrics:
                     ["method"], registry),
         )
 
-    def record(self, progress: Mapping[str, KeyProgress], seconds: float,
+    def record(self, progress: Mapping[str, KeyProgress], results: Mapping[str, KeyData], seconds: float,
                requests: Mapping[str, int] | None = None) -> None:
+        """``results``: each key's ``KeyProgress.result()``, read once by the caller (it dedupes pages)."""
         for method, count in (requests or {}).items():
             self.requests.labels(method=method).inc(count)
         for key, p in progress.items():
-            result = p.result()
+            result = results[key]
             if p.no_data or not result.failed:
                 self.fetched.labels(key=key).inc()
             if result.failed:

@@ -64,9 +64,10 @@ class FhirFetcher:
         else:
             progress = await self._run(session, jobs)
         elapsed = self._clock() - started
-        self.metrics.record(progress, elapsed, session.sent)
+        results = {key: p.result() for key, p in progress.items()}
+        self.metrics.record(progress, results, elapsed, session.sent)
         log_round(progress, elapsed, session.sent)
-        return {key: p.result() for key, p in progress.items()}
+        return results
 
     async def _run(self, session: FhirSession, jobs: Sequence[FetchJob]) -> dict[str, KeyProgress]:
         """All keys at once inside one deadline; a key still running at the deadline is cancelled."""
