@@ -1,6 +1,7 @@
 """Fallback fetch from the EHR's FHIR server: fast, bounded and safe (CONTRACT.md P7, P8, P10, R6-R8, §3).
 
-- Every key of a hook call is fetched concurrently (``app.fhir.session``: a key's query and its pages);
+- Every key of a hook call is fetched concurrently (``app.fhir.session``: a key's query and its pages):
+  all searches in one FHIR batch when the server takes one (``app.fhir.batch``), else one GET each;
   each request has its own timeout and the whole round has one deadline (``hook_budget_seconds``). A key
   not done by then fails as "timed out", keeping any pages it already had (then it is *incomplete*, not
   failed).
@@ -70,15 +71,22 @@ class FhirFetcher:
         return results
 
     async def _run(self, session: FhirSession, jobs: Sequence[FetchJob]) -> dict[str, KeyProgress]:
-        """All keys at once inside one deadline; a key still running at the deadline is cancelled."""
+        """All keys at once inside one deadline; a key still running at the deadline is cancelled. With a
+        batch, a key gets a task of its own only for the pages after its batched first one."""
         progress = {job.key: KeyProgress() for job in jobs}
         searches = [job for job in jobs if job.partial is None]
-        batch = asyncio.create_task(self._batch(session, searches)) if len(searches) > 1 else None
-        tasks = {job.key: asyncio.create_task(session.run(job, progress[job.key],
-                                                        batch if job.partial is None else None))
-                 for job in jobs}
+        batched = searches if self.batch_support is not None and len(searches) > 1 else []
+        deadline = asyncio.get_running_loop().time() + self.limits.budget
+        tasks = {job.key: asyncio.create_task(session.run(job, progress[job.key]))
+                 for job in jobs if job not in batched}
+        batch = asyncio.create_task(self._batch(session, batched)) if batched else None
         try:
-            await asyncio.wait(tasks.values(), timeout=self.limits.budget)
+            if batch is not None:
+                await asyncio.wait([batch], timeout=self.limits.budget)
+                if batch.done():
+                    tasks.update(self._after_batch(session, batched, batch.result(), progress))
+            if tasks:
+                await asyncio.wait(tasks.values(), timeout=deadline - asyncio.get_running_loop().time())
         finally:  # also when the hook call itself is cancelled: leave no task behind
             pending = [task for task in [*tasks.values(), batch] if task is not None and not task.done()]
             for task in pending:
@@ -86,8 +94,24 @@ class FhirFetcher:
             await asyncio.gather(*pending, return_exceptions=True)
         for key, task in tasks.items():
             progress[key].failure = _task_failure(key, task, self.limits.budget) or progress[key].failure
+        if batch is not None and batch.cancelled():  # the deadline came before the batch's answer
+            for job in batched:
+                progress[job.key].failure = _budget_failure(self.limits.budget)
         return progress
 
+    @staticmethod
+    def _after_batch(session: FhirSession, batched: Sequence[FetchJob],
+                     answers: Mapping[str, EntryAnswer] | None, progress: Mapping[str, KeyProgress]
+                     ) -> dict[str, asyncio.Task[None]]:
+        """Each batched key's first page taken from its entry; a task for a key with more pages, or for
+        every key when there was no batch (each sends its own GET)."""
+        tasks = {}
+        for job in batched:
+            if answers is None:
+                tasks[job.key] = asyncio.create_task(session.run(job, progress[job.key]))
+            elif (url := session.take_first(job, answers[job.key], progress[job.key])) is not None:
+                tasks[job.key] = asyncio.create_task(session.follow(job, url, progress[job.key]))
+        return tasks
 
     async def _batch(self, session: FhirSession, searches: Sequence[FetchJob]
                      ) -> Mapping[str, EntryAnswer] | None:
@@ -122,9 +146,13 @@ class FhirFetcher:
         return known
 
 
+def _budget_failure(budget: float) -> FetchFailure:
+    return FetchFailure(f"timed out (hook budget of {budget:g} s)", "budget")
+
+
 def _task_failure(key: str, task: asyncio.Task[None], budget: float) -> FetchFailure | None:
     if task.cancelled():
-        return FetchFailure(f"timed out (hook budget of {budget:g} s)", "budget")
+        return _budget_failure(budget)
     error = task.exception()
     if error is None:
         return None

@@ -73,26 +73,27 @@ class FhirSession:
     def url_for(self, query: str) -> str:
         return f"{self.server.rstrip('/')}/{query.lstrip('/')}"
 
-    async def run(self, job: FetchJob, progress: KeyProgress,
-                  batch: asyncio.Future[Mapping[str, EntryAnswer] | None] | None = None) -> None:
-        """The key's pages; its first page from the ``batch`` (``app.fhir.batch``) when that has one for
-        it, else from a GET of its own. The batch is shielded: one key cancelled must not cancel it for
-        the others."""
+    async def run(self, job: FetchJob, progress: KeyProgress) -> None:
+        """The key's pages, from a GET of its own."""
+        await self.follow(job, self.start_url(job), progress)
+
+    async def follow(self, job: FetchJob, url: str | None, progress: KeyProgress) -> None:
+        """The key's pages from ``url`` on, to the last one or the page cap."""
         try:
-            answers = await asyncio.shield(batch) if batch is not None else None
-            first = answers.get(job.key) if answers is not None else None
-            if first is None:
-                await self._pages(self.start_url(job), progress)
-            elif isinstance(first, FetchFailure):
-                raise first
-            else:
-                search = self.url_for(job.query)
-                await self._pages(self._take(first, search, progress), progress)
+            await self._pages(url, progress)
         except FetchFailure as failure:
-            if failure.kind == "not_found" and progress.pages == 0 and _is_read(job):
-                progress.no_data = True
-            else:
-                progress.failure = failure
+            _fail(job, progress, failure)
+
+    def take_first(self, job: FetchJob, answer: EntryAnswer, progress: KeyProgress) -> str | None:
+        """The key's entry of a batch (``app.fhir.batch``) as its first page, read as its own GET would be;
+        the next page's URL to ``follow``, if any."""
+        try:
+            if isinstance(answer, FetchFailure):
+                raise answer
+            return self._take(answer, self.url_for(job.query), progress)
+        except FetchFailure as failure:
+            _fail(job, progress, failure)
+            return None
 
     def start_url(self, job: FetchJob) -> str:
         """A truncated prefetch page is continued from its ``next`` link when that link is on fhirServer and
@@ -186,6 +187,14 @@ class FhirSession:
             except ResponseTooLarge:
                 why = f"the FHIR server's answer is larger than {cap} bytes (FHIR_MAX_RESPONSE_BYTES)"
                 raise FetchFailure(why, "too_large") from None
+
+
+def _fail(job: FetchJob, progress: KeyProgress, failure: FetchFailure) -> None:
+    """P4: a read answering 404 is "no such resource", like a prefetch ``null``; anything else fails."""
+    if failure.kind == "not_found" and progress.pages == 0 and _is_read(job):
+        progress.no_data = True
+    else:
+        progress.failure = failure
 
 
 def _is_read(job: FetchJob) -> bool:

@@ -270,3 +270,23 @@ async def test_the_round_trips_of_each_call_are_counted_by_method(fhir_server: F
     sent = {method: registry.get_sample_value("spine_cds_fhir_requests_total", {"method": method})
             for method in ("GET", "POST")}
     assert sent == {"GET": 1 + 2 * 2, "POST": 2}  # the capability once; pages 2 and 3 of each call
+
+
+async def test_the_budget_keeps_a_batched_first_page_when_its_next_page_is_slow(
+        fhir_server: FhirServer, http: httpx.AsyncClient) -> None:
+    asked: list[str] = []
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        await asyncio.sleep(5)
+        return httpx.Response(500)
+
+    with respx.mock(assert_all_called=False) as router:
+        router.get(url__regex=r"_offset=").mock(side_effect=slow)
+        router.route(host="127.0.0.1").pass_through()
+        result = await fetcher(http, budget=0.5).fetch(request(fhir_server, MANY), SMALL_PAGES)
+    assert len(asked) == 1  # page 2, asked after the batch gave page 1
+    assert len(result["conditions"].resources) == 10
+    assert result["conditions"].failed is None
+    assert result["conditions"].incomplete == "timed out (hook budget of 0.5 s)"
+    assert result["patient"].resources[0]["id"] == MANY
