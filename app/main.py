@@ -22,7 +22,8 @@ from app import __version__
 from app.admin import LoginThrottle, admin_router
 from app.audit import build_audit_writer
 from app.feedback import Database, FeedbackRepository
-from app.fhir.client import FhirFetcher, make_http_client
+from app.fhir.fetcher import FhirFetcher
+from app.fhir.http_client import make_http_client
 from app.hooks.auth import gate
 from app.hooks.cors import OriginHint, PrivateNetworkAccess
 from app.hooks.errors import register_error_handlers

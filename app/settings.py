@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     hook_budget_seconds: float = Field(2.0, gt=0, le=30)
     fhir_page_cap: int = Field(10, ge=1, le=100)
     fhir_pool: FhirPool = FhirPool.OWN
+    fhir_batch: bool = True
     fhir_max_response_bytes: int = Field(20_000_000, ge=100_000, le=1_000_000_000)
     max_body_bytes: int = Field(5_000_000, ge=1_000)
     body_read_timeout_seconds: float = Field(10.0, gt=0, le=120)

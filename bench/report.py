@@ -89,19 +89,28 @@ def targets(results: dict[str, Any]) -> Iterable[tuple[str, str, bool | None]]:
     if synthea:
         yield "Synthea-sized order-select, c=1: p50 ≤ 40 ms", f"{synthea['p50_ms']:.2f} ms", \
             synthea["p50_ms"] <= 40
-    queries, together = _single_queries(results), (results.get("fallback_queries") or {}).get(ALL_AT_ONCE)
+    probes = results.get("fallback_queries") or {}
+    queries = _single_queries(results)
     if fallback and queries:
-        slowest, total = max(queries.values()), sum(queries.values())
-        yield ("Fallback, c=1: p50 ≈ slowest single FHIR query + 10 ms",
-               f"{fallback['p50_ms']:.2f} ms vs {slowest:.2f} + 10 ms", fallback["p50_ms"] <= slowest + 10)
-        if together is not None:
-            yield ("… (SEKMET is one process: it answers them one after another) the queries sent at once "
-                   "straight to SEKMET + 10 ms", f"{fallback['p50_ms']:.2f} ms vs {together:.2f} + 10 ms",
-                   fallback["p50_ms"] <= together + 10)
-        yield ("… the sum of the queries run alone + 10 ms",
-               f"{fallback['p50_ms']:.2f} ms vs {total:.2f} + 10 ms", fallback["p50_ms"] <= total + 10)
+        p50 = fallback["p50_ms"]
+        yield _within("Fallback, c=1: p50 ≈ slowest single FHIR query", p50, max(queries.values()))
+        yield _within("… (SEKMET is one process: it answers them one after another) the queries sent at once "
+                      "straight to SEKMET", p50, probes.get(ALL_AT_ONCE))
+        yield _within("… the queries as one batch straight to SEKMET", p50, probes.get(ONE_BATCH))
+        yield _within("… the sum of the queries run alone", p50, sum(queries.values()))
+        yield (f"… service CPU per call ≤ {FALLBACK_CPU_MS:g} ms", f"{fallback['cpu_ms_per_request']:.2f} ms",
+               fallback["cpu_ms_per_request"] <= FALLBACK_CPU_MS)
 
     yield from token_targets(cells)
+
+
+def _within(target: str, p50: float, reference: float | None) -> tuple[str, str, bool | None]:
+    """The fallback's p50 against a SEKMET figure plus the service's allowance; ``None``: not probed."""
+    if reference is None:
+        return f"{target} + {FALLBACK_ALLOWANCE_MS} ms", "not probed", None
+    allowance = FALLBACK_ALLOWANCE_MS
+    return f"{target} + {allowance} ms", f"{p50:.2f} ms vs {reference:.2f} + {allowance} ms", \
+        p50 <= reference + allowance
 
 
 def token_targets(cells: Cells) -> Iterable[tuple[str, str, bool | None]]:
@@ -125,10 +134,14 @@ def token_targets(cells: Cells) -> Iterable[tuple[str, str, bool | None]]:
 
 
 ALL_AT_ONCE = "all at once"
+ONE_BATCH = "one batch"
+FALLBACK_ALLOWANCE_MS = 5  # the service's own share of a fallback call's p50, over SEKMET's time
+FALLBACK_CPU_MS = 4.0
 
 
 def _single_queries(results: dict[str, Any]) -> dict[str, float]:
-    return {key: ms for key, ms in (results.get("fallback_queries") or {}).items() if key != ALL_AT_ONCE}
+    return {key: ms for key, ms in (results.get("fallback_queries") or {}).items()
+            if key not in (ALL_AT_ONCE, ONE_BATCH)}
 
 
 def machine() -> list[str]:
@@ -144,6 +157,14 @@ def machine() -> list[str]:
         f"- Code: commit {_git('rev-parse', '--short', 'HEAD')}"
         f"{' (with uncommitted changes)' if _git('status', '--porcelain', 'app') else ''}",
     ]
+
+
+def _merges(results: dict[str, Any]) -> list[str]:
+    """Cells measured by a later partial run (``--merge``) replace the first run's: say which, and when."""
+    return [f"Cells {', '.join(f'`{name}`' for name in note['scenarios'])} (and the fallback probes) come "
+            f"from a later `{note['command']}` on {note['finished']} UTC, load average "
+            f"{note['load_average']['before'][0]:.2f} before it.\n"
+            for note in results.get("merged", [])]
 
 
 def _version(name: str) -> str:
@@ -171,6 +192,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['seconds']:.0f} s. How to read and rerun it: "
         "[docs/performance.md](../docs/performance.md).",
         "",
+        *_merges(results),
         "![p50 and p99 latency, and throughput, against concurrency](latency.png)",
         "",
         "## Targets",
@@ -232,27 +254,41 @@ def fallback_section(results: dict[str, Any]) -> Iterable[str]:
         f" | {max(queries.values()):.2f} | {sum(queries.values()):.2f} |"
     yield ""
     if together is not None:
-        yield (f"The queries sent at once, one connection each, as a fallback call sends them: p50 "
-               f"{together:.2f} ms until the last answer.")
+        yield (f"The queries sent at once, one connection each, as a fallback call sent them before the "
+               f"batch: p50 {together:.2f} ms until the last answer.")
         yield ""
-    yield from _fallback_table(results, len(queries), together)
+    batch = (results.get("fallback_queries") or {}).get(ONE_BATCH)
+    if batch is not None:
+        yield (f"The same queries as one FHIR batch (`POST [base]`, a GET entry each), as a fallback call "
+               f"sends them to a server that lists batch: p50 {batch:.2f} ms.")
+        yield ""
+    yield from _fallback_table(results, together)
 
 
-def _fallback_table(results: dict[str, Any], round_trips: int, together: float | None) -> Iterable[str]:
+def _round_trips(results: dict[str, Any]) -> str:
+    trips = results.get("fallback_round_trips") or {}
+    if not trips:
+        return "The service's FHIR requests per call were not read in this run."
+    methods = ", ".join(f"{trips[m]:g} {m}" for m in sorted(trips) if m not in ("all", "calls"))
+    return (f"FHIR round trips per fallback call, read from the service's `spine_cds_fhir_requests_total` "
+            f"over the {trips['calls']:.0f} calls of these cells (warm-ups included): {trips['all']:g} "
+            f"({methods}; the one GET per server every 10 minutes is the CapabilityStatement).")
+
+
+def _fallback_table(results: dict[str, Any], together: float | None) -> Iterable[str]:
     """The fallback cells without and with a token: the service's CPU per call against its target
     (≤ 4 ms), p50 against SEKMET's own time for the searches sent at once (+ 5 ms)."""
     rows = [c for c in results["cells"] if parts(c["scenario"])[1] == "select-fallback"]
-    yield (f"Each fallback call makes {round_trips} FHIR searches, one round trip each (the template "
-           "queries; this chart fits one page per search).")
+    yield _round_trips(results)
     yield ""
-    yield ("| call | conc. | p50 ms | p50 ≤ at once + 5 ms | service CPU ms/call | ≤ 4 ms | "
-           "SEKMET CPU ms/call |")
+    yield (f"| call | conc. | p50 ms | p50 ≤ at once + {FALLBACK_ALLOWANCE_MS} ms | service CPU ms/call | "
+           f"≤ {FALLBACK_CPU_MS:g} ms | SEKMET CPU ms/call |")
     yield "|---|--:|--:|---|--:|---|--:|"
     for c in rows:
         upstream = c.get("extra", {}).get("upstream_cpu_ms_per_request", float("nan"))
         p50_met = "–" if together is None or c["concurrency"] != 1 else \
-            ("yes" if c["p50_ms"] <= together + 5 else "no")
-        cpu_met = "yes" if c["cpu_ms_per_request"] <= 4 else "no"
+            ("yes" if c["p50_ms"] <= together + FALLBACK_ALLOWANCE_MS else "no")
+        cpu_met = "yes" if c["cpu_ms_per_request"] <= FALLBACK_CPU_MS else "no"
         yield (f"| {title(c['scenario'])} | {c['concurrency']} | {c['p50_ms']:.2f} | {p50_met} | "
                f"{c['cpu_ms_per_request']:.2f} | {cpu_met} | {upstream:.2f} |")
     yield ""

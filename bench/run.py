@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench import charts, loadgen, procs, report, tokens
 
 BENCH = Path(__file__).resolve().parent
@@ -199,6 +201,40 @@ async def probe_all_at_once(sekmet: procs.Server, limits: argparse.Namespace) ->
     return round(percentile(took[5:] or took, 50), 2)  # the first few open the connections
 
 
+async def probe_batch(sekmet: procs.Server, limits: argparse.Namespace) -> float:
+    """p50 (ms) of the fallback queries as one batch POST straight to SEKMET at concurrency 1: the FHIR
+    server's own time for what a fallback call sends it when it takes a batch."""
+    from app.fhir.batch import batch_request
+
+    path = sekmet.base.split(str(sekmet.port), 1)[1]
+    body = batch_request([query for _, query in charts.fallback_queries()])
+    request = loadgen.post_request(procs.HOST, sekmet.port, path, body)
+    args = argparse.Namespace(requests=min(limits.requests, 200), seconds=min(limits.seconds, 3))
+    return round((await measure(sekmet, report.ONE_BATCH, _constant(request), 1, args)).p50_ms, 2)
+
+
+def fhir_requests(service: procs.Server) -> dict[str, float]:
+    """The service's FHIR requests by method and its fallback rounds so far, from its ``/metrics``."""
+    text = httpx.get(f"http://{procs.HOST}:{service.port}/metrics", timeout=10).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("spine_cds_fhir_requests_total{"):
+            found[line.split('method="', 1)[1].split('"', 1)[0]] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("spine_cds_fhir_fallback_seconds_count"):
+            found["rounds"] = float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def round_trips(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """FHIR requests per fallback call between two ``fhir_requests`` readings, by method and in all."""
+    rounds = after.get("rounds", 0.0) - before.get("rounds", 0.0)
+    if rounds <= 0:
+        return {}
+    per_call = {method: round((after[method] - before.get(method, 0.0)) / rounds, 3)
+                for method in after if method != "rounds"}
+    return {**per_call, "all": round(sum(per_call.values()), 3), "calls": rounds}
+
+
 async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
     WORK.mkdir(parents=True, exist_ok=True)
     for stale in WORK.glob("*.db*"):  # each run starts on an empty database, as the first run did
@@ -220,10 +256,11 @@ async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
         cells: list[Cell] = []
         queries: dict[str, float] = {}
         postgres: list[Cell] = []
+        trips: dict[str, float] = {}
         try:  # PostgreSQL first: the Synthea-sized cells are the ones a spent budget should cut
             if not limits.skip_postgres:
                 await postgres_cells(sekmet, trust, limits, postgres)
-            await _grid(service, floor, sekmet, limits, cells, queries)
+            await _grid(service, floor, sekmet, limits, cells, queries, trips)
             queries = queries or await probe_queries(sekmet, limits)
         except OutOfTime as out:
             print(f"budget of {limits.budget:g} s spent at {out}: the remaining cells are left out")
@@ -232,15 +269,18 @@ async def run_all(limits: argparse.Namespace) -> dict[str, Any]:
             server.stop()
     bodies = {s.key: len(body_for(s, "http://127.0.0.1:1/fhir")) for s in SCENARIOS}
     return {"cells": [asdict(c) for c in [*cells, *postgres]], "fallback_queries": queries,
+            "fallback_round_trips": trips,
             "seconds": round(time.time() - started, 1), "limits": vars(limits), "body_bytes": bodies,
             "load_average": {"before": load_before, "after": os.getloadavg()},
             "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
 
 
 async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server,
-                limits: argparse.Namespace, cells: list[Cell], queries: dict[str, float]) -> None:
+                limits: argparse.Namespace, cells: list[Cell], queries: dict[str, float],
+                trips: dict[str, float]) -> None:
     """Every scenario at every concurrency, each beside its floor. The fallback's single FHIR queries are
-    probed just before the fallback cells, so its target compares figures taken in the same minute."""
+    probed just before the fallback cells, so its target compares figures taken in the same minute; the
+    service's FHIR requests per fallback call are read from its metrics around those cells."""
     measured: list[tuple[int, Cell]] = []
     for index, (scenario, floor_scenario) in enumerate(zip(SCENARIOS, FLOORS, strict=True)):
         if limits.only and not any(scenario.key.endswith(k) for k in limits.only):
@@ -249,6 +289,7 @@ async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server
         if upstream is not None:
             await _probe_sekmet(sekmet, limits, queries)
         body = body_for(scenario, sekmet.base)
+        before = fhir_requests(service) if upstream is not None else {}
         for concurrency in limits.concurrency:
             targets = [*service_targets(service, scenario, body, concurrency, limits, upstream),
                        Target(floor_scenario.key, floor, fixed(floor, floor_scenario, body), None)]
@@ -257,6 +298,9 @@ async def _grid(service: procs.Server, floor: procs.Server, sekmet: procs.Server
             for order, cell in zip(orders, found, strict=True):
                 _say(cell)
                 measured.append((order, cell))
+        if upstream is not None:
+            trips.update(round_trips(before, fhir_requests(service)))
+            print(f"FHIR requests per fallback call: {trips}", flush=True)
     cells.extend(cell for _, cell in sorted(measured, key=lambda pair: pair[0]))  # service rows, then floors
 
 
@@ -301,10 +345,12 @@ async def side_by_side(targets: list[Target], concurrency: int, limits: argparse
 async def _probe_sekmet(sekmet: procs.Server, limits: argparse.Namespace, queries: dict[str, float]) -> None:
     single = await probe_queries(sekmet, limits)
     together = await probe_all_at_once(sekmet, limits)
+    batch = await probe_batch(sekmet, limits)
     queries.update(single)
     queries[report.ALL_AT_ONCE] = together
+    queries[report.ONE_BATCH] = batch
     print(f"SEKMET alone: slowest single query p50 {max(single.values()):.2f} ms, all at once "
-          f"{together:.2f} ms", flush=True)
+          f"{together:.2f} ms, as one batch {batch:.2f} ms", flush=True)
 
 
 async def postgres_cells(sekmet: procs.Server, trust: Path | None, limits: argparse.Namespace,
@@ -352,7 +398,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-auth", action="store_true", help="no cells with a JWT per request")
     parser.add_argument("--skip-postgres", action="store_true", help="no cells on PostgreSQL")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only: replace only the cells run (and the fallback probes) in "
+                             "results.json, keep the rest, and say so in RESULTS.md")
     return parser
+
+
+def merged(previous: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``previous`` with the cells of the scenarios in ``new`` (and its fallback probes, when it ran the
+    fallback) replaced, and a note of the partial run; the rest of ``previous`` is kept as measured."""
+    ran = {cell["scenario"] for cell in new["cells"]}
+    fresh = {(c["scenario"], c["concurrency"]): c for c in new["cells"]}
+    cells = [fresh.pop((c["scenario"], c["concurrency"]), c) for c in previous["cells"]]  # in place
+    cells = [c for c in cells if c["scenario"] not in ran or c in new["cells"]] + list(fresh.values())
+    note = {"command": new["command"], "finished": new["finished"], "seconds": new["seconds"],
+            "scenarios": sorted(ran), "load_average": new["load_average"]}
+    result = {**previous, "cells": cells, "merged": [*previous.get("merged", []), note]}
+    if new.get("fallback_queries"):
+        result["fallback_queries"] = new["fallback_queries"]
+        result["fallback_round_trips"] = new.get("fallback_round_trips", {})
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(run_all(limits))
     results["command"] = "python -m bench " + " ".join(args) if args else "make bench"
     if not limits.no_write:
+        if limits.merge:
+            results = merged(json.loads((BENCH / "results.json").read_text()), results)
         (BENCH / "results.json").write_text(json.dumps(results, indent=1) + "\n")
         report.write(results, BENCH)
         print(f"wrote {BENCH / 'RESULTS.md'} and {BENCH / 'latency.png'} ({results['seconds']} s)")

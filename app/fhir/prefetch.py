@@ -11,7 +11,7 @@ CONTRACT.md P4-P8 and §3.2, per prefetch key:
 - a truncated Bundle (a ``next`` link, or ``total`` above its entries: the sandbox's 76 conditions in 20
   entries) is completed by the fetcher; what cannot be completed is used and marked *incomplete*.
 
-Everything here is pure apart from the one ``await`` on the fetcher (``app.fhir.client``), so every rule
+Everything here is pure apart from the one ``await`` on the fetcher (``app.fhir.fetcher``), so every rule
 is tested without a network. Keys that fail or stay incomplete name their category in
 ``Chart.unavailable``: the cards say what could not be checked.
 
@@ -93,7 +93,7 @@ class FetchJob:
 
 
 class Fetcher(Protocol):
-    """The fallback seam (``app.fhir.client.FhirFetcher``): all jobs of one hook call at once, in one budget.
+    """The fallback seam (``app.fhir.fetcher.FhirFetcher``): all jobs of one hook call at once, in one budget.
 
     Must return a ``KeyData`` per job key and never raise for a FHIR server's failure.
     """

@@ -3,7 +3,7 @@
 Kept apart from the transport so the verifier (``app.security``) can build it without importing
 ``app.hooks``: the arrow runs hooks → security, never back. Which FHIR server an entry of
 ``fhir_servers`` admits is decided in one place, ``app.urls.server_allowed_by``, applied by the FHIR
-client (``app.fhir.client.server_refusal``).
+client (``app.fhir.allowlist.server_refusal``).
 """
 
 from __future__ import annotations

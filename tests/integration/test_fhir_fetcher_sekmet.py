@@ -12,8 +12,9 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from app.fhir.client import FetchLimits, FhirFetcher
+from app.fhir.fetcher import FhirFetcher
 from app.fhir.prefetch import DataRequest, FetchJob, resolve
+from app.fhir.session import FetchLimits
 from app.fhir.templates import PREFETCH_TEMPLATES
 
 pytestmark = pytest.mark.integration

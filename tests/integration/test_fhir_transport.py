@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from app.fhir.client import HTTP_LIMITS, make_http_client
+from app.fhir.http_client import HTTP_LIMITS, make_http_client
 from app.fhir.transport import PooledTransport
 from app.settings import Settings
 
@@ -463,7 +463,7 @@ def test_proxy_variables_are_read_as_httpx_reads_them(
     httpx's (private) reader as the oracle."""
     from httpx._utils import get_environment_proxies
 
-    from app.fhir.client import environment_proxies
+    from app.fhir.proxies import environment_proxies
 
     clear_proxy_variables(monkeypatch)
     for name, value in variables.items():

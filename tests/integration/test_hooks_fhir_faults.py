@@ -27,11 +27,14 @@ EVIL = "evil.example.com"
 
 
 @pytest.fixture
-def fhir(cds: Cds) -> Iterator[respx.MockRouter]:
+def fhir(cds: Cds, monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.MockRouter]:
     """respx in front of SEKMET: a test adds its breaking routes, then ``through`` for the rest.
 
-    Test data is read from SEKMET before the router starts (``cds.server`` uses plain httpx too).
+    Test data is read from SEKMET before the router starts (``cds.server`` uses plain httpx too). The
+    faults here break one search each, so the app sends its searches one by one (no batch): the batch's
+    own faults are in test_fhir_batch_sekmet.py.
     """
+    monkeypatch.setattr(cds.app.state.runtime.fetcher, "batch_support", None)
     with respx.mock(assert_all_called=False) as router:
         yield router
 

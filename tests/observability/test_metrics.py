@@ -22,7 +22,7 @@ from app.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 # Every label name our metrics may carry; each one's values come from a fixed set (module docstring).
 ALLOWED_LABELS = {"service", "topic", "indicator", "mode", "rating", "rule", "key", "source", "reason",
-                  "le", "version", "generation", "implementation", "major", "minor", "patchlevel"}
+                  "method", "le", "version", "generation", "implementation", "major", "minor", "patchlevel"}
 
 
 def value(name: str, **labels: str) -> float:

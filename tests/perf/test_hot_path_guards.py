@@ -2,10 +2,10 @@
 
 The figures themselves come from ``make bench`` (bench/RESULTS.md, docs/performance.md); these tests fail
 when a change would quietly undo what the figures depend on: the fallback asks each template query once
-and all at once, a complete prefetch asks nothing, request bodies stay plain dicts, every resource is
-parsed into its slim view once, hook calls run no garbage collection, the HTTP client checks one pooled
-connection per request, every hot-path memo is bounded, and no full ``fhir.resources`` model is built on
-the way.
+and all at once (in one batch when the server takes one), a complete prefetch asks nothing, request
+bodies stay plain dicts, every resource is parsed into its slim view once, hook calls run no garbage
+collection, the HTTP client checks one pooled connection per request, every hot-path memo is bounded,
+and no full ``fhir.resources`` model is built on the way.
 """
 
 from __future__ import annotations
@@ -47,15 +47,28 @@ def _without_prefetch(example: Example) -> dict[str, Any]:
 
 
 class _Ehr:
-    """A respx side effect that answers every query and remembers how many were in flight at once."""
+    """A respx side effect that answers every query and remembers how many were in flight at once; its
+    CapabilityStatement lists ``batch`` when ``takes_batch``, and a batch is answered entry by entry."""
 
-    def __init__(self, patient_id: str) -> None:
-        self.patient_id = patient_id
+    def __init__(self, patient_id: str, takes_batch: bool = False) -> None:
+        self.patient_id, self.takes_batch = patient_id, takes_batch
         self.paths: list[str] = []
+        self.capability_asked = 0
+        self.batches: list[list[str]] = []
         self.in_flight = self.most_in_flight = 0
         self.all_asked = asyncio.Event()
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/metadata"):
+            self.capability_asked += 1
+            interactions = [{"code": "batch"}] if self.takes_batch else [{"code": "search-system"}]
+            return httpx.Response(200, json={"resourceType": "CapabilityStatement",
+                                             "rest": [{"mode": "server", "interaction": interactions}]})
+        if request.method == "POST":
+            urls = [entry["request"]["url"] for entry in json.loads(request.content)["entry"]]
+            self.batches.append(urls)
+            return httpx.Response(200, json={"resourceType": "Bundle", "type": "batch-response", "entry": [
+                {"response": {"status": "200 OK"}, "resource": self._answer(url)} for url in urls]})
         self.paths.append(f"{request.url.path}?{request.url.query.decode()}")
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -65,14 +78,18 @@ class _Ehr:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.all_asked.wait(), timeout=1.0)
         self.in_flight -= 1
-        if request.url.path.endswith(f"/Patient/{self.patient_id}"):
-            return httpx.Response(200, json={"resourceType": "Patient", "id": self.patient_id})
-        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "total": 0})
+        return httpx.Response(200, json=self._answer(request.url.path))
+
+    def _answer(self, path: str) -> dict[str, Any]:
+        if path.endswith(f"Patient/{self.patient_id}"):
+            return {"resourceType": "Patient", "id": self.patient_id}
+        return {"resourceType": "Bundle", "type": "searchset", "total": 0}
 
 
 async def test_a_fallback_call_asks_each_template_query_once_and_all_at_once(
     client: httpx.AsyncClient, example: Example
 ) -> None:
+    """A server whose CapabilityStatement does not list batch: one GET per key, all in flight at once."""
     body = _without_prefetch(example)
     ehr = _Ehr(body["context"]["patientId"])
     with respx.mock(assert_all_called=False) as router:
@@ -80,9 +97,33 @@ async def test_a_fallback_call_asks_each_template_query_once_and_all_at_once(
         router.route(host="127.0.0.1").pass_through()
         response = await client.post(SELECT, json=body)
     assert response.status_code == 200
+    assert ehr.capability_asked == 1
+    assert ehr.batches == []
     assert len(ehr.paths) == len(PREFETCH_TEMPLATES)  # one request per key: no paging, no retries
     assert len(set(ehr.paths)) == len(PREFETCH_TEMPLATES)
     assert ehr.most_in_flight == len(PREFETCH_TEMPLATES)  # in parallel: the wait is the slowest query
+
+
+async def test_a_fallback_call_to_a_batch_server_is_one_round_trip(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """A server that lists batch: one POST carrying each template query once; its capability is asked on
+    the first call only."""
+    body = _without_prefetch(example)
+    ehr = _Ehr(body["context"]["patientId"], takes_batch=True)
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host=urlsplit(EHR).hostname).mock(side_effect=ehr)
+        router.route(host="127.0.0.1").pass_through()
+        first = await client.post(SELECT, json=body)
+        second = await client.post(SELECT, json=body)
+    assert first.status_code == second.status_code == 200
+    assert [c["summary"] for c in first.json()["cards"]] == [c["summary"] for c in second.json()["cards"]]
+    assert ehr.capability_asked == 1
+    assert ehr.paths == []
+    assert len(ehr.batches) == 2
+    assert all(len(set(urls)) == len(urls) == len(PREFETCH_TEMPLATES) for urls in ehr.batches)
+    assert {url.split("?")[0].split("/")[0] for url in ehr.batches[0]} == {
+        template.split("?")[0].split("/")[0] for template in PREFETCH_TEMPLATES.values()}
 
 
 async def test_a_complete_prefetch_asks_the_fhir_server_nothing(
@@ -181,7 +222,7 @@ async def test_the_http_client_checks_one_pooled_connection_per_request(
     poll), where httpx's own pool re-checked every pooled connection at every request start and end."""
     import httpcore
 
-    from app.fhir.client import make_http_client
+    from app.fhir.http_client import make_http_client
 
     checks: list[int] = []
     original = httpcore.AsyncHTTP11Connection.has_expired

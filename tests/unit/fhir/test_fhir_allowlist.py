@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.fhir.client import same_origin, server_refusal
+from app.fhir.allowlist import same_origin, server_refusal
 from app.urls import server_allowed_by
 
 ALLOW = ["https://ehr.example.org/fhir", "http://127.0.0.1", "http://localhost",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -16,8 +16,10 @@ import pytest
 import respx
 from prometheus_client import CollectorRegistry, generate_latest
 
-from app.fhir.client import FetchLimits, FhirFetcher, make_http_client
+from app.fhir.fetcher import FhirFetcher
+from app.fhir.http_client import make_http_client
 from app.fhir.prefetch import DataRequest, FetchJob, KeyData
+from app.fhir.session import FetchLimits
 from app.settings import Profile, Settings
 
 BASE = "https://ehr.example.org/fhir"
@@ -117,13 +119,18 @@ async def test_client_trust_entry_narrows_the_allowlist(mock: respx.MockRouter, 
 # --- concurrency, paging -----------------------------------------------------------------------------
 
 
-async def test_missing_keys_are_fetched_concurrently(mock: respx.MockRouter, http: Any,
-                                                     registry: CollectorRegistry) -> None:
-    async def slow(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0.3)
+def answering_after(seconds: float) -> Callable[[httpx.Request], Awaitable[httpx.Response]]:
+    """A respx side effect: a one-page answer after ``seconds``."""
+    async def answer(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(seconds)
         return httpx.Response(200, json=page())
 
-    mock.get(url__startswith=BASE).mock(side_effect=slow)
+    return answer
+
+
+async def test_missing_keys_are_fetched_concurrently(mock: respx.MockRouter, http: Any,
+                                                     registry: CollectorRegistry) -> None:
+    mock.get(url__startswith=BASE).mock(side_effect=answering_after(0.3))
     jobs = [FetchJob(k, f"{k.title()}?patient=p1") for k in ("a", "b", "c", "d", "e")]
     started = time.perf_counter()
     result = await fetcher(http, registry).fetch(req(), jobs)
@@ -382,11 +389,7 @@ async def test_hook_budget_bounds_the_whole_round_and_keeps_pages_already_read(
 
 async def test_no_task_is_left_running_after_the_budget(mock: respx.MockRouter, http: Any,
                                                         registry: CollectorRegistry) -> None:
-    async def never(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(10)
-        return httpx.Response(200, json=page())
-
-    mock.get(url__startswith=BASE).mock(side_effect=never)
+    mock.get(url__startswith=BASE).mock(side_effect=answering_after(10))
     before = len(asyncio.all_tasks())
     await fetcher(http, registry, request_timeout=5.0, budget=0.05).fetch(req(), [COND, MEDS])
     assert len(asyncio.all_tasks()) == before
