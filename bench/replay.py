@@ -1,6 +1,6 @@
 """``make bench-replay``: ``spine-cds replay`` end to end on a Synthea-sized Bulk Data export, measured.
 
-Writes the export once (``scripts/make_test_data.py --export``, 5,000 patients from a pool of 30 seeded
+Writes the export once (``scripts/bulk_export.py``, 5,000 patients from a pool of 30 seeded
 Synthea patients: the first run takes a few minutes and ~4.5 GB in ``var/bench-replay/``), then runs the
 command line as a child process and samples, every 0.2 s, the resident memory of its whole process tree
 (the command and every worker it starts, summed from ``/proc``: an upper bound, shared pages count once
@@ -58,7 +58,7 @@ def tree_rss_mb(pid: int) -> float:
 def ensure_export(patients: int) -> Path:
     export = WORK / f"export-{patients}"
     if not (export / "manifest.json").exists():
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_test_data.py"), "--export", str(export),
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "bulk_export.py"), str(export),
                         "--patients", str(patients), "--synthea-pool", "30"], check=True)
     return export
 
@@ -96,7 +96,7 @@ def write_results(result: dict[str, Any]) -> None:
     lines = ["# `spine-cds replay`: measured by `make bench-replay`", ""]
     for run in runs:
         lines += _table(run)
-    lines += ["The export: `scripts/make_test_data.py --export DIR --patients 5000 --synthea-pool 30` (every "
+    lines += ["The export: `scripts/bulk_export.py DIR --patients 5000 --synthea-pool 30` (every "
               "Synthea resource of the exported types, Observations unfiltered; see scripts/bulk_export.py). "
               "`python -m bench.replay --engine spark` measures the Spark engine in local mode (a JVM and "
               "its Python workers on the same two cores).", "", _same_csv(), ""]

@@ -1,4 +1,5 @@
-"""Write a FHIR Bulk Data ``$export``-shaped folder for ``spine-cds replay`` (``make_test_data.py --export``).
+"""Write a FHIR Bulk Data ``$export``-shaped folder for ``spine-cds replay``:
+``python scripts/bulk_export.py DIR --patients 100 [--gzip] [--slim]``.
 
 One NDJSON file per resource type (``Condition.ndjson``, rolled to ``Condition.2.ndjson`` every
 ``ROLL_LINES`` resources; ``.ndjson.gz`` with ``--gzip``) and a ``manifest.json`` as the export's status
@@ -16,11 +17,13 @@ so that a replay shows it skips and counts them.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import io
 import json
 import random
 import re
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -284,3 +287,23 @@ def write_export(out: Path, *, patients: int, pool_size: int, seed: int, gz: boo
         if malformed_every and index % malformed_every == malformed_every - 1:
             writer.write("Condition", '{"resourceType": "Condition", "id": "broken-' + str(index))
     writer.close("2025-06-01T00:00:00Z")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("export", type=Path, metavar="DIR", help="write an export to DIR")
+    parser.add_argument("--patients", type=int, default=100)
+    parser.add_argument("--synthea-pool", type=int, default=10, help="distinct Synthea patients to clone")
+    parser.add_argument("--seed", type=int, default=base.SYNTHEA_SEED)
+    parser.add_argument("--gzip", action="store_true", help="write .ndjson.gz")
+    parser.add_argument("--slim", action="store_true", help="only the Observation codes the hooks read")
+    parser.add_argument("--malformed-every", type=int, default=1000, help="a broken line every N patients")
+    args = parser.parse_args(argv)
+    write_export(args.export, patients=args.patients, pool_size=args.synthea_pool, seed=args.seed,
+                 gz=args.gzip, slim=args.slim, malformed_every=args.malformed_every)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,7 +14,7 @@ directory and fails if anything differs from the committed files.
 
     python scripts/make_test_data.py            # write tests/fixtures/patients/
     python scripts/make_test_data.py --check    # verify the committed files are what the script makes
-    python scripts/make_test_data.py --export DIR --patients 5000   # Bulk Data export (bulk_export.py)
+    python scripts/bulk_export.py DIR --patients 5000  # a Bulk Data export for replay
 """
 
 from __future__ import annotations
@@ -348,14 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="regenerate and compare with --out")
-    _export_arguments(parser)
     args = parser.parse_args(argv)
-    if args.export is not None:
-        from bulk_export import write_export  # beside this script; it builds on the functions above
-
-        write_export(args.export, patients=args.patients, pool_size=args.synthea_pool, seed=args.seed,
-                     gz=args.gzip, slim=args.slim, malformed_every=args.malformed_every)
-        return 0
     if not args.check:
         generate(args.out)
         return 0
@@ -365,17 +358,6 @@ def main(argv: list[str] | None = None) -> int:
     for name in changed:
         print(f"differs: {name}", file=sys.stderr)
     return 1 if changed else 0
-
-
-def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Bulk Data export for spine-cds replay (scripts/bulk_export.py)")
-    group.add_argument("--export", type=Path, default=None, metavar="DIR", help="write an export to DIR")
-    group.add_argument("--patients", type=int, default=100)
-    group.add_argument("--synthea-pool", type=int, default=10, help="distinct Synthea patients to clone")
-    group.add_argument("--seed", type=int, default=SYNTHEA_SEED)
-    group.add_argument("--gzip", action="store_true", help="write .ndjson.gz")
-    group.add_argument("--slim", action="store_true", help="only the Observation codes the hooks read")
-    group.add_argument("--malformed-every", type=int, default=1000, help="a broken line every N patients")
 
 
 if __name__ == "__main__":

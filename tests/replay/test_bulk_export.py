@@ -1,4 +1,4 @@
-"""``scripts/make_test_data.py --export`` writes a Bulk Data export that ``spine-cds replay`` reads whole."""
+"""``scripts/bulk_export.py`` writes a Bulk Data export that ``spine-cds replay`` reads whole."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_the_export_writer_writes_files_per_type_a_manifest_and_a_spine_story_pe
     tmp_path: Path, replay_settings: object
 ) -> None:
     export = tmp_path / "export"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_test_data.py"), "--export", str(export),
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "bulk_export.py"), str(export),
                     "--patients", "4", "--synthea-pool", "1", "--malformed-every", "2"],
                    check=True, capture_output=True)
     manifest = json.loads((export / "manifest.json").read_text())
