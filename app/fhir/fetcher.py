@@ -126,7 +126,7 @@ class FhirFetcher:
         except Exception as error:  # a bug here must not cost the chart: the searches go one by one
             log_crash("batch", error)
             return None
-        if answers is None:
+        if answers is None or _all_refused(answers):
             self.batch_support.remember(session.server, False)
             return None
         return {job.key: answer for job, answer in zip(searches, answers, strict=True)}
@@ -144,6 +144,17 @@ class FhirFetcher:
                 known = False
             self.batch_support.remember(session.server, known)
         return known
+
+
+def _all_refused(answers: Sequence[EntryAnswer]) -> bool:
+    """Every entry refused with a 4xx (not 404/410, a read of no data; not 429, throttling): a server
+    that lists batch but refuses searches inside one (some allow only writes there). Believed, that
+    would leave the whole chart unchecked; sent one by one, each search gets its own answer."""
+    def refused(answer: EntryAnswer) -> bool:
+        status = answer.status if isinstance(answer, FetchFailure) else None
+        return status is not None and 400 <= status < 500 and status not in (404, 410, 429)
+
+    return len(answers) > 1 and all(refused(answer) for answer in answers)
 
 
 def _budget_failure(budget: float) -> FetchFailure:

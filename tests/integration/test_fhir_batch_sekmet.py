@@ -190,6 +190,21 @@ async def test_a_failed_batch_entry_fails_its_key_and_the_rest_is_used(
         k: v for k, v in expected.items() if k != "procedures"}
 
 
+@pytest.mark.parametrize("status", ["400 Bad Request", "403 Forbidden", "405 Method Not Allowed"])
+async def test_a_batch_whose_every_search_is_refused_is_sent_again_one_by_one(
+        fhir_server: FhirServer, http: httpx.AsyncClient, sent: Sent, status: str) -> None:
+    """A server that lists batch but takes only writes in one answers each GET entry with a 4xx: the
+    searches go one by one in the same call, and that server is not sent a batch again for a while."""
+    jobs = template_jobs(PATIENT)
+    expected = summary(await fetcher(http, batch=False).fetch(request(fhir_server, PATIENT), jobs))
+    refused = {job.key: {"response": {"status": status, "outcome": OUTCOME}} for job in jobs}
+    batched = fetcher(http)
+    with batch_answered(fhir_server, batch_response(fhir_server, jobs, refused)) as batch:
+        assert summary(await batched.fetch(request(fhir_server, PATIENT), jobs)) == expected
+        await batched.fetch(request(fhir_server, PATIENT), jobs)
+    assert batch.call_count == 1
+
+
 async def test_a_batched_read_of_a_missing_patient_answering_404_is_no_data(
         fhir_server: FhirServer, http: httpx.AsyncClient) -> None:
     jobs = template_jobs(PATIENT)
