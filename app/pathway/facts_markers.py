@@ -116,7 +116,7 @@ def _normalised(concept: str, o: ObservationView) -> float | None:
         return None
     if concept == "esr":
         return o.value if o.unit is None or o.unit in _ESR_UNITS else None
-    factor = _CRP_TO_MG_L.get(o.unit or "mg/L")
+    factor = _CRP_TO_MG_L.get(o.unit) if o.unit else 1.0  # no unit: taken as mg/L (see the module docstring)
     return round(o.value * factor, 1) if factor is not None else None
 
 
