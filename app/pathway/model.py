@@ -160,9 +160,10 @@ EvidenceKey: TypeAlias = tuple[date, str, str, str, str, str, float, float, date
 class Evidence:
     """One fact's provenance: what was found, where (``Condition/123``), and when — as values.
 
-    A card words it (app/render/labels.py, cards/labels.toml): the finding, the chart's own ``name`` of a
-    coded finding (its display), the record's ``text`` (a drug's name, an exam's text), a measured
-    ``value`` (and the ``before`` value it fell from), and the record's ``state`` (``when``: resolved on).
+    A card words it (app/render/evidence.py, cards/labels.toml [evidence]): the finding, the chart's own
+    ``name`` of a coded finding (its display), the record's ``text`` (a drug's name, an exam's text), a
+    measured ``value`` (and the ``before`` value it fell from), and the record's ``state`` (``when``:
+    the day it was resolved on).
     """
 
     finding: Finding
@@ -178,7 +179,7 @@ class Evidence:
 
     def sort_key(self) -> EvidenceKey:
         """Date, reference, then every value: a total order, so bundle order never shows (invariant 4).
-        A card lists evidence in its own order (by its words, app/render/labels.py)."""
+        A card lists evidence in its own order (by its words, app/render/evidence.py)."""
         system, code = (self.coding.system, self.coding.code) if self.coding is not None else ("", "")
         values = (self.finding, self.state, self.name or "", self.text or "")
         numbers = (_number(self.value), _number(self.before), self.when or date.min)
