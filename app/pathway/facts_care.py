@@ -16,10 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from app.chart.dates import FhirDate
 from app.chart.model import EncounterView, ImagingView, ProcedureView, ServiceRequestView
 from app.pathway.facts_common import (
-    LABELS,
     NOT_DONE_PROCEDURE,
     VOID_MEDICATION,
     VOID_OBSERVATION,
@@ -35,7 +33,7 @@ from app.pathway.facts_common import (
     possibly_by,
     shift,
 )
-from app.pathway.model import Evidence, Modality, Region
+from app.pathway.model import Evidence, Finding, Modality, Region, State
 from app.terminology import Coding
 
 CARE_PROCEDURES = ("physical_therapy", "chiropractic", "osteopathic_manipulation", "epidural_injection")
@@ -44,7 +42,6 @@ _CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
 # MedicationStatement: "intended" is not yet taken; "not-taken", "entered-in-error" never were.
 _TAKEN_STATEMENT = frozenset({"active", "completed"})
 _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
-_SHORT_CARE = {"physical_therapy": "PT", "chiropractic": "chiropractic", "osteopathic_manipulation": "OMT"}
 # Only a released report says an examination was done and read
 # (CODES.md recommendation 10: not "preliminary").
 _FINAL_REPORT = frozenset({"final", "amended", "corrected"})
@@ -71,8 +68,8 @@ def _care_medications(ctx: Context, since: date) -> Iterator[Evidence]:
         if coding is None or not _taken(m.resource_type, m.status):
             continue
         if certainly_within(m.start, since, ctx.order_date):
-            label = f"{LABELS['conservative_medication']}: {coding.display or coding.code}"
-            yield Evidence(label, m.reference, dated(m.start), coding)
+            name = coding.display or coding.code
+            yield Evidence(Finding.CONSERVATIVE_MEDICATION, m.reference, dated(m.start), coding, text=name)
 
 
 def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
@@ -80,7 +77,7 @@ def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
         if p.status in NOT_DONE_PROCEDURE or not certainly_within(p.performed, since, ctx.order_date):
             continue
         for concept, coding in _concepts(ctx, CARE_PROCEDURES, p.codings):
-            yield Evidence(LABELS[concept], p.reference, dated(p.performed), coding)
+            yield Evidence(Finding(concept), p.reference, dated(p.performed), coding)
 
 
 def _taken(resource_type: str, status: str | None) -> bool:
@@ -98,7 +95,7 @@ def _care_visits(ctx: Context, since: date) -> Iterator[Evidence]:
         found = _visit_care(ctx, visit)
         if found is not None:
             concept, coding = found
-            yield Evidence(f"{LABELS[concept]} visit", visit.reference, dated(visit.start), coding)
+            yield Evidence(Finding(concept), visit.reference, dated(visit.start), coding, State.VISIT)
 
 
 def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding] | None:
@@ -112,7 +109,7 @@ def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding] | None
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
     """A PT (chiropractic, OMT) ServiceRequest, active or completed, counts as care begun once a finished
     visit carried it out or it is ``care_referral_min_days`` old (CODES.md recommendation 11: a
-    referral written yesterday is not six weeks of care); the label then says no visit is recorded."""
+    referral written yesterday is not six weeks of care); its evidence says whether a visit is recorded."""
     latest = ctx.days_before(ctx.policy.care_referral_min_days)
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
@@ -123,7 +120,8 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
         if not visited and not certainly_within(when, since, latest):
             continue
         for concept, coding in found:
-            yield Evidence(_referral_label(concept, when, visited), sr.reference, dated(when), coding)
+            state = State.REFERRAL_VISITED if visited else State.REFERRAL_NO_VISIT
+            yield Evidence(Finding(concept), sr.reference, dated(when), coding, state)
 
 
 def _carried_out(ctx: Context, sr: ServiceRequestView) -> bool:
@@ -133,13 +131,6 @@ def _carried_out(ctx: Context, sr: ServiceRequestView) -> bool:
     own = sr.reference
     finished = (visit for visit in ctx.chart.encounters if visit.status == "finished")
     return any(ref == own or ref.endswith("/" + own) for visit in finished for ref in visit.based_on)
-
-
-def _referral_label(concept: str, when: FhirDate | None, visited: bool) -> str:
-    if visited:
-        return f"{LABELS[concept]} referral (visit recorded)"
-    on = when.value.isoformat() if when is not None else "date unknown"
-    return f"{_SHORT_CARE[concept]} referred {on}, no visit recorded"
 
 
 def _concepts(
@@ -166,10 +157,10 @@ def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Ite
     when = dated(sr.authored_on or sr.occurrence)
     specialty = ctx.vs.match("spine_specialty", (*sr.codings, *sr.performer_type_codings))
     if specialty is not None:
-        yield Evidence(LABELS["spine_specialty"], sr.reference, when, specialty)
+        yield Evidence(Finding.SPINE_SPECIALTY, sr.reference, when, specialty)
     injection = ctx.vs.match("epidural_injection", sr.codings)
     if injection is not None:
-        yield Evidence(f"planned {LABELS['epidural_injection']}", sr.reference, when, injection)
+        yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, when, injection, State.PLANNED)
 
 
 def _in_episode(ctx: Context, sr: ServiceRequestView, since: date) -> bool:
@@ -187,7 +178,7 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         planned = p.performed is None and p.status == "preparation"
         if planned or certainly_within(p.performed, since, ctx.order_date):
-            yield Evidence(LABELS["epidural_injection"], p.reference, dated(p.performed), coding)
+            yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
 
 
 # --- prior imaging and surgery ----------------------------------------------------------------------------
@@ -219,7 +210,7 @@ def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: 
     every_region = member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None
     if code.region != region.value and not every_region:
         return None
-    return Evidence(LABELS["spine_imaging"], study.reference, dated(study.started), code.coding)
+    return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), code.coding)
 
 
 def _links(study: ImagingView) -> frozenset[str]:
@@ -243,10 +234,10 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
         coding = member(ctx.vs, "prior_spine_surgery", c.codings)
         first = condition_first_date(c, ctx.chart.patient)
         if coding is not None and not condition_void(c) and possibly_by(first, ctx.order_date):
-            found.append(Evidence(LABELS["prior_spine_surgery"], c.reference, dated(first), coding))
+            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding))
     for p, coding in _surgeries(ctx):
         if region is None or _surgery_in(ctx, p, region):
-            found.append(Evidence(LABELS["prior_spine_surgery"], p.reference, dated(p.performed), coding))
+            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, p.reference, dated(p.performed), coding))
     return ordered(found)
 
 

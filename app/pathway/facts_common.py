@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -51,40 +51,6 @@ NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
 
 _MAX_AGE_YEARS = 150
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
-
-LABELS: Mapping[str, str] = {
-    "radiculopathy_lumbar": "lumbar radiculopathy",
-    "radiculopathy_cervical": "cervical radiculopathy",
-    "radiculopathy_thoracic": "thoracic radiculopathy",
-    "back_pain": "low back pain",
-    "neck_pain": "neck pain",
-    "ces": "cauda equina sign",
-    "motor_deficit": "motor deficit",
-    "myelopathy": "myelopathy",
-    "abnormal_reflex": "abnormal reflex with neck symptoms",
-    "gait_disturbance": "gait disturbance",
-    "spinal_infection": "spinal infection",
-    "ivdu": "drug use disorder (IV drug use)",
-    "immunosuppression": "immunosuppression",
-    "long_term_steroids": "long-term systemic steroids",
-    "fever": "fever",
-    "ces_if_new": "new urinary incontinence or retention",
-    "thoracic_pain": "thoracic spine pain",
-    "infection_risk_factor": "infection risk factor",
-    "cancer_active": "malignancy",
-    "cancer_history": "history of malignancy",
-    "weight_loss": "unexplained weight loss",
-    "osteoporosis": "osteoporosis",
-    "vertebral_fracture": "vertebral fracture",
-    "prior_spine_surgery": "prior spine surgery",
-    "physical_therapy": "physical therapy",
-    "chiropractic": "chiropractic manipulation",
-    "osteopathic_manipulation": "osteopathic manipulation",
-    "epidural_injection": "epidural steroid injection",
-    "conservative_medication": "conservative-care medication",
-    "spine_specialty": "spine specialist referral",
-    "spine_imaging": "prior MRI of the same region",
-}
 
 
 @immutable
@@ -361,15 +327,9 @@ def medication_class(vs: ValueSets, coding: Coding) -> str | None:
 # --- evidence ------------------------------------------------------------------------------------------
 
 
-def evidence_key(item: Evidence) -> tuple[date, str, str, str, str]:
-    coding = item.coding
-    system, code = (coding.system, coding.code) if coding is not None else ("", "")
-    return item.on or date.min, item.reference or "", item.label, system, code
-
-
 def ordered(items: Iterable[Evidence]) -> tuple[Evidence, ...]:
-    """De-duplicated and sorted by date, reference and label: bundle order must not matter."""
-    return tuple(sorted(set(items), key=evidence_key))
+    """De-duplicated and sorted by date, reference and values: bundle order must not matter."""
+    return tuple(sorted(set(items), key=Evidence.sort_key))
 
 
 def dated(value: FhirDate | None) -> date | None:

@@ -8,19 +8,16 @@ of the rated region with no gap longer than ``episode_gap_days``; its onset is t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import date, timedelta
 
 from app.chart.model import ConditionView, PatientView
 from app.immutable import immutable
 from app.pathway.facts_common import (
-    LABELS,
     Context,
     asserted_observations,
     condition_current,
     condition_first_date,
     condition_void,
-    evidence_key,
     first_members,
     last_day,
     onset_range,
@@ -28,7 +25,7 @@ from app.pathway.facts_common import (
     possibly_by,
     whole_years,
 )
-from app.pathway.model import Evidence, Region
+from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 
 # (concept, region, radicular): PATHWAY.md §6.1; back/neck pain are supporting diagnoses of the episode.
@@ -96,7 +93,7 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
             return
         start, exact = _start(condition, ctx.chart.patient, ctx.order_date)
         last_seen = _last_seen(condition, start, ctx.order_date)
-        evidence = Evidence(LABELS[concept], condition.reference, start, coding)
+        evidence = Evidence(Finding(concept), condition.reference, start, coding)
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen)
         return
 
@@ -113,7 +110,7 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
         index, coding = hits[0]  # the first concept names it, as for a Condition
         concept, region, radicular = QUALIFYING[index]
         seen = o.effective.value if o.effective is not None else None
-        evidence = Evidence(f"{LABELS[concept]} (observation)", o.reference, seen, coding)
+        evidence = Evidence(Finding(concept), o.reference, seen, coding, State.OBSERVATION)
         yield Diagnosis(evidence, region, radicular, None, False, seen)
 
 
@@ -123,7 +120,8 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
     if ctx.order is None:
         return
     for concept, region, radicular, coding in _match(ctx, order_reasons(ctx)):
-        evidence = Evidence(f"{LABELS[concept]} (order reason)", ctx.order.reference, ctx.order_date, coding)
+        reference = ctx.order.reference
+        evidence = Evidence(Finding(concept), reference, ctx.order_date, coding, State.ORDER_REASON)
         yield Diagnosis(evidence, region, radicular, None, False, ctx.order_date, from_order=True)
 
 
@@ -164,8 +162,8 @@ def current_episode(diagnoses: Iterable[Diagnosis], gap_days: int) -> tuple[Diag
     return tuple(runs[-1]) if runs else ()
 
 
-def _start_key(dx: Diagnosis) -> tuple[date, bool, tuple[date, str, str, str, str]]:
-    return dx.start or date.min, not dx.exact, evidence_key(dx.evidence)
+def _start_key(dx: Diagnosis) -> tuple[date, bool, EvidenceKey]:
+    return dx.start or date.min, not dx.exact, dx.evidence.sort_key()
 
 
 def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
@@ -174,9 +172,7 @@ def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
     if not episode:
         return Onset(None, False, None)
     first = min(episode, key=_start_key)
-    label = "onset" if first.exact else "onset not documented: symptoms recorded by"
-    evidence = replace(first.evidence, label=f"{label} ({first.evidence.label})")
-    return Onset(first.start, first.exact, evidence)
+    return Onset(first.start, first.exact, first.evidence)
 
 
 def episode_of_region(diagnoses: Iterable[Diagnosis], region: Region | None) -> list[Diagnosis]:

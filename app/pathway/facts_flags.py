@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date
 from enum import Enum
 
@@ -17,7 +18,6 @@ from app.chart.dates import FhirDate
 from app.chart.model import ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
-    LABELS,
     VOID_MEDICATION,
     VOID_OBSERVATION,
     Context,
@@ -37,7 +37,7 @@ from app.pathway.facts_common import (
     possibly_by,
     shift,
 )
-from app.pathway.model import Evidence, RedFlag
+from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
 
@@ -84,13 +84,12 @@ TRIGGERS: tuple[Trigger, ...] = (
 # neck/arm symptoms or together with a second myelopathy sign (gait alone is common in older adults).
 CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
-_NAME_CHARS = 60  # a finding's name on a card: enough for "Retention of urine", never a paragraph
 _FAHRENHEIT = frozenset({"[degF]", "degF", "F", "°F"})
 _CELSIUS = frozenset({"Cel", "cel", "C", "°C", "degC", "[degC]"})
 
 
 @immutable
-class Finding:
+class Statement:
     """A coded statement about the patient: a Condition, an Observation, or the order's reasons."""
 
     codings: tuple[Coding, ...]
@@ -139,7 +138,7 @@ def _myelopathy_rule(
 Hits = tuple[tuple[int, Coding], ...]
 
 
-def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding, Hits]]:
+def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statement, Hits]]:
     """§2 v2 "Where a finding is read": Conditions of any category, asserted Observations (code or
     value[x]), reasons stated elsewhere (``stated_reasons``), and the order's reasonCode/reasonReference —
     each with the ``concepts`` it matched
@@ -151,17 +150,17 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Finding,
             continue
         first = condition_first_date(c, patient)
         if possibly_by(first, ctx.order_date):
-            yield Finding(c.codings, c.reference, first, condition=c), hits
+            yield Statement(c.codings, c.reference, first, condition=c), hits
     for o, codings, hits in asserted_observations(ctx, concepts):
-        yield Finding(codings, o.reference, o.effective), hits
+        yield Statement(codings, o.reference, o.effective), hits
     for codings, reference, on in stated_reasons(ctx):
         hits = matched_members(ctx.vs, concepts, codings)
         if hits and possibly_by(on, ctx.order_date):
-            yield Finding(codings, reference, on), hits
+            yield Statement(codings, reference, on), hits
     reasons = order_reasons(ctx)
     hits = matched_members(ctx.vs, concepts, reasons)
     if ctx.order is not None and hits:
-        yield Finding(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True), hits
+        yield Statement(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True), hits
 
 
 Stated = tuple[tuple[Coding, ...], str | None, FhirDate | None]
@@ -193,12 +192,11 @@ def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedF
         for index, coding in hits:
             concept, flags, keep = triggers[index]
             if _kept(window, finding, keep):
-                label = _label(concept, finding, keep, coding)
-                evidence = Evidence(label, finding.reference, _day(finding.on), coding)
+                evidence = _evidence(concept, finding, keep, coding)
                 yield from ((flag, evidence, concept) for flag in flags)
 
 
-def _kept(window: Window, finding: Finding, keep: Keep) -> bool:
+def _kept(window: Window, finding: Statement, keep: Keep) -> bool:
     """Is the finding still current at the order date? (``Keep``; the order's reasons always are.)"""
     ctx = window.ctx
     if finding.from_order or keep is Keep.HISTORY:
@@ -227,36 +225,27 @@ def _abated_undated(condition: ConditionView) -> bool:
     return condition.abated and condition.abatement is None
 
 
-def _in_episode(window: Window, finding: Finding) -> bool:
+def _in_episode(window: Window, finding: Statement) -> bool:
     """Unspecified incontinence is a CES sign only when new: undated, or begun on/after the episode onset."""
     return finding.on is None or last_day(finding.on) >= window.episode_start
 
 
-def _label(concept: str, finding: Finding, keep: Keep, coding: Coding) -> str:
-    """The card names the finding as the chart does ("cauda equina sign — Retention of urine"), says when a
-    serious finding was resolved, or that its date was not recorded (§2 v2); a resolved active-cancer code
-    is a history of cancer (§3)."""
+def _evidence(concept: str, finding: Statement, keep: Keep, coding: Coding) -> Evidence:
+    """The card names the finding as the chart does (its display: "cauda equina sign — Retention of
+    urine"), says when a serious finding was resolved, or that its date was not recorded (§2 v2); a
+    resolved active-cancer code is a history of cancer (§3)."""
     condition = finding.condition
     resolved = condition is not None and condition_resolved(condition)
-    if concept == "cancer_active" and resolved:
-        return _named(LABELS["cancer_history"], coding)
-    label = _named(LABELS[concept], coding)
+    kind = Finding.CANCER_HISTORY if concept == "cancer_active" and resolved else Finding(concept)
+    name = " ".join((coding.display or "").split()) or None
+    found = Evidence(kind, finding.reference, _day(finding.on), coding, name=name)
     if finding.from_order or keep not in _RECENT_KEEPS:
-        return label
+        return found
     if resolved and condition is not None and condition.abatement is not None:
-        return f"{label}, resolved on {condition.abatement.value.isoformat()}"
+        return replace(found, state=State.RESOLVED_ON, when=condition.abatement.value)
     if finding.on is None or (condition is not None and _abated_undated(condition)):
-        return f"{label}, date not recorded"
-    return f"{label}, resolved" if resolved else label
-
-
-def _named(label: str, coding: Coding) -> str:
-    """The class label and the chart's own name of the finding (its display, shortened), unless the
-    label already says it: a clinician must see *which* cauda equina sign was found."""
-    name = " ".join((coding.display or "").split())
-    if not name or name.casefold() in label.casefold():
-        return label
-    return f"{label} — {name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS - 1] + '…'}"
+        return replace(found, state=State.DATE_NOT_RECORDED)
+    return replace(found, state=State.RESOLVED) if resolved else found
 
 
 def _day(value: FhirDate | None) -> date | None:
@@ -277,8 +266,8 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
             continue
         recent = certainly_within(o.effective, start, ctx.order_date)
         if recent and celsius >= ctx.policy.fever_threshold_celsius:
-            label = f"temperature {celsius:.1f} °C"
-            yield RedFlag.INFECTION, Evidence(label, o.reference, _day(o.effective), coding)
+            found = Evidence(Finding.TEMPERATURE, o.reference, _day(o.effective), coding, value=celsius)
+            yield RedFlag.INFECTION, found
 
 
 def _celsius(observation: ObservationView) -> float | None:
@@ -309,7 +298,7 @@ def _steroids(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
         return
     for medication, (first, _) in courses:
         coding = medication_coding(ctx.vs, medication)
-        evidence = Evidence(LABELS["long_term_steroids"], medication.reference, first, coding)
+        evidence = Evidence(Finding.LONG_TERM_STEROIDS, medication.reference, first, coding)
         yield from ((RedFlag.INFECTION, evidence), (RedFlag.FRACTURE_RISK, evidence))
 
 
@@ -350,4 +339,4 @@ def _age_over_50(ctx: Context, age: int | None) -> Iterator[tuple[RedFlag, Evide
     if age is not None and age > 50:
         patient = ctx.chart.patient
         reference = f"Patient/{patient.id}" if patient is not None else None
-        yield RedFlag.MALIGNANCY_WEAK, Evidence(f"age {age} (over 50)", reference, ctx.order_date)
+        yield RedFlag.MALIGNANCY_WEAK, Evidence(Finding.AGE, reference, ctx.order_date, value=age)

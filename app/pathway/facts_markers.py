@@ -31,7 +31,7 @@ from app.pathway.facts_common import (
     ordered,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
-from app.pathway.model import Evidence, RedFlag
+from app.pathway.model import Evidence, Finding, RedFlag
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
 ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
@@ -108,8 +108,7 @@ def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Mark
     value = _normalised(concept, o)
     if value is None or o.effective is None:
         return None
-    label = f"ESR {value:g} mm/h" if concept == "esr" else f"CRP {value:g} mg/L"
-    return Marker(value, Evidence(label, o.reference, o.effective.value, coding))
+    return Marker(value, Evidence(Finding(concept), o.reference, o.effective.value, coding, value=value))
 
 
 def _normalised(concept: str, o: ObservationView) -> float | None:
@@ -117,7 +116,7 @@ def _normalised(concept: str, o: ObservationView) -> float | None:
         return None
     if concept == "esr":
         return o.value if o.unit is None or o.unit in _ESR_UNITS else None
-    factor = _CRP_TO_MG_L.get(o.unit or "mg/L")
+    factor = _CRP_TO_MG_L.get(o.unit) if o.unit else 1.0  # no unit: taken as mg/L (see the module docstring)
     return round(o.value * factor, 1) if factor is not None else None
 
 
@@ -137,4 +136,4 @@ def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
             continue
         coding = next((c for c in (member(ctx.vs, n, p.codings) for n in _SPINAL_PROCEDURES) if c), None)
         if coding is not None:
-            yield Evidence("spinal procedure in the last 90 days", p.reference, p.performed.value, coding)
+            yield Evidence(Finding.SPINAL_PROCEDURE, p.reference, p.performed.value, coding)

@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 
 from app.chart.model import ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import Context, member, observation_void, ordered, possibly_by
-from app.pathway.model import Evidence
+from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
 SEVERE_GRADE = 3.0
@@ -81,8 +82,8 @@ def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
     code = f"{coding.system}|{coding.code}" if coding is not None else (o.text or "").strip().casefold()
     site = tuple(sorted((c.system, c.code) for c in o.body_site))
     on = o.effective.value if o.effective is not None else None
-    label = f"muscle strength {_shown(value)}/5" + (f" ({o.text})" if o.text else "")
-    return Grade((code, site), value, on, Evidence(label, o.reference, on, coding))
+    evidence = Evidence(Finding.MUSCLE_STRENGTH, o.reference, on, coding, text=o.text or None, value=value)
+    return Grade((code, site), value, on, evidence)
 
 
 def _names_strength(o: ObservationView) -> bool:
@@ -101,18 +102,13 @@ def grade_value(o: ObservationView) -> float | None:
     return int(found.group(1)) + {"+": 0.25, "-": -0.25, "": 0.0}[found.group(2)]
 
 
-def _shown(value: float) -> str:
-    whole = round(value)
-    return str(whole) if value == whole else f"{whole}{'+' if value > whole else '-'}"
-
-
 def _severe(ctx: Context, grades: list[Grade]) -> Iterator[Evidence]:
     """A grade ≤ 3 in the last 14 days (or undated) with no grade ≤ 3 more than 90 days before it."""
     start = ctx.days_before(SEVERE_WINDOW_DAYS)
     for grade in grades:
         recent = grade.on is None or grade.on >= start
         if grade.value <= SEVERE_GRADE and recent and not _chronic(grades, grade):
-            yield _relabel(grade.evidence, "new")
+            yield replace(grade.evidence, state=State.NEW)
 
 
 def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
@@ -131,13 +127,10 @@ def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence,
         if best is None or best <= later.value:
             continue
         serious = later.value <= SEVERE_GRADE or best - later.value >= 2
-        label = f"fell from {_shown(best)}/5 to {_shown(later.value)}/5"
-        yield _relabel(later.evidence, label if serious else f"new mild weakness, {label}"), serious
+        state = State.FELL if serious else State.FELL_MILD
+        yield replace(later.evidence, state=state, before=best), serious
 
 
 def _order(grade: Grade) -> tuple[date, float]:
     return grade.on or date.min, grade.value
 
-
-def _relabel(evidence: Evidence, note: str) -> Evidence:
-    return Evidence(f"{evidence.label}, {note}", evidence.reference, evidence.on, evidence.coding)

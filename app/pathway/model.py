@@ -7,6 +7,7 @@ and date) so a card can cite it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import field
 from datetime import date
@@ -90,19 +91,103 @@ ORDER_UPDATES: Mapping[SuggestionKind, tuple[Modality, Contrast]] = {
 }
 
 
+class Finding(StrEnum):
+    """What a piece of evidence found: a value-set concept (its key, app/terminology/data) or a measurement.
+    ``cards/labels.toml [evidence.findings]`` words each one (STYLE.md habit 6)."""
+
+    RADICULOPATHY_LUMBAR = "radiculopathy_lumbar"
+    RADICULOPATHY_CERVICAL = "radiculopathy_cervical"
+    RADICULOPATHY_THORACIC = "radiculopathy_thoracic"
+    BACK_PAIN = "back_pain"
+    NECK_PAIN = "neck_pain"
+    THORACIC_PAIN = "thoracic_pain"
+    CES = "ces"
+    CES_IF_NEW = "ces_if_new"
+    MOTOR_DEFICIT = "motor_deficit"
+    MYELOPATHY = "myelopathy"
+    ABNORMAL_REFLEX = "abnormal_reflex"
+    GAIT_DISTURBANCE = "gait_disturbance"
+    SPINAL_INFECTION = "spinal_infection"
+    IVDU = "ivdu"
+    IMMUNOSUPPRESSION = "immunosuppression"
+    LONG_TERM_STEROIDS = "long_term_steroids"
+    FEVER = "fever"
+    INFECTION_RISK_FACTOR = "infection_risk_factor"
+    CANCER_ACTIVE = "cancer_active"
+    CANCER_HISTORY = "cancer_history"
+    WEIGHT_LOSS = "weight_loss"
+    OSTEOPOROSIS = "osteoporosis"
+    VERTEBRAL_FRACTURE = "vertebral_fracture"
+    PRIOR_SPINE_SURGERY = "prior_spine_surgery"
+    PHYSICAL_THERAPY = "physical_therapy"
+    CHIROPRACTIC = "chiropractic"
+    OSTEOPATHIC_MANIPULATION = "osteopathic_manipulation"
+    EPIDURAL_INJECTION = "epidural_injection"
+    CONSERVATIVE_MEDICATION = "conservative_medication"
+    SPINE_SPECIALTY = "spine_specialty"
+    SPINE_IMAGING = "spine_imaging"
+    # Measurements (``Evidence.value``) and facts no single code states.
+    TEMPERATURE = "temperature"  # °C
+    AGE = "age"  # whole years, over 50 (§3 malignancy weak)
+    ESR = "esr"  # mm/h
+    CRP = "crp"  # mg/L
+    MUSCLE_STRENGTH = "muscle_strength"  # MRC grade 0-5, quarter grades for "4+"/"4-"
+    SPINAL_PROCEDURE = "spinal_procedure"  # within SPINAL_PROCEDURE_DAYS (R7 risk factor)
+
+
+class State(StrEnum):
+    """What the record adds to its finding; ``cards/labels.toml [evidence.states]`` words each one."""
+
+    FOUND = "found"
+    RESOLVED = "resolved"
+    RESOLVED_ON = "resolved_on"  # ``Evidence.when`` is the abatement date
+    DATE_NOT_RECORDED = "date_not_recorded"  # a serious finding the card must not present as dated
+    OBSERVATION = "observation"  # a qualifying finding recorded as an Observation
+    ORDER_REASON = "order_reason"  # read from the order's reasons
+    PLANNED = "planned"  # a planned injection (candidate)
+    VISIT = "visit"  # a therapy visit (conservative care)
+    REFERRAL_VISITED = "referral_visited"  # a therapy referral a finished visit carried out
+    REFERRAL_NO_VISIT = "referral_no_visit"  # a therapy referral old enough, no visit on record
+    NEW = "new"  # a new MRC grade <= 3
+    FELL = "fell"  # an MRC grade fell from ``Evidence.before`` (serious)
+    FELL_MILD = "fell_mild"  # one grade above 3: new mild weakness (info)
+
+
+EvidenceKey: TypeAlias = tuple[date, str, str, str, str, str, float, float, date, str, str]
+
+
 @immutable
 class Evidence:
-    """One fact's provenance: what was found, where (``Condition/123``), and when."""
+    """One fact's provenance: what was found, where (``Condition/123``), and when — as values.
 
-    label: str
+    A card words it (app/render/evidence.py, cards/labels.toml [evidence]): the finding, the chart's own
+    ``name`` of a coded finding (its display), the record's ``text`` (a drug's name, an exam's text), a
+    measured ``value`` (and the ``before`` value it fell from), and the record's ``state`` (``when``:
+    the day it was resolved on).
+    """
+
+    finding: Finding
     reference: str | None
     on: date | None
     coding: Coding | None = None
+    state: State = State.FOUND
+    name: str | None = None
+    text: str | None = None
+    value: float | None = None
+    before: float | None = None
+    when: date | None = None
 
-    def sort_key(self) -> tuple[date, str, str, str, str]:
-        """Date, reference, label, code: a total order, so bundle order never shows (safety invariant 4)."""
+    def sort_key(self) -> EvidenceKey:
+        """Date, reference, then every value: a total order, so bundle order never shows (invariant 4).
+        A card lists evidence in its own order (by its words, app/render/evidence.py)."""
         system, code = (self.coding.system, self.coding.code) if self.coding is not None else ("", "")
-        return self.on or date.min, self.reference or "", self.label, system, code
+        values = (self.finding, self.state, self.name or "", self.text or "")
+        numbers = (_number(self.value), _number(self.before), self.when or date.min)
+        return (self.on or date.min, self.reference or "", *values, *numbers, system, code)
+
+
+def _number(value: float | None) -> float:
+    return -math.inf if value is None else value
 
 
 @immutable
@@ -183,7 +268,7 @@ class AtLeast:
 
 # What a card placeholder is filled from: values, never words (STYLE.md habit 6) — no plain ``str``, so the
 # pathway cannot hand a card a phrase. app/render words each kind with cards/labels.toml; ``None`` is "not
-# known", worded per placeholder there; evidence is worded by its labels, ``frozenset[str]`` is
+# known", worded per placeholder there; evidence by its finding, state and values, ``frozenset[str]`` is
 # Facts.unavailable's chart categories.
 CardValue: TypeAlias = (
     int | float | date | Region | Study | Period | AtLeast | Note | frozenset[str] | tuple[Evidence, ...]

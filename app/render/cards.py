@@ -41,7 +41,7 @@ class _Renderer:
         card: Json = {
             "uuid": self.context.new_id(),
             "summary": summary(content, words),
-            "detail": detail(content, words, self.decision, self.library.source),
+            "detail": detail(content, words, self.decision, self.library),
             "indicator": advice.indicator.value,
             "source": self.source(content),
         }

@@ -2,7 +2,8 @@
 
 The pathway hands a card typed values (``app.pathway.model.CardValue``: ``Modality.XR``, 42 days, a date
 or ``None``); every word a clinician reads lives in ``cards/`` (STYLE.md habit 6), so this module turns
-each value into the card's words: "radiographs", "6 weeks", "2025-07-22", "unknown". Moving a word is a
+each value into the card's words: "radiographs", "6 weeks", "2025-07-22", "unknown", and each piece of
+evidence into what was found ("ESR 62 mm/h", app/render/evidence.py). Moving a word is a
 content change, reviewed like the card templates; the pathway's tests assert values, not phrases.
 """
 
@@ -16,7 +17,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ValidationInfo, field_validator
 
 from app.contentfile import ContentModel, Text, require, require_all
-from app.pathway.model import AtLeast, CardValue, Contrast, Evidence, Modality, Note, Period, Region, Study
+from app.pathway.model import AtLeast, CardValue, Contrast, Modality, Note, Period, Region, Study
+from app.render.evidence import EvidenceFile, EvidenceWords
 from app.render.placeholders import placeholders
 
 UNKNOWN_MODALITY = "unknown"  # [modality] key for an order whose modality is not known
@@ -46,6 +48,7 @@ class LabelsFile(ContentModel):
     notes: dict[Note, Text]
     formats: _Formats
     unknown: dict[str, Text]
+    evidence: EvidenceFile
 
     @field_validator("modality")
     @classmethod
@@ -73,10 +76,11 @@ _KINDS: dict[str, type[StrEnum]] = {"contrast": Contrast, "region": Region, "not
 class Labels:
     """The checked words, with one method to word a value (called for every placeholder of every card)."""
 
-    __slots__ = ("_file",)
+    __slots__ = ("_file", "evidence")
 
     def __init__(self, labels: LabelsFile) -> None:
         self._file = labels
+        self.evidence = EvidenceWords(labels.evidence)
 
     def words(self, values: Mapping[str, CardValue]) -> dict[str, str]:
         return {name: self.word(name, value) for name, value in values.items()}
@@ -101,6 +105,8 @@ class Labels:
             return found.formats.at_least.format(days=value.days)
         if isinstance(value, date):
             return value.isoformat()
+        if isinstance(value, tuple):  # evidence, in the order of its words, each once
+            return ", ".join(dict.fromkeys(self.evidence.word(item) for item in self.evidence.ordered(value)))
         return _plain(value)
 
     def _study(self, study: Study) -> str:
@@ -110,13 +116,9 @@ class Labels:
 
 
 def _plain(value: Any) -> str:
-    """Counts, a pain score (``9.0`` → "9"), chart categories (sorted) and evidence labels (in evidence
-    order, each once): words the chart or the terminology gave, not the pathway."""
+    """Counts, a pain score (``9.0`` → "9") and chart categories (sorted): numbers and the chart's words."""
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, frozenset):
         return ", ".join(sorted(value))
-    if isinstance(value, tuple):
-        ordered = sorted(value, key=Evidence.sort_key)
-        return ", ".join(dict.fromkeys(item.label for item in ordered))
     return str(value)

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from app.pathway.model import Decision, Evidence, Facts, RedFlag
-from app.render.library import CardContent, Source
+from app.render.evidence import EvidenceWords
+from app.render.library import CardContent, CardLibrary, Source
 from app.render.placeholders import placeholders
 
 SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
@@ -46,11 +48,13 @@ def escape(text: str) -> str:
     return text.translate(_MARKDOWN_ESCAPES)
 
 
-def detail(content: CardContent, words: Mapping[str, str], decision: Decision, source: Source) -> str:
+def detail(content: CardContent, words: Mapping[str, str], decision: Decision, library: CardLibrary) -> str:
     """The card's own bullets with one bullet per evidence section, and one for data not read, where the
     template puts ``{facts}`` (the dated facts that decided it, read before what to do), else last."""
     values = {name: escape(value) for name, value in words.items()}
-    facts = "\n".join([*_evidence(content, decision.facts, source), *_unavailable(decision.facts, source)])
+    source = library.source
+    found = _Found(decision.facts, source, library.labels.evidence)
+    facts = "\n".join([*found.bullets(content), *_unavailable(decision.facts, source)])
     if FACTS in placeholders(content.detail):
         own = fill(content.detail, {**values, FACTS: facts}, f"cards/{content.key}.toml detail")
         return "\n".join(line for line in own.splitlines() if line.strip())
@@ -58,30 +62,50 @@ def detail(content: CardContent, words: Mapping[str, str], decision: Decision, s
     return "\n".join(part for part in (own, facts) if part)
 
 
-def _evidence(content: CardContent, facts: Facts, source: Source) -> Iterator[str]:
-    for section in content.evidence:
-        line = _bullet(section, facts, source)
-        if line:
-            yield f"- {line}"
-
-
 def _unavailable(facts: Facts, source: Source) -> Iterator[str]:
     if facts.unavailable:
         yield f"- {source.facts['unavailable']}: " + ", ".join(sorted(facts.unavailable)) + "."
 
 
-def _bullet(section: str, facts: Facts, source: Source) -> str | None:
-    words = source.facts
-    if section == "onset":
-        return _onset(facts, source)
-    if section == "red_flags":
-        found = [item for flag in RedFlag for item in _sorted(facts.red_flags.get(flag, ()))]
-        listed = _items(found, words["more"])
-        return f"{words['red_flags']}: {listed}." if found else f"{words['no_red_flags']}."
-    items = _sorted(getattr(facts, section))
-    if items:
-        return f"{words[section]}: {_items(items, words['more'], plain=section == 'conservative_care')}."
-    return f"{words['no_' + section]}." if "no_" + section in words else None
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """The facts of one decision, with the words of its evidence (cards/labels.toml [evidence])."""
+
+    facts: Facts
+    source: Source
+    words: EvidenceWords
+
+    def bullets(self, content: CardContent) -> Iterator[str]:
+        for section in content.evidence:
+            line = self._bullet(section)
+            if line:
+                yield f"- {line}"
+
+    def _bullet(self, section: str) -> str | None:
+        facts, words = self.facts, self.source.facts
+        if section == "onset":
+            return _onset(facts, self.source)
+        if section == "red_flags":
+            found = [item for flag in RedFlag for item in self.words.ordered(facts.red_flags.get(flag, ()))]
+            listed = self._items(found, words["more"])
+            return f"{words['red_flags']}: {listed}." if found else f"{words['no_red_flags']}."
+        items = self.words.ordered(getattr(facts, section))
+        plain = section == "conservative_care"
+        if items:
+            return f"{words[section]}: {self._items(items, words['more'], plain=plain)}."
+        return f"{words['no_' + section]}." if "no_" + section in words else None
+
+    def _items(self, items: list[Evidence], more_words: str, *, plain: bool = False) -> str:
+        """Distinct words with their first date, at most ``MOST_ITEMS`` and then ``more_words`` ("and 2
+        more", cards/source.toml); never a FHIR reference. Care reads "naproxen", not "conservative-care
+        medication: naproxen" (``plain``)."""
+        first: dict[str, tuple[str, Evidence]] = {}
+        for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
+            label = self.words.text(item) if plain else self.words.word(item)
+            first.setdefault(_QUALIFIER.sub("", label), (label, item))
+        shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
+        more = len(first) - len(shown)
+        return ", ".join(shown) + (" " + more_words.format(count=more) if more else "")
 
 
 def _onset(facts: Facts, source: Source) -> str | None:
@@ -89,27 +113,6 @@ def _onset(facts: Facts, source: Source) -> str | None:
         return None
     heading = source.facts["onset" if facts.onset_verified else "onset_lower_bound"]
     return f"{heading} {facts.onset.isoformat()}."
-
-
-def _sorted(items: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
-    return tuple(sorted(items, key=Evidence.sort_key))
-
-
-def _items(items: tuple[Evidence, ...] | list[Evidence], more_words: str, *, plain: bool = False) -> str:
-    """Distinct labels with their first date, at most ``MOST_ITEMS`` and then ``more_words`` ("and 2
-    more", cards/source.toml); never a FHIR reference."""
-    first: dict[str, tuple[str, Evidence]] = {}
-    for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
-        label = _label(item.label, plain)
-        first.setdefault(_QUALIFIER.sub("", label), (label, item))
-    shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
-    more = len(first) - len(shown)
-    return ", ".join(shown) + (" " + more_words.format(count=more) if more else "")
-
-
-def _label(label: str, plain: bool) -> str:
-    """Care evidence reads "conservative-care medication: naproxen"; the clinician needs "naproxen"."""
-    return label.split(": ", 1)[-1] if plain else label
 
 
 def _dated(label: str, item: Evidence) -> str:

@@ -16,36 +16,39 @@ from app.pathway.model import (
     Contrast,
     Evidence,
     Facts,
+    Finding,
     Modality,
     OrderFacts,
     RedFlag,
     Region,
+    State,
 )
 from app.terminology.coding import Coding
 
 ORDER_DATE = date(2025, 6, 30)
 CPT = "http://www.ama-assn.org/go/cpt"
-LUMBAR_DX = Evidence("lumbar radiculopathy", "Condition/dx-lumbar", date(2025, 5, 1),
+LUMBAR_DX = Evidence(Finding.RADICULOPATHY_LUMBAR, "Condition/dx-lumbar", date(2025, 5, 1),
                      Coding("http://hl7.org/fhir/sid/icd-10-cm", "M54.16"))
-CERVICAL_DX = Evidence("cervical radiculopathy", "Condition/dx-cervical", date(2025, 5, 1),
+CERVICAL_DX = Evidence(Finding.RADICULOPATHY_CERVICAL, "Condition/dx-cervical", date(2025, 5, 1),
                        Coding("http://hl7.org/fhir/sid/icd-10-cm", "M54.12"))
-NSAID = Evidence("conservative-care medication", "MedicationRequest/nsaid", date(2025, 5, 10))
-PT = Evidence("physical therapy", "Procedure/pt", date(2025, 5, 20))
-REFERRAL = Evidence("spine specialist referral", "ServiceRequest/ref", date(2025, 6, 1))
-SURGERY = Evidence("prior spine surgery", "Procedure/laminectomy", date(2019, 3, 4))
+NSAID = Evidence(Finding.CONSERVATIVE_MEDICATION, "MedicationRequest/nsaid", date(2025, 5, 10),
+                 text="naproxen")
+PT = Evidence(Finding.PHYSICAL_THERAPY, "Procedure/pt", date(2025, 5, 20))
+REFERRAL = Evidence(Finding.SPINE_SPECIALTY, "ServiceRequest/ref", date(2025, 6, 1))
+SURGERY = Evidence(Finding.PRIOR_SPINE_SURGERY, "Procedure/laminectomy", date(2019, 3, 4))
 
-ESR_HIGH = Evidence("ESR 62 mm/h", "Observation/esr", date(2025, 6, 25))
-MILD_WEAKNESS = Evidence("muscle strength 4/5, new mild weakness, fell from 5/5 to 4/5", "Observation/mrc",
-                         date(2025, 6, 25))
+ESR_HIGH = Evidence(Finding.ESR, "Observation/esr", date(2025, 6, 25), value=62)
+MILD_WEAKNESS = Evidence(Finding.MUSCLE_STRENGTH, "Observation/mrc", date(2025, 6, 25), state=State.FELL_MILD,
+                         value=4, before=5)
 
 FLAG_EVIDENCE = {
-    RedFlag.CES: Evidence("cauda equina sign", "Condition/ces", date(2025, 6, 28)),
-    RedFlag.MOTOR: Evidence("motor deficit", "Condition/foot-drop", date(2025, 6, 20)),
-    RedFlag.MYELOPATHY: Evidence("myelopathy", "Condition/myelopathy", date(2025, 6, 10)),
-    RedFlag.INFECTION: Evidence("fever", "Observation/temp", date(2025, 6, 27)),
-    RedFlag.MALIGNANCY_MAJOR: Evidence("history of malignancy", "Condition/ca", date(2020, 1, 1)),
-    RedFlag.MALIGNANCY_WEAK: Evidence("unexplained weight loss", "Condition/wl", date(2025, 6, 1)),
-    RedFlag.FRACTURE_RISK: Evidence("osteoporosis", "Condition/op", date(2021, 2, 2)),
+    RedFlag.CES: Evidence(Finding.CES, "Condition/ces", date(2025, 6, 28)),
+    RedFlag.MOTOR: Evidence(Finding.MOTOR_DEFICIT, "Condition/foot-drop", date(2025, 6, 20)),
+    RedFlag.MYELOPATHY: Evidence(Finding.MYELOPATHY, "Condition/myelopathy", date(2025, 6, 10)),
+    RedFlag.INFECTION: Evidence(Finding.FEVER, "Observation/temp", date(2025, 6, 27)),
+    RedFlag.MALIGNANCY_MAJOR: Evidence(Finding.CANCER_HISTORY, "Condition/ca", date(2020, 1, 1)),
+    RedFlag.MALIGNANCY_WEAK: Evidence(Finding.WEIGHT_LOSS, "Condition/wl", date(2025, 6, 1)),
+    RedFlag.FRACTURE_RISK: Evidence(Finding.OSTEOPOROSIS, "Condition/op", date(2021, 2, 2)),
 }
 
 
@@ -95,5 +98,5 @@ def order(
 
 
 def prior_mri(days_before_order: int) -> Evidence:
-    return Evidence("prior MRI of the same region", "ImagingStudy/prior-mri",
+    return Evidence(Finding.SPINE_IMAGING, "ImagingStudy/prior-mri",
                     ORDER_DATE - timedelta(days=days_before_order))

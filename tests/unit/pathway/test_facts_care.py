@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from app.pathway.model import Finding, State
 from app.terminology import CPT, ICD10CM, LOINC, NUCC, SNOMED
 
 AUTHORED = "2026-03-01"
@@ -93,8 +94,8 @@ def test_physical_therapy_procedure(chart, order, extract):
 
     care = extract(c, order(authored=AUTHORED)).conservative_care
 
-    assert [(e.label, e.reference, e.on) for e in care] == [
-        ("physical therapy", "Procedure/p1", date(2026, 2, 3))
+    assert [(e.finding, e.state, e.reference, e.on) for e in care] == [
+        (Finding.PHYSICAL_THERAPY, State.FOUND, "Procedure/p1", date(2026, 2, 3))
     ]
 
 
@@ -110,7 +111,7 @@ def test_chiropractic_manipulation_is_care(chart, order, extract):
 
     care = extract(c, order(authored=AUTHORED)).conservative_care
 
-    assert [e.label for e in care] == ["chiropractic manipulation"]
+    assert [e.finding for e in care] == [Finding.CHIROPRACTIC]
 
 
 @pytest.mark.parametrize(("status", "counts"), [("active", True), ("completed", True), ("draft", False)])
@@ -153,7 +154,7 @@ def test_planned_epidural_injection_makes_a_candidate(chart, order, extract):
 
     candidate = extract(c, order(authored=AUTHORED)).candidate
 
-    assert [e.label for e in candidate] == ["planned epidural steroid injection"]
+    assert [(e.finding, e.state) for e in candidate] == [(Finding.EPIDURAL_INJECTION, State.PLANNED)]
 
 
 @pytest.mark.parametrize("status", ["revoked", "entered-in-error"])

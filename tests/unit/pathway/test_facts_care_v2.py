@@ -6,8 +6,11 @@ Order authored 2026-03-01; sciatica since 2026-01-10 (D = 50) unless a test says
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from app.pathway.model import Finding, State
 from app.pathway.policy import Policy
 from app.terminology import CPT, LOINC, SNOMED
 from app.terminology.valuesets import SERVICE_TYPE
@@ -56,22 +59,22 @@ def test_medication_request_statuses_are_unchanged(chart, order, extract):
 
 
 @pytest.mark.parametrize(
-    ("code", "system", "field", "label"),
+    ("code", "system", "field", "care"),
     [
-        ("65", SERVICE_TYPE, "service_type", "physical therapy visit"),
-        ("52", SERVICE_TYPE, "service_type", "chiropractic manipulation visit"),
-        ("63", SERVICE_TYPE, "service_type", "osteopathic manipulation visit"),
-        ("410158009", SNOMED, "type", "physical therapy visit"),
-        ("97161", CPT, "type", "physical therapy visit"),
-        ("98940", CPT, "type", "chiropractic manipulation visit"),
+        ("65", SERVICE_TYPE, "service_type", Finding.PHYSICAL_THERAPY),
+        ("52", SERVICE_TYPE, "service_type", Finding.CHIROPRACTIC),
+        ("63", SERVICE_TYPE, "service_type", Finding.OSTEOPATHIC_MANIPULATION),
+        ("410158009", SNOMED, "type", Finding.PHYSICAL_THERAPY),
+        ("97161", CPT, "type", Finding.PHYSICAL_THERAPY),
+        ("98940", CPT, "type", Finding.CHIROPRACTIC),
     ],
 )
-def test_therapy_visit_by_type_or_service_type_is_care(chart, order, extract, code, system, field, label):
+def test_therapy_visit_by_type_or_service_type_is_care(chart, order, extract, code, system, field, care):
     c = with_sciatica(chart).encounter(code, system, on="2026-02-01T09:00:00-05:00", field=field)
 
-    care = care_of(extract, c, order)
+    found = care_of(extract, c, order)
 
-    assert [(e.label, e.reference) for e in care] == [(label, "Encounter/e1")]
+    assert [(e.finding, e.state, e.reference) for e in found] == [(care, State.VISIT, "Encounter/e1")]
 
 
 @pytest.mark.parametrize(
@@ -121,7 +124,8 @@ def test_referral_counts_from_14_days_old(chart, order, extract, authored, count
 
     assert bool(care) is counts
     if counts:
-        assert care[0].label == "PT referred 2026-02-15, no visit recorded"
+        assert (care[0].finding, care[0].state) == (Finding.PHYSICAL_THERAPY, State.REFERRAL_NO_VISIT)
+        assert care[0].on == date(2026, 2, 15)
 
 
 def test_referral_age_is_policy(chart, order, extract):
@@ -138,8 +142,8 @@ def test_fresh_referral_carried_out_by_a_finished_visit_counts(chart, order, ext
 
     care = care_of(extract, c, order)
 
-    assert [(e.label, e.reference) for e in care] == [
-        ("physical therapy referral (visit recorded)", "ServiceRequest/s1")
+    assert [(e.finding, e.state, e.reference) for e in care] == [
+        (Finding.PHYSICAL_THERAPY, State.REFERRAL_VISITED, "ServiceRequest/s1")
     ]
 
 

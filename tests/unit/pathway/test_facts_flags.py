@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.pathway.model import RedFlag
+from app.pathway.model import Finding, RedFlag, State
 from app.terminology import ICD10CM, LOINC, SNOMED
 
 AUTHORED = "2026-03-01"
@@ -67,8 +67,8 @@ def test_fever_evidence_cites_the_observation_in_celsius(chart, order, extract):
 
     evidence = extract(c, order(authored=AUTHORED)).red_flags[RedFlag.INFECTION]
 
-    assert [(e.reference, e.on, e.label) for e in evidence] == [
-        ("Observation/o1", date(2026, 2, 28), "temperature 39.0 °C")
+    assert [(e.reference, e.on, e.finding, e.value) for e in evidence] == [
+        ("Observation/o1", date(2026, 2, 28), Finding.TEMPERATURE, 39.0)
     ]
 
 
@@ -181,7 +181,7 @@ def test_resolved_cancer_is_a_history_of_cancer(chart, order, extract):
 
     evidence = extract(c, order(authored=AUTHORED)).red_flags[RedFlag.MALIGNANCY_MAJOR]
 
-    assert [e.label for e in evidence] == ["history of malignancy"]
+    assert [(e.finding, e.state) for e in evidence] == [(Finding.CANCER_HISTORY, State.FOUND)]
 
 
 def test_multiple_myeloma_by_snomed_is_active_cancer(chart, order, extract):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.pathway.model import Region
+from app.pathway.model import Finding, Region
 from app.terminology import ICD10CM, SNOMED, Coding
 
 # --- D: whole calendar days from onset to the order date ----------------------------------------------------
@@ -348,4 +348,5 @@ def test_a_condition_coded_twice_is_one_radicular_diagnosis(chart, order, extrac
 
     facts = extract(c, order(authored="2026-03-01"))
 
-    assert [(e.reference, e.label) for e in facts.qualifying] == [("Condition/c1", "lumbar radiculopathy")]
+    found = [(e.reference, e.finding) for e in facts.qualifying]
+    assert found == [("Condition/c1", Finding.RADICULOPATHY_LUMBAR)]

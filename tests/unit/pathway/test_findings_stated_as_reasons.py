@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide
 
-from app.pathway.model import RedFlag
+from app.pathway.model import Finding, RedFlag, State
 from app.terminology import CPT, ICD10CM, SNOMED
 
 RETENTION = coded(ICD10CM, "R33.9", "Retention of urine, unspecified")
@@ -71,4 +71,4 @@ def test_an_undated_reason_counts_and_says_its_date_is_not_recorded() -> None:
     [evidence] = decision.facts.red_flags[RedFlag.CES]
     assert "R5" in decision.rules
     assert (evidence.reference, evidence.on) == ("Procedure/r1", None)
-    assert evidence.label == "cauda equina sign, date not recorded"
+    assert (evidence.finding, evidence.state) == (Finding.CES, State.DATE_NOT_RECORDED)

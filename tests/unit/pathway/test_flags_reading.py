@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from app.chart.dates import parse_fhir_date
 from app.chart.model import Chart, ConditionView, ObservationView, PatientView, ServiceRequestView
 from app.pathway.engine import evaluate_order
-from app.pathway.model import Decision, Indicator, Rating, RedFlag, Topic
+from app.pathway.model import Decision, Finding, Indicator, Rating, RedFlag, State, Topic
 from app.pathway.policy import Policy
 from app.terminology import CPT, ICD10CM, LOINC, SNOMED, Coding, ValueSets, load_value_sets
 
@@ -172,34 +172,35 @@ def test_section_2_red_flag_verification_status(chart, extract, order, verificat
 
 
 @pytest.mark.parametrize(
-    ("clinical", "onset", "abatement", "recorded", "label"),
+    ("clinical", "onset", "abatement", "recorded", "state"),
     [
-        ("resolved", "2025-01-01", "2026-02-20", None, "motor deficit, resolved on 2026-02-20"),
+        ("resolved", "2025-01-01", "2026-02-20", None, (State.RESOLVED_ON, date(2026, 2, 20))),
         ("resolved", "2025-01-01", "2026-01-20", None, None),  # abated 40 days before: over
-        ("inactive", "2026-02-15", None, None, "motor deficit, resolved"),  # no abatement: the onset dates it
-        ("remission", None, None, "2026-02-05", "motor deficit, resolved"),  # else the recordedDate
+        ("inactive", "2026-02-15", None, None, (State.RESOLVED, None)),  # no abatement: the onset dates it
+        ("remission", None, None, "2026-02-05", (State.RESOLVED, None)),  # else the recordedDate
         ("resolved", None, None, "2025-11-01", None),
-        ("resolved", None, None, None, "motor deficit, date not recorded"),
-        ("active", None, None, None, "motor deficit, date not recorded"),
-        ("active", "2019-01-01", None, None, "motor deficit"),  # active: counts whatever its date
+        ("resolved", None, None, None, (State.DATE_NOT_RECORDED, None)),
+        ("active", None, None, None, (State.DATE_NOT_RECORDED, None)),
+        ("active", "2019-01-01", None, None, (State.FOUND, None)),  # active: counts whatever its date
     ],
 )
 def test_section_2_resolved_serious_findings_count_for_30_days_or_when_undated(
-    chart, extract, order, clinical, onset, abatement, recorded, label
+    chart, extract, order, clinical, onset, abatement, recorded, state
 ):
     c = chart.condition("M21.371", onset=onset, abatement=abatement, recorded=recorded, clinical=clinical)
 
     found = extract(c, order(authored=AUTHORED)).red_flags.get(RedFlag.MOTOR, ())
 
-    assert [e.label for e in found] == ([label] if label else [])
+    expected = [(Finding.MOTOR_DEFICIT, *state)] if state else []
+    assert [(e.finding, e.state, e.when) for e in found] == expected
 
 
-@pytest.mark.parametrize(("code", "flag", "label"), [
-    ("M21.371", RedFlag.MOTOR, "motor deficit, date not recorded"),
-    ("R33.9", RedFlag.CES, "cauda equina sign, date not recorded"),
+@pytest.mark.parametrize(("code", "flag", "finding"), [
+    ("M21.371", RedFlag.MOTOR, Finding.MOTOR_DEFICIT),
+    ("R33.9", RedFlag.CES, Finding.CES),
 ])
 def test_section_2_an_abatement_recorded_without_a_date_is_date_not_recorded_whatever_the_onset(
-    chart, extract, order, code, flag, label
+    chart, extract, order, code, flag, finding
 ):
     """abatementString "after catheterisation": it ended, when is not recorded; an old onset cannot show
     it ended long ago (docs/pathway-facts.md "Resolved red flags"; invariant 6: removing the abatement's
@@ -208,7 +209,7 @@ def test_section_2_an_abatement_recorded_without_a_date_is_date_not_recorded_wha
 
     found = extract(c, order(authored=AUTHORED)).red_flags.get(flag, ())
 
-    assert [e.label for e in found] == [label]
+    assert [(e.finding, e.state) for e in found] == [(finding, State.DATE_NOT_RECORDED)]
 
 
 def test_section_2_without_an_abatement_the_onset_dates_a_resolved_finding_the_one_removal_that_drops_it(
@@ -221,7 +222,9 @@ def test_section_2_without_an_abatement_the_onset_dates_a_resolved_finding_the_o
     c = chart.condition("M21.371", onset="2025-01-01", clinical="resolved", abatement="2026-02-28")
     built = c.build()
     facts = extract(built, order(authored=AUTHORED))
-    assert [e.label for e in facts.red_flags[RedFlag.MOTOR]] == ["motor deficit, resolved on 2026-02-28"]
+    [found] = facts.red_flags[RedFlag.MOTOR]
+    assert (found.finding, found.state, found.when) == (
+        Finding.MOTOR_DEFICIT, State.RESOLVED_ON, date(2026, 2, 28))
 
     no_abatement = replace(built, conditions=tuple(replace(c, abatement=None, abated=False)
                                                    for c in built.conditions))
@@ -257,7 +260,8 @@ def test_section_2_reason_reference_to_a_qualifying_condition_brings_scope(chart
     named = extract(c, order(authored=AUTHORED, reason_references=["https://ehr.example/fhir/Condition/c1"]))
 
     assert plain.qualifying == ()
-    assert [e.label for e in named.qualifying] == ["lumbar radiculopathy (order reason)"]
+    found = [(e.finding, e.state) for e in named.qualifying]
+    assert found == [(Finding.RADICULOPATHY_LUMBAR, State.ORDER_REASON)]
 
 
 # --- safety invariant 6 (hypothesis) ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from app.pathway.decide import decide_order
 from app.pathway.facts import classify_order, extract_facts
-from app.pathway.model import Decision, Indicator, Rating, RedFlag, Topic
+from app.pathway.model import Decision, Finding, Indicator, Rating, RedFlag, Topic
 from app.pathway.policy import Policy
 from app.terminology import ICD10CM, LOINC, SNOMED, CodeRange, Coding, load_value_sets
 
@@ -407,35 +407,37 @@ def test_r28_thoracic_order_without_red_flag_has_no_criteria_and_no_card(chart, 
 
 
 @pytest.mark.parametrize(("code", "system", "concept"), [
-    ("42452002", SNOMED, "thoracic radiculopathy"),
-    ("279038004", SNOMED, "thoracic spine pain"),
-    ("2415007", SNOMED, "lumbar radiculopathy"),
-    ("279040009", SNOMED, "low back pain"),  # mechanical low back pain: supporting, not radicular
+    ("42452002", SNOMED, Finding.RADICULOPATHY_THORACIC),
+    ("279038004", SNOMED, Finding.THORACIC_PAIN),
+    ("2415007", SNOMED, Finding.RADICULOPATHY_LUMBAR),
+    ("279040009", SNOMED, Finding.BACK_PAIN),  # mechanical low back pain: supporting, not radicular
 ])
 def test_section_6_1_v2_qualifying_codes(chart, extract, order, code, system, concept):
     facts = extract(chart.condition(code, system, onset="2026-02-10"), order(authored=AUTHORED))
 
-    assert [e.label for e in facts.qualifying] == [concept]
+    assert [e.finding for e in facts.qualifying] == [concept]
 
 
 # --- how a red flag is named on the card ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("display", "label"),
+    ("display", "name"),
     [
-        ("Retention of urine", "cauda equina sign — Retention of urine"),
-        (None, "cauda equina sign"),  # no display: the class alone
-        ("Cauda equina sign", "cauda equina sign"),  # the label already says it
-        ("x" * 200, "cauda equina sign — " + "x" * 59 + "…"),  # a display is never a paragraph
+        ("Retention of urine", "Retention of urine"),
+        ("  Retention\n of   urine ", "Retention of urine"),  # the chart's spacing is not a word
+        (None, None),  # no display: the class alone
+        ("x" * 200, "x" * 200),  # shortened where it is worded (tests/unit/render/test_render_evidence.py)
     ],
 )
-def test_a_red_flag_is_named_as_the_chart_names_the_finding(chart, extract, order, display, label) -> None:
+def test_a_red_flag_carries_the_name_the_chart_gives_the_finding(
+    chart, extract, order, display, name
+) -> None:
     """§5: the dated facts in plain words — a clinician must see which cauda equina sign was found."""
     built = lumbar_sciatica(chart).condition("L-RET", "urn:local", onset="2026-02-27",
                                              extra=(Coding(SNOMED, "267064002", display),))
     facts = extract(built, order(LUMBAR, authored=AUTHORED))
-    assert [e.label for e in facts.red_flags[RedFlag.CES]] == [label]
+    assert [(e.finding, e.name) for e in facts.red_flags[RedFlag.CES]] == [(Finding.CES, name)]
 
 
 # --- §2 v2: a qualifying finding recorded as an Observation ------------------------------------------------

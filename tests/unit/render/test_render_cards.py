@@ -11,7 +11,17 @@ import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from render_fixtures import SCENARIOS, context, draft_order
 
-from app.pathway.model import Advice, Decision, Evidence, Indicator, RedFlag, Region, SuggestionKind
+from app.pathway.model import (
+    Advice,
+    Decision,
+    Evidence,
+    Finding,
+    Indicator,
+    RedFlag,
+    Region,
+    State,
+    SuggestionKind,
+)
 from app.render import CardLibrary, render_cards
 from app.render.pama import CONSULT_ID_URL, RATING_SYSTEM, RATING_URL
 
@@ -222,7 +232,7 @@ def test_detail_states_dated_facts_absences_and_unreadable_data_in_plain_words(l
 def test_detail_names_care_without_its_category_prefix_and_counts_past_three(library: CardLibrary) -> None:
     decision = dict(SCENARIOS)["R1"]
     on = decision.facts.onset
-    many = tuple(Evidence(f"conservative-care medication: drug{n}", f"MedicationRequest/m{n}", on)
+    many = tuple(Evidence(Finding.CONSERVATIVE_MEDICATION, f"MedicationRequest/m{n}", on, text=f"drug{n}")
                  for n in range(5))
     facts = replace(decision.facts, conservative_care=many)
     detail = rendered(library, replace(decision, facts=facts))[0]["detail"]
@@ -234,10 +244,10 @@ def test_detail_names_care_without_its_category_prefix_and_counts_past_three(lib
 def test_detail_escapes_markdown_in_chart_text(library: CardLibrary) -> None:
     decision = dict(SCENARIOS)["R5"]
     flag = next(iter(decision.facts.red_flags.values()))[0]
-    marked = Evidence("x_[y]*", "Condition/a_b", flag.on)
+    marked = Evidence(Finding.CES, "Condition/a_b", flag.on, name="x_[y]*")
     facts = replace(decision.facts, red_flags={RedFlag.CES: (marked,)})
     detail = rendered(library, replace(decision, facts=facts))[0]["detail"]
-    assert r"x\_\[y\]\*" in detail
+    assert r"cauda equina sign — x\_\[y\]\*" in detail
 
 
 def test_a_lumbar_card_links_only_lumbar_guidelines_and_a_cervical_card_only_cervical(
@@ -297,7 +307,7 @@ def test_an_unrated_order_disowns_an_earlier_rating_on_its_first_card_only(libra
 def test_a_diagnosis_and_the_same_one_as_order_reason_are_one_bullet_item(library: CardLibrary) -> None:
     decision = dict(SCENARIOS)["R27"]
     on = decision.facts.order_date
-    both = (Evidence("lumbar radiculopathy", "Condition/c1", on),
-            Evidence("lumbar radiculopathy (order reason)", "ServiceRequest/draft-1", on))
+    both = (Evidence(Finding.RADICULOPATHY_LUMBAR, "Condition/c1", on),
+            Evidence(Finding.RADICULOPATHY_LUMBAR, "ServiceRequest/draft-1", on, state=State.ORDER_REASON))
     detail = rendered(library, replace(decision, facts=replace(decision.facts, qualifying=both)))[0]["detail"]
     assert f"- Diagnosis: lumbar radiculopathy ({on.isoformat()})." in detail

@@ -13,6 +13,7 @@ from app.pathway.model import (
     CardValue,
     Contrast,
     Evidence,
+    Finding,
     Modality,
     Note,
     Period,
@@ -64,10 +65,10 @@ def test_an_unknown_value_says_its_placeholders_own_word_else_unknown(
     assert library.labels.word(name, ()) == words
 
 
-def test_evidence_is_worded_by_its_distinct_labels_in_evidence_order(library: CardLibrary) -> None:
-    later = Evidence("CRP 80 mg/L", "Observation/2", date(2025, 7, 2))
-    earlier = Evidence("ESR 62 mm/h", "Observation/1", date(2025, 7, 1))
-    again = Evidence("ESR 62 mm/h", "Observation/3", date(2025, 7, 3))
+def test_evidence_is_worded_by_its_distinct_words_in_evidence_order(library: CardLibrary) -> None:
+    later = Evidence(Finding.CRP, "Observation/2", date(2025, 7, 2), value=80)
+    earlier = Evidence(Finding.ESR, "Observation/1", date(2025, 7, 1), value=62)
+    again = Evidence(Finding.ESR, "Observation/3", date(2025, 7, 3), value=62)
     assert library.labels.word("markers", (again, later, earlier)) == "ESR 62 mm/h, CRP 80 mg/L"
 
 

@@ -14,10 +14,12 @@ from app.pathway.model import (
     CardValue,
     Contrast,
     Evidence,
+    Finding,
     Modality,
     Note,
     Period,
     Region,
+    State,
     Study,
     SuggestionKind,
     Topic,
@@ -54,8 +56,8 @@ CANDIDATES: dict[str, list[CardValue]] = {
     "missing": [CATEGORIES],
     "flags_count": [7],
     "care_count": [999],
-    "markers": [(Evidence("ESR 150 mm/h", None, DAY), Evidence("CRP 480.5 mg/L", None, DAY))],
-    "weakness": [(Evidence("muscle strength 4/5, new mild weakness, fell from 5/5 to 4/5", None, DAY),)],
+    "markers": [(Evidence(Finding.ESR, None, DAY, value=150), Evidence(Finding.CRP, None, DAY, value=480.5))],
+    "weakness": [(Evidence(Finding.MUSCLE_STRENGTH, None, DAY, state=State.FELL_MILD, value=4, before=5),)],
 }
 
 
