@@ -50,7 +50,7 @@ async def test_observe_returns_at_once_while_the_database_write_is_held_up() -> 
     started = time.perf_counter()
     for _ in range(100):
         writer.observe(outcome(rated()))
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 1.0  # a write waiting on the held database would never return
     assert store.written == 0
     store.release.set()
     await writer.aclose()
