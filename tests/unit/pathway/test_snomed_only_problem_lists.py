@@ -28,6 +28,25 @@ def problem(code: str, pid: str = "c1") -> dict[str, Any]:
     ("75467001", "R20"),   # cervical disc disorder with myelopathy
     ("50448004", "R10"),   # fracture of vertebral column → radiographs first
     ("27151001", "R11/R21"),  # post-laminectomy syndrome → post-surgical
+    ("203241002", "R7"),   # osteomyelitis of vertebra
+    ("302935008", "R7"),   # infective discitis
+    ("2304001", "R7"),     # discitis
+    ("70545002", "R7"),    # narcotic drug user
+    ("231477003", "R7"),   # heroin dependence
+    ("234532001", "R7"),   # immunodeficiency disorder
+    ("62479008", "R7"),    # AIDS
+    ("161665007", "R7"),   # history of renal transplant (transplant status, Z94.x)
+    ("95919007", "R7"),    # dependence on corticoids (long-term steroids: infection and fracture risk)
+    ("48522003", "R20"),   # spinal cord disease
+    ("202664003", "R20"),  # cervical myelopathy
+    ("71286001", "R20"),   # spinal cord compression
+    ("67437007", "R20"),   # lumbar spondylosis with myelopathy
+    ("42942008", "R10"),   # compression fracture of vertebral column
+    ("240198002", "R10"),  # osteoporotic vertebral collapse
+    ("274146004", "R10"),  # pathological fracture of vertebra
+    ("203438009", "R10"),  # vertebral osteoporosis
+    ("202725007", "R11/R21"),  # lumbar post-laminectomy syndrome
+    ("429164009", "R11/R21"),  # history of lumbar laminectomy
 ])
 def test_a_snomed_only_problem_reaches_its_rule_instead_of_a_defer(code: str, rule: str) -> None:
     decision = decide(problem(code))
@@ -55,3 +74,20 @@ def test_an_infection_risk_factor_with_a_raised_crp_is_r7_and_alone_is_nothing(r
 
     assert "R7" in decide(problem(risk), crp).rules
     assert "R1" in decide(problem(risk)).rules
+
+
+def surgery(code: str) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "s1", "status": "completed", "code": coded(SNOMED, code),
+            "performedDateTime": "2023-05-01"}
+
+
+@pytest.mark.parametrize(("code", "post_surgical"), [
+    ("50172003", True),    # lumbar spinal fusion
+    ("427752004", True),   # lumbar laminectomy (excision of lamina of lumbar vertebra)
+    ("55705006", True),    # spinal arthrodesis, region not named: counts (region unknown)
+    ("3418002", True),     # discectomy of spine, region not named
+    ("81099000", False),   # cervical arthrodesis: not this lumbar order's region (§2 v2)
+    ("445429009", False),  # cervical laminectomy
+])
+def test_a_snomed_coded_spine_operation_counts_in_its_region(code: str, post_surgical: bool) -> None:
+    assert ("R11/R21" in decide(surgery(code)).rules) is post_surgical
