@@ -213,6 +213,10 @@ ESR, CRP, HS_CRP = "4537-7", "1988-5", "30522-7"
         ("E11.9", CRP, 3.0, "mg/dL", "2026-02-25", "male", True),  # 30 mg/L
         ("E11.9", CRP, 190.4, "nmol/L", "2026-02-25", "male", True),  # 20 mg/L
         ("E11.9", HS_CRP, 12.0, "mg/L", "2026-02-25", "male", True),
+        ("E11.9", "71426-1", 12.0, "mg/L", "2026-02-25", "male", True),  # hs-CRP in blood
+        ("E11.9", "76485-2", 190.4, "nmol/L", "2026-02-25", "male", True),  # CRP reported in moles
+        ("E11.9", "76486-0", 190.4, "nmol/L", "2026-02-25", "male", True),
+        ("E11.9", "76485-2", 47.6, "nmol/L", "2026-02-25", "male", False),  # 5 mg/L
         ("E11.9", CRP, 30.0, "mg/L", "2026-02-10", "male", False),  # 19 days: outside 14
         ("Z99.2", ESR, 31.0, "mm/h", "2026-02-25", "male", True),  # age 45 male: limit max(20, 22.5)
         ("Z99.2", ESR, 22.0, "mm/h", "2026-02-25", "male", False),
