@@ -24,6 +24,8 @@ CHUNK = 8
 
 
 class CountingStore(ReplayStore):
+    """Counts the calls handed to the writer thread: the rest were written directly."""
+
     threaded = 0
 
     async def _via_writer(self, iss: str, jti: str, expires_at: datetime) -> bool:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from security.replay_worker import CountingStore
 from sqlalchemy import create_engine, func, select, text
 
 from app.feedback import Database
@@ -34,16 +35,6 @@ def database(postgres_url: str) -> Iterator[Database]:
     db.upgrade()
     yield db
     db.dispose()
-
-
-class CountingStore(ReplayStore):
-    """Counts the calls handed to the writer thread: the rest were written directly."""
-
-    threaded = 0
-
-    async def _via_writer(self, iss: str, jti: str, expires_at: datetime) -> bool:
-        self.threaded += 1
-        return await super()._via_writer(iss, jti, expires_at)
 
 
 async def opened(store: ReplayStore) -> ReplayStore:
