@@ -19,7 +19,7 @@ from starlette.types import Scope
 
 from app.hooks.devhints import audiences
 from app.hooks.errors import ServiceUnavailable, Unauthorized
-from app.hooks.limits import IDENTITY, admit
+from app.hooks.limits import ADMISSION, IDENTITY, Admission, admit
 from app.observability.metrics import count_auth_failure
 from app.security import ClientIdentity, ReplayCheckUnavailable, TokenRejected
 from app.settings import Settings
@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 
 
 class TokenVerifier(Protocol):
-    async def verify(self, token: str, audience: str | tuple[str, ...]) -> ClientIdentity:
-        """The client the token proves, or :class:`app.security.TokenRejected`."""
+    async def verify(self, token: str, audience: str | tuple[str, ...], *,
+                     alone: bool = True) -> ClientIdentity:
+        """The client the token proves, or :class:`app.security.TokenRejected`; ``alone``: no other call is
+        in flight, so the ``jti`` may be recorded straight from the event loop."""
         ...
 
 
@@ -67,7 +69,8 @@ async def authenticate(request: Request, verifier: TokenVerifier | None, public_
         return None
     try:
         expected = endpoint_url(request, public_base_url)
-        identity = await verifier.verify(token, audiences(expected, settings) if settings else expected)
+        identity = await verifier.verify(token, audiences(expected, settings) if settings else expected,
+                                         alone=_alone(request.scope))
     except TokenRejected as rejected:
         _refuse(request, rejected.reason, rejected.iss)
     except ReplayCheckUnavailable as down:
@@ -90,6 +93,13 @@ async def gate(scope: Scope) -> None:
     verifier = getattr(state, "verifier", None)
     required = settings.auth_required and not _is_discovery(scope)
     scope[IDENTITY] = await authenticate(request, verifier, settings.public_base_url, required, settings)
+
+
+def _alone(scope: Scope) -> bool:
+    """Without the limits middleware (a test's bare app) nothing is known of other calls: say alone, as
+    the replay store then behaves as it always did."""
+    admission = scope.get(ADMISSION)
+    return admission.alone if isinstance(admission, Admission) else True
 
 
 def _is_discovery(scope: Scope) -> bool:

@@ -33,12 +33,17 @@ class BodyTooLarge(Exception):
 
 
 class Ledger:
-    """What each client has in flight: requests and request-body bytes. One event loop: no lock."""
+    """What each client has in flight: requests and request-body bytes. One event loop: no lock.
+
+    ``calls`` counts every HTTP request inside the middleware, any client or none: the replay store writes
+    a ``jti`` straight from the event loop only while a call is alone (docs/performance.md, "Signed
+    tokens, round three")."""
 
     def __init__(self, max_requests: int, max_bytes: int | None) -> None:
         self.max_requests, self.max_bytes = max_requests, max_bytes
         self.requests: dict[str, int] = {}
         self.bytes: dict[str, int] = {}
+        self.calls = 0
 
     def add(self, table: dict[str, int], key: str, amount: int) -> None:
         left = table.get(key, 0) + amount
@@ -79,6 +84,11 @@ class Admission:
                              "shortly")
         ledger.add(ledger.bytes, key, size)
 
+    @property
+    def alone(self) -> bool:
+        """No other HTTP request is in flight in this process (this one is counted)."""
+        return self._ledger.calls <= 1
+
     def release(self) -> None:
         if self.key is None:
             return
@@ -109,12 +119,14 @@ class RequestLimits:
             return
         admission = Admission(self._ledger)
         scope = {**scope, ADMISSION: admission}
+        self._ledger.calls += 1
         try:
             body = await self._admit(scope, receive, admission, send)
             if body is not None:
                 scope[BODY_BYTES] = len(body)
                 await _run_until_gone(self.app, scope, body, receive, send)
         finally:
+            self._ledger.calls -= 1
             admission.release()
 
     async def _admit(self, scope: Scope, receive: Receive, admission: Admission, send: Send) -> bytes | None:

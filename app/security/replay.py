@@ -5,10 +5,10 @@ The table joins the feedback package's metadata (``app.feedback.models.Base``) a
 
 Speed (docs/performance.md, "Signed tokens"): every authenticated call writes one row, so the writes go
 through one writer thread per process that commits whatever calls are waiting in one transaction (group
-commit) on its own connection. On SQLite without the flush the row is first tried on the caller's thread,
-when the write lock is free this instant: the hand-off to the thread and back cost more than the write.
-The verdict stays the database's: a row inserted by this batch is a first use; a row already there,
-written by any replica, is a replay.
+commit) on its own connection. Without the flush, a call that is alone in the process (c=1) writes its
+row straight from the event loop on a connection that never waits (rounds two and three): the hand-off
+to the thread and back cost more than the write. The verdict stays the database's: a row inserted by
+this batch is a first use; a row already there, written by any replica, is a replay.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from app.feedback import Database
 from app.feedback.models import Base, UTCDateTime
+from app.security.replaysql import NEVER_WAITING, Sql, discard, is_busy
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,6 @@ BATCH_SIZE = 64  # rows per transaction: bounds one statement's size, not the wa
 REMEMBERED = 50_000  # recent (iss, jti) pairs this process answered: a replay is refused without the database
 
 
-# The caller's own SQLite connection (``ReplayStore._try_inline``) must never make the event loop wait:
-# not for another writer's lock (busy_timeout 0: SQLITE_BUSY at once) nor for a checkpoint's flush.
-_NEVER_WAITING = ("PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0")
-_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-_NOT_WAITING_FOR_DISK = {  # per connection: other writers (feedback, audit) keep their durability
-    "sqlite": "PRAGMA synchronous=NORMAL",  # in WAL mode: no fsync per commit, only at checkpoints
-    "postgresql": "SET synchronous_commit = off",
-}
 
 
 class JtiRecord(Base):
@@ -101,7 +94,7 @@ class ReplayStore:
                  clock: Callable[[], float] = time.time, durable: bool = True) -> None:
         self._database = database
         self._durable = durable
-        self._sql = _Sql(database.dialect)
+        self._sql = Sql(database.dialect)
         self._purge_every = purge_every_seconds
         self._clock = clock
         self._last_purge = -purge_every_seconds
@@ -110,27 +103,38 @@ class ReplayStore:
         self._start = threading.Lock()
         self._connection: PoolProxiedConnection | None = None
         self._seen: dict[tuple[str, str], None] = {}
-        self._remembering = threading.Lock()  # the writer thread and the inline path both remember
-        self._inline_allowed = database.dialect == "sqlite" and not durable
-        self._inline: PoolProxiedConnection | None = None
-        self._inline_lock = threading.Lock()  # one user of the inline connection at a time, never waited on
+        self._remembering = threading.Lock()  # the writer thread and the direct path both remember
+        self._direct_allowed = not durable  # a commit that waits for the disk is never the loop's
+        self._direct: PoolProxiedConnection | None = None
+        self._direct_lock = threading.Lock()  # one user of the direct connection at a time, never waited on
+        self._waiting = 0  # calls handed to the writer thread and not answered yet (event loop only)
 
-    async def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
-        """True the first time the pair is seen; the database write runs on the writer thread.
+    async def first_use(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> bool:
+        """True the first time the pair is seen. ``alone`` (no other call in flight, as the caller knows
+        it): the row may be written straight from the event loop; else, or when that cannot be done this
+        instant, the writer thread writes it with whatever else is waiting (c=8 keeps its group commit).
 
         A database that cannot answer is ``ReplayCheckUnavailable``: the caller cannot prove the token
         fresh, which is neither a bad token (401) nor our bug (500).
         """
         if (iss, jti) in self._seen:
             return False
-        verdict = self._try_inline(iss, jti, expires_at) if self._inline_allowed else None
-        if verdict is not None:
-            return verdict
+        if alone and self._direct_allowed and not self._waiting:
+            verdict = self._try_direct(iss, jti, expires_at)
+            if verdict is not None:
+                return verdict
+        return await self._via_writer(iss, jti, expires_at)
+
+    async def _via_writer(self, iss: str, jti: str, expires_at: datetime) -> bool:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         self._ensure_writer()
-        self._asks.put(_Ask(iss, jti, expires_at, loop, future))
-        return await future
+        self._waiting += 1
+        try:
+            self._asks.put(_Ask(iss, jti, expires_at, loop, future))
+            return await future
+        finally:
+            self._waiting -= 1
 
     def first_use_blocking(self, iss: str, jti: str, expires_at: datetime) -> bool:
         """The same verdict in the caller's thread (tests, scripts); raises ``ReplayCheckUnavailable``."""
@@ -146,39 +150,62 @@ class ReplayStore:
         if writer is not None:
             self._asks.put(None)
             writer.join(timeout=5)
-        with self._inline_lock:
-            self._drop_inline()
+        with self._direct_lock:
+            self._drop_direct()
 
-    def _try_inline(self, iss: str, jti: str, expires_at: datetime) -> bool | None:
-        """SQLite, commits without the flush: the row written on the caller's thread (the event loop) if the
-        write lock is free this instant; None (the writer thread then) if it is held — by another replica,
-        the audit writer or this writer's batch — or a purge is due (a large DELETE is the thread's).
+    def _try_direct(self, iss: str, jti: str, expires_at: datetime) -> bool | None:
+        """The row written on the caller's thread (the event loop) on a connection that never waits, or None:
+        the writer thread then writes it, and waits if it must. None when a purge is due (a large DELETE
+        is the thread's), when PostgreSQL's direct connection is not open yet (the thread opens it: a
+        connect is not the loop's to wait for), and when the write fails this instant — SQLite's lock held
+        by another writer, a PostgreSQL row lock or timeout, a dropped connection. A failed statement
+        recorded nothing, so the thread's verdict is the one that counts; a connection lost after the
+        server committed makes the thread see the row and refuse the token (never admit one unrecorded).
 
-        It never waits: no busy timeout and no checkpoint on this connection (the thread's and the other
-        writers' connections checkpoint). What it costs the loop is one INSERT and a commit that does not
-        reach the disk, ~0.05 ms, against ~0.3 ms of CPU for the hand-off to the thread and back."""
-        if self._purge_due() or not self._inline_lock.acquire(blocking=False):
+        What it costs the loop: SQLite one INSERT and a commit that does not reach the disk (~0.05 ms);
+        PostgreSQL one round trip (autocommit), against ~0.3 ms of CPU for the hand-off to the thread."""
+        if self._purge_due() or not self._direct_lock.acquire(blocking=False):
             return None
         try:
-            connection = self._inline_connection()
-            return self._verdicts([(iss, jti, expires_at)], connection, purge=False)[0]
-        except ReplayCheckUnavailable as down:
-            if _is_busy(down.__cause__):
+            connection = self._direct_connection()
+            if connection is None:
                 return None
-            self._drop_inline()
-            raise
+            return self._verdicts([(iss, jti, expires_at)], connection, purge=False)[0]
+        except ReplayCheckUnavailable as failed:
+            if not is_busy(failed.__cause__):
+                self._drop_direct()
+            return None
         finally:
-            self._inline_lock.release()
+            self._direct_lock.release()
 
-    def _inline_connection(self) -> PoolProxiedConnection:
-        if self._inline is None:
-            settings = (*_NEVER_WAITING, self._sql.not_waiting_for_disk)
-            self._inline = self._configured(self._raw_connection(), settings)
-        return self._inline
+    def _direct_connection(self) -> PoolProxiedConnection | None:
+        """SQLite's is opened here (a local file); PostgreSQL's by the writer thread (``_open_direct``)."""
+        if self._direct is None and self._sql.dialect == "sqlite":
+            self._direct = self._never_waiting(self._raw_connection())
+        return self._direct
 
-    def _drop_inline(self) -> None:
-        connection, self._inline = self._inline, None
-        _discard(connection)
+    def _open_direct(self) -> None:
+        """The writer thread, after answering a batch: PostgreSQL's direct connection for a later call."""
+        if not self._direct_allowed or self._sql.dialect == "sqlite" or self._direct is not None:
+            return
+        try:
+            connection = self._never_waiting(self._raw_connection())
+        except ReplayCheckUnavailable:
+            return  # the thread path goes on answering (or failing) by itself; retried after the next batch
+        with self._direct_lock:
+            self._direct = connection
+
+    def _never_waiting(self, connection: PoolProxiedConnection) -> PoolProxiedConnection:
+        try:
+            return self._configured(connection, (*NEVER_WAITING[self._sql.dialect],
+                                                 self._sql.not_waiting_for_disk))
+        except self._dbapi_errors as exc:
+            discard(connection)
+            raise ReplayCheckUnavailable(type(exc).__name__) from exc
+
+    def _drop_direct(self) -> None:
+        connection, self._direct = self._direct, None
+        discard(connection)
 
     def _ensure_writer(self) -> None:
         if self._writer is None or not self._writer.is_alive():
@@ -192,6 +219,7 @@ class ReplayStore:
         while (batch := self._next_batch()) is not None:
             for ask, verdict in zip(batch, self._batch_verdicts(batch), strict=True):
                 ask.answer(verdict)
+            self._open_direct()
         self._disconnect()
 
     def _batch_verdicts(self, batch: list[_Ask]) -> list[bool | BaseException]:
@@ -284,8 +312,14 @@ class ReplayStore:
             self._connection = self._configured(self._raw_connection(), settings)
         return self._connection
 
-    @staticmethod
-    def _configured(connection: PoolProxiedConnection, statements: tuple[str, ...]) -> PoolProxiedConnection:
+    def _configured(self, connection: PoolProxiedConnection,
+                    statements: tuple[str, ...]) -> PoolProxiedConnection:
+        """PostgreSQL connections of the replay store run in autocommit: one statement, one round trip
+        (psycopg would otherwise send BEGIN and COMMIT as two more); a purge and its batch's INSERT need
+        no common transaction. They are never pooled again (``_discard``), so the setting goes with them."""
+        if self._sql.dialect == "postgresql":
+            connection.rollback()  # the pool's liveness ping may have opened a transaction
+            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
         cursor = connection.cursor()
         for statement in statements:
             cursor.execute(statement)
@@ -302,7 +336,7 @@ class ReplayStore:
 
     def _disconnect(self) -> None:
         connection, self._connection = self._connection, None
-        _discard(connection)
+        discard(connection)
 
     def _purge_due(self) -> bool:
         return self._clock() - self._last_purge >= self._purge_every
@@ -320,52 +354,3 @@ class ReplayStore:
     @property
     def _connect_errors(self) -> tuple[type[Exception], ...]:
         return (SQLAlchemyError, *self._dbapi_errors)
-
-
-def _discard(connection: PoolProxiedConnection | None) -> None:
-    """Invalidated, not pooled: the next user of a pooled connection must not inherit its settings."""
-    if connection is None:
-        return
-    try:
-        connection.invalidate()
-    except Exception:  # a dead connection may fail any way while closing; it is gone either way
-        log.warning("replay writer: closing a broken connection failed")
-
-
-def _is_busy(error: BaseException | None) -> bool:
-    """SQLite's "database is locked" (SQLITE_BUSY or SQLITE_LOCKED and their extended codes)."""
-    code = getattr(error, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
-
-
-@dataclass(frozen=True)
-class _Sql:
-    """The replay table's statements in one driver's parameter style, and its instants as that driver
-    must bind them: SQLite keeps SQLAlchemy's ``DateTime`` text (UTC, microseconds), PostgreSQL an aware
-    ``timestamptz``. Rows written here and by the ORM model (``JtiRecord``) are the same rows."""
-
-    dialect: str
-
-    @property
-    def mark(self) -> str:
-        return "?" if self.dialect == "sqlite" else "%s"
-
-    @property
-    def not_waiting_for_disk(self) -> str:
-        return _NOT_WAITING_FOR_DISK[self.dialect]
-
-    @property
-    def purge(self) -> str:
-        return f"DELETE FROM jwt_replay WHERE expires_at < {self.mark}"  # noqa: S608 (a placeholder)
-
-    def insert(self, count: int) -> str:
-        values = ", ".join([f"({self.mark}, {self.mark}, {self.mark})"] * count)
-        return (f"INSERT INTO jwt_replay (iss, jti, expires_at) VALUES {values} "  # noqa: S608 (placeholders)
-                "ON CONFLICT (iss, jti) DO NOTHING RETURNING iss, jti")
-
-    def instant(self, value: datetime) -> object:
-        utc = value.astimezone(UTC)
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else utc
-
-    def row(self, iss: str, jti: str, expires_at: datetime) -> tuple[object, ...]:
-        return iss, jti, self.instant(expires_at)

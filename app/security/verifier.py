@@ -43,7 +43,7 @@ class KeySource(Protocol):
 
 
 class ReplayGuard(Protocol):
-    async def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool: ...
+    async def first_use(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -61,8 +61,10 @@ class JwtVerifier:
         """Blocking (joins the replay writer thread): call it from a worker thread at shutdown."""
         self._replay.close()
 
-    async def verify(self, token: str, audience: str | tuple[str, ...]) -> ClientIdentity:
-        """``audience``: the URL called, or (development, app/hooks/devhints.py) its loopback aliases."""
+    async def verify(self, token: str, audience: str | tuple[str, ...], *,
+                     alone: bool = True) -> ClientIdentity:
+        """``audience``: the URL called, or (development, app/hooks/devhints.py) its loopback aliases;
+        ``alone``: no other call in flight (the replay store's direct write, ``ReplayStore.first_use``)."""
         header, unverified = _unverified_parts(token)
         alg, kid = _checked_header(header)
         client = self._client(unverified)
@@ -71,7 +73,7 @@ class JwtVerifier:
         key = await self._key(client, kid, header.get("jku"))
         claims = _verified_claims(token, unverified, self._parsed_key(key, alg, client), client, audience)
         _check_tenant(claims, client)
-        await self._check_replay(claims, client)
+        await self._check_replay(claims, client, alone)
         return client.identity()
 
     def _client(self, unverified: Mapping[str, Any]) -> TrustedClient:
@@ -112,12 +114,12 @@ class JwtVerifier:
         self._parsed[(id(key), alg)] = (key, parsed)
         return parsed
 
-    async def _check_replay(self, claims: Mapping[str, Any], client: TrustedClient) -> None:
+    async def _check_replay(self, claims: Mapping[str, Any], client: TrustedClient, alone: bool) -> None:
         jti = claims["jti"]
         if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
             raise TokenRejected(f"jti must be a string of 1..{MAX_JTI_LENGTH} characters", client.iss)
         expires_at = datetime.fromtimestamp(claims["exp"] + CLOCK_SKEW_SECONDS, UTC)
-        if not await self._replay.first_use(client.iss, jti, expires_at):
+        if not await self._replay.first_use(client.iss, jti, expires_at, alone=alone):
             raise TokenRejected("jti replayed", client.iss)
 
 

@@ -14,8 +14,10 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
 
+from app.hooks.auth import authenticate
 from app.hooks.errors import register_error_handlers
-from app.hooks.limits import RequestLimits, admit
+from app.hooks.limits import ADMISSION, Admission, Ledger, RequestLimits, admit
+from app.security import ClientIdentity
 from app.settings import Settings
 
 CAP = 2
@@ -41,6 +43,10 @@ def limited_app(gate: Gate, *, max_body_bytes: int = 1_000, timeout: float = 5.0
         gate.entered += 1
         await gate.release.wait()
         return {"bytes": len(await request.body())}
+
+    @app.post("/alone")
+    async def alone(request: Request) -> dict[str, bool]:
+        return {"alone": request.scope[ADMISSION].alone}
 
     @app.post("/echo", dependencies=[Depends(client_slot)])
     async def echo(request: Request) -> dict[str, int]:
@@ -111,6 +117,41 @@ async def test_client_over_its_concurrency_cap_gets_429_and_others_do_not(
     assert [r.status_code for r in await asyncio.gather(*held)] == [200] * CAP
     assert refused.status_code == 429
     assert other_client.status_code == 200
+
+
+async def test_a_call_is_alone_only_while_no_other_request_is_in_flight(
+    http: httpx.AsyncClient, gate: Gate
+) -> None:
+    """What the replay store's direct write goes by (docs/performance.md, "Signed tokens, round three")."""
+    assert (await http.post("/alone")).json() == {"alone": True}
+    held = asyncio.create_task(http.post("/held", headers={"x-client": "a"}))
+    while gate.entered < 1:
+        await asyncio.sleep(0.001)
+    assert (await http.post("/alone")).json() == {"alone": False}
+    gate.release.set()
+    await held
+    assert (await http.post("/alone")).json() == {"alone": True}
+
+
+class RecordingVerifier:
+    def __init__(self) -> None:
+        self.alone: list[bool] = []
+
+    async def verify(self, token: str, audience: str | tuple[str, ...], *,
+                     alone: bool = True) -> ClientIdentity:
+        self.alone.append(alone)
+        return ClientIdentity(iss="https://ehr.example.org")
+
+
+@pytest.mark.parametrize("calls", [1, 2])
+async def test_the_gate_tells_the_verifier_whether_the_call_is_alone(calls: int) -> None:
+    ledger = Ledger(max_requests=CAP, max_bytes=None)
+    ledger.calls = calls
+    scope = {"type": "http", "method": "POST", "path": "/cds-services/x", "query_string": b"",
+             "headers": [(b"authorization", b"Bearer t")], ADMISSION: Admission(ledger)}
+    verifier = RecordingVerifier()
+    await authenticate(Request(scope), verifier, "http://test", required=True)
+    assert verifier.alone == [calls == 1]
 
 
 async def test_slots_are_released_when_requests_end(http: httpx.AsyncClient, gate: Gate) -> None:

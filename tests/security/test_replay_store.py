@@ -180,6 +180,40 @@ async def test_a_free_sqlite_write_lock_takes_the_row_on_the_callers_thread(data
         replica.close()
 
 
+async def test_a_call_with_others_in_flight_goes_to_the_writer_even_when_the_lock_is_free(
+    database: Database,
+) -> None:
+    """c=8 keeps the writer thread's group commit: only a lone call is written on the event loop."""
+    store = ReplayStore(database, durable=False, clock=lambda: -1000.0)
+    before = writer_threads()
+    try:
+        assert await store.first_use(ISS, "alone", later(), alone=True)
+        assert writer_threads() == before
+        assert await store.first_use(ISS, "busy", later(), alone=False)
+        assert writer_threads() == before + 1
+        assert not await store.first_use(ISS, "busy", later(), alone=True)
+    finally:
+        store.close()
+
+
+async def test_a_failed_direct_write_falls_back_to_the_writer_thread(database: Database) -> None:
+    """The event loop's connection broke: the writer thread records the row (or answers 503), and the next
+    lone call opens a new direct connection."""
+    store = ReplayStore(database, durable=False, clock=lambda: -1000.0)
+    before = writer_threads()
+    try:
+        assert await store.first_use(ISS, "first", later())
+        assert store._direct is not None
+        store._direct.driver_connection.close()  # type: ignore[union-attr]
+        assert await store.first_use(ISS, "second", later())
+        assert writer_threads() == before + 1 and rows(database) == 2
+        assert await store.first_use(ISS, "third", later())
+        assert store._direct is not None and rows(database) == 3
+        assert not await store.first_use(ISS, "second", later())
+    finally:
+        store.close()
+
+
 async def test_a_held_write_lock_sends_the_row_to_the_writer_and_never_stalls_the_loop(
     database: Database,
 ) -> None:
@@ -217,14 +251,14 @@ async def test_a_durable_store_never_commits_on_the_callers_thread(database: Dat
         store.close()
 
 
-async def test_expired_records_are_still_purged_when_rows_are_written_inline(database: Database) -> None:
+async def test_expired_records_are_still_purged_when_rows_are_written_directly(database: Database) -> None:
     now = [datetime.now(UTC).timestamp()]
     store = ReplayStore(database, purge_every_seconds=60, clock=lambda: now[0], durable=False)
     try:
         assert await store.first_use(ISS, "old", later(-1))  # the first purge is due at once: the thread's
         now[0] += 61
         assert await store.first_use(ISS, "fresh", later())  # due again: the thread purges "old"
-        assert await store.first_use(ISS, "inline", later())  # not due: inline, no purge
+        assert await store.first_use(ISS, "direct", later())  # not due: written directly, no purge
         assert rows(database) == 2
     finally:
         store.close()

@@ -40,8 +40,10 @@ ROTATING_JKU = "https://rotating.example.org/.well-known/jwks.json"
 class MemoryReplay:
     def __init__(self) -> None:
         self.seen: dict[tuple[str, str], datetime] = {}
+        self.alone: list[bool] = []
 
-    async def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
+    async def first_use(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> bool:
+        self.alone.append(alone)
         return self.seen.setdefault((iss, jti), expires_at) is expires_at
 
     def close(self) -> None:
@@ -272,6 +274,15 @@ async def test_replay_is_remembered_until_exp_plus_skew(
     exp = int(time.time()) + 300
     await verifier.verify(es384.token(jti="j-1", exp=exp), AUDIENCE)
     assert replay.seen[(EHR_ISS, "j-1")].timestamp() == exp + 60
+
+
+async def test_whether_other_calls_are_in_flight_reaches_the_replay_store(
+    verifier: JwtVerifier, es384: Signer, replay: MemoryReplay
+) -> None:
+    """The store writes straight from the event loop only for a call that is alone (c=1)."""
+    await verifier.verify(es384.token(), AUDIENCE, alone=False)
+    await verifier.verify(es384.token(), AUDIENCE, alone=True)
+    assert replay.alone == [False, True]
 
 
 async def test_rejected_token_is_not_recorded(
