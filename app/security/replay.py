@@ -5,10 +5,13 @@ The table joins the feedback package's metadata (``app.feedback.models.Base``) a
 
 Speed (docs/performance.md, "Signed tokens"): every authenticated call writes one row, so the writes go
 through one writer thread per process that commits whatever calls are waiting in one transaction (group
-commit) on its own connection. Without the flush, a call that is alone in the process (c=1) writes its
-row straight from the event loop on a connection that never waits (rounds two and three): the hand-off
-to the thread and back cost more than the write. The verdict stays the database's: a row inserted by
-this batch is a first use; a row already there, written by any replica, is a replay.
+commit) on its own connection. On SQLite without the flush, a call that is alone in the process (c=1)
+writes its row straight from the event loop on a connection that never waits (rounds two and three): the
+hand-off to the thread and back cost more than the write to a local file. PostgreSQL always goes through
+the thread: a server that stops answering without closing the connection would hold the event loop, and
+only a server-side timeout bounds that wait — too much risk for the ~0.05 ms it saved (docs/performance.md,
+"Signed tokens, round three"). The verdict stays the database's: a row inserted by this batch is a first
+use; a row already there, written by any replica, is a replay.
 """
 
 from __future__ import annotations
@@ -104,7 +107,8 @@ class ReplayStore:
         self._connection: PoolProxiedConnection | None = None
         self._seen: dict[tuple[str, str], None] = {}
         self._remembering = threading.Lock()  # the writer thread and the direct path both remember
-        self._direct_allowed = not durable  # a commit that waits for the disk is never the loop's
+        # A commit that waits for the disk is never the loop's, nor a round trip to a server that may stall.
+        self._direct_allowed = not durable and database.dialect == "sqlite"
         self._direct: PoolProxiedConnection | None = None
         self._direct_lock = threading.Lock()  # one user of the direct connection at a time, never waited on
         self._waiting = 0  # calls handed to the writer thread and not answered yet (event loop only)
@@ -154,23 +158,17 @@ class ReplayStore:
             self._drop_direct()
 
     def _try_direct(self, iss: str, jti: str, expires_at: datetime) -> bool | None:
-        """The row written on the caller's thread (the event loop) on a connection that never waits, or None:
-        the writer thread then writes it, and waits if it must. None when a purge is due (a large DELETE
-        is the thread's), when PostgreSQL's direct connection is not open yet (the thread opens it: a
-        connect is not the loop's to wait for), and when the write fails this instant — SQLite's lock held
-        by another writer, a PostgreSQL row lock or timeout, a dropped connection. A failed statement
-        recorded nothing, so the thread's verdict is the one that counts; a connection lost after the
-        server committed makes the thread see the row and refuse the token (never admit one unrecorded).
+        """The row written on the caller's thread (the event loop) on a SQLite connection that never waits,
+        or None: the writer thread then writes it, and waits if it must. None when a purge is due (a large
+        DELETE is the thread's) and when the write fails this instant (the lock held by another writer). A
+        failed statement recorded nothing, so the thread's verdict is the one that counts.
 
-        What it costs the loop: SQLite one INSERT and a commit that does not reach the disk (~0.05 ms);
-        PostgreSQL one round trip (autocommit), against ~0.3 ms of CPU for the hand-off to the thread."""
+        What it costs the loop: one INSERT and a commit that does not reach the disk (~0.05 ms), against
+        ~0.3 ms of CPU for the hand-off to the thread."""
         if self._purge_due() or not self._direct_lock.acquire(blocking=False):
             return None
         try:
-            connection = self._direct_connection()
-            if connection is None:
-                return None
-            return self._verdicts([(iss, jti, expires_at)], connection, purge=False)[0]
+            return self._verdicts([(iss, jti, expires_at)], self._direct_connection(), purge=False)[0]
         except ReplayCheckUnavailable as failed:
             if not is_busy(failed.__cause__):
                 self._drop_direct()
@@ -178,26 +176,15 @@ class ReplayStore:
         finally:
             self._direct_lock.release()
 
-    def _direct_connection(self) -> PoolProxiedConnection | None:
-        """SQLite's is opened here (a local file); PostgreSQL's by the writer thread (``_open_direct``)."""
-        if self._direct is None and self._sql.dialect == "sqlite":
+    def _direct_connection(self) -> PoolProxiedConnection:
+        """Opened on first use: a local SQLite file, no network to wait for."""
+        if self._direct is None:
             self._direct = self._never_waiting(self._raw_connection())
         return self._direct
 
-    def _open_direct(self) -> None:
-        """The writer thread, after answering a batch: PostgreSQL's direct connection for a later call."""
-        if not self._direct_allowed or self._sql.dialect == "sqlite" or self._direct is not None:
-            return
-        try:
-            connection = self._never_waiting(self._raw_connection())
-        except ReplayCheckUnavailable:
-            return  # the thread path goes on answering (or failing) by itself; retried after the next batch
-        with self._direct_lock:
-            self._direct = connection
-
     def _never_waiting(self, connection: PoolProxiedConnection) -> PoolProxiedConnection:
         try:
-            return self._configured(connection, (*NEVER_WAITING[self._sql.dialect],
+            return self._configured(connection, (*NEVER_WAITING,
                                                  self._sql.not_waiting_for_disk))
         except self._dbapi_errors as exc:
             discard(connection)
@@ -219,7 +206,6 @@ class ReplayStore:
         while (batch := self._next_batch()) is not None:
             for ask, verdict in zip(batch, self._batch_verdicts(batch), strict=True):
                 ask.answer(verdict)
-            self._open_direct()
         self._disconnect()
 
     def _batch_verdicts(self, batch: list[_Ask]) -> list[bool | BaseException]:

@@ -13,14 +13,9 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 log = logging.getLogger(__name__)
 
-# The event loop's own connection (``ReplayStore._try_direct``) must never make the loop wait long. SQLite:
-# not for another writer's lock (busy_timeout 0: SQLITE_BUSY at once) nor for a checkpoint's flush.
-# PostgreSQL: one round trip on loopback or the LAN (~0.1 ms); the server cancels anything slower, and a
-# lock held by another session's uncommitted row (the same jti in flight elsewhere) is not waited for.
-NEVER_WAITING = {
-    "sqlite": ("PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0"),
-    "postgresql": ("SET lock_timeout = '20ms'", "SET statement_timeout = '100ms'"),
-}
+# The event loop's own SQLite connection (``ReplayStore._try_direct``; PostgreSQL has none) must never make
+# the loop wait: not for another writer's lock (busy_timeout 0: SQLITE_BUSY at once) nor for a checkpoint.
+NEVER_WAITING = ("PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0")
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 NOT_WAITING_FOR_DISK = {  # per connection: other writers (feedback, audit) keep their durability
     "sqlite": "PRAGMA synchronous=NORMAL",  # in WAL mode: no fsync per commit, only at checkpoints

@@ -1,10 +1,9 @@
 """One replica for ``test_replay_store_postgres``: its own process, its own ReplayStore on a shared database.
 
-``python replay_worker.py URL GO_FILE COUNT`` opens the store, lets its writer thread open the direct
-connection, waits for GO_FILE (so every replica starts at once), then offers the jti ``jti-0`` ..
-``jti-{COUNT-1}`` in chunks of eight: even chunks one at a time as lone calls (the direct path), odd
-chunks all at once as calls with others in flight (the writer thread's group commit). It prints the jti it
-was told were first uses and how many calls went to the writer thread, as JSON.
+``python replay_worker.py URL GO_FILE COUNT`` opens the store, waits for GO_FILE (so every replica starts
+at once), then offers the jti ``jti-0`` .. ``jti-{COUNT-1}`` in chunks of eight: even chunks one at a time
+as lone calls, odd chunks all at once as calls with others in flight (the writer thread's group commit).
+It prints the jti it was told were first uses and how many calls went to the writer thread, as JSON.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ CHUNK = 8
 
 
 class CountingStore(ReplayStore):
-    """Counts the calls handed to the writer thread: the rest were written directly."""
+    """Counts the calls handed to the writer thread: the rest were written directly (SQLite only)."""
 
     threaded = 0
 
@@ -52,7 +51,7 @@ async def main(url: str, go: Path, count: int) -> None:
     store = CountingStore(database, durable=False, clock=lambda: -1000.0)  # no purge due: no thread detour
     try:
         await store.first_use(ISS, f"warm-up-{time.time_ns()}", datetime.now(UTC) + timedelta(minutes=5))
-        while store._direct is None or not go.exists():
+        while not go.exists():
             await asyncio.sleep(0.005)
         store.threaded = 0
         accepted = await offer(store, count)
