@@ -11,9 +11,9 @@ resource (Coding, CodeableConcept, Period …) are read by ``app/fhir/datatypes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from typing import NamedTuple
 
-from app.chart.dates import parse_fhir_date
+from app.chart.dates import FhirDate, parse_fhir_date
 from app.chart.model import (
     ConditionView,
     EncounterView,
@@ -95,46 +95,58 @@ def _body_site(raw: Json) -> tuple[Coding, ...]:
 
 def parse_observation(raw: Json) -> ObservationView:
     codings, text = codings_and_text(raw.get("code"))
-    panel = ObservationView(
-        id=_required_id(raw),
-        codings=codings,
-        text=text,
-        status=string(raw.get("status")),
-        effective=first_date(raw, "effectiveDateTime", "effectiveInstant", "issued")
-        or period_start(raw.get("effectivePeriod")),
-        body_site=_body_site(raw),
-    )
-    panel = _with_value(panel, raw)
-    return replace(panel, components=_components(raw, panel))
+    where = _Where(_required_id(raw), string(raw.get("status")),
+                   first_date(raw, "effectiveDateTime", "effectiveInstant", "issued")
+                   or period_start(raw.get("effectivePeriod")), _body_site(raw))
+    items = raw.get("component")
+    components = _components(items, where) if items else ()
+    return _observation(where, codings, text, raw, components)
 
 
-def _with_value(view: ObservationView, raw: Json) -> ObservationView:
-    """``view`` with the value[x] of ``raw``: an Observation's or one component's (the same shape)."""
+class _Where(NamedTuple):
+    """What a panel's items share with it: id, status, date and body site (a component has none)."""
+
+    id: str
+    status: str | None
+    effective: FhirDate | None
+    body_site: tuple[Coding, ...]
+
+
+def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, raw: Json,
+                 components: tuple[ObservationView, ...] = ()) -> ObservationView:
+    """One view from the shared fields and the value[x] of ``raw`` (an Observation's or a component's:
+    the element has the same shape). Built in one call: this runs for every Observation of every chart."""
     quantity = raw.get("valueQuantity")
     quantity = quantity if isinstance(quantity, dict) else {}
     value_codings, value_text = codings_and_text(raw.get("valueCodeableConcept"))
     boolean = raw.get("valueBoolean")
-    return replace(
-        view,
+    return ObservationView(
+        id=where.id,
+        codings=codings,
+        status=where.status,
+        effective=where.effective,
         value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
         unit=string(quantity.get("code")) or string(quantity.get("unit")),
         value_codings=value_codings,
-        value_text=value_text,
         value_boolean=boolean if isinstance(boolean, bool) else None,
         value_string=string(raw.get("valueString")),
+        text=text,
+        body_site=where.body_site,
+        value_text=value_text,
+        components=components,
     )
 
 
-def _components(raw: Json, panel: ObservationView) -> tuple[ObservationView, ...]:
+def _components(items: object, panel: _Where) -> tuple[ObservationView, ...]:
     """PATHWAY.md §2 v2 "wherever the chart holds it": a flowsheet panel ("CES screen", "motor exam")
     records each item as a ``component`` with its own code and answer. Each becomes a view of its own that
-    keeps the panel's id, status, date and body site (a component has none of these); a component without
-    a code is skipped alone, never the panel."""
+    keeps the panel's id, status, date and body site; a component without a code is skipped alone, never
+    the panel."""
     found = []
-    for item in array(raw.get("component")):
+    for item in array(items):
         codings, text = codings_and_text(item.get("code")) if isinstance(item, dict) else ((), None)
         if codings or text:
-            found.append(_with_value(replace(panel, codings=codings, text=text), item))
+            found.append(_observation(panel, codings, text, item))
     return tuple(found)
 
 
