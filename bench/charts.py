@@ -42,9 +42,6 @@ KEY_TYPES = {
     "diagnosticreports": ("DiagnosticReport",),
     "servicerequests": ("ServiceRequest",),
 }
-# The Observation searches: "observations" by LOINC code, "findings" by category (app/fhir/templates.py).
-OBSERVATION_CODES = {"8310-5", "72514-3", "30341-2", "4537-7", "1988-5", "30522-7", "6690-2", "75325-1"}
-FINDING_CATEGORIES = {"exam", "survey", "social-history"}
 Resource = dict[str, Any]
 
 
@@ -116,27 +113,11 @@ def prefetch(resources: Iterable[Resource]) -> dict[str, Any]:
 
 
 def _answers(key: str, resource: Resource) -> bool:
-    """Whether the key's search returns this resource (both Observation searches filter)."""
-    if key == "observations":
-        return bool(_codes(resource.get("code")) & OBSERVATION_CODES)
-    if key == "findings":
-        return any(_codes(concept) & FINDING_CATEGORIES for concept in resource.get("category", []))
-    if key == "diagnosticreports":
-        return bool(_codes(resource.get("code")) & _report_codes())
-    return True
+    """Whether the key's search returns this resource: each template's own code and category filters, as
+    the replay reads them (``app.replay.asof.TEMPLATE_KEYS``), so the bench asks what the service asks."""
+    from app.replay.asof import TEMPLATE_KEYS
 
-
-@cache
-def _report_codes() -> frozenset[str]:
-    from app.fhir.templates import REPORT_VALUE_SETS
-    from app.terminology import load_value_sets
-
-    sets = load_value_sets()
-    return frozenset(m.coding.code for name in REPORT_VALUE_SETS for m in sets.get(name).members)
-
-
-def _codes(concept: Any) -> set[str]:
-    return {c.get("code") for c in concept.get("coding", [])} if isinstance(concept, dict) else set()
+    return TEMPLATE_KEYS[key].accepts(resource)
 
 
 def draft_order() -> Resource:
