@@ -11,6 +11,7 @@ only (the import-linter contract in ``pyproject.toml``).
 from __future__ import annotations
 
 from dataclasses import field
+from enum import StrEnum
 
 from app.chart.dates import FhirDate
 from app.immutable import immutable
@@ -173,6 +174,22 @@ class EncounterView:
         return f"Encounter/{self.id}"
 
 
+class ChartCategory(StrEnum):
+    """A kind of chart data that may be missing (``Chart.unavailable``): what a "could not check" card
+    names and a rule asks about ("no red flags" needs conditions, observations, medications and
+    procedures). The words a card says for them are in cards/labels.toml ``[categories]``."""
+
+    PATIENT = "patient"
+    CONDITIONS = "conditions"
+    OBSERVATIONS = "observations"
+    PROCEDURES = "procedures"
+    MEDICATIONS = "medications"
+    VISITS = "visits"
+    IMAGING = "imaging"
+    ORDERS = "orders"  # orders and referrals (ServiceRequest)
+    OTHER_PATIENT = "other_patient"  # another patient's records were set aside (PATHWAY.md invariant 7)
+
+
 @immutable
 class Chart:
     """Everything known about one patient for one hook call.
@@ -190,4 +207,4 @@ class Chart:
     service_requests: tuple[ServiceRequestView, ...] = ()
     encounters: tuple[EncounterView, ...] = ()
     skipped: int = 0
-    unavailable: frozenset[str] = field(default_factory=frozenset)
+    unavailable: frozenset[ChartCategory] = field(default_factory=frozenset)

@@ -32,6 +32,7 @@ from prometheus_client import CollectorRegistry
 
 from app.chart.model import (
     Chart,
+    ChartCategory,
     ConditionView,
     EncounterView,
     ImagingView,
@@ -397,8 +398,8 @@ def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (
             continue
         if view is not None:
             views.append(view)
-    unavailable = frozenset(KEY_CATEGORIES.get(key, key) for key in unavailable_keys
-                            if key in KEY_CATEGORIES or key == OTHER_PATIENT)
+    unavailable = frozenset(OTHER_PATIENT if key == OTHER_PATIENT else KEY_CATEGORIES[key]
+                            for key in unavailable_keys if key in KEY_CATEGORIES or key == OTHER_PATIENT)
     return _assemble(views, skipped, unavailable, patient_id)
 
 
@@ -431,7 +432,7 @@ _VIEW_KINDS = (PatientView, ConditionView, ObservationView, ProcedureView, Medic
 
 
 def _assemble(
-    views: list[object], skipped: int, unavailable: frozenset[str], patient_id: str | None
+    views: list[object], skipped: int, unavailable: frozenset[ChartCategory], patient_id: str | None
 ) -> Chart:
     """Sort the views by kind in one pass (``parse_resource`` returns exactly these classes)."""
     by_kind: dict[type, list[Any]] = {kind: [] for kind in _VIEW_KINDS}

@@ -22,8 +22,10 @@ following ``next`` links. Why each search is filtered the way it is (docs/fhir-a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
+from app.chart.model import ChartCategory
 from app.terminology import load_value_sets
 
 _PATIENT = "{{context.patientId}}"
@@ -88,22 +90,22 @@ PREFETCH_TEMPLATES = MappingProxyType({
 # Keys without which no decision is possible: their absence (no prefetch, no FHIR access) is a 412 (P9).
 REQUIRED_KEYS = frozenset({"patient", "conditions"})
 
-# The chart category each key fills, as named in Chart.unavailable and on "could not check" cards.
-KEY_CATEGORIES = MappingProxyType({
-    "patient": "patient",
-    "conditions": "conditions",
-    "observations": "observations",
-    "findings": "observations",
-    "procedures": "procedures",
-    "medications": "medications",
-    "medicationstatements": "medications",
-    "encounters": "visits",
-    "imaging": "imaging",
-    "diagnosticreports": "imaging",
-    "servicerequests": "orders and referrals",
+# The chart category each key fills, as named in Chart.unavailable (worded on "could not check" cards).
+KEY_CATEGORIES: Mapping[str, ChartCategory] = MappingProxyType({
+    "patient": ChartCategory.PATIENT,
+    "conditions": ChartCategory.CONDITIONS,
+    "observations": ChartCategory.OBSERVATIONS,
+    "findings": ChartCategory.OBSERVATIONS,
+    "procedures": ChartCategory.PROCEDURES,
+    "medications": ChartCategory.MEDICATIONS,
+    "medicationstatements": ChartCategory.MEDICATIONS,
+    "encounters": ChartCategory.VISITS,
+    "imaging": ChartCategory.IMAGING,
+    "diagnosticreports": ChartCategory.IMAGING,
+    "servicerequests": ChartCategory.ORDERS,
 })
 # Named in Chart.unavailable when resources of another patient were set aside (PATHWAY.md invariant 7).
-OTHER_PATIENT = "records of another patient (set aside)"
+OTHER_PATIENT = ChartCategory.OTHER_PATIENT
 
 
 def fill_template(template: str, context: dict[str, str]) -> str:

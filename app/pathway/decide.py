@@ -24,11 +24,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from app.chart.model import ChartCategory
 from app.pathway.decide_case import (
-    CONDITIONS,
     CONSERVATIVE_CARE_SOURCES,
-    IMAGING,
-    PATIENT,
     RED_FLAG_SOURCES,
     Case,
     Outcome,
@@ -99,7 +97,8 @@ def _scope(case: Case) -> Decision | None:
     v2 "red flag first": a CES, motor or myelopathy finding is itself a spine indication."""
     facts = case.facts
     too_young = facts.age_years is not None and facts.age_years < case.policy.minimum_age_years
-    unqualified = not facts.qualifying and CONDITIONS not in facts.unavailable and not case.indicated_by_flag
+    conditions_read = ChartCategory.CONDITIONS not in facts.unavailable
+    unqualified = not facts.qualifying and conditions_read and not case.indicated_by_flag
     return _r28(case) if too_young or facts.high_energy_trauma or unqualified else None
 
 
@@ -133,8 +132,9 @@ def _missing_data(
     undetermined = (
         (screen_incomplete and rating is Rating.NOT_APPROPRIATE)
         or (care_unknown and outcomes[0].rule == "R3a")
-        or (IMAGING in facts.unavailable and outcomes[0].rule in _AFTER_R12 and rating is Rating.APPROPRIATE)
-        or (PATIENT in facts.unavailable and facts.age_years is None)
+        or (ChartCategory.IMAGING in facts.unavailable and outcomes[0].rule in _AFTER_R12
+            and rating is Rating.APPROPRIATE)
+        or (ChartCategory.PATIENT in facts.unavailable and facts.age_years is None)
         or (not facts.qualifying and not case.indicated_by_flag)  # only when conditions were unreadable
     )
     kept = tuple(o for o in outcomes if not _withheld(o, screen_incomplete, care_unknown))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from app.chart.model import ChartCategory
 from app.immutable import immutable
 from app.pathway.model import (
     SCOPE_RED_FLAGS,
@@ -30,14 +31,12 @@ from app.pathway.model import (
 )
 from app.pathway.policy import Policy
 
-# Chart categories as named in Facts.unavailable (app/fhir/templates.py KEY_CATEGORIES).
-PATIENT = "patient"
-CONDITIONS = "conditions"
-IMAGING = "imaging"
 # Data in which a red flag or prior spine surgery could hide: without it "no red flags" is not known.
-RED_FLAG_SOURCES = frozenset({CONDITIONS, "observations", "medications", "procedures"})
-# Data in which conservative care could hide (R3a): medications, PT procedures, PT referrals.
-CONSERVATIVE_CARE_SOURCES = frozenset({"medications", "procedures", "visits", "orders and referrals"})
+RED_FLAG_SOURCES = frozenset({ChartCategory.CONDITIONS, ChartCategory.OBSERVATIONS, ChartCategory.MEDICATIONS,
+                              ChartCategory.PROCEDURES})
+# Data in which conservative care could hide (R3a): medications, PT procedures and visits, PT referrals.
+CONSERVATIVE_CARE_SOURCES = frozenset({ChartCategory.MEDICATIONS, ChartCategory.PROCEDURES,
+                                       ChartCategory.VISITS, ChartCategory.ORDERS})
 
 # Criteria named in Decision.auc_variant (PATHWAY.md §7); app/render maps each name to its guideline URL.
 ACR_LBP = "ACR LBP 2021"
@@ -102,7 +101,7 @@ class Case:
     def six_weeks(self) -> int:
         return self.policy.conservative_care_days
 
-    def missing(self, categories: frozenset[str]) -> frozenset[str]:
+    def missing(self, categories: frozenset[ChartCategory]) -> frozenset[ChartCategory]:
         return self.facts.unavailable & categories
 
 

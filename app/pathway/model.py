@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeAlias
 
+from app.chart.model import ChartCategory
 from app.immutable import immutable
 from app.terminology.coding import Coding
 
@@ -230,7 +231,7 @@ class Facts:
     # §3 v2 motor: a single one-grade fall above MRC 3 (e.g. 5 → 4) is only an info-level finding.
     mild_weakness: tuple[Evidence, ...] = ()
     skipped_resources: int = 0
-    unavailable: frozenset[str] = field(default_factory=frozenset)
+    unavailable: frozenset[ChartCategory] = field(default_factory=frozenset)
 
     @property
     def serious_red_flags(self) -> frozenset[RedFlag]:
@@ -268,11 +269,11 @@ class AtLeast:
 
 # What a card placeholder is filled from: values, never words (STYLE.md habit 6) — no plain ``str``, so the
 # pathway cannot hand a card a phrase. app/render words each kind with cards/labels.toml; ``None`` is "not
-# known", worded per placeholder there; evidence by its finding, state and values, ``frozenset[str]`` is
-# Facts.unavailable's chart categories.
+# known", worded per placeholder there; evidence by its finding, state and values, and a set of
+# ``ChartCategory`` (Facts.unavailable) by cards/labels.toml [categories].
 CardValue: TypeAlias = (
-    int | float | date | Region | Study | Period | AtLeast | Note | frozenset[str] | tuple[Evidence, ...]
-    | None
+    int | float | date | Region | Study | Period | AtLeast | Note | frozenset[ChartCategory]
+    | tuple[Evidence, ...] | None
 )
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ValidationInfo, field_validator
 
+from app.chart.model import ChartCategory
 from app.contentfile import ContentModel, Text, require, require_all
 from app.pathway.model import AtLeast, CardValue, Contrast, Modality, Note, Period, Region, Study
 from app.render.evidence import EvidenceFile, EvidenceWords
@@ -46,6 +47,7 @@ class LabelsFile(ContentModel):
     contrast: dict[Contrast, Text]
     region: dict[Region, Text]
     notes: dict[Note, Text]
+    categories: dict[ChartCategory, Text]
     formats: _Formats
     unknown: dict[str, Text]
     evidence: EvidenceFile
@@ -57,7 +59,7 @@ class LabelsFile(ContentModel):
         require_all(words, {*Modality, UNKNOWN_MODALITY}, "not a modality")
         return words
 
-    @field_validator("contrast", "region", "notes")
+    @field_validator("contrast", "region", "notes", "categories")
     @classmethod
     def _every_member(cls, words: dict[Any, str], info: ValidationInfo) -> dict[Any, str]:
         require_all(_KINDS[str(info.field_name)], words, "no word for")
@@ -70,7 +72,9 @@ class LabelsFile(ContentModel):
         return words
 
 
-_KINDS: dict[str, type[StrEnum]] = {"contrast": Contrast, "region": Region, "notes": Note}
+_KINDS: dict[str, type[StrEnum]] = {
+    "contrast": Contrast, "region": Region, "notes": Note, "categories": ChartCategory,
+}
 
 
 class Labels:
@@ -105,6 +109,8 @@ class Labels:
             return found.formats.at_least.format(days=value.days)
         if isinstance(value, date):
             return value.isoformat()
+        if isinstance(value, frozenset):  # chart categories that could not be read, in word order
+            return ", ".join(sorted(found.categories[category] for category in value))
         if isinstance(value, tuple):  # evidence, in the order of its words, each once
             return ", ".join(dict.fromkeys(self.evidence.word(item) for item in self.evidence.ordered(value)))
         return _plain(value)
@@ -116,9 +122,7 @@ class Labels:
 
 
 def _plain(value: Any) -> str:
-    """Counts, a pain score (``9.0`` → "9") and chart categories (sorted): numbers and the chart's words."""
+    """Counts and a pain score (``9.0`` → "9")."""
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, frozenset):
-        return ", ".join(sorted(value))
     return str(value)

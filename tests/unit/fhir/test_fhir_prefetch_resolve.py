@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.chart.model import ChartCategory
 from app.fhir.prefetch import DataRequest, FetchJob, KeyData, build_chart, resolve, unique_resources
 from app.fhir.templates import PREFETCH_TEMPLATES
 
@@ -153,7 +154,7 @@ async def test_failed_secondary_key_names_its_category_as_unavailable() -> None:
                            "servicerequests": KeyData(failed="timed out")})
     resolved = await resolve(request({"patient": patient(), "conditions": bundle()}), fetcher)
     assert resolved.failed == ("medications", "servicerequests")
-    assert resolved.chart.unavailable == {"medications", "orders and referrals"}
+    assert resolved.chart.unavailable == {ChartCategory.MEDICATIONS, ChartCategory.ORDERS}
     assert "medications: FHIR server error (500)" in resolved.notes
 
 

@@ -21,6 +21,7 @@ from facts_factory import (
     prior_mri,
 )
 
+from app.chart.model import ChartCategory
 from app.pathway.decide import decide_order, decide_patient
 from app.pathway.model import (
     Advice,
@@ -470,7 +471,7 @@ def test_unreadable_imaging_keeps_a_defer_from_duration() -> None:
 
 
 def test_unreadable_referrals_withhold_r3a() -> None:
-    decision = decide(facts(60, unavailable=frozenset({"orders and referrals"})))
+    decision = decide(facts(60, unavailable=frozenset({ChartCategory.ORDERS})))
     assert decision.rating is None
     assert Topic.DEFER_IMAGING not in topics(decision)
 

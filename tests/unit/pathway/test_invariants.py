@@ -28,6 +28,7 @@ from facts_factory import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.chart.model import ChartCategory
 from app.pathway.decide import decide_order
 from app.pathway.model import (
     SCOPE_RED_FLAGS,
@@ -50,8 +51,9 @@ from app.render import RenderContext, load_card_library, render_cards
 
 LIBRARY = load_card_library(Path(__file__).resolve().parents[3] / "cards")
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-CATEGORIES = ["patient", "conditions", "observations", "procedures", "medications", "imaging",
-              "orders and referrals"]
+CATEGORIES = [ChartCategory.PATIENT, ChartCategory.CONDITIONS, ChartCategory.OBSERVATIONS,
+              ChartCategory.PROCEDURES, ChartCategory.MEDICATIONS, ChartCategory.IMAGING,
+              ChartCategory.ORDERS]
 _REFERRAL_LEVEL = {
     SuggestionKind.CREATE_ROUTINE_SPINE_REFERRAL: 1,
     SuggestionKind.CREATE_URGENT_SPINE_REFERRAL: 2,
