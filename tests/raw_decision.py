@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from app.chart.model import ServiceRequestView
-from app.fhir.prefetch import KeyData, build_chart
+from app.fhir.bundles import KeyData
+from app.fhir.chart_builder import build_chart
 from app.pathway.engine import evaluate_order
 from app.pathway.model import Decision
 from app.pathway.policy import Policy

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from app.fhir.prefetch import KeyData
+from app.fhir.bundles import KeyData
 from app.fhir.progress import KeyProgress
 from app.metrics import counter, histogram
 

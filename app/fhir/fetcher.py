@@ -24,8 +24,9 @@ from prometheus_client import CollectorRegistry
 
 from app.fhir.allowlist import server_refusal
 from app.fhir.batch import BatchSupport, EntryAnswer, lists_batch
+from app.fhir.bundles import FetchJob, KeyData
 from app.fhir.fetch_report import FetchMetrics, log_crash, log_round
-from app.fhir.prefetch import DataRequest, FetchJob, KeyData
+from app.fhir.prefetch import DataRequest
 from app.fhir.progress import FetchFailure, KeyProgress
 from app.fhir.session import FetchLimits, FhirSession, request_headers
 from app.metrics import REGISTRY

@@ -23,33 +23,21 @@ FHIR server is at hand), a stray Patient never becomes the patient, and ``Chart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
 from typing import Any, Protocol
 from urllib.parse import quote
 
 from prometheus_client import CollectorRegistry
 
-from app.chart.model import (
-    Chart,
-    ChartCategory,
-    ConditionView,
-    EncounterView,
-    ImagingView,
-    MedicationView,
-    ObservationView,
-    PatientView,
-    ProcedureView,
-    ServiceRequestView,
-)
+from app.chart.model import Chart
+from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
+from app.fhir.chart_builder import build_chart
 from app.fhir.identity import check_key
-from app.fhir.parse import ViewError, parse_resource
-from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
+from app.fhir.templates import OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
 
-Resource = Mapping[str, Any]
-_ERROR_SEVERITIES = frozenset({"error", "fatal"})
 _ONLY_OTHER_PATIENT = "holds only another patient's Patient; the key is not this patient's"
 
 
@@ -67,30 +55,6 @@ class DataRequest:
     prefetch: Mapping[str, Any] | None = None
     tokens: Mapping[str, str] = field(default_factory=dict)
     allowed_servers: tuple[str, ...] | None = None
-
-
-@immutable
-class KeyData:
-    """The resources found for one key; ``failed`` (nothing usable) or ``incomplete`` say why not all."""
-
-    resources: tuple[Resource, ...] = ()
-    outcomes: int = 0
-    failed: str | None = None
-    incomplete: str | None = None
-    foreign: int = 0  # resources of another patient set aside (PATHWAY.md invariant 7)
-
-
-@immutable
-class FetchJob:
-    """One key for the fetcher: run ``query`` (relative, tokens filled), or finish the ``partial`` Bundle.
-
-    For a partial Bundle the fetcher follows its ``next`` link, or runs ``query`` again when there is no
-    usable link; it returns only what it fetched, and ``resolve`` merges it with the prefetched page.
-    """
-
-    key: str
-    query: str
-    partial: Resource | None = None
 
 
 class Fetcher(Protocol):
@@ -125,82 +89,6 @@ class Plan:
     unfillable: Mapping[str, str]
     patient_id: str = ""
     foreign: Mapping[str, int] = field(default_factory=dict)
-
-
-# --- reading one prefetch value ----------------------------------------------------------------------
-
-
-def is_outcome_entry(entry: Mapping[str, Any]) -> bool:
-    resource = entry.get("resource")
-    search = entry.get("search")
-    mode = search.get("mode") if isinstance(search, dict) else None
-    is_outcome = isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
-    return mode == "outcome" or is_outcome
-
-
-def _entries(bundle: Resource) -> list[Mapping[str, Any]]:
-    entries = bundle.get("entry")
-    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-
-
-def read_prefetch_value(value: Any) -> KeyData:
-    """One prefetch value: ``None`` → no data; a Bundle → its entries; a resource → itself (P4, P5)."""
-    if value is None:
-        return KeyData()
-    if not isinstance(value, dict):
-        return KeyData(failed="prefetch value is not a JSON object")
-    if value.get("resourceType") == "OperationOutcome":
-        return KeyData(outcomes=1, failed="the CDS client reported an error for this key")
-    if value.get("resourceType") != "Bundle":
-        return KeyData(resources=(value,))
-    outcomes: list[Mapping[str, Any]] = []
-    found: list[Resource] = []
-    for entry in _entries(value):  # one pass: a Synthea-sized chart has a thousand entries
-        if is_outcome_entry(entry):
-            outcomes.append(entry)
-        elif isinstance(entry.get("resource"), dict):
-            found.append(entry["resource"])
-    resources = tuple(found)
-    if not resources and any(_is_error(e.get("resource")) for e in outcomes):
-        return KeyData(outcomes=len(outcomes), failed="the CDS client reported an error for this key")
-    return KeyData(resources=resources, outcomes=len(outcomes))
-
-
-def _is_error(outcome: object) -> bool:
-    issues = outcome.get("issue") if isinstance(outcome, dict) else None
-    return isinstance(issues, list) and any(
-        isinstance(issue, dict) and issue.get("severity") in _ERROR_SEVERITIES for issue in issues
-    )
-
-
-def next_link(bundle: Resource) -> str | None:
-    links = bundle.get("link")
-    for link in links if isinstance(links, list) else []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return str(link["url"])
-    return None
-
-
-def is_truncated(bundle: Resource) -> bool:
-    """P7 and the sandbox's 76-conditions-in-20-entries: a ``next`` link or ``total`` above the entries."""
-    if next_link(bundle) is not None:
-        return True
-    total = bundle.get("total")
-    if not isinstance(total, int) or isinstance(total, bool):
-        return False
-    return total > sum(1 for e in _entries(bundle) if not is_outcome_entry(e))
-
-
-def _truncated_bundle(value: Any, read: KeyData) -> bool:
-    """``is_truncated`` for a prefetch value already read: a ``total`` no greater than the resources
-    found cannot exceed the entries (which include them), so the common complete Bundle is not counted
-    a second time."""
-    if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
-        return False
-    total = value.get("total")
-    if isinstance(total, int) and total <= len(read.resources) and next_link(value) is None:
-        return False
-    return is_truncated(value)
 
 
 # --- planning, merging, summarising (pure) -----------------------------------------------------------
@@ -244,7 +132,7 @@ def plan(request: DataRequest) -> Plan:
                 foreign[key] = read.foreign
         if read is not None and read.failed is None:
             present[key] = read
-            if not _truncated_bundle(prefetch[key], read):
+            if not truncated_bundle(prefetch[key], read):
                 continue
             filled = query(template)
             if filled is not None:
@@ -379,75 +267,3 @@ def _notes(data: Mapping[str, KeyData], refetch_why: Mapping[str, str],
             yield f"{key}: incomplete ({kd.incomplete})"
 
 
-# --- building the chart ------------------------------------------------------------------------------
-
-
-def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (),
-                patient_id: str | None = None) -> Chart:
-    """Parse every resource into its view; a malformed one is skipped and counted, never fatal.
-
-    ``unavailable_keys`` are prefetch keys (named by their category) or categories themselves; with
-    ``patient_id`` only that Patient can be the chart's patient (invariant 7)."""
-    views: list[object] = []
-    skipped = 0
-    for resource in unique_resources(r for kd in data.values() for r in kd.resources):
-        try:
-            view = parse_resource(resource)
-        except ViewError:
-            skipped += 1
-            continue
-        if view is not None:
-            views.append(view)
-    unavailable = frozenset(OTHER_PATIENT if key == OTHER_PATIENT else KEY_CATEGORIES[key]
-                            for key in unavailable_keys if key in KEY_CATEGORIES or key == OTHER_PATIENT)
-    return _assemble(views, skipped, unavailable, patient_id)
-
-
-def _with_components(observations: list[ObservationView]) -> Iterator[ObservationView]:
-    """Each panel followed by its items, so every reader of ``Chart.observations`` sees both."""
-    for observation in observations:
-        yield observation
-        yield from observation.components
-
-
-def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
-    """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it).
-
-    Sorted by type and id, so the chart is the same whichever way (and in whichever order) the data came
-    (PATHWAY.md safety invariant 4). Resources without an id follow, in arrival order.
-    """
-    seen: dict[tuple[str, str], Resource] = {}
-    anonymous: list[Resource] = []
-    for resource in resources:
-        resource_id = resource.get("id")
-        if isinstance(resource_id, str) and resource_id:
-            seen.setdefault((str(resource.get("resourceType")), resource_id), resource)
-        else:
-            anonymous.append(resource)
-    return [*(seen[key] for key in sorted(seen)), *anonymous]
-
-
-_VIEW_KINDS = (PatientView, ConditionView, ObservationView, ProcedureView, MedicationView, ImagingView,
-               ServiceRequestView, EncounterView)
-
-
-def _assemble(
-    views: list[object], skipped: int, unavailable: frozenset[ChartCategory], patient_id: str | None
-) -> Chart:
-    """Sort the views by kind in one pass (``parse_resource`` returns exactly these classes)."""
-    by_kind: dict[type, list[Any]] = {kind: [] for kind in _VIEW_KINDS}
-    for view in views:
-        by_kind[type(view)].append(view)
-    patients = [p for p in by_kind[PatientView] if patient_id is None or p.id == patient_id]
-    return Chart(
-        patient=patients[0] if patients else None,
-        conditions=tuple(by_kind[ConditionView]),
-        observations=tuple(_with_components(by_kind[ObservationView])),
-        procedures=tuple(by_kind[ProcedureView]),
-        medications=tuple(by_kind[MedicationView]),
-        imaging=tuple(by_kind[ImagingView]),
-        service_requests=tuple(by_kind[ServiceRequestView]),
-        encounters=tuple(by_kind[EncounterView]),
-        skipped=skipped,
-        unavailable=unavailable,
-    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.fhir.prefetch import KeyData, Resource, unique_resources
+from app.fhir.bundles import KeyData, Resource, unique_resources
 
 
 class FetchFailure(Exception):

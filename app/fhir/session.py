@@ -25,7 +25,7 @@ import httpx
 
 from app.fhir.allowlist import same_origin
 from app.fhir.batch import EntryAnswer, batch_request, read_batch_response
-from app.fhir.prefetch import FetchJob, Resource, next_link, read_prefetch_value
+from app.fhir.bundles import FetchJob, Resource, next_link, read_prefetch_value
 from app.fhir.progress import FetchFailure, KeyProgress, describe_status
 from app.fhir.transport import ResponseTooLarge, read_body
 from app.jsontext import loads

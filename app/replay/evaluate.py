@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any
 
 from app.chart.dates import parse_fhir_date
+from app.fhir.bundles import KeyData
+from app.fhir.chart_builder import build_chart
 from app.fhir.parse import ViewError, parse_service_request
-from app.fhir.prefetch import KeyData, build_chart
 from app.hooks.handlers import Evaluation, build_response, evaluate_call, make_call
 from app.hooks.runtime import Content
 from app.hooks.schemas import HookRequest

@@ -28,7 +28,7 @@ from security.minting import (
     unsigned_token,
 )
 
-from app.fhir.prefetch import KeyData
+from app.fhir.bundles import KeyData
 from app.settings import Profile, Settings
 
 PUBLIC = "https://cds.example.org"

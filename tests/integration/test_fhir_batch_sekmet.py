@@ -20,8 +20,9 @@ import respx
 from prometheus_client import CollectorRegistry
 
 from app.fhir.batch import lists_batch
+from app.fhir.bundles import FetchJob, KeyData
 from app.fhir.fetcher import FhirFetcher
-from app.fhir.prefetch import DataRequest, FetchJob, KeyData
+from app.fhir.prefetch import DataRequest
 from app.fhir.session import FetchLimits
 from app.fhir.templates import PREFETCH_TEMPLATES, fill_template
 

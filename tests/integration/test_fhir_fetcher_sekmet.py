@@ -12,8 +12,9 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
+from app.fhir.bundles import FetchJob
 from app.fhir.fetcher import FhirFetcher
-from app.fhir.prefetch import DataRequest, FetchJob, resolve
+from app.fhir.prefetch import DataRequest, resolve
 from app.fhir.session import FetchLimits
 from app.fhir.templates import PREFETCH_TEMPLATES
 

@@ -157,16 +157,16 @@ def test_request_bodies_keep_fhir_json_as_plain_dicts(example: Example) -> None:
 async def test_each_resource_is_parsed_into_its_view_once_per_call(
     client: httpx.AsyncClient, example: Example, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.fhir.prefetch as prefetch
+    import app.fhir.chart_builder as chart_builder
 
     parsed: list[str] = []
-    original = prefetch.parse_resource
+    original = chart_builder.parse_resource
 
     def counting(raw: object) -> object | None:
         parsed.append(f"{raw.get('resourceType')}/{raw.get('id')}" if isinstance(raw, dict) else "?")
         return original(raw)
 
-    monkeypatch.setattr(prefetch, "parse_resource", counting)
+    monkeypatch.setattr(chart_builder, "parse_resource", counting)
     body = example("order-select-lumbar-day20.json")
     response = await client.post(SELECT, json=body)
     assert response.status_code == 200

@@ -16,9 +16,10 @@ import pytest
 import respx
 from prometheus_client import CollectorRegistry, generate_latest
 
+from app.fhir.bundles import FetchJob, KeyData
 from app.fhir.fetcher import FhirFetcher
 from app.fhir.http_client import make_http_client
-from app.fhir.prefetch import DataRequest, FetchJob, KeyData
+from app.fhir.prefetch import DataRequest
 from app.fhir.session import FetchLimits
 from app.settings import Profile, Settings
 

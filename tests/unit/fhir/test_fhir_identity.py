@@ -8,8 +8,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 from test_fhir_prefetch_resolve import FakeFetcher, bundle, condition, empty_prefetch, patient, request
 
+from app.fhir.bundles import KeyData
 from app.fhir.identity import check_key, names_another_patient, reference_target
-from app.fhir.prefetch import KeyData, resolve
+from app.fhir.prefetch import resolve
 from app.fhir.templates import OTHER_PATIENT
 
 

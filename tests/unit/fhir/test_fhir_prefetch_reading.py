@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.fhir.prefetch import is_truncated, next_link, read_prefetch_value
+from app.fhir.bundles import is_truncated, next_link, read_prefetch_value
 
 
 def condition(cid: str) -> dict[str, Any]:

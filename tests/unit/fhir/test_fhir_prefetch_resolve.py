@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.chart.model import ChartCategory
-from app.fhir.prefetch import DataRequest, FetchJob, KeyData, build_chart, resolve, unique_resources
+from app.fhir.bundles import FetchJob, KeyData, unique_resources
+from app.fhir.chart_builder import build_chart
+from app.fhir.prefetch import DataRequest, resolve
 from app.fhir.templates import PREFETCH_TEMPLATES
 
 ALL_KEYS = set(PREFETCH_TEMPLATES)

@@ -9,8 +9,9 @@ from typing import Any
 from raw_decision import coded, decide
 
 from app.chart.model import ObservationView
+from app.fhir.bundles import KeyData
+from app.fhir.chart_builder import build_chart
 from app.fhir.parse import parse_resource
-from app.fhir.prefetch import KeyData, build_chart
 from app.terminology import LOINC, SNOMED
 
 LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679"

@@ -1,0 +1,134 @@
+"""One prefetch key's data as read from the FHIR JSON a hook call or a FHIR server sends: a Bundle's
+resources and OperationOutcome entries (CONTRACT.md P4, P5), whether the Bundle is truncated (P7), and the
+shapes the fallback fetch shares with prefetch resolution (``KeyData``, ``FetchJob``).
+
+The bottom of the data-access room: ``app.fhir.prefetch`` (resolution), ``app.fhir.chart_builder`` and the
+fetcher's modules stand on it, and it imports none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.immutable import immutable
+
+Resource = Mapping[str, Any]
+_ERROR_SEVERITIES = frozenset({"error", "fatal"})
+
+
+@immutable
+class KeyData:
+    """The resources found for one key; ``failed`` (nothing usable) or ``incomplete`` say why not all."""
+
+    resources: tuple[Resource, ...] = ()
+    outcomes: int = 0
+    failed: str | None = None
+    incomplete: str | None = None
+    foreign: int = 0  # resources of another patient set aside (PATHWAY.md invariant 7)
+
+
+@immutable
+class FetchJob:
+    """One key for the fetcher: run ``query`` (relative, tokens filled), or finish the ``partial`` Bundle.
+
+    For a partial Bundle the fetcher follows its ``next`` link, or runs ``query`` again when there is no
+    usable link; it returns only what it fetched, and ``resolve`` merges it with the prefetched page.
+    """
+
+    key: str
+    query: str
+    partial: Resource | None = None
+
+
+# --- reading one prefetch value ----------------------------------------------------------------------
+
+
+def is_outcome_entry(entry: Mapping[str, Any]) -> bool:
+    resource = entry.get("resource")
+    search = entry.get("search")
+    mode = search.get("mode") if isinstance(search, dict) else None
+    is_outcome = isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
+    return mode == "outcome" or is_outcome
+
+
+def _entries(bundle: Resource) -> list[Mapping[str, Any]]:
+    entries = bundle.get("entry")
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def read_prefetch_value(value: Any) -> KeyData:
+    """One prefetch value: ``None`` → no data; a Bundle → its entries; a resource → itself (P4, P5)."""
+    if value is None:
+        return KeyData()
+    if not isinstance(value, dict):
+        return KeyData(failed="prefetch value is not a JSON object")
+    if value.get("resourceType") == "OperationOutcome":
+        return KeyData(outcomes=1, failed="the CDS client reported an error for this key")
+    if value.get("resourceType") != "Bundle":
+        return KeyData(resources=(value,))
+    outcomes: list[Mapping[str, Any]] = []
+    found: list[Resource] = []
+    for entry in _entries(value):  # one pass: a Synthea-sized chart has a thousand entries
+        if is_outcome_entry(entry):
+            outcomes.append(entry)
+        elif isinstance(entry.get("resource"), dict):
+            found.append(entry["resource"])
+    resources = tuple(found)
+    if not resources and any(_is_error(e.get("resource")) for e in outcomes):
+        return KeyData(outcomes=len(outcomes), failed="the CDS client reported an error for this key")
+    return KeyData(resources=resources, outcomes=len(outcomes))
+
+
+def _is_error(outcome: object) -> bool:
+    issues = outcome.get("issue") if isinstance(outcome, dict) else None
+    return isinstance(issues, list) and any(
+        isinstance(issue, dict) and issue.get("severity") in _ERROR_SEVERITIES for issue in issues
+    )
+
+
+def next_link(bundle: Resource) -> str | None:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
+
+
+def is_truncated(bundle: Resource) -> bool:
+    """P7 and the sandbox's 76-conditions-in-20-entries: a ``next`` link or ``total`` above the entries."""
+    if next_link(bundle) is not None:
+        return True
+    total = bundle.get("total")
+    if not isinstance(total, int) or isinstance(total, bool):
+        return False
+    return total > sum(1 for e in _entries(bundle) if not is_outcome_entry(e))
+
+
+def truncated_bundle(value: Any, read: KeyData) -> bool:
+    """``is_truncated`` for a prefetch value already read: a ``total`` no greater than the resources
+    found cannot exceed the entries (which include them), so the common complete Bundle is not counted
+    a second time."""
+    if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+        return False
+    total = value.get("total")
+    if isinstance(total, int) and total <= len(read.resources) and next_link(value) is None:
+        return False
+    return is_truncated(value)
+
+
+def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
+    """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it).
+
+    Sorted by type and id, so the chart is the same whichever way (and in whichever order) the data came
+    (PATHWAY.md safety invariant 4). Resources without an id follow, in arrival order.
+    """
+    seen: dict[tuple[str, str], Resource] = {}
+    anonymous: list[Resource] = []
+    for resource in resources:
+        resource_id = resource.get("id")
+        if isinstance(resource_id, str) and resource_id:
+            seen.setdefault((str(resource.get("resourceType")), resource_id), resource)
+        else:
+            anonymous.append(resource)
+    return [*(seen[key] for key in sorted(seen)), *anonymous]

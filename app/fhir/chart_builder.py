@@ -1,0 +1,78 @@
+"""FHIR resources → the chart the pathway reads (``app.chart.model.Chart``): each resource parsed into its
+view (``app.fhir.parse``), repeats dropped, a malformed one skipped and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from app.chart.model import (
+    Chart,
+    ChartCategory,
+    ConditionView,
+    EncounterView,
+    ImagingView,
+    MedicationView,
+    ObservationView,
+    PatientView,
+    ProcedureView,
+    ServiceRequestView,
+)
+from app.fhir.bundles import KeyData, unique_resources
+from app.fhir.parse import ViewError, parse_resource
+from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT
+
+
+def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (),
+                patient_id: str | None = None) -> Chart:
+    """Parse every resource into its view; a malformed one is skipped and counted, never fatal.
+
+    ``unavailable_keys`` are prefetch keys (named by their category) or categories themselves; with
+    ``patient_id`` only that Patient can be the chart's patient (invariant 7)."""
+    views: list[object] = []
+    skipped = 0
+    for resource in unique_resources(r for kd in data.values() for r in kd.resources):
+        try:
+            view = parse_resource(resource)
+        except ViewError:
+            skipped += 1
+            continue
+        if view is not None:
+            views.append(view)
+    unavailable = frozenset(OTHER_PATIENT if key == OTHER_PATIENT else KEY_CATEGORIES[key]
+                            for key in unavailable_keys if key in KEY_CATEGORIES or key == OTHER_PATIENT)
+    return _assemble(views, skipped, unavailable, patient_id)
+
+
+def _with_components(observations: list[ObservationView]) -> Iterator[ObservationView]:
+    """Each panel followed by its items, so every reader of ``Chart.observations`` sees both."""
+    for observation in observations:
+        yield observation
+        yield from observation.components
+
+
+_VIEW_KINDS = (PatientView, ConditionView, ObservationView, ProcedureView, MedicationView, ImagingView,
+               ServiceRequestView, EncounterView)
+
+
+def _assemble(
+    views: list[object], skipped: int, unavailable: frozenset[ChartCategory], patient_id: str | None
+) -> Chart:
+    """Sort the views by kind in one pass (``parse_resource`` returns exactly these classes)."""
+    by_kind: dict[type, list[Any]] = {kind: [] for kind in _VIEW_KINDS}
+    for view in views:
+        by_kind[type(view)].append(view)
+    patients = [p for p in by_kind[PatientView] if patient_id is None or p.id == patient_id]
+    return Chart(
+        patient=patients[0] if patients else None,
+        conditions=tuple(by_kind[ConditionView]),
+        observations=tuple(_with_components(by_kind[ObservationView])),
+        procedures=tuple(by_kind[ProcedureView]),
+        medications=tuple(by_kind[MedicationView]),
+        imaging=tuple(by_kind[ImagingView]),
+        service_requests=tuple(by_kind[ServiceRequestView]),
+        encounters=tuple(by_kind[EncounterView]),
+        skipped=skipped,
+        unavailable=unavailable,
+    )
