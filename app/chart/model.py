@@ -128,6 +128,7 @@ class ImagingView:
     based_on: tuple[str, ...] = ()
     studies: tuple[str, ...] = ()
     conclusion_codings: tuple[Coding, ...] = ()  # a report's coded conclusion (conclusionCode)
+    body_site_codings: tuple[Coding, ...] = ()  # a study's series.bodySite (which part was imaged)
 
     @property
     def reference(self) -> str:

@@ -29,6 +29,7 @@ from app.fhir.datatypes import (
     age_years,
     array,
     bare_codings,
+    coding_of,
     codings_and_text,
     codings_of,
     codings_of_all,
@@ -206,6 +207,12 @@ def _series_modalities(raw: Json) -> tuple[str, ...]:
     return tuple(dict.fromkeys(code for code in (*own, *from_series) if isinstance(code, str)))
 
 
+def _series_body_sites(raw: Json) -> tuple[Coding, ...]:
+    """series.bodySite is a Coding (R4); each series may name one."""
+    sites = (coding_of(s.get("bodySite")) for s in array(raw.get("series")) if isinstance(s, dict))
+    return tuple(dict.fromkeys(site for site in sites if site is not None))
+
+
 def parse_imaging_study(raw: Json) -> ImagingView:
     return ImagingView(
         id=_required_id(raw),
@@ -217,6 +224,7 @@ def parse_imaging_study(raw: Json) -> ImagingView:
         text=string(raw.get("description")),
         identifiers=identifiers(raw.get("identifier")),
         based_on=references(raw.get("basedOn")),
+        body_site_codings=_series_body_sites(raw),
     )
 
 

@@ -187,8 +187,9 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
 def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
     """PATHWAY.md §2/R12: an MRI of the same region within ``prior_imaging_lookback_days`` strictly before
     the order date, from an ImagingStudy or a released DiagnosticReport (final, amended, corrected; dated
-    by effective[x]). Region and modality come only from a classifiable code: an ImagingStudy with DICOM
-    modality ``MR`` alone has no region, so it does not count (the ``outside-imaging`` override covers it).
+    by effective[x]). Region and modality come from a classifiable code, else (an ImagingStudy) from DICOM
+    modality ``MR`` with a series body site of the region; ``MR`` alone has no region, so it does not
+    count (the ``outside-imaging`` override covers it).
     A whole-spine MRI counts for every region. A report tied to a counted study (same accession,
     basedOn order or imagingStudy) is the same examination and is not counted again."""
     if region is None:
@@ -204,13 +205,28 @@ def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
 
 
 def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: date) -> Evidence | None:
+    if not certainly_within(study.started, start, end):
+        return None
     code = ctx.vs.classify_imaging(study.codings)
-    if code is None or code.modality != Modality.MRI.value or not certainly_within(study.started, start, end):
+    if code is None:
+        return _mri_by_series(ctx, study, region)
+    if code.modality != Modality.MRI.value:
         return None
     every_region = member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None
     if code.region != region.value and not every_region:
         return None
     return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), code.coding)
+
+
+def _mri_by_series(ctx: Context, study: ImagingView, region: Region) -> Evidence | None:
+    """An ImagingStudy without a classifiable procedure code, as PACS exports often are: an MRI (DICOM
+    modality MR) of the region when a series names a spine body site of that region (``spine_body_site``).
+    MR alone, with no body site, still has no region and does not count."""
+    if study.resource_type != "ImagingStudy" or "MR" not in study.modalities:
+        return None
+    site = next((c for c in study.body_site_codings
+                 if region.value in _regions(ctx, "spine_body_site", (c,))), None)
+    return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), site) if site else None
 
 
 def _links(study: ImagingView) -> frozenset[str]:
