@@ -165,10 +165,27 @@ def parse_procedure(raw: Json) -> ProcedureView:
 
 
 def _medication_concept(raw: Json) -> object:
+    """The drug: medicationCodeableConcept; else a ``#id`` reference's contained Medication's code (its
+    display kept as the text when the code has none); else the reference's display text."""
     if isinstance(raw.get("medicationCodeableConcept"), dict):
         return raw["medicationCodeableConcept"]
     reference = raw.get("medicationReference")
-    return {"text": reference.get("display")} if isinstance(reference, dict) else None
+    if not isinstance(reference, dict):
+        return None
+    contained = _contained(raw, reference.get("reference"))
+    code = contained.get("code") if contained is not None else None
+    display = reference.get("display")
+    if isinstance(code, dict):
+        return code if code.get("text") or not display else {**code, "text": display}
+    return {"text": display}
+
+
+def _contained(raw: Json, reference: object) -> Json | None:
+    """The contained resource a local reference (``#id``) names, if there is one."""
+    if not isinstance(reference, str) or not reference.startswith("#"):
+        return None
+    found = (r for r in array(raw.get("contained")) if isinstance(r, dict) and r.get("id") == reference[1:])
+    return next(found, None)
 
 
 def _supply_days(raw: Json) -> float | None:

@@ -72,3 +72,4 @@ def test_an_undated_reason_counts_and_says_its_date_is_not_recorded() -> None:
     assert "R5" in decision.rules
     assert (evidence.reference, evidence.on) == ("Procedure/r1", None)
     assert (evidence.finding, evidence.state) == (Finding.CES, State.DATE_NOT_RECORDED)
+
