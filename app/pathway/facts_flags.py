@@ -141,8 +141,8 @@ Hits = tuple[tuple[int, Coding], ...]
 def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statement, Hits]]:
     """§2 v2 "Where a finding is read": Conditions of any category, asserted Observations (code or
     value[x]), reasons stated elsewhere (``stated_reasons``), and the order's reasonCode/reasonReference —
-    each with the ``concepts`` it matched
-    (``matched_members``). Matched first, as most match none and the match is memoised."""
+    each with the ``concepts`` it matched (``matched_members``). Matched first, as most match none and
+    the match is memoised."""
     patient = ctx.chart.patient
     for c in ctx.chart.conditions:
         hits = matched_members(ctx.vs, concepts, c.codings)
