@@ -21,15 +21,14 @@ from app.chart.model import (
 )
 from app.fhir.bundles import KeyData, unique_resources
 from app.fhir.parse import ViewError, parse_resource
-from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT
 
 
-def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (),
+def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory] = (),
                 patient_id: str | None = None) -> Chart:
     """Parse every resource into its view; a malformed one is skipped and counted, never fatal.
 
-    ``unavailable_keys`` are prefetch keys (named by their category) or categories themselves; with
-    ``patient_id`` only that Patient can be the chart's patient (invariant 7)."""
+    ``unavailable``: the chart categories that could not be read; with ``patient_id`` only that Patient
+    can be the chart's patient (invariant 7)."""
     views: list[object] = []
     skipped = 0
     for resource in unique_resources(r for kd in data.values() for r in kd.resources):
@@ -40,9 +39,7 @@ def build_chart(data: Mapping[str, KeyData], unavailable_keys: Iterable[str] = (
             continue
         if view is not None:
             views.append(view)
-    unavailable = frozenset(OTHER_PATIENT if key == OTHER_PATIENT else KEY_CATEGORIES[key]
-                            for key in unavailable_keys if key in KEY_CATEGORIES or key == OTHER_PATIENT)
-    return _assemble(views, skipped, unavailable, patient_id)
+    return _assemble(views, skipped, frozenset(unavailable), patient_id)
 
 
 def _with_components(observations: list[ObservationView]) -> Iterator[ObservationView]:

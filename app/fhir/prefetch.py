@@ -34,7 +34,7 @@ from app.chart.model import Chart
 from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
 from app.fhir.chart_builder import build_chart
 from app.fhir.identity import check_key
-from app.fhir.templates import OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
+from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
 
@@ -229,7 +229,8 @@ def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, 
     incomplete = {key: str(kd.incomplete) for key, kd in data.items() if kd.incomplete}
     got = {key for key, kd in fetched.items() if key in data and not kd.failed and not data[key].failed}
     foreign = _foreign_counts(planned, data)
-    unavailable = [*failed, *incomplete, *([OTHER_PATIENT] if foreign else [])]
+    unread = (KEY_CATEGORIES[key] for key in (*failed, *incomplete) if key in KEY_CATEGORIES)
+    unavailable = {*unread, *([OTHER_PATIENT] if foreign else [])}
     return ResolvedChart(
         chart=build_chart(data, unavailable, planned.patient_id or None),
         from_prefetch=tuple(sorted(k for k in planned.present if k not in got)),
