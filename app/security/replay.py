@@ -3,15 +3,15 @@
 The table joins the feedback package's metadata (``app.feedback.models.Base``) and alembic chain
 (revision 0002). A ``jti`` is remembered per issuer until its token could no longer pass the ``exp`` check.
 
-Speed (docs/performance.md, "Signed tokens"): every authenticated call writes one row, so the writes go
-through one writer thread per process that commits whatever calls are waiting in one transaction (group
-commit) on its own connection. On SQLite without the flush, a call that is alone in the process (c=1)
-writes its row straight from the event loop on a connection that never waits (rounds two and three): the
-hand-off to the thread and back cost more than the write to a local file. PostgreSQL always goes through
-the thread: a server that stops answering without closing the connection would hold the event loop, and
-only a server-side timeout bounds that wait — too much risk for the ~0.05 ms it saved (docs/performance.md,
-"Signed tokens, round three"). The verdict stays the database's: a row inserted by this batch is a first
-use; a row already there, written by any replica, is a replay.
+Speed (docs/performance.md, "Signed tokens"): every authenticated call writes one row, and calls in flight
+together share one commit (group commit). On PostgreSQL the rows are written from the event loop by
+psycopg's asynchronous connection (``app.security.replay_loop``): the loop waits on the socket like on
+any I/O, so a stalled server holds only the calls waiting for their verdict (each bounded), never the
+loop, and no thread hand-off is paid. SQLite has no asynchronous driver: its rows go through one writer
+thread per process; a call that is alone in the process (c=1) writes its row straight from the event loop
+on a connection that never waits, since a local file needs no round trip. The verdict stays the
+database's: a row inserted by this batch is a first use; a row already there, written by any replica, is
+a replay.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +34,8 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from app.feedback import Database
 from app.feedback.models import Base, UTCDateTime
-from app.security.replaysql import NEVER_WAITING, Sql, discard, is_busy
+from app.security.replay_loop import WRITE_TIMEOUT_SECONDS, LoopReplayWriter, LoopWriteFailed, settle
+from app.security.replaysql import NEVER_WAITING, Pair, Row, Sql, discard, distinct_rows, is_busy, verdicts
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +72,7 @@ class _Ask:
 
     def answer(self, verdict: bool | BaseException) -> None:
         with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody is waiting any more
-            self.loop.call_soon_threadsafe(_settle, self.future, verdict)
-
-
-def _settle(future: asyncio.Future[bool], verdict: bool | BaseException) -> None:
-    if future.done():  # the call was cancelled (client gone) while its row was written
-        return
-    if isinstance(verdict, BaseException):
-        future.set_exception(verdict)
-    else:
-        future.set_result(verdict)
+            self.loop.call_soon_threadsafe(settle, self.future, verdict)
 
 
 class ReplayStore:
@@ -91,10 +83,13 @@ class ReplayStore:
     Expired rows are purged at most once per ``purge_every_seconds``, by whichever batch comes along.
     Pairs this process has already answered are kept in memory (bounded) only to refuse a replay early:
     a pair not found there is always asked of the shared table.
+    ``timeout_seconds`` bounds a PostgreSQL batch (connect included): past it the calls waiting get
+    ``ReplayCheckUnavailable`` (503), so a stalled server never holds a call for long.
     """
 
     def __init__(self, database: Database, *, purge_every_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.time, durable: bool = True) -> None:
+                 clock: Callable[[], float] = time.time, durable: bool = True,
+                 timeout_seconds: float = WRITE_TIMEOUT_SECONDS) -> None:
         self._database = database
         self._durable = durable
         self._sql = Sql(database.dialect)
@@ -112,6 +107,9 @@ class ReplayStore:
         self._direct: PoolProxiedConnection | None = None
         self._direct_lock = threading.Lock()  # one user of the direct connection at a time, never waited on
         self._waiting = 0  # calls handed to the writer thread and not answered yet (event loop only)
+        self._on_loop = (LoopReplayWriter(database.url, self._sql, self._remember, durable=durable,
+                                          batch_size=BATCH_SIZE, timeout_seconds=timeout_seconds)
+                         if database.dialect == "postgresql" else None)
 
     async def first_use(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> bool:
         """True the first time the pair is seen. ``alone`` (no other call in flight, as the caller knows
@@ -123,11 +121,24 @@ class ReplayStore:
         """
         if (iss, jti) in self._seen:
             return False
+        if self._on_loop is not None:
+            return await self._loop_verdict(self._on_loop, (iss, jti, expires_at))
         if alone and self._direct_allowed and not self._waiting:
             verdict = self._try_direct(iss, jti, expires_at)
             if verdict is not None:
                 return verdict
         return await self._via_writer(iss, jti, expires_at)
+
+    async def _loop_verdict(self, writer: LoopReplayWriter, row: Row) -> bool:
+        """PostgreSQL: written from the event loop; a due purge rides the next batch."""
+        purge_before = None
+        if self._purge_due():
+            now = self._last_purge = self._clock()
+            purge_before = datetime.fromtimestamp(now, UTC)
+        try:
+            return await writer.verdict(row, purge_before)
+        except LoopWriteFailed as failed:
+            raise ReplayCheckUnavailable(str(failed)) from failed
 
     async def _via_writer(self, iss: str, jti: str, expires_at: datetime) -> bool:
         loop = asyncio.get_running_loop()
@@ -156,6 +167,8 @@ class ReplayStore:
             writer.join(timeout=5)
         with self._direct_lock:
             self._drop_direct()
+        if self._on_loop is not None:
+            self._on_loop.close()
 
     def _try_direct(self, iss: str, jti: str, expires_at: datetime) -> bool | None:
         """The row written on the caller's thread (the event loop) on a SQLite connection that never waits,
@@ -239,23 +252,17 @@ class ReplayStore:
             batch.append(ask)
         return batch
 
-    def _verdicts(self, pairs: list[tuple[str, str, datetime]], connection: PoolProxiedConnection,
-                  *, purge: bool = True) -> list[bool]:
+    def _verdicts(self, rows: list[Row], connection: PoolProxiedConnection, *,
+                  purge: bool = True) -> list[bool]:
         """One transaction for the batch; a pair twice in one batch is a replay the second time."""
-        first_at: dict[tuple[str, str], int] = {}
-        for index, (iss, jti, _) in enumerate(pairs):
-            first_at.setdefault((iss, jti), index)
-        rows = [pairs[index] for index in first_at.values()]
         try:
-            inserted = self._insert(rows, connection, purge=purge)
+            inserted = self._insert(distinct_rows(rows), connection, purge=purge)
         except self._dbapi_errors as exc:
             if connection is self._connection:
                 self._disconnect()
             raise ReplayCheckUnavailable(type(exc).__name__) from exc
-        verdicts = [first_at[(iss, jti)] == index and (iss, jti) in inserted
-                    for index, (iss, jti, _) in enumerate(pairs)]
-        self._remember(first_at)
-        return verdicts
+        self._remember((iss, jti) for iss, jti, _ in rows)
+        return verdicts(rows, inserted)
 
     def _insert(self, rows: list[tuple[str, str, datetime]], connection: PoolProxiedConnection,
                 *, purge: bool = True) -> set[tuple[str, str]]:
@@ -276,7 +283,7 @@ class ReplayStore:
             cursor.close()
         return inserted
 
-    def _remember(self, pairs: dict[tuple[str, str], int]) -> None:
+    def _remember(self, pairs: Iterable[Pair]) -> None:
         """Insertion order is age order: the oldest pairs make room (a dict is safe across threads here:
         the writer is its only writer, readers only test membership)."""
         with self._remembering:
@@ -300,12 +307,8 @@ class ReplayStore:
 
     def _configured(self, connection: PoolProxiedConnection,
                     statements: tuple[str, ...]) -> PoolProxiedConnection:
-        """PostgreSQL connections of the replay store run in autocommit: one statement, one round trip
-        (psycopg would otherwise send BEGIN and COMMIT as two more); a purge and its batch's INSERT need
-        no common transaction. They are never pooled again (``_discard``), so the setting goes with them."""
-        if self._sql.dialect == "postgresql":
-            connection.rollback()  # the pool's liveness ping may have opened a transaction
-            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+        """The writer's and the direct connection's settings; they are never pooled again (``discard``),
+        so the settings go with them."""
         cursor = connection.cursor()
         for statement in statements:
             cursor.execute(statement)

@@ -1,6 +1,7 @@
 """The replay table's SQL as each driver takes it, and the settings of the replay store's own connections.
 
-Split from ``app.security.replay`` (the store and its writer thread) to keep each module short.
+Split from ``app.security.replay`` (the store and its writer thread) to keep each module short; the
+batch rules here are shared by that thread and the event loop's PostgreSQL writer (``replay_loop``).
 """
 
 from __future__ import annotations
@@ -70,3 +71,26 @@ class Sql:
 
     def row(self, iss: str, jti: str, expires_at: datetime) -> tuple[object, ...]:
         return iss, jti, self.instant(expires_at)
+
+
+Pair = tuple[str, str]
+Row = tuple[str, str, datetime]
+
+
+def distinct_rows(rows: list[Row]) -> list[Row]:
+    """One row per (iss, jti): a pair twice in one batch is inserted once (its first ``expires_at``)."""
+    first: dict[Pair, Row] = {}
+    for row in rows:
+        first.setdefault((row[0], row[1]), row)
+    return list(first.values())
+
+
+def verdicts(rows: list[Row], inserted: set[Pair]) -> list[bool]:
+    """A first use is the first occurrence in the batch of a pair the table took; any other is a replay,
+    whichever replica wrote the row already there."""
+    answered: set[Pair] = set()
+    judged = []
+    for iss, jti, _ in rows:
+        judged.append((iss, jti) in inserted and (iss, jti) not in answered)
+        answered.add((iss, jti))
+    return judged

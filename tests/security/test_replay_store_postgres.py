@@ -1,6 +1,7 @@
-"""ReplayStore on a real PostgreSQL (CONTRACT.md S7): every jti goes through the writer thread — never the
-event loop, which a stalled server would hold — in one autocommit round trip, and one verdict per (iss, jti)
-across processes."""
+"""ReplayStore on a real PostgreSQL (CONTRACT.md S7): every jti is written from the event loop by the
+asynchronous driver — no writer thread — in one autocommit round trip per batch; a stalled server holds only
+the calls waiting for a verdict, each for at most the store's timeout, never the loop; and one verdict per
+(iss, jti) across processes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from security.replay_worker import CountingStore
@@ -52,15 +54,42 @@ def admin_sql(database: Database, statement: str) -> None:
         engine.dispose()
 
 
-async def test_every_call_goes_to_the_writer_thread_alone_or_not(database: Database) -> None:
+async def test_every_call_is_written_from_the_event_loop_alone_or_not(database: Database) -> None:
     store = CountingStore(database, durable=False)
     try:
         assert await store.first_use(ISS, "alone", later(), alone=True)
         verdicts = await asyncio.gather(*(store.first_use(ISS, f"busy-{n}", later(), alone=False)
                                           for n in range(8)))
         assert verdicts == [True] * 8
-        assert store.threaded == 9 and store._direct is None
-        assert rows(database, "alone") == 1
+        assert store.threaded == 0 and store._writer is None and store._direct is None
+        assert rows(database, "alone") == 1 and all(rows(database, f"busy-{n}") == 1 for n in range(8))
+    finally:
+        store.close()
+
+
+async def test_calls_in_flight_together_share_one_statement(database: Database) -> None:
+    """Group commit without a thread: the eight calls arriving while the first batch is written ride the
+    next one — two statements for nine calls — and a jti offered twice in a batch is a first use once."""
+    store = ReplayStore(database, durable=False)
+    statements: list[int] = []
+    writer = store._on_loop
+    assert writer is not None
+    insert = writer._insert
+
+    async def counting(connection: Any, rows: list[tuple[str, str, datetime]],
+                       purge_before: datetime | None) -> set[tuple[str, str]]:
+        statements.append(len(rows))
+        return await insert(connection, rows, purge_before)
+
+    writer._insert = counting  # type: ignore[method-assign]
+    try:
+        first = asyncio.ensure_future(store.first_use(ISS, "leader", later()))
+        await asyncio.sleep(0)  # the leader's batch is in flight
+        names = [f"rider-{n % 7}" for n in range(8)]  # rider-0 twice
+        verdicts = await asyncio.gather(*(store.first_use(ISS, name, later(), alone=False) for name in names))
+        assert await first
+        assert statements == [1, 7]
+        assert sorted(verdicts) == [False] + [True] * 7
     finally:
         store.close()
 
@@ -86,20 +115,19 @@ async def test_the_writer_commits_without_waiting_for_the_disk_unless_durable(da
         store = ReplayStore(database, durable=durable)
         try:
             assert await store.first_use(ISS, f"durable-{durable}", later())
-            assert store._connection is not None  # the writer's, idle between batches
-            cursor = store._connection.cursor()
-            cursor.execute("SHOW synchronous_commit")
-            assert cursor.fetchone() == (expected,)
-            cursor.close()
+            writer = store._on_loop
+            assert writer is not None and writer._connection is not None  # idle between batches
+            cursor = await writer._connection.execute("SHOW synchronous_commit")
+            assert await cursor.fetchone() == (expected,)
         finally:
             store.close()
 
 
-async def test_a_row_locked_by_another_session_is_waited_for_by_the_writer_not_the_event_loop(
+async def test_a_row_locked_by_another_session_is_waited_for_by_the_call_not_the_event_loop(
     database: Database,
 ) -> None:
-    """Another replica is inserting the same jti right now (uncommitted): the writer thread waits for it,
-    the event loop runs on, and the verdict is the table's (a replay)."""
+    """Another replica is inserting the same jti right now (uncommitted): the call waits for it, the event
+    loop runs on, and the verdict is the table's (a replay)."""
     store = CountingStore(database, durable=False)
     other = database.engine.raw_connection()
     try:
@@ -111,7 +139,7 @@ async def test_a_row_locked_by_another_session_is_waited_for_by_the_writer_not_t
         started = time.monotonic()
         await asyncio.sleep(0.3)
         assert time.monotonic() - started < 1.0  # the loop ran on
-        assert not verdict.done() and store.threaded == 1
+        assert not verdict.done() and store.threaded == 0
         other.commit()
         assert not await asyncio.wait_for(verdict, timeout=10)
     finally:
@@ -119,8 +147,45 @@ async def test_a_row_locked_by_another_session_is_waited_for_by_the_writer_not_t
         store.close()
 
 
+async def test_a_stalled_write_is_unavailable_after_the_timeout_and_the_next_call_recovers(
+    database: Database,
+) -> None:
+    """A lock held past the store's timeout: the call is told the check is unavailable (503 upstream),
+    never admitted. Its statement is cancelled on the server (so a retry with the same token is not taken
+    for a replay), the stalled connection is dropped, and once the lock is gone a new one answers."""
+    store = ReplayStore(database, durable=False, timeout_seconds=0.3)
+    other = database.engine.raw_connection()
+    try:
+        cursor = other.cursor()
+        cursor.execute("INSERT INTO jwt_replay (iss, jti, expires_at) VALUES (%s, 'held', now())", (ISS,))
+        started = time.monotonic()
+        with pytest.raises(ReplayCheckUnavailable):
+            await store.first_use(ISS, "held", later())
+        assert time.monotonic() - started < 2.0
+        await asyncio.sleep(0.5)  # the cancellation reaches the server
+        other.rollback()  # the other replica gave up: its row never existed
+        assert await store.first_use(ISS, "held", later())
+        assert rows(database, "held") == 1
+    finally:
+        other.close()
+        store.close()
+
+
+def test_a_store_serves_one_event_loop_after_another(database: Database) -> None:
+    """A connection belongs to the loop that opened it: a new loop (tests, a restarted server) opens its
+    own instead of awaiting the old one's."""
+    store = ReplayStore(database, durable=False)
+    try:
+        assert asyncio.run(store.first_use(ISS, "first-loop", later()))
+        assert asyncio.run(store.first_use(ISS, "second-loop", later()))
+        assert not asyncio.run(store.first_use(ISS, "first-loop", later()))
+        assert rows(database, "first-loop") == rows(database, "second-loop") == 1
+    finally:
+        store.close()
+
+
 async def test_an_unreachable_table_is_never_a_first_use(database: Database) -> None:
-    """The writer thread cannot write: 503 upstream, never an unrecorded token; it recovers after."""
+    """The store cannot write: 503 upstream, never an unrecorded token; it recovers after."""
     store = CountingStore(database, durable=False)
     try:
         admin_sql(database, "ALTER TABLE jwt_replay RENAME TO jwt_replay_away")
@@ -147,4 +212,4 @@ def test_replicas_in_separate_processes_accept_each_jti_exactly_once(
     accepted = Counter(jti for answer in answers for jti in answer["accepted"])
     assert sorted(accepted) == sorted(f"jti-{n}" for n in range(count))
     assert set(accepted.values()) == {1}
-    assert all(answer["threaded"] == count for answer in answers)  # PostgreSQL: the writer thread only
+    assert all(answer["threaded"] == 0 for answer in answers)  # PostgreSQL: the event loop only
