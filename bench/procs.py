@@ -74,10 +74,11 @@ class Server:
                 self.process.wait()
 
 
-def _spawn(name: str, argv: list[str], env: dict[str, str], workdir: Path, port: int, ready: str) -> Server:
+def _spawn(name: str, argv: list[str], env: dict[str, str], workdir: Path, port: int, ready: str,
+           checkout: Path = ROOT) -> Server:
     log = workdir / f"{name}.log"
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=checkout)
     server = Server(name, process, port, f"http://{HOST}:{port}", log)
     _wait_until_ready(server, ready)
     return server
@@ -98,11 +99,14 @@ def _wait_until_ready(server: Server, path: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{server.name} did not answer {path} within {timeout:g} s")
 
 
-def uvicorn(name: str, app: str, workdir: Path, env: dict[str, str], ready: str, port: int) -> Server:
-    """One uvicorn process, no reload, warnings only, no access log (what production would run per core)."""
-    argv = [str(BIN / "python"), "-m", "uvicorn", app, "--host", HOST, "--port", str(port),
+def uvicorn(name: str, app: str, workdir: Path, env: dict[str, str], ready: str, port: int,
+            checkout: Path | None = None) -> Server:
+    """One uvicorn process, no reload, warnings only, no access log (what production would run per core).
+    ``checkout``: another working copy of the repository, run with its own ``.venv`` (``bench.compare``)."""
+    python = BIN / "python" if checkout is None else checkout / ".venv" / "bin" / "python"
+    argv = [str(python), "-m", "uvicorn", app, "--host", HOST, "--port", str(port),
             "--workers", "1", "--log-level", "warning", "--no-access-log"]
-    return _spawn(name, argv, {**os.environ, **env}, workdir, port, ready)
+    return _spawn(name, argv, {**os.environ, **env}, workdir, port, ready, checkout or ROOT)
 
 
 def service_env(workdir: Path, port: int, *, trust_file: Path | None = None,
