@@ -242,6 +242,26 @@ def _answer_word(observation: ObservationView) -> str | None:
     return answer.strip().rstrip(".!").casefold() if answer is not None else None  # "Present." is Present
 
 
+# --- units --------------------------------------------------------------------------------------------
+
+
+# Spellings that do not change a unit: case, spaces, UCUM's brackets and the degree sign ("DegF", "deg F",
+# "[degF]", "°F" and "℉" are one unit), and micro written µ, μ or mc.
+_UNIT_NOISE = str.maketrans(
+    {" ": None, "[": None, "]": None, "°": None, "℃": "c", "℉": "f", "µ": "u", "μ": "u"}
+)
+
+
+@lru_cache(maxsize=256)  # bounded: a chart repeats a handful of units; each is at most 4,096 characters
+def unit_key(unit: str | None) -> str | None:
+    """A measured value's unit as the pathway compares it (Oracle Health writes "DegC", devices "°f", labs
+    "MG/DL" or "mcg/mL"); ``None`` stays ``None``, which the readers treat as "no unit written"."""
+    if unit is None:
+        return None
+    folded = unit.casefold().translate(_UNIT_NOISE)
+    return folded.replace("mcg", "ug")
+
+
 # --- value-set matching -----------------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from app.pathway.facts_common import (
     ordered,
     possibly_by,
     shift,
+    unit_key,
 )
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
@@ -84,8 +85,11 @@ TRIGGERS: tuple[Trigger, ...] = (
 # neck/arm symptoms or together with a second myelopathy sign (gait alone is common in older adults).
 CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
-_FAHRENHEIT = frozenset({"[degF]", "degF", "F", "°F"})
-_CELSIUS = frozenset({"Cel", "cel", "C", "°C", "degC", "[degC]"})
+# Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
+_FAHRENHEIT = frozenset({"degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit"})
+_CELSIUS = frozenset(
+    {"cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius"}
+)
 
 
 @immutable
@@ -271,9 +275,9 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
 
 
 def _celsius(observation: ObservationView) -> float | None:
-    """°C from UCUM ``Cel``/``[degF]`` (and common spellings); without a unit, the plausible human range
-    decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read."""
-    value, unit = observation.value, observation.unit
+    """°C from UCUM ``Cel``/``[degF]`` (and their spellings, ``unit_key``); without a unit, the plausible
+    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read."""
+    value, unit = observation.value, unit_key(observation.unit)
     if value is None:
         return None
     if unit in _FAHRENHEIT or (unit is None and 77 <= value <= 113):

@@ -31,6 +31,16 @@ def flags_of(facts):
         ("2026-02-27", 100.2, "[degF]", False),
         ("2026-02-27", 101.0, "degF", True),
         ("2026-02-27", 101.0, "F", True),
+        ("2026-02-27", 101.0, "DegF", True),  # Oracle Health's spelling
+        ("2026-02-27", 38.5, "DegC", True),
+        ("2026-02-27", 101.0, "deg F", True),
+        ("2026-02-27", 101.0, "°f", True),
+        ("2026-02-27", 101.0, "℉", True),
+        ("2026-02-27", 38.5, "℃", True),
+        ("2026-02-27", 101.0, "degrees F", True),
+        ("2026-02-27", 38.5, "Celsius", True),
+        ("2026-02-27", 101.0, "Fahrenheit", True),
+        ("2026-02-27", 38.5, "deg F", False),  # 38.5 °F is no fever: the unit is read, not guessed
         ("2026-02-27", 38.6, None, True),  # no unit: a plausible °C value
         ("2026-02-27", 311.0, "K", False),  # a unit we do not read is not a fever
         ("2026-02", 39.0, "Cel", False),  # a month cannot be placed in a 7-day window
