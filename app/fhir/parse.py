@@ -62,11 +62,14 @@ def parse_patient(raw: Json) -> PatientView:
 
 # An abatement with no calendar date: the Condition ended, when is not said (an age is rare and needs the
 # birth date; the pathway treats all of these as "date not recorded").
-_UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRange"})
+_UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRange", "abatementPeriod"})
 
 
 def parse_condition(raw: Json) -> ConditionView:
-    abatement = parse_fhir_date(raw.get("abatementDateTime")) or period_end(raw.get("abatementPeriod"))
+    """An abatementPeriod is dated by its end, else by its start (it had ended by then: a period left open
+    is "abated since"); one with neither is an abatement whose date is not recorded."""
+    period = raw.get("abatementPeriod")
+    abatement = parse_fhir_date(raw.get("abatementDateTime")) or period_end(period) or period_start(period)
     undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
     abated = abatement is not None or undated
     codings, text = codings_and_text(raw.get("code"))
