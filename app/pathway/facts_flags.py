@@ -323,15 +323,19 @@ def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, tuple[date,
             continue
         coding = medication_coding(ctx.vs, medication)
         if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
-            yield medication, (start.value, shift(start.value, _course_days(medication) - 1))
+            yield medication, (start.value, shift(start.value, _course_days(medication, ctx.order_date) - 1))
 
 
-def _course_days(medication: MedicationView) -> int:
-    """Days of exposure: the longer of the dispensed supply and the written period (both ends counted)."""
+def _course_days(medication: MedicationView, order_date: date) -> int:
+    """Days of exposure: the longer of the dispensed supply and the written period (both ends counted). A
+    course of unknown length that is still ``active`` (a current medication list's prednisone since 2024)
+    runs to the order date: the record says it is being taken now; any other adds nothing."""
     supply = medication.supply_days if medication.supply_days is not None else 0.0
     period = 0
     if medication.start is not None and medication.end is not None:
         period = (last_day(medication.end) - medication.start.value).days + 1
+    elif medication.start is not None and medication.status == "active" and medication.supply_days is None:
+        period = (order_date - medication.start.value).days + 1
     return max(round(supply) if math.isfinite(supply) else 0, period)
 
 

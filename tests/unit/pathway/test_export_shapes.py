@@ -43,3 +43,60 @@ def test_a_retention_abated_long_ago_by_an_abatement_period_is_not() -> None:
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules == ("R1",)
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+PREDNISONE_TABLET = coded(RXNORM, "312617", "predniSONE 5 MG Oral Tablet")
+
+
+def prednisone(resource_type: str = "MedicationRequest", **fields: Any) -> dict[str, Any]:
+    intent = {"intent": "order"} if resource_type == "MedicationRequest" else {}
+    return {"resourceType": resource_type, "id": "rx", "status": "active", **intent,
+            "medicationCodeableConcept": PREDNISONE_TABLET, **fields}
+
+
+def days(value: float, **unit: str) -> dict[str, Any]:
+    return {"value": value, **unit}
+
+
+@pytest.mark.parametrize("steroid", [
+    # a current medication list: taken since 2024, no end, no supply (Synthea, MedicationStatement exports)
+    prednisone("MedicationStatement", effectivePeriod={"start": "2024-01-01"}),
+    prednisone("MedicationStatement", effectiveDateTime="2024-01-01"),
+    prednisone("MedicationStatement", dateAsserted="2024-01-01"),
+    prednisone(authoredOn="2024-01-01"),
+    # 30 days and three refills: 120 days prescribed
+    prednisone(authoredOn="2025-10-01", dispenseRequest={
+        "numberOfRepeatsAllowed": 3, "expectedSupplyDuration": days(30, code="d")}),
+    prednisone(authoredOn="2025-10-01", dispenseRequest={"expectedSupplyDuration": days(100, unit="days")}),
+    prednisone(authoredOn="2025-10-01", dispenseRequest={"expectedSupplyDuration": days(4, unit="months")}),
+    # the course written as the dose's bounds
+    prednisone(authoredOn="2025-10-01", dosageInstruction=[
+        {"timing": {"repeat": {"boundsPeriod": {"start": "2025-10-01", "end": "2026-03-01"}}}}]),
+    prednisone(authoredOn="2025-10-01", dosageInstruction=[
+        {"timing": {"repeat": {"boundsDuration": days(120, code="d")}}}]),
+])
+def test_steroids_for_90_days_as_exports_record_them_are_an_infection_and_fracture_risk(
+    steroid: dict[str, Any]
+) -> None:
+    """§3: systemic steroids for 90 days or more (infection and fracture risk)."""
+    decision = decide(steroid)
+
+    assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
+    assert "R1" not in decision.rules
+
+
+@pytest.mark.parametrize("steroid", [
+    prednisone("MedicationStatement", status="completed", effectiveDateTime="2024-01-01"),  # ended: when?
+    prednisone(status="stopped", authoredOn="2024-01-01"),
+    prednisone(authoredOn="2024-01-01", dispenseRequest={"expectedSupplyDuration": days(30, code="d")}),
+    prednisone(authoredOn="2026-01-01"),  # active since 70 days: not yet 90
+    prednisone(authoredOn="2025-10-01", dispenseRequest={"expectedSupplyDuration": days(30, code="d")},
+               dosageInstruction=[{"timing": "daily"}, "junk", {"timing": {"repeat": {"boundsDuration": days(
+                   120, unit="mg")}}}]),  # bounds we cannot read add nothing, and cost nothing else
+])
+def test_a_steroid_course_not_shown_to_reach_90_days_is_not_long_term(steroid: dict[str, Any]) -> None:
+    decision = decide(steroid)
+
+    assert RedFlag.INFECTION not in decision.facts.red_flags
+    assert decision.rules == ("R1",)

@@ -120,6 +120,25 @@ def test_steroid_prescription_counts_from_90_days_of_supply(chart, order, extrac
     assert (RedFlag.FRACTURE_RISK in facts.red_flags) is long_term
 
 
+@pytest.mark.parametrize(
+    ("status", "start", "supply", "long_term"),
+    [
+        ("active", "2025-11-01", None, True),  # on the list since November: 121 days by the order
+        ("active", "2026-01-01", None, False),  # 60 days
+        ("active", "2025-11-01", 30, False),  # its supply says how long: 30 days
+        ("completed", "2025-11-01", None, False),  # it ended, when is not said: unknown length
+        ("stopped", "2025-11-01", None, False),
+    ],
+)
+def test_an_active_steroid_of_unknown_length_runs_to_the_order_date(
+    chart, order, extract, status, start, supply, long_term
+):
+    """§3: an active course with no supply and no end is being taken now: from its start to the order."""
+    c = chart.medication("8640", start=start, supply_days=supply, status=status, kind="MedicationStatement")
+
+    assert (RedFlag.FRACTURE_RISK in extract(c, order(authored=AUTHORED)).red_flags) is long_term
+
+
 def test_steroid_by_ingredient_code_and_period(chart, order, extract):
     c = chart.medication("6902", start="2025-09-01", end="2025-12-31")  # methylprednisolone, 122 days
 
