@@ -12,7 +12,7 @@ import pytest
 from raw_decision import coded, decide
 
 from app.pathway.model import RedFlag
-from app.terminology import ICD10CM
+from app.terminology import ICD10CM, LOINC
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
@@ -100,3 +100,23 @@ def test_a_steroid_course_not_shown_to_reach_90_days_is_not_long_term(steroid: d
 
     assert RedFlag.INFECTION not in decision.facts.red_flags
     assert decision.rules == ("R1",)
+
+
+@pytest.mark.parametrize(("code", "unit", "value"), [
+    ("75539-7", "[degF]", 101.3),  # temporal artery: the usual clinic thermometer
+    ("8329-5", "Cel", 38.6), ("8334-5", "Cel", 38.6), ("76011-6", "Cel", 38.6), ("11289-6", "Cel", 38.6),
+])
+def test_a_fever_measured_at_another_core_site_is_read(code: str, unit: str, value: float) -> None:
+    """VSAC Body Temperature codes for a core temperature: 38 °C or more this week is fever (§2, R7)."""
+    measured = {"resourceType": "Observation", "id": "t", "status": "final", "code": coded(LOINC, code),
+                "effectiveDateTime": "2026-03-10", "valueQuantity": {"value": value, "code": unit}}
+
+    assert decide(measured).rules[0] == "R7"
+
+
+@pytest.mark.parametrize("code", ["61008-9", "60830-7", "98657-0"])  # body surface, finger, hand surface
+def test_a_skin_surface_temperature_is_not_a_fever(code: str) -> None:
+    measured = {"resourceType": "Observation", "id": "t", "status": "final", "code": coded(LOINC, code),
+                "effectiveDateTime": "2026-03-10", "valueQuantity": {"value": 38.6, "code": "Cel"}}
+
+    assert decide(measured).rules == ("R1",)
