@@ -120,3 +120,15 @@ def test_a_skin_surface_temperature_is_not_a_fever(code: str) -> None:
                 "effectiveDateTime": "2026-03-10", "valueQuantity": {"value": 38.6, "code": "Cel"}}
 
     assert decide(measured).rules == ("R1",)
+
+
+def test_an_hiv_infection_coded_as_asymptomatic_status_z21_is_an_infection_risk() -> None:
+    """§3 immunosuppression: B20 and SNOMED CT 86406008 HIV infection count; an HIV-positive patient without
+    an AIDS-defining illness is coded Z21 in ICD-10-CM, and was read as nothing."""
+    hiv = {"resourceType": "Condition", "id": "hiv", "code": coded(ICD10CM, "Z21"),
+           "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2015-06-01"}
+
+    decision = decide(hiv)
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
