@@ -132,3 +132,27 @@ def test_an_hiv_infection_coded_as_asymptomatic_status_z21_is_an_infection_risk(
 
     assert RedFlag.INFECTION in decision.facts.red_flags
     assert decision.rules[0] == "R7"
+
+
+EPIC_ROW = "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679"  # a local flowsheet row, named by its text
+
+
+@pytest.mark.parametrize("answer", [
+    {"valueCodeableConcept": {"text": "2/5"}},
+    {"valueCodeableConcept": {"coding": [{"system": "urn:local", "code": "2", "display": "2/5"}]}},
+    {"valueQuantity": {"value": 2, "unit": "score"}},
+])
+def test_a_muscle_strength_grade_exported_as_a_coded_answer_or_a_score_is_read(
+    answer: dict[str, Any]
+) -> None:
+    """§3 motor: a grade ≤ 3 this fortnight is severe. Flowsheets export a row's pick-list answer as a
+    CodeableConcept whose text or display is the grade, and a score without UCUM's braces."""
+    exam = {"resourceType": "Observation", "id": "g", "status": "final", "effectiveDateTime": "2026-03-09",
+            "code": {"coding": [{"system": EPIC_ROW, "code": "3041"}],
+                     "text": "R ankle dorsiflexion strength"},
+            **answer}
+
+    decision = decide(exam)
+
+    assert RedFlag.MOTOR in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
