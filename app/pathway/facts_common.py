@@ -56,7 +56,9 @@ _FINDING_SYSTEMS = frozenset({SNOMED, ICD10CM})
 NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
 
 _MAX_AGE_YEARS = 150
-_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
+# An ISO 8601 date or dateTime, also with a space for the "T" or an offset without its colon (+0000), as
+# exports written by Java and SQL libraries have them.
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?")
 
 
 @immutable

@@ -131,3 +131,17 @@ def test_observation_keeps_the_words_of_a_coded_answer(concept: dict[str, Any], 
     """A flowsheet answers with its own codes: their words decide whether the finding is asserted (§2)."""
     view = parse_observation({"resourceType": "Observation", "id": "o1", "valueCodeableConcept": concept})
     assert view.value_text == text
+
+
+@pytest.mark.parametrize(("age", "years"), [
+    ({"value": 45, "unit": "a", "code": "a", "system": "http://unitsofmeasure.org"}, 45.0),
+    ({"value": 45, "unit": "years"}, 45.0),  # no UCUM code, the unit as a word
+    ({"value": 45, "unit": "yr"}, 45.0),
+    ({"value": 6, "unit": "months"}, 0.5),
+    ({"value": 45, "unit": "kg"}, None),
+    ({"value": True, "unit": "a"}, None),
+])
+def test_onset_age_reads_its_unit_as_ucum_code_or_as_a_word(age: dict[str, Any], years: float | None) -> None:
+    view = parse_condition({"resourceType": "Condition", "id": "c1", "onsetAge": age})
+    assert view.onset_age_years == years
+
