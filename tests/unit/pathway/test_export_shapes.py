@@ -156,3 +156,33 @@ def test_a_muscle_strength_grade_exported_as_a_coded_answer_or_a_score_is_read(
 
     assert RedFlag.MOTOR in decision.facts.red_flags
     assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize(("code", "result", "flag"), [
+    ("1988-5", ">200", RedFlag.INFECTION),  # CRP above the analyser's range, diabetic: R7
+    ("4537-7", ">140", RedFlag.INFECTION),  # ESR alike
+    ("1988-5", "35", RedFlag.INFECTION),
+])
+def test_a_lab_result_reported_as_text_out_of_range_is_read(code: str, result: str, flag: RedFlag) -> None:
+    """§3 infection: a risk factor (diabetes) with a raised marker. Labs send a result outside the range
+    they can measure as text, valueString ">200"; its bound is at least the value."""
+    diabetes = {"resourceType": "Condition", "id": "dm", "code": coded(ICD10CM, "E11.9"),
+                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2015-06-01"}
+    lab = {"resourceType": "Observation", "id": "lab", "status": "final", "code": coded(LOINC, code),
+           "effectiveDateTime": "2026-03-09", "valueString": result}
+
+    decision = decide(diabetes, lab)
+
+    assert flag in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize("result", ["<5", "see comment", "hemolysed", "12 13"])
+def test_a_normal_or_unreadable_text_result_raises_nothing(result: str) -> None:
+    diabetes = {"resourceType": "Condition", "id": "dm", "code": coded(ICD10CM, "E11.9"),
+                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2015-06-01"}
+    lab = {"resourceType": "Observation", "id": "lab", "status": "final", "code": coded(LOINC, "1988-5"),
+           "effectiveDateTime": "2026-03-09", "valueString": result}
+
+    assert decide(diabetes, lab).rules == ("R1",)
+
