@@ -163,7 +163,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         performed=parse_fhir_date(raw.get("performedDateTime")) or period_start(raw.get("performedPeriod")),
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw),
     )
 
 
@@ -181,6 +181,24 @@ def _medication_concept(raw: Json) -> object:
     if isinstance(code, dict):
         return code if code.get("text") or not display else {**code, "text": display}
     return {"text": display}
+
+
+_VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+
+
+def _reason_codings(raw: Json) -> tuple[Coding, ...]:
+    """Why it was done or asked for: ``reasonCode``, and the code of each contained Condition a local
+    ``reasonReference`` ("#dx") names — a draft order whose reason is a diagnosis entered with it, not yet
+    on the problem list (PATHWAY.md §2 "the order's own reasonCode or reasonReference"). A refuted or
+    entered-in-error one is no reason. Without ``contained`` this costs one dict look-up."""
+    coded = codings_of_all(raw.get("reasonCode"))
+    if "contained" not in raw:
+        return coded
+    references = (r.get("reference") for r in array(raw.get("reasonReference")) if isinstance(r, dict))
+    named = (_contained(raw, reference) for reference in references)
+    conditions = [c for c in named if c is not None and c.get("resourceType") == "Condition"
+                  and status_code(c.get("verificationStatus")) not in _VOID_VERIFICATION]
+    return (*coded, *(coding for c in conditions for coding in codings_of(c.get("code"))))
 
 
 def _contained(raw: Json, reference: object) -> Json | None:
@@ -253,7 +271,7 @@ def parse_medication(raw: Json) -> MedicationView:
         or period_start(validity) or parse_fhir_date(raw.get("dateAsserted")),
         end=period_end(effective) or period_end(validity) or bounded_end,
         supply_days=_supply_days(raw, bounded_days),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw),
     )
 
 
@@ -314,7 +332,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         start=period_start(period),
         end=period_end(period),
         based_on=references(raw.get("basedOn")),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw),
     )
 
 
@@ -328,7 +346,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         status=string(raw.get("status")),
         intent=string(raw.get("intent")),
         authored_on=parse_fhir_date(raw.get("authoredOn")),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw),
         reason_references=references(raw.get("reasonReference")),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),

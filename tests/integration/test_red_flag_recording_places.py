@@ -3,7 +3,7 @@
 Every serious red-flag class (CES, motor, myelopathy, infection) and major malignancy, recorded in each place
 a chart may hold it, is answered critical (malignancy: warning), never with a defer or do-not-repeat card and
 never not-appropriate — by a complete prefetch AND by the service's own FHIR fallback, with the same answer
-both ways, for a lumbar, a thoracic and a cervical order (285 cases, each a SEKMET round trip; with the
+both ways, for a lumbar, a thoracic and a cervical order (300 cases, each a SEKMET round trip; with the
 negated forms the file runs in about 25 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, refuted,
 entered-in-error) raise nothing: the 19-day lumbar radiculopathy is deferred (R1) as without them.
 
@@ -219,6 +219,11 @@ PLACES: dict[str, Place] = {
         "valueCodeableConcept": {"coding": [{"system": LOINC_OID, "code": "LA33-6"}]}})),
     "observation-value-by-oid-or-icd": lambda pid, k: one(observation(
         pid, "f", SYMPTOM, "survey", valueCodeableConcept=concept(by_oid_or_icd(k)))),
+    "procedure-contained-reason": lambda pid, k: one({
+        "resourceType": "Procedure", "id": f"{pid}-r", "subject": {"reference": f"Patient/{pid}"},
+        "status": "completed", "performedDateTime": day(2), "code": concept((SCT, "3246004", "Catheter")),
+        "reasonReference": [{"reference": "#why"}],
+        "contained": [{"resourceType": "Condition", "id": "why", "code": concept(k.conditions[0])}]}),
     "resolved-abatement-period-open": lambda pid, k: one(condition(
         pid, "f", k.conditions[-1], clinical="resolved", onsetDateTime=day(400),
         abatementPeriod={"start": day(3)})),

@@ -6,13 +6,19 @@ ordered on 2026-03-11.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from raw_decision import coded, decide
 
+from app.fhir.bundles import KeyData
+from app.fhir.chart_builder import build_chart
+from app.fhir.parse import parse_service_request
+from app.pathway.engine import evaluate_order
 from app.pathway.model import RedFlag
-from app.terminology import ICD10CM, LOINC
+from app.pathway.policy import Policy
+from app.terminology import ICD10CM, LOINC, load_value_sets
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
@@ -186,3 +192,42 @@ def test_a_normal_or_unreadable_text_result_raises_nothing(result: str) -> None:
 
     assert decide(diabetes, lab).rules == ("R1",)
 
+
+
+def _draft_with_a_contained_reason(verification: str) -> dict[str, Any]:
+    """A draft lumbar MRI whose reason is a diagnosis entered with the order, carried inside it."""
+    return {
+        "resourceType": "ServiceRequest", "id": "draft", "status": "draft", "intent": "order",
+        "code": coded("http://www.ama-assn.org/go/cpt", "72148"), "authoredOn": "2026-03-11",
+        "reasonReference": [{"reference": "#dx"}],
+        "contained": [{"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "G83.4"),
+                       "verificationStatus": coded(
+                           "http://terminology.hl7.org/CodeSystem/condition-ver-status", verification)}],
+    }
+
+
+@pytest.mark.parametrize(("verification", "ces"), [("provisional", True), ("refuted", False)])
+def test_a_draft_orders_reason_given_as_a_contained_condition_is_read(verification: str, ces: bool) -> None:
+    """§2: the order's reasonReference counts; a diagnosis entered with the order is contained in it, not yet
+    on the problem list. A suspected cauda equina is why MRI is due today; a refuted one is no reason."""
+    order = parse_service_request(_draft_with_a_contained_reason(verification))
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+    sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
+                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2026-02-20"}
+
+    decision = evaluate_order(build_chart({"all": KeyData((patient, sciatica))}), order, date(2026, 3, 11),
+                              Policy(), load_value_sets())
+
+    assert decision is not None
+    assert (RedFlag.CES in decision.facts.red_flags) is ces
+    assert (decision.rules[0] == "R5") is ces
+
+
+def test_a_procedures_reason_given_as_a_contained_condition_is_read() -> None:
+    """A bladder catheterisation whose reason, retention of urine, is a Condition contained in it."""
+    catheter = {"resourceType": "Procedure", "id": "cath", "status": "completed",
+                "performedDateTime": "2026-03-09", "code": coded("http://snomed.info/sct", "3246004"),
+                "reasonReference": [{"reference": "#r"}],
+                "contained": [{"resourceType": "Condition", "id": "r", "code": coded(ICD10CM, "R33.9")}]}
+
+    assert decide(catheter).rules[0] == "R5"
