@@ -153,11 +153,20 @@ def period_end(raw: object) -> FhirDate | None:
     return parse_fhir_date(raw.get("end")) if isinstance(raw, dict) else None
 
 
+# An Age's unit: UCUM's code, or without one the word an export writes ("years", "yr", "months").
+_PER_YEAR = {
+    "a": 1.0, "mo": 12.0, "wk": 52.1775, "d": 365.25, "year": 1.0, "years": 1.0, "yr": 1.0, "yrs": 1.0,
+    "y": 1.0, "month": 12.0, "months": 12.0, "week": 52.1775, "weeks": 52.1775, "day": 365.25, "days": 365.25,
+}
+
+
 def age_years(raw: object) -> float | None:
-    """onsetAge as years; UCUM ``a``/``mo``/``wk``/``d`` units are converted, others refused."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("value"), int | float):
+    """onsetAge as years; UCUM ``a``/``mo``/``wk``/``d`` (or the words for them) are converted, others
+    refused."""
+    if not isinstance(raw, dict) or number(raw.get("value")) is None:
         return None
-    per_year = {"a": 1.0, "mo": 12.0, "wk": 52.1775, "d": 365.25}.get(str(raw.get("code") or raw.get("unit")))
+    unit = string(raw.get("code")) or string(raw.get("unit")) or ""
+    per_year = _PER_YEAR.get(unit.strip().casefold())
     return float(raw["value"]) / per_year if per_year else None
 
 

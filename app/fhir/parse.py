@@ -10,7 +10,7 @@ resource (Coding, CodeableConcept, Period …) are read by ``app/fhir/datatypes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from app.chart.dates import FhirDate, parse_fhir_date
@@ -62,11 +62,14 @@ def parse_patient(raw: Json) -> PatientView:
 
 # An abatement with no calendar date: the Condition ended, when is not said (an age is rare and needs the
 # birth date; the pathway treats all of these as "date not recorded").
-_UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRange"})
+_UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRange", "abatementPeriod"})
 
 
 def parse_condition(raw: Json) -> ConditionView:
-    abatement = parse_fhir_date(raw.get("abatementDateTime")) or period_end(raw.get("abatementPeriod"))
+    """An abatementPeriod is dated by its end, else by its start (it had ended by then: a period left open
+    is "abated since"); one with neither is an abatement whose date is not recorded."""
+    period = raw.get("abatementPeriod")
+    abatement = parse_fhir_date(raw.get("abatementDateTime")) or period_end(period) or period_start(period)
     undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
     abated = abatement is not None or undated
     codings, text = codings_and_text(raw.get("code"))
@@ -160,7 +163,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         performed=parse_fhir_date(raw.get("performedDateTime")) or period_start(raw.get("performedPeriod")),
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw),
     )
 
 
@@ -180,6 +183,24 @@ def _medication_concept(raw: Json) -> object:
     return {"text": display}
 
 
+_VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+
+
+def _reason_codings(raw: Json) -> tuple[Coding, ...]:
+    """Why it was done or asked for: ``reasonCode``, and the code of each contained Condition a local
+    ``reasonReference`` ("#dx") names — a draft order whose reason is a diagnosis entered with it, not yet
+    on the problem list (PATHWAY.md §2 "the order's own reasonCode or reasonReference"). A refuted or
+    entered-in-error one is no reason. Without ``contained`` this costs one dict look-up."""
+    coded = codings_of_all(raw.get("reasonCode"))
+    if "contained" not in raw:
+        return coded
+    references = (r.get("reference") for r in array(raw.get("reasonReference")) if isinstance(r, dict))
+    named = (_contained(raw, reference) for reference in references)
+    conditions = [c for c in named if c is not None and c.get("resourceType") == "Condition"
+                  and status_code(c.get("verificationStatus")) not in _VOID_VERIFICATION]
+    return (*coded, *(coding for c in conditions for coding in codings_of(c.get("code"))))
+
+
 def _contained(raw: Json, reference: object) -> Json | None:
     """The contained resource a local reference (``#id``) names, if there is one."""
     if not isinstance(reference, str) or not reference.startswith("#"):
@@ -188,13 +209,49 @@ def _contained(raw: Json, reference: object) -> Json | None:
     return next(found, None)
 
 
-def _supply_days(raw: Json) -> float | None:
-    dispense = raw.get("dispenseRequest")
-    duration = dispense.get("expectedSupplyDuration") if isinstance(dispense, dict) else None
-    if not isinstance(duration, dict) or not isinstance(duration.get("value"), int | float):
+# A Duration's unit, by its UCUM code or, without one, the word an export writes ("days", "weeks").
+_DAYS_PER_UNIT: Mapping[str, float] = {
+    "d": 1.0, "day": 1.0, "days": 1.0, "wk": 7.0, "week": 7.0, "weeks": 7.0,
+    "mo": 30.4375, "month": 30.4375, "months": 30.4375, "a": 365.25, "year": 365.25, "years": 365.25,
+}
+
+
+def _days(duration: object) -> float | None:
+    """A Duration in days; a unit that is not a time is not read."""
+    if not isinstance(duration, dict) or number(duration.get("value")) is None:
         return None
-    per_day = {"d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}.get(str(duration.get("code")))
+    unit = string(duration.get("code")) or string(duration.get("unit")) or ""
+    per_day = _DAYS_PER_UNIT.get(unit.strip().casefold())
     return float(duration["value"]) * per_day if per_day else None
+
+
+def _bounds(raw: Json) -> tuple[float | None, FhirDate | None]:
+    """The longest ``dosageInstruction.timing.repeat`` boundsDuration (days) and the latest boundsPeriod end:
+    "take for 120 days" written as the dose's bounds rather than as the dispensed supply."""
+    found = list(_timing_repeats(raw))
+    days = [d for d in (_days(r.get("boundsDuration")) for r in found) if d is not None]
+    ends = [e for e in (period_end(r.get("boundsPeriod")) for r in found) if e is not None]
+    return max(days, default=None), max(ends, default=None)
+
+
+def _timing_repeats(raw: Json) -> Iterator[Json]:
+    for dosage in array(raw.get("dosageInstruction")):
+        timing = dosage.get("timing") if isinstance(dosage, dict) else None
+        repeat = timing.get("repeat") if isinstance(timing, dict) else None
+        if isinstance(repeat, dict):
+            yield repeat
+
+
+def _supply_days(raw: Json, bounded: float | None) -> float | None:
+    """The expected supply with its refills (``numberOfRepeatsAllowed``: 30 days and 3 refills are 120), or
+    the dose's bounds, whichever is longer (PATHWAY.md §3 long-term steroids)."""
+    dispense = raw.get("dispenseRequest")
+    dispense = dispense if isinstance(dispense, dict) else {}
+    supply = _days(dispense.get("expectedSupplyDuration"))
+    repeats = number(dispense.get("numberOfRepeatsAllowed"))
+    if supply is not None and repeats is not None and repeats > 0:
+        supply *= 1 + repeats
+    return max((d for d in (supply, bounded) if d is not None), default=None)
 
 
 def parse_medication(raw: Json) -> MedicationView:
@@ -203,6 +260,7 @@ def parse_medication(raw: Json) -> MedicationView:
     validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
     effective = raw.get("effectivePeriod")
     codings, text = codings_and_text(concept)
+    bounded_days, bounded_end = _bounds(raw)
     return MedicationView(
         id=_required_id(raw),
         resource_type=str(raw.get("resourceType")),
@@ -211,9 +269,9 @@ def parse_medication(raw: Json) -> MedicationView:
         status=string(raw.get("status")),
         start=first_date(raw, "authoredOn", "effectiveDateTime") or period_start(effective)
         or period_start(validity) or parse_fhir_date(raw.get("dateAsserted")),
-        end=period_end(effective) or period_end(validity),
-        supply_days=_supply_days(raw),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        end=period_end(effective) or period_end(validity) or bounded_end,
+        supply_days=_supply_days(raw, bounded_days),
+        reason_codings=_reason_codings(raw),
     )
 
 
@@ -274,7 +332,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         start=period_start(period),
         end=period_end(period),
         based_on=references(raw.get("basedOn")),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw),
     )
 
 
@@ -288,7 +346,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         status=string(raw.get("status")),
         intent=string(raw.get("intent")),
         authored_on=parse_fhir_date(raw.get("authoredOn")),
-        reason_codings=codings_of_all(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw),
         reason_references=references(raw.get("reasonReference")),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),

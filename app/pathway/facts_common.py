@@ -24,7 +24,7 @@ from app.chart.model import Chart, ConditionView, MedicationView, ObservationVie
 from app.immutable import immutable
 from app.pathway.model import Evidence, OrderFacts
 from app.pathway.policy import Policy
-from app.terminology import Coding, ValueSets
+from app.terminology import ICD10CM, SNOMED, Coding, ValueSets, canonical_system
 
 INACTIVE_CLINICAL = frozenset({"inactive", "resolved", "remission"})
 VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
@@ -34,23 +34,31 @@ VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
 # ones that negate it (a careful negative screen must not raise an emergency).
 _YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y"})
 _NO_STRINGS = frozenset({"no", "absent", "negative", "false", "n", "not present", "none"})
-_SNOMED = "http://snomed.info/sct"
-# Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA32-8 No / LA9634-2 Absent, and the SNOMED CT
-# qualifier values Yes 373066001, Present 52101004, Positive 10828004 / No 373067005, Absent 2667000,
-# Negative 260385009 (a SNOMED value is otherwise read as the finding itself).
+_LOINC = "http://loinc.org"
+_YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"  # HL7 v2 table 0136 Yes/No indicator: Y, N
+# Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA32-8 No / LA9634-2 Absent; the SNOMED CT
+# qualifier values Yes 373066001, Present 52101004, Positive 10828004, Known present 410515003 / No
+# 373067005, Absent 2667000, Negative 260385009, Known absent 410516002, Not detected 260415000; HL7 v2-0136
+# Y / N. A SNOMED CT value is otherwise read as the finding itself, except the answer Unknown 261665006.
 _YES_ANSWERS = frozenset({
-    ("http://loinc.org", "LA33-6"), ("http://loinc.org", "LA9633-4"),
-    (_SNOMED, "373066001"), (_SNOMED, "52101004"), (_SNOMED, "10828004"),
+    (_LOINC, "LA33-6"), (_LOINC, "LA9633-4"), (_YES_NO, "Y"),
+    (SNOMED, "373066001"), (SNOMED, "52101004"), (SNOMED, "10828004"), (SNOMED, "410515003"),
 })
 _NO_ANSWERS = frozenset({
-    ("http://loinc.org", "LA32-8"), ("http://loinc.org", "LA9634-2"),
-    (_SNOMED, "373067005"), (_SNOMED, "2667000"), (_SNOMED, "260385009"),
+    (_LOINC, "LA32-8"), (_LOINC, "LA9634-2"), (_YES_NO, "N"),
+    (SNOMED, "373067005"), (SNOMED, "2667000"), (SNOMED, "260385009"), (SNOMED, "410516002"),
+    (SNOMED, "260415000"),
 })
+_NEITHER_ANSWERS = frozenset({(SNOMED, "261665006")})
+# A value coded in these systems names a finding (SNOMED CT, an ICD-10-CM diagnosis), never an answer.
+_FINDING_SYSTEMS = frozenset({SNOMED, ICD10CM})
 # A Procedure in "preparation" is planned, not done: it is no conservative care and no surgery yet.
 NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
 
 _MAX_AGE_YEARS = 150
-_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?")
+# An ISO 8601 date or dateTime, also with a space for the "T" or an offset without its colon (+0000), as
+# exports written by Java and SQL libraries have them.
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?")
 
 
 @immutable
@@ -196,13 +204,14 @@ def observation_void(observation: ObservationView) -> bool:
 
 def observation_asserted(observation: ObservationView) -> bool:
     """PATHWAY.md §2 v2: an Observation states its finding only when its value is absent, ``true``, a yes/
-    present answer (LA33-6, LA9633-4, the SNOMED CT qualifiers, or the same words as a string or as a local
-    answer's text) or a SNOMED CT finding; never ``false``, No (LA32-8), Absent (LA9634-2) or their words. Any
-    other value (a number, an unreadable local code, free text) states nothing we can read as present.
-    Entered-in-error/cancelled never counts."""
+    present answer (LA33-6, LA9633-4, the SNOMED CT qualifiers, v2-0136 Y, or the same words as a string or as
+    a local answer's text) or a finding (a SNOMED CT or ICD-10-CM code); never ``false``, No (LA32-8), Absent
+    (LA9634-2), Known absent, Not detected or their words, nor the answer Unknown. Answer codes are compared
+    by canonical system, so an OID-coded Yes is a Yes. Any other value (a number, an unreadable local code,
+    free text) states nothing we can read as present. Entered-in-error/cancelled never counts."""
     if observation_void(observation):
         return False
-    keys = {(c.system, c.code) for c in observation.value_codings}
+    keys = {(canonical_system(c.system), c.code) for c in observation.value_codings}
     if observation.value_boolean is False or keys & _NO_ANSWERS:
         return False
     if observation.value_boolean is True or keys & _YES_ANSWERS:
@@ -210,7 +219,9 @@ def observation_asserted(observation: ObservationView) -> bool:
     word = _answer_word(observation)
     if word in _NO_STRINGS or word in _YES_STRINGS:  # a local answer code or plain text that says so
         return word in _YES_STRINGS
-    if any(s == _SNOMED for s, _ in keys):
+    if keys & _NEITHER_ANSWERS:
+        return False
+    if any(system in _FINDING_SYSTEMS for system, _ in keys):
         return True
     return observation.value_string is None and not keys and observation.value is None
 
@@ -230,7 +241,27 @@ def asserted_observations(
 
 def _answer_word(observation: ObservationView) -> str | None:
     answer = observation.value_string if observation.value_string is not None else observation.value_text
-    return answer.strip().casefold() if answer is not None else None
+    return answer.strip().rstrip(".!").casefold() if answer is not None else None  # "Present." is Present
+
+
+# --- units --------------------------------------------------------------------------------------------
+
+
+# Spellings that do not change a unit: case, spaces, UCUM's brackets and the degree sign ("DegF", "deg F",
+# "[degF]", "°F" and "℉" are one unit), and micro written µ, μ or mc.
+_UNIT_NOISE = str.maketrans(
+    {" ": None, "[": None, "]": None, "°": None, "℃": "c", "℉": "f", "µ": "u", "μ": "u"}
+)
+
+
+@lru_cache(maxsize=256)  # bounded: a chart repeats a handful of units; each is at most 4,096 characters
+def unit_key(unit: str | None) -> str | None:
+    """A measured value's unit as the pathway compares it (Oracle Health writes "DegC", devices "°f", labs
+    "MG/DL" or "mcg/mL"); ``None`` stays ``None``, which the readers treat as "no unit written"."""
+    if unit is None:
+        return None
+    folded = unit.casefold().translate(_UNIT_NOISE)
+    return folded.replace("mcg", "ug")
 
 
 # --- value-set matching -----------------------------------------------------------------------------------

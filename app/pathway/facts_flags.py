@@ -36,6 +36,7 @@ from app.pathway.facts_common import (
     ordered,
     possibly_by,
     shift,
+    unit_key,
 )
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
@@ -84,8 +85,11 @@ TRIGGERS: tuple[Trigger, ...] = (
 # neck/arm symptoms or together with a second myelopathy sign (gait alone is common in older adults).
 CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
-_FAHRENHEIT = frozenset({"[degF]", "degF", "F", "°F"})
-_CELSIUS = frozenset({"Cel", "cel", "C", "°C", "degC", "[degC]"})
+# Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
+_FAHRENHEIT = frozenset({"degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit"})
+_CELSIUS = frozenset(
+    {"cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius"}
+)
 
 
 @immutable
@@ -271,9 +275,9 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
 
 
 def _celsius(observation: ObservationView) -> float | None:
-    """°C from UCUM ``Cel``/``[degF]`` (and common spellings); without a unit, the plausible human range
-    decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read."""
-    value, unit = observation.value, observation.unit
+    """°C from UCUM ``Cel``/``[degF]`` (and their spellings, ``unit_key``); without a unit, the plausible
+    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read."""
+    value, unit = observation.value, unit_key(observation.unit)
     if value is None:
         return None
     if unit in _FAHRENHEIT or (unit is None and 77 <= value <= 113):
@@ -319,15 +323,19 @@ def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, tuple[date,
             continue
         coding = medication_coding(ctx.vs, medication)
         if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
-            yield medication, (start.value, shift(start.value, _course_days(medication) - 1))
+            yield medication, (start.value, shift(start.value, _course_days(medication, ctx.order_date) - 1))
 
 
-def _course_days(medication: MedicationView) -> int:
-    """Days of exposure: the longer of the dispensed supply and the written period (both ends counted)."""
+def _course_days(medication: MedicationView, order_date: date) -> int:
+    """Days of exposure: the longer of the dispensed supply and the written period (both ends counted). A
+    course of unknown length that is still ``active`` (a current medication list's prednisone since 2024)
+    runs to the order date: the record says it is being taken now; any other adds nothing."""
     supply = medication.supply_days if medication.supply_days is not None else 0.0
     period = 0
     if medication.start is not None and medication.end is not None:
         period = (last_day(medication.end) - medication.start.value).days + 1
+    elif medication.start is not None and medication.status == "active" and medication.supply_days is None:
+        period = (order_date - medication.start.value).days + 1
     return max(round(supply) if math.isfinite(supply) else 0, period)
 
 

@@ -16,6 +16,7 @@ read. Gender unknown: the men's (lower) age-adjusted limit, so a raised ESR is n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 
@@ -29,6 +30,7 @@ from app.pathway.facts_common import (
     last_day,
     member,
     ordered,
+    unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, RedFlag
@@ -38,12 +40,11 @@ ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
 SPINAL_PROCEDURE_DAYS = 90    # R7 risk factor: spinal procedure or injection in the last 3 months
 ESR_FLOOR, ESR_HIGH = 20.0, 50.0
 CRP_RAISED, CRP_HIGH = 10.0, 50.0
-_CRP_TO_MG_L: Mapping[str, float] = {
-    "mg/L": 1.0, "mg/l": 1.0, "ug/mL": 1.0, "mg/dL": 10.0, "mg/dl": 10.0,
-    "nmol/L": 1 / 9.52, "nmol/l": 1 / 9.52,
-}
-_ESR_UNITS = frozenset({"mm/h", "mm/[h]", "mm/hr", "mm/hour"})
+# Units after ``unit_key`` (case, spaces and brackets dropped; µg and mcg are ug).
+_CRP_TO_MG_L: Mapping[str, float] = {"mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52}
+_ESR_UNITS = frozenset({"mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min"})
 _SPINAL_PROCEDURES = ("epidural_injection", "prior_spine_surgery")
+_REPORTED_AS_TEXT = re.compile(r"\s*[<>]?=?\s*(\d{1,6}(?:\.\d{1,6})?)\s*")
 
 
 @immutable
@@ -112,12 +113,23 @@ def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Mark
 
 
 def _normalised(concept: str, o: ObservationView) -> float | None:
-    if o.value is None:
+    value = _result(o)
+    if value is None:
         return None
+    unit = unit_key(o.unit)
     if concept == "esr":
-        return o.value if o.unit is None or o.unit in _ESR_UNITS else None
-    factor = _CRP_TO_MG_L.get(o.unit) if o.unit else 1.0  # no unit: taken as mg/L (see the module docstring)
-    return round(o.value * factor, 1) if factor is not None else None
+        return value if unit is None or unit in _ESR_UNITS else None
+    factor = _CRP_TO_MG_L.get(unit) if unit else 1.0  # no unit: taken as mg/L (see the module docstring)
+    return round(value * factor, 1) if factor is not None else None
+
+
+def _result(o: ObservationView) -> float | None:
+    """The measured value; else a number reported as text, as labs send a result outside the analyser's
+    range (">140", "<5"): its bound is the value, which leaves a ">" result at least as high as read."""
+    if o.value is not None:
+        return o.value
+    found = _REPORTED_AS_TEXT.fullmatch(o.value_string or "")
+    return float(found.group(1)) if found is not None else None
 
 
 def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:

@@ -32,7 +32,7 @@ CHRONIC_AFTER_DAYS = 90
 _STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b", re.IGNORECASE)
 _NOT_MRC_TEXT = re.compile(r"\b(grip|dynamomet\w*|training|0\s*-\s*10|/\s*10)\b", re.IGNORECASE)
 _GRADE = re.compile(r"\s*([0-5])\s*([+-]?)\s*(?:/\s*5)?\s*")
-_UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{MRC}"})
+_UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{MRC}", "score", "grade", "MRC"})
 
 
 @immutable
@@ -92,11 +92,12 @@ def _names_strength(o: ObservationView) -> bool:
 
 
 def grade_value(o: ObservationView) -> float | None:
-    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5"; else None."""
+    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5" — written as a string, or as
+    the text or display of a coded answer (a flowsheet row whose answers are local codes "2/5"); else None."""
     if o.value is not None:
         unitless = o.unit is None or o.unit in _UNITLESS
         return o.value if unitless and 0 <= o.value <= 5 else None
-    found = _GRADE.fullmatch(o.value_string or "")
+    found = _GRADE.fullmatch(o.value_string or o.value_text or "")
     if found is None:
         return None
     return int(found.group(1)) + {"+": 0.25, "-": -0.25, "": 0.0}[found.group(2)]

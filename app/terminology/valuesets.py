@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, TypeVar, cast
 
@@ -69,6 +70,7 @@ _EMPTY: Final[Mapping[str, str | None]] = MappingProxyType({})
 _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "http://hl7.org/fhir/sid/icd-10": ICD10CM,
+        "urn:oid:2.16.840.1.113883.6.3": ICD10CM,  # ICD-10 (WHO), read as the ICD-10 URI above is
         "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
         "urn:oid:2.16.840.1.113883.6.96": SNOMED,
         "urn:oid:2.16.840.1.113883.6.12": CPT,
@@ -76,10 +78,38 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.88": RXNORM,
     }
 )
+_CANONICAL: Final = frozenset({*KNOWN_SYSTEMS, *_ALIASES})
+_BARE_OID: Final = re.compile(r"[0-2](?:\.\d+)+")
+# A SNOMED CT edition or version URI written where the system belongs (FHIR puts it in Coding.version).
+_SNOMED_EDITION: Final = re.compile(r"http://snomed\.info/sct/\d+(?:/version/\d+)?")
+
+
 def canonical_system(system: str) -> str:
-    """The canonical URI of a code system: EHRs also send OIDs, and the ICD-10 URI for ICD-10-CM codes."""
+    """The canonical URI of a code system: EHRs also send OIDs, and the ICD-10 URI for ICD-10-CM codes.
+    A known URI or OID written loosely (``https``, a trailing slash, upper case, an OID without
+    ``urn:oid:``, a SNOMED CT edition URI) is the same system (``_loose``); anything else is kept as it
+    is, so a site's own code system still matches only itself."""
     stripped = system.strip()
-    return _ALIASES.get(stripped, stripped)
+    found = _ALIASES.get(stripped)
+    if found is not None:
+        return found
+    return stripped if stripped in KNOWN_SYSTEMS else _loose(stripped)
+
+
+@lru_cache(maxsize=1024)  # bounded; systems are at most 256 characters (app/fhir/datatypes.py)
+def _loose(system: str) -> str:
+    """Every known system URI and OID is lower case, so a looser spelling is folded before the look-up;
+    a site's own system (an Epic OID, a local URL) folds to nothing known and is returned unchanged."""
+    folded = system.casefold().rstrip("/")
+    if folded.startswith("https://"):
+        folded = "http://" + folded[len("https://"):]
+    if _BARE_OID.fullmatch(folded):
+        folded = "urn:oid:" + folded
+    if _SNOMED_EDITION.fullmatch(folded):
+        return SNOMED
+    if folded in _CANONICAL:
+        return _ALIASES.get(folded, folded)
+    return system
 
 
 def normalize_code(system: str, code: str) -> str:

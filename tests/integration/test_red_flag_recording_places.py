@@ -3,7 +3,7 @@
 Every serious red-flag class (CES, motor, myelopathy, infection) and major malignancy, recorded in each place
 a chart may hold it, is answered critical (malignancy: warning), never with a defer or do-not-repeat card and
 never not-appropriate — by a complete prefetch AND by the service's own FHIR fallback, with the same answer
-both ways, for a lumbar, a thoracic and a cervical order (210 cases, each a SEKMET round trip; with the
+both ways, for a lumbar, a thoracic and a cervical order (300 cases, each a SEKMET round trip; with the
 negated forms the file runs in about 25 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, refuted,
 entered-in-error) raise nothing: the 19-day lumbar radiculopathy is deferred (R1) as without them.
 
@@ -128,6 +128,22 @@ def panel(pid: str, category: str, *items: dict[str, Any]) -> Resource:
     return observation(pid, "f", SCREEN, category, component=[
         component((LOINC, "72514-3", "Pain severity"), valueInteger=6), *items])
 Reason = Code | str | None  # the order's reasonCode, or the Condition its reasonReference names
+LOINC_OID = "urn:oid:2.16.840.1.113883.6.1"
+_LOOSE = {ICD: "http://hl7.org/fhir/sid/icd-10-cm/", SCT: "https://snomed.info/sct"}
+
+
+def loosely(code: Code) -> Code:
+    """The code under its system as some exports spell it: a trailing slash, https."""
+    return _LOOSE[code[0]], code[1], code[2]
+
+
+def by_oid_or_icd(k: Kind) -> Code:
+    """A finding as a Symptom's value: the class's first Condition code when it is ICD-10-CM, else its
+    first finding under SNOMED CT's OID."""
+    first, finding = k.conditions[0], k.findings[0]
+    return first if first[0] == ICD else ("urn:oid:2.16.840.1.113883.6.96", finding[1], finding[2])
+
+
 Place = Callable[[str, Kind], tuple[list[Resource], Reason]]
 
 
@@ -195,6 +211,22 @@ PLACES: dict[str, Place] = {
         pid, "f", k.conditions[-1], clinical="resolved", onsetDateTime=day(10))),
     "condition-no-dates": lambda pid, k: one(condition(
         pid, "f", k.conditions[1], "encounter-diagnosis", clinical=None, verification=None)),
+    # Export spellings (docs/pathway-facts.md): a code system written loosely, answers and findings by OID or
+    # in ICD-10-CM, an abatement period left open.
+    "condition-system-spelt-loosely": lambda pid, k: one(condition(
+        pid, "f", loosely(k.conditions[0]), onsetDateTime=day(5))),
+    "observation-yes-by-oid": lambda pid, k: one(observation(pid, "f", k.findings[0], "exam", **{
+        "valueCodeableConcept": {"coding": [{"system": LOINC_OID, "code": "LA33-6"}]}})),
+    "observation-value-by-oid-or-icd": lambda pid, k: one(observation(
+        pid, "f", SYMPTOM, "survey", valueCodeableConcept=concept(by_oid_or_icd(k)))),
+    "procedure-contained-reason": lambda pid, k: one({
+        "resourceType": "Procedure", "id": f"{pid}-r", "subject": {"reference": f"Patient/{pid}"},
+        "status": "completed", "performedDateTime": day(2), "code": concept((SCT, "3246004", "Catheter")),
+        "reasonReference": [{"reference": "#why"}],
+        "contained": [{"resourceType": "Condition", "id": "why", "code": concept(k.conditions[0])}]}),
+    "resolved-abatement-period-open": lambda pid, k: one(condition(
+        pid, "f", k.conditions[-1], clinical="resolved", onsetDateTime=day(400),
+        abatementPeriod={"start": day(3)})),
 }
 CASES = [(kind, place, region) for region in REGIONS for kind in KINDS for place in PLACES]
 
@@ -281,16 +313,21 @@ async def test_negated_red_flag_raises_nothing_by_prefetch_or_fallback(
     assert rating(answers.prefetch) == "not-appropriate"  # R1, exactly as without the negated finding
 
 
-@pytest.mark.parametrize("code", [(LOINC, "8331-1", "Oral temperature"),
-                                  (LOINC, "8333-7", "Tympanic membrane temperature")])
+@pytest.mark.parametrize(("code", "quantity"), [
+    ((LOINC, "8331-1", "Oral temperature"),
+     {"value": 102.4, "unit": "degF", "system": "http://unitsofmeasure.org", "code": "[degF]"}),
+    ((LOINC, "8333-7", "Tympanic membrane temperature"),
+     {"value": 102.4, "unit": "degF", "system": "http://unitsofmeasure.org", "code": "[degF]"}),
+    ((LOINC, "75539-7", "Body temperature - Temporal artery"), {"value": 102.4, "unit": "DegF"}),
+    ((LOINC, "8310-5", "Body temperature"), {"value": 38.9, "unit": "DegC"}),  # Oracle Health's spelling
+])
 async def test_fever_coded_only_by_the_site_of_measurement_is_found_by_prefetch_and_by_fallback(
-    cds: Any, code: Code
+    cds: Any, code: Code, quantity: dict[str, Any]
 ) -> None:
-    """The prefetch template and the fallback search ask for the site-specific temperature codes too."""
+    """The prefetch template and the fallback search ask for the site-specific temperature codes too; a unit
+    spelt as the export spells it is read."""
     pid = patient_id("site-temperature", code[1])
-    measured = observation(pid, "t", code, "vital-signs", effectiveDateTime=day(1),
-                           valueQuantity={"value": 102.4, "unit": "degF", "system": "http://unitsofmeasure.org",
-                                          "code": "[degF]"})
+    measured = observation(pid, "t", code, "vital-signs", effectiveDateTime=day(1), valueQuantity=quantity)
 
     answers = await both_ways(cds, pid, "lumbar", [measured])
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.chart.dates import parse_fhir_date
 from app.fhir.datatypes import codings_and_text, codings_of
 from app.fhir.parse import parse_condition, parse_observation, parse_service_request
 
@@ -93,6 +94,8 @@ def test_service_request_keeps_reason_references() -> None:
     [
         ({"abatementDateTime": "2026-02-01"}, True, True),
         ({"abatementPeriod": {"end": "2026-02-01"}}, True, True),
+        ({"abatementPeriod": {"start": "2026-02-01"}}, True, True),  # abated since then
+        ({"abatementPeriod": {}}, True, False),  # abated, when not written
         ({"abatementBoolean": True}, True, False),
         ({"abatementString": "after catheter"}, True, False),
         ({"abatementAge": {"value": 40, "unit": "a"}}, True, False),
@@ -109,6 +112,13 @@ def test_every_abatement_form_says_the_condition_ended(abatement: dict[str, Any]
     assert (view.abated, view.abatement is not None) == (abated, dated)
 
 
+def test_an_abatement_period_with_only_a_start_is_dated_by_its_start() -> None:
+    """A retention "abated since" last week, the period left open: it ended then, not at an unknown time."""
+    raw = {"resourceType": "Condition", "id": "c1", "abatementPeriod": {"start": "2026-03-06"}}
+    view = parse_condition(raw)
+    assert view.abatement == parse_fhir_date("2026-03-06")
+
+
 @pytest.mark.parametrize(
     ("concept", "text"),
     [
@@ -121,3 +131,17 @@ def test_observation_keeps_the_words_of_a_coded_answer(concept: dict[str, Any], 
     """A flowsheet answers with its own codes: their words decide whether the finding is asserted (§2)."""
     view = parse_observation({"resourceType": "Observation", "id": "o1", "valueCodeableConcept": concept})
     assert view.value_text == text
+
+
+@pytest.mark.parametrize(("age", "years"), [
+    ({"value": 45, "unit": "a", "code": "a", "system": "http://unitsofmeasure.org"}, 45.0),
+    ({"value": 45, "unit": "years"}, 45.0),  # no UCUM code, the unit as a word
+    ({"value": 45, "unit": "yr"}, 45.0),
+    ({"value": 6, "unit": "months"}, 0.5),
+    ({"value": 45, "unit": "kg"}, None),
+    ({"value": True, "unit": "a"}, None),
+])
+def test_onset_age_reads_its_unit_as_ucum_code_or_as_a_word(age: dict[str, Any], years: float | None) -> None:
+    view = parse_condition({"resourceType": "Condition", "id": "c1", "onsetAge": age})
+    assert view.onset_age_years == years
+

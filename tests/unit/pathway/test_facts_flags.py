@@ -31,6 +31,16 @@ def flags_of(facts):
         ("2026-02-27", 100.2, "[degF]", False),
         ("2026-02-27", 101.0, "degF", True),
         ("2026-02-27", 101.0, "F", True),
+        ("2026-02-27", 101.0, "DegF", True),  # Oracle Health's spelling
+        ("2026-02-27", 38.5, "DegC", True),
+        ("2026-02-27", 101.0, "deg F", True),
+        ("2026-02-27", 101.0, "°f", True),
+        ("2026-02-27", 101.0, "℉", True),
+        ("2026-02-27", 38.5, "℃", True),
+        ("2026-02-27", 101.0, "degrees F", True),
+        ("2026-02-27", 38.5, "Celsius", True),
+        ("2026-02-27", 101.0, "Fahrenheit", True),
+        ("2026-02-27", 38.5, "deg F", False),  # 38.5 °F is no fever: the unit is read, not guessed
         ("2026-02-27", 38.6, None, True),  # no unit: a plausible °C value
         ("2026-02-27", 311.0, "K", False),  # a unit we do not read is not a fever
         ("2026-02", 39.0, "Cel", False),  # a month cannot be placed in a 7-day window
@@ -108,6 +118,25 @@ def test_steroid_prescription_counts_from_90_days_of_supply(chart, order, extrac
 
     assert (RedFlag.INFECTION in facts.red_flags) is long_term
     assert (RedFlag.FRACTURE_RISK in facts.red_flags) is long_term
+
+
+@pytest.mark.parametrize(
+    ("status", "start", "supply", "long_term"),
+    [
+        ("active", "2025-11-01", None, True),  # on the list since November: 121 days by the order
+        ("active", "2026-01-01", None, False),  # 60 days
+        ("active", "2025-11-01", 30, False),  # its supply says how long: 30 days
+        ("completed", "2025-11-01", None, False),  # it ended, when is not said: unknown length
+        ("stopped", "2025-11-01", None, False),
+    ],
+)
+def test_an_active_steroid_of_unknown_length_runs_to_the_order_date(
+    chart, order, extract, status, start, supply, long_term
+):
+    """§3: an active course with no supply and no end is being taken now: from its start to the order."""
+    c = chart.medication("8640", start=start, supply_days=supply, status=status, kind="MedicationStatement")
+
+    assert (RedFlag.FRACTURE_RISK in extract(c, order(authored=AUTHORED)).red_flags) is long_term
 
 
 def test_steroid_by_ingredient_code_and_period(chart, order, extract):

@@ -67,8 +67,12 @@ def test_patient_view_counts_to_today(chart, extract):
 # --- onset sources ------------------------------------------------------------------------------------------
 
 
-def test_iso_onset_string_is_an_exact_onset(chart, order, extract):
-    facts = extract(chart.condition("M54.16", onset_string="2026-01-10"), order(authored="2026-03-01"))
+@pytest.mark.parametrize("written", [
+    "2026-01-10", "2026-01-10T09:30:00Z", "2026-01-10T09:30:00-05:00",
+    "2026-01-10T09:30:00.000+0000", "2026-01-10 09:30",  # Java and SQL writers: no colon, a space for T
+])
+def test_iso_onset_string_is_an_exact_onset(chart, order, extract, written):
+    facts = extract(chart.condition("M54.16", onset_string=written), order(authored="2026-03-01"))
 
     assert (facts.onset, facts.onset_verified, facts.duration_days) == (date(2026, 1, 10), True, 50)
 

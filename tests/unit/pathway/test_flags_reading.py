@@ -74,6 +74,36 @@ def _place_condition_without_dates(c, order, icd, sct):
     return c.condition(icd, clinical=None, verification=None), order
 
 
+LOINC_OID, SNOMED_OID = "urn:oid:2.16.840.1.113883.6.1", "urn:oid:2.16.840.1.113883.6.96"
+YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"
+
+
+def _place_observation_yes_by_oid(c, order, icd, sct):
+    """A flowsheet whose answers carry LOINC's OID: LA33-6 is still Yes."""
+    return c.observation(sct, SNOMED, on="2026-02-25", value_code="LA33-6", value_system=LOINC_OID), order
+
+
+def _place_observation_value_snomed_oid(c, order, icd, sct):
+    return c.observation("75325-1", LOINC, on="2026-02-25", value_code=sct, value_system=SNOMED_OID), order
+
+
+def _place_observation_value_icd(c, order, icd, sct):
+    """A "Symptom" whose value is an ICD-10-CM diagnosis names the finding, as a SNOMED CT value does."""
+    return c.observation("75325-1", LOINC, on="2026-02-25", value_code=icd, value_system=ICD10CM), order
+
+
+def _place_observation_known_present(c, order, icd, sct):
+    return c.observation(sct, SNOMED, on="2026-02-25", value_code="410515003"), order
+
+
+def _place_observation_v2_yes(c, order, icd, sct):
+    return c.observation(sct, SNOMED, on="2026-02-25", value_code="Y", value_system=YES_NO), order
+
+
+def _place_observation_yes_with_a_full_stop(c, order, icd, sct):
+    return c.observation(sct, SNOMED, on="2026-02-25", value_string="Present."), order
+
+
 PLACES: dict[str, Callable[..., tuple[object, dict[str, object]]]] = {
     "problem-list": _place_problem_list,
     "encounter-diagnosis": _place_encounter_diagnosis,
@@ -84,6 +114,12 @@ PLACES: dict[str, Callable[..., tuple[object, dict[str, object]]]] = {
     "order-reasonReference": _place_order_reason_reference,
     "recent-resolved-condition": _place_recent_resolved,
     "condition-without-dates": _place_condition_without_dates,
+    "observation-yes-by-oid": _place_observation_yes_by_oid,
+    "observation-value-snomed-oid": _place_observation_value_snomed_oid,
+    "observation-value-icd": _place_observation_value_icd,
+    "observation-known-present": _place_observation_known_present,
+    "observation-v2-0136-yes": _place_observation_v2_yes,
+    "observation-present-full-stop": _place_observation_yes_with_a_full_stop,
 }
 
 
@@ -138,6 +174,16 @@ NEGATED = {
     "observation-local-no": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_code="N",
                                                               value_system="urn:local", value_text="No"),
     "observation-text-negative": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_text="Negative"),
+    "observation-snomed-known-absent": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON,
+                                                                         value_code="410516002"),
+    "observation-snomed-not-detected": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON,
+                                                                         value_code="260415000"),
+    "observation-snomed-unknown": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON,
+                                                                    value_code="261665006"),
+    "observation-snomed-no-by-oid": lambda c, sct, icd: c.observation(
+        sct, SNOMED, on=ON, value_code="373067005", value_system=SNOMED_OID),
+    "observation-v2-0136-no": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, value_code="N",
+                                                                value_system=YES_NO),
     "observation-entered-in-error": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON,
                                                                       status="entered-in-error"),
     "observation-cancelled": lambda c, sct, icd: c.observation(sct, SNOMED, on=ON, status="cancelled"),

@@ -223,6 +223,15 @@ ESR, CRP, HS_CRP = "4537-7", "1988-5", "30522-7"
         ("Z99.2", ESR, 27.0, "mm/h", "2026-02-25", "female", False),  # women: (45+10)/2 = 27.5
         ("Z99.2", ESR, 28.0, "mm/h", "2026-02-25", "female", True),
         ("R78.81", CRP, 15.0, None, "2026-02-25", None, True),  # no unit: mg/L
+        ("E11.9", CRP, 3.0, "MG/DL", "2026-02-25", "male", True),  # unit spellings: case, micro, brackets
+        ("E11.9", CRP, 30.0, "MG/L", "2026-02-25", "male", True),
+        ("E11.9", CRP, 30.0, "mcg/mL", "2026-02-25", "male", True),
+        ("E11.9", CRP, 30.0, "µg/mL", "2026-02-25", "male", True),
+        ("Z99.2", ESR, 31.0, "MM/HR", "2026-02-25", "male", True),
+        ("Z99.2", ESR, 31.0, "mm/Hr", "2026-02-25", "male", True),
+        ("Z99.2", ESR, 31.0, "mm/1h", "2026-02-25", "male", True),
+        ("Z99.2", ESR, 31.0, "mm/[h]", "2026-02-25", "male", True),
+        ("E11.9", CRP, 30.0, "mmol/L", "2026-02-25", "male", False),  # a unit we cannot convert is not read
         ("M54.16", CRP, 80.0, "mg/L", "2026-02-25", None, False),  # no risk factor: R7b, not R7
     ],
 )

@@ -91,3 +91,33 @@ def surgery(code: str) -> dict[str, Any]:
 ])
 def test_a_snomed_coded_spine_operation_counts_in_its_region(code: str, post_surgical: bool) -> None:
     assert ("R11/R21" in decide(surgery(code)).rules) is post_surgical
+
+
+# Cancers as SNOMED CT-only problem lists record them: the CodeX OncoTree primary malignant neoplasms, the
+# NFDI4Health chronic-disease cancers, and the codes Synthea's cancer modules emit (colon, lung by TNM stage,
+# prostate metastasis, AML). Each is a major malignancy flag (R8), active or resolved: history is history.
+CANCERS = [
+    "372003004", "93689003", "93934004", "372014001", "371984007", "95214007", "93727008", "372024009",
+    "93725000", "94087009", "93655004", "371973000", "93854002", "271323007",
+    "93761005", "109838007", "363406005", "94260004", "424132000", "423121009", "67811000119102",
+    "67841000119103", "94503003", "314994000", "91861009",
+]
+
+
+@pytest.mark.parametrize("code", CANCERS)
+@pytest.mark.parametrize("clinical", ["active", "resolved"])
+def test_a_snomed_only_cancer_is_a_major_malignancy_flag(code: str, clinical: str) -> None:
+    cancer = {**problem(code), "clinicalStatus": coded(
+        "http://terminology.hl7.org/CodeSystem/condition-clinical", clinical), "onsetDateTime": "2019-04-01"}
+
+    decision = decide(cancer)
+
+    assert decision.rules[0] == "R8", decision.rules
+
+
+@pytest.mark.parametrize("code", ["94047004", "126906006", "92691004"])
+def test_skin_cancer_unqualified_and_neoplasms_not_malignant_are_not_listed(code: str) -> None:
+    """94047004 primary malignant neoplasm of skin takes in non-melanoma skin cancer (§3 excludes it);
+    126906006 neoplasm of prostate and 92691004 carcinoma in situ of prostate, which Synthea also emits,
+    are not malignant neoplasms (in situ is D-coded in ICD-10-CM, outside C00-C96)."""
+    assert decide(problem(code)).rules == ("R1",)

@@ -14,6 +14,7 @@ from app.terminology import (
     Member,
     ValueSet,
     ValueSets,
+    canonical_system,
     load_value_sets,
 )
 
@@ -67,6 +68,38 @@ def test_system_aliases_match_the_canonical_system(
     value_sets: ValueSets, concept: str, system: str, code: str
 ) -> None:
     assert value_sets.contains(concept, Coding(system, code))
+
+
+@pytest.mark.parametrize(
+    ("concept", "system", "code"),
+    [
+        ("ces", "https://snomed.info/sct", "192970008"),
+        ("ces", "http://snomed.info/sct/", "192970008"),
+        ("ces", "HTTP://SNOMED.INFO/SCT", "192970008"),
+        ("ces", "http://snomed.info/sct/731000124108", "192970008"),  # US edition URI as the system
+        ("ces", "http://snomed.info/sct/900000000000207008/version/20240301", "192970008"),
+        ("ces", "2.16.840.1.113883.6.96", "192970008"),  # an OID without urn:oid:, as CDA-derived data has
+        ("ces", "URN:OID:2.16.840.1.113883.6.96", "192970008"),
+        ("ces", "http://hl7.org/fhir/sid/icd-10-cm/", "G83.4"),
+        ("ces", "https://hl7.org/fhir/sid/icd-10-cm", "G83.4"),
+        ("ces", "urn:oid:2.16.840.1.113883.6.3", "G83.4"),  # ICD-10 (WHO) by OID, as by its URI
+        ("spine_imaging", "https://www.ama-assn.org/go/cpt", "72148"),
+        ("body_temperature", "https://loinc.org/", "8310-5"),
+        ("conservative_medication", "2.16.840.1.113883.6.88", "5640"),
+    ],
+)
+def test_a_known_system_written_loosely_is_the_same_system(
+    value_sets: ValueSets, concept: str, system: str, code: str
+) -> None:
+    """An export that spells SNOMED CT https://…, with a trailing slash or as its edition URI still
+    codes a cauda equina syndrome (PATHWAY.md §6: membership is on system and code)."""
+    assert value_sets.contains(concept, Coding(system, code))
+
+
+@pytest.mark.parametrize("system", ["urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "http://example.org/codes",
+                                    "http://snomed.info/sctx", "http://snomed.info/sct/edition", "SNOMED"])
+def test_a_site_system_is_not_folded_into_a_known_one(system: str) -> None:
+    assert canonical_system(system) == system
 
 
 def test_unknown_system_never_matches(value_sets: ValueSets) -> None:
