@@ -7,6 +7,8 @@ database exactly as a pod does. Skipped only when the PostgreSQL server binaries
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -78,6 +80,31 @@ async def test_a_jti_used_at_one_instance_is_refused_by_the_other(
     assert (await first.get(DISCOVERY, headers=headers)).status_code == 401
     assert REGISTRY.get_sample_value("spine_cds_auth_failures_total", {"reason": "replayed"}) == before + 2
     assert (await second.get(DISCOVERY, headers=bearer(SIGNER, DISCOVERY))).status_code == 200
+
+
+async def test_a_stalled_replay_table_answers_signed_calls_503_and_holds_nothing_else(
+    instances: list[httpx.AsyncClient], database_url: str,
+) -> None:
+    """Another session holds the replay table locked: a signed call waits at most the store's deadline and
+    is answered 503 (never admitted), while the event loop serves health checks meanwhile; once the lock
+    is gone the same instance admits a fresh token again."""
+    first, _ = instances
+    engine = create_engine(make_url(database_url))
+    try:
+        with engine.connect() as blocker:
+            blocker.execute(text("LOCK TABLE jwt_replay IN ACCESS EXCLUSIVE MODE"))
+            started = time.monotonic()
+            signed = asyncio.ensure_future(first.get(DISCOVERY, headers=bearer(SIGNER, DISCOVERY)))
+            await asyncio.sleep(0.2)
+            health = await first.get("/healthz")
+            assert health.status_code == 200 and time.monotonic() - started < 1.0 and not signed.done()
+            refused = await asyncio.wait_for(signed, timeout=5)
+            assert refused.status_code == 503 and time.monotonic() - started < 4.0
+            blocker.rollback()
+        await asyncio.sleep(0.3)  # the abandoned statement's cancellation reaches the server
+        assert (await first.get(DISCOVERY, headers=bearer(SIGNER, DISCOVERY))).status_code == 200
+    finally:
+        engine.dispose()
 
 
 async def test_feedback_resent_to_the_other_instance_is_stored_once(
