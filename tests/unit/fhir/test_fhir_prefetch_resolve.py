@@ -206,3 +206,18 @@ def test_unique_resources_keeps_anonymous_ones_after_the_rest() -> None:
     anonymous = {"resourceType": "Condition"}
     assert unique_resources([anonymous, condition("b"), condition("a")]) == [
         condition("a"), condition("b"), anonymous]
+
+
+async def test_a_total_above_the_matches_beside_an_include_is_completed() -> None:
+    """Two matches and an included Patient with ``total: 3``: the third match is missing, so the key is
+    fetched again, never used as complete (CONTRACT.md §3.2: the service checks ``total``)."""
+    page = bundle(condition("c1"), condition("c2"), total=3)
+    page["entry"][1]["search"] = {"mode": "match"}
+    page["entry"].append({"resource": patient(), "search": {"mode": "include"}})
+    fetcher = FakeFetcher({"conditions": KeyData((condition("c3", "R33.9"),))})
+    prefetch = {**empty_prefetch(), "patient": patient(), "conditions": page}
+
+    resolved = await resolve(request(prefetch), fetcher)
+
+    assert fetcher.jobs["conditions"].partial is page
+    assert {c.id for c in resolved.chart.conditions} == {"c1", "c2", "c3"}
