@@ -9,6 +9,7 @@ fetcher's modules stand on it, and it imports none of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from app.immutable import immutable
@@ -134,15 +135,48 @@ def truncated_bundle(value: Any, read: KeyData) -> bool:
 def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
     """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it).
 
-    Sorted by type and id, so the chart is the same whichever way (and in whichever order) the data came
-    (PATHWAY.md safety invariant 4). Resources without an id follow, in arrival order.
+    Of two versions (two keys, or a page and its refetch, read at different moments), the newer is kept
+    (``_newer``), whichever came first. Sorted by type and id, so the chart is the same whichever way (and
+    in whichever order) the data came (PATHWAY.md safety invariant 4). Resources without an id follow, in
+    arrival order.
     """
     seen: dict[tuple[str, str], Resource] = {}
     anonymous: list[Resource] = []
     for resource in resources:
         resource_id = resource.get("id")
         if isinstance(resource_id, str) and resource_id:
-            seen.setdefault((str(resource.get("resourceType")), resource_id), resource)
+            key = (str(resource.get("resourceType")), resource_id)
+            kept = seen.setdefault(key, resource)
+            if kept is not resource and _newer(resource, kept):
+                seen[key] = resource
         else:
             anonymous.append(resource)
     return [*(seen[key] for key in sorted(seen)), *anonymous]
+
+
+def _newer(resource: Resource, kept: Resource) -> bool:
+    """Whether ``resource`` is a later version than ``kept``: a later ``meta.lastUpdated``, else a higher
+    numeric ``meta.versionId``. Without either the first stays (nothing says which is newer)."""
+    new, old = _version(resource), _version(kept)
+    return new is not None and old is not None and new > old
+
+
+def _version(resource: Resource) -> tuple[float, int] | None:
+    meta = resource.get("meta")
+    if not isinstance(meta, dict):
+        return None
+    updated, version = meta.get("lastUpdated"), meta.get("versionId")
+    stamp = _instant(updated) if isinstance(updated, str) else None
+    number = int(version) if isinstance(version, str) and version.isdigit() and len(version) < 19 else None
+    if stamp is None and number is None:
+        return None
+    return (stamp if stamp is not None else float("-inf"), number if number is not None else -1)
+
+
+def _instant(text: str) -> float | None:
+    """An R4 instant as seconds since the epoch; an instant without a zone is not one (``None``)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None

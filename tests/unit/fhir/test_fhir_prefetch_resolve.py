@@ -221,3 +221,27 @@ async def test_a_total_above_the_matches_beside_an_include_is_completed() -> Non
 
     assert fetcher.jobs["conditions"].partial is page
     assert {c.id for c in resolved.chart.conditions} == {"c1", "c2", "c3"}
+
+
+def versioned(cid: str, code: str, **meta: str) -> dict[str, Any]:
+    return {**condition(cid, code), "meta": meta}
+
+
+def test_of_two_versions_of_a_resource_the_newer_is_read_whichever_came_first() -> None:
+    """The same Condition in two keys (or a page and its refetch) read at different moments: version 1
+    said back pain, version 2 says urinary retention. The chart holds version 2 either way (invariant 4)."""
+    old = versioned("c1", "M54.50", versionId="1", lastUpdated="2026-03-01T10:00:00Z")
+    new = versioned("c1", "R33.9", versionId="2", lastUpdated="2026-03-10T10:00:00+01:00")
+    for first, second in ((old, new), (new, old)):
+        chart = build_chart({"conditions": KeyData((first,)), "findings": KeyData((second,))})
+        assert [c.code for c in chart.conditions[0].codings] == ["R33.9"]
+
+
+def test_versions_are_compared_by_version_id_without_a_last_updated() -> None:
+    old, new = versioned("c1", "M54.50", versionId="9"), versioned("c1", "R33.9", versionId="10")
+    assert unique_resources([new, old]) == unique_resources([old, new]) == [new]
+
+
+def test_without_a_version_the_first_copy_stays() -> None:
+    first, second = condition("c1", "M54.50"), versioned("c1", "R33.9", lastUpdated="not a date")
+    assert unique_resources([first, second]) == [first]
