@@ -245,3 +245,21 @@ def test_versions_are_compared_by_version_id_without_a_last_updated() -> None:
 def test_without_a_version_the_first_copy_stays() -> None:
     first, second = condition("c1", "M54.50"), versioned("c1", "R33.9", lastUpdated="not a date")
     assert unique_resources([first, second]) == [first]
+
+
+async def test_a_medication_included_beside_its_prescriptions_names_their_drug() -> None:
+    """US Core: a server that references an external Medication sends it with ``_include``; the
+    prescription is read by that Medication's code, though the Medication itself is no chart entry."""
+    prescription = {"resourceType": "MedicationRequest", "id": "rx", "status": "active",
+                    "subject": {"reference": "Patient/p1"},
+                    "medicationReference": {"reference": "Medication/m1"}}
+    medication = {"resourceType": "Medication", "id": "m1", "code": {"coding": [
+        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7258"}]}}
+    page = bundle(prescription, total=1)
+    page["entry"].append({"resource": medication, "search": {"mode": "include"}})
+    prefetch = {**empty_prefetch(), "patient": patient(), "medications": page}
+
+    resolved = await resolve(request(prefetch), FakeFetcher())
+
+    assert [c.code for c in resolved.chart.medications[0].codings] == ["7258"]
+    assert ChartCategory.MEDICATIONS not in resolved.chart.unavailable
