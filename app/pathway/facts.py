@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.chart.model import Chart, ServiceRequestView
+from app.chart.model import Chart, ChartCategory, ServiceRequestView
 from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
 from app.pathway.facts_common import Context, ordered
@@ -89,8 +89,18 @@ def extract_facts(
         raised_markers=raised,
         mild_weakness=mild,
         skipped_resources=chart.skipped,
-        unavailable=chart.unavailable,
+        unavailable=chart.unavailable | _age_unknown(chart, age),
     )
+
+
+def _age_unknown(chart: Chart, age: int | None) -> frozenset[ChartCategory]:
+    """PATHWAY.md §2 "missing data is a value": a Patient without a usable birthDate (or a ``null``
+    Patient) leaves the age unknown, and the under-18, over-50 and age-adjusted ESR rules cannot run. It is
+    said ("could not read the birth date"), never taken for an adult under 50. An unreadable Patient is
+    already named as such."""
+    if age is not None or ChartCategory.PATIENT in chart.unavailable:
+        return frozenset()
+    return frozenset({ChartCategory.BIRTH_DATE})
 
 
 def _red_flags(

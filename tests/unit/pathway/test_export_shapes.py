@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide
 
+from app.chart.model import ChartCategory
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
 from app.fhir.parse import parse_service_request
 from app.pathway.engine import evaluate_order
-from app.pathway.model import RedFlag
+from app.pathway.model import RedFlag, Topic
 from app.pathway.policy import Policy
 from app.terminology import ICD10CM, LOINC, load_value_sets
 
@@ -231,3 +232,42 @@ def test_a_procedures_reason_given_as_a_contained_condition_is_read() -> None:
                 "contained": [{"resourceType": "Condition", "id": "r", "code": coded(ICD10CM, "R33.9")}]}
 
     assert decide(catheter).rules[0] == "R5"
+
+
+def _rated_with(patient: dict[str, Any] | None, order_code: str = "72148", onset: str = "2026-02-20") -> Any:
+    """A lumbar radiculopathy and ``patient`` (or none: a ``null`` prefetch), an order on 2026-03-11."""
+    order = parse_service_request({"resourceType": "ServiceRequest", "id": "o", "status": "draft",
+                                   "code": coded("http://www.ama-assn.org/go/cpt", order_code),
+                                   "authoredOn": "2026-03-11"})
+    sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
+                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": onset}
+    chart = build_chart({"all": KeyData((sciatica, *([patient] if patient else [])))})
+    decision = evaluate_order(chart, order, date(2026, 3, 11), Policy(), load_value_sets())
+    assert decision is not None
+    return decision
+
+
+@pytest.mark.parametrize("patient", [
+    {"resourceType": "Patient", "id": "p", "gender": "male"},  # no birthDate
+    {"resourceType": "Patient", "id": "p", "gender": "male", "birthDate": "2027-05-01"},  # after the order
+    {"resourceType": "Patient", "id": "p", "gender": "unknown", "deceasedBoolean": False},
+    None,  # the patient key sent as null
+])
+def test_an_unknown_age_is_said_and_leaves_the_order_unrated(patient: dict[str, Any] | None) -> None:
+    """§2 "missing data is a value": without a birth date the age is unknown, so R28 (under 18), R9 (over
+    50) and the age-adjusted ESR limit cannot run. The card says the age could not be read, and the order
+    gets no rating (as for an unreadable Patient); a 19-day sciatica is never silently rated as an adult
+    under 50's."""
+    decision = _rated_with(patient)
+
+    assert decision.rating is None
+    assert Topic.DATA_NEEDED in {advice.topic for advice in decision.advices}
+    assert ChartCategory.BIRTH_DATE in decision.facts.unavailable
+
+
+def test_radiographs_at_day_30_of_a_patient_of_unknown_age_are_not_rated_not_appropriate() -> None:
+    """R9: radiographs are appropriate from day 28 for a patient over 50; of unknown age, the order is
+    not rated not-appropriate on the guess that the patient is younger."""
+    decision = _rated_with({"resourceType": "Patient", "id": "p"}, order_code="72100", onset="2026-02-09")
+
+    assert decision.rating is None
