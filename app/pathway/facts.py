@@ -16,7 +16,7 @@ from datetime import date
 from app.chart.model import Chart, ChartCategory, ServiceRequestView
 from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
-from app.pathway.facts_common import Context, ordered
+from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_motor import motor_grades
@@ -89,8 +89,14 @@ def extract_facts(
         raised_markers=raised,
         mild_weakness=mild,
         skipped_resources=chart.skipped,
-        unavailable=chart.unavailable | _age_unknown(chart, age),
+        unavailable=chart.unavailable | _age_unknown(chart, age) | _reasons_unknown(ctx),
     )
+
+
+def _reasons_unknown(ctx: Context) -> frozenset[ChartCategory]:
+    """The order names a Condition as its reason that the chart does not hold (``reasons_unread``): the
+    conditions were not all read, said as such ("could not check"), never read as "no reason given"."""
+    return frozenset({ChartCategory.CONDITIONS}) if reasons_unread(ctx) else frozenset()
 
 
 def _age_unknown(chart: Chart, age: int | None) -> frozenset[ChartCategory]:

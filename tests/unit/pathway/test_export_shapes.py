@@ -271,3 +271,36 @@ def test_radiographs_at_day_30_of_a_patient_of_unknown_age_are_not_rated_not_app
     decision = _rated_with({"resourceType": "Patient", "id": "p"}, order_code="72100", onset="2026-02-09")
 
     assert decision.rating is None
+
+
+def _ordered_for(reason: str) -> Any:
+    """A 19-day lumbar radiculopathy of a 40-year-old; the lumbar MRI's reasonReference is ``reason``."""
+    order = parse_service_request({"resourceType": "ServiceRequest", "id": "o", "status": "draft",
+                                   "code": coded("http://www.ama-assn.org/go/cpt", "72148"),
+                                   "authoredOn": "2026-03-11", "reasonReference": [{"reference": reason}]})
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+    sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
+                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2026-02-20"}
+    decision = evaluate_order(build_chart({"all": KeyData((patient, sciatica))}), order, date(2026, 3, 11),
+                              Policy(), load_value_sets())
+    assert decision is not None
+    return decision
+
+
+def test_an_order_whose_reason_is_a_condition_the_chart_lacks_is_not_deferred_on_no_red_flags() -> None:
+    """§2: the order's reasonReference counts. An encounter diagnosis named as the reason, which the
+    problem-list search did not return, may be a cauda equina: the conditions could not all be read, so
+    no defer and no rating (the "could not check" card), never a silent R1."""
+    decision = _ordered_for("Condition/visit-dx-1")
+
+    assert ChartCategory.CONDITIONS in decision.facts.unavailable
+    assert decision.rating is None
+    assert Topic.DEFER_IMAGING not in {advice.topic for advice in decision.advices}
+
+
+@pytest.mark.parametrize("reason", ["Condition/s", "https://ehr.example.org/fhir/Condition/s/_history/2"])
+def test_an_order_whose_reason_the_chart_holds_is_rated_as_before(reason: str) -> None:
+    decision = _ordered_for(reason)
+
+    assert ChartCategory.CONDITIONS not in decision.facts.unavailable
+    assert decision.rules == ("R1",)
