@@ -304,3 +304,21 @@ def test_an_order_whose_reason_the_chart_holds_is_rated_as_before(reason: str) -
 
     assert ChartCategory.CONDITIONS not in decision.facts.unavailable
     assert decision.rules == ("R1",)
+
+
+CPT = "http://www.ama-assn.org/go/cpt"
+
+
+@pytest.mark.parametrize("code", ["62320", "62322"])
+def test_an_epidural_injection_billed_without_imaging_guidance_is_care_and_candidacy(code: str) -> None:
+    """§2, §6.5: CPT 62320/62322 are the interlaminar injections of 62321/62323 without fluoroscopy. Done,
+    it is conservative care; planned, it makes the patient a candidate — as the guided codes do."""
+    done = {"resourceType": "Procedure", "id": "esi", "status": "completed",
+            "performedDateTime": "2026-03-02", "code": coded(CPT, code)}
+    planned = {"resourceType": "ServiceRequest", "id": "plan", "status": "active", "intent": "order",
+               "authoredOn": "2026-03-05", "code": coded(CPT, code)}
+
+    facts = decide(done, planned).facts
+
+    assert [e.reference for e in facts.conservative_care] == ["Procedure/esi"]
+    assert "ServiceRequest/plan" in {e.reference for e in facts.candidate}
