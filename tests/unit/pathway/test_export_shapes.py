@@ -211,15 +211,8 @@ def _draft_with_a_contained_reason(verification: str) -> dict[str, Any]:
 def test_a_draft_orders_reason_given_as_a_contained_condition_is_read(verification: str, ces: bool) -> None:
     """§2: the order's reasonReference counts; a diagnosis entered with the order is contained in it, not yet
     on the problem list. A suspected cauda equina is why MRI is due today; a refuted one is no reason."""
-    order = parse_service_request(_draft_with_a_contained_reason(verification))
-    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
-    sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
-                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2026-02-20"}
+    decision = _decide_draft(_draft_with_a_contained_reason(verification))
 
-    decision = evaluate_order(build_chart({"all": KeyData((patient, sciatica))}), order, date(2026, 3, 11),
-                              Policy(), load_value_sets())
-
-    assert decision is not None
     assert (RedFlag.CES in decision.facts.red_flags) is ces
     assert (decision.rules[0] == "R5") is ces
 
@@ -234,17 +227,29 @@ def test_a_procedures_reason_given_as_a_contained_condition_is_read() -> None:
     assert decide(catheter).rules[0] == "R5"
 
 
-def _rated_with(patient: dict[str, Any] | None, order_code: str = "72148", onset: str = "2026-02-20") -> Any:
-    """A lumbar radiculopathy and ``patient`` (or none: a ``null`` prefetch), an order on 2026-03-11."""
-    order = parse_service_request({"resourceType": "ServiceRequest", "id": "o", "status": "draft",
-                                   "code": coded("http://www.ama-assn.org/go/cpt", order_code),
-                                   "authoredOn": "2026-03-11"})
+ADULT = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+
+
+def _decide_draft(draft: dict[str, Any], patient: dict[str, Any] | None = ADULT,
+                  onset: str = "2026-02-20") -> Any:
+    """``draft`` decided on 2026-03-11 for a lumbar radiculopathy begun on ``onset`` and ``patient`` (or
+    none: a ``null`` prefetch)."""
     sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
                 "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": onset}
     chart = build_chart({"all": KeyData((sciatica, *([patient] if patient else [])))})
-    decision = evaluate_order(chart, order, date(2026, 3, 11), Policy(), load_value_sets())
+    decision = evaluate_order(chart, parse_service_request(draft), date(2026, 3, 11), Policy(),
+                              load_value_sets())
     assert decision is not None
     return decision
+
+
+def _draft(code: str = "72148", **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "authoredOn": "2026-03-11",
+            "code": coded("http://www.ama-assn.org/go/cpt", code), **fields}
+
+
+def _rated_with(patient: dict[str, Any] | None, order_code: str = "72148", onset: str = "2026-02-20") -> Any:
+    return _decide_draft(_draft(order_code), patient, onset)
 
 
 @pytest.mark.parametrize("patient", [
@@ -275,16 +280,7 @@ def test_radiographs_at_day_30_of_a_patient_of_unknown_age_are_not_rated_not_app
 
 def _ordered_for(reason: str) -> Any:
     """A 19-day lumbar radiculopathy of a 40-year-old; the lumbar MRI's reasonReference is ``reason``."""
-    order = parse_service_request({"resourceType": "ServiceRequest", "id": "o", "status": "draft",
-                                   "code": coded("http://www.ama-assn.org/go/cpt", "72148"),
-                                   "authoredOn": "2026-03-11", "reasonReference": [{"reference": reason}]})
-    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
-    sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
-                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2026-02-20"}
-    decision = evaluate_order(build_chart({"all": KeyData((patient, sciatica))}), order, date(2026, 3, 11),
-                              Policy(), load_value_sets())
-    assert decision is not None
-    return decision
+    return _decide_draft(_draft(reasonReference=[{"reference": reason}]))
 
 
 def test_an_order_whose_reason_is_a_condition_the_chart_lacks_is_not_deferred_on_no_red_flags() -> None:
