@@ -68,8 +68,12 @@ def test_a_drug_named_by_an_external_medication_the_chart_lacks_is_not_read_as_n
     assert Topic.DATA_NEEDED in {advice.topic for advice in decision.advices}
 
 
-def test_a_cancelled_prescription_of_an_unnamed_drug_changes_nothing() -> None:
-    decision = decide(prescription_of("Medication/m1", status="cancelled"))
+@pytest.mark.parametrize(("resource_type", "status"), [
+    ("MedicationRequest", "cancelled"), ("MedicationRequest", "draft"),
+    ("MedicationStatement", "intended"), ("MedicationStatement", "not-taken"),
+])
+def test_an_unnamed_drug_that_would_not_count_anyway_changes_nothing(resource_type: str, status: str) -> None:
+    decision = decide(prescription_of("Medication/m1", resourceType=resource_type, status=status))
 
     assert ChartCategory.MEDICATIONS not in decision.facts.unavailable
     assert decision.rules == ("R1",)
