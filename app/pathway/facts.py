@@ -66,7 +66,7 @@ def extract_facts(
     in_region = episode.episode_of_region(diagnoses, region)
     onset = episode.episode_onset(episode.current_episode(in_region, policy.episode_gap_days))
     since = care_window_start(ctx, onset.day)
-    age = episode.age_years(chart.patient, ctx.order_date)
+    age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
     prior = care.prior_mri(ctx, region)
     flags, raised, mild = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset.day)
     return Facts(

@@ -133,3 +133,21 @@ def test_an_unreadable_patient_is_named_once_as_the_patient(chart, order, extrac
     facts = extract(chart.build(), order("72148", authored=AUTHORED))
 
     assert facts.unavailable == frozenset({ChartCategory.PATIENT})
+
+
+@pytest.mark.parametrize(("birth", "age"), [
+    ("2008", None),  # 17 or 18 on 2026-03-01: under 18 (R28) cannot be decided
+    ("1975", None),  # 50 or 51: "over 50" (R9) cannot be decided
+    ("1975-02", 51),  # 51 whatever the day
+    ("1960", 65),  # 65 or 66: every age rule answers alike, so the youngest is used
+    ("2000-06", 25),
+])
+def test_a_partial_birth_date_across_an_age_limit_leaves_the_age_unknown(chart, order, extract, birth, age):
+    """§2: a birth year is a range of ages. Where the range straddles 18 or 50 the age rules cannot be
+    decided, so the age is unknown (and said), never the youngest guess that silences R28 or R9."""
+    chart.patient(birth).condition("M54.16", onset="2026-02-20")
+
+    facts = extract(chart.build(), order("72148", authored=AUTHORED))
+
+    assert facts.age_years == age
+    assert (ChartCategory.BIRTH_DATE in facts.unavailable) is (age is None)
