@@ -181,6 +181,10 @@ class ChartCategory(StrEnum):
     procedures). The words a card says for them are in cards/labels.toml ``[categories]``."""
 
     PATIENT = "patient"
+    # The Patient was read but gives no age (no birthDate, or one after the order date): the age-dependent
+    # rules (under 18, R28; over 50, R9; the age-adjusted ESR limit) could not run. Named by the pathway;
+    # its value is words because a card's facts list names the categories by value.
+    BIRTH_DATE = "birth date"
     CONDITIONS = "conditions"
     OBSERVATIONS = "observations"
     PROCEDURES = "procedures"

@@ -9,6 +9,7 @@ fetcher's modules stand on it, and it imports none of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from app.immutable import immutable
@@ -26,6 +27,7 @@ class KeyData:
     failed: str | None = None
     incomplete: str | None = None
     foreign: int = 0  # resources of another patient set aside (PATHWAY.md invariant 7)
+    included: int = 0  # of ``resources``, entries a search added (``search.mode`` include), not matches
 
 
 @immutable
@@ -44,12 +46,21 @@ class FetchJob:
 # --- reading one prefetch value ----------------------------------------------------------------------
 
 
+def _mode(entry: Mapping[str, Any]) -> object:
+    search = entry.get("search")
+    return search.get("mode") if isinstance(search, dict) else None
+
+
 def is_outcome_entry(entry: Mapping[str, Any]) -> bool:
     resource = entry.get("resource")
-    search = entry.get("search")
-    mode = search.get("mode") if isinstance(search, dict) else None
     is_outcome = isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
-    return mode == "outcome" or is_outcome
+    return _mode(entry) == "outcome" or is_outcome
+
+
+def _is_match(entry: Mapping[str, Any]) -> bool:
+    """An entry ``total`` counts: not an outcome, and not a resource the search only added
+    (``search.mode`` include: a Medication beside its MedicationRequests, FHIR R4 §3.1.1.5.4)."""
+    return not is_outcome_entry(entry) and _mode(entry) != "include"
 
 
 def _entries(bundle: Resource) -> list[Mapping[str, Any]]:
@@ -69,15 +80,17 @@ def read_prefetch_value(value: Any) -> KeyData:
         return KeyData(resources=(value,))
     outcomes: list[Mapping[str, Any]] = []
     found: list[Resource] = []
+    included = 0
     for entry in _entries(value):  # one pass: a Synthea-sized chart has a thousand entries
         if is_outcome_entry(entry):
             outcomes.append(entry)
         elif isinstance(entry.get("resource"), dict):
             found.append(entry["resource"])
+            included += _mode(entry) == "include"
     resources = tuple(found)
     if not resources and any(_is_error(e.get("resource")) for e in outcomes):
         return KeyData(outcomes=len(outcomes), failed="the CDS client reported an error for this key")
-    return KeyData(resources=resources, outcomes=len(outcomes))
+    return KeyData(resources=resources, outcomes=len(outcomes), included=included)
 
 
 def _is_error(outcome: object) -> bool:
@@ -96,23 +109,25 @@ def next_link(bundle: Resource) -> str | None:
 
 
 def is_truncated(bundle: Resource) -> bool:
-    """P7 and the sandbox's 76-conditions-in-20-entries: a ``next`` link or ``total`` above the entries."""
+    """P7 and the sandbox's 76-conditions-in-20-entries: a ``next`` link or ``total`` above the matches
+    (``total`` counts matches only: included resources and outcomes are not among them)."""
     if next_link(bundle) is not None:
         return True
     total = bundle.get("total")
     if not isinstance(total, int) or isinstance(total, bool):
         return False
-    return total > sum(1 for e in _entries(bundle) if not is_outcome_entry(e))
+    return total > sum(1 for e in _entries(bundle) if _is_match(e))
 
 
 def truncated_bundle(value: Any, read: KeyData) -> bool:
-    """``is_truncated`` for a prefetch value already read: a ``total`` no greater than the resources
-    found cannot exceed the entries (which include them), so the common complete Bundle is not counted
-    a second time."""
+    """``is_truncated`` for a prefetch value already read: a ``total`` no greater than the matches found
+    cannot exceed the matching entries (which include them), so the common complete Bundle is not
+    counted a second time."""
     if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
         return False
     total = value.get("total")
-    if isinstance(total, int) and total <= len(read.resources) and next_link(value) is None:
+    matches = len(read.resources) - read.included
+    if isinstance(total, int) and total <= matches and next_link(value) is None:
         return False
     return is_truncated(value)
 
@@ -120,15 +135,48 @@ def truncated_bundle(value: Any, read: KeyData) -> bool:
 def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
     """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it).
 
-    Sorted by type and id, so the chart is the same whichever way (and in whichever order) the data came
-    (PATHWAY.md safety invariant 4). Resources without an id follow, in arrival order.
+    Of two versions (two keys, or a page and its refetch, read at different moments), the newer is kept
+    (``_newer``), whichever came first. Sorted by type and id, so the chart is the same whichever way (and
+    in whichever order) the data came (PATHWAY.md safety invariant 4). Resources without an id follow, in
+    arrival order.
     """
     seen: dict[tuple[str, str], Resource] = {}
     anonymous: list[Resource] = []
     for resource in resources:
         resource_id = resource.get("id")
         if isinstance(resource_id, str) and resource_id:
-            seen.setdefault((str(resource.get("resourceType")), resource_id), resource)
+            key = (str(resource.get("resourceType")), resource_id)
+            kept = seen.setdefault(key, resource)
+            if kept is not resource and _newer(resource, kept):
+                seen[key] = resource
         else:
             anonymous.append(resource)
     return [*(seen[key] for key in sorted(seen)), *anonymous]
+
+
+def _newer(resource: Resource, kept: Resource) -> bool:
+    """Whether ``resource`` is a later version than ``kept``: a later ``meta.lastUpdated``, else a higher
+    numeric ``meta.versionId``. Without either the first stays (nothing says which is newer)."""
+    new, old = _version(resource), _version(kept)
+    return new is not None and old is not None and new > old
+
+
+def _version(resource: Resource) -> tuple[float, int] | None:
+    meta = resource.get("meta")
+    if not isinstance(meta, dict):
+        return None
+    updated, version = meta.get("lastUpdated"), meta.get("versionId")
+    stamp = _instant(updated) if isinstance(updated, str) else None
+    number = int(version) if isinstance(version, str) and version.isdigit() and len(version) < 19 else None
+    if stamp is None and number is None:
+        return None
+    return (stamp if stamp is not None else float("-inf"), number if number is not None else -1)
+
+
+def _instant(text: str) -> float | None:
+    """An R4 instant as seconds since the epoch; an instant without a zone is not one (``None``)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None

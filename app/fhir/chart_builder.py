@@ -20,7 +20,7 @@ from app.chart.model import (
     ServiceRequestView,
 )
 from app.fhir.bundles import KeyData, unique_resources
-from app.fhir.parse import ViewError, parse_resource
+from app.fhir.parse import ViewError, medication_key, parse_resource
 
 
 def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory] = (),
@@ -31,15 +31,42 @@ def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory
     can be the chart's patient (invariant 7)."""
     views: list[object] = []
     skipped = 0
-    for resource in unique_resources(r for kd in data.values() for r in kd.resources):
+    resources = unique_resources(r for kd in data.values() for r in kd.resources)
+    products = _products(resources)
+    for resource in resources:
         try:
-            view = parse_resource(resource)
+            view = parse_resource(resource, products)
         except ViewError:
             skipped += 1
             continue
         if view is not None:
             views.append(view)
-    return _assemble(views, skipped, frozenset(unavailable), patient_id)
+    unread = (ChartCategory.MEDICATIONS,) if any(map(_drug_unnamed, views)) else ()
+    return _assemble(views, skipped, frozenset((*unavailable, *unread)), patient_id)
+
+
+# The statuses with which a drug would count (app.pathway.facts_care, which app.fhir may not import): a
+# request not void or draft; a statement only when taken (PATHWAY.md §2 v2).
+_VOID_REQUEST = frozenset({"entered-in-error", "cancelled", "draft"})
+_TAKEN_STATEMENT = frozenset({"active", "completed"})
+
+
+def _drug_unnamed(view: object) -> bool:
+    """A prescription whose drug has neither a code nor a name: an external ``Medication/x`` reference
+    without a display whose Medication the chart does not hold. It may be a steroid or an NSAID, so the
+    medications were not read ("could not check"), never "none on record"."""
+    if not isinstance(view, MedicationView) or view.codings or view.text is not None:
+        return False
+    if view.resource_type == "MedicationStatement":
+        return view.status in _TAKEN_STATEMENT
+    return view.status not in _VOID_REQUEST
+
+
+def _products(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The Medication resources of the chart by ``Medication/<id>``: the drug an external
+    ``medicationReference`` names (US Core: contained or external; an included search entry)."""
+    return {medication_key(f"Medication/{r.get('id')}"): r for r in resources
+            if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
 
 
 def _with_components(observations: list[ObservationView]) -> Iterator[ObservationView]:

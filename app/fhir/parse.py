@@ -167,16 +167,19 @@ def parse_procedure(raw: Json) -> ProcedureView:
     )
 
 
-def _medication_concept(raw: Json) -> object:
-    """The drug: medicationCodeableConcept; else a ``#id`` reference's contained Medication's code (its
-    display kept as the text when the code has none); else the reference's display text."""
+def _medication_concept(raw: Json, products: Mapping[str, Json]) -> object:
+    """The drug: medicationCodeableConcept; else the code of the Medication the reference names — a
+    contained one (``#id``) or one of ``products`` (``Medication/id``: US Core lets a server reference an
+    external Medication, sent beside the request as an included entry) — its display kept as the text
+    when the code has none; else the reference's display text."""
     if isinstance(raw.get("medicationCodeableConcept"), dict):
         return raw["medicationCodeableConcept"]
     reference = raw.get("medicationReference")
     if not isinstance(reference, dict):
         return None
-    contained = _contained(raw, reference.get("reference"))
-    code = contained.get("code") if contained is not None else None
+    named = reference.get("reference")
+    product = _contained(raw, named) or (products.get(medication_key(named)) if products else None)
+    code = product.get("code") if product is not None else None
     display = reference.get("display")
     if isinstance(code, dict):
         return code if code.get("text") or not display else {**code, "text": display}
@@ -199,6 +202,15 @@ def _reason_codings(raw: Json) -> tuple[Coding, ...]:
     conditions = [c for c in named if c is not None and c.get("resourceType") == "Condition"
                   and status_code(c.get("verificationStatus")) not in _VOID_VERIFICATION]
     return (*coded, *(coding for c in conditions for coding in codings_of(c.get("code"))))
+
+
+def medication_key(reference: object) -> str:
+    """``Medication/<id>`` from a literal reference, relative or absolute, with or without ``_history``
+    ("" when it names no Medication): the key ``parse_resource``'s ``products`` are looked up by."""
+    if not isinstance(reference, str) or "Medication/" not in reference:
+        return ""
+    tail = reference.rsplit("Medication/", 1)[1]
+    return "Medication/" + tail.split("/", 1)[0].strip()
 
 
 def _contained(raw: Json, reference: object) -> Json | None:
@@ -254,8 +266,9 @@ def _supply_days(raw: Json, bounded: float | None) -> float | None:
     return max((d for d in (supply, bounded) if d is not None), default=None)
 
 
-def parse_medication(raw: Json) -> MedicationView:
-    concept = _medication_concept(raw)
+def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> MedicationView:
+    """``products``: the chart's Medication resources by ``Medication/<id>`` (``medication_key``)."""
+    concept = _medication_concept(raw, products or {})
     dispense = raw.get("dispenseRequest")
     validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
     effective = raw.get("effectivePeriod")
@@ -355,6 +368,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
     )
 
 
+_PRESCRIPTIONS = frozenset({"MedicationRequest", "MedicationStatement"})
 PARSERS: Mapping[str, Callable[[Json], object]] = {
     "Patient": parse_patient,
     "Condition": parse_condition,
@@ -369,14 +383,18 @@ PARSERS: Mapping[str, Callable[[Json], object]] = {
 }
 
 
-def parse_resource(raw: object) -> object | None:
-    """Parse one resource into its view; ``None`` for types we do not read; ``ViewError`` if malformed."""
+def parse_resource(raw: object, products: Mapping[str, Json] | None = None) -> object | None:
+    """Parse one resource into its view; ``None`` for types we do not read; ``ViewError`` if malformed.
+    ``products``: the chart's Medication resources, for a prescription that references one."""
     if not isinstance(raw, dict):
         raise ViewError("resource is not a JSON object")
-    parser = PARSERS.get(str(raw.get("resourceType")))
+    resource_type = raw.get("resourceType")
+    parser = PARSERS.get(str(resource_type))
     if parser is None:
         return None
     try:
+        if products and resource_type in _PRESCRIPTIONS:
+            return parse_medication(raw, products)
         return parser(raw)
     except (TypeError, AttributeError, ValueError) as exc:
         raise ViewError(f"malformed {raw.get('resourceType')}: {exc}") from exc

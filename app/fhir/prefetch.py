@@ -108,7 +108,8 @@ def guard(key: str, data: KeyData, patient_id: str) -> KeyData:
         return data
     if not check.kept:  # only a stray Patient of another id: the search was not this patient's
         return KeyData(outcomes=data.outcomes, failed=_ONLY_OTHER_PATIENT, foreign=check.foreign)
-    return KeyData(check.kept, data.outcomes, None, data.incomplete, data.foreign + check.foreign)
+    return KeyData(check.kept, data.outcomes, None, data.incomplete, data.foreign + check.foreign,
+                   data.included)
 
 
 def plan(request: DataRequest) -> Plan:

@@ -14,7 +14,7 @@ Missing data (``Facts.unavailable``), PATHWAY.md is silent; the choice made here
 * imaging unreadable: an *appropriate* rating from a rule after R12 becomes none (a prior MRI could have
   made it not-appropriate);
 * conservative-care sources unreadable and none found: R3a is withheld, rating none;
-* patient unreadable and no age: rating none (R28's age test could not run);
+* patient unreadable, or read without a birth date, so no age: rating none (R28's age test could not run);
 * conditions unreadable and no qualifying diagnosis found: not R28 (the diagnosis is unknown, not absent):
   the rules run, so a serious red flag still shows, and the rating is none;
 * whenever anything is unreadable, a ``SpineDataNeeded`` info card names it.
@@ -56,6 +56,8 @@ __all__ = ["decide_order", "decide_patient"]
 # Rules after R12 in the table: an unreadable imaging history could have stopped them with R12.
 _AFTER_R12 = frozenset({"R1", "R9", "R3a", "R3b", "R2/R23", "R19", "R19b", "R27"})
 _WITHHELD_TOPICS = frozenset({Topic.DEFER_IMAGING, Topic.REPEAT_IMAGING})
+# Without them the age is unknown, so R28's age test could not run.
+_AGE_SOURCES = frozenset({ChartCategory.PATIENT, ChartCategory.BIRTH_DATE})
 
 
 def decide_order(facts: Facts, order: OrderFacts, policy: Policy) -> Decision:
@@ -134,7 +136,7 @@ def _missing_data(
         or (care_unknown and outcomes[0].rule == "R3a")
         or (ChartCategory.IMAGING in facts.unavailable and outcomes[0].rule in _AFTER_R12
             and rating is Rating.APPROPRIATE)
-        or (ChartCategory.PATIENT in facts.unavailable and facts.age_years is None)
+        or (facts.age_years is None and bool(facts.unavailable & _AGE_SOURCES))
         or (not facts.qualifying and not case.indicated_by_flag)  # only when conditions were unreadable
     )
     kept = tuple(o for o in outcomes if not _withheld(o, screen_incomplete, care_unknown))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.chart.model import Chart, ServiceRequestView
+from app.chart.model import Chart, ChartCategory, ServiceRequestView
 from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
-from app.pathway.facts_common import Context, ordered
+from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_motor import motor_grades
@@ -66,7 +66,7 @@ def extract_facts(
     in_region = episode.episode_of_region(diagnoses, region)
     onset = episode.episode_onset(episode.current_episode(in_region, policy.episode_gap_days))
     since = care_window_start(ctx, onset.day)
-    age = episode.age_years(chart.patient, ctx.order_date)
+    age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
     prior = care.prior_mri(ctx, region)
     flags, raised, mild = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset.day)
     return Facts(
@@ -89,8 +89,24 @@ def extract_facts(
         raised_markers=raised,
         mild_weakness=mild,
         skipped_resources=chart.skipped,
-        unavailable=chart.unavailable,
+        unavailable=chart.unavailable | _age_unknown(chart, age) | _reasons_unknown(ctx),
     )
+
+
+def _reasons_unknown(ctx: Context) -> frozenset[ChartCategory]:
+    """The order names a Condition as its reason that the chart does not hold (``reasons_unread``): the
+    conditions were not all read, said as such ("could not check"), never read as "no reason given"."""
+    return frozenset({ChartCategory.CONDITIONS}) if reasons_unread(ctx) else frozenset()
+
+
+def _age_unknown(chart: Chart, age: int | None) -> frozenset[ChartCategory]:
+    """PATHWAY.md §2 "missing data is a value": a Patient without a usable birthDate (or a ``null``
+    Patient) leaves the age unknown, and the under-18, over-50 and age-adjusted ESR rules cannot run. It is
+    said ("could not read the birth date"), never taken for an adult under 50. An unreadable Patient is
+    already named as such."""
+    if age is not None or ChartCategory.PATIENT in chart.unavailable:
+        return frozenset()
+    return frozenset({ChartCategory.BIRTH_DATE})
 
 
 def _red_flags(

@@ -190,9 +190,25 @@ def order_reasons(ctx: Context) -> tuple[Coding, ...]:
     reasonReference names (``Condition/123`` or an absolute URL ending in it; refuted ones excluded)."""
     if ctx.order is None:
         return ()
-    wanted = {ref.rstrip("/").split("/")[-1] for ref in ctx.order.reason_references if "Condition/" in ref}
+    wanted = set(reason_condition_ids(ctx.order.reason_references))
     named = (c for c in ctx.chart.conditions if c.id in wanted and not condition_void(c))
     return (*ctx.order.reason_codings, *(coding for c in named for coding in c.codings))
+
+
+def reason_condition_ids(references: tuple[str, ...]) -> tuple[str, ...]:
+    """The Condition ids literal references name: ``Condition/123``, absolute, or ``…/_history/2``."""
+    tails = (ref.rsplit("Condition/", 1)[1] for ref in references if "Condition/" in ref)
+    return tuple(found for found in (tail.split("/", 1)[0].strip() for tail in tails) if found)
+
+
+def reasons_unread(ctx: Context) -> bool:
+    """PATHWAY.md §2: the order's reasonReference counts. A Condition it names that the chart does not hold
+    (an encounter diagnosis a problem-list search did not return) is a reason we could not read: it may be
+    a cauda equina, so "no red flags" is not known."""
+    if ctx.order is None or not ctx.order.reason_references:
+        return False
+    held = {c.id for c in ctx.chart.conditions}
+    return any(cid not in held for cid in reason_condition_ids(ctx.order.reason_references))
 
 
 # --- observations --------------------------------------------------------------------------------------

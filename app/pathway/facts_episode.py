@@ -192,10 +192,22 @@ def _region_key(dx: Diagnosis) -> tuple[bool, bool, date, int]:
     return dx.from_order, dx.radicular, dx.last_seen or date.min, _REGION_RANK[dx.region]
 
 
-def age_years(patient: PatientView | None, on: date) -> int | None:
+# The age from which PATHWAY.md §3's weak malignancy flag holds ("age over 50": 51 whole years).
+OVER_50 = 51
+
+
+def age_years(patient: PatientView | None, on: date, thresholds: tuple[int, ...] = ()) -> int | None:
     """Whole years from birthDate to the order date (PATHWAY.md §2). A partial birthDate gives the
-    youngest age it allows (born on its last day); a birthDate after the order date is unknown."""
+    youngest age it allows (born on its last day) — unless its first day gives an age on the other side of
+    one of ``thresholds`` (a birth year of 2008 may be 17 or 18 on the order date): then the age rules
+    cannot be decided and the age is unknown, never guessed. A birthDate after the order date is unknown."""
     if patient is None or patient.birth_date is None:
         return None
     born = last_day(patient.birth_date)
-    return whole_years(born, on) if born <= on else None
+    if born > on:
+        return None
+    youngest = whole_years(born, on)
+    oldest = whole_years(patient.birth_date.value, on)
+    if any((youngest >= limit) != (oldest >= limit) for limit in thresholds):
+        return None
+    return youngest

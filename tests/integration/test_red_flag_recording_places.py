@@ -333,3 +333,64 @@ async def test_fever_coded_only_by_the_site_of_measurement_is_found_by_prefetch_
 
     assert answers.same, answers.difference()
     assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()
+
+
+def prednisone_by_reference(pid: str, display: str | None) -> list[Resource]:
+    """120 days of prednisone whose drug is an external Medication (US Core allows it), with the reference's
+    display or without one; the Medication is on the server but no template asks for it."""
+    medication = {"resourceType": "Medication", "id": f"{pid}-m",
+                  "code": concept((RXNORM, "312617", "predniSONE 5 MG Oral Tablet"))}
+    reference = {"reference": f"Medication/{medication['id']}", **({"display": display} if display else {})}
+    prescription = {
+        "resourceType": "MedicationRequest", "id": f"{pid}-rx", "subject": {"reference": f"Patient/{pid}"},
+        "status": "active", "intent": "order", "authoredOn": day(150), "medicationReference": reference,
+        "dispenseRequest": {"expectedSupplyDuration": {"value": 120, "unit": "days", "code": "d"}}}
+    return [medication, prescription]
+
+
+async def test_long_term_steroids_named_by_an_external_medications_display_are_an_infection_risk(
+    cds: Any
+) -> None:
+    """Epic's shape: medicationReference to Medication/<id> with the drug's name as its display."""
+    pid = patient_id("external-medication-display")
+
+    answers = await both_ways(cds, pid, "lumbar", prednisone_by_reference(pid, "predniSONE 5 MG tablet"))
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()
+
+
+# Shapes from which the service cannot read everything: it says so ("could not check") by prefetch and by
+# fallback alike, and never defers on "no red flags" (PATHWAY.md §2 "missing data is a value").
+UNREADABLE: dict[str, Callable[[str], tuple[list[Resource], Reason]]] = {
+    "external-medication-without-display": lambda pid: (prednisone_by_reference(pid, None), None),
+    "order-reasonReference-not-on-the-server": lambda pid: ([], f"Condition/{pid}-visit-diagnosis"),
+}
+
+
+@pytest.mark.parametrize("shape", list(UNREADABLE))
+async def test_what_cannot_be_read_is_said_both_ways_never_deferred(cds: Any, shape: str) -> None:
+    pid = patient_id("unreadable", shape)
+    extra, reason = UNREADABLE[shape](pid)
+
+    answers = await both_ways(cds, pid, "lumbar", extra, reason)
+
+    assert answers.same, answers.difference()
+    for answer in (answers.prefetch, answers.fallback):
+        assert ("SpineDataNeeded", "info") in topics(answer), answers.difference()
+        assert rating(answer) is None
+        never_deferred(answer)
+
+
+async def test_a_patient_without_a_birth_date_is_said_both_ways_and_left_unrated(cds: Any) -> None:
+    """The age is unknown: the under-18 and over-50 rules cannot run (PATHWAY.md §2, R28, R9)."""
+    pid = patient_id("no-birth-date")
+    resources = [{**r, "birthDate": None} if r["resourceType"] == "Patient" else r
+                 for r in chart(pid, "lumbar", [])]
+    resources = [{k: v for k, v in r.items() if v is not None} for r in resources]
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert ("SpineDataNeeded", "info") in topics(answers.prefetch), answers.difference()
+    assert rating(answers.prefetch) is None

@@ -162,9 +162,9 @@ async def test_each_resource_is_parsed_into_its_view_once_per_call(
     parsed: list[str] = []
     original = chart_builder.parse_resource
 
-    def counting(raw: object) -> object | None:
+    def counting(raw: object, products: Any = None) -> object | None:
         parsed.append(f"{raw.get('resourceType')}/{raw.get('id')}" if isinstance(raw, dict) else "?")
-        return original(raw)
+        return original(raw, products)
 
     monkeypatch.setattr(chart_builder, "parse_resource", counting)
     body = example("order-select-lumbar-day20.json")

@@ -128,3 +128,27 @@ def test_epic_empty_search_is_not_truncated() -> None:
 
 def test_boolean_total_is_not_a_number() -> None:
     assert not is_truncated({"resourceType": "Bundle", "total": True})
+
+
+def included(resource: dict[str, Any]) -> dict[str, Any]:
+    return {"resource": resource, "search": {"mode": "include"}}
+
+
+MEDICATION = {"resourceType": "Medication", "id": "m1", "code": {"text": "naproxen"}}
+
+
+def test_included_entries_do_not_count_towards_total() -> None:
+    """FHIR search: ``total`` counts matches. Two of three matches and one included Medication is a
+    truncated search (the third match is on another page), not a complete one."""
+    bundle = searchset(condition("a"), condition("b"), total=3)
+    bundle["entry"].append(included(MEDICATION))
+    assert is_truncated(bundle)
+
+
+def test_included_entries_are_read_and_counted_apart() -> None:
+    bundle = searchset(condition("a"), total=1)
+    bundle["entry"].append(included(MEDICATION))
+    data = read_prefetch_value(bundle)
+    assert [r["id"] for r in data.resources] == ["a", "m1"]
+    assert data.included == 1
+    assert not is_truncated(bundle)

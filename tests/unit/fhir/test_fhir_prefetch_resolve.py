@@ -206,3 +206,60 @@ def test_unique_resources_keeps_anonymous_ones_after_the_rest() -> None:
     anonymous = {"resourceType": "Condition"}
     assert unique_resources([anonymous, condition("b"), condition("a")]) == [
         condition("a"), condition("b"), anonymous]
+
+
+async def test_a_total_above_the_matches_beside_an_include_is_completed() -> None:
+    """Two matches and an included Patient with ``total: 3``: the third match is missing, so the key is
+    fetched again, never used as complete (CONTRACT.md §3.2: the service checks ``total``)."""
+    page = bundle(condition("c1"), condition("c2"), total=3)
+    page["entry"][1]["search"] = {"mode": "match"}
+    page["entry"].append({"resource": patient(), "search": {"mode": "include"}})
+    fetcher = FakeFetcher({"conditions": KeyData((condition("c3", "R33.9"),))})
+    prefetch = {**empty_prefetch(), "patient": patient(), "conditions": page}
+
+    resolved = await resolve(request(prefetch), fetcher)
+
+    assert fetcher.jobs["conditions"].partial is page
+    assert {c.id for c in resolved.chart.conditions} == {"c1", "c2", "c3"}
+
+
+def versioned(cid: str, code: str, **meta: str) -> dict[str, Any]:
+    return {**condition(cid, code), "meta": meta}
+
+
+def test_of_two_versions_of_a_resource_the_newer_is_read_whichever_came_first() -> None:
+    """The same Condition in two keys (or a page and its refetch) read at different moments: version 1
+    said back pain, version 2 says urinary retention. The chart holds version 2 either way (invariant 4)."""
+    old = versioned("c1", "M54.50", versionId="1", lastUpdated="2026-03-01T10:00:00Z")
+    new = versioned("c1", "R33.9", versionId="2", lastUpdated="2026-03-10T10:00:00+01:00")
+    for first, second in ((old, new), (new, old)):
+        chart = build_chart({"conditions": KeyData((first,)), "findings": KeyData((second,))})
+        assert [c.code for c in chart.conditions[0].codings] == ["R33.9"]
+
+
+def test_versions_are_compared_by_version_id_without_a_last_updated() -> None:
+    old, new = versioned("c1", "M54.50", versionId="9"), versioned("c1", "R33.9", versionId="10")
+    assert unique_resources([new, old]) == unique_resources([old, new]) == [new]
+
+
+def test_without_a_version_the_first_copy_stays() -> None:
+    first, second = condition("c1", "M54.50"), versioned("c1", "R33.9", lastUpdated="not a date")
+    assert unique_resources([first, second]) == [first]
+
+
+async def test_a_medication_included_beside_its_prescriptions_names_their_drug() -> None:
+    """US Core: a server that references an external Medication sends it with ``_include``; the
+    prescription is read by that Medication's code, though the Medication itself is no chart entry."""
+    prescription = {"resourceType": "MedicationRequest", "id": "rx", "status": "active",
+                    "subject": {"reference": "Patient/p1"},
+                    "medicationReference": {"reference": "Medication/m1"}}
+    medication = {"resourceType": "Medication", "id": "m1", "code": {"coding": [
+        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7258"}]}}
+    page = bundle(prescription, total=1)
+    page["entry"].append({"resource": medication, "search": {"mode": "include"}})
+    prefetch = {**empty_prefetch(), "patient": patient(), "medications": page}
+
+    resolved = await resolve(request(prefetch), FakeFetcher())
+
+    assert [c.code for c in resolved.chart.medications[0].codings] == ["7258"]
+    assert ChartCategory.MEDICATIONS not in resolved.chart.unavailable

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide
 
+from app.chart.model import ChartCategory
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
 from app.fhir.parse import parse_service_request
 from app.pathway.engine import evaluate_order
-from app.pathway.model import RedFlag
+from app.pathway.model import RedFlag, Topic
 from app.pathway.policy import Policy
 from app.terminology import ICD10CM, LOINC, load_value_sets
 
@@ -210,15 +211,8 @@ def _draft_with_a_contained_reason(verification: str) -> dict[str, Any]:
 def test_a_draft_orders_reason_given_as_a_contained_condition_is_read(verification: str, ces: bool) -> None:
     """§2: the order's reasonReference counts; a diagnosis entered with the order is contained in it, not yet
     on the problem list. A suspected cauda equina is why MRI is due today; a refuted one is no reason."""
-    order = parse_service_request(_draft_with_a_contained_reason(verification))
-    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
-    sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
-                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2026-02-20"}
+    decision = _decide_draft(_draft_with_a_contained_reason(verification))
 
-    decision = evaluate_order(build_chart({"all": KeyData((patient, sciatica))}), order, date(2026, 3, 11),
-                              Policy(), load_value_sets())
-
-    assert decision is not None
     assert (RedFlag.CES in decision.facts.red_flags) is ces
     assert (decision.rules[0] == "R5") is ces
 
@@ -231,3 +225,96 @@ def test_a_procedures_reason_given_as_a_contained_condition_is_read() -> None:
                 "contained": [{"resourceType": "Condition", "id": "r", "code": coded(ICD10CM, "R33.9")}]}
 
     assert decide(catheter).rules[0] == "R5"
+
+
+ADULT = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+
+
+def _decide_draft(draft: dict[str, Any], patient: dict[str, Any] | None = ADULT,
+                  onset: str = "2026-02-20") -> Any:
+    """``draft`` decided on 2026-03-11 for a lumbar radiculopathy begun on ``onset`` and ``patient`` (or
+    none: a ``null`` prefetch)."""
+    sciatica = {"resourceType": "Condition", "id": "s", "code": coded(ICD10CM, "M54.16"),
+                "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": onset}
+    chart = build_chart({"all": KeyData((sciatica, *([patient] if patient else [])))})
+    decision = evaluate_order(chart, parse_service_request(draft), date(2026, 3, 11), Policy(),
+                              load_value_sets())
+    assert decision is not None
+    return decision
+
+
+def _draft(code: str = "72148", **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "authoredOn": "2026-03-11",
+            "code": coded("http://www.ama-assn.org/go/cpt", code), **fields}
+
+
+def _rated_with(patient: dict[str, Any] | None, order_code: str = "72148", onset: str = "2026-02-20") -> Any:
+    return _decide_draft(_draft(order_code), patient, onset)
+
+
+@pytest.mark.parametrize("patient", [
+    {"resourceType": "Patient", "id": "p", "gender": "male"},  # no birthDate
+    {"resourceType": "Patient", "id": "p", "gender": "male", "birthDate": "2027-05-01"},  # after the order
+    {"resourceType": "Patient", "id": "p", "gender": "unknown", "deceasedBoolean": False},
+    None,  # the patient key sent as null
+])
+def test_an_unknown_age_is_said_and_leaves_the_order_unrated(patient: dict[str, Any] | None) -> None:
+    """§2 "missing data is a value": without a birth date the age is unknown, so R28 (under 18), R9 (over
+    50) and the age-adjusted ESR limit cannot run. The card says the age could not be read, and the order
+    gets no rating (as for an unreadable Patient); a 19-day sciatica is never silently rated as an adult
+    under 50's."""
+    decision = _rated_with(patient)
+
+    assert decision.rating is None
+    assert Topic.DATA_NEEDED in {advice.topic for advice in decision.advices}
+    assert ChartCategory.BIRTH_DATE in decision.facts.unavailable
+
+
+def test_radiographs_at_day_30_of_a_patient_of_unknown_age_are_not_rated_not_appropriate() -> None:
+    """R9: radiographs are appropriate from day 28 for a patient over 50; of unknown age, the order is
+    not rated not-appropriate on the guess that the patient is younger."""
+    decision = _rated_with({"resourceType": "Patient", "id": "p"}, order_code="72100", onset="2026-02-09")
+
+    assert decision.rating is None
+
+
+def _ordered_for(reason: str) -> Any:
+    """A 19-day lumbar radiculopathy of a 40-year-old; the lumbar MRI's reasonReference is ``reason``."""
+    return _decide_draft(_draft(reasonReference=[{"reference": reason}]))
+
+
+def test_an_order_whose_reason_is_a_condition_the_chart_lacks_is_not_deferred_on_no_red_flags() -> None:
+    """§2: the order's reasonReference counts. An encounter diagnosis named as the reason, which the
+    problem-list search did not return, may be a cauda equina: the conditions could not all be read, so
+    no defer and no rating (the "could not check" card), never a silent R1."""
+    decision = _ordered_for("Condition/visit-dx-1")
+
+    assert ChartCategory.CONDITIONS in decision.facts.unavailable
+    assert decision.rating is None
+    assert Topic.DEFER_IMAGING not in {advice.topic for advice in decision.advices}
+
+
+@pytest.mark.parametrize("reason", ["Condition/s", "https://ehr.example.org/fhir/Condition/s/_history/2"])
+def test_an_order_whose_reason_the_chart_holds_is_rated_as_before(reason: str) -> None:
+    decision = _ordered_for(reason)
+
+    assert ChartCategory.CONDITIONS not in decision.facts.unavailable
+    assert decision.rules == ("R1",)
+
+
+CPT = "http://www.ama-assn.org/go/cpt"
+
+
+@pytest.mark.parametrize("code", ["62320", "62322"])
+def test_an_epidural_injection_billed_without_imaging_guidance_is_care_and_candidacy(code: str) -> None:
+    """§2, §6.5: CPT 62320/62322 are the interlaminar injections of 62321/62323 without fluoroscopy. Done,
+    it is conservative care; planned, it makes the patient a candidate — as the guided codes do."""
+    done = {"resourceType": "Procedure", "id": "esi", "status": "completed",
+            "performedDateTime": "2026-03-02", "code": coded(CPT, code)}
+    planned = {"resourceType": "ServiceRequest", "id": "plan", "status": "active", "intent": "order",
+               "authoredOn": "2026-03-05", "code": coded(CPT, code)}
+
+    facts = decide(done, planned).facts
+
+    assert [e.reference for e in facts.conservative_care] == ["Procedure/esi"]
+    assert "ServiceRequest/plan" in {e.reference for e in facts.candidate}

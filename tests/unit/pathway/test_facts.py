@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from app.chart.model import ChartCategory
 from app.pathway.model import RedFlag, Region
 from app.terminology import LOINC, SNOMED
 
@@ -67,6 +68,7 @@ def test_facts_do_not_depend_on_bundle_order(chart, order, extract):
 
 
 def test_skipped_and_unavailable_are_passed_through(chart, extract):
+    chart.patient("1980-06-15")
     chart.skipped = 3
     chart.unavailable = frozenset({"medications"})
 
@@ -110,3 +112,42 @@ def test_absurd_dates_do_not_raise(chart, order, extract, birth):
 
     assert facts.order_date == date(1, 1, 2)
 
+
+
+@pytest.mark.parametrize("birth", [None, "2027-01-01"])
+def test_an_unknown_age_is_named_never_taken_for_an_adult_under_50(chart, order, extract, birth):
+    """§2 "missing data is a value": a Patient without a birthDate (or one after the order) leaves the
+    age unknown; the under-18, over-50 and age-adjusted ESR rules could not run, and the facts say so."""
+    chart.patient(birth).condition("M54.16", onset="2026-02-20")
+
+    facts = extract(chart.build(), order("72148", authored=AUTHORED))
+
+    assert facts.age_years is None
+    assert ChartCategory.BIRTH_DATE in facts.unavailable
+
+
+def test_an_unreadable_patient_is_named_once_as_the_patient(chart, order, extract):
+    chart.condition("M54.16", onset="2026-02-20")
+    chart.unavailable = frozenset({ChartCategory.PATIENT})
+
+    facts = extract(chart.build(), order("72148", authored=AUTHORED))
+
+    assert facts.unavailable == frozenset({ChartCategory.PATIENT})
+
+
+@pytest.mark.parametrize(("birth", "age"), [
+    ("2008", None),  # 17 or 18 on 2026-03-01: under 18 (R28) cannot be decided
+    ("1975", None),  # 50 or 51: "over 50" (R9) cannot be decided
+    ("1975-02", 51),  # 51 whatever the day
+    ("1960", 65),  # 65 or 66: every age rule answers alike, so the youngest is used
+    ("2000-06", 25),
+])
+def test_a_partial_birth_date_across_an_age_limit_leaves_the_age_unknown(chart, order, extract, birth, age):
+    """§2: a birth year is a range of ages. Where the range straddles 18 or 50 the age rules cannot be
+    decided, so the age is unknown (and said), never the youngest guess that silences R28 or R9."""
+    chart.patient(birth).condition("M54.16", onset="2026-02-20")
+
+    facts = extract(chart.build(), order("72148", authored=AUTHORED))
+
+    assert facts.age_years == age
+    assert (ChartCategory.BIRTH_DATE in facts.unavailable) is (age is None)

@@ -35,9 +35,11 @@ PATHWAY = Path(__file__).resolve().parents[3] / "app" / "pathway"
 # longest words of each (CONTRACT.md C4 with maximal values), so a longer label is held to the limit too.
 DAY = date(2025, 12, 31)
 STUDIES = [Study(modality, contrast) for modality in (*Modality, None) for contrast in (*Contrast, None)]
-# Every category a failed fetch can leave unread. With the ninth (another patient's records set aside) too,
-# the data-needed summary would be cut at 139 characters by app/render/text.py (CONTRACT.md C4).
+# Every category a failed fetch can leave unread. With another patient's records set aside too, the
+# data-needed summary would be cut at 139 characters by app/render/text.py (CONTRACT.md C4). The patient
+# and its birth date are never both named (the pathway names the birth date only of a Patient it read).
 CATEGORIES = frozenset(ChartCategory) - {ChartCategory.OTHER_PATIENT}
+UNREAD = [CATEGORIES - {ChartCategory.BIRTH_DATE}, CATEGORIES - {ChartCategory.PATIENT}]
 CANDIDATES: dict[str, list[CardValue]] = {
     "region": [*Region, None],
     "target": [Region.CERVICAL, Region.THORACIC, None],
@@ -55,7 +57,7 @@ CANDIDATES: dict[str, list[CardValue]] = {
     "surgery_date": [DAY, None],
     "mri_date": [DAY, *Note, None],
     "pain": [10.0, 9.5],
-    "missing": [CATEGORIES],
+    "missing": UNREAD,
     "flags_count": [7],
     "care_count": [999],
     "markers": [(Evidence(Finding.ESR, None, DAY, value=150), Evidence(Finding.CRP, None, DAY, value=480.5))],
