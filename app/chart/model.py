@@ -182,9 +182,8 @@ class ChartCategory(StrEnum):
 
     PATIENT = "patient"
     # The Patient was read but gives no age (no birthDate, or one after the order date): the age-dependent
-    # rules (under 18, R28; over 50, R9; the age-adjusted ESR limit) could not run. Named by the pathway;
-    # its value is words because a card's facts list names the categories by value.
-    BIRTH_DATE = "birth date"
+    # rules (under 18, R28; over 50, R9; the age-adjusted ESR limit) could not run. Named by the pathway.
+    BIRTH_DATE = "birth_date"
     CONDITIONS = "conditions"
     OBSERVATIONS = "observations"
     PROCEDURES = "procedures"

@@ -54,7 +54,7 @@ def detail(content: CardContent, words: Mapping[str, str], decision: Decision, l
     values = {name: escape(value) for name, value in words.items()}
     source = library.source
     found = _Found(decision.facts, source, library.labels.evidence)
-    facts = "\n".join([*found.bullets(content), *_unavailable(decision.facts, source)])
+    facts = "\n".join([*found.bullets(content), *_unavailable(decision.facts, source, library)])
     if FACTS in placeholders(content.detail):
         own = fill(content.detail, {**values, FACTS: facts}, f"cards/{content.key}.toml detail")
         return "\n".join(line for line in own.splitlines() if line.strip())
@@ -62,9 +62,10 @@ def detail(content: CardContent, words: Mapping[str, str], decision: Decision, l
     return "\n".join(part for part in (own, facts) if part)
 
 
-def _unavailable(facts: Facts, source: Source) -> Iterator[str]:
+def _unavailable(facts: Facts, source: Source, library: CardLibrary) -> Iterator[str]:
+    """The chart categories not read, in the words of cards/labels.toml ``[categories]``."""
     if facts.unavailable:
-        yield f"- {source.facts['unavailable']}: " + ", ".join(sorted(facts.unavailable)) + "."
+        yield f"- {source.facts['unavailable']}: {library.labels.word('unavailable', facts.unavailable)}."
 
 
 @dataclass(frozen=True, slots=True)

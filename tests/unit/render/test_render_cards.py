@@ -11,6 +11,7 @@ import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from render_fixtures import SCENARIOS, context, draft_order
 
+from app.chart.model import ChartCategory
 from app.pathway.model import (
     Advice,
     Decision,
@@ -227,6 +228,17 @@ def test_detail_states_dated_facts_absences_and_unreadable_data_in_plain_words(l
     assert "Condition/" not in detail and "PATHWAY" not in detail and "](https" not in detail
     missing = rendered(library, dict(SCENARIOS)["missing"])[-1]["detail"]
     assert "- Could not read from the EHR: imaging, medications." in missing
+
+
+def test_data_not_read_is_named_in_the_clinicians_words_not_by_its_code(library: CardLibrary) -> None:
+    """Categories whose code is not a word ("other_patient", "birth_date") read as cards/labels.toml says."""
+    decision = dict(SCENARIOS)["missing"]
+    unread = frozenset({ChartCategory.OTHER_PATIENT, ChartCategory.BIRTH_DATE, ChartCategory.ORDERS})
+    unreadable = replace(decision, facts=replace(decision.facts, unavailable=unread))
+    detail = rendered(library, unreadable)[-1]["detail"]
+    assert ("- Could not read from the EHR: orders and referrals, records of another patient (set aside), "
+            "the age.") in detail
+    assert "other_patient" not in detail and "birth_date" not in detail
 
 
 def test_detail_names_care_without_its_category_prefix_and_counts_past_three(library: CardLibrary) -> None:
