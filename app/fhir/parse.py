@@ -301,13 +301,21 @@ def _series_body_sites(raw: Json) -> tuple[Coding, ...]:
     return tuple(dict.fromkeys(site for site in sites if site is not None))
 
 
+def _first_series_start(raw: Json) -> FhirDate | None:
+    """The earliest ``series.started``: a PACS export may date only its series, and the study began with
+    the first of them (PATHWAY.md §2 prior imaging within 12 months)."""
+    found = (parse_fhir_date(s.get("started")) for s in array(raw.get("series")) if isinstance(s, dict))
+    return min((d for d in found if d is not None), key=lambda d: d.value, default=None)
+
+
 def parse_imaging_study(raw: Json) -> ImagingView:
+    """Dated by ``started``, else by its first series' start."""
     return ImagingView(
         id=_required_id(raw),
         resource_type="ImagingStudy",
         codings=codings_of_all(raw.get("procedureCode")),
         modalities=_series_modalities(raw),
-        started=parse_fhir_date(raw.get("started")),
+        started=parse_fhir_date(raw.get("started")) or _first_series_start(raw),
         status=string(raw.get("status")),
         text=string(raw.get("description")),
         identifiers=identifiers(raw.get("identifier")),
