@@ -41,6 +41,7 @@ class ConditionView:
     abatement: FhirDate | None = None
     abated: bool = False
     categories: tuple[str, ...] = ()
+    encounter: str | None = None  # the visit the diagnosis was made in (Condition.encounter reference)
 
     @property
     def reference(self) -> str:
@@ -169,6 +170,7 @@ class EncounterView:
     end: FhirDate | None = None
     based_on: tuple[str, ...] = ()
     reason_codings: tuple[Coding, ...] = ()  # why the patient came: a finding, never care given
+    diagnoses: tuple[str, ...] = ()  # the Conditions the visit carried (Encounter.diagnosis.condition)
 
     @property
     def reference(self) -> str:

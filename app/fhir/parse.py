@@ -86,6 +86,7 @@ def parse_condition(raw: Json) -> ConditionView:
         abatement=abatement,
         abated=abated,
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
+        encounter=next(iter(references([raw.get("encounter")])), None),
     )
 
 
@@ -354,6 +355,8 @@ def parse_encounter(raw: Json) -> EncounterView:
         end=period_end(period),
         based_on=references(raw.get("basedOn")),
         reason_codings=_reason_codings(raw),
+        diagnoses=references([item.get("condition") for item in array(raw.get("diagnosis"))
+                              if isinstance(item, dict)]),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 
+from app.chart.dates import FhirDate
 from app.chart.model import ConditionView, PatientView
 from app.immutable import immutable
 from app.pathway.facts_common import (
@@ -91,7 +92,7 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
     for concept, region, radicular, coding in _match(ctx, condition.codings):
         if not _counts(ctx, condition):
             return
-        start, exact = _start(condition, ctx.chart.patient, ctx.order_date)
+        start, exact = _start(ctx, condition)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen)
@@ -125,18 +126,39 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
         yield Diagnosis(evidence, region, radicular, None, False, ctx.order_date, from_order=True)
 
 
-def _start(
-    condition: ConditionView, patient: PatientView | None, order_date: date
-) -> tuple[date | None, bool]:
-    """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset
-    or the recordedDate, whichever is earlier, and never after the order (PATHWAY.md §2 lower bound)."""
-    found = onset_range(condition, patient)
+def _start(ctx: Context, condition: ConditionView) -> tuple[date | None, bool]:
+    """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
+    the recordedDate or the first visit that carried the diagnosis, whichever is earliest, and never after
+    the order (PATHWAY.md §2 lower bound)."""
+    found = onset_range(condition, ctx.chart.patient)
     if found is not None and found[0] == found[1]:
         return found[0], True
     bounds = [found[1]] if found is not None else []
-    if condition.recorded is not None:
-        bounds.append(last_day(condition.recorded))
-    return (min(*bounds, order_date), False) if bounds else (None, False)
+    written = (condition.recorded, _first_visit(ctx, condition))
+    bounds.extend(last_day(day) for day in written if day is not None)
+    return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
+
+
+# A visit that did not take place carried no diagnosis.
+_VOID_VISIT = frozenset({"planned", "cancelled", "entered-in-error"})
+
+
+def _first_visit(ctx: Context, condition: ConditionView) -> FhirDate | None:
+    """PATHWAY.md §2 "(or the first encounter carrying the diagnosis)": the start of the earliest visit
+    whose ``diagnosis`` names the Condition, or that the Condition names as its ``encounter`` — an Epic
+    encounter diagnosis often has no onset, and its recordedDate may be a later reconciliation."""
+    own = condition.reference
+    carried = [visit.start for visit in ctx.chart.encounters
+               if visit.start is not None and visit.status not in _VOID_VISIT
+               and (any(_names(ref, own) for ref in visit.diagnoses)
+                    or (condition.encounter is not None and _names(condition.encounter, visit.reference)))]
+    return min(carried, key=lambda day: day.value, default=None)
+
+
+def _names(reference: str, target: str) -> bool:
+    """A literal reference (relative, absolute, or with ``/_history/n``) names ``Type/id``."""
+    plain = reference.split("/_history/", 1)[0]
+    return plain == target or plain.endswith("/" + target)
 
 
 def _last_seen(condition: ConditionView, start: date | None, order_date: date) -> date | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from raw_decision import coded
 
 from app.fhir.bundles import KeyData
@@ -51,3 +52,48 @@ def test_an_imaging_study_dated_only_by_its_series_is_a_prior_mri() -> None:
 
     assert decision.rules[0] == "R12"
     assert [e.on for e in decision.facts.prior_imaging] == [date(2026, 2, 9)]
+
+
+PT_EXERCISES = {"resourceType": "Procedure", "id": "pt", "status": "completed", "code": coded(CPT, "97110"),
+                "performedDateTime": "2026-02-01"}
+
+
+def visit(status: str = "finished", **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Encounter", "id": "v1", "status": status, "period": {"start": "2026-01-10"},
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}, **fields}
+
+
+CARRIES_DX = {"diagnosis": [{"condition": {"reference": "Condition/dx"}}]}
+
+
+@pytest.mark.parametrize("chart", [
+    # an encounter diagnosis with no onset and no recordedDate, named by the visit's diagnosis
+    (condition(), visit(**CARRIES_DX)),
+    # a recordedDate from a later reconciliation: the visit 60 days ago is the earlier bound
+    (condition(recordedDate="2026-03-01"), visit(**CARRIES_DX)),
+    # the Condition names its visit (Condition.encounter), absolutely
+    (condition(encounter={"reference": "https://ehr.example/fhir/Encounter/v1"}), visit()),
+], ids=["encounter-diagnosis", "later-recordedDate", "condition-encounter"])
+def test_the_first_visit_carrying_a_diagnosis_without_onset_bounds_the_onset(chart: tuple[Any, ...]) -> None:
+    """PATHWAY.md §2: with no onset[x], the onset is no later than the recordedDate "or the first encounter
+    carrying the diagnosis". The visit 60 days ago proves six weeks (unverified), and the PT since then is
+    care: R3b (image if it changes management), not R27 (record the onset) on a 10-day bound."""
+    decision = decide(*chart, PT_EXERCISES)
+
+    assert decision.rules == ("R3b",)
+    assert (decision.facts.onset, decision.facts.onset_verified) == (date(2026, 1, 10), False)
+
+
+def test_a_cancelled_visit_carried_no_diagnosis() -> None:
+    decision = decide(condition(), visit("cancelled", **CARRIES_DX), PT_EXERCISES)
+
+    assert decision.rules == ("R27",)
+    assert decision.facts.onset is None
+
+
+def test_a_visit_never_makes_an_exact_onset_unverified_or_earlier() -> None:
+    """The visit bounds only an onset the Condition does not state: a 19-day onset is still deferred (R1)."""
+    decision = decide(condition(onsetDateTime="2026-02-20"), visit(**CARRIES_DX))
+
+    assert decision.rules == ("R1",)
+    assert (decision.facts.duration_days, decision.facts.onset_verified) == (19, True)

@@ -1,0 +1,68 @@
+"""The facts that decide "defer" against "appropriate" without a red flag — the onset's bound, conservative
+care, prior imaging — recorded where real exports put them, through the real app and SEKMET, by a complete
+prefetch AND by the service's own FHIR fallback (PATHWAY.md §2, invariant 4).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from chart_both_ways import LUMBAR_MRI, evaluate_both_ways, rating, rules, topics
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+Resource = dict[str, Any]
+ON = date(2025, 6, 2)
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+CPT = "http://www.ama-assn.org/go/cpt"
+DCM = "http://dicom.nema.org/resources/ontology/DCM"
+
+
+def day(days_before: int) -> str:
+    return (ON - timedelta(days=days_before)).isoformat()
+
+
+def chart(pid: str, dx: dict[str, Any], *extra: Resource) -> list[Resource]:
+    """A 40-year-old with lumbar radiculopathy (``dx``: the Condition's dates and links) and ``extra``."""
+    subject = {"reference": f"Patient/{pid}"}
+    patient = {"resourceType": "Patient", "id": pid, "birthDate": "1985-05-05", "gender": "female"}
+    condition = {"resourceType": "Condition", "id": f"{pid}-dx", "subject": subject,
+                 "code": {"coding": [{"system": ICD, "code": "M54.16"}]}, **dx}
+    return [patient, condition, *({**r, "id": f"{pid}-{r['id']}", "subject": subject} for r in extra)]
+
+
+def pt_session(days_before: int) -> Resource:
+    return {"resourceType": "Procedure", "id": "pt", "status": "completed",
+            "performedDateTime": day(days_before), "code": {"coding": [{"system": CPT, "code": "97110"}]}}
+
+
+async def test_an_encounter_diagnosis_without_onset_is_dated_by_its_visit_both_ways(cds: Any) -> None:
+    """PATHWAY.md §2: no onset[x], so the onset is no later than "the first encounter carrying the
+    diagnosis" — a visit 60 days ago, not the recordedDate of 10 days ago: six weeks are proved (unverified)
+    and the PT since is care, R3b — never R27's "record the onset" on a 10-day bound."""
+    pid = "dfp-encounter-diagnosis"
+    visit = {"resourceType": "Encounter", "id": "visit", "status": "finished", "period": {"start": day(60)},
+             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+             "diagnosis": [{"condition": {"reference": f"Condition/{pid}-dx"}}]}
+    resources = chart(pid, {"recordedDate": day(10)}, visit, pt_session(40))
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch) == [("SpineImagingAppropriate", "info")], answers.difference()
+    assert rating(answers.prefetch) is None  # R3b: rated once the clinician attests candidacy
+
+
+async def test_an_imaging_study_dated_only_by_its_series_is_a_prior_mri_both_ways(cds: Any) -> None:
+    """R12: a 100-day episode and a lumbar MRI 30 days ago whose ImagingStudy dates only its series."""
+    pid = "dfp-series-dated-mri"
+    study = {"resourceType": "ImagingStudy", "id": "mri", "status": "available",
+             "procedureCode": [{"coding": [{"system": CPT, "code": "72148"}]}],
+             "series": [{"uid": "1.2.840.1", "modality": {"system": DCM, "code": "MR"}, "started": day(30)}]}
+    resources = chart(pid, {"onsetDateTime": day(100)}, study)
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert rules(answers.prefetch)[0] == "R12", answers.difference()
