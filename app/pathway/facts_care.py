@@ -213,16 +213,21 @@ def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: 
     if code.modality != Modality.MRI.value:
         return None
     every_region = member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None
+    if code.region is None and not every_region:
+        return _mri_by_series(ctx, study, region, coded_mri=True)
     if code.region != region.value and not every_region:
         return None
     return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), code.coding)
 
 
-def _mri_by_series(ctx: Context, study: ImagingView, region: Region) -> Evidence | None:
-    """An ImagingStudy without a classifiable procedure code, as PACS exports often are: an MRI (DICOM
-    modality MR) of the region when a series names a spine body site of that region (``spine_body_site``).
-    MR alone, with no body site, still has no region and does not count."""
-    if study.resource_type != "ImagingStudy" or "MR" not in study.modalities:
+def _mri_by_series(
+    ctx: Context, study: ImagingView, region: Region, coded_mri: bool = False
+) -> Evidence | None:
+    """An ImagingStudy without a classifiable procedure code, as PACS exports often are, or coded only
+    "MRI of spine" (``coded_mri``): an MRI (the code, else DICOM modality MR) of the region when a series
+    names a spine body site of that region (``spine_body_site``). MR alone, with no body site, still has
+    no region and does not count."""
+    if study.resource_type != "ImagingStudy" or not (coded_mri or "MR" in study.modalities):
         return None
     site = next((c for c in study.body_site_codings
                  if region.value in _regions(ctx, "spine_body_site", (c,))), None)

@@ -97,3 +97,29 @@ def test_a_visit_never_makes_an_exact_onset_unverified_or_earlier() -> None:
 
     assert decision.rules == ("R1",)
     assert (decision.facts.duration_days, decision.facts.onset_verified) == (19, True)
+
+
+SCT = "http://snomed.info/sct"
+LUMBAR_SPINE = {"system": SCT, "code": "122496007", "display": "Lumbar spine structure"}
+
+
+def test_an_imaging_study_coded_only_mri_of_spine_takes_its_region_from_the_series() -> None:
+    """R12: "MRI of spine" (SNOMED CT 241645008) names no region; the series' body site says lumbar, so a
+    study 30 days ago in this 100-day episode is a prior lumbar MRI: do not repeat."""
+    study = {"resourceType": "ImagingStudy", "id": "mri", "status": "available", "started": "2026-02-09",
+             "procedureCode": [coded(SCT, "241645008")],
+             "series": [{"uid": "1.2.3", "modality": {"system": DCM, "code": "MR"}, "bodySite": LUMBAR_SPINE}]}
+
+    decision = decide(condition(onsetDateTime=ONSET_100_DAYS), study)
+
+    assert decision.rules[0] == "R12"
+
+
+def test_a_radiograph_coded_for_the_whole_spine_is_never_a_prior_mri_whatever_its_series() -> None:
+    study = {"resourceType": "ImagingStudy", "id": "xr", "status": "available", "started": "2026-02-09",
+             "procedureCode": [coded("http://loinc.org", "28613-8")],
+             "series": [{"uid": "1.2.3", "modality": {"system": DCM, "code": "MR"}, "bodySite": LUMBAR_SPINE}]}
+
+    decision = decide(condition(onsetDateTime=ONSET_100_DAYS), study)
+
+    assert decision.facts.prior_imaging == ()
