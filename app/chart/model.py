@@ -151,6 +151,7 @@ class ServiceRequestView:
     performer_type_codings: tuple[Coding, ...] = ()
     category_codings: tuple[Coding, ...] = ()
     occurrence: FhirDate | None = None
+    body_site_codings: tuple[Coding, ...] = ()  # where to image, when the code does not say (bodySite)
 
     @property
     def reference(self) -> str | None:

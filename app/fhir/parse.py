@@ -376,6 +376,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         category_codings=codings_of_all(raw.get("category")),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
         or period_start(raw.get("occurrencePeriod")),
+        body_site_codings=codings_of_all(raw.get("bodySite")),
     )
 
 

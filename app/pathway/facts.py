@@ -22,7 +22,7 @@ from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_motor import motor_grades
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
-from app.terminology import ValueSets
+from app.terminology import Coding, ValueSets
 
 __all__ = ["care_window_start", "classify_order", "extract_facts"]
 
@@ -40,7 +40,7 @@ def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> Ord
     authored = order.authored_on if order.authored_on is not None and order.authored_on.is_exact else None
     return OrderFacts(
         reference=order.reference,
-        region=image.region,
+        region=image.region or _body_site_region(vs, order.body_site_codings),
         modality=image.modality,
         contrast=image.contrast,
         coding=image.coding,
@@ -49,6 +49,16 @@ def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> Ord
         reason_codings=order.reason_codings,
         reason_references=order.reason_references,
     )
+
+
+def _body_site_region(vs: ValueSets, codings: tuple[Coding, ...]) -> Region | None:
+    """PATHWAY.md §1 "the order code gives the region": an order coded only "MRI of spine" names it in its
+    ``bodySite`` (a lumbar spine structure). One region only: two (a cervical and a lumbar site) leave it
+    to the diagnoses, as a code naming no region does."""
+    sites = vs.get("spine_body_site")
+    regions = {sites.attributes(c).get("region") for c in codings if sites.contains(c)}
+    found = regions.pop() if len(regions) == 1 else None
+    return Region(found) if found is not None else None
 
 
 def extract_facts(

@@ -101,6 +101,7 @@ def test_a_visit_never_makes_an_exact_onset_unverified_or_earlier() -> None:
 
 SCT = "http://snomed.info/sct"
 LUMBAR_SPINE = {"system": SCT, "code": "122496007", "display": "Lumbar spine structure"}
+LUMBAR_MR_SERIES = {"uid": "1.2.3", "modality": {"system": DCM, "code": "MR"}, "bodySite": LUMBAR_SPINE}
 
 
 def test_an_imaging_study_coded_only_mri_of_spine_takes_its_region_from_the_series() -> None:
@@ -108,7 +109,7 @@ def test_an_imaging_study_coded_only_mri_of_spine_takes_its_region_from_the_seri
     study 30 days ago in this 100-day episode is a prior lumbar MRI: do not repeat."""
     study = {"resourceType": "ImagingStudy", "id": "mri", "status": "available", "started": "2026-02-09",
              "procedureCode": [coded(SCT, "241645008")],
-             "series": [{"uid": "1.2.3", "modality": {"system": DCM, "code": "MR"}, "bodySite": LUMBAR_SPINE}]}
+             "series": [LUMBAR_MR_SERIES]}
 
     decision = decide(condition(onsetDateTime=ONSET_100_DAYS), study)
 
@@ -118,8 +119,50 @@ def test_an_imaging_study_coded_only_mri_of_spine_takes_its_region_from_the_seri
 def test_a_radiograph_coded_for_the_whole_spine_is_never_a_prior_mri_whatever_its_series() -> None:
     study = {"resourceType": "ImagingStudy", "id": "xr", "status": "available", "started": "2026-02-09",
              "procedureCode": [coded("http://loinc.org", "28613-8")],
-             "series": [{"uid": "1.2.3", "modality": {"system": DCM, "code": "MR"}, "bodySite": LUMBAR_SPINE}]}
+             "series": [LUMBAR_MR_SERIES]}
 
     decision = decide(condition(onsetDateTime=ONSET_100_DAYS), study)
 
     assert decision.facts.prior_imaging == ()
+
+
+def decide_order(order: dict[str, Any], *resources: dict[str, Any]) -> Decision:
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+    chart = build_chart({"all": KeyData((patient, *resources))})
+    decision = evaluate_order(chart, parse_service_request(order), ORDER_DATE, Policy(), load_value_sets())
+    assert decision is not None
+    return decision
+
+
+CERVICAL_SPINE = {"system": SCT, "code": "122494005", "display": "Cervical spine structure"}
+# a sciatica of 19 days (the latest diagnosis) and a cervical radiculopathy of 60 days
+BOTH_REGIONS = (condition(onsetDateTime="2026-02-20"),
+                {**condition(onsetDateTime="2026-01-10"), "id": "neck", "code": coded(ICD10CM, "M54.12")})
+
+
+def test_an_order_coded_only_mri_of_spine_takes_its_region_from_its_body_site() -> None:
+    """PATHWAY.md §1: the order gives the region when it names one, in its code or, coded only "MRI of
+    spine", in its bodySite — here the cervical spine: R19b, never the lumbar defer (R1) that the more
+    recent sciatica would choose."""
+    order = {**LUMBAR_MRI_ORDER, "code": coded(SCT, "241645008"), "bodySite": [{"coding": [CERVICAL_SPINE]}]}
+
+    decision = decide_order(order, *BOTH_REGIONS)
+
+    assert decision.facts.region == "cervical"
+    assert decision.rules[0] == "R19b"
+
+
+def test_an_order_whose_body_sites_name_two_regions_takes_the_diagnoses_region() -> None:
+    sites = [{"coding": [CERVICAL_SPINE]}, {"coding": [LUMBAR_SPINE]}]
+    order = {**LUMBAR_MRI_ORDER, "code": coded(SCT, "241645008"), "bodySite": sites}
+
+    decision = decide_order(order, *BOTH_REGIONS)
+
+    assert decision.facts.region == "lumbar"
+    assert decision.rules == ("R1",)
+
+
+def test_the_order_code_s_region_wins_over_its_body_site() -> None:
+    order = {**LUMBAR_MRI_ORDER, "bodySite": [{"coding": [CERVICAL_SPINE]}]}  # CPT 72148: lumbar
+
+    assert decide_order(order, *BOTH_REGIONS).facts.region == "lumbar"
