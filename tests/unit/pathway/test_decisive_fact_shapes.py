@@ -166,3 +166,20 @@ def test_the_order_code_s_region_wins_over_its_body_site() -> None:
     order = {**LUMBAR_MRI_ORDER, "bodySite": [{"coding": [CERVICAL_SPINE]}]}  # CPT 72148: lumbar
 
     assert decide_order(order, *BOTH_REGIONS).facts.region == "lumbar"
+
+
+NUCC = "http://nucc.org/provider-taxonomy"
+
+
+@pytest.mark.parametrize("performer", [("225100000X", "Physical Therapist"), ("111N00000X", "Chiropractor")])
+def test_a_referral_named_only_by_its_performer_type_is_conservative_care(performer: tuple[str, str]) -> None:
+    """PATHWAY.md §2: a ServiceRequest referral to PT or chiropractic, 38 days old, is care begun. An EHR
+    may code the referral generically ("Patient referral") and name the service by its performerType: R3b
+    (image if it changes management), not R3a's "start conservative care"."""
+    referral = {"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+                "authoredOn": "2026-02-01", "code": coded(SCT, "3457005", "Patient referral"),
+                "performerType": coded(NUCC, *performer)}
+
+    decision = decide(condition(onsetDateTime=ONSET_100_DAYS), referral)
+
+    assert decision.rules[0] == "R3b"
