@@ -60,6 +60,7 @@ class CodeEntry(ContentModel):
     display: Text
     attributes: dict[str, str | None] = Field(default_factory=dict)
     verify: bool = False
+    names: tuple[Text, ...] = ()  # other names a text_match concept is written under (brand names)
 
     @model_validator(mode="after")
     def _icd10_header(self) -> CodeEntry:
@@ -71,8 +72,8 @@ class CodeEntry(ContentModel):
     def member(self) -> Member:
         coding = Coding(self.system, self.code, self.display)
         if not self.attributes:
-            return Member(coding, verify=self.verify)
-        return Member(coding, MappingProxyType(dict(self.attributes)), self.verify)
+            return Member(coding, verify=self.verify, names=self.names)
+        return Member(coding, MappingProxyType(dict(self.attributes)), self.verify, self.names)
 
 
 class RangeEntry(ContentModel):
@@ -123,7 +124,10 @@ class ValueSetFile(ContentModel):
             require(known, f"{entry.code}: unknown system {entry.system!r}; known: {sorted(KNOWN_SYSTEMS)}")
         _unique([f"{system}|{code}" for system, code in (_key(entry) for entry in codes)], "duplicate code")
         if info.data.get("text_match"):
-            _unique([entry.display.casefold() for entry in codes], "duplicate display")
+            names = [name.casefold() for entry in codes for name in (entry.display, *entry.names)]
+            _unique(names, "duplicate display or name")
+        else:
+            require(not any(entry.names for entry in codes), "names are read only with text_match")
         return codes
 
     @model_validator(mode="after")

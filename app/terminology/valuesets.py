@@ -132,6 +132,7 @@ class Member:
     coding: Coding
     attributes: Mapping[str, str | None] = field(default_factory=lambda: _EMPTY, compare=False)
     verify: bool = False
+    names: tuple[str, ...] = field(default=(), compare=False)  # other names text matching reads (brands)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +231,10 @@ def _index(members: tuple[Member, ...]) -> dict[tuple[str, str], Member]:
 
 
 def _by_text(members: tuple[Member, ...]) -> dict[str, Coding]:
-    """Displays are present and unique where text matching is on (checked by valuefiles.py)."""
-    return {(member.coding.display or "").strip().casefold(): member.coding for member in members}
+    """Displays and other names are present and unique where text matching is on (checked by
+    valuefiles.py); a brand name ("Advil") finds its ingredient's coding."""
+    return {name.strip().casefold(): member.coding for member in members
+            for name in (member.coding.display or "", *member.names)}
 
 
 def _text_pattern(by_text: Mapping[str, Coding]) -> re.Pattern[str]:

@@ -183,3 +183,19 @@ def test_a_referral_named_only_by_its_performer_type_is_conservative_care(perfor
     decision = decide(condition(onsetDateTime=ONSET_100_DAYS), referral)
 
     assert decision.rules[0] == "R3b"
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize("drug", [{"text": "Flexeril 10 mg tablet"}, {"text": "Aleve"}])
+def test_a_drug_named_only_by_its_brand_is_conservative_care(drug: dict[str, Any]) -> None:
+    """PATHWAY.md §2/§6.6: a muscle relaxant or an NSAID taken since the onset is care, whatever name the
+    record gives it — R3b, not R3a's "start conservative care"."""
+    statement = {"resourceType": "MedicationStatement", "id": "m", "status": "active",
+                 "effectiveDateTime": "2026-02-01", "medicationCodeableConcept": drug}
+
+    decision = decide(condition(onsetDateTime=ONSET_100_DAYS), statement)
+
+    assert decision.rules[0] == "R3b"
+    assert [e.coding.system for e in decision.facts.conservative_care if e.coding] == [RXNORM]

@@ -53,6 +53,9 @@ def _without(key: str) -> dict[str, Any]:
     return doc
 
 
+RADICULOPATHY = "Radiculopathy, lumbar region"  # the display of good()'s code
+
+
 def _with_code(**changes: Any) -> dict[str, Any]:
     doc = good()
     doc["codes"][0].update(changes)
@@ -86,7 +89,10 @@ def _with_second_code(**changes: Any) -> dict[str, Any]:
         ({**good(), "concept": "Demo"}, "concept: concept 'Demo' must be snake_case"),
         (_with_code(display=" "), "codes.0.display: String should have at least 1 character"),
         (_with_second_code(code=" m5416"), "duplicate code"),
-        ({**_with_second_code(code="M54.17"), "text_match": True}, "codes: duplicate display radiculopathy"),
+        ({**_with_second_code(code="M54.17"), "text_match": True}, "duplicate display or name radicul"),
+        ({**_with_second_code(code="M54.17", display="Sciatica", names=[RADICULOPATHY]), "text_match": True},
+         "codes: duplicate display or name radicul"),
+        (_with_code(names=["Sciatica"]), "codes: names are read only with text_match"),
         ({**good(), "ranges": [{**good()["ranges"][0], "display": 3}]}, "ranges.0.display"),
         (_with_code(system="urn:site:flowsheet"), "unknown system 'urn:site:flowsheet'"),
     ],

@@ -29,6 +29,24 @@ def test_product_text_matches_its_ingredient(
     assert value_sets.match_text("conservative_medication", text) == Coding(RXNORM, code, ingredient)
 
 
+@pytest.mark.parametrize(
+    ("text", "code", "ingredient"),
+    [
+        ("Flexeril 10 mg tablet", "21949", "cyclobenzaprine"),
+        ("ALEVE", "7258", "naproxen"),
+        ("Advil Liqui-Gels", "5640", "ibuprofen"),
+        ("Medrol Dosepak", "6902", "methylprednisolone"),
+        ("Neurontin 300", "25480", "gabapentin"),
+    ],
+)
+def test_a_brand_name_alone_matches_its_ingredient(
+    value_sets: ValueSets, text: str, code: str, ingredient: str
+) -> None:
+    """A record may name the drug only by its brand (a patient-reported "Aleve"): conservative care all
+    the same (PATHWAY.md §2), named by its ingredient."""
+    assert value_sets.match_text("conservative_medication", text) == Coding(RXNORM, code, ingredient)
+
+
 @pytest.mark.parametrize("text", ["ibuprofenol", "Xibuprofen 200 MG", "Oxycodone 5 MG Oral Tablet", ""])
 def test_text_without_a_whole_word_ingredient_does_not_match(value_sets: ValueSets, text: str) -> None:
     assert value_sets.match_text("conservative_medication", text) is None
