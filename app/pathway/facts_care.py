@@ -56,7 +56,7 @@ def conservative_care(ctx: Context, since: date) -> tuple[Evidence, ...]:
     """PATHWAY.md §2: medications, procedures, therapy visits and PT/chiro/OMT referrals dated in
     [since, order date].
     ``since`` is the onset (or its lower bound); see ``facts.care_window_start``."""
-    found = (_care_medications, _care_procedures, _care_visits, _care_referrals)
+    found = (_care_medications, _care_procedures, _care_visits, _care_referrals, _injections_done)
     return ordered(evidence for source in found for evidence in source(ctx, since))
 
 
@@ -122,6 +122,19 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
         for concept, coding in found:
             state = State.REFERRAL_VISITED if visited else State.REFERRAL_NO_VISIT
             yield Evidence(Finding(concept), sr.reference, dated(when), coding, state)
+
+
+def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
+    """An epidural injection order marked ``completed`` was performed (R4: "fully performed"): care, as its
+    Procedure would be, when an outside pain clinic's injection left only the order in the chart. Dated by
+    authoredOn (else occurrence): it was done after it was ordered and before the chart was read."""
+    for sr in ctx.chart.service_requests:
+        when = sr.authored_on or sr.occurrence
+        if sr.status != "completed" or not certainly_within(when, since, ctx.order_date):
+            continue
+        coding = member(ctx.vs, "epidural_injection", sr.codings)
+        if coding is not None:
+            yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, dated(when), coding)
 
 
 def _carried_out(ctx: Context, sr: ServiceRequestView) -> bool:

@@ -199,3 +199,25 @@ def test_a_drug_named_only_by_its_brand_is_conservative_care(drug: dict[str, Any
 
     assert decision.rules[0] == "R3b"
     assert [e.coding.system for e in decision.facts.conservative_care if e.coding] == [RXNORM]
+
+
+def injection_order(status: str) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "esi", "status": status, "intent": "order",
+            "authoredOn": "2026-02-01", "code": coded(CPT, "64483")}
+
+
+def test_a_completed_epidural_injection_order_is_care_done() -> None:
+    """PATHWAY.md §2: an epidural steroid injection is conservative care, and a planned one makes a
+    candidate. An order marked completed was performed (an outside pain clinic's injection may leave only
+    the order): care and candidacy, R2/R23 — not R3a's "start conservative care"."""
+    decision = decide(condition(onsetDateTime=ONSET_100_DAYS), injection_order("completed"))
+
+    assert decision.rules[0] == "R2/R23"
+    assert [e.finding for e in decision.facts.conservative_care] == ["epidural_injection"]
+
+
+def test_an_active_epidural_injection_order_is_planned_not_care() -> None:
+    decision = decide(condition(onsetDateTime=ONSET_100_DAYS), injection_order("active"))
+
+    assert decision.facts.conservative_care == ()
+    assert decision.rules[0] == "R3a"
