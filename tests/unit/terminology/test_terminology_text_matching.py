@@ -21,17 +21,7 @@ def value_sets() -> ValueSets:
         ("methylPREDNISolone 4 MG Oral Tablet", "6902", "methylprednisolone"),
         ("predniSONE 20 MG Oral Tablet", "8640", "prednisone"),
         ("Acetaminophen 325 MG / Hydrocodone Bitartrate 5 MG Oral Tablet", "161", "acetaminophen"),
-    ],
-)
-def test_product_text_matches_its_ingredient(
-    value_sets: ValueSets, text: str, code: str, ingredient: str
-) -> None:
-    assert value_sets.match_text("conservative_medication", text) == Coding(RXNORM, code, ingredient)
-
-
-@pytest.mark.parametrize(
-    ("text", "code", "ingredient"),
-    [
+        # a brand name alone (a patient-reported "Aleve") is conservative care all the same (PATHWAY.md §2)
         ("Flexeril 10 mg tablet", "21949", "cyclobenzaprine"),
         ("ALEVE", "7258", "naproxen"),
         ("Advil Liqui-Gels", "5640", "ibuprofen"),
@@ -39,11 +29,9 @@ def test_product_text_matches_its_ingredient(
         ("Neurontin 300", "25480", "gabapentin"),
     ],
 )
-def test_a_brand_name_alone_matches_its_ingredient(
+def test_product_or_brand_text_matches_its_ingredient(
     value_sets: ValueSets, text: str, code: str, ingredient: str
 ) -> None:
-    """A record may name the drug only by its brand (a patient-reported "Aleve"): conservative care all
-    the same (PATHWAY.md §2), named by its ingredient."""
     assert value_sets.match_text("conservative_medication", text) == Coding(RXNORM, code, ingredient)
 
 
