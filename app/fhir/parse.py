@@ -238,13 +238,21 @@ def _days(duration: object) -> float | None:
     return float(duration["value"]) * per_day if per_day else None
 
 
-def _bounds(raw: Json) -> tuple[float | None, FhirDate | None]:
-    """The longest ``dosageInstruction.timing.repeat`` boundsDuration (days) and the latest boundsPeriod end:
-    "take for 120 days" written as the dose's bounds rather than as the dispensed supply."""
+class _Bounds(NamedTuple):
+    days: float | None
+    start: FhirDate | None
+    end: FhirDate | None
+
+
+def _bounds(raw: Json) -> _Bounds:
+    """The longest ``dosageInstruction.timing.repeat`` boundsDuration (days), the earliest boundsPeriod start
+    and the latest end: "take for 120 days" written as the dose's bounds rather than as the dispensed
+    supply, or a course dated only by them (no authoredOn)."""
     found = list(_timing_repeats(raw))
     days = [d for d in (_days(r.get("boundsDuration")) for r in found) if d is not None]
+    starts = [e for e in (period_start(r.get("boundsPeriod")) for r in found) if e is not None]
     ends = [e for e in (period_end(r.get("boundsPeriod")) for r in found) if e is not None]
-    return max(days, default=None), max(ends, default=None)
+    return _Bounds(max(days, default=None), min(starts, default=None), max(ends, default=None))
 
 
 def _timing_repeats(raw: Json) -> Iterator[Json]:
@@ -274,7 +282,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
     validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
     effective = raw.get("effectivePeriod")
     codings, text = codings_and_text(concept)
-    bounded_days, bounded_end = _bounds(raw)
+    bounded = _bounds(raw)
     return MedicationView(
         id=_required_id(raw),
         resource_type=str(raw.get("resourceType")),
@@ -282,9 +290,9 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         text=text,
         status=string(raw.get("status")),
         start=first_date(raw, "authoredOn", "effectiveDateTime") or period_start(effective)
-        or period_start(validity) or parse_fhir_date(raw.get("dateAsserted")),
-        end=period_end(effective) or period_end(validity) or bounded_end,
-        supply_days=_supply_days(raw, bounded_days),
+        or period_start(validity) or bounded.start or parse_fhir_date(raw.get("dateAsserted")),
+        end=period_end(effective) or period_end(validity) or bounded.end,
+        supply_days=_supply_days(raw, bounded.days),
         reason_codings=_reason_codings(raw),
     )
 

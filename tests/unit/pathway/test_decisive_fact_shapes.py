@@ -221,3 +221,15 @@ def test_an_active_epidural_injection_order_is_planned_not_care() -> None:
 
     assert decision.facts.conservative_care == ()
     assert decision.rules[0] == "R3a"
+
+
+def test_a_prescription_dated_only_by_its_dose_bounds_is_dated_care() -> None:
+    """A MedicationRequest without authoredOn whose dose runs from 1 February (timing.repeat.boundsPeriod):
+    ibuprofen since the onset is care, R3b."""
+    dose = {"timing": {"repeat": {"boundsPeriod": {"start": "2026-02-01", "end": "2026-02-14"}}}}
+    prescription = {"resourceType": "MedicationRequest", "id": "m", "status": "completed", "intent": "order",
+                    "medicationCodeableConcept": coded(RXNORM, "5640"), "dosageInstruction": [dose]}
+
+    decision = decide(condition(onsetDateTime=ONSET_100_DAYS), prescription)
+
+    assert decision.rules[0] == "R3b"
