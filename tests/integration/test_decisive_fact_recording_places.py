@@ -66,3 +66,41 @@ async def test_an_imaging_study_dated_only_by_its_series_is_a_prior_mri_both_way
 
     assert answers.same, answers.difference()
     assert rules(answers.prefetch)[0] == "R12", answers.difference()
+
+
+def statement(text: str) -> Resource:
+    return {"resourceType": "MedicationStatement", "id": "med", "status": "active",
+            "effectiveDateTime": day(40), "medicationCodeableConcept": {"text": text}}
+
+
+def referral(code: dict[str, Any], status: str = "active", **fields: Any) -> Resource:
+    return {"resourceType": "ServiceRequest", "id": "ref", "status": status, "intent": "order",
+            "authoredOn": day(40), "code": {"coding": [code]}, **fields}
+
+
+PATIENT_REFERRAL = {"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}
+NUCC = "http://nucc.org/provider-taxonomy"
+# Conservative care recorded as exports record it, 40 days into a 100-day episode: R3b (rating none until
+# candidacy is attested), or R2/R23 (appropriate) when the record also shows candidacy.
+CARE: dict[str, tuple[list[Resource], str | None]] = {
+    "brand-name-only": ([statement("Flexeril 10 mg tablet")], None),
+    "referral-by-performerType": ([referral(PATIENT_REFERRAL, performerType={
+        "coding": [{"system": NUCC, "code": "225100000X", "display": "Physical Therapist"}]})], None),
+    "completed-injection-order": ([referral({"system": CPT, "code": "64483"}, "completed")], "appropriate"),
+}
+
+
+@pytest.mark.parametrize("shape", list(CARE))
+async def test_conservative_care_recorded_as_exports_record_it_is_read_both_ways(
+    cds: Any, shape: str
+) -> None:
+    """PATHWAY.md §2 conservative care: never R3a's "start conservative care" when the chart shows it."""
+    pid = f"dfp-care-{shape}"
+    extra, expected = CARE[shape]
+    resources = chart(pid, {"onsetDateTime": day(100)}, *extra)
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert "R3a" not in rules(answers.prefetch), answers.difference()
+    assert rating(answers.prefetch) == expected, answers.difference()
