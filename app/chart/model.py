@@ -85,6 +85,7 @@ class ProcedureView:
     text: str | None = None
     body_site_codings: tuple[Coding, ...] = ()
     reason_codings: tuple[Coding, ...] = ()  # why it was done: a finding the chart states (reasonCode)
+    performed_end: FhirDate | None = None  # performedPeriod.end: how recent a spinal procedure is (R7)
 
     @property
     def reference(self) -> str:

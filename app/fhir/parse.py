@@ -165,6 +165,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
         reason_codings=_reason_codings(raw),
+        performed_end=period_end(raw.get("performedPeriod")),
     )
 
 

@@ -34,6 +34,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, RedFlag
+from app.terminology import Coding
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
 ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
@@ -134,18 +135,40 @@ def _result(o: ObservationView) -> float | None:
 
 def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:
     """§3 v2 infection risk factors: coded ones (read as a red flag is read, §2) and spinal procedures
-    or injections performed in the last ``SPINAL_PROCEDURE_DAYS`` (a dated Procedure only)."""
+    or injections performed in the last ``SPINAL_PROCEDURE_DAYS`` (``_spinal_procedures``)."""
     coded = coded_evidence(ctx, "infection_risk_factor", Keep.SERIOUS)
-    return ordered((*coded, *_spinal_procedures(ctx)))
+    return ordered((*coded, *_spinal_procedures(ctx), *_spinal_orders_done(ctx)))
 
 
 def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
+    """A dated Procedure whose performance possibly reached into the window: by its date, or by the end of
+    its performedPeriod (a period begun before the window, or written with only its end, still ended in
+    it). Undated ones are not read: "in the last 90 days" cannot be shown."""
     start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
     for p in ctx.chart.procedures:
-        if p.status in NOT_DONE_PROCEDURE or p.performed is None:
+        first, last = p.performed or p.performed_end, p.performed_end or p.performed
+        if p.status in NOT_DONE_PROCEDURE or first is None or last is None:
             continue
-        if not (last_day(p.performed) >= start and p.performed.value <= ctx.order_date):
+        if last_day(last) >= start and first.value <= ctx.order_date:
+            coding = _spinal_coding(ctx, p.codings)
+            if coding is not None:
+                yield Evidence(Finding.SPINAL_PROCEDURE, p.reference, first.value, coding)
+
+
+def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
+    """A spinal injection or surgery order marked ``completed`` was performed (R4: "fully performed"), as
+    conservative care reads it when an outside clinic left only the order: dated by its occurrence, else
+    its authoredOn (it was done no earlier than ordered), in the window as a Procedure date is."""
+    start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
+    for sr in ctx.chart.service_requests:
+        when = sr.occurrence or sr.authored_on
+        if sr.status != "completed" or when is None:
             continue
-        coding = next((c for c in (member(ctx.vs, n, p.codings) for n in _SPINAL_PROCEDURES) if c), None)
-        if coding is not None:
-            yield Evidence(Finding.SPINAL_PROCEDURE, p.reference, p.performed.value, coding)
+        if last_day(when) >= start and when.value <= ctx.order_date:
+            coding = _spinal_coding(ctx, sr.codings)
+            if coding is not None:
+                yield Evidence(Finding.SPINAL_PROCEDURE, sr.reference, when.value, coding)
+
+
+def _spinal_coding(ctx: Context, codings: tuple[Coding, ...]) -> Coding | None:
+    return next((c for c in (member(ctx.vs, n, codings) for n in _SPINAL_PROCEDURES) if c), None)

@@ -1,0 +1,56 @@
+"""Facts the pathway computes from dates, series and thresholds, parsed from raw FHIR JSON as the hooks
+parse them (PATHWAY.md §2, §3): each shape below was once read wrongly, and a 19-day lumbar radiculopathy
+with it was deferred (R1) although the rule named in each test applies. ``raw_decision.decide`` decides a
+lumbar MRI ordered on 2026-03-11 for a 40-year-old man.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide
+
+from app.pathway.model import RedFlag
+from app.terminology import CPT, LOINC
+
+CRP_25 = {"resourceType": "Observation", "id": "crp", "status": "final", "code": coded(LOINC, "1988-5"),
+          "effectiveDateTime": "2026-03-08", "valueQuantity": {"value": 25, "unit": "mg/L", "code": "mg/L"}}
+
+
+def injection(resource_type: str = "Procedure", **fields: Any) -> dict[str, Any]:
+    """A lumbar epidural steroid injection (CPT 62323) as a Procedure or as an order."""
+    intent = {"intent": "order"} if resource_type == "ServiceRequest" else {}
+    return {"resourceType": resource_type, "id": "esi", "status": "completed", **intent,
+            "code": coded(CPT, "62323"), **fields}
+
+
+@pytest.mark.parametrize("spinal_injection", [
+    injection(performedPeriod={"end": "2026-02-01"}),  # only the period's end written
+    injection(performedPeriod={"start": "2025-11-20", "end": "2026-01-15"}),  # begun before the 90 days
+    injection("ServiceRequest", authoredOn="2026-02-01"),  # an outside clinic's injection: only the order
+    injection("ServiceRequest", authoredOn="2025-10-01", occurrenceDateTime="2026-01-20"),  # done in them
+])
+def test_a_spinal_injection_in_the_last_90_days_with_a_raised_crp_is_an_infection_flag(
+    spinal_injection: dict[str, Any]
+) -> None:
+    """R7 (§3 v2): a spinal procedure or injection in the last 90 days with CRP > 10 mg/L within 14 days."""
+    decision = decide(spinal_injection, CRP_25)
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize("spinal_injection", [
+    injection(performedPeriod={"start": "2025-09-01", "end": "2025-10-01"}),  # ended before the 90 days
+    injection("ServiceRequest", authoredOn="2025-10-01"),  # ordered long ago, when done not written
+    injection("ServiceRequest", status="active", authoredOn="2026-02-01"),  # ordered, not done
+    injection(status="not-done", performedPeriod={"end": "2026-02-01"}),
+])
+def test_a_spinal_injection_not_shown_in_the_last_90_days_is_no_risk_factor(
+    spinal_injection: dict[str, Any]
+) -> None:
+    decision = decide(spinal_injection, CRP_25)
+
+    assert RedFlag.INFECTION not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
