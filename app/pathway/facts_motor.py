@@ -6,7 +6,8 @@ or a 0-10 scale: grip dynamometry is not an MRC grade). Grades are compared only
 same code (or code text) and the same bodySite/laterality codings.
 
 * severe  = a grade ≤ 3 within the last 14 days that is new (no grade ≤ 3 for that muscle more than 90 days
-  before it). An undated grade ≤ 3 counts: it cannot be shown to be old (invariant 6).
+  before it). An undated grade ≤ 3 counts: it cannot be shown to be old (invariant 6); a partial date
+  (``2026-02``) is recent when its last day is, and an older grade is chronic only when its last day is.
 * progressive = within the episode, a fall ending at ≤ 3, or a fall of ≥ 2 grades.
 * a single fall 5 → 4 (or any other 1-grade fall above 3) is only "new mild weakness" (info).
 The 14/90-day windows and the grade cut-offs are clinical (Eur Spine J 2014;23:1968), not site policy.
@@ -22,7 +23,7 @@ from datetime import date
 
 from app.chart.model import ObservationView
 from app.immutable import immutable
-from app.pathway.facts_common import Context, member, observation_void, ordered, possibly_by
+from app.pathway.facts_common import Context, last_day, member, observation_void, ordered, possibly_by
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
@@ -40,6 +41,7 @@ class Grade:
     muscle: tuple[str, tuple[tuple[str, str], ...]]
     value: float
     on: date | None
+    last: date | None  # the last day a partial date (``2026-02``) can mean: §2, a date never hides a flag
     evidence: Evidence
 
 
@@ -82,8 +84,9 @@ def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
     code = f"{coding.system}|{coding.code}" if coding is not None else (o.text or "").strip().casefold()
     site = tuple(sorted((c.system, c.code) for c in o.body_site))
     on = o.effective.value if o.effective is not None else None
+    last = last_day(o.effective) if o.effective is not None else None
     evidence = Evidence(Finding.MUSCLE_STRENGTH, o.reference, on, coding, text=o.text or None, value=value)
-    return Grade((code, site), value, on, evidence)
+    return Grade((code, site), value, on, last, evidence)
 
 
 def _names_strength(o: ObservationView) -> bool:
@@ -104,10 +107,11 @@ def grade_value(o: ObservationView) -> float | None:
 
 
 def _severe(ctx: Context, grades: list[Grade]) -> Iterator[Evidence]:
-    """A grade ≤ 3 in the last 14 days (or undated) with no grade ≤ 3 more than 90 days before it."""
+    """A grade ≤ 3 possibly in the last 14 days (undated, or a partial date reaching into them) with no grade
+    ≤ 3 certainly more than 90 days before it."""
     start = ctx.days_before(SEVERE_WINDOW_DAYS)
     for grade in grades:
-        recent = grade.on is None or grade.on >= start
+        recent = grade.last is None or grade.last >= start
         if grade.value <= SEVERE_GRADE and recent and not _chronic(grades, grade):
             yield replace(grade.evidence, state=State.NEW)
 
@@ -116,7 +120,7 @@ def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
     if low.on is None:
         return False
     limit = date.fromordinal(max(1, low.on.toordinal() - CHRONIC_AFTER_DAYS))
-    return any(g.value <= SEVERE_GRADE and g.on is not None and g.on < limit for g in grades)
+    return any(g.value <= SEVERE_GRADE and g.last is not None and g.last < limit for g in grades)
 
 
 def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence, bool]]:

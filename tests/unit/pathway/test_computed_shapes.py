@@ -54,3 +54,38 @@ def test_a_spinal_injection_not_shown_in_the_last_90_days_is_no_risk_factor(
 
     assert RedFlag.INFECTION not in decision.facts.red_flags
     assert decision.rules == ("R1",)
+
+
+def ankle_strength(grade: str, on: str, grade_id: str = "mmt") -> dict[str, Any]:
+    """An ankle-dorsiflexion MRC grade as a flowsheet row exports it: code text only, the grade as text."""
+    return {"resourceType": "Observation", "id": grade_id, "status": "final",
+            "code": {"text": "Ankle dorsiflexion strength"}, "effectiveDateTime": on, "valueString": grade}
+
+
+@pytest.mark.parametrize("grades", [
+    (ankle_strength("2/5", "2026-02"),),  # a month that reaches into the last 14 days
+    # new: the earlier weak grade may lie within 90 days of it (2025-12 can be 31 December)
+    (ankle_strength("2/5", "2026-03-05"), ankle_strength("3/5", "2025-12", "old")),
+])
+def test_a_grade_whose_partial_date_may_be_recent_and_new_is_a_severe_motor_deficit(
+    grades: tuple[dict[str, Any], ...]
+) -> None:
+    """R6 (§3 v2 motor; §2: a partial date never hides a red flag): a grade ≤ 3 in the last 14 days with
+    no grade ≤ 3 for that muscle more than 90 days earlier."""
+    decision = decide(*grades)
+
+    assert RedFlag.MOTOR in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize("grades", [
+    (ankle_strength("2/5", "2026-01"),),  # the whole month lies before the 14 days
+    (ankle_strength("2/5", "2026-03-05"), ankle_strength("3/5", "2025-11", "old")),  # chronic, certainly
+])
+def test_a_grade_certainly_old_or_chronic_is_no_severe_motor_deficit(
+    grades: tuple[dict[str, Any], ...]
+) -> None:
+    decision = decide(*grades)
+
+    assert RedFlag.MOTOR not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
