@@ -23,7 +23,15 @@ from datetime import date
 
 from app.chart.model import ObservationView
 from app.immutable import immutable
-from app.pathway.facts_common import Context, last_day, member, observation_void, ordered, possibly_by
+from app.pathway.facts_common import (
+    Context,
+    last_day,
+    member,
+    observation_void,
+    ordered,
+    possibly_by,
+    unit_key,
+)
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
@@ -33,7 +41,8 @@ CHRONIC_AFTER_DAYS = 90
 _STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b", re.IGNORECASE)
 _NOT_MRC_TEXT = re.compile(r"\b(grip|dynamomet\w*|training|0\s*-\s*10|/\s*10)\b", re.IGNORECASE)
 _GRADE = re.compile(r"\s*([0-5])\s*([+-]?)\s*(?:/\s*5)?\s*")
-_UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{MRC}", "score", "grade", "MRC"})
+# Compared after ``unit_key`` (case, spaces and [] dropped): an export may write "Score" or "{Score}".
+_UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{mrc}", "score", "grade", "mrc"})
 
 
 @immutable
@@ -98,7 +107,7 @@ def grade_value(o: ObservationView) -> float | None:
     """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5" — written as a string, or as
     the text or display of a coded answer (a flowsheet row whose answers are local codes "2/5"); else None."""
     if o.value is not None:
-        unitless = o.unit is None or o.unit in _UNITLESS
+        unitless = o.unit is None or unit_key(o.unit) in _UNITLESS
         return o.value if unitless and 0 <= o.value <= 5 else None
     found = _GRADE.fullmatch(o.value_string or o.value_text or "")
     if found is None:

@@ -89,3 +89,18 @@ def test_a_grade_certainly_old_or_chronic_is_no_severe_motor_deficit(
 
     assert RedFlag.MOTOR not in decision.facts.red_flags
     assert decision.rules == ("R1",)
+
+
+@pytest.mark.parametrize(("unit", "motor"), [
+    ({"unit": "Score"}, True), ({"code": "{Score}"}, True), ({"unit": "GRADE"}, True),
+    ({"code": "{mrc}"}, True),
+    ({"unit": "KG"}, False),  # dynamometry in any case is no MRC grade
+])
+def test_a_grade_whose_unitless_unit_is_written_in_another_case_is_read(
+    unit: dict[str, str], motor: bool
+) -> None:
+    """R6 (§3 v2 motor): a unitless 0–5 grade counts whatever the case of its unit word."""
+    grade = {**ankle_strength("", "2026-03-05"), "valueQuantity": {"value": 2, **unit}}
+    del grade["valueString"]
+
+    assert (RedFlag.MOTOR in decide(grade).facts.red_flags) is motor
