@@ -1,6 +1,7 @@
-"""The facts that decide "defer" against "appropriate" without a red flag — the onset's bound, conservative
-care, prior imaging — recorded where real exports put them, through the real app and SEKMET, by a complete
-prefetch AND by the service's own FHIR fallback (PATHWAY.md §2, invariant 4).
+"""The facts that decide "defer" against "appropriate" — the onset's bound, conservative care, prior imaging,
+and a recent spinal injection that, beside a raised marker, is an infection flag — recorded where real
+exports put them, through the real app and SEKMET, by a complete prefetch AND by the service's own FHIR
+fallback (PATHWAY.md §2, §3, invariant 4).
 """
 
 from __future__ import annotations
@@ -104,3 +105,33 @@ async def test_conservative_care_recorded_as_exports_record_it_is_read_both_ways
     assert answers.same, answers.difference()
     assert "R3a" not in rules(answers.prefetch), answers.difference()
     assert rating(answers.prefetch) == expected, answers.difference()
+
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+CRP_25 = {"resourceType": "Observation", "id": "crp", "status": "final", "effectiveDateTime": day(3),
+          "code": {"coding": [{"system": LOINC, "code": "1988-5"}]},
+          "valueQuantity": {"value": 25, "unit": "mg/L", "system": UCUM, "code": "mg/L"}}
+INJECTION = {"coding": [{"system": CPT, "code": "62323"}]}
+# A lumbar epidural injection 40 days ago, recorded as exports record it: with CRP 25 mg/L each is R7.
+SPINAL_INJECTION: dict[str, Resource] = {
+    "completed-order": {"resourceType": "ServiceRequest", "id": "esi", "status": "completed",
+                        "intent": "order", "code": INJECTION, "authoredOn": day(40)},
+    "period-end-only": {"resourceType": "Procedure", "id": "esi", "status": "completed", "code": INJECTION,
+                        "performedPeriod": {"end": day(40)}},
+}
+
+
+@pytest.mark.parametrize("shape", list(SPINAL_INJECTION))
+async def test_a_recent_spinal_injection_with_a_raised_crp_is_an_infection_flag_both_ways(
+    cds: Any, shape: str
+) -> None:
+    """R7 (§3 v2): a spinal injection in the last 90 days with CRP > 10 mg/L within 14 days, on a 19-day
+    radiculopathy that R1 would otherwise defer."""
+    pid = f"dfp-injection-{shape}"
+    resources = chart(pid, {"onsetDateTime": day(19)}, SPINAL_INJECTION[shape], CRP_25)
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert rules(answers.prefetch)[0] == "R7", answers.difference()
