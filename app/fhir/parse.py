@@ -227,6 +227,7 @@ def _contained(raw: Json, reference: object) -> Json | None:
 _DAYS_PER_UNIT: Mapping[str, float] = {
     "d": 1.0, "day": 1.0, "days": 1.0, "wk": 7.0, "week": 7.0, "weeks": 7.0,
     "mo": 30.4375, "month": 30.4375, "months": 30.4375, "a": 365.25, "year": 365.25, "years": 365.25,
+    "h": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
 }
 
 
@@ -257,11 +258,13 @@ def _bounds(raw: Json) -> _Bounds:
 
 
 def _timing_repeats(raw: Json) -> Iterator[Json]:
-    for dosage in array(raw.get("dosageInstruction")):
-        timing = dosage.get("timing") if isinstance(dosage, dict) else None
-        repeat = timing.get("repeat") if isinstance(timing, dict) else None
-        if isinstance(repeat, dict):
-            yield repeat
+    return (r for r in (_repeat(d) for d in array(raw.get("dosageInstruction"))) if r is not None)
+
+
+def _repeat(dosage: object) -> Json | None:
+    timing = dosage.get("timing") if isinstance(dosage, dict) else None
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    return repeat if isinstance(repeat, dict) else None
 
 
 def _supply_days(raw: Json, bounded: float | None) -> float | None:
@@ -269,11 +272,43 @@ def _supply_days(raw: Json, bounded: float | None) -> float | None:
     the dose's bounds, whichever is longer (PATHWAY.md §3 long-term steroids)."""
     dispense = raw.get("dispenseRequest")
     dispense = dispense if isinstance(dispense, dict) else {}
-    supply = _days(dispense.get("expectedSupplyDuration"))
+    supply = _days(dispense.get("expectedSupplyDuration")) or _quantity_days(raw, dispense.get("quantity"))
     repeats = number(dispense.get("numberOfRepeatsAllowed"))
     if supply is not None and repeats is not None and repeats > 0:
         supply *= 1 + repeats
     return max((d for d in (supply, bounded) if d is not None), default=None)
+
+
+def _quantity_days(raw: Json, quantity: object) -> float | None:
+    """Without an expected supply, the dispensed quantity over the daily dose: 90 tablets at one a day are
+    90 days (PATHWAY.md §3 long-term steroids: an export may write the quantity and the dose, not the days).
+    A dose in another unit than the quantity (5 mg against tablets) is not converted, and adds nothing."""
+    amount = number(quantity.get("value")) if isinstance(quantity, dict) else None
+    if amount is None or amount <= 0 or not isinstance(quantity, dict):
+        return None
+    per_day = _daily_dose(raw, _unit_word(quantity))
+    return amount / per_day if per_day else None
+
+
+def _daily_dose(raw: Json, unit: str | None) -> float | None:
+    """The first dosage's dose × frequency per day, when its dose is in ``unit`` and its period is a time."""
+    for dosage in array(raw.get("dosageInstruction")):
+        rates = array(dosage.get("doseAndRate")) if isinstance(dosage, dict) else []
+        doses = (r.get("doseQuantity") for r in rates if isinstance(r, dict))
+        dose = next((d for d in doses if isinstance(d, dict)), None)
+        repeat = _repeat(dosage)
+        if dose is None or repeat is None or _unit_word(dose) != unit:
+            continue
+        period = _days({"value": repeat.get("period"), "unit": repeat.get("periodUnit")})
+        amount, frequency = number(dose.get("value")), number(repeat.get("frequency", 1))
+        if amount and frequency and period and amount > 0 and frequency > 0 and period > 0:
+            return amount * frequency / period
+    return None
+
+
+def _unit_word(quantity: Json) -> str | None:
+    unit = string(quantity.get("unit")) or string(quantity.get("code"))
+    return unit.strip().casefold() if unit is not None else None
 
 
 def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> MedicationView:

@@ -104,3 +104,49 @@ def test_a_grade_whose_unitless_unit_is_written_in_another_case_is_read(
     del grade["valueString"]
 
     assert (RedFlag.MOTOR in decide(grade).facts.red_flags) is motor
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def prednisone_dispensed(tablets: float, dose: dict[str, Any] | None, per_day: int = 1,
+                         unit: str = "tablet", **dispense: Any) -> dict[str, Any]:
+    """A completed prednisone prescription of 2025-10-01 written as a quantity and a dose, not as days."""
+    dosage = [{"timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+               "doseAndRate": [{"doseQuantity": dose}]}] if dose is not None else []
+    return {"resourceType": "MedicationRequest", "id": "rx", "status": "completed", "intent": "order",
+            "authoredOn": "2025-10-01", "dosageInstruction": dosage,
+            "medicationCodeableConcept": coded(RXNORM, "312617", "predniSONE 5 MG Oral Tablet"),
+            "dispenseRequest": {"quantity": {"value": tablets, "unit": unit}, **dispense}}
+
+
+@pytest.mark.parametrize("steroid", [
+    prednisone_dispensed(90, {"value": 1, "unit": "tablet"}),  # one a day: 90 days
+    prednisone_dispensed(30, {"value": 1, "unit": "Tablet"}, numberOfRepeatsAllowed=2),  # and two refills
+    prednisone_dispensed(45, {"value": 0.5, "unit": "tablet"}, unit="TABLET"),  # half a tablet a day
+])
+def test_a_steroid_supply_written_as_a_quantity_and_a_dose_counts_its_days(steroid: dict[str, Any]) -> None:
+    """§3: systemic steroids for 90 days or more (infection and fracture risk): the dispensed quantity over
+    the daily dose is the course's length."""
+    decision = decide(steroid)
+
+    assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize("steroid", [
+    prednisone_dispensed(90, {"value": 1, "unit": "tablet"}, per_day=3),  # three a day: 30 days
+    prednisone_dispensed(90, {"value": 5, "unit": "mg"}),  # a dose in mg against tablets is not converted
+    prednisone_dispensed(90, None),  # no dose: the length is unknown
+    {**prednisone_dispensed(90, None), "dosageInstruction": [  # shapes we cannot read add nothing
+        "junk", {"doseAndRate": ["x", {"doseQuantity": "1"}], "timing": {"repeat": {"period": "1"}}},
+        {"doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}],
+         "timing": {"repeat": {"frequency": 1, "period": 0, "periodUnit": "d"}}}]},
+    {**prednisone_dispensed(90, {"value": 1, "unit": "tablet"}),
+     "dispenseRequest": {"quantity": {"value": True}}},
+])
+def test_a_steroid_quantity_whose_days_cannot_reach_90_is_not_long_term(steroid: dict[str, Any]) -> None:
+    decision = decide(steroid)
+
+    assert RedFlag.INFECTION not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
