@@ -12,6 +12,7 @@ from datetime import date
 from app.pathway.decide_case import data_needed, plus_days
 from app.pathway.decide_modality import referral
 from app.pathway.model import (
+    SCOPE_RED_FLAGS,
     Advice,
     AtLeast,
     CardValue,
@@ -32,12 +33,24 @@ _SERIOUS_RULES: tuple[tuple[RedFlag, str], ...] = (
 
 
 def decide_patient(facts: Facts, policy: Policy) -> Decision | None:
-    """None unless an active qualifying diagnosis in scope (PATHWAY.md §1); else the summary cards."""
+    """None unless an active qualifying diagnosis in scope (PATHWAY.md §1); else the summary cards.
+    §1 v2 "a red flag comes before scope": a CES, motor or myelopathy finding with no qualifying diagnosis
+    still gets its unimaged red-flag card — but no summary, which is about the diagnosis's episode."""
     too_young = facts.age_years is not None and facts.age_years < policy.minimum_age_years
-    if not facts.qualifying or too_young or facts.high_energy_trauma:
+    if too_young or facts.high_energy_trauma:
         return None
+    if not facts.qualifying:
+        return _red_flag_only(facts, policy)
     advices = (_summary(facts, policy), *_unimaged_red_flag(facts, policy), *data_needed(facts))
     return Decision(None, facts, None, tuple(item.rule for item in advices), advices)
+
+
+def _red_flag_only(facts: Facts, policy: Policy) -> Decision | None:
+    """No qualifying diagnosis: only a scope red flag (§1 v2) not yet imaged is worth a card."""
+    if not facts.red_flags.keys() & SCOPE_RED_FLAGS:
+        return None
+    advices = _unimaged_red_flag(facts, policy)
+    return Decision(None, facts, None, tuple(a.rule for a in advices), advices) if advices else None
 
 
 def _summary(facts: Facts, policy: Policy) -> Advice:

@@ -514,6 +514,29 @@ def test_patient_view_none_without_qualifying_diagnosis() -> None:
     assert decide_patient(facts(20, qualifying=()), Policy()) is None
 
 
+@pytest.mark.parametrize(("flag", "rule"), [(RedFlag.CES, "R5"), (RedFlag.MOTOR, "R6"),
+                                            (RedFlag.MYELOPATHY, "R20")])
+def test_patient_view_scope_red_flag_without_diagnosis_gets_only_its_critical_card(flag: RedFlag,
+                                                                                    rule: str) -> None:
+    """PATHWAY.md §1 v2: a CES, motor or myelopathy finding is a spine indication by itself — the chart
+    that records only G83.4 still shows its unimaged red flag at chart open (no summary: no episode)."""
+    decision = decide_patient(facts(20, qualifying=(), flags=[flag]), Policy())
+    assert decision is not None
+    assert [(a.rule, a.indicator, a.content) for a in decision.advices] == [
+        (rule, Indicator.CRITICAL, "patient_red_flag")]
+
+
+@pytest.mark.parametrize("flag", [RedFlag.INFECTION, RedFlag.MALIGNANCY_MAJOR, RedFlag.MALIGNANCY_WEAK])
+def test_patient_view_other_flags_without_diagnosis_stay_out_of_scope(flag: RedFlag) -> None:
+    assert decide_patient(facts(20, qualifying=(), flags=[flag]), Policy()) is None
+
+
+def test_patient_view_scope_red_flag_without_diagnosis_already_imaged_has_no_card() -> None:
+    decision = decide_patient(facts(20, qualifying=(), flags=[RedFlag.CES], prior_imaging=(prior_mri(1),)),
+                              Policy())
+    assert decision is None
+
+
 def test_patient_view_none_under_18() -> None:
     assert decide_patient(facts(20, age_years=17), Policy()) is None
 
