@@ -21,6 +21,7 @@ from app.pathway.model import (
     Indicator,
     Note,
     RedFlag,
+    Region,
     SuggestionKind,
     Topic,
 )
@@ -74,9 +75,13 @@ def _imaging_indicated_now(facts: Facts) -> bool:
 
 
 def _mri_date(facts: Facts, policy: Policy, exact_onset: bool) -> date | Note | None:
-    """Never "reasonable from <onset + 6 weeks>" beside a red flag that makes it reasonable now."""
+    """Never "reasonable from <onset + 6 weeks>" beside a red flag that makes it reasonable now, nor for a
+    thoracic episode: PATHWAY.md §1 v2 has no criteria for thoracic radiculopathy (R1's six weeks are
+    lumbar, R19's cervical), so no date is invented for it."""
     if _imaging_indicated_now(facts):
         return Note.NOW_RED_FLAG
+    if facts.region is Region.THORACIC:
+        return Note.NO_CRITERIA
     if not exact_onset:
         return Note.RECORD_ONSET
     return plus_days(facts.onset, policy.conservative_care_days)

@@ -243,6 +243,7 @@ class Note(StrEnum):
 
     NOW_RED_FLAG = "now_red_flag"  # imaging is indicated now, whatever the day (R5-R8)
     RECORD_ONSET = "record_onset"  # the day cannot be known until the onset is recorded (R27)
+    NO_CRITERIA = "no_criteria"  # thoracic, no red flag: the pathway has no criteria to date MRI by (§1 v2)
 
 
 @immutable

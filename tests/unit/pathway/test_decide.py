@@ -559,6 +559,21 @@ def test_patient_view_lower_bound_onset_has_no_mri_date() -> None:
         AtLeast(50), Note.RECORD_ONSET)
 
 
+@pytest.mark.parametrize("verified", [True, False])
+def test_patient_view_thoracic_summary_dates_no_mri(verified: bool) -> None:
+    """PATHWAY.md §1 v2: no criteria for thoracic radiculopathy, so no "MRI reasonable from onset + 6 weeks"
+    (R1's six weeks are lumbar) and no "record onset" that would date nothing."""
+    decision = decide_patient(facts(20, region=Region.THORACIC, verified=verified), Policy())
+    assert decision is not None
+    assert decision.advices[0].values["mri_date"] is Note.NO_CRITERIA
+
+
+def test_patient_view_thoracic_red_flag_still_says_mri_now() -> None:
+    decision = decide_patient(facts(20, region=Region.THORACIC, flags=[RedFlag.MALIGNANCY_MAJOR]), Policy())
+    assert decision is not None
+    assert decision.advices[0].values["mri_date"] is Note.NOW_RED_FLAG
+
+
 @pytest.mark.parametrize("flag", [RedFlag.CES, RedFlag.INFECTION, RedFlag.MALIGNANCY_MAJOR])
 def test_patient_view_summary_says_mri_now_when_a_red_flag_calls_for_it(flag: RedFlag) -> None:
     for verified in (True, False):

@@ -43,6 +43,7 @@ DAY = date(2025, 7, 22)
         ("eligible_date", DAY, "2025-07-22"),
         ("mri_date", Note.NOW_RED_FLAG, "now (red flag)"),
         ("mri_date", Note.RECORD_ONSET, "unknown (record onset)"),
+        ("mri_date", Note.NO_CRITERIA, "— (no thoracic criteria)"),
         ("region", Region.CERVICAL, "cervical"),
         ("missing", frozenset({"observations", "imaging"}), "imaging, observations"),
     ],
