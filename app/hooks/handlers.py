@@ -146,8 +146,9 @@ def _evaluate(call: HookCall, chart: Chart, content: Content, today: date,
         if decision is not None:
             yield _render(decision, None, call, content, explain)
         return
+    drafts = tuple(order.view for order in call.orders)
     for order in call.orders:
-        decision = evaluate_order(chart, order.view, today, content.policy, content.value_sets)
+        decision = evaluate_order(chart, order.view, today, content.policy, content.value_sets, drafts)
         if decision is not None:
             yield _render(decision, order.raw, call, content, explain)
 
