@@ -131,12 +131,8 @@ class ReplayStore:
 
     async def _loop_verdict(self, writer: LoopReplayWriter, row: Row) -> bool:
         """PostgreSQL: written from the event loop; a due purge rides the next batch."""
-        purge_before = None
-        if self._purge_due():
-            now = self._last_purge = self._clock()
-            purge_before = datetime.fromtimestamp(now, UTC)
         try:
-            return await writer.verdict(row, purge_before)
+            return await writer.verdict(row, self._purge_cutoff())
         except LoopWriteFailed as failed:
             raise ReplayCheckUnavailable(str(failed)) from failed
 
@@ -296,9 +292,9 @@ class ReplayStore:
         """A connection of the writer's own, kept between batches (no pool checkout per call).
 
         Unless ``durable``, its commits do not wait for the disk: a commit is still atomic and at once
-        visible to every replica, and survives the service crashing; only an OS crash (SQLite) or a
-        database-server crash (PostgreSQL) can lose the last moment's rows. The flush was most of the
-        time a token took (docs/performance.md, "Signed tokens").
+        visible to every replica, and survives the service crashing; only an OS crash can lose the last
+        moment's rows. The flush was most of the time a token took (docs/performance.md, "Signed tokens").
+        SQLite's only: PostgreSQL's rows are written by ``LoopReplayWriter``.
         """
         if self._connection is None:
             settings = () if self._durable else (self._sql.not_waiting_for_disk,)
@@ -331,10 +327,17 @@ class ReplayStore:
         return self._clock() - self._last_purge >= self._purge_every
 
     def _purge_if_due(self, cursor: Any) -> None:
+        cutoff = self._purge_cutoff()
+        if cutoff is not None:
+            cursor.execute(self._sql.purge, [self._sql.instant(cutoff)])
+
+    def _purge_cutoff(self) -> datetime | None:
+        """When a purge is due, claim it (one batch purges, whichever writer takes it): the rows expired
+        before now go; else None."""
         if not self._purge_due():
-            return
+            return None
         now = self._last_purge = self._clock()
-        cursor.execute(self._sql.purge, [self._sql.instant(datetime.fromtimestamp(now, UTC))])
+        return datetime.fromtimestamp(now, UTC)
 
     @property
     def _dbapi_errors(self) -> tuple[type[Exception], ...]:
