@@ -92,6 +92,12 @@ class ProcedureView:
         return f"Procedure/{self.id}"
 
 
+# A request or statement with one of these statuses was never taken (or its record is void).
+VOID_MEDICATION = frozenset({"entered-in-error", "cancelled", "draft", "not-taken"})
+# MedicationStatement: "intended" is not yet taken; "not-taken", "entered-in-error" never were.
+TAKEN_STATEMENT = frozenset({"active", "completed"})
+
+
 @immutable
 class MedicationView:
     """MedicationRequest or MedicationStatement; ``start``/``end`` bound the exposure when known."""
@@ -109,6 +115,15 @@ class MedicationView:
     @property
     def reference(self) -> str:
         return f"{self.resource_type}/{self.id}"
+
+    @property
+    def taken(self) -> bool:
+        """Its status says the drug was or is being taken: a MedicationStatement only when active or
+        completed, a MedicationRequest when not void or draft (PATHWAY.md §2 v2). Both the conservative-care
+        reader and the chart builder's "could not check" for an unnamed drug ask this."""
+        if self.resource_type == "MedicationStatement":
+            return self.status in TAKEN_STATEMENT
+        return self.status not in VOID_MEDICATION
 
 
 @immutable

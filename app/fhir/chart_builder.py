@@ -45,21 +45,11 @@ def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory
     return _assemble(views, skipped, frozenset((*unavailable, *unread)), patient_id)
 
 
-# The statuses with which a drug would count (app.pathway.facts_care, which app.fhir may not import): a
-# request not void or draft; a statement only when taken (PATHWAY.md §2 v2).
-_VOID_REQUEST = frozenset({"entered-in-error", "cancelled", "draft"})
-_TAKEN_STATEMENT = frozenset({"active", "completed"})
-
-
 def _drug_unnamed(view: object) -> bool:
     """A prescription whose drug has neither a code nor a name: an external ``Medication/x`` reference
     without a display whose Medication the chart does not hold. It may be a steroid or an NSAID, so the
     medications were not read ("could not check"), never "none on record"."""
-    if not isinstance(view, MedicationView) or view.codings or view.text is not None:
-        return False
-    if view.resource_type == "MedicationStatement":
-        return view.status in _TAKEN_STATEMENT
-    return view.status not in _VOID_REQUEST
+    return isinstance(view, MedicationView) and not view.codings and view.text is None and view.taken
 
 
 def _products(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:

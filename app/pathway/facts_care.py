@@ -19,7 +19,6 @@ from datetime import date
 from app.chart.model import EncounterView, ImagingView, ProcedureView, ServiceRequestView
 from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
-    VOID_MEDICATION,
     VOID_OBSERVATION,
     Context,
     certainly_within,
@@ -39,8 +38,6 @@ from app.terminology import Coding
 CARE_PROCEDURES = ("physical_therapy", "chiropractic", "osteopathic_manipulation", "epidural_injection")
 CARE_REFERRALS = ("physical_therapy", "chiropractic", "osteopathic_manipulation")
 _CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
-# MedicationStatement: "intended" is not yet taken; "not-taken", "entered-in-error" never were.
-_TAKEN_STATEMENT = frozenset({"active", "completed"})
 _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
 # Only a released report says an examination was done and read
 # (CODES.md recommendation 10: not "preliminary").
@@ -65,7 +62,7 @@ def _care_medications(ctx: Context, since: date) -> Iterator[Evidence]:
     Started before onset does not count, even if still taken: the spec counts care dated on/after onset."""
     for m in ctx.chart.medications:
         coding = medication_coding(ctx.vs, m)
-        if coding is None or not _taken(m.resource_type, m.status):
+        if coding is None or not m.taken:
             continue
         if certainly_within(m.start, since, ctx.order_date):
             name = coding.display or coding.code
@@ -78,13 +75,6 @@ def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         for concept, coding in _concepts(ctx, CARE_PROCEDURES, p.codings):
             yield Evidence(Finding(concept), p.reference, dated(p.performed), coding)
-
-
-def _taken(resource_type: str, status: str | None) -> bool:
-    """A MedicationStatement says the drug was taken only when active or completed (PATHWAY.md §2 v2)."""
-    if resource_type == "MedicationStatement":
-        return status in _TAKEN_STATEMENT
-    return status not in VOID_MEDICATION
 
 
 def _care_visits(ctx: Context, since: date) -> Iterator[Evidence]:

@@ -28,7 +28,6 @@ from app.terminology import ICD10CM, SNOMED, Coding, ValueSets, canonical_system
 
 INACTIVE_CLINICAL = frozenset({"inactive", "resolved", "remission"})
 VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
-VOID_MEDICATION = frozenset({"entered-in-error", "cancelled", "draft", "not-taken"})
 VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
 # PATHWAY.md §2 v2: the answers that make an Observation on a finding code a *positive* finding, and the
 # ones that negate it (a careful negative screen must not raise an emergency).

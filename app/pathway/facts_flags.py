@@ -15,10 +15,9 @@ from datetime import date
 from enum import Enum
 
 from app.chart.dates import FhirDate
-from app.chart.model import ConditionView, MedicationView, ObservationView
+from app.chart.model import VOID_MEDICATION, ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
-    VOID_MEDICATION,
     VOID_OBSERVATION,
     Context,
     asserted_observations,
