@@ -175,11 +175,13 @@ def _in_episode(ctx: Context, sr: ServiceRequestView, since: date) -> bool:
 
 
 def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
+    """An epidural injection done in the episode, or planned (``preparation``): unscheduled, or scheduled
+    on or after the episode's start — after the order, by nature, once it is booked."""
     for p in ctx.chart.procedures:
         coding = member(ctx.vs, "epidural_injection", p.codings)
         if coding is None or p.status in _VOID_CANDIDATE_PROCEDURE:
             continue
-        planned = p.performed is None and p.status == "preparation"
+        planned = p.status == "preparation" and (p.performed is None or p.performed.value >= since)
         if planned or certainly_within(p.performed, since, ctx.order_date):
             yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
 

@@ -1,0 +1,53 @@
+"""Candidacy and conservative care as Epic, Oracle Health and Synthea exports record them, parsed from raw
+FHIR JSON as the hooks parse it (PATHWAY.md §2 candidate and conservative care; R3a, R3b, R2/R23, R24). The
+chart: a lumbar radiculopathy of 100 days with physical therapy since — R3b ("image if it changes
+management", rating none, and R24's routine spine referral) until the record shows candidacy, then R2/R23
+(appropriate, no referral suggested: one exists). Each shape below was once read as nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide_chart, radiculopathy
+
+from app.pathway.model import Decision
+from app.terminology import CPT, SNOMED
+
+ONSET_100_DAYS = "2025-12-01"  # the order is dated 2026-03-11
+PT_SESSION = {"resourceType": "Procedure", "id": "pt", "status": "completed", "code": coded(CPT, "97110"),
+              "performedDateTime": "2026-01-20"}
+
+
+def decide_with_care(*resources: dict[str, Any]) -> Decision:
+    return decide_chart(radiculopathy(ONSET_100_DAYS), PT_SESSION, *resources)
+
+
+def planned_injection(**fields: Any) -> dict[str, Any]:
+    """A lumbar transforaminal epidural steroid injection (CPT 64483) recorded as a planned Procedure."""
+    return {"resourceType": "Procedure", "id": "esi", "status": "preparation", "code": coded(CPT, "64483"),
+            **fields}
+
+
+@pytest.mark.parametrize("injection", [
+    planned_injection(performedDateTime="2026-03-25"),  # scheduled in two weeks
+    planned_injection(performedPeriod={"start": "2026-03-25T08:00:00-05:00"}),
+    planned_injection(),  # not yet scheduled
+], ids=["scheduled-date", "scheduled-period", "unscheduled"])
+def test_a_planned_epidural_injection_makes_a_candidate_whenever_it_is_scheduled(
+    injection: dict[str, Any]
+) -> None:
+    """PATHWAY.md §2 candidate: "a planned epidural injection". A Procedure in `preparation` is planned; its
+    scheduled date lies after the order by nature and must not hide it (an unscheduled one already counted)."""
+    decision = decide_with_care(injection)
+
+    assert [e.finding for e in decision.facts.candidate] == ["epidural_injection"]
+    assert decision.rules == ("R2/R23",)
+
+
+def test_an_injection_planned_before_this_episode_makes_no_candidate() -> None:
+    decision = decide_with_care(planned_injection(performedDateTime="2025-06-01"))
+
+    assert decision.facts.candidate == ()
+    assert decision.rules == ("R3b", "R24")
