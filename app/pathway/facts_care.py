@@ -167,10 +167,11 @@ def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Ite
 
 
 def _in_episode(ctx: Context, sr: ServiceRequestView, since: date) -> bool:
-    """Dated by authoredOn (the occurrence of a planned injection is in the future by nature); an undated
-    request counts only while its status says it is live."""
+    """Dated by authoredOn (the occurrence of a planned injection is in the future by nature). Without one,
+    a request counts while its status says it is live, or when its occurrence lies in the episode: a
+    referral carried out on that day (an export may leave authoredOn out)."""
     if sr.authored_on is None:
-        return sr.status in _LIVE_REQUEST
+        return sr.status in _LIVE_REQUEST or certainly_within(sr.occurrence, since, ctx.order_date)
     return certainly_within(sr.authored_on, since, ctx.order_date)
 
 

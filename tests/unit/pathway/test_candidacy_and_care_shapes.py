@@ -51,3 +51,32 @@ def test_an_injection_planned_before_this_episode_makes_no_candidate() -> None:
 
     assert decision.facts.candidate == ()
     assert decision.rules == ("R3b", "R24")
+
+
+NEUROSURGERY_REFERRAL = coded(SNOMED, "308482002", "Referral to neurosurgeon")
+
+
+def referral(status: str, **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "ref", "status": status, "intent": "order",
+            "code": NEUROSURGERY_REFERRAL, **fields}
+
+
+def test_a_completed_referral_dated_only_by_its_occurrence_makes_a_candidate() -> None:
+    """PATHWAY.md §2 candidate: a referral to neurosurgery carried out on 1 February, in this episode, whose
+    export left `authoredOn` out: its occurrence dates it. R2/R23, and no second referral suggested (R24)."""
+    decision = decide_with_care(referral("completed", occurrenceDateTime="2026-02-01"))
+
+    assert [e.finding for e in decision.facts.candidate] == ["spine_specialty"]
+    assert decision.rules == ("R2/R23",)
+
+
+@pytest.mark.parametrize("shape", [
+    referral("completed", occurrenceDateTime="2025-06-01"),  # carried out in an earlier episode
+    referral("completed"),  # no date at all
+    referral("revoked", occurrenceDateTime="2026-02-01"),
+], ids=["earlier-episode", "undated", "revoked"])
+def test_a_referral_not_shown_in_this_episode_makes_no_candidate(shape: dict[str, Any]) -> None:
+    decision = decide_with_care(shape)
+
+    assert decision.facts.candidate == ()
+    assert decision.rules == ("R3b", "R24")
