@@ -44,6 +44,8 @@ _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
 _FINAL_REPORT = frozenset({"final", "amended", "corrected"})
 _VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
 _LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
+# A visit to a spine specialist shows the referral was made: booked, under way or done (CODES.md §1e).
+_CANDIDATE_VISIT_STATUS = frozenset({"planned", "arrived", "triaged", "in-progress", "onleave", "finished"})
 # A Procedure planned ("preparation") still makes a candidate; one not done does not.
 _VOID_CANDIDATE_PROCEDURE = frozenset({"entered-in-error", "not-done"})
 _VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
@@ -151,7 +153,7 @@ def candidate(ctx: Context, since: date) -> tuple[Evidence, ...]:
     """PATHWAY.md §2 candidate: a spine-specialty referral, or a planned/done epidural injection, in the
     current episode ([since, order date]). The clinician's ``candidate`` attestation is not a fact here."""
     from_requests = (e for sr in ctx.chart.service_requests for e in _candidate_request(ctx, sr, since))
-    return ordered((*from_requests, *_candidate_procedures(ctx, since)))
+    return ordered((*from_requests, *_candidate_procedures(ctx, since), *_candidate_visits(ctx, since)))
 
 
 def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Iterator[Evidence]:
@@ -173,6 +175,21 @@ def _in_episode(ctx: Context, sr: ServiceRequestView, since: date) -> bool:
     if sr.authored_on is None:
         return sr.status in _LIVE_REQUEST or certainly_within(sr.occurrence, since, ctx.order_date)
     return certainly_within(sr.authored_on, since, ctx.order_date)
+
+
+def _candidate_visits(ctx: Context, since: date) -> Iterator[Evidence]:
+    """CODES.md §1e: a visit whose type or serviceType is neurosurgery, orthopaedic surgery or pain
+    medicine "shows candidacy, not care" — the referral was made and the patient seen. Dated by its start
+    in the episode; a booked (planned) one on or after the episode's start, as a planned injection."""
+    for visit in ctx.chart.encounters:
+        if visit.status not in _CANDIDATE_VISIT_STATUS or visit.start is None:
+            continue
+        booked = visit.status == "planned" and visit.start.value >= since
+        if not booked and not certainly_within(visit.start, since, ctx.order_date):
+            continue
+        coding = member(ctx.vs, "spine_specialty", (*visit.type_codings, *visit.service_type_codings))
+        if coding is not None:
+            yield Evidence(Finding.SPINE_SPECIALTY, visit.reference, dated(visit.start), coding, State.VISIT)
 
 
 def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:

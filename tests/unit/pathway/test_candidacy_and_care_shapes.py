@@ -80,3 +80,44 @@ def test_a_referral_not_shown_in_this_episode_makes_no_candidate(shape: dict[str
 
     assert decision.facts.candidate == ()
     assert decision.rules == ("R3b", "R24")
+
+
+SERVICE_TYPE = "http://terminology.hl7.org/CodeSystem/service-type"
+
+
+def visit(status: str = "finished", start: str = "2026-02-10T09:30:00-05:00", **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Encounter", "id": "visit", "status": status, "period": {"start": start},
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}, **fields}
+
+
+@pytest.mark.parametrize("shape", [
+    visit(serviceType=coded(SERVICE_TYPE, "216", "Neurosurgery")),
+    visit(serviceType=coded(SERVICE_TYPE, "218", "Orthopaedic Surgery")),
+    visit("in-progress", serviceType=coded(SERVICE_TYPE, "164", "Pain Medicine")),
+    visit(type=[coded(SNOMED, "394610002", "Surgery-Neurosurgery")]),  # a practice setting as its type
+    visit("planned", start="2026-03-30", serviceType=coded(SERVICE_TYPE, "216")),  # booked
+], ids=["neurosurgery", "orthopaedic-surgery", "pain-medicine-in-progress", "snomed-setting", "booked"])
+def test_a_visit_to_a_spine_specialist_makes_a_candidate(shape: dict[str, Any]) -> None:
+    """CODES.md §1e: an Encounter whose serviceType is neurosurgery, orthopaedic surgery or pain medicine
+    "shows candidacy, not care" — the patient was referred and seen (or booked). R2/R23, and R24 does not
+    suggest a referral the patient has already had."""
+    decision = decide_with_care(shape)
+
+    assert [e.finding for e in decision.facts.candidate] == ["spine_specialty"]
+    assert decision.facts.conservative_care == decide_with_care().facts.conservative_care  # never care
+    assert decision.rules == ("R2/R23",)
+
+
+@pytest.mark.parametrize("shape", [
+    visit("cancelled", serviceType=coded(SERVICE_TYPE, "216")),
+    visit(start="2025-06-01", serviceType=coded(SERVICE_TYPE, "216")),  # an earlier episode
+    visit(reasonCode=[coded(SNOMED, "308482002", "Referral to neurosurgeon")]),  # why, not who
+    visit(serviceType=coded(SERVICE_TYPE, "65", "Physiotherapy")),  # care, not candidacy
+], ids=["cancelled", "earlier-episode", "reason-only", "physiotherapy"])
+def test_a_visit_that_is_no_spine_specialist_visit_in_this_episode_makes_no_candidate(
+    shape: dict[str, Any]
+) -> None:
+    decision = decide_with_care(shape)
+
+    assert decision.facts.candidate == ()
+    assert decision.rules == ("R3b", "R24")
