@@ -121,3 +121,38 @@ def test_a_visit_that_is_no_spine_specialist_visit_in_this_episode_makes_no_cand
 
     assert decision.facts.candidate == ()
     assert decision.rules == ("R3b", "R24")
+
+
+PATIENT_REFERRAL = coded(SNOMED, "3457005", "Patient referral")
+
+
+def generic_referral(performer: tuple[str, str], authored: str = "2026-02-01") -> dict[str, Any]:
+    """A referral coded generically, its service named only by a SNOMED CT occupation in performerType."""
+    return {"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+            "authoredOn": authored, "code": PATIENT_REFERRAL, "performerType": coded(SNOMED, *performer)}
+
+
+@pytest.mark.parametrize("performer", [
+    ("45544007", "Neurosurgeon"), ("22731001", "Orthopedic surgeon"), ("309360001", "Rehabilitation physician"),
+])
+def test_a_referral_to_a_spine_specialist_named_by_a_snomed_occupation_makes_a_candidate(
+    performer: tuple[str, str]
+) -> None:
+    """PATHWAY.md §2 candidate: a referral to neurosurgery, orthopaedics or PM&R. US Core's care-team roles
+    are SNOMED CT occupations, and an export may name the referral's service only there — the same
+    performers the NUCC codes already read (HL7 Da Vinci HRex map NUCC ↔ SNOMED CT Care Team Member
+    Function: 207T00000X = 45544007, 207X00000X = 22731001, 208100000X ⊂ 309360001)."""
+    decision = decide_with_care(generic_referral(performer))
+
+    assert [e.finding for e in decision.facts.candidate] == ["spine_specialty"]
+    assert decision.rules == ("R2/R23",)
+
+
+@pytest.mark.parametrize("performer", [("36682004", "Physiotherapist"), ("3842006", "Chiropractor")])
+def test_a_therapy_referral_named_by_a_snomed_occupation_is_conservative_care(performer: tuple[str, str]) -> None:
+    """PATHWAY.md §2: a PT or chiropractic referral 38 days old is care begun — R3b, not R3a's "start
+    conservative care" (the same map: 225100000X = 36682004, 111N00000X = 3842006)."""
+    decision = decide_chart(radiculopathy(ONSET_100_DAYS), generic_referral(performer))
+
+    assert [e.state for e in decision.facts.conservative_care] == ["referral_no_visit"]
+    assert decision.rules == ("R3b", "R24")
