@@ -38,8 +38,8 @@ def planned_injection(**fields: Any) -> dict[str, Any]:
 def test_a_planned_epidural_injection_makes_a_candidate_whenever_it_is_scheduled(
     injection: dict[str, Any]
 ) -> None:
-    """PATHWAY.md §2 candidate: "a planned epidural injection". A Procedure in `preparation` is planned; its
-    scheduled date lies after the order by nature and must not hide it (an unscheduled one already counted)."""
+    """PATHWAY.md §2 candidate: "a planned epidural injection". A Procedure in `preparation` is planned;
+    its scheduled date lies after the order by nature and must not hide it (an unscheduled one counted)."""
     decision = decide_with_care(injection)
 
     assert [e.finding for e in decision.facts.candidate] == ["epidural_injection"]
@@ -85,7 +85,8 @@ def test_a_referral_not_shown_in_this_episode_makes_no_candidate(shape: dict[str
 SERVICE_TYPE = "http://terminology.hl7.org/CodeSystem/service-type"
 
 
-def visit(status: str = "finished", start: str = "2026-02-10T09:30:00-05:00", **fields: Any) -> dict[str, Any]:
+def visit(status: str = "finished", start: str = "2026-02-10T09:30:00-05:00",
+          **fields: Any) -> dict[str, Any]:
     return {"resourceType": "Encounter", "id": "visit", "status": status, "period": {"start": start},
             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}, **fields}
 
@@ -133,7 +134,8 @@ def generic_referral(performer: tuple[str, str], authored: str = "2026-02-01") -
 
 
 @pytest.mark.parametrize("performer", [
-    ("45544007", "Neurosurgeon"), ("22731001", "Orthopedic surgeon"), ("309360001", "Rehabilitation physician"),
+    ("45544007", "Neurosurgeon"), ("22731001", "Orthopedic surgeon"),
+    ("309360001", "Rehabilitation physician"),
 ])
 def test_a_referral_to_a_spine_specialist_named_by_a_snomed_occupation_makes_a_candidate(
     performer: tuple[str, str]
@@ -149,7 +151,9 @@ def test_a_referral_to_a_spine_specialist_named_by_a_snomed_occupation_makes_a_c
 
 
 @pytest.mark.parametrize("performer", [("36682004", "Physiotherapist"), ("3842006", "Chiropractor")])
-def test_a_therapy_referral_named_by_a_snomed_occupation_is_conservative_care(performer: tuple[str, str]) -> None:
+def test_a_therapy_referral_named_by_a_snomed_occupation_is_conservative_care(
+    performer: tuple[str, str]
+) -> None:
     """PATHWAY.md §2: a PT or chiropractic referral 38 days old is care begun — R3b, not R3a's "start
     conservative care" (the same map: 225100000X = 36682004, 111N00000X = 3842006)."""
     decision = decide_chart(radiculopathy(ONSET_100_DAYS), generic_referral(performer))
