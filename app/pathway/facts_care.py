@@ -101,18 +101,24 @@ def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding] | None
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
     """A PT (chiropractic, OMT) ServiceRequest, active or completed, counts as care begun once a finished
     visit carried it out or it is ``care_referral_min_days`` old (CODES.md recommendation 11: a
-    referral written yesterday is not six weeks of care); its evidence says whether a visit is recorded."""
+    referral written yesterday is not six weeks of care). Its evidence says "no visit recorded" only when
+    no session of that therapy is on record since it was written: most visits do not name their referral
+    (``basedOn``), and the card lists the session beside it."""
     latest = ctx.days_before(ctx.policy.care_referral_min_days)
+    sessions = [(e.finding, e.on) for source in (_care_procedures, _care_visits) for e in source(ctx, since)]
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
-        if sr.status not in _CARE_REFERRAL_STATUS or not certainly_within(when, since, ctx.order_date):
+        if when is None or sr.status not in _CARE_REFERRAL_STATUS:
+            continue
+        if not certainly_within(when, since, ctx.order_date):
             continue
         found = list(_concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)))
-        visited = bool(found) and _carried_out(ctx, sr)
-        if not visited and not certainly_within(when, since, latest):
+        linked = bool(found) and _carried_out(ctx, sr)
+        if not linked and not certainly_within(when, since, latest):
             continue
         for concept, coding in found:
-            state = State.REFERRAL_VISITED if visited else State.REFERRAL_NO_VISIT
+            seen = linked or any(f == concept and on is not None and on >= when.value for f, on in sessions)
+            state = State.REFERRAL_VISITED if seen else State.REFERRAL_NO_VISIT
             yield Evidence(Finding(concept), sr.reference, dated(when), coding, state)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 ORDER_SELECT = "/cds-services/spine-imaging-order-select"
 PATIENT = "example-lumbar-day20"
@@ -56,3 +57,15 @@ async def test_a_referral_without_a_visit_is_said_once_with_its_date(
     line = await care_line(client, order_select(example, RADICULOPATHY, PT_REFERRAL))
 
     assert line == "- Treatment since onset: PT referred 2026-09-01, no visit recorded."
+
+
+@pytest.mark.parametrize("session", [PT_SESSION, PT_VISIT], ids=["procedure", "encounter"])
+async def test_a_referral_is_never_said_to_have_no_visit_beside_a_recorded_session(
+    client: httpx.AsyncClient, example: Callable[[str], dict[str, Any]], session: dict[str, Any]
+) -> None:
+    """The visit does not name the referral (`basedOn`), as most exports leave it; but a PT session after
+    the referral is on the card, so "no visit recorded" beside it would contradict the card itself."""
+    line = await care_line(client, order_select(example, RADICULOPATHY, PT_REFERRAL, session))
+
+    assert "no visit recorded" not in line
+    assert "physical therapy referral (visit recorded) (2026-09-01)" in line
