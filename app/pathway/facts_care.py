@@ -108,7 +108,7 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
     sessions = [(e.finding, e.on) for source in (_care_procedures, _care_visits) for e in source(ctx, since)]
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
-        if when is None or sr.status not in _CARE_REFERRAL_STATUS:
+        if when is None or sr.status not in _CARE_REFERRAL_STATUS or sr.do_not_perform:
             continue
         if not certainly_within(when, since, ctx.order_date):
             continue
@@ -128,7 +128,7 @@ def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
     authoredOn (else occurrence): it was done after it was ordered and before the chart was read."""
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
-        if sr.status != "completed" or not certainly_within(when, since, ctx.order_date):
+        if sr.status != "completed" or sr.do_not_perform or not certainly_within(when, since, ctx.order_date):
             continue
         coding = member(ctx.vs, "epidural_injection", sr.codings)
         if coding is not None:
@@ -163,7 +163,7 @@ def candidate(ctx: Context, since: date) -> tuple[Evidence, ...]:
 
 
 def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Iterator[Evidence]:
-    if sr.status in _VOID_REQUEST or not _in_episode(ctx, sr, since):
+    if sr.status in _VOID_REQUEST or sr.do_not_perform or not _in_episode(ctx, sr, since):
         return
     when = dated(sr.authored_on or sr.occurrence)
     specialty = ctx.vs.match("spine_specialty", (*sr.codings, *sr.performer_type_codings))

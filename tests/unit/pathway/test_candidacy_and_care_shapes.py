@@ -160,3 +160,32 @@ def test_a_therapy_referral_named_by_a_snomed_occupation_is_conservative_care(
 
     assert [e.state for e in decision.facts.conservative_care] == ["referral_no_visit"]
     assert decision.rules == ("R3b", "R24")
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize("forbidden", [
+    {"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+     "doNotPerform": True, "authoredOn": "2026-02-01",
+     "medicationCodeableConcept": coded(RXNORM, "5640", "ibuprofen")},
+    {"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+     "doNotPerform": True, "authoredOn": "2026-02-01",
+     "code": coded(SNOMED, "308447003", "Referral to physiotherapist")},
+], ids=["no-nsaid", "no-physiotherapy"])
+def test_an_order_not_to_give_a_treatment_is_no_conservative_care(forbidden: dict[str, Any]) -> None:
+    """R4 `doNotPerform` is a modifier: "do not give ibuprofen" (an NSAID allergy, kidney disease) is the
+    opposite of an NSAID given. Read as care it would turn R3a ("start conservative care") into R3b."""
+    decision = decide_chart(radiculopathy(ONSET_100_DAYS), forbidden)
+
+    assert decision.facts.conservative_care == ()
+    assert decision.rules == ("R3a", "R24")
+
+
+def test_an_order_not_to_refer_to_a_spine_specialist_makes_no_candidate() -> None:
+    forbidden = {**referral("active", authoredOn="2026-02-01"), "doNotPerform": True}
+
+    decision = decide_with_care(forbidden)
+
+    assert decision.facts.candidate == ()
+    assert decision.rules == ("R3b", "R24")
