@@ -112,7 +112,7 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         if not certainly_within(when, since, ctx.order_date):
             continue
-        found = list(_concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)))
+        found = list(_concepts(ctx, CARE_REFERRALS, _named_service(sr)))
         linked = bool(found) and _carried_out(ctx, sr)
         if not linked and not certainly_within(when, since, latest):
             continue
@@ -133,6 +133,12 @@ def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
         coding = member(ctx.vs, "epidural_injection", sr.codings)
         if coding is not None:
             yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, dated(when), coding)
+
+
+def _named_service(sr: ServiceRequestView) -> tuple[Coding, ...]:
+    """Where a referral names its service: its code, its performerType, or its category — an export may
+    code the referral generically ("patient referral") and say "physiotherapy" or "neurosurgery" there."""
+    return (*sr.codings, *sr.performer_type_codings, *sr.category_codings)
 
 
 def _carried_out(ctx: Context, sr: ServiceRequestView) -> bool:
@@ -166,7 +172,7 @@ def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Ite
     if sr.status in _VOID_REQUEST or sr.do_not_perform or not _in_episode(ctx, sr, since):
         return
     when = dated(sr.authored_on or sr.occurrence)
-    specialty = ctx.vs.match("spine_specialty", (*sr.codings, *sr.performer_type_codings))
+    specialty = ctx.vs.match("spine_specialty", _named_service(sr))
     if specialty is not None:
         yield Evidence(Finding.SPINE_SPECIALTY, sr.reference, when, specialty)
     injection = ctx.vs.match("epidural_injection", sr.codings)

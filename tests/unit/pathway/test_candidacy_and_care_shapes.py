@@ -189,3 +189,35 @@ def test_an_order_not_to_refer_to_a_spine_specialist_makes_no_candidate() -> Non
 
     assert decision.facts.candidate == ()
     assert decision.rules == ("R3b", "R24")
+
+
+def categorised_referral(category: dict[str, Any]) -> dict[str, Any]:
+    """A referral coded generically, its service named only by its category."""
+    return {"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+            "authoredOn": "2026-02-01", "code": PATIENT_REFERRAL, "category": [category]}
+
+
+def test_a_referral_categorised_as_neurosurgery_makes_a_candidate() -> None:
+    """PATHWAY.md §2 candidate: a referral to neurosurgery, whose export says so in `category` (a practice
+    setting, as `spine_specialty` lists them) beside a generic "patient referral" code."""
+    decision = decide_with_care(categorised_referral(coded(SNOMED, "394610002", "Surgery-Neurosurgery")))
+
+    assert [e.finding for e in decision.facts.candidate] == ["spine_specialty"]
+    assert decision.rules == ("R2/R23",)
+
+
+def test_a_referral_categorised_as_physical_therapy_is_conservative_care() -> None:
+    referral_ = categorised_referral(coded(SNOMED, "91251008", "Physical therapy procedure"))
+
+    decision = decide_chart(radiculopathy(ONSET_100_DAYS), referral_)
+
+    assert [e.finding for e in decision.facts.conservative_care] == ["physical_therapy"]
+    assert decision.rules == ("R3b", "R24")
+
+
+def test_a_referral_categorised_only_as_a_kind_of_procedure_shows_nothing() -> None:
+    """US Core's categories ("evaluation procedure", "surgical procedure") name no specialty."""
+    decision = decide_with_care(categorised_referral(coded(SNOMED, "387713003", "Surgical procedure")))
+
+    assert decision.facts.candidate == ()
+    assert decision.rules == ("R3b", "R24")
