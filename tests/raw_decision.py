@@ -21,16 +21,22 @@ def coded(system: str, code: str, text: str | None = None) -> dict[str, Any]:
     return {"coding": [{"system": system, "code": code}], **({"text": text} if text else {})}
 
 
+def radiculopathy(onset: str = "2026-02-20") -> dict[str, Any]:
+    """An active lumbar radiculopathy (M54.16) begun on ``onset``: 19 days before ``ORDER_DATE``."""
+    return {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
+            "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+            "onsetDateTime": onset}
+
+
 def decide(*resources: dict[str, Any]) -> Decision:
     """A 40-year-old with lumbar radiculopathy for 19 days and ``resources``, a lumbar MRI ordered on
     ``ORDER_DATE``: R1 (defer) when none of ``resources`` raises a flag."""
-    chart = (
-        {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"},
-        {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
-         "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
-         "onsetDateTime": "2026-02-20"},
-        *resources,
-    )
+    return decide_chart(radiculopathy(), *resources)
+
+
+def decide_chart(*resources: dict[str, Any]) -> Decision:
+    """A 40-year-old man whose chart is ``resources``, and a lumbar MRI ordered on ``ORDER_DATE``."""
+    chart = ({"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}, *resources)
     order = ServiceRequestView(id="o", codings=(Coding(CPT, "72148"),), status="draft")  # lumbar MRI
     decision = evaluate_order(build_chart({"all": KeyData(chart)}), order, ORDER_DATE, Policy(),
                               load_value_sets())

@@ -111,6 +111,7 @@ class MedicationView:
     end: FhirDate | None = None
     supply_days: float | None = None
     reason_codings: tuple[Coding, ...] = ()  # why it was prescribed or taken (reasonCode)
+    do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to give the drug
 
     @property
     def reference(self) -> str:
@@ -120,7 +121,10 @@ class MedicationView:
     def taken(self) -> bool:
         """Its status says the drug was or is being taken: a MedicationStatement only when active or
         completed, a MedicationRequest when not void or draft (PATHWAY.md §2 v2). Both the conservative-care
-        reader and the chart builder's "could not check" for an unnamed drug ask this."""
+        reader and the chart builder's "could not check" for an unnamed drug ask this. An order not to give
+        it (``doNotPerform``) never was."""
+        if self.do_not_perform:
+            return False
         if self.resource_type == "MedicationStatement":
             return self.status in TAKEN_STATEMENT
         return self.status not in VOID_MEDICATION
@@ -168,6 +172,7 @@ class ServiceRequestView:
     category_codings: tuple[Coding, ...] = ()
     occurrence: FhirDate | None = None
     body_site_codings: tuple[Coding, ...] = ()  # where to image, when the code does not say (bodySite)
+    do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to refer or treat
 
     @property
     def reference(self) -> str | None:

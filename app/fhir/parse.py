@@ -244,6 +244,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         end=period_end(effective) or period_end(validity) or bounded.end,
         supply_days=supply_days(raw, bounded.days),
         reason_codings=_reason_codings(raw),
+        do_not_perform=raw.get("doNotPerform") is True,
     )
 
 
@@ -335,6 +336,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
         or period_start(raw.get("occurrencePeriod")),
         body_site_codings=codings_of_all(raw.get("bodySite")),
+        do_not_perform=raw.get("doNotPerform") is True,
     )
 
 

@@ -44,6 +44,8 @@ _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
 _FINAL_REPORT = frozenset({"final", "amended", "corrected"})
 _VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
 _LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
+# A visit to a spine specialist shows the referral was made: booked, under way or done (CODES.md §1e).
+_CANDIDATE_VISIT_STATUS = frozenset({"planned", "arrived", "triaged", "in-progress", "onleave", "finished"})
 # A Procedure planned ("preparation") still makes a candidate; one not done does not.
 _VOID_CANDIDATE_PROCEDURE = frozenset({"entered-in-error", "not-done"})
 _VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
@@ -99,18 +101,24 @@ def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding] | None
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
     """A PT (chiropractic, OMT) ServiceRequest, active or completed, counts as care begun once a finished
     visit carried it out or it is ``care_referral_min_days`` old (CODES.md recommendation 11: a
-    referral written yesterday is not six weeks of care); its evidence says whether a visit is recorded."""
+    referral written yesterday is not six weeks of care). Its evidence says "no visit recorded" only when
+    no session of that therapy is on record since it was written: most visits do not name their referral
+    (``basedOn``), and the card lists the session beside it."""
     latest = ctx.days_before(ctx.policy.care_referral_min_days)
+    sessions = [(e.finding, e.on) for source in (_care_procedures, _care_visits) for e in source(ctx, since)]
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
-        if sr.status not in _CARE_REFERRAL_STATUS or not certainly_within(when, since, ctx.order_date):
+        if when is None or sr.status not in _CARE_REFERRAL_STATUS or sr.do_not_perform:
             continue
-        found = list(_concepts(ctx, CARE_REFERRALS, (*sr.codings, *sr.performer_type_codings)))
-        visited = bool(found) and _carried_out(ctx, sr)
-        if not visited and not certainly_within(when, since, latest):
+        if not certainly_within(when, since, ctx.order_date):
+            continue
+        found = list(_concepts(ctx, CARE_REFERRALS, _named_service(sr)))
+        linked = bool(found) and _carried_out(ctx, sr)
+        if not linked and not certainly_within(when, since, latest):
             continue
         for concept, coding in found:
-            state = State.REFERRAL_VISITED if visited else State.REFERRAL_NO_VISIT
+            seen = linked or any(f == concept and on is not None and on >= when.value for f, on in sessions)
+            state = State.REFERRAL_VISITED if seen else State.REFERRAL_NO_VISIT
             yield Evidence(Finding(concept), sr.reference, dated(when), coding, state)
 
 
@@ -120,11 +128,17 @@ def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
     authoredOn (else occurrence): it was done after it was ordered and before the chart was read."""
     for sr in ctx.chart.service_requests:
         when = sr.authored_on or sr.occurrence
-        if sr.status != "completed" or not certainly_within(when, since, ctx.order_date):
+        if sr.status != "completed" or sr.do_not_perform or not certainly_within(when, since, ctx.order_date):
             continue
         coding = member(ctx.vs, "epidural_injection", sr.codings)
         if coding is not None:
             yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, dated(when), coding)
+
+
+def _named_service(sr: ServiceRequestView) -> tuple[Coding, ...]:
+    """Where a referral names its service: its code, its performerType, or its category — an export may
+    code the referral generically ("patient referral") and say "physiotherapy" or "neurosurgery" there."""
+    return (*sr.codings, *sr.performer_type_codings, *sr.category_codings)
 
 
 def _carried_out(ctx: Context, sr: ServiceRequestView) -> bool:
@@ -151,14 +165,14 @@ def candidate(ctx: Context, since: date) -> tuple[Evidence, ...]:
     """PATHWAY.md §2 candidate: a spine-specialty referral, or a planned/done epidural injection, in the
     current episode ([since, order date]). The clinician's ``candidate`` attestation is not a fact here."""
     from_requests = (e for sr in ctx.chart.service_requests for e in _candidate_request(ctx, sr, since))
-    return ordered((*from_requests, *_candidate_procedures(ctx, since)))
+    return ordered((*from_requests, *_candidate_procedures(ctx, since), *_candidate_visits(ctx, since)))
 
 
 def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Iterator[Evidence]:
-    if sr.status in _VOID_REQUEST or not _in_episode(ctx, sr, since):
+    if sr.status in _VOID_REQUEST or sr.do_not_perform or not _in_episode(ctx, sr, since):
         return
     when = dated(sr.authored_on or sr.occurrence)
-    specialty = ctx.vs.match("spine_specialty", (*sr.codings, *sr.performer_type_codings))
+    specialty = ctx.vs.match("spine_specialty", _named_service(sr))
     if specialty is not None:
         yield Evidence(Finding.SPINE_SPECIALTY, sr.reference, when, specialty)
     injection = ctx.vs.match("epidural_injection", sr.codings)
@@ -167,19 +181,37 @@ def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Ite
 
 
 def _in_episode(ctx: Context, sr: ServiceRequestView, since: date) -> bool:
-    """Dated by authoredOn (the occurrence of a planned injection is in the future by nature); an undated
-    request counts only while its status says it is live."""
+    """Dated by authoredOn (the occurrence of a planned injection is in the future by nature). Without one,
+    a request counts while its status says it is live, or when its occurrence lies in the episode: a
+    referral carried out on that day (an export may leave authoredOn out)."""
     if sr.authored_on is None:
-        return sr.status in _LIVE_REQUEST
+        return sr.status in _LIVE_REQUEST or certainly_within(sr.occurrence, since, ctx.order_date)
     return certainly_within(sr.authored_on, since, ctx.order_date)
 
 
+def _candidate_visits(ctx: Context, since: date) -> Iterator[Evidence]:
+    """CODES.md §1e: a visit whose type or serviceType is neurosurgery, orthopaedic surgery or pain
+    medicine "shows candidacy, not care" — the referral was made and the patient seen. Dated by its start
+    in the episode; a booked (planned) one on or after the episode's start, as a planned injection."""
+    for visit in ctx.chart.encounters:
+        if visit.status not in _CANDIDATE_VISIT_STATUS or visit.start is None:
+            continue
+        booked = visit.status == "planned" and visit.start.value >= since
+        if not booked and not certainly_within(visit.start, since, ctx.order_date):
+            continue
+        coding = member(ctx.vs, "spine_specialty", (*visit.type_codings, *visit.service_type_codings))
+        if coding is not None:
+            yield Evidence(Finding.SPINE_SPECIALTY, visit.reference, dated(visit.start), coding, State.VISIT)
+
+
 def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
+    """An epidural injection done in the episode, or planned (``preparation``): unscheduled, or scheduled
+    on or after the episode's start — after the order, by nature, once it is booked."""
     for p in ctx.chart.procedures:
         coding = member(ctx.vs, "epidural_injection", p.codings)
         if coding is None or p.status in _VOID_CANDIDATE_PROCEDURE:
             continue
-        planned = p.performed is None and p.status == "preparation"
+        planned = p.status == "preparation" and (p.performed is None or p.performed.value >= since)
         if planned or certainly_within(p.performed, since, ctx.order_date):
             yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
 

@@ -117,4 +117,7 @@ def _onset(facts: Facts, source: Source) -> str | None:
 
 
 def _dated(label: str, item: Evidence) -> str:
-    return f"{escape(label)} ({item.on.isoformat()})" if item.on else escape(label)
+    """The words and their date, unless the words already say it ("PT referred 2026-09-01, no visit
+    recorded": PATHWAY.md §2 v2 words it so)."""
+    day = item.on.isoformat() if item.on else None
+    return f"{escape(label)} ({day})" if day and day not in label else escape(label)

@@ -135,3 +135,39 @@ async def test_a_recent_spinal_injection_with_a_raised_crp_is_an_infection_flag_
 
     assert answers.same, answers.difference()
     assert rules(answers.prefetch)[0] == "R7", answers.difference()
+
+
+SCT = "http://snomed.info/sct"
+SERVICE_TYPE = "http://terminology.hl7.org/CodeSystem/service-type"
+NEUROSURGERY_REFERRAL = {"system": SCT, "code": "308482002", "display": "Referral to neurosurgeon"}
+# Candidacy recorded as exports record it, in a 100-day episode with physical therapy since day 60: R2/R23
+# (appropriate, no routine referral suggested) — never R3b's "no candidacy" with a referral to a specialist
+# the chart shows.
+CANDIDACY: dict[str, Resource] = {
+    "neurosurgery-visit": {"resourceType": "Encounter", "id": "visit", "status": "finished",
+                           "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                                     "code": "AMB"},
+                           "period": {"start": f"{day(20)}T09:30:00-05:00"},
+                           "serviceType": {"coding": [{"system": SERVICE_TYPE, "code": "216"}]}},
+    "injection-scheduled": {"resourceType": "Procedure", "id": "esi", "status": "preparation",
+                            "code": INJECTION, "performedDateTime": (ON + timedelta(days=14)).isoformat()},
+    "referral-dated-by-occurrence": {"resourceType": "ServiceRequest", "id": "ref", "status": "completed",
+                                     "intent": "order", "code": {"coding": [NEUROSURGERY_REFERRAL]},
+                                     "occurrenceDateTime": day(30)},
+    "neurosurgeon-occupation": referral(PATIENT_REFERRAL, performerType={
+        "coding": [{"system": SCT, "code": "45544007", "display": "Neurosurgeon"}]}),
+}
+
+
+@pytest.mark.parametrize("shape", list(CANDIDACY))
+async def test_candidacy_recorded_as_exports_record_it_is_read_both_ways(cds: Any, shape: str) -> None:
+    """PATHWAY.md §2 candidate, CODES.md §1e: a spine-specialist visit, a booked injection, a referral
+    dated by its occurrence or named by a SNOMED CT occupation — R2/R23 by prefetch and by fallback."""
+    pid = f"dfp-candidate-{shape}"
+    resources = chart(pid, {"onsetDateTime": day(100)}, pt_session(60), CANDIDACY[shape])
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert rules(answers.prefetch) == ["R2/R23"], answers.difference()
+    assert rating(answers.prefetch) == "appropriate", answers.difference()
