@@ -223,7 +223,8 @@ def observation_asserted(observation: ObservationView) -> bool:
     a local answer's text) or a finding (a SNOMED CT or ICD-10-CM code); never ``false``, No (LA32-8), Absent
     (LA9634-2), Known absent, Not detected or their words, nor the answer Unknown. Answer codes are compared
     by canonical system, so an OID-coded Yes is a Yes. Any other value (a number, an unreadable local code,
-    free text) states nothing we can read as present. Entered-in-error/cancelled never counts."""
+    free text, a CodeableConcept with only a text such as "Denies") states nothing we can read as present.
+    Entered-in-error/cancelled never counts."""
     if observation_void(observation):
         return False
     keys = {(canonical_system(c.system), c.code) for c in observation.value_codings}
@@ -238,7 +239,8 @@ def observation_asserted(observation: ObservationView) -> bool:
         return False
     if any(system in _FINDING_SYSTEMS for system, _ in keys):
         return True
-    return observation.value_string is None and not keys and observation.value is None
+    return observation.value_string is None and observation.value_text is None and not keys \
+        and observation.value is None  # a text-only answer ("Denies", "see note") is a value, not absent
 
 
 def asserted_observations(

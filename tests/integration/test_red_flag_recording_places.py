@@ -238,6 +238,8 @@ NEGATED: dict[str, Callable[[str, Kind], Resource]] = {
                                                               **answer_code("LA9634-2", "Absent")),
     "observation-entered-in-error": lambda pid, k: observation(pid, "f", k.findings[0],
                                                                status="entered-in-error"),
+    "observation-denies-in-words-only": lambda pid, k: observation(  # Oracle Health's text-only answer
+        pid, "f", k.findings[-1], "exam", valueCodeableConcept={"text": "Denies"}),
     "panel-component-no": lambda pid, k: panel(
         pid, "exam", component(k.findings[0], **answer_code("LA32-8", "No")),
         component(k.findings[-1], valueBoolean=False)),
