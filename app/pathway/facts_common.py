@@ -97,6 +97,12 @@ def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
     return value is not None and start <= value.value and last_day(value) <= end
 
 
+def possibly_within(value: FhirDate | None, start: date, end: date) -> bool:
+    """True unless ``value`` certainly lies outside [start, end] (undated counts): a measured red flag
+    (a fever, a raised marker) whose date is missing or partial may still be recent (invariant 6)."""
+    return value is None or (last_day(value) >= start and value.value <= end)
+
+
 def shift(day: date, days: float) -> date:
     """``day`` moved by ``days``, clamped to the calendar (a year-9999 date must not raise)."""
     try:

@@ -21,7 +21,6 @@ from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
     asserted_observations,
-    certainly_within,
     condition_current,
     condition_first_date,
     condition_resolved,
@@ -34,6 +33,7 @@ from app.pathway.facts_common import (
     order_reasons,
     ordered,
     possibly_by,
+    possibly_within,
     shift,
     unit_key,
 )
@@ -260,16 +260,18 @@ def _day(value: FhirDate | None) -> date | None:
 
 def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§2: body temperature ≥ ``fever_threshold_celsius`` within ``fever_window_days`` before the order.
-    The measurement date must be certain (a partial date cannot be placed in a 7-day window)."""
+    A date that may lie in the window counts: an undated temperature ("date not recorded") or a partial
+    date reaching into it — removing a date never makes the answer less safe (§2, invariant 6)."""
     start = ctx.days_before(ctx.policy.fever_window_days)
     for o in ctx.chart.observations:
         coding = member(ctx.vs, "body_temperature", o.codings)
         celsius = _celsius(o)
         if coding is None or celsius is None or o.status in VOID_OBSERVATION:
             continue
-        recent = certainly_within(o.effective, start, ctx.order_date)
+        recent = possibly_within(o.effective, start, ctx.order_date)
         if recent and celsius >= ctx.policy.fever_threshold_celsius:
-            found = Evidence(Finding.TEMPERATURE, o.reference, _day(o.effective), coding, value=celsius)
+            found = Evidence(Finding.TEMPERATURE, o.reference, _day(o.effective), coding, value=celsius,
+                             state=State.FOUND if o.effective else State.DATE_NOT_RECORDED)
             yield RedFlag.INFECTION, found
 
 

@@ -7,11 +7,13 @@
 * ESR ≥ 50 mm/h (latest within 30 days) or CRP ≥ 50 mg/L (latest within 14 days) that neither rule above
   explains is R7b (``Facts.raised_markers``), an info card, never a defer.
 
-The most recent value of each analyte decides (a later normal value cancels an earlier high one): the
-measurement date must be certain, as for temperatures. The thresholds come from CODES.md §2 (Davis 2011,
-2020; Deyo 1988; Miller 1983) and are clinical, not site policy. Data compromises: a CRP without a unit is
-taken as mg/L (the usual unit); an ESR in another unit than mm/h, or a CRP in one we cannot convert, is not
-read. Gender unknown: the men's (lower) age-adjusted limit, so a raised ESR is not missed.
+The most recent value of each analyte decides (a later normal value cancels an earlier high one); a
+value whose date is missing or partial may be the latest, so it can raise a marker but never cancel one
+(§2, invariant 6: removing a date never makes the answer less safe). The thresholds come from CODES.md
+§2 (Davis 2011, 2020; Deyo 1988; Miller 1983) and are clinical, not site policy. Data compromises: a CRP
+without a unit is taken as mg/L (the usual unit); an ESR in another unit than mm/h, or a CRP in one we
+cannot convert, is not read. Gender unknown: the men's (lower) age-adjusted limit, so a raised ESR is not
+missed.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
-    certainly_within,
     last_day,
     member,
     ordered,
+    possibly_within,
     unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
-from app.pathway.model import Evidence, Finding, RedFlag
+from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
@@ -50,10 +52,12 @@ _REPORTED_AS_TEXT = re.compile(r"\s*[<>]?=?\s*(\d{1,6}(?:\.\d{1,6})?)\s*")
 
 @immutable
 class Marker:
-    """The latest value of one analyte in a window, in mm/h (ESR) or mg/L (CRP)."""
+    """The latest value of one analyte in a window, in mm/h (ESR) or mg/L (CRP); ``dated``: its day is
+    certain (an undated or partially dated value cannot be placed before or after another)."""
 
     value: float
     evidence: Evidence
+    dated: bool = True
 
 
 @immutable
@@ -94,23 +98,31 @@ def esr_limit(age: int | None, gender: str | None) -> float:
 
 
 def latest(ctx: Context, concept: str, days: int) -> Marker | None:
-    """The most recent certainly-dated value of ``concept`` within ``days`` before the order; on the same
-    day the higher value (the safe side)."""
+    """The value of ``concept`` that decides, within ``days`` before the order: the most recent
+    certainly-dated one (on the same day the higher, the safe side) — unless a value whose date is missing
+    or partial but may lie in the window is higher. Such a value may be the latest, so it can raise the
+    marker but never cancel one: removing a date never makes the answer less safe (§2, invariant 6)."""
     start = ctx.days_before(days)
     found = [m for o in ctx.chart.observations if (m := _marker(ctx, o, concept, start)) is not None]
-    return max(found, key=lambda m: (m.evidence.on or date.min, m.value), default=None)
+    newest = max((m for m in found if m.dated), key=lambda m: (m.evidence.on or date.min, m.value),
+                 default=None)
+    candidates = (*((newest,) if newest is not None else ()), *(m for m in found if not m.dated))
+    return max(candidates, key=lambda m: m.value, default=None)
 
 
 def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Marker | None:
     coding = member(ctx.vs, concept, o.codings)
     if coding is None or o.status in VOID_OBSERVATION:
         return None
-    if not certainly_within(o.effective, start, ctx.order_date):
+    if not possibly_within(o.effective, start, ctx.order_date):
         return None
     value = _normalised(concept, o)
-    if value is None or o.effective is None:
+    if value is None:
         return None
-    return Marker(value, Evidence(Finding(concept), o.reference, o.effective.value, coding, value=value))
+    on = o.effective.value if o.effective is not None else None
+    state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
+    evidence = Evidence(Finding(concept), o.reference, on, coding, value=value, state=state)
+    return Marker(value, evidence, dated=o.effective is not None and o.effective.is_exact)
 
 
 def _normalised(concept: str, o: ObservationView) -> float | None:

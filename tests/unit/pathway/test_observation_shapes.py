@@ -6,12 +6,15 @@ invariant 6). Each shape below was once read wrongly. ``raw_decision.decide`` de
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from raw_decision import coded, decide
 
-from app.pathway.model import RedFlag
+from app.pathway.model import RedFlag, State
 from app.terminology import ICD10CM, LOINC, SNOMED
 
 RETENTION = coded(SNOMED, "267064002", "Retention of urine")
@@ -23,7 +26,7 @@ def retention_screened(**answer: Any) -> dict[str, Any]:
             "effectiveDateTime": "2026-03-09", **answer}
 
 
-@pytest.mark.parametrize("words", ["Denies", "Unknown", "see note", "N/A", "Not assessed", "Patient declined"])
+@pytest.mark.parametrize("words", ["Denies", "Unknown", "see note", "N/A", "Not assessed", "Declined"])
 def test_a_screen_answered_only_in_words_that_do_not_say_yes_raises_nothing(words: str) -> None:
     """§2 v2: a finding code counts only with no value, true or a positive answer — Oracle Health's text-only
     answer (``valueCodeableConcept.text``) is a value, and "Denies" is a careful negative screen."""
@@ -77,5 +80,79 @@ def test_an_observation_is_dated_by_when_it_was_observed_not_by_when_it_was_rele
     """``issued`` dates an Observation only without effective[x]: a fever of six weeks ago released
     yesterday is not a fever "within the last 7 days"."""
     decision = decide(temperature(effectivePeriod={"start": "2026-01-28"}, issued="2026-03-10T09:00:00Z"))
+
+    assert decision.rules == ("R1",)
+
+
+def esr(value: float = 60, **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "esr", "status": "final", "code": coded(LOINC, "30341-2"),
+            "valueQuantity": {"value": value, "unit": "mm/h", "code": "mm/h"}, **fields}
+
+
+# A measured red flag, each dated ``days`` before the order: a fever (R7), a raised CRP with a risk factor
+# (R7), an ESR ≥ 50 mm/h (R7b; for a patient over 50 it would be R8).
+MEASURED = {
+    "fever": lambda on: (temperature(effectiveDateTime=on),),
+    "crp-with-diabetes": lambda on: (DIABETES, crp(effectiveDateTime=on)),
+    "esr-high": lambda on: (esr(effectiveDateTime=on),),
+}
+# What an export may leave of the date: nothing, the month, the year.
+LESS_DATE = {
+    "undated": lambda resource: {k: v for k, v in resource.items() if k != "effectiveDateTime"},
+    "month": lambda resource: {**resource, "effectiveDateTime": resource["effectiveDateTime"][:7]},
+    "year": lambda resource: {**resource, "effectiveDateTime": resource["effectiveDateTime"][:4]},
+}
+
+
+def _less_dated(resources: tuple[dict[str, Any], ...], how: str) -> tuple[dict[str, Any], ...]:
+    return tuple(LESS_DATE[how](r) if "effectiveDateTime" in r else r for r in resources)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(list(MEASURED)), st.integers(0, 40), st.sampled_from(list(LESS_DATE)),
+       st.booleans())
+def test_invariant_6_a_measured_red_flag_with_less_of_its_date_is_never_less_safe(
+    kind: str, days: int, how: str, with_normal_later: bool
+) -> None:
+    """§2 "less data never means a less safe answer", invariant 6: removing a fever's or a marker's date,
+    or cutting it to its month or year, never turns its red flag (or R7b) into a defer — also when a
+    normal value of the same test was measured since (an undated value cannot be shown to be older)."""
+    on = (date(2026, 3, 11) - timedelta(days=days)).isoformat()
+    resources = MEASURED[kind](on)
+    normal = (esr(8, id="esr-later", effectiveDateTime="2026-03-10"),
+              crp(valueQuantity={"value": 3, "unit": "mg/L"}, id="crp-later", effectiveDateTime="2026-03-10"))
+    extra = normal if with_normal_later else ()
+    before, after = decide(*resources, *extra), decide(*_less_dated(resources, how), *extra)
+
+    assert set(before.facts.red_flags) <= set(after.facts.red_flags)
+    if before.rules[0] != "R1":
+        assert after.rules[0] != "R1", (before.rules, after.rules)
+
+
+@pytest.mark.parametrize("resources", [
+    (temperature(),),  # no effective[x], no issued
+    (DIABETES, crp()),
+])
+def test_an_undated_fever_or_raised_marker_counts_and_says_date_not_recorded(
+    resources: tuple[dict[str, Any], ...]
+) -> None:
+    """§2 v2: an undated red-flag finding counts; the card must not present it as dated."""
+    decision = decide(*resources)
+
+    assert decision.rules[0] == "R7"
+    measured = [e for e in decision.facts.red_flags[RedFlag.INFECTION] if e.value is not None]
+    assert [e.state for e in measured] == [State.DATE_NOT_RECORDED]
+
+
+def test_a_later_normal_value_still_cancels_an_earlier_raised_one() -> None:
+    """§3: the latest value of a test decides; a dated normal value after a dated high one cancels it."""
+    normal = crp(id="later", effectiveDateTime="2026-03-09", valueQuantity={"value": 4, "unit": "mg/L"})
+    decision = decide(DIABETES, crp(effectiveDateTime="2026-03-02"), normal)
+
+    assert decision.rules == ("R1",)
+
+
+def test_a_fever_dated_by_a_month_that_ended_before_the_7_days_is_not_read() -> None:
+    decision = decide(temperature(effectiveDateTime="2026-02"))
 
     assert decision.rules == ("R1",)
