@@ -147,7 +147,7 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         status=where.status,
         effective=where.effective,
         value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
-        unit=string(quantity.get("code")) or string(quantity.get("unit")),
+        unit=_unit(quantity),
         value_codings=value_codings,
         value_boolean=boolean if isinstance(boolean, bool) else None,
         value_string=string(raw.get("valueString")),
@@ -156,6 +156,20 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         value_text=value_text,
         components=components,
     )
+
+
+_UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org",
+                           "urn:oid:2.16.840.1.113883.6.8", "2.16.840.1.113883.6.8"})
+
+
+def _unit(quantity: Json) -> str | None:
+    """The unit as the pathway reads it: the UCUM ``code``; but a code from another system (the FHIR
+    specification's own fever example codes °C as SNOMED CT 258710007, "degrees C") says less than the
+    human-readable ``unit`` beside it, which is then read instead."""
+    code, unit = string(quantity.get("code")), string(quantity.get("unit"))
+    system = string(quantity.get("system"))
+    ucum = system is None or system.rstrip("/") in _UCUM_SYSTEMS
+    return (code if ucum else None) or unit or code
 
 
 def _components(items: object, panel: _Where) -> tuple[ObservationView, ...]:

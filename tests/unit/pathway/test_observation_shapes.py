@@ -156,3 +156,17 @@ def test_a_fever_dated_by_a_month_that_ended_before_the_7_days_is_not_read() -> 
     decision = decide(temperature(effectiveDateTime="2026-02"))
 
     assert decision.rules == ("R1",)
+
+
+@pytest.mark.parametrize("resources", [
+    # the FHIR specification's own fever example: °C as SNOMED CT 258710007 beside the words "degrees C"
+    (temperature(effectiveDateTime="2026-03-10", valueQuantity={
+        "value": 39.0, "unit": "degrees C", "system": "http://snomed.info/sct", "code": "258710007"}),),
+    (DIABETES, crp(effectiveDateTime="2026-03-09", valueQuantity={
+        "value": 25, "unit": "mg/L", "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.7", "code": "17"})),
+])
+def test_a_unit_coded_outside_ucum_is_read_from_its_words(resources: tuple[dict[str, Any], ...]) -> None:
+    """§2, §3 v2 (R7): a Quantity whose ``code`` is not UCUM still says its unit in ``unit``."""
+    decision = decide(*resources)
+
+    assert decision.rules[0] == "R7"
