@@ -287,6 +287,37 @@ def unit_key(unit: str | None) -> str | None:
     return folded.replace("mcg", "ug")
 
 
+# A measurement written as text: an optional comparator, a number (a decimal point, or a decimal comma
+# followed by one or two digits: "38,6"), and optionally its unit ("38.6 C", "60 mm/hr", ">200 mg/L").
+_MEASURED_TEXT = re.compile(
+    r"\s*([<>]=?)?\s*(\d{1,6}(?:\.\d{1,6}|,\d{1,2})?)\s*([^\d\s<>=][^<>=]{0,29})?\s*"
+)
+
+
+@immutable
+class Measured:
+    """A measured value and its unit as written; ``comparator`` "<", "<=", ">" or ">=" when the value is a
+    bound (a result outside the analyser's range), else ""."""
+
+    value: float
+    unit: str | None
+    comparator: str = ""
+
+
+def measured(observation: ObservationView) -> Measured | None:
+    """valueQuantity/valueInteger; else a measurement sent as ``valueString`` — a number with or without
+    its unit, as flowsheets and older interfaces send "38.6 C" or "60 mm/hr" (PATHWAY.md §2: a fever or a
+    raised marker is read wherever the chart holds it). Other text is not a measurement."""
+    if observation.value is not None:
+        return Measured(observation.value, observation.unit)
+    found = _MEASURED_TEXT.fullmatch(observation.value_string or "")
+    if found is None:
+        return None
+    comparator, number, unit = found.groups()
+    unit = unit.strip() if unit is not None else observation.unit
+    return Measured(float(number.replace(",", ".")), unit, comparator or "")
+
+
 # --- value-set matching -----------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from app.pathway.facts_common import (
     condition_void,
     last_day,
     matched_members,
+    measured,
     medication_class,
     medication_coding,
     member,
@@ -277,10 +278,13 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
 
 def _celsius(observation: ObservationView) -> float | None:
     """°C from UCUM ``Cel``/``[degF]`` (and their spellings, ``unit_key``); without a unit, the plausible
-    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read."""
-    value, unit = observation.value, unit_key(observation.unit)
-    if value is None:
+    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read. A
+    temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound ("<38.5")
+    is no measured fever."""
+    found = measured(observation)
+    if found is None or found.comparator.startswith("<"):
         return None
+    value, unit = found.value, unit_key(found.unit)
     if unit in _FAHRENHEIT or (unit is None and 77 <= value <= 113):
         return round((value - 32) * 5 / 9, 2)
     if unit in _CELSIUS or (unit is None and 25 <= value <= 45):

@@ -18,7 +18,6 @@ missed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 
@@ -29,6 +28,7 @@ from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
     last_day,
+    measured,
     member,
     ordered,
     possibly_within,
@@ -47,7 +47,6 @@ CRP_RAISED, CRP_HIGH = 10.0, 50.0
 _CRP_TO_MG_L: Mapping[str, float] = {"mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52}
 _ESR_UNITS = frozenset({"mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min"})
 _SPINAL_PROCEDURES = ("epidural_injection", "prior_spine_surgery")
-_REPORTED_AS_TEXT = re.compile(r"\s*[<>]?=?\s*(\d{1,6}(?:\.\d{1,6})?)\s*")
 
 
 @immutable
@@ -126,23 +125,17 @@ def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Mark
 
 
 def _normalised(concept: str, o: ObservationView) -> float | None:
-    value = _result(o)
-    if value is None:
+    """The value in mm/h or mg/L. A result sent as text (``measured``: "60 mm/hr", or outside the
+    analyser's range, ">140", "<5") is read too; a bound is the value, which leaves a ">" result at least
+    as high as read."""
+    found = measured(o)
+    if found is None:
         return None
-    unit = unit_key(o.unit)
+    value, unit = found.value, unit_key(found.unit)
     if concept == "esr":
         return value if unit is None or unit in _ESR_UNITS else None
     factor = _CRP_TO_MG_L.get(unit) if unit else 1.0  # no unit: taken as mg/L (see the module docstring)
     return round(value * factor, 1) if factor is not None else None
-
-
-def _result(o: ObservationView) -> float | None:
-    """The measured value; else a number reported as text, as labs send a result outside the analyser's
-    range (">140", "<5"): its bound is the value, which leaves a ">" result at least as high as read."""
-    if o.value is not None:
-        return o.value
-    found = _REPORTED_AS_TEXT.fullmatch(o.value_string or "")
-    return float(found.group(1)) if found is not None else None
 
 
 def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:

@@ -45,16 +45,21 @@ def test_a_screen_answered_present_in_words_only_is_a_cauda_equina_sign() -> Non
 DIABETES = {"resourceType": "Condition", "id": "dm", "code": coded(ICD10CM, "E11.9")}  # infection risk factor
 
 
+def measurement(oid: str, loinc: str, value: float, unit: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A measured Observation; a field given as None is left out (a value sent as text has no Quantity)."""
+    resource = {"resourceType": "Observation", "id": oid, "status": "final", "code": coded(LOINC, loinc),
+                "valueQuantity": {"value": value, "unit": unit, "code": unit}, **fields}
+    return {name: given for name, given in resource.items() if given is not None}
+
+
 def temperature(**fields: Any) -> dict[str, Any]:
     """A body temperature (LOINC 8310-5) as a vital-signs flowsheet exports it; 38.9 °C unless given."""
-    return {"resourceType": "Observation", "id": "temp", "status": "final", "code": coded(LOINC, "8310-5"),
-            "valueQuantity": {"value": 38.9, "unit": "Cel", "code": "Cel"}, **fields}
+    return measurement("temp", "8310-5", 38.9, "Cel", fields)
 
 
 def crp(**fields: Any) -> dict[str, Any]:
     """A CRP of 25 mg/L (above R7's 10 mg/L) unless given."""
-    return {"resourceType": "Observation", "id": "crp", "status": "final", "code": coded(LOINC, "1988-5"),
-            "valueQuantity": {"value": 25, "unit": "mg/L", "code": "mg/L"}, **fields}
+    return measurement("crp", "1988-5", 25, "mg/L", fields)
 
 
 @pytest.mark.parametrize("when", [
@@ -85,8 +90,7 @@ def test_an_observation_is_dated_by_when_it_was_observed_not_by_when_it_was_rele
 
 
 def esr(value: float = 60, **fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Observation", "id": "esr", "status": "final", "code": coded(LOINC, "30341-2"),
-            "valueQuantity": {"value": value, "unit": "mm/h", "code": "mm/h"}, **fields}
+    return measurement("esr", "30341-2", value, "mm/h", fields)
 
 
 # A measured red flag, each dated ``days`` before the order: a fever (R7), a raised CRP with a risk factor
@@ -163,10 +167,40 @@ def test_a_fever_dated_by_a_month_that_ended_before_the_7_days_is_not_read() -> 
     (temperature(effectiveDateTime="2026-03-10", valueQuantity={
         "value": 39.0, "unit": "degrees C", "system": "http://snomed.info/sct", "code": "258710007"}),),
     (DIABETES, crp(effectiveDateTime="2026-03-09", valueQuantity={
-        "value": 25, "unit": "mg/L", "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.7", "code": "17"})),
+        "value": 25, "unit": "mg/L", "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698", "code": "17"})),
 ])
 def test_a_unit_coded_outside_ucum_is_read_from_its_words(resources: tuple[dict[str, Any], ...]) -> None:
     """§2, §3 v2 (R7): a Quantity whose ``code`` is not UCUM still says its unit in ``unit``."""
     decision = decide(*resources)
 
     assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize("resources", [
+    (temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString="38.6 C"),),
+    (temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString="101.5 °F"),),
+    (temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString="38,6 °C"),),  # comma
+    (temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString="38.6"),),
+    (DIABETES, crp(effectiveDateTime="2026-03-09", valueQuantity=None, valueString="25 mg/L")),
+    (DIABETES, crp(effectiveDateTime="2026-03-09", valueQuantity=None, valueString="2.5 mg/dL")),
+])
+def test_a_fever_or_a_raised_marker_sent_as_text_is_an_infection_flag(
+    resources: tuple[dict[str, Any], ...]
+) -> None:
+    """§2, §3 v2 (R7): a measurement sent as ``valueString`` — its number and its unit — is read."""
+    decision = decide(*resources)
+
+    assert decision.rules[0] == "R7"
+
+
+def test_a_raised_esr_sent_as_text_with_its_unit_is_an_unexplained_raised_marker() -> None:
+    decision = decide(esr(effectiveDateTime="2026-03-09", valueQuantity=None, valueString="60 mm/hr"))
+
+    assert decision.rules[0] == "R7b"
+
+
+@pytest.mark.parametrize("words", ["<38.5", "38.6 C at 10:00 per patient", "febrile", "38.6 K"])
+def test_text_that_is_no_readable_temperature_is_no_fever(words: str) -> None:
+    decision = decide(temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString=words))
+
+    assert decision.rules == ("R1",)
