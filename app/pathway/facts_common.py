@@ -35,20 +35,22 @@ _YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y"})
 _NO_STRINGS = frozenset({"no", "absent", "negative", "false", "n", "not present", "none"})
 _LOINC = "http://loinc.org"
 _YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"  # HL7 v2 table 0136 Yes/No indicator: Y, N
-# Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA32-8 No / LA9634-2 Absent; the SNOMED CT
-# qualifier values Yes 373066001, Present 52101004, Positive 10828004, Known present 410515003 / No
-# 373067005, Absent 2667000, Negative 260385009, Known absent 410516002, Not detected 260415000; HL7 v2-0136
-# Y / N. A SNOMED CT value is otherwise read as the finding itself, except the answer Unknown 261665006.
+# Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA6576-8 Positive / LA32-8 No / LA9634-2
+# Absent / LA6577-6 Negative; the SNOMED CT qualifier values Yes 373066001, Present 52101004, Positive
+# 10828004, Known present 410515003 / No 373067005, Absent 2667000, Negative 260385009, Known absent
+# 410516002, Not detected 260415000, None 260413007; HL7 v2-0136 Y / N. A SNOMED CT value is otherwise read
+# as the finding itself, except the answers that say neither: Unknown 261665006, Not done 385660001, Not
+# applicable 385432009 (a screen item not asked is no finding).
 _YES_ANSWERS = frozenset({
-    (_LOINC, "LA33-6"), (_LOINC, "LA9633-4"), (_YES_NO, "Y"),
+    (_LOINC, "LA33-6"), (_LOINC, "LA9633-4"), (_LOINC, "LA6576-8"), (_YES_NO, "Y"),
     (SNOMED, "373066001"), (SNOMED, "52101004"), (SNOMED, "10828004"), (SNOMED, "410515003"),
 })
 _NO_ANSWERS = frozenset({
-    (_LOINC, "LA32-8"), (_LOINC, "LA9634-2"), (_YES_NO, "N"),
+    (_LOINC, "LA32-8"), (_LOINC, "LA9634-2"), (_LOINC, "LA6577-6"), (_YES_NO, "N"),
     (SNOMED, "373067005"), (SNOMED, "2667000"), (SNOMED, "260385009"), (SNOMED, "410516002"),
-    (SNOMED, "260415000"),
+    (SNOMED, "260415000"), (SNOMED, "260413007"),
 })
-_NEITHER_ANSWERS = frozenset({(SNOMED, "261665006")})
+_NEITHER_ANSWERS = frozenset({(SNOMED, "261665006"), (SNOMED, "385660001"), (SNOMED, "385432009")})
 # A value coded in these systems names a finding (SNOMED CT, an ICD-10-CM diagnosis), never an answer.
 _FINDING_SYSTEMS = frozenset({SNOMED, ICD10CM})
 # A Procedure in "preparation" is planned, not done: it is no conservative care and no surgery yet.

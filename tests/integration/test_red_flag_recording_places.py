@@ -240,6 +240,8 @@ NEGATED: dict[str, Callable[[str, Kind], Resource]] = {
                                                                status="entered-in-error"),
     "observation-denies-in-words-only": lambda pid, k: observation(  # Oracle Health's text-only answer
         pid, "f", k.findings[-1], "exam", valueCodeableConcept={"text": "Denies"}),
+    "observation-snomed-none-code-only": lambda pid, k: observation(pid, "f", k.findings[0], "exam", **{
+        "valueCodeableConcept": {"coding": [{"system": SCT, "code": "260413007"}]}}),  # None, no display
     "panel-component-no": lambda pid, k: panel(
         pid, "exam", component(k.findings[0], **answer_code("LA32-8", "No")),
         component(k.findings[-1], valueBoolean=False)),

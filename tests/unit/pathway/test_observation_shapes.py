@@ -204,3 +204,28 @@ def test_text_that_is_no_readable_temperature_is_no_fever(words: str) -> None:
     decision = decide(temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString=words))
 
     assert decision.rules == ("R1",)
+
+
+def answer(system: str, code: str) -> dict[str, Any]:
+    """An answer code as an interface sends it: the code alone, without a display to read words from."""
+    return {"valueCodeableConcept": {"coding": [{"system": system, "code": code}]}}
+
+
+@pytest.mark.parametrize("coded_answer", [
+    answer(SNOMED, "260413007"),  # None (qualifier value)
+    answer(SNOMED, "385660001"),  # Not done
+    answer(SNOMED, "385432009"),  # Not applicable
+    answer(LOINC, "LA6577-6"),  # Negative
+])
+def test_a_screen_answered_none_not_done_or_negative_by_code_raises_nothing(coded_answer: Any) -> None:
+    """§2 v2: a SNOMED CT qualifier value is an answer, not a finding — "None" or "Not done" to a retention
+    screen is no cauda equina sign (a careful negative screen must not raise an emergency)."""
+    decision = decide(retention_screened(**coded_answer))
+
+    assert decision.rules == ("R1",)
+
+
+def test_a_screen_answered_positive_by_the_loinc_answer_code_alone_is_a_cauda_equina_sign() -> None:
+    decision = decide(retention_screened(**answer(LOINC, "LA6576-8")))  # Positive
+
+    assert decision.rules[0] == "R5"
