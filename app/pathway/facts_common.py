@@ -33,6 +33,8 @@ VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
 # ones that negate it (a careful negative screen must not raise an emergency).
 _YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y"})
 _NO_STRINGS = frozenset({"no", "absent", "negative", "false", "n", "not present", "none"})
+# An answer word followed by a comment: a space, or a comma, semicolon, colon, dash or bracket.
+_LEADING_ANSWER = re.compile(r"(yes|present|positive|no|absent|negative|none)(?:\s*[,;:(\-–]|\s)")
 _LOINC = "http://loinc.org"
 _YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"  # HL7 v2 table 0136 Yes/No indicator: Y, N
 # Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA6576-8 Positive / LA32-8 No / LA9634-2
@@ -265,8 +267,16 @@ def asserted_observations(
 
 
 def _answer_word(observation: ObservationView) -> str | None:
+    """The answer's words: the whole answer ("Present." is Present), else its first word when a comment
+    follows it ("Yes - new since Monday", "No, denies"); a lone letter ("Y/N") is not read that way."""
     answer = observation.value_string if observation.value_string is not None else observation.value_text
-    return answer.strip().rstrip(".!").casefold() if answer is not None else None  # "Present." is Present
+    if answer is None:
+        return None
+    whole = answer.strip().rstrip(".!").casefold()
+    if whole in _YES_STRINGS or whole in _NO_STRINGS:
+        return whole
+    leading = _LEADING_ANSWER.match(whole)
+    return leading.group(1) if leading is not None else whole
 
 
 # --- units --------------------------------------------------------------------------------------------

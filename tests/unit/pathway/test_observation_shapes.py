@@ -229,3 +229,19 @@ def test_a_screen_answered_positive_by_the_loinc_answer_code_alone_is_a_cauda_eq
     decision = decide(retention_screened(**answer(LOINC, "LA6576-8")))  # Positive
 
     assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize(("words", "rules"), [
+    ("Yes - new since Monday", "R5"),
+    ("Present, worse today", "R5"),
+    ("Positive (patient unable to void)", "R5"),
+    ("No - denies", "R1"),
+    ("None noted", "R1"),
+    ("Y/N", "R1"),  # a lone letter before a comment is not read as an answer
+])
+def test_an_answer_followed_by_a_comment_is_read_by_its_first_word(words: str, rules: str) -> None:
+    """§2 v2: a positive answer asserts the finding — also when the clinician typed a comment after it."""
+    for answer_given in ({"valueString": words}, {"valueCodeableConcept": {"text": words}}):
+        decision = decide(retention_screened(**answer_given))
+
+        assert decision.rules[0] == rules, answer_given
