@@ -245,3 +245,24 @@ def test_an_answer_followed_by_a_comment_is_read_by_its_first_word(words: str, r
         decision = decide(retention_screened(**answer_given))
 
         assert decision.rules[0] == rules, answer_given
+
+
+def ankle_strength(grade: str) -> dict[str, Any]:
+    """An MRC grade as a flowsheet row exports it: the code's text only, the grade as text, two days ago."""
+    return {"resourceType": "Observation", "id": "mmt", "status": "final", "effectiveDateTime": "2026-03-09",
+            "code": {"text": "Left ankle dorsiflexion strength"}, "valueString": grade}
+
+
+@pytest.mark.parametrize("grade", ["Grade 2", "MRC 2", "2 out of 5", "grade 2/5"])
+def test_an_mrc_grade_written_with_words_is_a_severe_motor_deficit(grade: str) -> None:
+    """§3 v2 motor (R6): a new grade ≤ 3 within 14 days, here as a flowsheet pick list words it."""
+    decision = decide(ankle_strength(grade))
+
+    assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize("words", ["Grade 2 of 10", "2 out of 10", "grade"])
+def test_words_that_are_no_mrc_grade_are_not_read_as_one(words: str) -> None:
+    decision = decide(ankle_strength(words))
+
+    assert decision.rules == ("R1",)
