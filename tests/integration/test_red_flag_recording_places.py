@@ -339,6 +339,39 @@ async def test_fever_coded_only_by_the_site_of_measurement_is_found_by_prefetch_
     assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()
 
 
+DIABETES = (ICD, "E11.9", "Type 2 diabetes mellitus without complications")  # an infection risk factor
+# A fever or a raised CRP as exports write them (docs/pathway-facts.md "Sixth pass"): read by prefetch and
+# by the fallback's code search alike (R7).
+MEASURED: dict[str, Callable[[str], list[Resource]]] = {
+    "temperature-as-text": lambda pid: [observation(
+        pid, "t", (LOINC, "8310-5", "Body temperature"), "vital-signs", valueString="38.6 C")],
+    "temperature-period-end-only": lambda pid: [observation(
+        pid, "t", (LOINC, "8310-5", "Body temperature"), "vital-signs", effectiveDateTime=None,
+        effectivePeriod={"end": day(1)}, valueQuantity={"value": 101.8, "unit": "degF", "code": "[degF]"})],
+    "temperature-undated": lambda pid: [observation(
+        pid, "t", (LOINC, "8331-1", "Oral temperature"), "vital-signs", effectiveDateTime=None,
+        valueQuantity={"value": 38.9, "unit": "Cel", "code": "Cel"})],
+    "crp-unit-coded-outside-ucum": lambda pid: [
+        condition(pid, "dm", DIABETES, onsetDateTime="2019-04-01"),
+        observation(pid, "c", (LOINC, "1988-5", "C reactive protein"), "laboratory", valueQuantity={
+            "value": 32, "unit": "mg/L", "system": "http://snomed.info/sct", "code": "258796002"})],  # mg/L
+}
+
+
+@pytest.mark.parametrize("shape", list(MEASURED))
+async def test_a_measured_red_flag_as_exports_write_it_is_found_by_prefetch_and_by_fallback(
+    cds: Any, shape: str
+) -> None:
+    pid = patient_id("measured", shape)
+    resources = [{k: v for k, v in r.items() if v is not None} for r in MEASURED[shape](pid)]
+
+    answers = await both_ways(cds, pid, "lumbar", resources)
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()
+    never_deferred(answers.prefetch)
+
+
 def prednisone_by_reference(pid: str, display: str | None) -> list[Resource]:
     """120 days of prednisone whose drug is an external Medication (US Core allows it), with the reference's
     display or without one; the Medication is on the server but no template asks for it."""
