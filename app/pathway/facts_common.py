@@ -282,11 +282,13 @@ def _answer_word(observation: ObservationView) -> str | None:
 # --- units --------------------------------------------------------------------------------------------
 
 
-# Spellings that do not change a unit: case, spaces, UCUM's brackets and the degree sign ("DegF", "deg F",
-# "[degF]", "°F" and "℉" are one unit), and micro written µ, μ or mc.
-_UNIT_NOISE = str.maketrans(
-    {" ": None, "[": None, "]": None, "°": None, "℃": "c", "℉": "f", "µ": "u", "μ": "u"}
-)
+# Spellings that do not change a unit: case, spaces, full stops, UCUM's brackets and the degree sign ("DegF",
+# "deg. F", "[degF]", "°F" and "℉" are one unit — also with the look-alikes typed for it, the ordinal "º" of
+# Spanish and Portuguese keyboards and the ring "˚"), and micro written µ, μ or mc.
+_UNIT_NOISE = str.maketrans({
+    " ": None, ".": None, "[": None, "]": None, "°": None, "º": None, "˚": None, "℃": "c", "℉": "f",
+    "µ": "u", "μ": "u",
+})
 
 
 @lru_cache(maxsize=256)  # bounded: a chart repeats a handful of units; each is at most 4,096 characters

@@ -87,9 +87,10 @@ CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
 # Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
 _FAHRENHEIT = frozenset({"degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit"})
-_CELSIUS = frozenset(
-    {"cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius"}
-)
+_CELSIUS = frozenset({  # "celcius": the common misspelling
+    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
+    "degreescelcius",
+})
 
 
 @immutable

@@ -266,3 +266,25 @@ def test_words_that_are_no_mrc_grade_are_not_read_as_one(words: str) -> None:
     decision = decide(ankle_strength(words))
 
     assert decision.rules == ("R1",)
+
+
+@pytest.mark.parametrize(("value", "unit"), [
+    (38.9, "ºC"),  # the ordinal sign a Spanish or Portuguese keyboard types for the degree
+    (38.9, "˚C"),
+    (38.9, "deg. C"),
+    (38.9, "Celcius"),  # the common misspelling
+    (102.0, "ºF"),
+    (102.0, "deg. F"),
+])
+def test_a_fever_in_a_unit_typed_with_a_look_alike_degree_sign_is_read(value: float, unit: str) -> None:
+    """§2 (R7): the unit is read however it is typed, as "DegC" and "°f" already are."""
+    quantity = {"value": value, "unit": unit}
+    decision = decide(temperature(effectiveDateTime="2026-03-10", valueQuantity=quantity))
+
+    assert decision.rules[0] == "R7"
+
+
+def test_a_raised_esr_in_mm_per_1_h_with_a_ucum_full_stop_is_read() -> None:
+    decision = decide(esr(effectiveDateTime="2026-03-09", valueQuantity={"value": 60, "unit": "mm/1.h"}))
+
+    assert decision.rules[0] == "R7b"
