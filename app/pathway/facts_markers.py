@@ -51,12 +51,14 @@ _SPINAL_PROCEDURES = ("epidural_injection", "prior_spine_surgery")
 
 @immutable
 class Marker:
-    """The latest value of one analyte in a window, in mm/h (ESR) or mg/L (CRP); ``dated``: its day is
-    certain (an undated or partially dated value cannot be placed before or after another)."""
+    """The latest value of one analyte in a window, in mm/h (ESR) or mg/L (CRP). ``dated``: its day is
+    certain; else ``last`` is the last day it may have been measured (None: undated), and it cannot be
+    placed before another value that may be earlier."""
 
     value: float
     evidence: Evidence
     dated: bool = True
+    last: date | None = None
 
 
 @immutable
@@ -105,7 +107,9 @@ def latest(ctx: Context, concept: str, days: int) -> Marker | None:
     found = [m for o in ctx.chart.observations if (m := _marker(ctx, o, concept, start)) is not None]
     newest = max((m for m in found if m.dated), key=lambda m: (m.evidence.on or date.min, m.value),
                  default=None)
-    candidates = (*((newest,) if newest is not None else ()), *(m for m in found if not m.dated))
+    since = newest.evidence.on if newest is not None else None
+    maybe_later = [m for m in found if not m.dated and (m.last is None or since is None or m.last >= since)]
+    candidates = [newest, *maybe_later] if newest is not None else maybe_later
     return max(candidates, key=lambda m: m.value, default=None)
 
 
@@ -121,7 +125,8 @@ def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Mark
     on = o.effective.value if o.effective is not None else None
     state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
     evidence = Evidence(Finding(concept), o.reference, on, coding, value=value, state=state)
-    return Marker(value, evidence, dated=o.effective is not None and o.effective.is_exact)
+    last = last_day(o.effective) if o.effective is not None else None
+    return Marker(value, evidence, dated=o.effective is not None and o.effective.is_exact, last=last)
 
 
 def _normalised(concept: str, o: ObservationView) -> float | None:

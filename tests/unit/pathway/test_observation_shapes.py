@@ -288,3 +288,19 @@ def test_a_raised_esr_in_mm_per_1_h_with_a_ucum_full_stop_is_read() -> None:
     decision = decide(esr(effectiveDateTime="2026-03-09", valueQuantity={"value": 60, "unit": "mm/1.h"}))
 
     assert decision.rules[0] == "R7b"
+
+
+def test_a_raised_value_dated_only_by_a_month_before_a_later_normal_one_is_cancelled() -> None:
+    """§3: a later normal value cancels an earlier high one — a CRP of "2026-02" was certainly taken
+    before the normal one of 9 March, so it cannot be the latest (only a value that may be later counts)."""
+    normal = crp(id="later", effectiveDateTime="2026-03-09", valueQuantity={"value": 4, "unit": "mg/L"})
+    decision = decide(DIABETES, crp(effectiveDateTime="2026-02"), normal)
+
+    assert decision.rules == ("R1",)
+
+
+def test_a_raised_value_dated_only_by_the_month_of_a_later_normal_one_may_be_the_latest() -> None:
+    normal = crp(id="later", effectiveDateTime="2026-03-02", valueQuantity={"value": 4, "unit": "mg/L"})
+    decision = decide(DIABETES, crp(effectiveDateTime="2026-03"), normal)
+
+    assert decision.rules[0] == "R7"
