@@ -184,6 +184,8 @@ PLACES: dict[str, Place] = {
     "observation-present-vital-signs": lambda pid, k: one(observation(
         pid, "f", k.findings[0], "vital-signs", **answer_code("LA9633-4", "Present"))),
     "observation-true": lambda pid, k: one(observation(pid, "f", k.findings[-1], valueBoolean=True)),
+    "observation-yes-with-a-comment": lambda pid, k: one(observation(
+        pid, "f", k.findings[0], "exam", valueString="Yes - new since Monday")),
     "panel-component-yes": lambda pid, k: one(panel(
         pid, "exam", component(k.findings[0], **answer_code("LA33-6", "Yes")))),
     "panel-component-true": lambda pid, k: one(panel(
