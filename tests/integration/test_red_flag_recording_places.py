@@ -4,8 +4,9 @@ Every serious red-flag class (CES, motor, myelopathy, infection) and major malig
 a chart may hold it, is answered critical (malignancy: warning), never with a defer or do-not-repeat card and
 never not-appropriate — by a complete prefetch AND by the service's own FHIR fallback, with the same answer
 both ways, for a lumbar, a thoracic and a cervical order (405 cases, each a SEKMET round trip; with the
-negated forms the file runs in about 40 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, "Denies" in
-words only, SNOMED CT None, refuted, entered-in-error) raise nothing: the 19-day lumbar radiculopathy is deferred (R1) as without them.
+negated forms the file runs in about 40 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, "Denies"
+in words only, SNOMED CT None, refuted, entered-in-error) raise nothing: the 19-day lumbar radiculopathy is
+deferred (R1) as without them.
 
 Codes are the value sets' own (app/terminology/data/*.json), ICD-10-CM and SNOMED CT mixed as EHRs record
 them; Observations are filed with no category, or as laboratory/vital-signs, where a category search for
