@@ -102,12 +102,26 @@ def _body_site(raw: Json) -> tuple[Coding, ...]:
 
 def parse_observation(raw: Json) -> ObservationView:
     codings, text = codings_and_text(raw.get("code"))
-    where = _Where(_required_id(raw), string(raw.get("status")),
-                   first_date(raw, "effectiveDateTime", "effectiveInstant", "issued")
-                   or period_start(raw.get("effectivePeriod")), _body_site(raw))
+    where = _Where(_required_id(raw), string(raw.get("status")), _effective(raw), _body_site(raw))
     items = raw.get("component")
     components = _components(items, where) if items else ()
     return _observation(where, codings, text, raw, components)
+
+
+def _effective(raw: Json) -> FhirDate | None:
+    """When it was observed: effective[x] — a dateTime or instant, a period's start, else its end (a period
+    written with only its end was observed by then), a timing's first event — and only without any of
+    them ``issued`` (when the result was released, which may be days later). PATHWAY.md §2: a finding is
+    dated by when it was observed, and a date left out must not hide a fever (invariant 6)."""
+    period = raw.get("effectivePeriod")
+    return (first_date(raw, "effectiveDateTime", "effectiveInstant") or period_start(period)
+            or period_end(period) or _first_event(raw.get("effectiveTiming")) or first_date(raw, "issued"))
+
+
+def _first_event(timing: object) -> FhirDate | None:
+    """The earliest of a Timing's ``event`` dateTimes."""
+    events = (parse_fhir_date(e) for e in array(timing.get("event"))) if isinstance(timing, dict) else ()
+    return min((d for d in events if d is not None), default=None)
 
 
 class _Where(NamedTuple):
@@ -133,7 +147,7 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         status=where.status,
         effective=where.effective,
         value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
-        unit=string(quantity.get("code")) or string(quantity.get("unit")),
+        unit=_unit(quantity),
         value_codings=value_codings,
         value_boolean=boolean if isinstance(boolean, bool) else None,
         value_string=string(raw.get("valueString")),
@@ -142,6 +156,20 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         value_text=value_text,
         components=components,
     )
+
+
+_UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org",
+                           "urn:oid:2.16.840.1.113883.6.8", "2.16.840.1.113883.6.8"})
+
+
+def _unit(quantity: Json) -> str | None:
+    """The unit as the pathway reads it: the UCUM ``code``; but a code from another system (the FHIR
+    specification's own fever example codes °C as SNOMED CT 258710007, "degrees C") says less than the
+    human-readable ``unit`` beside it, which is then read instead."""
+    code, unit = string(quantity.get("code")), string(quantity.get("unit"))
+    system = string(quantity.get("system"))
+    ucum = system is None or system.rstrip("/") in _UCUM_SYSTEMS
+    return (code if ucum else None) or unit or code
 
 
 def _components(items: object, panel: _Where) -> tuple[ObservationView, ...]:

@@ -33,22 +33,26 @@ VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
 # ones that negate it (a careful negative screen must not raise an emergency).
 _YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y"})
 _NO_STRINGS = frozenset({"no", "absent", "negative", "false", "n", "not present", "none"})
+# An answer word followed by a comment: a space, or a comma, semicolon, colon, dash or bracket.
+_LEADING_ANSWER = re.compile(r"(yes|present|positive|no|absent|negative|none)(?:\s*[,;:(\-–]|\s)")
 _LOINC = "http://loinc.org"
 _YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"  # HL7 v2 table 0136 Yes/No indicator: Y, N
-# Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA32-8 No / LA9634-2 Absent; the SNOMED CT
-# qualifier values Yes 373066001, Present 52101004, Positive 10828004, Known present 410515003 / No
-# 373067005, Absent 2667000, Negative 260385009, Known absent 410516002, Not detected 260415000; HL7 v2-0136
-# Y / N. A SNOMED CT value is otherwise read as the finding itself, except the answer Unknown 261665006.
+# Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA6576-8 Positive / LA32-8 No / LA9634-2
+# Absent / LA6577-6 Negative; the SNOMED CT qualifier values Yes 373066001, Present 52101004, Positive
+# 10828004, Known present 410515003 / No 373067005, Absent 2667000, Negative 260385009, Known absent
+# 410516002, Not detected 260415000, None 260413007; HL7 v2-0136 Y / N. A SNOMED CT value is otherwise read
+# as the finding itself, except the answers that say neither: Unknown 261665006, Not done 385660001, Not
+# applicable 385432009 (a screen item not asked is no finding).
 _YES_ANSWERS = frozenset({
-    (_LOINC, "LA33-6"), (_LOINC, "LA9633-4"), (_YES_NO, "Y"),
+    (_LOINC, "LA33-6"), (_LOINC, "LA9633-4"), (_LOINC, "LA6576-8"), (_YES_NO, "Y"),
     (SNOMED, "373066001"), (SNOMED, "52101004"), (SNOMED, "10828004"), (SNOMED, "410515003"),
 })
 _NO_ANSWERS = frozenset({
-    (_LOINC, "LA32-8"), (_LOINC, "LA9634-2"), (_YES_NO, "N"),
+    (_LOINC, "LA32-8"), (_LOINC, "LA9634-2"), (_LOINC, "LA6577-6"), (_YES_NO, "N"),
     (SNOMED, "373067005"), (SNOMED, "2667000"), (SNOMED, "260385009"), (SNOMED, "410516002"),
-    (SNOMED, "260415000"),
+    (SNOMED, "260415000"), (SNOMED, "260413007"),
 })
-_NEITHER_ANSWERS = frozenset({(SNOMED, "261665006")})
+_NEITHER_ANSWERS = frozenset({(SNOMED, "261665006"), (SNOMED, "385660001"), (SNOMED, "385432009")})
 # A value coded in these systems names a finding (SNOMED CT, an ICD-10-CM diagnosis), never an answer.
 _FINDING_SYSTEMS = frozenset({SNOMED, ICD10CM})
 # A Procedure in "preparation" is planned, not done: it is no conservative care and no surgery yet.
@@ -95,6 +99,12 @@ def possibly_by(value: FhirDate | None, limit: date) -> bool:
 def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
     """True when the whole (possibly partial) date lies in [start, end]: for supporting evidence."""
     return value is not None and start <= value.value and last_day(value) <= end
+
+
+def possibly_within(value: FhirDate | None, start: date, end: date) -> bool:
+    """True unless ``value`` certainly lies outside [start, end] (undated counts): a measured red flag
+    (a fever, a raised marker) whose date is missing or partial may still be recent (invariant 6)."""
+    return value is None or (last_day(value) >= start and value.value <= end)
 
 
 def shift(day: date, days: float) -> date:
@@ -223,7 +233,8 @@ def observation_asserted(observation: ObservationView) -> bool:
     a local answer's text) or a finding (a SNOMED CT or ICD-10-CM code); never ``false``, No (LA32-8), Absent
     (LA9634-2), Known absent, Not detected or their words, nor the answer Unknown. Answer codes are compared
     by canonical system, so an OID-coded Yes is a Yes. Any other value (a number, an unreadable local code,
-    free text) states nothing we can read as present. Entered-in-error/cancelled never counts."""
+    free text, a CodeableConcept with only a text such as "Denies") states nothing we can read as present.
+    Entered-in-error/cancelled never counts."""
     if observation_void(observation):
         return False
     keys = {(canonical_system(c.system), c.code) for c in observation.value_codings}
@@ -238,7 +249,8 @@ def observation_asserted(observation: ObservationView) -> bool:
         return False
     if any(system in _FINDING_SYSTEMS for system, _ in keys):
         return True
-    return observation.value_string is None and not keys and observation.value is None
+    return observation.value_string is None and observation.value_text is None and not keys \
+        and observation.value is None  # a text-only answer ("Denies", "see note") is a value, not absent
 
 
 def asserted_observations(
@@ -255,18 +267,28 @@ def asserted_observations(
 
 
 def _answer_word(observation: ObservationView) -> str | None:
+    """The answer's words: the whole answer ("Present." is Present), else its first word when a comment
+    follows it ("Yes - new since Monday", "No, denies"); a lone letter ("Y/N") is not read that way."""
     answer = observation.value_string if observation.value_string is not None else observation.value_text
-    return answer.strip().rstrip(".!").casefold() if answer is not None else None  # "Present." is Present
+    if answer is None:
+        return None
+    whole = answer.strip().rstrip(".!").casefold()
+    if whole in _YES_STRINGS or whole in _NO_STRINGS:
+        return whole
+    leading = _LEADING_ANSWER.match(whole)
+    return leading.group(1) if leading is not None else whole
 
 
 # --- units --------------------------------------------------------------------------------------------
 
 
-# Spellings that do not change a unit: case, spaces, UCUM's brackets and the degree sign ("DegF", "deg F",
-# "[degF]", "°F" and "℉" are one unit), and micro written µ, μ or mc.
-_UNIT_NOISE = str.maketrans(
-    {" ": None, "[": None, "]": None, "°": None, "℃": "c", "℉": "f", "µ": "u", "μ": "u"}
-)
+# Spellings that do not change a unit: case, spaces, full stops, UCUM's brackets and the degree sign ("DegF",
+# "deg. F", "[degF]", "°F" and "℉" are one unit — also with the look-alikes typed for it, the ordinal "º" of
+# Spanish and Portuguese keyboards and the ring "˚"), and micro written µ, μ or mc.
+_UNIT_NOISE = str.maketrans({
+    " ": None, ".": None, "[": None, "]": None, "°": None, "º": None, "˚": None, "℃": "c", "℉": "f",
+    "µ": "u", "μ": "u",
+})
 
 
 @lru_cache(maxsize=256)  # bounded: a chart repeats a handful of units; each is at most 4,096 characters
@@ -277,6 +299,37 @@ def unit_key(unit: str | None) -> str | None:
         return None
     folded = unit.casefold().translate(_UNIT_NOISE)
     return folded.replace("mcg", "ug")
+
+
+# A measurement written as text: an optional comparator, a number (a decimal point, or a decimal comma
+# followed by one or two digits: "38,6"), and optionally its unit ("38.6 C", "60 mm/hr", ">200 mg/L").
+_MEASURED_TEXT = re.compile(
+    r"\s*([<>]=?)?\s*(\d{1,6}(?:\.\d{1,6}|,\d{1,2})?)\s*([^\d\s<>=][^<>=]{0,29})?\s*"
+)
+
+
+@immutable
+class Measured:
+    """A measured value and its unit as written; ``comparator`` "<", "<=", ">" or ">=" when the value is a
+    bound (a result outside the analyser's range), else ""."""
+
+    value: float
+    unit: str | None
+    comparator: str = ""
+
+
+def measured(observation: ObservationView) -> Measured | None:
+    """valueQuantity/valueInteger; else a measurement sent as ``valueString`` — a number with or without
+    its unit, as flowsheets and older interfaces send "38.6 C" or "60 mm/hr" (PATHWAY.md §2: a fever or a
+    raised marker is read wherever the chart holds it). Other text is not a measurement."""
+    if observation.value is not None:
+        return Measured(observation.value, observation.unit)
+    found = _MEASURED_TEXT.fullmatch(observation.value_string or "")
+    if found is None:
+        return None
+    comparator, number, unit = found.groups()
+    unit = unit.strip() if unit is not None else observation.unit
+    return Measured(float(number.replace(",", ".")), unit, comparator or "")
 
 
 # --- value-set matching -----------------------------------------------------------------------------------

@@ -21,19 +21,20 @@ from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
     asserted_observations,
-    certainly_within,
     condition_current,
     condition_first_date,
     condition_resolved,
     condition_void,
     last_day,
     matched_members,
+    measured,
     medication_class,
     medication_coding,
     member,
     order_reasons,
     ordered,
     possibly_by,
+    possibly_within,
     shift,
     unit_key,
 )
@@ -86,9 +87,10 @@ CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
 # Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
 _FAHRENHEIT = frozenset({"degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit"})
-_CELSIUS = frozenset(
-    {"cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius"}
-)
+_CELSIUS = frozenset({  # "celcius": the common misspelling
+    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
+    "degreescelcius",
+})
 
 
 @immutable
@@ -260,25 +262,30 @@ def _day(value: FhirDate | None) -> date | None:
 
 def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§2: body temperature ≥ ``fever_threshold_celsius`` within ``fever_window_days`` before the order.
-    The measurement date must be certain (a partial date cannot be placed in a 7-day window)."""
+    A date that may lie in the window counts: an undated temperature ("date not recorded") or a partial
+    date reaching into it — removing a date never makes the answer less safe (§2, invariant 6)."""
     start = ctx.days_before(ctx.policy.fever_window_days)
     for o in ctx.chart.observations:
         coding = member(ctx.vs, "body_temperature", o.codings)
         celsius = _celsius(o)
         if coding is None or celsius is None or o.status in VOID_OBSERVATION:
             continue
-        recent = certainly_within(o.effective, start, ctx.order_date)
+        recent = possibly_within(o.effective, start, ctx.order_date)
         if recent and celsius >= ctx.policy.fever_threshold_celsius:
-            found = Evidence(Finding.TEMPERATURE, o.reference, _day(o.effective), coding, value=celsius)
+            found = Evidence(Finding.TEMPERATURE, o.reference, _day(o.effective), coding, value=celsius,
+                             state=State.FOUND if o.effective else State.DATE_NOT_RECORDED)
             yield RedFlag.INFECTION, found
 
 
 def _celsius(observation: ObservationView) -> float | None:
     """°C from UCUM ``Cel``/``[degF]`` (and their spellings, ``unit_key``); without a unit, the plausible
-    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read."""
-    value, unit = observation.value, unit_key(observation.unit)
-    if value is None:
+    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read. A
+    temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound ("<38.5")
+    is no measured fever."""
+    found = measured(observation)
+    if found is None or found.comparator.startswith("<"):
         return None
+    value, unit = found.value, unit_key(found.unit)
     if unit in _FAHRENHEIT or (unit is None and 77 <= value <= 113):
         return round((value - 32) * 5 / 9, 2)
     if unit in _CELSIUS or (unit is None and 25 <= value <= 45):

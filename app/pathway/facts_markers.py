@@ -7,16 +7,17 @@
 * ESR ≥ 50 mm/h (latest within 30 days) or CRP ≥ 50 mg/L (latest within 14 days) that neither rule above
   explains is R7b (``Facts.raised_markers``), an info card, never a defer.
 
-The most recent value of each analyte decides (a later normal value cancels an earlier high one): the
-measurement date must be certain, as for temperatures. The thresholds come from CODES.md §2 (Davis 2011,
-2020; Deyo 1988; Miller 1983) and are clinical, not site policy. Data compromises: a CRP without a unit is
-taken as mg/L (the usual unit); an ESR in another unit than mm/h, or a CRP in one we cannot convert, is not
-read. Gender unknown: the men's (lower) age-adjusted limit, so a raised ESR is not missed.
+The most recent value of each analyte decides (a later normal value cancels an earlier high one); a
+value whose date is missing or partial may be the latest, so it can raise a marker but never cancel one
+(§2, invariant 6: removing a date never makes the answer less safe). The thresholds come from CODES.md
+§2 (Davis 2011, 2020; Deyo 1988; Miller 1983) and are clinical, not site policy. Data compromises: a CRP
+without a unit is taken as mg/L (the usual unit); an ESR in another unit than mm/h, or a CRP in one we
+cannot convert, is not read. Gender unknown: the men's (lower) age-adjusted limit, so a raised ESR is not
+missed.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 
@@ -26,14 +27,15 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
-    certainly_within,
     last_day,
+    measured,
     member,
     ordered,
+    possibly_within,
     unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
-from app.pathway.model import Evidence, Finding, RedFlag
+from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
@@ -45,15 +47,18 @@ CRP_RAISED, CRP_HIGH = 10.0, 50.0
 _CRP_TO_MG_L: Mapping[str, float] = {"mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52}
 _ESR_UNITS = frozenset({"mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min"})
 _SPINAL_PROCEDURES = ("epidural_injection", "prior_spine_surgery")
-_REPORTED_AS_TEXT = re.compile(r"\s*[<>]?=?\s*(\d{1,6}(?:\.\d{1,6})?)\s*")
 
 
 @immutable
 class Marker:
-    """The latest value of one analyte in a window, in mm/h (ESR) or mg/L (CRP)."""
+    """The latest value of one analyte in a window, in mm/h (ESR) or mg/L (CRP). ``dated``: its day is
+    certain; else ``last`` is the last day it may have been measured (None: undated), and it cannot be
+    placed before another value that may be earlier."""
 
     value: float
     evidence: Evidence
+    dated: bool = True
+    last: date | None = None
 
 
 @immutable
@@ -94,43 +99,48 @@ def esr_limit(age: int | None, gender: str | None) -> float:
 
 
 def latest(ctx: Context, concept: str, days: int) -> Marker | None:
-    """The most recent certainly-dated value of ``concept`` within ``days`` before the order; on the same
-    day the higher value (the safe side)."""
+    """The value of ``concept`` that decides, within ``days`` before the order: the most recent
+    certainly-dated one (on the same day the higher, the safe side) — unless a value whose date is missing
+    or partial but may lie in the window is higher. Such a value may be the latest, so it can raise the
+    marker but never cancel one: removing a date never makes the answer less safe (§2, invariant 6)."""
     start = ctx.days_before(days)
     found = [m for o in ctx.chart.observations if (m := _marker(ctx, o, concept, start)) is not None]
-    return max(found, key=lambda m: (m.evidence.on or date.min, m.value), default=None)
+    newest = max((m for m in found if m.dated), key=lambda m: (m.evidence.on or date.min, m.value),
+                 default=None)
+    since = newest.evidence.on if newest is not None else None
+    maybe_later = [m for m in found if not m.dated and (m.last is None or since is None or m.last >= since)]
+    candidates = [newest, *maybe_later] if newest is not None else maybe_later
+    return max(candidates, key=lambda m: m.value, default=None)
 
 
 def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Marker | None:
     coding = member(ctx.vs, concept, o.codings)
     if coding is None or o.status in VOID_OBSERVATION:
         return None
-    if not certainly_within(o.effective, start, ctx.order_date):
+    if not possibly_within(o.effective, start, ctx.order_date):
         return None
     value = _normalised(concept, o)
-    if value is None or o.effective is None:
+    if value is None:
         return None
-    return Marker(value, Evidence(Finding(concept), o.reference, o.effective.value, coding, value=value))
+    on = o.effective.value if o.effective is not None else None
+    state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
+    evidence = Evidence(Finding(concept), o.reference, on, coding, value=value, state=state)
+    last = last_day(o.effective) if o.effective is not None else None
+    return Marker(value, evidence, dated=o.effective is not None and o.effective.is_exact, last=last)
 
 
 def _normalised(concept: str, o: ObservationView) -> float | None:
-    value = _result(o)
-    if value is None:
+    """The value in mm/h or mg/L. A result sent as text (``measured``: "60 mm/hr", or outside the
+    analyser's range, ">140", "<5") is read too; a bound is the value, which leaves a ">" result at least
+    as high as read."""
+    found = measured(o)
+    if found is None:
         return None
-    unit = unit_key(o.unit)
+    value, unit = found.value, unit_key(found.unit)
     if concept == "esr":
         return value if unit is None or unit in _ESR_UNITS else None
     factor = _CRP_TO_MG_L.get(unit) if unit else 1.0  # no unit: taken as mg/L (see the module docstring)
     return round(value * factor, 1) if factor is not None else None
-
-
-def _result(o: ObservationView) -> float | None:
-    """The measured value; else a number reported as text, as labs send a result outside the analyser's
-    range (">140", "<5"): its bound is the value, which leaves a ">" result at least as high as read."""
-    if o.value is not None:
-        return o.value
-    found = _REPORTED_AS_TEXT.fullmatch(o.value_string or "")
-    return float(found.group(1)) if found is not None else None
 
 
 def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:

@@ -40,7 +40,8 @@ SEVERE_WINDOW_DAYS = 14
 CHRONIC_AFTER_DAYS = 90
 _STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b", re.IGNORECASE)
 _NOT_MRC_TEXT = re.compile(r"\b(grip|dynamomet\w*|training|0\s*-\s*10|/\s*10)\b", re.IGNORECASE)
-_GRADE = re.compile(r"\s*([0-5])\s*([+-]?)\s*(?:/\s*5)?\s*")
+# "4-", "4+/5", "3/5", and the words a pick list may add: "Grade 2", "MRC 3", "2 out of 5".
+_GRADE = re.compile(r"\s*(?:(?:grade|mrc)\s*)?([0-5])\s*([+-]?)\s*(?:(?:/|out\s+of)\s*5)?\s*", re.IGNORECASE)
 # Compared after ``unit_key`` (case, spaces and [] dropped): an export may write "Score" or "{Score}".
 _UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{mrc}", "score", "grade", "mrc"})
 
@@ -104,8 +105,9 @@ def _names_strength(o: ObservationView) -> bool:
 
 
 def grade_value(o: ObservationView) -> float | None:
-    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5" — written as a string, or as
-    the text or display of a coded answer (a flowsheet row whose answers are local codes "2/5"); else None."""
+    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5", "Grade 2", "2 out of 5" —
+    written as a string, or as the text or display of a coded answer (a flowsheet row whose answers are
+    local codes "2/5"); else None."""
     if o.value is not None:
         unitless = o.unit is None or unit_key(o.unit) in _UNITLESS
         return o.value if unitless and 0 <= o.value <= 5 else None

@@ -98,3 +98,19 @@ async def test_a_retention_resolved_at_a_time_not_recorded_is_still_a_cauda_equi
     assert cards[0]["indicator"] == "critical"
     assert "date not recorded" in cards[0]["detail"]
     assert "redflag-chronic-baseline" in {r["code"] for r in cards[0]["overrideReasons"]}
+
+
+async def test_an_undated_fever_written_as_text_is_an_infection_card_that_says_its_date_is_not_recorded(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """§2 (invariant 6): a temperature of 38.9 ºC sent as text with no date still raises R7, and the card does
+    not present it as dated."""
+    temperature = {"resourceType": "Observation", "id": "t1", "status": "final", "subject": PATIENT,
+                   "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+                   "valueString": "38.9 ºC"}
+
+    cards = await cards_for(client, example, temperature)
+
+    assert cards[0]["indicator"] == "critical"
+    assert "temperature 38.9 °C, date not recorded" in cards[0]["detail"]
+    assert not any(card["source"]["topic"]["code"] == "SpineDeferImaging" for card in cards)

@@ -3,9 +3,10 @@
 Every serious red-flag class (CES, motor, myelopathy, infection) and major malignancy, recorded in each place
 a chart may hold it, is answered critical (malignancy: warning), never with a defer or do-not-repeat card and
 never not-appropriate — by a complete prefetch AND by the service's own FHIR fallback, with the same answer
-both ways, for a lumbar, a thoracic and a cervical order (300 cases, each a SEKMET round trip; with the
-negated forms the file runs in about 25 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, refuted,
-entered-in-error) raise nothing: the 19-day lumbar radiculopathy is deferred (R1) as without them.
+both ways, for a lumbar, a thoracic and a cervical order (405 cases, each a SEKMET round trip; with the
+negated forms the file runs in about 40 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, "Denies"
+in words only, SNOMED CT None, refuted, entered-in-error) raise nothing: the 19-day lumbar radiculopathy is
+deferred (R1) as without them.
 
 Codes are the value sets' own (app/terminology/data/*.json), ICD-10-CM and SNOMED CT mixed as EHRs record
 them; Observations are filed with no category, or as laboratory/vital-signs, where a category search for
@@ -184,6 +185,8 @@ PLACES: dict[str, Place] = {
     "observation-present-vital-signs": lambda pid, k: one(observation(
         pid, "f", k.findings[0], "vital-signs", **answer_code("LA9633-4", "Present"))),
     "observation-true": lambda pid, k: one(observation(pid, "f", k.findings[-1], valueBoolean=True)),
+    "observation-yes-with-a-comment": lambda pid, k: one(observation(
+        pid, "f", k.findings[0], "exam", valueString="Yes - new since Monday")),
     "panel-component-yes": lambda pid, k: one(panel(
         pid, "exam", component(k.findings[0], **answer_code("LA33-6", "Yes")))),
     "panel-component-true": lambda pid, k: one(panel(
@@ -238,6 +241,10 @@ NEGATED: dict[str, Callable[[str, Kind], Resource]] = {
                                                               **answer_code("LA9634-2", "Absent")),
     "observation-entered-in-error": lambda pid, k: observation(pid, "f", k.findings[0],
                                                                status="entered-in-error"),
+    "observation-denies-in-words-only": lambda pid, k: observation(  # Oracle Health's text-only answer
+        pid, "f", k.findings[-1], "exam", valueCodeableConcept={"text": "Denies"}),
+    "observation-snomed-none-code-only": lambda pid, k: observation(pid, "f", k.findings[0], "exam", **{
+        "valueCodeableConcept": {"coding": [{"system": SCT, "code": "260413007"}]}}),  # None, no display
     "panel-component-no": lambda pid, k: panel(
         pid, "exam", component(k.findings[0], **answer_code("LA32-8", "No")),
         component(k.findings[-1], valueBoolean=False)),
@@ -333,6 +340,39 @@ async def test_fever_coded_only_by_the_site_of_measurement_is_found_by_prefetch_
 
     assert answers.same, answers.difference()
     assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()
+
+
+DIABETES = (ICD, "E11.9", "Type 2 diabetes mellitus without complications")  # an infection risk factor
+# A fever or a raised CRP as exports write them (docs/pathway-facts.md "Sixth pass"): read by prefetch and
+# by the fallback's code search alike (R7).
+MEASURED: dict[str, Callable[[str], list[Resource]]] = {
+    "temperature-as-text": lambda pid: [observation(
+        pid, "t", (LOINC, "8310-5", "Body temperature"), "vital-signs", valueString="38.6 C")],
+    "temperature-period-end-only": lambda pid: [observation(
+        pid, "t", (LOINC, "8310-5", "Body temperature"), "vital-signs", effectiveDateTime=None,
+        effectivePeriod={"end": day(1)}, valueQuantity={"value": 101.8, "unit": "degF", "code": "[degF]"})],
+    "temperature-undated": lambda pid: [observation(
+        pid, "t", (LOINC, "8331-1", "Oral temperature"), "vital-signs", effectiveDateTime=None,
+        valueQuantity={"value": 38.9, "unit": "Cel", "code": "Cel"})],
+    "crp-unit-coded-outside-ucum": lambda pid: [
+        condition(pid, "dm", DIABETES, onsetDateTime="2019-04-01"),
+        observation(pid, "c", (LOINC, "1988-5", "C reactive protein"), "laboratory", valueQuantity={
+            "value": 32, "unit": "mg/L", "system": "http://snomed.info/sct", "code": "258796002"})],  # mg/L
+}
+
+
+@pytest.mark.parametrize("shape", list(MEASURED))
+async def test_a_measured_red_flag_as_exports_write_it_is_found_by_prefetch_and_by_fallback(
+    cds: Any, shape: str
+) -> None:
+    pid = patient_id("measured", shape)
+    resources = [{k: v for k, v in r.items() if v is not None} for r in MEASURED[shape](pid)]
+
+    answers = await both_ways(cds, pid, "lumbar", resources)
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()
+    never_deferred(answers.prefetch)
 
 
 def prednisone_by_reference(pid: str, display: str | None) -> list[Resource]:

@@ -43,7 +43,8 @@ def flags_of(facts):
         ("2026-02-27", 38.5, "deg F", False),  # 38.5 °F is no fever: the unit is read, not guessed
         ("2026-02-27", 38.6, None, True),  # no unit: a plausible °C value
         ("2026-02-27", 311.0, "K", False),  # a unit we do not read is not a fever
-        ("2026-02", 39.0, "Cel", False),  # a month cannot be placed in a 7-day window
+        ("2026-02", 39.0, "Cel", True),  # a month reaching into the 7 days may be recent (invariant 6)
+        ("2026-01", 39.0, "Cel", False),  # a month that ended before them is not
     ],
 )
 def test_fever_by_measured_temperature(chart, order, extract, on, value, unit, fever):
