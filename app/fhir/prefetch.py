@@ -33,7 +33,7 @@ from prometheus_client import CollectorRegistry
 from app.chart.model import Chart
 from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
 from app.fhir.chart_builder import build_chart
-from app.fhir.identity import check_key
+from app.fhir.identity import Aliases, check_key, owner_aliases
 from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
@@ -89,19 +89,20 @@ class Plan:
     unfillable: Mapping[str, str]
     patient_id: str = ""
     foreign: Mapping[str, int] = field(default_factory=dict)
+    aliases: Aliases = field(default_factory=dict)  # urn fullUrls of the prefetch's Patients (identity)
 
 
 # --- planning, merging, summarising (pure) -----------------------------------------------------------
 
 
-def guard(key: str, data: KeyData, patient_id: str) -> KeyData:
+def guard(key: str, data: KeyData, patient_id: str, aliases: Aliases | None = None) -> KeyData:
     """PATHWAY.md invariant 7 on one key's raw resources (``app.fhir.identity.check_key``).
 
     A key holding nothing but a Patient of another id is unusable too: read as "no conditions" it would
     hide the patient's own red flags (a stray Patient beside this patient's resources is only set aside)."""
     if data.failed is not None or not data.resources:
         return data
-    check = check_key(key, data.resources, patient_id)
+    check = check_key(key, data.resources, patient_id, aliases)
     if check.refused is not None:
         return KeyData(outcomes=data.outcomes, failed=check.refused, foreign=check.foreign)
     if not check.foreign:
@@ -125,10 +126,11 @@ def plan(request: DataRequest) -> Plan:
     refetch_why: dict[str, str] = {}
     unfillable: dict[str, str] = {}
     foreign: dict[str, int] = {}
+    aliases = owner_aliases(prefetch.values())
     for key, template in PREFETCH_TEMPLATES.items():
         read = read_prefetch_value(prefetch[key]) if key in prefetch else None
         if read is not None:
-            read = guard(key, read, request.patient_id)
+            read = guard(key, read, request.patient_id, aliases)
             if read.foreign:
                 foreign[key] = read.foreign
         if read is not None and read.failed is None:
@@ -146,7 +148,7 @@ def plan(request: DataRequest) -> Plan:
             jobs.append(FetchJob(key, filled))
             if read is not None:
                 refetch_why[key] = str(read.failed)
-    return Plan(present, tuple(jobs), refetch_why, unfillable, request.patient_id, foreign)
+    return Plan(present, tuple(jobs), refetch_why, unfillable, request.patient_id, foreign, aliases)
 
 
 class _QueryFiller:
@@ -178,7 +180,7 @@ def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: b
         if got is None:
             why = _not_fetched_reason(job, fetcher_available, planned.refetch_why.get(job.key))
             got = KeyData(failed=why)
-        got = guard(job.key, got, planned.patient_id)
+        got = guard(job.key, got, planned.patient_id, planned.aliases)
         data[job.key] = _complete(data[job.key], got) if job.partial is not None else got
     for key, why in planned.unfillable.items():
         data[key] = KeyData(failed=why)

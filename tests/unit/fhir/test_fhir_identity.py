@@ -28,6 +28,8 @@ def of(resource: dict[str, Any], pid: str, field: str = "subject") -> dict[str, 
         ("urn:uuid:0f9c0c2e-8a51-4c1e-9b3a-7d0c2b1f0e11", None),
         ("#contained-1", None),
         ("p1", None),
+        ("patient/p2", ("Patient", "p2")),  # a client's lower-case slip is still a patient
+        ("https://ehr.example.org/fhir/PATIENT/p2", ("Patient", "p2")),
     ],
 )
 def test_reference_target_reads_relative_absolute_and_versioned_references(
@@ -150,3 +152,68 @@ async def test_a_key_holding_only_another_patients_patient_is_not_read_as_empty(
     assert [c.id for c in resolved.chart.conditions] == ["c1"]
     assert alone.failed == ("conditions",)
     assert OTHER_PATIENT in alone.chart.unavailable
+
+
+# --- references real exports use (PATHWAY.md invariant 7) ---------------------------------------------
+
+
+def by_urn(resource: dict[str, Any], urn: str) -> dict[str, Any]:
+    return {**resource, "subject": {"reference": urn}}
+
+
+def transaction_shaped(*entries: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"fullUrl": url, "resource": resource} for url, resource in entries]}
+
+
+async def test_conditions_naming_another_patient_by_urn_uuid_are_never_used() -> None:
+    """Synthea-style export: the other patient's Patient entry has ``fullUrl: urn:uuid:…`` and the
+    Conditions point at it. Only the Patient was set aside; the Conditions were used as this patient's."""
+    urn = "urn:uuid:6c1f9d0e-0000-4000-8000-000000000002"
+    ces = by_urn(condition("c9", "G83.4"), urn)
+    conditions = transaction_shaped((urn, patient("p2")), ("urn:uuid:c9", ces))
+    prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": conditions}
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
+    assert resolved.chart.conditions == ()
+    assert "conditions" in resolved.failed
+    assert OTHER_PATIENT in resolved.chart.unavailable
+
+
+async def test_a_patient_named_by_urn_uuid_in_another_key_resolves_too() -> None:
+    urn = "urn:uuid:6c1f9d0e-0000-4000-8000-000000000002"
+    prefetch = {**empty_prefetch(), "patient": transaction_shaped(("urn:uuid:own", patient("p1"))),
+                "encounters": transaction_shaped((urn, patient("p2"))),
+                "conditions": bundle(by_urn(condition("c9"), urn))}
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
+    assert resolved.chart.conditions == ()
+
+
+async def test_conditions_naming_this_patient_by_urn_uuid_are_used() -> None:
+    own = "urn:uuid:6c1f9d0e-0000-4000-8000-000000000001"
+    conditions = transaction_shaped((own, patient("p1")), ("urn:uuid:c1", by_urn(condition("c1"), own)))
+    prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": conditions}
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+    assert resolved.foreign == ()
+
+
+async def test_an_unresolvable_urn_uuid_subject_is_kept() -> None:
+    """Nothing says whose it is: dropping it would hide data (the module's documented compromise)."""
+    prefetch = {**empty_prefetch(), "patient": patient("p1"),
+                "conditions": bundle(by_urn(condition("c1"), "urn:uuid:unknown"))}
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+
+
+async def test_a_lower_case_reference_to_another_patient_is_never_used() -> None:
+    prefetch = {**empty_prefetch(), "patient": patient("p1"),
+                "conditions": bundle(by_urn(condition("c9"), "patient/p2"))}
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
+    assert resolved.chart.conditions == ()
+    assert resolved.foreign == ("conditions",)
+
+
+@pytest.mark.parametrize("reference", ["Patient/p1/_history/4", "https://other.example.org/fhir/Patient/p1",
+                                       "https://ehr.example.org/fhir/Patient/p1", "patient/p1"])
+def test_this_patient_named_in_any_literal_form_is_this_patient(reference: str) -> None:
+    assert not names_another_patient(by_urn(condition("c1"), reference), "p1")
