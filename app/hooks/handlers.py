@@ -19,6 +19,7 @@ from app.fhir.parse import parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
 from app.hooks.auth import ClientIdentity
+from app.hooks.drafts import InconsistentOrders, orders_to_rate
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.explain import EXPLAIN_PATH
 from app.hooks.runtime import Content, Runtime
@@ -154,13 +155,15 @@ def _evaluate(call: HookCall, chart: Chart, content: Content, today: date,
 
 
 def _orders_to_rate(context: OrderSignContext) -> tuple[DraftOrder, ...]:
-    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1).
+    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1), each
+    once, as ``app.hooks.drafts`` reads them (a 400 when they contradict the context).
 
     Parsed once per call: the same views decide whether the chart is needed and are then rated."""
-    orders = [r for r in context.draftOrders.resources() if r.get("resourceType") == "ServiceRequest"]
-    if isinstance(context, OrderSelectContext):
-        selected = set(context.selections)
-        orders = [r for r in orders if f"ServiceRequest/{r.get('id')}" in selected]
+    selections = context.selections if isinstance(context, OrderSelectContext) else None
+    try:
+        orders = orders_to_rate(context.draftOrders.entry, context.patientId, selections)
+    except InconsistentOrders as exc:
+        raise MalformedRequest(str(exc)) from None
     return tuple(DraftOrder(raw, parse_service_request(raw)) for raw in orders)
 
 
