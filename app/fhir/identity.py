@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from app.immutable import immutable
 
@@ -109,6 +110,37 @@ def owner_aliases(values: Iterable[Any]) -> dict[str, tuple[str, str]]:
             if isinstance(url, str) and url.startswith("urn:"):
                 aliases[url.strip()] = (str(resource["resourceType"]), str(resource.get("id")))
     return aliases
+
+
+_SEARCH_OWNERS = frozenset({"patient", "subject", "patient:Patient", "subject:Patient"})
+
+
+def search_refusal(value: Any, patient_id: str) -> str | None:
+    """Why a prefetched search Bundle is not this patient's, read from its ``self`` link (which a server
+    writes as the search it ran): another patient in ``patient``/``subject`` — an empty search for
+    someone else is not "none on record" for this patient — or a ``{{token}}`` the client never filled
+    (CONTRACT.md P2). ``None``: nothing says so (most Bundles; no ``self`` link)."""
+    link = _self_link(value)
+    if link is None:
+        return None
+    if "{{" in link or "%7b%7b" in link.lower():
+        return "the CDS client did not fill the prefetch template's tokens"
+    for name, text in parse_qsl(urlsplit(link).query):
+        if name not in _SEARCH_OWNERS:  # a chained or :identifier parameter names no id to compare
+            continue
+        for item in text.split(","):
+            target = reference_target(item) if "/" in item else ("Patient", item.strip())
+            if target is not None and target != ("Patient", patient_id):
+                return "is a search for another patient than context.patientId"
+    return None
+
+
+def _self_link(value: Any) -> str | None:
+    links = value.get("link") if isinstance(value, dict) and value.get("resourceType") == "Bundle" else None
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("relation") == "self" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
 
 
 def reference_target(reference: str) -> tuple[str, str] | None:

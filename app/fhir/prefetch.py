@@ -33,7 +33,7 @@ from prometheus_client import CollectorRegistry
 from app.chart.model import Chart
 from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
 from app.fhir.chart_builder import build_chart
-from app.fhir.identity import Aliases, check_key, owner_aliases
+from app.fhir.identity import Aliases, check_key, owner_aliases, search_refusal
 from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
@@ -128,11 +128,9 @@ def plan(request: DataRequest) -> Plan:
     foreign: dict[str, int] = {}
     aliases = owner_aliases(prefetch.values())
     for key, template in PREFETCH_TEMPLATES.items():
-        read = read_prefetch_value(prefetch[key]) if key in prefetch else None
-        if read is not None:
-            read = guard(key, read, request.patient_id, aliases)
-            if read.foreign:
-                foreign[key] = read.foreign
+        read = _read(key, prefetch[key], request.patient_id, aliases) if key in prefetch else None
+        if read is not None and read.foreign:
+            foreign[key] = read.foreign
         if read is not None and read.failed is None:
             present[key] = read
             if not truncated_bundle(prefetch[key], read):
@@ -149,6 +147,18 @@ def plan(request: DataRequest) -> Plan:
             if read is not None:
                 refetch_why[key] = str(read.failed)
     return Plan(present, tuple(jobs), refetch_why, unfillable, request.patient_id, foreign, aliases)
+
+
+def _read(key: str, value: Any, patient_id: str, aliases: Aliases) -> KeyData:
+    """One prefetch value, checked for identity (invariant 7): its search's ``self`` link, then its
+    resources. A search for another patient counts as at least one resource of another patient, so the
+    evaluation says the data was inconsistent even when the search found nothing."""
+    read = read_prefetch_value(value)
+    refusal = search_refusal(value, patient_id)
+    if refusal is None:
+        return guard(key, read, patient_id, aliases)
+    foreign = max(1, len(read.resources)) if "another patient" in refusal else 0
+    return KeyData(outcomes=read.outcomes, failed=refusal, foreign=foreign)
 
 
 class _QueryFiller:

@@ -80,3 +80,39 @@ async def test_a_stray_child_patient_in_a_bundle_never_replaces_the_patient(cds:
     assert ("SpineRedFlag", "critical") in topics(answer)  # not R28 "under 18"
     assert rating(answer) == "appropriate"
     assert REGISTRY.get_sample_value("spine_cds_other_patient_resources_total", labels) == before + 1
+
+
+def raw_pages(cds: Cds, patient_id: str) -> dict[str, Any]:
+    """Every search key as SEKMET's first page, exactly as served (its ``self`` link included)."""
+    from app.fhir.templates import PREFETCH_TEMPLATES, fill_template
+
+    prefetch: dict[str, Any] = {}
+    for key, template in PREFETCH_TEMPLATES.items():
+        prefetch[key] = cds.server.get(fill_template(template, {"patientId": patient_id})).json()
+    return prefetch
+
+
+async def test_pages_as_the_fhir_server_serves_them_are_this_patients(cds: Cds) -> None:
+    """The self link a real server writes names this patient: the prefetch is used as it is."""
+    prefetch = raw_pages(cds, CES)
+    assert any(link["relation"] == "self" for link in prefetch["conditions"]["link"])
+    baseline = (await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(CES)))).json()
+    answer = (await cds.call(cds.order_sign(CES, prefetch=prefetch))).json()
+    assert topics(answer) == topics(baseline)
+
+
+async def test_another_patients_empty_search_is_not_this_patients_empty_record(cds: Cds) -> None:
+    """The red-flag patient's imaging search came back empty for someone else: the real server's page of
+    that search (an empty searchset whose self link names the other patient) is fetched again, and
+    without a FHIR server it is "could not check" and "set aside", never "no prior imaging"."""
+    prefetch = cds.server.prefetch(CES)
+    other_search = raw_pages(cds, OTHER)["imaging"]
+    other_search.pop("entry", None)
+    other_search["total"] = 0
+    prefetch["imaging"] = other_search
+    fetched = (await cds.call(cds.order_sign(CES, prefetch=prefetch, fhir_server=cds.server.base))).json()
+    alone = (await cds.call(cds.order_sign(CES, prefetch=prefetch))).json()
+    baseline = (await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(CES)))).json()
+    assert [t for t in topics(fetched) if t[0] != "SpineDataNeeded"] == topics(baseline)
+    never_deferred(alone)
+    assert any(SET_ASIDE in card.get("detail", "") for card in alone["cards"])

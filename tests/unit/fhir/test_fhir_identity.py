@@ -217,3 +217,45 @@ async def test_a_lower_case_reference_to_another_patient_is_never_used() -> None
                                        "https://ehr.example.org/fhir/Patient/p1", "patient/p1"])
 def test_this_patient_named_in_any_literal_form_is_this_patient(reference: str) -> None:
     assert not names_another_patient(by_urn(condition("c1"), reference), "p1")
+
+
+# --- the search a prefetched Bundle says it is (its self link) -----------------------------------------
+
+
+def searched(query: str, *resources: dict[str, Any]) -> dict[str, Any]:
+    return bundle(*resources, total=len(resources),
+                  link=[{"relation": "self", "url": f"https://ehr.example.org/fhir/{query}"}])
+
+
+@pytest.mark.parametrize("query", ["Condition?patient=p2&_count=250", "Condition?subject=Patient/p2",
+                                   "Condition?patient:Patient=p1,p2", "Condition?subject=Patient%2Fp2"])
+async def test_an_empty_search_for_another_patient_is_not_no_conditions(query: str) -> None:
+    """An empty searchset for someone else read as "no conditions" would hide this patient's red flags."""
+    prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": searched(query)}
+    fetcher = FakeFetcher({"conditions": KeyData((of(condition("c1", "G83.4"), "p1"),))})
+    resolved = await resolve(request(prefetch), fetcher, CollectorRegistry())
+    assert [job.key for job in fetcher.calls[0]] == ["conditions"]
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+    alone = await resolve(request(prefetch), None, CollectorRegistry())
+    assert "conditions" in alone.failed
+    assert OTHER_PATIENT in alone.chart.unavailable
+
+
+@pytest.mark.parametrize("query", ["Condition?patient={{context.patientId}}",
+                                   "Condition?patient=%7B%7Bcontext.patientId%7D%7D"])
+async def test_a_search_run_with_its_token_unfilled_is_fetched_again(query: str) -> None:
+    prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": searched(query)}
+    alone = await resolve(request(prefetch), None, CollectorRegistry())
+    assert "conditions" in alone.failed
+    assert any("tokens" in note for note in alone.notes)
+
+
+@pytest.mark.parametrize("query", ["Condition?patient=p1&_count=250", "Condition?subject=Patient/p1",
+                                   "Condition?patient=https://ehr.example.org/fhir/Patient/p1",
+                                   "Condition?patient.identifier=MRN|123", "Condition?_getpages=abc"])
+async def test_a_search_for_this_patient_is_used(query: str) -> None:
+    prefetch = {**empty_prefetch(), "patient": patient("p1"),
+                "conditions": searched(query, of(condition("c1"), "p1"))}
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+    assert resolved.failed == ()
