@@ -38,6 +38,8 @@ from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
 
+_NOT_ASKED = ("the access token is another patient's (fhirAuthorization.patient): "
+              "the FHIR server was not asked")
 _ONLY_OTHER_PATIENT = "holds only another patient's Patient; the key is not this patient's"
 
 
@@ -47,6 +49,11 @@ class DataRequest:
 
     ``allowed_servers``: when the caller's trust entry lists FHIR servers, the fetcher calls only servers
     on both that list and ``FHIR_SERVER_ALLOWLIST`` (a client can narrow the allow-list, never widen it).
+
+    ``other_patient_token``: the access token was issued for another patient than ``patient_id``
+    (``fhirAuthorization.patient``). The FHIR server is then never asked: a server that scopes searches to
+    the token's patient would answer "none on record" for this one, or the other patient's data
+    (PATHWAY.md invariant 7). What the prefetch gives is used; the rest is "could not check".
     """
 
     patient_id: str
@@ -55,6 +62,7 @@ class DataRequest:
     prefetch: Mapping[str, Any] | None = None
     tokens: Mapping[str, str] = field(default_factory=dict)
     allowed_servers: tuple[str, ...] | None = None
+    other_patient_token: bool = False  # fhirAuthorization.patient is another patient: never fetch with it
 
 
 class Fetcher(Protocol):
@@ -182,13 +190,15 @@ def _incomplete(data: KeyData, why: str) -> KeyData:
     return KeyData(data.resources, data.outcomes, None, why)
 
 
-def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: bool) -> dict[str, KeyData]:
-    """Combine prefetch with what was fetched: a partial Bundle keeps its page even if paging failed."""
+def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: bool,
+          not_asked: str | None = None) -> dict[str, KeyData]:
+    """Combine prefetch with what was fetched: a partial Bundle keeps its page even if paging failed.
+    ``not_asked``: why the FHIR server was not asked at all (``DataRequest.other_patient_token``)."""
     data = dict(planned.present)
     for job in planned.jobs:
         got = fetched.get(job.key)
         if got is None:
-            why = _not_fetched_reason(job, fetcher_available, planned.refetch_why.get(job.key))
+            why = not_asked or _not_fetched_reason(job, fetcher_available, planned.refetch_why.get(job.key))
             got = KeyData(failed=why)
         got = guard(job.key, got, planned.patient_id, planned.aliases)
         data[job.key] = _complete(data[job.key], got) if job.partial is not None else got
@@ -220,10 +230,12 @@ async def resolve(request: DataRequest, fetcher: Fetcher | None,
     """Prefetch first, then one concurrent round (one time budget) for every missing or truncated key."""
     planned = plan(request)
     fetched: Mapping[str, KeyData] = {}
-    if fetcher is not None and planned.jobs:
+    refused = request.other_patient_token and bool(planned.jobs)
+    if fetcher is not None and planned.jobs and not refused:
         fetched = await fetcher.fetch(request, planned.jobs)
-    data = merge(planned, fetched, fetcher_available=fetcher is not None)
-    resolved = summarize(planned, data, fetched)
+    data = merge(planned, fetched, fetcher_available=fetcher is not None and not refused,
+                 not_asked=_NOT_ASKED if refused else None)
+    resolved = summarize(planned, data, fetched, inconsistent=refused)
     if resolved.foreign:
         _count_foreign(registry, _foreign_counts(planned, data))
     return resolved
@@ -237,13 +249,15 @@ def _count_foreign(registry: CollectorRegistry, counts: Mapping[str, int]) -> No
         foreign.labels(key=key).inc(count)
 
 
-def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, KeyData]) -> ResolvedChart:
+def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, KeyData], *,
+              inconsistent: bool = False) -> ResolvedChart:
+    """``inconsistent``: the call itself named another patient (its token), whatever the data held."""
     failed = {key: str(kd.failed) for key, kd in data.items() if kd.failed}
     incomplete = {key: str(kd.incomplete) for key, kd in data.items() if kd.incomplete}
     got = {key for key, kd in fetched.items() if key in data and not kd.failed and not data[key].failed}
     foreign = _foreign_counts(planned, data)
     unread = (KEY_CATEGORIES[key] for key in (*failed, *incomplete) if key in KEY_CATEGORIES)
-    unavailable = {*unread, *([OTHER_PATIENT] if foreign else [])}
+    unavailable = {*unread, *([OTHER_PATIENT] if foreign or inconsistent else [])}
     return ResolvedChart(
         chart=build_chart(data, unavailable, planned.patient_id or None),
         from_prefetch=tuple(sorted(k for k in planned.present if k not in got)),

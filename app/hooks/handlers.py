@@ -15,6 +15,7 @@ import orjson
 from pydantic import ValidationError
 
 from app.chart.model import Chart, ServiceRequestView
+from app.fhir.identity import reference_target
 from app.fhir.parse import parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
@@ -116,7 +117,18 @@ def data_request_for(call: HookCall) -> DataRequest:
     if context.encounterId:
         tokens["encounterId"] = context.encounterId
     allowed = call.client.fhir_servers if call.client is not None else None
-    return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens, allowed)
+    return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens, allowed,
+                       _token_of_another_patient(request, context.patientId))
+
+
+def _token_of_another_patient(request: HookRequest, patient_id: str) -> bool:
+    """``fhirAuthorization.patient`` (an id, or ``Patient/<id>``) names another patient (PATHWAY.md
+    invariant 7): the token is never used for this one (``DataRequest.other_patient_token``)."""
+    named = request.fhirAuthorization.patient if request.fhirAuthorization else None
+    if not named or not named.strip():
+        return False
+    target = reference_target(named) if "/" in named else ("Patient", named.strip())
+    return target != ("Patient", patient_id)
 
 
 def _fetcher(call: HookCall, runtime: Runtime) -> Any:
@@ -127,9 +139,11 @@ def require_core_data(resolved: ResolvedChart) -> None:
     """CONTRACT.md P9: without the patient or the problem list there is nothing to decide on."""
     missing = sorted(REQUIRED_KEYS.intersection(resolved.failed))
     if missing:
+        why = [note for note in resolved.notes if note.split(":")[0] in missing]
         raise DataUnavailable(
             f"required data could not be obtained: {', '.join(missing)} "
             "(provide these prefetch keys, or fhirServer with access to them)"
+            + (f". Why: {'; '.join(why)}" if why else "")
         )
 
 

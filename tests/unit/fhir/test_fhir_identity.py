@@ -259,3 +259,21 @@ async def test_a_search_for_this_patient_is_used(query: str) -> None:
     resolved = await resolve(request(prefetch), None, CollectorRegistry())
     assert [c.id for c in resolved.chart.conditions] == ["c1"]
     assert resolved.failed == ()
+
+
+async def test_a_token_of_another_patient_never_reaches_the_fetcher() -> None:
+    fetcher = FakeFetcher({"conditions": KeyData((of(condition("c1"), "p1"),))})
+    prefetch = {**empty_prefetch(), "patient": patient("p1")}
+    del prefetch["conditions"]
+    resolved = await resolve(request(prefetch, other_patient_token=True), fetcher, CollectorRegistry())
+    assert fetcher.calls == []
+    assert "conditions" in resolved.failed
+    assert OTHER_PATIENT in resolved.chart.unavailable
+    assert any("fhirAuthorization.patient" in note for note in resolved.notes)
+
+
+async def test_a_token_of_another_patient_with_nothing_to_fetch_changes_nothing() -> None:
+    prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": bundle(of(condition("c1"), "p1"))}
+    resolved = await resolve(request(prefetch, other_patient_token=True), FakeFetcher(), CollectorRegistry())
+    assert resolved.failed == ()
+    assert OTHER_PATIENT not in resolved.chart.unavailable
