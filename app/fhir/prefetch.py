@@ -34,6 +34,7 @@ from app.chart.model import Chart
 from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
 from app.fhir.chart_builder import build_chart
 from app.fhir.identity import Aliases, check_key, owner_aliases, search_refusal
+from app.fhir.scopes import uncovered
 from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
@@ -63,6 +64,7 @@ class DataRequest:
     tokens: Mapping[str, str] = field(default_factory=dict)
     allowed_servers: tuple[str, ...] | None = None
     other_patient_token: bool = False  # fhirAuthorization.patient is another patient: never fetch with it
+    scope: str | None = None  # fhirAuthorization.scope: a type it does not cover is not fetched
 
 
 class Fetcher(Protocol):
@@ -154,7 +156,24 @@ def plan(request: DataRequest) -> Plan:
             jobs.append(FetchJob(key, filled))
             if read is not None:
                 refetch_why[key] = str(read.failed)
-    return Plan(present, tuple(jobs), refetch_why, unfillable, request.patient_id, foreign, aliases)
+    kept = _within_scope(request.scope, jobs, present, unfillable)
+    refetch_why = {key: why for key, why in refetch_why.items() if key not in unfillable}
+    return Plan(present, kept, refetch_why, unfillable, request.patient_id, foreign, aliases)
+
+
+def _within_scope(scope: str | None, jobs: list[FetchJob], present: dict[str, KeyData],
+                  unfillable: dict[str, str]) -> tuple[FetchJob, ...]:
+    """The jobs the token's scope allows (``app.fhir.scopes``); the others say why they were not run."""
+    kept = []
+    for job in jobs:
+        why = uncovered(scope, job.query) if scope else None
+        if why is None:
+            kept.append(job)
+        elif job.partial is not None:
+            present[job.key] = _incomplete(present[job.key], f"truncated prefetch Bundle; {why}")
+        else:
+            unfillable[job.key] = why
+    return tuple(kept)
 
 
 def _read(key: str, value: Any, patient_id: str, aliases: Aliases) -> KeyData:

@@ -117,8 +117,9 @@ def data_request_for(call: HookCall) -> DataRequest:
     if context.encounterId:
         tokens["encounterId"] = context.encounterId
     allowed = call.client.fhir_servers if call.client is not None else None
+    scope = request.fhirAuthorization.scope if request.fhirAuthorization else None
     return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens, allowed,
-                       _token_of_another_patient(request, context.patientId))
+                       _token_of_another_patient(request, context.patientId), scope)
 
 
 def _token_of_another_patient(request: HookRequest, patient_id: str) -> bool:
