@@ -98,6 +98,8 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
     an entry with no resource — ``fullUrl`` or ``response`` only, an error status — is data this key
     lacks. With nothing else the key is unusable; beside resources it makes the key *incomplete* (and
     fetched again), never a silent "none on record"."""
+    if bundle.get("entry") is not None and not isinstance(bundle.get("entry"), list):
+        return KeyData(failed="Bundle.entry is not an array")  # unreadable, not an empty search
     outcomes: list[Mapping[str, Any]] = []
     found: list[Resource] = []
     included = errors = missing = inner_outcomes = 0

@@ -203,3 +203,8 @@ def test_bundles_nested_deeper_than_a_batch_response_are_not_read() -> None:
     """One level only: a deep nest costs a recursion per level and no client sends one."""
     deep = batch_response({"resource": batch_response({"resource": searchset(condition("a"))})})
     assert read_prefetch_value(deep).failed is not None
+
+
+@pytest.mark.parametrize("entry", [{"resource": condition("a")}, "a", 3])
+def test_a_bundle_whose_entry_is_not_an_array_is_unusable(entry: object) -> None:
+    assert read_prefetch_value({"resourceType": "Bundle", "type": "searchset", "entry": entry}).failed
