@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from app.immutable import immutable
 
@@ -125,7 +125,8 @@ def search_refusal(value: Any, patient_id: str) -> str | None:
         return None
     if "{{" in link or "%7b%7b" in link.lower():
         return "the CDS client did not fill the prefetch template's tokens"
-    for name, text in parse_qsl(urlsplit(link).query):
+    query = link.partition("?")[2].partition("#")[0]  # not urlsplit: a malformed host must not raise
+    for name, text in parse_qsl(query):
         if name not in _SEARCH_OWNERS:  # a chained or :identifier parameter names no id to compare
             continue
         for item in text.split(","):

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 from test_fhir_prefetch_resolve import FakeFetcher, bundle, condition, empty_prefetch, patient, request
 
 from app.fhir.bundles import KeyData
-from app.fhir.identity import check_key, names_another_patient, reference_target
+from app.fhir.identity import check_key, names_another_patient, reference_target, search_refusal
 from app.fhir.prefetch import resolve
 from app.fhir.templates import OTHER_PATIENT
 
@@ -277,3 +277,11 @@ async def test_a_token_of_another_patient_with_nothing_to_fetch_changes_nothing(
     resolved = await resolve(request(prefetch, other_patient_token=True), FakeFetcher(), CollectorRegistry())
     assert resolved.failed == ()
     assert OTHER_PATIENT not in resolved.chart.unavailable
+
+
+@pytest.mark.parametrize(("url", "foreign"), [("http://[abc/Condition?patient=p2", True),
+                                             ("Condition?patient=p2#frag", True), ("?", False), ("", False)])
+def test_a_malformed_self_link_never_raises(url: str, foreign: bool) -> None:
+    """urlsplit raised on an unbalanced IPv6 host: a 500 from one link of one prefetch Bundle."""
+    value = {"resourceType": "Bundle", "link": [{"relation": "self", "url": url}]}
+    assert (search_refusal(value, "p1") is not None) is foreign
