@@ -106,9 +106,9 @@ def owner_aliases(values: Iterable[Any]) -> dict[str, tuple[str, str]]:
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if not isinstance(resource, dict) or resource.get("resourceType") not in _OWNER_TYPES:
                 continue
-            url = entry.get("fullUrl")
-            if isinstance(url, str) and url.startswith("urn:"):
-                aliases[url.strip()] = (str(resource["resourceType"]), str(resource.get("id")))
+            url, found = entry.get("fullUrl"), resource.get("id")
+            if isinstance(url, str) and url.startswith("urn:") and isinstance(found, str) and found:
+                aliases[url.strip()] = (str(resource["resourceType"]), found)  # no id: nothing to compare
     return aliases
 
 

@@ -285,3 +285,14 @@ def test_a_malformed_self_link_never_raises(url: str, foreign: bool) -> None:
     """urlsplit raised on an unbalanced IPv6 host: a 500 from one link of one prefetch Bundle."""
     value = {"resourceType": "Bundle", "link": [{"relation": "self", "url": url}]}
     assert (search_refusal(value, "p1") is not None) is foreign
+
+
+async def test_a_urn_uuid_naming_a_patient_entry_without_id_is_not_another_patient() -> None:
+    """A transaction-style entry (create, no id yet) says nothing about whose it is: kept, not refused."""
+    urn = "urn:uuid:6c1f9d0e-0000-4000-8000-000000000003"
+    anonymous = {"resourceType": "Patient", "birthDate": "1970-01-01"}
+    conditions = transaction_shaped((urn, anonymous), ("urn:uuid:c1", by_urn(condition("c1"), urn)))
+    prefetch = {**empty_prefetch(), "patient": patient("p1"), "conditions": conditions}
+    resolved = await resolve(request(prefetch), None, CollectorRegistry())
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+    assert resolved.failed == ()
