@@ -117,7 +117,7 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
         elif isinstance(resource, dict):
             found.append(resource)
             included += _mode(entry) == "include"
-        elif "resource" not in entry:
+        elif "resource" not in entry and "request" not in entry:  # a transaction's DELETE is no data
             errors += _error_status(entry)
             missing += not _error_status(entry)
     count = len(outcomes) + inner_outcomes

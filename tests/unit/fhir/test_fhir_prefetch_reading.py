@@ -208,3 +208,13 @@ def test_bundles_nested_deeper_than_a_batch_response_are_not_read() -> None:
 @pytest.mark.parametrize("entry", [{"resource": condition("a")}, "a", 3])
 def test_a_bundle_whose_entry_is_not_an_array_is_unusable(entry: object) -> None:
     assert read_prefetch_value({"resourceType": "Bundle", "type": "searchset", "entry": entry}).failed
+
+
+def test_a_transaction_entry_without_resource_is_an_instruction_not_missing_data() -> None:
+    """Transaction-shaped exports given as prefetch: a DELETE entry carries no resource by design."""
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": condition("a"), "request": {"method": "PUT", "url": "Condition/a"}},
+        {"request": {"method": "DELETE", "url": "Condition/b"}}]}
+    data = read_prefetch_value(bundle)
+    assert [r["id"] for r in data.resources] == ["a"]
+    assert (data.failed, data.incomplete) == (None, None)
