@@ -69,28 +69,71 @@ def _entries(bundle: Resource) -> list[Mapping[str, Any]]:
 
 
 def read_prefetch_value(value: Any) -> KeyData:
-    """One prefetch value: ``None`` → no data; a Bundle → its entries; a resource → itself (P4, P5)."""
+    """One prefetch value: ``None`` → no data; a Bundle → its entries; a resource → itself (P4, P5).
+
+    ``{}`` or any object without a ``resourceType`` is not a resource: read as data it would say "no
+    conditions", so the key is unusable (fetched again) like a value that is not an object."""
     if value is None:
         return KeyData()
     if not isinstance(value, dict):
         return KeyData(failed="prefetch value is not a JSON object")
-    if value.get("resourceType") == "OperationOutcome":
-        return KeyData(outcomes=1, failed="the CDS client reported an error for this key")
-    if value.get("resourceType") != "Bundle":
-        return KeyData(resources=(value,))
+    kind = value.get("resourceType")
+    if kind == "OperationOutcome":
+        return KeyData(outcomes=1, failed=_CLIENT_ERROR)
+    if kind == "Bundle":
+        return _read_bundle(value, nested=True)
+    if not isinstance(kind, str) or not kind:
+        return KeyData(failed="not a FHIR resource (no resourceType)")
+    return KeyData(resources=(value,))
+
+
+_CLIENT_ERROR = "the CDS client reported an error for this key"
+
+
+def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
+    """A Bundle's resources and outcomes in one pass (a Synthea-sized chart has a thousand entries).
+
+    Besides a searchset, a client may pass on the batch-response of its own prefetch searches: an entry
+    whose resource is a searchset Bundle is read as part of this key (one level deep: ``nested``), and
+    an entry with no resource — ``fullUrl`` or ``response`` only, an error status — is data this key
+    lacks. With nothing else the key is unusable; beside resources it makes the key *incomplete* (and
+    fetched again), never a silent "none on record"."""
+    if bundle.get("entry") is not None and not isinstance(bundle.get("entry"), list):
+        return KeyData(failed="Bundle.entry is not an array")  # unreadable, not an empty search
     outcomes: list[Mapping[str, Any]] = []
     found: list[Resource] = []
-    included = 0
-    for entry in _entries(value):  # one pass: a Synthea-sized chart has a thousand entries
+    included = errors = missing = inner_outcomes = 0
+    for entry in _entries(bundle):  # longer than ten lines: one pass, each entry shape side by side
+        resource = entry.get("resource")
         if is_outcome_entry(entry):
             outcomes.append(entry)
-        elif isinstance(entry.get("resource"), dict):
-            found.append(entry["resource"])
+        elif isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+            inner = _read_bundle(resource, nested=False) if nested else KeyData(failed="nested too deep")
+            found.extend(inner.resources)
+            included += inner.included
+            inner_outcomes += inner.outcomes
+            errors += inner.failed is not None
+            missing += inner.incomplete is not None or is_truncated(resource)
+        elif isinstance(resource, dict):
+            found.append(resource)
             included += _mode(entry) == "include"
-    resources = tuple(found)
-    if not resources and any(_is_error(e.get("resource")) for e in outcomes):
-        return KeyData(outcomes=len(outcomes), failed="the CDS client reported an error for this key")
-    return KeyData(resources=resources, outcomes=len(outcomes), included=included)
+        elif "resource" not in entry and "request" not in entry:  # a transaction's DELETE is no data
+            errors += _error_status(entry)
+            missing += not _error_status(entry)
+    count = len(outcomes) + inner_outcomes
+    if not found and (errors or any(_is_error(e.get("resource")) for e in outcomes)):
+        return KeyData(outcomes=count, failed=_CLIENT_ERROR)
+    if not found and missing:
+        return KeyData(outcomes=count, failed="the Bundle's entries carry no resources")
+    lacking = f"{errors + missing} Bundle entries without their resource" if errors + missing else None
+    return KeyData(resources=tuple(found), outcomes=count, incomplete=lacking, included=included)
+
+
+def _error_status(entry: Mapping[str, Any]) -> bool:
+    """A batch-response entry whose ``response.status`` is an HTTP error (``"403 Forbidden"``)."""
+    response = entry.get("response")
+    status = response.get("status") if isinstance(response, dict) else None
+    return isinstance(status, str) and status.strip()[:1] in ("4", "5")
 
 
 def _is_error(outcome: object) -> bool:
@@ -127,6 +170,8 @@ def truncated_bundle(value: Any, read: KeyData) -> bool:
         return False
     total = value.get("total")
     matches = len(read.resources) - read.included
+    if read.incomplete is not None:  # entries without their resource: the query is run again
+        return True
     if isinstance(total, int) and total <= matches and next_link(value) is None:
         return False
     return is_truncated(value)

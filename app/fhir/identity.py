@@ -9,20 +9,31 @@ key (or one fetched key), before any view is built:
   names another patient (or a Group) makes the whole key unusable — one foreign Condition says the
   search was not this patient's, so none of its resources can be trusted.
 
-A reference that names no resource type and id (``urn:uuid:…``, ``#contained``, an identifier only)
-cannot be checked and is kept: a prefetch Bundle rarely uses them, and dropping them would hide data.
+A ``urn:uuid:`` reference is resolved through the prefetch Bundles' ``fullUrl``s (``owner_aliases``):
+transaction-shaped exports (Synthea, bulk-data conversions) name the subject that way, so another
+patient's Patient entry beside Conditions pointing at it makes the key unusable. The type in a reference
+is read case-insensitively for Patient (``patient/123`` is still a patient). A reference with a host is
+compared by id only, whatever the host: one EHR serves its FHIR API under several base URLs (a load
+balancer's name, an interconnect path), so the host says nothing about whose record it is.
+
+A reference that names no resource type and id and cannot be resolved (an unknown ``urn:uuid:…``,
+``#contained``, an identifier or a display only) cannot be checked and is kept: a prefetch Bundle rarely
+uses them, and dropping them would hide data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from app.immutable import immutable
 
 Resource = Mapping[str, Any]
 PATIENT_KEY = "patient"
 _OWNER_FIELDS = ("subject", "patient")
+_OWNER_TYPES = frozenset({"Patient", "Group"})
+Aliases = Mapping[str, tuple[str, str]]
 
 
 @immutable
@@ -35,8 +46,9 @@ class IdentityCheck:
     refused: str | None = None
 
 
-def check_key(key: str, resources: Sequence[Resource], patient_id: str) -> IdentityCheck:
-    """Invariant 7 for one key's resources (see the module docstring)."""
+def check_key(key: str, resources: Sequence[Resource], patient_id: str,
+              aliases: Aliases | None = None) -> IdentityCheck:
+    """Invariant 7 for one key's resources (see the module docstring); ``aliases``: ``owner_aliases``."""
     kept: list[Resource] = []
     foreign = 0
     clinical_foreign = False
@@ -49,7 +61,7 @@ def check_key(key: str, resources: Sequence[Resource], patient_id: str) -> Ident
                 foreign += 1
         elif _names_patient(resource, own):  # the usual case, one string compare: a chart has thousands
             kept.append(resource)
-        elif names_another_patient(resource, patient_id):
+        elif names_another_patient(resource, patient_id, aliases):
             foreign += 1
             clinical_foreign = True
         else:
@@ -70,15 +82,66 @@ def _names_patient(resource: Resource, own: str) -> bool:
     return isinstance(owner, dict) and owner.get("reference") == own and "patient" not in resource
 
 
-def names_another_patient(resource: Resource, patient_id: str) -> bool:
+def names_another_patient(resource: Resource, patient_id: str, aliases: Aliases | None = None) -> bool:
     """``subject``/``patient`` is a reference to a resource other than ``Patient/<patient_id>``."""
     for name in _OWNER_FIELDS:
         owner = resource.get(name)
         reference = owner.get("reference") if isinstance(owner, dict) else None
-        target = reference_target(reference) if isinstance(reference, str) else None
+        if not isinstance(reference, str):
+            continue
+        target = aliases.get(reference.strip()) if aliases else None
+        target = target or reference_target(reference)
         if target is not None and target != ("Patient", patient_id):
             return True
     return False
+
+
+def owner_aliases(values: Iterable[Any]) -> dict[str, tuple[str, str]]:
+    """``urn:`` ``fullUrl`` → ``(type, id)`` of every Patient or Group entry of the Bundles in ``values``
+    (the prefetch): how a transaction-shaped export's ``subject: urn:uuid:…`` is resolved."""
+    aliases: dict[str, tuple[str, str]] = {}
+    for value in values:
+        entries = value.get("entry") if isinstance(value, dict) else None
+        for entry in entries if isinstance(entries, list) else ():
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict) or resource.get("resourceType") not in _OWNER_TYPES:
+                continue
+            url, found = entry.get("fullUrl"), resource.get("id")
+            if isinstance(url, str) and url.startswith("urn:") and isinstance(found, str) and found:
+                aliases[url.strip()] = (str(resource["resourceType"]), found)  # no id: nothing to compare
+    return aliases
+
+
+_SEARCH_OWNERS = frozenset({"patient", "subject", "patient:Patient", "subject:Patient"})
+
+
+def search_refusal(value: Any, patient_id: str) -> str | None:
+    """Why a prefetched search Bundle is not this patient's, read from its ``self`` link (which a server
+    writes as the search it ran): another patient in ``patient``/``subject`` — an empty search for
+    someone else is not "none on record" for this patient — or a ``{{token}}`` the client never filled
+    (CONTRACT.md P2). ``None``: nothing says so (most Bundles; no ``self`` link)."""
+    link = _self_link(value)
+    if link is None:
+        return None
+    if "{{" in link or "%7b%7b" in link.lower():
+        return "the CDS client did not fill the prefetch template's tokens"
+    query = link.partition("?")[2].partition("#")[0]  # not urlsplit: a malformed host must not raise
+    for name, text in parse_qsl(query):
+        if name not in _SEARCH_OWNERS:  # a chained or :identifier parameter names no id to compare
+            continue
+        for item in text.split(","):
+            target = reference_target(item) if "/" in item else ("Patient", item.strip())
+            if target is not None and target != ("Patient", patient_id):
+                return "is a search for another patient than context.patientId"
+    return None
+
+
+def _self_link(value: Any) -> str | None:
+    links = value.get("link") if isinstance(value, dict) and value.get("resourceType") == "Bundle" else None
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("relation") == "self" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
 
 
 def reference_target(reference: str) -> tuple[str, str] | None:
@@ -90,6 +153,8 @@ def reference_target(reference: str) -> tuple[str, str] | None:
     parts = [part for part in text.split("?")[0].split("/") if part]
     if "_history" in parts:
         parts = parts[: parts.index("_history")]
-    if len(parts) < 2 or not parts[-2][:1].isupper():
+    if len(parts) < 2:
         return None
-    return parts[-2], parts[-1]
+    if parts[-2].lower() == "patient":  # ``patient/123``: a client's slip, still a patient's record
+        return "Patient", parts[-1]
+    return (parts[-2], parts[-1]) if parts[-2][:1].isupper() else None

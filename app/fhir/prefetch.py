@@ -33,11 +33,14 @@ from prometheus_client import CollectorRegistry
 from app.chart.model import Chart
 from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
 from app.fhir.chart_builder import build_chart
-from app.fhir.identity import check_key
+from app.fhir.identity import Aliases, check_key, owner_aliases, search_refusal
+from app.fhir.scopes import uncovered
 from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
 
+_NOT_ASKED = ("the access token is another patient's (fhirAuthorization.patient): "
+              "the FHIR server was not asked")
 _ONLY_OTHER_PATIENT = "holds only another patient's Patient; the key is not this patient's"
 
 
@@ -47,6 +50,11 @@ class DataRequest:
 
     ``allowed_servers``: when the caller's trust entry lists FHIR servers, the fetcher calls only servers
     on both that list and ``FHIR_SERVER_ALLOWLIST`` (a client can narrow the allow-list, never widen it).
+
+    ``other_patient_token``: the access token was issued for another patient than ``patient_id``
+    (``fhirAuthorization.patient``). The FHIR server is then never asked: a server that scopes searches to
+    the token's patient would answer "none on record" for this one, or the other patient's data
+    (PATHWAY.md invariant 7). What the prefetch gives is used; the rest is "could not check".
     """
 
     patient_id: str
@@ -55,6 +63,8 @@ class DataRequest:
     prefetch: Mapping[str, Any] | None = None
     tokens: Mapping[str, str] = field(default_factory=dict)
     allowed_servers: tuple[str, ...] | None = None
+    other_patient_token: bool = False  # fhirAuthorization.patient is another patient: never fetch with it
+    scope: str | None = None  # fhirAuthorization.scope: a type it does not cover is not fetched
 
 
 class Fetcher(Protocol):
@@ -89,19 +99,20 @@ class Plan:
     unfillable: Mapping[str, str]
     patient_id: str = ""
     foreign: Mapping[str, int] = field(default_factory=dict)
+    aliases: Aliases = field(default_factory=dict)  # urn fullUrls of the prefetch's Patients (identity)
 
 
 # --- planning, merging, summarising (pure) -----------------------------------------------------------
 
 
-def guard(key: str, data: KeyData, patient_id: str) -> KeyData:
+def guard(key: str, data: KeyData, patient_id: str, aliases: Aliases | None = None) -> KeyData:
     """PATHWAY.md invariant 7 on one key's raw resources (``app.fhir.identity.check_key``).
 
     A key holding nothing but a Patient of another id is unusable too: read as "no conditions" it would
     hide the patient's own red flags (a stray Patient beside this patient's resources is only set aside)."""
     if data.failed is not None or not data.resources:
         return data
-    check = check_key(key, data.resources, patient_id)
+    check = check_key(key, data.resources, patient_id, aliases)
     if check.refused is not None:
         return KeyData(outcomes=data.outcomes, failed=check.refused, foreign=check.foreign)
     if not check.foreign:
@@ -125,12 +136,11 @@ def plan(request: DataRequest) -> Plan:
     refetch_why: dict[str, str] = {}
     unfillable: dict[str, str] = {}
     foreign: dict[str, int] = {}
+    aliases = owner_aliases(prefetch.values())
     for key, template in PREFETCH_TEMPLATES.items():
-        read = read_prefetch_value(prefetch[key]) if key in prefetch else None
-        if read is not None:
-            read = guard(key, read, request.patient_id)
-            if read.foreign:
-                foreign[key] = read.foreign
+        read = _read(key, prefetch[key], request.patient_id, aliases) if key in prefetch else None
+        if read is not None and read.foreign:
+            foreign[key] = read.foreign
         if read is not None and read.failed is None:
             present[key] = read
             if not truncated_bundle(prefetch[key], read):
@@ -146,7 +156,36 @@ def plan(request: DataRequest) -> Plan:
             jobs.append(FetchJob(key, filled))
             if read is not None:
                 refetch_why[key] = str(read.failed)
-    return Plan(present, tuple(jobs), refetch_why, unfillable, request.patient_id, foreign)
+    kept = _within_scope(request.scope, jobs, present, unfillable)
+    refetch_why = {key: why for key, why in refetch_why.items() if key not in unfillable}
+    return Plan(present, kept, refetch_why, unfillable, request.patient_id, foreign, aliases)
+
+
+def _within_scope(scope: str | None, jobs: list[FetchJob], present: dict[str, KeyData],
+                  unfillable: dict[str, str]) -> tuple[FetchJob, ...]:
+    """The jobs the token's scope allows (``app.fhir.scopes``); the others say why they were not run."""
+    kept = []
+    for job in jobs:
+        why = uncovered(scope, job.query) if scope else None
+        if why is None:
+            kept.append(job)
+        elif job.partial is not None:
+            present[job.key] = _incomplete(present[job.key], f"truncated prefetch Bundle; {why}")
+        else:
+            unfillable[job.key] = why
+    return tuple(kept)
+
+
+def _read(key: str, value: Any, patient_id: str, aliases: Aliases) -> KeyData:
+    """One prefetch value, checked for identity (invariant 7): its search's ``self`` link, then its
+    resources. A search for another patient counts as at least one resource of another patient, so the
+    evaluation says the data was inconsistent even when the search found nothing."""
+    read = read_prefetch_value(value)
+    refusal = search_refusal(value, patient_id)
+    if refusal is None:
+        return guard(key, read, patient_id, aliases)
+    foreign = max(1, len(read.resources)) if "another patient" in refusal else 0
+    return KeyData(outcomes=read.outcomes, failed=refusal, foreign=foreign)
 
 
 class _QueryFiller:
@@ -170,15 +209,17 @@ def _incomplete(data: KeyData, why: str) -> KeyData:
     return KeyData(data.resources, data.outcomes, None, why)
 
 
-def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: bool) -> dict[str, KeyData]:
-    """Combine prefetch with what was fetched: a partial Bundle keeps its page even if paging failed."""
+def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: bool,
+          not_asked: str | None = None) -> dict[str, KeyData]:
+    """Combine prefetch with what was fetched: a partial Bundle keeps its page even if paging failed.
+    ``not_asked``: why the FHIR server was not asked at all (``DataRequest.other_patient_token``)."""
     data = dict(planned.present)
     for job in planned.jobs:
         got = fetched.get(job.key)
         if got is None:
-            why = _not_fetched_reason(job, fetcher_available, planned.refetch_why.get(job.key))
+            why = not_asked or _not_fetched_reason(job, fetcher_available, planned.refetch_why.get(job.key))
             got = KeyData(failed=why)
-        got = guard(job.key, got, planned.patient_id)
+        got = guard(job.key, got, planned.patient_id, planned.aliases)
         data[job.key] = _complete(data[job.key], got) if job.partial is not None else got
     for key, why in planned.unfillable.items():
         data[key] = KeyData(failed=why)
@@ -208,10 +249,12 @@ async def resolve(request: DataRequest, fetcher: Fetcher | None,
     """Prefetch first, then one concurrent round (one time budget) for every missing or truncated key."""
     planned = plan(request)
     fetched: Mapping[str, KeyData] = {}
-    if fetcher is not None and planned.jobs:
+    refused = request.other_patient_token and bool(planned.jobs)
+    if fetcher is not None and planned.jobs and not refused:
         fetched = await fetcher.fetch(request, planned.jobs)
-    data = merge(planned, fetched, fetcher_available=fetcher is not None)
-    resolved = summarize(planned, data, fetched)
+    data = merge(planned, fetched, fetcher_available=fetcher is not None and not refused,
+                 not_asked=_NOT_ASKED if refused else None)
+    resolved = summarize(planned, data, fetched, inconsistent=refused)
     if resolved.foreign:
         _count_foreign(registry, _foreign_counts(planned, data))
     return resolved
@@ -225,13 +268,15 @@ def _count_foreign(registry: CollectorRegistry, counts: Mapping[str, int]) -> No
         foreign.labels(key=key).inc(count)
 
 
-def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, KeyData]) -> ResolvedChart:
+def summarize(planned: Plan, data: Mapping[str, KeyData], fetched: Mapping[str, KeyData], *,
+              inconsistent: bool = False) -> ResolvedChart:
+    """``inconsistent``: the call itself named another patient (its token), whatever the data held."""
     failed = {key: str(kd.failed) for key, kd in data.items() if kd.failed}
     incomplete = {key: str(kd.incomplete) for key, kd in data.items() if kd.incomplete}
     got = {key for key, kd in fetched.items() if key in data and not kd.failed and not data[key].failed}
     foreign = _foreign_counts(planned, data)
     unread = (KEY_CATEGORIES[key] for key in (*failed, *incomplete) if key in KEY_CATEGORIES)
-    unavailable = {*unread, *([OTHER_PATIENT] if foreign else [])}
+    unavailable = {*unread, *([OTHER_PATIENT] if foreign or inconsistent else [])}
     return ResolvedChart(
         chart=build_chart(data, unavailable, planned.patient_id or None),
         from_prefetch=tuple(sorted(k for k in planned.present if k not in got)),

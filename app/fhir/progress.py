@@ -34,6 +34,7 @@ class KeyProgress:
         self.resources.extend(page.resources)
         self.outcomes += page.outcomes
         self.pages += 1
+        self.stopped = page.incomplete or self.stopped  # entries without their resource: not complete
 
     def result(self) -> KeyData:
         if self.no_data:

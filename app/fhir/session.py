@@ -125,8 +125,10 @@ class FhirSession:
     def _take(self, body: dict[str, Any], url: str, progress: KeyProgress) -> str | None:
         """Add one page (read from ``url``) to the key; the next page's URL, if it is to be followed."""
         page = read_prefetch_value(body)
-        if page.failed:
+        if page.failed and page.outcomes:
             raise FetchFailure("the FHIR server answered with an error OperationOutcome", "error_outcome")
+        if page.failed:  # no resourceType, or entries without their resource
+            raise FetchFailure(f"the FHIR server's answer is unusable: {page.failed}", "invalid_json")
         progress.add(page)
         link = next_link(body)
         following = urljoin(url, link) if link is not None else None

@@ -15,10 +15,12 @@ import orjson
 from pydantic import ValidationError
 
 from app.chart.model import Chart, ServiceRequestView
+from app.fhir.identity import reference_target
 from app.fhir.parse import parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
 from app.hooks.auth import ClientIdentity
+from app.hooks.drafts import InconsistentOrders, orders_to_rate
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.explain import EXPLAIN_PATH
 from app.hooks.runtime import Content, Runtime
@@ -115,7 +117,19 @@ def data_request_for(call: HookCall) -> DataRequest:
     if context.encounterId:
         tokens["encounterId"] = context.encounterId
     allowed = call.client.fhir_servers if call.client is not None else None
-    return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens, allowed)
+    scope = request.fhirAuthorization.scope if request.fhirAuthorization else None
+    return DataRequest(context.patientId, request.fhirServer, token, request.prefetch, tokens, allowed,
+                       _token_of_another_patient(request, context.patientId), scope)
+
+
+def _token_of_another_patient(request: HookRequest, patient_id: str) -> bool:
+    """``fhirAuthorization.patient`` (an id, or ``Patient/<id>``) names another patient (PATHWAY.md
+    invariant 7): the token is never used for this one (``DataRequest.other_patient_token``)."""
+    named = request.fhirAuthorization.patient if request.fhirAuthorization else None
+    if not named or not named.strip():
+        return False
+    target = reference_target(named) if "/" in named else ("Patient", named.strip())
+    return target != ("Patient", patient_id)
 
 
 def _fetcher(call: HookCall, runtime: Runtime) -> Any:
@@ -126,9 +140,11 @@ def require_core_data(resolved: ResolvedChart) -> None:
     """CONTRACT.md P9: without the patient or the problem list there is nothing to decide on."""
     missing = sorted(REQUIRED_KEYS.intersection(resolved.failed))
     if missing:
+        why = [note for note in resolved.notes if note.split(":")[0] in missing]
         raise DataUnavailable(
             f"required data could not be obtained: {', '.join(missing)} "
             "(provide these prefetch keys, or fhirServer with access to them)"
+            + (f". Why: {'; '.join(why)}" if why else "")
         )
 
 
@@ -154,13 +170,15 @@ def _evaluate(call: HookCall, chart: Chart, content: Content, today: date,
 
 
 def _orders_to_rate(context: OrderSignContext) -> tuple[DraftOrder, ...]:
-    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1).
+    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1), each
+    once, as ``app.hooks.drafts`` reads them (a 400 when they contradict the context).
 
     Parsed once per call: the same views decide whether the chart is needed and are then rated."""
-    orders = [r for r in context.draftOrders.resources() if r.get("resourceType") == "ServiceRequest"]
-    if isinstance(context, OrderSelectContext):
-        selected = set(context.selections)
-        orders = [r for r in orders if f"ServiceRequest/{r.get('id')}" in selected]
+    selections = context.selections if isinstance(context, OrderSelectContext) else None
+    try:
+        orders = orders_to_rate(context.draftOrders.entry, context.patientId, selections)
+    except InconsistentOrders as exc:
+        raise MalformedRequest(str(exc)) from None
     return tuple(DraftOrder(raw, parse_service_request(raw)) for raw in orders)
 
 

@@ -97,12 +97,27 @@ class HookRequest(_Lenient):
         return self
 
 
+# A FHIR R4 id (letters, digits, '-' and '.'), '_' tolerated: no server needs it, none is harmed by it.
+_PATIENT_ID = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _patient_id(value: str) -> str:
+    """``context.patientId`` is ``Patient.id``, not a reference: ``Patient/123`` or a URL matched no
+    resource's subject, so every key was refused and the call answered a misleading 412."""
+    value = _non_blank(value)
+    if not _PATIENT_ID.fullmatch(value):
+        raise ValueError("must be the Patient's id (letters, digits, '-', '.'), not a reference or URL "
+                         "such as 'Patient/123'")
+    return value
+
+
 class _ContextBase(_Lenient):
     userId: Id
     patientId: Id
     encounterId: Id | None = None
 
-    _blank = field_validator("userId", "patientId")(_non_blank)
+    _blank = field_validator("userId")(_non_blank)
+    _id = field_validator("patientId")(_patient_id)
     _clean = field_validator("encounterId")(_storable)
 
 

@@ -141,3 +141,33 @@ async def test_order_hook_without_a_spine_order_answers_without_reading_data(
     response = await client.post(ORDER_SELECT, json=request)
     assert response.status_code == 200
     assert response.json() == {"cards": []}
+
+
+PATIENT_VIEW = "/cds-services/spine-pathway-patient-view"
+
+
+@pytest.mark.parametrize("patient_id", ["Patient/example-lumbar-day20", "example-lumbar-day20/_history/1",
+                                        "https://ehr.example.org/fhir/Patient/example-lumbar-day20",
+                                        "example lumbar", "a,b"])
+async def test_a_patient_id_that_is_not_a_fhir_id_is_a_400_naming_the_field(
+    client: httpx.AsyncClient, example: Example, patient_id: str
+) -> None:
+    """A reference instead of the id was answered 412 "required data could not be obtained" (patient-view:
+    no draft order whose subject would give the mismatch away)."""
+    request = example("patient-view-lumbar.json")
+    request["context"]["patientId"] = patient_id
+    response = await client.post(PATIENT_VIEW, json=request)
+    assert_operation_outcome(response, 400, "context.patientId: ")
+
+
+@pytest.mark.parametrize("patient_id", ["eq081-VQEgP8drUUqCWzHfw3", "Tbt3KuCY0B5PSrJvCu2j-PlK.aiHsu2xUjUM8b",
+                                        "12724066", "smart-1288992", "0f9c0c2e-8a51-4c1e-9b3a-7d0c2b1f0e11"])
+async def test_real_ehr_patient_ids_are_accepted(
+    client: httpx.AsyncClient, example: Example, patient_id: str
+) -> None:
+    """Epic, Oracle Health, the sandbox and Synthea ids: past validation, to P9's 412 (no data for them)."""
+    request = example("patient-view-lumbar.json")
+    request["context"]["patientId"] = patient_id
+    request["prefetch"] = None
+    request.pop("fhirServer", None)
+    assert (await client.post(PATIENT_VIEW, json=request)).status_code == 412

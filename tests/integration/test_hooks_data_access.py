@@ -143,3 +143,17 @@ async def test_truncated_conditions_without_fhir_server_are_used_and_marked_unch
               if card["source"]["topic"]["code"] == "SpineDataNeeded"]
     assert any("conditions" in detail for detail in needed)
     assert not any(card["indicator"] == "warning" for card in body["cards"])  # no defer on 2 of 25
+
+
+async def test_keys_the_tokens_scope_does_not_cover_are_could_not_check_not_fetched(cds: Any) -> None:
+    """fhirAuthorization.scope grants Patient and Condition only: the other searches are not sent (a real
+    server answers 403, some an empty search that would read "none on record"); the red flag found in
+    the conditions still decides, and the cards say what could not be checked."""
+    body = cds.order_sign("spine-cauda-equina", fhir_server=cds.server.base, token="opaque-access-token")
+    body["fhirAuthorization"]["scope"] = "launch patient/Patient.read patient/Condition.read"
+    answer = await cds.call(body)
+    assert answer.status_code == 200
+    cards = answer.json()["cards"]
+    assert any(card["indicator"] == "critical" for card in cards)
+    details = " ".join(card.get("detail", "") for card in cards)
+    assert "imaging" in details.lower() and "could not" in details.lower()

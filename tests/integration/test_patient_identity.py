@@ -80,3 +80,85 @@ async def test_a_stray_child_patient_in_a_bundle_never_replaces_the_patient(cds:
     assert ("SpineRedFlag", "critical") in topics(answer)  # not R28 "under 18"
     assert rating(answer) == "appropriate"
     assert REGISTRY.get_sample_value("spine_cds_other_patient_resources_total", labels) == before + 1
+
+
+def raw_pages(cds: Cds, patient_id: str) -> dict[str, Any]:
+    """Every search key as SEKMET's first page, exactly as served (its ``self`` link included)."""
+    from app.fhir.templates import PREFETCH_TEMPLATES, fill_template
+
+    prefetch: dict[str, Any] = {}
+    for key, template in PREFETCH_TEMPLATES.items():
+        prefetch[key] = cds.server.get(fill_template(template, {"patientId": patient_id})).json()
+    return prefetch
+
+
+async def test_pages_as_the_fhir_server_serves_them_are_this_patients(cds: Cds) -> None:
+    """The self link a real server writes names this patient: the prefetch is used as it is."""
+    prefetch = raw_pages(cds, CES)
+    assert any(link["relation"] == "self" for link in prefetch["conditions"]["link"])
+    baseline = (await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(CES)))).json()
+    answer = (await cds.call(cds.order_sign(CES, prefetch=prefetch))).json()
+    assert topics(answer) == topics(baseline)
+
+
+async def test_another_patients_empty_search_is_not_this_patients_empty_record(cds: Cds) -> None:
+    """The red-flag patient's imaging search came back empty for someone else: the real server's page of
+    that search (an empty searchset whose self link names the other patient) is fetched again, and
+    without a FHIR server it is "could not check" and "set aside", never "no prior imaging"."""
+    prefetch = cds.server.prefetch(CES)
+    other_search = raw_pages(cds, OTHER)["imaging"]
+    other_search.pop("entry", None)
+    other_search["total"] = 0
+    prefetch["imaging"] = other_search
+    fetched = (await cds.call(cds.order_sign(CES, prefetch=prefetch, fhir_server=cds.server.base))).json()
+    alone = (await cds.call(cds.order_sign(CES, prefetch=prefetch))).json()
+    baseline = (await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(CES)))).json()
+    assert [t for t in topics(fetched) if t[0] != "SpineDataNeeded"] == topics(baseline)
+    never_deferred(alone)
+    assert any(SET_ASIDE in card.get("detail", "") for card in alone["cards"])
+
+
+def with_token_for(body: dict[str, Any], patient: str) -> dict[str, Any]:
+    body["fhirAuthorization"] = {"access_token": "opaque-access-token", "token_type": "Bearer",
+                                 "expires_in": 300, "scope": "patient/*.read", "subject": "spine-cds",
+                                 "patient": patient}
+    return body
+
+
+async def test_a_token_issued_for_another_patient_is_never_used_to_fetch(cds: Cds) -> None:
+    """A stale token of the previous chart: a server scoping searches to it would answer "no
+    conditions" for this patient (or the other's data). The server is not asked; the 412 says why."""
+    prefetch = cds.server.prefetch(CES)
+    del prefetch["conditions"]
+    body = with_token_for(cds.order_sign(CES, prefetch=prefetch, fhir_server=cds.server.base), OTHER)
+    response = await cds.call(body)
+    assert response.status_code == 412
+    said = response.json()["issue"][0]["diagnostics"]
+    assert "conditions" in said and "fhirAuthorization.patient" in said
+    assert "opaque-access-token" not in said
+
+
+async def test_a_token_for_another_patient_beside_a_complete_prefetch_still_answers(cds: Cds) -> None:
+    baseline = (await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(CES)))).json()
+    body = with_token_for(cds.order_sign(CES, prefetch=cds.server.prefetch(CES), fhir_server=cds.server.base),
+                          OTHER)
+    assert topics((await cds.call(body)).json()) == topics(baseline)
+
+
+async def test_a_missing_secondary_key_with_another_patients_token_is_could_not_check(cds: Cds) -> None:
+    prefetch = cds.server.prefetch(CES)
+    del prefetch["imaging"]
+    body = with_token_for(cds.order_sign(CES, prefetch=prefetch, fhir_server=cds.server.base), OTHER)
+    answer = (await cds.call(body)).json()
+    never_deferred(answer)
+    assert ("SpineRedFlag", "critical") in topics(answer)
+    assert any(SET_ASIDE in card.get("detail", "") for card in answer["cards"])
+
+
+@pytest.mark.parametrize("named", [CES, f"Patient/{CES}"])
+async def test_a_token_for_this_patient_fetches_as_before(cds: Cds, named: str) -> None:
+    baseline = (await cds.call(cds.order_sign(CES, prefetch=cds.server.prefetch(CES)))).json()
+    body = with_token_for(cds.order_sign(CES, fhir_server=cds.server.base), named)
+    answer = await cds.call(body)
+    assert answer.status_code == 200
+    assert topics(answer.json()) == topics(baseline)

@@ -463,3 +463,21 @@ async def test_shared_client_keeps_no_cookies_and_follows_no_redirects(mock: res
         await fhir.fetch(req(), [PATIENT])
         assert "cookie" not in route.calls.last.request.headers
         assert http.follow_redirects is False
+
+
+async def test_a_page_whose_entries_lack_their_resource_is_not_an_empty_search(
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
+    bare = {"resourceType": "Bundle", "type": "searchset", "total": 1,
+            "entry": [{"fullUrl": f"{BASE}/Condition/c1"}]}
+    mock.get(f"{BASE}/Condition").respond(200, json=bare)
+    assert "unusable" in str((await fetcher(http, registry).fetch(req(), [COND]))["conditions"].failed)
+
+
+async def test_a_page_with_some_entries_lacking_their_resource_leaves_the_key_incomplete(
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
+    body = page("c1")
+    body["entry"].append({"fullUrl": f"{BASE}/Condition/c2"})
+    mock.get(f"{BASE}/Condition").respond(200, json=body)
+    result = (await fetcher(http, registry).fetch(req(), [COND]))["conditions"]
+    assert ids(result) == ["c1"]
+    assert result.incomplete is not None

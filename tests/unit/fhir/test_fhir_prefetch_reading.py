@@ -152,3 +152,69 @@ def test_included_entries_are_read_and_counted_apart() -> None:
     assert [r["id"] for r in data.resources] == ["a", "m1"]
     assert data.included == 1
     assert not is_truncated(bundle)
+
+
+# --- shapes a real client sends that are not a plain searchset (CONTRACT.md §3.2, P4, P5) ---------------
+
+
+@pytest.mark.parametrize("value", [{}, {"id": "c1"}, {"resourceType": ""}, {"resourceType": 7}])
+def test_an_object_without_resource_type_is_unusable_not_no_data(value: dict[str, Any]) -> None:
+    """``"conditions": {}`` read as a resource made the key "no conditions"; it is fetched again."""
+    assert read_prefetch_value(value).failed is not None
+
+
+def test_entries_with_only_a_full_url_are_not_an_empty_search() -> None:
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": 2,
+              "entry": [{"fullUrl": "https://ehr.example.org/fhir/Condition/1"}, {"fullUrl": "urn:uuid:2"}]}
+    assert read_prefetch_value(bundle).failed is not None
+
+
+def test_an_entry_without_its_resource_beside_data_makes_the_key_incomplete() -> None:
+    bundle = searchset(condition("a"), total=2)
+    bundle["entry"].append({"fullUrl": "https://ehr.example.org/fhir/Condition/b"})
+    data = read_prefetch_value(bundle)
+    assert [r["id"] for r in data.resources] == ["a"]
+    assert data.incomplete is not None
+
+
+def batch_response(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "batch-response", "entry": list(entries)}
+
+
+def test_a_batch_response_holding_the_search_is_read_as_the_search() -> None:
+    inner = searchset(condition("a"), condition("b"), total=2)
+    data = read_prefetch_value(batch_response({"resource": inner, "response": {"status": "200 OK"}}))
+    assert [r["id"] for r in data.resources] == ["a", "b"]
+    assert (data.failed, data.incomplete) == (None, None)
+
+
+@pytest.mark.parametrize("status", ["403 Forbidden", "500", "404 Not Found"])
+def test_a_batch_response_entry_with_an_error_status_is_a_client_error(status: str) -> None:
+    data = read_prefetch_value(batch_response({"response": {"status": status}}))
+    assert data.failed is not None
+
+
+def test_a_truncated_search_inside_a_batch_response_makes_the_key_incomplete() -> None:
+    inner = searchset(condition("a"), total=5)
+    assert read_prefetch_value(batch_response({"resource": inner})).incomplete is not None
+
+
+def test_bundles_nested_deeper_than_a_batch_response_are_not_read() -> None:
+    """One level only: a deep nest costs a recursion per level and no client sends one."""
+    deep = batch_response({"resource": batch_response({"resource": searchset(condition("a"))})})
+    assert read_prefetch_value(deep).failed is not None
+
+
+@pytest.mark.parametrize("entry", [{"resource": condition("a")}, "a", 3])
+def test_a_bundle_whose_entry_is_not_an_array_is_unusable(entry: object) -> None:
+    assert read_prefetch_value({"resourceType": "Bundle", "type": "searchset", "entry": entry}).failed
+
+
+def test_a_transaction_entry_without_resource_is_an_instruction_not_missing_data() -> None:
+    """Transaction-shaped exports given as prefetch: a DELETE entry carries no resource by design."""
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": condition("a"), "request": {"method": "PUT", "url": "Condition/a"}},
+        {"request": {"method": "DELETE", "url": "Condition/b"}}]}
+    data = read_prefetch_value(bundle)
+    assert [r["id"] for r in data.resources] == ["a"]
+    assert (data.failed, data.incomplete) == (None, None)

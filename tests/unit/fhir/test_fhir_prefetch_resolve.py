@@ -263,3 +263,21 @@ async def test_a_medication_included_beside_its_prescriptions_names_their_drug()
 
     assert [c.code for c in resolved.chart.medications[0].codings] == ["7258"]
     assert ChartCategory.MEDICATIONS not in resolved.chart.unavailable
+
+
+async def test_an_empty_object_prefetch_is_fetched_again_not_read_as_no_conditions() -> None:
+    fetcher = FakeFetcher({"conditions": KeyData((condition("c1"),))})
+    resolved = await resolve(request({**empty_prefetch(), "patient": patient(), "conditions": {}}), fetcher)
+    assert [job.key for job in fetcher.calls[0]] == ["conditions"]
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+
+
+async def test_a_prefetch_entry_without_its_resource_runs_the_query_again() -> None:
+    page = bundle(condition("c1"))
+    page["entry"].append({"fullUrl": "https://ehr.example.org/fhir/Condition/c2"})
+    fetcher = FakeFetcher({"conditions": KeyData((condition("c1"), condition("c2")))})
+    resolved = await resolve(request({**empty_prefetch(), "patient": patient(), "conditions": page}), fetcher)
+    assert [c.id for c in resolved.chart.conditions] == ["c1", "c2"]
+    assert resolved.incomplete == ()
+    alone = await resolve(request({**empty_prefetch(), "patient": patient(), "conditions": page}), None)
+    assert ChartCategory.CONDITIONS in alone.chart.unavailable
