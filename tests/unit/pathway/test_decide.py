@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from facts_factory import (
     ESR_HIGH,
+    FLAG_EVIDENCE,
     MILD_WEAKNESS,
     NSAID,
     ORDER_DATE,
@@ -535,6 +536,29 @@ def test_patient_view_scope_red_flag_without_diagnosis_already_imaged_has_no_car
     decision = decide_patient(facts(20, qualifying=(), flags=[RedFlag.CES], prior_imaging=(prior_mri(1),)),
                               Policy())
     assert decision is None
+
+
+@pytest.mark.parametrize("mri_days_before", [3, 30, 150])
+def test_patient_view_red_flag_found_after_the_last_mri_still_gets_its_critical_card(
+        mri_days_before: int) -> None:
+    """A cauda equina found 2 days ago is not imaged by a lumbar MRI taken before it began: the chart-open
+    card stands (safety invariant 1: a serious red flag is never answered with silence)."""
+    decision = decide_patient(facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(mri_days_before),)),
+                              Policy())
+    assert decision is not None
+    assert [(a.rule, a.indicator, a.content, a.values["prior_date"]) for a in decision.advices
+            if a.topic is Topic.RED_FLAG] == [("R5", Indicator.CRITICAL, "patient_red_flag_after_mri",
+                                               ORDER_DATE - timedelta(days=mri_days_before))]
+
+
+def test_patient_view_red_flag_with_an_undated_finding_is_never_shown_imaged() -> None:
+    """PATHWAY.md §2 "less data never means a less safe answer": without a date the MRI cannot be shown
+    to follow the finding."""
+    undated = replace(FLAG_EVIDENCE[RedFlag.MOTOR], on=None)
+    decision = decide_patient(facts(20, red_flags={RedFlag.MOTOR: (undated,)},
+                                    prior_imaging=(prior_mri(1),)), Policy())
+    assert decision is not None
+    assert [a.rule for a in decision.advices if a.topic is Topic.RED_FLAG] == ["R6"]
 
 
 def test_patient_view_none_under_18() -> None:
