@@ -27,15 +27,15 @@ from app.pathway.facts_common import (
 from app.pathway.model import Evidence, Finding, Modality, Region
 from app.terminology import Coding
 
-# Only a released report says an examination was done and read
-# (CODES.md recommendation 10: not "preliminary").
-_FINAL_REPORT = frozenset({"final", "amended", "corrected"})
+# Only a released report says an examination was done and read (CODES.md recommendation 10: not
+# "preliminary"). FHIR R4 files "appended" (content added after it was final) under "amended".
+_FINAL_REPORT = frozenset({"final", "amended", "corrected", "appended"})
 _VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
 
 
 def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
     """PATHWAY.md §2/R12: an MRI of the same region within ``prior_imaging_lookback_days`` strictly before
-    the order date, from an ImagingStudy or a released DiagnosticReport (final, amended, corrected; dated
+    the order date, from an ImagingStudy or a released DiagnosticReport (final, amended, corrected, appended; dated
     by effective[x]). Region and modality come from a classifiable code, else (an ImagingStudy) from DICOM
     modality ``MR`` with a series body site of the region; ``MR`` alone has no region, so it does not
     count (the ``outside-imaging`` override covers it).

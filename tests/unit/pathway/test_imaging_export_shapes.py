@@ -1,0 +1,61 @@
+"""Prior imaging as Epic, Oracle Health and PACS exports record it, parsed from raw FHIR JSON as the hooks
+parse it (PATHWAY.md §2 "prior imaging", R12). Each shape below was once read wrongly and changed the rule.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from raw_decision import coded
+
+from app.fhir.bundles import KeyData
+from app.fhir.chart_builder import build_chart
+from app.fhir.parse import parse_service_request
+from app.pathway.engine import evaluate_order
+from app.pathway.model import Decision
+from app.pathway.policy import Policy
+from app.terminology import CPT, ICD10CM, LOINC, SNOMED, load_value_sets
+
+ORDER_DATE = date(2026, 3, 11)
+DCM = "http://dicom.nema.org/resources/ontology/DCM"
+# Radiculopathy for 100 days and no care: R3a without a prior MRI, R12 with one.
+SCIATICA = {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
+            "onsetDateTime": "2025-12-01"}
+CERVICAL_RADICULOPATHY = {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.12"),
+                          "onsetDateTime": "2025-12-01"}
+
+
+def order(code: str) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+            "code": coded(CPT, code), "authoredOn": "2026-03-11"}
+
+
+def decide(draft: dict[str, Any], *resources: dict[str, Any]) -> Decision:
+    """A 40-year-old man's chart of ``resources`` and ``draft`` ordered on ``ORDER_DATE``."""
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+    chart = build_chart({"all": KeyData((patient, *resources))})
+    decision = evaluate_order(chart, parse_service_request(draft), ORDER_DATE, Policy(), load_value_sets())
+    assert decision is not None
+    return decision
+
+
+def report(status: str) -> dict[str, Any]:
+    return {"resourceType": "DiagnosticReport", "id": "r", "status": status,
+            "code": coded(LOINC, "24968-0"), "effectiveDateTime": "2026-02-10"}
+
+
+@pytest.mark.parametrize("status", ["final", "amended", "corrected", "appended"])
+def test_a_released_lumbar_mri_report_is_a_prior_mri(status: str) -> None:
+    """R12: FHIR R4 files `appended` (content added after it was final) under `amended`, one of the three
+    released states PATHWAY.md §2 names; an appended report was read like a preliminary one."""
+    decision = decide(order("72148"), SCIATICA, report(status))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
+        "R12", ["DiagnosticReport/r"])
+
+
+@pytest.mark.parametrize("status", ["registered", "partial", "preliminary", "cancelled", "entered-in-error",
+                                    "unknown"])
+def test_an_unreleased_or_void_report_is_no_prior_mri(status: str) -> None:
+    assert decide(order("72148"), SCIATICA, report(status)).rules[0] == "R3a"
