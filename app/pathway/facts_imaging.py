@@ -35,10 +35,10 @@ _VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
 
 def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
     """PATHWAY.md §2/R12: an MRI of the same region within ``prior_imaging_lookback_days`` strictly before
-    the order date, from an ImagingStudy or a released DiagnosticReport (final, amended, corrected, appended; dated
-    by effective[x]). Region and modality come from a classifiable code, else (an ImagingStudy) from DICOM
-    modality ``MR`` with a series body site of the region; ``MR`` alone has no region, so it does not
-    count (the ``outside-imaging`` override covers it).
+    the order date, from an ImagingStudy or a released DiagnosticReport (final, amended, corrected,
+    appended; dated by effective[x]). Region and modality come from a classifiable code, else (an
+    ImagingStudy) from DICOM modality ``MR`` with a series body site of the region; ``MR`` alone has no
+    region, so it does not count (the ``outside-imaging`` override covers it).
     A whole-spine MRI counts for every region. A report tied to a counted study (same accession,
     basedOn order or imagingStudy) is the same examination and is not counted again."""
     if region is None:
@@ -54,19 +54,22 @@ def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
 
 
 def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: date) -> Evidence | None:
+    """Each classifiable code is read alone: a study listing a lumbar and a cervical MRI imaged both
+    regions, and two codes are never mixed into one (a cervical MRI beside a lumbar radiograph is no
+    lumbar MRI)."""
     if not certainly_within(study.started, start, end):
         return None
-    code = ctx.vs.classify_imaging(study.codings)
-    if code is None:
+    codes = [code for c in study.codings if (code := ctx.vs.classify_imaging((c,))) is not None]
+    if not codes:
         return _mri_by_series(ctx, study, region)
-    if code.modality != Modality.MRI.value:
-        return None
-    every_region = member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None
-    if code.region is None and not every_region:
+    mri = [code for code in codes if code.modality == Modality.MRI.value]
+    found = next((code for code in mri if code.region == region.value
+                  or member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None), None)
+    if found is not None:
+        return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), found.coding)
+    if any(code.region is None for code in mri):
         return _mri_by_series(ctx, study, region, coded_mri=True)
-    if code.region != region.value and not every_region:
-        return None
-    return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), code.coding)
+    return None
 
 
 def _mri_by_series(

@@ -16,7 +16,7 @@ from app.fhir.parse import parse_service_request
 from app.pathway.engine import evaluate_order
 from app.pathway.model import Decision
 from app.pathway.policy import Policy
-from app.terminology import CPT, ICD10CM, LOINC, SNOMED, load_value_sets
+from app.terminology import CPT, ICD10CM, LOINC, load_value_sets
 
 ORDER_DATE = date(2026, 3, 11)
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
@@ -59,3 +59,25 @@ def test_a_released_lumbar_mri_report_is_a_prior_mri(status: str) -> None:
                                     "unknown"])
 def test_an_unreleased_or_void_report_is_no_prior_mri(status: str) -> None:
     assert decide(order("72148"), SCIATICA, report(status)).rules[0] == "R3a"
+
+
+def study(*procedure_codes: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "ImagingStudy", "id": "s", "status": "available", "started": "2026-02-10",
+            "procedureCode": list(procedure_codes), **fields}
+
+
+@pytest.mark.parametrize(("draft", "diagnosis"), [("72148", SCIATICA), ("72141", CERVICAL_RADICULOPATHY)])
+def test_a_study_of_two_regions_is_a_prior_mri_of_each(draft: str, diagnosis: dict[str, Any]) -> None:
+    """R12: one ImagingStudy whose procedureCode lists a lumbar and a cervical MRI (both scanned in one
+    visit) imaged both regions; only the first code was read, so the cervical MRI was ordered again."""
+    both = study(coded(CPT, "72148"), coded(CPT, "72141"))
+    decision = decide(order(draft), diagnosis, both)
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
+        "R12", ["ImagingStudy/s"])
+
+
+def test_a_study_of_another_region_and_a_radiograph_is_no_prior_mri() -> None:
+    """The codes are read one by one, never mixed: a cervical MRI and a lumbar radiograph are not a
+    lumbar MRI."""
+    decision = decide(order("72148"), SCIATICA, study(coded(CPT, "72141"), coded(CPT, "72100")))
+    assert (decision.rules[0], decision.facts.prior_imaging) == ("R3a", ())
