@@ -81,3 +81,39 @@ def test_a_study_of_another_region_and_a_radiograph_is_no_prior_mri() -> None:
     lumbar MRI."""
     decision = decide(order("72148"), SCIATICA, study(coded(CPT, "72141"), coded(CPT, "72100")))
     assert (decision.rules[0], decision.facts.prior_imaging) == ("R3a", ())
+
+
+def operation(code: str) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "op", "status": "completed", "code": coded(CPT, code),
+            "performedDateTime": "2024-05-02"}
+
+
+NEW_SCIATICA = {**SCIATICA, "onsetDateTime": "2026-03-01"}  # 10 days: R1 defers, unless post-surgical
+NEW_CERVICAL = {**CERVICAL_RADICULOPATHY, "onsetDateTime": "2026-03-01"}  # 10 days: R19 advises waiting
+
+
+@pytest.mark.parametrize(("code", "draft", "diagnosis"), [
+    ("63005", "72148", NEW_SCIATICA), ("63017", "72148", NEW_SCIATICA), ("63042", "72148", NEW_SCIATICA),
+    ("63001", "72141", NEW_CERVICAL), ("63015", "72141", NEW_CERVICAL), ("63020", "72141", NEW_CERVICAL),
+    ("63040", "72141", NEW_CERVICAL), ("63045", "72141", NEW_CERVICAL), ("63050", "72141", NEW_CERVICAL),
+    ("63051", "72141", NEW_CERVICAL), ("22600", "72141", NEW_CERVICAL),
+])
+def test_a_spine_operation_coded_by_its_own_cpt_code_is_prior_surgery(
+        code: str, draft: str, diagnosis: dict[str, Any]) -> None:
+    """R11/R21 (ACR LBP 2021 variant 5): new radicular pain after a lumbar laminectomy of three segments
+    (CPT 63017) or a cervical foraminotomy (63045) is post-surgical, imaging appropriate — not R1's defer
+    or R19's wait because the operation's CPT code is not one of the eight PATHWAY.md §6.5 lists."""
+    decision = decide(order(draft), diagnosis, operation(code))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Procedure/op"])
+
+
+@pytest.mark.parametrize(("code", "draft", "diagnosis", "rule"), [
+    ("63045", "72148", NEW_SCIATICA, "R1"), ("63046", "72148", NEW_SCIATICA, "R1"),
+    ("63017", "72141", NEW_CERVICAL, "R19"),
+])
+def test_an_operation_on_another_region_is_not_prior_surgery_of_this_one(
+        code: str, draft: str, diagnosis: dict[str, Any], rule: str) -> None:
+    """PATHWAY.md §2 v2: the CPT code's region decides, as for the codes §6.5 lists."""
+    decision = decide(order(draft), diagnosis, operation(code))
+    assert (decision.rules[0], decision.facts.prior_surgery) == (rule, ())
