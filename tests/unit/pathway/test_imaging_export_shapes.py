@@ -16,7 +16,7 @@ from app.fhir.parse import parse_service_request
 from app.pathway.engine import evaluate_order
 from app.pathway.model import Decision
 from app.pathway.policy import Policy
-from app.terminology import CPT, ICD10CM, LOINC, load_value_sets
+from app.terminology import CPT, ICD10CM, LOINC, SNOMED, load_value_sets
 
 ORDER_DATE = date(2026, 3, 11)
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
@@ -117,3 +117,26 @@ def test_an_operation_on_another_region_is_not_prior_surgery_of_this_one(
     """PATHWAY.md §2 v2: the CPT code's region decides, as for the codes §6.5 lists."""
     decision = decide(order(draft), diagnosis, operation(code))
     assert (decision.rules[0], decision.facts.prior_surgery) == (rule, ())
+
+
+LUMBOSACRAL_SPINE = {"system": SNOMED, "code": "297173004"}  # DICOM CID 4031 "Lumbo-sacral spine"
+
+
+def test_an_mr_series_of_the_lumbosacral_spine_is_a_prior_lumbar_mri() -> None:
+    """R12: a PACS export names the part examined by its DICOM CID 4031 code; a lumbosacral MR series is
+    the lumbar region of PATHWAY.md §1 ("lumbar/lumbosacral")."""
+    pacs = study(series=[{"uid": "1.2.3", "modality": {"system": DCM, "code": "MR"},
+                          "bodySite": LUMBOSACRAL_SPINE}])
+    decision = decide(order("72148"), SCIATICA, {**pacs, "procedureCode": None})
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
+        "R12", ["ImagingStudy/s"])
+
+
+def test_an_mri_of_spine_ordered_for_the_lumbosacral_spine_is_a_lumbar_order() -> None:
+    """PATHWAY.md §1: the order gives the region; coded only "MRI of spine", its bodySite names it. A
+    lumbar order on a chart with only cervical diagnoses is rated lumbar, not cervical."""
+    draft = {**order("72148"), "code": coded(SNOMED, "241645008"),
+             "bodySite": [{"coding": [LUMBOSACRAL_SPINE]}]}
+    decision = decide(draft, NEW_CERVICAL)
+    assert decision.order is not None and decision.order.region is not None
+    assert decision.order.region.value == "lumbar"
