@@ -81,3 +81,17 @@ async def test_a_lumbar_mri_after_the_cauda_equina_was_found_stands_the_card_dow
     request = _with_lumbar_mri(_sciatica_and_new_ces(example("patient-view-lumbar.json")), days_ago=2)
     cards = (await client.post(PATIENT_VIEW, json=request)).json()["cards"]
     assert [card["indicator"] for card in cards] == ["info"]
+
+
+async def test_a_myelopathy_sign_beside_sciatica_asks_for_cord_imaging_though_the_lumbar_spine_was_imaged(
+        client: httpx.AsyncClient, example: Example) -> None:
+    """CODES.md recommendation 9: a lumbar MRI two days ago does not show the cord; the chart-open card for
+    a spinal cord disease (G95.9) found five days ago asks for cervical (± thoracic) MRI, not lumbar."""
+    request = with_conditions(example("patient-view-lumbar.json"), "M54.16", "G95.9")
+    entries = request["prefetch"]["conditions"]["entry"]
+    entries[0]["resource"]["onsetDateTime"] = (date.today() - timedelta(days=200)).isoformat()
+    entries[1]["resource"]["onsetDateTime"] = (date.today() - timedelta(days=5)).isoformat()
+    cards = (await client.post(PATIENT_VIEW, json=_with_lumbar_mri(request, days_ago=2))).json()["cards"]
+    critical = [card for card in cards if card["indicator"] == "critical"]
+    assert [card["source"]["topic"]["code"] for card in critical] == ["SpineRedFlag"]
+    assert "cervical ± thoracic MRI" in critical[0]["summary"]

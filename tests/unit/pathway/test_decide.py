@@ -520,8 +520,9 @@ def test_patient_view_none_without_qualifying_diagnosis() -> None:
 def test_patient_view_scope_red_flag_without_diagnosis_gets_only_its_critical_card(flag: RedFlag,
                                                                                     rule: str) -> None:
     """PATHWAY.md §1 v2: a CES, motor or myelopathy finding is a spine indication by itself — the chart
-    that records only G83.4 still shows its unimaged red flag at chart open (no summary: no episode)."""
-    decision = decide_patient(facts(20, qualifying=(), flags=[flag]), Policy())
+    that records only G83.4 still shows its unimaged red flag at chart open (no summary: no episode, and
+    no diagnosis to give a region)."""
+    decision = decide_patient(replace(facts(20, qualifying=(), flags=[flag]), region=None), Policy())
     assert decision is not None
     assert [(a.rule, a.indicator, a.content) for a in decision.advices] == [
         (rule, Indicator.CRITICAL, "patient_red_flag")]
@@ -549,6 +550,27 @@ def test_patient_view_red_flag_found_after_the_last_mri_still_gets_its_critical_
     assert [(a.rule, a.indicator, a.content, a.values["prior_date"]) for a in decision.advices
             if a.topic is Topic.RED_FLAG] == [("R5", Indicator.CRITICAL, "patient_red_flag_after_mri",
                                                ORDER_DATE - timedelta(days=mri_days_before))]
+
+
+@pytest.mark.parametrize("mri_days_before", [None, 1])
+def test_patient_view_myelopathy_in_a_lumbar_episode_points_at_the_cord(mri_days_before: int | None) -> None:
+    """CODES.md recommendation 9 (R20 on a lumbar order): a lumbar MRI does not image the cord. Beside a
+    lumbar episode the chart-open card asked for "urgent lumbar MRI", and a lumbar MRI taken after the
+    myelopathy sign silenced it; it now asks for cervical (± thoracic) MRI whatever lumbar MRI exists."""
+    prior = (prior_mri(mri_days_before),) if mri_days_before else ()
+    decision = decide_patient(facts(20, flags=[RedFlag.MYELOPATHY], prior_imaging=prior), Policy())
+    assert decision is not None
+    assert [(a.rule, a.indicator, a.content) for a in decision.advices if a.topic is Topic.RED_FLAG] == [
+        ("R20", Indicator.CRITICAL, "patient_red_flag_cord")]
+
+
+def test_patient_view_ces_imaged_beside_an_unimaged_myelopathy_names_the_myelopathy() -> None:
+    """The card is the first serious class *not yet imaged*: the lumbar MRI after the cauda equina imaged
+    it, not the cord."""
+    decision = decide_patient(facts(20, flags=[RedFlag.CES, RedFlag.MYELOPATHY],
+                                    prior_imaging=(prior_mri(1),)), Policy())
+    assert decision is not None
+    assert [a.rule for a in decision.advices if a.topic is Topic.RED_FLAG] == ["R20"]
 
 
 def test_patient_view_red_flag_with_an_undated_finding_is_never_shown_imaged() -> None:

@@ -104,6 +104,7 @@ def _patient_scenarios() -> Iterator[tuple[str, Decision]]:
         ("patient-flag", facts(20, flags=[RedFlag.CES, RedFlag.MOTOR], unavailable=frozenset({"imaging"}))),
         ("patient-lower-bound", facts(50, verified=False)),
         ("patient-flag-after-mri", facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
+        ("patient-myelopathy-lumbar", facts(20, flags=[RedFlag.MYELOPATHY])),
     ]:
         decision = decide_patient(f, Policy())
         assert decision is not None
