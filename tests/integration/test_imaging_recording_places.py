@@ -12,13 +12,11 @@ from typing import Any
 import pytest
 from chart_both_ways import evaluate_both_ways, rating, rules
 
+from app.terminology import CPT, ICD10CM, LOINC, SNOMED
+
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 Resource = dict[str, Any]
 ON = date(2025, 6, 2)
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-CPT = "http://www.ama-assn.org/go/cpt"
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 
 
@@ -31,7 +29,8 @@ def chart(pid: str, onset_days: int, *extra: Resource) -> list[Resource]:
     subject = {"reference": f"Patient/{pid}"}
     patient = {"resourceType": "Patient", "id": pid, "birthDate": "1985-05-05", "gender": "female"}
     condition = {"resourceType": "Condition", "id": f"{pid}-dx", "subject": subject,
-                 "code": {"coding": [{"system": ICD, "code": "M54.16"}]}, "onsetDateTime": day(onset_days)}
+                 "code": {"coding": [{"system": ICD10CM, "code": "M54.16"}]},
+                 "onsetDateTime": day(onset_days)}
     return [patient, condition, *({**r, "id": f"{pid}-{r['id']}", "subject": subject} for r in extra)]
 
 

@@ -1,24 +1,17 @@
-"""Prior imaging as Epic, Oracle Health and PACS exports record it, parsed from raw FHIR JSON as the hooks
-parse it (PATHWAY.md §2 "prior imaging", R12). Each shape below was once read wrongly and changed the rule.
+"""Prior imaging and prior spine surgery as Epic, Oracle Health and PACS exports record them, parsed from raw
+FHIR JSON as the hooks parse it (PATHWAY.md §1 the order's region, §2 "prior imaging", "prior spine surgery",
+R11/R21, R12). Each shape below was once read wrongly and changed the rule.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
-from raw_decision import coded
+from raw_decision import coded, decide_order
 
-from app.fhir.bundles import KeyData
-from app.fhir.chart_builder import build_chart
-from app.fhir.parse import parse_service_request
-from app.pathway.engine import evaluate_order
-from app.pathway.model import Decision
-from app.pathway.policy import Policy
-from app.terminology import CPT, ICD10CM, LOINC, SNOMED, load_value_sets
+from app.terminology import CPT, ICD10CM, LOINC, SNOMED
 
-ORDER_DATE = date(2026, 3, 11)
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 # Radiculopathy for 100 days and no care: R3a without a prior MRI, R12 with one.
 SCIATICA = {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
@@ -32,15 +25,6 @@ def order(code: str) -> dict[str, Any]:
             "code": coded(CPT, code), "authoredOn": "2026-03-11"}
 
 
-def decide(draft: dict[str, Any], *resources: dict[str, Any]) -> Decision:
-    """A 40-year-old man's chart of ``resources`` and ``draft`` ordered on ``ORDER_DATE``."""
-    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
-    chart = build_chart({"all": KeyData((patient, *resources))})
-    decision = evaluate_order(chart, parse_service_request(draft), ORDER_DATE, Policy(), load_value_sets())
-    assert decision is not None
-    return decision
-
-
 def report(status: str) -> dict[str, Any]:
     return {"resourceType": "DiagnosticReport", "id": "r", "status": status,
             "code": coded(LOINC, "24968-0"), "effectiveDateTime": "2026-02-10"}
@@ -50,7 +34,7 @@ def report(status: str) -> dict[str, Any]:
 def test_a_released_lumbar_mri_report_is_a_prior_mri(status: str) -> None:
     """R12: FHIR R4 files `appended` (content added after it was final) under `amended`, one of the three
     released states PATHWAY.md §2 names; an appended report was read like a preliminary one."""
-    decision = decide(order("72148"), SCIATICA, report(status))
+    decision = decide_order(order("72148"), SCIATICA, report(status))
     assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
         "R12", ["DiagnosticReport/r"])
 
@@ -58,7 +42,7 @@ def test_a_released_lumbar_mri_report_is_a_prior_mri(status: str) -> None:
 @pytest.mark.parametrize("status", ["registered", "partial", "preliminary", "cancelled", "entered-in-error",
                                     "unknown"])
 def test_an_unreleased_or_void_report_is_no_prior_mri(status: str) -> None:
-    assert decide(order("72148"), SCIATICA, report(status)).rules[0] == "R3a"
+    assert decide_order(order("72148"), SCIATICA, report(status)).rules[0] == "R3a"
 
 
 def study(*procedure_codes: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -71,7 +55,7 @@ def test_a_study_of_two_regions_is_a_prior_mri_of_each(draft: str, diagnosis: di
     """R12: one ImagingStudy whose procedureCode lists a lumbar and a cervical MRI (both scanned in one
     visit) imaged both regions; only the first code was read, so the cervical MRI was ordered again."""
     both = study(coded(CPT, "72148"), coded(CPT, "72141"))
-    decision = decide(order(draft), diagnosis, both)
+    decision = decide_order(order(draft), diagnosis, both)
     assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
         "R12", ["ImagingStudy/s"])
 
@@ -79,7 +63,7 @@ def test_a_study_of_two_regions_is_a_prior_mri_of_each(draft: str, diagnosis: di
 def test_a_study_of_another_region_and_a_radiograph_is_no_prior_mri() -> None:
     """The codes are read one by one, never mixed: a cervical MRI and a lumbar radiograph are not a
     lumbar MRI."""
-    decision = decide(order("72148"), SCIATICA, study(coded(CPT, "72141"), coded(CPT, "72100")))
+    decision = decide_order(order("72148"), SCIATICA, study(coded(CPT, "72141"), coded(CPT, "72100")))
     assert (decision.rules[0], decision.facts.prior_imaging) == ("R3a", ())
 
 
@@ -103,7 +87,7 @@ def test_a_spine_operation_coded_by_its_own_cpt_code_is_prior_surgery(
     """R11/R21 (ACR LBP 2021 variant 5): new radicular pain after a lumbar laminectomy of three segments
     (CPT 63017) or a cervical foraminotomy (63045) is post-surgical, imaging appropriate — not R1's defer
     or R19's wait because the operation's CPT code is not one of the eight PATHWAY.md §6.5 lists."""
-    decision = decide(order(draft), diagnosis, operation(code))
+    decision = decide_order(order(draft), diagnosis, operation(code))
     assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
         "R11/R21", ["Procedure/op"])
 
@@ -115,7 +99,7 @@ def test_a_spine_operation_coded_by_its_own_cpt_code_is_prior_surgery(
 def test_an_operation_on_another_region_is_not_prior_surgery_of_this_one(
         code: str, draft: str, diagnosis: dict[str, Any], rule: str) -> None:
     """PATHWAY.md §2 v2: the CPT code's region decides, as for the codes §6.5 lists."""
-    decision = decide(order(draft), diagnosis, operation(code))
+    decision = decide_order(order(draft), diagnosis, operation(code))
     assert (decision.rules[0], decision.facts.prior_surgery) == (rule, ())
 
 
@@ -127,7 +111,7 @@ def test_an_mr_series_of_the_lumbosacral_spine_is_a_prior_lumbar_mri() -> None:
     the lumbar region of PATHWAY.md §1 ("lumbar/lumbosacral")."""
     pacs = study(series=[{"uid": "1.2.3", "modality": {"system": DCM, "code": "MR"},
                           "bodySite": LUMBOSACRAL_SPINE}])
-    decision = decide(order("72148"), SCIATICA, {**pacs, "procedureCode": None})
+    decision = decide_order(order("72148"), SCIATICA, {**pacs, "procedureCode": None})
     assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
         "R12", ["ImagingStudy/s"])
 
@@ -137,6 +121,6 @@ def test_an_mri_of_spine_ordered_for_the_lumbosacral_spine_is_a_lumbar_order() -
     lumbar order on a chart with only cervical diagnoses is rated lumbar, not cervical."""
     draft = {**order("72148"), "code": coded(SNOMED, "241645008"),
              "bodySite": [{"coding": [LUMBOSACRAL_SPINE]}]}
-    decision = decide(draft, NEW_CERVICAL)
+    decision = decide_order(draft, NEW_CERVICAL)
     assert decision.order is not None and decision.order.region is not None
     assert decision.order.region.value == "lumbar"
