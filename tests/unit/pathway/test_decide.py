@@ -554,9 +554,9 @@ def test_patient_view_red_flag_found_after_the_last_mri_still_gets_its_critical_
 
 @pytest.mark.parametrize("mri_days_before", [None, 1])
 def test_patient_view_myelopathy_in_a_lumbar_episode_points_at_the_cord(mri_days_before: int | None) -> None:
-    """CODES.md recommendation 9 (R20 on a lumbar order): a lumbar MRI does not image the cord. Beside a
-    lumbar episode the chart-open card asked for "urgent lumbar MRI", and a lumbar MRI taken after the
-    myelopathy sign silenced it; it now asks for cervical (± thoracic) MRI whatever lumbar MRI exists."""
+    """PATHWAY.md R20 on a lumbar order (CODES.md recommendation 9): a lumbar MRI does not image the cord.
+    Beside a lumbar episode the chart-open card asked for "urgent lumbar MRI", and a lumbar MRI taken after
+    the myelopathy sign silenced it; it now asks for cervical (± thoracic) MRI whatever lumbar MRI exists."""
     prior = (prior_mri(mri_days_before),) if mri_days_before else ()
     decision = decide_patient(facts(20, flags=[RedFlag.MYELOPATHY], prior_imaging=prior), Policy())
     assert decision is not None
