@@ -9,6 +9,7 @@ from typing import Any
 from app.chart.model import ServiceRequestView
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
+from app.fhir.parse import parse_service_request
 from app.pathway.engine import evaluate_order
 from app.pathway.model import Decision
 from app.pathway.policy import Policy
@@ -40,5 +41,15 @@ def decide_chart(*resources: dict[str, Any]) -> Decision:
     order = ServiceRequestView(id="o", codings=(Coding(CPT, "72148"),), status="draft")  # lumbar MRI
     decision = evaluate_order(build_chart({"all": KeyData(chart)}), order, ORDER_DATE, Policy(),
                               load_value_sets())
+    assert decision is not None
+    return decision
+
+
+def decide_order(order: dict[str, Any], *resources: dict[str, Any]) -> Decision:
+    """A 40-year-old man's chart of ``resources`` and the raw draft ``order``, parsed as the hooks parse it,
+    on ``ORDER_DATE``."""
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+    chart = build_chart({"all": KeyData((patient, *resources))})
+    decision = evaluate_order(chart, parse_service_request(order), ORDER_DATE, Policy(), load_value_sets())
     assert decision is not None
     return decision

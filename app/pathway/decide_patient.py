@@ -2,7 +2,8 @@
 
 The summary states the episode's region and day, the red flags screened and found, the conservative care
 so far and the date MRI becomes reasonable (onset + 42 days, PATHWAY.md R1). A serious red flag (CES,
-motor, myelopathy, infection) with no spine MRI on record adds a critical card with its referral (R24).
+motor, myelopathy, infection) with no spine MRI of the region since it was found adds a critical card with its
+referral (R24); beside a lumbar episode a myelopathy card asks for the cord to be imaged (R20).
 """
 
 from __future__ import annotations
@@ -88,11 +89,38 @@ def _mri_date(facts: Facts, policy: Policy, exact_onset: bool) -> date | Note | 
 
 
 def _unimaged_red_flag(facts: Facts, policy: Policy) -> tuple[Advice, ...]:
-    serious = facts.serious_red_flags
-    if not serious or facts.prior_imaging:
+    unimaged = _unimaged(facts)
+    if not unimaged:
         return ()
-    rule = next(rule for flag, rule in _SERIOUS_RULES if flag in serious)
+    rule = next(rule for flag, rule in _SERIOUS_RULES if flag in unimaged)
     found = referral(facts, policy)
     suggestions: tuple[SuggestionKind, ...] = (found.kind,) if found and found.content is None else ()
     values: dict[str, CardValue] = {"region": facts.region}
+    if rule == "R20" and facts.region is Region.LUMBAR:  # CODES.md recommendation 9: image the cord
+        return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag_cord", values,
+                       suggestions),)
+    newest = _newest_mri(facts)
+    if newest is not None:  # an MRI before the finding: the card names it
+        values["prior_date"] = newest
+        return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag_after_mri", values,
+                       suggestions),)
     return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag", values, suggestions),)
+
+
+def _unimaged(facts: Facts) -> frozenset[RedFlag]:
+    """The serious flags no MRI of the region has imaged. Only an MRI on or after every finding of a flag
+    imaged it: a lumbar MRI taken months before a cauda equina began did not (safety invariant 1). An
+    undated finding may be new, so it is never shown imaged (PATHWAY.md §2: less data never means a less
+    safe answer). A lumbar MRI never images myelopathy: the cord is not in its field (R20)."""
+    newest = _newest_mri(facts)
+
+    def imaged(flag: RedFlag) -> bool:
+        if newest is None or (flag is RedFlag.MYELOPATHY and facts.region is Region.LUMBAR):
+            return False
+        return all(e.on is not None and e.on <= newest for e in facts.red_flags[flag])
+
+    return frozenset(flag for flag in facts.serious_red_flags if not imaged(flag))
+
+
+def _newest_mri(facts: Facts) -> date | None:
+    return max((e.on for e in facts.prior_imaging if e.on is not None), default=None)

@@ -6,7 +6,8 @@ listed in docs/pathway-facts.md; the detailed rules live in the ``facts_*`` modu
 
 * ``facts_episode`` — qualifying diagnoses, region, episode, onset, age;
 * ``facts_flags``   — red flags (§3);
-* ``facts_care``    — conservative care, candidate, prior MRI, prior surgery, pain score.
+* ``facts_care``    — conservative care, candidate, pain score;
+* ``facts_imaging`` — prior MRI, prior surgery.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date
 from app.chart.model import Chart, ChartCategory, ServiceRequestView
 from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
+from app.pathway import facts_imaging as imaging
 from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
@@ -77,7 +79,7 @@ def extract_facts(
     onset = episode.episode_onset(episode.current_episode(in_region, policy.episode_gap_days))
     since = care_window_start(ctx, onset.day)
     age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
-    prior = care.prior_mri(ctx, region)
+    prior = imaging.prior_mri(ctx, region)
     flags, raised, mild = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset.day)
     return Facts(
         order_date=ctx.order_date,
@@ -92,8 +94,8 @@ def extract_facts(
         candidate=care.candidate(ctx, since),
         red_flags=flags,
         prior_imaging=prior,
-        prior_surgery=care.prior_surgery(ctx, region),
-        surgery_since_prior_imaging=care.surgery_since(ctx, prior),
+        prior_surgery=imaging.prior_surgery(ctx, region),
+        surgery_since_prior_imaging=imaging.surgery_since(ctx, prior),
         high_energy_trauma=False,  # no §6 code set; see docs/pathway-facts.md
         pain_score=care.pain_score(ctx, since),
         raised_markers=raised,

@@ -1,14 +1,14 @@
-"""Conservative care, candidacy, prior imaging, prior surgery and pain score (PATHWAY.md §2, §6.4-§6.6).
+"""Conservative care, candidacy and pain score (PATHWAY.md §2, §6.5-§6.6); prior imaging and surgery are in
+``facts_imaging``.
 
-All of these *support* a conclusion (imaging now appropriate, or not to be repeated), so each counts only
+All of these *support* a conclusion (imaging now appropriate), so each counts only
 when its date is certainly inside its window (``certainly_within``); an undated record does not count,
 except a current (draft/active/on-hold) referral, whose status says it is live now.
 
-v2 sources (PATHWAY.md §2, CODES.md recommendation 10, 11, 13): conservative care also from
+v2 sources (PATHWAY.md §2, CODES.md recommendation 11): conservative care also from
 MedicationStatement (active or completed only), from a finished or in-progress Encounter whose type or
 serviceType is a therapy visit (never its reasonCode), and from a therapy referral only once it is
-``care_referral_min_days`` old or a finished Encounter carried it out; prior MRI also from a final
-DiagnosticReport, the same examination counted once; prior surgery only in the order's region.
+``care_referral_min_days`` old or a finished Encounter carried it out.
 """
 
 from __future__ import annotations
@@ -16,39 +16,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from app.chart.model import EncounterView, ImagingView, ProcedureView, ServiceRequestView
+from app.chart.model import EncounterView, ServiceRequestView
 from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
     certainly_within,
-    condition_first_date,
-    condition_void,
     dated,
     first_members,
     medication_coding,
     member,
     ordered,
-    possibly_by,
-    shift,
 )
-from app.pathway.model import Evidence, Finding, Modality, Region, State
+from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
 CARE_PROCEDURES = ("physical_therapy", "chiropractic", "osteopathic_manipulation", "epidural_injection")
 CARE_REFERRALS = ("physical_therapy", "chiropractic", "osteopathic_manipulation")
 _CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
 _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
-# Only a released report says an examination was done and read
-# (CODES.md recommendation 10: not "preliminary").
-_FINAL_REPORT = frozenset({"final", "amended", "corrected"})
 _VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
 _LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
 # A visit to a spine specialist shows the referral was made: booked, under way or done (CODES.md §1e).
 _CANDIDATE_VISIT_STATUS = frozenset({"planned", "arrived", "triaged", "in-progress", "onleave", "finished"})
 # A Procedure planned ("preparation") still makes a candidate; one not done does not.
 _VOID_CANDIDATE_PROCEDURE = frozenset({"entered-in-error", "not-done"})
-_VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
 
 
 def conservative_care(ctx: Context, since: date) -> tuple[Evidence, ...]:
@@ -214,118 +206,6 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
         planned = p.status == "preparation" and (p.performed is None or p.performed.value >= since)
         if planned or certainly_within(p.performed, since, ctx.order_date):
             yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
-
-
-# --- prior imaging and surgery ----------------------------------------------------------------------------
-
-
-def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
-    """PATHWAY.md §2/R12: an MRI of the same region within ``prior_imaging_lookback_days`` strictly before
-    the order date, from an ImagingStudy or a released DiagnosticReport (final, amended, corrected; dated
-    by effective[x]). Region and modality come from a classifiable code, else (an ImagingStudy) from DICOM
-    modality ``MR`` with a series body site of the region; ``MR`` alone has no region, so it does not
-    count (the ``outside-imaging`` override covers it).
-    A whole-spine MRI counts for every region. A report tied to a counted study (same accession,
-    basedOn order or imagingStudy) is the same examination and is not counted again."""
-    if region is None:
-        return ()
-    start, end = ctx.days_before(ctx.policy.prior_imaging_lookback_days), shift(ctx.order_date, -1)
-    imaging = ctx.chart.imaging
-    studies = [(s, e) for s in imaging if s.resource_type == "ImagingStudy" and s.status not in _VOID_IMAGING
-               and (e := _mri_of(ctx, s, region, start, end)) is not None]
-    seen = {link for study, _ in studies for link in _links(study)}
-    reports = [e for r in imaging if r.resource_type == "DiagnosticReport" and r.status in _FINAL_REPORT
-               and seen.isdisjoint(_links(r)) and (e := _mri_of(ctx, r, region, start, end)) is not None]
-    return ordered([*(e for _, e in studies), *reports])
-
-
-def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: date) -> Evidence | None:
-    if not certainly_within(study.started, start, end):
-        return None
-    code = ctx.vs.classify_imaging(study.codings)
-    if code is None:
-        return _mri_by_series(ctx, study, region)
-    if code.modality != Modality.MRI.value:
-        return None
-    every_region = member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None
-    if code.region is None and not every_region:
-        return _mri_by_series(ctx, study, region, coded_mri=True)
-    if code.region != region.value and not every_region:
-        return None
-    return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), code.coding)
-
-
-def _mri_by_series(
-    ctx: Context, study: ImagingView, region: Region, coded_mri: bool = False
-) -> Evidence | None:
-    """An ImagingStudy without a classifiable procedure code, as PACS exports often are, or coded only
-    "MRI of spine" (``coded_mri``): an MRI (the code, else DICOM modality MR) of the region when a series
-    names a spine body site of that region (``spine_body_site``). MR alone, with no body site, still has
-    no region and does not count."""
-    if study.resource_type != "ImagingStudy" or not (coded_mri or "MR" in study.modalities):
-        return None
-    site = next((c for c in study.body_site_codings
-                 if region.value in _regions(ctx, "spine_body_site", (c,))), None)
-    return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), site) if site else None
-
-
-def _links(study: ImagingView) -> frozenset[str]:
-    """What ties a report to its study: the accession (any shared identifier), the order, the study."""
-    return frozenset((*(f"id:{i}" for i in study.identifiers), *(f"order:{_tail(r)}" for r in study.based_on),
-                      f"study:{study.reference}", *(f"study:{_tail(r)}" for r in study.studies)))
-
-
-def _tail(reference: str) -> str:
-    """``Type/id`` of a relative or absolute reference."""
-    return "/".join(reference.rstrip("/").split("/")[-2:])
-
-
-def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence, ...]:
-    """PATHWAY.md §2: Z98.1/M96.1 Conditions (any clinical status: a history stays a history) and spine
-    surgery Procedures, not dated after the order. *(v2)* Only surgery of ``region`` counts (R11/R21: a
-    cervical fusion does not make a new lumbar radiculopathy post-surgical); a Condition, or a Procedure
-    whose body site and code name no region, counts for every region. ``region=None``: all surgery."""
-    found = []
-    for c in ctx.chart.conditions:
-        coding = member(ctx.vs, "prior_spine_surgery", c.codings)
-        first = condition_first_date(c, ctx.chart.patient)
-        if coding is not None and not condition_void(c) and possibly_by(first, ctx.order_date):
-            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding))
-    for p, coding in _surgeries(ctx):
-        if region is None or _surgery_in(ctx, p, region):
-            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, p.reference, dated(p.performed), coding))
-    return ordered(found)
-
-
-def _surgery_in(ctx: Context, p: ProcedureView, region: Region) -> bool:
-    """Procedure.bodySite first, then the region of its surgery codes (CODES.md recommendation 13);
-    every region named counts (a construct crossing a junction); none named: region unknown, counts."""
-    regions = _regions(ctx, "spine_body_site", p.body_site_codings) or _regions(
-        ctx, "prior_spine_surgery", p.codings)
-    return not regions or region.value in regions
-
-
-def _regions(ctx: Context, concept: str, codings: tuple[Coding, ...]) -> frozenset[str]:
-    value_set = ctx.vs.get(concept)
-    found = (value_set.attributes(c).get("region") for c in codings if value_set.contains(c))
-    return frozenset(r for r in found if r is not None)
-
-
-def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding]]:
-    for p in ctx.chart.procedures:
-        coding = member(ctx.vs, "prior_spine_surgery", p.codings)
-        done = p.status not in NOT_DONE_PROCEDURE
-        if coding is not None and done and possibly_by(p.performed, ctx.order_date):
-            yield p, coding
-
-
-def surgery_since(ctx: Context, prior: tuple[Evidence, ...]) -> bool:
-    """R12 "no surgery since": a spine surgery Procedure performed after the newest prior MRI. A Z98.1
-    Condition's dates say when the status was recorded, not when the operation was, so it is not used."""
-    newest = max((e.on for e in prior if e.on is not None), default=None)
-    if newest is None:
-        return False
-    return any(certainly_within(p.performed, shift(newest, 1), ctx.order_date) for p, _ in _surgeries(ctx))
 
 
 # --- pain score -------------------------------------------------------------------------------------------

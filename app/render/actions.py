@@ -87,7 +87,8 @@ def _codes_like_order(order: Mapping[str, Any], codes: tuple[Coding, ...]) -> li
 
 
 def _updated_order(kind: SuggestionKind, ctx: _Build) -> Json | None:
-    """PATHWAY.md R13/R16/R17/R7/R8: the draft order with its region's MRI code and the new rating."""
+    """PATHWAY.md R13/R16/R17/R7/R8: the draft order with its region's MRI code and the new rating; its
+    ``orderDetail`` went with the study it described."""
     decision, order = ctx.decision, ctx.context.order_resource
     rating = decision.alternative_ratings.get(kind)
     region = (decision.order.region if decision.order else None) or decision.facts.region
@@ -99,6 +100,7 @@ def _updated_order(kind: SuggestionKind, ctx: _Build) -> Json | None:
     extensions = pama_extensions(rating, ctx.context.consult_id, legacy_urls=ctx.context.pama_legacy_urls)
     updated = with_pama(order, extensions)
     updated["code"] = {"coding": [coding_json(code) for code in chosen], "text": chosen[0].display}
+    updated.pop("orderDetail", None)  # it details the study replaced ("with contrast"), not the new one
     return updated
 
 

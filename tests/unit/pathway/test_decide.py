@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from facts_factory import (
     ESR_HIGH,
+    FLAG_EVIDENCE,
     MILD_WEAKNESS,
     NSAID,
     ORDER_DATE,
@@ -519,8 +520,9 @@ def test_patient_view_none_without_qualifying_diagnosis() -> None:
 def test_patient_view_scope_red_flag_without_diagnosis_gets_only_its_critical_card(flag: RedFlag,
                                                                                     rule: str) -> None:
     """PATHWAY.md §1 v2: a CES, motor or myelopathy finding is a spine indication by itself — the chart
-    that records only G83.4 still shows its unimaged red flag at chart open (no summary: no episode)."""
-    decision = decide_patient(facts(20, qualifying=(), flags=[flag]), Policy())
+    that records only G83.4 still shows its unimaged red flag at chart open (no summary: no episode, and
+    no diagnosis to give a region)."""
+    decision = decide_patient(replace(facts(20, qualifying=(), flags=[flag]), region=None), Policy())
     assert decision is not None
     assert [(a.rule, a.indicator, a.content) for a in decision.advices] == [
         (rule, Indicator.CRITICAL, "patient_red_flag")]
@@ -535,6 +537,50 @@ def test_patient_view_scope_red_flag_without_diagnosis_already_imaged_has_no_car
     decision = decide_patient(facts(20, qualifying=(), flags=[RedFlag.CES], prior_imaging=(prior_mri(1),)),
                               Policy())
     assert decision is None
+
+
+@pytest.mark.parametrize("mri_days_before", [3, 30, 150])
+def test_patient_view_red_flag_found_after_the_last_mri_still_gets_its_critical_card(
+        mri_days_before: int) -> None:
+    """A cauda equina found 2 days ago is not imaged by a lumbar MRI taken before it began: the chart-open
+    card stands (safety invariant 1: a serious red flag is never answered with silence)."""
+    decision = decide_patient(facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(mri_days_before),)),
+                              Policy())
+    assert decision is not None
+    assert [(a.rule, a.indicator, a.content, a.values["prior_date"]) for a in decision.advices
+            if a.topic is Topic.RED_FLAG] == [("R5", Indicator.CRITICAL, "patient_red_flag_after_mri",
+                                               ORDER_DATE - timedelta(days=mri_days_before))]
+
+
+@pytest.mark.parametrize("mri_days_before", [None, 1])
+def test_patient_view_myelopathy_in_a_lumbar_episode_points_at_the_cord(mri_days_before: int | None) -> None:
+    """PATHWAY.md R20 on a lumbar order (CODES.md recommendation 9): a lumbar MRI does not image the cord.
+    Beside a lumbar episode the chart-open card asked for "urgent lumbar MRI", and a lumbar MRI taken after
+    the myelopathy sign silenced it; it now asks for cervical (± thoracic) MRI whatever lumbar MRI exists."""
+    prior = (prior_mri(mri_days_before),) if mri_days_before else ()
+    decision = decide_patient(facts(20, flags=[RedFlag.MYELOPATHY], prior_imaging=prior), Policy())
+    assert decision is not None
+    assert [(a.rule, a.indicator, a.content) for a in decision.advices if a.topic is Topic.RED_FLAG] == [
+        ("R20", Indicator.CRITICAL, "patient_red_flag_cord")]
+
+
+def test_patient_view_ces_imaged_beside_an_unimaged_myelopathy_names_the_myelopathy() -> None:
+    """The card is the first serious class *not yet imaged*: the lumbar MRI after the cauda equina imaged
+    it, not the cord."""
+    decision = decide_patient(facts(20, flags=[RedFlag.CES, RedFlag.MYELOPATHY],
+                                    prior_imaging=(prior_mri(1),)), Policy())
+    assert decision is not None
+    assert [a.rule for a in decision.advices if a.topic is Topic.RED_FLAG] == ["R20"]
+
+
+def test_patient_view_red_flag_with_an_undated_finding_is_never_shown_imaged() -> None:
+    """PATHWAY.md §2 "less data never means a less safe answer": without a date the MRI cannot be shown
+    to follow the finding."""
+    undated = replace(FLAG_EVIDENCE[RedFlag.MOTOR], on=None)
+    decision = decide_patient(facts(20, red_flags={RedFlag.MOTOR: (undated,)},
+                                    prior_imaging=(prior_mri(1),)), Policy())
+    assert decision is not None
+    assert [a.rule for a in decision.advices if a.topic is Topic.RED_FLAG] == ["R6"]
 
 
 def test_patient_view_none_under_18() -> None:

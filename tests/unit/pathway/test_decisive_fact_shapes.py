@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from raw_decision import coded
+from raw_decision import coded, decide_order
 
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
@@ -124,14 +124,6 @@ def test_a_radiograph_coded_for_the_whole_spine_is_never_a_prior_mri_whatever_it
     decision = decide(condition(onsetDateTime=ONSET_100_DAYS), study)
 
     assert decision.facts.prior_imaging == ()
-
-
-def decide_order(order: dict[str, Any], *resources: dict[str, Any]) -> Decision:
-    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
-    chart = build_chart({"all": KeyData((patient, *resources))})
-    decision = evaluate_order(chart, parse_service_request(order), ORDER_DATE, Policy(), load_value_sets())
-    assert decision is not None
-    return decision
 
 
 CERVICAL_SPINE = {"system": SCT, "code": "122494005", "display": "Cervical spine structure"}

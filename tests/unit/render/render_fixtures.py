@@ -103,6 +103,8 @@ def _patient_scenarios() -> Iterator[tuple[str, Decision]]:
         ("patient", facts(20, **CARE)),
         ("patient-flag", facts(20, flags=[RedFlag.CES, RedFlag.MOTOR], unavailable=frozenset({"imaging"}))),
         ("patient-lower-bound", facts(50, verified=False)),
+        ("patient-flag-after-mri", facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
+        ("patient-myelopathy-lumbar", facts(20, flags=[RedFlag.MYELOPATHY])),
     ]:
         decision = decide_patient(f, Policy())
         assert decision is not None

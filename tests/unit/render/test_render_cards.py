@@ -212,6 +212,21 @@ def test_swap_to_without_and_with_falls_back_to_cpt(library: CardLibrary) -> Non
         "display": "MRI lumbar spine without and with contrast"}]
 
 
+@pytest.mark.parametrize("scenario", ["R13", "R16", "R17", "R7-swap"])
+def test_an_update_drops_the_order_details_of_the_study_it_replaces(library: CardLibrary,
+                                                                   scenario: str) -> None:
+    """PATHWAY.md §5 "swap the contrast code; replace a CT with an MRI": an order's ``orderDetail`` ("with
+    contrast", "3D reconstructions") details the study being replaced; kept, the one-click MRI without
+    contrast still said "with contrast". The reason and body site stay (same patient, same region)."""
+    order = draft_order("72131" if scenario == "R13" else "72148")
+    order["orderDetail"] = [{"text": "with contrast"}]
+    order["bodySite"] = [{"text": "lumbar spine"}]
+    cards = rendered(library, dict(SCENARIOS)[scenario], order)
+    (update,) = [a["resource"] for card in cards for a in actions(card) if a["type"] == "update"]
+    assert "orderDetail" not in update
+    assert (update["bodySite"], update["reasonCode"]) == (order["bodySite"], order["reasonCode"])
+
+
 def test_an_update_without_a_rating_for_the_new_order_is_left_out(library: CardLibrary) -> None:
     decision = dict(SCENARIOS)["R13"]
     unrated = Decision(decision.order, decision.facts, decision.rating, decision.rules, decision.advices,
