@@ -1,0 +1,55 @@
+"""Red flags recorded as Conditions the way problem lists keep them (PATHWAY.md §2 "Status of red-flag
+Conditions", §3): each shape below was once read as nothing, and a 19-day lumbar radiculopathy with it was
+deferred (R1). ``raw_decision.decide`` adds the resource to that chart and decides a lumbar MRI ordered on
+2026-03-11; the controls beside each shape are what must stay as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide
+
+from app.pathway.model import RedFlag
+from app.terminology import ICD10CM, SNOMED
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+OLD_ONSET = "2025-01-15"  # 420 days before the order: older than any "new" window (episode_gap_days)
+
+
+def problem(system: str, code: str, status: str | None = "active", **dates: Any) -> dict[str, Any]:
+    status_field = {"clinicalStatus": coded(CLINICAL, status)} if status is not None else {}
+    return {"resourceType": "Condition", "id": "c1", "code": coded(system, code), **status_field, **dates}
+
+
+@pytest.mark.parametrize("concept", [
+    problem(ICD10CM, "G83.4", onsetDateTime=OLD_ONSET),
+    problem(ICD10CM, "g834", status=None, recordedDate=OLD_ONSET),  # no status: active; dated by its record
+    problem(SNOMED, "192970008", onsetDateTime=OLD_ONSET),
+    problem(SNOMED, "782388003", onsetDateTime=OLD_ONSET),  # incomplete cauda equina syndrome
+    problem(SNOMED, "16846261000119106", onsetDateTime=OLD_ONSET),  # compression of cauda equina
+])
+def test_an_active_cauda_equina_syndrome_begun_long_ago_is_still_an_emergency(
+    concept: dict[str, Any]
+) -> None:
+    """§3 names G83.4 without "new", and §2 keeps even a *resolved* one for 30 days: an active cauda equina
+    syndrome counts whatever its onset, as an active foot drop or myelopathy does (invariant 1); a known,
+    stable one is what the override ``redflag-chronic-baseline`` is for."""
+    decision = decide(concept)
+
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("concept", [
+    problem(ICD10CM, "R33.9", onsetDateTime=OLD_ONSET),  # retention: a CES sign only when new (§3)
+    problem(ICD10CM, "G83.4", status="resolved", onsetDateTime=OLD_ONSET, abatementDateTime="2025-02-01"),
+])
+def test_an_old_retention_and_a_syndrome_resolved_long_ago_still_raise_nothing(
+    concept: dict[str, Any]
+) -> None:
+    decision = decide(concept)
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
