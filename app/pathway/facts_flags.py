@@ -59,10 +59,6 @@ class Keep(Enum):
 
 
 _RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEVER})
-_NEW_KEEPS = frozenset({Keep.NEW, Keep.NEW_IN_EPISODE})
-# FHIR R4 clinicalStatus codes saying a finding has come back ("recurrence", "relapse"): it is new again
-# now, whenever it first began, and its onset still names the first time.
-_RETURNED = frozenset({"recurrence", "relapse"})
 
 Trigger = tuple[str, tuple[RedFlag, ...], Keep]
 
@@ -215,13 +211,11 @@ def _code_keep(ctx: Context, concept: str, coding: Coding, keep: Keep) -> Keep:
 def _kept(window: Window, finding: Statement, keep: Keep) -> bool:
     """Is the finding still current at the order date? (``Keep``; the order's reasons always are.)"""
     ctx = window.ctx
-    condition = finding.condition
     if finding.from_order or keep is Keep.HISTORY:
         return True
-    if keep in _NEW_KEEPS and condition is not None and condition.clinical_status in _RETURNED:
-        return True  # a retention that has come back is a new retention (§3), dated or not
     if keep is Keep.NEW_IN_EPISODE and not _in_episode(window, finding):
         return False
+    condition = finding.condition
     if condition is not None and keep in _RECENT_KEEPS and condition_resolved(condition):
         if _abated_undated(condition):
             return True  # it ended, but when is not recorded: "date not recorded" (invariant 6)

@@ -53,21 +53,3 @@ def test_an_old_retention_and_a_syndrome_resolved_long_ago_still_raise_nothing(
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules == ("R1",)
-
-
-@pytest.mark.parametrize("status", ["recurrence", "relapse"])
-@pytest.mark.parametrize(("system", "code"), [
-    (ICD10CM, "R33.9"),  # retention (ces: when new)
-    (SNOMED, "267064002"),
-    (ICD10CM, "R32"),  # unspecified incontinence (ces_if_new: begun in the episode)
-    (SNOMED, "236650000"),  # chronic retention: only when new
-])
-def test_a_cauda_equina_sign_that_has_come_back_is_new_whatever_its_first_onset(
-    status: str, system: str, code: str
-) -> None:
-    """FHIR R4 ``recurrence``/``relapse``: the finding has returned now; its onset still names the first
-    time. §3 asks for a *new* retention or incontinence, and one that has come back is new."""
-    decision = decide(problem(system, code, status=status, onsetDateTime=OLD_ONSET))
-
-    assert RedFlag.CES in decision.facts.red_flags
-    assert decision.rules[0] == "R5"
