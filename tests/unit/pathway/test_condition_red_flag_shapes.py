@@ -12,7 +12,7 @@ import pytest
 from raw_decision import coded, decide
 
 from app.pathway.model import RedFlag
-from app.terminology import ICD10CM, SNOMED
+from app.terminology import ICD10CM, LOINC, SNOMED
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 OLD_ONSET = "2025-01-15"  # 420 days before the order: older than any "new" window (episode_gap_days)
@@ -53,3 +53,34 @@ def test_an_old_retention_and_a_syndrome_resolved_long_ago_still_raise_nothing(
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules == ("R1",)
+
+
+ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
+ICD10_WHO_OID = "urn:oid:2.16.840.1.113883.6.3"
+CRP_30 = {"resourceType": "Observation", "id": "crp", "status": "final", "code": coded(LOINC, "1988-5"),
+          "effectiveDateTime": "2026-03-05", "valueQuantity": {"value": 30, "unit": "mg/L", "code": "mg/L"}}
+
+
+@pytest.mark.parametrize("system", [ICD10_WHO, ICD10_WHO_OID])
+@pytest.mark.parametrize(("code", "rule"), [
+    ("B24", "R7"),  # unspecified HIV disease: ICD-10-CM B20 (immunosuppression, §3 infection)
+    ("B22.7", "R7"),  # HIV disease resulting in multiple diseases classified elsewhere
+    ("C97", "R8"),  # malignant neoplasms of independent (primary) multiple sites (§3 malignancy major)
+])
+def test_a_who_only_icd10_category_raises_its_red_flag(system: str, code: str, rule: str) -> None:
+    """ICD-10 (WHO) codes are read as ICD-10-CM, whose categories they share — except where WHO has a
+    category ICD-10-CM lacks: HIV disease is B20-B24 in WHO (B20 alone in ICD-10-CM), C97 exists only in
+    WHO. Those categories cannot mean anything else under ICD-10-CM."""
+    decision = decide(problem(system, code, onsetDateTime="2025-06-01"))
+
+    assert decision.rules[0] == rule
+
+
+@pytest.mark.parametrize("system", [ICD10_WHO, ICD10_WHO_OID])
+def test_who_unspecified_diabetes_with_a_raised_crp_is_an_infection_risk(system: str) -> None:
+    """§3 infection: diabetes with CRP > 10 mg/L within 14 days. Diabetes is E10-E14 in ICD-10 (WHO), E14
+    unspecified diabetes mellitus having no ICD-10-CM code; alone it is nothing (R1)."""
+    diabetes = problem(system, "E14.9", onsetDateTime="2020-06-01")
+
+    assert decide(diabetes, CRP_30).rules[0] == "R7"
+    assert decide(diabetes).rules == ("R1",)
