@@ -84,3 +84,14 @@ def test_who_unspecified_diabetes_with_a_raised_crp_is_an_infection_risk(system:
 
     assert decide(diabetes, CRP_30).rules[0] == "R7"
     assert decide(diabetes).rules == ("R1",)
+
+
+@pytest.mark.parametrize("code", ["M51.04", "M51.05", "M51.06"])
+def test_a_disc_disorder_with_myelopathy_below_the_neck_is_myelopathy(code: str) -> None:
+    """§3 myelopathy lists M50.0x, the cervical disc disorder with myelopathy; M51.0x is the same diagnosis
+    at the thoracic, thoracolumbar and lumbar levels (SNOMED CT 34139004 already counts): R20, which on a
+    lumbar order suggests imaging the cord, never R1's defer."""
+    decision = decide(problem(ICD10CM, code, onsetDateTime="2026-01-10"))
+
+    assert RedFlag.MYELOPATHY in decision.facts.red_flags
+    assert decision.rules[0] == "R20"
