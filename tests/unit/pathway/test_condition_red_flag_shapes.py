@@ -95,3 +95,12 @@ def test_a_disc_disorder_with_myelopathy_below_the_neck_is_myelopathy(code: str)
 
     assert RedFlag.MYELOPATHY in decision.facts.red_flags
     assert decision.rules[0] == "R20"
+
+
+def test_tuberculosis_of_the_spine_is_a_spinal_infection() -> None:
+    """§3 infection: vertebral osteomyelitis or discitis. A18.01 (Pott disease) is both, and the ICD-10-CM
+    code of SNOMED CT 35984006 tuberculosis of vertebral column, which already counts: R7, not R1."""
+    decision = decide(problem(ICD10CM, "A18.01", onsetDateTime="2026-01-10"))
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
