@@ -104,3 +104,27 @@ def test_tuberculosis_of_the_spine_is_a_spinal_infection() -> None:
 
     assert RedFlag.INFECTION in decision.facts.red_flags
     assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize(("code", "also"), [
+    ("312444006", RedFlag.MYELOPATHY),  # spastic paraparesis
+    ("60389000", RedFlag.MOTOR),  # paraplegia
+])
+def test_new_weakness_of_both_legs_coded_as_codes_1f_lists_it_is_a_cauda_equina_emergency(
+    code: str, also: RedFlag
+) -> None:
+    """CODES.md §1f, the cauda equina findings PATHWAY.md §6.2 points to, lists spastic paraparesis and
+    paraplegia as "leg weakness" beside spinal paraparesis: a new one is R5 (emergency), and still raises
+    the class it raised before (R20, R6) beside it."""
+    decision = decide(problem(SNOMED, code, onsetDateTime="2026-03-08"))
+
+    assert {RedFlag.CES, also} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R5"
+
+
+def test_paraplegia_begun_long_ago_is_a_motor_deficit_not_a_cauda_equina_emergency() -> None:
+    """Leg weakness is a cauda equina sign only when new (§3); an old paraplegia still raises R6."""
+    decision = decide(problem(SNOMED, "60389000", onsetDateTime=OLD_ONSET))
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
