@@ -128,3 +128,20 @@ def test_paraplegia_begun_long_ago_is_a_motor_deficit_not_a_cauda_equina_emergen
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize("code", ["Z85.810", "Z85.818", "Z85.819"])
+def test_a_history_of_head_and_neck_cancer_is_a_history_of_cancer(code: str) -> None:
+    """§3 malignancy (major): a history of cancer (Z85.x), never Z85.828. Z85 is listed by its children so
+    that Z85.828 stays out; Z85.81x (tongue, lip, oral cavity and pharynx) was the child left off: R8."""
+    decision = decide(problem(ICD10CM, code, status="inactive", onsetDateTime="2019-04-01"))
+
+    assert RedFlag.MALIGNANCY_MAJOR in decision.facts.red_flags
+    assert decision.rules[0] == "R8"
+
+
+def test_a_history_of_non_melanoma_skin_cancer_is_still_not() -> None:
+    decision = decide(problem(ICD10CM, "Z85.828", status="inactive", onsetDateTime="2019-04-01"))
+
+    assert RedFlag.MALIGNANCY_MAJOR not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
