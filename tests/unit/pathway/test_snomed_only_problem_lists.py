@@ -44,6 +44,7 @@ def problem(code: str, pid: str = "c1") -> dict[str, Any]:
     ("108631000119101", "R7"),  # history of autologous bone marrow transplant: Synthea
     ("370391006", "R7"),   # patient immunosuppressed (D84.821 immunodeficiency due to drugs)
     ("370388006", "R7"),   # patient immunocompromised (D84.9)
+    ("426000000", "R7"),   # fever greater than 100.4 Fahrenheit (fever, §3 infection)
     ("95919007", "R7"),    # dependence on corticoids (long-term steroids: infection and fracture risk)
     ("48522003", "R20"),   # spinal cord disease
     ("202664003", "R20"),  # cervical myelopathy
