@@ -34,6 +34,7 @@ def problem(code: str, pid: str = "c1") -> dict[str, Any]:
     ("70545002", "R7"),    # narcotic drug user
     ("231477003", "R7"),   # heroin dependence
     ("6525002", "R7"),     # dependent drug abuse: Synthea's opioid addiction module
+    ("228388006", "R7"),   # intravenous drug user
     ("234532001", "R7"),   # immunodeficiency disorder
     ("62479008", "R7"),    # AIDS
     ("161665007", "R7"),   # history of renal transplant (transplant status, Z94.x)
