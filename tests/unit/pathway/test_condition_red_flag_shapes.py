@@ -151,8 +151,8 @@ def test_a_history_of_non_melanoma_skin_cancer_is_still_not() -> None:
 def test_injection_drug_use_recorded_as_a_social_history_answer(answer: bool, rule: str) -> None:
     """An HIV-screening CDS records injection-drug use as an Observation of SNOMED CT 228388006
     "intravenous drug user" with the value true (§2 v2: an Observation asserts its finding; false negates)."""
-    screen = {"resourceType": "Observation", "id": "ivdu", "status": "final",
-              "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "social-history")],
+    category = coded("http://terminology.hl7.org/CodeSystem/observation-category", "social-history")
+    screen = {"resourceType": "Observation", "id": "ivdu", "status": "final", "category": [category],
               "code": coded(SNOMED, "228388006"), "effectiveDateTime": "2026-02-01", "valueBoolean": answer}
 
     assert decide(screen).rules[0] == rule
