@@ -156,3 +156,32 @@ def test_injection_drug_use_recorded_as_a_social_history_answer(answer: bool, ru
               "code": coded(SNOMED, "228388006"), "effectiveDateTime": "2026-02-01", "valueBoolean": answer}
 
     assert decide(screen).rules[0] == rule
+
+
+# A sciatica on record since 1 February with no onset: the episode had certainly begun by then, and
+# earlier than the exact onset of 20 February the chart also holds — so the onset is that lower bound,
+# unverified (docs/pathway-facts.md §5), and the duration is unknown (R27, never a defer).
+SCIATICA_SINCE = {"resourceType": "Condition", "id": "dx0", "code": coded(ICD10CM, "M54.16"),
+                  "clinicalStatus": coded(CLINICAL, "active"), "recordedDate": "2026-02-01"}
+
+
+@pytest.mark.parametrize("recorded", ["2026-01-25", "2025-10-01"])
+def test_incontinence_recorded_before_an_unverified_onset_may_be_new(recorded: str) -> None:
+    """§3: unspecified incontinence is a CES sign when new — begun in the episode. An unverified onset is
+    only the day the episode had begun *by*; it may have begun earlier, so an incontinence recorded before
+    it is not certainly older than the episode (a date raising concern is dropped only when certainly
+    outside, docs/pathway-facts.md §1): within episode_gap_days it counts, as it would with no onset."""
+    incontinence = problem(ICD10CM, "R32", status=None, recordedDate=recorded)
+
+    decision = decide(SCIATICA_SINCE, incontinence)
+
+    assert not decision.facts.onset_verified
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
+
+
+def test_incontinence_older_than_any_episode_is_still_not_new() -> None:
+    decision = decide(SCIATICA_SINCE, problem(ICD10CM, "R32", status=None, recordedDate="2025-06-01"))
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules == ("R27",)
