@@ -80,7 +80,7 @@ def extract_facts(
     since = care_window_start(ctx, onset.day)
     age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
     prior = imaging.prior_mri(ctx, region)
-    flags, raised, mild = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset.day)
+    flags, raised, mild = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset)
     return Facts(
         order_date=ctx.order_date,
         region=region,
@@ -122,17 +122,28 @@ def _age_unknown(chart: Chart, age: int | None) -> frozenset[ChartCategory]:
 
 
 def _red_flags(
-    ctx: Context, neck_symptoms: bool, age: int | None, onset: date | None
+    ctx: Context, neck_symptoms: bool, age: int | None, onset: episode.Onset
 ) -> tuple[dict[RedFlag, tuple[Evidence, ...]], tuple[Evidence, ...], tuple[Evidence, ...]]:
     """§3 coded and measured red flags, motor-strength grades, then what the ESR/CRP add (R7, R8) and
     leave unexplained (R7b). Returns the flags, the unexplained markers and any new mild weakness."""
-    coded = red_flags(ctx, neck_symptoms, age, onset)
+    coded = red_flags(ctx, neck_symptoms, age, _new_since(ctx, onset))
     patient = ctx.chart.patient
     markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
-    motor = motor_grades(ctx, onset or ctx.days_before(ctx.policy.episode_gap_days))
+    motor = motor_grades(ctx, onset.day or ctx.days_before(ctx.policy.episode_gap_days))
     extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious)}
     merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}
     return {flag: items for flag, items in merged.items() if items}, markers.unexplained, motor.mild
+
+
+def _new_since(ctx: Context, onset: episode.Onset) -> date | None:
+    """§3 "new" incontinence is one begun in the episode (``facts_flags`` NEW_IN_EPISODE). An unverified
+    onset is only the day the episode had certainly begun by (§2 lower bound): it may have begun earlier,
+    so a finding dated before it is new unless it is also older than ``episode_gap_days`` — the window used
+    when there is no onset at all (docs/pathway-facts.md §1: a date raising concern is dropped only when
+    certainly outside)."""
+    if onset.day is None or onset.verified:
+        return onset.day
+    return min(onset.day, ctx.days_before(ctx.policy.episode_gap_days))
 
 
 def care_window_start(ctx: Context, onset: date | None) -> date:

@@ -64,7 +64,7 @@ _RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEV
 Trigger = tuple[str, tuple[RedFlag, ...], Keep]
 
 TRIGGERS: tuple[Trigger, ...] = (
-    ("ces", (RedFlag.CES,), Keep.NEW),
+    ("ces", (RedFlag.CES,), Keep.NEW),  # the syndrome itself is SERIOUS: ces.json attribute "keep"
     ("ces_if_new", (RedFlag.CES,), Keep.NEW_IN_EPISODE),
     ("motor_deficit", (RedFlag.MOTOR,), Keep.SERIOUS),
     ("myelopathy", (RedFlag.MYELOPATHY,), Keep.SERIOUS),
@@ -195,10 +195,19 @@ def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedF
     concepts = tuple(concept for concept, _, _ in triggers)
     for finding, hits in findings(window.ctx, concepts):
         for index, coding in hits:
-            concept, flags, keep = triggers[index]
+            concept, flags, concept_keep = triggers[index]
+            keep = _code_keep(window.ctx, concept, coding, concept_keep)
             if _kept(window, finding, keep):
                 evidence = _evidence(concept, finding, keep, coding)
                 yield from ((flag, evidence, concept) for flag in flags)
+
+
+def _code_keep(ctx: Context, concept: str, coding: Coding, keep: Keep) -> Keep:
+    """A value set may say how long one of its codes keeps counting (attribute ``keep``): the cauda equina
+    syndrome itself counts while active, as a foot drop does, whatever its onset (PATHWAY.md §3 names G83.4
+    without "new"); its signs — retention, incontinence — only when new (ces.json)."""
+    written = ctx.vs.get(concept).attributes(coding).get("keep")
+    return Keep(written) if written is not None else keep
 
 
 def _kept(window: Window, finding: Statement, keep: Keep) -> bool:

@@ -33,9 +33,19 @@ def problem(code: str, pid: str = "c1") -> dict[str, Any]:
     ("2304001", "R7"),     # discitis
     ("70545002", "R7"),    # narcotic drug user
     ("231477003", "R7"),   # heroin dependence
+    ("6525002", "R7"),     # dependent drug abuse: Synthea's opioid addiction module
+    ("228388006", "R7"),   # intravenous drug user
     ("234532001", "R7"),   # immunodeficiency disorder
     ("62479008", "R7"),    # AIDS
     ("161665007", "R7"),   # history of renal transplant (transplant status, Z94.x)
+    ("2631000119108", "R7"),  # history of bone marrow transplant (Z94.81)
+    ("153351000119102", "R7"),  # history of peripheral stem cell transplant (Z94.84)
+    ("161663000", "R7"),   # history of tissue/organ recipient (Z94)
+    ("152621000119105", "R7"),  # history of allotransplantation of bone marrow: Synthea
+    ("108631000119101", "R7"),  # history of autologous bone marrow transplant: Synthea
+    ("370391006", "R7"),   # patient immunosuppressed (D84.821 immunodeficiency due to drugs)
+    ("370388006", "R7"),   # patient immunocompromised (D84.9)
+    ("426000000", "R7"),   # fever greater than 100.4 Fahrenheit (fever, §3 infection)
     ("95919007", "R7"),    # dependence on corticoids (long-term steroids: infection and fracture risk)
     ("48522003", "R20"),   # spinal cord disease
     ("202664003", "R20"),  # cervical myelopathy

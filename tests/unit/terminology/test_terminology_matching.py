@@ -114,7 +114,8 @@ def test_unknown_system_never_matches(value_sets: ValueSets) -> None:
         ("C00", True),
         ("C96.4", True),
         ("C7A.00", True),
-        ("C97", False),
+        ("C97", True),  # ICD-10 (WHO) multiple independent primary sites: no ICD-10-CM code shares it
+        ("C98", False),
         ("D00", False),
         ("D00.0", False),
         ("B99", False),
