@@ -304,3 +304,26 @@ def test_a_raised_value_dated_only_by_the_month_of_a_later_normal_one_may_be_the
     decision = decide(DIABETES, crp(effectiveDateTime="2026-03"), normal)
 
     assert decision.rules[0] == "R7"
+
+
+SADDLE_NUMBNESS = "449813001"  # SNOMED CT numbness of saddle area (CODES.md §1f)
+
+
+@pytest.mark.parametrize("words", ["No sensation in the saddle area", "Absent perianal sensation",
+                                   "None felt to pinprick S3-S5"])
+def test_a_coded_finding_whose_text_begins_with_a_negative_word_is_still_the_finding(words: str) -> None:
+    """§2 v2: a finding coded in the value (SNOMED CT) is asserted; its text describes the finding, so a
+    first word "No" or "Absent" is no answer to the question (an answer word alone still is)."""
+    screen = {"resourceType": "Observation", "id": "ces-exam", "status": "final",
+              "effectiveDateTime": "2026-03-09", "code": {"text": "Perineal sensation"},
+              "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": SADDLE_NUMBNESS}],
+                                       "text": words}}
+
+    assert decide(screen).rules[0] == "R5"
+
+
+def test_a_coded_finding_answered_by_a_negative_word_alone_is_not_asserted() -> None:
+    screen = retention_screened(valueCodeableConcept={"coding": [{"system": SNOMED, "code": "267064002"}],
+                                                      "text": "No"})
+
+    assert decide(screen).rules == ("R1",)
