@@ -165,10 +165,14 @@ _UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.
 def _unit(quantity: Json) -> str | None:
     """The unit as the pathway reads it: the UCUM ``code``; but a code from another system (the FHIR
     specification's own fever example codes °C as SNOMED CT 258710007, "degrees C") says less than the
-    human-readable ``unit`` beside it, which is then read instead."""
+    human-readable ``unit`` beside it, which is then read instead — also with no ``system`` when the code
+    is a number, as no UCUM unit but "1" is (invariant 6: less data, never a less safe answer)."""
     code, unit = string(quantity.get("code")), string(quantity.get("unit"))
     system = string(quantity.get("system"))
-    ucum = system is None or system.rstrip("/") in _UCUM_SYSTEMS
+    if system is None:  # a number (a concept id, a local unit code) is no UCUM unit but its unity "1"
+        ucum = code is None or not code.isdigit() or code == "1"
+    else:
+        ucum = system.rstrip("/") in _UCUM_SYSTEMS
     return (code if ucum else None) or unit or code
 
 

@@ -24,7 +24,7 @@ FHIR server is at hand), a stray Patient never becomes the patient, and ``Chart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import field, replace
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -34,7 +34,7 @@ from app.chart.model import Chart
 from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
 from app.fhir.chart_builder import build_chart
 from app.fhir.identity import Aliases, check_key, owner_aliases, search_refusal
-from app.fhir.scopes import uncovered
+from app.fhir.scopes import filtered, uncovered
 from app.fhir.templates import KEY_CATEGORIES, OTHER_PATIENT, PREFETCH_TEMPLATES, fill_template
 from app.immutable import immutable
 from app.metrics import REGISTRY, counter
@@ -100,6 +100,7 @@ class Plan:
     patient_id: str = ""
     foreign: Mapping[str, int] = field(default_factory=dict)
     aliases: Aliases = field(default_factory=dict)  # urn fullUrls of the prefetch's Patients (identity)
+    filtered: Mapping[str, str] = field(default_factory=dict)  # jobs the token's scope may filter: why
 
 
 # --- planning, merging, summarising (pure) -----------------------------------------------------------
@@ -158,7 +159,8 @@ def plan(request: DataRequest) -> Plan:
                 refetch_why[key] = str(read.failed)
     kept = _within_scope(request.scope, jobs, present, unfillable)
     refetch_why = {key: why for key, why in refetch_why.items() if key not in unfillable}
-    return Plan(present, kept, refetch_why, unfillable, request.patient_id, foreign, aliases)
+    narrowed = {job.key: why for job in kept if (why := filtered(request.scope, job.query)) is not None}
+    return Plan(present, kept, refetch_why, unfillable, request.patient_id, foreign, aliases, narrowed)
 
 
 def _within_scope(scope: str | None, jobs: list[FetchJob], present: dict[str, KeyData],
@@ -220,10 +222,19 @@ def merge(planned: Plan, fetched: Mapping[str, KeyData], *, fetcher_available: b
             why = not_asked or _not_fetched_reason(job, fetcher_available, planned.refetch_why.get(job.key))
             got = KeyData(failed=why)
         got = guard(job.key, got, planned.patient_id, planned.aliases)
+        got = _narrowed(got, planned.filtered.get(job.key))
         data[job.key] = _complete(data[job.key], got) if job.partial is not None else got
     for key, why in planned.unfillable.items():
         data[key] = KeyData(failed=why)
     return data
+
+
+def _narrowed(data: KeyData, why: str | None) -> KeyData:
+    """A fetched key the token's scope may have filtered (``app.fhir.scopes.filtered``) is incomplete:
+    an empty answer is not "none on record" (PATHWAY.md invariant 6)."""
+    if why is None or data.failed is not None or data.incomplete is not None:
+        return data
+    return replace(data, incomplete=why)
 
 
 def _not_fetched_reason(job: FetchJob, fetcher_available: bool, refused: str | None = None) -> str:

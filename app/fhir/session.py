@@ -98,8 +98,9 @@ class FhirSession:
     def start_url(self, job: FetchJob) -> str:
         """A truncated prefetch page is continued from its ``next`` link when that link is on fhirServer and
         the rest fits in the page cap at the client's page size; otherwise our own query (``_count=250``) is
-        run again and merged with the page (P6: both give the same data)."""
-        if job.partial is None:
+        run again and merged with the page (P6: both give the same data). A page with entries that lack their
+        resource is not continued either: the pages after it would never bring those entries back."""
+        if job.partial is None or read_prefetch_value(job.partial).incomplete is not None:
             return self.url_for(job.query)
         link = next_link(job.partial)
         url = urljoin(self.server + "/", link) if link is not None else None

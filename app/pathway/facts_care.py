@@ -3,7 +3,9 @@
 
 All of these *support* a conclusion (imaging now appropriate), so each counts only
 when its date is certainly inside its window (``certainly_within``); an undated record does not count,
-except a current (draft/active/on-hold) referral, whose status says it is live now.
+except a current (draft/active/on-hold) referral, whose status says it is live now. Candidacy alone also
+counts what is booked for a later day — a planned epidural injection, a planned spine-specialist visit —
+as PATHWAY.md §2 names a *planned* injection; conservative care never counts what has not happened.
 
 v2 sources (PATHWAY.md §2, CODES.md recommendation 11): conservative care also from
 MedicationStatement (active or completed only), from a finished or in-progress Encounter whose type or

@@ -242,12 +242,13 @@ def observation_asserted(observation: ObservationView) -> bool:
         return False
     if observation.value_boolean is True or keys & _YES_ANSWERS:
         return True
-    word = _answer_word(observation)
+    finding = any(system in _FINDING_SYSTEMS for system, _ in keys - _NEITHER_ANSWERS)
+    word = _answer_word(observation, first_word=not finding)
     if word in _NO_STRINGS or word in _YES_STRINGS:  # a local answer code or plain text that says so
         return word in _YES_STRINGS
     if keys & _NEITHER_ANSWERS:
         return False
-    if any(system in _FINDING_SYSTEMS for system, _ in keys):
+    if finding:
         return True
     return observation.value_string is None and observation.value_text is None and not keys \
         and observation.value is None  # a text-only answer ("Denies", "see note") is a value, not absent
@@ -266,14 +267,16 @@ def asserted_observations(
             yield o, codings, hits
 
 
-def _answer_word(observation: ObservationView) -> str | None:
+def _answer_word(observation: ObservationView, *, first_word: bool = True) -> str | None:
     """The answer's words: the whole answer ("Present." is Present), else its first word when a comment
-    follows it ("Yes - new since Monday", "No, denies"); a lone letter ("Y/N") is not read that way."""
+    follows it ("Yes - new since Monday", "No, denies"); a lone letter ("Y/N") is not read that way.
+    ``first_word`` False: only the whole answer — the text of a coded finding describes the finding ("No
+    sensation in the saddle area" beside SNOMED CT 449813001), its first word is no answer to it."""
     answer = observation.value_string if observation.value_string is not None else observation.value_text
     if answer is None:
         return None
     whole = answer.strip().rstrip(".!").casefold()
-    if whole in _YES_STRINGS or whole in _NO_STRINGS:
+    if whole in _YES_STRINGS or whole in _NO_STRINGS or not first_word:
         return whole
     leading = _LEADING_ANSWER.match(whole)
     return leading.group(1) if leading is not None else whole

@@ -332,9 +332,11 @@ def _union_days(spans: Iterable[tuple[date, date]]) -> int:
 
 
 def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, tuple[date, date]]]:
+    """Each steroid course begun by the order date; an order not to give one (``doNotPerform``) is none."""
     for medication in ctx.chart.medications:
         start = medication.start
-        if medication.status in VOID_MEDICATION or start is None or start.value > ctx.order_date:
+        void = medication.status in VOID_MEDICATION or medication.do_not_perform
+        if void or start is None or start.value > ctx.order_date:
             continue
         coding = medication_coding(ctx.vs, medication)
         if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":

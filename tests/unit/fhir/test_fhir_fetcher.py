@@ -213,6 +213,20 @@ async def test_truncated_prefetch_page_is_continued_from_its_next_link(mock: res
     assert ids(result["conditions"]) == ["c21"]
 
 
+async def test_a_prefetch_page_with_entries_lacking_their_resource_reruns_the_query_not_its_next_link(
+        mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
+    """Following ``next`` brings the later pages, never the entries this page left empty: the key would
+    be complete without Condition c2 (a red flag, say) — "none on record" for data never read."""
+    rest = mock.get(f"{BASE}/Condition", params={"_offset": "2"}).respond(json=page("c3"))
+    template = mock.get(f"{BASE}/Condition", params={"_count": "250"}).respond(json=page("c1", "c2", "c3"))
+    partial = page("c1", next_url=f"{BASE}/Condition?patient=p1&_offset=2", total=3)
+    partial["entry"].append({"fullUrl": f"{BASE}/Condition/c2"})
+    result = await fetcher(http, registry).fetch(req(), [FetchJob("conditions", COND.query, partial)])
+    assert template.called
+    assert not rest.called
+    assert ids(result["conditions"]) == ["c1", "c2", "c3"]
+
+
 async def test_small_prefetch_pages_beyond_the_cap_are_not_walked_our_query_runs_instead(
         mock: respx.MockRouter, http: Any, registry: CollectorRegistry) -> None:
     tiny = mock.get(f"{BASE}/Condition", params={"_offset": "2"}).respond(json=page("c3", "c4"))

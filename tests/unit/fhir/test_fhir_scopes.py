@@ -6,8 +6,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 from test_fhir_prefetch_resolve import FakeFetcher, empty_prefetch, patient, request
 
+from app.chart.model import ChartCategory
 from app.fhir.prefetch import resolve
-from app.fhir.scopes import uncovered
+from app.fhir.scopes import filtered, uncovered
 from app.fhir.templates import PREFETCH_TEMPLATES
 
 
@@ -52,3 +53,33 @@ async def test_a_complete_prefetch_is_used_whatever_the_scope() -> None:
     resolved = await resolve(request(complete, scope="patient/Patient.read"), fetcher, CollectorRegistry())
     assert fetcher.calls == []
     assert resolved.failed == ()
+
+
+LAB_ONLY = "patient/Patient.rs patient/Condition.rs patient/Observation.rs?category=" \
+           "http://terminology.hl7.org/CodeSystem/observation-category|laboratory"
+
+
+@pytest.mark.parametrize(("scope", "narrowed"), [
+    (LAB_ONLY, True),
+    (f"{LAB_ONLY} patient/Observation.rs", False),  # a whole-type scope beside it: nothing is filtered
+    ("patient/*.rs?category=laboratory", True),
+    ("patient/*.read", False),
+    ("launch openid", False),
+])
+def test_a_type_read_only_through_granular_scopes_may_be_filtered(scope: str, narrowed: bool) -> None:
+    said = filtered(scope, "Observation?patient=p1&category=exam&_count=250")
+    assert (said is not None) is narrowed
+    assert said is None or "Observation" in said
+
+
+async def test_an_empty_search_under_a_granular_scope_is_incomplete_not_none_on_record() -> None:
+    """SMART v2: the server may answer with only the laboratory Observations the scope names, so the exam
+    Observations of a cauda equina screen come back as an empty search (PATHWAY.md invariant 6)."""
+    fetcher = FakeFetcher()
+    prefetch = {"patient": patient("p1")}
+    resolved = await resolve(request(prefetch, scope=LAB_ONLY), fetcher, CollectorRegistry())
+    observation_keys = {"observations", "findings"}
+    assert observation_keys <= set(resolved.incomplete)
+    assert not observation_keys & set(resolved.failed)
+    assert {"conditions", "procedures"}.isdisjoint(resolved.incomplete)
+    assert ChartCategory.OBSERVATIONS in resolved.chart.unavailable

@@ -109,6 +109,16 @@ def test_a_steroid_course_not_shown_to_reach_90_days_is_not_long_term(steroid: d
     assert decision.rules == ("R1",)
 
 
+def test_an_order_not_to_give_a_steroid_is_no_steroid_course() -> None:
+    """R4 ``doNotPerform`` is a modifier: "do not give prednisone" since 2024 (diabetes, a past psychosis)
+    is the opposite of steroids taken, as it is no NSAID given for conservative care (§3, §2)."""
+    decision = decide(prednisone(authoredOn="2024-01-01", doNotPerform=True))
+
+    assert RedFlag.INFECTION not in decision.facts.red_flags
+    assert RedFlag.FRACTURE_RISK not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
+
+
 @pytest.mark.parametrize(("code", "unit", "value"), [
     ("75539-7", "[degF]", 101.3),  # temporal artery: the usual clinic thermometer
     ("8329-5", "Cel", 38.6), ("8334-5", "Cel", 38.6), ("76011-6", "Cel", 38.6), ("11289-6", "Cel", 38.6),

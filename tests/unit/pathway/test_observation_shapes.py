@@ -162,16 +162,37 @@ def test_a_fever_dated_by_a_month_that_ended_before_the_7_days_is_not_read() -> 
     assert decision.rules == ("R1",)
 
 
-@pytest.mark.parametrize("resources", [
+NON_UCUM_UNITS = [
     # the FHIR specification's own fever example: °C as SNOMED CT 258710007 beside the words "degrees C"
     (temperature(effectiveDateTime="2026-03-10", valueQuantity={
         "value": 39.0, "unit": "degrees C", "system": "http://snomed.info/sct", "code": "258710007"}),),
     (DIABETES, crp(effectiveDateTime="2026-03-09", valueQuantity={
         "value": 25, "unit": "mg/L", "system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698", "code": "17"})),
-])
+]
+
+
+@pytest.mark.parametrize("resources", NON_UCUM_UNITS)
 def test_a_unit_coded_outside_ucum_is_read_from_its_words(resources: tuple[dict[str, Any], ...]) -> None:
     """§2, §3 v2 (R7): a Quantity whose ``code`` is not UCUM still says its unit in ``unit``."""
     decision = decide(*resources)
+
+    assert decision.rules[0] == "R7"
+
+
+def _without_unit_system(resource: dict[str, Any]) -> dict[str, Any]:
+    quantity = resource.get("valueQuantity")
+    if quantity is None:
+        return resource
+    return {**resource, "valueQuantity": {k: v for k, v in quantity.items() if k != "system"}}
+
+
+@pytest.mark.parametrize("resources", NON_UCUM_UNITS)
+def test_a_numeric_unit_code_left_without_its_system_is_read_from_its_words(
+    resources: tuple[dict[str, Any], ...]
+) -> None:
+    """Invariant 6: removing the Quantity's ``system`` (a numeric unit code left without it) never turns
+    the fever or the raised CRP read from ``unit`` into a defer."""
+    decision = decide(*(_without_unit_system(r) for r in resources))
 
     assert decision.rules[0] == "R7"
 
@@ -304,3 +325,26 @@ def test_a_raised_value_dated_only_by_the_month_of_a_later_normal_one_may_be_the
     decision = decide(DIABETES, crp(effectiveDateTime="2026-03"), normal)
 
     assert decision.rules[0] == "R7"
+
+
+SADDLE_NUMBNESS = "449813001"  # SNOMED CT numbness of saddle area (CODES.md §1f)
+
+
+@pytest.mark.parametrize("words", ["No sensation in the saddle area", "Absent perianal sensation",
+                                   "None felt to pinprick S3-S5"])
+def test_a_coded_finding_whose_text_begins_with_a_negative_word_is_still_the_finding(words: str) -> None:
+    """§2 v2: a finding coded in the value (SNOMED CT) is asserted; its text describes the finding, so a
+    first word "No" or "Absent" is no answer to the question (an answer word alone still is)."""
+    screen = {"resourceType": "Observation", "id": "ces-exam", "status": "final",
+              "effectiveDateTime": "2026-03-09", "code": {"text": "Perineal sensation"},
+              "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": SADDLE_NUMBNESS}],
+                                       "text": words}}
+
+    assert decide(screen).rules[0] == "R5"
+
+
+def test_a_coded_finding_answered_by_a_negative_word_alone_is_not_asserted() -> None:
+    screen = retention_screened(valueCodeableConcept={"coding": [{"system": SNOMED, "code": "267064002"}],
+                                                      "text": "No"})
+
+    assert decide(screen).rules == ("R1",)
