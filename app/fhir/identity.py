@@ -115,7 +115,27 @@ def owner_aliases(values: Iterable[Any]) -> dict[str, tuple[str, str]]:
 _SEARCH_OWNERS = frozenset({"patient", "subject", "patient:Patient", "subject:Patient"})
 
 
-def search_refusal(value: Any, patient_id: str) -> str | None:
+@immutable
+class SearchRefusal:
+    """Why a prefetched search is not usable; ``another_patient``: it searched someone else (the
+    evaluation then says the data was inconsistent), not merely a template left unfilled."""
+
+    why: str
+    another_patient: bool
+
+
+def names_other_patient(text: str, patient_id: str) -> bool:
+    """An id (``123``) or a reference (``Patient/123``, a URL, ``patient/123``) naming a patient other than
+    ``patient_id``. Text that names nobody (blank, ``Patient/``, ``urn:…``) names no other patient: one
+    rule for a token's ``fhirAuthorization.patient`` and a search's ``self`` link alike."""
+    text = text.strip()
+    if not text or text.startswith(("urn:", "#")):
+        return False
+    target = reference_target(text) if "/" in text else ("Patient", text)
+    return target is not None and target != ("Patient", patient_id)
+
+
+def search_refusal(value: Any, patient_id: str) -> SearchRefusal | None:
     """Why a prefetched search Bundle is not this patient's, read from its ``self`` link (which a server
     writes as the search it ran): another patient in ``patient``/``subject`` — an empty search for
     someone else is not "none on record" for this patient — or a ``{{token}}`` the client never filled
@@ -124,15 +144,13 @@ def search_refusal(value: Any, patient_id: str) -> str | None:
     if link is None:
         return None
     if "{{" in link or "%7b%7b" in link.lower():
-        return "the CDS client did not fill the prefetch template's tokens"
+        return SearchRefusal("the CDS client did not fill the prefetch template's tokens", False)
     query = link.partition("?")[2].partition("#")[0]  # not urlsplit: a malformed host must not raise
     for name, text in parse_qsl(query):
         if name not in _SEARCH_OWNERS:  # a chained or :identifier parameter names no id to compare
             continue
-        for item in text.split(","):
-            target = reference_target(item) if "/" in item else ("Patient", item.strip())
-            if target is not None and target != ("Patient", patient_id):
-                return "is a search for another patient than context.patientId"
+        if any(names_other_patient(item, patient_id) for item in text.split(",")):
+            return SearchRefusal("is a search for another patient than context.patientId", True)
     return None
 
 

@@ -186,8 +186,8 @@ def _read(key: str, value: Any, patient_id: str, aliases: Aliases) -> KeyData:
     refusal = search_refusal(value, patient_id)
     if refusal is None:
         return guard(key, read, patient_id, aliases)
-    foreign = max(1, len(read.resources)) if "another patient" in refusal else 0
-    return KeyData(outcomes=read.outcomes, failed=refusal, foreign=foreign)
+    foreign = max(1, len(read.resources)) if refusal.another_patient else 0
+    return KeyData(outcomes=read.outcomes, failed=refusal.why, foreign=foreign)
 
 
 class _QueryFiller:

@@ -15,7 +15,7 @@ import orjson
 from pydantic import ValidationError
 
 from app.chart.model import Chart, ServiceRequestView
-from app.fhir.identity import reference_target
+from app.fhir.identity import names_other_patient
 from app.fhir.parse import parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
@@ -126,10 +126,7 @@ def _token_of_another_patient(request: HookRequest, patient_id: str) -> bool:
     """``fhirAuthorization.patient`` (an id, or ``Patient/<id>``) names another patient (PATHWAY.md
     invariant 7): the token is never used for this one (``DataRequest.other_patient_token``)."""
     named = request.fhirAuthorization.patient if request.fhirAuthorization else None
-    if not named or not named.strip():
-        return False
-    target = reference_target(named) if "/" in named else ("Patient", named.strip())
-    return target != ("Patient", patient_id)
+    return bool(named) and names_other_patient(named or "", patient_id)
 
 
 def _fetcher(call: HookCall, runtime: Runtime) -> Any:

@@ -9,7 +9,13 @@ from prometheus_client import CollectorRegistry
 from test_fhir_prefetch_resolve import FakeFetcher, bundle, condition, empty_prefetch, patient, request
 
 from app.fhir.bundles import KeyData
-from app.fhir.identity import check_key, names_another_patient, reference_target, search_refusal
+from app.fhir.identity import (
+    check_key,
+    names_another_patient,
+    names_other_patient,
+    reference_target,
+    search_refusal,
+)
 from app.fhir.prefetch import resolve
 from app.fhir.templates import OTHER_PATIENT
 
@@ -296,3 +302,17 @@ async def test_a_urn_uuid_naming_a_patient_entry_without_id_is_not_another_patie
     resolved = await resolve(request(prefetch), None, CollectorRegistry())
     assert [c.id for c in resolved.chart.conditions] == ["c1"]
     assert resolved.failed == ()
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    ("p1", False), ("Patient/p1", False), ("https://ehr/fhir/Patient/p1/_history/3", False),
+    ("patient/p1", False), ("p2", True), ("Patient/p2", True), (" p2 ", True),
+    ("", False), ("  ", False), ("Patient/", False), ("urn:uuid:0000", False),
+])
+def test_one_rule_for_text_naming_another_patient(text: str, other: bool) -> None:
+    """A token's fhirAuthorization.patient and a search's self link are read by the same rule: text that
+    names nobody is not another patient (before, "Patient/" refused a token but not a search)."""
+    assert names_other_patient(text, "p1") is other
+    value = {"resourceType": "Bundle", "link": [{"relation": "self", "url": f"Condition?patient={text}"}]}
+    refusal = search_refusal(value, "p1")
+    assert (refusal is not None and refusal.another_patient) is (other and "," not in text)
