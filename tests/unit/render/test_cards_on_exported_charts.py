@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from raw_decision import coded, decide
+from raw_decision import ORDER_DATE, coded, decide, radiculopathy
 from render_fixtures import context, draft_order
 
+from app.chart.model import ChartCategory, ServiceRequestView
+from app.fhir.bundles import KeyData
+from app.fhir.chart_builder import build_chart
+from app.pathway.engine import evaluate_order
 from app.pathway.model import Decision
+from app.pathway.policy import Policy
 from app.render import CardLibrary, render_cards
+from app.terminology import CPT, Coding, load_value_sets
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 Card = dict[str, Any]
@@ -40,3 +46,22 @@ def test_a_drug_with_its_own_text_is_named_by_it(library: CardLibrary) -> None:
     detail = cards(decide(naproxen(**medication)), library)[0]["detail"]
 
     assert "Treatment since onset: Naproxen 500 MG Oral Tablet (2026-03-01)." in detail
+
+
+def decide_unread(*unread: ChartCategory) -> Decision:
+    """The 19-day lumbar radiculopathy of ``decide``, with ``unread`` categories not read from the EHR."""
+    chart = ({"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01"}, radiculopathy())
+    order = ServiceRequestView(id="o", codings=(Coding(CPT, "72148"),), status="draft")
+    built = build_chart({"all": KeyData(chart)}, unread)
+    decision = evaluate_order(built, order, ORDER_DATE, Policy(), load_value_sets())
+    assert decision is not None
+    return decision
+
+
+def test_a_could_not_check_card_names_what_was_not_read_once(library: CardLibrary) -> None:
+    """Prefetch without the medication and imaging keys: the data-needed card lists them in one line."""
+    decision = decide_unread(ChartCategory.MEDICATIONS, ChartCategory.IMAGING)
+    card = next(card for card in cards(decision, library) if card["summary"].startswith("Imaging advice"))
+
+    assert card["summary"] == "Imaging advice incomplete: could not read imaging, medications"
+    assert card["detail"].count("imaging, medications") == 1, card["detail"]
