@@ -176,6 +176,9 @@ class CardFile(ContentModel):
     summary: Template
     detail: Template
     links: tuple[str, ...] = ()
+    # The card's guidelines are about what it advises, not the region ordered (myelopathy: the cord, even
+    # on a lumbar order), so they are not narrowed to that region.
+    links_any_region: bool = False
     evidence: tuple[EvidenceSection, ...] = ()
     override_reasons: tuple[str, ...] = ()
     recommended: frozenset[SuggestionKind] = frozenset()

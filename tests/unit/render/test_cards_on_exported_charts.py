@@ -17,7 +17,7 @@ from app.pathway.engine import evaluate_order
 from app.pathway.model import Decision
 from app.pathway.policy import Policy
 from app.render import CardLibrary, render_cards
-from app.terminology import CPT, Coding, load_value_sets
+from app.terminology import CPT, ICD10CM, Coding, load_value_sets
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 Card = dict[str, Any]
@@ -48,10 +48,12 @@ def test_a_drug_with_its_own_text_is_named_by_it(library: CardLibrary) -> None:
     assert "Treatment since onset: Naproxen 500 MG Oral Tablet (2026-03-01)." in detail
 
 
-def decide_unread(*unread: ChartCategory) -> Decision:
-    """The 19-day lumbar radiculopathy of ``decide``, with ``unread`` categories not read from the EHR."""
-    chart = ({"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01"}, radiculopathy())
-    order = ServiceRequestView(id="o", codings=(Coding(CPT, "72148"),), status="draft")
+def decide_with(*resources: dict[str, Any], unread: tuple[ChartCategory, ...] = (), code: str = "72148",
+                ) -> Decision:
+    """The 19-day lumbar radiculopathy of ``decide`` with ``resources``, ``unread`` categories not read
+    from the EHR, and an order of CPT ``code``."""
+    chart = ({"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01"}, radiculopathy(), *resources)
+    order = ServiceRequestView(id="o", codings=(Coding(CPT, code),), status="draft")
     built = build_chart({"all": KeyData(chart)}, unread)
     decision = evaluate_order(built, order, ORDER_DATE, Policy(), load_value_sets())
     assert decision is not None
@@ -60,8 +62,31 @@ def decide_unread(*unread: ChartCategory) -> Decision:
 
 def test_a_could_not_check_card_names_what_was_not_read_once(library: CardLibrary) -> None:
     """Prefetch without the medication and imaging keys: the data-needed card lists them in one line."""
-    decision = decide_unread(ChartCategory.MEDICATIONS, ChartCategory.IMAGING)
+    decision = decide_with(unread=(ChartCategory.MEDICATIONS, ChartCategory.IMAGING))
     card = next(card for card in cards(decision, library) if card["summary"].startswith("Imaging advice"))
 
     assert card["summary"] == "Imaging advice incomplete: could not read imaging, medications"
     assert card["detail"].count("imaging, medications") == 1, card["detail"]
+
+
+MYELOPATHY = {"resourceType": "Condition", "id": "cord", "code": coded(ICD10CM, "G99.2"),
+              "onsetDateTime": "2026-03-06"}
+ACR_CERVICAL = "https://acsearch.acr.org/docs/69426/Narrative/"
+
+
+def test_a_myelopathy_card_on_a_lumbar_order_cites_the_cervical_criteria_it_follows(
+    library: CardLibrary,
+) -> None:
+    """R20 v2: the card sends the clinician to a cervical MRI; its guideline is the cervical one, not none
+    (and its source is not the low back pain criteria)."""
+    card = cards(decide(MYELOPATHY), library)[0]
+
+    assert card["summary"].startswith("Signs of myelopathy")
+    assert [link["url"] for link in card["links"]] == [ACR_CERVICAL]
+    assert card["source"]["url"] == ACR_CERVICAL
+
+
+def test_a_myelopathy_card_on_a_thoracic_order_cites_the_cervical_criteria(library: CardLibrary) -> None:
+    card = cards(decide_with(MYELOPATHY, code="72146"), library, "72146")[0]
+
+    assert [link["url"] for link in card["links"]] == [ACR_CERVICAL]
