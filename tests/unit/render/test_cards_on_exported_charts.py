@@ -13,7 +13,7 @@ from render_fixtures import context, draft_order
 from app.chart.model import ChartCategory, ServiceRequestView
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
-from app.pathway.engine import evaluate_order
+from app.pathway.engine import evaluate_order, evaluate_patient
 from app.pathway.model import Decision
 from app.pathway.policy import Policy
 from app.render import CardLibrary, render_cards
@@ -90,3 +90,20 @@ def test_a_myelopathy_card_on_a_thoracic_order_cites_the_cervical_criteria(libra
     card = cards(decide_with(MYELOPATHY, code="72146"), library, "72146")[0]
 
     assert [link["url"] for link in card["links"]] == [ACR_CERVICAL]
+
+
+def test_the_patient_summary_with_a_red_flag_does_not_call_now_six_weeks_after_onset(
+    library: CardLibrary,
+) -> None:
+    """patient-view: with a red flag MRI is reasonable "now"; the line said that "now" was "six weeks after
+    onset, unless a red flag calls for it sooner" (not true of the chart). It now states the rule."""
+    chart = build_chart({"all": KeyData(({"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01"},
+                                         radiculopathy(), MYELOPATHY))})
+    decision = evaluate_patient(chart, ORDER_DATE, Policy(), load_value_sets())
+    assert decision is not None
+    summary = render_cards(decision, library, context(None))[0]
+    line = next(line for line in summary["detail"].splitlines() if "now (red flag)" in line)
+
+    reason = "(six weeks after onset, or at once with a red flag)"
+    assert line == f"- MRI reasonable from **now (red flag)** {reason}."
+
