@@ -107,3 +107,11 @@ def test_the_patient_summary_with_a_red_flag_does_not_call_now_six_weeks_after_o
     reason = "(six weeks after onset, or at once with a red flag)"
     assert line == f"- MRI reasonable from **now (red flag)** {reason}."
 
+
+
+def test_a_myelography_card_starts_its_sentences_with_a_capital(library: CardLibrary) -> None:
+    """R14: "myelography is invasive" began a bullet in lower case (the study's word mid-sentence)."""
+    found = cards(decide_with(code="72265"), library, "72265")
+    card = next(card for card in found if card["summary"].startswith("Prefer MRI"))
+
+    assert all(line[2].isupper() for line in card["detail"].splitlines()), card["detail"]
