@@ -24,8 +24,11 @@ SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
 FACTS = "facts"  # the placeholder of the generated bullets in a detail template
 MOST_ITEMS = 3  # per bullet: more are counted ("and 2 more"), so a long chart never makes a long card
 _QUALIFIER = re.compile(r" \([^()]*\)$")  # a label's trailing "(…)", e.g. "(order reason)"
-_MARKDOWN_SPECIAL = "\\`*_[]<>#|"
+_MARKDOWN_SPECIAL = "\\`*_[]<>#|~&"
 _MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
+# GitHub-Flavored Markdown links bare "http://…", "www.…" and "a@b.org" (its autolink extension). An escaped
+# ":" or "." ends a URL's match; an e-mail is matched after escapes, so a zero-width space follows its "@".
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=\bwww)\.")
 
 
 def fill(template: str, values: Mapping[str, str], where: str) -> str:
@@ -44,8 +47,10 @@ def summary(content: CardContent, words: Mapping[str, str]) -> str:
 
 
 def escape(text: str) -> str:
-    """Chart-derived text inside Markdown: no accidental emphasis, links or HTML."""
-    return text.translate(_MARKDOWN_ESCAPES)
+    """Chart-derived text inside Markdown: no accidental emphasis, strike-through, entities, links (written
+    or bare) or HTML; it renders as the chart wrote it."""
+    escaped = _AUTOLINK.sub(lambda found: "\\" + found.group(0), text.translate(_MARKDOWN_ESCAPES))
+    return escaped.replace("@", "@\u200b")
 
 
 def detail(content: CardContent, words: Mapping[str, str], decision: Decision, library: CardLibrary) -> str:

@@ -115,3 +115,16 @@ def test_a_myelography_card_starts_its_sentences_with_a_capital(library: CardLib
     card = next(card for card in found if card["summary"].startswith("Prefer MRI"))
 
     assert all(line[2].isupper() for line in card["detail"].splitlines()), card["detail"]
+
+
+def test_a_display_written_like_a_link_or_markup_renders_as_text(library: CardLibrary) -> None:
+    """An EHR display is data, never Markdown: GitHub-Flavored Markdown would link a bare URL, a "www."
+    host or an e-mail address, strike "~~…~~" through and decode "&lt;" (an escaped ":" or "." ends a
+    URL; a zero-width space after "@" ends an e-mail)."""
+    display = "Retention http://x.io www.x.io a@x.io ~~old~~ &lt;b&gt;"
+    retention = {"resourceType": "Condition", "id": "ces", "onsetDateTime": "2026-03-09",
+                 "code": {"coding": [{"system": ICD10CM, "code": "R33", "display": display}]}}
+    detail = cards(decide(retention), library)[0]["detail"]
+
+    shown = r"Retention http\://x.io www\.x.io a@" + "\u200b" + r"x.io \~\~old\~\~ \&lt;b\&gt;"
+    assert f"cauda equina sign — {shown} (2026-03-09)" in detail
