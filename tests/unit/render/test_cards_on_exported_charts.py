@@ -17,7 +17,7 @@ from app.pathway.engine import evaluate_order, evaluate_patient
 from app.pathway.model import Decision
 from app.pathway.policy import Policy
 from app.render import CardLibrary, render_cards
-from app.terminology import CPT, ICD10CM, Coding, load_value_sets
+from app.terminology import CPT, ICD10CM, LOINC, Coding, load_value_sets
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 Card = dict[str, Any]
@@ -49,10 +49,10 @@ def test_a_drug_with_its_own_text_is_named_by_it(library: CardLibrary) -> None:
 
 
 def decide_with(*resources: dict[str, Any], unread: tuple[ChartCategory, ...] = (), code: str = "72148",
-                ) -> Decision:
+                born: str = "1986-01-01") -> Decision:
     """The 19-day lumbar radiculopathy of ``decide`` with ``resources``, ``unread`` categories not read
-    from the EHR, and an order of CPT ``code``."""
-    chart = ({"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01"}, radiculopathy(), *resources)
+    from the EHR, an order of CPT ``code``, and a patient ``born`` then."""
+    chart = ({"resourceType": "Patient", "id": "p", "birthDate": born}, radiculopathy(), *resources)
     order = ServiceRequestView(id="o", codings=(Coding(CPT, code),), status="draft")
     built = build_chart({"all": KeyData(chart)}, unread)
     decision = evaluate_order(built, order, ORDER_DATE, Policy(), load_value_sets())
@@ -128,3 +128,20 @@ def test_a_display_written_like_a_link_or_markup_renders_as_text(library: CardLi
 
     shown = r"Retention http\://x.io www\.x.io a@" + "\u200b" + r"x.io \~\~old\~\~ \&lt;b\&gt;"
     assert f"cauda equina sign — {shown} (2026-03-09)" in detail
+
+
+ESR_62 = {"resourceType": "Observation", "id": "esr", "status": "final", "code": coded(LOINC, "4537-7"),
+          "effectiveDateTime": "2026-03-09", "valueQuantity": {"value": 62, "unit": "mm/h"}}
+
+
+def test_a_malignancy_card_from_age_and_a_high_esr_does_not_claim_a_cancer_history(
+    library: CardLibrary,
+) -> None:
+    """R8 v2: a weak flag (age over 50) with ESR >= 50 is a malignancy red flag; the card said "Cancer
+    history with spine pain" and "Cancer (active or past)" of a patient with no cancer on record."""
+    card = cards(decide_with(ESR_62, born="1950-01-01"), library)[0]
+
+    assert card["indicator"] == "warning"
+    assert "history" not in card["summary"], card["summary"]
+    assert "Cancer (active or past) with" not in card["detail"], card["detail"]
+    assert "ESR 62 mm/h (2026-03-09)" in card["detail"]
