@@ -91,10 +91,10 @@ class _Found:
         facts, words = self.facts, self.source.facts
         if section == "onset":
             return _onset(facts, self.source)
-        if section == "red_flags":
+        if section in ("red_flags", "risk_factors"):
             found = [item for flag in RedFlag for item in self.words.ordered(facts.red_flags.get(flag, ()))]
-            listed = self._items(found, words["more"])
-            return f"{words['red_flags']}: {listed}." if found else f"{words['no_red_flags']}."
+            empty = f"{words['no_red_flags']}." if section == "red_flags" else None
+            return f"{words[section]}: {self._items(found, words['more'])}." if found else empty
         items = self.words.ordered(getattr(facts, section))
         plain = section == "conservative_care"
         if items:

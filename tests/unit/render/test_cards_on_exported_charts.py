@@ -145,3 +145,15 @@ def test_a_malignancy_card_from_age_and_a_high_esr_does_not_claim_a_cancer_histo
     assert "history" not in card["summary"], card["summary"]
     assert "Cancer (active or past) with" not in card["detail"], card["detail"]
     assert "ESR 62 mm/h (2026-03-09)" in card["detail"]
+
+
+def test_weak_cancer_flags_are_not_called_red_flags_on_the_card_that_says_they_are_not(
+    library: CardLibrary,
+) -> None:
+    """R9: "age over 50 or weight loss alone is not a red flag" (summary) beside "Red flags on record: age
+    76" (detail) contradicted itself; the age is listed as a risk factor."""
+    card = cards(decide_with(born="1950-01-01"), library)[0]
+
+    assert "is not a red flag" in card["summary"]
+    assert "Red flags on record" not in card["detail"], card["detail"]
+    assert "- Risk factors on record: age 76 (over 50)" in card["detail"]
