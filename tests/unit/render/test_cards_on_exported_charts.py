@@ -20,6 +20,7 @@ from app.render import CardLibrary, render_cards
 from app.terminology import CPT, ICD10CM, LOINC, Coding, load_value_sets
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 Card = dict[str, Any]
 
 
@@ -157,3 +158,23 @@ def test_weak_cancer_flags_are_not_called_red_flags_on_the_card_that_says_they_a
     assert "is not a red flag" in card["summary"]
     assert "Red flags on record" not in card["detail"], card["detail"]
     assert "- Risk factors on record: age 76 (over 50)" in card["detail"]
+
+
+def retention(**condition: Any) -> dict[str, Any]:
+    """A urinary retention (R33) that began on 2026-03-01 and is resolved."""
+    return {"resourceType": "Condition", "id": "ces", "onsetDateTime": "2026-03-01",
+            "code": {"coding": [{"system": ICD10CM, "code": "R33", "display": "Retention of urine"}]},
+            "clinicalStatus": coded(CLINICAL, "resolved"), **condition}
+
+
+def test_a_resolved_red_flag_says_its_date_is_when_it_was_noted(library: CardLibrary) -> None:
+    """§2 v2: "Retention of urine, resolved (2026-03-01)" read as resolved on its onset date."""
+    detail = cards(decide(retention()), library)[0]["detail"]
+
+    assert "cauda equina sign — Retention of urine, resolved (noted 2026-03-01)." in detail, detail
+
+
+def test_a_red_flag_resolved_on_a_date_gives_both_dates_each_with_its_meaning(library: CardLibrary) -> None:
+    detail = cards(decide(retention(abatementDateTime="2026-03-08")), library)[0]["detail"]
+
+    assert "Retention of urine, resolved on 2026-03-08 (noted 2026-03-01)." in detail, detail
