@@ -85,6 +85,13 @@ class EvidenceWords:
         }
         return found.states[item.state].format_map(values)
 
+    def dated(self, item: Evidence, words: str | None = None) -> str:
+        """The evidence's words (or ``words`` for it) and its date, unless the words already say it ("PT
+        referred 2026-09-01, no visit recorded": PATHWAY.md §2 v2 words it so). §5: facts with their dates."""
+        words = self.word(item) if words is None else words
+        day = _iso(item.on)
+        return f"{words} ({day})" if day and day not in words else words
+
     def text(self, item: Evidence) -> str:
         """The record's own text where a list of one kind needs no more ("naproxen" under treatment), else
         the evidence's words."""

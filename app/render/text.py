@@ -109,7 +109,7 @@ class _Found:
         for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
             label = self.words.text(item) if plain else self.words.word(item)
             first.setdefault(_QUALIFIER.sub("", label), (label, item))
-        shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
+        shown = [escape(self.words.dated(item, label)) for label, item in list(first.values())[:MOST_ITEMS]]
         more = len(first) - len(shown)
         return ", ".join(shown) + (" " + more_words.format(count=more) if more else "")
 
@@ -120,9 +120,3 @@ def _onset(facts: Facts, source: Source) -> str | None:
     heading = source.facts["onset" if facts.onset_verified else "onset_lower_bound"]
     return f"{heading} {facts.onset.isoformat()}."
 
-
-def _dated(label: str, item: Evidence) -> str:
-    """The words and their date, unless the words already say it ("PT referred 2026-09-01, no visit
-    recorded": PATHWAY.md §2 v2 words it so)."""
-    day = item.on.isoformat() if item.on else None
-    return f"{escape(label)} ({day})" if day and day not in label else escape(label)

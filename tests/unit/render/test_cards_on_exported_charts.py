@@ -178,3 +178,12 @@ def test_a_red_flag_resolved_on_a_date_gives_both_dates_each_with_its_meaning(li
     detail = cards(decide(retention(abatementDateTime="2026-03-08")), library)[0]["detail"]
 
     assert "Retention of urine, resolved on 2026-03-08 (noted 2026-03-01)." in detail, detail
+
+
+def test_the_raised_marker_a_card_names_comes_with_its_date(library: CardLibrary) -> None:
+    """R7b: "Raised inflammatory markers without a documented cause: ESR 62 mm/h" gave no date (§5: the
+    facts found with their dates; a marker counts only when recent)."""
+    found = cards(decide_with(ESR_62), library)
+    card = next(card for card in found if card["summary"].startswith("Unexplained raised ESR/CRP"))
+
+    assert "without a documented cause: ESR 62 mm/h (2026-03-09)." in card["detail"], card["detail"]
