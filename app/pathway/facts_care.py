@@ -31,7 +31,7 @@ from app.pathway.facts_common import (
     ordered,
 )
 from app.pathway.model import Evidence, Finding, State
-from app.terminology import Coding
+from app.terminology import Coding, ValueSets
 
 CARE_PROCEDURES = ("physical_therapy", "chiropractic", "osteopathic_manipulation", "epidural_injection")
 CARE_REFERRALS = ("physical_therapy", "chiropractic", "osteopathic_manipulation")
@@ -61,8 +61,14 @@ def _care_medications(ctx: Context, since: date) -> Iterator[Evidence]:
         if coding is None or not m.taken:
             continue
         if certainly_within(m.start, since, ctx.order_date):
-            name = coding.display or coding.code
+            name = coding.display or m.text or _drug_name(ctx.vs, coding)
             yield Evidence(Finding.CONSERVATIVE_MEDICATION, m.reference, dated(m.start), coding, text=name)
+
+
+def _drug_name(vs: ValueSets, coding: Coding) -> str:
+    """§5: a card names the drug; an export's bare RxNorm code ("7258") takes the value set's display."""
+    member = vs.get("conservative_medication").member(coding)
+    return (member.coding.display if member else None) or coding.code
 
 
 def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:

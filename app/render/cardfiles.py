@@ -19,16 +19,19 @@ from app.render.placeholders import placeholders
 from app.terminology.coding import Coding
 
 # The evidence sections a card may name, one generated detail bullet each (app/render/text.py).
+# ``risk_factors`` lists the red-flag facts under a heading that does not call them red flags (R9: age over
+# 50 or weight loss alone is not one, and its card says so).
 EvidenceSection = Literal[
-    "qualifying", "onset", "red_flags", "conservative_care", "candidate", "prior_imaging", "prior_surgery",
+    "qualifying", "onset", "red_flags", "risk_factors", "conservative_care", "candidate", "prior_imaging",
+    "prior_surgery",
 ]
 EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 # The words of the generated detail bullets (cards/source.toml [facts]); ``no_<section>`` says a section is
 # empty, for the sections where an absence decides (no red flag, no care, no referral).
 FACT_WORDS = (
-    "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "conservative_care",
-    "no_conservative_care", "candidate", "no_candidate", "prior_imaging", "prior_surgery", "unavailable",
-    "unrated", "more",
+    "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "risk_factors",
+    "conservative_care", "no_conservative_care", "candidate", "no_candidate", "prior_imaging",
+    "prior_surgery", "unavailable", "unrated", "more",
 )
 # PATHWAY.md §5: the override reasons every site must offer.
 REQUIRED_OVERRIDES = frozenset({"candidate", "redflag-undocumented", "outside-imaging", "patient-preference"})
@@ -176,6 +179,9 @@ class CardFile(ContentModel):
     summary: Template
     detail: Template
     links: tuple[str, ...] = ()
+    # The card's guidelines are about what it advises, not the region ordered (myelopathy: the cord, even
+    # on a lumbar order), so they are not narrowed to that region.
+    links_any_region: bool = False
     evidence: tuple[EvidenceSection, ...] = ()
     override_reasons: tuple[str, ...] = ()
     recommended: frozenset[SuggestionKind] = frozenset()

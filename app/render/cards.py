@@ -69,10 +69,11 @@ class _Renderer:
 
     def links(self, content: CardContent) -> tuple[Link, ...]:
         """Only the guidelines of the region ordered (else the chart's): a lumbar card never cites the
-        cervical criteria. Unknown region: every link of the card."""
+        cervical criteria. Unknown region, or a card whose guidelines are about what it advises
+        (``links_any_region``: myelopathy on a lumbar order cites the cervical criteria): every link."""
         order = self.decision.order
         region = order.region if order is not None and order.region else self.decision.facts.region
-        if region is None:
+        if region is None or content.links_any_region:
             return content.links
         return tuple(link for link in content.links if not link.regions or region.value in link.regions)
 

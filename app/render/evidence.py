@@ -2,9 +2,10 @@
 
 The fact readers (app/pathway/facts*.py) hand the renderer typed evidence — a ``Finding`` key, the chart's
 own name of a coded finding, a record's text, a measured value, a ``State`` — and never a phrase (STYLE.md
-habit 6). This module words it: "cauda equina sign — Retention of urine, resolved on 2026-02-28",
-"temperature 39.0 °C", "muscle strength 4/5 (Hip flexors), fell from 5/5 to 4/5". Cards list evidence in
-the order of these words (date, reference, words, code), so the same evidence always reads the same way.
+habit 6). This module words it: "cauda equina sign — Retention of urine, resolved on 2026-02-28 (noted
+2026-02-10)", "temperature 39.0 °C", "muscle strength 4/5 (Hip flexors), fell from 5/5 to 4/5". Cards
+list evidence in the order of these words (date, reference, words, code), so the same evidence always
+reads the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from app.render.placeholders import placeholders
 
 NAME_CHARS = 60  # a finding's name on a card: enough for "Retention of urine", never a paragraph
 DEFAULT = "default"  # [evidence.texts] key for every finding without its own form
-STATE_NAMES = frozenset({"finding", "short", "date", "value", "before"})
+STATE_NAMES = frozenset({"finding", "short", "date", "on", "value", "before"})
 
 
 def _names(*allowed: str) -> AfterValidator:
@@ -78,10 +79,18 @@ class EvidenceWords:
             "finding": self._named(item),
             "short": found.short.get(item.finding) or self._finding(item),
             "date": _iso(item.when or item.on) or found.undated,
+            "on": _iso(item.on) or found.undated,
             "value": _number(item.finding, item.value),
             "before": _number(item.finding, item.before),
         }
         return found.states[item.state].format_map(values)
+
+    def dated(self, item: Evidence, words: str | None = None) -> str:
+        """The evidence's words (or ``words`` for it) and its date, unless the words already say it ("PT
+        referred 2026-09-01, no visit recorded": PATHWAY.md §2 v2 words it so). §5: facts with their dates."""
+        words = self.word(item) if words is None else words
+        day = _iso(item.on)
+        return f"{words} ({day})" if day and day not in words else words
 
     def text(self, item: Evidence) -> str:
         """The record's own text where a list of one kind needs no more ("naproxen" under treatment), else

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, ValidationInfo, field_validator
 
 from app.chart.model import ChartCategory
 from app.contentfile import ContentModel, Text, require, require_all
-from app.pathway.model import AtLeast, CardValue, Contrast, Modality, Note, Period, Region, Study
+from app.pathway.model import AtLeast, CardValue, Contrast, Evidence, Modality, Note, Period, Region, Study
 from app.render.evidence import EvidenceFile, EvidenceWords
 from app.render.placeholders import placeholders
 
@@ -111,8 +111,11 @@ class Labels:
             return value.isoformat()
         if isinstance(value, frozenset):  # chart categories that could not be read, in word order
             return ", ".join(sorted(found.categories[category] for category in value))
-        if isinstance(value, tuple):  # evidence, in the order of its words, each once
-            return ", ".join(dict.fromkeys(self.evidence.word(item) for item in self.evidence.ordered(value)))
+        if isinstance(value, tuple):  # evidence in the order of its words, each once with its first date
+            first: dict[str, Evidence] = {}
+            for item in self.evidence.ordered(value):
+                first.setdefault(self.evidence.word(item), item)
+            return ", ".join(self.evidence.dated(item, words) for words, item in first.items())
         return _plain(value)
 
     def _study(self, study: Study) -> str:

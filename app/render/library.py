@@ -76,6 +76,7 @@ class CardContent:
     evidence: tuple[str, ...]
     override_reasons: tuple[Coding, ...]
     recommended: frozenset[SuggestionKind]
+    links_any_region: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,4 +198,5 @@ def _content(key: str, found: CardFile, source: Source, reasons: Mapping[str, Co
         evidence=tuple(found.evidence),
         override_reasons=tuple(reasons[name] for name in found.override_reasons),
         recommended=found.recommended,
+        links_any_region=found.links_any_region,
     )

@@ -24,8 +24,11 @@ SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
 FACTS = "facts"  # the placeholder of the generated bullets in a detail template
 MOST_ITEMS = 3  # per bullet: more are counted ("and 2 more"), so a long chart never makes a long card
 _QUALIFIER = re.compile(r" \([^()]*\)$")  # a label's trailing "(…)", e.g. "(order reason)"
-_MARKDOWN_SPECIAL = "\\`*_[]<>#|"
+_MARKDOWN_SPECIAL = "\\`*_[]<>#|~&"
 _MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
+# GitHub-Flavored Markdown links bare "http://…", "www.…" and "a@b.org" (its autolink extension). An escaped
+# ":" or "." ends a URL's match; an e-mail is matched after escapes, so a zero-width space follows its "@".
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=\bwww)\.")
 
 
 def fill(template: str, values: Mapping[str, str], where: str) -> str:
@@ -44,8 +47,10 @@ def summary(content: CardContent, words: Mapping[str, str]) -> str:
 
 
 def escape(text: str) -> str:
-    """Chart-derived text inside Markdown: no accidental emphasis, links or HTML."""
-    return text.translate(_MARKDOWN_ESCAPES)
+    """Chart-derived text inside Markdown: no accidental emphasis, strike-through, entities, links (written
+    or bare) or HTML; it renders as the chart wrote it."""
+    escaped = _AUTOLINK.sub(lambda found: "\\" + found.group(0), text.translate(_MARKDOWN_ESCAPES))
+    return escaped.replace("@", "@\u200b")
 
 
 def detail(content: CardContent, words: Mapping[str, str], decision: Decision, library: CardLibrary) -> str:
@@ -86,10 +91,10 @@ class _Found:
         facts, words = self.facts, self.source.facts
         if section == "onset":
             return _onset(facts, self.source)
-        if section == "red_flags":
+        if section in ("red_flags", "risk_factors"):
             found = [item for flag in RedFlag for item in self.words.ordered(facts.red_flags.get(flag, ()))]
-            listed = self._items(found, words["more"])
-            return f"{words['red_flags']}: {listed}." if found else f"{words['no_red_flags']}."
+            empty = f"{words['no_red_flags']}." if section == "red_flags" else None
+            return f"{words[section]}: {self._items(found, words['more'])}." if found else empty
         items = self.words.ordered(getattr(facts, section))
         plain = section == "conservative_care"
         if items:
@@ -104,7 +109,7 @@ class _Found:
         for item in items:  # "sciatica" and "sciatica (order reason)" are one fact for the clinician
             label = self.words.text(item) if plain else self.words.word(item)
             first.setdefault(_QUALIFIER.sub("", label), (label, item))
-        shown = [_dated(label, item) for label, item in list(first.values())[:MOST_ITEMS]]
+        shown = [escape(self.words.dated(item, label)) for label, item in list(first.values())[:MOST_ITEMS]]
         more = len(first) - len(shown)
         return ", ".join(shown) + (" " + more_words.format(count=more) if more else "")
 
@@ -115,9 +120,3 @@ def _onset(facts: Facts, source: Source) -> str | None:
     heading = source.facts["onset" if facts.onset_verified else "onset_lower_bound"]
     return f"{heading} {facts.onset.isoformat()}."
 
-
-def _dated(label: str, item: Evidence) -> str:
-    """The words and their date, unless the words already say it ("PT referred 2026-09-01, no visit
-    recorded": PATHWAY.md §2 v2 words it so)."""
-    day = item.on.isoformat() if item.on else None
-    return f"{escape(label)} ({day})" if day and day not in label else escape(label)

@@ -84,7 +84,10 @@ def test_every_rendered_card_links_only_the_guidelines_of_the_region(
     assert region is not None
     resource = draft_order() if decision.order else None
     by_url = {link.url: link for link in library.source.guidelines.values()}
-    for card in render_cards(decision, library, context(resource)):
+    rendered = render_cards(decision, library, context(resource))
+    for advice, card in zip(decision.advices, rendered, strict=True):
+        if library.content(advice.content).links_any_region:  # myelopathy: the cord's criteria
+            continue
         for link in card.get("links", []):
             guideline = by_url[link["url"]]
             assert not guideline.regions or region.value in guideline.regions, (name, link["label"])

@@ -32,8 +32,8 @@ def found(finding: Finding, state: State = State.FOUND, **values: Any) -> Eviden
         (found(Finding.BACK_PAIN, State.ORDER_REASON), "low back pain (order reason)"),
         # §2 v2 resolved serious findings: when it ended, or that its date is not recorded (invariant 6)
         (found(Finding.MOTOR_DEFICIT, State.RESOLVED_ON, when=date(2026, 2, 28)),
-         "motor deficit, resolved on 2026-02-28"),
-        (found(Finding.MOTOR_DEFICIT, State.RESOLVED), "motor deficit, resolved"),
+         "motor deficit, resolved on 2026-02-28 (noted 2026-02-15)"),
+        (found(Finding.MOTOR_DEFICIT, State.RESOLVED), "motor deficit, resolved (noted 2026-02-15)"),
         (found(Finding.CES, State.DATE_NOT_RECORDED), "cauda equina sign, date not recorded"),
         (found(Finding.CES, State.DATE_NOT_RECORDED, name="Retention of urine"),
          "cauda equina sign — Retention of urine, date not recorded"),

@@ -66,11 +66,12 @@ def test_an_unknown_value_says_its_placeholders_own_word_else_unknown(
     assert library.labels.word(name, ()) == words
 
 
-def test_evidence_is_worded_by_its_distinct_words_in_evidence_order(library: CardLibrary) -> None:
+def test_evidence_is_worded_by_its_distinct_words_in_order_with_first_dates(library: CardLibrary) -> None:
     later = Evidence(Finding.CRP, "Observation/2", date(2025, 7, 2), value=80)
     earlier = Evidence(Finding.ESR, "Observation/1", date(2025, 7, 1), value=62)
     again = Evidence(Finding.ESR, "Observation/3", date(2025, 7, 3), value=62)
-    assert library.labels.word("markers", (again, later, earlier)) == "ESR 62 mm/h, CRP 80 mg/L"
+    words = library.labels.word("markers", (again, later, earlier))
+    assert words == "ESR 62 mm/h (2025-07-01), CRP 80 mg/L (2025-07-02)"
 
 
 @pytest.mark.parametrize(
