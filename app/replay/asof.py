@@ -83,6 +83,7 @@ KNOWN_AT: Mapping[str, Sequence[str]] = {
     "DiagnosticReport": ("effectiveDateTime", "effectivePeriod.start", "issued"),
     "ServiceRequest": ("authoredOn", "occurrenceDateTime"),
 }
+_URN_UUID = "urn:uuid:"
 _SAME_DAY_COUNTS = frozenset(
     {"Patient", "Condition", "Observation", "MedicationRequest", "MedicationStatement"}
 )
@@ -148,7 +149,19 @@ def patient_of(resource: Json) -> str | None:
         return own if isinstance(own, str) and own else None
     for name in ("subject", "patient"):
         reference = _lookup(resource, name + ".reference")
-        target = reference_target(reference) if isinstance(reference, str) else None
-        if target is not None and target[0] == "Patient":
-            return target[1]
+        target = _owner(reference) if isinstance(reference, str) else None
+        if target is not None:
+            return target
     return None
+
+
+def _owner(reference: str) -> str | None:
+    """The patient id a reference names: ``Patient/1``, absolute, versioned or ``patient/1``
+    (``reference_target``, as the hooks read it), or ``urn:uuid:<id>``. NDJSON has no ``fullUrl`` to
+    resolve a ``urn:uuid`` with; exports converted from transaction Bundles (Synthea, bulk-data tools)
+    give each Patient the uuid of its ``fullUrl`` as its id, so the uuid is the id of the Patient line."""
+    text = reference.strip()
+    if text.lower().startswith(_URN_UUID):
+        return text[len(_URN_UUID):] or None
+    target = reference_target(text)
+    return target[1] if target is not None and target[0] == "Patient" else None

@@ -56,6 +56,9 @@ def test_only_what_the_prefetch_templates_ask_for_is_kept(resource: dict[str, An
     ({"resourceType": "Condition", "subject": {"reference": "Patient/p2"}}, "p2"),
     ({"resourceType": "Condition", "subject": {"reference": "https://ehr.example/fhir/Patient/p3"}}, "p3"),
     ({"resourceType": "ImagingStudy", "subject": {"reference": "Patient/p4/_history/2"}}, "p4"),
+    ({"resourceType": "Condition", "subject": {"reference": "urn:uuid:6f1c-p5"}}, "6f1c-p5"),
+    ({"resourceType": "Condition", "subject": {"reference": "patient/p6"}}, "p6"),
+    ({"resourceType": "Condition", "subject": {"reference": "urn:uuid:"}}, None),
     ({"resourceType": "Condition", "subject": {"reference": "Group/g"}}, None),
     ({"resourceType": "Condition"}, None),
 ])

@@ -159,7 +159,7 @@ def _patient(resources: list[Json]) -> str:
 
 # Cases the replay answered differently before it read them as the hook does (removed as each is fixed).
 _BEFORE_THE_FIX = {"a drug named by a Medication in its own file", "several versions of a Condition",
-                   "an undated diagnosis of a visit after the order", "subjects as urn:uuid"}
+                   "an undated diagnosis of a visit after the order"}
 
 
 @pytest.mark.parametrize("case", [
