@@ -12,8 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -140,6 +141,44 @@ def visible_at(resource: Json, order_at: str) -> bool:
     if len(when) > 10 and len(order_at) > 10:
         return when < order_at
     return resource.get("resourceType") in _SAME_DAY_COUNTS
+
+
+def versions_as_of(resources: Iterable[Json], order_at: str) -> list[Json]:
+    """Of several versions of one resource (an export that holds its history), those updated after the
+    order are left out while an earlier one remains: the hook read the version that stood then. A lone
+    version, or versions all updated since, stay (the newest is read: the data compromise)."""
+    kept: list[Json] = []
+    versions: dict[tuple[str, str], list[Json]] = {}
+    for resource in resources:
+        own = resource.get("id")
+        if isinstance(own, str) and own:
+            versions.setdefault((str(resource.get("resourceType")), own), []).append(resource)
+        else:
+            kept.append(resource)
+    for found in versions.values():
+        earlier = [v for v in found if not _updated_after(v, order_at)] if len(found) > 1 else found
+        kept.extend(earlier or found)
+    return kept
+
+
+def _updated_after(resource: Json, order_at: str) -> bool:
+    """``meta.lastUpdated`` later than the order: by the instant when both carry a time and zone, else by
+    the day (a version of the order's own day stands)."""
+    updated = _lookup(resource, "meta.lastUpdated")
+    if not isinstance(updated, str) or len(updated) < 10:
+        return False
+    moments = _moment(updated), _moment(order_at)
+    if moments[0] is not None and moments[1] is not None:
+        return moments[0] > moments[1]
+    return updated[:10] > order_at[:10]
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None and len(text) > 10 else None
 
 
 def patient_of(resource: Json) -> str | None:

@@ -22,7 +22,7 @@ from app.hooks.runtime import Content
 from app.hooks.schemas import HookRequest
 from app.hooks.services import SERVICES
 from app.pathway.engine import is_spine_imaging
-from app.replay.asof import TEMPLATE_KEYS, prefetch_key, visible_at
+from app.replay.asof import TEMPLATE_KEYS, prefetch_key, versions_as_of, visible_at
 from app.replay.rows import Row, row_for
 
 Json = Mapping[str, Any]
@@ -62,9 +62,10 @@ def replay_patient(patient_id: str, resources: Sequence[Json], content: Content)
 
 def _prefetch_as_of(resources: Sequence[Json], order: Json, authored: str) -> dict[str, KeyData]:
     """Every template key filled (an export is complete: nothing is "unavailable"), minus the order
-    itself (the hook gets it as the draft, not in the chart)."""
+    itself (the hook gets it as the draft, not in the chart), each resource in the version that stood
+    then where the export holds several (``versions_as_of``)."""
     found: dict[str, list[Json]] = {key: [] for key in TEMPLATE_KEYS}
-    for resource in resources:
+    for resource in versions_as_of(resources, authored):
         key = prefetch_key(resource)
         if key is not None and not _same(resource, order) and visible_at(resource, authored):
             found[key].append(resource)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.replay.asof import patient_of, prefetch_key, visible_at
+from app.replay.asof import patient_of, prefetch_key, versions_as_of, visible_at
 
 ORDER_AT = "2025-06-02T10:00:00+01:00"
 LOINC = "http://loinc.org"
@@ -64,3 +64,24 @@ def test_only_what_the_prefetch_templates_ask_for_is_kept(resource: dict[str, An
 ])
 def test_each_resource_is_grouped_under_its_patient(resource: dict[str, Any], patient: str | None) -> None:
     assert patient_of(resource) == patient
+
+
+def _version(number: str, updated: str | None) -> dict[str, Any]:
+    meta = {"versionId": number, **({"lastUpdated": updated} if updated else {})}
+    return {"resourceType": "Condition", "id": "c", "meta": meta}
+
+
+@pytest.mark.parametrize(("versions", "kept"), [
+    ([("1", "2025-05-30T09:00:00Z"), ("2", "2025-08-01T09:00:00Z")], ["1"]),    # edited since: the old one
+    ([("1", "2025-06-02T08:30:00Z"), ("2", "2025-06-02T09:30:00Z")], ["1"]),    # 09:30Z is 10:30+01:00
+    ([("1", "2025-06-02T08:30:00Z"), ("2", "2025-06-02T08:45:00Z")], ["1", "2"]),  # both before: the hook
+    ([("1", "2025-07-01T09:00:00Z"), ("2", "2025-08-01T09:00:00Z")], ["1", "2"]),  # all since: today's
+    ([("2", "2025-08-01T09:00:00Z")], ["2"]),                                   # one version: today's
+    ([("1", None), ("2", "2025-08-01T09:00:00Z")], ["1"]),                      # undated: not after
+    ([("1", "2025-05-30"), ("2", "2025-06-02")], ["1", "2"]),                   # same day, no time: stands
+])
+def test_of_several_versions_those_updated_after_the_order_are_left_out_while_one_remains(
+    versions: list[tuple[str, str | None]], kept: list[str]
+) -> None:
+    found = versions_as_of([_version(number, updated) for number, updated in versions], ORDER_AT)
+    assert [v["meta"]["versionId"] for v in found] == kept
