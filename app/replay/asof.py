@@ -130,9 +130,12 @@ def known_at(resource: Json) -> str | None:
     return None
 
 
-def visible_at(resource: Json, order_at: str) -> bool:
-    """Would the hook, called when the order was written at ``order_at``, have seen ``resource``?"""
+def visible_at(resource: Json, order_at: str, made_at: Mapping[str, str] | None = None) -> bool:
+    """Would the hook, called when the order was written at ``order_at``, have seen ``resource``?
+    ``made_at`` (``diagnosis_visits``) dates a Condition that carries no date of its own."""
     when = known_at(resource)
+    if when is None and made_at and resource.get("resourceType") == "Condition":
+        when = made_at.get(str(resource.get("id")))
     if when is None:
         return True
     day, order_day = when[:10], order_at[:10]
@@ -141,6 +144,43 @@ def visible_at(resource: Json, order_at: str) -> bool:
     if len(when) > 10 and len(order_at) > 10:
         return when < order_at
     return resource.get("resourceType") in _SAME_DAY_COUNTS
+
+
+def diagnosis_visits(resources: Sequence[Json]) -> dict[str, str]:
+    """Condition id → the start of the earliest Encounter that carries it (``Encounter.diagnosis``, or the
+    Condition's own ``encounter``): when a diagnosis written with no date of its own was made. The hooks
+    bound such an onset by that visit too; a diagnosis of a visit after the order was not known then."""
+    visits = [r for r in resources if r.get("resourceType") == "Encounter"]
+    starts = {str(v.get("id")): start for v in visits if isinstance(start := _lookup(v, "period.start"), str)}
+    carried: list[tuple[str | None, object]] = [(str(v.get("id")), _lookup(d, "condition.reference"))
+                                                for v in visits for d in _array(v.get("diagnosis"))]
+    carried += [(_target_id(_lookup(c, "encounter.reference"), "Encounter"), f"Condition/{c.get('id')}")
+                for c in resources if c.get("resourceType") == "Condition"]
+    found: dict[str, str] = {}
+    for visit, condition in carried:
+        target = _target_id(condition, "Condition")
+        start = starts.get(visit or "")
+        if target and start and (target not in found or start < found[target]):
+            found[target] = start
+    return found
+
+
+def _array(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _target_id(reference: object, kind: str) -> str | None:
+    """The id a reference to a ``kind`` names: relative, absolute, versioned, ``patient/1``
+    (``reference_target``, as the hooks read it), or ``urn:uuid:<id>``. NDJSON has no ``fullUrl`` to
+    resolve a ``urn:uuid`` with; exports converted from transaction Bundles (Synthea, bulk-data tools)
+    give each resource the uuid of its ``fullUrl`` as its id, so the uuid is the id of the line it names."""
+    if not isinstance(reference, str):
+        return None
+    text = reference.strip()
+    if text.lower().startswith(_URN_UUID):
+        return text[len(_URN_UUID):] or None
+    target = reference_target(text)
+    return target[1] if target is not None and target[0].lower() == kind.lower() else None
 
 
 def versions_as_of(resources: Iterable[Json], order_at: str) -> list[Json]:
@@ -188,19 +228,7 @@ def patient_of(resource: Json) -> str | None:
         return own if isinstance(own, str) and own else None
     for name in ("subject", "patient"):
         reference = _lookup(resource, name + ".reference")
-        target = _owner(reference) if isinstance(reference, str) else None
+        target = _target_id(reference, "Patient")
         if target is not None:
             return target
     return None
-
-
-def _owner(reference: str) -> str | None:
-    """The patient id a reference names: ``Patient/1``, absolute, versioned or ``patient/1``
-    (``reference_target``, as the hooks read it), or ``urn:uuid:<id>``. NDJSON has no ``fullUrl`` to
-    resolve a ``urn:uuid`` with; exports converted from transaction Bundles (Synthea, bulk-data tools)
-    give each Patient the uuid of its ``fullUrl`` as its id, so the uuid is the id of the Patient line."""
-    text = reference.strip()
-    if text.lower().startswith(_URN_UUID):
-        return text[len(_URN_UUID):] or None
-    target = reference_target(text)
-    return target[1] if target is not None and target[0] == "Patient" else None

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.replay.asof import patient_of, prefetch_key, versions_as_of, visible_at
+from app.replay.asof import diagnosis_visits, patient_of, prefetch_key, versions_as_of, visible_at
 
 ORDER_AT = "2025-06-02T10:00:00+01:00"
 LOINC = "http://loinc.org"
@@ -85,3 +85,19 @@ def test_of_several_versions_those_updated_after_the_order_are_left_out_while_on
 ) -> None:
     found = versions_as_of([_version(number, updated) for number, updated in versions], ORDER_AT)
     assert [v["meta"]["versionId"] for v in found] == kept
+
+
+def test_an_undated_diagnosis_is_dated_by_the_first_visit_that_carries_it() -> None:
+    def visit(own: str, start: str, *diagnoses: str) -> dict[str, Any]:
+        return {"resourceType": "Encounter", "id": own, "period": {"start": start},
+                "diagnosis": [{"condition": {"reference": d}} for d in diagnoses]}
+
+    resources = [visit("e1", "2025-06-20", "Condition/a", "urn:uuid:b"),
+                 visit("e2", "2025-06-10", "Condition/a"),
+                 {"resourceType": "Condition", "id": "c", "encounter": {"reference": "Encounter/e2"}},
+                 {"resourceType": "Condition", "id": "d"}]
+    made = diagnosis_visits(resources)
+    assert made == {"a": "2025-06-10", "b": "2025-06-20", "c": "2025-06-10"}
+    assert not visible_at({"resourceType": "Condition", "id": "a"}, ORDER_AT, made)
+    assert visible_at({"resourceType": "Condition", "id": "d"}, ORDER_AT, made)  # no date anywhere: counts
+    assert visible_at({"resourceType": "Condition", "id": "a", "recordedDate": "2025-05-01"}, ORDER_AT, made)
