@@ -67,6 +67,11 @@ TEMPLATE_KEYS: Mapping[str, KeyFilter] = {
     key: KeyFilter.of(template) for key, template in PREFETCH_TEMPLATES.items()
 }
 HOOK_TYPES = frozenset(found.resource_type for found in TEMPLATE_KEYS.values())
+# Resources a search brings beside those it matches (US Core: the external Medication a prescription
+# names, an included entry), by type → the key they arrive under. They name no patient: each joins the
+# charts whose resources reference it (``route.included_keys``).
+INCLUDED: Mapping[str, str] = {"Medication": "medications"}
+EXPORT_TYPES = HOOK_TYPES | frozenset(INCLUDED)
 _KEYS_OF_TYPE: Mapping[str, tuple[str, ...]] = {
     kind: tuple(key for key, found in TEMPLATE_KEYS.items() if found.resource_type == kind)
     for kind in HOOK_TYPES
@@ -92,8 +97,10 @@ _SAME_DAY_COUNTS = frozenset(
 
 def prefetch_key(resource: Json) -> str | None:
     """The prefetch key a resource would have arrived under (the first template of its type whose search
-    it satisfies), or None when no template asks for it."""
+    it satisfies, or the key it is included under), or None when no template asks for it."""
     kind = resource.get("resourceType")
+    if isinstance(kind, str) and kind in INCLUDED:
+        return INCLUDED[kind]
     keys = _KEYS_OF_TYPE.get(kind, ()) if isinstance(kind, str) else ()
     return next((key for key in keys if TEMPLATE_KEYS[key].accepts(resource)), None)
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from app.replay.asof import diagnosis_visits, patient_of, prefetch_key, versions_as_of, visible_at
+from app.replay.route import included_keys, route
 
 ORDER_AT = "2025-06-02T10:00:00+01:00"
 LOINC = "http://loinc.org"
@@ -46,6 +47,7 @@ def test_a_resource_is_seen_if_known_by_the_time_of_the_order(resource: dict[str
       "category": [{"coding": [{"code": "vital-signs"}]}]}, None),
     ({"resourceType": "Encounter"}, "encounters"),
     ({"resourceType": "MedicationStatement"}, "medicationstatements"),
+    ({"resourceType": "Medication", "id": "m"}, "medications"),  # included beside the prescriptions
 ])
 def test_only_what_the_prefetch_templates_ask_for_is_kept(resource: dict[str, Any], key: str | None) -> None:
     assert prefetch_key(resource) == key
@@ -101,3 +103,18 @@ def test_an_undated_diagnosis_is_dated_by_the_first_visit_that_carries_it() -> N
     assert not visible_at({"resourceType": "Condition", "id": "a"}, ORDER_AT, made)
     assert visible_at({"resourceType": "Condition", "id": "d"}, ORDER_AT, made)  # no date anywhere: counts
     assert visible_at({"resourceType": "Condition", "id": "a", "recordedDate": "2025-05-01"}, ORDER_AT, made)
+
+
+@pytest.mark.parametrize(("line", "routed", "named"), [
+    (b'{"resourceType": "Medication", "id": "nap-1", "code": {}}', ("included", "Medication/nap-1"), []),
+    (b'{"resourceType": "Medication", "code": {}}', ("not read by the hooks", None), []),  # no id: unnamed
+    (b'{"resourceType": "MedicationRequest", "subject": {"reference": "Patient/p"}, "medicationReference":'
+     b' {"reference": "https://ehr.example/fhir/Medication/nap-1"}}', ("kept", "p"), ["Medication/nap-1"]),
+    (b'{"resourceType": "MedicationRequest", "subject": {"reference": "Patient/p"}, "medicationReference":'
+     b' {"reference": "#contained"}}', ("kept", "p"), []),
+])
+def test_a_medication_is_keyed_by_its_id_and_joins_the_prescriptions_that_name_it(
+    line: bytes, routed: tuple[str, str | None], named: list[str]
+) -> None:
+    assert route(line, "Medication") == routed
+    assert included_keys(line) == named

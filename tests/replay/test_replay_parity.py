@@ -9,6 +9,7 @@ export must give the hook's rating, card topics and card count.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,17 @@ Json = dict[str, Any]
 LOINC, RXNORM = "http://loinc.org", "http://www.nlm.nih.gov/research/umls/rxnorm"
 CPT, ICD10 = "http://www.ama-assn.org/go/cpt", "http://hl7.org/fhir/sid/icd-10-cm"
 DAY20, SIXTY_DAYS = "spine-lumbar-day20", "spine-many-conditions"
+
+
+def exports_of_every_case() -> list[Json]:
+    """Every case's export with its order, each case's patient under its own id: one export."""
+    resources: list[Json] = []
+    for index, case in enumerate(CASES):
+        then, export = CASES[case]()
+        patient_id = patient_of_case(then)
+        draft = order(patient_id, {"system": CPT, "code": "72148"}, authored=ORDER_AT)
+        resources += json.loads(json.dumps([*export, draft]).replace(patient_id, f"case{index}-{patient_id}"))
+    return resources
 
 
 def _chart(patient_id: str, *, without: tuple[str, ...] = ()) -> list[Json]:
@@ -153,22 +165,16 @@ CASES: dict[str, Callable[[], tuple[list[Json], list[Json]]]] = {
 }
 
 
-def _patient(resources: list[Json]) -> str:
+def patient_of_case(resources: list[Json]) -> str:
     return str(next(r["id"] for r in resources if r["resourceType"] == "Patient"))
 
 
-# Cases the replay answered differently before it read them as the hook does (removed as each is fixed).
-_BEFORE_THE_FIX = {"a drug named by a Medication in its own file"}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason="the replay disagreed with the hook"))
-    if case in _BEFORE_THE_FIX else case for case in CASES])
+@pytest.mark.parametrize("case", list(CASES))
 async def test_the_replay_answers_as_the_hook_answered_with_the_chart_of_that_day(
     case: str, client: httpx.AsyncClient, replay_of: Callable[..., list[dict[str, str]]]
 ) -> None:
     then, export = CASES[case]()
-    patient_id = _patient(then)
+    patient_id = patient_of_case(then)
     draft = order(patient_id, {"system": CPT, "code": "72148"}, authored=ORDER_AT)
     response = await client.post("/cds-services/spine-imaging-order-sign",
                                   json=order_sign(patient_id, then, draft))
