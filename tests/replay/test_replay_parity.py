@@ -92,6 +92,29 @@ def _own_study_the_same_day() -> tuple[list[Json], list[Json]]:
     return _chart(SIXTY_DAYS), [*_chart(SIXTY_DAYS), study]
 
 
+NEUROSURGERY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/service-type", "code": "216"}]}
+
+
+def _booked(**meta: Any) -> tuple[list[Json], list[Json]]:
+    """A neurosurgery visit and an epidural injection booked before the order for the week after it, still
+    booked in the export (``planned``, ``preparation``): the hook read them as candidacy (R23, CODES.md
+    §1e). Their date is the appointment's, by nature after the booking: not when they were known."""
+    visit = _of(SIXTY_DAYS, {"resourceType": "Encounter", "id": "neurosurgery", "status": "planned",
+                             "serviceType": NEUROSURGERY, "period": {"start": "2025-06-09T09:00:00Z"},
+                             **meta})
+    injection = _of(SIXTY_DAYS, {"resourceType": "Procedure", "id": "esi", "status": "preparation",
+                                 "code": {"coding": [{"system": CPT, "code": "62323"}]},
+                                 "performedDateTime": "2025-06-12", **meta})
+    then = [*_chart(SIXTY_DAYS), visit, injection]
+    return then, then
+
+
+def _booked_after_the_order() -> tuple[list[Json], list[Json]]:
+    """The same bookings, written (last updated) two days after the order: not seen then."""
+    _, export = _booked(meta={"lastUpdated": "2025-06-04T10:00:00Z"})
+    return _chart(SIXTY_DAYS), export
+
+
 def _care_after_the_order() -> tuple[list[Json], list[Json]]:
     """No conservative care when the order was written; an NSAID course dated only by its dose's bounds,
     and a physical therapy referral dated only by its occurrence period, begin after it (R2)."""
@@ -153,6 +176,9 @@ CASES: dict[str, Callable[[], tuple[list[Json], list[Json]]]] = {
     "later results dated by a period end, a timing, a series": lambda: _later_results(DAY20),
     "later results, sixty days": lambda: _later_results(SIXTY_DAYS),
     "the order's own study the same day, dated by its series": _own_study_the_same_day,
+    "a visit and an injection booked for after the order": _booked,
+    "booked, last updated before the order": lambda: _booked(meta={"lastUpdated": "2025-05-28T10:00:00Z"}),
+    "booked after the order (last updated after it)": _booked_after_the_order,
     "care begun after the order, dated by dose bounds and occurrence": _care_after_the_order,
     "care begun before the order, dated by dose bounds; fever by period end": _care_before_the_order,
     "a drug named by a Medication in its own file": _drug_in_its_own_file,
@@ -169,7 +195,13 @@ def patient_of_case(resources: list[Json]) -> str:
     return str(next(r["id"] for r in resources if r["resourceType"] == "Patient"))
 
 
-@pytest.mark.parametrize("case", list(CASES))
+_BEFORE_THE_FIX = {"a visit and an injection booked for after the order",
+                   "booked, last updated before the order"}
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason="the replay dropped bookings"))
+    if case in _BEFORE_THE_FIX else case for case in CASES])
 async def test_the_replay_answers_as_the_hook_answered_with_the_chart_of_that_day(
     case: str, client: httpx.AsyncClient, replay_of: Callable[..., list[dict[str, str]]]
 ) -> None:
