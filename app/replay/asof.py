@@ -90,6 +90,8 @@ KNOWN_AT: Mapping[str, Sequence[str]] = {
     "ServiceRequest": ("authoredOn", "occurrenceDateTime"),
 }
 _URN_UUID = "urn:uuid:"
+# The status that makes a resource a booking, by type: its date is the appointment's (``known_at``).
+_BOOKED: Mapping[str, str] = {"Encounter": "planned", "Procedure": "preparation"}
 _SAME_DAY_COUNTS = frozenset(
     {"Patient", "Condition", "Observation", "MedicationRequest", "MedicationStatement"}
 )
@@ -129,8 +131,14 @@ def _lookup(resource: Json, path: str) -> object:
 
 
 def known_at(resource: Json) -> str | None:
-    """The written date(time) the resource was known at, or None when it carries none."""
-    for path in KNOWN_AT.get(str(resource.get("resourceType")), ()):
+    """The written date(time) the resource was known at, or None when it carries none. A booking's date
+    is its appointment's, after the booking by nature: it was known when last written (``meta.lastUpdated``),
+    else when is not said (the hooks read a booked visit or injection as candidacy, R23)."""
+    kind = str(resource.get("resourceType"))
+    if kind in _BOOKED and resource.get("status") == _BOOKED[kind]:
+        updated = _lookup(resource, "meta.lastUpdated")
+        return updated if isinstance(updated, str) and len(updated) >= 4 else None
+    for path in KNOWN_AT.get(kind, ()):
         value = _lookup(resource, path)
         if isinstance(value, str) and len(value) >= 4:
             return value

@@ -24,6 +24,10 @@ LOINC = "http://loinc.org"
     ({"resourceType": "Observation", "effectiveDateTime": "2025-06-02T11:00:00+01:00"}, False),  # after
     ({"resourceType": "Observation", "issued": "2025-05-30T08:00:00Z"}, True),  # no effective: issued
     ({"resourceType": "MedicationRequest"}, True),                               # undated: always counts
+    ({"resourceType": "Encounter", "status": "planned", "period": {"start": "2025-06-09"}}, True),  # booked
+    ({"resourceType": "Procedure", "status": "preparation", "performedDateTime": "2025-06-09",
+      "meta": {"lastUpdated": "2025-06-03T08:00:00Z"}}, False),                # booked after the order
+    ({"resourceType": "Procedure", "status": "completed", "performedDateTime": "2025-06-09"}, False),
     ({"resourceType": "Patient", "id": "p"}, True),
 ])
 def test_a_resource_is_seen_if_known_by_the_time_of_the_order(resource: dict[str, Any], seen: bool) -> None:

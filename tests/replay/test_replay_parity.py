@@ -195,13 +195,7 @@ def patient_of_case(resources: list[Json]) -> str:
     return str(next(r["id"] for r in resources if r["resourceType"] == "Patient"))
 
 
-_BEFORE_THE_FIX = {"a visit and an injection booked for after the order",
-                   "booked, last updated before the order"}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason="the replay dropped bookings"))
-    if case in _BEFORE_THE_FIX else case for case in CASES])
+@pytest.mark.parametrize("case", list(CASES))
 async def test_the_replay_answers_as_the_hook_answered_with_the_chart_of_that_day(
     case: str, client: httpx.AsyncClient, replay_of: Callable[..., list[dict[str, str]]]
 ) -> None:
