@@ -4,7 +4,9 @@
   and the codes or categories each search names), so a replayed chart holds what a live call would have held.
 - As of when: a resource counts when the date it was known (``KNOWN_AT``) is on or before the order's day.
   The data compromise: an export holds today's version of each resource, so a status changed since
-  (a Condition resolved later) is replayed as it is now; a resource with no date at all always counts.
+  (a Condition resolved later) is replayed as it is now, unless the export keeps the older version too
+  (``versions_as_of``); a resource with no date at all always counts, but an undated diagnosis is dated
+  by the visit that carries it (``diagnosis_visits``) and a booking by when it was written (``known_at``).
   Same-day results are ambiguous: with both timestamps written, the earlier one counts; with only a date,
   a same-day diagnosis, observation or prescription counts (written at the visit that led to the order)
   but a same-day study, procedure or order does not (it may be this order's own result).
