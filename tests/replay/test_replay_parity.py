@@ -165,6 +165,13 @@ def _undated_diagnosis_of_a_later_visit() -> tuple[list[Json], list[Json]]:
     return _chart(DAY20), [*_chart(DAY20), visit, diagnosis]
 
 
+def _diagnosis_at(recorded: str, *, before: bool) -> tuple[list[Json], list[Json]]:
+    """A cauda equina diagnosis recorded on the order's day in another offset than the order's (a server
+    writing instants in UTC, the EHR the order in local time): before or after the order by the clock."""
+    diagnosis = _cauda_equina(DAY20, recordedDate=recorded, onsetDateTime=recorded)
+    return [*_chart(DAY20), *([diagnosis] if before else [])], [*_chart(DAY20), diagnosis]
+
+
 def _subjects_as(reference: Callable[[str], str], patient_id: str) -> tuple[list[Json], list[Json]]:
     chart = _chart(patient_id)
     export = [r if r["resourceType"] == "Patient" else {**r, "subject": {"reference": reference(r["id"])}}
@@ -184,6 +191,10 @@ CASES: dict[str, Callable[[], tuple[list[Json], list[Json]]]] = {
     "a drug named by a Medication in its own file": _drug_in_its_own_file,
     "several versions of a Condition": _versions,
     "an undated diagnosis of a visit after the order": _undated_diagnosis_of_a_later_visit,
+    "a red flag recorded half an hour before the order, in another offset": lambda: _diagnosis_at(
+        "2025-06-02T10:30:00+02:00", before=True),   # 08:30 UTC; the order 09:00 UTC
+    "a red flag recorded half an hour after the order, in UTC": lambda: _diagnosis_at(
+        "2025-06-02T09:30:00Z", before=False),
     "subjects as urn:uuid": lambda: _subjects_as(lambda _: f"urn:uuid:{DAY20}", DAY20),
     "subjects as lower-case patient/": lambda: _subjects_as(lambda _: f"patient/{DAY20}", DAY20),
     "subjects as absolute URLs": lambda: _subjects_as(
@@ -195,7 +206,13 @@ def patient_of_case(resources: list[Json]) -> str:
     return str(next(r["id"] for r in resources if r["resourceType"] == "Patient"))
 
 
-@pytest.mark.parametrize("case", list(CASES))
+_BEFORE_THE_FIX = {"a red flag recorded half an hour before the order, in another offset",
+                   "a red flag recorded half an hour after the order, in UTC"}
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason="instants compared as written"))
+    if case in _BEFORE_THE_FIX else case for case in CASES])
 async def test_the_replay_answers_as_the_hook_answered_with_the_chart_of_that_day(
     case: str, client: httpx.AsyncClient, replay_of: Callable[..., list[dict[str, str]]]
 ) -> None:
