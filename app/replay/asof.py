@@ -155,10 +155,13 @@ def visible_at(resource: Json, order_at: str, made_at: Mapping[str, str] | None 
         when = made_at.get(str(resource.get("id")))
     if when is None:
         return True
+    instants = _moment(when), _moment(order_at)
+    if instants[0] is not None and instants[1] is not None:  # by the clock, whatever the offsets written
+        return instants[0] < instants[1]
     day, order_day = when[:10], order_at[:10]
     if day != order_day:
         return day < order_day
-    if len(when) > 10 and len(order_at) > 10:
+    if len(when) > 10 and len(order_at) > 10:  # a time without a zone: compared as written
         return when < order_at
     return resource.get("resourceType") in _SAME_DAY_COUNTS
 

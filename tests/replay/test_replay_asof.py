@@ -23,6 +23,9 @@ LOINC = "http://loinc.org"
     ({"resourceType": "Procedure", "performedDateTime": "2025-06-02"}, False),
     ({"resourceType": "Observation", "effectiveDateTime": "2025-06-02T11:00:00+01:00"}, False),  # after
     ({"resourceType": "Observation", "issued": "2025-05-30T08:00:00Z"}, True),  # no effective: issued
+    ({"resourceType": "Observation", "effectiveDateTime": "2025-06-02T09:30:00Z"}, False),  # 10:30+01:00
+    ({"resourceType": "Observation", "effectiveDateTime": "2025-06-02T10:30:00+02:00"}, True),  # 09:30+01
+    ({"resourceType": "Observation", "effectiveDateTime": "2025-06-02T09:30:00"}, True),  # no zone: as text
     ({"resourceType": "MedicationRequest"}, True),                               # undated: always counts
     ({"resourceType": "Encounter", "status": "planned", "period": {"start": "2025-06-09"}}, True),  # booked
     ({"resourceType": "Procedure", "status": "preparation", "performedDateTime": "2025-06-09",

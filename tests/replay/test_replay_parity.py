@@ -206,13 +206,7 @@ def patient_of_case(resources: list[Json]) -> str:
     return str(next(r["id"] for r in resources if r["resourceType"] == "Patient"))
 
 
-_BEFORE_THE_FIX = {"a red flag recorded half an hour before the order, in another offset",
-                   "a red flag recorded half an hour after the order, in UTC"}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason="instants compared as written"))
-    if case in _BEFORE_THE_FIX else case for case in CASES])
+@pytest.mark.parametrize("case", list(CASES))
 async def test_the_replay_answers_as_the_hook_answered_with_the_chart_of_that_day(
     case: str, client: httpx.AsyncClient, replay_of: Callable[..., list[dict[str, str]]]
 ) -> None:
