@@ -4,7 +4,9 @@
   and the codes or categories each search names), so a replayed chart holds what a live call would have held.
 - As of when: a resource counts when the date it was known (``KNOWN_AT``) is on or before the order's day.
   The data compromise: an export holds today's version of each resource, so a status changed since
-  (a Condition resolved later) is replayed as it is now; a resource with no date at all always counts.
+  (a Condition resolved later) is replayed as it is now, unless the export keeps the older version too
+  (``versions_as_of``); a resource with no date at all always counts, but an undated diagnosis is dated
+  by the visit that carries it (``diagnosis_visits``) and a booking by when it was written (``known_at``).
   Same-day results are ambiguous: with both timestamps written, the earlier one counts; with only a date,
   a same-day diagnosis, observation or prescription counts (written at the visit that led to the order)
   but a same-day study, procedure or order does not (it may be this order's own result).
@@ -12,8 +14,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -66,6 +69,11 @@ TEMPLATE_KEYS: Mapping[str, KeyFilter] = {
     key: KeyFilter.of(template) for key, template in PREFETCH_TEMPLATES.items()
 }
 HOOK_TYPES = frozenset(found.resource_type for found in TEMPLATE_KEYS.values())
+# Resources a search brings beside those it matches (US Core: the external Medication a prescription
+# names, an included entry), by type → the key they arrive under. They name no patient: each joins the
+# charts whose resources reference it (``route.included_keys``).
+INCLUDED: Mapping[str, str] = {"Medication": "medications"}
+EXPORT_TYPES = HOOK_TYPES | frozenset(INCLUDED)
 _KEYS_OF_TYPE: Mapping[str, tuple[str, ...]] = {
     kind: tuple(key for key, found in TEMPLATE_KEYS.items() if found.resource_type == kind)
     for kind in HOOK_TYPES
@@ -83,6 +91,9 @@ KNOWN_AT: Mapping[str, Sequence[str]] = {
     "DiagnosticReport": ("effectiveDateTime", "effectivePeriod.start", "issued"),
     "ServiceRequest": ("authoredOn", "occurrenceDateTime"),
 }
+_URN_UUID = "urn:uuid:"
+# The status that makes a resource a booking, by type: its date is the appointment's (``known_at``).
+_BOOKED: Mapping[str, str] = {"Encounter": "planned", "Procedure": "preparation"}
 _SAME_DAY_COUNTS = frozenset(
     {"Patient", "Condition", "Observation", "MedicationRequest", "MedicationStatement"}
 )
@@ -90,8 +101,10 @@ _SAME_DAY_COUNTS = frozenset(
 
 def prefetch_key(resource: Json) -> str | None:
     """The prefetch key a resource would have arrived under (the first template of its type whose search
-    it satisfies), or None when no template asks for it."""
+    it satisfies, or the key it is included under), or None when no template asks for it."""
     kind = resource.get("resourceType")
+    if isinstance(kind, str) and kind in INCLUDED:
+        return INCLUDED[kind]
     keys = _KEYS_OF_TYPE.get(kind, ()) if isinstance(kind, str) else ()
     return next((key for key in keys if TEMPLATE_KEYS[key].accepts(resource)), None)
 
@@ -120,25 +133,112 @@ def _lookup(resource: Json, path: str) -> object:
 
 
 def known_at(resource: Json) -> str | None:
-    """The written date(time) the resource was known at, or None when it carries none."""
-    for path in KNOWN_AT.get(str(resource.get("resourceType")), ()):
+    """The written date(time) the resource was known at, or None when it carries none. A booking's date
+    is its appointment's, after the booking by nature: it was known when last written (``meta.lastUpdated``),
+    else when is not said (the hooks read a booked visit or injection as candidacy, R23)."""
+    kind = str(resource.get("resourceType"))
+    if kind in _BOOKED and resource.get("status") == _BOOKED[kind]:
+        updated = _lookup(resource, "meta.lastUpdated")
+        return updated if isinstance(updated, str) and len(updated) >= 4 else None
+    for path in KNOWN_AT.get(kind, ()):
         value = _lookup(resource, path)
         if isinstance(value, str) and len(value) >= 4:
             return value
     return None
 
 
-def visible_at(resource: Json, order_at: str) -> bool:
-    """Would the hook, called when the order was written at ``order_at``, have seen ``resource``?"""
+def visible_at(resource: Json, order_at: str, made_at: Mapping[str, str] | None = None) -> bool:
+    """Would the hook, called when the order was written at ``order_at``, have seen ``resource``?
+    ``made_at`` (``diagnosis_visits``) dates a Condition that carries no date of its own."""
     when = known_at(resource)
+    if when is None and made_at and resource.get("resourceType") == "Condition":
+        when = made_at.get(str(resource.get("id")))
     if when is None:
         return True
+    instants = _moment(when), _moment(order_at)
+    if instants[0] is not None and instants[1] is not None:  # by the clock, whatever the offsets written
+        return instants[0] < instants[1]
     day, order_day = when[:10], order_at[:10]
     if day != order_day:
         return day < order_day
-    if len(when) > 10 and len(order_at) > 10:
+    if len(when) > 10 and len(order_at) > 10:  # a time without a zone: compared as written
         return when < order_at
     return resource.get("resourceType") in _SAME_DAY_COUNTS
+
+
+def diagnosis_visits(resources: Sequence[Json]) -> dict[str, str]:
+    """Condition id → the start of the earliest Encounter that carries it (``Encounter.diagnosis``, or the
+    Condition's own ``encounter``): when a diagnosis written with no date of its own was made. The hooks
+    bound such an onset by that visit too; a diagnosis of a visit after the order was not known then."""
+    visits = [r for r in resources if r.get("resourceType") == "Encounter"]
+    starts = {str(v.get("id")): start for v in visits if isinstance(start := _lookup(v, "period.start"), str)}
+    carried: list[tuple[str | None, object]] = [(str(v.get("id")), _lookup(d, "condition.reference"))
+                                                for v in visits for d in _array(v.get("diagnosis"))]
+    carried += [(_target_id(_lookup(c, "encounter.reference"), "Encounter"), f"Condition/{c.get('id')}")
+                for c in resources if c.get("resourceType") == "Condition"]
+    found: dict[str, str] = {}
+    for visit, condition in carried:
+        target = _target_id(condition, "Condition")
+        start = starts.get(visit or "")
+        if target and start and (target not in found or start < found[target]):
+            found[target] = start
+    return found
+
+
+def _array(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _target_id(reference: object, kind: str) -> str | None:
+    """The id a reference to a ``kind`` names: relative, absolute, versioned, ``patient/1``
+    (``reference_target``, as the hooks read it), or ``urn:uuid:<id>``. NDJSON has no ``fullUrl`` to
+    resolve a ``urn:uuid`` with; exports converted from transaction Bundles (Synthea, bulk-data tools)
+    give each resource the uuid of its ``fullUrl`` as its id, so the uuid is the id of the line it names."""
+    if not isinstance(reference, str):
+        return None
+    text = reference.strip()
+    if text.lower().startswith(_URN_UUID):
+        return text[len(_URN_UUID):] or None
+    target = reference_target(text)
+    return target[1] if target is not None and target[0].lower() == kind.lower() else None
+
+
+def versions_as_of(resources: Iterable[Json], order_at: str) -> list[Json]:
+    """Of several versions of one resource (an export that holds its history), those updated after the
+    order are left out while an earlier one remains: the hook read the version that stood then. A lone
+    version, or versions all updated since, stay (the newest is read: the data compromise)."""
+    kept: list[Json] = []
+    versions: dict[tuple[str, str], list[Json]] = {}
+    for resource in resources:
+        own = resource.get("id")
+        if isinstance(own, str) and own:
+            versions.setdefault((str(resource.get("resourceType")), own), []).append(resource)
+        else:
+            kept.append(resource)
+    for found in versions.values():
+        earlier = [v for v in found if not _updated_after(v, order_at)] if len(found) > 1 else found
+        kept.extend(earlier or found)
+    return kept
+
+
+def _updated_after(resource: Json, order_at: str) -> bool:
+    """``meta.lastUpdated`` later than the order: by the instant when both carry a time and zone, else by
+    the day (a version of the order's own day stands)."""
+    updated = _lookup(resource, "meta.lastUpdated")
+    if not isinstance(updated, str) or len(updated) < 10:
+        return False
+    moments = _moment(updated), _moment(order_at)
+    if moments[0] is not None and moments[1] is not None:
+        return moments[0] > moments[1]
+    return updated[:10] > order_at[:10]
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None and len(text) > 10 else None
 
 
 def patient_of(resource: Json) -> str | None:
@@ -148,7 +248,7 @@ def patient_of(resource: Json) -> str | None:
         return own if isinstance(own, str) and own else None
     for name in ("subject", "patient"):
         reference = _lookup(resource, name + ".reference")
-        target = reference_target(reference) if isinstance(reference, str) else None
-        if target is not None and target[0] == "Patient":
-            return target[1]
+        target = _target_id(reference, "Patient")
+        if target is not None:
+            return target
     return None

@@ -22,7 +22,7 @@ from app.hooks.runtime import Content
 from app.hooks.schemas import HookRequest
 from app.hooks.services import SERVICES
 from app.pathway.engine import is_spine_imaging
-from app.replay.asof import TEMPLATE_KEYS, prefetch_key, visible_at
+from app.replay.asof import TEMPLATE_KEYS, diagnosis_visits, prefetch_key, versions_as_of, visible_at
 from app.replay.rows import Row, row_for
 
 Json = Mapping[str, Any]
@@ -50,23 +50,27 @@ def spine_orders(resources: Sequence[Json], content: Content) -> list[Json]:
 def replay_patient(patient_id: str, resources: Sequence[Json], content: Content) -> Iterator[Row]:
     """Rate every spine order of one patient as of its ``authoredOn`` (an undated order is not replayed:
     there is no day to replay it at; ``summary.json`` counts it)."""
+    made_at = diagnosis_visits(resources)
     for order in spine_orders(resources, content):
         authored = order.get("authoredOn")
         day = parse_fhir_date(authored)
         if not isinstance(authored, str) or day is None or not day.is_exact:
             yield row_for(patient_id, order, None, None)
             continue
-        chart_data = _prefetch_as_of(resources, order, authored)
+        chart_data = _prefetch_as_of(resources, order, authored, made_at)
         yield row_for(patient_id, order, *_evaluate(patient_id, order, chart_data, day.value, content))
 
 
-def _prefetch_as_of(resources: Sequence[Json], order: Json, authored: str) -> dict[str, KeyData]:
+def _prefetch_as_of(
+    resources: Sequence[Json], order: Json, authored: str, made_at: Mapping[str, str]
+) -> dict[str, KeyData]:
     """Every template key filled (an export is complete: nothing is "unavailable"), minus the order
-    itself (the hook gets it as the draft, not in the chart)."""
+    itself (the hook gets it as the draft, not in the chart), each resource in the version that stood
+    then where the export holds several (``versions_as_of``)."""
     found: dict[str, list[Json]] = {key: [] for key in TEMPLATE_KEYS}
-    for resource in resources:
+    for resource in versions_as_of(resources, authored):
         key = prefetch_key(resource)
-        if key is not None and not _same(resource, order) and visible_at(resource, authored):
+        if key is not None and not _same(resource, order) and visible_at(resource, authored, made_at):
             found[key].append(resource)
     return {key: KeyData(tuple(items)) for key, items in found.items()}
 

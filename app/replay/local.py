@@ -3,8 +3,10 @@
 1. Split (a process per input file): stream each NDJSON file, keep what the hooks read, and append
    ``patient id TAB line`` to one of ``shards`` files chosen by a stable hash of the patient id. The
    shard count grows with the input (about ``SHARD_BYTES`` of input per shard), so a shard fits in memory.
-2. Replay (a process per shard): read the shard, group its lines by patient, replay each patient
-   (``evaluate.replay_patient``) and write the shard's rows, sorted, to a run file.
+   A Medication (no patient) goes to ``<file>.included`` as ``Medication/<id> TAB line``.
+2. Replay (a process per shard): read the shard, group its lines by patient, add the Medications its
+   prescriptions name (the included files streamed once per shard, only those named kept), replay each
+   patient (``evaluate.replay_patient``) and write the shard's rows, sorted, to a run file.
 3. Merge (this process): a heap merge of the sorted run files streams into ``outputs``.
 Peak memory is one shard per worker plus a few row batches, never the export.
 """
@@ -24,9 +26,9 @@ from pathlib import Path
 import orjson
 
 from app.hooks.runtime import Content, load_content
-from app.replay.asof import HOOK_TYPES
+from app.replay.asof import EXPORT_TYPES
 from app.replay.evaluate import replay_patient
-from app.replay.route import KEPT, parse_lines, route
+from app.replay.route import INCLUDED_LINE, KEPT, included_keys, parse_lines, route
 from app.replay.rows import Row
 from app.replay.source import export_files, read_lines, resource_type_of
 from app.settings import Settings
@@ -36,6 +38,7 @@ MAX_SHARDS = 100_000
 BUFFER_BYTES = 16 * 1024 * 1024
 MERGE_FAN_IN = 200
 Progress = Callable[[str, int, int], None]
+_INCLUDED = -1  # the buffer of included (Medication) lines
 
 _content: Content | None = None
 
@@ -60,9 +63,9 @@ def _split_file(path: Path, scratch: Path, shards: int) -> Counter[str]:
         counts["lines"] += 1
         outcome, patient = route(line, kind)
         counts[outcome] += 1
-        if outcome == KEPT and patient is not None:
+        if outcome in (KEPT, INCLUDED_LINE) and patient is not None:
             record = patient.encode() + b"\t" + line + b"\n"
-            buffers[shard_of(patient, shards)] += record
+            buffers[shard_of(patient, shards) if outcome == KEPT else _INCLUDED] += record
             buffered += len(record)
             if buffered > BUFFER_BYTES:
                 buffered = _flush(buffers, scratch, path.name)
@@ -72,7 +75,8 @@ def _split_file(path: Path, scratch: Path, shards: int) -> Counter[str]:
 
 def _flush(buffers: dict[int, bytearray], scratch: Path, name: str) -> int:
     for shard, data in buffers.items():
-        with (scratch / f"{shard:05d}.{name}.tsv").open("ab") as handle:
+        target = f"{name}.included" if shard == _INCLUDED else f"{shard:05d}.{name}.tsv"
+        with (scratch / target).open("ab") as handle:
             handle.write(data)
     buffers.clear()
     return 0
@@ -93,13 +97,30 @@ def _replay_shard(scratch: Path, shard: int) -> tuple[int, Counter[str]]:
             patient, _, raw = line.partition(b"\t")
             grouped[patient.decode()].append(raw)
     counts: Counter[str] = Counter(patients=len(grouped))
+    named = {patient: dict.fromkeys(k for line in lines for k in included_keys(line))
+             for patient, lines in grouped.items()}
+    included = _included(scratch, {key for keys in named.values() for key in keys})
     rows: list[Row] = []
     for patient_id in sorted(grouped):
-        rows.extend(replay_patient(patient_id, parse_lines(grouped.pop(patient_id), counts), _content))
+        drugs = [line for key in named[patient_id] for line in included.get(key, ())]
+        resources = parse_lines(grouped.pop(patient_id) + drugs, counts)
+        rows.extend(replay_patient(patient_id, resources, _content))
     rows.sort(key=lambda row: row.key)
     counts["orders"] = len(rows)
     (scratch / f"{shard:05d}.rows").write_bytes(b"".join(orjson.dumps(r.cells) + b"\n" for r in rows))
     return shard, counts
+
+
+def _included(scratch: Path, named: set[str]) -> dict[str, list[bytes]]:
+    """The included lines (every version) of the Medications ``named``, from the split's included files."""
+    found: dict[str, list[bytes]] = defaultdict(list)
+    for part in sorted(scratch.glob("*.included")) if named else ():
+        with part.open("rb") as handle:
+            for record in handle:
+                key, _, line = record.rstrip(b"\n").partition(b"\t")
+                if key.decode() in named:
+                    found[key.decode()].append(line)
+    return found
 
 
 def _read_run(path: Path) -> Iterator[Row]:
@@ -112,7 +133,7 @@ def run_local(
     folder: Path, settings: Settings, workers: int, progress: Progress
 ) -> tuple[Iterator[Row], Counter[str]]:
     """Steps 1 and 2 now; the returned iterator does step 3 and removes the scratch space when exhausted."""
-    files = export_files(folder, HOOK_TYPES)
+    files = export_files(folder, EXPORT_TYPES)
     total = sum(path.stat().st_size for path in files)
     shards = shard_count(total, workers)
     scratch_dir = tempfile.TemporaryDirectory(prefix="spine-cds-replay-", dir=os.environ.get("TMPDIR"))

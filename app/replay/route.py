@@ -2,7 +2,9 @@
 
 Parsing is the cost of a replay, so a line of a type the hooks never read is dropped before it is parsed,
 and an Observation line whose text holds none of the template's codes too (a substring test; the parsed
-code is checked after). A line that is not a JSON object is skipped and counted, never fatal.
+code is checked after). A line that is not a JSON object is skipped and counted, never fatal. A
+Medication names no patient: its line is keyed ``Medication/<id>`` and joins, in each engine, the charts
+whose prescriptions reference it (``included_keys``), as a search's included entry reached the hook.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from typing import Any
 
 import orjson
 
-from app.replay.asof import HOOK_TYPES, TEMPLATE_KEYS, patient_of, prefetch_key
+from app.fhir.parse import medication_key
+from app.replay.asof import HOOK_TYPES, INCLUDED, TEMPLATE_KEYS, patient_of, prefetch_key
 
 KEPT = "kept"
+INCLUDED_LINE = "included"
 MALFORMED = "malformed"
 NOT_READ = "not read by the hooks"
 NO_PATIENT = "no patient reference"
+
 
 def _code_hints(kind: str) -> tuple[bytes, ...] | None:
     """Bytes one of which a line must hold to be read: only for a type every template of which filters
@@ -47,12 +52,28 @@ def route(line: bytes, resource_type: str) -> tuple[str, str | None]:
 
 
 def _classify(resource: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(KEPT, patient id); (INCLUDED_LINE, ``Medication/<id>``) for a resource the charts reference."""
+    kind, own = resource.get("resourceType"), resource.get("id")
+    if kind in INCLUDED:
+        named = isinstance(own, str) and own.strip() and "\t" not in own
+        return (INCLUDED_LINE, medication_key(f"{kind}/{own}")) if named else (NOT_READ, None)
     if prefetch_key(resource) is None:
         return NOT_READ, None
     patient = patient_of(resource)
     if patient is None or "\t" in patient:
         return NO_PATIENT, None
     return KEPT, patient
+
+
+def included_keys(line: bytes) -> list[str]:
+    """The included resources a kept line names (a prescription's external ``medicationReference``:
+    ``Medication/<id>``, relative or absolute), the keys ``route`` gave their lines; most lines hold none
+    and are not parsed again."""
+    if b'"medicationReference"' not in line:
+        return []
+    reference = orjson.loads(line).get("medicationReference")
+    key = medication_key(reference.get("reference")) if isinstance(reference, dict) else ""
+    return [key] if key else []
 
 
 def parse_lines(lines: list[bytes], counts: Counter[str]) -> list[dict[str, Any]]:

@@ -69,6 +69,7 @@ def _run_facts(
             "files": counts["files"],
             "lines": counts["lines"],
             "resources_kept": counts["kept"],
+            "included_kept": counts["included"],
             "not_read_by_the_hooks": counts["not read by the hooks"],
             "skipped_malformed": counts["malformed"],
             "skipped_no_patient": counts["no patient reference"],

@@ -22,15 +22,24 @@ from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 
 from app.hooks.runtime import Content, load_content
-from app.replay.asof import HOOK_TYPES
+from app.replay.asof import EXPORT_TYPES
 from app.replay.evaluate import replay_patient
 from app.replay.local import Progress
-from app.replay.route import KEPT, MALFORMED, NO_PATIENT, NOT_READ, parse_lines, route
+from app.replay.route import (
+    INCLUDED_LINE,
+    KEPT,
+    MALFORMED,
+    NO_PATIENT,
+    NOT_READ,
+    included_keys,
+    parse_lines,
+    route,
+)
 from app.replay.rows import Row
 from app.replay.source import resource_type_of
 from app.settings import Settings
 
-_OUTCOMES = (KEPT, MALFORMED, NOT_READ, NO_PATIENT, "lines", "patients", "orders")
+_OUTCOMES = (KEPT, INCLUDED_LINE, MALFORMED, NOT_READ, NO_PATIENT, "lines", "patients", "orders")
 _worker_content: dict[str, Content] = {}
 
 
@@ -52,26 +61,36 @@ def export_paths(spark: SparkSession, source: str) -> list[tuple[str, str]]:
     for status in statuses:
         name = status.getPath().getName()
         kind = resource_type_of(name)
-        if status.isFile() and kind in HOOK_TYPES:
+        if status.isFile() and kind in EXPORT_TYPES:
             found.append((status.getPath().toString(), kind))
     return sorted(found)
 
 
 def _route_partition(
     kind: str, counters: dict[str, Any], lines: Iterable[str]
-) -> Iterator[tuple[str, bytes]]:
+) -> Iterator[tuple[str, str, bytes]]:
+    """(KEPT, patient id, line) or (INCLUDED_LINE, ``Medication/<id>``, line) for each line read."""
     counts: Counter[str] = Counter()
     for text in lines:
         line = text.strip().encode()
         if not line:
             continue
         counts["lines"] += 1
-        outcome, patient = route(line, kind)
+        outcome, key = route(line, kind)
         counts[outcome] += 1
-        if outcome == KEPT and patient is not None:
-            yield patient, line
+        if outcome in (KEPT, INCLUDED_LINE) and key is not None:
+            yield outcome, key, line
     for name, value in counts.items():
         counters[name].add(value)
+
+
+def _included(routed: Any) -> Any:
+    """(patient id, line) of every Medication a patient's prescriptions name: the named keys joined with
+    the included lines (every version), as the local engine adds them."""
+    lines = routed.filter(lambda found: found[0] == INCLUDED_LINE).map(lambda found: (found[1], found[2]))
+    named = routed.filter(lambda found: found[0] == KEPT).flatMap(
+        lambda found: [(key, found[1]) for key in included_keys(found[2])]).distinct()
+    return named.join(lines).map(lambda joined: joined[1])
 
 
 def _replay_group(
@@ -105,12 +124,16 @@ def run_spark(
     reads = [context.textFile(path).mapPartitions(partial(_route_partition, kind, counters))
              for path, kind in paths]
     routed = context.union(reads) if reads else context.emptyRDD()
-    replayed = routed.groupByKey().flatMap(partial(_replay_group, settings, counters))
+    routed.persist(StorageLevel.MEMORY_AND_DISK)  # read twice (charts, included lines): count lines once
+    kept = routed.filter(lambda found: found[0] == KEPT).map(lambda found: (found[1], found[2]))
+    charts = kept.union(_included(routed))
+    replayed = charts.groupByKey().flatMap(partial(_replay_group, settings, counters))
     replayed.persist(StorageLevel.MEMORY_AND_DISK)  # sortBy samples it first: replay each patient once
     rows = replayed.sortBy(lambda cells: (cells[0], cells[1]))
     rows.persist(StorageLevel.MEMORY_AND_DISK)
     rows.count()  # materialise once: the accumulators are complete now
     replayed.unpersist()
+    routed.unpersist()
     progress("spark", 2, 3)
     counts = Counter({name: counter.value for name, counter in counters.items()})
     counts["files"] = len(paths)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())
 ORDER_AT = f"{MANIFEST['evaluation_date']}T10:00:00+01:00"
 BROKEN_LINE = '{"resourceType": "Condition", "id": "broken'
 CPT = "http://www.ama-assn.org/go/cpt"
+PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 
 
 def spine_patients() -> list[dict[str, Any]]:
@@ -77,3 +79,33 @@ def replay_into(source: Path, out: Path, settings: Settings, **options: Any) -> 
 def read_rows(out: Path) -> list[dict[str, str]]:
     with (out / "decisions.csv").open(newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def order_sign(patient_id: str, resources: list[dict[str, Any]], draft: dict[str, Any]) -> dict[str, Any]:
+    """The order-sign call a conforming EHR makes for ``draft`` with ``resources`` on record: each under
+    the template whose search it satisfies, a Medication beside the prescriptions (an included entry)."""
+    from app.fhir.templates import PREFETCH_TEMPLATES
+    from app.replay.asof import prefetch_key
+
+    prefetch: dict[str, Any] = {key: {"resourceType": "Bundle", "type": "searchset", "entry": []}
+                                for key in PREFETCH_TEMPLATES if key != "patient"}
+    for resource in resources:
+        key = "medications" if resource["resourceType"] == "Medication" else prefetch_key(resource)
+        if resource["resourceType"] == "Patient":
+            prefetch["patient"] = resource
+        elif key is not None:
+            prefetch[key]["entry"].append({"resource": resource})
+    return {"hook": "order-sign", "hookInstance": str(uuid.uuid4()), "prefetch": prefetch,
+            "context": {"userId": "Practitioner/dr-a", "patientId": patient_id,
+                        "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": draft}]}}}
+
+
+def hook_answer(response: dict[str, Any]) -> dict[str, str]:
+    """What a replayed row says, read from the hook's response: rating, card topics, card count."""
+    cards = response["cards"]
+    ratings = [ext["valueCodeableConcept"]["coding"][0]["code"]
+               for action in response.get("systemActions", []) for ext in action["resource"]["extension"]
+               if ext["url"] == PAMA_RATING]
+    return {"rating": ratings[0] if ratings else "",
+            "topics": " ".join(card["source"]["topic"]["code"] for card in cards),
+            "cards": str(len(cards))}

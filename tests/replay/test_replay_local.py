@@ -4,7 +4,6 @@ export."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,16 @@ from typing import Any
 import httpx
 import pyarrow.parquet as pq
 import pytest
-from replay_export import order, patient_resources, read_rows, replay_into, spine_patients
+from replay_export import (
+    hook_answer,
+    order,
+    order_sign,
+    patient_resources,
+    read_rows,
+    replay_into,
+    spine_patients,
+)
 
-from app.fhir.templates import PREFETCH_TEMPLATES
-from app.replay.asof import prefetch_key
-
-PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 CAUDA_EQUINA = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G83.4",
                 "display": "Cauda equina syndrome"}
 LUMBAR_MRI = {"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}
@@ -25,29 +28,7 @@ LUMBAR_MRI = {"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}
 
 def _order_sign(entry: dict[str, Any]) -> dict[str, Any]:
     """The order-sign call an EHR would have made for the fixture patient's order, everything prefetched."""
-    resources = patient_resources(entry)
-    prefetch: dict[str, Any] = {key: {"resourceType": "Bundle", "type": "searchset", "entry": []}
-                                for key in PREFETCH_TEMPLATES if key != "patient"}
-    for resource in resources:
-        key = prefetch_key(resource)  # the search of every template, as a conforming EHR runs it
-        if resource["resourceType"] == "Patient":
-            prefetch["patient"] = resource
-        elif key is not None:
-            prefetch[key]["entry"].append({"resource": resource})
-    draft = order(entry["id"], entry["order"])
-    return {"hook": "order-sign", "hookInstance": str(uuid.uuid4()), "prefetch": prefetch,
-            "context": {"userId": "Practitioner/dr-a", "patientId": entry["id"],
-                        "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": draft}]}}}
-
-
-def _hook_answer(response: dict[str, Any]) -> dict[str, str]:
-    cards = response["cards"]
-    ratings = [ext["valueCodeableConcept"]["coding"][0]["code"]
-               for action in response.get("systemActions", []) for ext in action["resource"]["extension"]
-               if ext["url"] == PAMA_RATING]
-    return {"rating": ratings[0] if ratings else "",
-            "topics": " ".join(card["source"]["topic"]["code"] for card in cards),
-            "cards": str(len(cards))}
+    return order_sign(entry["id"], patient_resources(entry), order(entry["id"], entry["order"]))
 
 
 async def test_each_order_is_answered_as_the_order_sign_hook_answers_it(
@@ -59,7 +40,7 @@ async def test_each_order_is_answered_as_the_order_sign_hook_answers_it(
         assert response.status_code == 200, response.text
         row = rows[f"Patient/{entry['id']}"]
         replayed_answer = {k: row[k] for k in ("rating", "topics", "cards")}
-        assert replayed_answer == _hook_answer(response.json()), entry["id"]
+        assert replayed_answer == hook_answer(response.json()), entry["id"]
 
 
 def test_the_fixture_patients_get_the_pathway_answers(replayed: tuple[Path, dict[str, Any]]) -> None:

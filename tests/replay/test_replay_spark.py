@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from replay_export import fixture_resources, order, read_rows, replay_into, spine_patients, write_export
+from test_replay_parity import CASES, exports_of_every_case
 
 pytestmark = pytest.mark.spark
 
@@ -54,3 +55,21 @@ def test_spark_and_local_engines_write_identical_decisions(
         {k: v for k, v in cluster.items() if k not in different}
     assert cluster["input"]["skipped_malformed"] == 3
     assert spark.sparkContext._jsc is not None  # the shared session is still up: run_spark did not stop it
+
+
+def test_spark_replays_export_shapes_as_the_local_engine(
+    spark: Any, replay_settings: Any, tmp_path: Path
+) -> None:
+    """The parity cases (a Medication in its own file joined to its prescriptions, versions, urn:uuid
+    subjects, undated diagnoses of later visits) in one export: both engines, the same rows."""
+    export = write_export(tmp_path / "export", exports_of_every_case())
+    replay_into(export, tmp_path / "local", replay_settings, engine="local", workers=2)
+    cluster = replay_into(export, tmp_path / "spark", replay_settings, engine="spark",
+                          spark_master="local[2]")
+    csv_local = (tmp_path / "local" / "decisions.csv").read_bytes()
+    assert csv_local == (tmp_path / "spark" / "decisions.csv").read_bytes()
+    rows = {row["patient"]: row for row in read_rows(tmp_path / "spark")}
+    assert len(rows) == len(CASES)
+    assert cluster["input"]["included_kept"] == 1
+    drug_case = list(CASES).index("a drug named by a Medication in its own file")
+    assert rows[f"Patient/case{drug_case}-spine-many-conditions"]["topics"] == "SpineImagingAppropriate"
