@@ -17,6 +17,7 @@ from app.chart.dates import parse_fhir_date
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
 from app.fhir.parse import ViewError, parse_service_request
+from app.hooks.errors import MalformedRequest
 from app.hooks.handlers import Evaluation, build_response, evaluate_call, make_call
 from app.hooks.runtime import Content
 from app.hooks.schemas import HookRequest
@@ -48,8 +49,9 @@ def spine_orders(resources: Sequence[Json], content: Content) -> list[Json]:
 
 
 def replay_patient(patient_id: str, resources: Sequence[Json], content: Content) -> Iterator[Row]:
-    """Rate every spine order of one patient as of its ``authoredOn`` (an undated order is not replayed:
-    there is no day to replay it at; ``summary.json`` counts it)."""
+    """Rate every spine order of one patient as of its ``authoredOn``. Not replayed, and counted in
+    ``summary.json``: an undated order (there is no day to replay it at) and one whose patient id is not a
+    FHIR id (the hook would answer 400 for it)."""
     made_at = diagnosis_visits(resources)
     for order in spine_orders(resources, content):
         authored = order.get("authoredOn")
@@ -58,7 +60,10 @@ def replay_patient(patient_id: str, resources: Sequence[Json], content: Content)
             yield row_for(patient_id, order, None, None)
             continue
         chart_data = _prefetch_as_of(resources, order, authored, made_at)
-        yield row_for(patient_id, order, *_evaluate(patient_id, order, chart_data, day.value, content))
+        try:
+            yield row_for(patient_id, order, *_evaluate(patient_id, order, chart_data, day.value, content))
+        except MalformedRequest:  # a patient id the hook refuses (400): listed, never stops the run
+            yield row_for(patient_id, order, None, None)
 
 
 def _prefetch_as_of(

@@ -116,9 +116,9 @@ def render_report(summary: Mapping[str, Any]) -> str:
         else "<p class=note>none</p>",
         "<h2>Input</h2>",
         _table([{"what": k, "count": str(v)} for k, v in source.items()], ("what", "count")),
-        f"<p class=note>{summary['orders_not_evaluated']} orders without an exact authoredOn date were not "
-        "rated. Resources are replayed as the export holds them now (a status changed since is not "
-        "undone).</p>",
+        f"<p class=note>{summary['orders_not_evaluated']} orders were not rated: no exact authoredOn "
+        "date, or a patient id that is not a FHIR id. Resources are replayed as the export holds them "
+        "now (a status changed since is not undone).</p>",
         "</html>",
     ]
     return "\n".join(parts)

@@ -94,6 +94,21 @@ def test_only_spine_orders_not_entered_in_error_are_replayed_and_undated_ones_ar
     ]
 
 
+def test_a_patient_id_the_hook_refuses_is_listed_unrated_and_the_run_goes_on(
+    replay_of: Callable[..., list[dict[str, str]]],
+) -> None:
+    """A FHIR id is letters, digits, '-' and '.': the hook answers 400 for any other ``patientId``. The
+    replay must not stop on one such patient (it raised MalformedRequest and ended the whole run)."""
+    entry = next(p for p in spine_patients() if p["id"] == "spine-lumbar-day20")
+    odd = {"resourceType": "Patient", "id": "p~1", "birthDate": "1970-01-01"}
+    rows = replay_of([*patient_resources(entry), order(entry["id"], LUMBAR_MRI),
+                      odd, order("p~1", LUMBAR_MRI)])
+    assert [(r["patient"], r["evaluated"], r["rating"]) for r in rows] == [
+        ("Patient/p~1", "no", ""),
+        ("Patient/spine-lumbar-day20", "yes", "not-appropriate"),
+    ]
+
+
 def test_bad_lines_are_skipped_and_counted_and_the_rest_replayed(
     replayed: tuple[Path, dict[str, Any]],
 ) -> None:
