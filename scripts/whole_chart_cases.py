@@ -16,6 +16,7 @@ from whole_charts import (
     LOW_BACK,
     LUMBAR_CT,
     NAPROXEN,
+    NECK,
     OFFICE,
     PT_VISIT,
     RADICULOPATHY,
@@ -372,3 +373,177 @@ def epic_saddle_screen_negative() -> Pair:
                       facts=("{+27}",),
                       about="a negative CES screen")
 
+
+
+THORACIC_MRI = c(CPT, "72146", "MRI thoracic spine without contrast")
+CERVICAL_RADICULOPATHY = [c(ICD10, "M54.12", "Radiculopathy, cervical region"),
+                          c(SNOMED, "54404000", "Cervical radiculopathy")]
+
+
+@chart
+def synthea_stopped_naproxen() -> Pair:
+    """Sciatica 55 days (SNOMED CT), naproxen prescribed 50 days ago and since stopped, PT as Procedures
+    dated by a period: conservative care, no candidacy → R3b, never R3a."""
+    ch = history(Chart("wc-synthea-stopped", "synthea", "1981-05-15", "male"))
+    ch.visit(55, OFFICE, diagnoses=[[c(SNOMED, "23056005", "Sciatica")]], onset={0: 55},
+             reason=c(SNOMED, "23056005", "Sciatica"))
+    ch.medication(50, [c(RXNORM, "198013", "naproxen 500 MG Oral Tablet")], "naproxen 500 MG Oral Tablet",
+                  status="stopped")
+    for ago in (45, 38):
+        ch.procedure(ago, [c(SNOMED, "91251008", "Physical therapy procedure")])
+    return ch, expect(["R3b"], None, "info", "SpineImagingAppropriate", absent=("SpineDeferImaging",),
+                      facts=("{-50}",),
+                      about="a stopped naproxen prescription and PT procedures with periods")
+
+
+@chart
+def oracle_active_breast_cancer_cervical() -> Pair:
+    """Active breast cancer C50.911 (urn:oid) on letrozole, cervical radiculopathy 10 days: a cervical
+    order with a major malignancy flag → R8 (warning, appropriate)."""
+    ch = history(Chart("wc-oracle-cancer-neck", "oracle", "1963-07-07", "female"))
+    ch.problem([c(ICD10, "C50.911", "Malignant neoplasm of unspecified site of right female breast"),
+                c(SNOMED, "254837009", "Malignant neoplasm of breast")], onset=400)
+    ch.medication(380, [c(RXNORM, "199224", "letrozole 2.5 MG Oral Tablet")], "letrozole 2.5 mg daily")
+    ch.visit(10, OFFICE, diagnoses=[CERVICAL_RADICULOPATHY, NECK], onset={0: 10, 1: 10})
+    return ch, expect(["R8"], "appropriate", "warning", "SpineRedFlag", order=CERVICAL_MRI,
+                      absent=("SpineDeferImaging",), facts=("Malignant neoplasm",),
+                      about="active breast cancer and a cervical radiculopathy")
+
+
+@chart
+def epic_thoracic_pain_no_flag() -> Pair:
+    """Thoracic back pain M54.6 for 12 days, a thoracic MRI, no red flag: no criteria (§1 v2), no card."""
+    ch = history(Chart("wc-epic-thoracic", "epic", "1989-09-19", "male"))
+    ch.visit(12, OFFICE, diagnoses=[[c(ICD10, "M54.6", "Pain in thoracic spine"),
+                                     c(SNOMED, "279038004", "Thoracic back pain")]], onset={0: 12})
+    return ch, expect([], "no-criteria-apply", None, None, order=THORACIC_MRI,
+                      absent=("SpineRedFlag", "SpineDeferImaging"), about="thoracic pain, no red flag")
+
+
+@chart
+def epic_thoracic_prostate_history() -> Pair:
+    """Thoracic back pain 9 days and a history of prostate cancer Z85.46: a thoracic order with a major
+    malignancy flag is in scope (§1 v2) → R8."""
+    ch = history(Chart("wc-epic-thoracic-cancer", "epic", "1956-01-30", "male"))
+    ch.problem([c(ICD10, "Z85.46", "Personal history of malignant neoplasm of prostate"),
+                c(SNOMED, "429087003", "History of malignant neoplasm of prostate")],
+               onset=None, recorded=1500)
+    ch.procedure(2000, [c(CPT, "55866", "Laparoscopic radical prostatectomy")])
+    ch.visit(9, OFFICE, diagnoses=[[c(ICD10, "M54.6", "Pain in thoracic spine"),
+                                    c(SNOMED, "279038004", "Thoracic back pain")]], onset={0: 9})
+    return ch, expect(["R8"], "appropriate", "warning", "SpineRedFlag", order=THORACIC_MRI,
+                      about="history of prostate cancer with thoracic pain")
+
+
+@chart
+def oracle_cervical_persistent_after_radiographs() -> Pair:
+    """Cervical radiculopathy 70 days, cervical radiographs a month ago (not a prior MRI): R19b."""
+    ch = history(Chart("wc-oracle-cervical", "oracle", "1977-03-21", "male"))
+    ch.visit(70, OFFICE, diagnoses=[CERVICAL_RADICULOPATHY], onset={0: 70})
+    ch.problem(CERVICAL_RADICULOPATHY, onset=70, recorded=70)
+    ch.study(30, "DX", c(CPT, "72040", "Radiologic examination, spine, cervical; 2 or 3 views"),
+             c(SNOMED, "122494005", "Cervical spine structure"))
+    return ch, expect(["R19b"], "appropriate", None, None, order=CERVICAL_MRI,
+                      absent=("SpineRepeatImaging", "SpineDeferImaging"),
+                      about="cervical radiculopathy 70 days after radiographs")
+
+
+@chart
+def epic_long_term_prednisone() -> Pair:
+    """Polymyalgia rheumatica on prednisone for two years (an active prescription with no end, by
+    medicationReference), back pain 10 days at 68: long-term steroids are immunosuppression → R7."""
+    ch = history(Chart("wc-epic-steroids", "epic", "1958-06-12", "female"))
+    ch.problem([c(ICD10, "M35.3", "Polymyalgia rheumatica"), c(SNOMED, "65323003", "Polymyalgia rheumatica")],
+               onset=760)
+    ch.medication(730, [c(RXNORM, "312617", "prednisone 5 MG Oral Tablet")], "predniSONE 5 mg tablet daily")
+    ch.visit(10, OFFICE, diagnoses=[LOW_BACK], onset={0: 10})
+    return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
+                      view_topic="SpineRedFlag", about="two years of prednisone with new back pain")
+
+
+@chart
+def synthea_weight_loss_high_esr() -> Pair:
+    """Unintentional weight loss (SNOMED CT) at 45 and an ESR of 62 mm/h 8 days ago, sciatica 30 days: a
+    weak malignancy flag with ESR ≥ 50 is a major one → R8, never R9's defer."""
+    ch = history(Chart("wc-synthea-weight", "synthea", "1981-02-02", "female"))
+    ch.problem([c(SNOMED, "448765001", "Unintentional weight loss")], onset=60,
+               category="encounter-diagnosis")
+    ch.visit(30, OFFICE, diagnoses=[[c(SNOMED, "23056005", "Sciatica")]], onset={0: 30},
+             reason=c(SNOMED, "23056005", "Sciatica"))
+    ch.lab(c(LOINC, "30341-2", "Erythrocyte sedimentation rate"), 8, 62, "mm/h")
+    return ch, expect(["R8"], "appropriate", "warning", "SpineRedFlag", absent=("SpineDeferImaging",),
+                      facts=("62",), about="weight loss with an ESR of 62")
+
+
+@chart
+def epic_old_serious_flags_resolved_long_ago() -> Pair:
+    """Negative controls at 47: a cauda equina syndrome operated and resolved two years ago, a foot drop
+    resolved 400 days ago, urge incontinence; new sciatica 20 days → R1 (§2: a resolved serious finding
+    counts only within 30 days of ending)."""
+    ch = history(Chart("wc-epic-old-flags", "epic", "1979-11-11", "female"))
+    ch.problem([c(ICD10, "G83.4", "Cauda equina syndrome"), c(SNOMED, "192970008", "Cauda equina syndrome")],
+               onset=800, status="resolved", abated=700)
+    ch.procedure(795, [c(CPT, "63030", "Laminotomy with decompression of nerve root, lumbar")],
+                 body_site=LUMBAR_SITE)
+    ch.problem([c(ICD10, "M21.372", "Foot drop, left foot"), c(SNOMED, "6077001", "Foot drop")],
+               onset=780, status="resolved", abated=400)
+    ch.problem([c(ICD10, "N39.41", "Urge incontinence"), c(SNOMED, "87557004", "Urge incontinence of urine")],
+               onset=300)
+    sciatica_episode(ch, 20)
+    return ch, expect(["R11/R21"], "appropriate", "info", "SpineImagingAppropriate",
+                      absent=("SpineRedFlag", "SpineDeferImaging"),
+                      about="CES and foot drop resolved long ago, after a lumbar laminotomy")
+
+
+@chart
+def epic_pt_referral_no_visit() -> Pair:
+    """Radiculopathy 50 days and a PT referral 30 days old with no visit yet (§2 v2: a referral counts
+    once 14 days old): conservative care, no candidacy → R3b."""
+    ch = history(Chart("wc-epic-pt-referral", "epic", "1991-08-08", "male"))
+    ch.visit(50, OFFICE, diagnoses=[RADICULOPATHY], onset={0: 50})
+    ch.problem(RADICULOPATHY, onset=50, recorded=50)
+    ch.add("ServiceRequest", {"status": "active", "intent": "order", "authoredOn": ch.day(30, "11:00:00"),
+                              "category": [{"coding": [c(SNOMED, "3457005", "Patient referral")]}],
+                              "code": {"coding": [c("urn:oid:1.2.840.114350.1.13.861.1.7.2.696580", "REF57",
+                                                    "AMB REFERRAL TO PHYSICAL THERAPY"),
+                                                  c(SNOMED, "308447003", "Referral to physiotherapist")],
+                                       "text": "Ambulatory referral to Physical Therapy"}})
+    return ch, expect(["R3b"], None, "info", "SpineImagingAppropriate", absent=("SpineDeferImaging",),
+                      facts=("{-30}",), about="a PT referral without a visit")
+
+
+@chart
+def synthea_diabetes_crp() -> Pair:
+    """Type 2 diabetes (SNOMED CT) and a CRP of 15 mg/L 5 days ago, low back pain 6 days: an infection
+    risk factor with a raised marker → R7."""
+    ch = history(Chart("wc-synthea-dm-crp", "synthea", "1962-10-10", "male"), diabetes=True)
+    ch.problem([c(SNOMED, "44054006", "Diabetes mellitus type 2")], onset=3000,
+               category="encounter-diagnosis")
+    ch.visit(6, OFFICE, diagnoses=[[c(SNOMED, "279039007", "Low back pain")]], onset={0: 6},
+             reason=c(SNOMED, "279039007", "Low back pain"))
+    ch.lab(c(LOINC, "1988-5", "C reactive protein [Mass/volume] in Serum or Plasma"), 5, 15, "mg/L")
+    return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
+                      view_topic="SpineRedFlag", facts=("15 mg/L",), about="diabetes and a CRP of 15 mg/L")
+
+
+@chart
+def epic_recent_injection_crp() -> Pair:
+    """An epidural steroid injection 30 days ago (a spinal procedure within 90 days) and a CRP of
+    2.6 mg/dL 3 days ago, radiculopathy 80 days: infection risk with a raised marker → R7, not R3b."""
+    ch = history(Chart("wc-epic-esi-crp", "epic", "1973-12-24", "female"))
+    ch.visit(80, OFFICE, diagnoses=[RADICULOPATHY], onset={0: 80})
+    ch.procedure(30, [c(CPT, "62323", "Injection, interlaminar epidural, lumbar or sacral, with imaging")],
+                 body_site=LUMBAR_SITE)
+    ch.lab(CRP, 3, 2.6, "mg/dL")
+    return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
+                      view_topic="SpineRedFlag", about="an epidural injection 30 days ago and a raised CRP")
+
+
+@chart
+def epic_fever_flowsheet_fahrenheit() -> Pair:
+    """A temperature of 100.8 °F on the Epic flowsheet yesterday (38.2 °C), sciatica 12 days → R7."""
+    ch = history(Chart("wc-epic-fever-f", "epic", "1983-04-01", "female"))
+    sciatica_episode(ch, 12)
+    ch.vitals(1, celsius=38.2)
+    return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
+                      view_topic="SpineRedFlag", facts=("{-1}",), about="a fever in °F on a flowsheet row")

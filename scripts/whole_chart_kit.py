@@ -188,12 +188,17 @@ class Chart:
     # --- Care, orders, imaging ------------------------------------------------------------------------
 
     def medication(self, ago: int, codings: list[Resource], text: str, *, kind: str = "MedicationRequest",
-                   status: str = "active") -> str:
+                   status: str = "active", **extra: Any) -> str:
         concept = {"coding": [self.code(**coding) for coding in codings], "text": text}
         if kind == "MedicationStatement":
             return self.add(kind, {"status": status, "medicationCodeableConcept": concept,
                                    "effectiveDateTime": self.day(ago), "dateAsserted": self.day(ago)})
-        return self.add(kind, {"status": status, "intent": "order", "medicationCodeableConcept": concept,
+        drug: Resource = {"medicationCodeableConcept": concept}
+        if self.export == "epic":  # Epic names a Medication resource (not in the patient's compartment)
+            product = f"{self.pid}-medication-{len(self.resources)}"
+            self.resources.append({"resourceType": "Medication", "id": product, "code": concept})
+            drug = {"medicationReference": {"reference": f"Medication/{product}", "display": text}}
+        return self.add(kind, {"status": status, "intent": "order", **drug, **extra,
                                "authoredOn": self.day(ago, "11:30:00"),
                                "dosageInstruction": [{"text": text}]})
 
@@ -201,6 +206,9 @@ class Chart:
                   reason: Resource | None = None) -> str:
         body: Resource = {"status": "completed", "code": cc(*[self.code(**x) for x in codings]),
                           "performedDateTime": self.day(ago, "13:00:00")}
+        if self.export == "synthea":  # Synthea dates every procedure by a period
+            del body["performedDateTime"]
+            body["performedPeriod"] = {"start": self.day(ago, "13:00:00"), "end": self.day(ago, "13:45:00")}
         if body_site is not None:
             body["bodySite"] = [cc(body_site)]
         if reason is not None:
