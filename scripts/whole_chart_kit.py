@@ -237,14 +237,18 @@ class Chart:
         })
 
     def bundle(self) -> Resource:
-        """A transaction Bundle: Synthea's ``urn:uuid`` fullUrls; the others by their server URL."""
+        """A transaction Bundle: Synthea's ``urn:uuid`` fullUrls and POSTs (the server assigns the ids and
+        rewrites every ``urn:uuid`` reference); the others PUT by id, with their server URL."""
         def full_url(r: Resource) -> str:
             if self.export == "synthea":
                 return f"urn:uuid:{r['id']}"
             return f"https://fhir.example.org/{self.export}/R4/{r['resourceType']}/{r['id']}"
+        def request(r: Resource) -> Resource:  # Synthea POSTs: the server names each resource
+            if self.export == "synthea":
+                return {"method": "POST", "url": r["resourceType"]}
+            return {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}
         return {"resourceType": "Bundle", "type": "transaction", "entry": [
-            {"fullUrl": full_url(r), "resource": r,
-             "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}} for r in self.resources]}
+            {"fullUrl": full_url(r), "resource": r, "request": request(r)} for r in self.resources]}
 
 
 def quantity(value: float, unit: str, code: str | None = None) -> Resource:

@@ -27,6 +27,7 @@ Cds = Any
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "whole_charts"
 CHARTS = {path.stem: json.loads(path.read_text()) for path in sorted(CORPUS.glob("*.json"))}
 _OFFSET = re.compile(r"\{([+-]\d+)\}")  # a date in a card fact: days from the order date
+_PATIENT = re.compile(r"(?:^|/)Patient/([^/]+)")  # a transaction response's location
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
 ORDER_SELECT = "/cds-services/spine-imaging-order-select"
 PATIENT_VIEW = "/cds-services/spine-pathway-patient-view"
@@ -46,13 +47,17 @@ def moved(value: Any, days: timedelta) -> Any:
 
 @pytest.fixture(scope="module")
 def today(cds: Cds) -> date:
-    """Load every chart once, moved so that its order date is today (the site's zone is UTC)."""
+    """Load every chart once, moved so that its order date is today (the site's zone is UTC). A Synthea
+    bundle POSTs: SEKMET names its patient, read back from the transaction response."""
     day = datetime.now(UTC).date()
     for document in CHARTS.values():
         shift = day - date.fromisoformat(document["order_date"])
         response = httpx.post(cds.server.base, json=moved(document["bundle"], shift), timeout=60,
                               headers={"Content-Type": "application/fhir+json"})
         assert response.status_code == 200, response.text[:500]
+        entries = response.json()["entry"]
+        located = [_PATIENT.search(entry["response"].get("location", "")) for entry in entries]
+        document["patient"] = next(found.group(1) for found in located if found)
     return day
 
 
