@@ -547,3 +547,59 @@ def epic_fever_flowsheet_fahrenheit() -> Pair:
     ch.vitals(1, celsius=38.2)
     return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
                       view_topic="SpineRedFlag", facts=("{-1}",), about="a fever in °F on a flowsheet row")
+
+
+@chart
+def epic_back_pain_then_sciatica() -> Pair:
+    """Low back pain as a visit's diagnosis 60 days ago, ibuprofen since, sciatica 20 days ago; a lumbar
+    MRI 400 days ago (outside 12 months). The episode began with the back pain (§6.1 supporting pain is
+    part of it): D = 60 with care → R3b, never R1 on the sciatica's 20 days nor R12."""
+    ch = history(Chart("wc-epic-lbp-first", "epic", "1984-01-25", "male"))
+    ch.visit(60, OFFICE, diagnoses=[LOW_BACK], onset={0: 60})
+    ch.medication(58, [c(RXNORM, "197806", "ibuprofen 600 MG Oral Tablet")], "ibuprofen 600 mg")
+    sciatica_episode(ch, 20)
+    ch.study(400, "MR", c(CPT, "72148", "MRI lumbar spine without contrast"), LUMBAR_SITE)
+    return ch, expect(["R3b"], None, "info", "SpineImagingAppropriate",
+                      absent=("SpineDeferImaging", "SpineRepeatImaging"), facts=("60",),
+                      about="back pain 60 days before the sciatica; an MRI 400 days ago")
+
+
+@chart
+def epic_hoffmann_neck_pain() -> Pair:
+    """A positive Hoffmann sign (R29.2) as a visit's diagnosis beside neck pain and cervical
+    radiculopathy 15 days: myelopathy (§3: an abnormal reflex with neck symptoms) on a cervical order
+    → R20."""
+    ch = history(Chart("wc-epic-hoffmann", "epic", "1966-05-05", "female"))
+    ch.visit(15, OFFICE, diagnoses=[CERVICAL_RADICULOPATHY, NECK,
+                                    [c(ICD10, "R29.2", "Abnormal reflex")]], onset={0: 15, 1: 15})
+    return ch, expect(["R20"], "appropriate", "critical", "SpineRedFlag", order=CERVICAL_MRI, view="critical",
+                      view_topic="SpineRedFlag", about="Hoffmann sign with neck pain on a cervical order")
+
+
+@chart
+def oracle_gait_alone_elderly() -> Pair:
+    """Gait disturbance R26.89 alone at 79 (falls clinic) and sciatica 14 days, no neck complaint ever:
+    gait alone is not myelopathy (§3 v2) → R9 defer. (With a neck-pain visit two years ago it would count:
+    docs/pathway-facts.md §7 "Myelopathy", a question left to the clinical owner.)"""
+    ch = history(Chart("wc-oracle-gait", "oracle", "1947-08-15", "female"), neck=False)
+    ch.problem([c(ICD10, "R26.89", "Other abnormalities of gait and mobility"),
+                c(SNOMED, "22325002", "Abnormal gait")], onset=500)
+    ch.visit(14, OFFICE, diagnoses=[SCIATICA], onset={0: 14})
+    return ch, expect(["R9"], "not-appropriate", "warning", "SpineDeferImaging", absent=("SpineRedFlag",),
+                      about="gait disturbance alone")
+
+
+@chart
+def synthea_mri_in_previous_episode() -> Pair:
+    """Low back pain 330 days ago, resolved 280 days ago, with a lumbar MRI 300 days ago; new sciatica 60
+    days with naproxen: a new episode (gap > 180 days) → not R12; care, no candidacy → R3b."""
+    ch = history(Chart("wc-synthea-new-episode", "synthea", "1980-10-30", "female"))
+    ch.problem([c(SNOMED, "279039007", "Low back pain")], onset=330, status="resolved", abated=280,
+               category="encounter-diagnosis")
+    ch.study(300, "MR", c(SNOMED, "394451000119106", "MRI of lumbar spine without contrast"), LUMBAR_SITE)
+    ch.visit(60, OFFICE, diagnoses=[[c(SNOMED, "23056005", "Sciatica")]], onset={0: 60},
+             reason=c(SNOMED, "23056005", "Sciatica"))
+    ch.medication(59, [c(RXNORM, "198013", "naproxen 500 MG Oral Tablet")], "naproxen 500 MG Oral Tablet")
+    return ch, expect(["R3b"], None, "info", "SpineImagingAppropriate",
+                      absent=("SpineRepeatImaging", "SpineDeferImaging"),
+                      about="an MRI in the previous episode, 300 days ago")

@@ -44,7 +44,7 @@ def chart(builder: Builder) -> Builder:
     return builder
 
 
-def history(ch: Chart, *, diabetes: bool = False, years: int = 4) -> Chart:
+def history(ch: Chart, *, diabetes: bool = False, years: int = 4, neck: bool = True) -> Chart:
     """What every chart carries and the pathway must read past: chronic problems and their medicines,
     yearly check-ups with vitals and labs, vaccinations, a resolved back-pain episode and a neck-pain one."""
     ch.problem([c(ICD10, "I10", "Essential (primary) hypertension"), c(SNOMED, "38341003",
@@ -84,8 +84,9 @@ def history(ch: Chart, *, diabetes: bool = False, years: int = 4) -> Chart:
     ch.medication(3 * 365, NAPROXEN, "naproxen 500 mg twice daily", status="completed")
     for ago in (3 * 365 - 10, 3 * 365 - 17):
         ch.visit(ago, PT_VISIT, service_type=c(SERVICE_TYPE, "65", "Physiotherapy"))
-    ch.visit(2 * 365, OFFICE, diagnoses=[NECK], onset={0: 2 * 365 + 7})
-    ch.problem(NECK, onset=2 * 365 + 7, status="resolved", abated=2 * 365 - 60)
+    if neck:  # an old neck-pain visit is a cervical diagnosis: it lets a gait sign count (pathway-facts §7)
+        ch.visit(2 * 365, OFFICE, diagnoses=[NECK], onset={0: 2 * 365 + 7})
+        ch.problem(NECK, onset=2 * 365 + 7, status="resolved", abated=2 * 365 - 60)
     ch.observation("survey", [c(LOINC, "44261-6", "PHQ-9 total score")], 200, qty(4, "{score}"))
     ch.observation("social-history", [c(LOINC, "72166-2", "Tobacco smoking status")], 200,
                    {"valueCodeableConcept": {"coding": [c(SNOMED, "8517006", "Ex-smoker")]}})
