@@ -74,7 +74,7 @@ def epic_retention_old_encounter() -> Pair:
     sciatica_episode(ch, 30)
     visit = ch.visit(25, ED)
     ch.problem([c(ICD10, "R33.9", "Retention of urine, unspecified"), c(SNOMED, "267064002",
-        "Retention of urine")],
+                                                                        "Retention of urine")],
                onset=None, recorded=25, status="resolved", abated=10, category="encounter-diagnosis",
                encounter=visit)
     ch.procedure(25, [c(SNOMED, "410019005", "Insertion of catheter into bladder")])
@@ -90,7 +90,7 @@ def oracle_fever_vitals() -> Pair:
     ch.visit(10, OFFICE, diagnoses=[LOW_BACK, SCIATICA], onset={0: 10, 1: 10})
     ch.vitals(2, celsius=38.6)
     return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
-        view_topic="SpineRedFlag",
+                      view_topic="SpineRedFlag",
                       facts=("38.6", "{-2}"),
                       about="fever 38.6 DegC (Millennium code + urn:oid LOINC) 2 days ago with back pain")
 
@@ -117,7 +117,7 @@ def epic_outside_mri_report() -> Pair:
     ch.visit(150, OFFICE, diagnoses=[RADICULOPATHY])
     ch.medication(190, NAPROXEN, "naproxen 500 mg")
     ch.report(150, [c("urn:oid:1.2.840.114350.1.13.861.1.7.2.696580", "IMG5521",
-        "MRI LUMBAR SPINE WO CONTRAST"),
+                      "MRI LUMBAR SPINE WO CONTRAST"),
                     c(CPT, "72148",
                         "MRI lumbar spine without contrast")], "L4-5 disc protrusion, left L5 root.")
     return ch, expect(["R12"], "not-appropriate", "warning", "SpineRepeatImaging", absent=("SpineRedFlag",),
@@ -185,7 +185,7 @@ def oracle_diabetes_raised_esr() -> Pair:
     ch.visit(15, OFFICE, diagnoses=[LOW_BACK, SCIATICA], onset={0: 15, 1: 15})
     ch.lab(ESR, 6, 48, "mm/hr")
     return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
-        view_topic="SpineRedFlag",
+                      view_topic="SpineRedFlag",
                       facts=("48 mm/h", "{-6}"),
                       about="diabetes and an ESR of 48 mm/hr")
 
@@ -212,7 +212,7 @@ def synthea_chronic_retention() -> Pair:
                category="encounter-diagnosis")
     ch.problem([c(SNOMED, "267064002", "Retention of urine")], onset=6 * 365, category="encounter-diagnosis")
     ch.medication(6 * 365, [c(RXNORM, "863669", "tamsulosin hydrochloride 0.4 MG Oral Capsule")],
-        "tamsulosin")
+                  "tamsulosin")
     ch.visit(12, OFFICE, diagnoses=[[c(SNOMED, "23056005", "Sciatica")]], onset={0: 12},
              reason=c(SNOMED, "23056005", "Sciatica"))
     return ch, expect(["R9"], "not-appropriate", "warning", "SpineDeferImaging", absent=("SpineRedFlag",),
@@ -248,10 +248,10 @@ def epic_motor_grades() -> Pair:
     left = c(SNOMED, "51636004", "Structure of left ankle")
     for ago, grade in ((40, "5"), (2, "3/5")):
         ch.observation("exam", [c("urn:oid:1.2.840.114350.1.13.861.1.7.2.707679", "3049",
-            "L ankle dorsiflexion strength")],
+                                  "L ankle dorsiflexion strength")],
                        ago, {"valueString": grade}, bodySite={"coding": [left]})
     return ch, expect(["R6"], "appropriate", "critical", "SpineRedFlag", view="critical",
-        view_topic="SpineRedFlag",
+                      view_topic="SpineRedFlag",
                       facts=("3/5", "{-2}"),
                       about="MRC grade falling to 3/5 on a flowsheet row")
 
@@ -266,7 +266,7 @@ def oracle_opioid_dependence() -> Pair:
                   "buprenorphine-naloxone 8-2 mg")
     ch.visit(5, ED, diagnoses=[LOW_BACK], onset={0: 5})
     return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
-        view_topic="SpineRedFlag",
+                      view_topic="SpineRedFlag",
                       facts=("Opioid dependence",),
                       about="opioid dependence with new back pain")
 
@@ -292,7 +292,7 @@ def epic_cervical_myelopathy_lumbar_order() -> Pair:
                                          "Myelopathy due to cervical spondylosis")], LOW_BACK],
              onset={1: 30})
     return ch, expect(["R20"], "appropriate", "critical", "SpineRedFlag", view="critical",
-        view_topic="SpineRedFlag",
+                      view_topic="SpineRedFlag",
                       facts=("{-21}",),
                       about="cervical myelopathy on a lumbar order")
 
@@ -302,12 +302,12 @@ def epic_kidney_transplant() -> Pair:
     """Kidney transplant status Z94.0 on tacrolimus, back pain 8 days: immunosuppression, R7."""
     ch = history(Chart("wc-epic-transplant", "epic", "1969-03-03", "female"))
     ch.problem([c(ICD10, "Z94.0", "Kidney transplant status"), c(SNOMED, "161665007",
-        "History of renal transplant")],
+                                                                 "History of renal transplant")],
                onset=1200)
     ch.medication(1100, [c(RXNORM, "197914", "tacrolimus 1 MG Oral Capsule")], "tacrolimus 1 mg twice daily")
     ch.visit(8, OFFICE, diagnoses=[LOW_BACK], onset={0: 8})
     return ch, expect(["R7"], "appropriate", "critical", "SpineRedFlag", view="critical",
-        view_topic="SpineRedFlag",
+                      view_topic="SpineRedFlag",
                       facts=("Kidney transplant status",),
                       about="kidney transplant with back pain")
 
@@ -331,7 +331,7 @@ def oracle_osteoporosis() -> Pair:
     ch.problem([c(ICD10, "M81.0", "Age-related osteoporosis without current pathological fracture"),
                 c(SNOMED, "102447009", "Osteoporosis, postmenopausal")], onset=1500)
     ch.medication(1400, [c(RXNORM, "904419", "alendronate sodium 70 MG Oral Tablet")],
-        "alendronate 70 mg weekly")
+                  "alendronate 70 mg weekly")
     ch.visit(10, OFFICE, diagnoses=[LOW_BACK, SCIATICA], onset={0: 10, 1: 10})
     return ch, expect(["R10"], "appropriate", "info", None, absent=DEFER[:1], facts=("osteoporosis",),
                       about="osteoporosis with back pain")

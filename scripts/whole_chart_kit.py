@@ -110,10 +110,10 @@ class Chart:
             body["code"]["coding"].append(c(EPIC_DX, str(stable(codings[0]["code"]) % 10**6), "EDG"))
         if onset is not None:
             body["onsetDateTime"] = self.day(onset,
-                "08:00:00") if self.export == "synthea" else self.day(onset)
+                                             "08:00:00") if self.export == "synthea" else self.day(onset)
         if abated is not None:
             body["abatementDateTime"] = self.day(abated,
-                "08:00:00") if self.export == "synthea" else self.day(abated)
+                                                 "08:00:00") if self.export == "synthea" else self.day(abated)
         if encounter is not None:
             body["encounter"] = self.ref("Encounter", encounter)
         return self.add("Condition", body)
@@ -161,7 +161,7 @@ class Chart:
             return self.observation("vital-signs", [c(EPIC_FLOWSHEET, "6", "Temp"), loinc], ago, value)
         if self.export == "oracle":
             return self.observation("vital-signs", [c(f"{MILLENNIUM}/72", "703558", "Temperature Oral"),
-                loinc],
+                                                    loinc],
                                     ago, qty(celsius, "DegC", "Cel"))
         return self.observation("vital-signs", [loinc], ago, qty(celsius, "Cel"))
 
@@ -181,7 +181,7 @@ class Chart:
                                      {"code": cc(c(LOINC, "8462-4", "Diastolic blood pressure")),
                                       "valueQuantity": quantity(84, "mm[Hg]")}]}),
                    self.observation("vital-signs", [c(LOINC, "29463-7", "Body weight")], ago, qty(81.2,
-                       "kg"))]
+                                                                                                  "kg"))]
         self.observation("vital-signs", [c(LOINC, "85353-1", "Vital signs panel")], ago, {},
                          hasMember=[self.ref("Observation", m) for m in members])
 

@@ -26,13 +26,13 @@ CERVICAL_MRI = c(CPT, "72141", "MRI cervical spine without contrast")
 LUMBAR_CT = c(CPT, "72131", "CT lumbar spine without contrast")
 SCIATICA = [c(ICD10, "M54.42", "Lumbago with sciatica, left side"), c(SNOMED, "23056005", "Sciatica")]
 RADICULOPATHY = [c(ICD10, "M54.16", "Radiculopathy, lumbar region"), c(SNOMED, "128196005",
-    "Lumbar radiculopathy")]
+                                                                       "Lumbar radiculopathy")]
 LOW_BACK = [c(ICD10, "M54.50", "Low back pain, unspecified"), c(SNOMED, "279039007", "Low back pain")]
 NECK = [c(ICD10, "M54.2", "Cervicalgia"), c(SNOMED, "81680005", "Neck pain")]
 OFFICE = c(SNOMED, "185349003", "Encounter for check up")
 PT_VISIT = c(SNOMED, "410158009", "Physical therapy assessment")
 NAPROXEN = [c(RXNORM, "198013", "naproxen 500 MG Oral Tablet"), c(RXNORM, "208081",
-    "Naprosyn 500 MG Oral Tablet")]
+                                                                  "Naprosyn 500 MG Oral Tablet")]
 CRP = c(LOINC, "1988-5", "C reactive protein [Mass/volume] in Serum or Plasma")
 ESR = c(LOINC, "4537-7", "Erythrocyte sedimentation rate by Westergren method")
 Builder = Callable[[], tuple[Chart, Resource]]
@@ -48,7 +48,7 @@ def history(ch: Chart, *, diabetes: bool = False, years: int = 4, neck: bool = T
     """What every chart carries and the pathway must read past: chronic problems and their medicines,
     yearly check-ups with vitals and labs, vaccinations, a resolved back-pain episode and a neck-pain one."""
     ch.problem([c(ICD10, "I10", "Essential (primary) hypertension"), c(SNOMED, "38341003",
-        "Hypertensive disorder")],
+                                                                       "Hypertensive disorder")],
                onset=years * 365)
     ch.problem([c(ICD10, "F32.A", "Depression, unspecified"), c(SNOMED, "35489007", "Depressive disorder")],
                onset=years * 300)
@@ -59,24 +59,24 @@ def history(ch: Chart, *, diabetes: bool = False, years: int = 4, neck: bool = T
     ch.medication(400, [c(RXNORM, "314076", "lisinopril 10 MG Oral Tablet")], "lisinopril 10 mg tablet")
     ch.medication(380, [c(RXNORM, "312940", "sertraline 50 MG Oral Tablet")], "sertraline 50 mg tablet")
     ch.medication(500, [c(RXNORM, "745679", "albuterol 0.09 MG/ACTUAT Metered Dose Inhaler")],
-        "albuterol inhaler",
+                  "albuterol inhaler",
                   kind="MedicationStatement")
     if diabetes:
         ch.problem([c(ICD10, "E11.9", "Type 2 diabetes mellitus without complications"),
                     c(SNOMED, "44054006", "Diabetes mellitus type 2")], onset=years * 330)
         ch.medication(360, [c(RXNORM, "861007", "metformin hydrochloride 500 MG Oral Tablet")],
-            "metformin 500 mg")
+                      "metformin 500 mg")
     ch.procedure(years * 365 + 200, [c(CPT, "47562", "Laparoscopic cholecystectomy"),
                                      c(SNOMED, "45595009", "Laparoscopic cholecystectomy")])
     for year in range(years):
         ago = 60 + 365 * year
         ch.visit(ago, OFFICE, diagnoses=[[c(ICD10, "Z00.00",
-            "Encounter for general adult medical examination"),
+                                            "Encounter for general adult medical examination"),
                                           c(SNOMED, "268565007", "Adult health examination")]])
         ch.vitals(ago)
         for loinc, value, unit in (("4548-4", 6.4 if diabetes else 5.4, "%"), ("2160-0", 0.9, "mg/dL"),
                                    ("2093-3", 188, "mg/dL"), ("6690-2", 6.8, "10*3/uL"), ("718-7", 13.9,
-                                       "g/dL")):
+                                                                                          "g/dL")):
             ch.lab(c(LOINC, loinc, f"LOINC {loinc}"), ago, value, unit)
         ch.procedure(ago, [c(SNOMED, "86198006", "Administration of influenza vaccine")])
     ch.visit(3 * 365, OFFICE, diagnoses=[LOW_BACK], onset={0: 3 * 365 + 4})
@@ -96,7 +96,7 @@ def history(ch: Chart, *, diabetes: bool = False, years: int = 4, neck: bool = T
 def expect(rules: list[str], rating: str | None, indicator: str | None, topic: str | None, *,
            about: str, order: Resource = LUMBAR_MRI, absent: tuple[str, ...] = (),
            view: str = "info", view_topic: str = "SpinePathwaySummary", facts: tuple[str,
-               ...] = ()) -> Resource:
+                                                                                     ...] = ()) -> Resource:
     """The hand-decided answer: ``rules`` named in the PAMA criteria, the rating, the deciding card's
     ``topic`` and ``indicator``; ``absent`` topics; the patient-view card; words the card must say."""
     return {"about": about, "order": order, "rules": rules, "rating": rating, "indicator": indicator,
