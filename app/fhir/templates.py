@@ -70,7 +70,7 @@ def _observation_codes() -> str:
     SNOMED CT only: an ICD-10-CM code is a diagnosis, charted as a Condition; its headers (M21.37 for
     M21.371) and ranges (C00-C96) could not be searched anyway, as a FHIR token matches whole codes."""
     measured = (*_codes(MEASURED_VALUE_SETS, _LOINC), _SYMPTOM)
-    return ",".join((*(f"{_LOINC}|{code}" for code in measured), *_codes(FINDING_VALUE_SETS, _SNOMED)))
+    return ",".join((*measured, *_codes(FINDING_VALUE_SETS, _SNOMED)))
 
 
 PREFETCH_TEMPLATES = MappingProxyType({

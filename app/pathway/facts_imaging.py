@@ -100,13 +100,16 @@ def _tail(reference: str) -> str:
 def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence, ...]:
     """PATHWAY.md §2: Z98.1/M96.1 Conditions (any clinical status: a history stays a history) and spine
     surgery Procedures, not dated after the order. *(v2)* Only surgery of ``region`` counts (R11/R21: a
-    cervical fusion does not make a new lumbar radiculopathy post-surgical); a Condition, or a Procedure
-    whose body site and code name no region, counts for every region. ``region=None``: all surgery."""
+    cervical fusion does not make a new lumbar radiculopathy post-surgical); a Condition or a Procedure
+    whose codes (and body site) name no region — Z98.1, M96.1 — counts for every region. A problem-list
+    "cervical arthrodesis" (SNOMED CT) names its region as the Procedure does. ``region=None``: all
+    surgery."""
     found = []
     for c in ctx.chart.conditions:
         coding = member(ctx.vs, "prior_spine_surgery", c.codings)
         first = condition_first_date(c, ctx.chart.patient)
-        if coding is not None and not condition_void(c) and possibly_by(first, ctx.order_date):
+        in_region = region is None or _in_region(_regions(ctx, "prior_spine_surgery", c.codings), region)
+        if coding is not None and in_region and not condition_void(c) and possibly_by(first, ctx.order_date):
             found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding))
     for p, coding in _surgeries(ctx):
         if region is None or _surgery_in(ctx, p, region):
@@ -119,6 +122,11 @@ def _surgery_in(ctx: Context, p: ProcedureView, region: Region) -> bool:
     every region named counts (a construct crossing a junction); none named: region unknown, counts."""
     regions = _regions(ctx, "spine_body_site", p.body_site_codings) or _regions(
         ctx, "prior_spine_surgery", p.codings)
+    return _in_region(regions, region)
+
+
+def _in_region(regions: frozenset[str], region: Region) -> bool:
+    """Every region named counts; none named: the region is unknown, so it counts."""
     return not regions or region.value in regions
 
 

@@ -41,7 +41,10 @@ def test_a_resource_is_seen_if_known_by_the_time_of_the_order(resource: dict[str
     ({"resourceType": "Observation", "code": {"coding": [{"system": LOINC, "code": "8310-5"}]}},
      "observations"),
     ({"resourceType": "Observation", "code": {"coding": [{"system": LOINC, "code": "29463-7"}]}}, None),
-    ({"resourceType": "Observation", "code": {"coding": [{"system": "urn:other", "code": "8310-5"}]}}, None),
+    # The search names its codes bare (an OID-coded LOINC is fetched): any system arrives, the pathway sorts.
+    ({"resourceType": "Observation", "code": {"coding": [{"system": "urn:other", "code": "8310-5"}]}},
+     "observations"),
+    ({"resourceType": "Observation", "code": {"coding": [{"system": "urn:other", "code": "8310-6"}]}}, None),
     ({"resourceType": "Condition"}, "conditions"),
     ({"resourceType": "MedicationRequest"}, "medications"),
     ({"resourceType": "Claim"}, None),

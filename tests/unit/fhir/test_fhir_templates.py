@@ -32,7 +32,19 @@ def test_observations_search_names_every_snomed_red_flag_finding_so_no_category_
 
     assert {"267064002", "449813001", "6077001", "312444006", "254837009", "86406008"} <= snomed
     assert snomed <= codes
-    assert "http://loinc.org|75325-1" in codes and "http://loinc.org|8310-5" in codes
+    assert "75325-1" in codes and "8310-5" in codes
+
+
+def test_observations_search_names_loinc_codes_bare_so_an_oid_coded_lab_is_fetched() -> None:
+    """PATHWAY.md §2 reads a LOINC code however the export spells its system (docs/pathway-facts.md "How an
+    export spells a code"); a search for ``http://loinc.org|4537-7`` did not return an ESR or a temperature
+    coded under LOINC's OID (urn:oid:2.16.840.1.113883.6.1, as a Millennium chart sent it), so an infection
+    risk factor with a raised ESR, or a fever, was deferred (R1/R9) by prefetch and by fallback alike
+    (tests/fixtures/whole_charts/wc-oracle-esr.json, wc-oracle-fever.json). Bare codes match any system."""
+    codes = searched_codes("observations")
+
+    assert {"8310-5", "4537-7", "30341-2", "1988-5", "30522-7"} <= codes
+    assert not any("|" in code for code in codes)
 
 
 def test_observations_search_leaves_out_icd_codes_and_stays_short() -> None:

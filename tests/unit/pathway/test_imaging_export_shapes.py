@@ -124,3 +124,27 @@ def test_an_mri_of_spine_ordered_for_the_lumbosacral_spine_is_a_lumbar_order() -
     decision = decide_order(draft, NEW_CERVICAL)
     assert decision.order is not None and decision.order.region is not None
     assert decision.order.region.value == "lumbar"
+
+
+def history_of(code: str, display: str) -> dict[str, Any]:
+    """A problem-list entry for an operation, as Epic and Synthea record it: a SNOMED CT Condition."""
+    return {"resourceType": "Condition", "id": "op-history", "code": coded(SNOMED, code, display),
+            "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "inactive"),
+            "onsetDateTime": "2022-05-02"}
+
+
+def test_a_cervical_fusion_on_the_problem_list_does_not_make_new_sciatica_post_surgical() -> None:
+    """§2 v2 / R11/R21: surgery counts only in the order's region, or when its region is unknown (Z98.1,
+    M96.1). A Condition "cervical arthrodesis" (SNOMED CT 81099000) names its region: on a lumbar order
+    the new sciatica of 10 days is deferred (R1), as a Procedure with the same code already was."""
+    decision = decide_order(order("72148"), NEW_SCIATICA, history_of("81099000", "Cervical arthrodesis"))
+    assert (decision.rules[0], decision.facts.prior_surgery) == ("R1", ())
+
+
+@pytest.mark.parametrize(("code", "display"), [("429164009", "History of lumbar laminectomy"),
+                                               ("27151001", "Post-laminectomy syndrome")])
+def test_a_lumbar_or_region_unknown_operation_on_the_problem_list_is_prior_lumbar_surgery(
+        code: str, display: str) -> None:
+    decision = decide_order(order("72148"), NEW_SCIATICA, history_of(code, display))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Condition/op-history"])
