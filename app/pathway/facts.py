@@ -76,7 +76,8 @@ def extract_facts(
     diagnoses = episode.qualifying_diagnoses(ctx)
     region = (order.region if order is not None else None) or episode.diagnosis_region(diagnoses)
     in_region = episode.episode_of_region(diagnoses, region)
-    onset = episode.episode_onset(episode.current_episode(in_region, policy.episode_gap_days))
+    current = episode.current_episode(in_region, policy.episode_gap_days)
+    onset = episode.episode_onset(current)
     since = care_window_start(ctx, onset.day)
     age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
     prior = imaging.prior_mri(ctx, region)
@@ -86,6 +87,7 @@ def extract_facts(
         region=region,
         age_years=age,
         qualifying=ordered(dx.evidence for dx in diagnoses),
+        episode_diagnoses=ordered(dx.evidence for dx in current),
         onset=onset.day,
         onset_verified=onset.verified,
         onset_evidence=onset.evidence,

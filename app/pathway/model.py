@@ -230,6 +230,9 @@ class Facts:
     raised_markers: tuple[Evidence, ...] = ()
     # §3 v2 motor: a single one-grade fall above MRC 3 (e.g. 5 → 4) is only an info-level finding.
     mild_weakness: tuple[Evidence, ...] = ()
+    # The current episode's diagnoses in the region (§2 episode): what a card names as "Diagnosis";
+    # ``qualifying`` (every era and region) decides scope only.
+    episode_diagnoses: tuple[Evidence, ...] = ()
     skipped_resources: int = 0
     unavailable: frozenset[ChartCategory] = field(default_factory=frozenset)
 

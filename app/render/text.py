@@ -95,7 +95,7 @@ class _Found:
             found = [item for flag in RedFlag for item in self.words.ordered(facts.red_flags.get(flag, ()))]
             empty = f"{words['no_red_flags']}." if section == "red_flags" else None
             return f"{words[section]}: {self._items(found, words['more'])}." if found else empty
-        items = self.words.ordered(getattr(facts, section))
+        items = self.words.ordered(_items_of(facts, section))
         plain = section == "conservative_care"
         if items:
             return f"{words[section]}: {self._items(items, words['more'], plain=plain)}."
@@ -112,6 +112,15 @@ class _Found:
         shown = [escape(self.words.dated(item, label)) for label, item in list(first.values())[:MOST_ITEMS]]
         more = len(first) - len(shown)
         return ", ".join(shown) + (" " + more_words.format(count=more) if more else "")
+
+
+def _items_of(facts: Facts, section: str) -> tuple[Evidence, ...]:
+    """A card names this episode's diagnoses (an old episode or another region's pain is history); all
+    qualifying ones only when none is dated into an episode."""
+    if section == "qualifying":
+        return facts.episode_diagnoses or facts.qualifying
+    found: tuple[Evidence, ...] = getattr(facts, section)
+    return found
 
 
 def _onset(facts: Facts, source: Source) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from raw_decision import ORDER_DATE, coded, decide, radiculopathy
+from raw_decision import ORDER_DATE, coded, decide, decide_chart, radiculopathy
 from render_fixtures import context, draft_order
 
 from app.chart.model import ChartCategory, ServiceRequestView
@@ -187,3 +187,22 @@ def test_the_raised_marker_a_card_names_comes_with_its_date(library: CardLibrary
     card = next(card for card in found if card["summary"].startswith("Unexplained raised ESR/CRP"))
 
     assert "without a documented cause: ESR 62 mm/h (2026-03-09)." in card["detail"], card["detail"]
+
+
+def test_the_record_onset_card_names_this_episode_s_diagnoses_not_older_ones(library: CardLibrary) -> None:
+    """R27 (§5: the facts that decided it): a lumbar radiculopathy recorded this month without an onset,
+    beside a low back pain resolved three years ago and a neck pain of another region. The card names the
+    diagnosis it asks the onset of; the old and the cervical ones are history, not this episode."""
+    today_dx = {"resourceType": "Condition", "id": "now", "code": coded(ICD10CM, "M54.16"),
+                "clinicalStatus": coded(CLINICAL, "active"), "recordedDate": "2026-03-02"}
+    old_back = {"resourceType": "Condition", "id": "old", "code": coded(ICD10CM, "M54.50"),
+                "clinicalStatus": coded(CLINICAL, "resolved"), "onsetDateTime": "2023-01-10",
+                "abatementDateTime": "2023-03-01"}
+    neck = {"resourceType": "Condition", "id": "neck", "code": coded(ICD10CM, "M54.2"),
+            "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": "2024-11-30"}
+    decision = decide_chart(today_dx, old_back, neck)
+    assert "R27" in decision.rules, decision.rules
+    detail = cards(decision, library)[0]["detail"]
+    diagnosis_line = next(line for line in detail.splitlines() if line.startswith("- Diagnosis"))
+    assert "2026-03-02" in diagnosis_line
+    assert "2023" not in diagnosis_line and "2024" not in diagnosis_line, diagnosis_line
