@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
+from app.chart.references import reference_target as reference_target
 from app.immutable import immutable
 
 Resource = Mapping[str, Any]
@@ -160,19 +161,3 @@ def _self_link(value: Any) -> str | None:
         if isinstance(link, dict) and link.get("relation") == "self" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
-
-
-def reference_target(reference: str) -> tuple[str, str] | None:
-    """``(type, id)`` of a relative or absolute literal reference (``Patient/1``,
-    ``https://ehr/fhir/Patient/1/_history/2``); ``None`` when it names none (``urn:``, ``#``)."""
-    text = reference.strip()
-    if not text or text.startswith(("#", "urn:")):
-        return None
-    parts = [part for part in text.split("?")[0].split("/") if part]
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    if len(parts) < 2:
-        return None
-    if parts[-2].lower() == "patient":  # ``patient/123``: a client's slip, still a patient's record
-        return "Patient", parts[-1]
-    return (parts[-2], parts[-1]) if parts[-2][:1].isupper() else None

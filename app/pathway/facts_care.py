@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from app.chart.model import EncounterView, ServiceRequestView
+from app.chart.references import reference_key
 from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
@@ -145,9 +146,9 @@ def _carried_out(ctx: Context, sr: ServiceRequestView) -> bool:
     """A finished Encounter whose basedOn names this ServiceRequest (relative or absolute reference)."""
     if sr.reference is None:
         return False
-    own = sr.reference
+    own = reference_key(sr.reference)
     finished = (visit for visit in ctx.chart.encounters if visit.status == "finished")
-    return any(ref == own or ref.endswith("/" + own) for visit in finished for ref in visit.based_on)
+    return any(reference_key(ref) == own for visit in finished for ref in visit.based_on)
 
 
 def _concepts(

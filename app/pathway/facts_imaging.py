@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from app.chart.model import ImagingView, ProcedureView
+from app.chart.references import reference_key
 from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     Context,
@@ -88,13 +89,9 @@ def _mri_by_series(
 
 def _links(study: ImagingView) -> frozenset[str]:
     """What ties a report to its study: the accession (any shared identifier), the order, the study."""
-    return frozenset((*(f"id:{i}" for i in study.identifiers), *(f"order:{_tail(r)}" for r in study.based_on),
-                      f"study:{study.reference}", *(f"study:{_tail(r)}" for r in study.studies)))
-
-
-def _tail(reference: str) -> str:
-    """``Type/id`` of a relative or absolute reference."""
-    return "/".join(reference.rstrip("/").split("/")[-2:])
+    return frozenset((*(f"id:{i}" for i in study.identifiers),
+                      *(f"order:{reference_key(r)}" for r in study.based_on),
+                      f"study:{study.reference}", *(f"study:{reference_key(r)}" for r in study.studies)))
 
 
 def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence, ...]:

@@ -221,3 +221,19 @@ def test_a_referral_categorised_only_as_a_kind_of_procedure_shows_nothing() -> N
 
     assert decision.facts.candidate == ()
     assert decision.rules == ("R3b", "R24")
+
+
+@pytest.mark.parametrize("based_on", [
+    "ServiceRequest/pt-ref", "https://ehr.example.org/fhir/ServiceRequest/pt-ref",
+    "ServiceRequest/pt-ref/_history/2", "https://ehr.example.org/fhir/ServiceRequest/pt-ref/_history/2",
+])
+def test_a_fresh_pt_referral_carried_out_by_a_visit_is_care_however_the_visit_names_it(based_on: str) -> None:
+    """PATHWAY.md §2 v2: a referral counts once 14 days old *or* linked to a finished Encounter. A visit
+    naming it by a versioned reference (``…/_history/2``, as servers write basedOn) is still that visit:
+    R3b (care), not R3a's "start conservative care"."""
+    referral = {"resourceType": "ServiceRequest", "id": "pt-ref", "status": "completed", "intent": "order",
+                "code": coded(SNOMED, "308447003"), "authoredOn": "2026-03-06"}  # five days old
+    visit = {"resourceType": "Encounter", "id": "v1", "status": "finished",
+             "basedOn": [{"reference": based_on}], "period": {"start": "2026-03-09"}}
+    decision = decide_chart(radiculopathy(ONSET_100_DAYS), referral, visit)
+    assert "R3b" in decision.rules, decision.rules
