@@ -25,6 +25,7 @@ from app.pathway.facts_common import (
     condition_first_date,
     condition_resolved,
     condition_void,
+    dated,
     last_day,
     matched_members,
     measured,
@@ -252,7 +253,7 @@ def _evidence(concept: str, finding: Statement, keep: Keep, coding: Coding) -> E
     resolved = condition is not None and condition_resolved(condition)
     kind = Finding.CANCER_HISTORY if concept == "cancer_active" and resolved else Finding(concept)
     name = " ".join((coding.display or "").split()) or None
-    found = Evidence(kind, finding.reference, _day(finding.on), coding, name=name)
+    found = Evidence(kind, finding.reference, dated(finding.on), coding, name=name)
     if finding.from_order or keep not in _RECENT_KEEPS:
         return found
     if resolved and condition is not None and condition.abatement is not None:
@@ -260,10 +261,6 @@ def _evidence(concept: str, finding: Statement, keep: Keep, coding: Coding) -> E
     if finding.on is None or (condition is not None and _abated_undated(condition)):
         return replace(found, state=State.DATE_NOT_RECORDED)
     return replace(found, state=State.RESOLVED) if resolved else found
-
-
-def _day(value: FhirDate | None) -> date | None:
-    return value.value if value is not None else None
 
 
 # --- fever by measured temperature ------------------------------------------------------------------------
@@ -281,7 +278,7 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
             continue
         recent = possibly_within(o.effective, start, ctx.order_date)
         if recent and celsius >= ctx.policy.fever_threshold_celsius:
-            found = Evidence(Finding.TEMPERATURE, o.reference, _day(o.effective), coding, value=celsius,
+            found = Evidence(Finding.TEMPERATURE, o.reference, dated(o.effective), coding, value=celsius,
                              state=State.FOUND if o.effective else State.DATE_NOT_RECORDED)
             yield RedFlag.INFECTION, found
 
