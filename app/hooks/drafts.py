@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from app.fhir.identity import names_another_patient, reference_target
+from app.chart.references import reference_key
+from app.fhir.identity import names_another_patient
 
 Resource = Mapping[str, Any]
 
@@ -39,20 +40,12 @@ def orders_to_rate(entries: Sequence[Mapping[str, Any]], patient_id: str,
 
 def _selected(resources: list[tuple[Mapping[str, Any], Resource]], selections: Sequence[str]
               ) -> list[tuple[Mapping[str, Any], Resource]]:
-    wanted = {_selection_key(selection) for selection in selections}
+    wanted = {reference_key(selection) for selection in selections}
     chosen = [(e, r) for e, r in resources if wanted & set(_names(e, r))]
     if selections and not chosen:
         raise InconsistentOrders("context.selections: none names an order of context.draftOrders "
                                  "(expected 'ServiceRequest/<id>' of a draft order)")
     return chosen
-
-
-def _selection_key(selection: str) -> str:
-    """``ServiceRequest/1``, ``https://ehr/fhir/ServiceRequest/1/_history/2`` → ``ServiceRequest/1``;
-    a bare id or a ``urn:uuid:`` stays as it is."""
-    text = selection.strip()
-    target = reference_target(text) if "/" in text and not text.startswith("urn:") else None
-    return f"{target[0]}/{target[1]}" if target else text
 
 
 def _names(entry: Mapping[str, Any], resource: Resource) -> Iterable[str]:
@@ -64,7 +57,7 @@ def _names(entry: Mapping[str, Any], resource: Resource) -> Iterable[str]:
     full_url = entry.get("fullUrl")
     if isinstance(full_url, str) and full_url:
         yield full_url.strip()
-        yield _selection_key(full_url)
+        yield reference_key(full_url)
 
 
 def _once(orders: list[Resource]) -> list[Resource]:
