@@ -46,7 +46,13 @@ def dosage_bounds(raw: Json) -> Bounds:
 
 
 def _timing_repeats(raw: Json) -> Iterator[Json]:
-    return (r for r in (_repeat(d) for d in array(raw.get("dosageInstruction"))) if r is not None)
+    return (r for r in (_repeat(d) for d in dosages(raw)) if r is not None)
+
+
+def dosages(raw: Json) -> list[object]:
+    """A MedicationRequest's ``dosageInstruction``, else a MedicationStatement's ``dosage`` (R4 names the
+    same Dosage differently in the two): a statement's "for 120 days" is its dose's bounds."""
+    return array(raw.get("dosageInstruction")) or array(raw.get("dosage"))
 
 
 def _repeat(dosage: object) -> Json | None:
@@ -80,7 +86,7 @@ def _quantity_days(raw: Json, quantity: object) -> float | None:
 
 def _daily_dose(raw: Json, unit: str | None) -> float | None:
     """The first dosage's dose × frequency per day, when its dose is in ``unit`` and its period is a time."""
-    for dosage in array(raw.get("dosageInstruction")):
+    for dosage in dosages(raw):
         rates = array(dosage.get("doseAndRate")) if isinstance(dosage, dict) else []
         doses = (r.get("doseQuantity") for r in rates if isinstance(r, dict))
         dose = next((d for d in doses if isinstance(d, dict)), None)
