@@ -206,8 +206,8 @@ def parse_procedure(raw: Json) -> ProcedureView:
 def _medication_concept(raw: Json, products: Mapping[str, Json]) -> object:
     """The drug: medicationCodeableConcept; else the code of the Medication the reference names — a
     contained one (``#id``) or one of ``products`` (``Medication/id``: US Core lets a server reference an
-    external Medication, sent beside the request as an included entry) — its display kept as the text
-    when the code has none; else the reference's display text."""
+    external Medication, sent beside the request as an included entry) — with its ingredients' codings
+    after its own, its display kept as the text when the code has none; else the reference's display."""
     if isinstance(raw.get("medicationCodeableConcept"), dict):
         return raw["medicationCodeableConcept"]
     reference = raw.get("medicationReference")
@@ -216,10 +216,19 @@ def _medication_concept(raw: Json, products: Mapping[str, Json]) -> object:
     named = reference.get("reference")
     product = _contained(raw, named) or (products.get(medication_key(named)) if products else None)
     code = product.get("code") if product is not None else None
-    display = reference.get("display")
-    if isinstance(code, dict):
-        return code if code.get("text") or not display else {**code, "text": display}
-    return {"text": display}
+    concept = dict(code) if isinstance(code, dict) else {}
+    if not concept.get("text"):
+        concept["text"] = reference.get("display")
+    ingredients = _ingredient_codings(product)
+    return {**concept, "coding": [*array(concept.get("coding")), *ingredients]} if ingredients else concept
+
+
+def _ingredient_codings(product: Json | None) -> list[object]:
+    """``Medication.ingredient[].itemCodeableConcept`` codings: a compounded or local product (a pharmacy
+    code, "Compounded capsule") may name its RxNorm ingredient (prednisone 8640) only there (§6.6)."""
+    ingredients = array(product.get("ingredient")) if product is not None else []
+    items = (i.get("itemCodeableConcept") for i in ingredients if isinstance(i, dict))
+    return [coding for item in items if isinstance(item, dict) for coding in array(item.get("coding"))]
 
 
 _VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from raw_decision import coded, decide
+from raw_decision import coded, decide, decide_chart, radiculopathy
 
 from app.pathway.model import RedFlag
 
@@ -47,3 +47,45 @@ def test_a_statements_short_dose_bounds_are_no_long_term_course() -> None:
 
     assert RedFlag.INFECTION not in decision.facts.red_flags
     assert decision.rules == ("R1",)
+
+
+LOCAL_PRODUCT = {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.698288", "code": "80121"}],
+                 "text": "Compounded capsule"}
+
+
+def product(ingredient: str, code: dict[str, Any] | None = LOCAL_PRODUCT, **fields: Any) -> dict[str, Any]:
+    """A Medication coded locally (or not at all) whose RxNorm ingredient is named only in ``ingredient``."""
+    return {"resourceType": "Medication", **({"code": code} if code else {}), **fields,
+            "ingredient": [{"itemCodeableConcept": coded(RXNORM, ingredient)}]}
+
+
+def prescription(reference: str, *contained: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": "rx", "status": "completed", "intent": "order",
+            "authoredOn": "2025-10-01", "medicationReference": {"reference": reference},
+            "dispenseRequest": {"expectedSupplyDuration": {"value": 120, "unit": "days"}},
+            **({"contained": list(contained)} if contained else {}), **fields}
+
+
+@pytest.mark.parametrize("chart", [
+    (prescription("#m", product("8640", id="m")),),
+    (prescription("#m", product("8640", code=None, id="m")),),
+    (prescription("Medication/m1"), product("8640", id="m1")),
+], ids=["contained", "contained-without-code", "external-held"])
+def test_a_steroid_named_only_as_a_medications_ingredient_is_a_steroid(
+    chart: tuple[dict[str, Any], ...]
+) -> None:
+    """R7 (§3, §6.6): ``Medication.ingredient.itemCodeableConcept`` RxNorm 8640 prednisone, 120 days — a
+    long-term steroid course, whether the Medication is contained or sent beside the request."""
+    decision = decide(*chart)
+
+    assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R7"
+
+
+def test_an_ingredient_names_conservative_care() -> None:
+    """R3b, not R3a (§2 conservative care): a local naproxen product whose ingredient is RxNorm 7258."""
+    naproxen = prescription("#m", product("7258", id="m"), authoredOn="2026-01-10", dispenseRequest={})
+    decision = decide_chart(radiculopathy("2025-12-01"), naproxen)
+
+    assert [e.finding for e in decision.facts.conservative_care] == ["conservative_medication"]
+    assert decision.rules == ("R3b", "R24")
