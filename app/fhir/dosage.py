@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from app.chart.dates import FhirDate
-from app.fhir.datatypes import Json, array, number, period_end, period_start, string
+from app.fhir.datatypes import Json, array, codings_and_text, number, period_end, period_start, string
+from app.terminology import Coding
 
 # A Duration's unit, by its UCUM code or, without one, the word an export writes ("days", "weeks").
 _DAYS_PER_UNIT: Mapping[str, float] = {
@@ -59,6 +60,15 @@ def _repeat(dosage: object) -> Json | None:
     timing = dosage.get("timing") if isinstance(dosage, dict) else None
     repeat = timing.get("repeat") if isinstance(timing, dict) else None
     return repeat if isinstance(repeat, dict) else None
+
+
+def dosage_routes(raw: Json) -> tuple[tuple[Coding, ...], tuple[str, ...]]:
+    """Every Dosage's ``route``: its codings, and its text (else a coding's display) — Epic sends a local
+    route code with the text "Epidural". PATHWAY.md §3 counts *systemic* steroids, so the route decides
+    whether a methylprednisolone course is one."""
+    routes = [codings_and_text(d.get("route")) for d in dosages(raw) if isinstance(d, dict)]
+    codings = tuple(coding for found, _ in routes for coding in found)
+    return codings, tuple(text for _, text in routes if text is not None)
 
 
 def supply_days(raw: Json, bounded: float | None) -> float | None:

@@ -43,7 +43,7 @@ from app.fhir.datatypes import (
     status_code,
     string,
 )
-from app.fhir.dosage import dosage_bounds, supply_days
+from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
 from app.terminology.coding import Coding
 
 
@@ -274,6 +274,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
     effective = raw.get("effectivePeriod")
     codings, text = codings_and_text(concept)
     bounded = dosage_bounds(raw)
+    route_codings, route_texts = dosage_routes(raw)
     return MedicationView(
         id=_required_id(raw),
         resource_type=str(raw.get("resourceType")),
@@ -286,6 +287,8 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         supply_days=supply_days(raw, bounded.days),
         reason_codings=_reason_codings(raw),
         do_not_perform=raw.get("doNotPerform") is True,
+        route_codings=route_codings,
+        route_texts=route_texts,
     )
 
 

@@ -336,8 +336,20 @@ def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, tuple[date,
         if void or start is None or start.value > ctx.order_date:
             continue
         coding = medication_coding(ctx.vs, medication)
-        if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
+        steroid = coding is not None and medication_class(ctx.vs, coding) == "oral_steroid"
+        if steroid and not _local(ctx, medication):
             yield medication, (start.value, shift(start.value, _course_days(medication, ctx.order_date) - 1))
+
+
+def _local(ctx: Context, medication: MedicationView) -> bool:
+    """§3 counts *systemic* steroids (Z79.52): a methylprednisolone given by an epidural or intra-articular
+    injection, or a cream, is no course whatever its recorded length (an injection listed as an active
+    medication since 2025 raised R7). Read from the route's code, else its text, else the product name's
+    dose form ("Topical Cream"). IV, IM and an injection of no stated route still count (the safe side)."""
+    if ctx.vs.match("local_route", medication.route_codings) is not None:
+        return True
+    texts = (*medication.route_texts, medication.text)
+    return any(ctx.vs.match_text("local_route", text) is not None for text in texts if text)
 
 
 def _course_days(medication: MedicationView, order_date: date) -> int:

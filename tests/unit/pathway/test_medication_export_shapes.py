@@ -89,3 +89,44 @@ def test_an_ingredient_names_conservative_care() -> None:
 
     assert [e.finding for e in decision.facts.conservative_care] == ["conservative_medication"]
     assert decision.rules == ("R3b", "R24")
+
+
+SNOMED = "http://snomed.info/sct"
+EPIC_ROUTE = "urn:oid:1.2.840.114350.1.13.0.1.7.4.798268.7025"
+DEPO_MEDROL = {"text": "methylPREDNISolone acetate (DEPO-MEDROL) 40 mg/mL injection"}
+
+
+def listed_since_2025(concept: dict[str, Any], route: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A methylprednisolone still on the active medication list since June 2025 (no end, no supply)."""
+    dosage = [{"text": "once", **({"route": route} if route else {})}]
+    return {"resourceType": "MedicationStatement", "id": "st", "status": "active",
+            "effectiveDateTime": "2025-06-01", "medicationCodeableConcept": concept, "dosage": dosage}
+
+
+@pytest.mark.parametrize("steroid", [
+    listed_since_2025(DEPO_MEDROL, coded(SNOMED, "404820008", "Epidural route")),
+    listed_since_2025(DEPO_MEDROL, {"coding": [{"system": EPIC_ROUTE, "code": "24"}],
+                                    "text": "Intra-articular"}),
+    listed_since_2025(DEPO_MEDROL, {"coding": [{"system": EPIC_ROUTE, "code": "24", "display": "Epidural"}]}),
+    listed_since_2025({"text": "methylprednisolone aceponate 0.1 % Topical Cream"}),
+], ids=["epidural-code", "intra-articular-text", "epidural-display", "topical-dose-form"])
+def test_a_local_steroid_is_no_long_term_systemic_course(steroid: dict[str, Any]) -> None:
+    """§3 long-term steroids are systemic (Z79.52): an epidural or intra-articular methylprednisolone
+    injection, or a cream, listed as active since 2025 is no infection or fracture risk (R1, not R7)."""
+    decision = decide(steroid)
+
+    assert RedFlag.INFECTION not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
+
+
+@pytest.mark.parametrize("steroid", [
+    listed_since_2025(DEPO_MEDROL),  # an injection of no stated route may be intramuscular
+    listed_since_2025({"text": "Solu-Medrol 125 mg injection"},
+                      coded(SNOMED, "47625008", "Intravenous route")),
+    listed_since_2025(PREDNISONE_5_MG, coded(SNOMED, "26643006", "Oral route")),
+], ids=["injection-no-route", "intravenous", "oral"])
+def test_a_systemic_or_unstated_route_keeps_the_steroid_course(steroid: dict[str, Any]) -> None:
+    decision = decide(steroid)
+
+    assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R7"
