@@ -267,7 +267,11 @@ def _contained(raw: Json, reference: object) -> Json | None:
 
 
 def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> MedicationView:
-    """``products``: the chart's Medication resources by ``Medication/<id>`` (``medication_key``)."""
+    """``products``: the chart's Medication resources by ``Medication/<id>`` (``medication_key``).
+
+    The course ends with its effective period, else its dose's bounds; the dispensing window
+    (``validityPeriod``, often a year) ends it only when no supply is stated: a six-day Medrol Dosepak valid
+    for a year is six days of steroids, not 366 (PATHWAY.md §3 "steroids for 90 days or more")."""
     concept = _medication_concept(raw, products or {})
     dispense = raw.get("dispenseRequest")
     validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
@@ -275,6 +279,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
     codings, text = codings_and_text(concept)
     bounded = dosage_bounds(raw)
     route_codings, route_texts = dosage_routes(raw)
+    supply = supply_days(raw, bounded.days)
     return MedicationView(
         id=_required_id(raw),
         resource_type=str(raw.get("resourceType")),
@@ -283,8 +288,8 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         status=string(raw.get("status")),
         start=first_date(raw, "authoredOn", "effectiveDateTime") or period_start(effective)
         or period_start(validity) or bounded.start or parse_fhir_date(raw.get("dateAsserted")),
-        end=period_end(effective) or period_end(validity) or bounded.end,
-        supply_days=supply_days(raw, bounded.days),
+        end=period_end(effective) or bounded.end or (period_end(validity) if supply is None else None),
+        supply_days=supply,
         reason_codings=_reason_codings(raw),
         do_not_perform=raw.get("doNotPerform") is True,
         route_codings=route_codings,

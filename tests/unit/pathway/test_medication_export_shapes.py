@@ -130,3 +130,36 @@ def test_a_systemic_or_unstated_route_keeps_the_steroid_course(steroid: dict[str
 
     assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
     assert decision.rules[0] == "R7"
+
+
+def prescribed(supply: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
+    """A Medrol Dosepak of October 2025 that may be dispensed for a year (``validityPeriod``)."""
+    dispense = {"validityPeriod": {"start": "2025-10-01", "end": "2026-10-01"},
+                **({"expectedSupplyDuration": supply} if supply else {})}
+    return {"resourceType": "MedicationRequest", "id": "rx", "status": "completed", "intent": "order",
+            "authoredOn": "2025-10-01", "dispenseRequest": dispense, **fields,
+            "medicationCodeableConcept": coded(RXNORM, "762675", MEDROL_DOSEPAK)}
+
+
+MEDROL_DOSEPAK = "{21 (methylprednisolone 4 MG Oral Tablet) } Pack [Medrol Dosepak]"
+
+
+@pytest.mark.parametrize("burst", [
+    prescribed({"value": 6, "unit": "days"}),
+    prescribed(None, dosageInstruction=bounded(boundsDuration={"value": 6, "unit": "d"})),
+], ids=["expected-supply", "dose-bounds"])
+def test_a_short_burst_valid_for_a_year_is_no_long_term_course(burst: dict[str, Any]) -> None:
+    """§3 "steroids for 90 days or more": ``validityPeriod`` is the window in which the prescription may be
+    dispensed, not the course; with six days' supply stated, the course is six days (R1, not R7)."""
+    decision = decide(burst)
+
+    assert RedFlag.INFECTION not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
+
+
+def test_a_validity_period_still_bounds_a_course_of_no_stated_supply() -> None:
+    """The safe side: with no supply and no dose bounds, the period the order names is all there is, and a
+    year of it is a long-term course (R7)."""
+    decision = decide(prescribed(None))
+
+    assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
