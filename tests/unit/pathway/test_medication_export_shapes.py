@@ -163,3 +163,35 @@ def test_a_validity_period_still_bounds_a_course_of_no_stated_supply() -> None:
     decision = decide(prescribed(None))
 
     assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
+
+
+ORAL = coded(SNOMED, "26643006", "Oral route")
+
+
+@pytest.mark.parametrize("steroid", [
+    listed_since_2025({"text": "prednisoLONE 5 MG tablet"}, {"text": "Oral"}),
+    listed_since_2025(coded(RXNORM, "5492", "hydrocortisone 10 MG Oral Tablet")),
+    listed_since_2025(coded(RXNORM, "3264"), ORAL),
+    listed_since_2025({"text": "dexAMETHasone 4 mg tablet"}, {"text": "PO"}),
+], ids=["prednisolone-route-text", "hydrocortisone-oral-tablet", "dexamethasone-route-code", "route-PO"])
+def test_another_steroid_by_a_systemic_route_is_a_long_term_course(steroid: dict[str, Any]) -> None:
+    """§3 "steroids for 90 days or more" names no ingredient: oral prednisolone, dexamethasone or
+    hydrocortisone since June 2025 is an infection and fracture risk as prednisone is (R7, not R1)."""
+    decision = decide(steroid)
+
+    assert {RedFlag.INFECTION, RedFlag.FRACTURE_RISK} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize("steroid", [
+    listed_since_2025(coded(RXNORM, "8638", "prednisolone")),  # no route: as often eye drops
+    listed_since_2025({"text": "dexamethasone 0.1 % Ophthalmic Suspension"}),
+    listed_since_2025({"text": "hydrocortisone 2.5 % Topical Cream"}, ORAL),  # the cream's form wins
+    listed_since_2025({"text": "prednisolone acetate 1 % eye drops"},
+                      coded(SNOMED, "54485002", "Ophthalmic use")),
+], ids=["ingredient-alone", "ophthalmic", "topical", "ophthalmic-route"])
+def test_another_steroid_without_a_systemic_route_is_no_course(steroid: dict[str, Any]) -> None:
+    decision = decide(steroid)
+
+    assert RedFlag.INFECTION not in decision.facts.red_flags
+    assert decision.rules == ("R1",)
