@@ -112,6 +112,8 @@ class MedicationView:
     supply_days: float | None = None
     reason_codings: tuple[Coding, ...] = ()  # why it was prescribed or taken (reasonCode)
     do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to give the drug
+    route_codings: tuple[Coding, ...] = ()  # dosage[Instruction].route: an epidural steroid is not systemic
+    route_texts: tuple[str, ...] = ()
 
     @property
     def reference(self) -> str:

@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from app.chart.dates import FhirDate
-from app.fhir.datatypes import Json, array, number, period_end, period_start, string
+from app.fhir.datatypes import Json, array, codings_and_text, number, period_end, period_start, string
+from app.terminology import Coding
 
 # A Duration's unit, by its UCUM code or, without one, the word an export writes ("days", "weeks").
 _DAYS_PER_UNIT: Mapping[str, float] = {
@@ -46,13 +47,28 @@ def dosage_bounds(raw: Json) -> Bounds:
 
 
 def _timing_repeats(raw: Json) -> Iterator[Json]:
-    return (r for r in (_repeat(d) for d in array(raw.get("dosageInstruction"))) if r is not None)
+    return (r for r in (_repeat(d) for d in dosages(raw)) if r is not None)
+
+
+def dosages(raw: Json) -> list[object]:
+    """A MedicationRequest's ``dosageInstruction``, else a MedicationStatement's ``dosage`` (R4 names the
+    same Dosage differently in the two): a statement's "for 120 days" is its dose's bounds."""
+    return array(raw.get("dosageInstruction")) or array(raw.get("dosage"))
 
 
 def _repeat(dosage: object) -> Json | None:
     timing = dosage.get("timing") if isinstance(dosage, dict) else None
     repeat = timing.get("repeat") if isinstance(timing, dict) else None
     return repeat if isinstance(repeat, dict) else None
+
+
+def dosage_routes(raw: Json) -> tuple[tuple[Coding, ...], tuple[str, ...]]:
+    """Every Dosage's ``route``: its codings, and its text (else a coding's display) — Epic sends a local
+    route code with the text "Epidural". PATHWAY.md §3 counts *systemic* steroids, so the route decides
+    whether a methylprednisolone course is one."""
+    routes = [codings_and_text(d.get("route")) for d in dosages(raw) if isinstance(d, dict)]
+    codings = tuple(coding for found, _ in routes for coding in found)
+    return codings, tuple(text for _, text in routes if text is not None)
 
 
 def supply_days(raw: Json, bounded: float | None) -> float | None:
@@ -80,7 +96,7 @@ def _quantity_days(raw: Json, quantity: object) -> float | None:
 
 def _daily_dose(raw: Json, unit: str | None) -> float | None:
     """The first dosage's dose × frequency per day, when its dose is in ``unit`` and its period is a time."""
-    for dosage in array(raw.get("dosageInstruction")):
+    for dosage in dosages(raw):
         rates = array(dosage.get("doseAndRate")) if isinstance(dosage, dict) else []
         doses = (r.get("doseQuantity") for r in rates if isinstance(r, dict))
         dose = next((d for d in doses if isinstance(d, dict)), None)

@@ -43,7 +43,7 @@ from app.fhir.datatypes import (
     status_code,
     string,
 )
-from app.fhir.dosage import dosage_bounds, supply_days
+from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
 from app.terminology.coding import Coding
 
 
@@ -206,8 +206,8 @@ def parse_procedure(raw: Json) -> ProcedureView:
 def _medication_concept(raw: Json, products: Mapping[str, Json]) -> object:
     """The drug: medicationCodeableConcept; else the code of the Medication the reference names — a
     contained one (``#id``) or one of ``products`` (``Medication/id``: US Core lets a server reference an
-    external Medication, sent beside the request as an included entry) — its display kept as the text
-    when the code has none; else the reference's display text."""
+    external Medication, sent beside the request as an included entry) — with its ingredients' codings
+    after its own, its display kept as the text when the code has none; else the reference's display."""
     if isinstance(raw.get("medicationCodeableConcept"), dict):
         return raw["medicationCodeableConcept"]
     reference = raw.get("medicationReference")
@@ -216,10 +216,19 @@ def _medication_concept(raw: Json, products: Mapping[str, Json]) -> object:
     named = reference.get("reference")
     product = _contained(raw, named) or (products.get(medication_key(named)) if products else None)
     code = product.get("code") if product is not None else None
-    display = reference.get("display")
-    if isinstance(code, dict):
-        return code if code.get("text") or not display else {**code, "text": display}
-    return {"text": display}
+    concept = dict(code) if isinstance(code, dict) else {}
+    if not concept.get("text"):
+        concept["text"] = reference.get("display")
+    ingredients = _ingredient_codings(product)
+    return {**concept, "coding": [*array(concept.get("coding")), *ingredients]} if ingredients else concept
+
+
+def _ingredient_codings(product: Json | None) -> list[object]:
+    """``Medication.ingredient[].itemCodeableConcept`` codings: a compounded or local product (a pharmacy
+    code, "Compounded capsule") may name its RxNorm ingredient (prednisone 8640) only there (§6.6)."""
+    ingredients = array(product.get("ingredient")) if product is not None else []
+    items = (i.get("itemCodeableConcept") for i in ingredients if isinstance(i, dict))
+    return [coding for item in items if isinstance(item, dict) for coding in array(item.get("coding"))]
 
 
 _VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
@@ -258,13 +267,19 @@ def _contained(raw: Json, reference: object) -> Json | None:
 
 
 def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> MedicationView:
-    """``products``: the chart's Medication resources by ``Medication/<id>`` (``medication_key``)."""
+    """``products``: the chart's Medication resources by ``Medication/<id>`` (``medication_key``).
+
+    The course ends with its effective period, else its dose's bounds; the dispensing window
+    (``validityPeriod``, often a year) ends it only when no supply is stated: a six-day Medrol Dosepak valid
+    for a year is six days of steroids, not 366 (PATHWAY.md §3 "steroids for 90 days or more")."""
     concept = _medication_concept(raw, products or {})
     dispense = raw.get("dispenseRequest")
     validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
     effective = raw.get("effectivePeriod")
     codings, text = codings_and_text(concept)
     bounded = dosage_bounds(raw)
+    route_codings, route_texts = dosage_routes(raw)
+    supply = supply_days(raw, bounded.days)
     return MedicationView(
         id=_required_id(raw),
         resource_type=str(raw.get("resourceType")),
@@ -273,10 +288,12 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         status=string(raw.get("status")),
         start=first_date(raw, "authoredOn", "effectiveDateTime") or period_start(effective)
         or period_start(validity) or bounded.start or parse_fhir_date(raw.get("dateAsserted")),
-        end=period_end(effective) or period_end(validity) or bounded.end,
-        supply_days=supply_days(raw, bounded.days),
+        end=period_end(effective) or bounded.end or (period_end(validity) if supply is None else None),
+        supply_days=supply,
         reason_codings=_reason_codings(raw),
         do_not_perform=raw.get("doNotPerform") is True,
+        route_codings=route_codings,
+        route_texts=route_texts,
     )
 
 

@@ -309,11 +309,10 @@ def _steroids(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     supply, period) - 1]; refills add up as the *union* of those days, so overlapping orders are not
     counted twice. A prescription whose length is unknown adds nothing.
     """
-    courses = [(m, span) for m, span in _steroid_courses(ctx) if span[1] >= span[0]]
-    if _union_days(span for _, span in courses) < ctx.policy.long_term_steroid_days:
+    courses = [(m, coding, span) for m, coding, span in _steroid_courses(ctx) if span[1] >= span[0]]
+    if _union_days(span for _, _, span in courses) < ctx.policy.long_term_steroid_days:
         return
-    for medication, (first, _) in courses:
-        coding = medication_coding(ctx.vs, medication)
+    for medication, coding, (first, _) in courses:
         evidence = Evidence(Finding.LONG_TERM_STEROIDS, medication.reference, first, coding)
         yield from ((RedFlag.INFECTION, evidence), (RedFlag.FRACTURE_RISK, evidence))
 
@@ -328,16 +327,49 @@ def _union_days(spans: Iterable[tuple[date, date]]) -> int:
     return total
 
 
-def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, tuple[date, date]]]:
+def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, Coding, tuple[date, date]]]:
     """Each steroid course begun by the order date; an order not to give one (``doNotPerform``) is none."""
     for medication in ctx.chart.medications:
         start = medication.start
         void = medication.status in VOID_MEDICATION or medication.do_not_perform
         if void or start is None or start.value > ctx.order_date:
             continue
-        coding = medication_coding(ctx.vs, medication)
-        if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
-            yield medication, (start.value, shift(start.value, _course_days(medication, ctx.order_date) - 1))
+        coding = _systemic_steroid(ctx, medication)
+        if coding is not None:
+            days = _course_days(medication, ctx.order_date)
+            yield medication, coding, (start.value, shift(start.value, days - 1))
+
+
+def _systemic_steroid(ctx: Context, medication: MedicationView) -> Coding | None:
+    """An oral steroid of §6.6 unless given locally (``_local``); or prednisolone, dexamethasone or
+    hydrocortisone given by a systemic route (``systemic_steroid.json``: as often drops or a cream)."""
+    coding = medication_coding(ctx.vs, medication)
+    if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
+        return None if _local(ctx, medication) else coding
+    other = _by_code_or_name(ctx, "systemic_steroid", medication.codings, (medication.text,))
+    if other is None or _local(ctx, medication):
+        return None
+    systemic = _by_code_or_name(ctx, "systemic_route", medication.route_codings,
+                                (*medication.route_texts, medication.text))
+    return other if systemic is not None else None
+
+
+def _by_code_or_name(
+    ctx: Context, concept: str, codings: tuple[Coding, ...], texts: tuple[str | None, ...]
+) -> Coding | None:
+    """A member of ``concept`` by code, else by a name in one of ``texts`` or in a coding's display."""
+    found = ctx.vs.match(concept, codings)
+    hits = (ctx.vs.match_text(concept, name) for name in (*texts, *(c.display for c in codings)) if name)
+    return found if found is not None else next((hit for hit in hits if hit is not None), None)
+
+
+def _local(ctx: Context, medication: MedicationView) -> bool:
+    """§3 counts *systemic* steroids (Z79.52): a methylprednisolone given by an epidural or intra-articular
+    injection, or a cream, is no course whatever its recorded length (an injection listed as an active
+    medication since 2025 raised R7). Read from the route's code, else its text, else the product name's
+    dose form ("Topical Cream"). IV, IM and an injection of no stated route still count (the safe side)."""
+    texts = (*medication.route_texts, medication.text)
+    return _by_code_or_name(ctx, "local_route", medication.route_codings, texts) is not None
 
 
 def _course_days(medication: MedicationView, order_date: date) -> int:

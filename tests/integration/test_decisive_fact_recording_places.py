@@ -79,12 +79,22 @@ def referral(code: dict[str, Any], status: str = "active", **fields: Any) -> Res
             "authoredOn": day(40), "code": {"coding": [code]}, **fields}
 
 
+def compounded(ingredient: str) -> Resource:
+    """A MedicationStatement whose contained Medication names its RxNorm ingredient only in ``ingredient``."""
+    product = {"resourceType": "Medication", "id": "m", "code": {"text": "Compounded capsule"},
+               "ingredient": [{"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": ingredient}]}}]}
+    return {"resourceType": "MedicationStatement", "id": "med", "status": "active", "contained": [product],
+            "effectiveDateTime": day(40), "medicationReference": {"reference": "#m"}}
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 PATIENT_REFERRAL = {"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}
 NUCC = "http://nucc.org/provider-taxonomy"
 # Conservative care recorded as exports record it, 40 days into a 100-day episode: R3b (rating none until
 # candidacy is attested), or R2/R23 (appropriate) when the record also shows candidacy.
 CARE: dict[str, tuple[list[Resource], str | None]] = {
     "brand-name-only": ([statement("Flexeril 10 mg tablet")], None),
+    "ingredient-only": ([compounded("7258")], None),  # naproxen
     "referral-by-performerType": ([referral(PATIENT_REFERRAL, performerType={
         "coding": [{"system": NUCC, "code": "225100000X", "display": "Physical Therapist"}]})], None),
     "completed-injection-order": ([referral({"system": CPT, "code": "64483"}, "completed")], "appropriate"),
