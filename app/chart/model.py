@@ -37,6 +37,7 @@ class ConditionView:
     onset: FhirDate | None = None
     onset_age_years: float | None = None
     onset_string: str | None = None
+    onset_unread: bool = False  # an onsetRange, or an onsetPeriod with only an end: written, not dated
     recorded: FhirDate | None = None
     abatement: FhirDate | None = None
     abated: bool = False

@@ -84,12 +84,21 @@ def parse_condition(raw: Json) -> ConditionView:
         onset=parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod")),
         onset_age_years=age_years(raw.get("onsetAge")),
         onset_string=string(raw.get("onsetString")),
+        onset_unread=_onset_unread(raw),
         recorded=parse_fhir_date(raw.get("recordedDate")),
         abatement=abatement,
         abated=abated,
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
     )
+
+
+def _onset_unread(raw: Json) -> bool:
+    """An onset written in a form the view does not date: an onsetRange (ages), or an onsetPeriod with an
+    end but no start. The pathway must know one was written: it may lie before another diagnosis's."""
+    period = raw.get("onsetPeriod")
+    end_only = period_start(period) is None and period_end(period) is not None
+    return raw.get("onsetRange") is not None or end_only
 
 
 def _body_site(raw: Json) -> tuple[Coding, ...]:

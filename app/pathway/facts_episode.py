@@ -46,7 +46,10 @@ _REGION_RANK = {Region.THORACIC: 0, Region.CERVICAL: 1, Region.LUMBAR: 2}
 @immutable
 class Diagnosis:
     """One qualifying diagnosis. ``start`` is its exact onset (``exact``), else the day by which the
-    symptoms had certainly begun (a lower bound); ``last_seen`` is the latest day it was on record."""
+    symptoms had certainly begun (a lower bound); ``last_seen`` is the latest day it was on record.
+    ``earliest`` is the first day its written onset may mean (a partial date's first day, the first day of
+    a year of life), ``date.min`` when an onset is written in a form not read ("since June", an onsetRange),
+    ``None`` when no onset is written at all."""
 
     evidence: Evidence
     region: Region
@@ -55,6 +58,7 @@ class Diagnosis:
     exact: bool
     last_seen: date | None
     from_order: bool = False
+    earliest: date | None = None
 
 
 @immutable
@@ -95,7 +99,8 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
         start, exact = _start(ctx, condition)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
-        yield Diagnosis(evidence, region, radicular, start, exact, last_seen)
+        earliest = _earliest(ctx, condition)
+        yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest)
         return
 
 
@@ -137,6 +142,18 @@ def _start(ctx: Context, condition: ConditionView) -> tuple[date | None, bool]:
     written = (condition.recorded, _first_visit(ctx, condition))
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
+
+
+def _earliest(ctx: Context, condition: ConditionView) -> date | None:
+    """The first day the written onset may mean; ``date.min`` when one is written but cannot be dated
+    (prose in onsetString, an age without a birth date, an onsetRange, an onsetPeriod with only an end):
+    that onset may lie before any other in the episode. ``None`` when no onset is written."""
+    found = onset_range(condition, ctx.chart.patient)
+    if found is not None:
+        return found[0]
+    written = condition.onset_unread or condition.onset_string is not None \
+        or condition.onset_age_years is not None
+    return date.min if written else None
 
 
 # A visit that did not take place carried no diagnosis.
@@ -190,11 +207,16 @@ def _start_key(dx: Diagnosis) -> tuple[date, bool, EvidenceKey]:
 
 def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
     """Earliest start of the episode. Verified only when that start is an exact onset: a lower bound
-    (recordedDate, partial date, whole-year onsetAge) that is earlier makes the onset unverified."""
+    (recordedDate, partial date, whole-year onsetAge) that is earlier makes the onset unverified — and so
+    does a written onset of another diagnosis of the episode that *may* be earlier (back pain "2026-01"
+    beside a sciatica of 30 January may have begun on 1 January; "since June" may be any day): the exact
+    day is then only the day by which the episode had begun (PATHWAY.md §2, safety invariant 3)."""
     if not episode:
         return Onset(None, False, None)
     first = min(episode, key=_start_key)
-    return Onset(first.start, first.exact, first.evidence)
+    day = first.start or date.min
+    earlier = any(dx.earliest is not None and dx.earliest < day for dx in episode)
+    return Onset(first.start, first.exact and not earlier, first.evidence)
 
 
 def episode_of_region(diagnoses: Iterable[Diagnosis], region: Region | None) -> list[Diagnosis]:

@@ -1,0 +1,56 @@
+"""Onset, episode and duration as exports write them, parsed from raw FHIR JSON as the hooks parse them
+(PATHWAY.md §2 onset and episode; R1, R27; safety invariant 3: an unknown duration never produces a defer).
+The order is a lumbar MRI of 2026-03-11; six weeks before it is 2026-01-28.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide_chart
+
+from app.terminology import ICD10CM
+
+SCIATICA_30_JANUARY = {"resourceType": "Condition", "id": "sciatica", "code": coded(ICD10CM, "M54.16"),
+                       "onsetDateTime": "2026-01-30"}  # 40 days: R1 on its own
+
+
+def back_pain(**onset: Any) -> dict[str, Any]:
+    """Low back pain (M54.50) recorded on 1 March with the onset[x] ``onset``."""
+    return {"resourceType": "Condition", "id": "lbp", "code": coded(ICD10CM, "M54.50"),
+            "recordedDate": "2026-03-01", **onset}
+
+
+def test_a_sciatica_of_40_days_alone_is_deferred() -> None:
+    assert decide_chart(SCIATICA_30_JANUARY).rules == ("R1",)
+
+
+@pytest.mark.parametrize("onset", [
+    {"onsetDateTime": "2026-01"},  # may be 1 January: 69 days
+    {"onsetString": "since June"},
+    {"onsetString": "chronic"},
+    {"onsetString": "3 weeks ago"},
+    {"onsetAge": {"value": 40, "unit": "years"}},  # a year of life: from 1 January 2026
+    {"onsetRange": {"low": {"value": 39, "unit": "a"}, "high": {"value": 40, "unit": "a"}}},
+    {"onsetPeriod": {"end": "2026-02-15"}},
+], ids=["month", "since-june", "chronic", "weeks-ago", "age-in-years", "range", "period-end-only"])
+def test_an_episode_onset_another_diagnosis_may_precede_is_not_verified(onset: dict[str, Any]) -> None:
+    """PATHWAY.md §2 episode: the onset is the episode's earliest. A back pain of the same episode whose
+    written onset may lie before the sciatica's 30 January makes that day only the day by which the episode
+    had begun — a lower bound: R27 ("record the onset"), never R1 on a duration that may be 69 days."""
+    decision = decide_chart(SCIATICA_30_JANUARY, back_pain(**onset))
+
+    assert (decision.facts.onset_verified, decision.rules) == (False, ("R27",))
+    assert decision.facts.duration_days == 40  # at least
+
+
+@pytest.mark.parametrize("onset", [
+    {"onsetDateTime": "2026-02"},  # begun in February: after 30 January
+    {"onsetDateTime": "2026-02-10"},
+    {},  # no onset written: an encounter diagnosis recorded after it
+], ids=["later-month", "later-day", "none-written"])
+def test_an_episode_onset_no_other_diagnosis_may_precede_stays_verified(onset: dict[str, Any]) -> None:
+    decision = decide_chart(SCIATICA_30_JANUARY, back_pain(**onset))
+
+    assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))
