@@ -36,6 +36,7 @@ class ConditionView:
     verification_status: str | None = None
     onset: FhirDate | None = None
     onset_age_years: float | None = None
+    onset_age_unit: str = "a"  # the UCUM unit it was written in (a, mo, wk, d): one of them is its precision
     onset_string: str | None = None
     onset_unread: bool = False  # an onsetRange, or an onsetPeriod with only an end: written, not dated
     recorded: FhirDate | None = None

@@ -27,6 +27,7 @@ from app.chart.model import (
 )
 from app.fhir.datatypes import (
     Json,
+    age_of,
     age_years,
     array,
     bare_codings,
@@ -83,6 +84,7 @@ def parse_condition(raw: Json) -> ConditionView:
         verification_status=status_code(raw.get("verificationStatus")),
         onset=parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod")),
         onset_age_years=age_years(raw.get("onsetAge")),
+        onset_age_unit=_age_unit(raw.get("onsetAge")),
         onset_string=string(raw.get("onsetString")),
         onset_unread=_onset_unread(raw),
         recorded=parse_fhir_date(raw.get("recordedDate")),
@@ -91,6 +93,11 @@ def parse_condition(raw: Json) -> ConditionView:
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
     )
+
+
+def _age_unit(raw: object) -> str:
+    found = age_of(raw)
+    return found[1] if found is not None else "a"
 
 
 def _onset_unread(raw: Json) -> bool:

@@ -12,6 +12,8 @@ from raw_decision import coded, decide_chart
 
 from app.terminology import ICD10CM
 
+UCUM = "http://unitsofmeasure.org"
+
 SCIATICA_30_JANUARY = {"resourceType": "Condition", "id": "sciatica", "code": coded(ICD10CM, "M54.16"),
                        "onsetDateTime": "2026-01-30"}  # 40 days: R1 on its own
 
@@ -54,3 +56,39 @@ def test_an_episode_onset_no_other_diagnosis_may_precede_stays_verified(onset: d
     decision = decide_chart(SCIATICA_30_JANUARY, back_pain(**onset))
 
     assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))
+
+
+def condition_at_age(age: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"), "onsetAge": age}
+
+
+def test_an_onset_age_in_weeks_is_a_week_not_a_day() -> None:
+    """PATHWAY.md §2 onset from onsetAge: born 1986-01-01, "at 2091 weeks" is some day from 28 January to
+    3 February — 36 to 42 days. Read as its first day, it was a verified 42 days: R3a ("start conservative
+    care"), a defer on a duration not known to reach six weeks (invariant 3). It is a lower bound: R27."""
+    decision = decide_chart(condition_at_age({"value": 2091, "unit": "wk", "system": UCUM, "code": "wk"}))
+
+    assert (decision.facts.onset_verified, decision.facts.duration_days) == (False, 36)
+    assert decision.rules == ("R27",)
+
+
+def test_an_onset_age_in_days_is_exact() -> None:
+    decision = decide_chart(condition_at_age({"value": 14637, "unit": "d", "system": UCUM, "code": "d"}))
+
+    assert (decision.facts.onset_verified, decision.facts.duration_days) == (True, 42)
+
+
+@pytest.mark.parametrize("unit", [
+    {"system": "http://snomed.info/sct", "code": "258707000", "unit": "years"},  # SNOMED CT "year"
+    {"system": "http://snomed.info/sct", "code": "258707000"},
+    {"system": "urn:oid:2.16.840.1.113883.6.8", "code": "YRS", "unit": "years"},  # a local code, the word
+], ids=["snomed-with-word", "snomed-code-only", "unknown-code-with-word"])
+def test_an_onset_age_whose_unit_is_not_coded_in_ucum_is_read(unit: dict[str, Any]) -> None:
+    """"At 40 years" (born 1986-01-01) with the unit coded in SNOMED CT or a local code: a year of life
+    from 1 January 2026, so the sciatica's 30 January may not be the episode's start (R27). Before, the
+    unit was refused, the age read as no onset, and R1 deferred on 40 days that may be 69."""
+    dx = {**condition_at_age({"value": 40, **unit}), "recordedDate": "2026-03-01"}
+
+    decision = decide_chart(dx, SCIATICA_30_JANUARY)
+
+    assert (decision.facts.onset_verified, decision.rules) == (False, ("R27",))
