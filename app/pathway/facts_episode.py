@@ -71,7 +71,7 @@ class Onset:
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
     """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, and the order's reasons."""
     from_chart = (dx for c in ctx.chart.conditions for dx in _from_condition(ctx, c))
-    return (*from_chart, *_from_observations(ctx), *_from_reasons(ctx))
+    return (*from_chart, *_from_observations(ctx), *_from_visits(ctx), *_from_reasons(ctx))
 
 
 def _counts(ctx: Context, condition: ConditionView) -> bool:
@@ -118,6 +118,26 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
         seen = o.effective.value if o.effective is not None else None
         evidence = Evidence(Finding(concept), o.reference, seen, coding, State.OBSERVATION)
         yield Diagnosis(evidence, region, radicular, None, False, seen)
+
+
+def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
+    """PATHWAY.md §1/§2: a visit whose ``reasonCode`` is a qualifying diagnosis (Epic's and athenahealth's
+    "reason for visit", a Synthea encounter's reason) carries that diagnosis, as an encounter diagnosis does:
+    it counts for scope and region when the visit took place within ``episode_gap_days``, and its start is
+    only the day by which the symptoms had begun — a lower bound (§2 "the first encounter carrying the
+    diagnosis"), never an onset a defer could stand on. A visit for sciatica before a sciatica's written
+    onset shows the episode began earlier (R27, not R1)."""
+    earliest = ctx.days_before(ctx.policy.episode_gap_days)
+    for visit in ctx.chart.encounters:
+        if visit.status in _VOID_VISIT or visit.start is None or not visit.reason_codings:
+            continue
+        if last_day(visit.start) < earliest or visit.start.value > ctx.order_date:
+            continue
+        for concept, region, radicular, coding in _match(ctx, visit.reason_codings):
+            seen = min(last_day(visit.start), ctx.order_date)
+            evidence = Evidence(Finding(concept), visit.reference, seen, coding, State.VISIT_REASON)
+            yield Diagnosis(evidence, region, radicular, seen, False, seen)
+            break
 
 
 def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:

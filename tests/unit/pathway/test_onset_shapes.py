@@ -5,6 +5,7 @@ The order is a lumbar MRI of 2026-03-11; six weeks before it is 2026-01-28.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -92,3 +93,44 @@ def test_an_onset_age_whose_unit_is_not_coded_in_ucum_is_read(unit: dict[str, An
     decision = decide_chart(dx, SCIATICA_30_JANUARY)
 
     assert (decision.facts.onset_verified, decision.rules) == (False, ("R27",))
+
+
+def visit(start: str, status: str = "finished", code: str = "M54.16") -> dict[str, Any]:
+    """An office visit whose reason for visit is ``code`` (Encounter.reasonCode, no Condition behind it)."""
+    return {"resourceType": "Encounter", "id": "visit", "status": status, "period": {"start": start},
+            "reasonCode": [coded(ICD10CM, code)]}
+
+
+def test_a_visit_for_sciatica_alone_brings_the_order_into_scope_with_an_unknown_onset() -> None:
+    """PATHWAY.md §1: a qualifying diagnosis recorded only as the visit's reason. Before, the order was out
+    of scope (R28, no card); the visit's start is only a lower bound: R27, "record the onset"."""
+    decision = decide_chart(visit("2026-02-20T09:00:00-05:00"))
+
+    assert decision.rules == ("R27",)
+    assert (decision.facts.onset, decision.facts.onset_verified) == (date(2026, 2, 20), False)
+
+
+def test_a_visit_for_sciatica_before_its_written_onset_makes_the_onset_unverified() -> None:
+    """A visit for sciatica on 15 December: the sciatica written as begun on 30 January had begun by then
+    (PATHWAY.md §2, the first encounter carrying the diagnosis) — at least 86 days, never R1 at 40."""
+    decision = decide_chart(SCIATICA_30_JANUARY, visit("2025-12-15"))
+
+    assert (decision.facts.onset, decision.facts.onset_verified) == (date(2025, 12, 15), False)
+    assert decision.rules == ("R27", "R24")
+
+
+@pytest.mark.parametrize("shape", [
+    visit("2026-02-20"),  # after the written onset: it changes nothing
+    visit("2025-12-15", status="cancelled"),
+    visit("2025-12-15", status="planned"),
+    visit("2025-12-15", code="M54.12"),  # a cervical reason says nothing of a lumbar episode
+], ids=["later-visit", "cancelled", "planned", "other-region"])
+def test_a_visit_that_carried_nothing_earlier_leaves_the_onset_verified(shape: dict[str, Any]) -> None:
+    decision = decide_chart(SCIATICA_30_JANUARY, shape)
+
+    assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))
+
+
+@pytest.mark.parametrize("status", ["planned", "cancelled", "entered-in-error"])
+def test_a_visit_that_did_not_take_place_qualifies_nothing(status: str) -> None:
+    assert decide_chart(visit("2026-02-20", status=status)).rules == ("R28",)
