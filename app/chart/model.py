@@ -40,6 +40,7 @@ class ConditionView:
     onset_string: str | None = None
     onset_unread: bool = False  # an onsetRange, or an onsetPeriod with only an end: written, not dated
     recorded: FhirDate | None = None
+    asserted: FhirDate | None = None  # the condition-assertedDate extension (US Core's date of diagnosis)
     abatement: FhirDate | None = None
     abated: bool = False
     categories: tuple[str, ...] = ()

@@ -88,11 +88,23 @@ def parse_condition(raw: Json) -> ConditionView:
         onset_string=string(raw.get("onsetString")),
         onset_unread=_onset_unread(raw),
         recorded=parse_fhir_date(raw.get("recordedDate")),
+        asserted=_asserted(raw),
         abatement=abatement,
         abated=abated,
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
     )
+
+
+# US Core's "date of diagnosis" (USCDI): when the condition was first asserted, which may be long before a
+# problem list's recordedDate (rewritten at reconciliation).
+_ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+
+
+def _asserted(raw: Json) -> FhirDate | None:
+    found = (parse_fhir_date(e.get("valueDateTime")) for e in array(raw.get("extension"))
+             if isinstance(e, dict) and e.get("url") == _ASSERTED_DATE)
+    return next((day for day in found if day is not None), None)
 
 
 def _age_unit(raw: object) -> str:

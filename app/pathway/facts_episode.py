@@ -153,13 +153,13 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
 
 def _start(ctx: Context, condition: ConditionView) -> tuple[date | None, bool]:
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
-    the recordedDate or the first visit that carried the diagnosis, whichever is earliest, and never after
-    the order (PATHWAY.md §2 lower bound)."""
+    the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
+    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound)."""
     found = onset_range(condition, ctx.chart.patient)
     if found is not None and found[0] == found[1]:
         return found[0], True
     bounds = [found[1]] if found is not None else []
-    written = (condition.recorded, _first_visit(ctx, condition))
+    written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
 

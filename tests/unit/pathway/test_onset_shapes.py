@@ -134,3 +134,18 @@ def test_a_visit_that_carried_nothing_earlier_leaves_the_onset_verified(shape: d
 @pytest.mark.parametrize("status", ["planned", "cancelled", "entered-in-error"])
 def test_a_visit_that_did_not_take_place_qualifies_nothing(status: str) -> None:
     assert decide_chart(visit("2026-02-20", status=status)).rules == ("R28",)
+
+
+def test_a_problem_asserted_before_the_written_onset_makes_that_onset_a_lower_bound() -> None:
+    """US Core's condition-assertedDate (the date of diagnosis): sciatica on the problem list since
+    1 December 2025, its recordedDate rewritten at a reconciliation on 1 March. The encounter diagnosis
+    begun "30 January" is not the episode's start (PATHWAY.md §2 lower bound): R27 and R24, never R1."""
+    problem = {"resourceType": "Condition", "id": "problem", "code": coded(ICD10CM, "M54.16"),
+               "recordedDate": "2026-03-01", "extension": [
+                   {"url": "http://hl7.org/fhir/StructureDefinition/condition-assertedDate",
+                    "valueDateTime": "2025-12-01T10:00:00-05:00"}]}
+
+    decision = decide_chart(SCIATICA_30_JANUARY, problem)
+
+    assert (decision.facts.onset, decision.facts.onset_verified) == (date(2025, 12, 1), False)
+    assert decision.rules == ("R27", "R24")
