@@ -149,3 +149,16 @@ def test_a_problem_asserted_before_the_written_onset_makes_that_onset_a_lower_bo
 
     assert (decision.facts.onset, decision.facts.onset_verified) == (date(2025, 12, 1), False)
     assert decision.rules == ("R27", "R24")
+
+
+@pytest.mark.parametrize(("system", "code"), [
+    ("http://hl7.org/fhir/sid/icd-10", "M54.4"),  # ICD-10 (WHO): lumbago with sciatica
+    ("http://hl7.org/fhir/sid/icd-10", "M54.3"),  # ICD-10 (WHO): sciatica
+    (ICD10CM, "M54.4"),  # the ICD-10-CM header, sent without its side
+], ids=["who-M54.4", "who-M54.3", "cm-header-M54.4"])
+def test_sciatica_coded_without_its_side_qualifies(system: str, code: str) -> None:
+    """PATHWAY.md §6.1 sciatica (M54.30–M54.32, M54.40–M54.42): the four-character code heads only lumbar
+    sciatica. Before, the order was out of scope (R28, no card); now it is the 19-day sciatica it is: R1."""
+    dx = {"resourceType": "Condition", "id": "dx", "code": coded(system, code), "onsetDateTime": "2026-02-20"}
+
+    assert decide_chart(dx).rules == ("R1",)
