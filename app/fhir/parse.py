@@ -76,17 +76,19 @@ def parse_condition(raw: Json) -> ConditionView:
     undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
     abated = abatement is not None or undated
     codings, text = codings_and_text(raw.get("code"))
+    onset = parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod"))
+    age = age_years(raw.get("onsetAge"))
     return ConditionView(
         id=_required_id(raw),
         codings=codings,
         text=text,
         clinical_status=status_code(raw.get("clinicalStatus")),
         verification_status=status_code(raw.get("verificationStatus")),
-        onset=parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod")),
-        onset_age_years=age_years(raw.get("onsetAge")),
+        onset=onset,
+        onset_age_years=age,
         onset_age_unit=_age_unit(raw.get("onsetAge")),
         onset_string=string(raw.get("onsetString")),
-        onset_unread=_onset_unread(raw),
+        onset_unread=onset is None and age is None and _onset_written(raw),
         recorded=parse_fhir_date(raw.get("recordedDate")),
         asserted=_asserted(raw),
         abatement=abatement,
@@ -112,12 +114,15 @@ def _age_unit(raw: object) -> str:
     return found[1] if found is not None else "a"
 
 
-def _onset_unread(raw: Json) -> bool:
-    """An onset written in a form the view does not date: an onsetRange (ages), or an onsetPeriod with an
-    end but no start. The pathway must know one was written: it may lie before another diagnosis's."""
-    period = raw.get("onsetPeriod")
-    end_only = period_start(period) is None and period_end(period) is not None
-    return raw.get("onsetRange") is not None or end_only
+# onset[x] other than onsetString (which the pathway reads itself).
+_ONSET_KEYS = ("onsetDateTime", "onsetAge", "onsetPeriod", "onsetRange")
+
+
+def _onset_written(raw: Json) -> bool:
+    """An onset was written (an onsetRange, an onsetPeriod with only an end, an onsetDateTime that is no
+    date, an onsetAge in no unit of time); with no onset read from it, it is written but not dated. The
+    pathway must know one was written: it may lie before another diagnosis's."""
+    return any(raw.get(key) is not None for key in _ONSET_KEYS)
 
 
 def _body_site(raw: Json) -> tuple[Coding, ...]:

@@ -37,7 +37,10 @@ def test_a_sciatica_of_40_days_alone_is_deferred() -> None:
     {"onsetAge": {"value": 40, "unit": "years"}},  # a year of life: from 1 January 2026
     {"onsetRange": {"low": {"value": 39, "unit": "a"}, "high": {"value": 40, "unit": "a"}}},
     {"onsetPeriod": {"end": "2026-02-15"}},
-], ids=["month", "since-june", "chronic", "weeks-ago", "age-in-years", "range", "period-end-only"])
+    {"onsetDateTime": "01/15/2026"},  # not a FHIR dateTime: written, not read
+    {"onsetAge": {"value": 40, "unit": "kg"}},  # no unit of time
+], ids=["month", "since-june", "chronic", "weeks-ago", "age-in-years", "range", "period-end-only",
+        "unreadable-datetime", "age-unit-unknown"])
 def test_an_episode_onset_another_diagnosis_may_precede_is_not_verified(onset: dict[str, Any]) -> None:
     """PATHWAY.md §2 episode: the onset is the episode's earliest. A back pain of the same episode whose
     written onset may lie before the sciatica's 30 January makes that day only the day by which the episode
