@@ -36,8 +36,11 @@ class ConditionView:
     verification_status: str | None = None
     onset: FhirDate | None = None
     onset_age_years: float | None = None
+    onset_age_unit: str = "a"  # the UCUM unit it was written in (a, mo, wk, d): one of them is its precision
     onset_string: str | None = None
+    onset_unread: bool = False  # an onset[x] written but not dated (an onsetRange, a period with only an end)
     recorded: FhirDate | None = None
+    asserted: FhirDate | None = None  # the condition-assertedDate extension (US Core's date of diagnosis)
     abatement: FhirDate | None = None
     abated: bool = False
     categories: tuple[str, ...] = ()

@@ -153,21 +153,34 @@ def period_end(raw: object) -> FhirDate | None:
     return parse_fhir_date(raw.get("end")) if isinstance(raw, dict) else None
 
 
-# An Age's unit: UCUM's code, or without one the word an export writes ("years", "yr", "months").
-_PER_YEAR = {
-    "a": 1.0, "mo": 12.0, "wk": 52.1775, "d": 365.25, "year": 1.0, "years": 1.0, "yr": 1.0, "yrs": 1.0,
-    "y": 1.0, "month": 12.0, "months": 12.0, "week": 52.1775, "weeks": 52.1775, "day": 365.25, "days": 365.25,
+# An Age's unit: UCUM's code, or without one the word an export writes ("years", "yr", "months"), or the
+# SNOMED CT unit of time (258707000 year, 258706009 month, 258705008 week, 258703001 day) → its UCUM code.
+_AGE_UNIT = {
+    "a": "a", "year": "a", "years": "a", "yr": "a", "yrs": "a", "y": "a", "258707000": "a",
+    "mo": "mo", "month": "mo", "months": "mo", "258706009": "mo",
+    "wk": "wk", "week": "wk", "weeks": "wk", "258705008": "wk",
+    "d": "d", "day": "d", "days": "d", "258703001": "d",
 }
+# How many of each unit make a year (UCUM: a = 365.25 d, mo = a/12, wk = 7 d).
+PER_YEAR = {"a": 1.0, "mo": 12.0, "wk": 365.25 / 7, "d": 365.25}
+
+
+def age_of(raw: object) -> tuple[float, str] | None:
+    """An Age as (value, UCUM unit ``a``/``mo``/``wk``/``d``): its ``code``, else its ``unit`` word (an
+    export that codes the unit in SNOMED CT, or with a code we do not know, still writes the word); other
+    units are refused. The unit is kept: an age in months spans a month, in days a day."""
+    if not isinstance(raw, dict) or number(raw.get("value")) is None:
+        return None
+    written = (string(raw.get("code")), string(raw.get("unit")))
+    units = (_AGE_UNIT.get(text.strip().casefold()) for text in written if text is not None)
+    unit = next((found for found in units if found is not None), None)
+    return (float(raw["value"]), unit) if unit is not None else None
 
 
 def age_years(raw: object) -> float | None:
-    """onsetAge as years; UCUM ``a``/``mo``/``wk``/``d`` (or the words for them) are converted, others
-    refused."""
-    if not isinstance(raw, dict) or number(raw.get("value")) is None:
-        return None
-    unit = string(raw.get("code")) or string(raw.get("unit")) or ""
-    per_year = _PER_YEAR.get(unit.strip().casefold())
-    return float(raw["value"]) / per_year if per_year else None
+    """An Age (``age_of``) converted to years."""
+    found = age_of(raw)
+    return found[0] / PER_YEAR[found[1]] if found is not None else None
 
 
 def identifiers(raw: object) -> tuple[str, ...]:

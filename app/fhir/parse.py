@@ -27,6 +27,7 @@ from app.chart.model import (
 )
 from app.fhir.datatypes import (
     Json,
+    age_of,
     age_years,
     array,
     bare_codings,
@@ -75,21 +76,53 @@ def parse_condition(raw: Json) -> ConditionView:
     undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
     abated = abatement is not None or undated
     codings, text = codings_and_text(raw.get("code"))
+    onset = parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod"))
+    age = age_years(raw.get("onsetAge"))
     return ConditionView(
         id=_required_id(raw),
         codings=codings,
         text=text,
         clinical_status=status_code(raw.get("clinicalStatus")),
         verification_status=status_code(raw.get("verificationStatus")),
-        onset=parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod")),
-        onset_age_years=age_years(raw.get("onsetAge")),
+        onset=onset,
+        onset_age_years=age,
+        onset_age_unit=_age_unit(raw.get("onsetAge")),
         onset_string=string(raw.get("onsetString")),
+        onset_unread=onset is None and age is None and _onset_written(raw),
         recorded=parse_fhir_date(raw.get("recordedDate")),
+        asserted=_asserted(raw),
         abatement=abatement,
         abated=abated,
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
     )
+
+
+# US Core's "date of diagnosis" (USCDI): when the condition was first asserted, which may be long before a
+# problem list's recordedDate (rewritten at reconciliation).
+_ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+
+
+def _asserted(raw: Json) -> FhirDate | None:
+    found = (parse_fhir_date(e.get("valueDateTime")) for e in array(raw.get("extension"))
+             if isinstance(e, dict) and e.get("url") == _ASSERTED_DATE)
+    return next((day for day in found if day is not None), None)
+
+
+def _age_unit(raw: object) -> str:
+    found = age_of(raw)
+    return found[1] if found is not None else "a"
+
+
+# onset[x] other than onsetString (which the pathway reads itself).
+_ONSET_KEYS = ("onsetDateTime", "onsetAge", "onsetPeriod", "onsetRange")
+
+
+def _onset_written(raw: Json) -> bool:
+    """An onset was written (an onsetRange, an onsetPeriod with only an end, an onsetDateTime that is no
+    date, an onsetAge in no unit of time); with no onset read from it, it is written but not dated. The
+    pathway must know one was written: it may lie before another diagnosis's."""
+    return any(raw.get(key) is not None for key in _ONSET_KEYS)
 
 
 def _body_site(raw: Json) -> tuple[Coding, ...]:

@@ -122,6 +122,13 @@ def add_years(day: date, years: int) -> date:
         else day.replace(year=year)
 
 
+def add_months(day: date, months: int) -> date:
+    """Calendar month anniversary, clamped to the month's last day (31 January + 1 month = 28 February)."""
+    index = min(max(day.year * 12 + day.month - 1 + months, 12), 9999 * 12 + 11)
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def whole_years(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
@@ -164,19 +171,34 @@ def onset_range(condition: ConditionView, patient: PatientView | None) -> tuple[
     """
     written = condition.onset or iso_onset_string(condition.onset_string)
     if condition.onset is None and condition.onset_age_years is not None:
-        return _age_range(condition.onset_age_years, patient)
+        return _age_range(condition.onset_age_years, condition.onset_age_unit, patient)
     return (written.value, last_day(written)) if written is not None else None
 
 
-def _age_range(years: float, patient: PatientView | None) -> tuple[date, date] | None:
+# Days in each UCUM unit of an age (a = 365.25 d, mo = a/12), for values that are not whole units.
+_UNIT_DAYS = {"a": 365.25, "mo": 365.25 / 12, "wk": 7.0, "d": 1.0}
+
+
+def _age_range(years: float, unit: str, patient: PatientView | None) -> tuple[date, date] | None:
+    """An age spans one of its units: "at 45 years" is a year of life, "at 541 months" a month of it, "at
+    16436 days" one day (exact). Day-precise only in days: an age in months taken as its first day would
+    make the onset a month earlier than it may be (R3a/R3b instead of R1/R27). A partial birthDate widens
+    the span."""
     birth = patient.birth_date if patient is not None else None
-    if birth is None or not 0 <= years <= _MAX_AGE_YEARS:  # also refuses NaN
+    if birth is None or not 0 <= years <= _MAX_AGE_YEARS or unit not in _UNIT_DAYS:  # also refuses NaN
         return None
-    if years.is_integer():
-        first = add_years(birth.value, int(years))
-        return first, shift(add_years(last_day(birth), int(years) + 1), -1)
-    days = round(years * 365.25)
-    return shift(birth.value, days), shift(last_day(birth), days)
+    value = round(years * 365.25 / _UNIT_DAYS[unit], 6)  # back to the unit it was written in
+    first = _after(birth.value, value, unit)
+    return first, max(first, shift(_after(last_day(birth), value + 1, unit), -1))
+
+
+def _after(day: date, value: float, unit: str) -> date:
+    """``day`` plus ``value`` units: whole years and months by the calendar, the rest in days."""
+    if value.is_integer() and unit == "a":
+        return add_years(day, int(value))
+    if value.is_integer() and unit == "mo":
+        return add_months(day, int(value))
+    return shift(day, round(value * _UNIT_DAYS[unit]))
 
 
 def condition_first_date(condition: ConditionView, patient: PatientView | None) -> FhirDate | None:

@@ -46,7 +46,10 @@ _REGION_RANK = {Region.THORACIC: 0, Region.CERVICAL: 1, Region.LUMBAR: 2}
 @immutable
 class Diagnosis:
     """One qualifying diagnosis. ``start`` is its exact onset (``exact``), else the day by which the
-    symptoms had certainly begun (a lower bound); ``last_seen`` is the latest day it was on record."""
+    symptoms had certainly begun (a lower bound); ``last_seen`` is the latest day it was on record.
+    ``earliest`` is the first day its written onset may mean (a partial date's first day, the first day of
+    a year of life), ``date.min`` when an onset is written in a form not read ("since June", an onsetRange),
+    ``None`` when no onset is written at all."""
 
     evidence: Evidence
     region: Region
@@ -55,6 +58,7 @@ class Diagnosis:
     exact: bool
     last_seen: date | None
     from_order: bool = False
+    earliest: date | None = None
 
 
 @immutable
@@ -67,7 +71,7 @@ class Onset:
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
     """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, and the order's reasons."""
     from_chart = (dx for c in ctx.chart.conditions for dx in _from_condition(ctx, c))
-    return (*from_chart, *_from_observations(ctx), *_from_reasons(ctx))
+    return (*from_chart, *_from_observations(ctx), *_from_visits(ctx), *_from_reasons(ctx))
 
 
 def _counts(ctx: Context, condition: ConditionView) -> bool:
@@ -95,7 +99,8 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
         start, exact = _start(ctx, condition)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
-        yield Diagnosis(evidence, region, radicular, start, exact, last_seen)
+        earliest = _earliest(ctx, condition)
+        yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest)
         return
 
 
@@ -115,6 +120,26 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
         yield Diagnosis(evidence, region, radicular, None, False, seen)
 
 
+def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
+    """PATHWAY.md §1/§2: a visit whose ``reasonCode`` is a qualifying diagnosis (Epic's and athenahealth's
+    "reason for visit", a Synthea encounter's reason) carries that diagnosis, as an encounter diagnosis does:
+    it counts for scope and region when the visit took place within ``episode_gap_days``, and its start is
+    only the day by which the symptoms had begun — a lower bound (§2 "the first encounter carrying the
+    diagnosis"), never an onset a defer could stand on. A visit for sciatica before a sciatica's written
+    onset shows the episode began earlier (R27, not R1)."""
+    earliest = ctx.days_before(ctx.policy.episode_gap_days)
+    for visit in ctx.chart.encounters:
+        if visit.status in _VOID_VISIT or visit.start is None or not visit.reason_codings:
+            continue
+        if last_day(visit.start) < earliest or visit.start.value > ctx.order_date:
+            continue
+        for concept, region, radicular, coding in _match(ctx, visit.reason_codings):
+            seen = min(last_day(visit.start), ctx.order_date)
+            evidence = Evidence(Finding(concept), visit.reference, seen, coding, State.VISIT_REASON)
+            yield Diagnosis(evidence, region, radicular, seen, False, seen)
+            break
+
+
 def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
     """A reasonCode (or a Condition its reasonReference names) dates nothing: it counts for scope and
     region, never for the episode or onset."""
@@ -128,15 +153,27 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
 
 def _start(ctx: Context, condition: ConditionView) -> tuple[date | None, bool]:
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
-    the recordedDate or the first visit that carried the diagnosis, whichever is earliest, and never after
-    the order (PATHWAY.md §2 lower bound)."""
+    the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
+    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound)."""
     found = onset_range(condition, ctx.chart.patient)
     if found is not None and found[0] == found[1]:
         return found[0], True
     bounds = [found[1]] if found is not None else []
-    written = (condition.recorded, _first_visit(ctx, condition))
+    written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
+
+
+def _earliest(ctx: Context, condition: ConditionView) -> date | None:
+    """The first day the written onset may mean; ``date.min`` when one is written but cannot be dated
+    (prose in onsetString, an age without a birth date, an onsetRange, an onsetPeriod with only an end):
+    that onset may lie before any other in the episode. ``None`` when no onset is written."""
+    found = onset_range(condition, ctx.chart.patient)
+    if found is not None:
+        return found[0]
+    written = condition.onset_unread or condition.onset_string is not None \
+        or condition.onset_age_years is not None
+    return date.min if written else None
 
 
 # A visit that did not take place carried no diagnosis.
@@ -190,11 +227,16 @@ def _start_key(dx: Diagnosis) -> tuple[date, bool, EvidenceKey]:
 
 def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
     """Earliest start of the episode. Verified only when that start is an exact onset: a lower bound
-    (recordedDate, partial date, whole-year onsetAge) that is earlier makes the onset unverified."""
+    (recordedDate, partial date, whole-year onsetAge) that is earlier makes the onset unverified — and so
+    does a written onset of another diagnosis of the episode that *may* be earlier (back pain "2026-01"
+    beside a sciatica of 30 January may have begun on 1 January; "since June" may be any day): the exact
+    day is then only the day by which the episode had begun (PATHWAY.md §2, safety invariant 3)."""
     if not episode:
         return Onset(None, False, None)
     first = min(episode, key=_start_key)
-    return Onset(first.start, first.exact, first.evidence)
+    day = first.start or date.min
+    earlier = any(dx.earliest is not None and dx.earliest < day for dx in episode)
+    return Onset(first.start, first.exact and not earlier, first.evidence)
 
 
 def episode_of_region(diagnoses: Iterable[Diagnosis], region: Region | None) -> list[Diagnosis]:

@@ -145,6 +145,7 @@ class State(StrEnum):
     DATE_NOT_RECORDED = "date_not_recorded"  # a serious finding the card must not present as dated
     OBSERVATION = "observation"  # a qualifying finding recorded as an Observation
     ORDER_REASON = "order_reason"  # read from the order's reasons
+    VISIT_REASON = "visit_reason"  # a qualifying diagnosis read from a visit's reasonCode
     PLANNED = "planned"  # a planned injection (candidate)
     VISIT = "visit"  # a therapy visit (conservative care)
     REFERRAL_VISITED = "referral_visited"  # a therapy referral a finished visit carried out

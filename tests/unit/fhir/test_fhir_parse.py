@@ -138,6 +138,8 @@ def test_observation_keeps_the_words_of_a_coded_answer(concept: dict[str, Any], 
     ({"value": 45, "unit": "years"}, 45.0),  # no UCUM code, the unit as a word
     ({"value": 45, "unit": "yr"}, 45.0),
     ({"value": 6, "unit": "months"}, 0.5),
+    ({"value": 45, "unit": "years", "system": "http://snomed.info/sct", "code": "258707000"}, 45.0),
+    ({"value": 45, "unit": "years", "code": "YRS"}, 45.0),  # a code not known: its word
     ({"value": 45, "unit": "kg"}, None),
     ({"value": True, "unit": "a"}, None),
 ])

@@ -87,7 +87,7 @@ def test_prose_onset_string_is_not_parsed(chart, order, extract):
 
 def test_onset_age_in_days_with_birth_date_is_exact(chart, order, extract):
     # 16 436 days after 1980-01-01 is 2024-12-31 (the 45th birthday, 2025-01-01, is day 16 437).
-    c = chart.patient("1980-01-01").condition("M54.16", onset_age_years=16436 / 365.25)
+    c = chart.patient("1980-01-01").condition("M54.16", onset_age_years=16436 / 365.25, onset_age_unit="d")
 
     facts = extract(c, order(authored="2025-03-01"))
 
@@ -102,6 +102,16 @@ def test_onset_age_in_whole_years_is_only_a_year_of_life(chart, order, extract):
     facts = extract(c, order(authored="2026-03-01"))
 
     assert (facts.onset, facts.onset_verified, facts.duration_days) == (date(2025, 12, 1), False, 90)
+
+
+def test_onset_age_in_months_is_only_a_month_of_life(chart, order, extract):
+    # "at 482 months" from 1985-11-15 is a day in [2026-01-15, 2026-02-14]: unverified, bounded by its last
+    # day (25 days), never its first read as exact (55 days: R3a or R3b where R1 or R27 may be due).
+    c = chart.patient("1985-11-15").condition("M54.16", onset_age_years=482 / 12, onset_age_unit="mo")
+
+    facts = extract(c, order(authored="2026-03-11"))
+
+    assert (facts.onset, facts.onset_verified, facts.duration_days) == (date(2026, 2, 14), False, 25)
 
 
 def test_onset_age_without_birth_date_gives_no_onset(chart, order, extract):
