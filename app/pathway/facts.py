@@ -24,9 +24,10 @@ from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_motor import motor_grades
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
-from app.terminology import Coding, ValueSets
+from app.terminology import Coding, Contrast, Modality, ValueSets
+from app.terminology.imaging_text import imaging_from_text
 
-__all__ = ["care_window_start", "classify_order", "extract_facts"]
+__all__ = ["care_window_start", "classify_order", "extract_facts", "order_imaging"]
 
 
 
@@ -36,21 +37,37 @@ def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> Ord
     An order without codings (the CDS Hooks sandbox's first, empty draft) is therefore not ours either.
     A partial ``authoredOn`` (``2026-03``) is not an order date: ``today`` is used and flagged.
     """
-    image = vs.classify_imaging(order.codings)
+    image = order_imaging(order, vs)
     if image is None:
         return None
+    region, modality, contrast, coding = image
     authored = order.authored_on if order.authored_on is not None and order.authored_on.is_exact else None
     return OrderFacts(
         reference=order.reference,
-        region=image.region or _body_site_region(vs, order.body_site_codings),
-        modality=image.modality,
-        contrast=image.contrast,
-        coding=image.coding,
+        region=region or _body_site_region(vs, order.body_site_codings),
+        modality=modality,
+        contrast=contrast,
+        coding=coding,
         order_date=authored.value if authored is not None else today,
         order_date_from_order=authored is not None,
         reason_codings=order.reason_codings,
         reason_references=order.reason_references,
     )
+
+
+def order_imaging(order: ServiceRequestView, vs: ValueSets
+                  ) -> tuple[Region | None, Modality, Contrast | None, Coding | None] | None:
+    """PATHWAY.md §1, §6.4: region, modality and contrast of a spine imaging order, and the coding that
+    said so; None when the order is not spine imaging. By code first (``spine_imaging``); an order none
+    of whose codings is a member (an Epic EAP code, an Oracle Health orderable, ``code.text`` only) is
+    read from its name (``imaging_from_text``): a cauda equina patient's "MRI LUMBAR SPINE WO CONTRAST"
+    must get its card. The one reader of what an order is, for the hooks and the replay alike."""
+    coded = vs.classify_imaging(order.codings)
+    if coded is not None:
+        return coded.region, coded.modality, coded.contrast, coded.coding
+    names = (order.text, *(coding.display for coding in order.codings))
+    read = imaging_from_text(name for name in names if name)
+    return None if read is None else (*read, order.codings[0] if order.codings else None)
 
 
 def _body_site_region(vs: ValueSets, codings: tuple[Coding, ...]) -> Region | None:

@@ -1,0 +1,60 @@
+"""Draft orders as EHRs send them, through the hooks (PATHWAY.md §1, §5, §6.4; docs/pathway-facts.md
+"Seventh pass: the draft order").
+
+An order the service does not recognise gets no card and no rating: for a cauda equina patient that is a
+safety miss. These post real hook requests whose draft order is shaped as Epic, Oracle Health and CMS-style
+exports shape it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+SELECT = "/cds-services/spine-imaging-order-select"
+SIGN = "/cds-services/spine-imaging-order-sign"
+PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
+Example = Callable[[str], dict[str, Any]]
+EPIC_EAP = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696580"
+
+
+def answer(response: httpx.Response) -> tuple[list[tuple[str, str]], list[str]]:
+    """(topic, indicator) of each card, and the PAMA rating of each system action."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    cards = [(card["source"]["topic"]["code"], card["indicator"]) for card in body["cards"]]
+    ratings = [ext["valueCodeableConcept"]["coding"][0]["code"]
+               for action in body.get("systemActions", []) for ext in action["resource"]["extension"]
+               if ext["url"] == PAMA_RATING]
+    return cards, ratings
+
+
+def with_code(request: dict[str, Any], code: dict[str, Any]) -> dict[str, Any]:
+    request["context"]["draftOrders"]["entry"][0]["resource"]["code"] = code
+    return request
+
+
+@pytest.mark.parametrize("code", [
+    {"coding": [{"system": EPIC_EAP, "code": "IMG1234", "display": "MRI LUMBAR SPINE WO CONTRAST"}],
+     "text": "MRI LUMBAR SPINE WO CONTRAST"},
+    {"text": "MRI Spine Lumbar w/o Contrast"},
+])
+async def test_a_cauda_equina_order_named_only_in_words_gets_the_emergency_card(
+        client: httpx.AsyncClient, example: Example, code: dict[str, Any]) -> None:
+    """R5: was no card and no rating (the order was "not ours")."""
+    request = with_code(example("order-select-cauda-equina.json"), code)
+    cards, ratings = answer(await client.post(SELECT, json=request))
+    assert ("SpineRedFlag", "critical") in cards
+    assert ratings == ["appropriate"]
+
+
+async def test_a_day_20_order_named_only_in_words_is_deferred_and_rated(
+        client: httpx.AsyncClient, example: Example) -> None:
+    """R1: a lumbar MRI at day 20 without red flags, whatever code the EHR named it by."""
+    request = with_code(example("order-select-lumbar-day20.json"), {"text": "MRI LUMBAR SPINE WO CONTRAST"})
+    cards, ratings = answer(await client.post(SELECT, json=request))
+    assert ("SpineDeferImaging", "warning") in cards
+    assert ratings == ["not-appropriate"]

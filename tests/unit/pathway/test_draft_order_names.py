@@ -1,0 +1,86 @@
+"""A draft order named only in words, as EHRs send it (PATHWAY.md §1, §6.4; app/terminology/imaging_text.py).
+
+An Epic EAP code, an Oracle Health orderable or a bare ``code.text`` named a spine study no coding of which
+is in ``spine_imaging``: the order was "not ours", and a cauda equina patient's MRI got no card at all. The
+name is read only when no coding is a member, and only when it names a modality and the spine.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from app.fhir.parse import parse_service_request
+from app.pathway.facts import classify_order
+from app.pathway.model import Contrast, Modality, Region
+from app.terminology import CPT, ValueSets
+
+TODAY = date(2026, 3, 1)
+EPIC_EAP = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696580"
+CERNER_200 = "https://fhir.cerner.com/ec2458f2-1e24-41c8-b71b-0e701af7583d/codeSet/200"
+
+
+def draft(code: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "ord-1", "status": "draft", "intent": "order",
+            "subject": {"reference": "Patient/p1"}, "code": code}
+
+
+def local(system: str, code: str, name: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, "display": name}], "text": name}
+
+
+def read(vs: ValueSets, code: dict[str, Any]) -> tuple[Region | None, Modality, Contrast | None] | None:
+    facts = classify_order(parse_service_request(draft(code)), TODAY, vs)
+    return None if facts is None else (facts.region, facts.modality, facts.contrast)
+
+
+L, C, T = Region.LUMBAR, Region.CERVICAL, Region.THORACIC
+WO, W, WOW = Contrast.WITHOUT, Contrast.WITH, Contrast.WITHOUT_AND_WITH
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    (local(EPIC_EAP, "IMG1234", "MRI LUMBAR SPINE WO CONTRAST"), (L, Modality.MRI, WO)),
+    (local(CERNER_200, "2780598", "MRI Spine Lumbar w/o Contrast"), (L, Modality.MRI, WO)),
+    ({"text": "MRI L-SPINE W/WO CONTRAST"}, (L, Modality.MRI, WOW)),  # R17
+    ({"text": "MRI lumbar spine with and without contrast"}, (L, Modality.MRI, WOW)),
+    ({"text": "MRI C-SPINE W CONTRAST"}, (C, Modality.MRI, W)),  # R16
+    ({"text": "MRI THORACIC SPINE W WO CONTRAST"}, (T, Modality.MRI, WOW)),
+    ({"text": "CT C-Spine without contrast"}, (C, Modality.CT, WO)),  # R13
+    ({"text": "XR LUMBAR SPINE 2-3 VIEWS"}, (L, Modality.XR, None)),
+    ({"text": "DX SPINE LUMBAR 2 OR 3 VIEWS"}, (L, Modality.XR, None)),
+    ({"text": "CT myelogram lumbar"}, (L, Modality.CT_MYELOGRAPHY, None)),  # R14, not R13
+    ({"text": "Myelogram cervical"}, (C, Modality.MYELOGRAPHY, None)),
+    ({"text": "MRI WHOLE SPINE WO CONTRAST"}, (None, Modality.MRI, WO)),  # every region: the diagnoses'
+    ({"text": "XR THORACOLUMBAR SPINE"}, (None, Modality.XR, None)),  # two regions name none
+    ({"text": "MRI lumbar spine with sedation"}, (L, Modality.MRI, None)),  # says nothing of contrast
+    ({"coding": [{"code": "72148", "display": "MRI LUMBAR SPINE WO CONTRAST"}]}, (L, Modality.MRI, WO)),
+])
+def test_an_order_named_only_in_words_is_read_from_its_name(vs, code, expected):
+    assert read(vs, code) == expected
+
+
+@pytest.mark.parametrize("name", [
+    "Lumbar puncture",  # "lumbar" without a study of the spine
+    "MRI brain WO contrast",  # a study, not of the spine
+    "CT HEAD AND C-SPINE WO CONTRAST",  # trauma protocol beside the spine
+    "CT chest abdomen pelvis with spine reformats",
+    "FL guided lumbar epidural steroid injection",  # done under imaging
+    "Injection, lumbar spine facet, CT guided",
+    "CT guided biopsy spine",
+    "MRA spinal canal",
+    "NM bone scan whole body",  # no spine named (the coded 78306 is read by code)
+    "PT evaluation lumbar spine",
+    "IMG1234",
+])
+def test_a_name_that_is_not_a_spine_study_is_not_ours(vs, name):
+    assert read(vs, local(EPIC_EAP, "X1", name)) is None
+    assert read(vs, {"text": name}) is None
+
+
+def test_a_member_coding_wins_over_the_name(vs):
+    """The name is read only when no coding is a member: CPT 72141 (cervical) beside a lumbar name is read
+    as the CPT code says (docs/pathway-facts.md, Seventh pass: codings that disagree)."""
+    code = {"coding": [{"system": CPT, "code": "72141"}], "text": "MRI LUMBAR SPINE WO CONTRAST"}
+    assert read(vs, code) == (C, Modality.MRI, WO)
