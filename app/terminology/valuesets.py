@@ -74,6 +74,12 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
         "urn:oid:2.16.840.1.113883.6.96": SNOMED,
         "urn:oid:2.16.840.1.113883.6.12": CPT,
+        # HCPCS: Level I *is* CPT, and claims-shaped exports send CPT codes under the HCPCS URI or OIDs (all
+        # levels .6.14, Level II .6.285). Level II codes start with a letter, so none can collide with CPT's.
+        "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": CPT,
+        "http://www.cms.gov/medicare/coding/hcpcsreleasecodesets": CPT,
+        "urn:oid:2.16.840.1.113883.6.14": CPT,
+        "urn:oid:2.16.840.1.113883.6.285": CPT,
         "urn:oid:2.16.840.1.113883.6.1": LOINC,
         "urn:oid:2.16.840.1.113883.6.88": RXNORM,
     }

@@ -84,3 +84,15 @@ def test_a_member_coding_wins_over_the_name(vs):
     as the CPT code says (docs/pathway-facts.md, Seventh pass: codings that disagree)."""
     code = {"coding": [{"system": CPT, "code": "72141"}], "text": "MRI LUMBAR SPINE WO CONTRAST"}
     assert read(vs, code) == (C, Modality.MRI, WO)
+
+
+@pytest.mark.parametrize("system", [
+    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+    "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+    "urn:oid:2.16.840.1.113883.6.14",  # HCPCS, all levels
+    "urn:oid:2.16.840.1.113883.6.285",  # HCPCS Level II URI's OID, used for Level I codes by claims exports
+    "2.16.840.1.113883.6.12",  # CPT's OID without urn:oid:
+])
+def test_a_cpt_code_under_an_hcpcs_system_is_read_as_cpt(vs, system):
+    """HCPCS Level I is CPT: 72148 under the HCPCS URI was not ours (a cauda equina MRI without a card)."""
+    assert read(vs, {"coding": [{"system": system, "code": "72148"}]}) == (L, Modality.MRI, WO)
