@@ -58,3 +58,15 @@ async def test_a_day_20_order_named_only_in_words_is_deferred_and_rated(
     cards, ratings = answer(await client.post(SELECT, json=request))
     assert ("SpineDeferImaging", "warning") in cards
     assert ratings == ["not-appropriate"]
+
+
+@pytest.mark.parametrize("code", ["72020", "72080", "72082", "78315", "78814"])
+async def test_a_cauda_equina_order_of_the_rest_of_the_spine_cpt_families_gets_the_emergency_card(
+        client: httpx.AsyncClient, example: Example, code: str) -> None:
+    """R5: a spine radiograph at one level, of the thoracolumbar junction or the entire spine, a three-phase
+    bone scan or a limited-area PET/CT was not in spine_imaging: no card, no rating."""
+    request = with_code(example("order-select-cauda-equina.json"),
+                        {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": code}]})
+    cards, ratings = answer(await client.post(SELECT, json=request))
+    assert ("SpineRedFlag", "critical") in cards
+    assert ratings == ["appropriate"]
