@@ -96,3 +96,26 @@ def test_a_member_coding_wins_over_the_name(vs):
 def test_a_cpt_code_under_an_hcpcs_system_is_read_as_cpt(vs, system):
     """HCPCS Level I is CPT: 72148 under the HCPCS URI was not ours (a cauda equina MRI without a card)."""
     assert read(vs, {"coding": [{"system": system, "code": "72148"}]}) == (L, Modality.MRI, WO)
+
+
+SCT = "http://snomed.info/sct"
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("433141005", (L, Modality.MRI, None)),  # MRI of lumbar and sacral spine
+    ("433140006", (L, Modality.MRI, W)),  # R16
+    ("726546000", (L, Modality.MRI, None)),  # MRI of lumbar spine and sacroiliac joint
+    ("411611000119102", (None, Modality.MRI, WO)),  # whole spine: the diagnoses give the region
+    ("495741000119105", (None, Modality.MRI, W)),
+    ("411571000119106", (None, Modality.MRI, WO)),  # thoracic and lumbar: two regions name none
+    ("431985004", (None, Modality.MRI, W)),
+    ("711224009", (L, Modality.CT, None)),  # R13
+    ("429875006", (None, Modality.CT, None)),
+    ("1290640000", (None, Modality.XR, None)),
+    ("1367647005", (None, Modality.XR, None)),
+    ("444634007", (None, Modality.XR, None)),
+])
+def test_snomed_spine_studies_of_the_published_imaging_value_set_are_ours(vs, code, expected):
+    """PATHWAY.md §6.4 lists one SNOMED CT code per cell; an Oracle Health or European export orders by the
+    lumbosacral, thoracolumbar or whole-spine concept, which was not ours (no card for cauda equina)."""
+    assert read(vs, {"coding": [{"system": SCT, "code": code}]}) == expected
