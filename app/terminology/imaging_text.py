@@ -21,7 +21,7 @@ from typing import Final
 
 from app.terminology.valuesets import Contrast, Modality, Region
 
-__all__ = ["TextImaging", "imaging_from_text"]
+__all__ = ["TextImaging", "contrast_from_text", "imaging_from_text"]
 
 TextImaging = tuple[Region | None, Modality, Contrast | None]
 
@@ -70,6 +70,15 @@ _STUDIES_BY_INJECTION: Final = frozenset({Modality.MYELOGRAPHY, Modality.CT_MYEL
 def imaging_from_text(texts: Iterable[str]) -> TextImaging | None:
     """Region, modality and contrast the first text naming a spine study says, or None (not ours)."""
     return next((found for text in texts if (found := _read(_normalized(text))) is not None), None)
+
+
+def contrast_from_text(texts: Iterable[str]) -> Contrast | None:
+    """The contrast the first text speaking of contrast says: an order's ``orderDetail`` ("with and without
+    contrast") beside a code that does not say (a generic "MRI of spine"), for R16/R17."""
+    for text in map(_normalized, texts):
+        if _SPEAKS_OF_CONTRAST.search(text):
+            return _contrast(text)
+    return None
 
 
 def _normalized(text: str) -> str:

@@ -70,3 +70,22 @@ async def test_a_cauda_equina_order_of_the_rest_of_the_spine_cpt_families_gets_t
     cards, ratings = answer(await client.post(SELECT, json=request))
     assert ("SpineRedFlag", "critical") in cards
     assert ratings == ["appropriate"]
+
+
+async def test_an_mri_of_spine_with_contrast_in_its_order_detail_gets_the_contrast_card(
+        client: httpx.AsyncClient, example: Example) -> None:
+    """R16: the generic SNOMED CT "MRI of spine" with "With IV contrast" as its orderDetail had no contrast,
+    so R16 never fired; its one-click update is the lumbar MRI without contrast in the order's own code system
+    (SNOMED CT), region kept from the bodySite, orderDetail dropped."""
+    request = example("order-select-lumbar-day20.json")
+    order = request["context"]["draftOrders"]["entry"][0]["resource"]
+    order["code"] = {"coding": [{"system": "http://snomed.info/sct", "code": "241645008"}]}
+    order["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "122496007"}]}]
+    order["orderDetail"] = [{"text": "With IV contrast"}]
+    response = await client.post(SELECT, json=request)
+    cards, _ = answer(response)
+    assert ("SpineContrast", "warning") in cards
+    card = next(c for c in response.json()["cards"] if c["source"]["topic"]["code"] == "SpineContrast")
+    updated = card["suggestions"][0]["actions"][0]["resource"]
+    assert [c["code"] for c in updated["code"]["coding"]] == ["394451000119106"]
+    assert "orderDetail" not in updated

@@ -119,3 +119,43 @@ def test_snomed_spine_studies_of_the_published_imaging_value_set_are_ours(vs, co
     """PATHWAY.md §6.4 lists one SNOMED CT code per cell; an Oracle Health or European export orders by the
     lumbosacral, thoracolumbar or whole-spine concept, which was not ours (no card for cauda equina)."""
     assert read(vs, {"coding": [{"system": SCT, "code": code}]}) == expected
+
+
+MRI_OF_SPINE = {"system": SCT, "code": "241645008", "display": "Magnetic resonance imaging of spine"}
+LUMBAR_SITE = [{"coding": [{"system": SCT, "code": "122496007"}]}]
+
+
+def read_order(vs: ValueSets, **fields: Any) -> tuple[Region | None, Modality, Contrast | None] | None:
+    facts = classify_order(parse_service_request(draft(fields.pop("code")) | fields), TODAY, vs)
+    return None if facts is None else (facts.region, facts.modality, facts.contrast)
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # the generic code's name says what the code does not
+    ({"code": {"coding": [MRI_OF_SPINE], "text": "MRI LUMBAR SPINE W WO CONTRAST"}},
+     (L, Modality.MRI, WOW)),
+    # orderDetail says the contrast (R16 "with contrast only"), bodySite the region
+    ({"code": {"coding": [MRI_OF_SPINE]}, "bodySite": LUMBAR_SITE,
+      "orderDetail": [{"text": "With IV contrast"}]}, (L, Modality.MRI, W)),
+    ({"code": {"coding": [MRI_OF_SPINE]},
+      "orderDetail": [{"coding": [{"system": "urn:oid:1.2.3", "code": "C2", "display": "W/WO contrast"}]}]},
+     (None, Modality.MRI, WOW)),
+    # the bodySite (structured) is read before the name
+    ({"code": {"coding": [MRI_OF_SPINE], "text": "MRI CERVICAL SPINE"}, "bodySite": LUMBAR_SITE},
+     (L, Modality.MRI, None)),
+    # a name of another modality says nothing about this code
+    ({"code": {"coding": [MRI_OF_SPINE], "text": "CT LUMBAR SPINE W CONTRAST"}},
+     (None, Modality.MRI, None)),
+    # a code that says the contrast is not overruled by orderDetail
+    ({"code": {"coding": [{"system": CPT, "code": "72148"}]}, "orderDetail": [{"text": "with contrast"}]},
+     (L, Modality.MRI, WO)),
+    # a text-only order takes its region from its bodySite when its name has none
+    ({"code": {"text": "MRI SPINE"}, "bodySite": LUMBAR_SITE}, (L, Modality.MRI, None)),
+    # contrast means nothing for radiographs
+    ({"code": {"text": "XR LUMBAR SPINE"}, "orderDetail": [{"text": "with contrast"}]},
+     (L, Modality.XR, None)),
+])
+def test_what_a_generic_code_does_not_say_is_read_from_the_orders_other_parts(vs, fields, expected):
+    """PATHWAY.md §6.4 R16/R17: an "MRI of spine" ordered with contrast in orderDetail or in its name
+    had no contrast, so neither rule fired (docs/pathway-facts.md, sixth pass, left)."""
+    assert read_order(vs, **fields) == expected
