@@ -38,7 +38,8 @@ _NOT_A_SPINE_STUDY: Final = _words(
     r"SHOULDERS?", r"SACRUM", r"COCCYX", r"SACROILIAC", r"SI JOINTS?",
 )
 _INJECTION: Final = _words(r"INJECTIONS?", r"INJ", r"BLOCK")
-_MYELOGRAPHY: Final = _words(r"MYELO(?:GRAM|GRAPHY|GRAPHIC)S?")
+# LOINC names a myelogram by its intrathecal contrast ("CT Lumbar spine W contrast IT", CODES.md §1d).
+_MYELOGRAPHY: Final = _words(r"MYELO(?:GRAM|GRAPHY|GRAPHIC)S?", r"CONTRAST IT", r"INTRATHECAL")
 _CT: Final = _words(r"CT", r"CAT SCAN", r"COMPUTED TOMOGRAPH\w*")
 _MODALITIES: Final[tuple[tuple[Modality, re.Pattern[str]], ...]] = (
     (Modality.MRI, _words(r"MRI", r"MR", r"MRIS", r"MAGNETIC RESONANCE", r"NMR")),

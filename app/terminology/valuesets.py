@@ -85,6 +85,7 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 _CANONICAL: Final = frozenset({*KNOWN_SYSTEMS, *_ALIASES})
+_CPT_MODIFIED: Final = re.compile(r"(\d{4}[0-9FTU])(?:[- ][0-9A-Za-z]{2})+")
 _BARE_OID: Final = re.compile(r"[0-2](?:\.\d+)+")
 # A SNOMED CT edition or version URI written where the system belongs (FHIR puts it in Coding.version).
 _SNOMED_EDITION: Final = re.compile(r"http://snomed\.info/sct/\d+(?:/version/\d+)?")
@@ -123,7 +124,17 @@ def normalize_code(system: str, code: str) -> str:
     whitespace. Other systems compare exactly, after stripping surrounding whitespace."""
     if system == ICD10CM:
         return "".join(code.split()).replace(".", "").upper()
+    if system == CPT:
+        return _cpt_without_modifiers(code.strip())
     return code.strip()
+
+
+def _cpt_without_modifiers(code: str) -> str:
+    """A CPT code with its billing modifiers written into it (``72148-26`` the reading of a lumbar MRI,
+    ``97110-GP`` physical therapy under a therapy plan) is the same service: a modifier is two characters
+    after a hyphen or a space, and a CPT code is five (four digits, then a digit or F, T or U)."""
+    found = _CPT_MODIFIED.fullmatch(code) if len(code) > 5 else None
+    return found.group(1) if found else code
 
 
 def _key(coding: Coding) -> tuple[str, str]:

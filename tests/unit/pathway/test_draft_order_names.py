@@ -15,7 +15,7 @@ import pytest
 from app.fhir.parse import parse_service_request
 from app.pathway.facts import classify_order
 from app.pathway.model import Contrast, Modality, Region
-from app.terminology import CPT, ValueSets
+from app.terminology import CPT, Coding, ValueSets
 
 TODAY = date(2026, 3, 1)
 EPIC_EAP = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696580"
@@ -159,3 +159,30 @@ def test_what_a_generic_code_does_not_say_is_read_from_the_orders_other_parts(vs
     """PATHWAY.md §6.4 R16/R17: an "MRI of spine" ordered with contrast in orderDetail or in its name
     had no contrast, so neither rule fired (docs/pathway-facts.md, sixth pass, left)."""
     assert read_order(vs, **fields) == expected
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("72148-26", (L, Modality.MRI, WO)),  # the professional component (the reading)
+    ("72148 TC", (L, Modality.MRI, WO)),
+    ("72131-26-59", (L, Modality.CT, WO)),
+])
+def test_a_cpt_code_with_its_modifiers_written_into_it_is_the_same_study(vs, code, expected):
+    """A billing modifier written into the code left a cauda equina MRI without a card (pathway-facts, third
+    pass, left)."""
+    assert read(vs, {"coding": [{"system": CPT, "code": code}]}) == expected
+
+
+@pytest.mark.parametrize("code", ["7214826", "72148-2", "72148-ABC", "72148x"])
+def test_a_code_that_is_not_cpt_with_modifiers_is_not_guessed(vs, code):
+    assert read(vs, {"coding": [{"system": CPT, "code": code}]}) is None
+
+
+def test_a_loinc_named_intrathecal_contrast_ct_is_ct_myelography(vs):
+    """R14, not R13: LOINC names CT myelography "CT Lumbar spine W contrast IT"."""
+    assert read(vs, {"text": "CT Lumbar spine W contrast IT"}) == (L, Modality.CT_MYELOGRAPHY, None)
+
+
+def test_a_cpt_modifier_is_read_the_same_everywhere_cpt_is_read(vs):
+    """One reader (``normalize_code``): physical therapy billed under a therapy plan (97110-GP) is physical
+    therapy (PATHWAY.md §6.5)."""
+    assert vs.contains("physical_therapy", Coding(CPT, "97110-GP"))
