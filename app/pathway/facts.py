@@ -51,6 +51,7 @@ def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> Ord
         order_date_from_order=authored is not None,
         reason_codings=order.reason_codings,
         reason_references=order.reason_references,
+        region_disputed=len(_regions_named(order, vs)) > 1,
     )
 
 
@@ -101,6 +102,18 @@ def _body_site_region(vs: ValueSets, codings: tuple[Coding, ...]) -> Region | No
     regions = {sites.attributes(c).get("region") for c in codings if sites.contains(c)}
     found = regions.pop() if len(regions) == 1 else None
     return Region(found) if found is not None else None
+
+
+def _regions_named(order: ServiceRequestView, vs: ValueSets) -> set[Region]:
+    """Every region one part of the order names on its own: each member coding, the bodySite, each name
+    (code.text, a coding's display). Two different ones (CPT lumbar, "MRI CERVICAL SPINE" as its name) are
+    a dispute the card says; the code's region is still the one read (PATHWAY.md §1)."""
+    coded = (vs.classify_imaging((coding,)) for coding in order.codings)
+    named = (imaging_from_text((name,)) for name in (order.text, *(c.display for c in order.codings)) if name)
+    regions = {code.region for code in coded if code is not None}
+    regions |= {found[0] for found in named if found is not None}
+    regions.add(_body_site_region(vs, order.body_site_codings))
+    return {region for region in regions if region is not None}
 
 
 def _detail_contrast(modality: Modality, details: tuple[str, ...]) -> Contrast | None:

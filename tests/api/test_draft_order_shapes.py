@@ -89,3 +89,37 @@ async def test_an_mri_of_spine_with_contrast_in_its_order_detail_gets_the_contra
     updated = card["suggestions"][0]["actions"][0]["resource"]
     assert [c["code"] for c in updated["code"]["coding"]] == ["394451000119106"]
     assert "orderDetail" not in updated
+
+
+CPT_LUMBAR_NAMED_CERVICAL = {
+    "coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72148"},
+               {"system": EPIC_EAP, "code": "IMG77", "display": "MRI CERVICAL SPINE WO CONTRAST"}],
+    "text": "MRI CERVICAL SPINE WO CONTRAST"}
+
+
+@pytest.mark.parametrize("disagreeing", [
+    {"code": CPT_LUMBAR_NAMED_CERVICAL},
+    {"bodySite": [{"coding": [{"system": "http://snomed.info/sct", "code": "122494005"}]}]},  # cervical site
+])
+async def test_an_order_whose_parts_name_two_regions_is_not_deferred_and_says_so(
+        client: httpx.AsyncClient, example: Example, disagreeing: dict[str, Any]) -> None:
+    """R1 needs the lumbar episode; an order coded lumbar (CPT 72148) but named or sited cervical was
+    deferred as lumbar. The safe reading: no defer and no rating stand on a region the order itself
+    disputes, and the card says what could not be read."""
+    request = example("order-select-lumbar-day20.json")
+    request["context"]["draftOrders"]["entry"][0]["resource"].update(disagreeing)
+    response = await client.post(SELECT, json=request)
+    cards, ratings = answer(response)
+    assert cards == [("SpineDataNeeded", "info")] and ratings == []
+    summary = response.json()["cards"][0]["summary"]
+    assert summary == "Check the order: its code is a lumbar study, its name or body site another region"
+
+
+async def test_a_cauda_equina_order_whose_parts_name_two_regions_keeps_its_emergency_card(
+        client: httpx.AsyncClient, example: Example) -> None:
+    """R5 applies whatever the region (PATHWAY.md §1): the dispute adds a data card, never removes the
+    alert."""
+    request = with_code(example("order-select-cauda-equina.json"), CPT_LUMBAR_NAMED_CERVICAL)
+    cards, ratings = answer(await client.post(SELECT, json=request))
+    assert ("SpineRedFlag", "critical") in cards and ("SpineDataNeeded", "info") in cards
+    assert ratings == ["appropriate"]
