@@ -8,7 +8,8 @@ equina patient's MRI got no card at all. The order is read from its words only w
 the value set, and only when the words name an imaging modality *and* the spine (a myelogram names the spine
 by itself): "lumbar" alone (a lumbar puncture) or "MRI" alone is not enough, and a procedure done *under*
 imaging (guided injection, biopsy, drainage), an angiogram, or a study of another body part beside the spine
-(a trauma "CT head and C-spine", a chest CT with spine reformats) is not a spine study. The words are the
+(a trauma "CT head and C-spine", a chest CT with spine reformats), a referral or consult naming the spine,
+or the reading of an outside study is not a spine study. The words are the
 abbreviations order catalogues use (W/WO, W/O, L-spine); what they cannot say (region, contrast) stays
 unknown, as for a generic code.
 """
@@ -36,6 +37,8 @@ _NOT_A_SPINE_STUDY: Final = _words(
     r"DRAIN\w*", r"ABLATION", r"KYPHOPLAST\w*", r"VERTEBROPLAST\w*", r"STIMULATOR", r"PUNCTURE",
     r"CHEST", r"ABDOMEN", r"ABD", r"PELVIS", r"HEAD", r"BRAIN", r"ORBITS?", r"FACE", r"HIPS?", r"KNEES?",
     r"SHOULDERS?", r"SACRUM", r"COCCYX", r"SACROILIAC", r"SI JOINTS?",
+    # not a new study: a referral or consult naming the spine, the reading of a study done elsewhere
+    r"REFERRAL", r"REFER", r"CONSULT\w*", r"CLINIC", r"THERAPY", r"OUTSIDE", r"OVERREAD", r"SECOND OPINION",
 )
 _INJECTION: Final = _words(r"INJECTIONS?", r"INJ", r"BLOCK")
 # LOINC names a myelogram by its intrathecal contrast ("CT Lumbar spine W contrast IT", CODES.md §1d).
@@ -44,7 +47,7 @@ _CT: Final = _words(r"CT", r"CAT SCAN", r"COMPUTED TOMOGRAPH\w*")
 _MODALITIES: Final[tuple[tuple[Modality, re.Pattern[str]], ...]] = (
     (Modality.MRI, _words(r"MRI", r"MR", r"MRIS", r"MAGNETIC RESONANCE", r"NMR")),
     (Modality.CT, _CT),
-    (Modality.XR, _words(r"XR", r"X ?RAYS?", r"RADIOGRAPH\w*", r"PLAIN FILMS?", r"DX", r"VIEWS?")),
+    (Modality.XR, _words(r"XR", r"X ?RAYS?", r"RADIOGRAPH\w*", r"PLAIN FILMS?", r"VIEWS?")),
     (Modality.NUCLEAR, _words(r"NM", r"BONE SCAN", r"SPECT", r"PET", r"SCINTIGRA\w*")),
 )
 _REGIONS: Final[tuple[tuple[tuple[Region, ...], re.Pattern[str]], ...]] = (

@@ -72,6 +72,9 @@ def test_an_order_named_only_in_words_is_read_from_its_name(vs, code, expected):
     "MRA spinal canal",
     "NM bone scan whole body",  # no spine named (the coded 78306 is read by code)
     "PT evaluation lumbar spine",
+    "Referral to spine surgery, dx lumbar radiculopathy",  # a referral is no study ("dx" is no radiograph)
+    "Spine clinic consult",
+    "Outside MRI lumbar spine second opinion read",  # the reading of a study done elsewhere
     "IMG1234",
 ])
 def test_a_name_that_is_not_a_spine_study_is_not_ours(vs, name):
