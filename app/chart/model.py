@@ -177,6 +177,7 @@ class ServiceRequestView:
     category_codings: tuple[Coding, ...] = ()
     occurrence: FhirDate | None = None
     body_site_codings: tuple[Coding, ...] = ()  # where to image, when the code does not say (bodySite)
+    detail_texts: tuple[str, ...] = ()  # orderDetail in words ("with contrast"), when the code does not say
     do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to refer or treat
 
     @property

@@ -401,6 +401,12 @@ def parse_encounter(raw: Json) -> EncounterView:
     )
 
 
+def _concept_texts(concepts: object) -> tuple[str, ...]:
+    """The words of a list of CodeableConcepts: each one's text, else its first display (``orderDetail``)."""
+    found = (codings_and_text(concept)[1] for concept in array(concepts))
+    return tuple(text for text in found if text is not None)
+
+
 def parse_service_request(raw: Json) -> ServiceRequestView:
     """Draft orders may lack an id or a code (the sandbox's first call): both are allowed here."""
     codings, text = codings_and_text(raw.get("code"))
@@ -418,6 +424,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
         or period_start(raw.get("occurrencePeriod")),
         body_site_codings=codings_of_all(raw.get("bodySite")),
+        detail_texts=_concept_texts(raw.get("orderDetail")),
         do_not_perform=raw.get("doNotPerform") is True,
     )
 

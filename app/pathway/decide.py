@@ -80,7 +80,7 @@ def _decide(case: Case) -> Decision:
     advices, referred = with_referral(case, tuple(o.advice for o in kept if o.advice is not None))
     rules = (*(o.rule for o in kept), *(("R24",) if referred else ()))
     first = groups[0] if groups[0] in kept else None
-    extra = (*_mild_weakness(case), *data_needed(case.facts))
+    extra = (*_mild_weakness(case), *_region_disputed(case), *data_needed(case.facts))
     return Decision(case.order, case.facts, rating, rules, (*advices, *extra), _auc_variant(first, rules))
 
 
@@ -92,6 +92,18 @@ def _mild_weakness(case: Case) -> tuple[Advice, ...]:
         return ()
     values: dict[str, CardValue] = {"weakness": found, "region": case.region}
     return (Advice("mild-weakness", Topic.RED_FLAG, Indicator.INFO, "new_mild_weakness", values),)
+
+
+def _region_disputed(case: Case) -> tuple[Advice, ...]:
+    """The order's code names one region and its name or bodySite another (CPT lumbar, "MRI CERVICAL
+    SPINE"): the code's region is read (PATHWAY.md §1) and the red-flag rules apply whatever the region, but
+    a defer or a "not appropriate" rating built on that region's episode is withheld (never defer on doubt),
+    and this card says why."""
+    if not case.order.region_disputed:
+        return ()
+    values: dict[str, CardValue] = {"region": case.region}
+    card = Advice("order-region-disputed", Topic.DATA_NEEDED, Indicator.INFO, "order_region_disputed", values)
+    return (card,)
 
 
 def _scope(case: Case) -> Decision | None:
@@ -129,7 +141,9 @@ def _missing_data(
 ) -> tuple[tuple[Outcome, ...], Rating | None]:
     """Never a defer/do-not-repeat card built on unreadable data; rating none where that data decides it."""
     facts = case.facts
-    screen_incomplete = bool(case.missing(RED_FLAG_SOURCES)) and not case.serious
+    # the order's own parts name two regions: no defer stands on the one read (``_region_disputed``)
+    unsure = bool(case.missing(RED_FLAG_SOURCES)) or case.order.region_disputed
+    screen_incomplete = unsure and not case.serious
     care_unknown = bool(case.missing(CONSERVATIVE_CARE_SOURCES)) and not facts.conservative_care
     undetermined = (
         (screen_incomplete and rating is Rating.NOT_APPROPRIATE)

@@ -11,7 +11,7 @@ from datetime import date
 
 from app.chart.model import Chart, ServiceRequestView
 from app.pathway.decide import decide_order, decide_patient
-from app.pathway.facts import classify_order, extract_facts
+from app.pathway.facts import classify_order, extract_facts, order_imaging
 from app.pathway.model import Decision
 from app.pathway.policy import Policy
 from app.terminology import ValueSets
@@ -20,9 +20,9 @@ __all__ = ["evaluate_order", "evaluate_patient", "is_spine_imaging"]
 
 
 def is_spine_imaging(order_view: ServiceRequestView, vs: ValueSets) -> bool:
-    """PATHWAY.md §1: only orders in the spine-imaging value set are ours (the sandbox's first PAMA call
-    carries an empty code: not ours, so nothing need be read)."""
-    return vs.classify_imaging(order_view.codings) is not None
+    """PATHWAY.md §1: only spine imaging orders are ours — by code, else by name (``order_imaging``); the
+    sandbox's first PAMA call carries an empty code: not ours, so nothing need be read."""
+    return order_imaging(order_view, vs) is not None
 
 
 def evaluate_order(

@@ -24,33 +24,74 @@ from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_motor import motor_grades
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
-from app.terminology import Coding, ValueSets
+from app.terminology import Coding, Contrast, ImagingCode, Modality, ValueSets
+from app.terminology.imaging_text import contrast_from_text, imaging_from_text
 
-__all__ = ["care_window_start", "classify_order", "extract_facts"]
+__all__ = ["care_window_start", "classify_order", "extract_facts", "order_imaging"]
 
 
 
 def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> OrderFacts | None:
-    """PATHWAY.md §1: ``None`` when no coding of the order is spine imaging (§6.4) — not ours, no card.
-
-    An order without codings (the CDS Hooks sandbox's first, empty draft) is therefore not ours either.
+    """PATHWAY.md §1: ``None`` when the order is not spine imaging (§6.4, ``order_imaging``) — not ours, no
+    card. An order without codings or words (the CDS Hooks sandbox's first, empty draft) is not ours either.
     A partial ``authoredOn`` (``2026-03``) is not an order date: ``today`` is used and flagged.
     """
-    image = vs.classify_imaging(order.codings)
+    image = order_imaging(order, vs)
     if image is None:
         return None
+    region, modality, contrast, coding = image
     authored = order.authored_on if order.authored_on is not None and order.authored_on.is_exact else None
     return OrderFacts(
         reference=order.reference,
-        region=image.region or _body_site_region(vs, order.body_site_codings),
-        modality=image.modality,
-        contrast=image.contrast,
-        coding=image.coding,
+        region=region,
+        modality=modality,
+        contrast=contrast,
+        coding=coding,
         order_date=authored.value if authored is not None else today,
         order_date_from_order=authored is not None,
         reason_codings=order.reason_codings,
         reason_references=order.reason_references,
+        region_disputed=len(_regions_named(order, vs)) > 1,
     )
+
+
+def order_imaging(order: ServiceRequestView, vs: ValueSets
+                  ) -> tuple[Region | None, Modality, Contrast | None, Coding | None] | None:
+    """PATHWAY.md §1, §6.4: region, modality and contrast of a spine imaging order, and the coding that
+    said so; None when the order is not spine imaging. The one reader of what an order is, for the hooks
+    and the replay alike. By code first (``spine_imaging``); an order none of whose codings is a member (an
+    Epic EAP code, an Oracle Health orderable, ``code.text`` only) is read from its name
+    (``imaging_from_text``): a cauda equina patient's "MRI LUMBAR SPINE WO CONTRAST" must get its card.
+    What the code does not say is taken from the order's other parts: the region from its ``bodySite``,
+    else its name; the contrast from its name, else its ``orderDetail`` ("with contrast", R16/R17)."""
+    named = imaging_from_text(name for name in (order.text, *(c.display for c in order.codings)) if name)
+    coded = vs.classify_imaging(order.codings)
+    coding: Coding | None = None
+    if coded is not None:
+        region, modality, contrast = _completed(coded, named)
+        coding = coded.coding
+    elif named is not None:
+        (region, modality, contrast), coding = named, (order.codings[0] if order.codings else None)
+    else:
+        return None
+    region = region or _body_site_region(vs, order.body_site_codings) or _said_region(coded, named)
+    return region, modality, contrast or _detail_contrast(modality, order.detail_texts), coding
+
+
+_Read = tuple[Region | None, Modality, Contrast | None]
+
+
+def _completed(coded: ImagingCode, named: _Read | None) -> _Read:
+    """The code's reading; its contrast, when the code does not say, from a name of the same modality."""
+    said = named[2] if named is not None and named[1] is coded.modality else None
+    return coded.region, coded.modality, coded.contrast or said
+
+
+def _said_region(coded: ImagingCode | None, named: _Read | None) -> Region | None:
+    """A generic code's region from the order's name ("MRI of spine" named "MRI LUMBAR SPINE"), after
+    its bodySite; only when the name is of the code's modality."""
+    same = named is not None and coded is not None and named[1] is coded.modality
+    return named[0] if same and named is not None else None
 
 
 def _body_site_region(vs: ValueSets, codings: tuple[Coding, ...]) -> Region | None:
@@ -61,6 +102,23 @@ def _body_site_region(vs: ValueSets, codings: tuple[Coding, ...]) -> Region | No
     regions = {sites.attributes(c).get("region") for c in codings if sites.contains(c)}
     found = regions.pop() if len(regions) == 1 else None
     return Region(found) if found is not None else None
+
+
+def _regions_named(order: ServiceRequestView, vs: ValueSets) -> set[Region]:
+    """Every region one part of the order names on its own: each member coding, the bodySite, each name
+    (code.text, a coding's display). Two different ones (CPT lumbar, "MRI CERVICAL SPINE" as its name) are
+    a dispute the card says; the code's region is still the one read (PATHWAY.md §1)."""
+    coded = (vs.classify_imaging((coding,)) for coding in order.codings)
+    named = (imaging_from_text((name,)) for name in (order.text, *(c.display for c in order.codings)) if name)
+    regions = {code.region for code in coded if code is not None}
+    regions |= {found[0] for found in named if found is not None}
+    regions.add(_body_site_region(vs, order.body_site_codings))
+    return {region for region in regions if region is not None}
+
+
+def _detail_contrast(modality: Modality, details: tuple[str, ...]) -> Contrast | None:
+    """IV contrast means something only for MRI and CT (spine_imaging.json leaves it null elsewhere)."""
+    return contrast_from_text(details) if modality in (Modality.MRI, Modality.CT) else None
 
 
 def extract_facts(

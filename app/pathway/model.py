@@ -205,6 +205,7 @@ class OrderFacts:
     order_date_from_order: bool
     reason_codings: tuple[Coding, ...] = ()
     reason_references: tuple[str, ...] = ()
+    region_disputed: bool = False  # its code, name and bodySite name different regions (facts.py)
 
 
 @immutable

@@ -74,11 +74,18 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
         "urn:oid:2.16.840.1.113883.6.96": SNOMED,
         "urn:oid:2.16.840.1.113883.6.12": CPT,
+        # HCPCS: Level I *is* CPT, and claims-shaped exports send CPT codes under the HCPCS URI or OIDs (all
+        # levels .6.14, Level II .6.285). Level II codes start with a letter, so none can collide with CPT's.
+        "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": CPT,
+        "http://www.cms.gov/medicare/coding/hcpcsreleasecodesets": CPT,
+        "urn:oid:2.16.840.1.113883.6.14": CPT,
+        "urn:oid:2.16.840.1.113883.6.285": CPT,
         "urn:oid:2.16.840.1.113883.6.1": LOINC,
         "urn:oid:2.16.840.1.113883.6.88": RXNORM,
     }
 )
 _CANONICAL: Final = frozenset({*KNOWN_SYSTEMS, *_ALIASES})
+_CPT_MODIFIED: Final = re.compile(r"(\d{4}[0-9FTU])(?:[- ][0-9A-Za-z]{2})+")
 _BARE_OID: Final = re.compile(r"[0-2](?:\.\d+)+")
 # A SNOMED CT edition or version URI written where the system belongs (FHIR puts it in Coding.version).
 _SNOMED_EDITION: Final = re.compile(r"http://snomed\.info/sct/\d+(?:/version/\d+)?")
@@ -117,7 +124,17 @@ def normalize_code(system: str, code: str) -> str:
     whitespace. Other systems compare exactly, after stripping surrounding whitespace."""
     if system == ICD10CM:
         return "".join(code.split()).replace(".", "").upper()
+    if system == CPT:
+        return _cpt_without_modifiers(code.strip())
     return code.strip()
+
+
+def _cpt_without_modifiers(code: str) -> str:
+    """A CPT code with its billing modifiers written into it (``72148-26`` the reading of a lumbar MRI,
+    ``97110-GP`` physical therapy under a therapy plan) is the same service: a modifier is two characters
+    after a hyphen or a space, and a CPT code is five (four digits, then a digit or F, T or U)."""
+    found = _CPT_MODIFIED.fullmatch(code) if len(code) > 5 else None
+    return found.group(1) if found else code
 
 
 def _key(coding: Coding) -> tuple[str, str]:

@@ -96,6 +96,7 @@ def _order_scenarios() -> Iterator[tuple[str, Decision]]:
     yield "R7-swap", decide_order(facts(60, flags=[RedFlag.INFECTION]), order(), p)
     yield "missing", decide_order(facts(20, unavailable=frozenset({"medications", "imaging"})), order(), p)
     yield "no-region", decide_order(replace(facts(20), region=None), order(region=None), p)
+    yield "region-disputed", decide_order(facts(20), replace(order(), region_disputed=True), p)
 
 
 def _patient_scenarios() -> Iterator[tuple[str, Decision]]:

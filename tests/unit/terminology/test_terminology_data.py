@@ -97,6 +97,13 @@ SECTION_6_4_CPT = {
         for code in ["78300", "78305", "78306", "78803", "78830", "78831", "78832", "78815", "78816"]
     },
 }
+# Seventh pass (the draft order): the rest of the CPT spine radiograph and bone scan/PET families, region
+# null (one view at a written level, the thoracolumbar junction, the entire spine; nuclear medicine). Without
+# them a cauda equina patient's spine radiograph or PET/CT got no card (docs/pathway-facts.md).
+FAMILY_CPT: dict[str, tuple[str | None, str, str | None]] = {
+    **{code: (None, "xr", None) for code in ["72020", "72080", "72081", "72082", "72083", "72084"]},
+    **{code: (None, "nuclear", None) for code in ["78315", "78811", "78812", "78813", "78814"]},
+}
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +116,7 @@ def test_every_file_loads_and_every_required_concept_exists(value_sets: ValueSet
     assert len(value_sets.concepts) == len(list(DATA.glob("*.json")))
 
 
-@pytest.mark.parametrize(("code", "expected"), sorted(SECTION_6_4_CPT.items()))
+@pytest.mark.parametrize(("code", "expected"), sorted({**SECTION_6_4_CPT, **FAMILY_CPT}.items()))
 def test_section_6_4_cpt_code_is_classified_as_the_table_says(
     value_sets: ValueSets, code: str, expected: tuple[str | None, str, str | None]
 ) -> None:
