@@ -1,0 +1,87 @@
+"""Infection findings and infection risk factors as clinics record them (PATHWAY.md §3 infection, R7;
+docs/pathway-facts.md "Seventh pass: infection"). ``raw_decision.decide`` decides a lumbar MRI ordered on
+2026-03-11 for a 40-year-old man with a 19-day radiculopathy: R1 (defer) when nothing below raises a flag.
+Each shape below was deferred before this pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide
+
+from app.pathway.model import RedFlag
+from app.terminology import ICD10CM, LOINC
+
+# CRP 25 mg/L three days before the order: raised (> 10 mg/L, §3) but not R7b's 50, so alone it defers.
+CRP_25 = {"resourceType": "Observation", "id": "crp", "status": "final", "code": coded(LOINC, "1988-5"),
+          "effectiveDateTime": "2026-03-08", "valueQuantity": {"value": 25, "unit": "mg/L", "code": "mg/L"}}
+
+
+def diagnosis(code: str, system: str = ICD10CM) -> dict[str, Any]:
+    """An active problem or encounter diagnosis coded only with ``code``."""
+    return {"resourceType": "Condition", "id": "rf", "code": coded(system, code),
+            "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+            "onsetDateTime": "2025-06-01"}
+
+
+def test_a_raised_crp_alone_still_defers() -> None:
+    """The control: CRP 25 mg/L without a risk factor is neither R7 nor R7b (CRP ≥ 50)."""
+    assert decide(CRP_25).rules == ("R1",)
+
+
+@pytest.mark.parametrize("code", [
+    "O24.119",   # pre-existing type 2 diabetes in pregnancy (CODES.md recommendation 1: diabetes)
+    "O24.011",   # pre-existing type 1 diabetes in pregnancy
+    "O24.911",   # unspecified diabetes in pregnancy
+    "Z79.4",     # long-term insulin use: coded for a treated diabetic
+    "Z79.84",    # long-term oral hypoglycaemics
+    "T80.211A",  # bloodstream infection due to a central venous catheter (catheter and bacteraemia)
+    "T80.219A",  # infection due to a central venous catheter
+    "Z95.828",   # a port or central line in place (presence of other vascular implants)
+    "A41.01",    # sepsis due to MSSA: recent bacteraemia
+    "A41.9",     # sepsis, unspecified organism
+    "A40.0",     # streptococcal sepsis
+])
+def test_an_infection_risk_factor_coded_as_clinics_code_it_with_a_raised_crp_is_r7(code: str) -> None:
+    """R7 (§3 v2 infection): a risk factor — diabetes, an indwelling vascular catheter, recent bacteraemia —
+    with CRP > 10 mg/L within 14 days."""
+    decision = decide(diagnosis(code), CRP_25)
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+def test_gestational_diabetes_is_not_listed_as_a_risk_factor() -> None:
+    """O24.4 gestational diabetes is not diabetes mellitus as Davis 2011 counts it (docs/pathway-facts.md)."""
+    assert decide(diagnosis("O24.410"), CRP_25).rules == ("R1",)
+
+
+@pytest.mark.parametrize("code", [
+    "D83.9",    # common variable immunodeficiency (immunodeficiency, as D84.x)
+    "D80.1",    # antibody deficiency
+    "D81.9",    # combined immunodeficiency
+    "D70.1",    # neutropenia after chemotherapy
+    "D70.9",    # neutropenia, unspecified
+    "Z79.620",  # long-term immunosuppressive biologic (ICD-10-CM FY2024 Z79.6x)
+    "Z79.621",  # long-term calcineurin inhibitor (a transplant recipient's tacrolimus)
+    "Z51.11",   # encounter for antineoplastic chemotherapy: a current course
+    "F19.20",   # other (polysubstance) drug dependence: IV drug use
+    "F19.21",   # … in remission: the risk outlasts the remission (the safe side)
+    "F19.10",   # other drug abuse
+])
+def test_immunosuppression_and_drug_use_coded_as_clinics_code_them_are_an_infection_flag(code: str) -> None:
+    """R7 (§3 infection: immunosuppression; intravenous drug use): a red flag by itself, no marker needed."""
+    decision = decide(diagnosis(code))
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize("code", [
+    "Z92.21",   # history of chemotherapy: possibly decades ago
+    "F16.20",   # hallucinogen dependence: not an injection drug
+    "D86.9",    # sarcoidosis: not an immunodeficiency
+])
+def test_codes_next_to_the_infection_flags_that_are_not_one_still_defer(code: str) -> None:
+    assert decide(diagnosis(code)).rules == ("R1",)
