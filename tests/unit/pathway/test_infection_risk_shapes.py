@@ -5,13 +5,14 @@ Each shape below was deferred before this pass."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from raw_decision import coded, decide
 
-from app.pathway.model import RedFlag
-from app.terminology import ICD10CM, LOINC
+from app.pathway.model import Finding, RedFlag, State
+from app.terminology import CPT, ICD10CM, LOINC, SNOMED
 
 # CRP 25 mg/L three days before the order: raised (> 10 mg/L, §3) but not R7b's 50, so alone it defers.
 CRP_25 = {"resourceType": "Observation", "id": "crp", "status": "final", "code": coded(LOINC, "1988-5"),
@@ -85,3 +86,67 @@ def test_immunosuppression_and_drug_use_coded_as_clinics_code_them_are_an_infect
 ])
 def test_codes_next_to_the_infection_flags_that_are_not_one_still_defer(code: str) -> None:
     assert decide(diagnosis(code)).rules == ("R1",)
+
+
+def procedure(system: str, code: str, **fields: Any) -> dict[str, Any]:
+    """A completed Procedure coded only with ``code`` (performed 2026-02-20 unless ``fields`` say else)."""
+    written = "performedDateTime" in fields or "undated" in fields
+    dated = {} if written else {"performedDateTime": "2026-02-20"}
+    fields.pop("undated", None)
+    return {"resourceType": "Procedure", "id": "pr", "status": "completed", "code": coded(system, code),
+            **dated, **fields}
+
+
+@pytest.mark.parametrize("done", [
+    procedure(CPT, "64493"),   # lumbar facet joint injection
+    procedure(CPT, "62326"),   # lumbar epidural catheter infusion
+    procedure(CPT, "22514"),   # lumbar kyphoplasty
+    procedure(CPT, "62270"),   # lumbar puncture
+    procedure(CPT, "22554"),   # anterior cervical fusion (not among the prior-surgery codes)
+    procedure(CPT, "90935"),   # a haemodialysis session: the patient is on haemodialysis
+    procedure(SNOMED, "302497006"),  # haemodialysis as Synthea's kidney module and renal registries code it
+    procedure(CPT, "36569"),   # a PICC placed 19 days ago: an indwelling vascular catheter
+    procedure(CPT, "36561"),   # a port placed
+    procedure(CPT, "62323", undated=True),  # an injection whose date was not recorded
+    procedure(CPT, "62323", undated=True, performedString="last month"),
+])
+def test_a_risk_procedure_in_the_last_90_days_with_a_raised_crp_is_r7(done: dict[str, Any]) -> None:
+    """R7 (§3 v2): a spinal procedure or injection in the last 90 days, haemodialysis or an indwelling
+    vascular catheter, with CRP > 10 mg/L within 14 days. An undated one may have been done yesterday
+    (§2 "less data never means a less safe answer", invariant 6)."""
+    decision = decide(done, CRP_25)
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+def test_an_undated_spinal_injection_is_shown_as_date_not_recorded() -> None:
+    decision = decide(procedure(CPT, "62323", undated=True), CRP_25)
+
+    found = [e for e in decision.facts.red_flags[RedFlag.INFECTION] if e.finding is Finding.SPINAL_PROCEDURE]
+    assert [(e.on, e.state) for e in found] == [(None, State.DATE_NOT_RECORDED)]
+
+
+def test_haemodialysis_is_named_as_the_chart_names_it() -> None:
+    session = procedure(CPT, "90935")
+    session["code"]["coding"][0]["display"] = "HEMODIALYSIS  OUTPATIENT"
+    decision = decide(session, CRP_25)
+
+    flags = decision.facts.red_flags[RedFlag.INFECTION]
+    found = [e for e in flags if e.finding is Finding.INFECTION_RISK_FACTOR]
+    assert [(e.name, e.on) for e in found] == [("HEMODIALYSIS OUTPATIENT", date(2026, 2, 20))]
+
+
+@pytest.mark.parametrize("other", [
+    procedure(CPT, "64488"),  # a transversus abdominis plane block: not spinal
+    procedure(CPT, "90935", performedDateTime="2025-11-01"),  # dialysis more than 90 days ago
+    procedure(CPT, "64493", status="not-done"),
+    procedure(CPT, "64493", status="entered-in-error", undated=True),
+])
+def test_a_procedure_that_is_no_risk_factor_still_defers(other: dict[str, Any]) -> None:
+    assert decide(other, CRP_25).rules == ("R1",)
+
+
+def test_a_risk_procedure_without_a_raised_marker_still_defers() -> None:
+    """A risk factor is a red flag only together with a raised ESR or CRP (§3 v2)."""
+    assert decide(procedure(CPT, "90935")).rules == ("R1",)
