@@ -27,16 +27,18 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
+    dated,
     last_day,
     measured,
     member,
+    observation_asserted,
     ordered,
     possibly_within,
     unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, RedFlag, State
-from app.terminology import Coding
+from app.terminology import SNOMED, Coding, canonical_system
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
 ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
@@ -46,6 +48,7 @@ CRP_RAISED, CRP_HIGH = 10.0, 50.0
 # Units after ``unit_key`` (case, spaces and brackets dropped; µg and mcg are ug).
 _CRP_TO_MG_L: Mapping[str, float] = {"mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52}
 _ESR_UNITS = frozenset({"mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min"})
+_NO_GROWTH = frozenset({(SNOMED, "264868006")})  # a blood culture's "No growth" (its Negative: _NO_ANSWERS)
 # Procedures that are an infection risk factor when performed in the last SPINAL_PROCEDURE_DAYS, and the
 # finding each is shown as: a spinal procedure or injection, or (haemodialysis, a central line placed) the
 # risk factor itself (§3 v2; spinal_procedure and vascular_access_procedure are read here only).
@@ -156,7 +159,8 @@ def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:
     ones, haemodialysis, a central line placed — performed in the last ``SPINAL_PROCEDURE_DAYS``
     (``_spinal_procedures``)."""
     coded = coded_evidence(ctx, "infection_risk_factor", Keep.SERIOUS)
-    return ordered((*coded, *_spinal_procedures(ctx), *_spinal_orders_done(ctx)))
+    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx))
+    return ordered((*coded, *done, *_positive_blood_cultures(ctx)))
 
 
 def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
@@ -205,3 +209,29 @@ def _procedure_evidence(found: tuple[Finding, Coding], reference: str | None, on
     name = words if finding is Finding.INFECTION_RISK_FACTOR else None
     state = State.FOUND if on is not None else State.DATE_NOT_RECORDED
     return Evidence(finding, reference, on, coding, state=state, name=name)
+
+
+def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:
+    """Recent bacteraemia recorded as its evidence: a blood culture (``blood_culture``) that grew an
+    organism, its value the organism's SNOMED CT code — dated as an Observation of a coded risk factor is
+    (within ``episode_gap_days``, or undated, ``Keep.SERIOUS``). No growth, Negative, Not detected, a
+    text-only result or no result is not positive; the card names the organism."""
+    start = ctx.days_before(ctx.policy.episode_gap_days)
+    for o in ctx.chart.observations:
+        coding = member(ctx.vs, "blood_culture", o.codings)
+        organism = _organism(o) if coding is not None else None
+        if organism is None or not possibly_within(o.effective, start, ctx.order_date):
+            continue
+        name = " ".join((organism.display or "").split()) or None
+        state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
+        yield Evidence(Finding.INFECTION_RISK_FACTOR, o.reference, dated(o.effective), coding, state=state,
+                       name=name)
+
+
+def _organism(o: ObservationView) -> Coding | None:
+    """The SNOMED CT organism a culture grew; None when it grew none (``observation_asserted`` reads No,
+    Negative and Not detected; ``_NO_GROWTH``) or its result is not coded."""
+    keys = {(canonical_system(c.system), c.code) for c in o.value_codings}
+    if keys & _NO_GROWTH or not observation_asserted(o):
+        return None
+    return next((c for c in o.value_codings if canonical_system(c.system) == SNOMED), None)

@@ -150,3 +150,49 @@ def test_a_procedure_that_is_no_risk_factor_still_defers(other: dict[str, Any]) 
 def test_a_risk_procedure_without_a_raised_marker_still_defers() -> None:
     """A risk factor is a red flag only together with a raised ESR or CRP (§3 v2)."""
     assert decide(procedure(CPT, "90935")).rules == ("R1",)
+
+
+def blood_culture(value: dict[str, Any] | None, code: str = "600-7", **fields: Any) -> dict[str, Any]:
+    """A blood culture resulted on 2026-03-01 with ``value`` as its valueCodeableConcept (none: pending)."""
+    result = {"valueCodeableConcept": value} if value is not None else {}
+    return {"resourceType": "Observation", "id": "bc", "status": "final", "code": coded(LOINC, code),
+            "effectiveDateTime": "2026-03-01", **result, **fields}
+
+
+STAPH_AUREUS = {"coding": [{"system": SNOMED, "code": "3092008", "display": "Staphylococcus aureus"}]}
+
+
+@pytest.mark.parametrize("culture", [
+    blood_culture(STAPH_AUREUS),
+    blood_culture(STAPH_AUREUS, "17928-3"),  # the aerobic bottle
+    blood_culture(STAPH_AUREUS, effectiveDateTime="2025-12-01"),  # within 180 days, as a coded finding
+    blood_culture({"coding": [{"system": "urn:oid:2.16.840.1.113883.6.96", "code": "3092008"}]}),
+])
+def test_a_blood_culture_that_grew_an_organism_with_a_raised_crp_is_r7(culture: dict[str, Any]) -> None:
+    """R7 (§3 v2 "recent bacteraemia"): bacteraemia recorded as its evidence, a positive blood culture."""
+    decision = decide(culture, CRP_25)
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+def test_the_card_names_the_organism_the_culture_grew() -> None:
+    decision = decide(blood_culture(STAPH_AUREUS), CRP_25)
+
+    flags = decision.facts.red_flags[RedFlag.INFECTION]
+    found = [e for e in flags if e.finding is Finding.INFECTION_RISK_FACTOR]
+    assert [(e.name, e.on, e.reference) for e in found] == [
+        ("Staphylococcus aureus", date(2026, 3, 1), "Observation/bc")]
+
+
+@pytest.mark.parametrize("culture", [
+    blood_culture({"coding": [{"system": SNOMED, "code": "264868006", "display": "No growth"}]}),
+    blood_culture({"coding": [{"system": SNOMED, "code": "260385009", "display": "Negative"}]}),
+    blood_culture({"coding": [{"system": SNOMED, "code": "260415000", "display": "Not detected"}]}),
+    blood_culture({"text": "No growth at 5 days"}),
+    blood_culture(None, status="preliminary"),  # drawn, no result yet
+    blood_culture(STAPH_AUREUS, status="entered-in-error"),
+    blood_culture(STAPH_AUREUS, effectiveDateTime="2025-08-01"),  # more than 180 days ago
+])
+def test_a_blood_culture_that_grew_nothing_is_no_risk_factor(culture: dict[str, Any]) -> None:
+    assert decide(culture, CRP_25).rules == ("R1",)
