@@ -196,3 +196,26 @@ def test_the_card_names_the_organism_the_culture_grew() -> None:
 ])
 def test_a_blood_culture_that_grew_nothing_is_no_risk_factor(culture: dict[str, Any]) -> None:
     assert decide(culture, CRP_25).rules == ("R1",)
+
+
+@pytest.mark.parametrize("code", [
+    "127013003",        # disorder of kidney due to diabetes mellitus
+    "368581000119106",  # neuropathy due to type 2 diabetes (Synthea's diabetes module)
+    "422034002",        # retinopathy due to type 2 diabetes
+    "1551000119108",    # nonproliferative retinopathy due to type 2 diabetes
+    "90781000119102",   # microalbuminuria due to type 2 diabetes
+    "157141000119108",  # proteinuria due to type 2 diabetes
+    "91302008",         # sepsis: recent bacteraemia, as A41.x
+])
+def test_a_snomed_only_problem_list_naming_diabetes_by_its_complication_or_sepsis_with_a_raised_crp_is_r7(
+    code: str
+) -> None:
+    """R7 (§3 v2): diabetes is a risk factor however the problem list names it — as a complication that
+    says "due to diabetes" — and sepsis is recent bacteraemia."""
+    decision = decide(diagnosis(code, SNOMED), CRP_25)
+
+    assert decision.rules[0] == "R7"
+
+
+def test_prediabetes_is_not_diabetes() -> None:
+    assert decide(diagnosis("15777000", SNOMED), CRP_25).rules == ("R1",)
