@@ -219,3 +219,23 @@ def test_a_snomed_only_problem_list_naming_diabetes_by_its_complication_or_sepsi
 
 def test_prediabetes_is_not_diabetes() -> None:
     assert decide(diagnosis("15777000", SNOMED), CRP_25).rules == ("R1",)
+
+
+@pytest.mark.parametrize(("system", "code"), [
+    (ICD10CM, "N18.6"),    # end-stage renal disease without Z99.2 beside it
+    (SNOMED, "46177005"),  # end-stage renal disease as Synthea's kidney module records it
+    (ICD10CM, "T82.4XXA"),  # mechanical complication of a vascular dialysis catheter: a catheter in place
+])
+def test_end_stage_renal_disease_or_a_dialysis_catheter_with_a_raised_crp_is_r7(
+    system: str, code: str
+) -> None:
+    """R7 (§3 v2 "haemodialysis or an indwelling vascular catheter"), read on the safe side."""
+    assert decide(diagnosis(code, system), CRP_25).rules[0] == "R7"
+
+
+def test_hiv_positive_as_a_uk_or_who_record_codes_it_is_an_infection_flag() -> None:
+    """R7 (§3 immunosuppression: HIV): SNOMED CT 165816005 HIV positive, as 86406008 HIV infection."""
+    decision = decide(diagnosis("165816005", SNOMED))
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
