@@ -239,3 +239,24 @@ def test_hiv_positive_as_a_uk_or_who_record_codes_it_is_an_infection_flag() -> N
 
     assert RedFlag.INFECTION in decision.facts.red_flags
     assert decision.rules[0] == "R7"
+
+
+@pytest.mark.parametrize("code", [
+    "M46.56",   # other infective spondylopathy, lumbar
+    "M49.06",   # tuberculosis of spine, lumbar (as A18.01)
+    "M49.16",   # brucella spondylitis
+    "M49.26",   # enterobacterial spondylitis
+    "M49.36",   # spondylopathy in another infection
+    "G06.2",    # extradural abscess, site not specified
+    "T84.63XA",  # infection of spinal fixation hardware
+])
+def test_a_spinal_infection_coded_by_its_organism_or_hardware_is_an_infection_flag(code: str) -> None:
+    """R7 (§3 infection: vertebral osteomyelitis, discitis, epidural abscess), no marker needed."""
+    decision = decide(diagnosis(code))
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+def test_a_spondylopathy_in_a_non_infective_disease_is_no_spinal_infection() -> None:
+    assert decide(diagnosis("M49.86")).rules == ("R1",)
