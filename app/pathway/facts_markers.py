@@ -27,16 +27,18 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
+    dated,
     last_day,
     measured,
     member,
+    observation_asserted,
     ordered,
     possibly_within,
     unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, RedFlag, State
-from app.terminology import Coding
+from app.terminology import SNOMED, Coding, canonical_system
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
 ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
@@ -46,7 +48,16 @@ CRP_RAISED, CRP_HIGH = 10.0, 50.0
 # Units after ``unit_key`` (case, spaces and brackets dropped; µg and mcg are ug).
 _CRP_TO_MG_L: Mapping[str, float] = {"mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52}
 _ESR_UNITS = frozenset({"mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min"})
-_SPINAL_PROCEDURES = ("epidural_injection", "prior_spine_surgery")
+_NO_GROWTH = frozenset({(SNOMED, "264868006")})  # a blood culture's "No growth" (its Negative: _NO_ANSWERS)
+# Procedures that are an infection risk factor when performed in the last SPINAL_PROCEDURE_DAYS, and the
+# finding each is shown as: a spinal procedure or injection, or (haemodialysis, a central line placed) the
+# risk factor itself (§3 v2; spinal_procedure and vascular_access_procedure are read here only).
+_RISK_PROCEDURES: Mapping[str, Finding] = {
+    "epidural_injection": Finding.SPINAL_PROCEDURE,
+    "prior_spine_surgery": Finding.SPINAL_PROCEDURE,
+    "spinal_procedure": Finding.SPINAL_PROCEDURE,
+    "vascular_access_procedure": Finding.INFECTION_RISK_FACTOR,
+}
 
 
 @immutable
@@ -144,25 +155,29 @@ def _normalised(concept: str, o: ObservationView) -> float | None:
 
 
 def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:
-    """§3 v2 infection risk factors: coded ones (read as a red flag is read, §2) and spinal procedures
-    or injections performed in the last ``SPINAL_PROCEDURE_DAYS`` (``_spinal_procedures``)."""
+    """§3 v2 infection risk factors: coded ones (read as a red flag is read, §2) and procedures — spinal
+    ones, haemodialysis, a central line placed — performed in the last ``SPINAL_PROCEDURE_DAYS``
+    (``_spinal_procedures``)."""
     coded = coded_evidence(ctx, "infection_risk_factor", Keep.SERIOUS)
-    return ordered((*coded, *_spinal_procedures(ctx), *_spinal_orders_done(ctx)))
+    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx))
+    return ordered((*coded, *done, *_positive_blood_cultures(ctx)))
 
 
 def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
-    """A dated Procedure whose performance possibly reached into the window: by its date, or by the end of
-    its performedPeriod (a period begun before the window, or written with only its end, still ended in
-    it). Undated ones are not read: "in the last 90 days" cannot be shown."""
+    """A Procedure whose performance possibly reached into the window: by its date, or by the end of its
+    performedPeriod (a period begun before the window, or written with only its end, still ended in it).
+    An undated one (no date at all, or only a ``performedString``/``performedAge``) may have been done
+    yesterday: it counts, "date not recorded" — removing a date never makes the answer less safe (§2,
+    invariant 6), and the risk factor still needs a raised marker."""
     start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
     for p in ctx.chart.procedures:
         first, last = p.performed or p.performed_end, p.performed_end or p.performed
-        if p.status in NOT_DONE_PROCEDURE or first is None or last is None:
+        if p.status in NOT_DONE_PROCEDURE:
             continue
-        if last_day(last) >= start and first.value <= ctx.order_date:
-            coding = _spinal_coding(ctx, p.codings)
-            if coding is not None:
-                yield Evidence(Finding.SPINAL_PROCEDURE, p.reference, first.value, coding)
+        recent = first is None or last is None or (last_day(last) >= start and first.value <= ctx.order_date)
+        found = _risk_coding(ctx, p.codings) if recent else None
+        if found is not None:
+            yield _procedure_evidence(found, p.reference, first.value if first is not None else None)
 
 
 def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
@@ -175,10 +190,48 @@ def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
         if sr.status != "completed" or when is None:
             continue
         if last_day(when) >= start and when.value <= ctx.order_date:
-            coding = _spinal_coding(ctx, sr.codings)
-            if coding is not None:
-                yield Evidence(Finding.SPINAL_PROCEDURE, sr.reference, when.value, coding)
+            found = _risk_coding(ctx, sr.codings)
+            if found is not None:
+                yield _procedure_evidence(found, sr.reference, when.value)
 
 
-def _spinal_coding(ctx: Context, codings: tuple[Coding, ...]) -> Coding | None:
-    return next((c for c in (member(ctx.vs, n, codings) for n in _SPINAL_PROCEDURES) if c), None)
+def _risk_coding(ctx: Context, codings: tuple[Coding, ...]) -> tuple[Finding, Coding] | None:
+    """The finding a procedure's code shows (``_RISK_PROCEDURES``) and the coding that shows it."""
+    hits = ((finding, member(ctx.vs, name, codings)) for name, finding in _RISK_PROCEDURES.items())
+    return next(((finding, coding) for finding, coding in hits if coding is not None), None)
+
+
+def _procedure_evidence(found: tuple[Finding, Coding], reference: str | None, on: date | None) -> Evidence:
+    """A spinal procedure is worded "spinal procedure in the last 90 days"; haemodialysis or a line placed
+    is the risk factor, named as the chart names it ("infection risk factor — Hemodialysis …")."""
+    finding, coding = found
+    words = " ".join((coding.display or "").split()) or None
+    name = words if finding is Finding.INFECTION_RISK_FACTOR else None
+    state = State.FOUND if on is not None else State.DATE_NOT_RECORDED
+    return Evidence(finding, reference, on, coding, state=state, name=name)
+
+
+def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:
+    """Recent bacteraemia recorded as its evidence: a blood culture (``blood_culture``) that grew an
+    organism, its value the organism's SNOMED CT code — dated as an Observation of a coded risk factor is
+    (within ``episode_gap_days``, or undated, ``Keep.SERIOUS``). No growth, Negative, Not detected, a
+    text-only result or no result is not positive; the card names the organism."""
+    start = ctx.days_before(ctx.policy.episode_gap_days)
+    for o in ctx.chart.observations:
+        coding = member(ctx.vs, "blood_culture", o.codings)
+        organism = _organism(o) if coding is not None else None
+        if organism is None or not possibly_within(o.effective, start, ctx.order_date):
+            continue
+        name = " ".join((organism.display or "").split()) or None
+        state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
+        yield Evidence(Finding.INFECTION_RISK_FACTOR, o.reference, dated(o.effective), coding, state=state,
+                       name=name)
+
+
+def _organism(o: ObservationView) -> Coding | None:
+    """The SNOMED CT organism a culture grew; None when it grew none (``observation_asserted`` reads No,
+    Negative and Not detected; ``_NO_GROWTH``) or its result is not coded."""
+    keys = {(canonical_system(c.system), c.code) for c in o.value_codings}
+    if keys & _NO_GROWTH or not observation_asserted(o):
+        return None
+    return next((c for c in o.value_codings if canonical_system(c.system) == SNOMED), None)

@@ -343,6 +343,16 @@ async def test_fever_coded_only_by_the_site_of_measurement_is_found_by_prefetch_
 
 
 DIABETES = (ICD, "E11.9", "Type 2 diabetes mellitus without complications")  # an infection risk factor
+CPT = "http://www.ama-assn.org/go/cpt"
+STAPH_AUREUS = (SCT, "3092008", "Staphylococcus aureus")
+
+
+def crp_25(pid: str) -> Resource:
+    """CRP 25 mg/L two days before the order: raised for R7 (> 10 mg/L), below R7b's 50."""
+    return observation(pid, "c", (LOINC, "1988-5", "C reactive protein"), "laboratory",
+                       valueQuantity={"value": 25, "unit": "mg/L", "system": "http://unitsofmeasure.org",
+                                      "code": "mg/L"})
+
 # A fever or a raised CRP as exports write them (docs/pathway-facts.md "Sixth pass"): read by prefetch and
 # by the fallback's code search alike (R7).
 MEASURED: dict[str, Callable[[str], list[Resource]]] = {
@@ -358,6 +368,16 @@ MEASURED: dict[str, Callable[[str], list[Resource]]] = {
         condition(pid, "dm", DIABETES, onsetDateTime="2019-04-01"),
         observation(pid, "c", (LOINC, "1988-5", "C reactive protein"), "laboratory", valueQuantity={
             "value": 32, "unit": "mg/L", "system": "http://snomed.info/sct", "code": "258796002"})],  # mg/L
+    # Recent bacteraemia as a positive blood culture, a laboratory result outside the findings categories,
+    # and haemodialysis as a Procedure (docs/pathway-facts.md "Seventh pass: infection").
+    "positive-blood-culture-and-crp": lambda pid: [
+        observation(pid, "bc", (LOINC, "600-7", "Bacteria identified in Blood by Culture"), "laboratory",
+                    effectiveDateTime=day(6), valueCodeableConcept=concept(STAPH_AUREUS)),
+        crp_25(pid)],
+    "haemodialysis-procedure-and-crp": lambda pid: [{
+        "resourceType": "Procedure", "id": f"{pid}-hd", "subject": {"reference": f"Patient/{pid}"},
+        "status": "completed", "code": concept((CPT, "90935", "Hemodialysis procedure")),
+        "performedDateTime": day(3)}, crp_25(pid)],
 }
 
 

@@ -56,3 +56,9 @@ def test_observations_search_leaves_out_icd_codes_and_stays_short() -> None:
     assert "G83.4" not in codes and "M21.37" not in codes
     assert len(PREFETCH_TEMPLATES["observations"]) < 2_500
     assert all(len(template) < 6_000 for template in PREFETCH_TEMPLATES.values())
+
+
+def test_observations_search_names_the_blood_cultures_a_positive_one_is_read_from() -> None:
+    """A positive blood culture is recent bacteraemia (PATHWAY.md §3 v2, R7; facts_markers): a laboratory
+    result, outside the ``findings`` categories, so the fallback must search it by code as prefetch does."""
+    assert {"600-7", "17928-3", "17934-1"} <= searched_codes("observations")

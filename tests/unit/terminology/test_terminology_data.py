@@ -147,7 +147,8 @@ def test_red_flag_codes_the_pathway_names_are_members(value_sets: ValueSets) -> 
     assert not value_sets.contains("ces", Coding(icd, "N39.41"))  # urge: never a CES sign alone (v2)
     assert value_sets.contains("motor_deficit", Coding(icd, "M21.372"))
     assert value_sets.contains("spinal_infection", Coding(icd, "M46.46"))
-    assert not value_sets.contains("spinal_infection", Coding(icd, "M46.5"))
+    assert value_sets.contains("spinal_infection", Coding(icd, "M46.5"))  # infective (seventh pass)
+    assert not value_sets.contains("spinal_infection", Coding(icd, "M46.8"))  # inflammatory, not infective
     assert value_sets.contains("ivdu", Coding(icd, "F11.20"))
     assert not value_sets.contains("ivdu", Coding(icd, "F10.20"))
     assert value_sets.contains("osteoporosis", Coding(icd, "M81.0"))
