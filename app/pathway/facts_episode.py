@@ -26,6 +26,7 @@ from app.pathway.facts_common import (
     possibly_by,
     whole_years,
 )
+from app.pathway.facts_flags import stated_reasons
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 
@@ -67,7 +68,7 @@ class Onset:
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
     """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, and the order's reasons."""
     from_chart = (dx for c in ctx.chart.conditions for dx in _from_condition(ctx, c))
-    return (*from_chart, *_from_observations(ctx), *_from_reasons(ctx))
+    return (*from_chart, *_from_observations(ctx), *_from_stated(ctx), *_from_reasons(ctx))
 
 
 def _counts(ctx: Context, condition: ConditionView) -> bool:
@@ -113,6 +114,22 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
         seen = o.effective.value if o.effective is not None else None
         evidence = Evidence(Finding(concept), o.reference, seen, coding, State.OBSERVATION)
         yield Diagnosis(evidence, region, radicular, None, False, seen)
+
+
+def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
+    """PATHWAY.md §1 "as an encounter diagnosis": a qualifying finding stated as the reason for a visit
+    (Encounter.reasonCode, how many EHRs export visit diagnoses), a referral, a prescription or a procedure
+    (``stated_reasons``) counts for scope and region like an Observation — within ``episode_gap_days``,
+    never certainly after the order — and dates nothing: the visit's day is not the onset (R27)."""
+    earliest = ctx.days_before(ctx.policy.episode_gap_days)
+    for codings, reference, on in stated_reasons(ctx):
+        if on is not None and (last_day(on) < earliest or not possibly_by(on, ctx.order_date)):
+            continue
+        for concept, region, radicular, coding in _match(ctx, codings):
+            seen = on.value if on is not None else None
+            evidence = Evidence(Finding(concept), reference, seen, coding)
+            yield Diagnosis(evidence, region, radicular, None, False, seen)
+            break
 
 
 def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
