@@ -74,3 +74,13 @@ def test_patient_view_shows_the_summary_and_the_red_flag_for_a_visits_reason() -
     assert decision.rules == ("summary", "R7")
     assert RedFlag.INFECTION in decision.facts.red_flags
 
+
+@pytest.mark.parametrize("system", [ICD10CM, "http://hl7.org/fhir/sid/icd-10"])
+@pytest.mark.parametrize("code", ["M54.3", "M54.4"])  # sciatica; lumbago with sciatica
+def test_sciatica_coded_without_its_sixth_character_qualifies(system: str, code: str) -> None:
+    """§6.1 sciatica, as WHO ICD-10 writes it (no laterality character) or as an EHR sends the ICD-10-CM
+    header: it qualifies, so a cancer beside it is R8, never R28's silence."""
+    decision = decide_chart(condition(code, system, cid="dx"), PROSTATE_CANCER)
+
+    assert decision.rules[0] == "R8"
+    assert decision.facts.region is not None and decision.facts.region.value == "lumbar"
