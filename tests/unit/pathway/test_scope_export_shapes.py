@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from raw_decision import ORDER_DATE, coded, decide_chart
+from raw_decision import ORDER_DATE, coded, decide_chart, decide_order, radiculopathy
 
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
@@ -84,3 +84,85 @@ def test_sciatica_coded_without_its_sixth_character_qualifies(system: str, code:
 
     assert decision.rules[0] == "R8"
     assert decision.facts.region is not None and decision.facts.region.value == "lumbar"
+
+
+# --- trauma (PATHWAY.md §1 high-energy trauma: out of scope; §3 fracture risk: low-velocity trauma) -----
+
+CES = condition("G83.4", cid="ces")
+
+
+def injury_cause(code: str, onset: str | None = "2026-03-01", system: str = ICD10CM) -> dict[str, Any]:
+    """An external-cause code as Epic records it beside the injury: an encounter diagnosis."""
+    cause = condition(code, system, cid="cause")
+    cause["category"] = [coded("http://terminology.hl7.org/CodeSystem/condition-category",
+                               "encounter-diagnosis")]
+    if onset is None:
+        del cause["onsetDateTime"]
+    else:
+        cause["onsetDateTime"] = onset
+    return cause
+
+
+@pytest.mark.parametrize("cause", [
+    injury_cause("V43.52XA"),  # car driver in a collision with a car, ten days ago
+    injury_cause("W13.9XXA"),  # fall from a building
+    injury_cause("V29.9XXA", onset="2026-02"),  # a partial date wholly inside the six weeks
+    injury_cause("418399005", system=SNOMED),  # motor vehicle accident
+    visit(coded(SNOMED, "418399005"), start="2026-03-01"),  # the ED visit's reason
+])
+def test_a_recent_high_energy_trauma_is_out_of_scope(cause: dict[str, Any]) -> None:
+    """§1 R28: trauma imaging criteria apply, not this pathway's "defer MRI" (R1 before this pass)."""
+    decision = decide_chart(condition("M54.16", cid="dx"), cause)
+
+    assert decision.facts.high_energy_trauma is True
+    assert (decision.rules, decision.rating, decision.advices) == (("R28",), Rating.NO_CRITERIA_APPLY, ())
+
+
+def test_a_high_energy_trauma_stated_as_the_orders_reason_is_out_of_scope() -> None:
+    order = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+             "code": coded("http://www.ama-assn.org/go/cpt", "72131"),
+             "reasonCode": [coded(ICD10CM, "V89.2XXA")]}  # unspecified motor-vehicle accident, traffic
+
+    assert decide_order(order, radiculopathy()).rules == ("R28",)
+
+
+@pytest.mark.parametrize("cause", [
+    injury_cause("V43.52XA", onset="2019-05-01"),  # years before the episode
+    injury_cause("V43.52XA", onset=None),  # undated: recording less never silences a red flag
+    injury_cause("V43.52XA", onset="2026-01"),  # a month that may lie before the six weeks
+    injury_cause("V43.52XA", onset="2026-03-20"),  # after the order
+])
+def test_a_trauma_not_certainly_recent_never_silences_a_red_flag(cause: dict[str, Any]) -> None:
+    """§1 v2: only a high-energy trauma keeps a red flag out of scope, and only one certainly within the six
+    weeks before the order (docs/pathway-facts.md seventh pass: scope): the cauda equina is R5."""
+    decision = decide_chart(condition("M54.16", cid="dx"), CES, cause)
+
+    assert decision.facts.high_energy_trauma is False
+    assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("cause", [
+    injury_cause("W18.30XA"),  # fall on the same level
+    injury_cause("W10.9XXA"),  # fall on stairs
+    injury_cause("S32.010A"),  # a lumbar vertebral fracture: never high-energy by itself
+    injury_cause("V43.52XA", onset=None),  # an undated car crash is still trauma
+])
+def test_low_velocity_or_undated_trauma_is_fracture_risk_not_out_of_scope(cause: dict[str, Any]) -> None:
+    """§3 fracture risk "low-velocity trauma" (R10: radiographs first, appropriate), never a defer (R1)."""
+    decision = decide_chart(condition("M54.16", cid="dx"), cause)
+
+    assert RedFlag.FRACTURE_RISK in decision.facts.red_flags
+    assert decision.rules[0] == "R10"
+    assert decision.rating is Rating.APPROPRIATE
+
+
+def test_patient_view_is_silent_after_a_recent_crash_but_not_for_an_old_one() -> None:
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1986-01-01", "gender": "male"}
+
+    def cards(*resources: dict[str, Any]) -> tuple[str, ...] | None:
+        chart = build_chart({"all": KeyData((patient, condition("M54.16", cid="dx"), CES, *resources))})
+        decision = evaluate_patient(chart, ORDER_DATE, Policy(), load_value_sets())
+        return decision.rules if decision is not None else None
+
+    assert cards(injury_cause("V43.52XA")) is None
+    assert cards(injury_cause("V43.52XA", onset="2019-05-01")) == ("summary", "R5")
