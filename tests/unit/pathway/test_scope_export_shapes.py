@@ -5,6 +5,7 @@ the hooks do and rates a lumbar MRI ordered on 2026-03-11 for a 40-year-old man.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -166,3 +167,22 @@ def test_patient_view_is_silent_after_a_recent_crash_but_not_for_an_old_one() ->
 
     assert cards(injury_cause("V43.52XA")) is None
     assert cards(injury_cause("V43.52XA", onset="2019-05-01")) == ("summary", "R5")
+
+
+@pytest.mark.parametrize(("days_ago", "out_of_scope"), [(42, True), (43, False)])
+def test_a_high_energy_trauma_silences_only_within_six_weeks(days_ago: int, out_of_scope: bool) -> None:
+    """The window is ``conservative_care_days`` (42), both ends counted: from day 43 the crash is fracture
+    risk (R10), and a red flag would be answered."""
+    crash = (ORDER_DATE - timedelta(days=days_ago)).isoformat()
+    decision = decide_chart(condition("M54.16", cid="dx"), injury_cause("V43.52XA", onset=crash))
+
+    assert decision.facts.high_energy_trauma is out_of_scope
+    assert decision.rules == (("R28",) if out_of_scope else ("R10",))
+
+
+def test_an_abnormal_reflex_beside_neck_pain_stated_as_a_visits_reason_is_myelopathy() -> None:
+    """§3 myelopathy: R29.2 counts "with neck symptoms"; neck pain given only as a visit's reason is one,
+    so the lumbar order is R20 (critical, image the cord), not R28."""
+    decision = decide_chart(condition("R29.2", cid="reflex"), visit(coded(ICD10CM, "M54.2")))
+
+    assert decision.rules[0] == "R20"
