@@ -66,7 +66,8 @@ class Onset:
 
 
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
-    """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, and the order's reasons."""
+    """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, reasons stated for a visit or
+    another record, and the order's reasons."""
     from_chart = (dx for c in ctx.chart.conditions for dx in _from_condition(ctx, c))
     return (*from_chart, *_from_observations(ctx), *_from_stated(ctx), *_from_reasons(ctx))
 
