@@ -7,7 +7,8 @@ listed in docs/pathway-facts.md; the detailed rules live in the ``facts_*`` modu
 * ``facts_episode`` — qualifying diagnoses, region, episode, onset, age;
 * ``facts_flags``   — red flags (§3);
 * ``facts_care``    — conservative care, candidate, pain score;
-* ``facts_imaging`` — prior MRI, prior surgery.
+* ``facts_imaging`` — prior MRI, prior surgery;
+* ``facts_trauma``  — recent high-energy trauma (§1 scope).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_motor import motor_grades
+from app.pathway.facts_trauma import recent_high_energy_trauma
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
 from app.terminology import Coding, Contrast, ImagingCode, Modality, ValueSets
@@ -156,7 +158,7 @@ def extract_facts(
         prior_imaging=prior,
         prior_surgery=imaging.prior_surgery(ctx, region),
         surgery_since_prior_imaging=imaging.surgery_since(ctx, prior),
-        high_energy_trauma=False,  # no §6 code set; see docs/pathway-facts.md
+        high_energy_trauma=recent_high_energy_trauma(ctx),
         pain_score=care.pain_score(ctx, since),
         raised_markers=raised,
         mild_weakness=mild,

@@ -26,6 +26,7 @@ from app.pathway.facts_common import (
     possibly_by,
     whole_years,
 )
+from app.pathway.facts_flags import stated_reasons
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 
@@ -69,9 +70,11 @@ class Onset:
 
 
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
-    """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, and the order's reasons."""
+    """PATHWAY.md §1/§6.1: qualifying Conditions, asserted Observations, reasons stated for a visit or
+    another record, and the order's reasons."""
     from_chart = (dx for c in ctx.chart.conditions for dx in _from_condition(ctx, c))
-    return (*from_chart, *_from_observations(ctx), *_from_visits(ctx), *_from_reasons(ctx))
+    return (*from_chart, *_from_observations(ctx), *_from_visits(ctx), *_from_stated(ctx),
+            *_from_reasons(ctx))
 
 
 def _counts(ctx: Context, condition: ConditionView) -> bool:
@@ -137,6 +140,24 @@ def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
             seen = min(last_day(visit.start), ctx.order_date)
             evidence = Evidence(Finding(concept), visit.reference, seen, coding, State.VISIT_REASON)
             yield Diagnosis(evidence, region, radicular, seen, False, seen)
+            break
+
+
+def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
+    """PATHWAY.md §1: a qualifying finding stated as the reason for another record — a referral, a
+    prescription, a procedure (``stated_reasons``) — counts for scope and region like an Observation:
+    within ``episode_gap_days``, never certainly after the order, and dating nothing (R27). A visit's reason
+    is ``_from_visits``'s, which also bounds the onset by the visit's day."""
+    earliest = ctx.days_before(ctx.policy.episode_gap_days)
+    for codings, reference, on in stated_reasons(ctx):
+        if reference is not None and reference.startswith("Encounter/"):
+            continue
+        if on is not None and (last_day(on) < earliest or not possibly_by(on, ctx.order_date)):
+            continue
+        for concept, region, radicular, coding in _match(ctx, codings):
+            seen = on.value if on is not None else None
+            evidence = Evidence(Finding(concept), reference, seen, coding)
+            yield Diagnosis(evidence, region, radicular, None, False, seen)
             break
 
 

@@ -81,6 +81,10 @@ TRIGGERS: tuple[Trigger, ...] = (
     ("weight_loss", (RedFlag.MALIGNANCY_WEAK,), Keep.CURRENT),
     ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
     ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
+    # Trauma is an event, not a state: it counts while new. A high-energy one older than six weeks is no
+    # longer out of scope (facts_trauma) but is still trauma (ACR LBP 2021 variant 6).
+    ("low_velocity_trauma", (RedFlag.FRACTURE_RISK,), Keep.NEW),
+    ("high_energy_trauma", (RedFlag.FRACTURE_RISK,), Keep.NEW),
 )
 # PATHWAY.md §3 v2 myelopathy: an abnormal reflex (R29.2) or a gait disturbance (R26) counts only with
 # neck/arm symptoms or together with a second myelopathy sign (gait alone is common in older adults).

@@ -119,6 +119,8 @@ class Finding(StrEnum):
     WEIGHT_LOSS = "weight_loss"
     OSTEOPOROSIS = "osteoporosis"
     VERTEBRAL_FRACTURE = "vertebral_fracture"
+    LOW_VELOCITY_TRAUMA = "low_velocity_trauma"
+    HIGH_ENERGY_TRAUMA = "high_energy_trauma"
     PRIOR_SPINE_SURGERY = "prior_spine_surgery"
     PHYSICAL_THERAPY = "physical_therapy"
     CHIROPRACTIC = "chiropractic"
