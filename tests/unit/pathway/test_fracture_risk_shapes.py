@@ -1,0 +1,77 @@
+"""Fracture risk (PATHWAY.md §3 "Fracture risk", R10, R13) as EHR exports record it, parsed as the hooks parse
+it. ``raw_decision.decide`` adds each resource to a 19-day lumbar radiculopathy and decides a lumbar MRI
+ordered on 2026-03-11: R1 (defer) without a fracture risk, R10 (radiographs first, appropriate) with one.
+Each shape below was once read as no fracture risk and deferred (docs/pathway-facts.md "Seventh pass:
+fracture risk").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide
+
+from app.pathway.model import RedFlag
+from app.terminology import ICD10CM
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+
+def condition(code: str, **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "fx", "code": coded(ICD10CM, code), **fields}
+
+
+@pytest.mark.parametrize("fields", [
+    {"clinicalStatus": coded(CLINICAL, "resolved"), "onsetDateTime": "2019-05-01"},
+    {"clinicalStatus": coded(CLINICAL, "inactive")},
+    {"clinicalStatus": coded(CLINICAL, "remission"), "recordedDate": "2018-01-10"},
+    {"clinicalStatus": coded(CLINICAL, "resolved"), "abatementDateTime": "2024-01-01"},
+])
+def test_r10_osteoporosis_counts_whatever_its_clinical_status(fields: dict[str, Any]) -> None:
+    """§3 "Osteoporosis (M80–M81)": a chronic disease; a problem list tidied to "resolved" or "inactive"
+    (or treated into a better T-score) does not remove the fracture risk. It was R1 (defer)."""
+    decision = decide(condition("M81.0", **fields))
+
+    assert RedFlag.FRACTURE_RISK in decision.facts.red_flags
+    assert decision.rules == ("R10",)
+
+
+@pytest.mark.parametrize("fields", [
+    {"verificationStatus": coded(VERIFICATION, "refuted")},
+    {"verificationStatus": coded(VERIFICATION, "entered-in-error")},
+    {"onsetDateTime": "2026-04-01"},  # after the order
+])
+def test_r10_refuted_erroneous_or_later_osteoporosis_is_no_fracture_risk(fields: dict[str, Any]) -> None:
+    """§2: refuted and entered-in-error never count; a finding dated after the order is ignored."""
+    assert decide(condition("M81.0", **fields)).rules == ("R1",)
+
+
+def test_r10_an_osteoporosis_observation_years_old_is_fracture_risk() -> None:
+    """§2 v2 "Where a finding is read": osteoporosis recorded as an Observation's value (LOINC 75325-1
+    "Symptom") in 2022 is still osteoporosis; it counted only within 180 days."""
+    observation = {"resourceType": "Observation", "id": "op", "status": "final",
+                   "code": coded("http://loinc.org", "75325-1"),
+                   "valueCodeableConcept": coded("http://snomed.info/sct", "64859006"),
+                   "effectiveDateTime": "2022-06-01"}
+
+    assert decide(observation).rules == ("R10",)
+
+
+@pytest.mark.parametrize(("fields", "rule"), [
+    ({"clinicalStatus": coded(CLINICAL, "resolved"), "onsetDateTime": "2026-01-20"}, "R10"),
+    ({"clinicalStatus": coded(CLINICAL, "resolved")}, "R10"),  # nothing dates it
+    ({"clinicalStatus": coded(CLINICAL, "resolved"), "abatementString": "healed"}, "R10"),
+    ({"clinicalStatus": coded(CLINICAL, "resolved"), "abatementDateTime": "2026-02-01"}, "R10"),
+    ({"clinicalStatus": coded(CLINICAL, "resolved"), "onsetDateTime": "2020-01-20"}, "R1"),
+    ({"clinicalStatus": coded(CLINICAL, "resolved"), "abatementDateTime": "2020-06-01"}, "R1"),
+])
+def test_r10_a_resolved_vertebral_fracture_is_dated_by_its_abatement_else_its_onset(
+    fields: dict[str, Any], rule: str
+) -> None:
+    """§2's order for a resolved finding — abatement, else onset, else recordedDate — within the 180 days
+    a vertebral fracture keeps counting: a fracture of January resolved with its abatement date left off
+    was dropped (R1) while the same fracture with the date counted (invariant 6: less data never means a
+    less safe answer)."""
+    assert decide(condition("S32.010A", **fields)).rules == (rule,)
