@@ -75,3 +75,26 @@ def test_r10_a_resolved_vertebral_fracture_is_dated_by_its_abatement_else_its_on
     was dropped (R1) while the same fracture with the date counted (invariant 6: less data never means a
     less safe answer)."""
     assert decide(condition("S32.010A", **fields)).rules == (rule,)
+
+
+@pytest.mark.parametrize("code", [
+    "Z87.310",   # personal history of (healed) osteoporosis fracture: osteoporosis
+    "M84.58XA",  # pathological fracture in neoplastic disease, other specified site (the vertebra's code)
+    "M84.68XD",  # pathological fracture in other disease, other site, subsequent encounter
+])
+def test_r10_osteoporosis_and_pathological_vertebral_fractures_in_other_icd_10_cm_codes(code: str) -> None:
+    """§3: "osteoporosis (M80–M81)" and "a vertebral fracture code" as ICD-10-CM also records them. Each was
+    R1 (defer)."""
+    decision = decide(condition(code, clinicalStatus=coded(CLINICAL, "active")))
+
+    assert RedFlag.FRACTURE_RISK in decision.facts.red_flags
+    assert decision.rules == ("R10",)
+
+
+@pytest.mark.parametrize("code", [
+    "M85.80",    # osteopenia is not osteoporosis
+    "Z79.83",    # long-term bisphosphonate use: a drug, not a diagnosis (left for the clinical owner)
+    "M84.48XA",  # pathological fracture, other site: the index puts a vertebra in M48.5
+])
+def test_r10_osteopenia_bisphosphonates_other_pathological_fractures_are_no_fracture_risk(code: str) -> None:
+    assert decide(condition(code)).rules == ("R1",)
