@@ -98,3 +98,26 @@ def test_r10_osteoporosis_and_pathological_vertebral_fractures_in_other_icd_10_c
 ])
 def test_r10_osteopenia_bisphosphonates_other_pathological_fractures_are_no_fracture_risk(code: str) -> None:
     assert decide(condition(code)).rules == ("R1",)
+
+
+def pain(**value: Any) -> dict[str, Any]:
+    """A 0-10 pain score (LOINC 72514-3) recorded yesterday."""
+    return {"resourceType": "Observation", "id": "pain", "status": "final",
+            "code": coded("http://loinc.org", "72514-3"), "effectiveDateTime": "2026-03-10", **value}
+
+
+@pytest.mark.parametrize(("value", "score"), [
+    ({"valueQuantity": {"value": 9, "unit": "{score}"}}, 9.0),
+    ({"valueInteger": 9}, 9.0),
+    ({"valueString": "9"}, 9.0),      # a flowsheet row sent as text
+    ({"valueString": "9/10"}, 9.0),
+    ({"valueString": "<3"}, None),    # a bound, not a score
+    ({"valueString": "11"}, None),    # not on the 0-10 scale
+    ({"valueString": "severe"}, None),
+])
+def test_r24_the_pain_score_hook_reads_a_score_written_as_text(
+    value: dict[str, Any], score: float | None
+) -> None:
+    """R24's policy hook (pain ≥ 9/10, LOINC 72514-3, off by default) reads the score wherever the value
+    is written: a "9/10" sent as valueString was no score."""
+    assert decide(pain(**value)).facts.pain_score == score
