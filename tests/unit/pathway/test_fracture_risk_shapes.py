@@ -81,6 +81,7 @@ def test_r10_a_resolved_vertebral_fracture_is_dated_by_its_abatement_else_its_on
     "Z87.310",   # personal history of (healed) osteoporosis fracture: osteoporosis
     "M84.58XA",  # pathological fracture in neoplastic disease, other specified site (the vertebra's code)
     "M84.68XD",  # pathological fracture in other disease, other site, subsequent encounter
+    "M49.56",    # collapsed vertebra in diseases classified elsewhere, lumbar region
 ])
 def test_r10_osteoporosis_and_pathological_vertebral_fractures_in_other_icd_10_cm_codes(code: str) -> None:
     """§3: "osteoporosis (M80–M81)" and "a vertebral fracture code" as ICD-10-CM also records them. Each was
