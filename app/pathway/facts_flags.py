@@ -39,6 +39,7 @@ from app.pathway.facts_common import (
     shift,
     unit_key,
 )
+from app.pathway.facts_fracture import augmentations
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -60,7 +61,6 @@ class Keep(Enum):
     HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major); so does osteoporosis
 
 
-_VOID_AUGMENTATION = frozenset({"entered-in-error", "not-done"})
 _RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEVER})
 
 Trigger = tuple[str, tuple[RedFlag, ...], Keep]
@@ -121,7 +121,7 @@ def red_flags(
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
     coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *_augmentations(ctx), *_age_over_50(ctx, age)]
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *augmentations(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
 
@@ -362,22 +362,6 @@ def _course_days(medication: MedicationView, order_date: date) -> int:
     elif medication.start is not None and medication.status == "active" and medication.supply_days is None:
         period = (order_date - medication.start.value).days + 1
     return max(round(supply) if math.isfinite(supply) else 0, period)
-
-
-# --- a treated vertebral fracture ------------------------------------------------------------------------
-
-
-def _augmentations(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
-    """§3 "a vertebral fracture": a vertebroplasty or kyphoplasty Procedure (``vertebral_augmentation``)
-    treats one, so it is read as the fracture, whatever its date (an active fracture code counts so too);
-    done, in progress or planned, by the order date. Only not-done and entered-in-error are void."""
-    for p in ctx.chart.procedures:
-        coding = member(ctx.vs, "vertebral_augmentation", p.codings)
-        if coding is None or p.status in _VOID_AUGMENTATION or not possibly_by(p.performed, ctx.order_date):
-            continue
-        name = " ".join((coding.display or p.text or "").split()) or None
-        yield RedFlag.FRACTURE_RISK, Evidence(Finding.VERTEBRAL_FRACTURE, p.reference, dated(p.performed),
-                                              coding, name=name)
 
 
 # --- weak malignancy flag by age -------------------------------------------------------------------------
