@@ -17,12 +17,14 @@ _VOID = frozenset({"entered-in-error", "not-done"})
 
 def augmentations(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 "a vertebral fracture": a vertebroplasty or kyphoplasty Procedure (``vertebral_augmentation``)
-    treats one, so it is read as that fracture whatever its date, as an active fracture code is; done, in
-    progress or planned, by the order date (docs/pathway-facts.md seventh pass: fracture risk)."""
+    treats one, so it is read as that fracture whatever its age, as an active fracture code is: done or in
+    progress by the order date, or planned (``preparation``) for any day: the fracture it is booked to
+    treat is there now, and the card gives no date for it (docs/pathway-facts.md seventh pass)."""
     for p in ctx.chart.procedures:
         coding = member(ctx.vs, "vertebral_augmentation", p.codings)
-        if coding is None or p.status in _VOID or not possibly_by(p.performed, ctx.order_date):
+        by_order = possibly_by(p.performed, ctx.order_date)
+        if coding is None or p.status in _VOID or not (by_order or p.status == "preparation"):
             continue
         name = " ".join((coding.display or p.text or "").split()) or None
-        yield RedFlag.FRACTURE_RISK, Evidence(Finding.VERTEBRAL_FRACTURE, p.reference, dated(p.performed),
-                                              coding, name=name)
+        on = dated(p.performed) if by_order else None
+        yield RedFlag.FRACTURE_RISK, Evidence(Finding.VERTEBRAL_FRACTURE, p.reference, on, coding, name=name)

@@ -31,11 +31,15 @@ async def cards_for(client: httpx.AsyncClient, example: Example, resource: dict[
     return cards
 
 
-@pytest.mark.parametrize(("code", "status"), [("22514", "completed"), ("22511", "in-progress")])
+@pytest.mark.parametrize(("code", "status", "performed"), [
+    ("22514", "completed", "2024-02-01"),
+    ("22511", "in-progress", "2024-02-01"),
+    ("22513", "preparation", "2030-01-15"),  # booked: the fracture it will treat is there now
+])
 async def test_r10_a_kyphoplasty_or_vertebroplasty_is_a_vertebral_fracture(
-    client: httpx.AsyncClient, example: Example, code: str, status: str
+    client: httpx.AsyncClient, example: Example, code: str, status: str, performed: str
 ) -> None:
-    cards = await cards_for(client, example, procedure(code, status))
+    cards = await cards_for(client, example, procedure(code, status, performed))
 
     topics = [card["source"]["topic"]["code"] for card in cards]
     assert topics[0] == "SpineImagingAppropriate"
