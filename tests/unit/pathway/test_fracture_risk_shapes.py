@@ -93,6 +93,19 @@ def test_r10_osteoporosis_and_pathological_vertebral_fractures_in_other_icd_10_c
 
 
 @pytest.mark.parametrize("code", [
+    "M82.0",  # osteoporosis in multiple myelomatosis (M82, osteoporosis in diseases classified elsewhere)
+    "T08",    # fracture of spine, level unspecified
+])
+def test_r10_icd_10_who_categories_icd_10_cm_lacks_are_fracture_risk(code: str) -> None:
+    """§3 osteoporosis and a vertebral fracture code, as ICD-10 (WHO) exports code them (ICD-10-CM has
+    neither category). Each was R1 (defer)."""
+    who = "http://hl7.org/fhir/sid/icd-10"
+    resource = {"resourceType": "Condition", "id": "fx", "code": coded(who, code)}
+
+    assert decide(resource).rules == ("R10",)
+
+
+@pytest.mark.parametrize("code", [
     "M85.80",    # osteopenia is not osteoporosis
     "Z79.83",    # long-term bisphosphonate use: a drug, not a diagnosis (left for the clinical owner)
     "M84.48XA",  # pathological fracture, other site: the index puts a vertebra in M48.5
