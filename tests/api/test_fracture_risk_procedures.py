@@ -36,7 +36,7 @@ async def cards_for(client: httpx.AsyncClient, example: Example, resource: dict[
     ("22511", "in-progress", "2024-02-01"),
     ("22513", "preparation", "2030-01-15"),  # booked: the fracture it will treat is there now
 ])
-async def test_r10_a_kyphoplasty_or_vertebroplasty_is_a_vertebral_fracture(
+async def test_a_kyphoplasty_or_vertebroplasty_is_a_vertebral_fracture(
     client: httpx.AsyncClient, example: Example, code: str, status: str, performed: str
 ) -> None:
     cards = await cards_for(client, example, procedure(code, status, performed))
@@ -49,7 +49,7 @@ async def test_r10_a_kyphoplasty_or_vertebroplasty_is_a_vertebral_fracture(
 
 
 @pytest.mark.parametrize("status", ["not-done", "entered-in-error"])
-async def test_r10_a_kyphoplasty_not_done_is_no_fracture(
+async def test_a_kyphoplasty_not_done_is_no_fracture(
     client: httpx.AsyncClient, example: Example, status: str
 ) -> None:
     """The control: without a done augmentation the same request is deferred (R1)."""
@@ -59,7 +59,7 @@ async def test_r10_a_kyphoplasty_not_done_is_no_fracture(
     assert all("Fracture risk" not in card["summary"] for card in cards)
 
 
-async def test_r10_another_spine_operation_is_prior_surgery_not_a_fracture(
+async def test_another_spine_operation_is_prior_surgery_not_a_fracture(
     client: httpx.AsyncClient, example: Example
 ) -> None:
     """63030, a lumbar discectomy, is prior surgery (R11/R21), never a fracture risk."""
