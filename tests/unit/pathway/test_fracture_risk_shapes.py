@@ -135,3 +135,13 @@ def test_r24_the_pain_score_hook_reads_a_score_written_as_text(
     """R24's policy hook (pain ≥ 9/10, LOINC 72514-3, off by default) reads the score wherever the value
     is written: a "9/10" sent as valueString was no score."""
     assert decide(pain(**value)).facts.pain_score == score
+
+
+def test_r9_a_resolved_weight_loss_without_an_abatement_date_is_dated_by_its_onset() -> None:
+    """Weight loss shares the vertebral fracture's ``Keep`` (CURRENT): resolved last month, its abatement
+    date left off, it is still a weak malignancy flag (R9), as it is with the date."""
+    resolved = coded(CLINICAL, "resolved")
+    decision = decide(condition("R63.4", clinicalStatus=resolved, onsetDateTime="2026-01-20"))
+
+    assert RedFlag.MALIGNANCY_WEAK in decision.facts.red_flags
+    assert decision.rules == ("R9",)
