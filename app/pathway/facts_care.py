@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from app.chart.model import EncounterView, ServiceRequestView
+from app.chart.model import EncounterView, ObservationView, ServiceRequestView
 from app.chart.references import reference_key
 from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
@@ -27,6 +27,7 @@ from app.pathway.facts_common import (
     certainly_within,
     dated,
     first_members,
+    measured,
     medication_coding,
     member,
     ordered,
@@ -222,12 +223,20 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
 
 def pain_score(ctx: Context, since: date) -> float | None:
     """R24 hook: the latest 0-10 pain score (LOINC 72514-3) in [since, order date]; same-day ties take the
-    highest. Values outside 0-10 are not pain scores."""
+    highest. Values outside 0-10 are not pain scores. A flowsheet may send the score as text ("9", "9/10":
+    ``measured``); a bound ("<3") is no score."""
     scores = [
-        (o.effective.value, o.value)
+        (o.effective.value, score)
         for o in ctx.chart.observations
-        if o.effective is not None and o.value is not None and 0 <= o.value <= 10
+        if o.effective is not None and (score := _score(o)) is not None
         and o.status not in VOID_OBSERVATION and member(ctx.vs, "pain_score", o.codings) is not None
         and certainly_within(o.effective, since, ctx.order_date)
     ]
     return max(scores)[1] if scores else None
+
+
+def _score(observation: ObservationView) -> float | None:
+    found = measured(observation)
+    if found is None or found.comparator or not 0 <= found.value <= 10:
+        return None
+    return found.value

@@ -39,6 +39,7 @@ from app.pathway.facts_common import (
     shift,
     unit_key,
 )
+from app.pathway.facts_fracture import augmentations
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -56,8 +57,8 @@ class Keep(Enum):
     NEW = "new"            # CES signs: dated within episode_gap_days (or undated)
     NEW_IN_EPISODE = "new_in_episode"  # unspecified incontinence, chronic retention: on/after episode onset
     FEVER = "fever"        # fever_window_days (§2: "in the last 7 days")
-    CURRENT = "current"    # weak and fracture flags: active, or abated within episode_gap_days
-    HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major)
+    CURRENT = "current"    # weight loss, vertebral fracture: active, or ended within episode_gap_days
+    HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major); so does osteoporosis
 
 
 _RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEVER})
@@ -79,7 +80,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     ("cancer_active", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
     ("cancer_history", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
     ("weight_loss", (RedFlag.MALIGNANCY_WEAK,), Keep.CURRENT),
-    ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
+    ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.HISTORY),  # chronic: docs/pathway-facts.md seventh pass
     ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
     # Trauma is an event, not a state: it counts while new. A high-energy one older than six weeks is no
     # longer out of scope (facts_trauma) but is still trauma (ACR LBP 2021 variant 6).
@@ -124,7 +125,7 @@ def red_flags(
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
     coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *_age_over_50(ctx, age)]
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *augmentations(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
 
@@ -232,8 +233,18 @@ def _kept(window: Window, finding: Statement, keep: Keep) -> bool:
     days = ctx.policy.fever_window_days if keep is Keep.FEVER else ctx.policy.episode_gap_days
     recent = finding.on is None or last_day(finding.on) >= ctx.days_before(days)
     if condition is not None and keep is Keep.CURRENT:
-        return condition_current(condition, ctx.order_date, days)
+        return _current(ctx, finding, condition, days)
     return recent or (condition is not None and keep in (Keep.SERIOUS, Keep.FEVER))
+
+
+def _current(ctx: Context, finding: Statement, condition: ConditionView, days: int) -> bool:
+    """Keep.CURRENT: active, or ended within ``days``. §2 dates a resolved finding by its abatement, else
+    by its onset, else its recordedDate; with none of them nothing shows it ended long ago, so it counts.
+    A vertebral fracture resolved last month with its abatement date left off still counts (as with the
+    date: invariant 6's "less data never means a less safe answer")."""
+    if condition.abatement is not None or not condition_resolved(condition):
+        return condition_current(condition, ctx.order_date, days)
+    return finding.on is None or last_day(finding.on) >= ctx.days_before(days)
 
 
 def _abated_undated(condition: ConditionView) -> bool:

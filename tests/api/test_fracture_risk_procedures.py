@@ -1,0 +1,68 @@
+"""PATHWAY.md §3 "Fracture risk" (R10) through the HTTP hook: a vertebroplasty or kyphoplasty (CPT
+22510-22515) treats a vertebral fracture, so Lena's 20-day lumbar radiculopathy after one gets "radiographs
+first; MRI or CT without contrast acceptable" (R10, appropriate) instead of "defer" (R1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+ORDER_SELECT = "/cds-services/spine-imaging-order-select"
+Example = Callable[[str], dict[str, Any]]
+
+
+def procedure(code: str, status: str, performed: str = "2024-02-01") -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "aug", "status": status,
+            "subject": {"reference": "Patient/example-lumbar-day20"}, "performedDateTime": performed,
+            "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": code}],
+                     "text": "Kyphoplasty L1"}}
+
+
+async def cards_for(client: httpx.AsyncClient, example: Example, resource: dict[str, Any]) -> list[Any]:
+    request = example("order-select-lumbar-day20.json")
+    request["prefetch"]["procedures"] = {"resourceType": "Bundle", "type": "searchset",
+                                         "entry": [{"resource": resource}]}
+    response = await client.post(ORDER_SELECT, json=request)
+    assert response.status_code == 200
+    cards: list[Any] = response.json()["cards"]
+    return cards
+
+
+@pytest.mark.parametrize(("code", "status", "performed"), [
+    ("22514", "completed", "2024-02-01"),
+    ("22511", "in-progress", "2024-02-01"),
+    ("22513", "preparation", "2030-01-15"),  # booked: the fracture it will treat is there now
+])
+async def test_a_kyphoplasty_or_vertebroplasty_is_a_vertebral_fracture(
+    client: httpx.AsyncClient, example: Example, code: str, status: str, performed: str
+) -> None:
+    cards = await cards_for(client, example, procedure(code, status, performed))
+
+    topics = [card["source"]["topic"]["code"] for card in cards]
+    assert topics[0] == "SpineImagingAppropriate"
+    assert "SpineDeferImaging" not in topics
+    assert "radiographs" in cards[0]["summary"]
+    assert "vertebral fracture" in cards[0]["detail"]
+
+
+@pytest.mark.parametrize("status", ["not-done", "entered-in-error"])
+async def test_a_kyphoplasty_not_done_is_no_fracture(
+    client: httpx.AsyncClient, example: Example, status: str
+) -> None:
+    """The control: without a done augmentation the same request is deferred (R1)."""
+    cards = await cards_for(client, example, procedure("22514", status))
+
+    assert "SpineDeferImaging" in [card["source"]["topic"]["code"] for card in cards]
+    assert all("Fracture risk" not in card["summary"] for card in cards)
+
+
+async def test_another_spine_operation_is_prior_surgery_not_a_fracture(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """63030, a lumbar discectomy, is prior surgery (R11/R21), never a fracture risk."""
+    cards = await cards_for(client, example, procedure("63030", "completed"))
+
+    assert cards and all("Fracture risk" not in card["summary"] for card in cards)
