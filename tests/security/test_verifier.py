@@ -7,6 +7,7 @@ The same attacks are replayed through the app in ``tests/api/test_auth_attacks.p
 from __future__ import annotations
 
 import asyncio
+
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -29,7 +30,7 @@ from security.minting import (
     unsigned_token,
 )
 
-from app.security import ClientIdentity, JwtVerifier, KeySetCache, ReplayCheckUnavailable, TokenRejected
+from app.security import ClientIdentity, JwtVerifier, KeySetCache, TokenRejected
 from app.security import verifier as verifier_module
 from app.security.registry import parse_trust_registry
 
@@ -287,26 +288,6 @@ async def test_whether_other_calls_are_in_flight_reaches_the_replay_store(
     await verifier.verify(es384.token(), AUDIENCE, alone=False)
     await verifier.verify(es384.token(), AUDIENCE, alone=True)
     assert replay.alone == [False, True]
-
-
-async def test_a_pending_verdict_is_never_a_pass(
-    verifier: JwtVerifier, es384: Signer, monkeypatch: pytest.MonkeyPatch, replay: MemoryReplay
-) -> None:
-    """``verify_pending`` returns once the signature and claims hold; ``fresh`` carries the store's
-    verdict later: a replay, a failure, or a verdict that never came (cancelled) — none of them a pass."""
-    token = es384.token()
-    identity, fresh = await verifier.verify_pending(token, AUDIENCE)
-    await fresh
-    assert identity.iss == EHR_ISS
-    _, again = await verifier.verify_pending(token, AUDIENCE)
-    with pytest.raises(TokenRejected, match="replayed"):
-        await again
-    never: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-    monkeypatch.setattr(replay, "submit", lambda *args, **kwargs: never)
-    _, cancelled = await verifier.verify_pending(es384.token(), AUDIENCE)
-    never.cancel()
-    with pytest.raises(ReplayCheckUnavailable):
-        await cancelled
 
 
 async def test_rejected_token_is_not_recorded(
