@@ -6,40 +6,26 @@ never is. A verified client then takes one of its concurrency slots (``app.hooks
 
 ``gate`` runs the same check from the request limits middleware, before the body is read: a call without
 a valid token is refused before its JSON is decoded (docs/security.md, "Limits"). The dependency then
-finds the identity in the scope and does not verify twice. For a hook call, the gate lets the call in
-once signature and claims hold and leaves the ``jti``'s replay verdict to come (``Clearance``): the
-database's round trip then overlaps reading and deciding the chart, and the verdict is awaited before
-anything leaves the service — a FHIR request, the audit record, the response.
+finds the identity in the scope and does not verify twice.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
 from typing import NoReturn, Protocol
 
 from fastapi import Request
 from starlette.types import Scope
 
 from app.hooks.devhints import audiences
-from app.hooks.errors import ServiceError, ServiceUnavailable, Unauthorized
-from app.hooks.limits import ADMISSION, CLEARANCE, IDENTITY, Admission, admit
+from app.hooks.errors import ServiceUnavailable, Unauthorized
+from app.hooks.limits import ADMISSION, IDENTITY, Admission, admit
 from app.observability.metrics import count_auth_failure
 from app.security import ClientIdentity, ReplayCheckUnavailable, TokenRejected
 from app.settings import Settings
 
-__all__ = [
-    "Clearance",
-    "ClientIdentity",
-    "TokenVerifier",
-    "authenticate",
-    "bearer_token",
-    "endpoint_url",
-    "gate",
-]
+__all__ = ["ClientIdentity", "TokenVerifier", "authenticate", "bearer_token", "endpoint_url", "gate"]
 GATED_PREFIX = "/cds-services"  # discovery, the services and their feedback: every CDS Hooks route
-HOOK_CALL = re.compile(r"/cds-services/[^/]+")  # a service call; its feedback and discovery are not
 
 log = logging.getLogger(__name__)
 
@@ -50,36 +36,6 @@ class TokenVerifier(Protocol):
         """The client the token proves, or :class:`app.security.TokenRejected`; ``alone``: no other call is
         in flight, so the ``jti`` may be recorded straight from the event loop."""
         ...
-
-    async def verify_pending(self, token: str, audience: str | tuple[str, ...], *,
-                             alone: bool = True) -> tuple[ClientIdentity, asyncio.Future[None]]:
-        """``verify`` but for the replay verdict, left to come: ``fresh`` raises the refusal."""
-        ...
-
-
-class Clearance:
-    """The replay verdict of a call let in before it came. ``wait`` returns once the token is known to be
-    fresh, else raises the refusal (401, or 503 when the records cannot be reached), logged and counted
-    once however often it is asked."""
-
-    def __init__(self, fresh: asyncio.Future[None], request: Request) -> None:
-        self._fresh, self._request = fresh, request
-        self._refusal: ServiceError | None = None
-
-    async def wait(self) -> None:
-        if self._refusal is None and not self._cleared():
-            try:
-                await self._fresh
-            except TokenRejected as rejected:
-                self._refusal = _refused(self._request, rejected.reason, rejected.iss)
-            except ReplayCheckUnavailable as down:
-                self._refusal = _unavailable(self._request, down)
-        if self._refusal is not None:
-            raise self._refusal
-
-    def _cleared(self) -> bool:
-        fresh = self._fresh
-        return fresh.done() and not fresh.cancelled() and fresh.exception() is None
 
 
 def bearer_token(request: Request) -> str | None:
@@ -102,38 +58,25 @@ def endpoint_url(request: Request, public_base_url: str) -> str:
 
 
 async def authenticate(request: Request, verifier: TokenVerifier | None, public_base_url: str,
-                       required: bool, settings: Settings | None = None, *,
-                       deferred: bool = False) -> ClientIdentity | None:
+                       required: bool, settings: Settings | None = None) -> ClientIdentity | None:
     """``aud`` must equal PUBLIC_BASE_URL + the path called, not what a proxy rewrote (S4, S7); with
-    ``settings``, development also accepts the other loopback spellings (app/hooks/devhints.py).
-    ``deferred``: the replay verdict is left to come, as a ``Clearance`` in the scope."""
+    ``settings``, development also accepts the other loopback spellings (app/hooks/devhints.py)."""
     token = bearer_token(request)
     if token is None or verifier is None:
         if required:
             _refuse(request, "no bearer token" if token is None else "no trust registry configured")
         admit(request, "anonymous")
         return None
-    expected = endpoint_url(request, public_base_url)
-    audience = audiences(expected, settings) if settings else expected
     try:
-        if deferred:
-            identity = await _let_in(request, verifier, token, audience)
-        else:
-            identity = await verifier.verify(token, audience, alone=_alone(request.scope))
+        expected = endpoint_url(request, public_base_url)
+        identity = await verifier.verify(token, audiences(expected, settings) if settings else expected,
+                                         alone=_alone(request.scope))
     except TokenRejected as rejected:
-        raise _refused(request, rejected.reason, rejected.iss) from None
+        _refuse(request, rejected.reason, rejected.iss)
     except ReplayCheckUnavailable as down:
-        raise _unavailable(request, down) from down
+        log.error("auth unavailable: replay records unreachable (%s)", down, extra={"path": request.url.path})
+        raise ServiceUnavailable("authentication is temporarily unavailable; retry") from down
     admit(request, identity.iss)
-    return identity
-
-
-async def _let_in(request: Request, verifier: TokenVerifier, token: str,
-                  audience: str | tuple[str, ...]) -> ClientIdentity:
-    identity, fresh = await verifier.verify_pending(token, audience, alone=_alone(request.scope))
-    request.scope[CLEARANCE] = Clearance(fresh, request)
-    if not fresh.done():
-        await asyncio.sleep(0)  # one turn of the loop sends the statement, before the call's work holds it
     return identity
 
 
@@ -149,9 +92,7 @@ async def gate(scope: Scope) -> None:
     request = Request(scope)
     verifier = getattr(state, "verifier", None)
     required = settings.auth_required and not _is_discovery(scope)
-    deferred = scope.get("method") == "POST" and HOOK_CALL.fullmatch(_route_path(scope)) is not None
-    scope[IDENTITY] = await authenticate(request, verifier, settings.public_base_url, required, settings,
-                                         deferred=deferred)
+    scope[IDENTITY] = await authenticate(request, verifier, settings.public_base_url, required, settings)
 
 
 def _alone(scope: Scope) -> bool:
@@ -173,18 +114,9 @@ def _route_path(scope: Scope) -> str:
 
 
 def _refuse(request: Request, reason: str, iss: str | None = None) -> NoReturn:
-    raise _refused(request, reason, iss)
-
-
-def _refused(request: Request, reason: str, iss: str | None = None) -> Unauthorized:
     """The reason is in the message as well as ``extra``: plain formatters print no extras. ``%r`` keeps an
     attacker-chosen ``iss`` on one line."""
     log.warning("auth failed: %s (iss %r, path %r)", reason, iss, request.url.path,
                 extra={"reason": reason, "iss": iss, "path": request.url.path})
     count_auth_failure(reason)
-    return Unauthorized(reason)
-
-
-def _unavailable(request: Request, down: ReplayCheckUnavailable) -> ServiceUnavailable:
-    log.error("auth unavailable: replay records unreachable (%s)", down, extra={"path": request.url.path})
-    return ServiceUnavailable("authentication is temporarily unavailable; retry")
+    raise Unauthorized(reason)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.feedback import FeedbackRepository
-from app.hooks.auth import Clearance, ClientIdentity, authenticate
-from app.hooks.limits import CLEARANCE, IDENTITY
+from app.hooks.auth import ClientIdentity, authenticate
+from app.hooks.limits import IDENTITY
 from app.hooks.runtime import Runtime
 from app.immutable import immutable
 from app.settings import Settings
@@ -45,12 +45,10 @@ ClientDep = Annotated[ClientIdentity | None, Depends(get_client)]
 
 @immutable
 class Caller:
-    """The verified CDS client (``None`` when authentication is off), its token's replay verdict when the
-    gate left it to come, and the runtime, for a hook call."""
+    """The verified CDS client (``None`` when authentication is off) and the runtime, for a hook call."""
 
     client: ClientIdentity | None
     runtime: Runtime
-    clearance: Clearance | None = None
 
 
 async def get_caller(request: Request) -> Caller:
@@ -58,7 +56,7 @@ async def get_caller(request: Request) -> Caller:
     dependency and sub-dependency in a round of its own (dependency solving was ~10 % of a hook call's
     CPU under py-spy)."""
     runtime = await get_runtime(request)
-    return Caller(await _authenticate(request, runtime), runtime, request.scope.get(CLEARANCE))
+    return Caller(await _authenticate(request, runtime), runtime)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

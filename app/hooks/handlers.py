@@ -19,7 +19,7 @@ from app.fhir.identity import names_other_patient
 from app.fhir.parse import parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
-from app.hooks.auth import Clearance, ClientIdentity
+from app.hooks.auth import ClientIdentity
 from app.hooks.drafts import InconsistentOrders, orders_to_rate
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.explain import EXPLAIN_PATH
@@ -58,12 +58,10 @@ class HookCall:
     context: Context
     client: ClientIdentity | None = None
     orders: tuple[DraftOrder, ...] = ()
-    clearance: Clearance | None = None  # the token's replay verdict, when the gate left it to come
 
 
 def make_call(
-    service: ServiceDefinition, body: HookRequest, client: ClientIdentity | None = None,
-    clearance: Clearance | None = None,
+    service: ServiceDefinition, body: HookRequest, client: ClientIdentity | None = None
 ) -> HookCall:
     """Check the hook against the service id (D6) and validate the hook-specific context (400 if not)."""
     if body.hook != service.hook:
@@ -76,7 +74,7 @@ def make_call(
     except ValidationError as exc:
         raise MalformedRequest("context." + describe_validation_errors(exc.errors())) from exc
     orders = _orders_to_rate(context) if isinstance(context, OrderSignContext) else ()
-    return HookCall(service, body, context, client, orders, clearance)  # type: ignore[arg-type]
+    return HookCall(service, body, context, client, orders)  # type: ignore[arg-type]
 
 
 @immutable
@@ -99,7 +97,6 @@ async def handle_hook(call: HookCall, runtime: Runtime) -> dict[str, Any]:
         explain = runtime.settings.public_base_url + EXPLAIN_PATH
         evaluations = evaluate_call(call, resolved.chart, runtime.content, runtime.today(), explain)
     answer = build_response(evaluations, silent=runtime.is_silent(call.service.id))
-    await cleared(call)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
     notify(runtime.observers, describe_outcome(call, resolved, answer, elapsed_ms, runtime))
     return answer.response
@@ -132,29 +129,8 @@ def _token_of_another_patient(request: HookRequest, patient_id: str) -> bool:
     return bool(named) and names_other_patient(named or "", patient_id)
 
 
-async def cleared(call: HookCall) -> None:
-    """A call let in before its token's replay verdict came: nothing of it is recorded (audit, metrics)
-    nor sent on (a FHIR request) before the verdict; a replay raises its 401 here."""
-    if call.clearance is not None:
-        await call.clearance.wait()
-
-
 def _fetcher(call: HookCall, runtime: Runtime) -> Any:
-    if not call.request.fhirServer or runtime.fetcher is None:
-        return None
-    return runtime.fetcher if call.clearance is None else _FetchWhenCleared(runtime.fetcher, call)
-
-
-class _FetchWhenCleared:
-    """The fetcher, reached only once the call's token is known to be fresh (a replayed token's FHIR
-    access token is never sent on)."""
-
-    def __init__(self, fetcher: Any, call: HookCall) -> None:
-        self._fetcher, self._call = fetcher, call
-
-    async def fetch(self, *args: Any, **kwargs: Any) -> Any:
-        await cleared(self._call)
-        return await self._fetcher.fetch(*args, **kwargs)
+    return runtime.fetcher if call.request.fhirServer else None
 
 
 def require_core_data(resolved: ResolvedChart) -> None:

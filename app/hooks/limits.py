@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,18 +24,12 @@ from app.settings import Settings
 
 ADMISSION = "spine_cds.admission"
 IDENTITY = "spine_cds.identity"  # the verified client, once ``gate`` has run (None: authentication off)
-CLEARANCE = "spine_cds.clearance"  # a hook call's replay verdict still to come (``app.hooks.auth.Clearance``)
 BODY_BYTES = "spine_cds.body_bytes"
 Gate = Callable[[Scope], Awaitable[None]]
 
 
 class BodyTooLarge(Exception):
     pass
-
-
-class Pending(Protocol):
-    async def wait(self) -> None:
-        """Returns once the call may be answered; raises the ``ServiceError`` to answer instead."""
 
 
 class Ledger:
@@ -177,23 +171,11 @@ class RequestLimits:
 
 async def _run_until_gone(app: ASGIApp, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
     """Run the app; if the client disconnects before the response is complete, cancel it (its slot and
-    bytes are released by the caller), since nobody is left to read the answer. A call let in before its
-    replay verdict came (``CLEARANCE``) is answered only once it is cleared; a refused one gets the refusal
-    instead of whatever the app answered (its handler awaits the verdict before the audit or a FHIR read)."""
+    bytes are released by the caller), since nobody is left to read the answer."""
     task = asyncio.current_task()
-    state = {"finished": False, "gone": False, "refused": False}
-    pending: Pending | None = scope.get(CLEARANCE)
+    state = {"finished": False, "gone": False}
 
     async def sending(message: Message) -> None:
-        if state["refused"]:
-            return
-        if pending is not None and message["type"] == "http.response.start":
-            try:
-                await pending.wait()
-            except ServiceError as refused:
-                state["refused"] = state["finished"] = True
-                await refusal_response(refused, Request(scope))(scope, receive, send)
-                return
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             state["finished"] = True
         await send(message)

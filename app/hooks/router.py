@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from app.feedback import FeedbackItem
 from app.hooks.deps import CallerDep, ClientDep, FeedbackRepoDep, OptionalClientDep, RuntimeDep
 from app.hooks.errors import UnknownService, UnprocessableFeedback
-from app.hooks.handlers import HookCall, cleared, handle_hook, make_call
+from app.hooks.handlers import HookCall, handle_hook, make_call
 from app.hooks.jsonio import LARGE_BODY_BYTES, OrjsonResponse, OrjsonRoute
 from app.hooks.limits import BODY_BYTES
 from app.hooks.offload import handle_hook_in_thread
@@ -77,13 +77,11 @@ async def call_service(
     with a large body is evaluated in a worker thread (``app.hooks.offload``), so the loop stays free.
     """
     settings = caller.runtime.settings
-    call = _at_most(make_call(_service(service_id), body, caller.client, caller.clearance),
-                    settings.max_orders_per_call)
+    call = _at_most(make_call(_service(service_id), body, caller.client), settings.max_orders_per_call)
     bind_hook(call.service.id, body.hookInstance, caller.client.iss if caller.client else None)
-    if request.scope.get(BODY_BYTES, 0) >= LARGE_BODY_BYTES:
-        await cleared(call)  # the verdict belongs to this loop, not the worker thread's
-        return OrjsonResponse(await handle_hook_in_thread(replace(call, clearance=None), caller.runtime))
-    return OrjsonResponse(await handle_hook(call, caller.runtime))
+    large = request.scope.get(BODY_BYTES, 0) >= LARGE_BODY_BYTES
+    evaluate = handle_hook_in_thread if large else handle_hook
+    return OrjsonResponse(await evaluate(call, caller.runtime))
 
 
 def _at_most(call: HookCall, limit: int) -> HookCall:

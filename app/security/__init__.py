@@ -8,8 +8,7 @@ The trust registry, key sets, JWT verification and replay records.
 from app.security.identity import ClientIdentity
 from app.security.jwks import KeySetCache
 from app.security.registry import TrustedClient, TrustRegistry, TrustRegistryError, load_trust_registry
-from app.security.replay import JtiRecord, ReplayStore
-from app.security.replaysql import ReplayCheckUnavailable
+from app.security.replay import JtiRecord, ReplayCheckUnavailable, ReplayStore
 from app.security.startup import build_verifier
 from app.security.verifier import JwtVerifier, TokenRejected
 

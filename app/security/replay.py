@@ -34,18 +34,8 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from app.feedback import Database
 from app.feedback.models import Base, UTCDateTime
-from app.security.replay_loop import WRITE_TIMEOUT_SECONDS, LoopReplayWriter, settle
-from app.security.replaysql import (
-    NEVER_WAITING,
-    Pair,
-    ReplayCheckUnavailable,
-    Row,
-    Sql,
-    discard,
-    distinct_rows,
-    is_busy,
-    verdicts,
-)
+from app.security.replay_loop import WRITE_TIMEOUT_SECONDS, LoopReplayWriter, LoopWriteFailed, settle
+from app.security.replaysql import NEVER_WAITING, Pair, Row, Sql, discard, distinct_rows, is_busy, verdicts
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +54,10 @@ class JtiRecord(Base):
     iss: Mapped[str] = mapped_column(String(255), primary_key=True)
     jti: Mapped[str] = mapped_column(String(MAX_JTI_LENGTH), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ReplayCheckUnavailable(RuntimeError):
+    """The replay records could not be read or written (database down)."""
 
 
 @dataclass(slots=True)
@@ -118,42 +112,40 @@ class ReplayStore:
                          if database.dialect == "postgresql" else None)
 
     async def first_use(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> bool:
-        """True the first time the pair is seen; ``submit``'s verdict, awaited."""
-        return await self.submit(iss, jti, expires_at, alone=alone)
-
-    def submit(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> asyncio.Future[bool]:
-        """The verdict to come, its write already under way: a caller with work of its own awaits it later
-        (``app.hooks.auth.Clearance``) and the round trip overlaps that work. ``alone`` (no other call in
-        flight, as the caller knows it): on SQLite the row may be written straight from the event loop;
-        else, or when that cannot be done this instant, the writer thread writes it with whatever else is
-        waiting (c=8 keeps its group commit). On PostgreSQL the loop's writer sends it at the loop's next
-        turn.
+        """True the first time the pair is seen. ``alone`` (no other call in flight, as the caller knows
+        it): the row may be written straight from the event loop; else, or when that cannot be done this
+        instant, the writer thread writes it with whatever else is waiting (c=8 keeps its group commit).
 
         A database that cannot answer is ``ReplayCheckUnavailable``: the caller cannot prove the token
         fresh, which is neither a bad token (401) nor our bug (500).
         """
-        loop = asyncio.get_running_loop()
         if (iss, jti) in self._seen:
-            return _settled(loop, False)
-        if self._on_loop is not None:  # a due purge rides the next batch
-            return self._on_loop.submit((iss, jti, expires_at), self._purge_cutoff())
+            return False
+        if self._on_loop is not None:
+            return await self._loop_verdict(self._on_loop, (iss, jti, expires_at))
         if alone and self._direct_allowed and not self._waiting:
             verdict = self._try_direct(iss, jti, expires_at)
             if verdict is not None:
-                return _settled(loop, verdict)
-        return self._via_writer(iss, jti, expires_at, loop)
+                return verdict
+        return await self._via_writer(iss, jti, expires_at)
 
-    def _via_writer(self, iss: str, jti: str, expires_at: datetime,
-                    loop: asyncio.AbstractEventLoop) -> asyncio.Future[bool]:
+    async def _loop_verdict(self, writer: LoopReplayWriter, row: Row) -> bool:
+        """PostgreSQL: written from the event loop; a due purge rides the next batch."""
+        try:
+            return await writer.verdict(row, self._purge_cutoff())
+        except LoopWriteFailed as failed:
+            raise ReplayCheckUnavailable(str(failed)) from failed
+
+    async def _via_writer(self, iss: str, jti: str, expires_at: datetime) -> bool:
+        loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         self._ensure_writer()
         self._waiting += 1
-        future.add_done_callback(self._answered)
-        self._asks.put(_Ask(iss, jti, expires_at, loop, future))
-        return future
-
-    def _answered(self, _future: asyncio.Future[bool]) -> None:
-        self._waiting -= 1
+        try:
+            self._asks.put(_Ask(iss, jti, expires_at, loop, future))
+            return await future
+        finally:
+            self._waiting -= 1
 
     def first_use_blocking(self, iss: str, jti: str, expires_at: datetime) -> bool:
         """The same verdict in the caller's thread (tests, scripts); raises ``ReplayCheckUnavailable``."""
@@ -354,9 +346,3 @@ class ReplayStore:
     @property
     def _connect_errors(self) -> tuple[type[Exception], ...]:
         return (SQLAlchemyError, *self._dbapi_errors)
-
-
-def _settled(loop: asyncio.AbstractEventLoop, verdict: bool) -> asyncio.Future[bool]:
-    future: asyncio.Future[bool] = loop.create_future()
-    future.set_result(verdict)
-    return future

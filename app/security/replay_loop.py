@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL
 
-from app.security.replaysql import Pair, ReplayCheckUnavailable, Row, Sql, distinct_rows, verdicts
+from app.security.replaysql import Pair, Row, Sql, distinct_rows, verdicts
 
 if TYPE_CHECKING:  # psycopg is the ``postgres`` extra: a SQLite-only install never imports it
     import psycopg
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 WRITE_TIMEOUT_SECONDS = 2.0  # a stalled database costs a call this much, then a 503 (the hook budget's size)
 
 
-class LoopWriteFailed(ReplayCheckUnavailable):
+class LoopWriteFailed(RuntimeError):
     """The batch was not written (server down, stalled past the timeout, statement refused)."""
 
 
@@ -59,10 +59,9 @@ class LoopReplayWriter:
         self._flusher: asyncio.Task[None] | None = None
         self._purge_before: datetime | None = None
 
-    def submit(self, row: Row, purge_before: datetime | None = None) -> asyncio.Future[bool]:
-        """This call's verdict to come: True when its row is the first; ``LoopWriteFailed`` when no verdict
-        could be had. The batch leaves at the loop's next turn. ``purge_before``: the next batch also
-        deletes the rows that expired before it."""
+    async def verdict(self, row: Row, purge_before: datetime | None = None) -> bool:
+        """True when this call's row is the first; ``LoopWriteFailed`` when no verdict could be had.
+        ``purge_before``: the next batch also deletes the rows that expired before it."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._adopt(loop)
@@ -71,7 +70,7 @@ class LoopReplayWriter:
         self._purge_before = purge_before or self._purge_before
         if self._flusher is None or self._flusher.done():
             self._flusher = loop.create_task(self._flush())
-        return future
+        return await future
 
     def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
         """A new event loop (a test's, or after a restart): what belonged to the old one cannot be awaited."""

@@ -14,11 +14,6 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 log = logging.getLogger(__name__)
 
-
-class ReplayCheckUnavailable(RuntimeError):
-    """The replay records could not be read or written (database down)."""
-
-
 # The event loop's own SQLite connection (``ReplayStore._try_direct``; PostgreSQL has none) must never make
 # the loop wait: not for another writer's lock (busy_timeout 0: SQLITE_BUSY at once) nor for a checkpoint.
 NEVER_WAITING = ("PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0")

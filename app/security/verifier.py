@@ -7,7 +7,6 @@ Order matters: everything that can be decided from the token and the registry al
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import math
@@ -44,8 +43,7 @@ class KeySource(Protocol):
 
 
 class ReplayGuard(Protocol):
-    def submit(self, iss: str, jti: str, expires_at: datetime, *,
-               alone: bool = True) -> asyncio.Future[bool]: ...
+    async def first_use(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -66,17 +64,7 @@ class JwtVerifier:
     async def verify(self, token: str, audience: str | tuple[str, ...], *,
                      alone: bool = True) -> ClientIdentity:
         """``audience``: the URL called, or (development, app/hooks/devhints.py) its loopback aliases;
-        ``alone``: no other call in flight (the replay store's direct write, ``ReplayStore.submit``)."""
-        identity, fresh = await self.verify_pending(token, audience, alone=alone)
-        await fresh
-        return identity
-
-    async def verify_pending(self, token: str, audience: str | tuple[str, ...], *,
-                             alone: bool = True) -> tuple[ClientIdentity, asyncio.Future[None]]:
-        """Every check but the replay verdict, which is under way: ``fresh`` raises ``TokenRejected``
-        (replayed) or ``ReplayCheckUnavailable``. The signature and claims hold when this returns, so a
-        forged token has cost no row; a caller that awaits ``fresh`` before anything leaves the service
-        may do its own work meanwhile, and the database's round trip overlaps it."""
+        ``alone``: no other call in flight (the replay store's direct write, ``ReplayStore.first_use``)."""
         header, unverified = _unverified_parts(token)
         alg, kid = _checked_header(header)
         client = self._client(unverified)
@@ -85,7 +73,8 @@ class JwtVerifier:
         key = await self._key(client, kid, header.get("jku"))
         claims = _verified_claims(token, unverified, self._parsed_key(key, alg, client), client, audience)
         _check_tenant(claims, client)
-        return client.identity(), self._fresh(claims, client, alone)
+        await self._check_replay(claims, client, alone)
+        return client.identity()
 
     def _client(self, unverified: Mapping[str, Any]) -> TrustedClient:
         iss = unverified.get("iss")
@@ -125,42 +114,13 @@ class JwtVerifier:
         self._parsed[(id(key), alg)] = (key, parsed)
         return parsed
 
-    def _fresh(self, claims: Mapping[str, Any], client: TrustedClient, alone: bool) -> asyncio.Future[None]:
+    async def _check_replay(self, claims: Mapping[str, Any], client: TrustedClient, alone: bool) -> None:
         jti = claims["jti"]
         if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
             raise TokenRejected(f"jti must be a string of 1..{MAX_JTI_LENGTH} characters", client.iss)
         expires_at = datetime.fromtimestamp(claims["exp"] + CLOCK_SKEW_SECONDS, UTC)
-        return _refused_if_replayed(self._replay.submit(client.iss, jti, expires_at, alone=alone), client.iss)
-
-
-def _refused_if_replayed(first_use: asyncio.Future[bool], iss: str) -> asyncio.Future[None]:
-    """``first_use``'s verdict as the caller takes it: None, or the refusal raised. A verdict nobody
-    waits for any more (the client went away) is dropped without the "never retrieved" log."""
-    fresh: asyncio.Future[None] = first_use.get_loop().create_future()
-
-    def settle(judged: asyncio.Future[bool]) -> None:
-        if fresh.done():
-            return
-        if judged.cancelled():
-            fresh.cancel()
-        elif (failure := judged.exception()) is not None:
-            fresh.set_exception(failure)
-        elif judged.result():
-            fresh.set_result(None)
-        else:
-            fresh.set_exception(TokenRejected("jti replayed", iss))
-
-    fresh.add_done_callback(_retrieved)
-    if first_use.done():  # SQLite's direct write, or a pair this process has seen: no loop turn to wait
-        settle(first_use)
-    else:
-        first_use.add_done_callback(settle)
-    return fresh
-
-
-def _retrieved(future: asyncio.Future[None]) -> None:
-    if not future.cancelled():
-        future.exception()
+        if not await self._replay.first_use(client.iss, jti, expires_at, alone=alone):
+            raise TokenRejected("jti replayed", client.iss)
 
 
 def _unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:

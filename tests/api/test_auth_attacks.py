@@ -7,7 +7,6 @@ transport reaches it as http://127.0.0.1:8080, so ``aud`` is checked against the
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
@@ -30,8 +29,6 @@ from security.minting import (
 )
 
 from app.fhir.bundles import KeyData
-from app.hooks import handlers, router
-from app.security import ReplayCheckUnavailable
 from app.settings import Profile, Settings
 
 PUBLIC = "https://cds.example.org"
@@ -207,8 +204,8 @@ async def test_a_replayed_token_never_reaches_the_ehr_or_the_audit_trail(
     client: httpx.AsyncClient, app: Any, example: Callable[[str], dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """S7: a replay costs no EHR read (the EHR is asked nothing) and leaves no evaluation in the audit
-    trail (a jti this process has answered is refused from its memory, before the body is read)."""
+    """S7: the jti verdict is awaited before the body is read, so a replay costs no EHR read (the
+    EHR is asked nothing) and leaves no evaluation in the audit trail."""
     watch = EhrAndAuditWatch()
     app.state.runtime = dataclasses.replace(app.state.runtime, fetcher=watch, observers=(watch,))
     request = example("order-select-lumbar-day20.json")
@@ -249,114 +246,3 @@ async def test_oversized_body_is_refused_before_authentication(client: httpx.Asy
         "Authorization": f"Bearer {ES384.token(PUBLIC + SERVICE_PATH)}", "Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.json()["issue"][0]["code"] == "too-costly"
-
-
-# --- a verdict that comes late: the call is decided meanwhile, nothing leaves before it ------------------
-
-class LateVerdicts:
-    """A replay store whose database answers 20 ms after it is asked (a replica across a network): each
-    verdict is ``answer`` — True (first use), False (seen by another replica) or the failure raised."""
-
-    def __init__(self, answer: bool | Exception) -> None:
-        self.answer = answer
-        self.waiting: list[asyncio.Future[bool]] = []
-
-    def submit(self, iss: str, jti: str, expires_at: Any, *, alone: bool = True) -> asyncio.Future[bool]:
-        loop = asyncio.get_running_loop()
-        verdict: asyncio.Future[bool] = loop.create_future()
-        self.waiting.append(verdict)
-        loop.call_later(0.02, self._settle, verdict)
-        return verdict
-
-    def _settle(self, verdict: asyncio.Future[bool]) -> None:
-        if isinstance(self.answer, Exception):
-            verdict.set_exception(self.answer)
-        else:
-            verdict.set_result(self.answer)
-
-    def close(self) -> None:
-        """Nothing to stop."""
-
-
-def late_store(app: Any, answer: bool | Exception) -> tuple[LateVerdicts, EhrAndAuditWatch]:
-    store, watch = LateVerdicts(answer), EhrAndAuditWatch()
-    app.state.verifier._replay = store
-    app.state.runtime = dataclasses.replace(app.state.runtime, fetcher=watch, observers=(watch,))
-    return store, watch
-
-
-async def post_signed(client: httpx.AsyncClient, request: dict[str, Any]) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {ES384.token(PUBLIC + SERVICE_PATH)}"}
-    return await client.post(PUBLIC + SERVICE_PATH, json=request, headers=headers)
-
-
-async def test_the_chart_is_decided_while_the_replay_verdict_is_on_its_way(
-    client: httpx.AsyncClient, app: Any, example: Callable[[str], dict[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The jti's round trip overlaps the call's own work (docs/performance.md, "Signed tokens, round
-    five"); the answer waits for the verdict."""
-    store, watch = late_store(app, True)
-    verdict_pending_at_evaluation: list[bool] = []
-    evaluate = handlers.evaluate_call
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        verdict_pending_at_evaluation.append(not store.waiting[-1].done())
-        return evaluate(*args, **kwargs)
-
-    monkeypatch.setattr(handlers, "evaluate_call", watched)
-    response = await post_signed(client, example("order-select-lumbar-day20.json"))
-    assert response.status_code == 200 and response.json()["cards"]
-    assert verdict_pending_at_evaluation == [True]
-    assert store.waiting[-1].done() and watch.outcomes == 1
-
-
-@pytest.mark.parametrize("left_for_the_ehr", [None, "observations"])
-async def test_a_token_another_replica_saw_is_refused_though_its_verdict_comes_after_the_decision(
-    client: httpx.AsyncClient, app: Any, example: Callable[[str], dict[str, Any]],
-    caplog: pytest.LogCaptureFixture, left_for_the_ehr: str | None,
-) -> None:
-    """S7 with the verdict deferred: 401, the EHR asked nothing (the fallback waits for the verdict),
-    nothing in the audit trail, the refusal logged as a replay."""
-    _, watch = late_store(app, False)
-    request = example("order-select-lumbar-day20.json")
-    if left_for_the_ehr:
-        del request["prefetch"][left_for_the_ehr]
-    response = await post_signed(client, request)
-    assert response.status_code == 401
-    assert response.json()["issue"][0]["code"] == "login"
-    assert (watch.reads, watch.outcomes) == ([], 0)
-    assert "replayed" in next(r for r in caplog.records if r.getMessage().startswith("auth failed: ")).reason
-
-
-async def test_replay_records_unreachable_late_is_503_and_reaches_nothing(
-    client: httpx.AsyncClient, app: Any, example: Callable[[str], dict[str, Any]],
-) -> None:
-    _, watch = late_store(app, ReplayCheckUnavailable("OperationalError"))
-    request = example("order-select-lumbar-day20.json")
-    del request["prefetch"]["observations"]
-    response = await post_signed(client, request)
-    assert response.status_code == 503
-    assert (watch.reads, watch.outcomes) == ([], 0)
-
-
-async def test_a_malformed_call_with_a_replayed_token_is_refused_as_a_replay(
-    client: httpx.AsyncClient, app: Any, example: Callable[[str], dict[str, Any]],
-) -> None:
-    """The handler's 400 is ready before the verdict; the replay's 401 is what the caller gets."""
-    late_store(app, False)
-    request = example("order-select-lumbar-day20.json")
-    del request["context"]["patientId"]
-    assert (await post_signed(client, request)).status_code == 401
-
-
-async def test_a_large_call_waits_for_its_verdict_before_its_worker_thread(
-    client: httpx.AsyncClient, app: Any, example: Callable[[str], dict[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(router, "LARGE_BODY_BYTES", 1)  # every call takes the worker thread's path
-    _, watch = late_store(app, False)
-    request = example("order-select-lumbar-day20.json")
-    del request["prefetch"]["observations"]
-    assert (await post_signed(client, request)).status_code == 401
-    assert (watch.reads, watch.outcomes) == ([], 0)

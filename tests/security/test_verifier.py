@@ -6,8 +6,6 @@ The same attacks are replayed through the app in ``tests/api/test_auth_attacks.p
 
 from __future__ import annotations
 
-import asyncio
-
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -44,12 +42,9 @@ class MemoryReplay:
         self.seen: dict[tuple[str, str], datetime] = {}
         self.alone: list[bool] = []
 
-    def submit(self, iss: str, jti: str, expires_at: datetime, *,
-               alone: bool = True) -> asyncio.Future[bool]:
+    async def first_use(self, iss: str, jti: str, expires_at: datetime, *, alone: bool = True) -> bool:
         self.alone.append(alone)
-        verdict: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        verdict.set_result(self.seen.setdefault((iss, jti), expires_at) is expires_at)
-        return verdict
+        return self.seen.setdefault((iss, jti), expires_at) is expires_at
 
     def close(self) -> None:
         """Nothing to stop: no writer thread."""
