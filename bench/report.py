@@ -340,7 +340,8 @@ def setup_lines(results: dict[str, Any]) -> list[str]:
         "`fhirServer` points at it and no prefetch is sent, so every template query is fetched.",
         "- Charts (`bench/charts.py`): the 50-resource chart is `spine-lumbar-day20` plus 47 Synthea "
         "resources; the Synthea-sized chart is that patient plus every resource of the three seeded "
-        "Synthea patients twice over (1,121 resources — more bytes than the ~250 KB the issue names, as "
+        "Synthea patients twice over (1,121 resources — more bytes than the ~250 KB a Synthea-sized "
+        "chart was first defined as, as "
         "Synthea resources average ~700 bytes; the count of resources is what the hot path pays for).",
         "- Load: `bench/loadgen.py`, closed loop over keep-alive HTTP/1.1 connections (one per unit of "
         "concurrency) in one asyncio process on the same two cores as the server. "
