@@ -16,6 +16,7 @@ unknown, as for a generic code.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -73,7 +74,7 @@ _STUDIES_BY_INJECTION: Final = frozenset({Modality.MYELOGRAPHY, Modality.CT_MYEL
 
 def imaging_from_text(texts: Iterable[str]) -> TextImaging | None:
     """Region, modality and contrast the first text naming a spine study says, or None (not ours)."""
-    return next((found for text in texts if (found := _read(_normalized(text))) is not None), None)
+    return next((found for text in texts if (found := _reading(text)) is not None), None)
 
 
 def contrast_from_text(texts: Iterable[str]) -> Contrast | None:
@@ -83,6 +84,12 @@ def contrast_from_text(texts: Iterable[str]) -> Contrast | None:
         if _SPEAKS_OF_CONTRAST.search(text):
             return _contrast(text)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _reading(text: str) -> TextImaging | None:
+    """What one order name says; names repeat (an EHR's orderables), so each is read once."""
+    return _read(_normalized(text))
 
 
 def _normalized(text: str) -> str:

@@ -174,10 +174,15 @@ class ImagingCode:
     coding: Coding
 
 
+TEXTS_REMEMBERED = 4096  # names matched per value set (a few hundred kB at most)
+_UNREAD: Final = Coding("", "")  # one lookup, not two: a worker thread (large calls) may clear it between
+
+
 class ValueSet:
     """One concept of PATHWAY.md §6, its members indexed by (canonical system, normalized code)."""
 
-    __slots__ = ("_by_text", "_index", "_longest", "_pattern", "members", "name", "ranges", "source", "title")
+    __slots__ = ("_by_text", "_index", "_longest", "_pattern", "_texts_read", "members", "name", "ranges",
+                 "source", "title")
 
     def __init__(
         self,
@@ -196,6 +201,7 @@ class ValueSet:
         self._longest = max((len(code) for system, code in self._index if system == ICD10CM), default=0)
         self._by_text = _by_text(self.members) if text_match else {}
         self._pattern = _text_pattern(self._by_text) if text_match else None
+        self._texts_read: dict[str, Coding | None] = {}
 
     def __repr__(self) -> str:
         return f"ValueSet({self.name!r}, {len(self.members)} codes, {len(self.ranges)} ranges)"
@@ -226,8 +232,15 @@ class ValueSet:
         are often coded as products ("Ibuprofen 600 MG Oral Tablet"), not as the ingredients of §6.6."""
         if self._pattern is None:
             raise ValueError(f'value set {self.name!r} has no "text_match": true')
+        known = self._texts_read.get(text, _UNREAD)  # names repeat across charts: one search each
+        if known is not _UNREAD:
+            return known
         found = self._pattern.search(text)
-        return None if found is None else self._by_text[found.group(0).casefold()]
+        coding = None if found is None else self._by_text[found.group(0).casefold()]
+        if len(self._texts_read) >= TEXTS_REMEMBERED:
+            self._texts_read.clear()
+        self._texts_read[text] = coding
+        return coding
 
     def _find(self, system: str, code: str) -> Member | CodeRange | None:
         """ICD-10-CM: the longest listed header that prefixes the code. Only prefixes no longer than the

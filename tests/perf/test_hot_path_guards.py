@@ -256,11 +256,39 @@ def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
     from app.chart import dates
     from app.fhir import datatypes
     from app.pathway import facts_common
+    from app.terminology import imaging_text
 
     memos = (datatypes._shared_coding, dates._parse_date_prefix, facts_common._first_members,
-             facts_common._matched_members, facts_common._member, facts_common._medication_coding)
+             facts_common._matched_members, facts_common._member, facts_common._medication_coding,
+             imaging_text._reading)
     for memo in memos:
         assert memo.cache_info().maxsize is not None
+
+
+class CountingPattern:
+    def __init__(self, pattern: Any) -> None:
+        self.pattern, self.searches = pattern, 0
+
+    def search(self, text: str) -> Any:
+        self.searches += 1
+        return self.pattern.search(text)
+
+
+def test_a_drug_name_is_searched_once_and_the_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drug-name search (one large alternation) was a fallback call's largest new cost; each name is
+    now searched once per process, and what is remembered is capped."""
+    from app.terminology import load_value_sets, valuesets
+
+    drugs = load_value_sets().get("conservative_medication")
+    counting = CountingPattern(drugs._pattern)
+    monkeypatch.setattr(drugs, "_pattern", counting)
+    monkeypatch.setattr(drugs, "_texts_read", {})
+    found = [drugs.match_text("Ibuprofen 600 MG Oral Tablet") for _ in range(3)]
+    assert found[0] is not None and found[0].code == found[2].code and counting.searches == 1
+    assert drugs.match_text("Vitamin D3 1000 unit tablet") is None and counting.searches == 2
+    monkeypatch.setattr(valuesets, "TEXTS_REMEMBERED", 2)
+    drugs.match_text("naproxen 500 mg")
+    assert len(drugs._texts_read) <= 2
 
 
 _NO_FULL_MODELS = """
