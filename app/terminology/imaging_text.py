@@ -24,6 +24,7 @@ from typing import Final
 from app.terminology.valuesets import Contrast, Modality, Region
 
 __all__ = ["TextImaging", "contrast_from_text", "imaging_from_text"]
+LONGEST_NAME_REMEMBERED = 200
 
 TextImaging = tuple[Region | None, Modality, Contrast | None]
 
@@ -74,7 +75,7 @@ _STUDIES_BY_INJECTION: Final = frozenset({Modality.MYELOGRAPHY, Modality.CT_MYEL
 
 def imaging_from_text(texts: Iterable[str]) -> TextImaging | None:
     """Region, modality and contrast the first text naming a spine study says, or None (not ours)."""
-    return next((found for text in texts if (found := _reading(text)) is not None), None)
+    return next((found for text in texts if (found := _read_once(text)) is not None), None)
 
 
 def contrast_from_text(texts: Iterable[str]) -> Contrast | None:
@@ -86,9 +87,14 @@ def contrast_from_text(texts: Iterable[str]) -> Contrast | None:
     return None
 
 
+def _read_once(text: str) -> TextImaging | None:
+    """What one order name says; names repeat (an EHR's orderables), so each is read once. A name longer
+    than any orderable's is read each time, never kept (a hostile 400 kB display)."""
+    return _reading(text) if len(text) <= LONGEST_NAME_REMEMBERED else _read(_normalized(text))
+
+
 @functools.lru_cache(maxsize=4096)
 def _reading(text: str) -> TextImaging | None:
-    """What one order name says; names repeat (an EHR's orderables), so each is read once."""
     return _read(_normalized(text))
 
 

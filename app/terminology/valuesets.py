@@ -174,7 +174,8 @@ class ImagingCode:
     coding: Coding
 
 
-TEXTS_REMEMBERED = 4096  # names matched per value set (a few hundred kB at most)
+TEXTS_REMEMBERED = 4096  # names matched per value set, each at most LONGEST_REMEMBERED characters
+LONGEST_REMEMBERED = 200
 _UNREAD: Final = Coding("", "")  # one lookup, not two: a worker thread (large calls) may clear it between
 
 
@@ -237,9 +238,10 @@ class ValueSet:
             return known
         found = self._pattern.search(text)
         coding = None if found is None else self._by_text[found.group(0).casefold()]
-        if len(self._texts_read) >= TEXTS_REMEMBERED:
-            self._texts_read.clear()
-        self._texts_read[text] = coding
+        if len(text) <= LONGEST_REMEMBERED:  # a hostile 400 kB display is searched, never kept
+            if len(self._texts_read) >= TEXTS_REMEMBERED:
+                self._texts_read.clear()
+            self._texts_read[text] = coding
         return coding
 
     def _find(self, system: str, code: str) -> Member | CodeRange | None:

@@ -289,6 +289,8 @@ def test_a_drug_name_is_searched_once_and_the_memory_is_bounded(monkeypatch: pyt
     monkeypatch.setattr(valuesets, "TEXTS_REMEMBERED", 2)
     drugs.match_text("naproxen 500 mg")
     assert len(drugs._texts_read) <= 2
+    huge = "ibuprofen " + "x" * 10_000  # a hostile display: searched, never kept
+    assert drugs.match_text(huge) is not None and huge not in drugs._texts_read
 
 
 _NO_FULL_MODELS = """
