@@ -436,11 +436,18 @@ def medication_coding(vs: ValueSets, medication: MedicationView) -> Coding | Non
 
 @lru_cache(maxsize=4096)
 def _medication_coding(vs: ValueSets, codings: tuple[Coding, ...], text: str | None) -> Coding | None:
-    coded = vs.match("conservative_medication", codings)
+    return by_code_or_name(vs, "conservative_medication", codings, (text,))
+
+
+def by_code_or_name(
+    vs: ValueSets, concept: str, codings: tuple[Coding, ...], texts: tuple[str | None, ...]
+) -> Coding | None:
+    """A member of ``concept`` (a value set with name matching) by code, else by a name in one of
+    ``texts`` or in a coding's display: drugs and routes are as often named as coded."""
+    coded = vs.match(concept, codings)
     if coded is not None:
         return coded
-    texts = (text, *(c.display for c in codings))
-    found = (vs.match_text("conservative_medication", name) for name in texts if name)
+    found = (vs.match_text(concept, name) for name in (*texts, *(c.display for c in codings)) if name)
     return next((hit for hit in found if hit is not None), None)
 
 
@@ -454,6 +461,11 @@ def medication_class(vs: ValueSets, coding: Coding) -> str | None:
 def ordered(items: Iterable[Evidence]) -> tuple[Evidence, ...]:
     """De-duplicated and sorted by date, reference and values: bundle order must not matter."""
     return tuple(sorted(set(items), key=Evidence.sort_key))
+
+
+def shown_name(text: str | None) -> str | None:
+    """A chart's name for a finding as a card shows it: on one line, single-spaced; None when empty."""
+    return " ".join((text or "").split()) or None
 
 
 def dated(value: FhirDate | None) -> date | None:

@@ -21,6 +21,7 @@ from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
     asserted_observations,
+    by_code_or_name,
     condition_current,
     condition_first_date,
     condition_resolved,
@@ -37,6 +38,7 @@ from app.pathway.facts_common import (
     possibly_by,
     possibly_within,
     shift,
+    shown_name,
     unit_key,
 )
 from app.pathway.facts_fracture import augmentations
@@ -267,8 +269,7 @@ def _evidence(concept: str, finding: Statement, keep: Keep, coding: Coding) -> E
     condition = finding.condition
     resolved = condition is not None and condition_resolved(condition)
     kind = Finding.CANCER_HISTORY if concept == "cancer_active" and resolved else Finding(concept)
-    name = " ".join((coding.display or "").split()) or None
-    found = Evidence(kind, finding.reference, dated(finding.on), coding, name=name)
+    found = Evidence(kind, finding.reference, dated(finding.on), coding, name=shown_name(coding.display))
     if finding.from_order or keep not in _RECENT_KEEPS:
         return found
     if resolved and condition is not None and condition.abatement is not None:
@@ -361,21 +362,12 @@ def _systemic_steroid(ctx: Context, medication: MedicationView) -> Coding | None
     coding = medication_coding(ctx.vs, medication)
     if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
         return None if _local(ctx, medication) else coding
-    other = _by_code_or_name(ctx, "systemic_steroid", medication.codings, (medication.text,))
+    other = by_code_or_name(ctx.vs, "systemic_steroid", medication.codings, (medication.text,))
     if other is None or _local(ctx, medication):
         return None
-    systemic = _by_code_or_name(ctx, "systemic_route", medication.route_codings,
-                                (*medication.route_texts, medication.text))
+    systemic = by_code_or_name(ctx.vs, "systemic_route", medication.route_codings,
+                               (*medication.route_texts, medication.text))
     return other if systemic is not None else None
-
-
-def _by_code_or_name(
-    ctx: Context, concept: str, codings: tuple[Coding, ...], texts: tuple[str | None, ...]
-) -> Coding | None:
-    """A member of ``concept`` by code, else by a name in one of ``texts`` or in a coding's display."""
-    found = ctx.vs.match(concept, codings)
-    hits = (ctx.vs.match_text(concept, name) for name in (*texts, *(c.display for c in codings)) if name)
-    return found if found is not None else next((hit for hit in hits if hit is not None), None)
 
 
 def _local(ctx: Context, medication: MedicationView) -> bool:
@@ -384,7 +376,7 @@ def _local(ctx: Context, medication: MedicationView) -> bool:
     medication since 2025 raised R7). Read from the route's code, else its text, else the product name's
     dose form ("Topical Cream"). IV, IM and an injection of no stated route still count (the safe side)."""
     texts = (*medication.route_texts, medication.text)
-    return _by_code_or_name(ctx, "local_route", medication.route_codings, texts) is not None
+    return by_code_or_name(ctx.vs, "local_route", medication.route_codings, texts) is not None
 
 
 def _course_days(medication: MedicationView, order_date: date) -> int:
