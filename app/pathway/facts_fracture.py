@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.pathway.facts_common import Context, dated, member, possibly_by
+from app.pathway.facts_common import Context, dated, member, possibly_by, shown_name
 from app.pathway.model import Evidence, Finding, RedFlag
 
 __all__ = ["augmentations"]
@@ -25,6 +25,6 @@ def augmentations(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
         by_order = possibly_by(p.performed, ctx.order_date)
         if coding is None or p.status in _VOID or not (by_order or p.status == "preparation"):
             continue
-        name = " ".join((coding.display or p.text or "").split()) or None
         on = dated(p.performed) if by_order else None
+        name = shown_name(coding.display or p.text)
         yield RedFlag.FRACTURE_RISK, Evidence(Finding.VERTEBRAL_FRACTURE, p.reference, on, coding, name=name)

@@ -34,6 +34,7 @@ from app.pathway.facts_common import (
     observation_asserted,
     ordered,
     possibly_within,
+    shown_name,
     unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
@@ -205,8 +206,7 @@ def _procedure_evidence(found: tuple[Finding, Coding], reference: str | None, on
     """A spinal procedure is worded "spinal procedure in the last 90 days"; haemodialysis or a line placed
     is the risk factor, named as the chart names it ("infection risk factor — Hemodialysis …")."""
     finding, coding = found
-    words = " ".join((coding.display or "").split()) or None
-    name = words if finding is Finding.INFECTION_RISK_FACTOR else None
+    name = shown_name(coding.display) if finding is Finding.INFECTION_RISK_FACTOR else None
     state = State.FOUND if on is not None else State.DATE_NOT_RECORDED
     return Evidence(finding, reference, on, coding, state=state, name=name)
 
@@ -222,10 +222,9 @@ def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:
         organism = _organism(o) if coding is not None else None
         if organism is None or not possibly_within(o.effective, start, ctx.order_date):
             continue
-        name = " ".join((organism.display or "").split()) or None
         state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
         yield Evidence(Finding.INFECTION_RISK_FACTOR, o.reference, dated(o.effective), coding, state=state,
-                       name=name)
+                       name=shown_name(organism.display))
 
 
 def _organism(o: ObservationView) -> Coding | None:
