@@ -14,7 +14,7 @@ the chart shows, and must never silence a red flag.
 
 from __future__ import annotations
 
-from app.pathway.facts_common import Context, last_day
+from app.pathway.facts_common import Context, certainly_within
 from app.pathway.facts_flags import findings
 
 __all__ = ["recent_high_energy_trauma"]
@@ -26,8 +26,5 @@ def recent_high_energy_trauma(ctx: Context) -> bool:
     """True when a high-energy mechanism is recorded, dated wholly within the six weeks before the order
     (the order's own reason is dated the order date). Undated, partial across the limit, or older: False."""
     earliest = ctx.days_before(ctx.policy.conservative_care_days)
-    for statement, _ in findings(ctx, _CONCEPTS):
-        on = statement.on
-        if on is not None and on.value >= earliest and last_day(on) <= ctx.order_date:
-            return True
-    return False
+    return any(certainly_within(statement.on, earliest, ctx.order_date)
+               for statement, _ in findings(ctx, _CONCEPTS))
