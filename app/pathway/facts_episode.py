@@ -24,6 +24,7 @@ from app.pathway.facts_common import (
     onset_range,
     order_reasons,
     possibly_by,
+    possibly_within,
     whole_years,
 )
 from app.pathway.facts_flags import stated_reasons
@@ -99,10 +100,11 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
     for concept, region, radicular, coding in _match(ctx, condition.codings):
         if not _counts(ctx, condition):
             return
-        start, exact = _start(ctx, condition)
+        written = onset_range(condition, ctx.chart.patient)
+        start, exact = _start(ctx, condition, written)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
-        earliest = _earliest(ctx, condition)
+        earliest = _earliest(condition, written)
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest)
         return
 
@@ -134,7 +136,7 @@ def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
     for visit in ctx.chart.encounters:
         if visit.status in _VOID_VISIT or visit.start is None or not visit.reason_codings:
             continue
-        if last_day(visit.start) < earliest or visit.start.value > ctx.order_date:
+        if not possibly_within(visit.start, earliest, ctx.order_date):
             continue
         for concept, region, radicular, coding in _match(ctx, visit.reason_codings):
             seen = min(last_day(visit.start), ctx.order_date)
@@ -152,7 +154,7 @@ def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
     for codings, reference, on in stated_reasons(ctx):
         if reference is not None and reference.startswith("Encounter/"):
             continue
-        if on is not None and (last_day(on) < earliest or not possibly_by(on, ctx.order_date)):
+        if not possibly_within(on, earliest, ctx.order_date):
             continue
         for concept, region, radicular, coding in _match(ctx, codings):
             seen = on.value if on is not None else None
@@ -172,11 +174,12 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
         yield Diagnosis(evidence, region, radicular, None, False, ctx.order_date, from_order=True)
 
 
-def _start(ctx: Context, condition: ConditionView) -> tuple[date | None, bool]:
+def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | None
+           ) -> tuple[date | None, bool]:
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
     the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
-    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound)."""
-    found = onset_range(condition, ctx.chart.patient)
+    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound). ``found``: the
+    days the written onset may mean (``onset_range``)."""
     if found is not None and found[0] == found[1]:
         return found[0], True
     bounds = [found[1]] if found is not None else []
@@ -185,11 +188,10 @@ def _start(ctx: Context, condition: ConditionView) -> tuple[date | None, bool]:
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
 
 
-def _earliest(ctx: Context, condition: ConditionView) -> date | None:
+def _earliest(condition: ConditionView, found: tuple[date, date] | None) -> date | None:
     """The first day the written onset may mean; ``date.min`` when one is written but cannot be dated
     (prose in onsetString, an age without a birth date, an onsetRange, an onsetPeriod with only an end):
     that onset may lie before any other in the episode. ``None`` when no onset is written."""
-    found = onset_range(condition, ctx.chart.patient)
     if found is not None:
         return found[0]
     written = condition.onset_unread or condition.onset_string is not None \
