@@ -177,10 +177,9 @@ def age_of(raw: object) -> tuple[float, str] | None:
     return (float(raw["value"]), unit) if unit is not None else None
 
 
-def age_years(raw: object) -> float | None:
-    """An Age (``age_of``) converted to years."""
-    found = age_of(raw)
-    return found[0] / PER_YEAR[found[1]] if found is not None else None
+def in_years(age: tuple[float, str] | None) -> float | None:
+    """An Age read by ``age_of``, converted to years."""
+    return age[0] / PER_YEAR[age[1]] if age is not None else None
 
 
 def identifiers(raw: object) -> tuple[str, ...]:

@@ -28,7 +28,6 @@ from app.chart.model import (
 from app.fhir.datatypes import (
     Json,
     age_of,
-    age_years,
     array,
     bare_codings,
     coding_of,
@@ -37,6 +36,7 @@ from app.fhir.datatypes import (
     codings_of_all,
     first_date,
     identifiers,
+    in_years,
     number,
     period_end,
     period_start,
@@ -77,7 +77,8 @@ def parse_condition(raw: Json) -> ConditionView:
     abated = abatement is not None or undated
     codings, text = codings_and_text(raw.get("code"))
     onset = parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod"))
-    age = age_years(raw.get("onsetAge"))
+    onset_age = age_of(raw.get("onsetAge"))
+    age = in_years(onset_age)
     return ConditionView(
         id=_required_id(raw),
         codings=codings,
@@ -86,7 +87,7 @@ def parse_condition(raw: Json) -> ConditionView:
         verification_status=status_code(raw.get("verificationStatus")),
         onset=onset,
         onset_age_years=age,
-        onset_age_unit=_age_unit(raw.get("onsetAge")),
+        onset_age_unit=onset_age[1] if onset_age is not None else "a",
         onset_string=string(raw.get("onsetString")),
         onset_unread=onset is None and age is None and _onset_written(raw),
         recorded=parse_fhir_date(raw.get("recordedDate")),
@@ -107,11 +108,6 @@ def _asserted(raw: Json) -> FhirDate | None:
     found = (parse_fhir_date(e.get("valueDateTime")) for e in array(raw.get("extension"))
              if isinstance(e, dict) and e.get("url") == _ASSERTED_DATE)
     return next((day for day in found if day is not None), None)
-
-
-def _age_unit(raw: object) -> str:
-    found = age_of(raw)
-    return found[1] if found is not None else "a"
 
 
 # onset[x] other than onsetString (which the pathway reads itself).
