@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from app.fhir.netstream import LoopBackend
 from app.fhir.proxies import environment_proxies, proxy_mounts
 from app.fhir.transport import PooledTransport
 
@@ -26,8 +27,10 @@ def make_http_client(settings: Settings) -> httpx.AsyncClient:
     ``FHIR_POOL=httpx``), default timeout, no redirects, cookies never kept, proxies from the environment
     as httpx reads them."""
     own = settings.fhir_pool != "httpx"  # FhirPool, compared by value (no import of app.settings)
+    transport = (PooledTransport(HTTP_LIMITS, network_backend=LoopBackend()) if own
+                 else httpx.AsyncHTTPTransport(limits=HTTP_LIMITS))
     return httpx.AsyncClient(
-        transport=PooledTransport(HTTP_LIMITS) if own else httpx.AsyncHTTPTransport(limits=HTTP_LIMITS),
+        transport=transport,
         mounts=proxy_mounts(environment_proxies(), HTTP_LIMITS),
         follow_redirects=False,
         timeout=httpx.Timeout(settings.fhir_request_timeout_seconds),

@@ -25,8 +25,9 @@ default pool promised is kept:
 HTTP/1.1 only (the client never asked for HTTP/2), asyncio only (the service runs on uvicorn's loop),
 and, like any httpx client, for one event loop: connections and the slot count belong to the loop that
 made them. TLS settings are this transport's (``ssl_context``), not the client's ``verify=``. The
-protocol, TLS and socket handling are still httpcore's (``httpcore.AsyncHTTPConnection``), which also
-keeps respx's interception working in tests. Proxies: ``app.fhir.proxies``.
+protocol is still httpcore's (``httpcore.AsyncHTTPConnection``), which also keeps respx's interception
+working in tests; its sockets are the event loop's own (``app.fhir.netstream``, passed in by
+``app.fhir.http_client``), not anyio's. Proxies: ``app.fhir.proxies``.
 
 ``SPINE_CDS_FHIR_POOL=httpx`` falls back to httpx's own transport (and pool) should this one ever
 misbehave; ``own`` (this module) is the default. ``read_body`` reads a streamed response's body up to a

@@ -20,12 +20,14 @@ from typing import Any
 import httpcore
 import httpx
 import pytest
+import uvloop
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from app.fhir.http_client import HTTP_LIMITS, make_http_client
+from app.fhir.netstream import LoopBackend
 from app.fhir.transport import PooledTransport
 from app.settings import Settings
 
@@ -34,20 +36,34 @@ FhirServer = Any  # the session fixture's type lives in conftest.py, which tests
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 
-class CountingBackend(httpcore.AnyIOBackend):
-    """httpcore's own socket backend, counting the connections it opens."""
+class CountingBackend(httpcore.AsyncNetworkBackend):
+    """A socket backend (the app's own, or httpcore's anyio one), counting the connections it opens."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self.backend = backend
         self.connects = 0
 
     async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         self.connects += 1
-        return await super().connect_tcp(*args, **kwargs)
+        return await self.backend.connect_tcp(*args, **kwargs)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.backend.sleep(seconds)
+
+
+BACKENDS = {"loop": LoopBackend, "anyio": httpcore.AnyIOBackend}
+backend_in_use: list[Callable[[], httpcore.AsyncNetworkBackend]] = [LoopBackend]
+
+
+@pytest.fixture(autouse=True, params=sorted(BACKENDS))
+def each_backend(request: pytest.FixtureRequest) -> None:
+    """Every test with the app's backend (``app.fhir.netstream``, the default) and with httpcore's."""
+    backend_in_use[0] = BACKENDS[request.param]
 
 
 def client_for(limits: httpx.Limits = HTTP_LIMITS, ssl_context: ssl.SSLContext | None = None,
                **options: Any) -> tuple[httpx.AsyncClient, PooledTransport, CountingBackend]:
-    backend = CountingBackend()
+    backend = CountingBackend(backend_in_use[0]())
     transport = PooledTransport(limits, ssl_context, network_backend=backend)
     return httpx.AsyncClient(transport=transport, **options), transport, backend
 
@@ -390,6 +406,62 @@ async def test_errors_are_httpx_errors_and_free_their_slot(serve: Any) -> None:
         assert (await client.get(ok_base)).status_code == 200  # the one slot is free again
 
 
+# --- flow control (what a large FHIR answer or batch does to memory) -----------------------------------
+
+BIG = 16 * 1024 * 1024  # past the kernel's socket buffers on loopback, so only flow control can hold it
+
+
+def answer_big(sent: dict[str, bool]) -> Answer:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % BIG)
+        for _ in range(BIG // 65536):
+            writer.write(b"x" * 65536)
+            await writer.drain()
+        sent["all"] = True
+        return True
+    return answer
+
+
+async def test_an_answer_not_yet_read_holds_the_server_back_and_arrives_whole(serve: Any) -> None:
+    sent = {"all": False}
+    base, _ = await serve(answer_big(sent))
+    client, _, _ = client_for()
+    async with client, client.stream("GET", base) as response:
+        await asyncio.sleep(0.3)  # the client reads nothing: the server must be waiting on it
+        assert not sent["all"]
+        assert len(await response.aread()) == BIG
+    assert sent["all"]
+
+
+async def test_a_large_request_body_is_sent_whole_to_a_slow_reader(serve: Any) -> None:
+    received: list[int] = []
+
+    async def slow_reader(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        total = 0
+        while total < BIG:
+            await asyncio.sleep(0.001)
+            total += len(await reader.read(1024 * 1024))
+        received.append(total)
+        return await answer_ok(reader, writer)
+    base, _ = await serve(slow_reader)
+    client, _, _ = client_for(timeout=10.0)
+    async with client:
+        response = await client.post(base, content=b"y" * BIG)
+    assert (response.status_code, received) == (200, [BIG])
+
+
+async def test_a_write_the_server_never_reads_is_a_write_timeout(serve: Any) -> None:
+    async def reads_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(5)
+        return False
+    base, _ = await serve(reads_nothing)
+    client, transport, _ = client_for(timeout=httpx.Timeout(5.0, write=0.2))
+    async with client:
+        with pytest.raises(httpx.WriteTimeout):
+            await client.post(base, content=b"y" * BIG)
+        assert transport.idle_connections == 0
+
+
 # --- TLS ---------------------------------------------------------------------------------------------
 
 
@@ -437,6 +509,30 @@ async def test_https_with_an_untrusted_certificate_is_refused(serve: Any, tmp_pa
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await client.get(base)
         assert transport.idle_connections == 0
+
+
+# --- on uvloop, the loop uvicorn runs the service on ----------------------------------------------------
+
+
+def test_on_uvloop_plain_and_tls_connections_are_reused_and_large_answers_whole(tmp_path: Path) -> None:
+    cert, key = certificate_for_loopback(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+
+    async def scenario() -> None:
+        sent = {"all": False}
+        servers = [RawServer(answer_ok), RawServer(answer_ok), RawServer(answer_big(sent))]
+        plain, tls, big = [await servers[0].start(), await servers[1].start(server_context),
+                           await servers[2].start()]
+        client, _, backend = client_for(ssl_context=ssl.create_default_context(cafile=str(cert)))
+        async with client:
+            for base in (plain, tls, plain, tls):
+                assert (await client.get(base)).json() == {}
+            assert len((await client.get(big)).content) == BIG
+        assert (backend.connects, [server.connections for server in servers]) == (3, [1, 1, 1])
+        for server in servers:
+            await server.stop()
+    uvloop.run(scenario())
 
 
 # --- proxies ------------------------------------------------------------------------------------------
