@@ -26,6 +26,7 @@ import httpx
 from app.fhir.allowlist import same_origin
 from app.fhir.batch import EntryAnswer, batch_request, read_batch_response
 from app.fhir.bundles import FetchJob, Resource, next_link, read_prefetch_value
+from app.fhir.http_client import send_direct
 from app.fhir.progress import FetchFailure, KeyProgress, describe_status
 from app.fhir.transport import ResponseTooLarge, read_body
 from app.jsontext import loads
@@ -180,16 +181,18 @@ class FhirSession:
     async def _download(self, url: str, batch: bytes | None) -> tuple[int, bytes]:
         """Status and body, the body (decompressed) at most ``max_response_bytes``: a server that sends
         more fails the key rather than the process's memory. Error bodies are read too, so the
-        connection can be kept."""
+        connection can be kept. Sent straight through the client's transport for the URL
+        (``app.fhir.http_client.send_direct``: the client's headers, no cookies, no redirects)."""
         cap = self.limits.max_response_bytes
         method, headers = ("GET", self.headers) if batch is None else ("POST", self.post_headers)
-        async with self.http.stream(method, url, headers=headers, content=batch,
-                                    timeout=self.limits.request_timeout) as response:
-            try:
-                return response.status_code, await read_body(response, cap)
-            except ResponseTooLarge:
-                why = f"the FHIR server's answer is larger than {cap} bytes (FHIR_MAX_RESPONSE_BYTES)"
-                raise FetchFailure(why, "too_large") from None
+        response = await send_direct(self.http, method, url, headers, batch, self.limits.request_timeout)
+        try:
+            return response.status_code, await read_body(response, cap)
+        except ResponseTooLarge:
+            why = f"the FHIR server's answer is larger than {cap} bytes (FHIR_MAX_RESPONSE_BYTES)"
+            raise FetchFailure(why, "too_large") from None
+        finally:
+            await response.aclose()
 
 
 def _fail(job: FetchJob, progress: KeyProgress, failure: FetchFailure) -> None:

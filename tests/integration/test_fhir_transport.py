@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import gzip
 import ipaddress
 import ssl
 import time
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from app.fhir.http_client import HTTP_LIMITS, make_http_client
+from app.fhir.http_client import HTTP_LIMITS, make_http_client, send_direct
 from app.fhir.netstream import LoopBackend
 from app.fhir.transport import PooledTransport
 from app.settings import Settings
@@ -81,6 +82,7 @@ class RawServer:
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
         self.request_lines: list[bytes] = []
+        self.heads: list[bytes] = []
 
     async def start(self, ssl_context: ssl.SSLContext | None = None) -> str:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=ssl_context)
@@ -104,6 +106,7 @@ class RawServer:
     async def _one_exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         head = await reader.readuntil(b"\r\n\r\n")
         self.request_lines.append(head.split(b"\r\n", 1)[0])
+        self.heads.append(head)
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
@@ -580,8 +583,18 @@ def spy_on_our_pool(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return pooled
 
 
+async def get_through(http: httpx.AsyncClient, url: str, way: str) -> int:
+    """A GET as the app sends it: through the client, or as the FHIR session does (``send_direct``)."""
+    if way == "client":
+        return (await http.get(url)).status_code
+    response = await send_direct(http, "GET", url, {"Accept": "application/fhir+json"}, None, 2.0)
+    await response.aclose()
+    return response.status_code
+
+
+@pytest.mark.parametrize("way", ["client", "send_direct"])
 async def test_proxied_hosts_go_through_the_proxy_and_no_proxy_hosts_through_the_pool(
-        serve: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        serve: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch, way: str) -> None:
     proxy_base, proxy = await serve(answer_ok)
     direct_base, direct = await serve(answer_ok)
     clear_proxy_variables(monkeypatch)
@@ -589,8 +602,8 @@ async def test_proxied_hosts_go_through_the_proxy_and_no_proxy_hosts_through_the
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     pooled = spy_on_our_pool(monkeypatch)
     async with make_http_client(settings) as http:
-        assert (await http.get("http://fhir.example.org/fhir/Patient/p1")).status_code == 200
-        assert (await http.get(f"{direct_base}/fhir/Patient/p1")).status_code == 200
+        assert await get_through(http, "http://fhir.example.org/fhir/Patient/p1", way) == 200
+        assert await get_through(http, f"{direct_base}/fhir/Patient/p1", way) == 200
     assert proxy.request_lines == [b"GET http://fhir.example.org/fhir/Patient/p1 HTTP/1.1"]
     assert direct.request_lines == [b"GET /fhir/Patient/p1 HTTP/1.1"]
     assert pooled == [f"{direct_base}/fhir/Patient/p1"]
@@ -604,6 +617,59 @@ async def test_without_proxy_variables_every_request_uses_the_pool(
         for _ in range(3):
             assert (await http.get(base)).status_code == 200
     assert server.connections == 1  # kept alive by the pool
+
+
+# --- the FHIR session's direct path (send_direct) -------------------------------------------------------
+
+
+def header_lines(head: bytes) -> dict[bytes, bytes]:
+    fields = (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+    return {name.lower(): value.strip() for name, _, value in fields}
+
+
+async def test_send_direct_sends_the_client_headers_under_its_own_and_keeps_no_cookie(
+        serve: Any, settings: Settings) -> None:
+    async def sets_a_cookie(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nSet-Cookie: session=patient-a; Path=/\r\n"
+                     b"Content-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        return True
+    base, server = await serve(sets_a_cookie)
+    sent: list[str] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        sent.append(request.method)
+    async with make_http_client(settings) as http:
+        http.event_hooks["request"] = [on_request]
+        for _ in range(2):
+            response = await send_direct(http, "POST", base, {"Accept": "application/fhir+json",
+                                                              "Authorization": "Bearer t"}, b"{}", 2.0)
+            assert (response.status_code, await response.aread()) == (200, b"{}")
+    first, second = (header_lines(head) for head in server.heads)
+    assert first == second and b"cookie" not in second
+    assert first[b"accept"] == b"application/fhir+json" and first[b"authorization"] == b"Bearer t"
+    assert first[b"user-agent"].startswith(b"python-httpx/") and b"gzip" in first[b"accept-encoding"]
+    assert (first[b"content-length"], sent, server.connections) == (b"2", ["POST", "POST"], 1)
+
+
+async def test_send_direct_decodes_a_compressed_answer_and_keeps_the_read_timeout(
+        serve: Any, settings: Settings) -> None:
+    body = gzip.compress(b'{"resourceType": "Bundle"}')
+
+    async def compressed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body)
+                     + body)
+        await writer.drain()
+        return True
+    base, _ = await serve(compressed)
+    silent_base, _ = await serve(never)
+    async with make_http_client(settings) as http:
+        response = await send_direct(http, "GET", base, {}, None, 2.0)
+        assert await response.aread() == b'{"resourceType": "Bundle"}'
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            await send_direct(http, "GET", silent_base, {}, None, 0.2)
+        assert time.monotonic() - started < 2.0
 
 
 # --- the transport's own edges -------------------------------------------------------------------------
