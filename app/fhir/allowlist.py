@@ -8,6 +8,7 @@ applies it to ``FHIR_SERVER_ALLOWLIST`` and a trust entry's ``fhir_servers``, an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
@@ -40,6 +41,12 @@ def _sendable(url: str) -> bool:
 def server_refusal(server: str | None, allowlist: Sequence[str],
                    narrowed_to: Sequence[str] | None = None) -> str | None:
     """Why ``server`` may not be called, or ``None`` when it may (CONTRACT.md §3.5, S6)."""
+    return _refusal(server, tuple(allowlist), None if narrowed_to is None else tuple(narrowed_to))
+
+
+@functools.lru_cache(maxsize=256)  # a site calls few servers; the answer is a pure function of its inputs
+def _refusal(server: str | None, allowlist: tuple[str, ...],
+             narrowed_to: tuple[str, ...] | None) -> str | None:
     if not server:
         return "no fhirServer in the request"
     parts = urlsplit(server)

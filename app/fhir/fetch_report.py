@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -33,6 +33,7 @@ class FetchMetrics:
     incomplete: Counter
     seconds: Histogram
     requests: Counter
+    children: dict[tuple[object, ...], Counter] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def on(cls, registry: CollectorRegistry) -> FetchMetrics:
@@ -50,16 +51,24 @@ class FetchMetrics:
                requests: Mapping[str, int] | None = None) -> None:
         """``results``: each key's ``KeyProgress.result()``, read once by the caller (it dedupes pages)."""
         for method, count in (requests or {}).items():
-            self.requests.labels(method=method).inc(count)
+            self._child(self.requests, method).inc(count)
         for key, p in progress.items():
             result = results[key]
             if p.no_data or not result.failed:
-                self.fetched.labels(key=key).inc()
+                self._child(self.fetched, key).inc()
             if result.failed:
-                self.failed.labels(key=key, reason=p.kind or "unknown").inc()
+                self._child(self.failed, key, p.kind or "unknown").inc()
             elif result.incomplete:
-                self.incomplete.labels(key=key, reason=p.kind or "unknown").inc()
+                self._child(self.incomplete, key, p.kind or "unknown").inc()
         self.seconds.observe(seconds)
+
+    def _child(self, metric: Counter, *labels: str) -> Counter:
+        """``metric.labels(*labels)``, looked up once: a fallback call counts a dozen, and each lookup
+        validates and locks (~4 µs). The label values are key names, kinds and methods: a few dozen."""
+        found = self.children.get((id(metric), *labels))
+        if found is None:
+            found = self.children[(id(metric), *labels)] = metric.labels(*labels)
+        return found
 
 
 def log_round(progress: Mapping[str, KeyProgress], seconds: float,
