@@ -5,7 +5,9 @@ run as services at once (each a single uvicorn process from its own checkout and
 database: PostgreSQL on loopback, or SQLite files with ``--sqlite``), and the 50-resource order-select is
 measured on both in alternating rounds — without a token, with a fresh ES384 and a fresh RS384 token per
 request — so every figure compares the same minute. Prints the cells and, per build, what a token adds
-over that build's own call without one. Writes nothing. Make the other checkout with
+over that build's own call without one. With ``--fallback`` the call carries no prefetch: both builds
+read the chart from one SEKMET on loopback, and the service CPU per call is the figure to compare (the
+fallback target: at most 4 ms with a token). Writes nothing. Make the other checkout with
 ``git worktree add --detach ../before <commit> && make -C ../before .venv/.installed-stamp``.
 """
 
@@ -18,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench import procs, run, tokens
+from bench import charts, procs, run, tokens
 
 
 async def compare(other: Path, limits: argparse.Namespace) -> None:
@@ -26,6 +28,12 @@ async def compare(other: Path, limits: argparse.Namespace) -> None:
     run.DEADLINE[0] = time.monotonic() + limits.budget
     trust = tokens.trust_file(run.WORK / "dev-client")
     with _database(limits.sqlite) as url, contextlib.ExitStack() as servers:
+        fhir_base = "http://127.0.0.1:1/fhir"  # the chart is in the prefetch
+        if limits.fallback:
+            sekmet = procs.sekmet(run.WORK)
+            servers.callback(sekmet.stop)
+            procs.load_bundle(sekmet.base, charts.sekmet_bundle())
+            fhir_base = sekmet.base
         builds = []
         for name, checkout in (("other", other), ("this", None)):
             port = procs.free_port()
@@ -36,13 +44,14 @@ async def compare(other: Path, limits: argparse.Namespace) -> None:
             servers.callback(server.stop)
             builds.append((name, server))
         for concurrency in limits.concurrency:
-            await _compare_at(builds, concurrency, limits)
+            await _compare_at(builds, concurrency, limits, fhir_base)
 
 
 async def _compare_at(builds: list[tuple[str, procs.Server]], concurrency: int,
-                      limits: argparse.Namespace) -> None:
-    scenario = next(s for s in run.SCENARIOS if s.key == run.POSTGRES_SCENARIO)
-    body = run.body_for(scenario, "http://127.0.0.1:1/fhir")  # the chart is in the prefetch
+                      limits: argparse.Namespace, fhir_base: str) -> None:
+    key = "select-fallback" if limits.fallback else run.POSTGRES_SCENARIO
+    scenario = next(s for s in run.SCENARIOS if s.key == key)
+    body = run.body_for(scenario, fhir_base)
     targets = [target for name, server in builds
                for target in run.service_targets(server, scenario, body, concurrency, limits, None,
                                                  prefix=f"{name}/")]
@@ -82,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=8.0, help="wall-time cap per cell (default 8)")
     parser.add_argument("--budget", type=float, default=600.0, help="wall-time cap for the run (s)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--fallback", action="store_true",
+                        help="no prefetch: both builds read the chart from one SEKMET on loopback")
     return parser
 
 
