@@ -81,6 +81,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     ("fever", (RedFlag.INFECTION,), Keep.FEVER),
     ("cancer_active", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
     ("cancer_history", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
+    ("neoplasm_uncertain", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),  # D37-D49: the safe side
     ("weight_loss", (RedFlag.MALIGNANCY_WEAK,), Keep.CURRENT),
     ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.HISTORY),  # chronic: docs/pathway-facts.md seventh pass
     ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),

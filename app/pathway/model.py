@@ -116,6 +116,7 @@ class Finding(StrEnum):
     INFECTION_RISK_FACTOR = "infection_risk_factor"
     CANCER_ACTIVE = "cancer_active"
     CANCER_HISTORY = "cancer_history"
+    NEOPLASM_UNCERTAIN = "neoplasm_uncertain"
     WEIGHT_LOSS = "weight_loss"
     OSTEOPOROSIS = "osteoporosis"
     VERTEBRAL_FRACTURE = "vertebral_fracture"

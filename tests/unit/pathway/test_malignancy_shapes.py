@@ -1,0 +1,108 @@
+"""Malignancy flags as clinics, registries and Synthea record them (PATHWAY.md §3 malignancy, R8, R9, R7b;
+docs/pathway-facts.md "Eighth pass: malignancy"). ``raw_decision.decide`` decides a lumbar MRI ordered on
+2026-03-11 for a 40-year-old man with a 19-day radiculopathy: R1 (defer) when nothing below raises a flag.
+Every shape marked as a miss below was deferred (R1) before this pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide
+
+from app.pathway.model import RedFlag
+from app.terminology import ICD10CM, LOINC, SNOMED
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+# ESR 60 mm/h eight days before the order: with a weak flag, R8 (§3 v2); alone, R7b.
+ESR_60 = {"resourceType": "Observation", "id": "esr", "status": "final", "code": coded(LOINC, "4537-7"),
+          "effectiveDateTime": "2026-03-03", "valueQuantity": {"value": 60, "unit": "mm/h"}}
+
+
+def diagnosis(code: str, system: str = ICD10CM, status: str = "active") -> dict[str, Any]:
+    """A problem or encounter diagnosis coded only with ``code``, begun in 2024."""
+    return {"resourceType": "Condition", "id": "ca", "code": coded(system, code),
+            "clinicalStatus": coded(CLINICAL, status), "onsetDateTime": "2024-05-01"}
+
+
+@pytest.mark.parametrize("code", [
+    "D47.2",    # MGUS: a myeloma precursor; new bone pain is how myeloma shows
+    "D47.3",    # essential thrombocythaemia (a myeloproliferative neoplasm)
+    "D46.9",    # myelodysplastic syndrome (malignant in ICD-O-3)
+    "D45",      # polycythaemia vera (malignant in ICD-O-3)
+    "D48.0",    # neoplasm of uncertain behaviour of bone and articular cartilage
+    "D43.4",    # … of the spinal cord
+    "D41.00",   # … of the kidney
+    "D49.2",    # neoplasm of unspecified behaviour of bone, soft tissue and skin (awaiting biopsy)
+    "D49.9",    # neoplasm of unspecified behaviour, site unspecified
+    "Z86.03",   # personal history of a neoplasm of uncertain behaviour
+])
+def test_a_neoplasm_of_uncertain_or_unspecified_behaviour_is_r8(code: str) -> None:
+    """R8 (§3 malignancy major, the safe side where §3 names only C00-C96): a tumour the pathologist could
+    not call benign, or not yet biopsied, may be a cancer."""
+    decision = decide(diagnosis(code))
+
+    assert RedFlag.MALIGNANCY_MAJOR in decision.facts.red_flags
+    assert decision.rules[0] == "R8"
+
+
+@pytest.mark.parametrize("code", [
+    "D3A.010",  # benign carcinoid tumour: D3A sorts between D37-D39 and D40 as text
+    "D48.5",    # uncertain behaviour of skin (as non-melanoma skin cancer, §3)
+    "D05.10",   # ductal carcinoma in situ (not invasive)
+    "D12.6",    # benign neoplasm of colon
+    "Z79.810",  # long-term SERM: raloxifene treats osteoporosis
+    "Z80.3",    # family history of breast cancer
+])
+def test_benign_in_situ_skin_and_family_neoplasm_codes_still_defer(code: str) -> None:
+    assert decide(diagnosis(code)).rules == ("R1",)
+
+
+@pytest.mark.parametrize("code", [
+    "Z08",      # follow-up examination after completed treatment of a malignant neoplasm
+    "Z51.0",    # encounter for antineoplastic radiation therapy
+    "Z51.12",   # encounter for antineoplastic immunotherapy
+    "Z92.3",    # personal history of irradiation
+    "Z79.811",  # long-term aromatase inhibitor (breast cancer)
+])
+def test_a_treated_or_followed_up_cancer_coded_without_z85_is_r8(code: str) -> None:
+    """R8 (§3 "a history of cancer"): what a clinic codes for a cancer treated or followed up when no Z85 or
+    C-code stands beside it; a resolved one still counts (§2: a history is history)."""
+    for status in ("active", "resolved"):
+        decision = decide(diagnosis(code, status=status))
+        assert decision.rules[0] == "R8", status
+
+
+@pytest.mark.parametrize("code", [
+    "126906006",  # neoplasm of prostate: Synthea's prostate cancer diagnosis
+    "92691004",   # carcinoma in situ of prostate: Synthea's prostate cancer stage
+    "254900004",  # carcinoma of prostate
+    "93143009",   # leukaemia
+    "91857003",   # acute lymphoid leukaemia
+    "92814006",   # chronic lymphoid leukaemia
+    "92818009",   # chronic myeloid leukaemia
+    "109995007",  # myelodysplastic syndrome
+    "109992005",  # polycythaemia vera
+    "363418001",  # malignant tumour of pancreas
+    "372244006",  # malignant melanoma
+    "363349007",  # malignant tumour of stomach
+    "399326009",  # malignant tumour of urinary bladder
+    "363443007",  # malignant tumour of ovary
+    "363354003",  # malignant tumour of cervix
+])
+def test_cancers_in_snomed_ct_as_synthea_and_problem_lists_code_them_are_r8(code: str) -> None:
+    """R8 (CODES.md §1a: the ECL << 363346000 takes these in; the exact-code list did not)."""
+    assert decide(diagnosis(code, SNOMED)).rules[0] == "R8"
+
+
+@pytest.mark.parametrize(("system", "code"), [
+    (ICD10CM, "R64"),        # cachexia
+    (SNOMED, "89362005"),    # weight loss
+    (SNOMED, "238108007"),   # cachexia
+    (SNOMED, "267024001"),   # abnormal weight loss
+])
+def test_weight_loss_as_problem_lists_code_it_is_a_weak_flag(system: str, code: str) -> None:
+    """§3 malignancy (weak): unexplained weight loss. Alone it still defers the MRI (R9); with ESR ≥ 50 it is
+    a major flag (R8) — it was R7b."""
+    assert decide(diagnosis(code, system)).rules == ("R9",)
+    assert decide(diagnosis(code, system), ESR_60).rules[0] == "R8"
