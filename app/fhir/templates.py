@@ -46,8 +46,8 @@ REPORT_VALUE_SETS = ("spine_imaging", "spine_imaging_every_region")
 FINDING_VALUE_SETS = (
     "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
     "spinal_infection", "ivdu", "immunosuppression", "long_term_steroids", "fever", "infection_risk_factor",
-    "cancer_active", "cancer_history", "neoplasm_uncertain", "weight_loss", "osteoporosis", "vertebral_fracture",
-    "low_velocity_trauma", "high_energy_trauma",
+    "cancer_active", "cancer_history", "neoplasm_uncertain", "weight_loss", "osteoporosis",
+    "vertebral_fracture", "low_velocity_trauma", "high_energy_trauma",
 )
 
 
