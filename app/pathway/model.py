@@ -117,6 +117,7 @@ class Finding(StrEnum):
     CANCER_ACTIVE = "cancer_active"
     CANCER_HISTORY = "cancer_history"
     NEOPLASM_UNCERTAIN = "neoplasm_uncertain"
+    CANCER_TREATMENT = "cancer_treatment"  # a cancer drug or radiotherapy/chemotherapy (facts_cancer)
     WEIGHT_LOSS = "weight_loss"
     OSTEOPOROSIS = "osteoporosis"
     VERTEBRAL_FRACTURE = "vertebral_fracture"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide
 
-from app.pathway.model import RedFlag
+from app.pathway.model import Finding, RedFlag
 from app.terminology import ICD10CM, LOINC, SNOMED
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
@@ -106,3 +106,79 @@ def test_weight_loss_as_problem_lists_code_it_is_a_weak_flag(system: str, code: 
     a major flag (R8) — it was R7b."""
     assert decide(diagnosis(code, system)).rules == ("R9",)
     assert decide(diagnosis(code, system), ESR_60).rules[0] == "R8"
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def medication(code: str | None, text: str | None, kind: str = "MedicationRequest", **fields: Any
+               ) -> dict[str, Any]:
+    """A medication list entry begun in 2025, coded with RxNorm ``code`` (or only named ``text``)."""
+    concept: dict[str, Any] = {"coding": [{"system": RXNORM, "code": code}]} if code else {}
+    concept |= {"text": text} if text else {}
+    dated = {"authoredOn": "2025-06-01", "intent": "order"} if kind == "MedicationRequest" else \
+        {"effectiveDateTime": "2025-06-01"}
+    return {"resourceType": kind, "id": "rx", "status": "active", "medicationCodeableConcept": concept,
+            **dated, **fields}
+
+
+@pytest.mark.parametrize("drug", [
+    medication("10324", "tamoxifen 20 MG Oral Tablet"),
+    medication("84857", None, "MedicationStatement"),                   # ingredient code only
+    medication("262485", None),                                         # Arimidex, as Synthea codes it
+    medication("199224", "Letrozole 2.5 MG Oral Tablet", status="completed"),  # SCD with its name
+    medication(None, "LUPRON DEPOT 22.5 MG IM KIT"),                     # Epic: name only, a brand
+    medication(None, "enzalutamide (XTANDI) 40 mg capsule", "MedicationStatement", status="completed"),
+    medication(None, "abiraterone 250 mg tablet", status="stopped"),
+    medication(None, "lenalidomide 10 mg capsule", status="cancelled"),  # the myeloma is still there
+])
+def test_a_cancer_drug_on_the_medication_list_is_r8(drug: dict[str, Any]) -> None:
+    """R8 (§3 "active cancer or a history of cancer"): a cancer hormone therapy or cancer drug, current or
+    finished, is a cancer whatever else the problem list says."""
+    decision = decide(drug)
+
+    found = decision.facts.red_flags[RedFlag.MALIGNANCY_MAJOR]
+    assert [e.finding for e in found] == [Finding.CANCER_TREATMENT]
+    assert decision.rules[0] == "R8"
+
+
+@pytest.mark.parametrize("drug", [
+    medication(None, "methotrexate 2.5 MG Oral Tablet"),   # as often rheumatoid arthritis
+    medication(None, "denosumab 60 MG/ML (Prolia)"),       # osteoporosis dose
+    medication(None, "raloxifene 60 MG Oral Tablet"),      # osteoporosis
+    medication("10324", "tamoxifen 20 MG", status="entered-in-error"),
+    medication("10324", "tamoxifen 20 MG", "MedicationStatement", status="not-taken"),
+    medication("10324", "tamoxifen 20 MG", doNotPerform=True),
+    {**medication("10324", "tamoxifen 20 MG"), "authoredOn": "2026-04-01"},  # after the order
+])
+def test_dual_use_drugs_and_void_or_later_records_are_no_cancer(drug: dict[str, Any]) -> None:
+    assert decide(drug).rules == ("R1",)
+
+
+def procedure(system: str, code: str, **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "px", "status": "completed", "code": coded(system, code),
+            "performedDateTime": "2023-02-01", **fields}
+
+
+@pytest.mark.parametrize("done", [
+    procedure(SNOMED, "33195004"),    # teleradiotherapy (Synthea)
+    procedure(SNOMED, "385798007"),   # radiation therapy care (Synthea)
+    procedure(SNOMED, "367336001"),   # chemotherapy
+    procedure("http://www.ama-assn.org/go/cpt", "77412"),  # radiation treatment delivery
+    procedure("http://www.ama-assn.org/go/cpt", "77427", status="in-progress"),
+    procedure("http://www.ama-assn.org/go/cpt", "77373", status="preparation",
+              performedDateTime="2026-03-20"),  # SBRT booked after the order: the cancer is there now
+    {k: v for k, v in procedure(SNOMED, "367336001").items() if k != "performedDateTime"},  # undated
+])
+def test_radiotherapy_or_chemotherapy_recorded_as_a_procedure_is_r8(done: dict[str, Any]) -> None:
+    """R8: a radiotherapy or chemotherapy Procedure, at any date, is a cancer treated."""
+    assert decide(done).rules[0] == "R8"
+
+
+@pytest.mark.parametrize("done", [
+    procedure(SNOMED, "367336001", status="not-done"),   # "prior chemotherapy: not done"
+    procedure(SNOMED, "367336001", status="entered-in-error"),
+    procedure("http://www.ama-assn.org/go/cpt", "96413"),  # IV infusion: also biologics for arthritis
+])
+def test_a_treatment_not_done_or_not_only_for_cancer_is_no_cancer(done: dict[str, Any]) -> None:
+    assert decide(done).rules == ("R1",)

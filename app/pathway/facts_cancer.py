@@ -1,0 +1,55 @@
+"""Malignancy (PATHWAY.md §3, R8) recorded as its treatment: a cancer drug on the medication list or a
+radiotherapy or chemotherapy Procedure is a cancer, active or in the past, as a Z85 code is. The coded
+cancers (C00-C97, Z85, SNOMED CT, D37-D49) are read with the other red flags in ``facts_flags``. PURE.
+
+Data compromises (docs/pathway-facts.md "Eighth pass: malignancy"): some of these drugs have other uses
+(letrozole for ovulation induction, leuprolide for endometriosis, tamoxifen for risk reduction) and a few
+radiotherapies treat benign disease; they are read as cancer all the same, the safe side, because the
+flag only makes imaging appropriate (R8 is a warning, never a defer). Bone agents (denosumab, zoledronic
+acid) are not read: the same ingredient treats osteoporosis, and only the dose tells them apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from app.pathway.facts_common import Context, by_code_or_name, dated, member, possibly_by, shown_name
+from app.pathway.model import Evidence, Finding, RedFlag
+
+__all__ = ["cancer_treatments"]
+
+# A treatment recorded in error, or one the record says was not done ("prior radiotherapy: not done"), or a
+# statement that the drug is not taken, shows no cancer; a cancelled or planned one still does.
+_VOID_PROCEDURE = frozenset({"entered-in-error", "not-done"})
+_VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
+
+
+def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§3 malignancy (major): a cancer treatment by the order date, whatever its age (a history of cancer
+    counts at any date, §2), as the major flag."""
+    yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in (*_drugs(ctx), *_procedures(ctx)))
+
+
+def _drugs(ctx: Context) -> Iterator[Evidence]:
+    """A MedicationRequest or MedicationStatement of an antineoplastic or cancer hormone therapy
+    (``antineoplastic``: by code, or by name in the product's text or display) begun by the order date
+    or undated; an order not to give it (``doNotPerform``) is none."""
+    for m in ctx.chart.medications:
+        if m.status in _VOID_MEDICATION or m.do_not_perform or not possibly_by(m.start, ctx.order_date):
+            continue
+        coding = by_code_or_name(ctx.vs, "antineoplastic", m.codings, (m.text,))
+        if coding is not None:
+            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
+            yield Evidence(Finding.CANCER_TREATMENT, m.reference, dated(m.start), coding, name=name)
+
+
+def _procedures(ctx: Context) -> Iterator[Evidence]:
+    """A radiotherapy or chemotherapy Procedure (``cancer_treatment_procedure``) done by the order date or
+    undated, or planned (``preparation``) for any day: the cancer it is booked to treat is there now."""
+    for p in ctx.chart.procedures:
+        coding = member(ctx.vs, "cancer_treatment_procedure", p.codings)
+        by_order = possibly_by(p.performed, ctx.order_date)
+        if coding is None or p.status in _VOID_PROCEDURE or not (by_order or p.status == "preparation"):
+            continue
+        on = dated(p.performed) if by_order else None
+        name = shown_name(p.text or coding.display)
+        yield Evidence(Finding.CANCER_TREATMENT, p.reference, on, coding, name=name)
