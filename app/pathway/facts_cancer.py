@@ -1,5 +1,6 @@
 """Malignancy (PATHWAY.md §3, R8) recorded as its treatment: a cancer drug on the medication list or a
-radiotherapy or chemotherapy Procedure is a cancer, active or in the past, as a Z85 code is. The coded
+radiotherapy or chemotherapy Procedure is a cancer, active or in the past, as a Z85 code is; so is a cancer
+staging or breast cancer specimen Observation, whatever its value. The coded
 cancers (C00-C97, Z85, SNOMED CT, D37-D49) are read with the other red flags in ``facts_flags``. PURE.
 
 Data compromises (docs/pathway-facts.md "Eighth pass: malignancy"): some of these drugs have other uses
@@ -12,7 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.pathway.facts_common import Context, by_code_or_name, dated, member, possibly_by, shown_name
+from app.pathway.facts_common import (
+    Context,
+    by_code_or_name,
+    dated,
+    member,
+    observation_void,
+    possibly_by,
+    shown_name,
+)
 from app.pathway.model import Evidence, Finding, RedFlag
 
 __all__ = ["cancer_treatments"]
@@ -26,7 +35,8 @@ _VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
 def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 malignancy (major): a cancer treatment by the order date, whatever its age (a history of cancer
     counts at any date, §2), as the major flag."""
-    yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in (*_drugs(ctx), *_procedures(ctx)))
+    found = (*_drugs(ctx), *_procedures(ctx), *_stagings(ctx))
+    yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in found)
 
 
 def _drugs(ctx: Context) -> Iterator[Evidence]:
@@ -53,3 +63,17 @@ def _procedures(ctx: Context) -> Iterator[Evidence]:
         on = dated(p.performed) if by_order else None
         name = shown_name(p.text or coding.display)
         yield Evidence(Finding.CANCER_TREATMENT, p.reference, on, coding, name=name)
+
+
+def _stagings(ctx: Context) -> Iterator[Evidence]:
+    """A cancer staging or breast cancer specimen Observation (``cancer_staging``: AJCC stage group, TNM,
+    receptor status), not void, dated by the order date or undated: only a cancer is staged, so its value
+    is not read — an AJCC code, a SNOMED CT stage, "Stage IV-E" or "Positive (>10%)" alike, and a
+    ``valueBoolean`` false (a registry's "no distant metastasis") still stages a cancer. The card shows
+    the value as the chart words it, else the test's name."""
+    for o in ctx.chart.observations:
+        coding = member(ctx.vs, "cancer_staging", o.codings)
+        if coding is None or observation_void(o) or not possibly_by(o.effective, ctx.order_date):
+            continue
+        name = shown_name(o.value_text or o.value_string or coding.display)
+        yield Evidence(Finding.CANCER_STAGING, o.reference, dated(o.effective), coding, name=name)

@@ -118,6 +118,7 @@ class Finding(StrEnum):
     CANCER_HISTORY = "cancer_history"
     NEOPLASM_UNCERTAIN = "neoplasm_uncertain"
     CANCER_TREATMENT = "cancer_treatment"  # a cancer drug or radiotherapy/chemotherapy (facts_cancer)
+    CANCER_STAGING = "cancer_staging"  # a staging or breast cancer specimen Observation (facts_cancer)
     WEIGHT_LOSS = "weight_loss"
     OSTEOPOROSIS = "osteoporosis"
     VERTEBRAL_FRACTURE = "vertebral_fracture"

@@ -182,3 +182,36 @@ def test_radiotherapy_or_chemotherapy_recorded_as_a_procedure_is_r8(done: dict[s
 ])
 def test_a_treatment_not_done_or_not_only_for_cancer_is_no_cancer(done: dict[str, Any]) -> None:
     assert decide(done).rules == ("R1",)
+
+
+def staging(code: str, **value: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "stage", "status": "final", "code": coded(LOINC, code),
+            "effectiveDateTime": "2024-06-01", **value}
+
+
+@pytest.mark.parametrize("observation", [
+    staging("21908-9", valueCodeableConcept=coded(SNOMED, "1228882005")),  # AJCC IIB as Synthea codes it
+    staging("21908-9", valueCodeableConcept={"coding": [
+        {"system": "urn:oid:2.16.840.1.113883.3.26.1.1", "code": "IIA", "display": "Stage IIA"}]}),
+    staging("21908-9", valueCodeableConcept={"text": "Stage IV-E"}),       # a lymphoma's Lugano stage
+    staging("21902-2", valueString="IIIA"),
+    staging("21907-1", valueCodeableConcept={"text": "M0"}),               # staged: no distant metastasis
+    staging("85337-4", valueCodeableConcept={"text": "Positive (>10%)"}),  # ER in a breast cancer specimen
+    staging("85339-0", valueCodeableConcept={"text": "Negative"}),         # PR negative: still a cancer
+    {k: v for k, v in staging("21908-9", valueString="II").items() if k != "effectiveDateTime"},
+])
+def test_a_cancer_staging_or_breast_cancer_specimen_observation_is_r8(observation: dict[str, Any]) -> None:
+    """R8: only a cancer is staged (mCODE, Synthea, tumour registries), so the value is not read."""
+    decision = decide(observation)
+
+    found = decision.facts.red_flags[RedFlag.MALIGNANCY_MAJOR]
+    assert [e.finding for e in found] == [Finding.CANCER_STAGING]
+    assert decision.rules[0] == "R8"
+
+
+@pytest.mark.parametrize("observation", [
+    staging("21908-9", valueString="II", status="entered-in-error"),
+    staging("21908-9", valueString="II", effectiveDateTime="2026-04-01"),  # after the order
+])
+def test_a_void_or_later_staging_is_no_cancer(observation: dict[str, Any]) -> None:
+    assert decide(observation).rules == ("R1",)
