@@ -215,3 +215,27 @@ def test_a_cancer_staging_or_breast_cancer_specimen_observation_is_r8(observatio
 ])
 def test_a_void_or_later_staging_is_no_cancer(observation: dict[str, Any]) -> None:
     assert decide(observation).rules == ("R1",)
+
+
+def lab(code: str, **value: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": f"lab-{code}", "status": "final", "code": coded(LOINC, code),
+            "effectiveDateTime": "2026-03-05", **value}
+
+
+@pytest.mark.parametrize("marker", [
+    lab("4537-7", valueQuantity={"value": 60, "unit": "mm"}),           # Westergren: the fall in the 1st hour
+    lab("30341-2", valueQuantity={"value": 60, "unit": "mm/(1.h)", "system": "http://unitsofmeasure.org",
+                                  "code": "mm/(1.h)"}),
+    lab("4537-7", valueString="60 mm in 1st hour"),
+    lab("1988-5", valueQuantity={"value": 0.06, "unit": "g/L"}),        # 60 mg/L
+])
+def test_an_esr_or_crp_in_the_units_european_labs_write_is_read(marker: dict[str, Any]) -> None:
+    """R7b (§3 v2): ESR ≥ 50 mm/h or CRP ≥ 50 mg/L, unexplained — the ESR's "mm" is millimetres in the first
+    hour, CRP in g/L is a thousand mg/L. Each was not read (R1)."""
+    assert decide(marker).rules[0] == "R7b"
+
+
+def test_an_esr_in_mm_with_a_weak_flag_is_r8() -> None:
+    """§3 v2: weight loss with ESR ≥ 50 mm/h is a major malignancy flag."""
+    esr = lab("4537-7", valueQuantity={"value": 55, "unit": "mm"})
+    assert decide(diagnosis("R63.4"), esr).rules[0] == "R8"
