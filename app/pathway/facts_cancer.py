@@ -1,6 +1,7 @@
 """Malignancy (PATHWAY.md §3, R8) recorded as its treatment: a cancer drug on the medication list or a
 radiotherapy or chemotherapy Procedure is a cancer, active or in the past, as a Z85 code is; so is a cancer
-staging or breast cancer specimen Observation, whatever its value. The coded
+staging or breast cancer specimen Observation, whatever its value, and a tumour registry's diagnosis coded
+by its ICD-O-3 morphology and behaviour ("8500/3"). The coded
 cancers (C00-C97, Z85, SNOMED CT, D37-D49) are read with the other red flags in ``facts_flags``. PURE.
 
 Data compromises (docs/pathway-facts.md "Eighth pass: malignancy"): some of these drugs have other uses
@@ -11,11 +12,14 @@ acid) are not read: the same ingredient treats osteoporosis, and only the dose t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from app.pathway.facts_common import (
     Context,
     by_code_or_name,
+    condition_first_date,
+    condition_void,
     dated,
     member,
     observation_void,
@@ -23,6 +27,7 @@ from app.pathway.facts_common import (
     shown_name,
 )
 from app.pathway.model import Evidence, Finding, RedFlag
+from app.terminology import Coding
 
 __all__ = ["cancer_treatments"]
 
@@ -30,12 +35,22 @@ __all__ = ["cancer_treatments"]
 # statement that the drug is not taken, shows no cancer; a cancelled or planned one still does.
 _VOID_PROCEDURE = frozenset({"entered-in-error", "not-done"})
 _VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
+# ICD-O-3 (its HL7 URI and OID): a morphology is four digits and a behaviour digit, "8500/3" (also written
+# "85003" or "M-8500/3"). Behaviour 3 malignant, 6 metastatic, 9 malignant of unknown origin; 1 uncertain
+# (as ICD-10-CM D37-D48); 0 benign and 2 in situ are no cancer (§3 names C00-C96).
+_ICD_O_3 = frozenset({
+    "http://terminology.hl7.org/codesystem/icd-o-3", "http://hl7.org/fhir/sid/icd-o-3",
+    "urn:oid:2.16.840.1.113883.6.43.1", "2.16.840.1.113883.6.43.1",
+})
+_MORPHOLOGY = re.compile(r"(?:m-?)?\d{4}/?([0-9])", re.IGNORECASE)
+_BEHAVIOUR = {"3": Finding.CANCER_ACTIVE, "6": Finding.CANCER_ACTIVE, "9": Finding.CANCER_ACTIVE,
+              "1": Finding.NEOPLASM_UNCERTAIN}
 
 
 def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 malignancy (major): a cancer treatment by the order date, whatever its age (a history of cancer
     counts at any date, §2), as the major flag."""
-    found = (*_drugs(ctx), *_procedures(ctx), *_stagings(ctx))
+    found = (*_drugs(ctx), *_procedures(ctx), *_stagings(ctx), *_morphologies(ctx))
     yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in found)
 
 
@@ -77,3 +92,26 @@ def _stagings(ctx: Context) -> Iterator[Evidence]:
             continue
         name = shown_name(o.value_text or o.value_string or coding.display)
         yield Evidence(Finding.CANCER_STAGING, o.reference, dated(o.effective), coding, name=name)
+
+
+def _morphologies(ctx: Context) -> Iterator[Evidence]:
+    """A Condition coded by its ICD-O-3 morphology, as tumour registries and oncology systems export a
+    diagnosis: a malignant or uncertain behaviour is the major flag, read as the coded cancers are (not
+    void, begun by the order date or undated, any status: a history is history)."""
+    patient = ctx.chart.patient
+    for c in ctx.chart.conditions:
+        found = next(((k, coding) for coding in c.codings if (k := _behaviour(coding)) is not None), None)
+        if found is None or condition_void(c):
+            continue
+        first = condition_first_date(c, patient)
+        if possibly_by(first, ctx.order_date):
+            kind, coding = found
+            yield Evidence(kind, c.reference, dated(first), coding, name=shown_name(coding.display))
+
+
+def _behaviour(coding: Coding) -> Finding | None:
+    """The finding an ICD-O-3 morphology's behaviour digit names; None for another system, benign, in situ."""
+    if (coding.system or "").casefold().rstrip("/") not in _ICD_O_3:
+        return None
+    morphology = _MORPHOLOGY.fullmatch((coding.code or "").strip())
+    return _BEHAVIOUR.get(morphology.group(1)) if morphology is not None else None

@@ -239,3 +239,24 @@ def test_an_esr_in_mm_with_a_weak_flag_is_r8() -> None:
     """§3 v2: weight loss with ESR ≥ 50 mm/h is a major malignancy flag."""
     esr = lab("4537-7", valueQuantity={"value": 55, "unit": "mm"})
     assert decide(diagnosis("R63.4"), esr).rules[0] == "R8"
+
+
+ICD_O_3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
+
+
+@pytest.mark.parametrize(("system", "code"), [
+    (ICD_O_3, "8500/3"),                                 # infiltrating duct carcinoma, malignant
+    (ICD_O_3, "8140/6"),                                 # adenocarcinoma, metastatic
+    ("urn:oid:2.16.840.1.113883.6.43.1", "97323"),      # multiple myeloma, written without the slash
+    (ICD_O_3, "M-8000/9"),                               # malignant neoplasm, primary or metastatic unknown
+    (ICD_O_3, "9765/1"),                                 # MGUS: uncertain behaviour (as D47.2)
+])
+def test_a_registry_diagnosis_coded_by_its_icd_o_3_morphology_is_r8(system: str, code: str) -> None:
+    """R8: a tumour registry or oncology system exports the diagnosis as its ICD-O-3 morphology and
+    behaviour; malignant (3, 6, 9) and uncertain (1) behaviour count (§3, the safe side for 1)."""
+    assert decide(diagnosis(code, system)).rules[0] == "R8"
+
+
+@pytest.mark.parametrize("code", ["8010/2", "8140/0", "C50.9"])  # in situ, benign, a topography (a site)
+def test_an_icd_o_3_in_situ_benign_or_site_code_is_no_cancer(code: str) -> None:
+    assert decide(diagnosis(code, ICD_O_3)).rules == ("R1",)
