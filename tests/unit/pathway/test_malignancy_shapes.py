@@ -169,9 +169,11 @@ def procedure(system: str, code: str, **fields: Any) -> dict[str, Any]:
     procedure("http://www.ama-assn.org/go/cpt", "77373", status="preparation",
               performedDateTime="2026-03-20"),  # SBRT booked after the order: the cancer is there now
     {k: v for k, v in procedure(SNOMED, "367336001").items() if k != "performedDateTime"},  # undated
+    procedure("http://www.ama-assn.org/go/cpt", "55866"),  # radical prostatectomy: done only for cancer
+    procedure("http://www.ama-assn.org/go/cpt", "19307"),  # modified radical mastectomy
 ])
 def test_radiotherapy_or_chemotherapy_recorded_as_a_procedure_is_r8(done: dict[str, Any]) -> None:
-    """R8: a radiotherapy or chemotherapy Procedure, at any date, is a cancer treated."""
+    """R8: a radiotherapy, chemotherapy or cancer operation Procedure, at any date, is a cancer treated."""
     assert decide(done).rules[0] == "R8"
 
 
@@ -179,6 +181,8 @@ def test_radiotherapy_or_chemotherapy_recorded_as_a_procedure_is_r8(done: dict[s
     procedure(SNOMED, "367336001", status="not-done"),   # "prior chemotherapy: not done"
     procedure(SNOMED, "367336001", status="entered-in-error"),
     procedure("http://www.ama-assn.org/go/cpt", "96413"),  # IV infusion: also biologics for arthritis
+    procedure("http://www.ama-assn.org/go/cpt", "55821"),  # suprapubic prostatectomy: benign hyperplasia
+    procedure("http://www.ama-assn.org/go/cpt", "19303"),  # simple mastectomy: may be prophylactic
 ])
 def test_a_treatment_not_done_or_not_only_for_cancer_is_no_cancer(done: dict[str, Any]) -> None:
     assert decide(done).rules == ("R1",)
