@@ -89,6 +89,8 @@ def test_a_treated_or_followed_up_cancer_coded_without_z85_is_r8(code: str) -> N
     "399326009",  # malignant tumour of urinary bladder
     "363443007",  # malignant tumour of ovary
     "363354003",  # malignant tumour of cervix
+    "161432005",  # history of malignant melanoma (DICOM CID 4402)
+    "321000119108",  # history of malignant melanoma of the skin
 ])
 def test_cancers_in_snomed_ct_as_synthea_and_problem_lists_code_them_are_r8(code: str) -> None:
     """R8 (CODES.md §1a: the ECL << 363346000 takes these in; the exact-code list did not)."""
