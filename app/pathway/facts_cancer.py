@@ -25,15 +25,15 @@ from app.pathway.facts_common import (
     observation_void,
     possibly_by,
     shown_name,
+    treating_procedures,
 )
 from app.pathway.model import Evidence, Finding, RedFlag
 from app.terminology import Coding
 
 __all__ = ["cancer_treatments"]
 
-# A treatment recorded in error, or one the record says was not done ("prior radiotherapy: not done"), or a
-# statement that the drug is not taken, shows no cancer; a cancelled or planned one still does.
-_VOID_PROCEDURE = frozenset({"entered-in-error", "not-done"})
+# A drug recorded in error, or a statement that it is not taken, shows no cancer; a cancelled order still
+# does. Procedures: ``facts_common.treating_procedures`` (not-done, "prior radiotherapy: not done", is none).
 _VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
 # ICD-O-3 (its HL7 URI and OID): a morphology is four digits and a behaviour digit, "8500/3" (also written
 # "85003" or "M-8500/3"). Behaviour 3 malignant, 6 metastatic, 9 malignant of unknown origin; 1 uncertain
@@ -50,7 +50,8 @@ _BEHAVIOUR = {"3": Finding.CANCER_ACTIVE, "6": Finding.CANCER_ACTIVE, "9": Findi
 def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 malignancy (major): a cancer treatment by the order date, whatever its age (a history of cancer
     counts at any date, §2), as the major flag."""
-    found = (*_drugs(ctx), *_procedures(ctx), *_stagings(ctx), *_morphologies(ctx))
+    procedures = treating_procedures(ctx, "cancer_treatment_procedure", Finding.CANCER_TREATMENT)
+    found = (*_drugs(ctx), *procedures, *_stagings(ctx), *_morphologies(ctx))
     yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in found)
 
 
@@ -65,19 +66,6 @@ def _drugs(ctx: Context) -> Iterator[Evidence]:
         if coding is not None:
             name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
             yield Evidence(Finding.CANCER_TREATMENT, m.reference, dated(m.start), coding, name=name)
-
-
-def _procedures(ctx: Context) -> Iterator[Evidence]:
-    """A radiotherapy or chemotherapy Procedure (``cancer_treatment_procedure``) done by the order date or
-    undated, or planned (``preparation``) for any day: the cancer it is booked to treat is there now."""
-    for p in ctx.chart.procedures:
-        coding = member(ctx.vs, "cancer_treatment_procedure", p.codings)
-        by_order = possibly_by(p.performed, ctx.order_date)
-        if coding is None or p.status in _VOID_PROCEDURE or not (by_order or p.status == "preparation"):
-            continue
-        on = dated(p.performed) if by_order else None
-        name = shown_name(p.text or coding.display)
-        yield Evidence(Finding.CANCER_TREATMENT, p.reference, on, coding, name=name)
 
 
 def _stagings(ctx: Context) -> Iterator[Evidence]:
