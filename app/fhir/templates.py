@@ -32,9 +32,11 @@ _PATIENT = "{{context.patientId}}"
 _LOINC = "http://loinc.org"
 _SNOMED = "http://snomed.info/sct"
 # Value sets of the measurements the pathway reads (temperature, pain score, ESR, CRP, WBC, a blood culture's
-# organism), by LOINC code; then LOINC 75325-1 "Symptom", the code under which a SNOMED CT finding is
-# recorded as the value.
-MEASURED_VALUE_SETS = ("body_temperature", "pain_score", "esr", "crp", "wbc", "blood_culture")
+# organism, a cancer's stage), by LOINC code; then LOINC 75325-1 "Symptom", the code under which a SNOMED
+# CT finding is recorded as the value.
+MEASURED_VALUE_SETS = (
+    "body_temperature", "pain_score", "esr", "crp", "wbc", "blood_culture", "cancer_staging",
+)
 _SYMPTOM = "75325-1"
 # US Core / R4 observation-category codes, system left out: Epic and others use their own category systems.
 _FINDING_CATEGORIES = "exam,survey,social-history"
@@ -46,8 +48,8 @@ REPORT_VALUE_SETS = ("spine_imaging", "spine_imaging_every_region")
 FINDING_VALUE_SETS = (
     "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
     "spinal_infection", "ivdu", "immunosuppression", "long_term_steroids", "fever", "infection_risk_factor",
-    "cancer_active", "cancer_history", "weight_loss", "osteoporosis", "vertebral_fracture",
-    "low_velocity_trauma", "high_energy_trauma",
+    "cancer_active", "cancer_history", "neoplasm_uncertain", "weight_loss", "osteoporosis",
+    "vertebral_fracture", "low_velocity_trauma", "high_energy_trauma",
 )
 
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 from app.chart.dates import FhirDate, Precision, parse_fhir_date
 from app.chart.model import Chart, ConditionView, MedicationView, ObservationView, PatientView
 from app.immutable import immutable
-from app.pathway.model import Evidence, OrderFacts
+from app.pathway.model import Evidence, Finding, OrderFacts
 from app.pathway.policy import Policy
 from app.terminology import ICD10CM, SNOMED, Coding, ValueSets, canonical_system
 
@@ -453,6 +453,26 @@ def by_code_or_name(
 
 def medication_class(vs: ValueSets, coding: Coding) -> str | None:
     return vs.get("conservative_medication").attributes(coding).get("class")
+
+
+# --- procedures ----------------------------------------------------------------------------------------
+
+# A treating procedure not done, or recorded in error, shows nothing; a planned one does.
+_NOT_TREATED = frozenset({"entered-in-error", "not-done"})
+
+
+def treating_procedures(ctx: Context, concept: str, finding: Finding) -> Iterator[Evidence]:
+    """A Procedure of ``concept`` that shows the disease it treats, whatever its age (a vertebroplasty its
+    fracture, radiotherapy its cancer): done, in progress or undated by the order date, or booked
+    (``preparation``) for any day — the disease it is booked to treat is there now, and the card gives no
+    date for it. Named as the chart names the procedure."""
+    for p in ctx.chart.procedures:
+        coding = member(ctx.vs, concept, p.codings)
+        by_order = possibly_by(p.performed, ctx.order_date)
+        if coding is None or p.status in _NOT_TREATED or not (by_order or p.status == "preparation"):
+            continue
+        on = dated(p.performed) if by_order else None
+        yield Evidence(finding, p.reference, on, coding, name=shown_name(coding.display or p.text))
 
 
 # --- evidence ------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from enum import Enum
 from app.chart.dates import FhirDate
 from app.chart.model import VOID_MEDICATION, ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
+from app.pathway.facts_cancer import cancer_treatments
 from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
@@ -81,6 +82,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     ("fever", (RedFlag.INFECTION,), Keep.FEVER),
     ("cancer_active", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
     ("cancer_history", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),
+    ("neoplasm_uncertain", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),  # D37-D49: the safe side
     ("weight_loss", (RedFlag.MALIGNANCY_WEAK,), Keep.CURRENT),
     ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.HISTORY),  # chronic: docs/pathway-facts.md seventh pass
     ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
@@ -127,7 +129,8 @@ def red_flags(
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
     coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *augmentations(ctx), *_age_over_50(ctx, age)]
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *augmentations(ctx), *cancer_treatments(ctx),
+             *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
 

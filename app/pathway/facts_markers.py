@@ -47,8 +47,16 @@ SPINAL_PROCEDURE_DAYS = 90    # R7 risk factor: spinal procedure or injection in
 ESR_FLOOR, ESR_HIGH = 20.0, 50.0
 CRP_RAISED, CRP_HIGH = 10.0, 50.0
 # Units after ``unit_key`` (case, spaces and brackets dropped; µg and mcg are ug).
-_CRP_TO_MG_L: Mapping[str, float] = {"mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52}
-_ESR_UNITS = frozenset({"mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min"})
+# g/L: a few European laboratories report CRP so (0.06 g/L is 60 mg/L).
+_CRP_TO_MG_L: Mapping[str, float] = {
+    "mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52, "g/l": 1000.0,
+}
+# The Westergren ESR is the fall in millimetres in the first hour: laboratories write it "mm" alone, "mm in
+# 1st hour", or as UCUM's "mm/(1.h)" (docs/pathway-facts.md "Eighth pass: malignancy").
+_ESR_UNITS = frozenset({
+    "mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min", "mm", "mm/(1h)", "mm/hrs", "mm/1sthr",
+    "mm/1sthour", "mmin1sthour", "mmin1hour", "mmh",
+})
 _NO_GROWTH = frozenset({(SNOMED, "264868006")})  # a blood culture's "No growth" (its Negative: _NO_ANSWERS)
 # Procedures that are an infection risk factor when performed in the last SPINAL_PROCEDURE_DAYS, and the
 # finding each is shown as: a spinal procedure or injection, or (haemodialysis, a central line placed) the

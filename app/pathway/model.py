@@ -116,6 +116,9 @@ class Finding(StrEnum):
     INFECTION_RISK_FACTOR = "infection_risk_factor"
     CANCER_ACTIVE = "cancer_active"
     CANCER_HISTORY = "cancer_history"
+    NEOPLASM_UNCERTAIN = "neoplasm_uncertain"
+    CANCER_TREATMENT = "cancer_treatment"  # a cancer drug or radiotherapy/chemotherapy (facts_cancer)
+    CANCER_STAGING = "cancer_staging"  # a staging or breast cancer specimen Observation (facts_cancer)
     WEIGHT_LOSS = "weight_loss"
     OSTEOPOROSIS = "osteoporosis"
     VERTEBRAL_FRACTURE = "vertebral_fracture"

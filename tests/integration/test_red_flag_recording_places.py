@@ -454,3 +454,38 @@ async def test_a_patient_without_a_birth_date_is_said_both_ways_and_left_unrated
     assert answers.same, answers.difference()
     assert ("SpineDataNeeded", "info") in topics(answers.prefetch), answers.difference()
     assert rating(answers.prefetch) is None
+
+
+# A cancer recorded as clinics, registries and Synthea record it beside no C-code or Z85
+# (docs/pathway-facts.md "Eighth pass: malignancy"): a staging Observation in the laboratory category,
+# which only the observations search's codes bring to the fallback; a cancer drug named only in words; a
+# radiotherapy Procedure; a neoplasm of uncertain behaviour. Each is R8 (a warning, rating appropriate)
+# by prefetch and by fallback.
+MALIGNANCY: dict[str, Callable[[str], list[Resource]]] = {
+    "staging-observation": lambda pid: [observation(
+        pid, "stage", (LOINC, "21908-9", "Stage group.clinical Cancer"), "laboratory",
+        effectiveDateTime="2023-05-02", valueCodeableConcept={"text": "Stage IIIA"})],
+    "drug-named-in-words": lambda pid: [{
+        "resourceType": "MedicationStatement", "id": f"{pid}-rx", "subject": {"reference": f"Patient/{pid}"},
+        "status": "active", "effectiveDateTime": "2025-01-15",
+        "medicationCodeableConcept": {"text": "LUPRON DEPOT 22.5 MG IM KIT"}}],
+    "radiotherapy-procedure": lambda pid: [{
+        "resourceType": "Procedure", "id": f"{pid}-rt", "subject": {"reference": f"Patient/{pid}"},
+        "status": "completed", "code": concept((SCT, "33195004", "Teleradiotherapy procedure")),
+        "performedDateTime": "2022-09-01"}],
+    "neoplasm-of-uncertain-behaviour": lambda pid: [condition(
+        pid, "mgus", (ICD, "D47.2", "Monoclonal gammopathy"), onsetDateTime="2021-03-01")],
+}
+
+
+@pytest.mark.parametrize("shape", list(MALIGNANCY))
+async def test_a_cancer_recorded_beside_no_cancer_code_is_found_by_prefetch_and_by_fallback(
+    cds: Any, shape: str
+) -> None:
+    pid = patient_id("malignancy", shape)
+
+    answers = await both_ways(cds, pid, "lumbar", MALIGNANCY[shape](pid))
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch)[0] == ("SpineRedFlag", "warning"), answers.difference()
+    assert rating(answers.prefetch) == "appropriate"

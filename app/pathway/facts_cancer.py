@@ -1,0 +1,105 @@
+"""Malignancy (PATHWAY.md §3, R8) recorded as its treatment: a cancer drug on the medication list or a
+radiotherapy or chemotherapy Procedure is a cancer, active or in the past, as a Z85 code is; so is a cancer
+staging or breast cancer specimen Observation, whatever its value, and a tumour registry's diagnosis coded
+by its ICD-O-3 morphology and behaviour ("8500/3"). The coded
+cancers (C00-C97, Z85, SNOMED CT, D37-D49) are read with the other red flags in ``facts_flags``. PURE.
+
+Data compromises (docs/pathway-facts.md "Eighth pass: malignancy"): some of these drugs have other uses
+(letrozole for ovulation induction, leuprolide for endometriosis, tamoxifen for risk reduction) and a few
+radiotherapies treat benign disease; they are read as cancer all the same, the safe side, because the
+flag only makes imaging appropriate (R8 is a warning, never a defer). Bone agents (denosumab, zoledronic
+acid) are not read: the same ingredient treats osteoporosis, and only the dose tells them apart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from app.pathway.facts_common import (
+    Context,
+    by_code_or_name,
+    condition_first_date,
+    condition_void,
+    dated,
+    member,
+    observation_void,
+    possibly_by,
+    shown_name,
+    treating_procedures,
+)
+from app.pathway.model import Evidence, Finding, RedFlag
+from app.terminology import Coding
+
+__all__ = ["cancer_treatments"]
+
+# A drug recorded in error, or a statement that it is not taken, shows no cancer; a cancelled order still
+# does. Procedures: ``facts_common.treating_procedures`` (not-done, "prior radiotherapy: not done", is none).
+_VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
+# ICD-O-3 (its HL7 URI and OID): a morphology is four digits and a behaviour digit, "8500/3" (also written
+# "85003" or "M-8500/3"). Behaviour 3 malignant, 6 metastatic, 9 malignant of unknown origin; 1 uncertain
+# (as ICD-10-CM D37-D48); 0 benign and 2 in situ are no cancer (§3 names C00-C96).
+_ICD_O_3 = frozenset({
+    "http://terminology.hl7.org/codesystem/icd-o-3", "http://hl7.org/fhir/sid/icd-o-3",
+    "urn:oid:2.16.840.1.113883.6.43.1", "2.16.840.1.113883.6.43.1",
+})
+_MORPHOLOGY = re.compile(r"(?:m-?)?\d{4}/?([0-9])", re.IGNORECASE)
+_BEHAVIOUR = {"3": Finding.CANCER_ACTIVE, "6": Finding.CANCER_ACTIVE, "9": Finding.CANCER_ACTIVE,
+              "1": Finding.NEOPLASM_UNCERTAIN}
+
+
+def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§3 malignancy (major): a cancer treatment by the order date, whatever its age (a history of cancer
+    counts at any date, §2), as the major flag."""
+    procedures = treating_procedures(ctx, "cancer_treatment_procedure", Finding.CANCER_TREATMENT)
+    found = (*_drugs(ctx), *procedures, *_stagings(ctx), *_morphologies(ctx))
+    yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in found)
+
+
+def _drugs(ctx: Context) -> Iterator[Evidence]:
+    """A MedicationRequest or MedicationStatement of an antineoplastic or cancer hormone therapy
+    (``antineoplastic``: by code, or by name in the product's text or display) begun by the order date
+    or undated; an order not to give it (``doNotPerform``) is none."""
+    for m in ctx.chart.medications:
+        if m.status in _VOID_MEDICATION or m.do_not_perform or not possibly_by(m.start, ctx.order_date):
+            continue
+        coding = by_code_or_name(ctx.vs, "antineoplastic", m.codings, (m.text,))
+        if coding is not None:
+            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
+            yield Evidence(Finding.CANCER_TREATMENT, m.reference, dated(m.start), coding, name=name)
+
+
+def _stagings(ctx: Context) -> Iterator[Evidence]:
+    """A cancer staging or breast cancer specimen Observation (``cancer_staging``: AJCC stage group, TNM,
+    receptor status), not void, dated by the order date or undated: only a cancer is staged, so its value
+    is not read — an AJCC code, a SNOMED CT stage, "Stage IV-E" or "Positive (>10%)" alike, and a
+    ``valueBoolean`` false (a registry's "no distant metastasis") still stages a cancer. The card shows
+    the value as the chart words it, else the test's name."""
+    for o in ctx.chart.observations:
+        coding = member(ctx.vs, "cancer_staging", o.codings)
+        if coding is None or observation_void(o) or not possibly_by(o.effective, ctx.order_date):
+            continue
+        name = shown_name(o.value_text or o.value_string or coding.display)
+        yield Evidence(Finding.CANCER_STAGING, o.reference, dated(o.effective), coding, name=name)
+
+
+def _morphologies(ctx: Context) -> Iterator[Evidence]:
+    """A Condition coded by its ICD-O-3 morphology, as tumour registries and oncology systems export a
+    diagnosis: a malignant or uncertain behaviour is the major flag, read as the coded cancers are (not
+    void, begun by the order date or undated, any status: a history is history)."""
+    patient = ctx.chart.patient
+    for c in ctx.chart.conditions:
+        found = next(((k, coding) for coding in c.codings if (k := _behaviour(coding)) is not None), None)
+        if found is None or condition_void(c):
+            continue
+        first = condition_first_date(c, patient)
+        if possibly_by(first, ctx.order_date):
+            kind, coding = found
+            yield Evidence(kind, c.reference, dated(first), coding, name=shown_name(coding.display))
+
+
+def _behaviour(coding: Coding) -> Finding | None:
+    """The finding an ICD-O-3 morphology's behaviour digit names; None for another system, benign, in situ."""
+    if (coding.system or "").casefold().rstrip("/") not in _ICD_O_3:
+        return None
+    morphology = _MORPHOLOGY.fullmatch((coding.code or "").strip())
+    return _BEHAVIOUR.get(morphology.group(1)) if morphology is not None else None
