@@ -26,7 +26,7 @@ def day(days_before: int) -> str:
 
 
 def chart(pid: str, diagnosis: str, *extra: Resource) -> list[Resource]:
-    """A 40-year-old with ``diagnosis`` begun 69 days before the order and no care on record, and ``extra``."""
+    """A 40-year-old with ``diagnosis`` begun 69 days before the order, no care on record, and ``extra``."""
     subject = {"reference": f"Patient/{pid}"}
     patient = {"resourceType": "Patient", "id": pid, "birthDate": "1985-05-05", "gender": "female"}
     condition = {"resourceType": "Condition", "id": f"{pid}-dx", "subject": subject,
