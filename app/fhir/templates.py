@@ -43,13 +43,14 @@ _FINDING_CATEGORIES = "exam,survey,social-history"
 # Value sets whose codes a DiagnosticReport may carry to count as prior spine imaging (PATHWAY.md §2).
 REPORT_VALUE_SETS = ("spine_imaging", "spine_imaging_every_region")
 # Value sets the pathway reads from an Observation's code or value (PATHWAY.md §2 v2, §3): every
-# red-flag concept of app.pathway.facts_flags.TRIGGERS and the infection risk factors of facts_markers
-# (a unit test keeps this list and those in step; app.fhir may not import the pathway).
+# red-flag concept of app.pathway.facts_flags.TRIGGERS, the infection risk factors of facts_markers, and
+# the contraindication to MRI and OPLL of facts_modality (R13, R14) (a unit test keeps this list and those
+# in step; app.fhir may not import the pathway).
 FINDING_VALUE_SETS = (
     "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
     "spinal_infection", "ivdu", "immunosuppression", "long_term_steroids", "fever", "infection_risk_factor",
     "cancer_active", "cancer_history", "neoplasm_uncertain", "weight_loss", "osteoporosis",
-    "vertebral_fracture", "low_velocity_trauma", "high_energy_trauma",
+    "vertebral_fracture", "low_velocity_trauma", "high_energy_trauma", "mri_contraindication", "opll",
 )
 
 

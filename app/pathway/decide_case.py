@@ -82,10 +82,21 @@ class Case:
         return bool(self.facts.serious_red_flags)
 
     @property
+    def tumour_or_infection(self) -> bool:
+        """Tumour or infection suspected: R8, R7, or R7b's unexplained raised ESR/CRP, whose card asks for
+        MRI without and with contrast too — no other card may then call contrast unneeded."""
+        suspected = self.has(RedFlag.MALIGNANCY_MAJOR) or self.has(RedFlag.INFECTION)
+        return suspected or bool(self.facts.raised_markers)
+
+    @property
     def tumour_infection_or_post_op(self) -> bool:
         """R16/R17: the indications for contrast."""
-        facts = self.facts
-        return self.has(RedFlag.MALIGNANCY_MAJOR) or self.has(RedFlag.INFECTION) or bool(facts.prior_surgery)
+        return self.tumour_or_infection or bool(self.facts.prior_surgery)
+
+    @property
+    def mri_contraindicated(self) -> bool:
+        """R13/R14: a contraindication to MRI is on record (``facts_modality``)."""
+        return bool(self.facts.mri_contraindications)
 
     @property
     def exact_days(self) -> int | None:

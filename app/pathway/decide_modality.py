@@ -36,21 +36,22 @@ MRI_WITHOUT_AND_WITH = Study(Modality.MRI, Contrast.WITHOUT_AND_WITH)
 def _mri_instead(case: Case) -> tuple[Study, tuple[SuggestionKind, ...]]:
     """The MRI to suggest instead of CT/myelography/bone scan, and its one-click replacement.
 
-    Infection or cancer want MRI without *and with* contrast (R7/R8); there is no one-click replacement
-    for that, so the card names it and offers none.
+    Infection or cancer (R7/R8, or R7b's raised ESR/CRP) want MRI without *and with* contrast; there is
+    no one-click replacement for that, so the card names it and offers none.
     """
-    if case.has(RedFlag.INFECTION) or case.has(RedFlag.MALIGNANCY_MAJOR):
+    if case.tumour_or_infection:
         return MRI_WITHOUT_AND_WITH, ()
     return MRI_WITHOUT, (SuggestionKind.REPLACE_WITH_MRI_WITHOUT,)
 
 
 def r13_ct(case: Case, base: Outcome) -> Outcome | None:
-    """R13: CT without fracture risk or prior surgery → MRI; not-appropriate unless a red flag made it so.
-
-    OPLL and MRI contraindications are not facts we hold: the card offers override reason
-    ``mri-contraindicated`` instead.
-    """
-    if case.order.modality is not Modality.CT or case.has(RedFlag.FRACTURE_RISK) or case.facts.prior_surgery:
+    """R13: CT without fracture risk, prior surgery, OPLL or a contraindication to MRI → MRI;
+    not-appropriate unless a red flag made it so. A contraindication the chart does not code is the
+    override reason ``mri-contraindicated``."""
+    facts = case.facts
+    if case.order.modality is not Modality.CT or case.has(RedFlag.FRACTURE_RISK) or facts.prior_surgery:
+        return None
+    if facts.opll or case.mri_contraindicated:
         return None
     mri, suggestions = _mri_instead(case)
     card = advice(case, "R13", Topic.MODALITY, Indicator.WARNING, "ct_to_mri", suggestions, mri=mri)
@@ -58,8 +59,10 @@ def r13_ct(case: Case, base: Outcome) -> Outcome | None:
 
 
 def r14_myelography(case: Case, base: Outcome) -> Outcome | None:
-    """R14: (CT) myelography only if MRI is contraindicated or non-diagnostic → not-appropriate."""
-    if case.order.modality not in (Modality.MYELOGRAPHY, Modality.CT_MYELOGRAPHY):
+    """R14: (CT) myelography only if MRI is contraindicated or non-diagnostic → not-appropriate. With a
+    contraindication on record it is the study R14 allows: no card. (A non-diagnostic MRI is not a fact
+    the chart gives: the override reason ``mri-contraindicated`` says it.)"""
+    if case.order.modality not in (Modality.MYELOGRAPHY, Modality.CT_MYELOGRAPHY) or case.mri_contraindicated:
         return None
     mri, suggestions = _mri_instead(case)
     card = advice(case, "R14", Topic.MODALITY, Indicator.WARNING, "myelography", suggestions, mri=mri)
@@ -67,9 +70,13 @@ def r14_myelography(case: Case, base: Outcome) -> Outcome | None:
 
 
 def r15_nuclear(case: Case, base: Outcome) -> Outcome | None:
-    """R15: bone scan / PET is not part of the radiculopathy work-up → not-appropriate."""
+    """R15: bone scan / PET is not part of the radiculopathy work-up → not-appropriate. With a
+    contraindication to MRI on record the card names CT or CT myelography instead, and offers no MRI."""
     if case.order.modality is not Modality.NUCLEAR:
         return None
+    if case.mri_contraindicated:
+        card = advice(case, "R15", Topic.MODALITY, Indicator.WARNING, "nuclear_imaging_no_mri")
+        return Outcome("R15", None, card, lowers=not case.serious)
     mri, suggestions = _mri_instead(case)
     card = advice(case, "R15", Topic.MODALITY, Indicator.WARNING, "nuclear_imaging", suggestions, mri=mri)
     return Outcome("R15", None, card, lowers=not case.serious)

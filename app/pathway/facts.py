@@ -8,6 +8,7 @@ listed in docs/pathway-facts.md; the detailed rules live in the ``facts_*`` modu
 * ``facts_flags``   — red flags (§3);
 * ``facts_care``    — conservative care, candidate, pain score;
 * ``facts_imaging`` — prior MRI, prior surgery;
+* ``facts_modality`` — a contraindication to MRI, OPLL (R13, R14);
 * ``facts_trauma``  — recent high-energy trauma (§1 scope).
 """
 
@@ -22,6 +23,7 @@ from app.pathway import facts_imaging as imaging
 from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
+from app.pathway.facts_modality import mri_contraindications, opll
 from app.pathway.facts_motor import motor_grades
 from app.pathway.facts_trauma import recent_high_energy_trauma
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
@@ -158,6 +160,8 @@ def extract_facts(
         prior_imaging=prior,
         prior_surgery=imaging.prior_surgery(ctx, region),
         surgery_since_prior_imaging=imaging.surgery_since(ctx, prior),
+        mri_contraindications=mri_contraindications(ctx),
+        opll=opll(ctx, region),
         high_energy_trauma=recent_high_energy_trauma(ctx),
         pain_score=care.pain_score(ctx, since),
         raised_markers=raised,

@@ -125,6 +125,8 @@ class Finding(StrEnum):
     LOW_VELOCITY_TRAUMA = "low_velocity_trauma"
     HIGH_ENERGY_TRAUMA = "high_energy_trauma"
     PRIOR_SPINE_SURGERY = "prior_spine_surgery"
+    MRI_CONTRAINDICATION = "mri_contraindication"  # R13/R14: an implanted device or magnetic metal
+    OPLL = "opll"  # R13: ossification of the posterior longitudinal ligament, which CT shows
     PHYSICAL_THERAPY = "physical_therapy"
     CHIROPRACTIC = "chiropractic"
     OSTEOPATHIC_MANIPULATION = "osteopathic_manipulation"
@@ -231,6 +233,9 @@ class Facts:
     prior_imaging: tuple[Evidence, ...]
     prior_surgery: tuple[Evidence, ...]
     surgery_since_prior_imaging: bool = False
+    # R13/R14 (facts_modality): a contraindication to MRI on record, and an OPLL of the region.
+    mri_contraindications: tuple[Evidence, ...] = ()
+    opll: tuple[Evidence, ...] = ()
     high_energy_trauma: bool = False
     pain_score: float | None = None
     # R7b (v2): ESR/CRP raised with neither an infection risk factor nor a weak malignancy flag.

@@ -49,6 +49,7 @@ _ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
     "care_encounter": {"care": frozenset({"physical_therapy", "chiropractic", "osteopathic_manipulation"})},
     "spine_body_site": {"region": frozenset(Region)},
     "prior_spine_surgery": {"region": frozenset({"lumbar", "cervical", "thoracic", None})},
+    "opll": {"region": frozenset({"lumbar", "cervical", "thoracic", None})},
     # How long a code keeps counting (app/pathway/facts_flags.py Keep): the cauda equina syndrome itself
     # while active, its signs only when new (PATHWAY.md §3).
     "ces": {"keep": frozenset({"serious", "new"})},

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from app.fhir.templates import FINDING_VALUE_SETS, PREFETCH_TEMPLATES
 from app.pathway.facts_flags import TRIGGERS
+from app.pathway.facts_modality import MODALITY_FINDINGS
 from app.terminology import SNOMED, load_value_sets
 
 
@@ -16,9 +17,10 @@ def searched_codes(key: str) -> set[str]:
 
 
 def test_finding_value_sets_are_every_concept_the_pathway_reads_from_observations() -> None:
-    """facts_flags.findings() reads each trigger concept (and facts_markers the infection risk factors)
-    from an Observation's code in any category: the template must name the same concepts."""
-    read = {concept for concept, _, _ in TRIGGERS} | {"infection_risk_factor"}
+    """facts_flags.findings() reads each trigger concept (and facts_markers the infection risk factors,
+    facts_modality a contraindication to MRI and OPLL) from an Observation's code in any category: the
+    template must name the same concepts."""
+    read = {concept for concept, _, _ in TRIGGERS} | {"infection_risk_factor", *MODALITY_FINDINGS}
 
     assert set(FINDING_VALUE_SETS) == read
 

@@ -36,6 +36,9 @@ NSAID = Evidence(Finding.CONSERVATIVE_MEDICATION, "MedicationRequest/nsaid", dat
 PT = Evidence(Finding.PHYSICAL_THERAPY, "Procedure/pt", date(2025, 5, 20))
 REFERRAL = Evidence(Finding.SPINE_SPECIALTY, "ServiceRequest/ref", date(2025, 6, 1))
 SURGERY = Evidence(Finding.PRIOR_SPINE_SURGERY, "Procedure/laminectomy", date(2019, 3, 4))
+PACEMAKER = Evidence(Finding.MRI_CONTRAINDICATION, "Condition/pacemaker", date(2021, 5, 2),
+                     Coding("http://hl7.org/fhir/sid/icd-10-cm", "Z95.0", "Presence of cardiac pacemaker"),
+                     name="Presence of cardiac pacemaker")
 
 ESR_HIGH = Evidence(Finding.ESR, "Observation/esr", date(2025, 6, 25), value=62)
 MILD_WEAKNESS = Evidence(Finding.MUSCLE_STRENGTH, "Observation/mrc", date(2025, 6, 25), state=State.FELL_MILD,

@@ -20,6 +20,7 @@ from facts_factory import (
     ESR_HIGH,
     MILD_WEAKNESS,
     NSAID,
+    PACEMAKER,
     REFERRAL,
     SURGERY,
     facts,
@@ -89,6 +90,8 @@ def _order_scenarios() -> Iterator[tuple[str, Decision]]:
     yield "R13", decide_order(facts(60, **AFTER_CARE), order(Modality.CT, Contrast.WITHOUT), p)
     yield "R14", decide_order(facts(60, **AFTER_CARE), order(Modality.MYELOGRAPHY, None), p)
     yield "R15", decide_order(facts(60, **AFTER_CARE), order(Modality.NUCLEAR, None), p)
+    no_mri = facts(60, mri_contraindications=(PACEMAKER,), **AFTER_CARE)
+    yield "R15-no-mri", decide_order(no_mri, order(Modality.NUCLEAR, None), p)
     yield "R16", decide_order(facts(60, **AFTER_CARE), order(contrast=Contrast.WITH), p)
     tumour = facts(60, flags=[RedFlag.MALIGNANCY_MAJOR])
     yield "R16-tumour", decide_order(tumour, order(contrast=Contrast.WITH), p)

@@ -1,0 +1,48 @@
+"""What the modality rules read beside the red flags: a contraindication to MRI (PATHWAY.md R13 "no
+contraindication to MRI", R14 "only when MRI is contraindicated") and an OPLL indication for CT (R13). PURE.
+
+Both are read wherever §2 v2 reads a finding (``facts_flags.findings``): a Condition of any category, an
+asserted Observation (an MRI safety screen's "pacemaker: Yes"), the reason for a visit, procedure,
+prescription or earlier order (a pacemaker check), and the draft order's own reason (a CT ordered "for
+Z95.0"). A device and an ossification stay until removed, so any clinical status counts (a problem list
+tidied to "resolved" does not show an explanted pacemaker); refuted and entered-in-error never do, nor a
+statement dated after the order. Device and AllergyIntolerance resources are not read (docs/pathway-facts.md
+"Eighth pass: the modality rules").
+"""
+
+from __future__ import annotations
+
+from app.pathway.facts_common import Context, dated, ordered, shown_name
+from app.pathway.facts_flags import findings
+from app.pathway.model import Evidence, Finding, Region, State
+
+__all__ = ["MODALITY_FINDINGS", "mri_contraindications", "opll"]
+
+# The concepts read here from an Observation's code or value too (app/fhir/templates.py fetches them).
+MODALITY_FINDINGS = ("mri_contraindication", "opll")
+
+
+def mri_contraindications(ctx: Context) -> tuple[Evidence, ...]:
+    """R13/R14: an implanted cardiac device, cochlear implant, neurostimulator or magnetic metal
+    (``mri_contraindication``): the service must not push a one-click MRI on such a patient."""
+    return _read(ctx, "mri_contraindication", None)
+
+
+def opll(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
+    """R13 "OPLL indication": an ossification of the posterior longitudinal ligament in the order's region
+    (``opll`` attribute ``region``; a code naming none, such as M48.8X9, counts for every region)."""
+    return _read(ctx, "opll", region)
+
+
+def _read(ctx: Context, concept: str, region: Region | None) -> tuple[Evidence, ...]:
+    found = []
+    value_set = ctx.vs.get(concept)
+    for statement, hits in findings(ctx, (concept,)):
+        for _, coding in hits:
+            named = value_set.attributes(coding).get("region")
+            if region is not None and named is not None and named != region.value:
+                continue
+            state = State.ORDER_REASON if statement.from_order else State.FOUND
+            found.append(Evidence(Finding(concept), statement.reference, dated(statement.on), coding,
+                                  state=state, name=shown_name(coding.display)))
+    return ordered(found)
