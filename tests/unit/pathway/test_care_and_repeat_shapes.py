@@ -1,0 +1,83 @@
+"""Eighth pass: the facts that decide between defer and proceed after six weeks, and the repeat-imaging
+rule, as Epic, Oracle Health, athenahealth and claims-shaped exports record them (PATHWAY.md §2
+"conservative care", "candidate", "prior imaging", "prior spine surgery"; R3a, R3b, R2/R23, R11/R21, R12).
+Parsed from raw FHIR JSON as the hooks parse it. Each shape below was once read wrongly and changed the rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide_order
+
+from app.terminology import CPT, ICD10CM
+
+SCIATICA = {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
+            "onsetDateTime": "2025-12-01"}  # 100 days before the order: R3a without care
+NEW_SCIATICA = {**SCIATICA, "onsetDateTime": "2026-03-01"}  # 10 days: R1, unless post-surgical
+NEW_CERVICAL = {**NEW_SCIATICA, "code": coded(ICD10CM, "M54.12")}  # 10 days: R19
+
+
+def order(code: str = "72148") -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+            "code": coded(CPT, code), "authoredOn": "2026-03-11"}
+
+
+def procedure(code: str, performed: str = "2026-01-10", system: str = CPT) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "p", "status": "completed", "code": coded(system, code),
+            "performedDateTime": performed}
+
+
+@pytest.mark.parametrize("code", ["64480", "64484"])
+def test_an_epidural_injection_coded_by_its_added_level_is_care_and_candidacy(code: str) -> None:
+    """R2/R23, not R3a: a claims-shaped export sends each billed line as its own Procedure, and a
+    transforaminal injection at two levels may arrive as the add-on level's code (CPT 64484, lumbar) alone.
+    It was read only as the infection risk factor, so the injection was neither care nor candidacy."""
+    decision = decide_order(order(), SCIATICA, procedure(code))
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care],
+            [e.reference for e in decision.facts.candidate]) == ("R2/R23", ["Procedure/p"], ["Procedure/p"])
+
+
+@pytest.mark.parametrize(("code", "draft", "diagnosis"), [
+    ("22857", "72148", NEW_SCIATICA), ("63056", "72148", NEW_SCIATICA), ("62380", "72148", NEW_SCIATICA),
+    ("22554", "72141", NEW_CERVICAL), ("22856", "72141", NEW_CERVICAL),
+])
+def test_a_fusion_arthroplasty_or_decompression_by_its_own_cpt_code_is_prior_surgery_of_its_region(
+        code: str, draft: str, diagnosis: dict[str, Any]) -> None:
+    """R11/R21 (ACR LBP 2021 variant 5), not R1's defer or R19's wait: an anterior cervical fusion (22554),
+    a disc arthroplasty (22856, 22857), a transpedicular (63056) or endoscopic (62380) lumbar decompression
+    were read only as a recent spinal procedure (the R7 risk factor)."""
+    decision = decide_order(order(draft), diagnosis, procedure(code, "2024-05-02"))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Procedure/p"])
+
+
+@pytest.mark.parametrize(("code", "draft", "diagnosis", "rule"), [
+    ("22554", "72148", NEW_SCIATICA, "R1"), ("22610", "72148", NEW_SCIATICA, "R1"),
+    ("22857", "72141", NEW_CERVICAL, "R19"),
+])
+def test_those_operations_on_another_region_are_not_prior_surgery_of_this_one(
+        code: str, draft: str, diagnosis: dict[str, Any], rule: str) -> None:
+    """PATHWAY.md §2 v2: the CPT code's region decides (an old cervical fusion does not make a new lumbar
+    radiculopathy post-surgical)."""
+    decision = decide_order(order(draft), diagnosis, procedure(code, "2024-05-02"))
+    assert (decision.rules[0], decision.facts.prior_surgery) == (rule, ())
+
+
+@pytest.mark.parametrize("code", ["M96.0", "M96.3", "M96.4", "T84.216A", "T84.226D", "T84.296S"])
+def test_a_state_only_a_spine_operation_leaves_is_prior_surgery(code: str) -> None:
+    """R11/R21, not R1: pseudarthrosis after a fusion, postlaminectomy kyphosis, postsurgical lordosis and a
+    broken or displaced vertebral fixation device say the spine was operated on, as M96.1 does (region
+    unknown: every region)."""
+    state = {"resourceType": "Condition", "id": "c", "code": coded(ICD10CM, code), "recordedDate": "2024-01-01"}
+    decision = decide_order(order(), NEW_SCIATICA, state)
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Condition/c"])
+
+
+def test_other_postprocedural_states_are_not_spine_surgery() -> None:
+    """Z98.890 "other specified postprocedural states" names no operation on the spine: R1 still defers."""
+    state = {"resourceType": "Condition", "id": "c", "code": coded(ICD10CM, "Z98.890"),
+             "recordedDate": "2024-01-01"}
+    assert decide_order(order(), NEW_SCIATICA, state).rules[0] == "R1"
