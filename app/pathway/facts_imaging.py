@@ -31,7 +31,9 @@ from app.terminology import Coding
 # Only a released report says an examination was done and read (CODES.md recommendation 10: not
 # "preliminary"). FHIR R4 files "appended" (content added after it was final) under "amended".
 _FINAL_REPORT = frozenset({"final", "amended", "corrected", "appended"})
-_VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
+# An ImagingStudy that is void, or only "registered" (R4: it exists, "nothing yet available" — booked or
+# under way, not done), is no examination that R12 could tell the clinician not to repeat.
+_UNDONE_STUDY = frozenset({"cancelled", "entered-in-error", "registered"})
 
 
 def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
@@ -46,7 +48,7 @@ def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
         return ()
     start, end = ctx.days_before(ctx.policy.prior_imaging_lookback_days), shift(ctx.order_date, -1)
     imaging = ctx.chart.imaging
-    studies = [(s, e) for s in imaging if s.resource_type == "ImagingStudy" and s.status not in _VOID_IMAGING
+    studies = [(s, e) for s in imaging if s.resource_type == "ImagingStudy" and s.status not in _UNDONE_STUDY
                and (e := _mri_of(ctx, s, region, start, end)) is not None]
     seen = {link for study, _ in studies for link in _links(study)}
     reports = [e for r in imaging if r.resource_type == "DiagnosticReport" and r.status in _FINAL_REPORT

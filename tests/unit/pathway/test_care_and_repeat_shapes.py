@@ -70,7 +70,8 @@ def test_a_state_only_a_spine_operation_leaves_is_prior_surgery(code: str) -> No
     """R11/R21, not R1: pseudarthrosis after a fusion, postlaminectomy kyphosis, postsurgical lordosis and a
     broken or displaced vertebral fixation device say the spine was operated on, as M96.1 does (region
     unknown: every region)."""
-    state = {"resourceType": "Condition", "id": "c", "code": coded(ICD10CM, code), "recordedDate": "2024-01-01"}
+    state = {"resourceType": "Condition", "id": "c", "code": coded(ICD10CM, code),
+             "recordedDate": "2024-01-01"}
     decision = decide_order(order(), NEW_SCIATICA, state)
     assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
         "R11/R21", ["Condition/c"])
@@ -81,3 +82,21 @@ def test_other_postprocedural_states_are_not_spine_surgery() -> None:
     state = {"resourceType": "Condition", "id": "c", "code": coded(ICD10CM, "Z98.890"),
              "recordedDate": "2024-01-01"}
     assert decide_order(order(), NEW_SCIATICA, state).rules[0] == "R1"
+
+
+def study(status: str) -> dict[str, Any]:
+    return {"resourceType": "ImagingStudy", "id": "s", "status": status, "started": "2026-02-10",
+            "procedureCode": [coded(CPT, "72148")]}
+
+
+@pytest.mark.parametrize(("status", "rule"), [
+    ("registered", "R3a"), ("cancelled", "R3a"), ("entered-in-error", "R3a"),
+    ("available", "R12"), ("unknown", "R12"),
+])
+def test_a_study_registered_but_not_yet_done_is_no_prior_mri(status: str, rule: str) -> None:
+    """R12 "do not repeat" needs an examination that was done. FHIR R4 ImagingStudy `registered`: the study
+    exists but "nothing yet available" — an MRI booked for next week (an Epic or PACS worklist entry
+    carries its scheduled date as `started`). It counted, so the clinician was told not to repeat an MRI
+    that had not happened; `unknown` still counts (a done study whose status the export lost)."""
+    decision = decide_order(order(), SCIATICA, study(status))
+    assert decision.rules[0] == rule
