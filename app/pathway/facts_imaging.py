@@ -27,6 +27,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.model import Evidence, Finding, Modality, Region
 from app.terminology import Coding
+from app.terminology.imaging_text import imaging_from_text
 
 # Only a released report says an examination was done and read (CODES.md recommendation 10: not
 # "preliminary"). FHIR R4 files "appended" (content added after it was final) under "amended".
@@ -64,7 +65,7 @@ def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: 
         return None
     codes = [code for c in study.codings if (code := ctx.vs.classify_imaging((c,))) is not None]
     if not codes:
-        return _mri_by_series(ctx, study, region)
+        return _mri_by_name(study, region) or _mri_by_series(ctx, study, region)
     mri = [code for code in codes if code.modality == Modality.MRI.value]
     found = next((code for code in mri if code.region == region.value
                   or member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None), None)
@@ -73,6 +74,21 @@ def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: 
     if any(code.region is None for code in mri):
         return _mri_by_series(ctx, study, region, coded_mri=True)
     return None
+
+
+def _mri_by_name(study: ImagingView, region: Region) -> Evidence | None:
+    """An ImagingStudy under a local procedure code, or none, named "MRI LUMBAR SPINE WO CONTRAST" in its
+    description, its procedureCode's text or a local code's display (Epic, Oracle Health, a PACS): read
+    by the words the draft order is read by (``imaging_from_text``), an MRI of the region it names. Only
+    a study: reports are fetched by their codes (app/fhir/templates.py), so a report named only in words
+    would be read from a prefetch and never from the fallback (invariant 4)."""
+    if study.resource_type != "ImagingStudy":
+        return None
+    names = (name for name in (study.text, *(c.display for c in study.codings)) if name)
+    named = imaging_from_text(names)
+    if named is None or named[1] is not Modality.MRI or named[0] is not region:
+        return None
+    return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), text=study.text)
 
 
 def _mri_by_series(

@@ -100,3 +100,43 @@ def test_a_study_registered_but_not_yet_done_is_no_prior_mri(status: str, rule: 
     that had not happened; `unknown` still counts (a done study whose status the export lost)."""
     decision = decide_order(order(), SCIATICA, study(status))
     assert decision.rules[0] == rule
+
+
+LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696580"  # an Epic procedure-code system: no value set lists it
+
+
+def named_study(name: str, *, where: str = "description", status: str = "available") -> dict[str, Any]:
+    named: dict[str, Any] = {
+        "description": {"description": name},
+        "text": {"procedureCode": [{"text": name}]},
+        "display": {"procedureCode": [{"coding": [{"system": LOCAL, "code": "IMG5105", "display": name}]}]},
+    }[where]
+    return {"resourceType": "ImagingStudy", "id": "s", "status": status, "started": "2026-02-10", **named}
+
+
+@pytest.mark.parametrize("where", ["description", "text", "display"])
+@pytest.mark.parametrize("name", ["MRI LUMBAR SPINE WO CONTRAST", "MR L-Spine w/o", "MRI Spine Lumbar W/WO"])
+def test_a_study_named_only_in_words_is_a_prior_mri(name: str, where: str) -> None:
+    """R12, not R3a: an Epic, Oracle Health or PACS study under its own procedure code (or none) is named in
+    its description, its procedureCode's text or the local code's display; it was an MRI to the pathway
+    only with a series body site, which such exports seldom send. Read with the draft order's words."""
+    decision = decide_order(order(), SCIATICA, named_study(name, where=where))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
+        "R12", ["ImagingStudy/s"])
+
+
+@pytest.mark.parametrize("name", [
+    "CT LUMBAR SPINE WO CONTRAST",  # not an MRI
+    "MRI CERVICAL SPINE WO CONTRAST",  # another region
+    "XR LUMBAR SPINE 2-3 VIEWS",
+    "MRI",  # no region: the outside-imaging override says it
+    "FLUORO GUIDED LUMBAR EPIDURAL INJECTION",  # done under imaging, no study of the spine
+])
+def test_a_study_whose_name_is_not_an_mri_of_the_region_is_no_prior_mri(name: str) -> None:
+    decision = decide_order(order(), SCIATICA, named_study(name))
+    assert (decision.rules[0], decision.facts.prior_imaging) == ("R3a", ())
+
+
+def test_a_named_study_only_registered_is_no_prior_mri() -> None:
+    decision = decide_order(order(), SCIATICA, named_study("MRI LUMBAR SPINE", status="registered"))
+    assert decision.rules[0] == "R3a"
