@@ -140,3 +140,87 @@ def test_a_study_whose_name_is_not_an_mri_of_the_region_is_no_prior_mri(name: st
 def test_a_named_study_only_registered_is_no_prior_mri() -> None:
     decision = decide_order(order(), SCIATICA, named_study("MRI LUMBAR SPINE", status="registered"))
     assert decision.rules[0] == "R3a"
+
+
+def referral(name: str, status: str = "active", authored: str = "2026-01-10") -> dict[str, Any]:
+    """A referral or order as Epic sends it: under its own procedure code, named in the display and text."""
+    return {"resourceType": "ServiceRequest", "id": "r", "status": status, "intent": "order",
+            "code": {"coding": [{"system": LOCAL, "code": "REF68", "display": name.upper()}], "text": name},
+            "authoredOn": authored}
+
+
+PT_SESSION = procedure("97110")  # care, so that candidacy alone decides between R3b and R2/R23
+
+
+@pytest.mark.parametrize("name", [
+    "Ambulatory referral to Physical Therapy", "AMB REFERRAL TO PHYSIOTHERAPY", "PT eval and treat",
+    "Referral to chiropractor", "Osteopathic manipulation",
+])
+def test_a_therapy_referral_named_only_in_words_is_care(name: str) -> None:
+    """R3b, not R3a "start conservative care": Epic's referral orders are coded by its own procedure codes
+    (REF68 "AMB REFERRAL TO PHYSICAL THERAPY"), which no value set lists; the words name the therapy. The
+    rule of PATHWAY.md §2 still holds: counted once 14 days old (or carried out)."""
+    decision = decide_order(order(), SCIATICA, referral(name))
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
+        "R3b", ["ServiceRequest/r"])
+
+
+def test_a_therapy_referral_named_in_words_written_yesterday_is_not_yet_care() -> None:
+    decision = decide_order(order(), SCIATICA, referral("Ambulatory referral to Physical Therapy",
+                                                        authored="2026-03-10"))
+    assert decision.rules[0] == "R3a"
+
+
+@pytest.mark.parametrize("name", [
+    "Ambulatory referral to Neurosurgery", "AMB REFERRAL TO ORTHOPEDIC SPINE SURGERY",
+    "Referral to Pain Management", "Ambulatory referral to PM&R", "Lumbar epidural steroid injection",
+])
+def test_a_spine_referral_or_injection_named_only_in_words_makes_a_candidate(name: str) -> None:
+    """R2/R23, not R3b: a referral to a spine surgeon, pain medicine or PM&R, or a planned epidural
+    injection, under a local code, is candidacy (PATHWAY.md §2 "candidate")."""
+    decision = decide_order(order(), SCIATICA, PT_SESSION, referral(name))
+    assert (decision.rules[0], [e.reference for e in decision.facts.candidate]) == (
+        "R2/R23", ["ServiceRequest/r"])
+
+
+@pytest.mark.parametrize("name", [
+    "PT/INR",  # a clotting test, not physical therapy
+    "ESR, Westergren", "Referral to Dermatology", "Office Visit",
+    "Physical therapy referral declined by patient",
+    "PMR panel",  # polymyalgia rheumatica, not PM&R
+])
+def test_a_name_that_names_no_therapy_or_spine_specialist_is_neither(name: str) -> None:
+    decision = decide_order(order(), SCIATICA, referral(name))
+    facts = decision.facts
+    assert (decision.rules[0], facts.conservative_care, facts.candidate) == ("R3a", (), ())
+
+
+def visit(name: str, *, field: str = "type", status: str = "finished") -> dict[str, Any]:
+    concept = {"coding": [{"system": LOCAL, "code": "1001", "display": name}]}
+    return {"resourceType": "Encounter", "id": "e", "status": status, "period": {"start": "2026-01-10"},
+            field: [concept] if field == "type" else concept}
+
+
+@pytest.mark.parametrize("field", ["type", "serviceType"])
+def test_a_therapy_visit_typed_by_a_local_code_is_care(field: str) -> None:
+    """R3b, not R3a: an athenahealth or Epic visit typed "Physical Therapy Visit" by its own code."""
+    decision = decide_order(order(), SCIATICA, visit("Physical Therapy Visit", field=field))
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
+        "R3b", ["Encounter/e"])
+
+
+def test_a_spine_surgery_visit_typed_by_a_local_code_makes_a_candidate() -> None:
+    decision = decide_order(order(), SCIATICA, PT_SESSION, visit("Neurosurgery New Patient Visit"))
+    assert (decision.rules[0], [e.reference for e in decision.facts.candidate]) == ("R2/R23", ["Encounter/e"])
+
+
+@pytest.mark.parametrize(("name", "rule"), [("Physical therapy", "R3b"), ("Chiropractic adjustment", "R3b"),
+                                            ("Transforaminal epidural steroid injection L5-S1", "R2/R23")])
+def test_a_procedure_recorded_only_in_words_is_care(name: str, rule: str) -> None:
+    """athenahealth's procedure and surgical history, and a patient-reported treatment, are often only
+    text; a done injection is care and candidacy (PATHWAY.md §2)."""
+    done = {"resourceType": "Procedure", "id": "p", "status": "completed", "code": {"text": name},
+            "performedDateTime": "2026-01-10"}
+    decision = decide_order(order(), SCIATICA, done)
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
+        rule, ["Procedure/p"])
