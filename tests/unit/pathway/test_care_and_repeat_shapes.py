@@ -224,3 +224,15 @@ def test_a_procedure_recorded_only_in_words_is_care(name: str, rule: str) -> Non
     decision = decide_order(order(), SCIATICA, done)
     assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
         rule, ["Procedure/p"])
+
+
+@pytest.mark.parametrize("name", ["Paracetamol 500 mg tablet", "APAP 500 MG TAB",
+                                  "HYDROcodone-APAP 5-325 MG"])
+def test_acetaminophen_named_paracetamol_or_apap_is_care(name: str) -> None:
+    """R3b, not R3a: MEDITECH and European exports name acetaminophen by its INN, and US pharmacy lists by
+    "APAP"; PATHWAY.md §2 counts acetaminophen as conservative care."""
+    taken = {"resourceType": "MedicationStatement", "id": "m", "status": "active",
+             "medicationCodeableConcept": {"text": name}, "effectiveDateTime": "2026-01-10"}
+    decision = decide_order(order(), SCIATICA, taken)
+    assert (decision.rules[0], [e.text for e in decision.facts.conservative_care]) == (
+        "R3b", ["acetaminophen"])
