@@ -236,3 +236,37 @@ def test_acetaminophen_named_paracetamol_or_apap_is_care(name: str) -> None:
     decision = decide_order(order(), SCIATICA, taken)
     assert (decision.rules[0], [e.text for e in decision.facts.conservative_care]) == (
         "R3b", ["acetaminophen"])
+
+
+PCS = "http://www.cms.gov/Medicare/Coding/ICD10"  # ICD-10-PCS, as FHIR registers it
+
+
+@pytest.mark.parametrize(("system", "code", "draft", "diagnosis"), [
+    (PCS, "0SG00AJ", "72148", NEW_SCIATICA),  # fusion of a lumbar vertebral joint, interbody, anterior column
+    (PCS, "0SG1071", "72148", NEW_SCIATICA),  # fusion of two or more lumbar joints
+    (PCS, "0SB20ZZ", "72148", NEW_SCIATICA),  # excision of a lumbar disc: a discectomy
+    (PCS, "00NY0ZZ", "72148", NEW_SCIATICA),  # release of the lumbar spinal cord: a decompression
+    ("urn:oid:2.16.840.1.113883.6.4", "0SG3071", "72148", NEW_SCIATICA),  # under ICD-10-PCS's OID
+    (PCS, "0RG10A0", "72141", NEW_CERVICAL),  # an anterior cervical fusion
+    (PCS, "0RGA0AJ", "72141", NEW_CERVICAL),  # a thoracolumbar fusion names two regions: every region
+])
+def test_a_hospital_operation_coded_in_icd10_pcs_is_prior_surgery_of_its_region(
+        system: str, code: str, draft: str, diagnosis: dict[str, Any]) -> None:
+    """R11/R21, not R1 or R19: a hospital's export codes the inpatient operation in ICD-10-PCS only (Epic
+    and Oracle Health inpatient Procedures, claims); the seven characters name the operation, body part,
+    approach and device, and the first four (0SG0 fusion of a lumbar vertebral joint) say it all."""
+    decision = decide_order(order(draft), diagnosis, procedure(code, "2024-05-02", system=system))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Procedure/p"])
+
+
+@pytest.mark.parametrize(("code", "draft", "diagnosis", "rule"), [
+    ("0SG00AJ", "72141", NEW_CERVICAL, "R19"),  # a lumbar fusion is not cervical surgery
+    ("0RG10A0", "72148", NEW_SCIATICA, "R1"),
+    ("0SH", "72148", NEW_SCIATICA, "R1"),  # too short to name an operation
+    ("0SR9019", "72148", NEW_SCIATICA, "R1"),  # a hip replacement
+])
+def test_an_icd10_pcs_code_of_another_region_or_operation_is_not_prior_surgery(
+        code: str, draft: str, diagnosis: dict[str, Any], rule: str) -> None:
+    decision = decide_order(order(draft), diagnosis, procedure(code, "2024-05-02", system=PCS))
+    assert (decision.rules[0], decision.facts.prior_surgery) == (rule, ())
