@@ -28,6 +28,7 @@ from app.pathway.facts_common import (
 from app.pathway.model import Evidence, Finding, Modality, Region
 from app.terminology import Coding
 from app.terminology.imaging_text import imaging_from_text
+from app.terminology.service_text import spine_surgery_from_text
 
 # Only a released report says an examination was done and read (CODES.md recommendation 10: not
 # "preliminary"). FHIR R4 files "appended" (content added after it was final) under "amended".
@@ -121,23 +122,33 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
     surgery."""
     found = []
     for c in ctx.chart.conditions:
-        coding = member(ctx.vs, "prior_spine_surgery", c.codings)
+        operation = _operation(ctx, c.codings, c.text)
         first = condition_first_date(c, ctx.chart.patient)
-        in_region = region is None or _in_region(_regions(ctx, "prior_spine_surgery", c.codings), region)
-        if coding is not None and in_region and not condition_void(c) and possibly_by(first, ctx.order_date):
-            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding))
-    for p, coding in _surgeries(ctx):
-        if region is None or _surgery_in(ctx, p, region):
-            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, p.reference, dated(p.performed), coding))
+        if operation is None or condition_void(c) or not possibly_by(first, ctx.order_date):
+            continue
+        coding, regions = operation
+        if region is None or _in_region(regions, region):
+            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding,
+                                  text=None if coding is not None else c.text))
+    for p, coding, named in _surgeries(ctx):
+        regions = _regions(ctx, "spine_body_site", p.body_site_codings) or named
+        if region is None or _in_region(regions, region):
+            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, p.reference, dated(p.performed), coding,
+                                  text=None if coding is not None else p.text))
     return ordered(found)
 
 
-def _surgery_in(ctx: Context, p: ProcedureView, region: Region) -> bool:
-    """Procedure.bodySite first, then the region of its surgery codes (CODES.md recommendation 13);
-    every region named counts (a construct crossing a junction); none named: region unknown, counts."""
-    regions = _regions(ctx, "spine_body_site", p.body_site_codings) or _regions(
-        ctx, "prior_spine_surgery", p.codings)
-    return _in_region(regions, region)
+def _operation(
+    ctx: Context, codings: tuple[Coding, ...], text: str | None
+) -> tuple[Coding | None, frozenset[str]] | None:
+    """A spine operation by its code (``prior_spine_surgery``) and the region the code names; with no
+    member code, by its name ("L4-5 laminectomy", "ACDF C5-6": ``spine_surgery_from_text``), as athenahealth
+    surgical histories and text-only problem-list entries record it. None: no spine operation."""
+    coding = member(ctx.vs, "prior_spine_surgery", codings)
+    if coding is not None:
+        return coding, _regions(ctx, "prior_spine_surgery", codings)
+    named = spine_surgery_from_text(name for name in (text, *(c.display for c in codings)) if name)
+    return None if named is None else (None, frozenset(r.value for r in named))
 
 
 def _in_region(regions: frozenset[str], region: Region) -> bool:
@@ -151,12 +162,14 @@ def _regions(ctx: Context, concept: str, codings: tuple[Coding, ...]) -> frozens
     return frozenset(r for r in found if r is not None)
 
 
-def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding]]:
+def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding | None, frozenset[str]]]:
+    """Spine operations done (not dated after the order), with the regions their codes or names say;
+    Procedure.bodySite decides over both (CODES.md recommendation 13)."""
     for p in ctx.chart.procedures:
-        coding = member(ctx.vs, "prior_spine_surgery", p.codings)
-        done = p.status not in NOT_DONE_PROCEDURE
-        if coding is not None and done and possibly_by(p.performed, ctx.order_date):
-            yield p, coding
+        operation = _operation(ctx, p.codings, p.text)
+        done = p.status not in NOT_DONE_PROCEDURE and possibly_by(p.performed, ctx.order_date)
+        if operation is not None and done:
+            yield p, *operation
 
 
 def surgery_since(ctx: Context, prior: tuple[Evidence, ...]) -> bool:
@@ -165,4 +178,4 @@ def surgery_since(ctx: Context, prior: tuple[Evidence, ...]) -> bool:
     newest = max((e.on for e in prior if e.on is not None), default=None)
     if newest is None:
         return False
-    return any(certainly_within(p.performed, shift(newest, 1), ctx.order_date) for p, _ in _surgeries(ctx))
+    return any(certainly_within(p.performed, shift(newest, 1), ctx.order_date) for p, _, _ in _surgeries(ctx))

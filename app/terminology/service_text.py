@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["service_from_text"]
+from app.terminology.valuesets import Region
+
+__all__ = ["service_from_text", "spine_surgery_from_text"]
 LONGEST_NAME_REMEMBERED = 200
 
 
@@ -82,3 +84,48 @@ def _read(text: str) -> tuple[str, ...]:
     if _NOT_DONE.search(text):
         return ()
     return tuple(concept for concept, words in _CONCEPTS if words.search(text))
+
+
+# A spine operation by its name (athenahealth's surgical history, a problem-list "History of L4-5
+# laminectomy", an Epic inpatient procedure under its own code): these operations are on the spine by name;
+# a fusion, a decompression or a disc replacement only when the name also names the spine.
+_SPINE_OPERATION: Final = _words(
+    r"(?:HEMI|MICRO)?LAMINECTOM\w*", r"LAMINOTOM\w*", r"LAMINOPLAST\w*", r"(?:MICRO)?DIS[CK]ECTOM\w*",
+    r"FORAMINOTOM\w*", r"CORPECTOM\w*", r"ACDF", r"[ALPTXOL]LIF", r"FAILED BACK SURGERY",
+    r"POST ?LAMINECTOMY",
+)
+_SPINE_IF_NAMED: Final = _words(r"FUSION", r"ARTHRODESIS", r"DECOMPRESSION",
+                                r"DIS[CK] (?:REPLACEMENT|ARTHROPLASTY)")
+_SPINE_NAMED: Final = _words(r"SPINE", r"SPINAL", r"VERTEBRA\w*", r"INTERBODY", r"LUMBAR", r"LUMBOSACRAL",
+                             r"CERVICAL", r"THORACIC", r"[LCT]\d{1,2}")
+# An operation only considered or booked ("candidate for lumbar fusion", "decompression recommended") has
+# not been done: it is no prior surgery (R11/R21), though a referral for it may make a candidate.
+_NOT_YET: Final = _words(r"CANDIDATE", r"RECOMMEND\w*", r"PLANNED", r"SCHEDULED", r"CONSIDER\w*", r"PENDING",
+                         r"EVAL\w*", r"REFERRAL", r"CONSULT\w*", r"DISCUSS\w*", r"POSSIBLE", r"NEEDS?")
+_SURGERY_REGIONS: Final[tuple[tuple[Region, re.Pattern[str]], ...]] = (
+    (Region.LUMBAR, _words(r"LUMBAR", r"LUMBOSACRAL", r"L[1-5]", r"L SPINE")),
+    (Region.CERVICAL, _words(r"CERVICAL", r"C[1-7]", r"ACDF", r"C SPINE")),
+    (Region.THORACIC, _words(r"THORACIC", r"T(?:[1-9]|1[0-2])", r"T SPINE")),
+)
+
+
+def spine_surgery_from_text(texts: Iterable[str]) -> frozenset[Region] | None:
+    """The regions the first name of a spine operation names (empty: the region is not said), or None when
+    no text names one. A thoracolumbar fusion "T10-L2" names both regions."""
+    return next((found for text in texts if (found := _operation_once(text)) is not None), None)
+
+
+def _operation_once(text: str) -> frozenset[Region] | None:
+    return _operation(text) if len(text) <= LONGEST_NAME_REMEMBERED else _operation_read(_normalized(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _operation(text: str) -> frozenset[Region] | None:
+    return _operation_read(_normalized(text))
+
+
+def _operation_read(text: str) -> frozenset[Region] | None:
+    named = _SPINE_OPERATION.search(text) or (_SPINE_IF_NAMED.search(text) and _SPINE_NAMED.search(text))
+    if not named or _NOT_DONE.search(text) or _NOT_YET.search(text):
+        return None
+    return frozenset(region for region, words in _SURGERY_REGIONS if words.search(text))

@@ -31,7 +31,7 @@ EPIC_PT_REFERRAL = {"resourceType": "ServiceRequest", "id": "ref", "status": "ac
                     "code": {"coding": [{"system": EPIC, "code": "REF68",
                                          "display": "AMB REFERRAL TO PHYSICAL THERAPY"}],
                              "text": "Ambulatory referral to Physical Therapy"}}
-KEYS = {"ImagingStudy": "imaging", "ServiceRequest": "servicerequests"}
+KEYS = {"ImagingStudy": "imaging", "ServiceRequest": "servicerequests", "Procedure": "procedures"}
 
 
 def order_select(example: Callable[[str], dict[str, Any]], *resources: dict[str, Any]) -> dict[str, Any]:
@@ -65,3 +65,19 @@ async def test_a_therapy_referral_named_only_in_words_is_said_as_a_referral(
     (card,) = [card for card in cards if card["summary"].startswith("Image only if")]  # R3b
     lines = [line for line in card["detail"].splitlines() if line.startswith("- Treatment since onset")]
     assert lines == ["- Treatment since onset: PT referred 2026-09-01, no visit recorded."]
+
+
+ATHENA_SURGERY = {"resourceType": "Procedure", "id": "op", "status": "completed", "subject": SUBJECT,
+                  "performedDateTime": "2024-05-02", "code": {"text": "L4-5 laminectomy"}}
+
+
+async def test_an_operation_named_only_in_words_is_said_by_its_name(
+    client: httpx.AsyncClient, example: Callable[[str], dict[str, Any]]
+) -> None:
+    """R11/R21, not R1's defer: athenahealth's surgical history names the operation only in words; new
+    sciatica (10 days) after it is post-surgical (ACR LBP 2021 variant 5) and the card dates it."""
+    request = order_select(example, ATHENA_SURGERY)
+    request["prefetch"]["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "2026-11-10"
+    cards = (await client.post(ORDER_SELECT, json=request)).json()["cards"]
+    assert [(card["indicator"], card["detail"].splitlines()[0]) for card in cards] == [
+        ("info", "- Spine surgery on record (latest 2024-05-02), with active radicular symptoms.")]

@@ -270,3 +270,56 @@ def test_an_icd10_pcs_code_of_another_region_or_operation_is_not_prior_surgery(
         code: str, draft: str, diagnosis: dict[str, Any], rule: str) -> None:
     decision = decide_order(order(draft), diagnosis, procedure(code, "2024-05-02", system=PCS))
     assert (decision.rules[0], decision.facts.prior_surgery) == (rule, ())
+
+
+def history(name: str) -> dict[str, Any]:
+    """A surgical-history entry as athenahealth and a clinic's own list record it: a done Procedure named
+    only in words."""
+    return {"resourceType": "Procedure", "id": "p", "status": "completed", "code": {"text": name},
+            "performedDateTime": "2024-05-02"}
+
+
+@pytest.mark.parametrize(("name", "draft", "diagnosis"), [
+    ("L4-5 laminectomy", "72148", NEW_SCIATICA), ("Lumbar fusion L5-S1", "72148", NEW_SCIATICA),
+    ("TLIF L4-L5", "72148", NEW_SCIATICA), ("Microdiscectomy", "72148", NEW_SCIATICA),
+    ("ACDF C5-6", "72141", NEW_CERVICAL), ("Spinal fusion T10-L2", "72148", NEW_SCIATICA),
+])
+def test_a_spine_operation_named_only_in_words_is_prior_surgery_of_its_region(
+        name: str, draft: str, diagnosis: dict[str, Any]) -> None:
+    """R11/R21 (ACR LBP 2021 variant 5), not R1's defer or R19's wait: the operation's name says what and,
+    most often, where (a region not named counts for every region, as M96.1 does)."""
+    decision = decide_order(order(draft), diagnosis, history(name))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Procedure/p"])
+
+
+@pytest.mark.parametrize(("name", "draft", "diagnosis", "rule"), [
+    ("ACDF C5-6", "72148", NEW_SCIATICA, "R1"),  # another region
+    ("Right ankle fusion", "72148", NEW_SCIATICA, "R1"),  # a fusion, not of the spine
+    ("Carpal tunnel release and decompression", "72148", NEW_SCIATICA, "R1"),
+    ("Candidate for lumbar fusion", "72148", NEW_SCIATICA, "R1"),  # considered, not done
+])
+def test_a_name_that_is_no_spine_operation_of_the_region_is_not_prior_surgery(
+        name: str, draft: str, diagnosis: dict[str, Any], rule: str) -> None:
+    decision = decide_order(order(draft), diagnosis, history(name))
+    assert (decision.rules[0], decision.facts.prior_surgery) == (rule, ())
+
+
+def test_a_problem_list_history_of_laminectomy_in_words_is_prior_surgery() -> None:
+    """A problem-list entry under a local code, "History of lumbar laminectomy", as the SNOMED CT 429164009
+    entry is read."""
+    entry = {"resourceType": "Condition", "id": "c", "recordedDate": "2024-01-01",
+             "code": {"coding": [{"system": LOCAL, "code": "PL889",
+                                  "display": "History of lumbar laminectomy"}]}}
+    decision = decide_order(order(), NEW_SCIATICA, entry)
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Condition/c"])
+
+
+def test_an_operation_named_in_words_since_the_last_mri_lifts_do_not_repeat() -> None:
+    """R12 "no surgery since": a laminectomy after the MRI makes a new MRI the post-surgical study."""
+    mri = {"resourceType": "ImagingStudy", "id": "s", "status": "available", "started": "2025-12-20",
+           "procedureCode": [coded(CPT, "72148")]}
+    operation = {**history("L4-5 laminectomy"), "performedDateTime": "2026-01-15"}
+    decision = decide_order(order(), SCIATICA, mri, operation)
+    assert (decision.facts.surgery_since_prior_imaging, decision.rules[0]) == (True, "R11/R21")
