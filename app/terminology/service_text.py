@@ -44,9 +44,12 @@ _CONCEPTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
                                r"ORTHOP(?:A)?EDIC\w*", r"ORTHO SPINE",
                                r"SPINE (?:CLINIC|CENTER|CENTRE|SPECIALIST)",
                                r"PAIN (?:MANAGEMENT|MEDICINE|CLINIC|MGMT|SPECIALIST|SERVICE)",
-                               r"INTERVENTIONAL PAIN", r"PHYSIATR\w*", r"PHYSICAL MEDICINE", r"PM R",
-                               r"REHABILITATION MEDICINE")),
+                               r"INTERVENTIONAL PAIN")),
 )
+# A PM&R physician (PATHWAY.md §2 candidacy), unless the name is of a therapy its department gives
+# ("Physical Medicine & Rehab - Physical Therapy" is physical therapy, not a physiatrist's consult).
+_PHYSIATRY: Final = _words(r"PHYSIATR\w*", r"PHYSICAL MEDICINE", r"PM R", r"REHABILITATION MEDICINE")
+_THERAPIES: Final = frozenset({"physical_therapy", "chiropractic", "osteopathic_manipulation"})
 # A name that says the service did not happen or was turned down is no service (a status may be missing).
 _NOT_DONE: Final = _words(r"DECLINED", r"REFUSED", r"CANCEL+ED", r"NOT DONE", r"NOT INDICATED", r"NO SHOW",
                           r"DO NOT", r"DISCONTINUED")
@@ -83,7 +86,10 @@ def _read(text: str) -> tuple[str, ...]:
     """Every concept the name names, in ``_CONCEPTS`` order; none when it says the service did not happen."""
     if _NOT_DONE.search(text):
         return ()
-    return tuple(concept for concept, words in _CONCEPTS if words.search(text))
+    found = tuple(concept for concept, words in _CONCEPTS if words.search(text))
+    if _PHYSIATRY.search(text) and "spine_specialty" not in found and _THERAPIES.isdisjoint(found):
+        return (*found, "spine_specialty")
+    return found
 
 
 # A spine operation by its name (athenahealth's surgical history, a problem-list "History of L4-5

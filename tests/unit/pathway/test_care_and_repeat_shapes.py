@@ -323,3 +323,12 @@ def test_an_operation_named_in_words_since_the_last_mri_lifts_do_not_repeat() ->
     operation = {**history("L4-5 laminectomy"), "performedDateTime": "2026-01-15"}
     decision = decide_order(order(), SCIATICA, mri, operation)
     assert (decision.facts.surgery_since_prior_imaging, decision.rules[0]) == (True, "R11/R21")
+
+
+def test_a_therapy_of_a_rehabilitation_department_is_care_not_candidacy() -> None:
+    """R3b, not R2/R23: "Physical Medicine & Rehab - Physical Therapy" names the department a PT referral
+    goes to; a physiatrist's consult (PM&R, candidacy) is only a name without a therapy in it."""
+    decision = decide_order(order(), SCIATICA, referral("Physical Medicine & Rehab - Physical Therapy"))
+    facts = decision.facts
+    assert (decision.rules[0], [e.reference for e in facts.conservative_care], facts.candidate) == (
+        "R3b", ["ServiceRequest/r"], ())
