@@ -32,6 +32,7 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # two ("spine surgery referral for epidural injection"): the caller takes the first it reads.
 _CONCEPTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("epidural_injection", _words(r"EPIDURAL STEROID INJ\w*", r"EPIDURAL INJ\w*", r"ESI",
+                                  r"INJ\w* (?:OF )?(?:\w+ ){0,3}INTO (?:THE )?EPIDURAL SPACE",
                                   r"TRANSFORAMINAL (?:EPIDURAL |STEROID |NERVE ROOT )*(?:INJ\w*|BLOCK)",
                                   r"INTERLAMINAR (?:EPIDURAL |STEROID )*INJ\w*", r"CAUDAL EPIDURAL\w*")),
     ("physical_therapy", _words(r"PHYSICAL THERAP(?:Y|IES|IST)", r"PHYSIOTHERAP(?:Y|IES|IST)", r"PHYSIO",
@@ -41,14 +42,18 @@ _CONCEPTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("osteopathic_manipulation", _words(r"OSTEOPATHIC MANIPULAT\w*", r"OSTEOPATH(?:Y|IC TREATMENT)?",
                                         r"OMT")),
     ("spine_specialty", _words(r"NEUROSURG\w*", r"NEUROLOGICAL SURGERY", r"SPINE SURG\w*", r"SPINAL SURG\w*",
-                               r"ORTHOP(?:A)?EDIC\w*", r"ORTHO SPINE",
-                               r"SPINE (?:CLINIC|CENTER|CENTRE|SPECIALIST)",
-                               r"PAIN (?:MANAGEMENT|MEDICINE|CLINIC|MGMT|SPECIALIST|SERVICE)",
-                               r"INTERVENTIONAL PAIN")),
+                               r"ORTHO SPINE", r"SPINE (?:CLINIC|CENTER|CENTRE|SPECIALIST)",
+                               r"PAIN (?:MEDICINE|CLINIC|SPECIALIST|SERVICE)", r"INTERVENTIONAL PAIN")),
 )
-# A PM&R physician (PATHWAY.md §2 candidacy), unless the name is of a therapy its department gives
-# ("Physical Medicine & Rehab - Physical Therapy" is physical therapy, not a physiatrist's consult).
-_PHYSIATRY: Final = _words(r"PHYSIATR\w*", r"PHYSICAL MEDICINE", r"PM R", r"REHABILITATION MEDICINE")
+# Words that name a spine specialty only as a referral or a visit to it: an "orthopedic brace", a "pain
+# management agreement" or "physical medicine modalities" is no specialist seen; a PM&R physician
+# (PATHWAY.md §2 candidacy) also not when the name is of a therapy its department gives ("Physical Medicine
+# & Rehab - Physical Therapy" is physical therapy, not a physiatrist's consult).
+_SPECIALTY_IF_SEEN: Final = _words(r"ORTHOP(?:A)?EDIC\w*", r"ORTHO", r"PAIN MANAGEMENT", r"PAIN MGMT",
+                                   r"PHYSIATR\w*", r"PHYSICAL MEDICINE", r"PM R", r"REHABILITATION MEDICINE")
+_SEEN: Final = _words(r"REFER\w*", r"REF", r"CONSULT\w*", r"CLINIC", r"SERVICE", r"VISIT", r"NEW PATIENT",
+                      r"SPECIALIST", r"SURG\w*", r"APPOINTMENT", r"APPT", r"OFFICE", r"FOLLOW ?UP",
+                      r"EVAL\w*")
 _THERAPIES: Final = frozenset({"physical_therapy", "chiropractic", "osteopathic_manipulation"})
 # A name that says the service did not happen or was turned down is no service (a status may be missing).
 _NOT_DONE: Final = _words(r"DECLINED", r"REFUSED", r"CANCEL+ED", r"NOT DONE", r"NOT INDICATED", r"NO SHOW",
@@ -87,7 +92,8 @@ def _read(text: str) -> tuple[str, ...]:
     if _NOT_DONE.search(text):
         return ()
     found = tuple(concept for concept, words in _CONCEPTS if words.search(text))
-    if _PHYSIATRY.search(text) and "spine_specialty" not in found and _THERAPIES.isdisjoint(found):
+    seen = _SPECIALTY_IF_SEEN.search(text) is not None and _SEEN.search(text) is not None
+    if seen and "spine_specialty" not in found and _THERAPIES.isdisjoint(found):
         return (*found, "spine_specialty")
     return found
 

@@ -174,6 +174,7 @@ def test_a_therapy_referral_named_in_words_written_yesterday_is_not_yet_care() -
 @pytest.mark.parametrize("name", [
     "Ambulatory referral to Neurosurgery", "AMB REFERRAL TO ORTHOPEDIC SPINE SURGERY",
     "Referral to Pain Management", "Ambulatory referral to PM&R", "Lumbar epidural steroid injection",
+    "Ambulatory referral to Orthopedics", "Injection of steroid into epidural space",
 ])
 def test_a_spine_referral_or_injection_named_only_in_words_makes_a_candidate(name: str) -> None:
     """R2/R23, not R3b: a referral to a spine surgeon, pain medicine or PM&R, or a planned epidural
@@ -188,6 +189,9 @@ def test_a_spine_referral_or_injection_named_only_in_words_makes_a_candidate(nam
     "ESR, Westergren", "Referral to Dermatology", "Office Visit",
     "Physical therapy referral declined by patient",
     "PMR panel",  # polymyalgia rheumatica, not PM&R
+    "Orthopedic brace, lumbar",  # a device, no specialist seen
+    "Pain management agreement",  # an opioid agreement
+    "Epidural anesthesia for labor",
 ])
 def test_a_name_that_names_no_therapy_or_spine_specialist_is_neither(name: str) -> None:
     decision = decide_order(order(), SCIATICA, referral(name))
