@@ -161,7 +161,8 @@ def _concepts(
 
 
 def _named(
-    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...], text: str | None = None
+    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...], text: str | None = None,
+    *, visit: bool = False,
 ) -> Iterator[tuple[str, Coding | None]]:
     """The concepts the codings are members of; with none, the one the record's name says — its text, or a
     local coding's display ("AMB REFERRAL TO PHYSICAL THERAPY" under an Epic procedure code:
@@ -171,7 +172,7 @@ def _named(
         yield from coded
         return
     names = (name for name in (text, *(c.display for c in codings)) if name)
-    found = service_from_text(names, concepts)
+    found = service_from_text(names, concepts, visit=visit)
     if found is not None:
         yield found, (codings[0] if codings else None)
 
@@ -216,7 +217,7 @@ def _candidate_visits(ctx: Context, since: date) -> Iterator[Evidence]:
         if not booked and not certainly_within(visit.start, since, ctx.order_date):
             continue
         codings = (*visit.type_codings, *visit.service_type_codings)
-        for _, coding in _named(ctx, ("spine_specialty",), codings):
+        for _, coding in _named(ctx, ("spine_specialty",), codings, visit=True):
             yield Evidence(Finding.SPINE_SPECIALTY, visit.reference, dated(visit.start), coding, State.VISIT)
 
 

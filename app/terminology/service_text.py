@@ -60,11 +60,13 @@ _NOT_DONE: Final = _words(r"DECLINED", r"REFUSED", r"CANCEL+ED", r"NOT DONE", r"
                           r"DO NOT", r"DISCONTINUED")
 
 
-def service_from_text(texts: Iterable[str], concepts: Iterable[str]) -> str | None:
-    """The first of ``concepts`` (in ``_CONCEPTS`` order) the first text naming one of them names, or None."""
+def service_from_text(texts: Iterable[str], concepts: Iterable[str], *, visit: bool = False) -> str | None:
+    """The first of ``concepts`` (in ``_CONCEPTS`` order) the first text naming one of them names, or None.
+    ``visit``: the texts name a visit (an Encounter's type), so "Orthopedics" alone is a specialist seen."""
     wanted = frozenset(concepts)
     for text in texts:
-        found = next((concept for concept in _read_once(text) if concept in wanted), None)
+        named = _read_once(f"{text} visit" if visit else text)
+        found = next((concept for concept in named if concept in wanted), None)
         if found is not None:
             return found
     return None

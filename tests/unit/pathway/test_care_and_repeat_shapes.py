@@ -336,3 +336,10 @@ def test_a_therapy_of_a_rehabilitation_department_is_care_not_candidacy() -> Non
     facts = decision.facts
     assert (decision.rules[0], [e.reference for e in facts.conservative_care], facts.candidate) == (
         "R3b", ["ServiceRequest/r"], ())
+
+
+def test_a_visit_typed_only_by_a_specialty_name_makes_a_candidate() -> None:
+    """An Encounter is a visit by nature: a serviceType "Orthopedics" under a local code is a specialist
+    seen (R2/R23), where a ServiceRequest named so may be an orthopaedic device."""
+    decision = decide_order(order(), SCIATICA, PT_SESSION, visit("Orthopedics", field="serviceType"))
+    assert (decision.rules[0], [e.reference for e in decision.facts.candidate]) == ("R2/R23", ["Encounter/e"])
