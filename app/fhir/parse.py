@@ -347,7 +347,8 @@ def _first_series_start(raw: Json) -> FhirDate | None:
 
 
 def parse_imaging_study(raw: Json) -> ImagingView:
-    """Dated by ``started``, else by its first series' start."""
+    """Dated by ``started``, else by its first series' start. Named by its description, else its first
+    procedureCode's text or display (a study under a local code: R12 reads the name, ``facts_imaging``)."""
     return ImagingView(
         id=_required_id(raw),
         resource_type="ImagingStudy",
@@ -355,7 +356,7 @@ def parse_imaging_study(raw: Json) -> ImagingView:
         modalities=_series_modalities(raw),
         started=parse_fhir_date(raw.get("started")) or _first_series_start(raw),
         status=string(raw.get("status")),
-        text=string(raw.get("description")),
+        text=string(raw.get("description")) or next(iter(_concept_texts(raw.get("procedureCode"))), None),
         identifiers=identifiers(raw.get("identifier")),
         based_on=references(raw.get("basedOn")),
         body_site_codings=_series_body_sites(raw),

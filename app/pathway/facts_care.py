@@ -34,6 +34,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding, ValueSets
+from app.terminology.service_text import service_from_text
 
 CARE_PROCEDURES = ("physical_therapy", "chiropractic", "osteopathic_manipulation", "epidural_injection")
 CARE_REFERRALS = ("physical_therapy", "chiropractic", "osteopathic_manipulation")
@@ -77,7 +78,7 @@ def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
     for p in ctx.chart.procedures:
         if p.status in NOT_DONE_PROCEDURE or not certainly_within(p.performed, since, ctx.order_date):
             continue
-        for concept, coding in _concepts(ctx, CARE_PROCEDURES, p.codings):
+        for concept, coding in _named(ctx, CARE_PROCEDURES, p.codings, p.text):
             yield Evidence(Finding(concept), p.reference, dated(p.performed), coding)
 
 
@@ -92,12 +93,12 @@ def _care_visits(ctx: Context, since: date) -> Iterator[Evidence]:
             yield Evidence(Finding(concept), visit.reference, dated(visit.start), coding, State.VISIT)
 
 
-def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding] | None:
+def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding | None] | None:
     codings = (*visit.type_codings, *visit.service_type_codings)
     coding = member(ctx.vs, "care_encounter", codings)
     if coding is not None:
         return str(ctx.vs.get("care_encounter").attributes(coding)["care"]), coding
-    return next(_concepts(ctx, CARE_REFERRALS, codings), None)
+    return next(_named(ctx, CARE_REFERRALS, codings), None)
 
 
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
@@ -114,7 +115,7 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         if not certainly_within(when, since, ctx.order_date):
             continue
-        found = list(_concepts(ctx, CARE_REFERRALS, _named_service(sr)))
+        found = list(_named(ctx, CARE_REFERRALS, _named_service(sr), sr.text))
         linked = bool(found) and _carried_out(ctx, sr)
         if not linked and not certainly_within(when, since, latest):
             continue
@@ -132,8 +133,7 @@ def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
         when = sr.authored_on or sr.occurrence
         if sr.status != "completed" or sr.do_not_perform or not certainly_within(when, since, ctx.order_date):
             continue
-        coding = member(ctx.vs, "epidural_injection", sr.codings)
-        if coding is not None:
+        for _, coding in _named(ctx, ("epidural_injection",), sr.codings, sr.text):
             yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, dated(when), coding)
 
 
@@ -160,6 +160,23 @@ def _concepts(
             yield concept, coding
 
 
+def _named(
+    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...], text: str | None = None,
+    *, visit: bool = False,
+) -> Iterator[tuple[str, Coding | None]]:
+    """The concepts the codings are members of; with none, the one the record's name says — its text, or a
+    local coding's display ("AMB REFERRAL TO PHYSICAL THERAPY" under an Epic procedure code:
+    ``service_from_text``), shown by that local coding."""
+    coded = list(_concepts(ctx, concepts, codings))
+    if coded:
+        yield from coded
+        return
+    names = (name for name in (text, *(c.display for c in codings)) if name)
+    found = service_from_text(names, concepts, visit=visit)
+    if found is not None:
+        yield found, (codings[0] if codings else None)
+
+
 # --- candidate -------------------------------------------------------------------------------------------
 
 
@@ -174,11 +191,9 @@ def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Ite
     if sr.status in _VOID_REQUEST or sr.do_not_perform or not _in_episode(ctx, sr, since):
         return
     when = dated(sr.authored_on or sr.occurrence)
-    specialty = ctx.vs.match("spine_specialty", _named_service(sr))
-    if specialty is not None:
+    for _, specialty in _named(ctx, ("spine_specialty",), _named_service(sr), sr.text):
         yield Evidence(Finding.SPINE_SPECIALTY, sr.reference, when, specialty)
-    injection = ctx.vs.match("epidural_injection", sr.codings)
-    if injection is not None:
+    for _, injection in _named(ctx, ("epidural_injection",), sr.codings, sr.text):
         yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, when, injection, State.PLANNED)
 
 
@@ -201,8 +216,8 @@ def _candidate_visits(ctx: Context, since: date) -> Iterator[Evidence]:
         booked = visit.status == "planned" and visit.start.value >= since
         if not booked and not certainly_within(visit.start, since, ctx.order_date):
             continue
-        coding = member(ctx.vs, "spine_specialty", (*visit.type_codings, *visit.service_type_codings))
-        if coding is not None:
+        codings = (*visit.type_codings, *visit.service_type_codings)
+        for _, coding in _named(ctx, ("spine_specialty",), codings, visit=True):
             yield Evidence(Finding.SPINE_SPECIALTY, visit.reference, dated(visit.start), coding, State.VISIT)
 
 
@@ -210,12 +225,12 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
     """An epidural injection done in the episode, or planned (``preparation``): unscheduled, or scheduled
     on or after the episode's start — after the order, by nature, once it is booked."""
     for p in ctx.chart.procedures:
-        coding = member(ctx.vs, "epidural_injection", p.codings)
-        if coding is None or p.status in _VOID_CANDIDATE_PROCEDURE:
+        if p.status in _VOID_CANDIDATE_PROCEDURE:
             continue
         planned = p.status == "preparation" and (p.performed is None or p.performed.value >= since)
         if planned or certainly_within(p.performed, since, ctx.order_date):
-            yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
+            for _, coding in _named(ctx, ("epidural_injection",), p.codings, p.text):
+                yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
 
 
 # --- pain score -------------------------------------------------------------------------------------------

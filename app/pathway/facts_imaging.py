@@ -27,11 +27,15 @@ from app.pathway.facts_common import (
 )
 from app.pathway.model import Evidence, Finding, Modality, Region
 from app.terminology import Coding
+from app.terminology.imaging_text import imaging_from_text
+from app.terminology.service_text import spine_surgery_from_text
 
 # Only a released report says an examination was done and read (CODES.md recommendation 10: not
 # "preliminary"). FHIR R4 files "appended" (content added after it was final) under "amended".
 _FINAL_REPORT = frozenset({"final", "amended", "corrected", "appended"})
-_VOID_IMAGING = frozenset({"cancelled", "entered-in-error"})
+# An ImagingStudy that is void, or only "registered" (R4: it exists, "nothing yet available" — booked or
+# under way, not done), is no examination that R12 could tell the clinician not to repeat.
+_UNDONE_STUDY = frozenset({"cancelled", "entered-in-error", "registered"})
 
 
 def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
@@ -46,7 +50,7 @@ def prior_mri(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
         return ()
     start, end = ctx.days_before(ctx.policy.prior_imaging_lookback_days), shift(ctx.order_date, -1)
     imaging = ctx.chart.imaging
-    studies = [(s, e) for s in imaging if s.resource_type == "ImagingStudy" and s.status not in _VOID_IMAGING
+    studies = [(s, e) for s in imaging if s.resource_type == "ImagingStudy" and s.status not in _UNDONE_STUDY
                and (e := _mri_of(ctx, s, region, start, end)) is not None]
     seen = {link for study, _ in studies for link in _links(study)}
     reports = [e for r in imaging if r.resource_type == "DiagnosticReport" and r.status in _FINAL_REPORT
@@ -62,7 +66,7 @@ def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: 
         return None
     codes = [code for c in study.codings if (code := ctx.vs.classify_imaging((c,))) is not None]
     if not codes:
-        return _mri_by_series(ctx, study, region)
+        return _mri_by_name(study, region) or _mri_by_series(ctx, study, region)
     mri = [code for code in codes if code.modality == Modality.MRI.value]
     found = next((code for code in mri if code.region == region.value
                   or member(ctx.vs, "spine_imaging_every_region", (code.coding,)) is not None), None)
@@ -71,6 +75,21 @@ def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: 
     if any(code.region is None for code in mri):
         return _mri_by_series(ctx, study, region, coded_mri=True)
     return None
+
+
+def _mri_by_name(study: ImagingView, region: Region) -> Evidence | None:
+    """An ImagingStudy under a local procedure code, or none, named "MRI LUMBAR SPINE WO CONTRAST" in its
+    description, its procedureCode's text or a local code's display (Epic, Oracle Health, a PACS): read
+    by the words the draft order is read by (``imaging_from_text``), an MRI of the region it names. Only
+    a study: reports are fetched by their codes (app/fhir/templates.py), so a report named only in words
+    would be read from a prefetch and never from the fallback (invariant 4)."""
+    if study.resource_type != "ImagingStudy":
+        return None
+    names = (name for name in (study.text, *(c.display for c in study.codings)) if name)
+    named = imaging_from_text(names)
+    if named is None or named[1] is not Modality.MRI or named[0] is not region:
+        return None
+    return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), text=study.text)
 
 
 def _mri_by_series(
@@ -103,23 +122,33 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
     surgery."""
     found = []
     for c in ctx.chart.conditions:
-        coding = member(ctx.vs, "prior_spine_surgery", c.codings)
+        operation = _operation(ctx, c.codings, c.text)
         first = condition_first_date(c, ctx.chart.patient)
-        in_region = region is None or _in_region(_regions(ctx, "prior_spine_surgery", c.codings), region)
-        if coding is not None and in_region and not condition_void(c) and possibly_by(first, ctx.order_date):
-            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding))
-    for p, coding in _surgeries(ctx):
-        if region is None or _surgery_in(ctx, p, region):
-            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, p.reference, dated(p.performed), coding))
+        if operation is None or condition_void(c) or not possibly_by(first, ctx.order_date):
+            continue
+        coding, regions = operation
+        if region is None or _in_region(regions, region):
+            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding,
+                                  text=None if coding is not None else c.text))
+    for p, coding, named in _surgeries(ctx):
+        regions = _regions(ctx, "spine_body_site", p.body_site_codings) or named
+        if region is None or _in_region(regions, region):
+            found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, p.reference, dated(p.performed), coding,
+                                  text=None if coding is not None else p.text))
     return ordered(found)
 
 
-def _surgery_in(ctx: Context, p: ProcedureView, region: Region) -> bool:
-    """Procedure.bodySite first, then the region of its surgery codes (CODES.md recommendation 13);
-    every region named counts (a construct crossing a junction); none named: region unknown, counts."""
-    regions = _regions(ctx, "spine_body_site", p.body_site_codings) or _regions(
-        ctx, "prior_spine_surgery", p.codings)
-    return _in_region(regions, region)
+def _operation(
+    ctx: Context, codings: tuple[Coding, ...], text: str | None
+) -> tuple[Coding | None, frozenset[str]] | None:
+    """A spine operation by its code (``prior_spine_surgery``) and the region the code names; with no
+    member code, by its name ("L4-5 laminectomy", "ACDF C5-6": ``spine_surgery_from_text``), as athenahealth
+    surgical histories and text-only problem-list entries record it. None: no spine operation."""
+    coding = member(ctx.vs, "prior_spine_surgery", codings)
+    if coding is not None:
+        return coding, _regions(ctx, "prior_spine_surgery", codings)
+    named = spine_surgery_from_text(name for name in (text, *(c.display for c in codings)) if name)
+    return None if named is None else (None, frozenset(r.value for r in named))
 
 
 def _in_region(regions: frozenset[str], region: Region) -> bool:
@@ -133,12 +162,14 @@ def _regions(ctx: Context, concept: str, codings: tuple[Coding, ...]) -> frozens
     return frozenset(r for r in found if r is not None)
 
 
-def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding]]:
+def _surgeries(ctx: Context) -> Iterator[tuple[ProcedureView, Coding | None, frozenset[str]]]:
+    """Spine operations done (not dated after the order), with the regions their codes or names say;
+    Procedure.bodySite decides over both (CODES.md recommendation 13)."""
     for p in ctx.chart.procedures:
-        coding = member(ctx.vs, "prior_spine_surgery", p.codings)
-        done = p.status not in NOT_DONE_PROCEDURE
-        if coding is not None and done and possibly_by(p.performed, ctx.order_date):
-            yield p, coding
+        operation = _operation(ctx, p.codings, p.text)
+        done = p.status not in NOT_DONE_PROCEDURE and possibly_by(p.performed, ctx.order_date)
+        if operation is not None and done:
+            yield p, *operation
 
 
 def surgery_since(ctx: Context, prior: tuple[Evidence, ...]) -> bool:
@@ -147,4 +178,4 @@ def surgery_since(ctx: Context, prior: tuple[Evidence, ...]) -> bool:
     newest = max((e.on for e in prior if e.on is not None), default=None)
     if newest is None:
         return False
-    return any(certainly_within(p.performed, shift(newest, 1), ctx.order_date) for p, _ in _surgeries(ctx))
+    return any(certainly_within(p.performed, shift(newest, 1), ctx.order_date) for p, _, _ in _surgeries(ctx))

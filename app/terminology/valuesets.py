@@ -29,9 +29,14 @@ LOINC: Final = "http://loinc.org"
 RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NUCC: Final = "http://nucc.org/provider-taxonomy"
 SERVICE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/service-type"
+# ICD-10-PCS, the inpatient procedure codes of a hospital's export (FHIR's registered URI): a listed code of
+# three or four characters (0SG0, fusion of a lumbar vertebral joint) matches the seven-character codes
+# under it, as an ICD-10-CM header does.
+ICD10PCS: Final = "http://www.cms.gov/Medicare/Coding/ICD10"
 
 # The code systems a value set file may use (a site-extensible concept also takes the site's own).
-KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE})
+KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE, ICD10PCS})
+_BY_PREFIX: Final = frozenset({ICD10CM, ICD10PCS})
 
 IMAGING_CONCEPT: Final = "spine_imaging"
 
@@ -82,6 +87,8 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.285": CPT,
         "urn:oid:2.16.840.1.113883.6.1": LOINC,
         "urn:oid:2.16.840.1.113883.6.88": RXNORM,
+        "urn:oid:2.16.840.1.113883.6.4": ICD10PCS,
+        "http://www.cms.gov/medicare/coding/icd10": ICD10PCS,
     }
 )
 _CANONICAL: Final = frozenset({*KNOWN_SYSTEMS, *_ALIASES})
@@ -122,7 +129,7 @@ def _loose(system: str) -> str:
 def normalize_code(system: str, code: str) -> str:
     """ICD-10-CM codes arrive as `m54.16`, `M5416` or ` M54.16 `: compare upper case, without dots or
     whitespace. Other systems compare exactly, after stripping surrounding whitespace."""
-    if system == ICD10CM:
+    if system in _BY_PREFIX:
         return "".join(code.split()).replace(".", "").upper()
     if system == CPT:
         return _cpt_without_modifiers(code.strip())
@@ -199,7 +206,7 @@ class ValueSet:
         self.members = tuple(members)
         self.ranges = tuple(ranges)
         self._index = _index(self.members)
-        self._longest = max((len(code) for system, code in self._index if system == ICD10CM), default=0)
+        self._longest = max((len(code) for system, code in self._index if system in _BY_PREFIX), default=0)
         self._by_text = _by_text(self.members) if text_match else {}
         self._pattern = _text_pattern(self._by_text) if text_match else None
         self._texts_read: dict[str, Coding | None] = {}
@@ -245,16 +252,16 @@ class ValueSet:
         return coding
 
     def _find(self, system: str, code: str) -> Member | CodeRange | None:
-        """ICD-10-CM: the longest listed header that prefixes the code. Only prefixes no longer than the
-        longest listed code can match, so the work is bounded whatever the code's length (a hostile
-        40,000-character code once cost seconds of event loop, one slice per length)."""
-        if system != ICD10CM:
+        """ICD-10-CM and ICD-10-PCS: the longest listed header that prefixes the code. Only prefixes no
+        longer than the longest listed code can match, so the work is bounded whatever the code's length
+        (a hostile 40,000-character code once cost seconds of event loop, one slice per length)."""
+        if system not in _BY_PREFIX:
             return self._index.get((system, code))
         for end in range(min(len(code), self._longest), 2, -1):
             member = self._index.get((system, code[:end]))
             if member is not None:
                 return member
-        return next((r for r in self.ranges if r.covers(code)), None)
+        return next((r for r in self.ranges if r.covers(code)), None) if system == ICD10CM else None
 
 
 def _index(members: tuple[Member, ...]) -> dict[tuple[str, str], Member]:

@@ -102,7 +102,7 @@ def procedure(system: str, code: str, **fields: Any) -> dict[str, Any]:
     procedure(CPT, "62326"),   # lumbar epidural catheter infusion
     procedure(CPT, "22514"),   # lumbar kyphoplasty
     procedure(CPT, "62270"),   # lumbar puncture
-    procedure(CPT, "22554"),   # anterior cervical fusion (not among the prior-surgery codes)
+    procedure(CPT, "22554"),   # anterior cervical fusion (prior surgery, so also a spinal procedure)
     procedure(CPT, "90935"),   # a haemodialysis session: the patient is on haemodialysis
     procedure(SNOMED, "302497006"),  # haemodialysis as Synthea's kidney module and renal registries code it
     procedure(CPT, "36569"),   # a PICC placed 19 days ago: an indwelling vascular catheter
