@@ -1,0 +1,33 @@
+"""The neurological emergencies — cauda equina (R5), severe or progressive motor deficit (R6), myelopathy
+(R20) — as EHR exports record them, parsed as the hooks parse them. ``raw_decision.decide`` adds each
+resource to a 19-day lumbar radiculopathy and decides a lumbar MRI ordered on 2026-03-11: R1 (defer)
+without a red flag. Each shape below was once read as less than it is (docs/pathway-facts.md "Eighth pass:
+the neurological emergencies").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide
+
+from app.pathway.model import RedFlag
+from app.terminology import ICD10CM
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def condition(code: str, cid: str = "neuro", **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": cid, "code": coded(ICD10CM, code), **fields}
+
+
+@pytest.mark.parametrize("code", ["S34.3XXA", "S34.3XXD", "S343XXS"])
+def test_r5_an_injury_of_the_cauda_equina_is_a_cauda_equina_syndrome(code: str) -> None:
+    """§3 CES: S34.3 is the cauda equina syndrome by injury (ICD-10-CM codes the injured cauda equina
+    there, not under G83.4); it counts while active, as G83.4 does. It was R1 (defer)."""
+    decision = decide(condition(code, onsetDateTime="2025-06-01",
+                                clinicalStatus=coded(CLINICAL, "active")))
+
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
