@@ -31,3 +31,19 @@ def test_r5_an_injury_of_the_cauda_equina_is_a_cauda_equina_syndrome(code: str) 
 
     assert RedFlag.CES in decision.facts.red_flags
     assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("code", [
+    "G82.50",  # quadriplegia, unspecified
+    "G82.54",  # quadriplegia, C5-C7 incomplete
+    "G83.21",  # monoplegia of upper limb affecting right dominant side
+    "G83.24",  # monoplegia of upper limb affecting left nondominant side
+])
+def test_r6_quadriplegia_and_an_upper_limb_monoplegia_are_severe_motor_deficits(code: str) -> None:
+    """§3 motor names "monoplegia or paraplegia (G83.1x, G82.2x)": the weakness of all four limbs and the
+    arm's monoplegia (a cervical root or cord deficit, on the cervical orders R6 applies to) are no less
+    severe. Each was R1 (defer)."""
+    decision = decide(condition(code, onsetDateTime="2026-03-05"))
+
+    assert RedFlag.MOTOR in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
