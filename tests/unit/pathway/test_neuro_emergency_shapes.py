@@ -47,3 +47,22 @@ def test_r6_quadriplegia_and_an_upper_limb_monoplegia_are_severe_motor_deficits(
 
     assert RedFlag.MOTOR in decision.facts.red_flags
     assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize("code", ["G82.20", "G82.21", "G82.22"])
+def test_r5_a_new_paraplegia_in_icd_10_cm_is_weakness_of_both_legs(code: str) -> None:
+    """§3 CES "weakness of both legs": G82.2x paraplegia (paraparesis is indexed to it) is the leg weakness
+    its SNOMED CT code 60389000 already raised as a cauda equina sign (CODES.md §1f); an ICD-10-CM-only
+    chart was an urgent R6 where the same chart in SNOMED CT was the emergency R5. R6 stays beside it."""
+    decision = decide(condition(code, onsetDateTime="2026-03-08"))
+
+    assert {RedFlag.CES, RedFlag.MOTOR} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R5"
+
+
+def test_r6_a_paraplegia_begun_long_ago_stays_a_motor_deficit() -> None:
+    """The leg weakness is a cauda equina sign only when new (§3); paraplegia since 2019 is R6."""
+    decision = decide(condition("G82.21", onsetDateTime="2019-05-01"))
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
