@@ -10,6 +10,7 @@ same code (or code text) and the same bodySite/laterality codings.
   (``2026-02``) is recent when its last day is, and an older grade is chronic only when its last day is.
 * progressive = within the episode, a fall ending at ≤ 3, or a fall of ≥ 2 grades.
 * a single fall 5 → 4 (or any other 1-grade fall above 3) is only "new mild weakness" (info).
+* both legs (``both_legs``) = a new coded deficit of the right leg and one of the left: a cauda equina sign.
 The 14/90-day windows and the grade cut-offs are clinical (Eur Spine J 2014;23:1968), not site policy.
 """
 
@@ -32,6 +33,7 @@ from app.pathway.facts_common import (
     possibly_by,
     unit_key,
 )
+from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
@@ -76,6 +78,18 @@ def motor_grades(ctx: Context, episode_start: date) -> MotorGrades:
         serious.extend(e for e, big in falls if big)
         mild.extend(e for e, big in falls if not big)
     return MotorGrades(ordered(serious), ordered(mild) if not serious else ())
+
+
+def both_legs(ctx: Context) -> tuple[Evidence, ...]:
+    """§3 CES "weakness of both legs": a new motor deficit of the right leg and one of the left (foot drop
+    M21.371 beside M21.372; ICD-10-CM has no bilateral code) is a cauda equina sign, as a new paraplegia
+    is — each alone stays R6. New as the other CES signs are (``Keep.NEW``); the side is the value set's
+    ``leg`` attribute. Evidence of both sides, or none."""
+    legs = ctx.vs.get("motor_deficit")
+    found = [(e, legs.attributes(e.coding).get("leg")) for e in coded_evidence(ctx, "motor_deficit", Keep.NEW)
+             if e.coding is not None]
+    sided = tuple(e for e, side in found if side is not None)
+    return sided if {side for _, side in found} >= {"left", "right"} else ()
 
 
 def _grades(ctx: Context) -> Iterator[Grade]:

@@ -66,3 +66,35 @@ def test_r6_a_paraplegia_begun_long_ago_stays_a_motor_deficit() -> None:
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize(("right", "left"), [
+    ("M21.371", "M21.372"),  # foot drop, right and left foot
+    ("G83.11", "G83.14"),    # monoplegia of the right and of the left lower limb
+    ("M21.371", "G83.12"),
+])
+def test_r5_a_new_deficit_of_each_leg_is_weakness_of_both_legs(right: str, left: str) -> None:
+    """§3 CES "weakness of both legs": ICD-10-CM has no bilateral foot drop, so a bilateral one is charted
+    as the right and the left foot. It was R6 (urgent) — each alone is a motor deficit — instead of the
+    emergency R5. R6's class stays beside it."""
+    decision = decide(condition(right, "r", onsetDateTime="2026-03-08"),
+                      condition(left, "l", onsetDateTime="2026-03-09"))
+
+    assert {RedFlag.CES, RedFlag.MOTOR} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("charts", [
+    (("M21.371", "2026-03-08"),),                          # one leg
+    (("M21.371", "2026-03-08"), ("M21.379", "2026-03-08")),  # a side not named
+    (("M21.371", "2019-03-08"), ("M21.372", "2019-03-09")),  # both legs, since 2019: not new
+])
+def test_r6_one_weak_leg_or_an_old_bilateral_foot_drop_is_a_motor_deficit(charts: tuple[tuple[str, str], ...]
+                                                                          ) -> None:
+    """Weakness of both legs is a cauda equina sign when new, as §3's other CES signs (a bilateral foot drop
+    since 2019 — a neuropathy — stays R6); one leg, or a side not recorded, is R6."""
+    resources = [condition(code, f"c{n}", onsetDateTime=on) for n, (code, on) in enumerate(charts)]
+    decision = decide(*resources)
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
