@@ -44,6 +44,18 @@ _STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b
 _NOT_MRC_TEXT = re.compile(r"\b(grip|dynamomet\w*|training|0\s*-\s*10|/\s*10)\b", re.IGNORECASE)
 # "4-", "4+/5", "3/5", and the words a pick list may add: "Grade 2", "MRC 3", "2 out of 5".
 _GRADE = re.compile(r"\s*(?:(?:grade|mrc)\s*)?([0-5])\s*([+-]?)\s*(?:(?:/|out\s+of)\s*5)?\s*", re.IGNORECASE)
+# A range between two grades ("3-4/5", "4 to 5"): the lower one, on the safe side.
+_RANGE = re.compile(r"\s*(?:(?:grade|mrc)\s*)?([0-5])\s*(?:-|–|to)\s*[0-5]\s*(?:(?:/|out\s+of)\s*5)?\s*",
+                    re.IGNORECASE)
+# A grade out of five and a comment after it ("2/5 - weak", "3/5, limited by pain").
+_COMMENTED = re.compile(
+    r"\s*((?:(?:grade|mrc)\s*)?[0-5]\s*[+-]?\s*(?:/|out\s+of)\s*5)(?:\s*[,;:(\-–]|\s)\s*\D.*",
+    re.IGNORECASE | re.DOTALL)
+# The Lovett/Kendall words manual muscle testing pick lists use for the same grades ("Fair+", "Trace").
+_WORD_GRADE = re.compile(
+    r"\s*(zero|trace|flicker|poor|fair|good|normal)\s*([+-]?)\s*(?:\([^)]*\))?\s*", re.IGNORECASE)
+_WORD_GRADES = {"zero": 0, "trace": 1, "flicker": 1, "poor": 2, "fair": 3, "good": 4, "normal": 5}
+_SIGNS = {"+": 0.25, "-": -0.25, "": 0.0}
 # Compared after ``unit_key`` (case, spaces and [] dropped): an export may write "Score" or "{Score}".
 _UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{mrc}", "score", "grade", "mrc"})
 
@@ -119,16 +131,27 @@ def _names_strength(o: ObservationView) -> bool:
 
 
 def grade_value(o: ObservationView) -> float | None:
-    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5", "Grade 2", "2 out of 5" —
-    written as a string, or as the text or display of a coded answer (a flowsheet row whose answers are
-    local codes "2/5"); else None."""
+    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5", "Grade 2", "2 out of 5",
+    "3-4/5", "2/5 - weak", "Poor" (``_written_grade``) — written as a string, or as the text or display of
+    a coded answer (a flowsheet row whose answers are local codes "2/5"); else None."""
     if o.value is not None:
         unitless = o.unit is None or unit_key(o.unit) in _UNITLESS
         return o.value if unitless and 0 <= o.value <= 5 else None
-    found = _GRADE.fullmatch(o.value_string or o.value_text or "")
-    if found is None:
-        return None
-    return int(found.group(1)) + {"+": 0.25, "-": -0.25, "": 0.0}[found.group(2)]
+    return _written_grade(o.value_string or o.value_text or "")
+
+
+def _written_grade(text: str) -> float | None:
+    """A grade as words write it: "4-", "3/5"; a range, by its lower grade ("3-4/5"); a grade out of five
+    followed by a comment ("2/5 - weak"); a Lovett word ("Poor", "Fair+", "Trace"). Else None."""
+    commented = _COMMENTED.fullmatch(text)
+    found = _GRADE.fullmatch(commented.group(1) if commented is not None else text)
+    if found is not None:
+        return int(found.group(1)) + _SIGNS[found.group(2)]
+    ranged = _RANGE.fullmatch(text)
+    if ranged is not None:
+        return float(ranged.group(1))
+    worded = _WORD_GRADE.fullmatch(text)
+    return _WORD_GRADES[worded.group(1).casefold()] + _SIGNS[worded.group(2)] if worded is not None else None
 
 
 def _severe(ctx: Context, grades: list[Grade]) -> Iterator[Evidence]:

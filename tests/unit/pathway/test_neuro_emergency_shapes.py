@@ -98,3 +98,40 @@ def test_r6_one_weak_leg_or_an_old_bilateral_foot_drop_is_a_motor_deficit(charts
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules[0] == "R6"
+
+
+def strength(value: dict[str, Any], text: str = "Right ankle dorsiflexion strength", oid: str = "mmt",
+             **fields: Any) -> dict[str, Any]:
+    """A manual muscle test recorded yesterday, as a flowsheet row exports it."""
+    return {"resourceType": "Observation", "id": oid, "status": "final", "code": {"text": text},
+            "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "exam")],
+            "effectiveDateTime": "2026-03-10", **value, **fields}
+
+
+@pytest.mark.parametrize("written", [
+    "2/5 - weak",            # a grade and a comment
+    "3/5, limited by pain",
+    "1-2/5",                 # a range: its lower grade
+    "2 to 3",
+    "Trace",                 # the Lovett words manual muscle testing pick lists use
+    "Poor",
+    "Fair",
+    "Fair-",
+    "Poor (2/5)",
+])
+def test_r6_a_severe_grade_written_as_pick_lists_and_clinicians_write_it(written: str) -> None:
+    """§3 motor: an MRC grade ≤ 3 in the last 14 days. "Trace"/"Poor"/"Fair" are MRC 1/2/3 in the Lovett
+    scale's words, a range is read by its lower grade, and a comment after a grade out of five does not
+    hide it. Each was read as no grade: R1 (defer)."""
+    for value in ({"valueString": written}, {"valueCodeableConcept": {"text": written}}):
+        decision = decide(strength(value))
+
+        assert RedFlag.MOTOR in decision.facts.red_flags
+        assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize("written", ["4 - weak", "Good", "Normal", "4-5/5", "2 out of 10", "Poor effort"])
+def test_r1_a_grade_above_three_or_words_that_are_no_grade_raise_nothing(written: str) -> None:
+    """A grade of 4 or 5 (one reading alone) is no severe deficit, and words that are no MRC grade ("Poor
+    effort", a 0-10 scale) are no grade at all."""
+    assert decide(strength({"valueString": written})).rules == ("R1",)
