@@ -41,6 +41,14 @@ SEVERE_GRADE = 3.0
 SEVERE_WINDOW_DAYS = 14
 CHRONIC_AFTER_DAYS = 90
 _STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b", re.IGNORECASE)
+# A muscle or a movement a manual muscle test names: a flowsheet row "R EHL", "L ankle dorsiflexion".
+_MUSCLE_TEXT = re.compile(
+    r"\b(motor|muscles?|myotomes?|dorsi\s*flex\w*|plantar\s*flex\w*|flexion|extension|flexors?|extensors?"
+    r"|abduct\w*|adduct\w*|inversion|eversion|ehl|hallucis|quadriceps|quads?|hamstrings?|iliopsoas|psoas"
+    r"|tibialis|gastrocs?\w*|deltoids?|biceps|triceps|hip|knee|ankle|great\s+toe|toes?|wrist|elbow|shoulder"
+    r"|fingers?|thumb|inteross\w*)\b", re.IGNORECASE)
+_PER_FIVE = frozenset({"/5"})
+_OUT_OF_FIVE = re.compile(r"[0-5]\s*[+-]?\s*(?:/|out\s+of)\s*5\b", re.IGNORECASE)
 _NOT_MRC_TEXT = re.compile(r"\b(grip|dynamomet\w*|training|0\s*-\s*10|/\s*10)\b", re.IGNORECASE)
 # "4-", "4+/5", "3/5", and the words a pick list may add: "Grade 2", "MRC 3", "2 out of 5".
 _GRADE = re.compile(r"\s*(?:(?:grade|mrc)\s*)?([0-5])\s*([+-]?)\s*(?:(?:/|out\s+of)\s*5)?\s*", re.IGNORECASE)
@@ -109,15 +117,36 @@ def _grades(ctx: Context) -> Iterator[Grade]:
         if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
         coding = member(ctx.vs, "motor_strength", o.codings)
-        if coding is None and not _names_strength(o):
-            continue
-        value = grade_value(o)
+        value = grade_value(o) if coding is not None or _is_grade_row(o) else None
         if value is not None:
             yield _grade(o, coding, value)
+        if o.components:
+            yield from _panel_items(ctx, o, coding is not None or _names_strength(o))
+
+
+def _is_grade_row(o: ObservationView) -> bool:
+    """Its text names strength or power, or it names a muscle or a movement and is graded out of five."""
+    return _names_strength(o) or (_names_muscle(o) and _out_of_five(o))
+
+
+def _panel_items(ctx: Context, panel: ObservationView, strength: bool) -> Iterator[Grade]:
+    """A strength exam recorded as one panel ("Lower extremity strength") whose items name only the
+    movement ("R ankle dorsiflexion": "2/5") or a local code: each item is a grade of its own muscle —
+    any 0-5 grade under a panel naming strength, one graded out of five under a "Motor exam". An item that
+    is a grade row by itself is read as one already (the chart lists the items beside their panel)."""
+    if not strength and not _names_muscle(panel):
+        return
+    for item in panel.components:
+        value = grade_value(item)
+        listed = member(ctx.vs, "motor_strength", item.codings) is not None
+        if value is None or listed or _is_grade_row(item):
+            continue
+        if strength or _out_of_five(item):
+            yield _grade(item, None, value)
 
 
 def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
-    code = f"{coding.system}|{coding.code}" if coding is not None else (o.text or "").strip().casefold()
+    code = f"{coding.system}|{coding.code}" if coding is not None else _row_name(o)
     site = tuple(sorted((c.system, c.code) for c in o.body_site))
     on = o.effective.value if o.effective is not None else None
     last = last_day(o.effective) if o.effective is not None else None
@@ -125,9 +154,33 @@ def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
     return Grade((code, site), value, on, last, evidence)
 
 
+def _row_name(o: ObservationView) -> str:
+    """Which muscle a row grades when its code is no listed one: its text, else its code's display, else
+    the code (a panel's items named only by a local code must not all be one muscle)."""
+    named = o.text or next((c.display for c in o.codings if c.display), None)
+    first = o.codings[0] if o.codings else None
+    return (named or (f"{first.system}|{first.code}" if first is not None else "")).strip().casefold()
+
+
+def _texts(o: ObservationView) -> list[str]:
+    return [t for t in (o.text, *(c.display for c in o.codings)) if t]
+
+
 def _names_strength(o: ObservationView) -> bool:
-    texts = [t for t in (o.text, *(c.display for c in o.codings)) if t]
+    texts = _texts(o)
     return any(_STRENGTH_TEXT.search(t) for t in texts) and not any(_NOT_MRC_TEXT.search(t) for t in texts)
+
+
+def _names_muscle(o: ObservationView) -> bool:
+    texts = _texts(o)
+    return any(_MUSCLE_TEXT.search(t) for t in texts) and not any(_NOT_MRC_TEXT.search(t) for t in texts)
+
+
+def _out_of_five(o: ObservationView) -> bool:
+    """Graded out of five: "3/5", "2 out of 5", or a Quantity in the unit "/5" (MRC; never a 0-10 scale, a
+    reflex "2+/4" or the Glasgow motor score 1-6)."""
+    written = o.value_string or o.value_text or ""
+    return _OUT_OF_FIVE.search(written) is not None or unit_key(o.unit) in _PER_FIVE
 
 
 def grade_value(o: ObservationView) -> float | None:

@@ -135,3 +135,54 @@ def test_r1_a_grade_above_three_or_words_that_are_no_grade_raise_nothing(written
     """A grade of 4 or 5 (one reading alone) is no severe deficit, and words that are no MRC grade ("Poor
     effort", a 0-10 scale) are no grade at all."""
     assert decide(strength({"valueString": written})).rules == ("R1",)
+
+
+def test_r6_a_strength_panel_whose_items_name_only_the_movement() -> None:
+    """A motor exam exported as one panel ("Lower extremity strength") with an item per movement, each
+    named only by the movement, as flowsheet groups export their rows: the items are grades of their own
+    muscles. The panel was read, its items were not (their text names no strength): R1 (defer)."""
+    panel = strength({"component": [
+        {"code": {"text": "R ankle dorsiflexion"}, "valueString": "2/5"},
+        {"code": {"text": "L ankle dorsiflexion"}, "valueString": "5/5"},
+    ]}, text="Lower extremity strength")
+
+    decision = decide(panel)
+
+    assert decision.rules[0] == "R6"
+    assert [e.text for e in decision.facts.red_flags[RedFlag.MOTOR]] == ["R ankle dorsiflexion"]
+
+
+def test_r6_a_panels_items_named_only_by_local_codes_are_different_muscles() -> None:
+    """A "Motor exam" panel whose items are named by a local flowsheet code alone: each item is its own
+    muscle. The left leg's weakness of last November does not make the right leg's new grade of 2 an old
+    one (§3: new = no grade ≤ 3 *for that muscle* more than 90 days before). Unread, it was R1 (defer)."""
+    local = "urn:oid:1.2.840.114350.1.13.861.1.7.2.707679"
+
+    def exam(oid: str, on: str, code: str) -> dict[str, Any]:
+        item = {"code": {"coding": [{"system": local, "code": code}]}, "valueString": "2/5"}
+        return strength({"component": [item]}, text="Motor exam", oid=oid, effectiveDateTime=on)
+
+    decision = decide(exam("nov", "2025-11-20", "3040102"), exam("mar", "2026-03-10", "3040101"))
+
+    assert decision.rules[0] == "R6"
+    assert [e.on.isoformat() for e in decision.facts.red_flags[RedFlag.MOTOR] if e.on] == ["2026-03-10"]
+
+
+@pytest.mark.parametrize("text", ["R EHL", "L ankle dorsiflexion", "Hip flexion right", "Quadriceps L"])
+def test_r6_a_flowsheet_row_named_by_its_muscle_and_graded_out_of_five(text: str) -> None:
+    """A row named only by the muscle or the movement ("R EHL") whose answer is graded out of five is an
+    MRC grade (the "/5" is the MRC scale's). It was no grade: R1 (defer)."""
+    decision = decide(strength({"valueString": "2/5"}, text=text))
+
+    assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Glasgow coma score motor", {"valueInteger": 3}),   # 1-6, never out of five
+    ("Biceps reflex", {"valueString": "2+/4"}),         # a reflex grade
+    ("Knee flexion", {"valueQuantity": {"value": 3, "unit": "deg"}}),  # range of motion
+    ("Grip strength R", {"valueString": "2/5"}),         # dynamometry is no MRC grade
+])
+def test_r1_a_motor_score_reflex_or_range_of_motion_is_no_strength_grade(text: str,
+                                                                          value: dict[str, Any]) -> None:
+    assert decide(strength(value, text=text)).rules == ("R1",)
