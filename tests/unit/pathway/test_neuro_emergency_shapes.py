@@ -186,3 +186,23 @@ def test_r6_a_flowsheet_row_named_by_its_muscle_and_graded_out_of_five(text: str
 def test_r1_a_motor_score_reflex_or_range_of_motion_is_no_strength_grade(text: str,
                                                                           value: dict[str, Any]) -> None:
     assert decide(strength(value, text=text)).rules == ("R1",)
+
+
+@pytest.mark.parametrize("code", ["N31.9", "N31.2", "R39.11", "R39.12", "R39.14", "R39.16"])
+def test_r5_a_new_neurogenic_bladder_or_voiding_difficulty_in_the_episode(code: str) -> None:
+    """§3 CES "new urinary retention": a neurogenic bladder, and the difficulty of voiding an incomplete
+    retention is charted as — hesitancy, a poor stream, incomplete emptying, straining (NICE CKS sciatica:
+    "difficulty initiating micturition") — begun in the radiculopathy's episode. Each was R1 (defer)."""
+    decision = decide(condition(code, onsetDateTime="2026-03-06"))
+
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("code", ["N31.9", "R39.14", "R39.15", "R39.13"])
+def test_r1_an_older_bladder_complaint_or_urgency_is_no_cauda_equina_sign(code: str) -> None:
+    """Only new in the episode (as unspecified incontinence, §3 v2): a prostate's voiding difficulty since
+    2025 is no cauda equina sign; urgency (R39.15) and a split stream (R39.13) never are (CODES.md
+    recommendation 5 keeps urge symptoms out)."""
+    on = "2025-06-01" if code in ("N31.9", "R39.14") else "2026-03-06"
+    assert decide(condition(code, onsetDateTime=on)).rules == ("R1",)
