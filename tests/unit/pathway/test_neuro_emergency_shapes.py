@@ -206,3 +206,17 @@ def test_r1_an_older_bladder_complaint_or_urgency_is_no_cauda_equina_sign(code: 
     recommendation 5 keeps urge symptoms out)."""
     on = "2025-06-01" if code in ("N31.9", "R39.14") else "2026-03-06"
     assert decide(condition(code, onsetDateTime=on)).rules == ("R1",)
+
+
+def test_r20_ataxia_beside_an_abnormal_reflex_is_myelopathy() -> None:
+    """§3 myelopathy: a gait disturbance with a second myelopathy sign. Ataxia charted as R27.0 (not R26.0
+    ataxic gait) beside a Hoffmann sign (R29.2) was R1 (defer): the reflex alone needs a second sign."""
+    decision = decide(condition("R27.0", "ataxia", onsetDateTime="2026-03-01"),
+                      condition("R29.2", "hoffmann", onsetDateTime="2026-03-01"))
+
+    assert decision.rules[0] == "R20"
+
+
+def test_r1_ataxia_alone_is_no_myelopathy() -> None:
+    """Gait alone is common in older adults (§3 v2): ataxia alone stays no flag on a lumbar order."""
+    assert decide(condition("R27.0", onsetDateTime="2026-03-01")).rules == ("R1",)
