@@ -225,8 +225,16 @@ def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
 
 
 def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence, bool]]:
-    """Each later dated grade of the episode below an earlier one: (evidence, serious?)."""
-    dated = sorted((g for g in grades if g.on is not None and g.on >= episode_start), key=_order)
+    """Each later dated grade of the episode below an earlier one: (evidence, serious?). The earlier one
+    may be the last grade before the episode — the 5/5 of the visit before the pain began is the baseline
+    a fall within the episode is measured from (a 5/5 last autumn and a 3/5 fifteen days ago is a fall
+    ending at 3); only the last one, and only when it was above 3: a muscle already weak before the episode
+    is chronic (§3 "severe ... new"), not a fall of this episode."""
+    before = [g for g in grades if g.on is not None and g.on < episode_start]
+    last = max(before, key=_order) if before else None
+    baseline = [last] if last is not None and last.value > SEVERE_GRADE else []
+    dated = [*baseline, *sorted((g for g in grades if g.on is not None and g.on >= episode_start),
+                                key=_order)]
     for i, later in enumerate(dated):
         earlier = [g for g in dated[:i] if g.on is not None and later.on is not None and g.on < later.on]
         best = max((g.value for g in earlier), default=None)

@@ -220,3 +220,19 @@ def test_r20_ataxia_beside_an_abnormal_reflex_is_myelopathy() -> None:
 def test_r1_ataxia_alone_is_no_myelopathy() -> None:
     """Gait alone is common in older adults (§3 v2): ataxia alone stays no flag on a lumbar order."""
     assert decide(condition("R27.0", onsetDateTime="2026-03-01")).rules == ("R1",)
+
+
+@pytest.mark.parametrize(("baseline", "rule"), [
+    ("5/5", "R6"),  # 5/5 before the pain began, 3/5 fifteen days ago: a fall ending at 3
+    ("3/5", "R1"),  # as weak before the episode: no fall, and the 3/5 is past the 14 days
+    ("4/5", "R6"),
+])
+def test_r6_a_fall_from_the_grade_before_the_episode_to_a_weak_grade_within_it(baseline: str,
+                                                                               rule: str) -> None:
+    """§3 motor "progressive: within the episode, a fall that ends at ≤ 3". The strength last recorded
+    before the episode (the visit before the sciatica began) is where the fall starts: an ankle of 5/5 in
+    January and 3/5 on 24 February — past §3's 14 days for a severe grade — was deferred (R1)."""
+    decision = decide(strength({"valueString": baseline}, oid="jan", effectiveDateTime="2026-01-10"),
+                      strength({"valueString": "3/5"}, oid="feb", effectiveDateTime="2026-02-24"))
+
+    assert decision.rules[0] == rule
