@@ -236,3 +236,84 @@ def test_r6_a_fall_from_the_grade_before_the_episode_to_a_weak_grade_within_it(b
                       strength({"valueString": "3/5"}, oid="feb", effectiveDateTime="2026-02-24"))
 
     assert decision.rules[0] == rule
+
+
+LOCAL_ROW = "urn:oid:1.2.840.114350.1.13.861.1.7.2.707679"  # an Epic flowsheet row's local code system
+
+
+def free_text_problem(text: str, **fields: Any) -> dict[str, Any]:
+    """A problem entered as free text (Oracle Health's free-text diagnosis): ``code.text`` only."""
+    return {"resourceType": "Condition", "id": "free", "code": {"text": text}, **fields}
+
+
+@pytest.mark.parametrize(("written", "flag", "rule"), [
+    ("Cauda equina syndrome", RedFlag.CES, "R5"),
+    ("r/o cauda equina", RedFlag.CES, "R5"),             # a suspicion is a CES for imaging (§2)
+    ("Urinary retention", RedFlag.CES, "R5"),
+    ("Saddle anesthesia", RedFlag.CES, "R5"),
+    ("Bowel incontinence since Tuesday", RedFlag.CES, "R5"),
+    ("Foot drop, left", RedFlag.MOTOR, "R6"),
+])
+def test_a_neurological_emergency_written_only_in_words_on_the_problem_list(written: str, flag: RedFlag,
+                                                                            rule: str) -> None:
+    """A free-text problem, or one under a local code whose display names it: PATHWAY.md §2 reads a finding
+    wherever the chart holds it. Each was no flag and deferred (R1); now it is read by the names of the
+    ces and motor_deficit value sets, with that concept's rules (a retention counts when new)."""
+    for problem in (free_text_problem(written, onsetDateTime="2026-03-09"),
+                    {**free_text_problem(written, onsetDateTime="2026-03-09"),
+                     "code": {"coding": [{"system": LOCAL_ROW, "code": "99123", "display": written}]}}):
+        decision = decide(problem)
+
+        assert flag in decision.facts.red_flags
+        assert decision.rules[0] == rule
+
+
+@pytest.mark.parametrize("written", [
+    "No cauda equina symptoms", "Denies saddle anesthesia", "Cauda equina syndrome ruled out",
+    "Retention (dental)", "Incontinence",
+])
+def test_words_that_negate_or_do_not_name_a_sign_raise_nothing(written: str) -> None:
+    assert decide(free_text_problem(written, onsetDateTime="2026-03-09")).rules == ("R1",)
+
+
+def test_a_free_text_retention_keeps_the_rule_of_its_concept_it_counts_only_when_new() -> None:
+    """§3 "new urinary retention": a free-text retention since 2025 is no CES sign, as its code is not."""
+    assert decide(free_text_problem("Urinary retention", onsetDateTime="2025-01-10")).rules == ("R1",)
+
+
+def screen_row(name: str, **answer: Any) -> dict[str, Any]:
+    """A red-flag screen's flowsheet row under its local code, named in words, recorded yesterday."""
+    return {"resourceType": "Observation", "id": "row", "status": "final",
+            "code": {"coding": [{"system": LOCAL_ROW, "code": "30412", "display": name}], "text": name},
+            "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "exam")],
+            "effectiveDateTime": "2026-03-10", **answer}
+
+
+@pytest.mark.parametrize(("name", "answer", "rule"), [
+    ("Saddle anesthesia", {"valueString": "Yes"}, "R5"),
+    ("Urinary retention", {"valueBoolean": True}, "R5"),
+    ("Bowel incontinence", {"valueCodeableConcept": coded("http://loinc.org", "LA33-6")}, "R5"),
+    ("Foot drop", {"valueCodeableConcept": {"text": "Present"}}, "R6"),
+    ("Saddle anesthesia", {"valueString": "No"}, "R1"),
+    ("Saddle anesthesia", {"valueCodeableConcept": {"text": "Denies"}}, "R1"),
+    ("Saddle anesthesia", {}, "R1"),  # a blank row states nothing
+    ("No saddle anesthesia", {"valueBoolean": True}, "R1"),
+])
+def test_a_screen_row_named_for_a_sign_under_a_local_code_is_read_by_its_answer(
+        name: str, answer: dict[str, Any], rule: str) -> None:
+    """An Epic red-flag screen exports each row under a local flowsheet code with its name in words: a row
+    answered Yes raised nothing and the patient was deferred (R1). Answered No, Denies, or not at all, it
+    still raises nothing (§2: a careful negative screen must not raise an emergency)."""
+    assert decide(screen_row(name, **answer)).rules[0] == rule
+
+
+def test_a_screen_panels_item_named_for_a_sign_and_answered_yes() -> None:
+    """The same row as an item of a "Back pain red flags" panel (a component named in words)."""
+    panel = {**screen_row("Back pain red flags"), "component": [
+        {"code": {"text": "Bowel incontinence"}, "valueString": "No"},
+        {"code": {"text": "Saddle anaesthesia"}, "valueString": "Yes"}]}
+
+    decision = decide(panel)
+
+    assert decision.rules[0] == "R5"
+    assert [e.name for e in decision.facts.red_flags[RedFlag.CES]] == ["Saddle anaesthesia"]
