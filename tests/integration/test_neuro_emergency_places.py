@@ -1,8 +1,8 @@
 """The eighth pass's neurological-emergency shapes (docs/pathway-facts.md "Eighth pass: the neurological
 emergencies") through the real app and SEKMET: the same rule by prefetch and by the service's own FHIR
-fallback (PATHWAY.md invariant 4) — coded findings come by the conditions search, the strength exams by
-the exam-category findings search. Each chart is a 40-year-old with a 19-day lumbar radiculopathy and a
-lumbar MRI order: R1 (defer) without the finding.
+fallback (PATHWAY.md invariant 4) — coded findings and free-text problems come by the conditions search,
+the strength exams and a screen row in words by the exam-category findings search. Each chart is a
+40-year-old with a 19-day lumbar radiculopathy and a lumbar MRI order: R1 (defer) without the finding.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ SHAPES: dict[str, tuple[Any, str]] = {
         {"code": {"text": "R ankle dorsiflexion"}, "valueString": "2/5"}])], "R6"),
     "muscle-row-out-of-five": (lambda pid: [exam(pid, "L EHL", valueString="1/5")], "R6"),
     "lovett-word": (lambda pid: [exam(pid, "Right hip flexion strength", valueString="Poor")], "R6"),
+    # In words only (facts_named): a screen row under a local code answered Yes, a free-text problem.
+    "screen-row-in-words": (lambda pid: [{**exam(pid, "Saddle anesthesia", valueString="Yes"), "code": {
+        "coding": [{"system": "urn:oid:1.2.840.114350.1.13.861.1.7.2.707679", "code": "30412",
+                    "display": "Saddle anesthesia"}]}}], "R5"),
+    "free-text-problem": (lambda pid: [{**condition(pid, "t", "G83.4", 2), "code": {
+        "text": "Cauda equina syndrome"}}], "R5"),
 }
 
 
