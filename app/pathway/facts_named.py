@@ -24,10 +24,12 @@ from app.terminology import Coding
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files.
 NAMED_CONCEPTS = frozenset({"ces", "motor_deficit"})
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
-# "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES).
+# "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
+# and "non-" qualify a name ("Cauda equina syndrome without neurogenic bladder", "Non-traumatic …"), and
+# "not otherwise specified" is a classification's, so none of them negates.
 _NEGATION = re.compile(
-    r"\b(no|not|non|denies|denied|negative|neg|absent|without|never|none|nor|ruled\s+out|excluded)\b",
-    re.IGNORECASE)
+    r"\b(no|not(?!\s+otherwise\s+specified)|denies|denied|negative|neg|absent|never|none|nor|ruled\s+out"
+    r"|excluded)\b", re.IGNORECASE)
 
 Hits = tuple[tuple[int, Coding], ...]
 

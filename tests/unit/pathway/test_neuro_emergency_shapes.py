@@ -253,6 +253,9 @@ def free_text_problem(text: str, **fields: Any) -> dict[str, Any]:
     ("Saddle anesthesia", RedFlag.CES, "R5"),
     ("Bowel incontinence since Tuesday", RedFlag.CES, "R5"),
     ("Foot drop, left", RedFlag.MOTOR, "R6"),
+    ("Cauda equina syndrome without neurogenic bladder", RedFlag.CES, "R5"),  # "without" qualifies
+    ("Non-traumatic cauda equina compression", RedFlag.CES, "R5"),
+    ("Retention of urine, not otherwise specified", RedFlag.CES, "R5"),
 ])
 def test_a_neurological_emergency_written_only_in_words_on_the_problem_list(written: str, flag: RedFlag,
                                                                             rule: str) -> None:
