@@ -43,6 +43,7 @@ from app.pathway.facts_common import (
     unit_key,
 )
 from app.pathway.facts_fracture import augmentations
+from app.pathway.facts_named import named_hits, named_observations, names_of
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -156,12 +157,14 @@ Hits = tuple[tuple[int, Coding], ...]
 
 def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statement, Hits]]:
     """§2 v2 "Where a finding is read": Conditions of any category, asserted Observations (code or
-    value[x]), reasons stated elsewhere (``stated_reasons``), and the order's reasonCode/reasonReference —
+    value[x]; a CES or foot drop also in words, ``facts_named``), reasons stated elsewhere
+    (``stated_reasons``), and the order's reasonCode/reasonReference —
     each with the ``concepts`` it matched (``matched_members``). Matched first, as most match none and
     the match is memoised."""
     patient = ctx.chart.patient
     for c in ctx.chart.conditions:
         hits = matched_members(ctx.vs, concepts, c.codings)
+        hits = hits or named_hits(ctx, concepts, names_of(c.text, c.codings))  # words only: facts_named
         if not hits or condition_void(c):
             continue
         first = condition_first_date(c, patient)
@@ -169,6 +172,8 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statemen
             yield Statement(c.codings, c.reference, first, condition=c), hits
     for o, codings, hits in asserted_observations(ctx, concepts):
         yield Statement(codings, o.reference, o.effective), hits
+    for o, hits in named_observations(ctx, concepts):  # in words only (facts_named)
+        yield Statement(o.codings, o.reference, o.effective), hits
     for codings, reference, on in stated_reasons(ctx):
         hits = matched_members(ctx.vs, concepts, codings)
         if hits and possibly_by(on, ctx.order_date):

@@ -10,6 +10,7 @@ same code (or code text) and the same bodySite/laterality codings.
   (``2026-02``) is recent when its last day is, and an older grade is chronic only when its last day is.
 * progressive = within the episode, a fall ending at ≤ 3, or a fall of ≥ 2 grades.
 * a single fall 5 → 4 (or any other 1-grade fall above 3) is only "new mild weakness" (info).
+* both legs (``both_legs``) = a new coded deficit of the right leg and one of the left: a cauda equina sign.
 The 14/90-day windows and the grade cut-offs are clinical (Eur Spine J 2014;23:1968), not site policy.
 """
 
@@ -32,6 +33,7 @@ from app.pathway.facts_common import (
     possibly_by,
     unit_key,
 )
+from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
@@ -39,9 +41,29 @@ SEVERE_GRADE = 3.0
 SEVERE_WINDOW_DAYS = 14
 CHRONIC_AFTER_DAYS = 90
 _STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b", re.IGNORECASE)
+# A muscle or a movement a manual muscle test names: a flowsheet row "R EHL", "L ankle dorsiflexion".
+_MUSCLE_TEXT = re.compile(
+    r"\b(motor|muscles?|myotomes?|dorsi\s*flex\w*|plantar\s*flex\w*|flexion|extension|flexors?|extensors?"
+    r"|abduct\w*|adduct\w*|inversion|eversion|ehl|hallucis|quadriceps|quads?|hamstrings?|iliopsoas|psoas"
+    r"|tibialis|gastrocs?\w*|deltoids?|biceps|triceps|hip|knee|ankle|great\s+toe|toes?|wrist|elbow|shoulder"
+    r"|fingers?|thumb|inteross\w*)\b", re.IGNORECASE)
+_PER_FIVE = frozenset({"/5"})
+_OUT_OF_FIVE = re.compile(r"[0-5]\s*[+-]?\s*(?:/|out\s+of)\s*5\b", re.IGNORECASE)
 _NOT_MRC_TEXT = re.compile(r"\b(grip|dynamomet\w*|training|0\s*-\s*10|/\s*10)\b", re.IGNORECASE)
 # "4-", "4+/5", "3/5", and the words a pick list may add: "Grade 2", "MRC 3", "2 out of 5".
 _GRADE = re.compile(r"\s*(?:(?:grade|mrc)\s*)?([0-5])\s*([+-]?)\s*(?:(?:/|out\s+of)\s*5)?\s*", re.IGNORECASE)
+# A range between two grades ("3-4/5", "4 to 5"): the lower one, on the safe side.
+_RANGE = re.compile(r"\s*(?:(?:grade|mrc)\s*)?([0-5])\s*(?:-|–|to)\s*[0-5]\s*(?:(?:/|out\s+of)\s*5)?\s*",
+                    re.IGNORECASE)
+# A grade out of five and a comment after it ("2/5 - weak", "3/5, limited by pain").
+_COMMENTED = re.compile(
+    r"\s*((?:(?:grade|mrc)\s*)?[0-5]\s*[+-]?\s*(?:/|out\s+of)\s*5)(?:\s*[,;:(\-–]|\s)\s*\D.*",
+    re.IGNORECASE | re.DOTALL)
+# The Lovett/Kendall words manual muscle testing pick lists use for the same grades ("Fair+", "Trace").
+_WORD_GRADE = re.compile(
+    r"\s*(zero|trace|flicker|poor|fair|good|normal)\s*([+-]?)\s*(?:\([^)]*\))?\s*", re.IGNORECASE)
+_WORD_GRADES = {"zero": 0, "trace": 1, "flicker": 1, "poor": 2, "fair": 3, "good": 4, "normal": 5}
+_SIGNS = {"+": 0.25, "-": -0.25, "": 0.0}
 # Compared after ``unit_key`` (case, spaces and [] dropped): an export may write "Score" or "{Score}".
 _UNITLESS = frozenset({"1", "{score}", "{grade}", "/5", "{mrc}", "score", "grade", "mrc"})
 
@@ -78,20 +100,53 @@ def motor_grades(ctx: Context, episode_start: date) -> MotorGrades:
     return MotorGrades(ordered(serious), ordered(mild) if not serious else ())
 
 
+def both_legs(ctx: Context) -> tuple[Evidence, ...]:
+    """§3 CES "weakness of both legs": a new motor deficit of the right leg and one of the left (foot drop
+    M21.371 beside M21.372; ICD-10-CM has no bilateral code) is a cauda equina sign, as a new paraplegia
+    is — each alone stays R6. New as the other CES signs are (``Keep.NEW``); the side is the value set's
+    ``leg`` attribute. Evidence of both sides, or none."""
+    legs = ctx.vs.get("motor_deficit")
+    found = [(e, legs.attributes(e.coding).get("leg")) for e in coded_evidence(ctx, "motor_deficit", Keep.NEW)
+             if e.coding is not None]
+    sided = tuple(e for e, side in found if side is not None)
+    return sided if {side for _, side in found} >= {"left", "right"} else ()
+
+
 def _grades(ctx: Context) -> Iterator[Grade]:
     for o in ctx.chart.observations:
         if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
         coding = member(ctx.vs, "motor_strength", o.codings)
-        if coding is None and not _names_strength(o):
-            continue
-        value = grade_value(o)
+        value = grade_value(o) if coding is not None or _is_grade_row(o) else None
         if value is not None:
             yield _grade(o, coding, value)
+        if o.components:
+            yield from _panel_items(ctx, o, coding is not None or _names_strength(o))
+
+
+def _is_grade_row(o: ObservationView) -> bool:
+    """Its text names strength or power, or it names a muscle or a movement and is graded out of five."""
+    return _names_strength(o) or (_names_muscle(o) and _out_of_five(o))
+
+
+def _panel_items(ctx: Context, panel: ObservationView, strength: bool) -> Iterator[Grade]:
+    """A strength exam recorded as one panel ("Lower extremity strength") whose items name only the
+    movement ("R ankle dorsiflexion": "2/5") or a local code: each item is a grade of its own muscle —
+    any 0-5 grade under a panel naming strength, one graded out of five under a "Motor exam". An item that
+    is a grade row by itself is read as one already (the chart lists the items beside their panel)."""
+    if not strength and not _names_muscle(panel):
+        return
+    for item in panel.components:
+        value = grade_value(item)
+        listed = member(ctx.vs, "motor_strength", item.codings) is not None
+        if value is None or listed or _is_grade_row(item):
+            continue
+        if strength or _out_of_five(item):
+            yield _grade(item, None, value)
 
 
 def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
-    code = f"{coding.system}|{coding.code}" if coding is not None else (o.text or "").strip().casefold()
+    code = f"{coding.system}|{coding.code}" if coding is not None else _row_name(o)
     site = tuple(sorted((c.system, c.code) for c in o.body_site))
     on = o.effective.value if o.effective is not None else None
     last = last_day(o.effective) if o.effective is not None else None
@@ -99,22 +154,57 @@ def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
     return Grade((code, site), value, on, last, evidence)
 
 
+def _row_name(o: ObservationView) -> str:
+    """Which muscle a row grades when its code is no listed one: its text, else its code's display, else
+    the code (a panel's items named only by a local code must not all be one muscle)."""
+    named = o.text or next((c.display for c in o.codings if c.display), None)
+    first = o.codings[0] if o.codings else None
+    return (named or (f"{first.system}|{first.code}" if first is not None else "")).strip().casefold()
+
+
+def _texts(o: ObservationView) -> list[str]:
+    return [t for t in (o.text, *(c.display for c in o.codings)) if t]
+
+
 def _names_strength(o: ObservationView) -> bool:
-    texts = [t for t in (o.text, *(c.display for c in o.codings)) if t]
+    texts = _texts(o)
     return any(_STRENGTH_TEXT.search(t) for t in texts) and not any(_NOT_MRC_TEXT.search(t) for t in texts)
 
 
+def _names_muscle(o: ObservationView) -> bool:
+    texts = _texts(o)
+    return any(_MUSCLE_TEXT.search(t) for t in texts) and not any(_NOT_MRC_TEXT.search(t) for t in texts)
+
+
+def _out_of_five(o: ObservationView) -> bool:
+    """Graded out of five: "3/5", "2 out of 5", or a Quantity in the unit "/5" (MRC; never a 0-10 scale, a
+    reflex "2+/4" or the Glasgow motor score 1-6)."""
+    written = o.value_string or o.value_text or ""
+    return _OUT_OF_FIVE.search(written) is not None or unit_key(o.unit) in _PER_FIVE
+
+
 def grade_value(o: ObservationView) -> float | None:
-    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5", "Grade 2", "2 out of 5" —
-    written as a string, or as the text or display of a coded answer (a flowsheet row whose answers are
-    local codes "2/5"); else None."""
+    """MRC grade from a unitless number 0-5 or a string such as "4-", "4+", "3/5", "Grade 2", "2 out of 5",
+    "3-4/5", "2/5 - weak", "Poor" (``_written_grade``) — written as a string, or as the text or display of
+    a coded answer (a flowsheet row whose answers are local codes "2/5"); else None."""
     if o.value is not None:
         unitless = o.unit is None or unit_key(o.unit) in _UNITLESS
         return o.value if unitless and 0 <= o.value <= 5 else None
-    found = _GRADE.fullmatch(o.value_string or o.value_text or "")
-    if found is None:
-        return None
-    return int(found.group(1)) + {"+": 0.25, "-": -0.25, "": 0.0}[found.group(2)]
+    return _written_grade(o.value_string or o.value_text or "")
+
+
+def _written_grade(text: str) -> float | None:
+    """A grade as words write it: "4-", "3/5"; a range, by its lower grade ("3-4/5"); a grade out of five
+    followed by a comment ("2/5 - weak"); a Lovett word ("Poor", "Fair+", "Trace"). Else None."""
+    commented = _COMMENTED.fullmatch(text)
+    found = _GRADE.fullmatch(commented.group(1) if commented is not None else text)
+    if found is not None:
+        return int(found.group(1)) + _SIGNS[found.group(2)]
+    ranged = _RANGE.fullmatch(text)
+    if ranged is not None:
+        return float(ranged.group(1))
+    worded = _WORD_GRADE.fullmatch(text)
+    return _WORD_GRADES[worded.group(1).casefold()] + _SIGNS[worded.group(2)] if worded is not None else None
 
 
 def _severe(ctx: Context, grades: list[Grade]) -> Iterator[Evidence]:
@@ -135,8 +225,16 @@ def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
 
 
 def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence, bool]]:
-    """Each later dated grade of the episode below an earlier one: (evidence, serious?)."""
-    dated = sorted((g for g in grades if g.on is not None and g.on >= episode_start), key=_order)
+    """Each later dated grade of the episode below an earlier one: (evidence, serious?). The earlier one
+    may be the last grade before the episode — the 5/5 of the visit before the pain began is the baseline
+    a fall within the episode is measured from (a 5/5 last autumn and a 3/5 fifteen days ago is a fall
+    ending at 3); only the last one, and only when it was above 3: a muscle already weak before the episode
+    is chronic (§3 "severe ... new"), not a fall of this episode."""
+    before = [g for g in grades if g.on is not None and g.on < episode_start]
+    last = max(before, key=_order) if before else None
+    baseline = [last] if last is not None and last.value > SEVERE_GRADE else []
+    dated = [*baseline, *sorted((g for g in grades if g.on is not None and g.on >= episode_start),
+                                key=_order)]
     for i, later in enumerate(dated):
         earlier = [g for g in dated[:i] if g.on is not None and later.on is not None and g.on < later.on]
         best = max((g.value for g in earlier), default=None)

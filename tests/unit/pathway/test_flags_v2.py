@@ -191,9 +191,9 @@ def test_r6_grade_from_the_site_value_set_needs_no_strength_text(chart, order, t
     assert "R6" in decide_order(facts, the_order, Policy()).rules
 
 
-# A new paraplegia (60389000) is also a cauda equina sign (CODES.md §1f): R5 first, R6 beside it
-# (test_condition_red_flag_shapes.py).
-@pytest.mark.parametrize("code", ["M21.371", "6077001", "249945007", "102568007", "G82.21"])
+# A new paraplegia (60389000, G82.2x) is also a cauda equina sign (CODES.md §1f): R5 first, R6 beside it
+# (test_condition_red_flag_shapes.py, test_neuro_emergency_shapes.py).
+@pytest.mark.parametrize("code", ["M21.371", "6077001", "249945007", "102568007"])
 def test_r6_coded_motor_deficit(chart, answer, code):
     system = ICD10CM if code[0].isalpha() else SNOMED
     decision = answer(lumbar_sciatica(chart).condition(code, system, onset="2026-02-25"))
