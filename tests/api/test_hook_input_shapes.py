@@ -1,0 +1,96 @@
+"""What the hook hands us, as EHR exports shape it: identity, statuses and Bundle shapes (the eighth pass,
+docs/fhir-access.md "Eighth pass: identity, statuses and Bundle shapes").
+
+Every test posts a real order-select through the app (in-process, no FHIR server: the prefetch is all there
+is) for Lena at day 20 of a lumbar radiculopathy (examples/order-select-lumbar-day20.json: R1 defers,
+not-appropriate) with one thing changed. The rule throughout (PATHWAY.md invariants 1, 6 and 7): another
+patient's data is never decided on, a chart that could not be read is never deferred on, and the answer says
+what it could not check.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from hook_answers import rating, topics
+
+ORDER_SELECT = "/cds-services/spine-imaging-order-select"
+ICD, SCT, RXNORM = "http://hl7.org/fhir/sid/icd-10-cm", "http://snomed.info/sct", \
+    "http://www.nlm.nih.gov/research/umls/rxnorm"
+CPT = "http://www.ama-assn.org/go/cpt"
+OWN = "example-lumbar-day20"
+SUBJECT = {"reference": f"Patient/{OWN}"}
+DEFER = [("SpineDeferImaging", "warning")]
+COULD_NOT_CHECK = [("SpineDataNeeded", "info")]
+CRITICAL = ("SpineRedFlag", "critical")
+Request = dict[str, Any]
+
+
+def code(system: str, value: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": value}]}
+
+
+def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+CAUDA_EQUINA = {"resourceType": "Condition", "id": "ces-9", "subject": SUBJECT, "code": code(ICD, "G83.4"),
+                "onsetDateTime": "2026-11-18"}
+ERROR = {"resourceType": "OperationOutcome",
+         "issue": [{"severity": "error", "code": "exception", "diagnostics": "the search timed out"}]}
+
+
+@pytest.fixture
+def day20(example: Callable[[str], Request]) -> Request:
+    request = example("order-select-lumbar-day20.json")
+    return {name: value for name, value in request.items() if name not in ("fhirServer", "fhirAuthorization")}
+
+
+def appended(request: Request, key: str, *resources: Any) -> Request:
+    changed = copy.deepcopy(request)
+    value = changed["prefetch"][key]
+    value.setdefault("entry", []).extend({"resource": r} for r in resources)
+    value.pop("total", None)
+    return changed
+
+
+def with_key(request: Request, key: str, value: Any) -> Request:
+    changed = copy.deepcopy(request)
+    changed["prefetch"][key] = value
+    return changed
+
+
+async def answer(client: httpx.AsyncClient, request: Request) -> tuple[list[tuple[str, str]], str | None, str]:
+    response = await client.post(ORDER_SELECT, json=request)
+    assert response.status_code == 200, response.text[:500]
+    body = response.json()
+    details = " ".join(card.get("detail", "") for card in body["cards"])
+    return topics(body), rating(body), details
+
+
+async def test_the_baseline_defers(client: httpx.AsyncClient, day20: Request) -> None:
+    assert (await answer(client, day20))[:2] == (DEFER, "not-appropriate")
+
+
+# --- a chart that could not be read is never deferred on --------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "words"), [("encounters", "visits"), ("servicerequests", "orders")])
+async def test_a_visit_or_referral_search_that_failed_withholds_the_defer(
+    client: httpx.AsyncClient, day20: Request, key: str, words: str
+) -> None:
+    """A finding stated as a visit's or a referral's reason is a red flag (PATHWAY.md §2 v2): a cauda
+    equina given as the reason for an emergency visit is critical. So an encounters or servicerequests key
+    the EHR reported as failed (CONTRACT.md P5) leaves "no red flags" unknown: no defer, no rating (R1 was
+    not-appropriate)."""
+    visit = {"resourceType": "Encounter", "id": "ed-1", "status": "finished", "subject": SUBJECT,
+             "period": {"start": "2026-11-19"}, "reasonCode": [code(ICD, "R33.9")]}
+    assert (await answer(client, with_key(day20, "encounters", bundle(visit))))[0][0] == CRITICAL
+
+    shown, rated, details = await answer(client, with_key(day20, key, ERROR))
+    assert (shown, rated) == (COULD_NOT_CHECK, None)
+    assert words in details
