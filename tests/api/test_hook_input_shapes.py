@@ -94,3 +94,21 @@ async def test_a_visit_or_referral_search_that_failed_withholds_the_defer(
     shown, rated, details = await answer(client, with_key(day20, key, ERROR))
     assert (shown, rated) == (COULD_NOT_CHECK, None)
     assert words in details
+
+
+@pytest.mark.parametrize(("key", "resource", "words"), [
+    ("conditions", {k: v for k, v in CAUDA_EQUINA.items() if k != "id"}, "conditions"),
+    ("observations", {"resourceType": "Observation", "status": "final", "subject": SUBJECT,
+                      "code": code(SCT, "267064002"), "effectiveDateTime": "2026-11-19"}, "observations"),
+    ("medications", {"resourceType": "MedicationRequest", "id": ["pred-1"], "status": "active",
+                     "subject": SUBJECT, "medicationCodeableConcept": code(RXNORM, "8640")}, "medications"),
+])
+async def test_a_resource_skipped_as_malformed_is_said_and_never_deferred_on(
+    client: httpx.AsyncClient, day20: Request, key: str, resource: dict[str, Any], words: str
+) -> None:
+    """A resource too malformed to read (no id, as a document conversion exports it; an id that is not a
+    string) is skipped and counted — and its category is "could not check": it may be the cauda equina or
+    the urinary retention a defer would otherwise stand on. (Before: skipped silently, R1 defer.)"""
+    shown, rated, details = await answer(client, appended(day20, key, resource))
+    assert (shown, rated) == (COULD_NOT_CHECK, None)
+    assert words in details
