@@ -95,9 +95,10 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
 
     Besides a searchset, a client may pass on the batch-response of its own prefetch searches: an entry
     whose resource is a searchset Bundle is read as part of this key (one level deep: ``nested``), and
-    an entry with no resource — ``fullUrl`` or ``response`` only, an error status — is data this key
-    lacks. With nothing else the key is unusable; beside resources it makes the key *incomplete* (and
-    fetched again), never a silent "none on record"."""
+    an entry with no resource — ``fullUrl`` or ``response`` only, an error status, a ``resource`` that is
+    null, ``{}`` or no object — is data this key lacks. With nothing else the key is unusable; beside
+    resources it makes the key *incomplete* (and fetched again), never a silent "none on record". So does
+    an error OperationOutcome beside results (the search failed in part)."""
     if bundle.get("entry") is not None and not isinstance(bundle.get("entry"), list):
         return KeyData(failed="Bundle.entry is not an array")  # unreadable, not an empty search
     outcomes: list[Mapping[str, Any]] = []
@@ -114,19 +115,37 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
             inner_outcomes += inner.outcomes
             errors += inner.failed is not None
             missing += inner.incomplete is not None or is_truncated(resource)
-        elif isinstance(resource, dict):
+        elif _is_resource(resource):
             found.append(resource)
             included += _mode(entry) == "include"
-        elif "resource" not in entry and "request" not in entry:  # a transaction's DELETE is no data
+        elif "resource" in entry:  # null, a string, {}: an entry whose resource cannot be read
+            missing += 1
+        elif "request" not in entry:  # a transaction's DELETE is no data
             errors += _error_status(entry)
             missing += not _error_status(entry)
     count = len(outcomes) + inner_outcomes
-    if not found and (errors or any(_is_error(e.get("resource")) for e in outcomes)):
+    reported = sum(1 for e in outcomes if _is_error(e.get("resource")))
+    if not found and (errors or reported):
         return KeyData(outcomes=count, failed=_CLIENT_ERROR)
     if not found and missing:
         return KeyData(outcomes=count, failed="the Bundle's entries carry no resources")
-    lacking = f"{errors + missing} Bundle entries without their resource" if errors + missing else None
-    return KeyData(resources=tuple(found), outcomes=count, incomplete=lacking, included=included)
+    return KeyData(resources=tuple(found), outcomes=count, incomplete=_lacking(errors + missing, reported),
+                   included=included)
+
+
+def _is_resource(value: object) -> bool:
+    """A JSON object naming its type: ``{}`` or ``{"id": …}`` alone is no resource anyone can read."""
+    return isinstance(value, dict) and isinstance(value.get("resourceType"), str) and bool(value["resourceType"])
+
+
+def _lacking(entries: int, reported: int) -> str | None:
+    """Why a Bundle holding resources is not the whole answer: entries without a readable resource, or an
+    error OperationOutcome beside the results (a search that failed in part, P5: "none found" in what it
+    did return is not "none on record")."""
+    why = [f"{entries} Bundle entries without their resource"] if entries else []
+    if reported:
+        why.append(f"{reported} error OperationOutcome{'' if reported == 1 else 's'} beside the results")
+    return "; ".join(why) or None
 
 
 def _error_status(entry: Mapping[str, Any]) -> bool:
