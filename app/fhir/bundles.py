@@ -148,6 +148,31 @@ def _lacking(entries: int, reported: int) -> str | None:
     return "; ".join(why) or None
 
 
+def strays(value: Any, expected: str, chart_types: frozenset[str]) -> int:
+    """How many of a prefetch value's matches are of a chart type (``chart_types``) other than the
+    ``expected`` type its key searches: a key an analyst typed by hand with another search (Epic reads no
+    discovery), or two keys swapped. They are this patient's data and are read; but the key's own search
+    was not answered, so "none found" in it is not "none on record". Included entries (``search.mode``
+    include) are what a search may add; a Patient is the identity guard's. Inner searchsets of a
+    batch-response are looked into, as ``_read_bundle`` reads them."""
+    if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+        return int(_stray(value, expected, chart_types))
+    found = 0
+    for entry in _entries(value):
+        resource = entry.get("resource")
+        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+            found += sum(_stray(e.get("resource"), expected, chart_types) for e in _entries(resource)
+                         if _mode(e) != "include")
+        elif _mode(entry) != "include":
+            found += _stray(resource, expected, chart_types)
+    return found
+
+
+def _stray(resource: object, expected: str, chart_types: frozenset[str]) -> bool:
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    return kind != expected and kind in chart_types
+
+
 def _error_status(entry: Mapping[str, Any]) -> bool:
     """A batch-response entry whose ``response.status`` is an HTTP error (``"403 Forbidden"``)."""
     response = entry.get("response")

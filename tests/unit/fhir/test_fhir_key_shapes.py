@@ -81,3 +81,40 @@ def test_a_warning_beside_the_results_is_only_noted() -> None:
     read = read_prefetch_value(searchset({"resource": condition("c1")},
                                          {"resource": WARNING, "search": {"mode": "outcome"}}))
     assert (len(read.resources), read.outcomes, read.incomplete, read.failed) == (1, 1, None, None)
+
+
+# --- a key holding another type than its search ---------------------------------------------------------
+
+STATEMENT = {"resourceType": "MedicationStatement", "id": "ms1", "status": "active",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                       "code": "7258"}]}}
+PRESCRIPTION = {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
+                "medicationCodeableConcept": {"text": "prednisone 20 mg"}}
+
+
+@pytest.mark.parametrize("value", [
+    searchset({"resource": STATEMENT}),
+    STATEMENT,
+    {"resourceType": "Bundle", "type": "batch-response",
+     "entry": [{"resource": searchset({"resource": STATEMENT}), "response": {"status": "200 OK"}}]},
+])
+async def test_a_key_holding_another_type_than_its_search_is_read_and_fetched_again(value: Any) -> None:
+    """A ``medications`` key an analyst filled with a MedicationStatement search (Epic reads no discovery)
+    holds no prescriptions: its statements are read, and the key is fetched again — else "could not check
+    medications" (a steroid prescription may be missing). Before: "no prescriptions on record"."""
+    fetcher = Fetcher(KeyData((PRESCRIPTION,)))
+    resolved = await resolve(request(prefetch(medications=value)), fetcher)
+    assert {m.id for m in resolved.chart.medications} == {"ms1", "mr1"}
+    assert [job.key for job in fetcher.jobs] == ["medications"]
+
+    alone = await resolve(request(prefetch(medications=value), server=False), None)
+    assert [m.id for m in alone.chart.medications] == ["ms1"]
+    assert ChartCategory.MEDICATIONS in alone.chart.unavailable
+    assert any("another type than MedicationRequest" in note for note in alone.notes)
+
+
+def test_an_included_resource_of_another_type_is_no_stray() -> None:
+    """``search.mode: include`` entries (an encounter a Condition search added) are what a search may add."""
+    value = searchset({"resource": condition("c1")},
+                      {"resource": {"resourceType": "Encounter", "id": "e1"}, "search": {"mode": "include"}})
+    assert read_prefetch_value(value).incomplete is None
