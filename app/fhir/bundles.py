@@ -115,7 +115,7 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
             inner_outcomes += inner.outcomes
             errors += inner.failed is not None
             missing += inner.incomplete is not None or is_truncated(resource)
-        elif _is_resource(resource):
+        elif isinstance(resource, dict) and _is_resource(resource):
             found.append(resource)
             included += _mode(entry) == "include"
         elif "resource" in entry:  # null, a string, {}: an entry whose resource cannot be read
@@ -133,9 +133,10 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
                    included=included)
 
 
-def _is_resource(value: object) -> bool:
+def _is_resource(value: Mapping[str, Any]) -> bool:
     """A JSON object naming its type: ``{}`` or ``{"id": …}`` alone is no resource anyone can read."""
-    return isinstance(value, dict) and isinstance(value.get("resourceType"), str) and bool(value["resourceType"])
+    kind = value.get("resourceType")
+    return isinstance(kind, str) and bool(kind)
 
 
 def _lacking(entries: int, reported: int) -> str | None:

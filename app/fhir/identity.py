@@ -16,9 +16,11 @@ is read case-insensitively for Patient (``patient/123`` is still a patient). A r
 compared by id only, whatever the host: one EHR serves its FHIR API under several base URLs (a load
 balancer's name, an interconnect path), so the host says nothing about whose record it is.
 
-A reference that names no resource type and id and cannot be resolved (an unknown ``urn:uuid:…``,
-``#contained``, an identifier or a display only) cannot be checked and is kept: a prefetch Bundle rarely
-uses them, and dropping them would hide data.
+An owner written as a bare string (``"subject": "Patient/9"``) or a bare id (``"reference": "9"``) is read
+as the reference it is (``_owner_target``). A reference that names no id and cannot be resolved (an unknown
+``urn:uuid:…``, ``#contained``, a conditional ``Patient?identifier=…``, an identifier or a display only, no
+owner at all) cannot be checked and is kept: a prefetch Bundle rarely uses them, and dropping them would
+hide data (docs/fhir-access.md "Eighth pass").
 """
 
 from __future__ import annotations
@@ -86,15 +88,28 @@ def _names_patient(resource: Resource, own: str) -> bool:
 def names_another_patient(resource: Resource, patient_id: str, aliases: Aliases | None = None) -> bool:
     """``subject``/``patient`` is a reference to a resource other than ``Patient/<patient_id>``."""
     for name in _OWNER_FIELDS:
-        owner = resource.get(name)
-        reference = owner.get("reference") if isinstance(owner, dict) else None
-        if not isinstance(reference, str):
-            continue
-        target = aliases.get(reference.strip()) if aliases else None
-        target = target or reference_target(reference)
+        target = _owner_target(resource.get(name), aliases)
         if target is not None and target != ("Patient", patient_id):
             return True
     return False
+
+
+def _owner_target(owner: object, aliases: Aliases | None) -> tuple[str, str] | None:
+    """``(type, id)`` an owner field names. Besides a Reference's ``reference``: the reference written as
+    a bare string (``"subject": "Patient/9"``, as hand-rolled and DSTU1-era exports write it), and a bare
+    id (``"reference": "9"``) — a patient's, unless the Reference's ``type`` names another type: the
+    owner fields of the types read name a Patient or a Group, and a bare id compared as nothing let
+    another patient's record through. A conditional reference (``Patient?identifier=…``) names no id."""
+    reference = owner.get("reference") if isinstance(owner, dict) else owner
+    if not isinstance(reference, str) or not reference.strip():
+        return None
+    text = reference.strip()
+    target = (aliases.get(text) if aliases else None) or reference_target(text)
+    if target is not None or "/" in text or "?" in text or text.startswith(("urn:", "#")):
+        return target
+    kind = owner.get("type") if isinstance(owner, dict) else None
+    named = kind.rsplit("/", 1)[-1] if isinstance(kind, str) and kind.strip() else "Patient"
+    return named, text
 
 
 def owner_aliases(values: Iterable[Any]) -> dict[str, tuple[str, str]]:

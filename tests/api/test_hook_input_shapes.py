@@ -64,7 +64,10 @@ def with_key(request: Request, key: str, value: Any) -> Request:
     return changed
 
 
-async def answer(client: httpx.AsyncClient, request: Request) -> tuple[list[tuple[str, str]], str | None, str]:
+Answer = tuple[list[tuple[str, str]], str | None, str]
+
+
+async def answer(client: httpx.AsyncClient, request: Request) -> Answer:
     response = await client.post(ORDER_SELECT, json=request)
     assert response.status_code == 200, response.text[:500]
     body = response.json()
@@ -112,3 +115,46 @@ async def test_a_resource_skipped_as_malformed_is_said_and_never_deferred_on(
     shown, rated, details = await answer(client, appended(day20, key, resource))
     assert (shown, rated) == (COULD_NOT_CHECK, None)
     assert words in details
+
+
+# --- another patient's record, however its owner is written -------------------------------------------------
+
+
+@pytest.mark.parametrize("owner", [
+    {"subject": "Patient/example-other"},  # a Reference written as a bare string
+    {"subject": {"reference": "example-other"}},  # a bare id
+    {"subject": {"reference": "example-other", "type": "Patient"}},
+    {"patient": "https://ehr.example.org/fhir/Patient/example-other"},  # DSTU2's Condition.patient
+])
+async def test_another_patients_cauda_equina_however_its_owner_is_written_is_never_read(
+    client: httpx.AsyncClient, day20: Request, owner: dict[str, Any]
+) -> None:
+    """PATHWAY.md invariant 7. Before: an owner written as a plain string or a bare id compared as nothing,
+    the other patient's cauda equina was read as Lena's and her answer was critical. Now the key is set aside;
+    with no FHIR server to ask, the problem list could not be had (412, CONTRACT.md P9)."""
+    foreign = {**{k: v for k, v in CAUDA_EQUINA.items() if k != "subject"}, **owner}
+    response = await client.post(ORDER_SELECT, json=appended(day20, "conditions", foreign))
+    assert response.status_code == 412
+    assert "another patient" in response.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("owner", [
+    {"reference": f"{OWN}"}, {"reference": f"{OWN}", "type": "Patient"},
+    {"reference": "Patient?identifier=urn:oid:1.2.3.4|MRN-1"},  # a conditional reference names no id
+])
+async def test_this_patients_record_written_by_bare_id_is_read(
+    client: httpx.AsyncClient, day20: Request, owner: dict[str, Any]
+) -> None:
+    shown, rated, _ = await answer(client, appended(day20, "conditions", {**CAUDA_EQUINA, "subject": owner}))
+    assert (shown[0], rated) == (CRITICAL, "appropriate")
+
+
+async def test_a_draft_order_of_another_patient_written_as_a_plain_string_is_refused(
+    client: httpx.AsyncClient, day20: Request
+) -> None:
+    """The same reading for ``draftOrders`` (app.hooks.drafts): rating it would advise on another patient."""
+    request = copy.deepcopy(day20)
+    request["context"]["draftOrders"]["entry"][0]["resource"]["subject"] = "Patient/example-other"
+    response = await client.post(ORDER_SELECT, json=request)
+    assert response.status_code == 400
+    assert "context.draftOrders" in response.text

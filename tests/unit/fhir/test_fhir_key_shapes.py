@@ -44,7 +44,8 @@ def prefetch(**keys: Any) -> dict[str, Any]:
 
 
 def request(values: dict[str, Any], server: bool = True) -> DataRequest:
-    return DataRequest("p1", "https://ehr.example.org/fhir" if server else None, None, values, {"patientId": "p1"})
+    server_url = "https://ehr.example.org/fhir" if server else None
+    return DataRequest("p1", server_url, None, values, {"patientId": "p1"})
 
 
 # --- an error beside the results, an entry whose resource cannot be read --------------------------------
