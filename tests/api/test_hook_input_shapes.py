@@ -19,8 +19,11 @@ import pytest
 from hook_answers import rating, topics
 
 ORDER_SELECT = "/cds-services/spine-imaging-order-select"
-ICD, SCT, RXNORM = "http://hl7.org/fhir/sid/icd-10-cm", "http://snomed.info/sct", \
-    "http://www.nlm.nih.gov/research/umls/rxnorm"
+ICD, SCT, RXNORM = (
+    "http://hl7.org/fhir/sid/icd-10-cm",
+    "http://snomed.info/sct",
+    "http://www.nlm.nih.gov/research/umls/rxnorm",
+)
 CPT = "http://www.ama-assn.org/go/cpt"
 OWN = "example-lumbar-day20"
 SUBJECT = {"reference": f"Patient/{OWN}"}
@@ -38,10 +41,17 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
 
 
-CAUDA_EQUINA = {"resourceType": "Condition", "id": "ces-9", "subject": SUBJECT, "code": code(ICD, "G83.4"),
-                "onsetDateTime": "2026-11-18"}
-ERROR = {"resourceType": "OperationOutcome",
-         "issue": [{"severity": "error", "code": "exception", "diagnostics": "the search timed out"}]}
+CAUDA_EQUINA = {
+    "resourceType": "Condition",
+    "id": "ces-9",
+    "subject": SUBJECT,
+    "code": code(ICD, "G83.4"),
+    "onsetDateTime": "2026-11-18",
+}
+ERROR = {
+    "resourceType": "OperationOutcome",
+    "issue": [{"severity": "error", "code": "exception", "diagnostics": "the search timed out"}],
+}
 
 
 @pytest.fixture
@@ -90,8 +100,14 @@ async def test_a_visit_or_referral_search_that_failed_withholds_the_defer(
     equina given as the reason for an emergency visit is critical. So an encounters or servicerequests key
     the EHR reported as failed (CONTRACT.md P5) leaves "no red flags" unknown: no defer, no rating (R1 was
     not-appropriate)."""
-    visit = {"resourceType": "Encounter", "id": "ed-1", "status": "finished", "subject": SUBJECT,
-             "period": {"start": "2026-11-19"}, "reasonCode": [code(ICD, "R33.9")]}
+    visit = {
+        "resourceType": "Encounter",
+        "id": "ed-1",
+        "status": "finished",
+        "subject": SUBJECT,
+        "period": {"start": "2026-11-19"},
+        "reasonCode": [code(ICD, "R33.9")],
+    }
     assert (await answer(client, with_key(day20, "encounters", bundle(visit))))[0][0] == CRITICAL
 
     shown, rated, details = await answer(client, with_key(day20, key, ERROR))
@@ -99,13 +115,34 @@ async def test_a_visit_or_referral_search_that_failed_withholds_the_defer(
     assert words in details
 
 
-@pytest.mark.parametrize(("key", "resource", "words"), [
-    ("conditions", {k: v for k, v in CAUDA_EQUINA.items() if k != "id"}, "conditions"),
-    ("observations", {"resourceType": "Observation", "status": "final", "subject": SUBJECT,
-                      "code": code(SCT, "267064002"), "effectiveDateTime": "2026-11-19"}, "observations"),
-    ("medications", {"resourceType": "MedicationRequest", "id": ["pred-1"], "status": "active",
-                     "subject": SUBJECT, "medicationCodeableConcept": code(RXNORM, "8640")}, "medications"),
-])
+@pytest.mark.parametrize(
+    ("key", "resource", "words"),
+    [
+        ("conditions", {k: v for k, v in CAUDA_EQUINA.items() if k != "id"}, "conditions"),
+        (
+            "observations",
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "subject": SUBJECT,
+                "code": code(SCT, "267064002"),
+                "effectiveDateTime": "2026-11-19",
+            },
+            "observations",
+        ),
+        (
+            "medications",
+            {
+                "resourceType": "MedicationRequest",
+                "id": ["pred-1"],
+                "status": "active",
+                "subject": SUBJECT,
+                "medicationCodeableConcept": code(RXNORM, "8640"),
+            },
+            "medications",
+        ),
+    ],
+)
 async def test_a_resource_skipped_as_malformed_is_said_and_never_deferred_on(
     client: httpx.AsyncClient, day20: Request, key: str, resource: dict[str, Any], words: str
 ) -> None:
@@ -120,12 +157,15 @@ async def test_a_resource_skipped_as_malformed_is_said_and_never_deferred_on(
 # --- another patient's record, however its owner is written -------------------------------------------------
 
 
-@pytest.mark.parametrize("owner", [
-    {"subject": "Patient/example-other"},  # a Reference written as a bare string
-    {"subject": {"reference": "example-other"}},  # a bare id
-    {"subject": {"reference": "example-other", "type": "Patient"}},
-    {"patient": "https://ehr.example.org/fhir/Patient/example-other"},  # DSTU2's Condition.patient
-])
+@pytest.mark.parametrize(
+    "owner",
+    [
+        {"subject": "Patient/example-other"},  # a Reference written as a bare string
+        {"subject": {"reference": "example-other"}},  # a bare id
+        {"subject": {"reference": "example-other", "type": "Patient"}},
+        {"patient": "https://ehr.example.org/fhir/Patient/example-other"},  # DSTU2's Condition.patient
+    ],
+)
 async def test_another_patients_cauda_equina_however_its_owner_is_written_is_never_read(
     client: httpx.AsyncClient, day20: Request, owner: dict[str, Any]
 ) -> None:
@@ -138,10 +178,14 @@ async def test_another_patients_cauda_equina_however_its_owner_is_written_is_nev
     assert "another patient" in response.json()["issue"][0]["diagnostics"]
 
 
-@pytest.mark.parametrize("owner", [
-    {"reference": f"{OWN}"}, {"reference": f"{OWN}", "type": "Patient"},
-    {"reference": "Patient?identifier=urn:oid:1.2.3.4|MRN-1"},  # a conditional reference names no id
-])
+@pytest.mark.parametrize(
+    "owner",
+    [
+        {"reference": f"{OWN}"},
+        {"reference": f"{OWN}", "type": "Patient"},
+        {"reference": "Patient?identifier=urn:oid:1.2.3.4|MRN-1"},  # a conditional reference names no id
+    ],
+)
 async def test_this_patients_record_written_by_bare_id_is_read(
     client: httpx.AsyncClient, day20: Request, owner: dict[str, Any]
 ) -> None:
@@ -158,3 +202,79 @@ async def test_a_draft_order_of_another_patient_written_as_a_plain_string_is_ref
     response = await client.post(ORDER_SELECT, json=request)
     assert response.status_code == 400
     assert "context.draftOrders" in response.text
+
+
+# --- statuses as older versions write them --------------------------------------------------------------
+
+
+PREDNISONE_ALL_YEAR = {
+    "resourceType": "MedicationStatement",
+    "id": "ms-1",
+    "subject": SUBJECT,
+    "status": "completed",
+    "medicationCodeableConcept": code(RXNORM, "8640"),
+    "effectivePeriod": {"start": "2026-01-01", "end": "2026-11-01"},
+}
+VERTEBROPLASTY = {
+    "resourceType": "Procedure",
+    "id": "vp-1",
+    "subject": SUBJECT,
+    "status": "completed",
+    "code": code(CPT, "22511"),
+    "performedDateTime": "2026-11-01",
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "resource", "negation"),
+    [
+        ("medicationstatements", PREDNISONE_ALL_YEAR, {"taken": "n"}),  # STU3
+        ("medicationstatements", PREDNISONE_ALL_YEAR, {"wasNotTaken": True}),  # DSTU2
+        ("procedures", VERTEBROPLASTY, {"notDone": True}),  # STU3
+        ("procedures", VERTEBROPLASTY, {"notPerformed": True}),  # DSTU2
+    ],
+)
+async def test_a_drug_not_taken_or_a_procedure_not_done_as_stu3_writes_it_counts_for_nothing(
+    client: httpx.AsyncClient, day20: Request, key: str, resource: dict[str, Any], negation: dict[str, Any]
+) -> None:
+    """Taken, ten months of prednisone is a long-term steroid (R7 critical); done, a vertebroplasty is a
+    vertebral fracture (R10, appropriate). Not taken / not done, as STU3 and DSTU2 write it, neither counts:
+    R1 defers (before: R7 critical, and R10)."""
+    assert (await answer(client, appended(day20, key, resource)))[0] != DEFER
+    assert (await answer(client, appended(day20, key, {**resource, **negation})))[:2] == (
+        DEFER,
+        "not-appropriate",
+    )
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {
+            **CAUDA_EQUINA,
+            "verificationStatus": {
+                "coding": [
+                    {"system": "urn:oid:1.2.840.114350.1", "code": "R"},
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                        "code": "refuted",
+                    },
+                ]
+            },
+        },
+        {
+            "resourceType": "Observation",
+            "id": "ret-1",
+            "status": "Entered-in-error",
+            "subject": SUBJECT,
+            "code": code(SCT, "267064002"),
+            "effectiveDateTime": "2026-11-19",
+        },
+    ],
+)
+async def test_a_void_finding_written_in_another_case_or_beside_a_local_code_is_void(
+    client: httpx.AsyncClient, day20: Request, resource: dict[str, Any]
+) -> None:
+    """Before: a spurious critical card for a refuted cauda equina, and for a retention entered in error."""
+    key = "conditions" if resource["resourceType"] == "Condition" else "observations"
+    assert (await answer(client, appended(day20, key, resource)))[:2] == (DEFER, "not-appropriate")

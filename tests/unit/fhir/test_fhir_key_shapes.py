@@ -51,16 +51,19 @@ def request(values: dict[str, Any], server: bool = True) -> DataRequest:
 # --- an error beside the results, an entry whose resource cannot be read --------------------------------
 
 
-@pytest.mark.parametrize("entry", [
-    {"resource": ERROR, "search": {"mode": "outcome"}},
-    {"resource": ERROR},
-    {"resource": None},
-    {"resource": {}},
-    {"resource": {"id": "c2"}},
-    {"resource": "Condition/c2"},
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"resource": ERROR, "search": {"mode": "outcome"}},
+        {"resource": ERROR},
+        {"resource": None},
+        {"resource": {}},
+        {"resource": {"id": "c2"}},
+        {"resource": "Condition/c2"},
+    ],
+)
 async def test_a_search_that_failed_in_part_is_fetched_again_and_otherwise_incomplete(
-    entry: dict[str, Any]
+    entry: dict[str, Any],
 ) -> None:
     """An error OperationOutcome beside the results (the search failed in part, P5), or an entry whose
     resource is null, ``{}`` or not an object, means the Bundle is not the whole answer: before, it was
@@ -79,26 +82,43 @@ async def test_a_search_that_failed_in_part_is_fetched_again_and_otherwise_incom
 
 def test_a_warning_beside_the_results_is_only_noted() -> None:
     """Epic's "no results" and SEKMET's "unknown parameter" are warnings: noted, not a failure."""
-    read = read_prefetch_value(searchset({"resource": condition("c1")},
-                                         {"resource": WARNING, "search": {"mode": "outcome"}}))
+    read = read_prefetch_value(
+        searchset({"resource": condition("c1")}, {"resource": WARNING, "search": {"mode": "outcome"}})
+    )
     assert (len(read.resources), read.outcomes, read.incomplete, read.failed) == (1, 1, None, None)
 
 
 # --- a key holding another type than its search ---------------------------------------------------------
 
-STATEMENT = {"resourceType": "MedicationStatement", "id": "ms1", "status": "active",
-             "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
-                                                       "code": "7258"}]}}
-PRESCRIPTION = {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
-                "medicationCodeableConcept": {"text": "prednisone 20 mg"}}
+STATEMENT = {
+    "resourceType": "MedicationStatement",
+    "id": "ms1",
+    "status": "active",
+    "medicationCodeableConcept": {
+        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7258"}]
+    },
+}
+PRESCRIPTION = {
+    "resourceType": "MedicationRequest",
+    "id": "mr1",
+    "status": "active",
+    "intent": "order",
+    "medicationCodeableConcept": {"text": "prednisone 20 mg"},
+}
 
 
-@pytest.mark.parametrize("value", [
-    searchset({"resource": STATEMENT}),
-    STATEMENT,
-    {"resourceType": "Bundle", "type": "batch-response",
-     "entry": [{"resource": searchset({"resource": STATEMENT}), "response": {"status": "200 OK"}}]},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        searchset({"resource": STATEMENT}),
+        STATEMENT,
+        {
+            "resourceType": "Bundle",
+            "type": "batch-response",
+            "entry": [{"resource": searchset({"resource": STATEMENT}), "response": {"status": "200 OK"}}],
+        },
+    ],
+)
 async def test_a_key_holding_another_type_than_its_search_is_read_and_fetched_again(value: Any) -> None:
     """A ``medications`` key an analyst filled with a MedicationStatement search (Epic reads no discovery)
     holds no prescriptions: its statements are read, and the key is fetched again — else "could not check
@@ -116,6 +136,8 @@ async def test_a_key_holding_another_type_than_its_search_is_read_and_fetched_ag
 
 def test_an_included_resource_of_another_type_is_no_stray() -> None:
     """``search.mode: include`` entries (an encounter a Condition search added) are what a search may add."""
-    value = searchset({"resource": condition("c1")},
-                      {"resource": {"resourceType": "Encounter", "id": "e1"}, "search": {"mode": "include"}})
+    value = searchset(
+        {"resource": condition("c1")},
+        {"resource": {"resourceType": "Encounter", "id": "e1"}, "search": {"mode": "include"}},
+    )
     assert read_prefetch_value(value).incomplete is None
