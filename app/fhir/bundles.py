@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from app.immutable import immutable
 
 Resource = Mapping[str, Any]
@@ -223,25 +225,70 @@ def truncated_bundle(value: Any, read: KeyData) -> bool:
 
 
 def unique_resources(resources: Iterable[Resource]) -> list[Resource]:
+    """``deduplicate``'s resources."""
+    return list(deduplicate(resources).resources)
+
+
+@immutable
+class Deduplicated:
+    """One copy of each resource; ``conflicting``: the types of which two different copies had no version
+    to tell which is current."""
+
+    resources: tuple[Resource, ...]
+    conflicting: frozenset[str] = frozenset()
+
+
+def deduplicate(resources: Iterable[Resource]) -> Deduplicated:
     """Drop repeats of the same resource (pages overlap; prefetch and fetch may both hold it).
 
     Of two versions (two keys, or a page and its refetch, read at different moments), the newer is kept
-    (``_newer``), whichever came first. Sorted by type and id, so the chart is the same whichever way (and
-    in whichever order) the data came (PATHWAY.md safety invariant 4). Resources without an id follow, in
+    (``_newer``), whichever came first. Two copies that differ with no version to order them (no
+    ``meta``, an equal ``lastUpdated``) are a conflict: the same one is kept whichever came first
+    (``_canonical``), and its type is named ``conflicting`` so the chart says it could not check it — the
+    first copy used to win, so an entry-in-error copy listed before the live one hid a cauda equina, and
+    the other order raised it. Sorted by type and id, so the chart is the same whichever way (and in
+    whichever order) the data came (PATHWAY.md safety invariant 4). Resources without an id follow, in
     arrival order.
     """
     seen: dict[tuple[str, str], Resource] = {}
     anonymous: list[Resource] = []
+    conflicting: set[str] = set()
     for resource in resources:
         resource_id = resource.get("id")
-        if isinstance(resource_id, str) and resource_id:
-            key = (str(resource.get("resourceType")), resource_id)
-            kept = seen.setdefault(key, resource)
-            if kept is not resource and _newer(resource, kept):
-                seen[key] = resource
-        else:
+        if not isinstance(resource_id, str) or not resource_id:
             anonymous.append(resource)
-    return [*(seen[key] for key in sorted(seen)), *anonymous]
+            continue
+        key = (str(resource.get("resourceType")), resource_id)
+        kept = seen.setdefault(key, resource)
+        if kept is resource or _same(kept, resource) or _newer(kept, resource):
+            continue
+        if not _newer(resource, kept):
+            conflicting.add(key[0])
+            if _canonical(resource) <= _canonical(kept):
+                continue
+        seen[key] = resource
+    return Deduplicated((*(seen[key] for key in sorted(seen)), *anonymous), frozenset(conflicting))
+
+
+# What two copies of one version may differ in: its metadata (a client may strip ``meta`` from what it
+# prefetches) and its narrative. Neither is read.
+_NOT_READ = frozenset({"meta", "text"})
+
+
+def _same(one: Resource, other: Resource) -> bool:
+    return one == other or _content(one) == _content(other)
+
+
+def _content(resource: Resource) -> dict[str, Any]:
+    return {name: value for name, value in resource.items() if name not in _NOT_READ}
+
+
+def _canonical(resource: Resource) -> bytes:
+    """A resource's JSON with sorted keys: an order of two copies that does not depend on their arrival."""
+    try:
+        return orjson.dumps(_content(resource), option=orjson.OPT_SORT_KEYS)
+    except (TypeError, ValueError, RecursionError):  # a lone surrogate, too deep: any fixed answer will do
+        return b""
 
 
 def _newer(resource: Resource, kept: Resource) -> bool:

@@ -20,7 +20,7 @@ from app.chart.model import (
     ProcedureView,
     ServiceRequestView,
 )
-from app.fhir.bundles import KeyData, unique_resources
+from app.fhir.bundles import KeyData, deduplicate
 from app.fhir.parse import ViewError, medication_key, parse_resource
 
 
@@ -34,7 +34,9 @@ def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory
     views: list[object] = []
     unread: set[ChartCategory] = set()
     skipped = 0
-    resources = unique_resources(r for kd in data.values() for r in kd.resources)
+    unique = deduplicate(r for kd in data.values() for r in kd.resources)
+    resources = unique.resources
+    unread.update(_CATEGORIES[kind] for kind in unique.conflicting if kind in _CATEGORIES)
     products = _products(resources)
     for resource in resources:
         try:

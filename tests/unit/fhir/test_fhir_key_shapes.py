@@ -10,6 +10,7 @@ import pytest
 
 from app.chart.model import ChartCategory
 from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value
+from app.fhir.chart_builder import build_chart
 from app.fhir.prefetch import DataRequest, resolve
 from app.fhir.templates import PREFETCH_TEMPLATES
 
@@ -141,3 +142,43 @@ def test_an_included_resource_of_another_type_is_no_stray() -> None:
         {"resource": {"resourceType": "Encounter", "id": "e1"}, "search": {"mode": "include"}},
     )
     assert read_prefetch_value(value).incomplete is None
+
+
+# --- two copies of one resource --------------------------------------------------------------------------
+
+VOID = {
+    "coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "entered-in-error"}
+    ]
+}
+
+
+def test_two_differing_copies_without_a_version_read_the_same_whichever_came_first_and_are_said() -> None:
+    """A cauda equina and its entered-in-error copy, with no ``meta`` to say which is current: the first
+    copy used to win, so the entry order decided between a critical card and a defer (invariant 4). Now
+    the same copy is read either way, and the conditions are "could not check" — no defer stands on it."""
+    live = {**condition("c9"), "code": {"coding": [{"system": ICD, "code": "G83.4"}]}}
+    void = {**live, "verificationStatus": VOID}
+    charts = [build_chart({"conditions": KeyData(pair)}) for pair in ((live, void), (void, live))]
+    assert charts[0].conditions == charts[1].conditions
+    assert all(ChartCategory.CONDITIONS in chart.unavailable for chart in charts)
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        {"meta": {"versionId": "3", "lastUpdated": "2026-11-19T10:00:00Z"}},  # the refetch carries meta
+        {"text": {"status": "generated", "div": "<div>Sciatica</div>"}},  # the narrative
+    ],
+)
+def test_copies_differing_only_in_meta_or_narrative_are_one_version(second: dict[str, Any]) -> None:
+    """A prefetched page stripped of ``meta`` and its refetch are one version: no conflict is said."""
+    chart = build_chart({"conditions": KeyData((condition("c1"), {**condition("c1"), **second}))})
+    assert (len(chart.conditions), chart.unavailable) == (1, frozenset())
+
+
+def test_a_newer_version_still_decides() -> None:
+    old = {**condition("c1"), "meta": {"versionId": "1"}}
+    new = {**condition("c1"), "verificationStatus": VOID, "meta": {"versionId": "2"}}
+    chart = build_chart({"conditions": KeyData((new, old))})
+    assert (chart.conditions[0].verification_status, chart.unavailable) == ("entered-in-error", frozenset())
