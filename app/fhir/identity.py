@@ -88,10 +88,49 @@ def _names_patient(resource: Resource, own: str) -> bool:
 def names_another_patient(resource: Resource, patient_id: str, aliases: Aliases | None = None) -> bool:
     """``subject``/``patient`` is a reference to a resource other than ``Patient/<patient_id>``."""
     for name in _OWNER_FIELDS:
-        target = _owner_target(resource.get(name), aliases)
+        owner = resource.get(name)
+        target = _owner_target(owner, aliases) or _by_identifier(owner, resource, aliases)
         if target is not None and target != ("Patient", patient_id):
             return True
     return False
+
+
+_IDENTIFIER = "identifier "  # an alias key no reference can be: a space is in no id or URL
+
+
+def _by_identifier(owner: object, resource: Resource, aliases: Aliases | None) -> tuple[str, str] | None:
+    """The patient an owner names by business identifier: its ``identifier`` (a Reference with no
+    ``reference``, as document conversions write it), or a contained Patient's (``#p``). Known from the
+    prefetched Patients (``owner_aliases``): a Patient holding it, else another patient when this
+    patient is known under that system with another value (a second MRN). Else ``None``: unknown."""
+    if not aliases or not isinstance(owner, dict):
+        return None
+    reference = owner.get("reference")
+    if isinstance(reference, str) and reference.startswith("#"):
+        named = [c for c in _array(resource.get("contained")) if isinstance(c, dict)
+                 and c.get("resourceType") == "Patient" and c.get("id") == reference[1:]]
+        identifiers = [i for patient in named for i in _array(patient.get("identifier"))]
+    else:
+        identifiers = [owner.get("identifier")]
+    targets = [t for t in (_identifier_target(i, aliases) for i in identifiers) if t is not None]
+    named = [t for t in targets if not t[1].startswith(_IDENTIFIER)]  # a Patient holding it decides
+    return next(iter(named or targets), None)
+
+
+def _identifier_target(identifier: object, aliases: Aliases) -> tuple[str, str] | None:
+    system = identifier.get("system") if isinstance(identifier, dict) else None
+    value = identifier.get("value") if isinstance(identifier, dict) else None
+    if not isinstance(system, str) or not isinstance(value, str) or not value.strip():
+        return None
+    known = aliases.get(f"{_IDENTIFIER}{system.strip()}|{value.strip()}")
+    if known is not None:
+        return known
+    another = ("Patient", f"{_IDENTIFIER}{value.strip()}")
+    return another if f"{_IDENTIFIER}{system.strip()}" in aliases else None
+
+
+def _array(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _owner_target(owner: object, aliases: Aliases | None) -> tuple[str, str] | None:
@@ -112,20 +151,41 @@ def _owner_target(owner: object, aliases: Aliases | None) -> tuple[str, str] | N
     return named, text
 
 
-def owner_aliases(values: Iterable[Any]) -> dict[str, tuple[str, str]]:
+def owner_aliases(values: Iterable[Any], patient_id: str | None = None) -> dict[str, tuple[str, str]]:
     """``urn:`` ``fullUrl`` → ``(type, id)`` of every Patient or Group entry of the Bundles in ``values``
-    (the prefetch): how a transaction-shaped export's ``subject: urn:uuid:…`` is resolved."""
+    (the prefetch): how a transaction-shaped export's ``subject: urn:uuid:…`` is resolved. And each
+    prefetched Patient's identifiers (``_by_identifier``): ``identifier <system>|<value>`` → the Patient,
+    and ``identifier <system>`` for each system ``patient_id``'s own Patient is known under."""
     aliases: dict[str, tuple[str, str]] = {}
     for value in values:
         entries = value.get("entry") if isinstance(value, dict) else None
-        for entry in entries if isinstance(entries, list) else ():
+        listed = entries if isinstance(entries, list) else [{"resource": value}]
+        for entry in listed:
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if not isinstance(resource, dict) or resource.get("resourceType") not in _OWNER_TYPES:
                 continue
             url, found = entry.get("fullUrl"), resource.get("id")
+            if isinstance(found, str) and found and resource.get("resourceType") == "Patient":
+                _identifier_aliases(aliases, found, resource, found == patient_id)
             if isinstance(url, str) and url.startswith("urn:") and isinstance(found, str) and found:
                 aliases[url.strip()] = (str(resource["resourceType"]), found)  # no id: nothing to compare
     return aliases
+
+
+def _identifier_aliases(aliases: dict[str, tuple[str, str]], found: str, patient: Resource,
+                        own: bool) -> None:
+    """This patient's identifiers win over another Patient's listing the same one (a merged duplicate)."""
+    for identifier in _array(patient.get("identifier")):
+        system = identifier.get("system") if isinstance(identifier, dict) else None
+        value = identifier.get("value") if isinstance(identifier, dict) else None
+        if not isinstance(system, str) or not isinstance(value, str) or not value.strip():
+            continue
+        key = f"{_IDENTIFIER}{system.strip()}|{value.strip()}"
+        if own:
+            aliases[key] = ("Patient", found)
+            aliases[f"{_IDENTIFIER}{system.strip()}"] = ("Patient", found)
+        else:
+            aliases.setdefault(key, ("Patient", found))
 
 
 _SEARCH_OWNERS = frozenset({"patient", "subject", "patient:Patient", "subject:Patient"})

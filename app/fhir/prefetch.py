@@ -137,7 +137,7 @@ def plan(request: DataRequest) -> Plan:
     refetch_why: dict[str, str] = {}
     unfillable: dict[str, str] = {}
     foreign: dict[str, int] = {}
-    aliases = owner_aliases(prefetch.values())
+    aliases = owner_aliases(prefetch.values(), request.patient_id)
     for key, template in PREFETCH_TEMPLATES.items():
         read = _read(key, prefetch[key], request.patient_id, aliases) if key in prefetch else None
         if read is not None and read.foreign:

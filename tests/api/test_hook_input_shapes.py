@@ -278,3 +278,43 @@ async def test_a_void_finding_written_in_another_case_or_beside_a_local_code_is_
     """Before: a spurious critical card for a refuted cauda equina, and for a retention entered in error."""
     key = "conditions" if resource["resourceType"] == "Condition" else "observations"
     assert (await answer(client, appended(day20, key, resource)))[:2] == (DEFER, "not-appropriate")
+
+
+MRN = "urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14"  # an Epic-style MRN system
+
+
+@pytest.mark.parametrize(
+    ("owner", "contained", "foreign"),
+    [
+        ({"identifier": {"system": MRN, "value": "E-2"}}, [], True),
+        ({"identifier": {"system": MRN, "value": "E-1"}}, [], False),
+        (
+            {"reference": "#p"},
+            [{"resourceType": "Patient", "id": "p", "identifier": [{"system": MRN, "value": "E-2"}]}],
+            True,
+        ),
+        (
+            {"reference": "#p"},
+            [{"resourceType": "Patient", "id": "p", "identifier": [{"system": MRN, "value": "E-1"}]}],
+            False,
+        ),
+        ({"identifier": {"system": "urn:oid:2.16.840.1.113883.4.1", "value": "999-99-9999"}}, [], False),
+    ],
+)
+async def test_an_owner_named_by_identifier_is_compared_with_this_patients_identifiers(
+    client: httpx.AsyncClient, day20: Request, owner: dict[str, Any], contained: list[Any], foreign: bool
+) -> None:
+    """Document conversions name the subject by identifier only, or by a contained Patient. Lena is MRN E-1:
+    another MRN under the same system is another patient (the key is set aside: 412 without a FHIR server);
+    her own MRN is hers; a system she has no identifier under cannot be compared, and is kept (before: every
+    one of these was kept, and another patient's cauda equina was read as hers)."""
+    request = copy.deepcopy(day20)
+    request["prefetch"]["patient"]["identifier"] = [{"system": MRN, "value": "E-1"}]
+    resource = {**{k: v for k, v in CAUDA_EQUINA.items() if k != "subject"}, "subject": owner}
+    response = await client.post(
+        ORDER_SELECT, json=appended(request, "conditions", {**resource, "contained": contained})
+    )
+    if foreign:
+        assert response.status_code == 412
+    else:
+        assert topics(response.json())[0] == CRITICAL
