@@ -54,9 +54,11 @@ def _mode(entry: Mapping[str, Any]) -> object:
 
 
 def is_outcome_entry(entry: Mapping[str, Any]) -> bool:
+    """An OperationOutcome entry, or one marked ``search.mode`` outcome with no other resource: a Condition
+    marked outcome is still a Condition (it was set aside unread, and counted as an outcome)."""
     resource = entry.get("resource")
-    is_outcome = isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
-    return _mode(entry) == "outcome" or is_outcome
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    return kind == "OperationOutcome" or (_mode(entry) == "outcome" and not isinstance(kind, str))
 
 
 def _is_match(entry: Mapping[str, Any]) -> bool:
@@ -191,11 +193,27 @@ def _is_error(outcome: object) -> bool:
 
 
 def next_link(bundle: Resource) -> str | None:
+    """The ``next`` link, also written ``Next`` or as a single link object instead of a list: a page
+    that says more follows is never read as the whole answer (P7)."""
     links = bundle.get("link")
-    for link in links if isinstance(links, list) else []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return str(link["url"])
+    for link in links if isinstance(links, list) else [links]:
+        if not isinstance(link, dict):
+            continue
+        relation, url = link.get("relation"), link.get("url")
+        if isinstance(relation, str) and relation.strip().lower() == "next" and isinstance(url, str):
+            return url
     return None
+
+
+def _total(bundle: Resource) -> int | None:
+    """``Bundle.total``, also written as a float (``76.0``) or a string (``"76"``) by a sloppy serialiser:
+    read, it can show a short page; ignored, the page was read as the whole answer."""
+    total = bundle.get("total")
+    if isinstance(total, str) and total.strip().isdigit() and len(total) < 19:
+        return int(total)
+    if isinstance(total, float) and total.is_integer():
+        return int(total)
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
 def is_truncated(bundle: Resource) -> bool:
@@ -203,10 +221,8 @@ def is_truncated(bundle: Resource) -> bool:
     (``total`` counts matches only: included resources and outcomes are not among them)."""
     if next_link(bundle) is not None:
         return True
-    total = bundle.get("total")
-    if not isinstance(total, int) or isinstance(total, bool):
-        return False
-    return total > sum(1 for e in _entries(bundle) if _is_match(e))
+    total = _total(bundle)
+    return total is not None and total > sum(1 for e in _entries(bundle) if _is_match(e))
 
 
 def truncated_bundle(value: Any, read: KeyData) -> bool:
@@ -215,11 +231,11 @@ def truncated_bundle(value: Any, read: KeyData) -> bool:
     counted a second time."""
     if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
         return False
-    total = value.get("total")
+    total = _total(value)
     matches = len(read.resources) - read.included
     if read.incomplete is not None:  # entries without their resource: the query is run again
         return True
-    if isinstance(total, int) and total <= matches and next_link(value) is None:
+    if total is not None and total <= matches and next_link(value) is None:
         return False
     return is_truncated(value)
 

@@ -113,8 +113,8 @@ def _by_identifier(owner: object, resource: Resource, aliases: Aliases | None) -
     else:
         identifiers = [owner.get("identifier")]
     targets = [t for t in (_identifier_target(i, aliases) for i in identifiers) if t is not None]
-    named = [t for t in targets if not t[1].startswith(_IDENTIFIER)]  # a Patient holding it decides
-    return next(iter(named or targets), None)
+    resolved = [t for t in targets if not t[1].startswith(_IDENTIFIER)]  # a Patient holding it decides
+    return next(iter(resolved or targets), None)
 
 
 def _identifier_target(identifier: object, aliases: Aliases) -> tuple[str, str] | None:

@@ -182,3 +182,35 @@ def test_a_newer_version_still_decides() -> None:
     new = {**condition("c1"), "verificationStatus": VOID, "meta": {"versionId": "2"}}
     chart = build_chart({"conditions": KeyData((new, old))})
     assert (chart.conditions[0].verification_status, chart.unavailable) == ("entered-in-error", frozenset())
+
+
+# --- a page that says more follows, however it says it ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"total": "3"},  # a string total
+        {"total": 3.0},  # a float total
+        {"link": [{"relation": "Next", "url": "https://ehr.example.org/fhir/Condition?page=2"}]},
+        {"link": {"relation": "next", "url": "https://ehr.example.org/fhir/Condition?page=2"}},  # one object
+    ],
+)
+async def test_a_short_page_however_its_total_or_next_link_is_written_is_completed_or_said(
+    extra: dict[str, Any],
+) -> None:
+    """Before: the total or the link was not read, so one of three Conditions was the whole problem list."""
+    value = {**searchset({"resource": condition("c1")}), **extra}
+    fetcher = Fetcher(KeyData((condition("c2"), condition("c3"))))
+    resolved = await resolve(request(prefetch(conditions=value)), fetcher)
+    assert [job.key for job in fetcher.jobs] == ["conditions"]
+    assert {c.id for c in resolved.chart.conditions} == {"c1", "c2", "c3"}
+
+    alone = await resolve(request(prefetch(conditions=value), server=False), None)
+    assert alone.incomplete == ("conditions",)
+
+
+def test_a_resource_marked_outcome_is_still_read() -> None:
+    """``search.mode: outcome`` on a Condition (a client's slip): it was set aside unread as an outcome."""
+    read = read_prefetch_value(searchset({"resource": condition("c1"), "search": {"mode": "outcome"}}))
+    assert ([r["id"] for r in read.resources], read.outcomes) == (["c1"], 0)
