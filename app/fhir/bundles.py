@@ -175,7 +175,7 @@ def strays(value: Any, expected: str, chart_types: frozenset[str]) -> int:
 
 def _stray(resource: object, expected: str, chart_types: frozenset[str]) -> bool:
     kind = resource.get("resourceType") if isinstance(resource, dict) else None
-    return kind != expected and kind in chart_types
+    return isinstance(kind, str) and kind != expected and kind in chart_types
 
 
 def _error_status(entry: Mapping[str, Any]) -> bool:
@@ -209,7 +209,7 @@ def _total(bundle: Resource) -> int | None:
     """``Bundle.total``, also written as a float (``76.0``) or a string (``"76"``) by a sloppy serialiser:
     read, it can show a short page; ignored, the page was read as the whole answer."""
     total = bundle.get("total")
-    if isinstance(total, str) and total.strip().isdigit() and len(total) < 19:
+    if isinstance(total, str) and total.strip().isascii() and total.strip().isdigit() and len(total) < 19:
         return int(total)
     if isinstance(total, float) and total.is_integer():
         return int(total)

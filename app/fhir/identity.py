@@ -25,7 +25,7 @@ hide data (docs/fhir-access.md "Eighth pass").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -157,19 +157,27 @@ def owner_aliases(values: Iterable[Any], patient_id: str | None = None) -> dict[
     prefetched Patient's identifiers (``_by_identifier``): ``identifier <system>|<value>`` → the Patient,
     and ``identifier <system>`` for each system ``patient_id``'s own Patient is known under."""
     aliases: dict[str, tuple[str, str]] = {}
+    for url, kind, resource in _owner_entries(values):
+        found = resource.get("id")
+        if not isinstance(found, str) or not found:  # no id: nothing to compare
+            continue
+        if kind == "Patient":
+            _identifier_aliases(aliases, found, resource, found == patient_id)
+        if isinstance(url, str) and url.startswith("urn:"):
+            aliases[url.strip()] = (kind, found)
+    return aliases
+
+
+def _owner_entries(values: Iterable[Any]) -> Iterator[tuple[object, str, Resource]]:
+    """``(fullUrl, type, resource)`` of every Patient or Group in ``values``: bare, or a Bundle's entry."""
     for value in values:
         entries = value.get("entry") if isinstance(value, dict) else None
-        listed = entries if isinstance(entries, list) else [{"resource": value}]
-        for entry in listed:
+        for entry in entries if isinstance(entries, list) else [{"resource": value}]:
             resource = entry.get("resource") if isinstance(entry, dict) else None
-            if not isinstance(resource, dict) or resource.get("resourceType") not in _OWNER_TYPES:
-                continue
-            url, found = entry.get("fullUrl"), resource.get("id")
-            if isinstance(found, str) and found and resource.get("resourceType") == "Patient":
-                _identifier_aliases(aliases, found, resource, found == patient_id)
-            if isinstance(url, str) and url.startswith("urn:") and isinstance(found, str) and found:
-                aliases[url.strip()] = (str(resource["resourceType"]), found)  # no id: nothing to compare
-    return aliases
+            kind = resource.get("resourceType") if isinstance(resource, dict) else None
+            # a type that is a list is unhashable: str first
+            if isinstance(kind, str) and kind in _OWNER_TYPES and isinstance(resource, dict):
+                yield entry.get("fullUrl"), kind, resource
 
 
 def _identifier_aliases(aliases: dict[str, tuple[str, str]], found: str, patient: Resource,

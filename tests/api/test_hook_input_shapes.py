@@ -318,3 +318,14 @@ async def test_an_owner_named_by_identifier_is_compared_with_this_patients_ident
         assert response.status_code == 412
     else:
         assert topics(response.json())[0] == CRITICAL
+
+
+@pytest.mark.parametrize("value", [{"resourceType": ["Patient"], "id": "x"}, {"resourceType": {"a": 1}}])
+async def test_a_resource_type_that_is_no_string_is_unreadable_never_a_500(
+    client: httpx.AsyncClient, day20: Request, value: dict[str, Any]
+) -> None:
+    """Bare, or as a Bundle entry: the identity and type checks look a type up in a set (a list is
+    unhashable). The value is data that could not be read, said as such."""
+    for key_value in (value, {"resourceType": "Bundle", "entry": [{"resource": value}]}):
+        shown, rated, _ = await answer(client, with_key(day20, "medications", key_value))
+        assert (shown, rated) == (COULD_NOT_CHECK, None)
