@@ -129,12 +129,13 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
             missing += not _error_status(entry)
     count = len(outcomes) + inner_outcomes
     reported = sum(1 for e in outcomes if _is_error(e.get("resource")))
+    withheld = sum(1 for e in outcomes if _says_withheld(e.get("resource")))
     if not found and (errors or reported):
         return KeyData(outcomes=count, failed=_CLIENT_ERROR)
     if not found and missing:
         return KeyData(outcomes=count, failed="the Bundle's entries carry no resources")
-    return KeyData(resources=tuple(found), outcomes=count, incomplete=_lacking(errors + missing, reported),
-                   included=included)
+    return KeyData(resources=tuple(found), outcomes=count,
+                   incomplete=_lacking(errors + missing, reported, withheld), included=included)
 
 
 def _is_resource(value: Mapping[str, Any]) -> bool:
@@ -143,13 +144,15 @@ def _is_resource(value: Mapping[str, Any]) -> bool:
     return isinstance(kind, str) and bool(kind)
 
 
-def _lacking(entries: int, reported: int) -> str | None:
-    """Why a Bundle holding resources is not the whole answer: entries without a readable resource, or an
-    error OperationOutcome beside the results (a search that failed in part, P5: "none found" in what it
-    did return is not "none on record")."""
+def _lacking(entries: int, reported: int, withheld: int = 0) -> str | None:
+    """Why a Bundle is not the whole answer: entries without a readable resource, an error
+    OperationOutcome beside the results (a search that failed in part, P5), or an outcome saying data was
+    withheld (``_says_withheld``): "none found" in what it did return is not "none on record"."""
     why = [f"{entries} Bundle entries without their resource"] if entries else []
     if reported:
         why.append(f"{reported} error OperationOutcome{'' if reported == 1 else 's'} beside the results")
+    if withheld:
+        why.append("the FHIR server says more data may exist (OperationOutcome)")
     return "; ".join(why) or None
 
 
@@ -185,10 +188,33 @@ def _error_status(entry: Mapping[str, Any]) -> bool:
     return isinstance(status, str) and status.strip()[:1] in ("4", "5")
 
 
+# FHIR IssueType codes that say data sought was left out (R4 valueset-issue-type): not all was available,
+# some was suppressed by business rules, consent or access, or the search was too costly to finish.
+_WITHHELD_ISSUES = frozenset({"incomplete", "suppressed", "too-costly"})
+_EPIC_ROOT, _EPIC_MORE_DATA = "1.2.840.114350", "4119"  # Epic's "Additional data may be present for patient."
+
+
+def _says_withheld(outcome: object) -> bool:
+    """A warning or information outcome saying the results leave data out; an error is ``_is_error``'s."""
+    if _is_error(outcome):
+        return False
+    issues = outcome.get("issue") if isinstance(outcome, dict) else None
+    return any(_withheld_issue(issue) for issue in issues if isinstance(issue, dict)) \
+        if isinstance(issues, list) else False
+
+
+def _withheld_issue(issue: Mapping[str, Any]) -> bool:
+    code, details = issue.get("code"), issue.get("details")
+    codings = details.get("coding") if isinstance(details, dict) else None
+    epic = any(isinstance(c, dict) and c.get("code") == _EPIC_MORE_DATA and _EPIC_ROOT in str(c.get("system"))
+               for c in (codings if isinstance(codings, list) else ()))
+    return epic or (isinstance(code, str) and code in _WITHHELD_ISSUES)
+
+
 def _is_error(outcome: object) -> bool:
     issues = outcome.get("issue") if isinstance(outcome, dict) else None
     return isinstance(issues, list) and any(
-        isinstance(issue, dict) and issue.get("severity") in _ERROR_SEVERITIES for issue in issues
+        isinstance(issue, dict) and str(issue.get("severity")) in _ERROR_SEVERITIES for issue in issues
     )
 
 

@@ -214,3 +214,53 @@ def test_a_resource_marked_outcome_is_still_read() -> None:
     """``search.mode: outcome`` on a Condition (a client's slip): it was set aside unread as an outcome."""
     read = read_prefetch_value(searchset({"resource": condition("c1"), "search": {"mode": "outcome"}}))
     assert ([r["id"] for r in read.resources], read.outcomes) == (["c1"], 0)
+
+
+# --- an outcome saying data was left out ------------------------------------------------------------------
+
+EPIC_MORE_DATA = {
+    "resourceType": "OperationOutcome",
+    "issue": [
+        {
+            "severity": "warning",
+            "code": "informational",
+            "details": {
+                "coding": [
+                    {
+                        "system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.657369",
+                        "code": "4119",
+                        "display": "Additional data may be present for patient.",
+                    }
+                ]
+            },
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        EPIC_MORE_DATA,
+        {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "suppressed"}]},
+        {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "incomplete"}]},
+    ],
+)
+@pytest.mark.parametrize("with_results", [True, False])
+async def test_an_outcome_saying_data_was_left_out_makes_the_search_incomplete(
+    outcome: dict[str, Any], with_results: bool
+) -> None:
+    """Epic's 4119 "Additional data may be present for patient", FHIR's ``suppressed`` (consent, access)
+    and ``incomplete`` issue types: what was returned, even nothing, is not "none on record". Before:
+    only noted, and an empty problem list read as no red flags."""
+    entries = [{"resource": condition("c1")}] if with_results else []
+    value = searchset(*entries, {"resource": outcome, "search": {"mode": "outcome"}})
+    alone = await resolve(request(prefetch(conditions=value), server=False), None)
+    assert alone.incomplete == ("conditions",)
+    assert ChartCategory.CONDITIONS in alone.chart.unavailable
+
+
+def test_an_outcome_whose_severity_is_no_string_is_no_error_and_never_raises() -> None:
+    odd = {"resourceType": "OperationOutcome", "issue": [{"severity": ["error"], "code": ["x"]}]}
+    read = read_prefetch_value(searchset({"resource": condition("c1")}, {"resource": odd}))
+    assert (read.failed, read.incomplete, read.outcomes) == (None, None, 1)
