@@ -1,5 +1,6 @@
 """FHIR resources → the chart the pathway reads (``app.chart.model.Chart``): each resource parsed into its
-view (``app.fhir.parse``), repeats dropped, a malformed one skipped and counted, never fatal.
+view (``app.fhir.parse``), repeats dropped, a malformed one skipped and counted, never fatal — and said: its
+category is "could not check", since what it held is unknown.
 """
 
 from __future__ import annotations
@@ -19,30 +20,53 @@ from app.chart.model import (
     ProcedureView,
     ServiceRequestView,
 )
-from app.fhir.bundles import KeyData, unique_resources
+from app.fhir.bundles import KeyData, deduplicate
 from app.fhir.parse import ViewError, medication_key, parse_resource
 
 
 def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory] = (),
                 patient_id: str | None = None) -> Chart:
-    """Parse every resource into its view; a malformed one is skipped and counted, never fatal.
+    """Parse every resource into its view; a malformed one is skipped and counted, never fatal, and its
+    category is named unavailable (``_category_of``).
 
     ``unavailable``: the chart categories that could not be read; with ``patient_id`` only that Patient
     can be the chart's patient (invariant 7)."""
     views: list[object] = []
+    unread: set[ChartCategory] = set()
     skipped = 0
-    resources = unique_resources(r for kd in data.values() for r in kd.resources)
+    unique = deduplicate(r for kd in data.values() for r in kd.resources)
+    resources = unique.resources
+    unread.update(_CATEGORIES[kind] for kind in unique.conflicting if kind in _CATEGORIES)
     products = _products(resources)
     for resource in resources:
         try:
             view = parse_resource(resource, products)
         except ViewError:
             skipped += 1
+            unread.update(_category_of(resource))
             continue
         if view is not None:
             views.append(view)
-    unread = (ChartCategory.MEDICATIONS,) if any(map(_drug_unnamed, views)) else ()
+    if any(map(_drug_unnamed, views)):
+        unread.add(ChartCategory.MEDICATIONS)
     return _assemble(views, skipped, frozenset((*unavailable, *unread)), patient_id)
+
+
+# What a skipped resource of each type could have held. Not the Patient: without one the chart has no
+# patient, which the pathway already says (age unknown), and a stray malformed one is no one's age.
+_CATEGORIES = {"Condition": ChartCategory.CONDITIONS, "Observation": ChartCategory.OBSERVATIONS,
+               "Procedure": ChartCategory.PROCEDURES, "MedicationRequest": ChartCategory.MEDICATIONS,
+               "MedicationStatement": ChartCategory.MEDICATIONS, "Encounter": ChartCategory.VISITS,
+               "ImagingStudy": ChartCategory.IMAGING, "DiagnosticReport": ChartCategory.IMAGING,
+               "ServiceRequest": ChartCategory.ORDERS}
+
+
+def _category_of(resource: object) -> tuple[ChartCategory, ...]:
+    """The category a malformed resource leaves unread: skipped and counted, it is also said ("could not
+    check"), since a Condition exported without an id may be the cauda equina a defer would stand on."""
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    category = _CATEGORIES.get(kind) if isinstance(kind, str) else None
+    return (category,) if category is not None else ()
 
 
 def _drug_unnamed(view: object) -> bool:

@@ -16,14 +16,16 @@ is read case-insensitively for Patient (``patient/123`` is still a patient). A r
 compared by id only, whatever the host: one EHR serves its FHIR API under several base URLs (a load
 balancer's name, an interconnect path), so the host says nothing about whose record it is.
 
-A reference that names no resource type and id and cannot be resolved (an unknown ``urn:uuid:…``,
-``#contained``, an identifier or a display only) cannot be checked and is kept: a prefetch Bundle rarely
-uses them, and dropping them would hide data.
+An owner written as a bare string (``"subject": "Patient/9"``) or a bare id (``"reference": "9"``) is read
+as the reference it is (``_owner_target``). A reference that names no id and cannot be resolved (an unknown
+``urn:uuid:…``, ``#contained``, a conditional ``Patient?identifier=…``, an identifier or a display only, no
+owner at all) cannot be checked and is kept: a prefetch Bundle rarely uses them, and dropping them would
+hide data (docs/fhir-access.md "Eighth pass").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -87,30 +89,111 @@ def names_another_patient(resource: Resource, patient_id: str, aliases: Aliases 
     """``subject``/``patient`` is a reference to a resource other than ``Patient/<patient_id>``."""
     for name in _OWNER_FIELDS:
         owner = resource.get(name)
-        reference = owner.get("reference") if isinstance(owner, dict) else None
-        if not isinstance(reference, str):
-            continue
-        target = aliases.get(reference.strip()) if aliases else None
-        target = target or reference_target(reference)
+        target = _owner_target(owner, aliases) or _by_identifier(owner, resource, aliases)
         if target is not None and target != ("Patient", patient_id):
             return True
     return False
 
 
-def owner_aliases(values: Iterable[Any]) -> dict[str, tuple[str, str]]:
+_IDENTIFIER = "identifier "  # an alias key no reference can be: a space is in no id or URL
+
+
+def _by_identifier(owner: object, resource: Resource, aliases: Aliases | None) -> tuple[str, str] | None:
+    """The patient an owner names by business identifier: its ``identifier`` (a Reference with no
+    ``reference``, as document conversions write it), or a contained Patient's (``#p``). Known from the
+    prefetched Patients (``owner_aliases``): a Patient holding it, else another patient when this
+    patient is known under that system with another value (a second MRN). Else ``None``: unknown."""
+    if not aliases or not isinstance(owner, dict):
+        return None
+    reference = owner.get("reference")
+    if isinstance(reference, str) and reference.startswith("#"):
+        named = [c for c in _array(resource.get("contained")) if isinstance(c, dict)
+                 and c.get("resourceType") == "Patient" and c.get("id") == reference[1:]]
+        identifiers = [i for patient in named for i in _array(patient.get("identifier"))]
+    else:
+        identifiers = [owner.get("identifier")]
+    targets = [t for t in (_identifier_target(i, aliases) for i in identifiers) if t is not None]
+    resolved = [t for t in targets if not t[1].startswith(_IDENTIFIER)]  # a Patient holding it decides
+    return next(iter(resolved or targets), None)
+
+
+def _identifier_target(identifier: object, aliases: Aliases) -> tuple[str, str] | None:
+    system = identifier.get("system") if isinstance(identifier, dict) else None
+    value = identifier.get("value") if isinstance(identifier, dict) else None
+    if not isinstance(system, str) or not isinstance(value, str) or not value.strip():
+        return None
+    known = aliases.get(f"{_IDENTIFIER}{system.strip()}|{value.strip()}")
+    if known is not None:
+        return known
+    another = ("Patient", f"{_IDENTIFIER}{value.strip()}")
+    return another if f"{_IDENTIFIER}{system.strip()}" in aliases else None
+
+
+def _array(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _owner_target(owner: object, aliases: Aliases | None) -> tuple[str, str] | None:
+    """``(type, id)`` an owner field names. Besides a Reference's ``reference``: the reference written as
+    a bare string (``"subject": "Patient/9"``, as hand-rolled and DSTU1-era exports write it), and a bare
+    id (``"reference": "9"``) — a patient's, unless the Reference's ``type`` names another type: the
+    owner fields of the types read name a Patient or a Group, and a bare id compared as nothing let
+    another patient's record through. A conditional reference (``Patient?identifier=…``) names no id."""
+    reference = owner.get("reference") if isinstance(owner, dict) else owner
+    if not isinstance(reference, str) or not reference.strip():
+        return None
+    text = reference.strip()
+    target = (aliases.get(text) if aliases else None) or reference_target(text)
+    if target is not None or "/" in text or "?" in text or text.startswith(("urn:", "#")):
+        return target
+    kind = owner.get("type") if isinstance(owner, dict) else None
+    named = kind.rsplit("/", 1)[-1] if isinstance(kind, str) and kind.strip() else "Patient"
+    return named, text
+
+
+def owner_aliases(values: Iterable[Any], patient_id: str | None = None) -> dict[str, tuple[str, str]]:
     """``urn:`` ``fullUrl`` → ``(type, id)`` of every Patient or Group entry of the Bundles in ``values``
-    (the prefetch): how a transaction-shaped export's ``subject: urn:uuid:…`` is resolved."""
+    (the prefetch): how a transaction-shaped export's ``subject: urn:uuid:…`` is resolved. And each
+    prefetched Patient's identifiers (``_by_identifier``): ``identifier <system>|<value>`` → the Patient,
+    and ``identifier <system>`` for each system ``patient_id``'s own Patient is known under."""
     aliases: dict[str, tuple[str, str]] = {}
+    for url, kind, resource in _owner_entries(values):
+        found = resource.get("id")
+        if not isinstance(found, str) or not found:  # no id: nothing to compare
+            continue
+        if kind == "Patient":
+            _identifier_aliases(aliases, found, resource, found == patient_id)
+        if isinstance(url, str) and url.startswith("urn:"):
+            aliases[url.strip()] = (kind, found)
+    return aliases
+
+
+def _owner_entries(values: Iterable[Any]) -> Iterator[tuple[object, str, Resource]]:
+    """``(fullUrl, type, resource)`` of every Patient or Group in ``values``: bare, or a Bundle's entry."""
     for value in values:
         entries = value.get("entry") if isinstance(value, dict) else None
-        for entry in entries if isinstance(entries, list) else ():
+        for entry in entries if isinstance(entries, list) else [{"resource": value}]:
             resource = entry.get("resource") if isinstance(entry, dict) else None
-            if not isinstance(resource, dict) or resource.get("resourceType") not in _OWNER_TYPES:
-                continue
-            url, found = entry.get("fullUrl"), resource.get("id")
-            if isinstance(url, str) and url.startswith("urn:") and isinstance(found, str) and found:
-                aliases[url.strip()] = (str(resource["resourceType"]), found)  # no id: nothing to compare
-    return aliases
+            kind = resource.get("resourceType") if isinstance(resource, dict) else None
+            # a type that is a list is unhashable: str first
+            if isinstance(kind, str) and kind in _OWNER_TYPES and isinstance(resource, dict):
+                yield entry.get("fullUrl"), kind, resource
+
+
+def _identifier_aliases(aliases: dict[str, tuple[str, str]], found: str, patient: Resource,
+                        own: bool) -> None:
+    """This patient's identifiers win over another Patient's listing the same one (a merged duplicate)."""
+    for identifier in _array(patient.get("identifier")):
+        system = identifier.get("system") if isinstance(identifier, dict) else None
+        value = identifier.get("value") if isinstance(identifier, dict) else None
+        if not isinstance(system, str) or not isinstance(value, str) or not value.strip():
+            continue
+        key = f"{_IDENTIFIER}{system.strip()}|{value.strip()}"
+        if own:
+            aliases[key] = ("Patient", found)
+            aliases[f"{_IDENTIFIER}{system.strip()}"] = ("Patient", found)
+        else:
+            aliases.setdefault(key, ("Patient", found))
 
 
 _SEARCH_OWNERS = frozenset({"patient", "subject", "patient:Patient", "subject:Patient"})

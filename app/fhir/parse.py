@@ -41,10 +41,10 @@ from app.fhir.datatypes import (
     period_end,
     period_start,
     references,
-    status_code,
     string,
 )
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
+from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
 from app.terminology.coding import Coding
 
 
@@ -83,8 +83,8 @@ def parse_condition(raw: Json) -> ConditionView:
         id=_required_id(raw),
         codings=codings,
         text=text,
-        clinical_status=status_code(raw.get("clinicalStatus")),
-        verification_status=status_code(raw.get("verificationStatus")),
+        clinical_status=concept_status(raw.get("clinicalStatus")),
+        verification_status=concept_status(raw.get("verificationStatus")),
         onset=onset,
         onset_age_years=age,
         onset_age_unit=onset_age[1] if onset_age is not None else "a",
@@ -131,7 +131,7 @@ def _body_site(raw: Json) -> tuple[Coding, ...]:
 
 def parse_observation(raw: Json) -> ObservationView:
     codings, text = codings_and_text(raw.get("code"))
-    where = _Where(_required_id(raw), string(raw.get("status")), _effective(raw), _body_site(raw))
+    where = _Where(_required_id(raw), status_of(raw), _effective(raw), _body_site(raw))
     items = raw.get("component")
     components = _components(items, where) if items else ()
     return _observation(where, codings, text, raw, components)
@@ -223,7 +223,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
     return ProcedureView(
         id=_required_id(raw),
         codings=codings,
-        status=string(raw.get("status")),
+        status=procedure_status(raw),
         performed=parse_fhir_date(raw.get("performedDateTime")) or period_start(raw.get("performedPeriod")),
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
@@ -274,7 +274,7 @@ def _reason_codings(raw: Json) -> tuple[Coding, ...]:
     references = (r.get("reference") for r in array(raw.get("reasonReference")) if isinstance(r, dict))
     named = (_contained(raw, reference) for reference in references)
     conditions = [c for c in named if c is not None and c.get("resourceType") == "Condition"
-                  and status_code(c.get("verificationStatus")) not in _VOID_VERIFICATION]
+                  and concept_status(c.get("verificationStatus")) not in _VOID_VERIFICATION]
     return (*coded, *(coding for c in conditions for coding in codings_of(c.get("code"))))
 
 
@@ -314,7 +314,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         resource_type=str(raw.get("resourceType")),
         codings=codings,
         text=text,
-        status=string(raw.get("status")),
+        status=medication_status(raw),
         start=first_date(raw, "authoredOn", "effectiveDateTime") or period_start(effective)
         or period_start(validity) or bounded.start or parse_fhir_date(raw.get("dateAsserted")),
         end=period_end(effective) or bounded.end or (period_end(validity) if supply is None else None),
@@ -355,7 +355,7 @@ def parse_imaging_study(raw: Json) -> ImagingView:
         codings=codings_of_all(raw.get("procedureCode")),
         modalities=_series_modalities(raw),
         started=parse_fhir_date(raw.get("started")) or _first_series_start(raw),
-        status=string(raw.get("status")),
+        status=status_of(raw),
         text=string(raw.get("description")) or next(iter(_concept_texts(raw.get("procedureCode"))), None),
         identifiers=identifiers(raw.get("identifier")),
         based_on=references(raw.get("basedOn")),
@@ -372,7 +372,7 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
         resource_type="DiagnosticReport",
         codings=codings,
         started=parse_fhir_date(raw.get("effectiveDateTime")) or period_start(raw.get("effectivePeriod")),
-        status=string(raw.get("status")),
+        status=status_of(raw),
         text=text,
         identifiers=identifiers(raw.get("identifier")),
         based_on=references(raw.get("basedOn")),
@@ -386,7 +386,7 @@ def parse_encounter(raw: Json) -> EncounterView:
     period = raw.get("period")
     return EncounterView(
         id=_required_id(raw),
-        status=string(raw.get("status")),
+        status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
         start=period_start(period),
@@ -411,7 +411,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         id=string(raw.get("id")),
         codings=codings,
         text=text,
-        status=string(raw.get("status")),
+        status=status_of(raw),
         intent=string(raw.get("intent")),
         authored_on=parse_fhir_date(raw.get("authoredOn")),
         reason_codings=_reason_codings(raw),

@@ -31,7 +31,7 @@ from urllib.parse import quote
 from prometheus_client import CollectorRegistry
 
 from app.chart.model import Chart
-from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, truncated_bundle
+from app.fhir.bundles import FetchJob, KeyData, read_prefetch_value, strays, truncated_bundle
 from app.fhir.chart_builder import build_chart
 from app.fhir.identity import Aliases, check_key, owner_aliases, search_refusal
 from app.fhir.scopes import filtered, uncovered
@@ -137,14 +137,14 @@ def plan(request: DataRequest) -> Plan:
     refetch_why: dict[str, str] = {}
     unfillable: dict[str, str] = {}
     foreign: dict[str, int] = {}
-    aliases = owner_aliases(prefetch.values())
+    aliases = owner_aliases(prefetch.values(), request.patient_id)
     for key, template in PREFETCH_TEMPLATES.items():
         read = _read(key, prefetch[key], request.patient_id, aliases) if key in prefetch else None
         if read is not None and read.foreign:
             foreign[key] = read.foreign
         if read is not None and read.failed is None:
             present[key] = read
-            if not truncated_bundle(prefetch[key], read):
+            if read.incomplete is None and not truncated_bundle(prefetch[key], read):
                 continue
             filled = query(template)
             if filled is not None:
@@ -185,9 +185,27 @@ def _read(key: str, value: Any, patient_id: str, aliases: Aliases) -> KeyData:
     read = read_prefetch_value(value)
     refusal = search_refusal(value, patient_id)
     if refusal is None:
-        return guard(key, read, patient_id, aliases)
+        return _of_its_type(key, value, guard(key, read, patient_id, aliases))
     foreign = max(1, len(read.resources)) if refusal.another_patient else 0
     return KeyData(outcomes=read.outcomes, failed=refusal.why, foreign=foreign)
+
+
+# The type each key searches (``Patient/{{…}}``, ``Condition?…``), and the types the chart is read from.
+_KEY_TYPES = {key: template.split("?")[0].split("/")[0] for key, template in PREFETCH_TEMPLATES.items()}
+_CHART_TYPES = frozenset(_KEY_TYPES.values()) - {"Patient"}
+
+
+def _of_its_type(key: str, value: Any, read: KeyData) -> KeyData:
+    """A key whose matches include resources of another chart type did not answer its own search
+    (``app.fhir.bundles.strays``): its resources are read, and it is *incomplete* — fetched again, else
+    "could not check" (a ``medications`` key filled with MedicationStatements holds no prescriptions)."""
+    if read.failed is not None or read.incomplete is not None:
+        return read
+    found = strays(value, _KEY_TYPES[key], _CHART_TYPES)
+    if not found:
+        return read
+    why = f"holds {found} resource{'' if found == 1 else 's'} of another type than {_KEY_TYPES[key]}"
+    return replace(read, incomplete=why)
 
 
 class _QueryFiller:
@@ -251,7 +269,8 @@ def _complete(page: KeyData, rest: KeyData) -> KeyData:
     resources = (*page.resources, *rest.resources)
     outcomes = page.outcomes + rest.outcomes
     why = rest.failed or rest.incomplete
-    incomplete = f"truncated prefetch Bundle not completed: {why}" if why else None
+    page_why = page.incomplete or "truncated prefetch Bundle"  # what made the page short, said as it was
+    incomplete = f"{page_why}; not completed: {why}" if why else None
     return KeyData(resources, outcomes, None, incomplete, page.foreign + rest.foreign)
 
 

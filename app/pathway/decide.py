@@ -8,9 +8,10 @@ contrast R13-R17 (``decide_modality``) → missing data → referral R24 → "co
 
 Missing data (``Facts.unavailable``), PATHWAY.md is silent; the choice made here:
 
-* red-flag sources (conditions, observations, medications, procedures) unreadable and no serious flag
-  found: no defer or do-not-repeat card is built (their premise "no red flags" is unknown) and a
-  not-appropriate rating becomes none — a serious flag could hide in the missing data (invariant 1);
+* red-flag sources (conditions, observations, medications, procedures, visits, orders) unreadable and
+  no serious flag found: no defer or do-not-repeat card is built (their premise "no red flags" is
+  unknown) and a not-appropriate rating becomes none — a serious flag could hide in the missing data
+  (invariant 1);
 * imaging unreadable: an *appropriate* rating from a rule after R12 becomes none (a prior MRI could have
   made it not-appropriate);
 * conservative-care sources unreadable and none found: R3a is withheld, rating none;

@@ -31,9 +31,11 @@ from app.pathway.model import (
 )
 from app.pathway.policy import Policy
 
-# Data in which a red flag or prior spine surgery could hide: without it "no red flags" is not known.
+# Data in which a red flag or prior spine surgery could hide: without it "no red flags" is not known. Visits
+# and other orders too: a finding stated as a visit's or a referral's reason is read as a red flag (PATHWAY.md
+# §2 v2; docs/pathway-facts.md "Eighth pass"). Imaging is not: see there.
 RED_FLAG_SOURCES = frozenset({ChartCategory.CONDITIONS, ChartCategory.OBSERVATIONS, ChartCategory.MEDICATIONS,
-                              ChartCategory.PROCEDURES})
+                              ChartCategory.PROCEDURES, ChartCategory.VISITS, ChartCategory.ORDERS})
 # Data in which conservative care could hide (R3a): medications, PT procedures and visits, PT referrals.
 CONSERVATIVE_CARE_SOURCES = frozenset({ChartCategory.MEDICATIONS, ChartCategory.PROCEDURES,
                                        ChartCategory.VISITS, ChartCategory.ORDERS})
