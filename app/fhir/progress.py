@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.fhir.bundles import KeyData, Resource, unique_resources
+from app.fhir.bundles import KeyData, Resource, deduplicate
 
 
 class FetchFailure(Exception):
@@ -39,11 +39,18 @@ class KeyProgress:
     def result(self) -> KeyData:
         if self.no_data:
             return KeyData()
-        resources = tuple(unique_resources(self.resources))
+        resources = self._distinct()
         reason = self.failure.reason if self.failure else self.stopped
         if self.failure is not None and self.pages == 0:
             return KeyData(outcomes=self.outcomes, failed=reason)
         return KeyData(resources, self.outcomes, None, reason)
+
+    def _distinct(self) -> tuple[Resource, ...]:
+        """One copy of a resource that two pages both held; but two *differing* copies with no version to
+        order them are both kept, so the chart says it could not check that type, as it does for a
+        prefetch holding them (``app.fhir.bundles.deduplicate``, invariant 4)."""
+        unique = deduplicate(self.resources)
+        return tuple(self.resources) if unique.conflicting else unique.resources
 
     @property
     def kind(self) -> str | None:

@@ -264,3 +264,21 @@ def test_an_outcome_whose_severity_is_no_string_is_no_error_and_never_raises() -
     odd = {"resourceType": "OperationOutcome", "issue": [{"severity": ["error"], "code": ["x"]}]}
     read = read_prefetch_value(searchset({"resource": condition("c1")}, {"resource": odd}))
     assert (read.failed, read.incomplete, read.outcomes) == (None, None, 1)
+
+
+def test_two_differing_copies_fetched_on_two_pages_are_said_as_from_a_prefetch() -> None:
+    """The fallback's pages of one key (``KeyProgress``) keep both differing copies, so the chart says it
+    could not check the conditions, as it does when a prefetch holds them (invariant 4); a copy that two
+    pages both held is still read once."""
+    from app.fhir.progress import KeyProgress
+
+    live = {**condition("c9"), "code": {"coding": [{"system": ICD, "code": "G83.4"}]}}
+    void = {**live, "verificationStatus": VOID}
+    conflicted, repeated = KeyProgress(), KeyProgress()
+    for progress, pages in ((conflicted, (live, void)), (repeated, (live, live))):
+        for resource in pages:
+            progress.add(KeyData((resource,)))
+    chart = build_chart({"conditions": conflicted.result()})
+    assert ChartCategory.CONDITIONS in chart.unavailable
+    assert (len(repeated.result().resources), build_chart({"conditions": repeated.result()}).unavailable) == (
+        1, frozenset())
