@@ -3,7 +3,8 @@
 Two date rules run through every facts module, because FHIR dates may be partial (``2026-01``):
 
 * evidence that *raises* concern (red flags) is kept unless it is **certainly** after the order date
-  (``possibly_by``) — a partial or missing date never hides a red flag;
+  (``possibly_by``) — a partial or missing date never hides a red flag, nor does a moment written in
+  another time zone whose written date is the day after the order's;
 * evidence that *supports* a conclusion (onset, conservative care, prior imaging …) counts only when its
   whole period is **certainly** inside the window (``certainly_within``).
 
@@ -92,8 +93,17 @@ def last_day(value: FhirDate) -> date:
 
 
 def possibly_by(value: FhirDate | None, limit: date) -> bool:
-    """True unless ``value`` is certainly after ``limit`` (undated counts): for concern-raising evidence."""
-    return value is None or value.value <= limit
+    """True unless ``value`` is certainly after ``limit`` (undated counts): for concern-raising evidence.
+    A moment written in another zone than the order's may carry a later date for the same day
+    (``days_ahead``: a fever at 21:30 in New York, written in UTC, is dated the next day); it is after the
+    order only when it is so in every zone."""
+    return value is None or earliest_day(value) <= limit
+
+
+def earliest_day(value: FhirDate) -> date:
+    """The earliest day a written date can be in the order's zone: its written day, a moment's written
+    day less the days it may be ahead of the order's day (``FhirDate.days_ahead``)."""
+    return shift(value.value, -value.days_ahead) if value.days_ahead else value.value
 
 
 def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
@@ -104,7 +114,7 @@ def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
 def possibly_within(value: FhirDate | None, start: date, end: date) -> bool:
     """True unless ``value`` certainly lies outside [start, end] (undated counts): a measured red flag
     (a fever, a raised marker) whose date is missing or partial may still be recent (invariant 6)."""
-    return value is None or (last_day(value) >= start and value.value <= end)
+    return value is None or (last_day(value) >= start and earliest_day(value) <= end)
 
 
 def shift(day: date, days: float) -> date:

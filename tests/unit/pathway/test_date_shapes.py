@@ -1,0 +1,71 @@
+"""Dates and times as exports write them, read by the two date rules (docs/pathway-facts.md §1, "Eighth
+pass: dates and times"): a moment written in another zone, a date the record contradicts, an age given as
+a bound. Raw FHIR JSON parsed as the hooks parse it; the order is a lumbar MRI of 2026-03-11 unless the
+draft says otherwise (R1 defer, R5 cauda equina, R7 infection, R27 record the onset; invariants 3 and 6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide_order, radiculopathy
+
+from app.terminology import CPT, ICD10CM
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+# Signed at 22:00 in New York on 10 March: 03:00 UTC on the 11th.
+EVENING_ORDER = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+                 "code": coded(CPT, "72148"), "authoredOn": "2026-03-10T22:00:00-05:00"}
+
+
+def temperature(**when: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "t", "status": "final", "code": coded(LOINC, "8310-5"),
+            "valueQuantity": {"value": 38.9, "unit": "Cel", "system": UCUM, "code": "Cel"}, **when}
+
+
+def retention(**dates: Any) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "ret", "code": coded(ICD10CM, "R33.9"), **dates}
+
+
+@pytest.mark.parametrize("finding", [
+    temperature(effectiveDateTime="2026-03-11T02:30:00Z"),  # 21:30 in New York
+    temperature(effectiveInstant="2026-03-11T02:30:00.123Z"),
+    temperature(issued="2026-03-11T02:30:00Z"),
+    temperature(effectiveDateTime="2026-03-11 02:30:00+0000"),
+], ids=["effective-utc", "instant-fraction", "issued-only", "sql-writer"])
+def test_a_fever_written_in_utc_on_the_evening_of_the_order_counts(finding: dict[str, Any]) -> None:
+    """PATHWAY.md §2 "a finding dated after the order date is ignored" — after the order's day, not after
+    the date UTC gives the same moment. A fever taken at 21:30 in New York and written in UTC carries the
+    11th; the order signed at 22:00 carries the 10th. It was dropped as "after the order": R1, defer."""
+    assert decide_order(EVENING_ORDER, radiculopathy(), finding).rules == ("R7",)
+
+
+@pytest.mark.parametrize("dates", [
+    {"recordedDate": "2026-03-11T03:00:00Z"}, {"onsetDateTime": "2026-03-11T03:00:00Z"},
+], ids=["recorded", "onset"])
+def test_a_cauda_equina_sign_written_in_utc_on_the_evening_of_the_order_counts(dates: dict[str, Any]) -> None:
+    assert decide_order(EVENING_ORDER, radiculopathy(), retention(**dates)).rules == ("R5", "R24")
+
+
+@pytest.mark.parametrize("finding", [
+    temperature(effectiveDateTime="2026-03-11T12:00:00Z"),  # the 11th in every zone
+    temperature(effectiveDateTime="2026-03-11T08:00:00-05:00"),
+    temperature(effectiveDateTime="2026-03-11"),
+], ids=["utc-noon", "next-morning-local", "next-day"])
+def test_a_fever_after_the_orders_day_in_every_zone_is_still_after_the_order(finding: dict[str, Any]) -> None:
+    assert decide_order(EVENING_ORDER, radiculopathy(), finding).rules == ("R1",)
+
+
+def test_a_spinal_injection_written_in_utc_on_the_evening_of_the_order_is_a_risk_factor() -> None:
+    """§3 v2 infection: a spinal procedure in the last 90 days with a raised CRP. The injection given at
+    20:00 in New York, written in UTC on the 11th, was "after the order": R1 beside a CRP of 48."""
+    injection = {"resourceType": "Procedure", "id": "esi", "status": "completed",
+                 "code": coded("http://www.ama-assn.org/go/cpt", "62323"),
+                 "performedDateTime": "2026-03-11T01:00:00Z"}
+    crp = {"resourceType": "Observation", "id": "crp", "status": "final", "code": coded(LOINC, "1988-5"),
+           "valueQuantity": {"value": 48, "unit": "mg/L", "system": UCUM, "code": "mg/L"},
+           "effectiveDateTime": "2026-03-10T12:00:00-05:00"}
+
+    assert decide_order(EVENING_ORDER, radiculopathy(), injection, crp).rules == ("R7",)
