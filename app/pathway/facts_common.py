@@ -172,17 +172,37 @@ def condition_current(condition: ConditionView, order_date: date, keep_days: int
     return not condition.abated and condition.clinical_status not in INACTIVE_CLINICAL
 
 
-def onset_range(condition: ConditionView, patient: PatientView | None) -> tuple[date, date] | None:
+def onset_range(condition: ConditionView, patient: PatientView | None, order_date: date
+                ) -> tuple[date, date] | None:
     """The earliest and latest day the onset can be, from onset[x] in R4 order (PATHWAY.md §2).
 
     onsetDateTime/onsetPeriod.start, then onsetAge (+ birthDate), then an ISO onsetString. A partial date
-    spans its month/year; an age in whole years spans that year of life (the view has already converted
-    months/weeks/days to fractional years, which are taken as day-precise).
+    spans its month/year; an age spans one of its units (``_age_range``). An onset the record contradicts
+    (``_contradicted``) is written but gives no day: ``None``, as for prose.
     """
     written = condition.onset or iso_onset_string(condition.onset_string)
     if condition.onset is None and condition.onset_age_years is not None:
-        return _age_range(condition.onset_age_years, condition.onset_age_unit, patient)
-    return (written.value, last_day(written)) if written is not None else None
+        found = _age_range(condition.onset_age_years, condition.onset_age_unit, patient)
+    else:
+        found = (written.value, last_day(written)) if written is not None else None
+    if found is None or _contradicted(condition, written, found, patient, order_date):
+        return None
+    return found
+
+
+def _contradicted(condition: ConditionView, written: FhirDate | None, found: tuple[date, date],
+                  patient: PatientView | None, order_date: date) -> bool:
+    """An onset the record itself shows is wrong: certainly before the patient was born (1926 for 2026),
+    or certainly after the order on a Condition recorded (or asserted) by the order's day — a typo (2062
+    for 2026) on a diagnosis that was on the chart when the order was written. Such an onset dates
+    nothing: read as a day, it would drop a cauda equina recorded last week as "after the order", or
+    shorten an episode to a defer (invariants 3 and 6)."""
+    born = patient.birth_date if patient is not None else None
+    if born is not None and found[1] < born.value:
+        return True
+    after = not possibly_by(written, order_date) if written is not None else found[0] > order_date
+    on_record = condition.recorded or condition.asserted
+    return after and on_record is not None and possibly_by(on_record, order_date)
 
 
 # Days in each UCUM unit of an age (a = 365.25 d, mo = a/12), for values that are not whole units.
@@ -211,14 +231,14 @@ def _after(day: date, value: float, unit: str) -> date:
     return shift(day, round(value * _UNIT_DAYS[unit]))
 
 
-def condition_first_date(condition: ConditionView, patient: PatientView | None) -> FhirDate | None:
+def condition_first_date(condition: ConditionView, patient: PatientView | None, order_date: date
+                         ) -> FhirDate | None:
     """When the Condition began as far as the record says: its onset (a partial onset keeps its
-    precision), else its recordedDate."""
-    written = condition.onset or iso_onset_string(condition.onset_string)
-    if written is not None:
-        return written
-    found = onset_range(condition, patient)
-    return FhirDate(found[0]) if found is not None else condition.recorded
+    precision), else — no onset, or one the record contradicts (``onset_range``) — its recordedDate."""
+    found = onset_range(condition, patient, order_date)
+    if found is None:
+        return condition.recorded
+    return condition.onset or iso_onset_string(condition.onset_string) or FhirDate(found[0])
 
 
 def condition_resolved(condition: ConditionView) -> bool:

@@ -79,7 +79,7 @@ def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
 
 
 def _counts(ctx: Context, condition: ConditionView) -> bool:
-    first = condition_first_date(condition, ctx.chart.patient)
+    first = condition_first_date(condition, ctx.chart.patient, ctx.order_date)
     return (
         not condition_void(condition)
         and possibly_by(first, ctx.order_date)
@@ -100,7 +100,7 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
     for concept, region, radicular, coding in _match(ctx, condition.codings):
         if not _counts(ctx, condition):
             return
-        written = onset_range(condition, ctx.chart.patient)
+        written = onset_range(condition, ctx.chart.patient, ctx.order_date)
         start, exact = _start(ctx, condition, written)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
@@ -190,11 +190,12 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
 
 def _earliest(condition: ConditionView, found: tuple[date, date] | None) -> date | None:
     """The first day the written onset may mean; ``date.min`` when one is written but cannot be dated
-    (prose in onsetString, an age without a birth date, an onsetRange, an onsetPeriod with only an end):
-    that onset may lie before any other in the episode. ``None`` when no onset is written."""
+    (prose in onsetString, an age without a birth date, an onsetRange, an onsetPeriod with only an end,
+    a date the record contradicts): that onset may lie before any other in the episode. ``None`` when no
+    onset is written."""
     if found is not None:
         return found[0]
-    written = condition.onset_unread or condition.onset_string is not None \
+    written = condition.onset is not None or condition.onset_unread or condition.onset_string is not None \
         or condition.onset_age_years is not None
     return date.min if written else None
 

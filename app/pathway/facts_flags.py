@@ -161,7 +161,7 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statemen
         hits = matched_members(ctx.vs, concepts, c.codings)
         if not hits or condition_void(c):
             continue
-        first = condition_first_date(c, patient)
+        first = condition_first_date(c, patient, ctx.order_date)
         if possibly_by(first, ctx.order_date):
             yield Statement(c.codings, c.reference, first, condition=c), hits
     for o, codings, hits in asserted_observations(ctx, concepts):

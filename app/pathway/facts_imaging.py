@@ -104,7 +104,7 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
     found = []
     for c in ctx.chart.conditions:
         coding = member(ctx.vs, "prior_spine_surgery", c.codings)
-        first = condition_first_date(c, ctx.chart.patient)
+        first = condition_first_date(c, ctx.chart.patient, ctx.order_date)
         in_region = region is None or _in_region(_regions(ctx, "prior_spine_surgery", c.codings), region)
         if coding is not None and in_region and not condition_void(c) and possibly_by(first, ctx.order_date):
             found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding))

@@ -69,3 +69,52 @@ def test_a_spinal_injection_written_in_utc_on_the_evening_of_the_order_is_a_risk
            "effectiveDateTime": "2026-03-10T12:00:00-05:00"}
 
     assert decide_order(EVENING_ORDER, radiculopathy(), injection, crp).rules == ("R7",)
+
+
+def onset_read(decision: Any) -> tuple[tuple[str, ...], bool, int | None]:
+    return decision.rules, decision.facts.onset_verified, decision.facts.duration_days
+
+
+def decide_on_order_day(*resources: dict[str, Any]) -> Any:
+    """``resources`` beside a lumbar MRI drafted on 2026-03-11 (no time)."""
+    order = {**EVENING_ORDER, "authoredOn": "2026-03-11"}
+    return decide_order(order, *resources)
+
+
+def test_a_cauda_equina_whose_onset_is_a_typo_after_the_order_still_counts() -> None:
+    """§2: "a finding dated after the order date is ignored". A cauda equina syndrome recorded on 1 March
+    with its onset typed 2062-03-01 was on the chart when the order was written: the onset is the typo,
+    not the finding. It was dated by the onset and dropped: R1, defer. It is dated by its recordedDate."""
+    ces = {"resourceType": "Condition", "id": "ces", "code": coded(ICD10CM, "G83.4"),
+           "onsetDateTime": "2062-03-01", "recordedDate": "2026-03-01"}
+
+    assert decide_on_order_day(radiculopathy(), ces).rules == ("R5", "R24")
+
+
+def low_back_pain(**dates: Any) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "lbp", "code": coded(ICD10CM, "M54.50"), **dates}
+
+
+def test_an_onset_typed_after_the_order_never_shortens_the_episode_to_a_defer() -> None:
+    """Invariant 3: a back pain recorded on 15 January with its onset typed 2062-01-15 was dropped, and the
+    sciatica of 20 February (19 days) made R1 a defer; the episode had begun by 15 January (55 days at
+    least). The contradicted onset is written but dates nothing: a lower bound, R27."""
+    decision = decide_on_order_day(radiculopathy(), low_back_pain(onsetDateTime="2062-01-15",
+                                                                  recordedDate="2026-01-15"))
+
+    assert onset_read(decision) == (("R27",), False, 55)
+
+
+def test_an_onset_before_birth_is_no_onset() -> None:
+    """A sciatica written as begun in 1926 (for 2026) by a man born in 1986 was a verified 36,544 days
+    (R3a, and with care R2 "appropriate"); it is only known to have begun by its recordedDate: R27."""
+    sciatica = {**radiculopathy("1926-02-20"), "recordedDate": "2026-02-21"}
+    decision = decide_on_order_day(sciatica)
+
+    assert onset_read(decision) == (("R27",), False, 18)
+
+
+def test_an_onset_after_the_order_on_a_diagnosis_not_yet_recorded_is_after_the_order() -> None:
+    """PATHWAY.md §2 as written: with nothing showing it was on record by the order, a diagnosis begun
+    after the order is not the order's (R28 when it is the only one)."""
+    assert decide_on_order_day(radiculopathy("2026-03-20")).rules == ("R28",)
