@@ -13,6 +13,7 @@ reads so that a moment on the order's day in its zone is never "after the order"
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,6 +50,15 @@ class FhirDate:
 
     def isoformat(self) -> str:
         return self.value.isoformat()
+
+    def last(self) -> date:
+        """The last calendar day it can mean: ``2026-02`` → 2026-02-28, ``2026`` → 2026-12-31."""
+        if self.precision is Precision.YEAR:
+            return date(self.value.year, 12, 31)
+        if self.precision is Precision.MONTH:
+            year, month = self.value.year, self.value.month
+            return date(year, month, calendar.monthrange(year, month)[1])
+        return self.value
 
 
 def parse_fhir_date(text: object) -> FhirDate | None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 
-from app.chart.dates import FhirDate, Precision, parse_fhir_date
+from app.chart.dates import FhirDate, parse_fhir_date
 from app.chart.model import Chart, ConditionView, MedicationView, ObservationView, PatientView
 from app.immutable import immutable
 from app.pathway.model import Evidence, OrderFacts
@@ -84,12 +84,7 @@ class Context:
 
 def last_day(value: FhirDate) -> date:
     """The last calendar day a (possibly partial) FHIR date can mean: ``2026-02`` → 2026-02-28."""
-    if value.precision is Precision.YEAR:
-        return date(value.value.year, 12, 31)
-    if value.precision is Precision.MONTH:
-        year, month = value.value.year, value.value.month
-        return date(year, month, calendar.monthrange(year, month)[1])
-    return value.value
+    return value.last()
 
 
 def possibly_by(value: FhirDate | None, limit: date) -> bool:

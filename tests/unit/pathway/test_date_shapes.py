@@ -118,3 +118,69 @@ def test_an_onset_after_the_order_on_a_diagnosis_not_yet_recorded_is_after_the_o
     """PATHWAY.md §2 as written: with nothing showing it was on record by the order, a diagnosis begun
     after the order is not the order's (R28 when it is the only one)."""
     assert decide_on_order_day(radiculopathy("2026-03-20")).rules == ("R28",)
+
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def resolved_foot_drop(**dates: Any) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "fd", "code": coded(ICD10CM, "M21.371"),
+            "clinicalStatus": coded(CLINICAL, "resolved"), **dates}
+
+
+@pytest.mark.parametrize("dates", [
+    {"onsetDateTime": "2026-03-01", "abatementDateTime": "2025-03-05"},  # "abated" before it began
+    {"onsetDateTime": "2026-03-01", "abatementPeriod": {"start": "2026-03-05", "end": "2025-03-06"}},
+], ids=["abated-before-onset", "abatement-period-reversed"])
+def test_a_foot_drop_whose_abatement_the_record_contradicts_keeps_its_flag(dates: dict[str, Any]) -> None:
+    """§2: a resolved serious finding counts when its abatement lies in the last 30 days or carries no date.
+    A foot drop begun on 1 March and "abated" a year earlier (or by a period ending before it began) was read
+    as resolved long ago: R1, defer. The abatement's date is unknown: "date not recorded", R6."""
+    assert decide_on_order_day(radiculopathy(), resolved_foot_drop(**dates)).rules == ("R6", "R24")
+
+
+@pytest.mark.parametrize(("when", "rules"), [
+    ({"effectivePeriod": {"start": "2026-03-20", "end": "2026-03-09"}}, ("R7",)),  # reversed: undated
+    ({"effectiveTiming": {"repeat": {"boundsPeriod": {"start": "2025-03-09", "end": "2025-03-10"}}}},
+     ("R1",)),
+    ({"effectiveTiming": {"repeat": {"boundsPeriod": {"start": "2026-03-09"}}}}, ("R7",)),
+    ({"effectiveTiming": {"event": ["2026-03-20", "2026-03-09"]}}, ("R7",)),  # the earliest event
+], ids=["period-reversed", "timing-bounds-last-year", "timing-bounds-this-week", "timing-events"])
+def test_a_fever_is_dated_by_what_its_period_or_timing_can_say(when: dict[str, Any], rules: tuple[str, ...]
+                                                              ) -> None:
+    """§3 fever within 7 days. A period whose end is before its start dates nothing (read by its start, a
+    fever of 9 March was "after the order": R1). A Timing with only bounds is dated by them (undated, a
+    fever of last March raised R7)."""
+    assert decide_on_order_day(radiculopathy(), temperature(**when)).rules == rules
+
+
+def sciatica_at_age(**age: Any) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
+            "onsetAge": {"unit": "d", "system": UCUM, "code": "d", **age}}
+
+
+@pytest.mark.parametrize("comparator", ["<", "<=", ">", ">="])
+def test_an_onset_age_given_as_a_bound_is_no_day(comparator: str) -> None:
+    """Born 1986-01-01, day 14660 of life is 20 February (19 days). "Before day 14660" was read as that day,
+    a verified onset: R1 on an episode that may be years old (invariant 3). A bound is written, not a day:
+    R27."""
+    decision = decide_on_order_day(sciatica_at_age(value=14660, comparator=comparator))
+
+    assert (decision.rules, decision.facts.onset_verified) == (("R27",), False)
+
+
+def test_an_onset_age_without_a_comparator_is_still_its_day() -> None:
+    assert onset_read(decide_on_order_day(sciatica_at_age(value=14660))) == (("R1",), True, 19)
+
+
+@pytest.mark.parametrize("onset_period", [
+    {"start": "2026-03-20", "end": "2026-01-10"}, {"start": "2026-02-20", "end": "2025-01-10"},
+], ids=["start-after-order", "end-a-year-early"])
+def test_an_onset_period_ending_before_it_starts_is_no_onset(onset_period: dict[str, Any]) -> None:
+    """A sciatica recorded on 21 February whose onsetPeriod ends before it starts: read by its start it was
+    after the order (R28, no card) or a verified 19 days (R1). It dates nothing: the recordedDate is the
+    lower bound, R27."""
+    sciatica = {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
+                "onsetPeriod": onset_period, "recordedDate": "2026-02-21"}
+
+    assert onset_read(decide_on_order_day(sciatica)) == (("R27",), False, 18)
