@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -233,9 +234,15 @@ def _updated_after(resource: Json, order_at: str) -> bool:
     return updated[:10] > order_at[:10]
 
 
+# A leap second ("23:59:60Z", which R4's instant allows): Python's datetime has none, so it is read as
+# the second before — else the moment would be compared as text, and "10:59:60+02:00" (08:59:60 UTC) came
+# after an order of "10:00:00+01:00" (09:00 UTC).
+_LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
+
+
 def _moment(text: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(_LEAP_SECOND.sub(r"\g<1>59", text.replace("Z", "+00:00"), count=1))
     except ValueError:
         return None
     return moment if moment.tzinfo is not None and len(text) > 10 else None
