@@ -115,14 +115,16 @@ def _asserted(raw: Json) -> FhirDate | None:
     return next((day for day in found if day is not None), None)
 
 
-# onset[x] other than onsetString (which the pathway reads itself).
-_ONSET_KEYS = ("onsetDateTime", "onsetAge", "onsetPeriod", "onsetRange")
+# onset[x] other than onsetString (which the pathway reads itself); and the primitive extensions that
+# carry a data-absent-reason in place of an onsetDateTime or onsetString ("unknown", "asked-unknown").
+_ONSET_KEYS = ("onsetDateTime", "onsetAge", "onsetPeriod", "onsetRange", "_onsetDateTime", "_onsetString")
 
 
 def _onset_written(raw: Json) -> bool:
     """An onset was written (an onsetRange, an onsetPeriod with only an end, an onsetDateTime that is no
-    date, an onsetAge in no unit of time); with no onset read from it, it is written but not dated. The
-    pathway must know one was written: it may lie before another diagnosis's."""
+    date, an onsetAge in no unit of time, a data-absent-reason saying it is unknown); with no onset read
+    from it, it is written but not dated. The pathway must know one was written: it may lie before another
+    diagnosis's."""
     return any(raw.get(key) is not None for key in _ONSET_KEYS)
 
 

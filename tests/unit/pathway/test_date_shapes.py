@@ -184,3 +184,23 @@ def test_an_onset_period_ending_before_it_starts_is_no_onset(onset_period: dict[
                 "onsetPeriod": onset_period, "recordedDate": "2026-02-21"}
 
     assert onset_read(decide_on_order_day(sciatica)) == (("R27",), False, 18)
+
+
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+
+
+@pytest.mark.parametrize("key", ["_onsetDateTime", "_onsetString"])
+def test_an_onset_the_chart_says_is_unknown_may_precede_the_episodes(key: str) -> None:
+    """A back pain recorded on 1 March whose onset is a data-absent-reason "unknown" beside a sciatica of
+    20 February (19 days): read as no onset at all, the sciatica's day stood (R1). The chart says the back
+    pain's onset exists and is not known — it may be years earlier, as "chronic" may: R27."""
+    unknown = {"extension": [{"url": DATA_ABSENT, "valueCode": "unknown"}]}
+    back_pain = low_back_pain(recordedDate="2026-03-01", **{key: unknown})
+    decision = decide_on_order_day(radiculopathy(), back_pain)
+
+    assert onset_read(decision) == (("R27",), False, 19)
+
+
+def test_a_diagnosis_written_with_no_onset_after_the_episodes_leaves_it_verified() -> None:
+    assert onset_read(decide_on_order_day(radiculopathy(), low_back_pain(recordedDate="2026-03-01"))) == \
+        (("R1",), True, 19)
