@@ -178,10 +178,11 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
            ) -> tuple[date | None, bool]:
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
     the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
-    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound). ``found``: the
-    days the written onset may mean (``onset_range``)."""
-    if found is not None and found[0] == found[1]:
-        return found[0], True
+    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound; an exact onset
+    written in another zone on the order's evening is the order's day, not a negative duration). ``found``:
+    the days the written onset may mean (``onset_range``)."""
+    if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
+        return min(found[0], ctx.order_date), True
     bounds = [found[1]] if found is not None else []
     written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
     bounds.extend(last_day(day) for day in written if day is not None)

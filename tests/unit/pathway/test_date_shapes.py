@@ -204,3 +204,12 @@ def test_an_onset_the_chart_says_is_unknown_may_precede_the_episodes(key: str) -
 def test_a_diagnosis_written_with_no_onset_after_the_episodes_leaves_it_verified() -> None:
     assert onset_read(decide_on_order_day(radiculopathy(), low_back_pain(recordedDate="2026-03-01"))) == \
         (("R1",), True, 19)
+
+
+def test_a_sciatica_begun_on_the_evening_of_the_order_written_in_utc_is_zero_days_old() -> None:
+    """PATHWAY.md §2 duration: a sciatica begun at 21:00 in New York, written in UTC on the 11th, beside an
+    order signed at 22:00 on the 10th, is on record when the order is written — begun that day, D = 0 (R1),
+    never "-1 days"."""
+    decision = decide_order(EVENING_ORDER, radiculopathy("2026-03-11T02:00:00Z"))
+
+    assert onset_read(decision) == (("R1",), True, 0)
