@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from app.fhir.datatypes import period_start
 from app.fhir.identity import reference_target
 from app.fhir.templates import PREFETCH_TEMPLATES
 
@@ -143,9 +144,18 @@ def known_at(resource: Json) -> str | None:
         return updated if isinstance(updated, str) and len(updated) >= 4 else None
     for path in KNOWN_AT.get(kind, ()):
         value = _lookup(resource, path)
-        if isinstance(value, str) and len(value) >= 4:
+        if isinstance(value, str) and len(value) >= 4 and not _reversed(resource, path):
             return value
     return None
+
+
+def _reversed(resource: Json, path: str) -> bool:
+    """A period's start is no date when its end is certainly before it: the hooks read such a period as
+    undated (``app.fhir.datatypes.period_start``), so the replay must not date the resource by it."""
+    if not path.endswith(".start"):
+        return False
+    period = _lookup(resource, path.removesuffix(".start"))
+    return isinstance(period, dict) and period.get("end") is not None and period_start(period) is None
 
 
 def visible_at(resource: Json, order_at: str, made_at: Mapping[str, str] | None = None) -> bool:
