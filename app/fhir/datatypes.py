@@ -146,11 +146,40 @@ def first_date(raw: Json, *names: str) -> FhirDate | None:
 
 
 def period_start(raw: object) -> FhirDate | None:
-    return parse_fhir_date(raw.get("start")) if isinstance(raw, dict) else None
+    """A Period's start; ``None`` also for a period the record contradicts (``_period``)."""
+    return _period(raw)[0]
 
 
 def period_end(raw: object) -> FhirDate | None:
-    return parse_fhir_date(raw.get("end")) if isinstance(raw, dict) else None
+    return _period(raw)[1]
+
+
+def _period(raw: object) -> tuple[FhirDate | None, FhirDate | None]:
+    """A Period's start and end. One whose end is certainly before its start (a typo in one of them, we
+    cannot tell which) dates nothing: read by its start, a fever of yesterday typed to begin next week was
+    "after the order"; read by its end, a foot drop abated yesterday with its end typed last year was long
+    resolved. Undated, a red flag counts as "date not recorded" and supporting evidence does not count
+    (docs/pathway-facts.md §1)."""
+    if not isinstance(raw, dict):
+        return None, None
+    start, end = parse_fhir_date(raw.get("start")), parse_fhir_date(raw.get("end"))
+    if start is not None and end is not None and end.last() < start.value:
+        return None, None
+    return start, end
+
+
+def timing_start(raw: object) -> FhirDate | None:
+    """When a Timing began: its earliest ``event``, else its ``repeat.boundsPeriod`` (start, else end: it
+    had begun by then) — an Observation or an order scheduled by a Timing without events is dated by its
+    bounds, not undated."""
+    if not isinstance(raw, dict):
+        return None
+    events = [day for day in (parse_fhir_date(e) for e in array(raw.get("event"))) if day is not None]
+    if events:
+        return min(events)
+    repeat = raw.get("repeat")
+    bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+    return period_start(bounds) or period_end(bounds)
 
 
 # An Age's unit: UCUM's code, or without one the word an export writes ("years", "yr", "months"), or the
@@ -168,8 +197,10 @@ PER_YEAR = {"a": 1.0, "mo": 12.0, "wk": 365.25 / 7, "d": 365.25}
 def age_of(raw: object) -> tuple[float, str] | None:
     """An Age as (value, UCUM unit ``a``/``mo``/``wk``/``d``): its ``code``, else its ``unit`` word (an
     export that codes the unit in SNOMED CT, or with a code we do not know, still writes the word); other
-    units are refused. The unit is kept: an age in months spans a month, in days a day."""
-    if not isinstance(raw, dict) or number(raw.get("value")) is None:
+    units are refused. The unit is kept: an age in months spans a month, in days a day. An age with a
+    ``comparator`` ("< 40 years", "> 14660 days") is a bound, not an age: refused, it is an onset written
+    but not dated (read as the age, "before day 14660" was that very day, a verified onset)."""
+    if not isinstance(raw, dict) or number(raw.get("value")) is None or raw.get("comparator") is not None:
         return None
     written = (string(raw.get("code")), string(raw.get("unit")))
     units = (_AGE_UNIT.get(text.strip().casefold()) for text in written if text is not None)

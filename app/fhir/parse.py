@@ -42,6 +42,7 @@ from app.fhir.datatypes import (
     period_start,
     references,
     string,
+    timing_start,
 )
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
 from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
@@ -70,13 +71,17 @@ _UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRa
 
 def parse_condition(raw: Json) -> ConditionView:
     """An abatementPeriod is dated by its end, else by its start (it had ended by then: a period left open
-    is "abated since"); one with neither is an abatement whose date is not recorded."""
+    is "abated since"); one with neither is an abatement whose date is not recorded — and so is one dated
+    before the onset (docs/pathway-facts.md §1, "Eighth pass"): a foot drop begun on 1 March and "abated"
+    a year before was read as long resolved."""
     period = raw.get("abatementPeriod")
     abatement = parse_fhir_date(raw.get("abatementDateTime")) or period_end(period) or period_start(period)
     undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
     abated = abatement is not None or undated
     codings, text = codings_and_text(raw.get("code"))
     onset = parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod"))
+    if abatement is not None and onset is not None and abatement.last() < onset.value:
+        abatement = None  # abated before it began: one of the two is a typo, the abatement's date is unknown
     onset_age = age_of(raw.get("onsetAge"))
     age = in_years(onset_age)
     return ConditionView(
@@ -110,14 +115,16 @@ def _asserted(raw: Json) -> FhirDate | None:
     return next((day for day in found if day is not None), None)
 
 
-# onset[x] other than onsetString (which the pathway reads itself).
-_ONSET_KEYS = ("onsetDateTime", "onsetAge", "onsetPeriod", "onsetRange")
+# onset[x] other than onsetString (which the pathway reads itself); and the primitive extensions that
+# carry a data-absent-reason in place of an onsetDateTime or onsetString ("unknown", "asked-unknown").
+_ONSET_KEYS = ("onsetDateTime", "onsetAge", "onsetPeriod", "onsetRange", "_onsetDateTime", "_onsetString")
 
 
 def _onset_written(raw: Json) -> bool:
     """An onset was written (an onsetRange, an onsetPeriod with only an end, an onsetDateTime that is no
-    date, an onsetAge in no unit of time); with no onset read from it, it is written but not dated. The
-    pathway must know one was written: it may lie before another diagnosis's."""
+    date, an onsetAge in no unit of time, a data-absent-reason saying it is unknown); with no onset read
+    from it, it is written but not dated. The pathway must know one was written: it may lie before another
+    diagnosis's."""
     return any(raw.get(key) is not None for key in _ONSET_KEYS)
 
 
@@ -144,13 +151,7 @@ def _effective(raw: Json) -> FhirDate | None:
     dated by when it was observed, and a date left out must not hide a fever (invariant 6)."""
     period = raw.get("effectivePeriod")
     return (first_date(raw, "effectiveDateTime", "effectiveInstant") or period_start(period)
-            or period_end(period) or _first_event(raw.get("effectiveTiming")) or first_date(raw, "issued"))
-
-
-def _first_event(timing: object) -> FhirDate | None:
-    """The earliest of a Timing's ``event`` dateTimes."""
-    events = (parse_fhir_date(e) for e in array(timing.get("event"))) if isinstance(timing, dict) else ()
-    return min((d for d in events if d is not None), default=None)
+            or period_end(period) or timing_start(raw.get("effectiveTiming")) or first_date(raw, "issued"))
 
 
 class _Where(NamedTuple):
@@ -419,7 +420,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
-        or period_start(raw.get("occurrencePeriod")),
+        or period_start(raw.get("occurrencePeriod")) or timing_start(raw.get("occurrenceTiming")),
         body_site_codings=codings_of_all(raw.get("bodySite")),
         detail_texts=_concept_texts(raw.get("orderDetail")),
         do_not_perform=raw.get("doNotPerform") is True,

@@ -91,7 +91,7 @@ def _morphologies(ctx: Context) -> Iterator[Evidence]:
         found = next(((k, coding) for coding in c.codings if (k := _behaviour(coding)) is not None), None)
         if found is None or condition_void(c):
             continue
-        first = condition_first_date(c, patient)
+        first = condition_first_date(c, patient, ctx.order_date)
         if possibly_by(first, ctx.order_date):
             kind, coding = found
             yield Evidence(kind, c.reference, dated(first), coding, name=shown_name(coding.display))

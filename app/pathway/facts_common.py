@@ -3,7 +3,8 @@
 Two date rules run through every facts module, because FHIR dates may be partial (``2026-01``):
 
 * evidence that *raises* concern (red flags) is kept unless it is **certainly** after the order date
-  (``possibly_by``) — a partial or missing date never hides a red flag;
+  (``possibly_by``) — a partial or missing date never hides a red flag, nor does a moment written in
+  another time zone whose written date is the day after the order's;
 * evidence that *supports* a conclusion (onset, conservative care, prior imaging …) counts only when its
   whole period is **certainly** inside the window (``certainly_within``).
 
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 
-from app.chart.dates import FhirDate, Precision, parse_fhir_date
+from app.chart.dates import FhirDate, parse_fhir_date
 from app.chart.model import Chart, ConditionView, MedicationView, ObservationView, PatientView
 from app.immutable import immutable
 from app.pathway.model import Evidence, Finding, OrderFacts
@@ -83,17 +84,21 @@ class Context:
 
 def last_day(value: FhirDate) -> date:
     """The last calendar day a (possibly partial) FHIR date can mean: ``2026-02`` → 2026-02-28."""
-    if value.precision is Precision.YEAR:
-        return date(value.value.year, 12, 31)
-    if value.precision is Precision.MONTH:
-        year, month = value.value.year, value.value.month
-        return date(year, month, calendar.monthrange(year, month)[1])
-    return value.value
+    return value.last()
 
 
 def possibly_by(value: FhirDate | None, limit: date) -> bool:
-    """True unless ``value`` is certainly after ``limit`` (undated counts): for concern-raising evidence."""
-    return value is None or value.value <= limit
+    """True unless ``value`` is certainly after ``limit`` (undated counts): for concern-raising evidence.
+    A moment written in another zone than the order's may carry a later date for the same day
+    (``days_ahead``: a fever at 21:30 in New York, written in UTC, is dated the next day); it is after the
+    order only when it is so in every zone."""
+    return value is None or earliest_day(value) <= limit
+
+
+def earliest_day(value: FhirDate) -> date:
+    """The earliest day a written date can be in the order's zone: its written day, a moment's written
+    day less the days it may be ahead of the order's day (``FhirDate.days_ahead``)."""
+    return shift(value.value, -value.days_ahead) if value.days_ahead else value.value
 
 
 def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
@@ -104,7 +109,7 @@ def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
 def possibly_within(value: FhirDate | None, start: date, end: date) -> bool:
     """True unless ``value`` certainly lies outside [start, end] (undated counts): a measured red flag
     (a fever, a raised marker) whose date is missing or partial may still be recent (invariant 6)."""
-    return value is None or (last_day(value) >= start and value.value <= end)
+    return value is None or (last_day(value) >= start and earliest_day(value) <= end)
 
 
 def shift(day: date, days: float) -> date:
@@ -162,17 +167,37 @@ def condition_current(condition: ConditionView, order_date: date, keep_days: int
     return not condition.abated and condition.clinical_status not in INACTIVE_CLINICAL
 
 
-def onset_range(condition: ConditionView, patient: PatientView | None) -> tuple[date, date] | None:
+def onset_range(condition: ConditionView, patient: PatientView | None, order_date: date
+                ) -> tuple[date, date] | None:
     """The earliest and latest day the onset can be, from onset[x] in R4 order (PATHWAY.md §2).
 
     onsetDateTime/onsetPeriod.start, then onsetAge (+ birthDate), then an ISO onsetString. A partial date
-    spans its month/year; an age in whole years spans that year of life (the view has already converted
-    months/weeks/days to fractional years, which are taken as day-precise).
+    spans its month/year; an age spans one of its units (``_age_range``). An onset the record contradicts
+    (``_contradicted``) is written but gives no day: ``None``, as for prose.
     """
     written = condition.onset or iso_onset_string(condition.onset_string)
     if condition.onset is None and condition.onset_age_years is not None:
-        return _age_range(condition.onset_age_years, condition.onset_age_unit, patient)
-    return (written.value, last_day(written)) if written is not None else None
+        found = _age_range(condition.onset_age_years, condition.onset_age_unit, patient)
+    else:
+        found = (written.value, last_day(written)) if written is not None else None
+    if found is None or _contradicted(condition, written, found, patient, order_date):
+        return None
+    return found
+
+
+def _contradicted(condition: ConditionView, written: FhirDate | None, found: tuple[date, date],
+                  patient: PatientView | None, order_date: date) -> bool:
+    """An onset the record itself shows is wrong: certainly before the patient was born (1926 for 2026),
+    or certainly after the order on a Condition recorded (or asserted) by the order's day — a typo (2062
+    for 2026) on a diagnosis that was on the chart when the order was written. Such an onset dates
+    nothing: read as a day, it would drop a cauda equina recorded last week as "after the order", or
+    shorten an episode to a defer (invariants 3 and 6)."""
+    born = patient.birth_date if patient is not None else None
+    if born is not None and found[1] < born.value:
+        return True
+    after = not possibly_by(written, order_date) if written is not None else found[0] > order_date
+    on_record = condition.recorded or condition.asserted
+    return after and on_record is not None and possibly_by(on_record, order_date)
 
 
 # Days in each UCUM unit of an age (a = 365.25 d, mo = a/12), for values that are not whole units.
@@ -201,14 +226,14 @@ def _after(day: date, value: float, unit: str) -> date:
     return shift(day, round(value * _UNIT_DAYS[unit]))
 
 
-def condition_first_date(condition: ConditionView, patient: PatientView | None) -> FhirDate | None:
+def condition_first_date(condition: ConditionView, patient: PatientView | None, order_date: date
+                         ) -> FhirDate | None:
     """When the Condition began as far as the record says: its onset (a partial onset keeps its
-    precision), else its recordedDate."""
-    written = condition.onset or iso_onset_string(condition.onset_string)
-    if written is not None:
-        return written
-    found = onset_range(condition, patient)
-    return FhirDate(found[0]) if found is not None else condition.recorded
+    precision), else — no onset, or one the record contradicts (``onset_range``) — its recordedDate."""
+    found = onset_range(condition, patient, order_date)
+    if found is None:
+        return condition.recorded
+    return condition.onset or iso_onset_string(condition.onset_string) or FhirDate(found[0])
 
 
 def condition_resolved(condition: ConditionView) -> bool:

@@ -79,7 +79,7 @@ def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
 
 
 def _counts(ctx: Context, condition: ConditionView) -> bool:
-    first = condition_first_date(condition, ctx.chart.patient)
+    first = condition_first_date(condition, ctx.chart.patient, ctx.order_date)
     return (
         not condition_void(condition)
         and possibly_by(first, ctx.order_date)
@@ -100,7 +100,7 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
     for concept, region, radicular, coding in _match(ctx, condition.codings):
         if not _counts(ctx, condition):
             return
-        written = onset_range(condition, ctx.chart.patient)
+        written = onset_range(condition, ctx.chart.patient, ctx.order_date)
         start, exact = _start(ctx, condition, written)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
@@ -178,10 +178,11 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
            ) -> tuple[date | None, bool]:
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
     the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
-    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound). ``found``: the
-    days the written onset may mean (``onset_range``)."""
-    if found is not None and found[0] == found[1]:
-        return found[0], True
+    diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound; an exact onset
+    written in another zone on the order's evening is the order's day, not a negative duration). ``found``:
+    the days the written onset may mean (``onset_range``)."""
+    if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
+        return min(found[0], ctx.order_date), True
     bounds = [found[1]] if found is not None else []
     written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
     bounds.extend(last_day(day) for day in written if day is not None)
@@ -190,11 +191,12 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
 
 def _earliest(condition: ConditionView, found: tuple[date, date] | None) -> date | None:
     """The first day the written onset may mean; ``date.min`` when one is written but cannot be dated
-    (prose in onsetString, an age without a birth date, an onsetRange, an onsetPeriod with only an end):
-    that onset may lie before any other in the episode. ``None`` when no onset is written."""
+    (prose in onsetString, an age without a birth date, an onsetRange, an onsetPeriod with only an end,
+    a date the record contradicts): that onset may lie before any other in the episode. ``None`` when no
+    onset is written."""
     if found is not None:
         return found[0]
-    written = condition.onset_unread or condition.onset_string is not None \
+    written = condition.onset is not None or condition.onset_unread or condition.onset_string is not None \
         or condition.onset_age_years is not None
     return date.min if written else None
 

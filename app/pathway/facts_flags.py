@@ -167,7 +167,7 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statemen
         hits = hits or named_hits(ctx, concepts, names_of(c.text, c.codings))  # words only: facts_named
         if not hits or condition_void(c):
             continue
-        first = condition_first_date(c, patient)
+        first = condition_first_date(c, patient, ctx.order_date)
         if possibly_by(first, ctx.order_date):
             yield Statement(c.codings, c.reference, first, condition=c), hits
     for o, codings, hits in asserted_observations(ctx, concepts):

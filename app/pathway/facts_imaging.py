@@ -123,7 +123,7 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
     found = []
     for c in ctx.chart.conditions:
         operation = _operation(ctx, c.codings, c.text)
-        first = condition_first_date(c, ctx.chart.patient)
+        first = condition_first_date(c, ctx.chart.patient, ctx.order_date)
         if operation is None or condition_void(c) or not possibly_by(first, ctx.order_date):
             continue
         coding, regions = operation

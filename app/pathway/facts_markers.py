@@ -33,6 +33,7 @@ from app.pathway.facts_common import (
     member,
     observation_asserted,
     ordered,
+    possibly_by,
     possibly_within,
     shown_name,
     unit_key,
@@ -183,7 +184,8 @@ def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
         first, last = p.performed or p.performed_end, p.performed_end or p.performed
         if p.status in NOT_DONE_PROCEDURE:
             continue
-        recent = first is None or last is None or (last_day(last) >= start and first.value <= ctx.order_date)
+        recent = first is None or last is None \
+            or (last_day(last) >= start and possibly_by(first, ctx.order_date))
         found = _risk_coding(ctx, p.codings) if recent else None
         if found is not None:
             yield _procedure_evidence(found, p.reference, first.value if first is not None else None)
@@ -198,7 +200,7 @@ def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
         when = sr.occurrence or sr.authored_on
         if sr.status != "completed" or when is None:
             continue
-        if last_day(when) >= start and when.value <= ctx.order_date:
+        if last_day(when) >= start and possibly_by(when, ctx.order_date):
             found = _risk_coding(ctx, sr.codings)
             if found is not None:
                 yield _procedure_evidence(found, sr.reference, when.value)

@@ -14,12 +14,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from app.fhir.datatypes import period_start
 from app.fhir.identity import reference_target
 from app.fhir.templates import PREFETCH_TEMPLATES
 
@@ -142,9 +144,18 @@ def known_at(resource: Json) -> str | None:
         return updated if isinstance(updated, str) and len(updated) >= 4 else None
     for path in KNOWN_AT.get(kind, ()):
         value = _lookup(resource, path)
-        if isinstance(value, str) and len(value) >= 4:
+        if isinstance(value, str) and len(value) >= 4 and not _reversed(resource, path):
             return value
     return None
+
+
+def _reversed(resource: Json, path: str) -> bool:
+    """A period's start is no date when its end is certainly before it: the hooks read such a period as
+    undated (``app.fhir.datatypes.period_start``), so the replay must not date the resource by it."""
+    if not path.endswith(".start"):
+        return False
+    period = _lookup(resource, path.removesuffix(".start"))
+    return isinstance(period, dict) and period.get("end") is not None and period_start(period) is None
 
 
 def visible_at(resource: Json, order_at: str, made_at: Mapping[str, str] | None = None) -> bool:
@@ -233,9 +244,15 @@ def _updated_after(resource: Json, order_at: str) -> bool:
     return updated[:10] > order_at[:10]
 
 
+# A leap second ("23:59:60Z", which R4's instant allows): Python's datetime has none, so it is read as
+# the second before — else the moment would be compared as text, and "10:59:60+02:00" (08:59:60 UTC) came
+# after an order of "10:00:00+01:00" (09:00 UTC).
+_LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
+
+
 def _moment(text: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(_LEAP_SECOND.sub(r"\g<1>59", text.replace("Z", "+00:00"), count=1))
     except ValueError:
         return None
     return moment if moment.tzinfo is not None and len(text) > 10 else None

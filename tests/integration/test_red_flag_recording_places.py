@@ -395,6 +395,35 @@ async def test_a_measured_red_flag_as_exports_write_it_is_found_by_prefetch_and_
     never_deferred(answers.prefetch)
 
 
+# Dates as exports write them (docs/pathway-facts.md §1, "Eighth pass: dates and times"): read alike by
+# prefetch and by the fallback (no template searches by date), never "after the order" or long resolved.
+CES = (ICD, "G83.4", "Cauda equina syndrome")
+FOOT_DROP = (ICD, "M21.371", "Foot drop, right foot")
+DATED: dict[str, Callable[[str], list[Resource]]] = {
+    "temperature-written-in-utc-the-next-morning": lambda pid: [observation(
+        pid, "t", (LOINC, "8310-5", "Body temperature"), "vital-signs",
+        effectiveDateTime=f"{day(-1)}T02:30:00Z",  # 22:30 on the order's day in New York
+        valueQuantity={"value": 38.9, "unit": "Cel", "code": "Cel"})],
+    "ces-onset-typed-decades-late": lambda pid: [condition(
+        pid, "ces", CES, onsetDateTime="2062-05-30", recordedDate=day(3))],
+    "foot-drop-abated-before-it-began": lambda pid: [condition(
+        pid, "fd", FOOT_DROP, clinical="resolved", onsetDateTime=day(5), abatementDateTime=day(400))],
+}
+
+
+@pytest.mark.parametrize("shape", list(DATED))
+async def test_a_red_flag_dated_as_exports_date_it_is_found_by_prefetch_and_by_fallback(
+    cds: Any, shape: str
+) -> None:
+    pid = patient_id("dated", shape)
+
+    answers = await both_ways(cds, pid, "lumbar", DATED[shape](pid))
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch)[0] == ("SpineRedFlag", "critical"), answers.difference()
+    never_deferred(answers.prefetch)
+
+
 def prednisone_by_reference(pid: str, display: str | None) -> list[Resource]:
     """120 days of prednisone whose drug is an external Medication (US Core allows it), with the reference's
     display or without one; the Medication is on the server but no template asks for it."""

@@ -195,6 +195,15 @@ CASES: dict[str, Callable[[], tuple[list[Json], list[Json]]]] = {
         "2025-06-02T10:30:00+02:00", before=True),   # 08:30 UTC; the order 09:00 UTC
     "a red flag recorded half an hour after the order, in UTC": lambda: _diagnosis_at(
         "2025-06-02T09:30:00Z", before=False),
+    "a red flag recorded at a leap second before the order, in another offset": lambda: _diagnosis_at(
+        "2025-06-02T10:59:60+02:00", before=True),  # 08:59:60 UTC
+    "a red flag recorded before the order, its onset typed decades after it": lambda: (
+        [*_chart(DAY20), ces := _cauda_equina(DAY20, recordedDate="2025-05-30", onsetDateTime="2062-05-30")],
+        [*_chart(DAY20), ces]),
+    "a fever whose period ends before it starts (a typo), the start after the order": lambda: (
+        [*_chart(DAY20), fever := _fever(DAY20, effectivePeriod={"start": "2025-06-20",
+                                                                  "end": "2025-06-01"})],
+        [*_chart(DAY20), fever]),
     "subjects as urn:uuid": lambda: _subjects_as(lambda _: f"urn:uuid:{DAY20}", DAY20),
     "subjects as lower-case patient/": lambda: _subjects_as(lambda _: f"patient/{DAY20}", DAY20),
     "subjects as absolute URLs": lambda: _subjects_as(

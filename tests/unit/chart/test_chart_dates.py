@@ -65,6 +65,31 @@ def test_memoised_parse_gives_what_the_rule_gives(text: str) -> None:
 
 
 def test_same_day_at_different_times_is_one_shared_value() -> None:
-    morning, evening = parse_fhir_date("2025-06-02T08:00:00Z"), parse_fhir_date("2025-06-02T20:15:00+02:00")
+    noon, evening = parse_fhir_date("2025-06-02T14:00:00Z"), parse_fhir_date("2025-06-02T20:15:00+02:00")
+    early, night = parse_fhir_date("2025-06-02T08:00:00Z"), parse_fhir_date("2025-06-02T01:15:00-02:00")
 
-    assert morning is evening
+    assert noon is evening
+    assert early is night
+
+
+@pytest.mark.parametrize(("text", "ahead"), [
+    ("2026-03-11T02:30:00Z", 1),  # 21:30 the evening before in New York
+    ("2026-03-11T02:30:00.123456789Z", 1),
+    ("2026-03-11 02:30:00+0000", 1),  # a space for the "T", an offset without its colon
+    ("2026-03-11T11:59:00Z", 1),  # 23:59 the day before at UTC-12:00
+    ("2026-03-11T12:00:00Z", 0),  # the 11th in every zone
+    ("2026-03-11T01:00:00-05:00", 1),
+    ("2026-03-10T22:00:00-05:00", 0),
+    ("2026-03-12T01:00:00+14:00", 2),  # 23:00 on the 10th at UTC-12:00
+    ("2026-03-10T23:59:60Z", 0),  # a leap second
+    ("2026-03-11T02:30:00", 0),  # no zone: the EHR's own local time, as written
+    ("2026-03-11", 0),
+    ("2026-03", 0),
+])
+def test_a_moment_knows_how_many_days_its_written_date_may_be_ahead(text: str, ahead: int) -> None:
+    """docs/pathway-facts.md §1: a moment written in UTC in the evening of the Americas carries the next
+    day's date; the concern-raising date rule reads it on the day it may be in the order's zone."""
+    found = parse_fhir_date(text)
+
+    assert found is not None and found.days_ahead == ahead
+    assert found == parse_fhir_date(text[:10])  # the written day is still the date
