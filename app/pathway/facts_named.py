@@ -16,10 +16,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from app.chart.model import ObservationView
-from app.pathway.facts_common import Context, observation_asserted, possibly_by
-from app.terminology import Coding
+from app.pathway.facts_common import (
+    MEMO_MAX_CODINGS,
+    MEMO_MAX_TEXT_CHARS,
+    Context,
+    matched_members,
+    observation_asserted,
+    possibly_by,
+)
+from app.terminology import Coding, ValueSets
 
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files.
 NAMED_CONCEPTS = frozenset({"ces", "motor_deficit"})
@@ -36,13 +44,25 @@ Hits = tuple[tuple[int, Coding], ...]
 
 def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | None]) -> Hits:
     """(index, coding) of each named concept one of ``texts`` names; the coding is the value set's, shown
-    with the chart's words."""
+    with the chart's words. Memoised by the words: a site's flowsheet rows and problem names recur on
+    every chart, and each call reads every record for a handful of concept lists (``facts_flags``)."""
+    words = tuple(texts)
+    if not NAMED_CONCEPTS.intersection(concepts):
+        return ()
+    if len(words) > MEMO_MAX_CODINGS or any(text is not None and len(text) > MEMO_MAX_TEXT_CHARS
+                                            for text in words):
+        return _named_hits.__wrapped__(ctx.vs, concepts, words)
+    return _named_hits(ctx.vs, concepts, words)
+
+
+@lru_cache(maxsize=4096)  # bounded like facts_common's memos: only ordinary-sized words are kept
+def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
     words = [text for text in texts if text and not _NEGATION.search(text)]
     found = []
     for index, concept in enumerate(concepts):
         if concept not in NAMED_CONCEPTS:
             continue
-        value_set = ctx.vs.get(concept)
+        value_set = vs.get(concept)
         named = next(((text, c) for text in words if (c := value_set.match_text(text)) is not None), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
@@ -62,11 +82,9 @@ def named_observations(ctx: Context, concepts: tuple[str, ...]
     for o in ctx.chart.observations:
         if not _answered_yes(o) or not possibly_by(o.effective, ctx.order_date):
             continue
-        if any(ctx.vs.contains(concept, c) for concept in concepts for c in (*o.codings, *o.value_codings)):
-            continue  # coded: read by its code (facts_common.asserted_observations)
         hits = named_hits(ctx, concepts, names_of(o.text, o.codings))
-        if hits:
-            yield o, hits
+        if hits and not matched_members(ctx.vs, concepts, (*o.codings, *o.value_codings)):
+            yield o, hits  # a coded row is read by its code (facts_common.asserted_observations)
 
 
 def _answered_yes(o: ObservationView) -> bool:
