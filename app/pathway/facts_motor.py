@@ -21,10 +21,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
+    MEMO_MAX_CODINGS,
+    MEMO_MAX_TEXT_CHARS,
     Context,
     last_day,
     member,
@@ -162,18 +165,31 @@ def _row_name(o: ObservationView) -> str:
     return (named or (f"{first.system}|{first.code}" if first is not None else "")).strip().casefold()
 
 
-def _texts(o: ObservationView) -> list[str]:
-    return [t for t in (o.text, *(c.display for c in o.codings)) if t]
+def _texts(o: ObservationView) -> tuple[str, ...]:
+    return tuple(t for t in (o.text, *(c.display for c in o.codings)) if t)
 
 
 def _names_strength(o: ObservationView) -> bool:
-    texts = _texts(o)
-    return any(_STRENGTH_TEXT.search(t) for t in texts) and not any(_NOT_MRC_TEXT.search(t) for t in texts)
+    return _named_as(_texts(o))[0]
 
 
 def _names_muscle(o: ObservationView) -> bool:
-    texts = _texts(o)
-    return any(_MUSCLE_TEXT.search(t) for t in texts) and not any(_NOT_MRC_TEXT.search(t) for t in texts)
+    return _named_as(_texts(o))[1]
+
+
+def _named_as(texts: tuple[str, ...]) -> tuple[bool, bool]:
+    """(names strength or power, names a muscle or movement), never for a row naming another scale.
+    Memoised by the words: every Observation of the chart is asked, and a site's row names recur."""
+    if len(texts) > MEMO_MAX_CODINGS or any(len(t) > MEMO_MAX_TEXT_CHARS for t in texts):
+        return _names_in.__wrapped__(texts)
+    return _names_in(texts)
+
+
+@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+def _names_in(texts: tuple[str, ...]) -> tuple[bool, bool]:
+    if any(_NOT_MRC_TEXT.search(t) for t in texts):
+        return False, False
+    return any(_STRENGTH_TEXT.search(t) for t in texts), any(_MUSCLE_TEXT.search(t) for t in texts)
 
 
 def _out_of_five(o: ObservationView) -> bool:
