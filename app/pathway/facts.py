@@ -23,7 +23,7 @@ from app.pathway import facts_imaging as imaging
 from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
-from app.pathway.facts_modality import mri_contraindications, opll
+from app.pathway.facts_modality import modality_findings
 from app.pathway.facts_motor import both_legs, motor_grades
 from app.pathway.facts_trauma import recent_high_energy_trauma
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
@@ -144,6 +144,7 @@ def extract_facts(
     age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
     prior = imaging.prior_mri(ctx, region)
     flags, raised, mild = _red_flags(ctx, _neck_symptoms(region, diagnoses), age, onset)
+    modality = modality_findings(ctx, region)
     return Facts(
         order_date=ctx.order_date,
         region=region,
@@ -160,8 +161,8 @@ def extract_facts(
         prior_imaging=prior,
         prior_surgery=imaging.prior_surgery(ctx, region),
         surgery_since_prior_imaging=imaging.surgery_since(ctx, prior),
-        mri_contraindications=mri_contraindications(ctx),
-        opll=opll(ctx, region),
+        mri_contraindications=modality.mri_contraindications,
+        opll=modality.opll,
         high_energy_trauma=recent_high_energy_trauma(ctx),
         pain_score=care.pain_score(ctx, since),
         raised_markers=raised,

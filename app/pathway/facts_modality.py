@@ -12,37 +12,39 @@ statement dated after the order. Device and AllergyIntolerance resources are not
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from app.pathway.facts_common import Context, dated, ordered, shown_name
 from app.pathway.facts_flags import findings
 from app.pathway.model import Evidence, Finding, Region, State
 
-__all__ = ["MODALITY_FINDINGS", "mri_contraindications", "opll"]
+__all__ = ["MODALITY_FINDINGS", "ModalityFindings", "modality_findings"]
 
 # The concepts read here from an Observation's code or value too (app/fhir/templates.py fetches them).
 MODALITY_FINDINGS = ("mri_contraindication", "opll")
 
 
-def mri_contraindications(ctx: Context) -> tuple[Evidence, ...]:
+class ModalityFindings(NamedTuple):
     """R13/R14: an implanted cardiac device, cochlear implant, neurostimulator or magnetic metal
-    (``mri_contraindication``): the service must not push a one-click MRI on such a patient."""
-    return _read(ctx, "mri_contraindication", None)
+    (``mri_contraindication``): the service must not push a one-click MRI on such a patient. R13 "OPLL
+    indication": an ossification of the posterior longitudinal ligament in the order's region (``opll``
+    attribute ``region``; a code naming none, such as M48.8X9, counts for every region)."""
+
+    mri_contraindications: tuple[Evidence, ...]
+    opll: tuple[Evidence, ...]
 
 
-def opll(ctx: Context, region: Region | None) -> tuple[Evidence, ...]:
-    """R13 "OPLL indication": an ossification of the posterior longitudinal ligament in the order's region
-    (``opll`` attribute ``region``; a code naming none, such as M48.8X9, counts for every region)."""
-    return _read(ctx, "opll", region)
-
-
-def _read(ctx: Context, concept: str, region: Region | None) -> tuple[Evidence, ...]:
-    found = []
-    value_set = ctx.vs.get(concept)
-    for statement, hits in findings(ctx, (concept,)):
-        for _, coding in hits:
-            named = value_set.attributes(coding).get("region")
-            if region is not None and named is not None and named != region.value:
-                continue
+def modality_findings(ctx: Context, region: Region | None) -> ModalityFindings:
+    """Both read in one pass over the chart's findings (``facts_flags.findings``)."""
+    found: tuple[list[Evidence], list[Evidence]] = ([], [])
+    value_sets = [ctx.vs.get(concept) for concept in MODALITY_FINDINGS]
+    for statement, hits in findings(ctx, MODALITY_FINDINGS):
+        for index, coding in hits:
+            named = value_sets[index].attributes(coding).get("region")
+            if index == 1 and region is not None and named is not None and named != region.value:
+                continue  # an OPLL of another region
             state = State.ORDER_REASON if statement.from_order else State.FOUND
-            found.append(Evidence(Finding(concept), statement.reference, dated(statement.on), coding,
-                                  state=state, name=shown_name(coding.display)))
-    return ordered(found)
+            found[index].append(Evidence(Finding(MODALITY_FINDINGS[index]), statement.reference,
+                                         dated(statement.on), coding, state=state,
+                                         name=shown_name(coding.display)))
+    return ModalityFindings(ordered(found[0]), ordered(found[1]))
