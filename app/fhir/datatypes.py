@@ -146,20 +146,20 @@ def first_date(raw: Json, *names: str) -> FhirDate | None:
 
 
 def period_start(raw: object) -> FhirDate | None:
-    """A Period's start; ``None`` also for a period the record contradicts (``_period``)."""
-    return _period(raw)[0]
+    """A Period's start; ``None`` also for a period the record contradicts (``period_bounds``)."""
+    return period_bounds(raw)[0]
 
 
 def period_end(raw: object) -> FhirDate | None:
-    return _period(raw)[1]
+    return period_bounds(raw)[1]
 
 
-def _period(raw: object) -> tuple[FhirDate | None, FhirDate | None]:
-    """A Period's start and end. One whose end is certainly before its start (a typo in one of them, we
-    cannot tell which) dates nothing: read by its start, a fever of yesterday typed to begin next week was
-    "after the order"; read by its end, a foot drop abated yesterday with its end typed last year was long
-    resolved. Undated, a red flag counts as "date not recorded" and supporting evidence does not count
-    (docs/pathway-facts.md §1)."""
+def period_bounds(raw: object) -> tuple[FhirDate | None, FhirDate | None]:
+    """A Period's start and end, each read once (a view that keeps both asks here once). One whose end is
+    certainly before its start (a typo in one of them, we cannot tell which) dates nothing: read by its
+    start, a fever of yesterday typed to begin next week was "after the order"; read by its end, a foot
+    drop abated yesterday with its end typed last year was long resolved. Undated, a red flag counts as
+    "date not recorded" and supporting evidence does not count (docs/pathway-facts.md §1)."""
     if not isinstance(raw, dict):
         return None, None
     start, end = parse_fhir_date(raw.get("start")), parse_fhir_date(raw.get("end"))

@@ -38,6 +38,7 @@ from app.fhir.datatypes import (
     identifiers,
     in_years,
     number,
+    period_bounds,
     period_end,
     period_start,
     references,
@@ -221,15 +222,16 @@ def _components(items: object, panel: _Where) -> tuple[ObservationView, ...]:
 
 def parse_procedure(raw: Json) -> ProcedureView:
     codings, text = codings_and_text(raw.get("code"))
+    period_begun, period_ended = period_bounds(raw.get("performedPeriod"))
     return ProcedureView(
         id=_required_id(raw),
         codings=codings,
         status=procedure_status(raw),
-        performed=parse_fhir_date(raw.get("performedDateTime")) or period_start(raw.get("performedPeriod")),
+        performed=parse_fhir_date(raw.get("performedDateTime")) or period_begun,
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
         reason_codings=_reason_codings(raw),
-        performed_end=period_end(raw.get("performedPeriod")),
+        performed_end=period_ended,
     )
 
 
@@ -305,7 +307,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
     concept = _medication_concept(raw, products or {})
     dispense = raw.get("dispenseRequest")
     validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
-    effective = raw.get("effectivePeriod")
+    effective_start, effective_end = period_bounds(raw.get("effectivePeriod"))
     codings, text = codings_and_text(concept)
     bounded = dosage_bounds(raw)
     route_codings, route_texts = dosage_routes(raw)
@@ -316,9 +318,9 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         codings=codings,
         text=text,
         status=medication_status(raw),
-        start=first_date(raw, "authoredOn", "effectiveDateTime") or period_start(effective)
+        start=first_date(raw, "authoredOn", "effectiveDateTime") or effective_start
         or period_start(validity) or bounded.start or parse_fhir_date(raw.get("dateAsserted")),
-        end=period_end(effective) or bounded.end or (period_end(validity) if supply is None else None),
+        end=effective_end or bounded.end or (period_end(validity) if supply is None else None),
         supply_days=supply,
         reason_codings=_reason_codings(raw),
         do_not_perform=raw.get("doNotPerform") is True,
@@ -384,14 +386,14 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
 
 def parse_encounter(raw: Json) -> EncounterView:
     """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
-    period = raw.get("period")
+    start, end = period_bounds(raw.get("period"))
     return EncounterView(
         id=_required_id(raw),
         status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
-        start=period_start(period),
-        end=period_end(period),
+        start=start,
+        end=end,
         based_on=references(raw.get("basedOn")),
         reason_codings=_reason_codings(raw),
         diagnoses=references([item.get("condition") for item in array(raw.get("diagnosis"))
