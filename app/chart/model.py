@@ -173,6 +173,7 @@ class ServiceRequestView:
     authored_on: FhirDate | None = None
     reason_codings: tuple[Coding, ...] = ()
     reason_references: tuple[str, ...] = ()
+    reason_texts: tuple[str, ...] = ()  # each reasonCode in words: a radiology order's "reason for exam"
     performer_type_codings: tuple[Coding, ...] = ()
     category_codings: tuple[Coding, ...] = ()
     occurrence: FhirDate | None = None

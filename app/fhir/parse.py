@@ -419,6 +419,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         authored_on=parse_fhir_date(raw.get("authoredOn")),
         reason_codings=_reason_codings(raw),
         reason_references=references(raw.get("reasonReference")),
+        reason_texts=_concept_texts(raw.get("reasonCode")),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))

@@ -180,6 +180,8 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statemen
             yield Statement(codings, reference, on), hits
     reasons = order_reasons(ctx)
     hits = matched_members(ctx.vs, concepts, reasons)
+    if not hits and ctx.order is not None:  # the reason for exam in words only: "r/o cauda equina"
+        hits = named_hits(ctx, concepts, ctx.order.reason_texts)
     if ctx.order is not None and hits:
         yield Statement(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True), hits
 

@@ -212,6 +212,7 @@ class OrderFacts:
     order_date_from_order: bool
     reason_codings: tuple[Coding, ...] = ()
     reason_references: tuple[str, ...] = ()
+    reason_texts: tuple[str, ...] = ()  # its reasons in words ("r/o cauda equina"): read by facts_named
     region_disputed: bool = False  # its code, name and bodySite name different regions (facts.py)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from raw_decision import coded, decide
+from raw_decision import coded, decide, decide_order, radiculopathy
 
 from app.pathway.model import RedFlag
 from app.terminology import ICD10CM
@@ -320,3 +320,44 @@ def test_a_screen_panels_item_named_for_a_sign_and_answered_yes() -> None:
 
     assert decision.rules[0] == "R5"
     assert [e.name for e in decision.facts.red_flags[RedFlag.CES]] == ["Saddle anaesthesia"]
+
+
+LUMBAR_MRI = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+              "code": coded("http://www.ama-assn.org/go/cpt", "72148")}
+
+
+@pytest.mark.parametrize(("reason", "flag"), [
+    ({"text": "LBP radiating to both legs. R/O cauda equina"}, RedFlag.CES),
+    ({"text": "New urinary retention since Monday, sciatica"}, RedFlag.CES),
+    ({"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10110",
+                  "code": "1234", "display": "Saddle anesthesia"}]}, RedFlag.CES),
+    ({"text": "Right foot drop, L5 radiculopathy"}, RedFlag.MOTOR),
+])
+def test_a_reason_for_exam_in_words_raises_its_red_flag(reason: dict[str, Any], flag: RedFlag) -> None:
+    """PATHWAY.md §2 reads the order's own reasonCode; a radiology order's "reason for exam" is most often
+    typed, or a local code known by its display. A red flag written there was no reason at all: the MRI
+    ordered for it was deferred (R1)."""
+    decision = decide_order({**LUMBAR_MRI, "reasonCode": [reason]}, radiculopathy())
+
+    assert flag in decision.facts.red_flags
+    assert decision.rules[0] == ("R5" if flag is RedFlag.CES else "R6")
+
+
+@pytest.mark.parametrize("written", [
+    "Sciatica x 3 weeks, no saddle anesthesia, no urinary retention",
+    "LBP, red flags negative",
+    "Radiculopathy L5",
+])
+def test_a_reason_for_exam_that_denies_or_names_no_sign_raises_nothing(written: str) -> None:
+    decision = decide_order({**LUMBAR_MRI, "reasonCode": [{"text": written}]}, radiculopathy())
+
+    assert not decision.facts.red_flags
+    assert decision.rules[0] == "R1"
+
+
+def test_a_cauda_equina_named_in_the_reason_for_exam_brings_the_order_into_scope() -> None:
+    """§1 v2: a cauda equina finding is a spine indication by itself; named only in the order's reason,
+    with nothing else on the chart, it is still the emergency R5 (it was R28: no card at all)."""
+    decision = decide_order({**LUMBAR_MRI, "reasonCode": [{"text": "back pain, r/o cauda equina syndrome"}]})
+
+    assert decision.rules[0] == "R5"
