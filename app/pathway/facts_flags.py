@@ -176,6 +176,7 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statemen
         yield Statement(o.codings, o.reference, o.effective), hits
     for codings, reference, on in stated_reasons(ctx):
         hits = matched_members(ctx.vs, concepts, codings)
+        hits = hits or named_hits(ctx, concepts, names_of(None, codings))  # a local code's words
         if hits and possibly_by(on, ctx.order_date):
             yield Statement(codings, reference, on), hits
     reasons = order_reasons(ctx)

@@ -361,3 +361,17 @@ def test_a_cauda_equina_named_in_the_reason_for_exam_brings_the_order_into_scope
     decision = decide_order({**LUMBAR_MRI, "reasonCode": [{"text": "back pain, r/o cauda equina syndrome"}]})
 
     assert decision.rules[0] == "R5"
+
+
+def test_a_visit_whose_reason_is_a_local_code_naming_a_cauda_equina_sign_raises_it() -> None:
+    """An emergency visit two days ago whose reason is a local code known by its display ("Urinary
+    retention"), as Epic exports an ED chief complaint: §2 v2 reads a visit's reason like an Observation,
+    and a local code by its words (facts_named). It was R1 (defer)."""
+    visit = {"resourceType": "Encounter", "id": "ed", "status": "finished",
+             "period": {"start": "2026-03-09T22:10:00-05:00"},
+             "reasonCode": [{"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.657369",
+                                         "code": "5310", "display": "Urinary retention"}]}]}
+    decision = decide(visit)
+
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
