@@ -88,6 +88,7 @@ class ProcedureView:
     text: str | None = None
     body_site_codings: tuple[Coding, ...] = ()
     reason_codings: tuple[Coding, ...] = ()  # why it was done: a finding the chart states (reasonCode)
+    reason_texts: tuple[str, ...] = ()  # each reasonCode in words (``facts_flags.findings``)
     performed_end: FhirDate | None = None  # performedPeriod.end: how recent a spinal procedure is (R7)
 
     @property
@@ -114,6 +115,7 @@ class MedicationView:
     end: FhirDate | None = None
     supply_days: float | None = None
     reason_codings: tuple[Coding, ...] = ()  # why it was prescribed or taken (reasonCode)
+    reason_texts: tuple[str, ...] = ()
     do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to give the drug
     route_codings: tuple[Coding, ...] = ()  # dosage[Instruction].route: an epidural steroid is not systemic
     route_texts: tuple[str, ...] = ()
@@ -199,6 +201,7 @@ class EncounterView:
     end: FhirDate | None = None
     based_on: tuple[str, ...] = ()
     reason_codings: tuple[Coding, ...] = ()  # why the patient came: a finding, never care given
+    reason_texts: tuple[str, ...] = ()  # a chief complaint typed: "urinary retention since Monday"
     diagnoses: tuple[str, ...] = ()  # the Conditions the visit carried (Encounter.diagnosis.condition)
 
     @property

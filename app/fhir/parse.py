@@ -231,6 +231,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
         reason_codings=_reason_codings(raw),
+        reason_texts=_concept_texts(raw.get("reasonCode")),
         performed_end=period_ended,
     )
 
@@ -323,6 +324,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         end=effective_end or bounded.end or (period_end(validity) if supply is None else None),
         supply_days=supply,
         reason_codings=_reason_codings(raw),
+        reason_texts=_concept_texts(raw.get("reasonCode")),
         do_not_perform=raw.get("doNotPerform") is True,
         route_codings=route_codings,
         route_texts=route_texts,
@@ -396,6 +398,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         end=end,
         based_on=references(raw.get("basedOn")),
         reason_codings=_reason_codings(raw),
+        reason_texts=_concept_texts(raw.get("reasonCode")),
         diagnoses=references([item.get("condition") for item in array(raw.get("diagnosis"))
                               if isinstance(item, dict)]),
     )

@@ -43,7 +43,7 @@ from app.pathway.facts_common import (
     unit_key,
 )
 from app.pathway.facts_fracture import augmentations
-from app.pathway.facts_named import named_hits, named_observations, names_of
+from app.pathway.facts_named import named_hits, named_observations, names_of, stated_in_words
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -179,6 +179,10 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statemen
         hits = hits or named_hits(ctx, concepts, names_of(None, codings))  # a local code's words
         if hits and possibly_by(on, ctx.order_date):
             yield Statement(codings, reference, on), hits
+    for words, reference, on in stated_in_words(ctx):  # a reason typed, with no code (facts_named)
+        hits = named_hits(ctx, concepts, words)
+        if hits and possibly_by(on, ctx.order_date):
+            yield Statement((), reference, on), hits
     reasons = order_reasons(ctx)
     hits = matched_members(ctx.vs, concepts, reasons)
     if not hits and ctx.order is not None:  # the reason for exam in words only: "r/o cauda equina"

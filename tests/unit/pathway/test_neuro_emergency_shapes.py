@@ -375,3 +375,27 @@ def test_a_visit_whose_reason_is_a_local_code_naming_a_cauda_equina_sign_raises_
 
     assert RedFlag.CES in decision.facts.red_flags
     assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("resource", [
+    {"resourceType": "Encounter", "id": "ed", "status": "finished",
+     "period": {"start": "2026-03-09T22:10:00-05:00"},
+     "reasonCode": [{"text": "Urinary retention since Monday, back pain"}]},
+    {"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+     "authoredOn": "2026-03-10", "code": {"text": "Referral to neurosurgery"},
+     "reasonCode": [{"text": "Bilateral leg numbness, saddle anesthesia"}]},
+])
+def test_a_reason_typed_with_no_code_on_a_visit_or_referral_raises_its_sign(resource: dict[str, Any]) -> None:
+    """A chief complaint or a referral's reason typed, with no coding at all: §2 v2 reads another record's
+    reason like an Observation, and a CES sign in words (facts_named). It was R1 (defer)."""
+    decision = decide(resource)
+
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
+
+
+def test_a_typed_reason_that_denies_the_sign_raises_nothing() -> None:
+    visit = {"resourceType": "Encounter", "id": "v", "status": "finished", "period": {"start": "2026-03-09"},
+             "reasonCode": [{"text": "Back pain. Denies urinary retention or saddle anesthesia"}]}
+
+    assert decide(visit).rules[0] == "R1"
