@@ -16,25 +16,20 @@ unknown, as for a generic code.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from typing import Final
 
+from app.terminology.names import Remembered, normalized, words
 from app.terminology.valuesets import Contrast, Modality, Region
 
 __all__ = ["TextImaging", "contrast_from_text", "imaging_from_text"]
-LONGEST_NAME_REMEMBERED = 200
 
 TextImaging = tuple[Region | None, Modality, Contrast | None]
 
 
-def _words(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
-
-
-_SPINE: Final = _words(r"SPINE", r"SPINAL", r"[CTL]S?SPINE", r"VERTEBRAL COLUMN")
-_NOT_A_SPINE_STUDY: Final = _words(
+_SPINE: Final = words(r"SPINE", r"SPINAL", r"[CTL]S?SPINE", r"VERTEBRAL COLUMN")
+_NOT_A_SPINE_STUDY: Final = words(
     r"ANGIO\w*", r"MRA", r"MRV", r"CTA", r"VENOGRA\w*", r"GUIDED", r"GUIDANCE", r"BIOPS\w*", r"ASPIRAT\w*",
     r"DRAIN\w*", r"ABLATION", r"KYPHOPLAST\w*", r"VERTEBROPLAST\w*", r"STIMULATOR", r"PUNCTURE",
     r"CHEST", r"ABDOMEN", r"ABD", r"PELVIS", r"HEAD", r"BRAIN", r"ORBITS?", r"FACE", r"HIPS?", r"KNEES?",
@@ -42,32 +37,32 @@ _NOT_A_SPINE_STUDY: Final = _words(
     # not a new study: a referral or consult naming the spine, the reading of a study done elsewhere
     r"REFERRAL", r"REFER", r"CONSULT\w*", r"CLINIC", r"THERAPY", r"OUTSIDE", r"OVERREAD", r"SECOND OPINION",
 )
-_INJECTION: Final = _words(r"INJECTIONS?", r"INJ", r"BLOCK")
+_INJECTION: Final = words(r"INJECTIONS?", r"INJ", r"BLOCK")
 # LOINC names a myelogram by its intrathecal contrast ("CT Lumbar spine W contrast IT", CODES.md §1d).
-_MYELOGRAPHY: Final = _words(r"MYELO(?:GRAM|GRAPHY|GRAPHIC)S?", r"CONTRAST IT", r"INTRATHECAL")
-_CT: Final = _words(r"CT", r"CAT SCAN", r"COMPUTED TOMOGRAPH\w*")
+_MYELOGRAPHY: Final = words(r"MYELO(?:GRAM|GRAPHY|GRAPHIC)S?", r"CONTRAST IT", r"INTRATHECAL")
+_CT: Final = words(r"CT", r"CAT SCAN", r"COMPUTED TOMOGRAPH\w*")
 _MODALITIES: Final[tuple[tuple[Modality, re.Pattern[str]], ...]] = (
-    (Modality.MRI, _words(r"MRI", r"MR", r"MRIS", r"MAGNETIC RESONANCE", r"NMR")),
+    (Modality.MRI, words(r"MRI", r"MR", r"MRIS", r"MAGNETIC RESONANCE", r"NMR")),
     (Modality.CT, _CT),
-    (Modality.XR, _words(r"XR", r"X ?RAYS?", r"RADIOGRAPH\w*", r"PLAIN FILMS?", r"VIEWS?")),
-    (Modality.NUCLEAR, _words(r"NM", r"BONE SCAN", r"SPECT", r"PET", r"SCINTIGRA\w*")),
+    (Modality.XR, words(r"XR", r"X ?RAYS?", r"RADIOGRAPH\w*", r"PLAIN FILMS?", r"VIEWS?")),
+    (Modality.NUCLEAR, words(r"NM", r"BONE SCAN", r"SPECT", r"PET", r"SCINTIGRA\w*")),
 )
 _REGIONS: Final[tuple[tuple[tuple[Region, ...], re.Pattern[str]], ...]] = (
-    ((Region.LUMBAR,), _words(r"LUMBAR", r"LUMBOSACRAL", r"L ?S? ?SPINE", r"LS")),
-    ((Region.CERVICAL,), _words(r"CERVICAL", r"C ?SPINE")),
-    ((Region.THORACIC,), _words(r"THORACIC", r"DORSAL", r"T ?SPINE")),
-    ((Region.THORACIC, Region.LUMBAR), _words(r"THORACOLUMBAR", r"T ?L ?SPINE")),
-    ((Region.CERVICAL, Region.THORACIC), _words(r"CERVICOTHORACIC", r"C ?T ?SPINE")),
-    (tuple(Region), _words(r"WHOLE", r"TOTAL", r"ENTIRE", r"COMPLETE SPINE", r"C ?T ?L ?SPINE")),
+    ((Region.LUMBAR,), words(r"LUMBAR", r"LUMBOSACRAL", r"L ?S? ?SPINE", r"LS")),
+    ((Region.CERVICAL,), words(r"CERVICAL", r"C ?SPINE")),
+    ((Region.THORACIC,), words(r"THORACIC", r"DORSAL", r"T ?SPINE")),
+    ((Region.THORACIC, Region.LUMBAR), words(r"THORACOLUMBAR", r"T ?L ?SPINE")),
+    ((Region.CERVICAL, Region.THORACIC), words(r"CERVICOTHORACIC", r"C ?T ?SPINE")),
+    (tuple(Region), words(r"WHOLE", r"TOTAL", r"ENTIRE", r"COMPLETE SPINE", r"C ?T ?L ?SPINE")),
 )
 # Contrast is read only where the name speaks of it ("MRI L-spine with sedation" says nothing of contrast);
 # both spellings in one name ("W WO", "W/WO", "with and without", "pre and post") mean without-and-with.
-_SPEAKS_OF_CONTRAST: Final = _words(r"CONTRAST", r"GAD\w*", r"IV", r"ENHANCED", r"UNENHANCED", r"NONCON",
+_SPEAKS_OF_CONTRAST: Final = words(r"CONTRAST", r"GAD\w*", r"IV", r"ENHANCED", r"UNENHANCED", r"NONCON",
                                     r"WO", r"W O", r"WWO")
-_BOTH: Final = _words(r"WWO", r"PRE AND POST", r"PRE POST")
-_WITHOUT: Final = _words(r"WO", r"W O", r"WITHOUT", r"W OUT", r"NON ?CONTRAST", r"NO CONTRAST", r"NONCON",
+_BOTH: Final = words(r"WWO", r"PRE AND POST", r"PRE POST")
+_WITHOUT: Final = words(r"WO", r"W O", r"WITHOUT", r"W OUT", r"NON ?CONTRAST", r"NO CONTRAST", r"NONCON",
                          r"UNENHANCED")
-_WITH: Final = _words(r"W(?! O\b)(?! OUT\b)", r"WITH", r"CONTRAST ENHANCED", r"ENHANCED", r"GADOLINIUM",
+_WITH: Final = words(r"W(?! O\b)(?! OUT\b)", r"WITH", r"CONTRAST ENHANCED", r"ENHANCED", r"GADOLINIUM",
                       r"GAD")
 _CONTRAST_MEANINGFUL: Final = frozenset({Modality.MRI, Modality.CT})
 _STUDIES_BY_INJECTION: Final = frozenset({Modality.MYELOGRAPHY, Modality.CT_MYELOGRAPHY})
@@ -81,26 +76,10 @@ def imaging_from_text(texts: Iterable[str]) -> TextImaging | None:
 def contrast_from_text(texts: Iterable[str]) -> Contrast | None:
     """The contrast the first text speaking of contrast says: an order's ``orderDetail`` ("with and without
     contrast") beside a code that does not say (a generic "MRI of spine"), for R16/R17."""
-    for text in map(_normalized, texts):
+    for text in map(normalized, texts):
         if _SPEAKS_OF_CONTRAST.search(text):
             return _contrast(text)
     return None
-
-
-def _read_once(text: str) -> TextImaging | None:
-    """What one order name says; names repeat (an EHR's orderables), so each is read once. A name longer
-    than any orderable's is read each time, never kept (a hostile 400 kB display)."""
-    return _reading(text) if len(text) <= LONGEST_NAME_REMEMBERED else _read(_normalized(text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _reading(text: str) -> TextImaging | None:
-    return _read(_normalized(text))
-
-
-def _normalized(text: str) -> str:
-    """Upper case, punctuation as spaces ("W/O" → "W O", "L-SPINE" → "L SPINE"), one space between words."""
-    return " ".join(re.sub(r"[^A-Z0-9]+", " ", text.upper()).split())
 
 
 def _read(text: str) -> TextImaging | None:
@@ -139,3 +118,7 @@ def _contrast(text: str) -> Contrast | None:
     if without:
         return Contrast.WITHOUT
     return Contrast.WITH if with_ else None
+
+
+# What one order name says; names repeat (an EHR's orderables), so each is read once (``names.Remembered``).
+_read_once: Final = Remembered(_read)

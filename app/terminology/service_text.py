@@ -13,35 +13,30 @@ says the service was declined, cancelled or not done names nothing.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from typing import Final
 
+from app.terminology.names import Remembered, words
 from app.terminology.valuesets import Region
 
 __all__ = ["service_from_text", "spine_surgery_from_text"]
-LONGEST_NAME_REMEMBERED = 200
-
-
-def _words(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
 
 
 # Concept names as the value sets name them (physical_therapy.json, chiropractic.json …). One name may name
 # two ("spine surgery referral for epidural injection"): the caller takes the first it reads.
 _CONCEPTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    ("epidural_injection", _words(r"EPIDURAL STEROID INJ\w*", r"EPIDURAL INJ\w*", r"ESI",
+    ("epidural_injection", words(r"EPIDURAL STEROID INJ\w*", r"EPIDURAL INJ\w*", r"ESI",
                                   r"INJ\w* (?:OF )?(?:\w+ ){0,3}INTO (?:THE )?EPIDURAL SPACE",
                                   r"TRANSFORAMINAL (?:EPIDURAL |STEROID |NERVE ROOT )*(?:INJ\w*|BLOCK)",
                                   r"INTERLAMINAR (?:EPIDURAL |STEROID )*INJ\w*", r"CAUDAL EPIDURAL\w*")),
-    ("physical_therapy", _words(r"PHYSICAL THERAP(?:Y|IES|IST)", r"PHYSIOTHERAP(?:Y|IES|IST)", r"PHYSIO",
+    ("physical_therapy", words(r"PHYSICAL THERAP(?:Y|IES|IST)", r"PHYSIOTHERAP(?:Y|IES|IST)", r"PHYSIO",
                                 r"(?:REFERRAL|REFER|REF) TO PT", r"OUTPATIENT PT", r"OP PT",
                                 r"PT (?:EVAL\w*|VISIT|REFERRAL|TREAT\w*|RE ?EVAL\w*)")),
-    ("chiropractic", _words(r"CHIROPRACT\w*", r"SPINAL MANIPULATION")),
-    ("osteopathic_manipulation", _words(r"OSTEOPATHIC MANIPULAT\w*", r"OSTEOPATH(?:Y|IC TREATMENT)?",
+    ("chiropractic", words(r"CHIROPRACT\w*", r"SPINAL MANIPULATION")),
+    ("osteopathic_manipulation", words(r"OSTEOPATHIC MANIPULAT\w*", r"OSTEOPATH(?:Y|IC TREATMENT)?",
                                         r"OMT")),
-    ("spine_specialty", _words(r"NEUROSURG\w*", r"NEUROLOGICAL SURGERY", r"SPINE SURG\w*", r"SPINAL SURG\w*",
+    ("spine_specialty", words(r"NEUROSURG\w*", r"NEUROLOGICAL SURGERY", r"SPINE SURG\w*", r"SPINAL SURG\w*",
                                r"ORTHO SPINE", r"SPINE (?:CLINIC|CENTER|CENTRE|SPECIALIST)",
                                r"PAIN (?:MEDICINE|CLINIC|SPECIALIST|SERVICE)", r"INTERVENTIONAL PAIN")),
 )
@@ -49,14 +44,14 @@ _CONCEPTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
 # management agreement" or "physical medicine modalities" is no specialist seen; a PM&R physician
 # (PATHWAY.md §2 candidacy) also not when the name is of a therapy its department gives ("Physical Medicine
 # & Rehab - Physical Therapy" is physical therapy, not a physiatrist's consult).
-_SPECIALTY_IF_SEEN: Final = _words(r"ORTHOP(?:A)?EDIC\w*", r"ORTHO", r"PAIN MANAGEMENT", r"PAIN MGMT",
+_SPECIALTY_IF_SEEN: Final = words(r"ORTHOP(?:A)?EDIC\w*", r"ORTHO", r"PAIN MANAGEMENT", r"PAIN MGMT",
                                    r"PHYSIATR\w*", r"PHYSICAL MEDICINE", r"PM R", r"REHABILITATION MEDICINE")
-_SEEN: Final = _words(r"REFER\w*", r"REF", r"CONSULT\w*", r"CLINIC", r"SERVICE", r"VISIT", r"NEW PATIENT",
+_SEEN: Final = words(r"REFER\w*", r"REF", r"CONSULT\w*", r"CLINIC", r"SERVICE", r"VISIT", r"NEW PATIENT",
                       r"SPECIALIST", r"SURG\w*", r"APPOINTMENT", r"APPT", r"OFFICE", r"FOLLOW ?UP",
                       r"EVAL\w*")
 _THERAPIES: Final = frozenset({"physical_therapy", "chiropractic", "osteopathic_manipulation"})
 # A name that says the service did not happen or was turned down is no service (a status may be missing).
-_NOT_DONE: Final = _words(r"DECLINED", r"REFUSED", r"CANCEL+ED", r"NOT DONE", r"NOT INDICATED", r"NO SHOW",
+_NOT_DONE: Final = words(r"DECLINED", r"REFUSED", r"CANCEL+ED", r"NOT DONE", r"NOT INDICATED", r"NO SHOW",
                           r"DO NOT", r"DISCONTINUED")
 
 
@@ -70,23 +65,6 @@ def service_from_text(texts: Iterable[str], concepts: Iterable[str], *, visit: b
         if found is not None:
             return found
     return None
-
-
-def _read_once(text: str) -> tuple[str, ...]:
-    """Names repeat (an EHR's orderables and visit types), so each is read once; a name longer than any
-    orderable's is read each time, never kept (a hostile 400 kB display)."""
-    return _reading(text) if len(text) <= LONGEST_NAME_REMEMBERED else _read(_normalized(text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _reading(text: str) -> tuple[str, ...]:
-    return _read(_normalized(text))
-
-
-def _normalized(text: str) -> str:
-    """Upper case, punctuation as spaces ("PM&R" → "PM R", "Ortho-Spine" → "ORTHO SPINE"), one space between
-    words."""
-    return " ".join(re.sub(r"[^A-Z0-9]+", " ", text.upper()).split())
 
 
 def _read(text: str) -> tuple[str, ...]:
@@ -103,23 +81,23 @@ def _read(text: str) -> tuple[str, ...]:
 # A spine operation by its name (athenahealth's surgical history, a problem-list "History of L4-5
 # laminectomy", an Epic inpatient procedure under its own code): these operations are on the spine by name;
 # a fusion, a decompression or a disc replacement only when the name also names the spine.
-_SPINE_OPERATION: Final = _words(
+_SPINE_OPERATION: Final = words(
     r"(?:HEMI|MICRO)?LAMINECTOM\w*", r"LAMINOTOM\w*", r"LAMINOPLAST\w*", r"(?:MICRO)?DIS[CK]ECTOM\w*",
     r"FORAMINOTOM\w*", r"CORPECTOM\w*", r"ACDF", r"[ALPTXOL]LIF", r"FAILED BACK SURGERY",
     r"POST ?LAMINECTOMY",
 )
-_SPINE_IF_NAMED: Final = _words(r"FUSION", r"ARTHRODESIS", r"DECOMPRESSION",
+_SPINE_IF_NAMED: Final = words(r"FUSION", r"ARTHRODESIS", r"DECOMPRESSION",
                                 r"DIS[CK] (?:REPLACEMENT|ARTHROPLASTY)")
-_SPINE_NAMED: Final = _words(r"SPINE", r"SPINAL", r"VERTEBRA\w*", r"INTERBODY", r"LUMBAR", r"LUMBOSACRAL",
+_SPINE_NAMED: Final = words(r"SPINE", r"SPINAL", r"VERTEBRA\w*", r"INTERBODY", r"LUMBAR", r"LUMBOSACRAL",
                              r"CERVICAL", r"THORACIC", r"[LCT]\d{1,2}")
 # An operation only considered or booked ("candidate for lumbar fusion", "decompression recommended") has
 # not been done: it is no prior surgery (R11/R21), though a referral for it may make a candidate.
-_NOT_YET: Final = _words(r"CANDIDATE", r"RECOMMEND\w*", r"PLANNED", r"SCHEDULED", r"CONSIDER\w*", r"PENDING",
+_NOT_YET: Final = words(r"CANDIDATE", r"RECOMMEND\w*", r"PLANNED", r"SCHEDULED", r"CONSIDER\w*", r"PENDING",
                          r"EVAL\w*", r"REFERRAL", r"CONSULT\w*", r"DISCUSS\w*", r"POSSIBLE", r"NEEDS?")
 _SURGERY_REGIONS: Final[tuple[tuple[Region, re.Pattern[str]], ...]] = (
-    (Region.LUMBAR, _words(r"LUMBAR", r"LUMBOSACRAL", r"L[1-5]", r"L SPINE")),
-    (Region.CERVICAL, _words(r"CERVICAL", r"C[1-7]", r"ACDF", r"C SPINE")),
-    (Region.THORACIC, _words(r"THORACIC", r"T(?:[1-9]|1[0-2])", r"T SPINE")),
+    (Region.LUMBAR, words(r"LUMBAR", r"LUMBOSACRAL", r"L[1-5]", r"L SPINE")),
+    (Region.CERVICAL, words(r"CERVICAL", r"C[1-7]", r"ACDF", r"C SPINE")),
+    (Region.THORACIC, words(r"THORACIC", r"T(?:[1-9]|1[0-2])", r"T SPINE")),
 )
 
 
@@ -129,17 +107,13 @@ def spine_surgery_from_text(texts: Iterable[str]) -> frozenset[Region] | None:
     return next((found for text in texts if (found := _operation_once(text)) is not None), None)
 
 
-def _operation_once(text: str) -> frozenset[Region] | None:
-    return _operation(text) if len(text) <= LONGEST_NAME_REMEMBERED else _operation_read(_normalized(text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _operation(text: str) -> frozenset[Region] | None:
-    return _operation_read(_normalized(text))
-
-
 def _operation_read(text: str) -> frozenset[Region] | None:
     named = _SPINE_OPERATION.search(text) or (_SPINE_IF_NAMED.search(text) and _SPINE_NAMED.search(text))
     if not named or _NOT_DONE.search(text) or _NOT_YET.search(text):
         return None
     return frozenset(region for region, words in _SURGERY_REGIONS if words.search(text))
+
+
+# Names repeat (orderables, visit types, surgical histories): each is read once (``names.Remembered``).
+_read_once: Final = Remembered(_read)
+_operation_once: Final = Remembered(_operation_read)

@@ -256,11 +256,13 @@ def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
     from app.chart import dates
     from app.fhir import datatypes
     from app.pathway import facts_common
-    from app.terminology import imaging_text
+    from app.pathway import facts_motor, facts_named
+    from app.terminology import imaging_text, service_text
 
     memos = (datatypes._shared_coding, dates._parse_date_prefix, facts_common._first_members,
              facts_common._matched_members, facts_common._member, facts_common._medication_coding,
-             imaging_text._reading)
+             imaging_text._read_once, service_text._read_once, service_text._operation_once,
+             facts_named._named_hits, facts_motor._names_in)
     for memo in memos:
         assert memo.cache_info().maxsize is not None
 
