@@ -43,7 +43,7 @@ from app.pathway.facts_common import (
     unit_key,
 )
 from app.pathway.facts_fracture import augmentations
-from app.pathway.facts_named import named_hits, named_observations, names_of, stated_in_words
+from app.pathway.facts_named import named_hits, named_observations, names_of
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -179,7 +179,7 @@ def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statemen
         hits = hits or named_hits(ctx, concepts, names_of(None, codings))  # a local code's words
         if hits and possibly_by(on, ctx.order_date):
             yield Statement(codings, reference, on), hits
-    for words, reference, on in stated_in_words(ctx):  # a reason typed, with no code (facts_named)
+    for words, reference, on in stated_in_words(ctx):  # a reason typed, with no code
         hits = named_hits(ctx, concepts, words)
         if hits and possibly_by(on, ctx.order_date):
             yield Statement((), reference, on), hits
@@ -199,19 +199,36 @@ def stated_reasons(ctx: Context) -> Iterator[Stated]:
     an earlier order — or as a report's coded conclusion ("spinal epidural abscess"): read like an
     Observation of that date (§2 v2 "wherever the chart holds it"). Only entered-in-error is void: a
     cancelled visit's reason was still stated. The draft order's own reasons are ``order_reasons``."""
-    for codings, reference, on, status in _reasons(ctx):
+    for codings, _, reference, on, status in _reasons(ctx):
         if codings and status != "entered-in-error":
             yield codings, reference, on
 
 
-def _reasons(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], str | None, FhirDate | None, str | None]]:
+def stated_in_words(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None, FhirDate | None]]:
+    """(words, reference, date) of each reason given only in words — a visit's typed chief complaint
+    ("urinary retention since Monday"), a procedure's, a prescription's or an earlier order's reason with
+    no coding — read as ``stated_reasons`` reads a coded one, by ``facts_named`` (entered-in-error is
+    void)."""
+    for codings, texts, reference, on, status in _reasons(ctx):
+        if texts and not codings and status != "entered-in-error":
+            yield texts, reference, on
+
+
+_Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None]
+
+
+def _reasons(ctx: Context) -> Iterator[_Reason]:
+    """(codings, words, reference, date, status) of every record's stated reason; a report's conclusion
+    is coded only (its prose is not read)."""
     chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
-    yield from ((e.reason_codings, e.reference, e.start, e.status) for e in chart.encounters)
-    yield from ((p.reason_codings, p.reference, p.performed, p.status) for p in chart.procedures)
-    yield from ((m.reason_codings, m.reference, m.start, m.status) for m in chart.medications)
-    yield from ((r.conclusion_codings, r.reference, r.started, r.status) for r in chart.imaging)
+    yield from ((e.reason_codings, e.reason_texts, e.reference, e.start, e.status) for e in chart.encounters)
+    yield from ((p.reason_codings, p.reason_texts, p.reference, p.performed, p.status)
+                for p in chart.procedures)
+    yield from ((m.reason_codings, m.reason_texts, m.reference, m.start, m.status) for m in chart.medications)
+    yield from ((r.conclusion_codings, (), r.reference, r.started, r.status) for r in chart.imaging)
     others = (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
-    yield from ((s.reason_codings, s.reference, s.authored_on or s.occurrence, s.status) for s in others)
+    yield from ((s.reason_codings, s.reason_texts, s.reference, s.authored_on or s.occurrence, s.status)
+                for s in others)
 
 
 def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence, str]]:

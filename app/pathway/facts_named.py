@@ -17,9 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import chain
 
-from app.chart.dates import FhirDate
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
     MEMO_MAX_CODINGS,
@@ -87,22 +85,6 @@ def named_observations(ctx: Context, concepts: tuple[str, ...]
         hits = named_hits(ctx, concepts, names_of(o.text, o.codings))
         if hits and not matched_members(ctx.vs, concepts, (*o.codings, *o.value_codings)):
             yield o, hits  # a coded row is read by its code (facts_common.asserted_observations)
-
-
-def stated_in_words(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None, FhirDate | None]]:
-    """(words, reference, date) of each reason given only in words — a visit's typed chief complaint
-    ("urinary retention since Monday"), a procedure's, a prescription's or an earlier order's reason with
-    no coding — read as ``facts_flags.stated_reasons`` reads a coded one (entered-in-error is void)."""
-    chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
-    records = chain(
-        ((e.reason_codings, e.reason_texts, e.reference, e.start, e.status) for e in chart.encounters),
-        ((p.reason_codings, p.reason_texts, p.reference, p.performed, p.status) for p in chart.procedures),
-        ((m.reason_codings, m.reason_texts, m.reference, m.start, m.status) for m in chart.medications),
-        ((s.reason_codings, s.reason_texts, s.reference, s.authored_on or s.occurrence, s.status)
-         for s in chart.service_requests if s.reference is None or s.reference != draft))
-    for codings, texts, reference, on, status in records:
-        if texts and not codings and status != "entered-in-error":
-            yield texts, reference, on
 
 
 def _answered_yes(o: ObservationView) -> bool:
