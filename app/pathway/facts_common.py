@@ -424,6 +424,11 @@ def _memoisable(codings: tuple[Coding, ...], text: str | None = None) -> bool:
     return len(codings) <= MEMO_MAX_CODINGS and (text is None or len(text) <= MEMO_MAX_TEXT_CHARS)
 
 
+def words_memoisable(texts: tuple[str | None, ...]) -> bool:
+    """A record's words (its text and its codings' displays) are ordinary-sized enough to memoise by."""
+    return len(texts) <= MEMO_MAX_CODINGS and all(t is None or len(t) <= MEMO_MAX_TEXT_CHARS for t in texts)
+
+
 @lru_cache(maxsize=8192)  # bounded: about a megabyte at most; a miss costs what an uncached match costs
 def _first_members(
     vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]

@@ -26,8 +26,6 @@ from functools import lru_cache
 from app.chart.model import ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
-    MEMO_MAX_CODINGS,
-    MEMO_MAX_TEXT_CHARS,
     Context,
     last_day,
     member,
@@ -35,6 +33,7 @@ from app.pathway.facts_common import (
     ordered,
     possibly_by,
     unit_key,
+    words_memoisable,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, State
@@ -180,9 +179,7 @@ def _names_muscle(o: ObservationView) -> bool:
 def _named_as(texts: tuple[str, ...]) -> tuple[bool, bool]:
     """(names strength or power, names a muscle or movement), never for a row naming another scale.
     Memoised by the words: every Observation of the chart is asked, and a site's row names recur."""
-    if len(texts) > MEMO_MAX_CODINGS or any(len(t) > MEMO_MAX_TEXT_CHARS for t in texts):
-        return _names_in.__wrapped__(texts)
-    return _names_in(texts)
+    return _names_in(texts) if words_memoisable(texts) else _names_in.__wrapped__(texts)
 
 
 @lru_cache(maxsize=4096)  # bounded like facts_common's memos

@@ -20,12 +20,11 @@ from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
-    MEMO_MAX_CODINGS,
-    MEMO_MAX_TEXT_CHARS,
     Context,
     matched_members,
     observation_asserted,
     possibly_by,
+    words_memoisable,
 )
 from app.terminology import Coding, ValueSets
 
@@ -49,8 +48,7 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
     words = tuple(texts)
     if not NAMED_CONCEPTS.intersection(concepts):
         return ()
-    if len(words) > MEMO_MAX_CODINGS or any(text is not None and len(text) > MEMO_MAX_TEXT_CHARS
-                                            for text in words):
+    if not words_memoisable(words):
         return _named_hits.__wrapped__(ctx.vs, concepts, words)
     return _named_hits(ctx.vs, concepts, words)
 
