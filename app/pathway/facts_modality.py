@@ -41,8 +41,9 @@ def modality_findings(ctx: Context, region: Region | None) -> ModalityFindings:
     for statement, hits in findings(ctx, MODALITY_FINDINGS):
         for index, coding in hits:
             named = value_sets[index].attributes(coding).get("region")
-            if index == 1 and region is not None and named is not None and named != region.value:
-                continue  # an OPLL of another region
+            of_another_region = region is not None and named not in (None, region.value)
+            if MODALITY_FINDINGS[index] == "opll" and of_another_region:
+                continue
             state = State.ORDER_REASON if statement.from_order else State.FOUND
             found[index].append(Evidence(Finding(MODALITY_FINDINGS[index]), statement.reference,
                                          dated(statement.on), coding, state=state,
