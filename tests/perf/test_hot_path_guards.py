@@ -255,8 +255,7 @@ def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
     """Value-set matches, shared Codings and dates are memoised across calls; each memo has a size cap."""
     from app.chart import dates
     from app.fhir import datatypes
-    from app.pathway import facts_common
-    from app.pathway import facts_motor, facts_named
+    from app.pathway import facts_common, facts_motor, facts_named
     from app.terminology import imaging_text, service_text
 
     memos = (datatypes._shared_coding, dates._parse_date_prefix, facts_common._first_members,
