@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import field
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -74,6 +75,9 @@ class Context:
     order_date: date
     policy: Policy
     vs: ValueSets
+    # What one reading of the chart found, kept for the other readers of this call (``facts_findings``);
+    # not part of the context's identity.
+    memo: dict[tuple[str, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
     def days_before(self, days: int) -> date:
         return shift(self.order_date, -days)

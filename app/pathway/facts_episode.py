@@ -27,7 +27,7 @@ from app.pathway.facts_common import (
     possibly_within,
     whole_years,
 )
-from app.pathway.facts_flags import stated_reasons
+from app.pathway.facts_findings import stated_reasons
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 

@@ -14,36 +14,29 @@ from dataclasses import replace
 from datetime import date
 from enum import Enum
 
-from app.chart.dates import FhirDate
 from app.chart.model import VOID_MEDICATION, ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
 from app.pathway.facts_cancer import cancer_treatments
 from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
-    asserted_observations,
     by_code_or_name,
     condition_current,
-    condition_first_date,
     condition_resolved,
-    condition_void,
     dated,
     last_day,
-    matched_members,
     measured,
     medication_class,
     medication_coding,
     member,
-    order_reasons,
     ordered,
-    possibly_by,
     possibly_within,
     shift,
     shown_name,
     unit_key,
 )
+from app.pathway.facts_findings import Statement, findings
 from app.pathway.facts_fracture import augmentations
-from app.pathway.facts_named import named_hits, named_observations, names_of
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -105,17 +98,6 @@ _CELSIUS = frozenset({  # "celcius": the common misspelling
 
 
 @immutable
-class Statement:
-    """A coded statement about the patient: a Condition, an Observation, or the order's reasons."""
-
-    codings: tuple[Coding, ...]
-    reference: str | None
-    on: FhirDate | None
-    condition: ConditionView | None = None
-    from_order: bool = False
-
-
-@immutable
 class Window:
     """The dates a finding is judged against: the order date's context and the episode's first day."""
 
@@ -150,85 +132,6 @@ def _myelopathy_rule(
     signs = {concept for _, _, concept in found if concept in _MYELOPATHY_SIGNS}
     enough = neck_symptoms or len(signs) >= 2
     return ((flag, e) for flag, e, concept in found if enough or concept not in CONDITIONAL_SIGNS)
-
-
-Hits = tuple[tuple[int, Coding], ...]
-
-
-def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statement, Hits]]:
-    """§2 v2 "Where a finding is read": Conditions of any category, asserted Observations (code or
-    value[x]; a CES or foot drop also in words, ``facts_named``), reasons stated elsewhere
-    (``stated_reasons``), and the order's reasonCode/reasonReference —
-    each with the ``concepts`` it matched (``matched_members``). Matched first, as most match none and
-    the match is memoised."""
-    patient = ctx.chart.patient
-    for c in ctx.chart.conditions:
-        hits = matched_members(ctx.vs, concepts, c.codings)
-        hits = hits or named_hits(ctx, concepts, names_of(c.text, c.codings))  # words only: facts_named
-        if not hits or condition_void(c):
-            continue
-        first = condition_first_date(c, patient, ctx.order_date)
-        if possibly_by(first, ctx.order_date):
-            yield Statement(c.codings, c.reference, first, condition=c), hits
-    for o, codings, hits in asserted_observations(ctx, concepts):
-        yield Statement(codings, o.reference, o.effective), hits
-    for o, hits in named_observations(ctx, concepts):  # in words only (facts_named)
-        yield Statement(o.codings, o.reference, o.effective), hits
-    for codings, reference, on in stated_reasons(ctx):
-        hits = matched_members(ctx.vs, concepts, codings)
-        hits = hits or named_hits(ctx, concepts, names_of(None, codings))  # a local code's words
-        if hits and possibly_by(on, ctx.order_date):
-            yield Statement(codings, reference, on), hits
-    for words, reference, on in stated_in_words(ctx):  # a reason typed, with no code
-        hits = named_hits(ctx, concepts, words)
-        if hits and possibly_by(on, ctx.order_date):
-            yield Statement((), reference, on), hits
-    reasons = order_reasons(ctx)
-    hits = matched_members(ctx.vs, concepts, reasons)
-    if not hits and ctx.order is not None:  # the reason for exam in words only: "r/o cauda equina"
-        hits = named_hits(ctx, concepts, ctx.order.reason_texts)
-    if ctx.order is not None and hits:
-        yield Statement(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True), hits
-
-
-Stated = tuple[tuple[Coding, ...], str | None, FhirDate | None]
-
-
-def stated_reasons(ctx: Context) -> Iterator[Stated]:
-    """A finding the chart states as the reason for something else — a visit, a procedure, a prescription,
-    an earlier order — or as a report's coded conclusion ("spinal epidural abscess"): read like an
-    Observation of that date (§2 v2 "wherever the chart holds it"). Only entered-in-error is void: a
-    cancelled visit's reason was still stated. The draft order's own reasons are ``order_reasons``."""
-    for codings, _, reference, on, status in _reasons(ctx):
-        if codings and status != "entered-in-error":
-            yield codings, reference, on
-
-
-def stated_in_words(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None, FhirDate | None]]:
-    """(words, reference, date) of each reason given only in words — a visit's typed chief complaint
-    ("urinary retention since Monday"), a procedure's, a prescription's or an earlier order's reason with
-    no coding — read as ``stated_reasons`` reads a coded one, by ``facts_named`` (entered-in-error is
-    void)."""
-    for codings, texts, reference, on, status in _reasons(ctx):
-        if texts and not codings and status != "entered-in-error":
-            yield texts, reference, on
-
-
-_Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None]
-
-
-def _reasons(ctx: Context) -> Iterator[_Reason]:
-    """(codings, words, reference, date, status) of every record's stated reason; a report's conclusion
-    is coded only (its prose is not read)."""
-    chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
-    yield from ((e.reason_codings, e.reason_texts, e.reference, e.start, e.status) for e in chart.encounters)
-    yield from ((p.reason_codings, p.reason_texts, p.reference, p.performed, p.status)
-                for p in chart.procedures)
-    yield from ((m.reason_codings, m.reason_texts, m.reference, m.start, m.status) for m in chart.medications)
-    yield from ((r.conclusion_codings, (), r.reference, r.started, r.status) for r in chart.imaging)
-    others = (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
-    yield from ((s.reason_codings, s.reason_texts, s.reference, s.authored_on or s.occurrence, s.status)
-                for s in others)
 
 
 def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence, str]]:

@@ -123,8 +123,10 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
     found = []
     for c in ctx.chart.conditions:
         operation = _operation(ctx, c.codings, c.text)
+        if operation is None or condition_void(c):
+            continue  # most Conditions are no operation: dated only when they are
         first = condition_first_date(c, ctx.chart.patient, ctx.order_date)
-        if operation is None or condition_void(c) or not possibly_by(first, ctx.order_date):
+        if not possibly_by(first, ctx.order_date):
             continue
         coding, regions = operation
         if region is None or _in_region(regions, region):

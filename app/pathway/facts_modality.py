@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from app.pathway.facts_common import Context, dated, ordered, shown_name
-from app.pathway.facts_flags import findings
+from app.pathway.facts_findings import findings
 from app.pathway.model import Evidence, Finding, Region, State
 
 __all__ = ["MODALITY_FINDINGS", "ModalityFindings", "modality_findings"]

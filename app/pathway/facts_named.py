@@ -15,15 +15,13 @@ long it counts, new or not); the card shows the chart's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
     Context,
-    matched_members,
     observation_asserted,
-    possibly_by,
     words_memoisable,
 )
 from app.terminology import Coding, ValueSets
@@ -72,20 +70,7 @@ def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, .
     return (text, *(coding.display for coding in codings))
 
 
-def named_observations(ctx: Context, concepts: tuple[str, ...]
-                       ) -> Iterator[tuple[ObservationView, Hits]]:
-    """Rows coded by no member but named for a finding and answered Yes, not dated after the order."""
-    if not NAMED_CONCEPTS.intersection(concepts):
-        return
-    for o in ctx.chart.observations:
-        if not _answered_yes(o) or not possibly_by(o.effective, ctx.order_date):
-            continue
-        hits = named_hits(ctx, concepts, names_of(o.text, o.codings))
-        if hits and not matched_members(ctx.vs, concepts, (*o.codings, *o.value_codings)):
-            yield o, hits  # a coded row is read by its code (facts_common.asserted_observations)
-
-
-def _answered_yes(o: ObservationView) -> bool:
+def answered_yes(o: ObservationView) -> bool:
     """An answer that asserts (``observation_asserted``) and is there: a row named for a sign with no
     answer at all is a blank row, not a finding."""
     answered = o.value_boolean is not None or o.value_codings or o.value_string or o.value_text
