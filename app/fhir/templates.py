@@ -59,9 +59,13 @@ _VALUE_SETS = load_value_sets()
 
 
 def _codes(value_sets: tuple[str, ...], system: str | None = None) -> tuple[str, ...]:
-    """Every code of ``value_sets`` (of ``system`` only, when given), once, in file order."""
-    members = (m.coding for name in value_sets for m in _VALUE_SETS.get(name).members)
-    return tuple(dict.fromkeys(c.code for c in members if system is None or c.system == system))
+    """Every code of ``value_sets`` (of ``system`` only, when given), once, in file order — but for a code
+    marked ``search: condition``: a diagnosis charted as a Condition (fetched unfiltered), read from an
+    Observation when one is sent but not searched for by code, as the URL has a budget (the osteoporosis
+    kinds of the eCQM value set: their root, 64859006, is searched)."""
+    members = (m for name in value_sets for m in _VALUE_SETS.get(name).members
+               if m.attributes.get("search") != "condition")
+    return tuple(dict.fromkeys(m.coding.code for m in members if system is None or m.coding.system == system))
 
 
 def _report_codes() -> str:

@@ -61,8 +61,9 @@ class Keep(Enum):
     NEW = "new"            # CES signs: dated within episode_gap_days (or undated)
     NEW_IN_EPISODE = "new_in_episode"  # unspecified incontinence, chronic retention: on/after episode onset
     FEVER = "fever"        # fever_window_days (§2: "in the last 7 days")
-    CURRENT = "current"    # weight loss, vertebral fracture: active, or ended within episode_gap_days
-    HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major); so does osteoporosis
+    CURRENT = "current"    # weight loss: active, or ended within episode_gap_days
+    HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major); so do osteoporosis
+    # and a vertebral fracture, healed or not (docs/pathway-facts.md ninth pass: fracture risk and trauma)
 
 
 _RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEVER})
@@ -86,7 +87,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     ("neoplasm_uncertain", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),  # D37-D49: the safe side
     ("weight_loss", (RedFlag.MALIGNANCY_WEAK,), Keep.CURRENT),
     ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.HISTORY),  # chronic: docs/pathway-facts.md seventh pass
-    ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
+    ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.HISTORY),  # the strongest risk of another
     # Trauma is an event, not a state: it counts while new. A high-energy one older than six weeks is no
     # longer out of scope (facts_trauma) but is still trauma (ACR LBP 2021 variant 6).
     ("low_velocity_trauma", (RedFlag.FRACTURE_RISK,), Keep.NEW),
@@ -274,8 +275,8 @@ def _kept(window: Window, finding: Statement, keep: Keep) -> bool:
 def _current(ctx: Context, finding: Statement, condition: ConditionView, days: int) -> bool:
     """Keep.CURRENT: active, or ended within ``days``. §2 dates a resolved finding by its abatement, else
     by its onset, else its recordedDate; with none of them nothing shows it ended long ago, so it counts.
-    A vertebral fracture resolved last month with its abatement date left off still counts (as with the
-    date: invariant 6's "less data never means a less safe answer")."""
+    A weight loss resolved last month with its abatement date left off still counts (as with the date:
+    invariant 6's "less data never means a less safe answer")."""
     if condition.abatement is not None or not condition_resolved(condition):
         return condition_current(condition, ctx.order_date, days)
     return finding.on is None or last_day(finding.on) >= ctx.days_before(days)
