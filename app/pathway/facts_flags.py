@@ -42,7 +42,7 @@ from app.pathway.facts_common import (
     shown_name,
     unit_key,
 )
-from app.pathway.facts_fracture import augmentations
+from app.pathway.facts_fracture import fracture_risks
 from app.pathway.facts_named import named_hits, named_observations, names_of
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
@@ -131,7 +131,7 @@ def red_flags(
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
     coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *augmentations(ctx), *cancer_treatments(ctx),
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *fracture_risks(ctx), *cancer_treatments(ctx),
              *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}

@@ -76,3 +76,10 @@ def test_observations_search_leaves_out_the_diagnoses_charted_as_conditions_but_
 
     assert "102447009" in marked and not marked & codes
     assert "64859006" in codes
+
+
+def test_observations_search_names_the_dxa_t_scores_a_fracture_risk_is_read_from() -> None:
+    """A DXA T-score of -2.5 or lower is osteoporosis (PATHWAY.md §3 fracture risk, R10; facts_fracture):
+    an imaging result outside the ``findings`` categories, so prefetch and fallback name it by code."""
+    assert {"38267-1", "38263-0", "80946-7", "80948-3", "38265-5"} <= searched_codes("observations")
+    assert "80944-2" not in searched_codes("observations")  # read when sent; the URL has no room for it

@@ -73,3 +73,46 @@ def test_r13_a_ct_ordered_for_a_postmenopausal_osteoporosis_is_not_told_to_switc
     decision = decide_order(order, radiculopathy(), condition("102447009", SNOMED))
 
     assert decision.rules == ("R10",)
+
+
+def dxa(code: str = "38267-1", **fields: Any) -> dict[str, Any]:
+    """A DXA T-score Observation as a bone density report's result (LOINC, dxa_t_score.json)."""
+    return {"resourceType": "Observation", "id": "dxa", "status": "final",
+            "code": coded("http://loinc.org", code), "effectiveDateTime": "2024-05-01", **fields}
+
+
+@pytest.mark.parametrize("observation", [
+    dxa(valueQuantity={"value": -3.1, "unit": "{T-score}"}),      # lumbar spine
+    dxa(valueQuantity={"value": -2.5}),                          # the WHO limit itself
+    dxa("80946-7", valueQuantity={"value": -2.7, "unit": "SD"}),  # left hip, as Epic results it
+    dxa("38265-5", valueQuantity={"value": -3.8}),               # Synthea's "DXA [T-score] Bone density"
+    dxa("80948-3", valueString="-2.6"),                          # left femur, sent as text
+    dxa("38264-8", valueString="<-3.0"),                         # a bound below the limit
+    {**dxa(valueQuantity={"value": -3.0}), "effectiveDateTime": None},  # undated
+    {"resourceType": "Observation", "id": "panel", "status": "final",  # one item of a DXA panel
+     "code": {"text": "DXA bone density"}, "effectiveDateTime": "2019-01-10",
+     "component": [{"code": coded("http://loinc.org", "38263-0"), "valueQuantity": {"value": -2.9}}]},
+])
+def test_r10_a_dxa_t_score_of_minus_2_5_or_lower_is_osteoporosis(observation: dict[str, Any]) -> None:
+    """The WHO definition of osteoporosis (§3 "Osteoporosis"): a bone density report's T-score was not read,
+    so a patient whose DXA showed osteoporosis but whose problem list did not say so was deferred (R1)."""
+    decision = decide({k: v for k, v in observation.items() if v is not None})
+
+    assert RedFlag.FRACTURE_RISK in decision.facts.red_flags
+    assert decision.rules == ("R10",)
+
+
+@pytest.mark.parametrize("observation", [
+    dxa(valueQuantity={"value": -1.8}),                         # osteopenia
+    dxa(valueQuantity={"value": -2.4}),
+    dxa(valueString=">-3.0"),                                   # a bound that may lie above the limit
+    dxa(valueQuantity={"value": -999}),                         # a placeholder, not a T-score
+    dxa(valueQuantity={"value": -3.0}, status="entered-in-error"),
+    dxa(valueQuantity={"value": -3.0}, effectiveDateTime="2026-04-01"),  # after the order
+    dxa("85394-5", valueQuantity={"value": -3.0}),              # a Z-score, not a T-score
+    dxa("80950-9", valueQuantity={"value": -3.0}),              # the calcaneus: no WHO site
+])
+def test_r1_a_t_score_above_the_limit_void_later_or_of_another_measure_is_no_fracture_risk(
+    observation: dict[str, Any]
+) -> None:
+    assert decide(observation).rules == ("R1",)
