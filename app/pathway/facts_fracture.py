@@ -1,5 +1,6 @@
 """Fracture risk (PATHWAY.md §3) recorded where no diagnosis code says it: a vertebroplasty or kyphoplasty
-treats a vertebral fracture, and a DXA T-score of -2.5 or lower is osteoporosis (the WHO definition). The
+treats a vertebral fracture, a DXA T-score of -2.5 or lower is osteoporosis (the WHO definition), and a
+bisphosphonate or denosumab treats it (or another bone at risk: Paget disease, metastases). The
 coded fracture-risk findings (osteoporosis, a vertebral fracture code, a fall) are read with the other red
 flags in ``facts_flags``; long-term steroids there too. PURE."""
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
     Context,
+    by_code_or_name,
     dated,
     member,
     observation_void,
@@ -22,6 +24,8 @@ from app.pathway.model import Evidence, Finding, RedFlag, State
 
 __all__ = ["fracture_risks"]
 
+# A drug recorded in error, or a statement that it is not taken, shows nothing; a stopped one still does.
+_VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
 # WHO (Technical Report Series 843, 1994): osteoporosis is a T-score at or below -2.5. A value below -10 is
 # no T-score (a "-999" not-measured placeholder), and is not read.
 _OSTEOPOROTIC_T_SCORE = -2.5
@@ -34,7 +38,8 @@ _T_SCORE_TEXT = re.compile(
 
 def fracture_risks(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 fracture risk shown by a procedure or a measurement rather than by a coded finding."""
-    found = (*treating_procedures(ctx, "vertebral_augmentation", Finding.VERTEBRAL_FRACTURE), *_t_scores(ctx))
+    augmentations = treating_procedures(ctx, "vertebral_augmentation", Finding.VERTEBRAL_FRACTURE)
+    found = (*augmentations, *_t_scores(ctx), *_drugs(ctx))
     yield from ((RedFlag.FRACTURE_RISK, evidence) for evidence in found)
 
 
@@ -64,3 +69,18 @@ def _t_score(observation: ObservationView) -> float | None:
     if found is None or (found.group(1) or "").startswith(">"):
         return None
     return float(found.group(2).replace(",", ".").replace("\u2212", "-").replace("\u2013", "-"))
+
+
+def _drugs(ctx: Context) -> Iterator[Evidence]:
+    """§3 "osteoporosis" as its treatment (``osteoporosis_drug``: by code, or by name in the product's text
+    or display, "Alendronic acid 10 MG Oral Tablet", "Prolia"): a MedicationRequest or MedicationStatement
+    begun by the order date or undated, whatever its age or status — a bisphosphonate stopped after five
+    years leaves the bone it treated (docs/pathway-facts.md "Ninth pass: fracture risk and trauma"); an
+    order not to give it (``doNotPerform``) is none."""
+    for m in ctx.chart.medications:
+        if m.status in _VOID_MEDICATION or m.do_not_perform or not possibly_by(m.start, ctx.order_date):
+            continue
+        coding = by_code_or_name(ctx.vs, "osteoporosis_drug", m.codings, (m.text,))
+        if coding is not None:
+            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
+            yield Evidence(Finding.OSTEOPOROSIS_DRUG, m.reference, dated(m.start), coding, name=name)

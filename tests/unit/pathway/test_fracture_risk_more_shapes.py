@@ -116,3 +116,42 @@ def test_r1_a_t_score_above_the_limit_void_later_or_of_another_measure_is_no_fra
     observation: dict[str, Any]
 ) -> None:
     assert decide(observation).rules == ("R1",)
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def drug(concept: dict[str, Any], resource: str = "MedicationRequest", **fields: Any) -> dict[str, Any]:
+    field = "authoredOn" if resource == "MedicationRequest" else "effectiveDateTime"
+    dated = {field: "2025-06-01"}
+    return {"resourceType": resource, "id": "bone", "status": "active", "intent": "order",
+            "medicationCodeableConcept": concept, **dated, **fields}
+
+
+@pytest.mark.parametrize("medication", [
+    drug({"coding": [{"system": RXNORM, "code": "904419",  # as Synthea prescribes it
+                      "display": "Alendronic acid 10 MG Oral Tablet"}]}),
+    drug({"text": "alendronate sodium 70 MG Oral Tablet"}),
+    drug({"text": "PROLIA 60 MG/ML SC SOSY"}, status="completed"),
+    drug(coded(RXNORM, "77655"), status="stopped"),  # a yearly zoledronic acid infusion
+    drug({"text": "risedronate 35 mg weekly"}, "MedicationStatement", status="completed",
+         effectiveDateTime="2018-03"),
+])
+def test_r10_a_bisphosphonate_or_denosumab_is_treated_osteoporosis(medication: dict[str, Any]) -> None:
+    """§3 osteoporosis recorded only by its treatment, as a medication list often is: it was R1 (defer)."""
+    decision = decide(medication)
+
+    assert RedFlag.FRACTURE_RISK in decision.facts.red_flags
+    assert decision.rules == ("R10",)
+
+
+@pytest.mark.parametrize("medication", [
+    drug({"text": "alendronate 70 mg"}, status="entered-in-error"),
+    drug({"text": "alendronate 70 mg"}, "MedicationStatement", status="not-taken"),
+    drug({"text": "alendronate 70 mg"}, doNotPerform=True),
+    drug({"text": "alendronate 70 mg"}, authoredOn="2026-04-01"),  # after the order
+    drug({"text": "calcium carbonate 600 MG / cholecalciferol 400 UNT Oral Tablet"}),
+    drug({"text": "raloxifene 60 mg"}),  # also breast cancer prevention: not listed
+])
+def test_r1_a_void_later_or_other_bone_drug_is_no_fracture_risk(medication: dict[str, Any]) -> None:
+    assert decide(medication).rules == ("R1",)
