@@ -155,3 +155,13 @@ def test_r10_a_bisphosphonate_or_denosumab_is_treated_osteoporosis(medication: d
 ])
 def test_r1_a_void_later_or_other_bone_drug_is_no_fracture_risk(medication: dict[str, Any]) -> None:
     assert decide(medication).rules == ("R1",)
+
+
+def test_r10_denosumab_at_the_osteoporosis_dose_is_fracture_risk_and_no_cancer() -> None:
+    """Denosumab is not read as a cancer drug (facts_cancer: only the dose tells Prolia from Xgeva); it is
+    osteoporosis treatment, so radiographs first (R10) — it was R1 (the malignancy pass's test of it moved
+    here)."""
+    decision = decide(drug({"text": "denosumab 60 MG/ML (Prolia)"}))
+
+    assert RedFlag.MALIGNANCY_MAJOR not in decision.facts.red_flags
+    assert decision.rules == ("R10",)
