@@ -25,7 +25,7 @@ from app.pathway.facts_flags import red_flags
 from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_modality import modality_findings
 from app.pathway.facts_motor import both_legs, motor_grades
-from app.pathway.facts_trauma import recent_high_energy_trauma
+from app.pathway.facts_trauma import recent_high_energy_trauma, trauma_in_words
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
 from app.terminology import Coding, Contrast, ImagingCode, Modality, ValueSets
@@ -192,15 +192,17 @@ def _age_unknown(chart: Chart, age: int | None) -> frozenset[ChartCategory]:
 def _red_flags(
     ctx: Context, neck_symptoms: bool, age: int | None, onset: episode.Onset
 ) -> tuple[dict[RedFlag, tuple[Evidence, ...]], tuple[Evidence, ...], tuple[Evidence, ...]]:
-    """§3 coded and measured red flags, motor-strength grades, weakness of both legs (CES), then what the
-    ESR/CRP add (R7, R8) and leave unexplained (R7b). Returns the flags, the unexplained markers and any
-    new mild weakness."""
+    """§3 coded and measured red flags, motor-strength grades, weakness of both legs (CES), a fall written in
+    words (fracture risk), then what the ESR/CRP add (R7, R8) and leave unexplained (R7b). Returns the
+    flags, the unexplained markers and any new mild weakness."""
     coded = red_flags(ctx, neck_symptoms, age, _new_since(ctx, onset))
     patient = ctx.chart.patient
     markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
     motor = motor_grades(ctx, onset.day or ctx.days_before(ctx.policy.episode_gap_days))
     extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious),
-             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx))}
+             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx)),
+             RedFlag.FRACTURE_RISK: (*markers.red_flags.get(RedFlag.FRACTURE_RISK, ()),
+                                     *(e for _, e in trauma_in_words(ctx)))}
     merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}
     return {flag: items for flag, items in merged.items() if items}, markers.unexplained, motor.mild
 

@@ -28,7 +28,7 @@ def test_finding_value_sets_are_every_concept_the_pathway_reads_from_observation
 def test_observations_search_names_every_snomed_red_flag_finding_so_no_category_is_needed() -> None:
     sets = load_value_sets()
     snomed = {m.coding.code for name in FINDING_VALUE_SETS for m in sets.get(name).members
-              if m.coding.system == SNOMED and m.attributes.get("search") != "condition"}
+              if m.coding.system == SNOMED and m.attributes.get("search") is None}
 
     codes = searched_codes("observations")
 
