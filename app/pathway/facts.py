@@ -9,7 +9,8 @@ listed in docs/pathway-facts.md; the detailed rules live in the ``facts_*`` modu
 * ``facts_care``    — conservative care, candidate, pain score;
 * ``facts_imaging`` — prior MRI, prior surgery;
 * ``facts_modality`` — a contraindication to MRI, OPLL (R13, R14);
-* ``facts_trauma``  — recent high-energy trauma (§1 scope).
+* ``facts_trauma``  — recent high-energy trauma (§1 scope);
+* ``facts_fracture`` — fracture risk by procedure, DXA T-score or drug; ``facts_fracture_words`` in words.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from app.pathway import facts_episode as episode
 from app.pathway import facts_imaging as imaging
 from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
+from app.pathway.facts_fracture_words import fracture_risk_in_words
 from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_modality import modality_findings
 from app.pathway.facts_motor import both_legs, motor_grades
-from app.pathway.facts_trauma import recent_high_energy_trauma, trauma_in_words
+from app.pathway.facts_trauma import recent_high_energy_trauma
 from app.pathway.model import Evidence, Facts, OrderFacts, RedFlag, Region
 from app.pathway.policy import Policy
 from app.terminology import Coding, Contrast, ImagingCode, Modality, ValueSets
@@ -192,8 +194,8 @@ def _age_unknown(chart: Chart, age: int | None) -> frozenset[ChartCategory]:
 def _red_flags(
     ctx: Context, neck_symptoms: bool, age: int | None, onset: episode.Onset
 ) -> tuple[dict[RedFlag, tuple[Evidence, ...]], tuple[Evidence, ...], tuple[Evidence, ...]]:
-    """§3 coded and measured red flags, motor-strength grades, weakness of both legs (CES), a fall written in
-    words (fracture risk), then what the ESR/CRP add (R7, R8) and leave unexplained (R7b). Returns the
+    """§3 coded and measured red flags, motor-strength grades, weakness of both legs (CES), a fracture risk
+    written in words, then what the ESR/CRP add (R7, R8) and leave unexplained (R7b). Returns the
     flags, the unexplained markers and any new mild weakness."""
     coded = red_flags(ctx, neck_symptoms, age, _new_since(ctx, onset))
     patient = ctx.chart.patient
@@ -202,7 +204,7 @@ def _red_flags(
     extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious),
              RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx)),
              RedFlag.FRACTURE_RISK: (*markers.red_flags.get(RedFlag.FRACTURE_RISK, ()),
-                                     *(e for _, e in trauma_in_words(ctx)))}
+                                     *(e for _, e in fracture_risk_in_words(ctx)))}
     merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}
     return {flag: items for flag, items in merged.items() if items}, markers.unexplained, motor.mild
 

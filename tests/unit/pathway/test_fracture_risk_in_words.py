@@ -1,9 +1,10 @@
-"""Low-velocity trauma (PATHWAY.md §3 fracture risk, R10) as exports record a fall: in words — a visit's chief
-complaint, a referral's or the order's reason for exam, a free-text problem — or as SNOMED CT 1912002 "Fall"
-on an Observation. ``raw_decision`` adds each resource to a 19-day lumbar radiculopathy and rates a lumbar
-MRI ordered on 2026-03-11: R1 (defer) without a fracture risk, R10 (radiographs first) with one. Each R10
-chart below was R1 before the ninth pass (docs/pathway-facts.md "Ninth pass: fracture risk and trauma"),
-and each R1 chart is a careful negative that must stay a defer."""
+"""Fracture risk (PATHWAY.md §3, R10) as exports record it in words — a fall as a visit's chief complaint, a
+referral's or the order's reason for exam, osteoporosis or a compression fracture as a free-text problem —
+or a fall as SNOMED CT 1912002 "Fall" on an Observation (facts_fracture_words, low_velocity_trauma.json).
+``raw_decision`` adds each resource to a 19-day lumbar radiculopathy and rates a lumbar MRI ordered on
+2026-03-11: R1 (defer) without a fracture risk, R10 (radiographs first) with one. Each R10 chart below was
+R1 before the ninth pass (docs/pathway-facts.md "Ninth pass: fracture risk and trauma"), and each R1 chart
+is a careful negative that must stay a defer."""
 
 from __future__ import annotations
 
@@ -93,3 +94,45 @@ def test_a_car_crash_in_words_never_silences_a_red_flag() -> None:
 
     assert decision.rules[0] == "R5"
     assert RedFlag.FRACTURE_RISK in decision.facts.red_flags
+
+
+def problem(words: str, **fields: Any) -> dict[str, Any]:
+    """A free-text problem, as Oracle Health exports a diagnosis entered with no code."""
+    return {"resourceType": "Condition", "id": "free", "code": {"text": words}, **fields}
+
+
+@pytest.mark.parametrize(("resource", "finding"), [
+    (problem("Osteoporosis", recordedDate="2019-04-02"), Finding.OSTEOPOROSIS),  # years old: still there
+    (problem("h/o osteoporotic L1 compression fracture"), Finding.OSTEOPOROSIS),
+    (problem("T12 compression fx", onsetDateTime="2021-05"), Finding.VERTEBRAL_FRACTURE),
+    (problem("s/p kyphoplasty L2"), Finding.VERTEBRAL_FRACTURE),
+    ({"resourceType": "Condition", "id": "local", "onsetDateTime": "2018-01-01",  # a site's own code
+      "code": {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.861.1.7.2.696871", "code": "88",
+                           "display": "Osteoporosis, senile"}]}}, Finding.OSTEOPOROSIS),
+    (visit({"text": "r/o compression fracture"}), Finding.VERTEBRAL_FRACTURE),  # the suspicion R10 answers
+])
+def test_r10_osteoporosis_or_a_vertebral_fracture_in_words_is_fracture_risk(
+    resource: dict[str, Any], finding: Finding
+) -> None:
+    """§3 osteoporosis and a vertebral fracture, whatever their age, as a free-text problem or a local code
+    names them: they were never read by their words (R1)."""
+    decision = decide(resource)
+
+    assert [e.finding for e in decision.facts.red_flags[RedFlag.FRACTURE_RISK]] == [finding]
+    assert decision.rules == ("R10",)
+
+
+@pytest.mark.parametrize("resource", [
+    problem("Osteopenia"),
+    problem("Family history of osteoporosis"),
+    problem("Osteoporosis screening"),
+    problem("Compression fracture ruled out"),
+    problem("Osteoporosis", verificationStatus=coded(
+        "http://terminology.hl7.org/CodeSystem/condition-ver-status", "refuted")),
+    visit({"text": "DXA to r/o osteoporosis"}),
+    problem("Distal radius fracture"),  # a fracture, but not of the spine
+])
+def test_r1_osteopenia_a_family_history_a_screen_or_another_fracture_in_words_is_no_fracture_risk(
+    resource: dict[str, Any]
+) -> None:
+    assert decide(resource).rules == ("R1",)
