@@ -218,7 +218,7 @@ def stated_in_words(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None,
 def stated_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None, FhirDate | None]]:
     """(words, reference, date) of every reason stated in words, coded or not — a visit's chief complaint
     "Fall" under a local code, a referral's "fell from standing" — for the words a code does not carry
-    (``facts_trauma.trauma_in_words``); entered-in-error is void."""
+    (``facts_fracture_words``); entered-in-error is void."""
     for _, texts, reference, on, status in _reasons(ctx):
         if texts and status != "entered-in-error":
             yield texts, reference, on
