@@ -12,20 +12,18 @@ from collections.abc import Iterator
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
     Context,
-    by_code_or_name,
     dated,
     member,
     observation_void,
     possibly_by,
     shown_name,
+    treating_drugs,
     treating_procedures,
 )
 from app.pathway.model import Evidence, Finding, RedFlag, State
 
 __all__ = ["fracture_risks"]
 
-# A drug recorded in error, or a statement that it is not taken, shows nothing; a stopped one still does.
-_VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
 # WHO (Technical Report Series 843, 1994): osteoporosis is a T-score at or below -2.5. A value below -10 is
 # no T-score (a "-999" not-measured placeholder), and is not read.
 _OSTEOPOROTIC_T_SCORE = -2.5
@@ -39,7 +37,10 @@ _T_SCORE_TEXT = re.compile(
 def fracture_risks(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 fracture risk shown by a procedure or a measurement rather than by a coded finding."""
     augmentations = treating_procedures(ctx, "vertebral_augmentation", Finding.VERTEBRAL_FRACTURE)
-    found = (*augmentations, *_t_scores(ctx), *_drugs(ctx))
+    # §3 "osteoporosis" as its treatment, whatever its age or status: a bisphosphonate stopped after five
+    # years leaves the bone it treated (docs/pathway-facts.md "Ninth pass: fracture risk and trauma").
+    drugs = treating_drugs(ctx, "osteoporosis_drug", Finding.OSTEOPOROSIS_DRUG)
+    found = (*augmentations, *_t_scores(ctx), *drugs)
     yield from ((RedFlag.FRACTURE_RISK, evidence) for evidence in found)
 
 
@@ -69,18 +70,3 @@ def _t_score(observation: ObservationView) -> float | None:
     if found is None or (found.group(1) or "").startswith(">"):
         return None
     return float(found.group(2).replace(",", ".").replace("\u2212", "-").replace("\u2013", "-"))
-
-
-def _drugs(ctx: Context) -> Iterator[Evidence]:
-    """§3 "osteoporosis" as its treatment (``osteoporosis_drug``: by code, or by name in the product's text
-    or display, "Alendronic acid 10 MG Oral Tablet", "Prolia"): a MedicationRequest or MedicationStatement
-    begun by the order date or undated, whatever its age or status — a bisphosphonate stopped after five
-    years leaves the bone it treated (docs/pathway-facts.md "Ninth pass: fracture risk and trauma"); an
-    order not to give it (``doNotPerform``) is none."""
-    for m in ctx.chart.medications:
-        if m.status in _VOID_MEDICATION or m.do_not_perform or not possibly_by(m.start, ctx.order_date):
-            continue
-        coding = by_code_or_name(ctx.vs, "osteoporosis_drug", m.codings, (m.text,))
-        if coding is not None:
-            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
-            yield Evidence(Finding.OSTEOPOROSIS_DRUG, m.reference, dated(m.start), coding, name=name)
