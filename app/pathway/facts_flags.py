@@ -215,13 +215,14 @@ def stated_in_words(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None,
             yield texts, reference, on
 
 
-def stated_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None, FhirDate | None]]:
-    """(words, reference, date) of every reason stated in words, coded or not — a visit's chief complaint
-    "Fall" under a local code, a referral's "fell from standing" — for the words a code does not carry
-    (``facts_fracture_words``); entered-in-error is void."""
-    for _, texts, reference, on, status in _reasons(ctx):
+def stated_texts(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], tuple[str, ...], str | None,
+                                                  FhirDate | None]]:
+    """(codings, words, reference, date) of every reason stated in words, coded or not — a visit's chief
+    complaint "Fall" under a local code, a referral's "fell from standing" — for the words a code does not
+    carry (``facts_fracture_words``); entered-in-error is void."""
+    for codings, texts, reference, on, status in _reasons(ctx):
         if texts and status != "entered-in-error":
-            yield texts, reference, on
+            yield codings, texts, reference, on
 
 
 _Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None]

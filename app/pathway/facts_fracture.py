@@ -1,8 +1,8 @@
 """Fracture risk (PATHWAY.md §3) recorded where no diagnosis code says it: a vertebroplasty or kyphoplasty
 treats a vertebral fracture, a DXA T-score of -2.5 or lower is osteoporosis (the WHO definition), and a
-bisphosphonate or denosumab treats it (or another bone at risk: Paget disease, metastases). The
-coded fracture-risk findings (osteoporosis, a vertebral fracture code, a fall) are read with the other red
-flags in ``facts_flags``; long-term steroids there too. PURE."""
+bisphosphonate or denosumab treats it (or another bone at risk: Paget disease, metastases). The coded
+fracture-risk findings (osteoporosis, a vertebral fracture code, a fall) are read with the other red flags
+in ``facts_flags``, long-term steroids there too; the same in words, ``facts_fracture_words``. PURE."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _T_SCORE_TEXT = re.compile(
 
 
 def fracture_risks(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
-    """§3 fracture risk shown by a procedure or a measurement rather than by a coded finding."""
+    """§3 fracture risk shown by a procedure, a measurement or a drug rather than by a coded finding."""
     augmentations = treating_procedures(ctx, "vertebral_augmentation", Finding.VERTEBRAL_FRACTURE)
     # §3 "osteoporosis" as its treatment, whatever its age or status: a bisphosphonate stopped after five
     # years leaves the bone it treated (docs/pathway-facts.md "Ninth pass: fracture risk and trauma").

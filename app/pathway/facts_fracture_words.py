@@ -32,6 +32,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_flags import stated_texts
 from app.pathway.model import Evidence, Finding, RedFlag
+from app.terminology import Coding
 
 __all__ = ["fracture_risk_in_words"]
 
@@ -85,7 +86,7 @@ def fracture_risk_in_words(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 fracture risk named in words only, each finding shown in the chart's own words; an event (a fall,
     a crash) while new, the others whatever their age; never dated after the order."""
     since = ctx.days_before(ctx.policy.episode_gap_days)
-    for words, reference, on in (*stated_texts(ctx), *_problem_words(ctx), *_order_words(ctx)):
+    for words, reference, on in (*_reason_words(ctx), *_problem_words(ctx), *_order_words(ctx)):
         if not possibly_by(on, ctx.order_date):
             continue
         old = on is not None and last_day(on) < since
@@ -95,14 +96,25 @@ def fracture_risk_in_words(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
                 yield RedFlag.FRACTURE_RISK, Evidence(kind, reference, dated(on), text=shown_name(text))
 
 
+def _reason_words(ctx: Context) -> Iterator[_Words]:
+    """A reason's words (``facts_flags.stated_texts``), when none of its codings is a fracture-risk code (a
+    coded one is read by its code, and is not shown twice)."""
+    for codings, texts, reference, on in stated_texts(ctx):
+        if not _coded(ctx, codings):
+            yield texts, reference, on
+
+
 def _problem_words(ctx: Context) -> Iterator[_Words]:
-    """A Condition in words: its text and its codings' displays, when no coding is a fracture-risk code (a
-    coded one is read by its code); refuted and entered-in-error ones say nothing."""
+    """A Condition in words: its text and its codings' displays, when no coding is a fracture-risk code;
+    refuted and entered-in-error ones say nothing."""
     for c in ctx.chart.conditions:
-        coded = any(ctx.vs.contains(concept, coding) for concept in _CODED for coding in c.codings)
-        if not coded and not condition_void(c):
+        if not _coded(ctx, c.codings) and not condition_void(c):
             words = tuple(t for t in (c.text, *(coding.display for coding in c.codings)) if t)
             yield words, c.reference, condition_first_date(c, ctx.chart.patient, ctx.order_date)
+
+
+def _coded(ctx: Context, codings: tuple[Coding, ...]) -> bool:
+    return any(ctx.vs.contains(concept, coding) for concept in _CODED for coding in codings)
 
 
 def _order_words(ctx: Context) -> Iterator[_Words]:

@@ -136,3 +136,14 @@ def test_r1_osteopenia_a_family_history_a_screen_or_another_fracture_in_words_is
     resource: dict[str, Any]
 ) -> None:
     assert decide(resource).rules == ("R1",)
+
+
+def test_a_coded_fall_is_read_by_its_code_and_not_again_by_its_words() -> None:
+    """A visit's reason coded W19 with the text "Fall" is one fall on the card, named by its code."""
+    fall = {"system": ICD10CM, "code": "W19.XXXA", "display": "Unspecified fall"}
+    reason = {"coding": [fall], "text": "Fall"}
+
+    found = decide(visit(reason)).facts.red_flags[RedFlag.FRACTURE_RISK]
+
+    assert [(e.finding, e.name, e.text) for e in found] == [
+        (Finding.LOW_VELOCITY_TRAUMA, "Unspecified fall", None)]
