@@ -338,6 +338,31 @@ def oracle_osteoporosis() -> Pair:
 
 
 @chart
+def epic_dxa_osteoporosis() -> Pair:
+    """Sciatica 12 days at 68; osteoporosis only as a DXA report's left-hip T-score of -2.8 two years ago,
+    never on the problem list: fracture risk, R10 (ninth pass; it was R1)."""
+    ch = history(Chart("wc-epic-dxa", "epic", "1958-04-04", "female"))
+    sciatica_episode(ch, 12)
+    ch.observation("imaging", [c(LOINC, "80946-7", "DXA Hip - left [T-score] Bone density")], 700,
+                   {"valueQuantity": {"value": -2.8, "unit": "SD"}})
+    ch.observation("imaging", [c(LOINC, "38267-1", "DXA Lumbar spine [T-score] Bone density")], 700,
+                   {"valueQuantity": {"value": -2.1, "unit": "SD"}})
+    return ch, expect(["R10"], "appropriate", "info", None, absent=DEFER[:1], facts=("T-score -2.8",),
+                      about="osteoporosis by DXA only")
+
+
+@chart
+def epic_fall_chief_complaint() -> Pair:
+    """Sciatica 9 days at 45, begun with an ED visit whose chief complaint is 'Fall' under Epic's own code
+    (no external-cause code): low-velocity trauma, R10 (ninth pass; it was R1)."""
+    ch = history(Chart("wc-epic-fall", "epic", "1981-07-07", "male"))
+    ch.visit(9, ED, reason=c("urn:oid:1.2.840.114350.1.13.861.1.7.2.728286", "1042", "Fall"))
+    sciatica_episode(ch, 9)
+    return ch, expect(["R10"], "appropriate", "info", None, absent=DEFER[:1], facts=("Fall",),
+                      about="a fall as the chief complaint")
+
+
+@chart
 def synthea_ct_after_care() -> Pair:
     """Sciatica 60 days with PT and naproxen, a lumbar CT ordered, no fracture risk: R13 (order MRI)."""
     ch = history(Chart("wc-synthea-ct", "synthea", "1983-08-08", "female"))

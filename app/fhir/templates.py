@@ -32,10 +32,10 @@ _PATIENT = "{{context.patientId}}"
 _LOINC = "http://loinc.org"
 _SNOMED = "http://snomed.info/sct"
 # Value sets of the measurements the pathway reads (temperature, pain score, ESR, CRP, WBC, a blood culture's
-# organism, a cancer's stage), by LOINC code; then LOINC 75325-1 "Symptom", the code under which a SNOMED
-# CT finding is recorded as the value.
+# organism, a cancer's stage, a DXA T-score), by LOINC code; then LOINC 75325-1 "Symptom", the code under
+# which a SNOMED CT finding is recorded as the value.
 MEASURED_VALUE_SETS = (
-    "body_temperature", "pain_score", "esr", "crp", "wbc", "blood_culture", "cancer_staging",
+    "body_temperature", "pain_score", "esr", "crp", "wbc", "blood_culture", "cancer_staging", "dxa_t_score",
 )
 _SYMPTOM = "75325-1"
 # US Core / R4 observation-category codes, system left out: Epic and others use their own category systems.
@@ -54,14 +54,21 @@ FINDING_VALUE_SETS = (
 )
 
 
+# The ``search`` attribute values of a member the Observation search leaves out (``_codes``).
+_UNSEARCHED = frozenset({"condition", "no"})
 # Read once, at import, for both code lists below (the templates are constants).
 _VALUE_SETS = load_value_sets()
 
 
 def _codes(value_sets: tuple[str, ...], system: str | None = None) -> tuple[str, ...]:
-    """Every code of ``value_sets`` (of ``system`` only, when given), once, in file order."""
-    members = (m.coding for name in value_sets for m in _VALUE_SETS.get(name).members)
-    return tuple(dict.fromkeys(c.code for c in members if system is None or c.system == system))
+    """Every code of ``value_sets`` (of ``system`` only, when given), once, in file order — but for a code
+    marked ``search`` (``_UNSEARCHED``), read when it is sent but not searched for, as the URL has a budget:
+    ``condition``, a diagnosis charted as a Condition (fetched unfiltered; the osteoporosis kinds of the
+    eCQM value set, whose root 64859006 is searched); ``no``, a rarer variant of a searched code (the
+    forearm DXA T-score of one side)."""
+    members = (m for name in value_sets for m in _VALUE_SETS.get(name).members
+               if m.attributes.get("search") not in _UNSEARCHED)
+    return tuple(dict.fromkeys(m.coding.code for m in members if system is None or m.coding.system == system))
 
 
 def _report_codes() -> str:

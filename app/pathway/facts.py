@@ -9,7 +9,8 @@ listed in docs/pathway-facts.md; the detailed rules live in the ``facts_*`` modu
 * ``facts_care``    — conservative care, candidate, pain score;
 * ``facts_imaging`` — prior MRI, prior surgery;
 * ``facts_modality`` — a contraindication to MRI, OPLL (R13, R14);
-* ``facts_trauma``  — recent high-energy trauma (§1 scope).
+* ``facts_trauma``  — recent high-energy trauma (§1 scope);
+* ``facts_fracture`` — fracture risk by procedure, DXA T-score or drug; ``facts_fracture_words`` in words.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.pathway import facts_episode as episode
 from app.pathway import facts_imaging as imaging
 from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_flags import red_flags
+from app.pathway.facts_fracture_words import fracture_risk_in_words
 from app.pathway.facts_markers import marker_flags
 from app.pathway.facts_modality import modality_findings
 from app.pathway.facts_motor import both_legs, motor_grades
@@ -192,15 +194,17 @@ def _age_unknown(chart: Chart, age: int | None) -> frozenset[ChartCategory]:
 def _red_flags(
     ctx: Context, neck_symptoms: bool, age: int | None, onset: episode.Onset
 ) -> tuple[dict[RedFlag, tuple[Evidence, ...]], tuple[Evidence, ...], tuple[Evidence, ...]]:
-    """§3 coded and measured red flags, motor-strength grades, weakness of both legs (CES), then what the
-    ESR/CRP add (R7, R8) and leave unexplained (R7b). Returns the flags, the unexplained markers and any
-    new mild weakness."""
+    """§3 coded and measured red flags, motor-strength grades, weakness of both legs (CES), a fracture risk
+    written in words, then what the ESR/CRP add (R7, R8) and leave unexplained (R7b). Returns the
+    flags, the unexplained markers and any new mild weakness."""
     coded = red_flags(ctx, neck_symptoms, age, _new_since(ctx, onset))
     patient = ctx.chart.patient
     markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
     motor = motor_grades(ctx, onset.day or ctx.days_before(ctx.policy.episode_gap_days))
     extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious),
-             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx))}
+             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx)),
+             RedFlag.FRACTURE_RISK: (*markers.red_flags.get(RedFlag.FRACTURE_RISK, ()),
+                                     *(e for _, e in fracture_risk_in_words(ctx)))}
     merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}
     return {flag: items for flag, items in merged.items() if items}, markers.unexplained, motor.mild
 

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 from app.pathway.facts_common import (
     Context,
-    by_code_or_name,
     condition_first_date,
     condition_void,
     dated,
@@ -25,6 +24,7 @@ from app.pathway.facts_common import (
     observation_void,
     possibly_by,
     shown_name,
+    treating_drugs,
     treating_procedures,
 )
 from app.pathway.model import Evidence, Finding, RedFlag
@@ -32,9 +32,9 @@ from app.terminology import Coding
 
 __all__ = ["cancer_treatments"]
 
-# A drug recorded in error, or a statement that it is not taken, shows no cancer; a cancelled order still
-# does. Procedures: ``facts_common.treating_procedures`` (not-done, "prior radiotherapy: not done", is none).
-_VOID_MEDICATION = frozenset({"entered-in-error", "not-taken"})
+# Drugs: ``facts_common.treating_drugs`` (entered-in-error and not-taken show no cancer; a cancelled order
+# still does). Procedures: ``facts_common.treating_procedures`` (not-done, "prior radiotherapy: not done",
+# is none).
 # ICD-O-3 (its HL7 URI and OID): a morphology is four digits and a behaviour digit, "8500/3" (also written
 # "85003" or "M-8500/3"). Behaviour 3 malignant, 6 metastatic, 9 malignant of unknown origin; 1 uncertain
 # (as ICD-10-CM D37-D48); 0 benign and 2 in situ are no cancer (§3 names C00-C96).
@@ -51,21 +51,9 @@ def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 malignancy (major): a cancer treatment by the order date, whatever its age (a history of cancer
     counts at any date, §2), as the major flag."""
     procedures = treating_procedures(ctx, "cancer_treatment_procedure", Finding.CANCER_TREATMENT)
-    found = (*_drugs(ctx), *procedures, *_stagings(ctx), *_morphologies(ctx))
+    drugs = treating_drugs(ctx, "antineoplastic", Finding.CANCER_TREATMENT)
+    found = (*drugs, *procedures, *_stagings(ctx), *_morphologies(ctx))
     yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in found)
-
-
-def _drugs(ctx: Context) -> Iterator[Evidence]:
-    """A MedicationRequest or MedicationStatement of an antineoplastic or cancer hormone therapy
-    (``antineoplastic``: by code, or by name in the product's text or display) begun by the order date
-    or undated; an order not to give it (``doNotPerform``) is none."""
-    for m in ctx.chart.medications:
-        if m.status in _VOID_MEDICATION or m.do_not_perform or not possibly_by(m.start, ctx.order_date):
-            continue
-        coding = by_code_or_name(ctx.vs, "antineoplastic", m.codings, (m.text,))
-        if coding is not None:
-            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
-            yield Evidence(Finding.CANCER_TREATMENT, m.reference, dated(m.start), coding, name=name)
 
 
 def _stagings(ctx: Context) -> Iterator[Evidence]:

@@ -509,6 +509,25 @@ def treating_procedures(ctx: Context, concept: str, finding: Finding) -> Iterato
         yield Evidence(finding, p.reference, on, coding, name=shown_name(coding.display or p.text))
 
 
+# A drug recorded in error, or a statement that it is not taken, shows nothing; a cancelled order or a
+# stopped drug still shows the disease it was for.
+_NOT_TAKEN = frozenset({"entered-in-error", "not-taken"})
+
+
+def treating_drugs(ctx: Context, concept: str, finding: Finding) -> Iterator[Evidence]:
+    """A MedicationRequest or MedicationStatement of ``concept`` (by code, or by name in the product's text
+    or a display) that shows the disease it treats, whatever its age or status (a cancer drug its cancer, a
+    bisphosphonate the osteoporosis): begun by the order date or undated; an order not to give it
+    (``doNotPerform``) is none. Named as the chart names the drug."""
+    for m in ctx.chart.medications:
+        if m.status in _NOT_TAKEN or m.do_not_perform or not possibly_by(m.start, ctx.order_date):
+            continue
+        coding = by_code_or_name(ctx.vs, concept, m.codings, (m.text,))
+        if coding is not None:
+            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
+            yield Evidence(finding, m.reference, dated(m.start), coding, name=name)
+
+
 # --- evidence ------------------------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from app.pathway.facts_common import (
 from app.pathway.facts_named import answered_yes, named_hits, names_of
 from app.terminology import Coding
 
-__all__ = ["Hits", "Statement", "findings", "stated_in_words", "stated_reasons"]
+__all__ = ["Hits", "Statement", "findings", "stated_in_words", "stated_reasons", "stated_texts"]
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -99,6 +99,16 @@ def stated_in_words(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None,
     for codings, texts, reference, on, status in _reasons(ctx):
         if texts and not codings and status != "entered-in-error":
             yield texts, reference, on
+
+
+def stated_texts(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], tuple[str, ...], str | None,
+                                                  FhirDate | None]]:
+    """(codings, words, reference, date) of every reason stated in words, coded or not — a visit's chief
+    complaint "Fall" under a local code, a referral's "fell from standing" — for the words a code does not
+    carry (``facts_fracture_words``); entered-in-error is void."""
+    for codings, texts, reference, on, status in _reasons(ctx):
+        if texts and status != "entered-in-error":
+            yield codings, texts, reference, on
 
 
 # --- the table -------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from app.pathway.facts_common import (
     unit_key,
 )
 from app.pathway.facts_findings import Statement, findings
-from app.pathway.facts_fracture import augmentations
+from app.pathway.facts_fracture import fracture_risks
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -54,8 +54,9 @@ class Keep(Enum):
     NEW = "new"            # CES signs: dated within episode_gap_days (or undated)
     NEW_IN_EPISODE = "new_in_episode"  # unspecified incontinence, chronic retention: on/after episode onset
     FEVER = "fever"        # fever_window_days (§2: "in the last 7 days")
-    CURRENT = "current"    # weight loss, vertebral fracture: active, or ended within episode_gap_days
-    HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major); so does osteoporosis
+    CURRENT = "current"    # weight loss: active, or ended within episode_gap_days
+    HISTORY = "history"    # a history of cancer stays a history (§3 malignancy major); so do osteoporosis
+    # and a vertebral fracture, healed or not (docs/pathway-facts.md ninth pass: fracture risk and trauma)
 
 
 _RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEVER})
@@ -79,7 +80,7 @@ TRIGGERS: tuple[Trigger, ...] = (
     ("neoplasm_uncertain", (RedFlag.MALIGNANCY_MAJOR,), Keep.HISTORY),  # D37-D49: the safe side
     ("weight_loss", (RedFlag.MALIGNANCY_WEAK,), Keep.CURRENT),
     ("osteoporosis", (RedFlag.FRACTURE_RISK,), Keep.HISTORY),  # chronic: docs/pathway-facts.md seventh pass
-    ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.CURRENT),
+    ("vertebral_fracture", (RedFlag.FRACTURE_RISK,), Keep.HISTORY),  # the strongest risk of another
     # Trauma is an event, not a state: it counts while new. A high-energy one older than six weeks is no
     # longer out of scope (facts_trauma) but is still trauma (ACR LBP 2021 variant 6).
     ("low_velocity_trauma", (RedFlag.FRACTURE_RISK,), Keep.NEW),
@@ -112,7 +113,7 @@ def red_flags(
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
     coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *augmentations(ctx), *cancer_treatments(ctx),
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *fracture_risks(ctx), *cancer_treatments(ctx),
              *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
@@ -177,8 +178,8 @@ def _kept(window: Window, finding: Statement, keep: Keep) -> bool:
 def _current(ctx: Context, finding: Statement, condition: ConditionView, days: int) -> bool:
     """Keep.CURRENT: active, or ended within ``days``. §2 dates a resolved finding by its abatement, else
     by its onset, else its recordedDate; with none of them nothing shows it ended long ago, so it counts.
-    A vertebral fracture resolved last month with its abatement date left off still counts (as with the
-    date: invariant 6's "less data never means a less safe answer")."""
+    A weight loss resolved last month with its abatement date left off still counts (as with the date:
+    invariant 6's "less data never means a less safe answer")."""
     if condition.abatement is not None or not condition_resolved(condition):
         return condition_current(condition, ctx.order_date, days)
     return finding.on is None or last_day(finding.on) >= ctx.days_before(days)

@@ -2,7 +2,8 @@
 
 Read where a red flag is read (§2 "Where a finding is read": a Condition of any category, an Observation, a
 visit's or another order's reason, the order's own reason), by the external-cause code of the mechanism
-(``high_energy_trauma.json``). PURE.
+(``high_energy_trauma.json``); never from words (a crash written "MVC" is fracture risk,
+``facts_fracture_words``). PURE.
 
 Scope silences every card, red-flag cards included (§1 v2: only age and high-energy trauma keep an order
 out of scope despite a red flag), so the trauma counts only when it is certainly recent — the rule for

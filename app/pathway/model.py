@@ -141,6 +141,8 @@ class Finding(StrEnum):
     CRP = "crp"  # mg/L
     MUSCLE_STRENGTH = "muscle_strength"  # MRC grade 0-5, quarter grades for "4+"/"4-"
     SPINAL_PROCEDURE = "spinal_procedure"  # within SPINAL_PROCEDURE_DAYS (R7 risk factor)
+    DXA_T_SCORE = "dxa_t_score"  # a T-score of -2.5 or lower: osteoporosis (facts_fracture)
+    OSTEOPOROSIS_DRUG = "osteoporosis_drug"  # a bisphosphonate or denosumab (facts_fracture)
 
 
 class State(StrEnum):

@@ -28,7 +28,7 @@ def test_finding_value_sets_are_every_concept_the_pathway_reads_from_observation
 def test_observations_search_names_every_snomed_red_flag_finding_so_no_category_is_needed() -> None:
     sets = load_value_sets()
     snomed = {m.coding.code for name in FINDING_VALUE_SETS for m in sets.get(name).members
-              if m.coding.system == SNOMED}
+              if m.coding.system == SNOMED and m.attributes.get("search") is None}
 
     codes = searched_codes("observations")
 
@@ -64,3 +64,22 @@ def test_observations_search_names_the_blood_cultures_a_positive_one_is_read_fro
     """A positive blood culture is recent bacteraemia (PATHWAY.md §3 v2, R7; facts_markers): a laboratory
     result, outside the ``findings`` categories, so the fallback must search it by code as prefetch does."""
     assert {"600-7", "17928-3", "17934-1"} <= searched_codes("observations")
+
+
+def test_observations_search_leaves_out_the_diagnoses_charted_as_conditions_but_names_their_root() -> None:
+    """The eCQM osteoporosis kinds (postmenopausal, senile, drug-induced …, ``search: condition`` in
+    osteoporosis.json) are diagnoses a chart holds as Conditions, fetched unfiltered; naming seventy of them
+    in the Observation search would break its URL budget. Osteoporosis itself (64859006) is still named."""
+    codes = searched_codes("observations")
+    marked = {m.coding.code for m in load_value_sets().get("osteoporosis").members
+              if m.attributes.get("search") == "condition"}
+
+    assert "102447009" in marked and not marked & codes
+    assert "64859006" in codes
+
+
+def test_observations_search_names_the_dxa_t_scores_a_fracture_risk_is_read_from() -> None:
+    """A DXA T-score of -2.5 or lower is osteoporosis (PATHWAY.md §3 fracture risk, R10; facts_fracture):
+    an imaging result outside the ``findings`` categories, so prefetch and fallback name it by code."""
+    assert {"38267-1", "38263-0", "80946-7", "80948-3", "38265-5"} <= searched_codes("observations")
+    assert "80944-2" not in searched_codes("observations")  # read when sent; the URL has no room for it

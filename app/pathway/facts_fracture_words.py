@@ -1,0 +1,140 @@
+"""Fracture risk (PATHWAY.md §3, R10) written in words only: a fall ("fell from standing", "slipped on ice", a
+chief complaint "Fall"), a car crash ("MVC"), osteoporosis or a vertebral compression fracture — in a visit's,
+a prescription's, a procedure's or an order's reason, the draft order's reason for exam, or a free-text
+problem (as Oracle Health exports a diagnosis with no code, or a site's local code named "Fall"). PURE.
+
+§2 reads a finding "wherever the chart holds it"; the coded concepts are read in ``facts_flags``. The safe
+side (docs/pathway-facts.md "Ninth pass: fracture risk and trauma"): a fracture risk found only makes
+radiographs first appropriate (R10, never a defer), and words never take an order out of scope — a crash in
+words is trauma, fracture risk, not the coded high-energy trauma of §1 that silences every card. A word is
+not read when the words just before it negate it ("denies falls", "no osteoporosis"), nor when it names a
+risk, a screen, a family history, osteoporosis to rule out, the season or another thing ("fell asleep", a
+"slipped disc", "fallen arches"), or the words after it exclude it ("compression fracture ruled out"); a
+compression fracture to rule out is the suspicion R10 answers. A fall or a crash counts while new, as a
+coded one does (``Keep.NEW``: within ``episode_gap_days``, or undated); osteoporosis and a vertebral
+fracture whatever their age.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from app.chart.dates import FhirDate
+from app.pathway.facts_common import (
+    Context,
+    condition_first_date,
+    condition_void,
+    dated,
+    last_day,
+    possibly_by,
+    shown_name,
+)
+from app.pathway.facts_findings import stated_texts
+from app.pathway.model import Evidence, Finding, RedFlag
+from app.terminology import Coding
+
+__all__ = ["fracture_risk_in_words"]
+
+# The coded concepts: a record coded by one of them is read by its code (facts_flags), not its words.
+_CODED = ("low_velocity_trauma", "high_energy_trauma", "osteoporosis", "vertebral_fracture")
+_NOT_AN_EVENT = r"(?!\s+(?:risk|prevention|precaution|screen|assessment|history|score))"
+# A fall: "fell", "fallen", "slipped", "tripped", "stumbled", "slip and fall" (not "fell asleep", a "slipped
+# disc" or "fallen arches"); "fall" or "falls" after what makes it an event ("s/p fall", "after a fall",
+# "mechanical fall") or before where it happened ("fall from standing", "fall on ice", "fall at home"), or
+# alone as a chief complaint ("Fall", "Fall, initial encounter") — never the season ("since the fall").
+_FALL = re.compile(
+    r"\b(?:fell(?!\s+asleep)|fallen(?!\s+arch)|slipped(?!\s+dis[ck])|tripped|stumbled)\b"
+    r"|\b(?:slip|trip)[\s&-]*(?:and|n)?[\s&-]*fall\b"
+    r"|\b(?:s/p|status\s+post|after(?:\s+a)?|following(?:\s+a)?|post|mechanical|ground[-\s]level|same[-\s]level"
+    r"|recent|accidental|witnessed|unwitnessed|had\s+a)\s+falls?\b" + _NOT_AN_EVENT +
+    r"|\bfalls?\s+(?:from|on|off|onto|down|at|in|while|backwards?|injury)\b"
+    r"|^\W*falls?\b" + _NOT_AN_EVENT + r"(?!\s+(?:of|\d))",
+    re.IGNORECASE)
+_CRASH = re.compile(
+    r"\b(?:mvc|mva|motor\s+vehicle\s+(?:collision|crash|accident)|car\s+(?:accident|crash)|rear[-\s]ended)\b",
+    re.IGNORECASE)
+_OSTEOPOROSIS = re.compile(r"\bosteoporo(?:sis|tic)\b(?!\s+(?:risk|screen|prevention|assessment))",
+                           re.IGNORECASE)
+# A vertebral compression or wedge fracture, a collapsed vertebra, and its treatment (vertebral_fracture,
+# vertebral_augmentation): "L1 compression fracture", "T12 compression fx", "s/p kyphoplasty".
+_VERTEBRAL = re.compile(
+    r"\b(?:compression|wedge|burst|vertebral|spinal|spine)\s+(?:body\s+)?(?:fracture|fx)\b"
+    r"|\b(?:collapsed\s+vertebra|vertebral\s+collapse|kyphoplasty|vertebroplasty)\b",
+    re.IGNORECASE)
+_PATTERNS = ((_FALL, Finding.LOW_VELOCITY_TRAUMA), (_CRASH, Finding.HIGH_ENERGY_TRAUMA),
+             (_OSTEOPOROSIS, Finding.OSTEOPOROSIS), (_VERTEBRAL, Finding.VERTEBRAL_FRACTURE))
+_EVENTS = frozenset({Finding.LOW_VELOCITY_TRAUMA, Finding.HIGH_ENERGY_TRAUMA})
+# A negation or someone else's history a few words before the finding: "denies falls", "no recent fall",
+# "without trauma or fall", "compression fracture ruled out", "family history of osteoporosis".
+_NEGATED = re.compile(
+    r"\b(?:no|not|denies|denied|denying|without|never|negative\s+for|ruled\s+out|family|fh|mother|father"
+    r"|sister|brother)\b[\w\s,/():-]{0,25}$",
+    re.IGNORECASE)
+# Words after a state that exclude it: "compression fracture ruled out", "osteoporosis: negative".
+_EXCLUDED_AFTER = re.compile(r"^[\w\s,:-]{0,20}?\b(?:ruled\s+out|excluded|negative|absent|not\s+seen)\b",
+                             re.IGNORECASE)
+# A test for osteoporosis is no osteoporosis ("r/o osteoporosis", "DXA to screen for osteoporosis"); a
+# suspected compression fracture is exactly what R10 answers (ACR LBP 2021 variant 6), so it counts.
+_SOUGHT = re.compile(r"\b(?:r/o|rule\s+out|screen|screening|evaluate\s+for|eval\s+for)\b[\w\s,/():-]{0,25}$",
+                     re.IGNORECASE)
+
+_Words = tuple[tuple[str, ...], str | None, FhirDate | None]
+
+
+def fracture_risk_in_words(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§3 fracture risk named in words only, each finding shown in the chart's own words; an event (a fall,
+    a crash) while new, the others whatever their age; never dated after the order."""
+    since = ctx.days_before(ctx.policy.episode_gap_days)
+    for words, reference, on in (*_reason_words(ctx), *_problem_words(ctx), *_order_words(ctx)):
+        if not possibly_by(on, ctx.order_date):
+            continue
+        old = on is not None and last_day(on) < since
+        for text in words:
+            kind = _named(text)
+            if kind is not None and not (old and kind in _EVENTS):
+                yield RedFlag.FRACTURE_RISK, Evidence(kind, reference, dated(on), text=shown_name(text))
+
+
+def _reason_words(ctx: Context) -> Iterator[_Words]:
+    """A reason's words (``facts_flags.stated_texts``), when none of its codings is a fracture-risk code (a
+    coded one is read by its code, and is not shown twice)."""
+    for codings, texts, reference, on in stated_texts(ctx):
+        if not _coded(ctx, codings):
+            yield texts, reference, on
+
+
+def _problem_words(ctx: Context) -> Iterator[_Words]:
+    """A Condition in words: its text and its codings' displays, when no coding is a fracture-risk code;
+    refuted and entered-in-error ones say nothing."""
+    for c in ctx.chart.conditions:
+        if not _coded(ctx, c.codings) and not condition_void(c):
+            words = tuple(t for t in (c.text, *(coding.display for coding in c.codings)) if t)
+            yield words, c.reference, condition_first_date(c, ctx.chart.patient, ctx.order_date)
+
+
+def _coded(ctx: Context, codings: tuple[Coding, ...]) -> bool:
+    return any(ctx.vs.contains(concept, coding) for concept in _CODED for coding in codings)
+
+
+def _order_words(ctx: Context) -> Iterator[_Words]:
+    """The draft order's reason for exam in words ("fell from standing, r/o compression fracture")."""
+    if ctx.order is not None and ctx.order.reason_texts:
+        yield ctx.order.reason_texts, ctx.order.reference, FhirDate(ctx.order_date)
+
+
+def _named(text: str) -> Finding | None:
+    """The first fracture risk ``text`` names that the words just before it do not negate (nor, for
+    osteoporosis, seek: a DXA ordered to rule it out)."""
+    for pattern, kind in _PATTERNS:
+        if any(not _negated(text[:m.start()], text[m.end():], kind) for m in pattern.finditer(text)):
+            return kind
+    return None
+
+
+def _negated(before: str, after: str, kind: Finding) -> bool:
+    """Negated before it; for a state (not a fall or a crash: "fall, head CT negative" is still a fall)
+    excluded after it; for osteoporosis, sought."""
+    sought = kind is Finding.OSTEOPOROSIS and _SOUGHT.search(before) is not None
+    excluded = kind not in _EVENTS and _EXCLUDED_AFTER.match(after) is not None
+    return sought or excluded or _NEGATED.search(before) is not None
