@@ -28,8 +28,12 @@ from app.pathway.facts_common import (
 )
 from app.terminology import Coding, ValueSets
 
-# The concepts read by name as well as by code: their value sets are ``text_match`` data files.
-NAMED_CONCEPTS = frozenset({"ces", "motor_deficit"})
+# The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
+# myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
+# ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
+NAMED_CONCEPTS = frozenset({
+    "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
+})
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
 # "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
 # and "non-" qualify a name ("Cauda equina syndrome without neurogenic bladder", "Non-traumatic …"), and
@@ -37,6 +41,15 @@ NAMED_CONCEPTS = frozenset({"ces", "motor_deficit"})
 _NEGATION = re.compile(
     r"\b(no|not(?!\s+otherwise\s+specified)|denies|denied|negative|neg|absent|never|none|nor|ruled\s+out"
     r"|excluded)\b", re.IGNORECASE)
+# What follows "without", to the end of its clause, is what the patient does not have: "Spondylosis without
+# myelopathy or radiculopathy, cervical region" (M47.812's display under a local code) names no myelopathy,
+# while "Cauda equina syndrome without neurogenic bladder" still names a cauda equina syndrome and "MRI w/o
+# contrast: myelopathy" a myelopathy. Those words are not read.
+_WITHOUT = re.compile(r"\b(?:without|w/o)\b[^,;:.]*", re.IGNORECASE)
+# A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus".
+_NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
+                            re.IGNORECASE)
+_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX}
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -60,8 +73,10 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
     for index, concept in enumerate(concepts):
         if concept not in NAMED_CONCEPTS:
             continue
-        value_set = vs.get(concept)
-        named = next(((text, c) for text in words if (c := value_set.match_text(text)) is not None), None)
+        value_set, negated = vs.get(concept), _CONCEPT_NEGATION.get(concept)
+        read = [text for text in words if negated is None or not negated.search(text)]
+        named = next(((text, c) for text in read if (c := value_set.match_text(_WITHOUT.sub(" ", text)))
+                      is not None), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
     return tuple(found)

@@ -1,0 +1,125 @@
+"""Myelopathy (R20) as EHR exports record it, parsed as the hooks parse it. ``raw_decision.decide`` adds each
+resource to a 19-day lumbar radiculopathy and decides a lumbar MRI ordered on 2026-03-11: R1 (defer) without
+a red flag, R20 (the cord card, critical) with a myelopathy. Each shape below was once read as less than it
+is, or is a careful negative that must stay one (docs/pathway-facts.md "Ninth pass: myelopathy and the
+cord").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide, decide_order, radiculopathy
+
+from app.pathway.model import RedFlag
+from app.terminology import ICD10CM
+
+LOCAL = "urn:oid:1.2.840.114350.1.13.861.1.7.2.707679"  # an Epic flowsheet row's (or problem's) local code
+EXAM = [coded("http://terminology.hl7.org/CodeSystem/observation-category", "exam")]
+
+
+def condition(code: str, cid: str = "c", **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": cid, "code": coded(ICD10CM, code), **fields}
+
+
+def free_text(text: str, cid: str = "free", **fields: Any) -> dict[str, Any]:
+    """A problem entered as free text (Oracle Health's free-text diagnosis): ``code.text`` only."""
+    return {"resourceType": "Condition", "id": cid, "code": {"text": text}, **fields}
+
+
+def local_problem(display: str, cid: str = "local") -> dict[str, Any]:
+    """A problem under a site's local code, known by its display only."""
+    return {"resourceType": "Condition", "id": cid,
+            "code": {"coding": [{"system": LOCAL, "code": "88120", "display": display}]}}
+
+
+NECK_PAIN = condition("M54.2", "neck", onsetDateTime="2026-02-01")
+LUMBAR_MRI = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+              "code": coded("http://www.ama-assn.org/go/cpt", "72148")}
+
+
+@pytest.mark.parametrize("written", [
+    "Cervical myelopathy",
+    "Cervical spondylotic myelopathy",
+    "Degenerative cervical myelopathy, C5-6",
+    "Spinal cord compression",
+    "Cord compression at C4-5",
+    "r/o myelopathy",            # a suspicion counts (PATHWAY.md §2: unconfirmed and differential do)
+    "Spastic paraparesis",
+])
+def test_r20_a_myelopathy_written_only_in_words(written: str) -> None:
+    """A myelopathy as a free-text problem or under a local code known by its display: §2 reads a finding
+    wherever the chart holds it. Each was no flag: the lumbar MRI was deferred (R1) and the cord never
+    imaged; now R20's critical cord card."""
+    for problem in (free_text(written), local_problem(written)):
+        decision = decide(problem)
+
+        assert RedFlag.MYELOPATHY in decision.facts.red_flags
+        assert decision.rules[0] == "R20"
+
+
+@pytest.mark.parametrize("written", [
+    "Spondylosis without myelopathy or radiculopathy, cervical region",  # M47.812's display, local code
+    "Cervical spondylosis w/o myelopathy",
+    "No myelopathy",
+    "Myelopathy ruled out",
+    "Denies myelopathic symptoms",
+])
+def test_r1_words_that_deny_a_myelopathy_raise_nothing(written: str) -> None:
+    """What follows "without" is what the patient does not have, and words that negate stay negative."""
+    assert decide(free_text(written), local_problem(written)).rules == ("R1",)
+
+
+@pytest.mark.parametrize("reason", [
+    {"text": "cervical myelopathy"},
+    {"text": "r/o cord compression"},
+    {"text": "MRI w/o contrast: myelopathy"},  # "w/o" closes its own clause only
+    {"coding": [{"system": LOCAL, "code": "4411", "display": "Myelopathy"}]},
+])
+def test_r20_a_myelopathy_typed_as_the_reason_for_exam(reason: dict[str, Any]) -> None:
+    """The radiology order's typed reason for exam, or a local reason code known by its display: it was no
+    reason at all, and the MRI ordered for it was deferred (R1)."""
+    decision = decide_order({**LUMBAR_MRI, "reasonCode": [reason]}, radiculopathy())
+
+    assert decision.rules[0] == "R20"
+
+
+@pytest.mark.parametrize("written", [
+    "Hoffmann sign positive", "Positive Hoffman's", "Babinski sign positive", "Upgoing plantar, right",
+    "Ankle clonus", "Hyperreflexic", "Pathological reflexes",
+])
+def test_r20_an_abnormal_reflex_in_words_beside_neck_pain(written: str) -> None:
+    """§3: an abnormal reflex (Hoffmann, Babinski, clonus) with neck symptoms. Written as a free-text
+    problem beside a neck pain (M54.2) it was read as nothing: R1."""
+    decision = decide(free_text(written), NECK_PAIN)
+
+    assert decision.rules[0] == "R20"
+    assert [e.name for e in decision.facts.red_flags[RedFlag.MYELOPATHY]] == [written]
+
+
+@pytest.mark.parametrize("written", [
+    "Babinski negative", "Babinski downgoing bilaterally", "Plantars flexor", "Hoffmann absent",
+    "Unsustained clonus, 2 beats", "No clonus",
+])
+def test_r1_a_normal_reflex_in_words_raises_nothing_even_beside_neck_pain(written: str) -> None:
+    """A careful negative exam must not raise an urgent card (§2): the reflex written as not there."""
+    assert decide(free_text(written), NECK_PAIN).rules[0] != "R20"
+
+
+def test_r1_an_abnormal_reflex_in_words_without_neck_symptoms_stays_conditional() -> None:
+    """§3: the reflex needs neck symptoms or a second sign; read in words, it keeps that rule."""
+    assert decide(free_text("Hoffmann sign positive")).rules == ("R1",)
+
+
+@pytest.mark.parametrize("written", ["Spastic gait", "Wide-based gait", "Gait disturbance", "Ataxia"])
+def test_r20_a_gait_disturbance_in_words_with_a_second_sign(written: str) -> None:
+    """§3 v2: a gait disturbance with a second myelopathy sign (R29.2). In words it was nothing: R1."""
+    decision = decide(free_text(written), condition("R29.2", "reflex"))
+
+    assert decision.rules[0] == "R20"
+
+
+def test_r1_a_gait_disturbance_in_words_alone_is_no_myelopathy() -> None:
+    """Gait alone is common in older adults (§3 v2): in words, as by code, it is no flag alone."""
+    assert decide(free_text("Unsteady gait")).rules == ("R1",)
