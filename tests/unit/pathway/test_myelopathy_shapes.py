@@ -123,3 +123,59 @@ def test_r20_a_gait_disturbance_in_words_with_a_second_sign(written: str) -> Non
 def test_r1_a_gait_disturbance_in_words_alone_is_no_myelopathy() -> None:
     """Gait alone is common in older adults (§3 v2): in words, as by code, it is no flag alone."""
     assert decide(free_text("Unsteady gait")).rules == ("R1",)
+
+
+REFLEX = condition("R29.2", "reflex", onsetDateTime="2026-03-05")
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def visit(reason: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Encounter", "id": "visit", "status": "finished", "class": {"code": "AMB"},
+            "reasonCode": [reason], "period": {"start": "2026-03-02"}}
+
+
+@pytest.mark.parametrize("neck", [
+    condition("M50.20", "neck"),    # other cervical disc displacement
+    condition("M50.30", "neck"),    # cervical disc degeneration
+    condition("M50.821", "neck"),   # other cervical disc disorder at C4-C5
+    condition("M47.812", "neck"),   # cervical spondylosis without myelopathy or radiculopathy
+    condition("M48.02", "neck"),    # cervical spinal stenosis
+    condition("M53.1", "neck"),     # cervicobrachial syndrome
+    condition("M79.601", "neck"),   # pain in right arm
+    free_text("Neck pain"),
+    free_text("Numbness of both hands"),
+    visit({"text": "Neck pain and hand numbness x 3 wk"}),
+    visit({"coding": [{"system": LOCAL, "code": "771", "display": "Neck pain"}]}),
+])
+def test_r20_an_abnormal_reflex_with_neck_symptoms_recorded_outside_section_6_1(neck: dict[str, Any]) -> None:
+    """§3: an abnormal reflex (R29.2) "together with neck symptoms". Only a §6.1 cervical diagnosis stood for
+    them; a cervical disc, spondylosis or stenosis code outside §6.1 (left by the sixth pass), arm pain, or
+    a neck pain in words — a free-text problem, a typed chief complaint — was none, and the Hoffmann sign
+    beside it deferred the lumbar MRI (R1)."""
+    decision = decide(REFLEX, neck)
+
+    assert decision.rules[0] == "R20"
+
+
+def test_r20_a_gait_disturbance_with_arm_pain() -> None:
+    """§3 v2: a gait disturbance with neck or arm symptoms."""
+    assert decide(condition("R26.89", "gait"), condition("M79.602", "arm")).rules[0] == "R20"
+
+
+def test_r20_neck_pain_typed_as_the_reason_for_exam_beside_an_abnormal_reflex() -> None:
+    decision = decide_order({**LUMBAR_MRI, "reasonCode": [{"text": "neck pain, L leg pain"}]},
+                            radiculopathy(), REFLEX)
+
+    assert decision.rules[0] == "R20"
+
+
+@pytest.mark.parametrize("other", [
+    free_text("No neck pain"),
+    visit({"text": "Denies neck pain"}),
+    condition("M79.604", "leg"),  # pain in right leg: neither neck nor arm
+    condition("M50.20", "neck", clinicalStatus=coded(CLINICAL, "resolved"), abatementDateTime="2024-05-01"),
+])
+def test_r1_a_reflex_beside_no_current_neck_symptom_stays_conditional(other: dict[str, Any]) -> None:
+    """A neck pain denied, a leg pain, or a cervical disc problem resolved two years ago is no neck
+    symptom now: the reflex alone raises nothing (§3)."""
+    assert decide(REFLEX, other).rules == ("R1",)
