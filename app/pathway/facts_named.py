@@ -23,6 +23,7 @@ from app.pathway.facts_common import (
     Context,
     matched_members,
     observation_asserted,
+    observation_void,
     possibly_by,
     words_memoisable,
 )
@@ -93,11 +94,53 @@ def named_observations(ctx: Context, concepts: tuple[str, ...]
     if not NAMED_CONCEPTS.intersection(concepts):
         return
     for o in ctx.chart.observations:
-        if not _answered_yes(o) or not possibly_by(o.effective, ctx.order_date):
+        if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
-        hits = named_hits(ctx, concepts, names_of(o.text, o.codings))
+        names = names_of(o.text, o.codings)
+        yes = _answered_yes(o)
+        hits = named_hits(ctx, concepts, names) if yes else _abnormal_exam(ctx, concepts, o, names)
         if hits and not matched_members(ctx.vs, concepts, (*o.codings, *o.value_codings)):
             yield o, hits  # a coded row is read by its code (facts_common.asserted_observations)
+
+
+# A neurological exam row under a local code, read by its answer (ninth pass, PATHWAY.md §3 myelopathy): a
+# reflex sign ("Babinski": "Upgoing", "Ankle clonus": "Sustained", "Hoffmann": "R"), a tendon reflex graded
+# 3+ or 4+ ("Biceps reflex": "4+ with clonus"), a gait described as a cord's ("Gait": "Spastic"). A
+# normal answer ("Downgoing", "Flexor", "2+", "Absent", "Non-sustained", "Steady", "Antalgic") is none.
+_ABNORMAL_REFLEX = (r"(?:[34]\s*\+|\+\s*[34]|up-?going|up\s+going|extensor|sustained|hyperreflexi[ac]"
+                    r"|hyperactive|clonus)")
+_SIGN_PRESENT = r"(?:\+|pos|positive|present|yes|right|left|bilateral(?:ly)?|bilat|b/l|r|l)"
+_EXAM_ROWS: dict[str, tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]] = {
+    "abnormal_reflex": (
+        (re.compile(r"\b(?:babinski|hoffmann?|clonus)", re.IGNORECASE),
+         re.compile(rf"(?:{_ABNORMAL_REFLEX}|{_SIGN_PRESENT})(?![\w+/])", re.IGNORECASE)),
+        (re.compile(r"\b(?:reflex(?:es)?|dtrs?|jerks?|plantars?)\b", re.IGNORECASE),
+         re.compile(rf"{_ABNORMAL_REFLEX}(?![\w+])", re.IGNORECASE)),
+    ),
+    "gait_disturbance": ((
+        re.compile(r"\bgait\b", re.IGNORECASE),
+        re.compile(r"(?:spastic|ataxic|broad[- ]?based|wide[- ]?based|unsteady|unstable|abnormal"
+                   r"|scissor(?:ing)?|myelopathic)(?![\w])", re.IGNORECASE)),),
+}
+
+
+def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
+                   names: tuple[str | None, ...]) -> Hits:
+    """(index, coding) of each concept an exam row shows abnormal by its answer (``_EXAM_ROWS``): the
+    concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing")."""
+    name = next((text for text in names if text), None)
+    rows = [(i, c, _EXAM_ROWS[c]) for i, c in enumerate(concepts) if c in _EXAM_ROWS]
+    if name is None or not rows or _NEGATION.search(name):
+        return ()
+    answers = [a.strip() for a in (o.value_string, o.value_text, *(c.display for c in o.value_codings)) if a]
+    found = []
+    for index, concept, patterns in rows:
+        answer = next((a for row, abnormal in patterns if row.search(name) for a in answers
+                       if abnormal.match(a)), None)
+        if answer is not None:
+            coding = ctx.vs.get(concept).members[0].coding
+            found.append((index, coding._replace(display=f"{name} {answer}")))
+    return tuple(found)
 
 
 def _answered_yes(o: ObservationView) -> bool:

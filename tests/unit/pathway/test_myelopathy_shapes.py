@@ -179,3 +179,86 @@ def test_r1_a_reflex_beside_no_current_neck_symptom_stays_conditional(other: dic
     """A neck pain denied, a leg pain, or a cervical disc problem resolved two years ago is no neck
     symptom now: the reflex alone raises nothing (§3)."""
     assert decide(REFLEX, other).rules == ("R1",)
+
+
+def exam_row(name: str, answer: Any, oid: str = "row", **fields: Any) -> dict[str, Any]:
+    """A neurological exam flowsheet row under its local code, named in words, recorded yesterday; the
+    answer as a string, or as a pick list's coded answer with its display."""
+    value = {"valueString": answer} if isinstance(answer, str) else {"valueCodeableConcept": answer}
+    return {"resourceType": "Observation", "id": oid, "status": "final", "category": EXAM,
+            "code": {"coding": [{"system": LOCAL, "code": "30512", "display": name}], "text": name},
+            "effectiveDateTime": "2026-03-10", **value, **fields}
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Babinski", "Upgoing"),
+    ("Babinski R", "Extensor"),
+    ("Plantar response, left", "Up-going"),
+    ("Hoffmann's sign", "Positive"),
+    ("Hoffmann's sign", "R"),
+    ("Hoffman", "+"),
+    ("Ankle clonus", "Sustained"),
+    ("Ankle clonus", "Present"),
+    ("Biceps reflex R", "4+"),
+    ("Patellar reflex", "3+"),
+    ("DTRs lower extremities", "3+ bilaterally"),
+    ("Achilles reflex L", {"coding": [{"system": LOCAL, "code": "4", "display": "4+ (clonus)"}]}),
+])
+def test_r20_an_abnormal_reflex_row_beside_neck_pain(name: str, answer: Any) -> None:
+    """§3: an abnormal reflex with neck symptoms. A reflex exam exported as flowsheet rows under local codes,
+    answered as neurologists chart them (upgoing, sustained, 3+ or 4+, a side): each was read as nothing
+    (an answer other than Yes/Present, or a row named by a tendon) and the lumbar MRI was deferred (R1)."""
+    decision = decide(exam_row(name, answer), NECK_PAIN)
+
+    assert decision.rules[0] == "R20"
+    assert decision.facts.red_flags[RedFlag.MYELOPATHY][0].name.startswith(name)
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Babinski", "Downgoing"),
+    ("Babinski", "Absent"),
+    ("Babinski", "Negative"),
+    ("Plantar response", "Flexor"),
+    ("Hoffmann's sign", "Negative bilaterally"),
+    ("Hoffmann's sign", "No"),
+    ("Ankle clonus", "Non-sustained"),
+    ("Ankle clonus", "Absent"),
+    ("Ankle clonus", "2 beats"),
+    ("Biceps reflex R", "2+"),
+    ("Patellar reflex", "Present"),   # a tendon reflex present is normal
+    ("Patellar reflex", "1+"),
+    ("Gait", "Steady"),
+    ("Gait", "Antalgic"),
+    ("Gait", "Normal"),
+])
+def test_r1_a_normal_reflex_or_gait_row_raises_nothing_beside_neck_pain(name: str, answer: str) -> None:
+    """A careful negative exam must not raise an urgent card (§2): downgoing, flexor, absent, non-sustained,
+    a tendon reflex of 2+ or present, a steady or antalgic gait."""
+    assert decide(exam_row(name, answer), NECK_PAIN).rules[0] != "R20"
+
+
+@pytest.mark.parametrize("answer", ["Spastic", "Wide-based", "Ataxic", "Unsteady"])
+def test_r20_a_gait_row_described_as_a_cords_with_a_second_sign(answer: str) -> None:
+    """§3 v2: a gait disturbance with a second myelopathy sign. A "Gait" row answered "Spastic" was no
+    gait disturbance (its name names none): R1."""
+    decision = decide(exam_row("Gait", answer), condition("R29.2", "reflex"))
+
+    assert decision.rules[0] == "R20"
+
+
+def test_a_reflex_row_entered_in_error_or_dated_after_the_order_counts_for_nothing() -> None:
+    for row in (exam_row("Babinski", "Upgoing", status="entered-in-error"),
+                exam_row("Babinski", "Upgoing", effectiveDateTime="2026-03-20")):
+        assert decide(row, NECK_PAIN).rules == ("R1",)
+
+
+def test_r20_an_exam_panels_reflex_item() -> None:
+    """A "Neuro exam" panel whose items are the reflexes (one Observation, an item per row)."""
+    panel = {**exam_row("Neuro exam", "See items"), "component": [
+        {"code": {"text": "Babinski L"}, "valueString": "Downgoing"},
+        {"code": {"text": "Babinski R"}, "valueString": "Upgoing"}]}
+
+    decision = decide(panel, NECK_PAIN)
+
+    assert decision.rules[0] == "R20"
+    assert [e.name for e in decision.facts.red_flags[RedFlag.MYELOPATHY]] == ["Babinski R Upgoing"]
