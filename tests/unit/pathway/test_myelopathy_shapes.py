@@ -262,3 +262,22 @@ def test_r20_an_exam_panels_reflex_item() -> None:
 
     assert decision.rules[0] == "R20"
     assert [e.name for e in decision.facts.red_flags[RedFlag.MYELOPATHY]] == ["Babinski R Upgoing"]
+
+
+@pytest.mark.parametrize("written", [
+    "Progressive weakness of left leg", "Progressive leg weakness", "Worsening weakness, R foot",
+    "Progressive neurological deficit",
+])
+def test_r6_documented_progressive_weakness_in_words(written: str) -> None:
+    """§3 motor: "documented progressive weakness". Written as a free-text problem or typed as the reason
+    for exam it was no flag: the lumbar MRI was deferred (R1)."""
+    decision = decide(free_text(written))
+    ordered = decide_order({**LUMBAR_MRI, "reasonCode": [{"text": written}]}, radiculopathy())
+
+    assert RedFlag.MOTOR in decision.facts.red_flags
+    assert decision.rules[0] == ordered.rules[0] == "R6"
+
+
+@pytest.mark.parametrize("written", ["Weakness", "Generalized weakness", "No progressive weakness"])
+def test_r1_weakness_not_said_to_progress_is_no_motor_deficit(written: str) -> None:
+    assert decide(free_text(written)).rules == ("R1",)
