@@ -37,7 +37,7 @@ def myelopathy_card(order_code: str, *codes: str, library: CardLibrary) -> Card:
     ("72141", ("M51.04",)),    # cervical MRI; thoracic disc disorder with myelopathy
     ("72146", ("M50.020", "M47.14")),
 ])
-def test_r20_a_myelopathy_at_another_level_than_the_order_names_both_cord_regions(
+def test_the_cord_card_names_both_cord_regions_for_a_myelopathy_at_another_level(
         order_code: str, codes: tuple[str, ...], library: CardLibrary) -> None:
     """A thoracic MRI does not show a cervical myelopathy: the card said "urgent thoracic MRI" for a
     cervical disc disorder with myelopathy (M50.020), leaving the compressed cord unimaged. It now names
@@ -54,7 +54,7 @@ def test_r20_a_myelopathy_at_another_level_than_the_order_names_both_cord_region
     ("72146", ("G95.20",), "thoracic"),  # a code naming no level: the order's region
     ("72141", ("M47.13",), "cervical"),  # cervicothoracic: no single level named
 ])
-def test_r20_a_myelopathy_at_the_ordered_level_names_that_region(
+def test_the_cord_card_names_the_ordered_region_for_a_myelopathy_at_that_level(
         order_code: str, codes: tuple[str, ...], region: str, library: CardLibrary) -> None:
     card = myelopathy_card(order_code, *codes, library=library)
 
