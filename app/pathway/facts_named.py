@@ -98,7 +98,8 @@ def named_observations(ctx: Context, concepts: tuple[str, ...]
             continue
         names = names_of(o.text, o.codings)
         yes = _answered_yes(o)
-        hits = named_hits(ctx, concepts, names) if yes else _abnormal_exam(ctx, concepts, o, names)
+        hits = _unless_normal(concepts, o, named_hits(ctx, concepts, names)) if yes \
+            else _abnormal_exam(ctx, concepts, o, names)
         if hits and not matched_members(ctx.vs, concepts, (*o.codings, *o.value_codings)):
             yield o, hits  # a coded row is read by its code (facts_common.asserted_observations)
 
@@ -124,6 +125,20 @@ _EXAM_ROWS: dict[str, tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]] = {
 }
 
 
+def _unless_normal(concepts: tuple[str, ...], o: ObservationView, hits: Hits) -> Hits:
+    """A row named for a reflex sign whose coded answer is a finding that says it is normal ("Babinski":
+    a SNOMED CT finding shown "Flexor plantar response") asserts no abnormal reflex."""
+    answers = _answers(o)
+    return tuple((index, coding) for index, coding in hits
+                 if (normal := _CONCEPT_NEGATION.get(concepts[index])) is None
+                 or not any(normal.search(answer) for answer in answers))
+
+
+def _answers(o: ObservationView) -> list[str]:
+    """The answer's words: a string, a coded answer's text and its codings' displays."""
+    return [a.strip() for a in (o.value_string, o.value_text, *(c.display for c in o.value_codings)) if a]
+
+
 def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
                    names: tuple[str | None, ...]) -> Hits:
     """(index, coding) of each concept an exam row shows abnormal by its answer (``_EXAM_ROWS``): the
@@ -132,7 +147,7 @@ def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
     rows = [(i, c, _EXAM_ROWS[c]) for i, c in enumerate(concepts) if c in _EXAM_ROWS]
     if name is None or not rows or _NEGATION.search(name):
         return ()
-    answers = [a.strip() for a in (o.value_string, o.value_text, *(c.display for c in o.value_codings)) if a]
+    answers = _answers(o)
     found = []
     for index, concept, patterns in rows:
         answer = next((a for row, abnormal in patterns if row.search(name) for a in answers

@@ -112,7 +112,8 @@ def test_r1_an_abnormal_reflex_in_words_without_neck_symptoms_stays_conditional(
     assert decide(free_text("Hoffmann sign positive")).rules == ("R1",)
 
 
-@pytest.mark.parametrize("written", ["Spastic gait", "Wide-based gait", "Gait disturbance", "Ataxia"])
+@pytest.mark.parametrize("written", ["Spastic gait", "Wide-based gait", "Gait disturbance", "Ataxia",
+                                     "Difficulty walking", "Unsteady on feet"])
 def test_r20_a_gait_disturbance_in_words_with_a_second_sign(written: str) -> None:
     """§3 v2: a gait disturbance with a second myelopathy sign (R29.2). In words it was nothing: R1."""
     decision = decide(free_text(written), condition("R29.2", "reflex"))
@@ -144,6 +145,8 @@ def visit(reason: dict[str, Any]) -> dict[str, Any]:
     condition("M79.601", "neck"),   # pain in right arm
     free_text("Neck pain"),
     free_text("Numbness of both hands"),
+    free_text("Neck and shoulder pain"),
+    free_text("Cervical strain"),
     visit({"text": "Neck pain and hand numbness x 3 wk"}),
     visit({"coding": [{"system": LOCAL, "code": "771", "display": "Neck pain"}]}),
 ])
@@ -281,3 +284,19 @@ def test_r6_documented_progressive_weakness_in_words(written: str) -> None:
 @pytest.mark.parametrize("written", ["Weakness", "Generalized weakness", "No progressive weakness"])
 def test_r1_weakness_not_said_to_progress_is_no_motor_deficit(written: str) -> None:
     assert decide(free_text(written)).rules == ("R1",)
+
+
+@pytest.mark.parametrize(("display", "rule"), [
+    ("Flexor plantar response", "R1"),
+    ("Plantar reflex downgoing", "R1"),
+    ("Extensor plantar response", "R20"),
+])
+def test_a_reflex_row_answered_by_a_coded_finding_is_read_by_what_the_finding_says(display: str,
+                                                                                  rule: str) -> None:
+    """A "Babinski" row answered by a pick list's SNOMED CT finding (a placeholder id the value sets do not
+    list, as a site's own finding would be). A finding as the answer asserts the row (§2), so read by the
+    row's name alone a flexor response would count as a Babinski sign beside neck pain — a careful negative
+    exam read as an urgent one. The answer's words decide, as they do for a row answered in words."""
+    answer = {"coding": [{"system": "http://snomed.info/sct", "code": "1000001", "display": display}]}
+
+    assert decide(exam_row("Babinski", answer), NECK_PAIN).rules[0] == rule
