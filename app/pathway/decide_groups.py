@@ -103,7 +103,8 @@ def r20_myelopathy(case: Case) -> Outcome | None:
     cord = case.region in (Region.CERVICAL, Region.THORACIC)
     if case.lumbar:
         return _red_flag(case, "R20", "red_flag_myelopathy_lumbar", None)
-    target = case.region if cord else None  # None: the card names both cord regions (cards/labels.toml)
+    elsewhere = case.facts.cord_regions - {case.region}  # a cervical myelopathy on a thoracic order
+    target = case.region if cord and not elsewhere else None  # None: both cord regions (cards/labels.toml)
     return _red_flag(case, "R20", "red_flag_myelopathy", _auc(case, None, ACR_CERVICAL), target=target)
 
 

@@ -22,6 +22,7 @@ from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
 from app.pathway import facts_imaging as imaging
 from app.pathway.facts_common import Context, ordered, reasons_unread
+from app.pathway.facts_cord import cord_regions
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_fracture_words import fracture_risk_in_words
 from app.pathway.facts_markers import marker_flags
@@ -170,6 +171,7 @@ def extract_facts(
         pain_score=care.pain_score(ctx, since),
         raised_markers=raised,
         mild_weakness=mild,
+        cord_regions=cord_regions(ctx, flags.get(RedFlag.MYELOPATHY, ())),
         skipped_resources=chart.skipped,
         unavailable=chart.unavailable | _age_unknown(chart, age) | _reasons_unknown(ctx),
     )

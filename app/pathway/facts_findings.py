@@ -26,10 +26,11 @@ from app.pathway.facts_common import (
     condition_void,
     matched_members,
     observation_asserted,
+    observation_void,
     order_reasons,
     possibly_by,
 )
-from app.pathway.facts_named import answered_yes, named_hits, names_of
+from app.pathway.facts_named import named_hits, names_of, row_hits
 from app.terminology import Coding
 
 __all__ = ["Hits", "Statement", "findings", "stated_in_words", "stated_reasons", "stated_texts"]
@@ -183,11 +184,12 @@ def _observations(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
 
 
 def _named_rows(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
-    """Rows named for a finding and answered Yes (``facts_named``), not dated after the order."""
+    """Rows named for a finding and answered Yes, or exam rows answered abnormal (``facts_named``), not
+    void nor dated after the order."""
     for o in ctx.chart.observations:
-        if not answered_yes(o) or not possibly_by(o.effective, ctx.order_date):
+        if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
-        named = named_hits(ctx, union, names_of(o.text, o.codings))
+        named = row_hits(ctx, union, o)
         if named:
             coded = matched_members(ctx.vs, union, (*o.codings, *o.value_codings))
             yield _Row(Statement(o.codings, o.reference, o.effective), coded, named, _Read.WORDS_UNLESS_CODED)

@@ -90,6 +90,7 @@ TRIGGERS: tuple[Trigger, ...] = (
 # neck/arm symptoms or together with a second myelopathy sign (gait alone is common in older adults).
 CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
+NECK_SYMPTOMS = "neck_symptoms"  # what a conditional sign needs besides a qualifying cervical diagnosis
 # Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
 _FAHRENHEIT = frozenset({"degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit"})
 _CELSIUS = frozenset({  # "celcius": the common misspelling
@@ -112,7 +113,9 @@ def red_flags(
     """PATHWAY.md §3: every class with at least one piece of evidence, in RedFlag order.
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
-    coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
+    signs = list(_coded(window, TRIGGERS))
+    neck = neck_symptoms or (_conditional(signs) and _neck_or_arm_symptoms(window))
+    coded = _myelopathy_rule(signs, neck)
     found = [*coded, *_temperatures(ctx), *_steroids(ctx), *fracture_risks(ctx), *cancer_treatments(ctx),
              *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
@@ -133,6 +136,18 @@ def _myelopathy_rule(
     signs = {concept for _, _, concept in found if concept in _MYELOPATHY_SIGNS}
     enough = neck_symptoms or len(signs) >= 2
     return ((flag, e) for flag, e, concept in found if enough or concept not in CONDITIONAL_SIGNS)
+
+
+def _conditional(found: list[tuple[RedFlag, Evidence, str]]) -> bool:
+    return any(concept in CONDITIONAL_SIGNS for _, _, concept in found)
+
+
+def _neck_or_arm_symptoms(window: Window) -> bool:
+    """§3's neck (reflex) or neck or arm (gait) symptoms beyond a qualifying cervical diagnosis: a cervical
+    disc, spondylosis or stenosis code outside §6.1, arm pain, or the same in words ("neck pain" typed as a
+    visit's reason; ``neck_symptoms.json``), wherever a finding is read, while current (``Keep.CURRENT``).
+    Read only when a reflex or gait sign waits on it (docs/pathway-facts.md "Ninth pass: myelopathy")."""
+    return any(_kept(window, finding, Keep.CURRENT) for finding, _ in findings(window.ctx, (NECK_SYMPTOMS,)))
 
 
 def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedFlag, Evidence, str]]:

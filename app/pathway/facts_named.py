@@ -26,8 +26,12 @@ from app.pathway.facts_common import (
 )
 from app.terminology import Coding, ValueSets
 
-# The concepts read by name as well as by code: their value sets are ``text_match`` data files.
-NAMED_CONCEPTS = frozenset({"ces", "motor_deficit"})
+# The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
+# myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
+# ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
+NAMED_CONCEPTS = frozenset({
+    "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
+})
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
 # "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
 # and "non-" qualify a name ("Cauda equina syndrome without neurogenic bladder", "Non-traumatic …"), and
@@ -35,6 +39,15 @@ NAMED_CONCEPTS = frozenset({"ces", "motor_deficit"})
 _NEGATION = re.compile(
     r"\b(no|not(?!\s+otherwise\s+specified)|denies|denied|negative|neg|absent|never|none|nor|ruled\s+out"
     r"|excluded)\b", re.IGNORECASE)
+# What follows "without", to the end of its clause, is what the patient does not have: "Spondylosis without
+# myelopathy or radiculopathy, cervical region" (M47.812's display under a local code) names no myelopathy,
+# while "Cauda equina syndrome without neurogenic bladder" still names a cauda equina syndrome and "MRI w/o
+# contrast: myelopathy" a myelopathy. Those words are not read.
+_WITHOUT = re.compile(r"\b(?:without|w/o)\b[^,;:.]*", re.IGNORECASE)
+# A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus".
+_NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
+                            re.IGNORECASE)
+_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX}
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -58,8 +71,10 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
     for index, concept in enumerate(concepts):
         if concept not in NAMED_CONCEPTS:
             continue
-        value_set = vs.get(concept)
-        named = next(((text, c) for text in words if (c := value_set.match_text(text)) is not None), None)
+        value_set, negated = vs.get(concept), _CONCEPT_NEGATION.get(concept)
+        read = [text for text in words if negated is None or not negated.search(text)]
+        named = next(((text, c) for text in read if (c := value_set.match_text(_WITHOUT.sub(" ", text)))
+                      is not None), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
     return tuple(found)
@@ -68,6 +83,71 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
     """A record's words: its text, then its codings' displays (a local code's display names the row)."""
     return (text, *(coding.display for coding in codings))
+
+
+def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hits:
+    """(index, coding) of each of ``concepts`` a row names and answers Yes to, or, for an exam row, shows
+    abnormal by its answer (``_abnormal_exam``). ``facts_findings`` reads it for rows not void nor dated
+    after the order, and only where no code of the same concepts is there (a coded row is read by its code,
+    ``facts_common.asserted_observations``)."""
+    names = names_of(o.text, o.codings)
+    if answered_yes(o):
+        return _unless_normal(concepts, o, named_hits(ctx, concepts, names))
+    return _abnormal_exam(ctx, concepts, o, names)
+
+
+# A neurological exam row under a local code, read by its answer (ninth pass, PATHWAY.md §3 myelopathy): a
+# reflex sign ("Babinski": "Upgoing", "Ankle clonus": "Sustained", "Hoffmann": "R"), a tendon reflex graded
+# 3+ or 4+ ("Biceps reflex": "4+ with clonus"), a gait described as a cord's ("Gait": "Spastic"). A
+# normal answer ("Downgoing", "Flexor", "2+", "Absent", "Non-sustained", "Steady", "Antalgic") is none.
+_ABNORMAL_REFLEX = (r"(?:[34]\s*\+|\+\s*[34]|up-?going|up\s+going|extensor|sustained|hyperreflexi[ac]"
+                    r"|hyperactive|clonus)")
+_SIGN_PRESENT = r"(?:\+|pos|positive|present|yes|right|left|bilateral(?:ly)?|bilat|b/l|r|l)"
+_EXAM_ROWS: dict[str, tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]] = {
+    "abnormal_reflex": (
+        (re.compile(r"\b(?:babinski|hoffmann?|clonus)", re.IGNORECASE),
+         re.compile(rf"(?:{_ABNORMAL_REFLEX}|{_SIGN_PRESENT})(?![\w+/])", re.IGNORECASE)),
+        (re.compile(r"\b(?:reflex(?:es)?|dtrs?|jerks?|plantars?)\b", re.IGNORECASE),
+         re.compile(rf"{_ABNORMAL_REFLEX}(?![\w+])", re.IGNORECASE)),
+    ),
+    "gait_disturbance": ((
+        re.compile(r"\bgait\b", re.IGNORECASE),
+        re.compile(r"(?:spastic|ataxic|broad[- ]?based|wide[- ]?based|unsteady|unstable|abnormal"
+                   r"|scissor(?:ing)?|myelopathic)(?![\w])", re.IGNORECASE)),),
+}
+
+
+def _unless_normal(concepts: tuple[str, ...], o: ObservationView, hits: Hits) -> Hits:
+    """A row named for a reflex sign whose coded answer is a finding that says it is normal ("Babinski":
+    a SNOMED CT finding shown "Flexor plantar response") asserts no abnormal reflex."""
+    answers = _answers(o)
+    return tuple((index, coding) for index, coding in hits
+                 if (normal := _CONCEPT_NEGATION.get(concepts[index])) is None
+                 or not any(normal.search(answer) for answer in answers))
+
+
+def _answers(o: ObservationView) -> list[str]:
+    """The answer's words: a string, a coded answer's text and its codings' displays."""
+    return [a.strip() for a in (o.value_string, o.value_text, *(c.display for c in o.value_codings)) if a]
+
+
+def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
+                   names: tuple[str | None, ...]) -> Hits:
+    """(index, coding) of each concept an exam row shows abnormal by its answer (``_EXAM_ROWS``): the
+    concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing")."""
+    name = next((text for text in names if text), None)
+    rows = [(i, c, _EXAM_ROWS[c]) for i, c in enumerate(concepts) if c in _EXAM_ROWS]
+    if name is None or not rows or _NEGATION.search(name):
+        return ()
+    answers = _answers(o)
+    found = []
+    for index, concept, patterns in rows:
+        answer = next((a for row, abnormal in patterns if row.search(name) for a in answers
+                       if abnormal.match(a)), None)
+        if answer is not None:
+            coding = ctx.vs.get(concept).members[0].coding
+            found.append((index, coding._replace(display=f"{name} {answer}")))
+    return tuple(found)
 
 
 def answered_yes(o: ObservationView) -> bool:

@@ -248,6 +248,8 @@ class Facts:
     # The current episode's diagnoses in the region (§2 episode): what a card names as "Diagnosis";
     # ``qualifying`` (every era and region) decides scope only.
     episode_diagnoses: tuple[Evidence, ...] = ()
+    # R20: the cord levels the myelopathy codes name (facts_cord; myelopathy.json attribute ``region``).
+    cord_regions: frozenset[Region] = field(default_factory=frozenset)
     skipped_resources: int = 0
     unavailable: frozenset[ChartCategory] = field(default_factory=frozenset)
 

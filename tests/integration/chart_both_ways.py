@@ -150,3 +150,11 @@ async def evaluate_both_ways(
     by_prefetch = {**body, "prefetch": cds.server.prefetch(patient_id)}
     by_fallback = {**body, "hookInstance": str(uuid.uuid4()), "fhirServer": cds.server.base}
     return BothWays(await answer(cds, by_prefetch), await answer(cds, by_fallback))
+
+
+async def first_rule_both_ways(cds: Any, resources: Sequence[Resource], *, on: str) -> str:
+    """The first rule of the answer for ``resources`` rated ``on``, once prefetch and fallback are shown to
+    answer the same (PATHWAY.md invariant 4)."""
+    answers = await evaluate_both_ways(cds, resources, on=on)
+    assert answers.same, answers.difference()
+    return rules(answers.prefetch)[0]

@@ -34,6 +34,7 @@ READERS = (
     ("infection_risk_factor",),
     ("high_energy_trauma",),
     ("mri_contraindication", "opll"),
+    ("neck_symptoms",),
 )
 ODD_LISTS = (
     tuple(reversed(READERS[0])),
@@ -55,6 +56,9 @@ MIXED = (
      "Saddle anesthesia"), "valueString": "Yes", "effectiveDateTime": "2026-03-10"},
     {"resourceType": "Observation", "id": "fall", "status": "final", "code": coded(LOINC, "75325-1"),
      "valueCodeableConcept": coded(ICD10CM, "V43.52XA"), "effectiveDateTime": "2026-03-01"},
+    {"resourceType": "Observation", "id": "babinski", "status": "final", "code": {"coding": [
+        {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "code": "3041", "display": "Babinski"}]},
+     "valueString": "Upgoing", "effectiveDateTime": "2026-03-10"},
     {"resourceType": "Encounter", "id": "visit", "status": "finished", "period": {"start": "2026-03-09"},
      "reasonCode": [{"text": "urinary retention since Monday"}]},
 )
@@ -106,6 +110,8 @@ def test_the_mixed_chart_reads_differently_by_list(monkeypatch: pytest.MonkeyPat
                                                 "ServiceRequest/mri"}
     assert {s.reference for s, _ in risk} == {"Condition/dm", "Observation/row"}
     assert [hits[0][0] for _, hits in named] == [0, 0, 0, 1]  # the order's words name a foot drop
+    reflex = read_for(resources, today, (), ("abnormal_reflex",), monkeypatch)
+    assert [s.reference for s, _ in reflex] == ["Observation/babinski"]  # an exam row, by its answer
 
 
 def test_a_call_reads_its_chart_once_for_every_reader(monkeypatch: pytest.MonkeyPatch) -> None:
