@@ -353,8 +353,16 @@ def unit_key(unit: str | None) -> str | None:
 
 # A measurement written as text: an optional comparator, a number (a decimal point, or a decimal comma
 # followed by one or two digits: "38,6"), and optionally its unit ("38.6 C", "60 mm/hr", ">200 mg/L").
+# A laboratory's abnormal flag may stand before the number or after it ("H 65", "65 H", "65 mm/hr (H)",
+# "65*"), as results pasted from an HL7 v2 interface or a printed report carry it: the flag is dropped,
+# never read as the unit (an "H" is no unit of ESR, so "65 H" was read as nothing at all).
+_FLAG = r"(?:hh?|ll?|aa?|high|low|abn|abnormal|crit|critical)"
 _MEASURED_TEXT = re.compile(
-    r"\s*([<>]=?)?\s*(\d{1,6}(?:\.\d{1,6}|,\d{1,2})?)\s*([^\d\s<>=][^<>=]{0,29})?\s*"
+    rf"\s*(?:{_FLAG}\b\s*:?\s*)?([<>]=?)?\s*(\d{{1,6}}(?:\.\d{{1,6}}|,\d{{1,2}})?)\s*([^\d\s<>=][^<>=]{{0,29}})?\s*",
+    re.IGNORECASE,
+)
+_TRAILING_FLAG = re.compile(
+    rf"(?:^|\s+|\s*(?=\())(?:\(\s*{_FLAG}\s*\)|{_FLAG}\b)\s*$|\s*[*!]+\s*$", re.IGNORECASE
 )
 
 
@@ -378,7 +386,8 @@ def measured(observation: ObservationView) -> Measured | None:
     if found is None:
         return None
     comparator, number, unit = found.groups()
-    unit = unit.strip() if unit is not None else observation.unit
+    unit = _TRAILING_FLAG.sub("", unit).strip() or None if unit is not None else None
+    unit = unit if unit is not None else observation.unit
     return Measured(float(number.replace(",", ".")), unit, comparator or "")
 
 

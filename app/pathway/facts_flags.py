@@ -97,11 +97,14 @@ TRIGGERS: tuple[Trigger, ...] = (
 CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
 # Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
-_FAHRENHEIT = frozenset({"degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit"})
-_CELSIUS = frozenset({  # "celcius": the common misspelling
-    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
-    "degreescelcius",
+_FAHRENHEIT = frozenset({
+    "degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit", "degreefahrenheit",
 })
+_CELSIUS = frozenset({  # "celcius": the common misspelling; "centigrade", the older name
+    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
+    "degreescelcius", "centigrade", "degreescentigrade", "degreecentigrade",
+})
+_KELVIN = frozenset({"k", "kelvin", "degk"})  # UCUM's K: a device or an interface may report in it
 
 
 @immutable
@@ -332,10 +335,10 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
 
 
 def _celsius(observation: ObservationView) -> float | None:
-    """°C from UCUM ``Cel``/``[degF]`` (and their spellings, ``unit_key``); without a unit, the plausible
-    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read. A
-    temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound ("<38.5")
-    is no measured fever."""
+    """°C from UCUM ``Cel``/``[degF]``/``K`` (and their spellings, ``unit_key``); without a unit, the
+    plausible human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can
+    read. A temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound
+    ("<38.5") is no measured fever."""
     found = measured(observation)
     if found is None or found.comparator.startswith("<"):
         return None
@@ -344,7 +347,7 @@ def _celsius(observation: ObservationView) -> float | None:
         return round((value - 32) * 5 / 9, 2)
     if unit in _CELSIUS or (unit is None and 25 <= value <= 45):
         return value
-    return None
+    return round(value - 273.15, 2) if unit in _KELVIN else None
 
 
 # --- long-term steroids ----------------------------------------------------------------------------------
