@@ -490,6 +490,16 @@ def by_code_or_name(
     return next((hit for hit in found if hit is not None), None)
 
 
+def given_locally(ctx: Context, medication: MedicationView) -> bool:
+    """§3 counts *systemic* steroids (Z79.52) and immunosuppression: a methylprednisolone given by an
+    epidural or intra-articular injection, a cream, a cyclosporine eye emulsion is none, whatever its recorded
+    length (an injection listed as an active medication since 2025 raised R7). Read from the route's code,
+    else its text, else the product name's dose form ("Topical Cream"). IV, IM and an injection of no
+    stated route are systemic (the safe side)."""
+    texts = (*medication.route_texts, medication.text)
+    return by_code_or_name(ctx.vs, "local_route", medication.route_codings, texts) is not None
+
+
 def medication_class(vs: ValueSets, coding: Coding) -> str | None:
     return vs.get("conservative_medication").attributes(coding).get("class")
 

@@ -28,6 +28,7 @@ from app.pathway.facts_common import (
     condition_resolved,
     condition_void,
     dated,
+    given_locally,
     last_day,
     matched_members,
     measured,
@@ -43,6 +44,7 @@ from app.pathway.facts_common import (
     unit_key,
 )
 from app.pathway.facts_fracture import augmentations
+from app.pathway.facts_immune import immunosuppressants
 from app.pathway.facts_named import named_hits, named_observations, names_of
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
@@ -133,8 +135,8 @@ def red_flags(
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
     coded = _myelopathy_rule(list(_coded(window, TRIGGERS)), neck_symptoms)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *augmentations(ctx), *cancer_treatments(ctx),
-             *_age_over_50(ctx, age)]
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *immunosuppressants(ctx), *augmentations(ctx),
+             *cancer_treatments(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
 
@@ -392,26 +394,17 @@ def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, Coding, tup
 
 
 def _systemic_steroid(ctx: Context, medication: MedicationView) -> Coding | None:
-    """An oral steroid of §6.6 unless given locally (``_local``); or prednisolone, dexamethasone or
+    """An oral steroid of §6.6 unless given locally (``given_locally``); or prednisolone, dexamethasone or
     hydrocortisone given by a systemic route (``systemic_steroid.json``: as often drops or a cream)."""
     coding = medication_coding(ctx.vs, medication)
     if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
-        return None if _local(ctx, medication) else coding
+        return None if given_locally(ctx, medication) else coding
     other = by_code_or_name(ctx.vs, "systemic_steroid", medication.codings, (medication.text,))
-    if other is None or _local(ctx, medication):
+    if other is None or given_locally(ctx, medication):
         return None
     systemic = by_code_or_name(ctx.vs, "systemic_route", medication.route_codings,
                                (*medication.route_texts, medication.text))
     return other if systemic is not None else None
-
-
-def _local(ctx: Context, medication: MedicationView) -> bool:
-    """§3 counts *systemic* steroids (Z79.52): a methylprednisolone given by an epidural or intra-articular
-    injection, or a cream, is no course whatever its recorded length (an injection listed as an active
-    medication since 2025 raised R7). Read from the route's code, else its text, else the product name's
-    dose form ("Topical Cream"). IV, IM and an injection of no stated route still count (the safe side)."""
-    texts = (*medication.route_texts, medication.text)
-    return by_code_or_name(ctx.vs, "local_route", medication.route_codings, texts) is not None
 
 
 def _course_days(medication: MedicationView, order_date: date) -> int:

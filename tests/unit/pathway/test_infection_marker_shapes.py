@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide
 
-from app.pathway.model import RedFlag
+from app.pathway.model import RedFlag, State
 from app.terminology import ICD10CM, LOINC
 
 DIABETES = {"resourceType": "Condition", "id": "dm", "code": coded(ICD10CM, "E11.9")}  # a risk factor (§3 v2)
@@ -97,3 +97,74 @@ def test_a_temperature_whose_unit_is_written_out_is_read(unit: str) -> None:
 
 def test_a_normal_temperature_in_kelvin_is_no_fever() -> None:
     assert decide(lab("8310-5", **quantity(310.1, "K"))).rules == ("R1",)
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def prescription(code: str | None, text: str | None, **fields: Any) -> dict[str, Any]:
+    """An active MedicationRequest authored 2025-06-02, coded ``code`` with ``text`` (either may be None)."""
+    concept: dict[str, Any] = {"coding": [{"system": RXNORM, "code": code}]} if code else {}
+    concept |= {"text": text} if text else {}
+    return {"resourceType": "MedicationRequest", "id": "rx", "status": "active", "intent": "order",
+            "medicationCodeableConcept": concept, "authoredOn": "2025-06-02", **fields}
+
+
+@pytest.mark.parametrize("drug", [
+    prescription("197914", "tacrolimus 1 MG Oral Capsule"),      # a transplant recipient's SCD, Synthea-style
+    prescription("42316", None),                                 # the ingredient code alone
+    prescription(None, "PROGRAF 1 MG CAPSULE"),                  # Epic text, brand only
+    prescription(None, "mycophenolate mofetil 500 MG Oral Tablet"),
+    prescription(None, "methotrexate 2.5 MG Oral Tablet"),       # rheumatoid arthritis (Z79.631)
+    prescription("6851", None, status="on-hold"),
+    prescription(None, "azathioprine 50 MG Oral Tablet"),
+    prescription(None, "Humira 40 MG/0.4ML Pen Injector"),
+    prescription(None, "cyclosporine, modified 100 MG Oral Capsule [Neoral]"),
+    prescription(None, "sirolimus 1 MG Oral Tablet"),
+    prescription(None, "tacrolimus 1 MG Oral Capsule", authoredOn=None),  # undated: date not recorded
+    {**prescription(None, "methotrexate 2.5 MG Oral Tablet", status="completed"),
+     "dispenseRequest": {"validityPeriod": {"start": "2025-10-01", "end": "2026-01-15"}}},
+    {"resourceType": "MedicationStatement", "id": "ms", "status": "active", "effectiveDateTime": "2024-01-10",
+     "medicationCodeableConcept": {"text": "leflunomide 20 MG Oral Tablet"}},
+])
+def test_a_current_immunosuppressant_drug_is_immunosuppression(drug: dict[str, Any]) -> None:
+    """R7 (§3 infection: immunosuppression): a systemic immunosuppressant on the medication list is the
+    fact ICD-10-CM codes as Z79.6x, which counts already (docs/pathway-facts.md "Ninth pass: infection")."""
+    decision = decide(drug)
+
+    assert decision.rules[0] == "R7"
+    evidence = decision.facts.red_flags[RedFlag.INFECTION]
+    assert [e.finding.value for e in evidence] == ["immunosuppression"]
+
+
+def test_an_undated_immunosuppressant_says_date_not_recorded() -> None:
+    decision = decide(prescription(None, "tacrolimus 1 MG Oral Capsule", authoredOn=None))
+
+    assert decision.facts.red_flags[RedFlag.INFECTION][0].state is State.DATE_NOT_RECORDED
+
+
+@pytest.mark.parametrize("drug", [
+    prescription(None, "tacrolimus 0.001 MG/MG Topical Ointment [Protopic]"),  # eczema: given locally
+    prescription(None, "cyclosporine 0.5 MG/ML Ophthalmic Emulsion [Restasis]"),
+    {**prescription(None, "methotrexate 2.5 MG Oral Tablet", status="completed", authoredOn="2023-01-05"),
+     "dispenseRequest": {"validityPeriod": {"start": "2023-01-05", "end": "2023-07-05"}}},  # stopped in 2023
+    prescription(None, "tacrolimus 1 MG Oral Capsule", status="entered-in-error"),
+    prescription(None, "tacrolimus 1 MG Oral Capsule", doNotPerform=True),
+    {"resourceType": "MedicationStatement", "id": "ms", "status": "not-taken",
+     "effectiveDateTime": "2026-01-10",
+     "medicationCodeableConcept": {"text": "methotrexate 2.5 MG Oral Tablet"}},
+    prescription(None, "tacrolimus 1 MG Oral Capsule", authoredOn="2026-03-20"),  # after the order
+])
+def test_an_immunosuppressant_given_locally_long_stopped_or_not_taken_is_no_flag(
+    drug: dict[str, Any],
+) -> None:
+    assert decide(drug).rules == ("R1",)
+
+
+def test_methotrexate_is_immunosuppression_not_a_cancer() -> None:
+    """R7, not R8: methotrexate is as often given for rheumatoid arthritis (facts_cancer does not read it as
+    a cancer drug), and at any dose it suppresses the immune system (ICD-10-CM Z79.631)."""
+    decision = decide(prescription(None, "methotrexate 2.5 MG Oral Tablet"))
+
+    assert RedFlag.MALIGNANCY_MAJOR not in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
