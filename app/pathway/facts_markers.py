@@ -18,6 +18,7 @@ missed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 
@@ -33,6 +34,7 @@ from app.pathway.facts_common import (
     measured,
     member,
     observation_asserted,
+    observation_void,
     ordered,
     possibly_by,
     possibly_within,
@@ -235,24 +237,43 @@ def _procedure_evidence(found: tuple[Finding, Coding], reference: str | None, on
 
 def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:
     """Recent bacteraemia recorded as its evidence: a blood culture (``blood_culture``) that grew an
-    organism, its value the organism's SNOMED CT code — dated as an Observation of a coded risk factor is
-    (within ``episode_gap_days``, or undated, ``Keep.SERIOUS``). No growth, Negative, Not detected, a
-    text-only result or no result is not positive; the card names the organism."""
+    organism — dated as an Observation of a coded risk factor is (within ``episode_gap_days``, or undated,
+    ``Keep.SERIOUS``). The card names what grew, as the chart words it (``_growth``)."""
     start = ctx.days_before(ctx.policy.episode_gap_days)
     for o in ctx.chart.observations:
         coding = member(ctx.vs, "blood_culture", o.codings)
-        organism = _organism(o) if coding is not None else None
-        if organism is None or not possibly_within(o.effective, start, ctx.order_date):
+        grew = _growth(o) if coding is not None and not observation_void(o) else None
+        if grew is None or not possibly_within(o.effective, start, ctx.order_date):
             continue
         state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
         yield Evidence(Finding.INFECTION_RISK_FACTOR, o.reference, dated(o.effective), coding, state=state,
-                       name=shown_name(organism.display))
+                       name=shown_name(grew))
 
 
-def _organism(o: ObservationView) -> Coding | None:
-    """The SNOMED CT organism a culture grew; None when it grew none (``observation_asserted`` reads No,
-    Negative and Not detected; ``_NO_GROWTH``) or its result is not coded."""
+def _growth(o: ObservationView) -> str | None:
+    """What a culture grew, in words; None when it grew nothing we can read. Positive: an organism as its
+    SNOMED CT value, a positive answer (SNOMED CT Positive, LOINC LA6576-8 Positive: the organism is then
+    in another row), or a result in words that names growth ("Staphylococcus aureus", "Gram positive cocci
+    in clusters", "Growth of …"). Not positive: No growth (264868006), Negative, Not detected, and words that
+    begin with no/negative/not/pending/none or name nothing that grew; no result at all."""
     keys = {(canonical_system(c.system), c.code) for c in o.value_codings}
-    if keys & _NO_GROWTH or not observation_asserted(o):
+    if keys & _NO_GROWTH:
         return None
-    return next((c for c in o.value_codings if canonical_system(c.system) == SNOMED), None)
+    if o.value_codings and observation_asserted(o):
+        organism = next((c for c in o.value_codings if canonical_system(c.system) == SNOMED), None)
+        return (organism.display if organism is not None else None) or o.value_text or ""
+    words = o.value_string if o.value_string is not None else o.value_text
+    folded = (words or "").casefold().strip()
+    if not folded or _NOT_GROWN.match(folded) or not _GROWN.search(folded):
+        return None
+    return words
+
+
+# A culture result in words (docs/pathway-facts.md "Ninth pass: infection"): what names growth, and what
+# a result that grew nothing begins with ("No growth at 5 days", "Negative", "Pending", "NGTD").
+_GROWN = re.compile(
+    r"\b(?:positive|growth|grew|isolated|detected|organisms?|bacteria|cocci|bacilli|rods|yeast|gram|"
+    r"staphylococc\w*|streptococc\w*|enterococc\w*|escherichia|e\.\s?coli|klebsiella|pseudomonas|"
+    r"serratia|enterobacter|proteus|acinetobacter|bacteroides|candida|mrsa|mssa)\b"
+)
+_NOT_GROWN = re.compile(r"(?:no|not|negative|none|nil|pending|ngtd|in progress|preliminary)\b")

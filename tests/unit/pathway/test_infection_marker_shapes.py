@@ -11,7 +11,7 @@ import pytest
 from raw_decision import coded, decide
 
 from app.pathway.model import RedFlag, State
-from app.terminology import ICD10CM, LOINC
+from app.terminology import CPT, ICD10CM, LOINC, SNOMED
 
 DIABETES = {"resourceType": "Condition", "id": "dm", "code": coded(ICD10CM, "E11.9")}  # a risk factor (§3 v2)
 
@@ -168,3 +168,74 @@ def test_methotrexate_is_immunosuppression_not_a_cancer() -> None:
 
     assert RedFlag.MALIGNANCY_MAJOR not in decision.facts.red_flags
     assert decision.rules[0] == "R7"
+
+
+CRP_25 = lab("1988-5", **quantity(25, "mg/L"))  # raised for R7 (> 10 mg/L), below R7b's 50: alone, a defer
+
+
+def test_a_raised_crp_without_a_risk_factor_still_defers() -> None:
+    assert decide(CRP_25).rules == ("R1",)
+
+
+def done(system: str, code: str) -> dict[str, Any]:
+    """A completed Procedure performed 2026-02-20, 19 days before the order."""
+    return {"resourceType": "Procedure", "id": "pr", "status": "completed", "code": coded(system, code),
+            "performedDateTime": "2026-02-20"}
+
+
+@pytest.mark.parametrize("resource", [
+    done(CPT, "90960"),    # ESRD-related services, monthly (VSAC Hemodialysis)
+    done(CPT, "90970"),    # ESRD-related services, per day
+    done(CPT, "99512"),    # home visit for hemodialysis
+    done(CPT, "90945"),    # peritoneal dialysis or continuous renal replacement
+    done(SNOMED, "71192002"),  # peritoneal dialysis
+    {"resourceType": "Condition", "id": "sep", "code": coded(ICD10CM, "R65.20")},  # severe sepsis
+    {"resourceType": "Condition", "id": "sep", "code": coded(ICD10CM, "R65.21")},  # … with septic shock
+    {"resourceType": "Condition", "id": "sep", "code": coded(ICD10CM, "T81.44XA")},  # after a procedure
+])
+def test_dialysis_and_severe_sepsis_as_clinics_code_them_with_a_raised_crp_are_r7(
+    resource: dict[str, Any],
+) -> None:
+    """R7 (§3 v2): a patient on dialysis (end-stage renal disease, as N18.6 is read) or with recent
+    bacteraemia (severe sepsis, as A40-A41 are read), with CRP > 10 mg/L within 14 days."""
+    decision = decide(resource, CRP_25)
+
+    assert RedFlag.INFECTION in decision.facts.red_flags
+    assert decision.rules[0] == "R7"
+
+
+def culture(**value: Any) -> dict[str, Any]:
+    """A blood culture (LOINC 600-7) resulted 2026-03-01."""
+    return {"resourceType": "Observation", "id": "bc", "status": "final", "code": coded(LOINC, "600-7"),
+            "effectiveDateTime": "2026-03-01", **value}
+
+
+@pytest.mark.parametrize(("result", "named"), [
+    ({"valueCodeableConcept": coded(LOINC, "LA6576-8")}, None),  # Positive: the organism in another row
+    ({"valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "10828004", "display": "Positive"}]}},
+     "Positive"),
+    ({"valueString": "Staphylococcus aureus"}, "Staphylococcus aureus"),
+    ({"valueString": "Gram positive cocci in clusters"}, "Gram positive cocci in clusters"),
+    ({"valueCodeableConcept": {"text": "MRSA isolated"}}, "MRSA isolated"),
+    ({"valueString": "Coagulase-negative staphylococcus"}, "Coagulase-negative staphylococcus"),
+])
+def test_a_positive_blood_culture_written_as_laboratories_word_it_with_a_raised_crp_is_r7(
+    result: dict[str, Any], named: str | None,
+) -> None:
+    """R7 (§3 v2 "recent bacteraemia"): a culture that grew something, said by a positive answer or in words,
+    is as positive as one coded with its organism; the card names what grew as the chart words it."""
+    decision = decide(culture(**result), CRP_25)
+
+    assert decision.rules[0] == "R7"
+    found = [e for e in decision.facts.red_flags[RedFlag.INFECTION] if e.reference == "Observation/bc"]
+    assert [e.name for e in found] == [named]
+
+
+@pytest.mark.parametrize("result", [
+    {"valueString": "No growth at 5 days"}, {"valueString": "Negative"}, {"valueString": "NGTD"},
+    {"valueString": "Pending"}, {"valueString": "In progress"}, {"valueString": "see report"},
+    {"valueCodeableConcept": coded(LOINC, "LA6577-6")},  # Negative
+    {"valueCodeableConcept": {"text": "No organisms seen"}},
+])
+def test_a_blood_culture_that_grew_nothing_in_words_is_no_risk_factor(result: dict[str, Any]) -> None:
+    assert decide(culture(**result), CRP_25).rules == ("R1",)
