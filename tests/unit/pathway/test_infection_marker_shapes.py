@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide
 
+from app.fhir.templates import PREFETCH_TEMPLATES
 from app.pathway.model import RedFlag, State
 from app.terminology import CPT, ICD10CM, LOINC, SNOMED
 
@@ -239,3 +240,36 @@ def test_a_positive_blood_culture_written_as_laboratories_word_it_with_a_raised_
 ])
 def test_a_blood_culture_that_grew_nothing_in_words_is_no_risk_factor(result: dict[str, Any]) -> None:
     assert decide(culture(**result), CRP_25).rules == ("R1",)
+
+
+def test_a_fever_coded_only_in_snomed_ct_is_an_infection_flag() -> None:
+    """§2: a temperature coded SNOMED CT 386725007 body temperature (SNOMED CT-coded vital signs), 38.9 °C."""
+    temperature = {"resourceType": "Observation", "id": "t", "status": "final",
+                   "code": coded(SNOMED, "386725007"), "effectiveDateTime": "2026-03-10",
+                   "valueQuantity": {"value": 38.9, "unit": "Cel"}}
+
+    assert decide(temperature).rules[0] == "R7"
+
+
+def test_fever_with_chills_is_a_fever() -> None:
+    """§3 infection, fever with spinal pain: SNOMED CT 274640006 fever with chills, recorded yesterday."""
+    fever = {"resourceType": "Condition", "id": "f", "code": coded(SNOMED, "274640006"),
+             "onsetDateTime": "2026-03-10"}
+
+    assert decide(fever).rules[0] == "R7"
+
+
+@pytest.mark.parametrize("code", ["313436004", "237599002", "81531005", "199230006", "11530004"])
+def test_diabetes_as_a_snomed_ct_only_problem_list_names_it_with_a_raised_crp_is_r7(code: str) -> None:
+    """R7 (§3 v2): type 2 diabetes without complication, insulin-treated, in obese, pre-existing, brittle."""
+    decision = decide({"resourceType": "Condition", "id": "dm", "code": coded(SNOMED, code)}, CRP_25)
+
+    assert decision.rules[0] == "R7"
+
+
+def test_the_observations_search_fetches_a_temperature_coded_in_snomed_ct() -> None:
+    """Invariant 4: what the rules read by SNOMED CT the fallback also fetches (and a prefetch filled
+    from the same template holds)."""
+    codes = PREFETCH_TEMPLATES["observations"].split("code=")[1].split("&")[0].split(",")
+    assert "386725007" in codes
+    assert len(codes) == len(set(codes))
