@@ -355,10 +355,11 @@ def unit_key(unit: str | None) -> str | None:
 # followed by one or two digits: "38,6"), and optionally its unit ("38.6 C", "60 mm/hr", ">200 mg/L").
 # A laboratory's abnormal flag may stand before the number or after it ("H 65", "65 H", "65 mm/hr (H)",
 # "65*"), as results pasted from an HL7 v2 interface or a printed report carry it: the flag is dropped,
-# never read as the unit (an "H" is no unit of ESR, so "65 H" was read as nothing at all).
+# never read as the unit (an "H" is no unit of ESR, so "65 H" was read as nothing at all). The runs of
+# spaces are possessive (``\s*+``): a text of 4,096 spaces fails at once instead of in quadratic time.
 _FLAG = r"(?:hh?|ll?|aa?|high|low|abn|abnormal|crit|critical)"
 _MEASURED_TEXT = re.compile(
-    rf"\s*(?:{_FLAG}\b\s*:?\s*)?([<>]=?)?\s*(\d{{1,6}}(?:\.\d{{1,6}}|,\d{{1,2}})?)\s*([^\d\s<>=][^<>=]{{0,29}})?\s*",
+    rf"\s*+(?:{_FLAG}\b\s*+:?\s*+)?([<>]=?)?\s*+(\d{{1,6}}(?:\.\d{{1,6}}|,\d{{1,2}})?)\s*+([^\d\s<>=][^<>=]{{0,29}})?\s*",
     re.IGNORECASE,
 )
 _TRAILING_FLAG = re.compile(

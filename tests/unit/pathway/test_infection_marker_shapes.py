@@ -5,6 +5,7 @@ raises a flag. Each shape below was deferred before this pass."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -273,3 +274,15 @@ def test_the_observations_search_fetches_a_temperature_coded_in_snomed_ct() -> N
     codes = PREFETCH_TEMPLATES["observations"].split("code=")[1].split("&")[0].split(",")
     assert "386725007" in codes
     assert len(codes) == len(set(codes))
+
+
+@pytest.mark.parametrize("text", [" " * 4000 + "x", "H" + " " * 4000 + "x", "H:" + " " * 4000 + "x"])
+def test_a_long_run_of_spaces_in_a_result_is_refused_at_once(text: str) -> None:
+    """A hostile or broken result (4,000 spaces, an id's length) must not cost seconds: the runs of spaces
+    in the text reader are possessive. Before, "H" and 4,000 spaces took minutes."""
+    started = time.perf_counter()
+
+    decision = decide(DIABETES, lab("30341-2", valueString=text))
+
+    assert decision.rules == ("R1",)
+    assert time.perf_counter() - started < 0.5
