@@ -77,12 +77,13 @@ def _report_codes() -> str:
 
 
 def _observation_codes() -> str:
-    """The measured LOINC codes, then the SNOMED CT findings of ``FINDING_VALUE_SETS``, bare (about 1 KB).
+    """The measured LOINC codes, then the SNOMED CT codes of the measured value sets (a body temperature
+    coded 386725007) and the SNOMED CT findings of ``FINDING_VALUE_SETS``, bare (about 1 KB).
 
     SNOMED CT only: an ICD-10-CM code is a diagnosis, charted as a Condition; its headers (M21.37 for
     M21.371) and ranges (C00-C96) could not be searched anyway, as a FHIR token matches whole codes."""
     measured = (*_codes(MEASURED_VALUE_SETS, _LOINC), _SYMPTOM)
-    return ",".join((*measured, *_codes(FINDING_VALUE_SETS, _SNOMED)))
+    return ",".join(dict.fromkeys((*measured, *_codes((*MEASURED_VALUE_SETS, *FINDING_VALUE_SETS), _SNOMED))))
 
 
 PREFETCH_TEMPLATES = MappingProxyType({

@@ -357,8 +357,17 @@ def unit_key(unit: str | None) -> str | None:
 
 # A measurement written as text: an optional comparator, a number (a decimal point, or a decimal comma
 # followed by one or two digits: "38,6"), and optionally its unit ("38.6 C", "60 mm/hr", ">200 mg/L").
+# A laboratory's abnormal flag may stand before the number or after it ("H 65", "65 H", "65 mm/hr (H)",
+# "65*"), as results pasted from an HL7 v2 interface or a printed report carry it: the flag is dropped,
+# never read as the unit (an "H" is no unit of ESR, so "65 H" was read as nothing at all). The runs of
+# spaces are possessive (``\s*+``): a text of 4,096 spaces fails at once instead of in quadratic time.
+_FLAG = r"(?:hh?|ll?|aa?|high|low|abn|abnormal|crit|critical)"
 _MEASURED_TEXT = re.compile(
-    r"\s*([<>]=?)?\s*(\d{1,6}(?:\.\d{1,6}|,\d{1,2})?)\s*([^\d\s<>=][^<>=]{0,29})?\s*"
+    rf"\s*+(?:{_FLAG}\b\s*+:?\s*+)?([<>]=?)?\s*+(\d{{1,6}}(?:\.\d{{1,6}}|,\d{{1,2}})?)\s*+([^\d\s<>=][^<>=]{{0,29}})?\s*",
+    re.IGNORECASE,
+)
+_TRAILING_FLAG = re.compile(
+    rf"(?:^|\s+|\s*(?=\())(?:\(\s*{_FLAG}\s*\)|{_FLAG}\b)\s*$|\s*[*!]+\s*$", re.IGNORECASE
 )
 
 
@@ -382,7 +391,8 @@ def measured(observation: ObservationView) -> Measured | None:
     if found is None:
         return None
     comparator, number, unit = found.groups()
-    unit = unit.strip() if unit is not None else observation.unit
+    unit = _TRAILING_FLAG.sub("", unit).strip() or None if unit is not None else None
+    unit = unit if unit is not None else observation.unit
     return Measured(float(number.replace(",", ".")), unit, comparator or "")
 
 
@@ -483,6 +493,16 @@ def by_code_or_name(
         return coded
     found = (vs.match_text(concept, name) for name in (*texts, *(c.display for c in codings)) if name)
     return next((hit for hit in found if hit is not None), None)
+
+
+def given_locally(ctx: Context, medication: MedicationView) -> bool:
+    """§3 counts *systemic* steroids (Z79.52) and immunosuppression: a methylprednisolone given by an
+    epidural or intra-articular injection, a cream, a cyclosporine eye emulsion is none, whatever its recorded
+    length (an injection listed as an active medication since 2025 raised R7). Read from the route's code,
+    else its text, else the product name's dose form ("Topical Cream"). IV, IM and an injection of no
+    stated route are systemic (the safe side)."""
+    texts = (*medication.route_texts, medication.text)
+    return by_code_or_name(ctx.vs, "local_route", medication.route_codings, texts) is not None
 
 
 def medication_class(vs: ValueSets, coding: Coding) -> str | None:

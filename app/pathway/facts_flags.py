@@ -24,6 +24,7 @@ from app.pathway.facts_common import (
     condition_current,
     condition_resolved,
     dated,
+    given_locally,
     last_day,
     measured,
     medication_class,
@@ -37,6 +38,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_findings import Statement, findings
 from app.pathway.facts_fracture import fracture_risks
+from app.pathway.facts_immune import immunosuppressants
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -92,11 +94,14 @@ CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
 NECK_SYMPTOMS = "neck_symptoms"  # what a conditional sign needs besides a qualifying cervical diagnosis
 # Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
-_FAHRENHEIT = frozenset({"degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit"})
-_CELSIUS = frozenset({  # "celcius": the common misspelling
-    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
-    "degreescelcius",
+_FAHRENHEIT = frozenset({
+    "degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit", "degreefahrenheit",
 })
+_CELSIUS = frozenset({  # "celcius": the common misspelling; "centigrade", the older name
+    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
+    "degreescelcius", "centigrade", "degreescentigrade", "degreecentigrade",
+})
+_KELVIN = frozenset({"k", "kelvin", "degk"})  # UCUM's K: a device or an interface may report in it
 
 
 @immutable
@@ -116,8 +121,8 @@ def red_flags(
     signs = list(_coded(window, TRIGGERS))
     neck = neck_symptoms or (_conditional(signs) and _neck_or_arm_symptoms(window))
     coded = _myelopathy_rule(signs, neck)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *fracture_risks(ctx), *cancer_treatments(ctx),
-             *_age_over_50(ctx, age)]
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *immunosuppressants(ctx), *fracture_risks(ctx),
+             *cancer_treatments(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
 
@@ -251,10 +256,10 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
 
 
 def _celsius(observation: ObservationView) -> float | None:
-    """°C from UCUM ``Cel``/``[degF]`` (and their spellings, ``unit_key``); without a unit, the plausible
-    human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can read. A
-    temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound ("<38.5")
-    is no measured fever."""
+    """°C from UCUM ``Cel``/``[degF]``/``K`` (and their spellings, ``unit_key``); without a unit, the
+    plausible human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can
+    read. A temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound
+    ("<38.5") is no measured fever."""
     found = measured(observation)
     if found is None or found.comparator.startswith("<"):
         return None
@@ -263,7 +268,7 @@ def _celsius(observation: ObservationView) -> float | None:
         return round((value - 32) * 5 / 9, 2)
     if unit in _CELSIUS or (unit is None and 25 <= value <= 45):
         return value
-    return None
+    return round(value - 273.15, 2) if unit in _KELVIN else None
 
 
 # --- long-term steroids ----------------------------------------------------------------------------------
@@ -308,26 +313,17 @@ def _steroid_courses(ctx: Context) -> Iterator[tuple[MedicationView, Coding, tup
 
 
 def _systemic_steroid(ctx: Context, medication: MedicationView) -> Coding | None:
-    """An oral steroid of §6.6 unless given locally (``_local``); or prednisolone, dexamethasone or
+    """An oral steroid of §6.6 unless given locally (``given_locally``); or prednisolone, dexamethasone or
     hydrocortisone given by a systemic route (``systemic_steroid.json``: as often drops or a cream)."""
     coding = medication_coding(ctx.vs, medication)
     if coding is not None and medication_class(ctx.vs, coding) == "oral_steroid":
-        return None if _local(ctx, medication) else coding
+        return None if given_locally(ctx, medication) else coding
     other = by_code_or_name(ctx.vs, "systemic_steroid", medication.codings, (medication.text,))
-    if other is None or _local(ctx, medication):
+    if other is None or given_locally(ctx, medication):
         return None
     systemic = by_code_or_name(ctx.vs, "systemic_route", medication.route_codings,
                                (*medication.route_texts, medication.text))
     return other if systemic is not None else None
-
-
-def _local(ctx: Context, medication: MedicationView) -> bool:
-    """§3 counts *systemic* steroids (Z79.52): a methylprednisolone given by an epidural or intra-articular
-    injection, or a cream, is no course whatever its recorded length (an injection listed as an active
-    medication since 2025 raised R7). Read from the route's code, else its text, else the product name's
-    dose form ("Topical Cream"). IV, IM and an injection of no stated route still count (the safe side)."""
-    texts = (*medication.route_texts, medication.text)
-    return by_code_or_name(ctx.vs, "local_route", medication.route_codings, texts) is not None
 
 
 def _course_days(medication: MedicationView, order_date: date) -> int:

@@ -18,6 +18,7 @@ missed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 
@@ -27,11 +28,13 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
+    Measured,
     dated,
     last_day,
     measured,
     member,
     observation_asserted,
+    observation_void,
     ordered,
     possibly_by,
     possibly_within,
@@ -49,14 +52,21 @@ ESR_FLOOR, ESR_HIGH = 20.0, 50.0
 CRP_RAISED, CRP_HIGH = 10.0, 50.0
 # Units after ``unit_key`` (case, spaces and brackets dropped; µg and mcg are ug).
 # g/L: a few European laboratories report CRP so (0.06 g/L is 60 mg/L).
+# A unit may also be written out, as the UCUM print name or a person types it ("milligram per deciliter",
+# "mg per dL"), or as the older "mg/100 mL" and "mg%" (both mg/dL).
 _CRP_TO_MG_L: Mapping[str, float] = {
     "mg/l": 1.0, "ug/ml": 1.0, "mg/dl": 10.0, "nmol/l": 1 / 9.52, "g/l": 1000.0,
+    **dict.fromkeys(("mgperl", "milligramperliter", "milligramsperliter", "milligramperlitre",
+                     "milligramsperlitre"), 1.0),
+    **dict.fromkeys(("mgperdl", "milligramperdeciliter", "milligramsperdeciliter", "milligramperdecilitre",
+                     "milligramsperdecilitre", "mg/100ml", "mg%"), 10.0),
 }
 # The Westergren ESR is the fall in millimetres in the first hour: laboratories write it "mm" alone, "mm in
 # 1st hour", or as UCUM's "mm/(1.h)" (docs/pathway-facts.md "Eighth pass: malignancy").
 _ESR_UNITS = frozenset({
     "mm/h", "mm/hr", "mm/hour", "mm/1h", "mm/1hr", "mm/60min", "mm", "mm/(1h)", "mm/hrs", "mm/1sthr",
-    "mm/1sthour", "mmin1sthour", "mmin1hour", "mmh",
+    "mm/1sthour", "mmin1sthour", "mmin1hour", "mmh", "mmperhour", "mmperhr", "millimeterperhour",
+    "millimetersperhour", "millimetreperhour", "millimetresperhour",
 })
 _NO_GROWTH = frozenset({(SNOMED, "264868006")})  # a blood culture's "No growth" (its Negative: _NO_ANSWERS)
 # Procedures that are an infection risk factor when performed in the last SPINAL_PROCEDURE_DAYS, and the
@@ -80,6 +90,11 @@ class Marker:
     evidence: Evidence
     dated: bool = True
     last: date | None = None
+    above: bool = False  # a bound written ">10": the value lies above ``value``
+
+    def exceeds(self, limit: float) -> bool:
+        """Above ``limit``: ">10 mg/L" is above CRP's 10 though its number is not."""
+        return self.value > limit or (self.above and self.value >= limit)
 
 
 @immutable
@@ -98,7 +113,7 @@ def marker_flags(
     esr_recent, crp = latest(ctx, "esr", MARKER_WINDOW_DAYS), latest(ctx, "crp", MARKER_WINDOW_DAYS)
     esr = latest(ctx, "esr", ESR_HIGH_WINDOW_DAYS)
     limits = ((esr_recent, esr_limit(age, gender)), (crp, CRP_RAISED))
-    raised = [m for m, limit in limits if m is not None and m.value > limit]
+    raised = [m for m, limit in limits if m is not None and m.exceeds(limit)]
     found: dict[RedFlag, tuple[Evidence, ...]] = {}
     if risk and raised:
         found[RedFlag.INFECTION] = ordered((*risk, *(m.evidence for m in raised)))
@@ -140,23 +155,22 @@ def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Mark
         return None
     if not possibly_within(o.effective, start, ctx.order_date):
         return None
-    value = _normalised(concept, o)
-    if value is None:
+    found = measured(o)
+    value = _normalised(concept, found) if found is not None else None
+    if found is None or value is None:
         return None
     on = o.effective.value if o.effective is not None else None
     state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
     evidence = Evidence(Finding(concept), o.reference, on, coding, value=value, state=state)
     last = last_day(o.effective) if o.effective is not None else None
-    return Marker(value, evidence, dated=o.effective is not None and o.effective.is_exact, last=last)
+    return Marker(value, evidence, dated=o.effective is not None and o.effective.is_exact, last=last,
+                  above=found.comparator == ">")
 
 
-def _normalised(concept: str, o: ObservationView) -> float | None:
+def _normalised(concept: str, found: Measured) -> float | None:
     """The value in mm/h or mg/L. A result sent as text (``measured``: "60 mm/hr", or outside the
     analyser's range, ">140", "<5") is read too; a bound is the value, which leaves a ">" result at least
-    as high as read."""
-    found = measured(o)
-    if found is None:
-        return None
+    as high as read (``Marker.above``)."""
     value, unit = found.value, unit_key(found.unit)
     if concept == "esr":
         return value if unit is None or unit in _ESR_UNITS else None
@@ -223,24 +237,43 @@ def _procedure_evidence(found: tuple[Finding, Coding], reference: str | None, on
 
 def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:
     """Recent bacteraemia recorded as its evidence: a blood culture (``blood_culture``) that grew an
-    organism, its value the organism's SNOMED CT code — dated as an Observation of a coded risk factor is
-    (within ``episode_gap_days``, or undated, ``Keep.SERIOUS``). No growth, Negative, Not detected, a
-    text-only result or no result is not positive; the card names the organism."""
+    organism — dated as an Observation of a coded risk factor is (within ``episode_gap_days``, or undated,
+    ``Keep.SERIOUS``). The card names what grew, as the chart words it (``_growth``)."""
     start = ctx.days_before(ctx.policy.episode_gap_days)
     for o in ctx.chart.observations:
         coding = member(ctx.vs, "blood_culture", o.codings)
-        organism = _organism(o) if coding is not None else None
-        if organism is None or not possibly_within(o.effective, start, ctx.order_date):
+        grew = _growth(o) if coding is not None and not observation_void(o) else None
+        if grew is None or not possibly_within(o.effective, start, ctx.order_date):
             continue
         state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
         yield Evidence(Finding.INFECTION_RISK_FACTOR, o.reference, dated(o.effective), coding, state=state,
-                       name=shown_name(organism.display))
+                       name=shown_name(grew))
 
 
-def _organism(o: ObservationView) -> Coding | None:
-    """The SNOMED CT organism a culture grew; None when it grew none (``observation_asserted`` reads No,
-    Negative and Not detected; ``_NO_GROWTH``) or its result is not coded."""
+def _growth(o: ObservationView) -> str | None:
+    """What a culture grew, in words; None when it grew nothing we can read. Positive: an organism as its
+    SNOMED CT value, a positive answer (SNOMED CT Positive, LOINC LA6576-8 Positive: the organism is then
+    in another row), or a result in words that names growth ("Staphylococcus aureus", "Gram positive cocci
+    in clusters", "Growth of …"). Not positive: No growth (264868006), Negative, Not detected, and words that
+    begin with no/negative/not/pending/none or name nothing that grew; no result at all."""
     keys = {(canonical_system(c.system), c.code) for c in o.value_codings}
-    if keys & _NO_GROWTH or not observation_asserted(o):
+    if keys & _NO_GROWTH:
         return None
-    return next((c for c in o.value_codings if canonical_system(c.system) == SNOMED), None)
+    if o.value_codings and observation_asserted(o):
+        organism = next((c for c in o.value_codings if canonical_system(c.system) == SNOMED), None)
+        return (organism.display if organism is not None else None) or o.value_text or ""
+    words = o.value_string if o.value_string is not None else o.value_text
+    folded = (words or "").casefold().strip()
+    if not folded or _NOT_GROWN.match(folded) or not _GROWN.search(folded):
+        return None
+    return words
+
+
+# A culture result in words (docs/pathway-facts.md "Ninth pass: infection"): what names growth, and what
+# a result that grew nothing begins with ("No growth at 5 days", "Negative", "Pending", "NGTD").
+_GROWN = re.compile(
+    r"\b(?:positive|growth|grew|isolated|detected|organisms?|bacteria|cocci|bacilli|rods|yeast|gram|"
+    r"staphylococc\w*|streptococc\w*|enterococc\w*|escherichia|e\.\s?coli|klebsiella|pseudomonas|"
+    r"serratia|enterobacter|proteus|acinetobacter|bacteroides|candida|mrsa|mssa)\b"
+)
+_NOT_GROWN = re.compile(r"(?:no|not|negative|none|nil|pending|ngtd|in progress|preliminary)\b")

@@ -145,7 +145,6 @@ def test_a_cancer_drug_on_the_medication_list_is_r8(drug: dict[str, Any]) -> Non
 
 
 @pytest.mark.parametrize("drug", [
-    medication(None, "methotrexate 2.5 MG Oral Tablet"),   # as often rheumatoid arthritis
     medication(None, "raloxifene 60 MG Oral Tablet"),      # osteoporosis
     medication("10324", "tamoxifen 20 MG", status="entered-in-error"),
     medication("10324", "tamoxifen 20 MG", "MedicationStatement", status="not-taken"),
