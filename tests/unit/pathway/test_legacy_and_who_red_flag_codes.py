@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide, decide_chart
 
-from app.terminology import ICD9CM, ICD10CM, LOINC
+from app.terminology import ICD9CM, ICD10CM, LOINC, SNOMED
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 WHO = "http://hl7.org/fhir/sid/icd-10"
@@ -90,3 +90,36 @@ def test_an_icd9cm_finding_as_a_symptom_observation_value_counts() -> None:
                "effectiveDateTime": NEW, "valueCodeableConcept": coded(ICD9CM, "344.61")}
 
     assert decide(symptom).rules[0] == "R5"
+
+
+@pytest.mark.parametrize("code", ["192966000", "192967009"])  # flaccid, spastic paraplegia
+def test_a_new_snomed_flaccid_or_spastic_paraplegia_is_leg_weakness(code: str) -> None:
+    """CODES.md §1f: paraplegia 60389000 is the leg weakness of CES (R5) and a motor deficit (R6); its
+    flaccid and spastic children, as a problem list codes them, are too."""
+    assert decide(problem(SNOMED, code)).rules[:2] == ("R5", "R6")
+
+
+@pytest.mark.parametrize("code", ["192964002", "192965001"])  # flaccid, spastic tetraplegia
+def test_a_snomed_tetraplegia_is_a_severe_motor_deficit(code: str) -> None:
+    """§3 motor, as ICD-10-CM G82.5x quadriplegia (eighth pass): R6 whatever its onset while active."""
+    assert decide(problem(SNOMED, code, OLD)).rules[0] == "R6"
+
+
+@pytest.mark.parametrize("code", [
+    "308121000",  # follicular non-Hodgkin's lymphoma
+    "443487006",  # mantle cell lymphoma
+    "277473004",  # B-cell chronic lymphocytic leukemia
+    "190818004",  # Waldenström macroglobulinemia
+    "188718006",  # extramedullary plasmacytoma
+    "274088005",  # secondary malignant neoplasm of unknown site
+    "310504009",  # primary malignant neoplasm of unknown site
+    "314996003",  # metastasis from malignant tumor of kidney
+    "372142002",  # carcinoma of pancreas
+    "255029007",  # papillary thyroid carcinoma
+    "372095001",  # malignant neoplasm of male breast
+    "187952001",  # malignant neoplasm of pelvic bones, sacrum and coccyx
+])
+def test_a_snomed_cancer_a_problem_list_codes_is_a_major_malignancy_flag(code: str) -> None:
+    """§3 malignancy (major) in SNOMED CT: CODES.md §1a's ECL << 363346000 takes these in; the exact list
+    did not, so a 19-day radiculopathy with a lymphoma or a metastasis of unknown primary was deferred."""
+    assert decide(problem(SNOMED, code, OLD)).rules[0] == "R8"
