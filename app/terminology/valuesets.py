@@ -104,6 +104,7 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.103": ICD9CM,
         "urn:oid:2.16.840.1.113883.6.2": ICD9CM,
         "http://hl7.org/fhir/sid/icd-9-cm/diagnosis": ICD9CM,
+        "http://hl7.org/fhir/sid/icd-9": ICD9CM,  # the DSTU2/STU3 examples' URI (V17.3, 428.0, 850.0)
         "http://terminology.hl7.org/codesystem/icd9cm": ICD9CM,  # HL7 terminology's URI of .6.2 (folded)
     }
 )

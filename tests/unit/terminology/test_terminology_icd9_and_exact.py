@@ -24,6 +24,7 @@ ICD9_SPELLINGS = [
     "urn:oid:2.16.840.1.113883.6.2",  # ICD-9-CM as a whole, as C-CDA translations send diagnoses
     "http://hl7.org/fhir/sid/icd-9-cm/diagnosis",  # claims exports (CMS Blue Button)
     "http://terminology.hl7.org/CodeSystem/icd9cm",
+    "http://hl7.org/fhir/sid/icd-9",  # FHIR DSTU2/STU3 examples (a ProcedureRequest's reason V173)
     "HTTPS://hl7.org/fhir/sid/icd-9-cm/",
 ]
 SCOPE_CONCEPTS = [
