@@ -26,7 +26,7 @@ from app.chart.model import Chart, ConditionView, MedicationView, ObservationVie
 from app.immutable import immutable
 from app.pathway.model import Evidence, Finding, OrderFacts
 from app.pathway.policy import Policy
-from app.terminology import ICD10CM, SNOMED, Coding, ValueSets, canonical_system
+from app.terminology import ICD9CM, ICD10CM, SNOMED, Coding, ValueSets, canonical_system
 
 INACTIVE_CLINICAL = frozenset({"inactive", "resolved", "remission"})
 VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
@@ -55,8 +55,9 @@ _NO_ANSWERS = frozenset({
     (SNOMED, "260415000"), (SNOMED, "260413007"),
 })
 _NEITHER_ANSWERS = frozenset({(SNOMED, "261665006"), (SNOMED, "385660001"), (SNOMED, "385432009")})
-# A value coded in these systems names a finding (SNOMED CT, an ICD-10-CM diagnosis), never an answer.
-_FINDING_SYSTEMS = frozenset({SNOMED, ICD10CM})
+# A value coded in these systems names a finding (SNOMED CT, an ICD-10-CM or ICD-9-CM diagnosis), never an
+# answer.
+_FINDING_SYSTEMS = frozenset({SNOMED, ICD10CM, ICD9CM})
 # A Procedure in "preparation" is planned, not done: it is no conservative care and no surgery yet.
 NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
 

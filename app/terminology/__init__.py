@@ -4,6 +4,7 @@ from app.terminology.coding import Coding
 from app.terminology.valuefiles import load_value_sets
 from app.terminology.valuesets import (
     CPT,
+    ICD9CM,
     ICD10CM,
     IMAGING_CONCEPT,
     LOINC,
@@ -24,6 +25,7 @@ from app.terminology.valuesets import (
 
 __all__ = [
     "CPT",
+    "ICD9CM",
     "ICD10CM",
     "IMAGING_CONCEPT",
     "LOINC",

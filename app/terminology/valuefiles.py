@@ -20,6 +20,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from app.contentfile import ContentModel, Text, require, validated
 from app.terminology.coding import Coding
 from app.terminology.valuesets import (
+    ICD9CM,
     ICD10CM,
     IMAGING_CONCEPT,
     KNOWN_SYSTEMS,
@@ -35,6 +36,7 @@ from app.terminology.valuesets import (
 )
 
 _DATA_DIR: Final = Path(__file__).with_name("data")
+_ICD: Final = frozenset({ICD10CM, ICD9CM})  # systems whose codes are headers, ranges and exact entries
 _NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
 # Closed vocabularies of the attributes some concepts carry; checked at load so readers can trust them.
 _ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
@@ -57,7 +59,8 @@ _ATTRIBUTE_RULES: Final[Mapping[str, Mapping[str, frozenset[str | None]]]] = {
 
 
 class CodeEntry(ContentModel):
-    """One code; ``verify`` marks an unverified SNOMED CT code, ``attributes`` what code reads from it."""
+    """One code; ``verify`` marks an unverified SNOMED CT code, ``attributes`` what code reads from it,
+    ``exact`` an ICD code that matches only itself, not the children a header would (valuesets.Member)."""
 
     system: Text
     code: Text
@@ -65,23 +68,26 @@ class CodeEntry(ContentModel):
     attributes: dict[str, str | None] = Field(default_factory=dict)
     verify: bool = False
     names: tuple[Text, ...] = ()  # other names a text_match concept is written under (brand names)
+    exact: bool = False
 
     @model_validator(mode="after")
-    def _icd10_header(self) -> CodeEntry:
-        """An ICD-10-CM header is at least a 3-character category (it matches its children)."""
-        short = self.system == ICD10CM and len(normalize_code(ICD10CM, self.code)) < 3
+    def _icd_header(self) -> CodeEntry:
+        """An ICD-10-CM or ICD-9-CM header is at least a 3-character category (it matches its children);
+        only an ICD code can be ``exact`` (every other system matches exactly anyway)."""
+        short = self.system in _ICD and len(normalize_code(self.system, self.code)) < 3
         require(not short, f"{self.code!r} is too short")
+        require(not self.exact or self.system in _ICD, f"{self.code!r}: only ICD codes are marked exact")
         return self
 
     def member(self) -> Member:
         coding = Coding(self.system, self.code, self.display)
         if not self.attributes:
-            return Member(coding, verify=self.verify, names=self.names)
-        return Member(coding, MappingProxyType(dict(self.attributes)), self.verify, self.names)
+            return Member(coding, verify=self.verify, names=self.names, exact=self.exact)
+        return Member(coding, MappingProxyType(dict(self.attributes)), self.verify, self.names, self.exact)
 
 
 class RangeEntry(ContentModel):
-    """An ICD-10-CM category range (``C00``-``C96``)."""
+    """An ICD-10-CM (``C00``-``C96``) or ICD-9-CM (``140``-``208``) category range."""
 
     system: Text
     low: Text = Field(alias="from")
@@ -90,13 +96,14 @@ class RangeEntry(ContentModel):
 
     @model_validator(mode="after")
     def _two_categories(self) -> RangeEntry:
-        require(self.system == ICD10CM, "ranges are ICD-10-CM only")
-        low, high = normalize_code(ICD10CM, self.low), normalize_code(ICD10CM, self.high)
+        require(self.system in _ICD, "ranges are ICD-10-CM or ICD-9-CM only")
+        low, high = normalize_code(self.system, self.low), normalize_code(self.system, self.high)
         require(len(low) == len(high) == 3 and low <= high, "a range joins two 3-character categories")
         return self
 
     def code_range(self) -> CodeRange:
-        return CodeRange(normalize_code(ICD10CM, self.low), normalize_code(ICD10CM, self.high), self.display)
+        low, high = normalize_code(self.system, self.low), normalize_code(self.system, self.high)
+        return CodeRange(low, high, self.display, self.system)
 
 
 class ValueSetFile(ContentModel):

@@ -4,7 +4,8 @@ PATHWAY.md §6: one concept per data file, matching on (system, code), and an IC
 matches its children (`M51.361`). The files are read and checked by `app/terminology/valuefiles.py`
 (`load_value_sets`, the only I/O of the package; STYLE.md habits 1 and 6); this module is what the hot path
 uses. Membership is a dict lookup: exact for SNOMED CT, CPT, LOINC and RxNorm, and one
-lookup per prefix of the normalized code for ICD-10-CM.
+lookup per prefix of the normalized code for ICD-10-CM and ICD-9-CM (a member marked ``exact`` matches only
+itself: an ICD-10 (WHO) code whose ICD-10-CM namesake heads children of another meaning).
 
 SNOMED CT membership is by exact code: there is no subsumption, so a descendant of a listed concept is not
 a member unless it is listed too.
@@ -33,10 +34,18 @@ SERVICE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/service-type"
 # three or four characters (0SG0, fusion of a lumbar vertebral joint) matches the seven-character codes
 # under it, as an ICD-10-CM header does.
 ICD10PCS: Final = "http://www.cms.gov/Medicare/Coding/ICD10"
+# ICD-9-CM diagnoses (FHIR's registered URI), as legacy problem lists carry them (344.61, V10.3). Only
+# red-flag value sets list ICD-9-CM codes (never a qualifying diagnosis: a red flag found is never a defer,
+# while scope stays as PATHWAY.md §6.1 writes it). A header (344.6) matches its children, as in ICD-10-CM.
+ICD9CM: Final = "http://hl7.org/fhir/sid/icd-9-cm"
 
 # The code systems a value set file may use (a site-extensible concept also takes the site's own).
-KNOWN_SYSTEMS: Final = frozenset({ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE, ICD10PCS})
-_BY_PREFIX: Final = frozenset({ICD10CM, ICD10PCS})
+KNOWN_SYSTEMS: Final = frozenset({
+    ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE, ICD10PCS, ICD9CM,
+})
+_BY_PREFIX: Final = frozenset({ICD10CM, ICD10PCS, ICD9CM})
+# Systems whose value sets may hold 3-character category ranges (C00-C96; ICD-9-CM 140-208).
+_BY_RANGE: Final = frozenset({ICD10CM, ICD9CM})
 
 IMAGING_CONCEPT: Final = "spine_imaging"
 
@@ -89,6 +98,14 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.88": RXNORM,
         "urn:oid:2.16.840.1.113883.6.4": ICD10PCS,
         "http://www.cms.gov/medicare/coding/icd10": ICD10PCS,
+        # ICD-9-CM diagnoses: HL7's OID (.6.103; .6.2 is ICD-9-CM as a whole, sent for diagnoses), and the
+        # diagnosis URI claims exports write (CMS Blue Button). Never .6.104, the ICD-9-CM *procedure* codes:
+        # without their dot "14.01" (an eye operation) would read as the category 140 (a cancer of the lip).
+        "urn:oid:2.16.840.1.113883.6.103": ICD9CM,
+        "urn:oid:2.16.840.1.113883.6.2": ICD9CM,
+        "http://hl7.org/fhir/sid/icd-9-cm/diagnosis": ICD9CM,
+        "http://hl7.org/fhir/sid/icd-9": ICD9CM,  # the DSTU2/STU3 examples' URI (V17.3, 428.0, 850.0)
+        "http://terminology.hl7.org/codesystem/icd9cm": ICD9CM,  # HL7 terminology's URI of .6.2 (folded)
     }
 )
 _CANONICAL: Final = frozenset({*KNOWN_SYSTEMS, *_ALIASES})
@@ -151,21 +168,27 @@ def _key(coding: Coding) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One code of a value set as its data file writes it; `verify` marks an unverified SNOMED CT code."""
+    """One code of a value set as its data file writes it; `verify` marks an unverified SNOMED CT code,
+    `exact` an ICD code that matches only itself, never its children (an ICD-10 (WHO) code whose ICD-10-CM
+    namesake heads children of another meaning: WHO Z85.8 holds every history of cancer of "other organs",
+    while ICD-10-CM's Z85.8 heads Z85.828, a non-melanoma skin cancer, which PATHWAY.md §3 leaves out)."""
 
     coding: Coding
     attributes: Mapping[str, str | None] = field(default_factory=lambda: _EMPTY, compare=False)
     verify: bool = False
     names: tuple[str, ...] = field(default=(), compare=False)  # other names text matching reads (brands)
+    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CodeRange:
-    """An ICD-10-CM category range (`C00`-`C96`): a code is in it when its 3-character category is."""
+    """An ICD-10-CM category range (`C00`-`C96`), or an ICD-9-CM one (`140`-`208`): a code of `system` is in
+    it when its 3-character category is."""
 
     low: str
     high: str
     display: str | None = None
+    system: str = ICD10CM
 
     def covers(self, normalized_code: str) -> bool:
         return len(normalized_code) >= 3 and self.low <= normalized_code[:3] <= self.high
@@ -189,8 +212,8 @@ _UNREAD: Final = Coding("", "")  # one lookup, not two: a worker thread (large c
 class ValueSet:
     """One concept of PATHWAY.md §6, its members indexed by (canonical system, normalized code)."""
 
-    __slots__ = ("_by_text", "_index", "_longest", "_pattern", "_texts_read", "members", "name", "ranges",
-                 "source", "title")
+    __slots__ = ("_by_text", "_exact", "_index", "_longest", "_pattern", "_texts_read", "members", "name",
+                 "ranges", "source", "title")
 
     def __init__(
         self,
@@ -205,7 +228,8 @@ class ValueSet:
         self.name, self.title, self.source = name, title, source
         self.members = tuple(members)
         self.ranges = tuple(ranges)
-        self._index = _index(self.members)
+        self._index = _index(m for m in self.members if not m.exact)
+        self._exact = _index(m for m in self.members if m.exact)
         self._longest = max((len(code) for system, code in self._index if system in _BY_PREFIX), default=0)
         self._by_text = _by_text(self.members) if text_match else {}
         self._pattern = _text_pattern(self._by_text) if text_match else None
@@ -252,19 +276,25 @@ class ValueSet:
         return coding
 
     def _find(self, system: str, code: str) -> Member | CodeRange | None:
-        """ICD-10-CM and ICD-10-PCS: the longest listed header that prefixes the code. Only prefixes no
-        longer than the longest listed code can match, so the work is bounded whatever the code's length
-        (a hostile 40,000-character code once cost seconds of event loop, one slice per length)."""
+        """ICD-10-CM, ICD-9-CM and ICD-10-PCS: the code itself when it is an `exact` member, else the longest
+        listed header that prefixes it. Only prefixes no longer than the longest listed code can match, so
+        the work is bounded whatever the code's length (a hostile 40,000-character code once cost seconds of
+        event loop, one slice per length)."""
         if system not in _BY_PREFIX:
             return self._index.get((system, code))
+        exact = self._exact.get((system, code)) if self._exact else None
+        if exact is not None:
+            return exact
         for end in range(min(len(code), self._longest), 2, -1):
             member = self._index.get((system, code[:end]))
             if member is not None:
                 return member
-        return next((r for r in self.ranges if r.covers(code)), None) if system == ICD10CM else None
+        if system not in _BY_RANGE:
+            return None
+        return next((r for r in self.ranges if r.system == system and r.covers(code)), None)
 
 
-def _index(members: tuple[Member, ...]) -> dict[tuple[str, str], Member]:
+def _index(members: Iterable[Member]) -> dict[tuple[str, str], Member]:
     """Codes are unique per value set (app/terminology/valuefiles.py checks the files)."""
     return {_key(member.coding): member for member in members}
 

@@ -159,6 +159,7 @@ def test_red_flag_codes_the_pathway_names_are_members(value_sets: ValueSets) -> 
 def test_the_public_surface_is_pinned() -> None:
     assert set(app.terminology.__all__) == {
         "CPT",
+        "ICD9CM",
         "ICD10CM",
         "IMAGING_CONCEPT",
         "LOINC",
