@@ -88,7 +88,7 @@ class ProcedureView:
     text: str | None = None
     body_site_codings: tuple[Coding, ...] = ()
     reason_codings: tuple[Coding, ...] = ()  # why it was done: a finding the chart states (reasonCode)
-    reason_texts: tuple[str, ...] = ()  # each reasonCode in words (``facts_flags.findings``)
+    reason_texts: tuple[str, ...] = ()  # each reasonCode in words (``facts_findings.findings``)
     performed_end: FhirDate | None = None  # performedPeriod.end: how recent a spinal procedure is (R7)
 
     @property

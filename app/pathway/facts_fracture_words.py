@@ -97,7 +97,7 @@ def fracture_risk_in_words(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
 
 
 def _reason_words(ctx: Context) -> Iterator[_Words]:
-    """A reason's words (``facts_flags.stated_texts``), when none of its codings is a fracture-risk code (a
+    """A reason's words (``facts_findings.stated_texts``), when none of its codings is a fracture-risk code (a
     coded one is read by its code, and is not shown twice)."""
     for codings, texts, reference, on in stated_texts(ctx):
         if not _coded(ctx, codings):

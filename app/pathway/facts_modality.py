@@ -1,7 +1,7 @@
 """What the modality rules read beside the red flags: a contraindication to MRI (PATHWAY.md R13 "no
 contraindication to MRI", R14 "only when MRI is contraindicated") and an OPLL indication for CT (R13). PURE.
 
-Both are read wherever §2 v2 reads a finding (``facts_flags.findings``): a Condition of any category, an
+Both are read wherever §2 v2 reads a finding (``facts_findings.findings``): a Condition of any category, an
 asserted Observation (an MRI safety screen's "pacemaker: Yes"), the reason for a visit, procedure,
 prescription or earlier order (a pacemaker check), and the draft order's own reason (a CT ordered "for
 Z95.0"). A device and an ossification stay until removed, so any clinical status counts (a problem list
@@ -35,7 +35,7 @@ class ModalityFindings(NamedTuple):
 
 
 def modality_findings(ctx: Context, region: Region | None) -> ModalityFindings:
-    """Both read in one pass over the chart's findings (``facts_flags.findings``)."""
+    """Both read in one pass over the chart's findings (``facts_findings.findings``)."""
     found: tuple[list[Evidence], list[Evidence]] = ([], [])
     value_sets = [ctx.vs.get(concept) for concept in MODALITY_FINDINGS]
     for statement, hits in findings(ctx, MODALITY_FINDINGS):

@@ -17,7 +17,7 @@ def searched_codes(key: str) -> set[str]:
 
 
 def test_finding_value_sets_are_every_concept_the_pathway_reads_from_observations() -> None:
-    """facts_flags.findings() reads each trigger concept (and facts_markers the infection risk factors,
+    """facts_findings.findings() reads each trigger concept (and facts_markers the infection risk factors,
     facts_modality a contraindication to MRI and OPLL) from an Observation's code in any category: the
     template must name the same concepts."""
     read = {concept for concept, _, _ in TRIGGERS} | {"infection_risk_factor", *MODALITY_FINDINGS}
