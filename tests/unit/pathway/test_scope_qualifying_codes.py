@@ -45,7 +45,8 @@ LUMBAR = [
 
 
 @pytest.mark.parametrize(("system", "code"), LUMBAR)
-def test_a_lumbar_diagnosis_as_exports_code_it_qualifies_and_dates_the_episode(system: str, code: str) -> None:
+def test_a_lumbar_diagnosis_as_exports_code_it_qualifies_and_dates_the_episode(
+        system: str, code: str) -> None:
     """§6.1: a day-19 lumbar episode on a lumbar MRI is R1 (defer), no longer R28's silence."""
     decision = decide_chart(condition(code, system))
 
