@@ -294,6 +294,17 @@ def diagnosis_region(diagnoses: Sequence[Diagnosis]) -> Region | None:
     return max(diagnoses, key=_region_key).region
 
 
+def ordered_region(diagnoses: Sequence[Diagnosis]) -> Region | None:
+    """Region of an order that names none (a whole-spine MRI, a generic "MRI of spine"): the diagnoses'
+    (``diagnosis_region``) only when they name one region — or the order's reason names one. Diagnoses of
+    two regions (a cervical radiculopathy of 100 days beside a lumbar one of 19) leave it unknown: no defer
+    is built on one region's episode for a study of both (never defer on doubt); the order is unrated and a
+    card asks for its region, while every red-flag rule still applies."""
+    stated = {dx.region for dx in diagnoses if dx.from_order and dx.specified}
+    named = stated or {dx.region for dx in diagnoses if dx.specified}
+    return diagnosis_region(diagnoses) if len(named) <= 1 else None
+
+
 def _region_key(dx: Diagnosis) -> tuple[bool, bool, bool, date, int]:
     """A diagnosis naming its region before one that does not (M54.9 names none, whatever its date)."""
     return dx.specified, dx.from_order, dx.radicular, dx.last_seen or date.min, _REGION_RANK[dx.region]

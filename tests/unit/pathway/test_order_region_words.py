@@ -81,3 +81,58 @@ def test_a_lumbar_ct_named_ct_l_spine_is_rated_on_the_lumbar_episode() -> None:
 ])
 def test_what_an_order_name_says(name: str, expected: object) -> None:
     assert imaging_from_text([name]) == expected
+
+
+# --- an order of no one region (whole spine, a generic "MRI of spine") on a chart of two regions ---------
+
+# SNOMED CT 241645008 "MRI of spine": a code of no region (PATHWAY.md §6.4)
+GENERIC_MRI = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+               "code": coded("http://snomed.info/sct", "241645008"), "authoredOn": "2026-03-11"}
+
+
+@pytest.mark.parametrize("order", [named("MRI WHOLE SPINE WO"), named("MRI C/T/L SPINE WO"), GENERIC_MRI])
+def test_a_study_of_no_one_region_is_not_deferred_on_one_regions_episode(order: dict[str, Any]) -> None:
+    """Cervical radiculopathy of 19 days, lumbar of 100: the order covers both, so neither episode decides
+    it. Before, the newest diagnosis made it a cervical order (R19); a lumbar one of 19 days beside a
+    cervical one of 100 was deferred (R1). Now: unrated, and a card asks for the region (§1, safety side)."""
+    decision = decide_order(order, CERVICAL_19_DAYS, LUMBAR_100_DAYS)
+
+    assert decision.facts.region is None
+    assert decision.rating is None
+    assert [advice.rule for advice in decision.advices] == ["region-unknown"]
+
+
+def test_a_whole_spine_study_beside_a_newer_lumbar_episode_is_not_deferred() -> None:
+    lumbar_19_days = condition("M54.16", "2026-02-20", "lx")
+    cervical_100_days = condition("M54.12", "2025-12-01", "cx")
+
+    decision = decide_order(named("MRI WHOLE SPINE WO"), lumbar_19_days, cervical_100_days)
+
+    assert "R1" not in decision.rules
+    assert decision.rating is None
+
+
+def test_a_study_of_no_one_region_still_gets_its_red_flag_card() -> None:
+    decision = decide_order(named("MRI WHOLE SPINE WO"), CERVICAL_19_DAYS, LUMBAR_100_DAYS,
+                            condition("G83.4", "2026-03-10", "ces"))
+
+    assert decision.rules[0] == "R5"
+    assert decision.rating is Rating.APPROPRIATE
+
+
+def test_a_study_of_no_one_region_on_a_chart_of_one_region_is_rated_on_it() -> None:
+    decision = decide_order(named("MRI WHOLE SPINE WO"), condition("M54.16", "2026-02-20", "lx"))
+
+    assert decision.facts.region is Region.LUMBAR
+    assert decision.rules == ("R1",)
+
+
+def test_the_orders_reason_names_the_region_of_a_study_of_no_one_region() -> None:
+    """The clinician stated why: a lumbar radiculopathy given as the order's reason decides (R3a at 100
+    days, no care), as the order's reason always came first (docs/pathway-facts.md §4)."""
+    order = {**GENERIC_MRI, "reasonCode": [coded(ICD10CM, "M54.16")]}
+
+    decision = decide_order(order, CERVICAL_19_DAYS, LUMBAR_100_DAYS)
+
+    assert decision.facts.region is Region.LUMBAR
+    assert decision.rules[0] == "R3a"
