@@ -51,24 +51,26 @@ def background_patients(today: date) -> list[DemoPatient]:
     return [_patient(shift_dates(json.loads(path.read_text()), shift)) for path in paths]
 
 
+# (rule, story, what the sandbox shows, expected answer): with Synthea's chronic low back pain, and without.
+_CHRONIC = ("R3b", "a general-practice chart with chronic low back pain for years (SNOMED CT 278860009), "
+            "treated with acetaminophen.",
+            "Info: image only if it will change management, and a routine spine referral; no PAMA rating "
+            "until candidacy is attested. Patient-view: the pathway summary.", CHRONIC_EXPECTED)
+_UNQUALIFIED = ("R27", "a general-practice chart with no radiculopathy, back or neck pain code of "
+                "PATHWAY.md §6.1.",
+                "Info: symptom duration not documented (the order's reason is the only sciatica on record); "
+                "no PAMA rating. With no reason chosen: no card, rating no-criteria-apply.",
+                BACKGROUND_EXPECTED)
+
+
 def _patient(bundle: dict[str, Any]) -> DemoPatient:
     resources = tuple(entry["resource"] for entry in bundle["entry"])
     patient = resources[0]
     name = patient["name"][0]
     full_name = " ".join([*name.get("given", []), name.get("family", "")]).strip()
-    if _chronic_low_back_pain(resources):
-        story = (f"PySynthea background patient (seed {SEED}): a general-practice chart with chronic low "
-                 "back pain for years (SNOMED CT 278860009), treated with acetaminophen.")
-        shows = ("Info: image only if it will change management, and a routine spine referral; no PAMA "
-                 "rating until candidacy is attested. Patient-view: the pathway summary.")
-        return DemoPatient(patient["id"], full_name, "R3b", story, LUMBAR_MRI, CHRONIC_EXPECTED, shows,
-                           resources)
-    story = (f"PySynthea background patient (seed {SEED}): a general-practice chart with no "
-             "radiculopathy, back or neck pain code of PATHWAY.md §6.1.")
-    shows = ("Info: symptom duration not documented (the order's reason is the only sciatica on record); "
-             "no PAMA rating. With no reason chosen: no card, rating no-criteria-apply.")
-    return DemoPatient(patient["id"], full_name, "R27", story, LUMBAR_MRI, BACKGROUND_EXPECTED, shows,
-                       resources)
+    rule, chart, shows, expected = _CHRONIC if _chronic_low_back_pain(resources) else _UNQUALIFIED
+    story = f"PySynthea background patient (seed {SEED}): {chart}"
+    return DemoPatient(patient["id"], full_name, rule, story, LUMBAR_MRI, expected, shows, resources)
 
 
 def _chronic_low_back_pain(resources: tuple[dict[str, Any], ...]) -> bool:
