@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from demo.patients import DATA_NEEDED, LUMBAR_MRI, DemoPatient, Expected
+from demo.patients import APPROPRIATE, DATA_NEEDED, LUMBAR_MRI, REFERRAL, SUMMARY, DemoPatient, Expected
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLES = ROOT / "demo" / "bundles" / "synthea"
@@ -32,10 +32,16 @@ REFERENCE_DATE = datetime(2026, 1, 15)
 POPULATION = 3
 # Anchored full dates and dateTimes only; partial dates (2026, 2026-01) are left as they are.
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$")
-# No qualifying diagnosis of PATHWAY.md §6.1 on the chart (Synthea codes chronic low back pain as SNOMED
-# 278860009, which §6.1 does not list), so patient-view shows nothing. The order's reason (sciatica, as the
-# PAMA screen sends it) brings the order into scope, but a reason never dates the episode: R27, rating none.
+# No qualifying diagnosis of PATHWAY.md §6.1 on the chart, so patient-view shows nothing. The order's reason
+# (sciatica, as the PAMA screen sends it) brings the order into scope, but a reason never dates the episode:
+# R27, rating none.
 BACKGROUND_EXPECTED = Expected(((DATA_NEEDED, "info"),), "none", ())
+# Synthea's chronic low back pain (SNOMED CT 278860009, read as low back pain since the ninth pass,
+# docs/pathway-facts.md "Ninth pass: scope, qualifying diagnoses and region"), begun years ago and treated
+# (acetaminophen): R3b "image only if it will change management" (rating none until candidacy is attested)
+# with R24's routine referral; patient-view shows the pathway summary.
+CHRONIC_LOW_BACK_PAIN = "278860009"
+CHRONIC_EXPECTED = Expected(((APPROPRIATE, "info"), (REFERRAL, "info")), "none", ((SUMMARY, "info"),))
 
 
 def background_patients(today: date) -> list[DemoPatient]:
@@ -45,17 +51,33 @@ def background_patients(today: date) -> list[DemoPatient]:
     return [_patient(shift_dates(json.loads(path.read_text()), shift)) for path in paths]
 
 
+# (rule, story, what the sandbox shows, expected answer): with Synthea's chronic low back pain, and without.
+_CHRONIC = ("R3b", "a general-practice chart with chronic low back pain for years (SNOMED CT 278860009), "
+            "treated with acetaminophen.",
+            "Info: image only if it will change management, and a routine spine referral; no PAMA rating "
+            "until candidacy is attested. Patient-view: the pathway summary.", CHRONIC_EXPECTED)
+_UNQUALIFIED = ("R27", "a general-practice chart with no radiculopathy, back or neck pain code of "
+                "PATHWAY.md §6.1.",
+                "Info: symptom duration not documented (the order's reason is the only sciatica on record); "
+                "no PAMA rating. With no reason chosen: no card, rating no-criteria-apply.",
+                BACKGROUND_EXPECTED)
+
+
 def _patient(bundle: dict[str, Any]) -> DemoPatient:
     resources = tuple(entry["resource"] for entry in bundle["entry"])
     patient = resources[0]
     name = patient["name"][0]
     full_name = " ".join([*name.get("given", []), name.get("family", "")]).strip()
-    story = (f"PySynthea background patient (seed {SEED}): a general-practice chart with no "
-             "radiculopathy, back or neck pain code of PATHWAY.md §6.1.")
-    shows = ("Info: symptom duration not documented (the order's reason is the only sciatica on record); "
-             "no PAMA rating. With no reason chosen: no card, rating no-criteria-apply.")
-    return DemoPatient(patient["id"], full_name, "R27", story, LUMBAR_MRI, BACKGROUND_EXPECTED, shows,
-                       resources)
+    rule, chart, shows, expected = _CHRONIC if _chronic_low_back_pain(resources) else _UNQUALIFIED
+    story = f"PySynthea background patient (seed {SEED}): {chart}"
+    return DemoPatient(patient["id"], full_name, rule, story, LUMBAR_MRI, expected, shows, resources)
+
+
+def _chronic_low_back_pain(resources: tuple[dict[str, Any], ...]) -> bool:
+    """A Condition coded as Synthea codes chronic low back pain."""
+    return any(coding.get("code") == CHRONIC_LOW_BACK_PAIN
+               for r in resources if r.get("resourceType") == "Condition"
+               for coding in r.get("code", {}).get("coding", []))
 
 
 def shift_dates(value: Any, days: int) -> Any:

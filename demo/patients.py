@@ -21,6 +21,7 @@ Resource = dict[str, Any]
 DEFER, RED_FLAG, REPEAT = "SpineDeferImaging", "SpineRedFlag", "SpineRepeatImaging"
 MODALITY, CONTRAST, DATA_NEEDED = "SpineModality", "SpineContrast", "SpineDataNeeded"
 REFERRAL, SUMMARY = "SpineReferral", "SpinePathwaySummary"
+APPROPRIATE = "SpineImagingAppropriate"
 
 
 @dataclass(frozen=True)

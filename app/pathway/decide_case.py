@@ -20,6 +20,7 @@ from app.pathway.model import (
     CardValue,
     Evidence,
     Facts,
+    Finding,
     Indicator,
     OrderFacts,
     Period,
@@ -76,8 +77,8 @@ class Case:
 
     @property
     def indicated_by_flag(self) -> bool:
-        """PATHWAY.md §1 v2: a CES, motor or myelopathy finding brings the order into scope by itself."""
-        return bool(self.facts.red_flags.keys() & SCOPE_RED_FLAGS)
+        """PATHWAY.md §1 v2: a red flag that is a spine indication brings the order into scope by itself."""
+        return spine_indication(self.facts)
 
     @property
     def serious(self) -> bool:
@@ -131,6 +132,18 @@ class Outcome:
     auc: str | None = None
     red_flag: bool = False
     lowers: bool = False
+
+
+def spine_indication(facts: Facts) -> bool:
+    """PATHWAY.md §1 v2 "a red flag comes before scope": a CES, motor or myelopathy finding — or an infection
+    of the spine itself (vertebral osteomyelitis, discitis, an epidural abscess: §3 infection), which §1 does
+    not name but which is a spine disease, not a risk factor — is a spine indication by itself ("only age
+    under 18 and high-energy trauma keep an order out of scope despite a red flag"; the safe reading,
+    docs/pathway-facts.md "Ninth pass: scope, qualifying diagnoses and region"). A risk factor alone (drug
+    use, a cancer elsewhere) is not: without a qualifying diagnosis there is no spine complaint to rate."""
+    if facts.red_flags.keys() & SCOPE_RED_FLAGS:
+        return True
+    return any(e.finding is Finding.SPINAL_INFECTION for e in facts.red_flags.get(RedFlag.INFECTION, ()))
 
 
 # --- values --------------------------------------------------------------------------------------------

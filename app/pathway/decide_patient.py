@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.pathway.decide_case import data_needed, plus_days
+from app.pathway.decide_case import data_needed, plus_days, spine_indication
 from app.pathway.decide_modality import referral
 from app.pathway.model import (
-    SCOPE_RED_FLAGS,
     Advice,
     AtLeast,
     CardValue,
@@ -36,8 +35,9 @@ _SERIOUS_RULES: tuple[tuple[RedFlag, str], ...] = (
 
 def decide_patient(facts: Facts, policy: Policy) -> Decision | None:
     """None unless an active qualifying diagnosis in scope (PATHWAY.md §1); else the summary cards.
-    §1 v2 "a red flag comes before scope": a CES, motor or myelopathy finding with no qualifying diagnosis
-    still gets its unimaged red-flag card — but no summary, which is about the diagnosis's episode."""
+    §1 v2 "a red flag comes before scope": a CES, motor or myelopathy finding, or a spinal infection, with no
+    qualifying diagnosis still gets its unimaged red-flag card — but no summary, which is about the
+    diagnosis's episode."""
     too_young = facts.age_years is not None and facts.age_years < policy.minimum_age_years
     if too_young or facts.high_energy_trauma:
         return None
@@ -48,8 +48,9 @@ def decide_patient(facts: Facts, policy: Policy) -> Decision | None:
 
 
 def _red_flag_only(facts: Facts, policy: Policy) -> Decision | None:
-    """No qualifying diagnosis: only a scope red flag (§1 v2) not yet imaged is worth a card."""
-    if not facts.red_flags.keys() & SCOPE_RED_FLAGS:
+    """No qualifying diagnosis: only a red flag that is a spine indication (§1 v2, ``spine_indication``) not
+    yet imaged is worth a card."""
+    if not spine_indication(facts):
         return None
     advices = _unimaged_red_flag(facts, policy)
     return Decision(None, facts, None, tuple(a.rule for a in advices), advices) if advices else None

@@ -140,7 +140,10 @@ def extract_facts(
     """
     ctx = Context(chart, order, order.order_date if order is not None else today, policy, vs)
     diagnoses = episode.qualifying_diagnoses(ctx)
-    region = (order.region if order is not None else None) or episode.diagnosis_region(diagnoses)
+    if order is None:
+        region = episode.diagnosis_region(diagnoses)
+    else:
+        region = order.region or episode.ordered_region(diagnoses)
     in_region = episode.episode_of_region(diagnoses, region)
     current = episode.current_episode(in_region, policy.episode_gap_days)
     onset = episode.episode_onset(current)

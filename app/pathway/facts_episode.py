@@ -31,6 +31,7 @@ from app.pathway.facts_findings import stated_reasons
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 
+UNSPECIFIED = "spine_pain_unspecified"
 # (concept, region, radicular): PATHWAY.md §6.1; back/neck pain are supporting diagnoses of the episode.
 QUALIFYING: tuple[tuple[str, Region, bool], ...] = (
     ("radiculopathy_lumbar", Region.LUMBAR, True),
@@ -39,6 +40,10 @@ QUALIFYING: tuple[tuple[str, Region, bool], ...] = (
     ("back_pain", Region.LUMBAR, False),
     ("neck_pain", Region.CERVICAL, False),
     ("thoracic_pain", Region.THORACIC, False),
+    # Radiculopathy or back pain whose region is not given (M54.10, M54.9): last, so that a coding naming a
+    # region wins. It counts for scope only: it dates no episode, and its region (lumbar, the pathway's main
+    # case) is taken only when no other diagnosis names one (``_region_key``).
+    (UNSPECIFIED, Region.LUMBAR, False),
 )
 _QUALIFYING_CONCEPTS = tuple(concept for concept, _, _ in QUALIFYING)
 # Only to break exact ties when choosing a region from diagnoses: lumbar is the pathway's main case.
@@ -61,6 +66,7 @@ class Diagnosis:
     last_seen: date | None
     from_order: bool = False
     earliest: date | None = None
+    specified: bool = True  # False: its code names no region (``UNSPECIFIED``)
 
 
 @immutable
@@ -88,9 +94,12 @@ def _counts(ctx: Context, condition: ConditionView) -> bool:
 
 
 def _match(ctx: Context, codings: Sequence[Coding]) -> Iterator[tuple[str, Region, bool, Coding]]:
+    """The qualifying concepts ``codings`` name. ``UNSPECIFIED`` only when no other is named: its headers
+    (M54.1) also head the regional codes (M54.16), which name their region."""
     matches = first_members(ctx.vs, _QUALIFYING_CONCEPTS, codings)
+    regional = any(coding is not None for coding in matches[:-1])
     for (concept, region, radicular), coding in zip(QUALIFYING, matches, strict=True):
-        if coding is not None:
+        if coding is not None and not (regional and concept == UNSPECIFIED):
             yield concept, region, radicular, coding
 
 
@@ -99,6 +108,11 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
     before back/neck pain) names it. Matched (memoised) before it is dated: most Conditions match none."""
     for concept, region, radicular, coding in _match(ctx, condition.codings):
         if not _counts(ctx, condition):
+            return
+        if concept == UNSPECIFIED:  # no region: scope only, never the episode's onset
+            last_seen = _last_seen(condition, None, ctx.order_date)
+            evidence = Evidence(Finding(concept), condition.reference, last_seen, coding)
+            yield Diagnosis(evidence, region, radicular, None, False, last_seen, specified=False)
             return
         written = onset_range(condition, ctx.chart.patient, ctx.order_date)
         start, exact = _start(ctx, condition, written)
@@ -122,7 +136,7 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
         concept, region, radicular = QUALIFYING[index]
         seen = o.effective.value if o.effective is not None else None
         evidence = Evidence(Finding(concept), o.reference, seen, coding, State.OBSERVATION)
-        yield Diagnosis(evidence, region, radicular, None, False, seen)
+        yield Diagnosis(evidence, region, radicular, None, False, seen, specified=concept != UNSPECIFIED)
 
 
 def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
@@ -141,7 +155,9 @@ def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
         for concept, region, radicular, coding in _match(ctx, visit.reason_codings):
             seen = min(last_day(visit.start), ctx.order_date)
             evidence = Evidence(Finding(concept), visit.reference, seen, coding, State.VISIT_REASON)
-            yield Diagnosis(evidence, region, radicular, seen, False, seen)
+            specified = concept != UNSPECIFIED  # a region not given dates no episode
+            yield Diagnosis(evidence, region, radicular, seen if specified else None, False, seen,
+                            specified=specified)
             break
 
 
@@ -159,7 +175,7 @@ def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
         for concept, region, radicular, coding in _match(ctx, codings):
             seen = on.value if on is not None else None
             evidence = Evidence(Finding(concept), reference, seen, coding)
-            yield Diagnosis(evidence, region, radicular, None, False, seen)
+            yield Diagnosis(evidence, region, radicular, None, False, seen, specified=concept != UNSPECIFIED)
             break
 
 
@@ -171,7 +187,8 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
     for concept, region, radicular, coding in _match(ctx, order_reasons(ctx)):
         reference = ctx.order.reference
         evidence = Evidence(Finding(concept), reference, ctx.order_date, coding, State.ORDER_REASON)
-        yield Diagnosis(evidence, region, radicular, None, False, ctx.order_date, from_order=True)
+        yield Diagnosis(evidence, region, radicular, None, False, ctx.order_date, from_order=True,
+                        specified=concept != UNSPECIFIED)
 
 
 def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | None
@@ -277,8 +294,20 @@ def diagnosis_region(diagnoses: Sequence[Diagnosis]) -> Region | None:
     return max(diagnoses, key=_region_key).region
 
 
-def _region_key(dx: Diagnosis) -> tuple[bool, bool, date, int]:
-    return dx.from_order, dx.radicular, dx.last_seen or date.min, _REGION_RANK[dx.region]
+def ordered_region(diagnoses: Sequence[Diagnosis]) -> Region | None:
+    """Region of an order that names none (a whole-spine MRI, a generic "MRI of spine"): the diagnoses'
+    (``diagnosis_region``) only when they name one region — or the order's reason names one. Diagnoses of
+    two regions (a cervical radiculopathy of 100 days beside a lumbar one of 19) leave it unknown: no defer
+    is built on one region's episode for a study of both (never defer on doubt); the order is unrated and a
+    card asks for its region, while every red-flag rule still applies."""
+    stated = {dx.region for dx in diagnoses if dx.from_order and dx.specified}
+    named = stated or {dx.region for dx in diagnoses if dx.specified}
+    return diagnosis_region(diagnoses) if len(named) <= 1 else None
+
+
+def _region_key(dx: Diagnosis) -> tuple[bool, bool, bool, date, int]:
+    """A diagnosis naming its region before one that does not (M54.9 names none, whatever its date)."""
+    return dx.specified, dx.from_order, dx.radicular, dx.last_seen or date.min, _REGION_RANK[dx.region]
 
 
 # The age from which PATHWAY.md §3's weak malignancy flag holds ("age over 50": 51 whole years).

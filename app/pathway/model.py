@@ -102,6 +102,7 @@ class Finding(StrEnum):
     BACK_PAIN = "back_pain"
     NECK_PAIN = "neck_pain"
     THORACIC_PAIN = "thoracic_pain"
+    SPINE_PAIN_UNSPECIFIED = "spine_pain_unspecified"  # radiculopathy or back pain, region not given
     CES = "ces"
     CES_IF_NEW = "ces_if_new"
     MOTOR_DEFICIT = "motor_deficit"

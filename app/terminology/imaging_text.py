@@ -28,10 +28,12 @@ __all__ = ["TextImaging", "contrast_from_text", "imaging_from_text"]
 TextImaging = tuple[Region | None, Modality, Contrast | None]
 
 
-_SPINE: Final = words(r"SPINE", r"SPINAL", r"[CTL]S?SPINE", r"VERTEBRAL COLUMN")
+# "MRI LUMBAR WO CONTRAST": lumbar names the spine by itself beside a modality (a lumbar puncture, drain or
+# plexus is excluded below); "cervical" and "thoracic" alone do not (the cervix, the thorax).
+_SPINE: Final = words(r"SPINE", r"SPINAL", r"[CTL]S?SPINE", r"VERTEBRAL COLUMN", r"LUMBAR", r"LUMBOSACRAL")
 _NOT_A_SPINE_STUDY: Final = words(
     r"ANGIO\w*", r"MRA", r"MRV", r"CTA", r"VENOGRA\w*", r"GUIDED", r"GUIDANCE", r"BIOPS\w*", r"ASPIRAT\w*",
-    r"DRAIN\w*", r"ABLATION", r"KYPHOPLAST\w*", r"VERTEBROPLAST\w*", r"STIMULATOR", r"PUNCTURE",
+    r"DRAIN\w*", r"PLEXUS", r"ABLATION", r"KYPHOPLAST\w*", r"VERTEBROPLAST\w*", r"STIMULATOR", r"PUNCTURE",
     r"CHEST", r"ABDOMEN", r"ABD", r"PELVIS", r"HEAD", r"BRAIN", r"ORBITS?", r"FACE", r"HIPS?", r"KNEES?",
     r"SHOULDERS?", r"SACRUM", r"COCCYX", r"SACROILIAC", r"SI JOINTS?",
     # not a new study: a referral or consult naming the spine, the reading of a study done elsewhere
@@ -48,9 +50,9 @@ _MODALITIES: Final[tuple[tuple[Modality, re.Pattern[str]], ...]] = (
     (Modality.NUCLEAR, words(r"NM", r"BONE SCAN", r"SPECT", r"PET", r"SCINTIGRA\w*")),
 )
 _REGIONS: Final[tuple[tuple[tuple[Region, ...], re.Pattern[str]], ...]] = (
-    ((Region.LUMBAR,), words(r"LUMBAR", r"LUMBOSACRAL", r"L ?S? ?SPINE", r"LS")),
-    ((Region.CERVICAL,), words(r"CERVICAL", r"C ?SPINE")),
-    ((Region.THORACIC,), words(r"THORACIC", r"DORSAL", r"T ?SPINE")),
+    ((Region.LUMBAR,), words(r"LUMBAR", r"LUMBOSACRAL", r"LUMB", r"L ?S? ?SPINE", r"LS")),
+    ((Region.CERVICAL,), words(r"CERVICAL", r"CERV", r"C ?SPINE")),
+    ((Region.THORACIC,), words(r"THORACIC", r"THOR", r"DORSAL", r"T ?SPINE")),
     ((Region.THORACIC, Region.LUMBAR), words(r"THORACOLUMBAR", r"T ?L ?SPINE")),
     ((Region.CERVICAL, Region.THORACIC), words(r"CERVICOTHORACIC", r"C ?T ?SPINE")),
     (tuple(Region), words(r"WHOLE", r"TOTAL", r"ENTIRE", r"COMPLETE SPINE", r"C ?T ?L ?SPINE")),
@@ -64,6 +66,7 @@ _WITHOUT: Final = words(r"WO", r"W O", r"WITHOUT", r"W OUT", r"NON ?CONTRAST", r
                          r"UNENHANCED")
 _WITH: Final = words(r"W(?! O\b)(?! OUT\b)", r"WITH", r"CONTRAST ENHANCED", r"ENHANCED", r"GADOLINIUM",
                       r"GAD")
+_CT_WORD: Final = words(r"CT")
 _CONTRAST_MEANINGFUL: Final = frozenset({Modality.MRI, Modality.CT})
 _STUDIES_BY_INJECTION: Final = frozenset({Modality.MYELOGRAPHY, Modality.CT_MYELOGRAPHY})
 
@@ -106,7 +109,9 @@ def _modality(text: str) -> Modality | None:
 
 def _region(text: str) -> Region | None:
     """One region, or None when the words name none or more than one (a whole-spine study), as a code
-    naming two regions is read (spine_imaging.json)."""
+    naming two regions is read (spine_imaging.json). The modality word CT is not read as the letters of a
+    region: "CT L-SPINE" is a lumbar CT, not a "C-T-L" whole spine."""
+    text = _CT_WORD.sub(" ", text)
     named = {region for regions, words in _REGIONS if words.search(text) for region in regions}
     return named.pop() if len(named) == 1 else None
 

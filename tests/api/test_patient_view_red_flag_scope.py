@@ -29,7 +29,9 @@ def with_conditions(request: dict[str, Any], *codes: str) -> dict[str, Any]:
     return request
 
 
-@pytest.mark.parametrize("code", ["G83.4", "M21.371", "G95.9"])  # CES (R5), foot drop (R6), myelopathy (R20)
+# CES (R5), foot drop (R6), myelopathy (R20), thoracic vertebral osteomyelitis (R7: a spinal infection is a
+# spine indication by itself, docs/pathway-facts.md "Ninth pass: scope, qualifying diagnoses and region")
+@pytest.mark.parametrize("code", ["G83.4", "M21.371", "G95.9", "M46.24"])
 async def test_a_scope_red_flag_without_a_spine_diagnosis_shows_its_critical_card(
         client: httpx.AsyncClient, example: Example, code: str) -> None:
     request = with_conditions(example("patient-view-lumbar.json"), code)
@@ -39,7 +41,7 @@ async def test_a_scope_red_flag_without_a_spine_diagnosis_shows_its_critical_car
     assert "no spine MRI on record" in cards[0]["summary"]
 
 
-@pytest.mark.parametrize("code", ["E11.9", "M46.24", "C79.51"])  # infection, cancer: need a spine dx
+@pytest.mark.parametrize("code", ["E11.9", "F11.20", "C79.51"])  # infection risk, cancer: need a spine dx
 async def test_a_chart_without_a_spine_diagnosis_or_scope_red_flag_has_no_card(
         client: httpx.AsyncClient, example: Example, code: str) -> None:
     request = with_conditions(example("patient-view-lumbar.json"), code)

@@ -398,7 +398,8 @@ def test_r20_myelopathy_is_critical_for_every_region(chart, answer, code, conten
         (LUMBAR, "G83.4", "R5"),  # CES with no qualifying diagnosis: in scope
         (THORACIC, "M21.371", "R6"),
         (CERVICAL, "G95.9", "R20"),
-        (LUMBAR, "M46.26", "R28"),  # infection alone does not bring an order into scope
+        (LUMBAR, "M46.26", "R7"),  # a spinal infection is a spine disease: in scope (docs "Ninth pass")
+        (LUMBAR, "F11.20", "R28"),  # an infection risk factor alone does not bring an order into scope
         (THORACIC, "Z85.3", "R28"),
     ],
 )
