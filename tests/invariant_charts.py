@@ -184,7 +184,8 @@ def _content() -> Content:
     return load_content(Settings(profile=Profile.DEVELOPMENT, auth_required=False))
 
 
-async def _evaluate(body: dict[str, Any], today: date) -> dict[str, Any]:
+async def evaluate_async(body: dict[str, Any], today: date) -> dict[str, Any]:
+    """``evaluate`` for a caller already on an event loop."""
     request = HookRequest.model_validate(body)
     service = next(s for s in SERVICES.values() if s.hook == request.hook)
     call = make_call(service, request)
@@ -197,7 +198,7 @@ async def _evaluate(body: dict[str, Any], today: date) -> dict[str, Any]:
 
 def evaluate(body: dict[str, Any], today: date) -> dict[str, Any]:
     """The service's answer to ``body`` (prefetch only; ``today`` is the site's calendar day)."""
-    return asyncio.run(_evaluate(copy.deepcopy(body), today))
+    return asyncio.run(evaluate_async(copy.deepcopy(body), today))
 
 
 # --- reading an answer --------------------------------------------------------------------------------
@@ -314,7 +315,8 @@ def every_finding() -> Iterator[Finding]:
 
 
 PLACES = ("problem-list", "encounter-diagnosis", "health-concern", "observation-code", "symptom-value",
-          "encounter-reason", "procedure-reason", "medication-reason", "referral-reason", "order-reason",
+          "screen-yes", "panel-item", "encounter-reason", "procedure-reason", "medication-reason",
+          "statement-reason", "referral-reason", "report-conclusion", "order-reason",
           "order-reason-reference")
 _CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 
@@ -348,6 +350,18 @@ def recorded(finding: Finding, place: str, chart: Chart, *, days_ago: int = 2, n
         return [{"resourceType": "Observation", "id": rid, "status": "final", "subject": subject,
                  "category": observation_category, "code": finding.concept(), "effectiveDateTime": when,
                  "valueBoolean": True}], [], None
+    if place == "screen-yes":  # a screening question answered Yes (LOINC answer LA33-6)
+        return [{"resourceType": "Observation", "id": rid, "status": "final", "subject": subject,
+                 "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                           "code": "survey"}]}],
+                 "code": finding.concept(), "effectiveDateTime": when,
+                 "valueCodeableConcept": {"coding": [{"system": LOINC, "code": "LA33-6", "display": "Yes"}]}}
+                ], [], None
+    if place == "panel-item":  # a flowsheet panel whose item is the finding, ticked
+        return [{"resourceType": "Observation", "id": rid, "status": "final", "subject": subject,
+                 "category": observation_category, "effectiveDateTime": when,
+                 "code": {"text": "Neuro screen"},
+                 "component": [{"code": finding.concept(), "valueBoolean": True}]}], [], None
     if place == "symptom-value":
         return [{"resourceType": "Observation", "id": rid, "status": "final", "subject": subject,
                  "code": {"coding": [{"system": LOINC, "code": "75325-1", "display": "Symptom"}]},
@@ -365,6 +379,14 @@ def recorded(finding: Finding, place: str, chart: Chart, *, days_ago: int = 2, n
         return [{"resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
                  "subject": subject, "authoredOn": when, "reasonCode": reason,
                  "medicationCodeableConcept": {"text": "Tramadol 50 mg tablet"}}], [], None
+    if place == "statement-reason":
+        return [{"resourceType": "MedicationStatement", "id": rid, "status": "active", "subject": subject,
+                 "effectiveDateTime": when, "reasonCode": reason,
+                 "medicationCodeableConcept": {"text": "Tramadol 50 mg tablet"}}], [], None
+    if place == "report-conclusion":
+        return [{"resourceType": "DiagnosticReport", "id": rid, "status": "final", "subject": subject,
+                 "code": {"coding": [{"system": CPT, "code": "72148"}], "text": "MRI lumbar spine"},
+                 "effectiveDateTime": when, "conclusionCode": reason}], [], None
     if place == "referral-reason":
         return [{"resourceType": "ServiceRequest", "id": rid, "status": "active", "intent": "order",
                  "subject": subject, "authoredOn": when, "reasonCode": reason,
