@@ -383,9 +383,9 @@ def recorded(finding: Finding, place: str, chart: Chart, *, days_ago: int = 2, n
         return [{"resourceType": "MedicationStatement", "id": rid, "status": "active", "subject": subject,
                  "effectiveDateTime": when, "reasonCode": reason,
                  "medicationCodeableConcept": {"text": "Tramadol 50 mg tablet"}}], [], None
-    if place == "report-conclusion":
+    if place == "report-conclusion":  # a radiograph's: an MRI report would also be a prior MRI (R12)
         return [{"resourceType": "DiagnosticReport", "id": rid, "status": "final", "subject": subject,
-                 "code": {"coding": [{"system": CPT, "code": "72148"}], "text": "MRI lumbar spine"},
+                 "code": {"coding": [{"system": CPT, "code": "72100"}], "text": "XR lumbar spine 2-3 views"},
                  "effectiveDateTime": when, "conclusionCode": reason}], [], None
     if place == "referral-reason":
         return [{"resourceType": "ServiceRequest", "id": rid, "status": "active", "intent": "order",

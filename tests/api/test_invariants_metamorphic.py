@@ -234,10 +234,7 @@ def test_the_baseline_charts_cover_every_kind_of_answer() -> None:
 
 # --- patient-view: the same two invariants for the chart's own card ------------------------------------
 
-# A spine report is an MRI: one dated after a finding has imaged it, and the patient-view card asking for
-# an MRI rightly stands down (app/pathway/decide_patient.py). Its coded conclusion is read for the order
-# hooks above; here it would test the MRI, not the red flag.
-_VIEW_PLACES = [place for place in PLACES if not place.startswith("order-") and place != "report-conclusion"]
+_VIEW_PLACES = [place for place in PLACES if not place.startswith("order-")]
 
 
 @PROPERTY
