@@ -27,6 +27,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hook_answers import rating, topics
+
 from app.fhir.prefetch import resolve
 from app.fhir.templates import FINDING_VALUE_SETS, MEASURED_VALUE_SETS, _observation_codes, _report_codes
 from app.hooks.handlers import build_response, data_request_for, evaluate_call, make_call, require_core_data
@@ -202,18 +204,6 @@ def evaluate(body: dict[str, Any], today: date) -> dict[str, Any]:
 
 
 # --- reading an answer --------------------------------------------------------------------------------
-
-
-def rating(answer: dict[str, Any]) -> str | None:
-    for action in answer.get("systemActions", []):
-        for extension in action["resource"].get("extension", []):
-            if extension["url"].endswith("/pama-rating"):
-                return str(extension["valueCodeableConcept"]["coding"][0]["code"])
-    return None
-
-
-def topics(answer: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(card["source"]["topic"]["code"], card["indicator"]) for card in answer["cards"]]
 
 
 def referral_level(answer: dict[str, Any]) -> int:
