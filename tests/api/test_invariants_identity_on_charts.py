@@ -9,7 +9,7 @@ cannot be trusted. It never gains a red-flag card, a more urgent referral or a r
 What it does not promise (found by this property, left for the data layer; docs/pathway-facts.md "Ninth
 pass: the invariants as properties"): invariant 7 treats the whole key as unavailable, so with no FHIR
 server to read it again the patient's *own* red flag in that key is set aside with the stranger's record —
-a fever of 38.9 °C beside another patient's temperature in the ``observations`` key loses its critical
+a fever of 38.6 °C beside another patient's temperature in the ``observations`` key loses its critical
 card and the answer says only that it could not check (no rating, never a defer). With a FHIR server the
 key is read again and the critical card stays (tests/integration/test_invariants_both_ways.py).
 tests/api/test_patient_identity_property.py checks the same for two example requests and hand-picked
