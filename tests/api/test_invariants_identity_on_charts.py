@@ -1,0 +1,117 @@
+"""PATHWAY.md §4 invariant 7 over the whole charts and demo patients: another patient's red flag — any
+concept of any red-flag value set, in any recording place, under any prefetch key — is never used.
+
+Without a FHIR server to read the key again (prefetch only), the answer is the patient's own answer except
+that it says it could not check: a ``SpineDataNeeded`` card naming the set-aside records, a withheld defer
+or do-not-repeat card, no rating — or no answer at all (412) when the Patient or the problem list itself
+cannot be trusted. It never gains a red-flag card, a more urgent referral or a rating it did not have.
+
+What it does not promise (found by this property, left for the data layer; docs/pathway-facts.md "Ninth
+pass: the invariants as properties"): invariant 7 treats the whole key as unavailable, so with no FHIR
+server to read it again the patient's *own* red flag in that key is set aside with the stranger's record —
+a fever of 38.6 °C beside another patient's temperature in the ``observations`` key loses its critical
+card and the answer says only that it could not check (no rating, never a defer). With a FHIR server the
+key is read again and the critical card stays (tests/integration/test_invariants_both_ways.py).
+tests/api/test_patient_identity_property.py checks the same for two example requests and hand-picked
+foreign records; tests/integration/test_invariants_both_ways.py with a FHIR server (the key is refetched).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from invariant_charts import (
+    CHARTS,
+    DEFER_OR_REPEAT,
+    PLACES,
+    RED_FLAG_VALUE_SETS,
+    Chart,
+    Finding,
+    evaluate,
+    findings_by_value_set,
+    keys_of,
+    order_sign,
+    rating,
+    recorded,
+    topics,
+)
+
+from app.hooks.errors import DataUnavailable
+
+PROPERTY = settings(max_examples=80, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+SET_ASIDE = "records of another patient (set aside)"  # how a card names them (cards/labels.toml)
+BY_ID = {chart.id: chart for chart in CHARTS}
+_PLACES = [place for place in PLACES if not place.startswith("order-")]  # the order is the patient's own
+findings = st.sampled_from([f for name in RED_FLAG_VALUE_SETS for f in findings_by_value_set()[name]])
+owners = st.sampled_from(["Patient/{id}-sibling", "Patient/{id}x/_history/2", "https://ehr.example.org/fhir/"
+                          "Patient/other-{id}", "Group/ward-7", "Patient/{upper}"])
+
+
+def another_patients(chart: Chart, finding: Finding, place: str, owner: str) -> list[dict[str, Any]]:
+    """``finding`` recorded in ``place`` for the patient ``owner`` names (never ``chart``'s)."""
+    resources, _, _ = recorded(finding, place, chart, n=9)
+    reference = owner.format(id=chart.patient, upper=chart.patient.upper())
+    return [{**resource, "id": f"stranger-{resource['id']}"[:64], "subject": {"reference": reference}}
+            for resource in resources]
+
+
+def answer_or_refusal(body: dict[str, Any], chart: Chart) -> dict[str, Any] | None:
+    try:
+        return evaluate(body, chart.on)
+    except DataUnavailable:
+        return None
+
+
+@PROPERTY
+@given(st.sampled_from(sorted(BY_ID)), findings, st.sampled_from(_PLACES), owners)
+def test_invariant_7_another_patients_red_flag_is_never_used_on_a_whole_chart(
+    chart_id: str, finding: Finding, place: str, owner: str
+) -> None:
+    chart = BY_ID[chart_id]
+    own = evaluate(order_sign(chart), chart.on)
+    prefetch = copy.deepcopy(order_sign(chart)["prefetch"])
+    strangers = another_patients(chart, finding, place, owner)
+    touched = set()
+    for stranger in strangers:
+        for key in keys_of(stranger):
+            prefetch[key]["entry"].append({"resource": stranger})
+            touched.add(key)
+
+    answer = answer_or_refusal({**order_sign(chart), "prefetch": prefetch}, chart)
+
+    case = (chart.id, finding.code, place, owner, topics(own))
+    if answer is None:  # the patient or the problem list cannot be trusted, and no server to ask
+        assert touched & {"patient", "conditions"}, case
+        return
+    decided = [shown for shown in topics(answer) if shown[0] != "SpineDataNeeded"]
+    assert [shown for shown in decided if shown not in topics(own)] == [], (case, topics(answer))
+    withheld = {topic for topic, _ in topics(own) if topic != "SpineDataNeeded"} - {t for t, _ in decided}
+    assert withheld <= DEFER_OR_REPEAT | {"SpineRedFlag"}, (case, topics(answer))
+    if "SpineRedFlag" in withheld:  # the key holding the patient's own flag was set aside: no rating then
+        assert rating(answer) is None and touched, (case, topics(answer))
+    assert rating(answer) in (rating(own), None), (case, rating(own), rating(answer))
+    if touched:
+        assert any(SET_ASIDE in card.get("detail", "") for card in answer["cards"]), (case, topics(answer))
+
+
+def test_the_red_flag_lost_with_a_set_aside_key_is_answered_could_not_check_never_deferred() -> None:
+    """The one loss the property allows, pinned: the patient's own fever (wc-oracle-fever) in a key that
+    also holds another patient's temperature, with no FHIR server to read the key again."""
+    chart = BY_ID["wc-oracle-fever"]
+    body = order_sign(chart)
+    stranger = {"resourceType": "Observation", "id": "stranger-temp", "status": "final",
+                "subject": {"reference": "Patient/someone-else"}, "effectiveDateTime": "2026-05-30",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+                "valueQuantity": {"value": 36.6, "unit": "Cel"}}
+    body["prefetch"]["observations"]["entry"].append({"resource": stranger})
+
+    answer = evaluate(body, chart.on)
+
+    assert topics(evaluate(order_sign(chart), chart.on)) == [("SpineRedFlag", "critical")]
+    assert topics(answer) == [("SpineDataNeeded", "info")]
+    assert rating(answer) is None
+    assert SET_ASIDE in answer["cards"][0]["detail"]
