@@ -51,6 +51,14 @@ owners = st.sampled_from(["Patient/{id}-sibling", "Patient/{id}x/_history/2", "h
                           "Patient/other-{id}", "Group/ward-7", "Patient/{upper}"])
 
 
+# What a set-aside key may change besides the "could not check" card: an "appropriate" card that rested on
+# the key's records (R11/R21's earlier operation) withheld, with no rating; or, with a referral no longer
+# known, R3b's info card in place of R2/R23's silent "proceed" (rating none until attested). Never a red flag,
+# a referral, a defer or a do-not-repeat it did not have.
+_RESTS_ON_DATA = frozenset({"SpineImagingAppropriate"})
+_UNDECIDED = frozenset({("SpineImagingAppropriate", "info")})
+
+
 def another_patients(chart: Chart, finding: Finding, place: str, owner: str) -> list[dict[str, Any]]:
     """``finding`` recorded in ``place`` for the patient ``owner`` names (never ``chart``'s)."""
     resources, _, _ = recorded(finding, place, chart, n=9)
@@ -88,9 +96,10 @@ def test_invariant_7_another_patients_red_flag_is_never_used_on_a_whole_chart(
         assert touched & {"patient", "conditions"}, case
         return
     decided = [shown for shown in topics(answer) if shown[0] != "SpineDataNeeded"]
-    assert [shown for shown in decided if shown not in topics(own)] == [], (case, topics(answer))
+    gained = [shown for shown in decided if shown not in topics(own)]
+    assert all(shown in _UNDECIDED for shown in gained), (case, topics(answer))
     withheld = {topic for topic, _ in topics(own) if topic != "SpineDataNeeded"} - {t for t, _ in decided}
-    assert withheld <= DEFER_OR_REPEAT | {"SpineRedFlag"}, (case, topics(answer))
+    assert withheld <= DEFER_OR_REPEAT | _RESTS_ON_DATA | {"SpineRedFlag"}, (case, topics(answer))
     if "SpineRedFlag" in withheld:  # the key holding the patient's own flag was set aside: no rating then
         assert rating(answer) is None and touched, (case, topics(answer))
     assert rating(answer) in (rating(own), None), (case, rating(own), rating(answer))
