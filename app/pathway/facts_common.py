@@ -489,7 +489,7 @@ def by_code_or_name(
 ) -> Coding | None:
     """A member of ``concept`` (a value set with name matching) by code, else by a name in one of
     ``texts`` or in a coding's display: drugs and routes are as often named as coded."""
-    coded = vs.match(concept, codings)
+    coded = member(vs, concept, codings)  # memoised: every drug of the chart is read by several readers
     if coded is not None:
         return coded
     found = (vs.match_text(concept, name) for name in (*texts, *(c.display for c in codings)) if name)

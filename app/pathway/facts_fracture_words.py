@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from app.chart.dates import FhirDate
 from app.pathway.facts_common import (
+    MEMO_MAX_TEXT_CHARS,
     Context,
     condition_first_date,
     condition_void,
     dated,
     last_day,
+    matched_members,
     possibly_by,
     shown_name,
 )
@@ -108,13 +111,13 @@ def _problem_words(ctx: Context) -> Iterator[_Words]:
     """A Condition in words: its text and its codings' displays, when no coding is a fracture-risk code;
     refuted and entered-in-error ones say nothing."""
     for c in ctx.chart.conditions:
-        if not _coded(ctx, c.codings) and not condition_void(c):
-            words = tuple(t for t in (c.text, *(coding.display for coding in c.codings)) if t)
+        words = tuple(t for t in (c.text, *(coding.display for coding in c.codings)) if t)
+        if any(_named(t) for t in words) and not _coded(ctx, c.codings) and not condition_void(c):
             yield words, c.reference, condition_first_date(c, ctx.chart.patient, ctx.order_date)
 
 
 def _coded(ctx: Context, codings: tuple[Coding, ...]) -> bool:
-    return any(ctx.vs.contains(concept, coding) for concept in _CODED for coding in codings)
+    return bool(matched_members(ctx.vs, _CODED, codings))
 
 
 def _order_words(ctx: Context) -> Iterator[_Words]:
@@ -125,7 +128,17 @@ def _order_words(ctx: Context) -> Iterator[_Words]:
 
 def _named(text: str) -> Finding | None:
     """The first fracture risk ``text`` names that the words just before it do not negate (nor, for
-    osteoporosis, seek: a DXA ordered to rule it out)."""
+    osteoporosis, seek: a DXA ordered to rule it out). Remembered for ordinary-sized words: a chart's
+    problem names and a site's visit reasons recur on every call, and four patterns read each."""
+    return _named_once(text) if len(text) <= MEMO_MAX_TEXT_CHARS else _read_named(text)
+
+
+@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+def _named_once(text: str) -> Finding | None:
+    return _read_named(text)
+
+
+def _read_named(text: str) -> Finding | None:
     for pattern, kind in _PATTERNS:
         if any(not _negated(text[:m.start()], text[m.end():], kind) for m in pattern.finditer(text)):
             return kind

@@ -134,18 +134,29 @@ def _answers(o: ObservationView) -> list[str]:
 def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
                    names: tuple[str | None, ...]) -> Hits:
     """(index, coding) of each concept an exam row shows abnormal by its answer (``_EXAM_ROWS``): the
-    concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing")."""
+    concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing").
+    Memoised by the row's name and answers, as ``named_hits`` is by words: a site's exam rows recur."""
     name = next((text for text in names if text), None)
-    rows = [(i, c, _EXAM_ROWS[c]) for i, c in enumerate(concepts) if c in _EXAM_ROWS]
-    if name is None or not rows or _NEGATION.search(name):
+    if name is None or not _EXAM_ROWS.keys() & set(concepts):
         return ()
-    answers = _answers(o)
+    words = (name, *_answers(o))
+    if not words_memoisable(words):
+        return _exam_hits.__wrapped__(ctx.vs, concepts, words)
+    return _exam_hits(ctx.vs, concepts, words)
+
+
+@lru_cache(maxsize=4096)  # bounded like ``_named_hits``: only ordinary-sized words are kept
+def _exam_hits(vs: ValueSets, concepts: tuple[str, ...], words: tuple[str, ...]) -> Hits:
+    name, answers = words[0], words[1:]
+    if _NEGATION.search(name):
+        return ()
     found = []
-    for index, concept, patterns in rows:
+    for index, concept in enumerate(concepts):
+        patterns = _EXAM_ROWS.get(concept, ())
         answer = next((a for row, abnormal in patterns if row.search(name) for a in answers
                        if abnormal.match(a)), None)
         if answer is not None:
-            coding = ctx.vs.get(concept).members[0].coding
+            coding = vs.get(concept).members[0].coding
             found.append((index, coding._replace(display=f"{name} {answer}")))
     return tuple(found)
 
