@@ -17,10 +17,10 @@ from collections.abc import Iterator
 
 from app.pathway.facts_common import (
     Context,
+    coded_observations,
     condition_first_date,
     condition_void,
     dated,
-    member,
     observation_void,
     possibly_by,
     shown_name,
@@ -62,9 +62,8 @@ def _stagings(ctx: Context) -> Iterator[Evidence]:
     is not read — an AJCC code, a SNOMED CT stage, "Stage IV-E" or "Positive (>10%)" alike, and a
     ``valueBoolean`` false (a registry's "no distant metastasis") still stages a cancer. The card shows
     the value as the chart words it, else the test's name."""
-    for o in ctx.chart.observations:
-        coding = member(ctx.vs, "cancer_staging", o.codings)
-        if coding is None or observation_void(o) or not possibly_by(o.effective, ctx.order_date):
+    for o, coding in coded_observations(ctx, "cancer_staging"):
+        if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
         name = shown_name(o.value_text or o.value_string or coding.display)
         yield Evidence(Finding.CANCER_STAGING, o.reference, dated(o.effective), coding, name=name)

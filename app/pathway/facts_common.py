@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import field
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import cast
 
 from app.chart.dates import FhirDate, parse_fhir_date
 from app.chart.model import Chart, ConditionView, MedicationView, ObservationView, PatientView
@@ -426,6 +427,37 @@ def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | N
     """``vs.match(concept, codings)``, memoised like ``first_members``."""
     key = codings if isinstance(codings, tuple) else tuple(codings)
     return _member(vs, concept, key) if _memoisable(key) else vs.match(concept, key)
+
+
+# Every concept ``coded_observations`` has been asked for in this process: the readers' concepts are
+# constants of the code, so the union settles after the first call (as ``facts_findings`` does).
+_observation_concepts: tuple[str, ...] = ()
+
+
+def coded_observations(ctx: Context, concept: str) -> tuple[tuple[ObservationView, Coding], ...]:
+    """Each Observation with a code in ``concept`` and that coding (``member``), in chart order. A
+    temperature, a marker, a staging, a T-score, a culture: half a dozen readers each walked every
+    Observation; the chart's Observations are now matched once per call for all of them (kept on the
+    call's ``Context``)."""
+    global _observation_concepts
+    union = _observation_concepts
+    if concept not in union:
+        union = _observation_concepts = (*union, concept)
+    key = ("coded_observations", *union)
+    index = ctx.memo.get(key)
+    if index is None:
+        index = ctx.memo[key] = _observations_by_concept(ctx, union)
+    return cast(dict[str, tuple[tuple[ObservationView, Coding], ...]], index).get(concept, ())
+
+
+def _observations_by_concept(
+    ctx: Context, union: tuple[str, ...]
+) -> dict[str, tuple[tuple[ObservationView, Coding], ...]]:
+    found: dict[str, list[tuple[ObservationView, Coding]]] = {}
+    for o in ctx.chart.observations:
+        for index, coding in matched_members(ctx.vs, union, o.codings):
+            found.setdefault(union[index], []).append((o, coding))
+    return {concept: tuple(hits) for concept, hits in found.items()}
 
 
 # A memo key is kept until 8,192 newer ones push it out: only ordinary-sized keys are memoised, so a

@@ -21,6 +21,7 @@ from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
     by_code_or_name,
+    coded_observations,
     condition_current,
     condition_resolved,
     dated,
@@ -29,7 +30,6 @@ from app.pathway.facts_common import (
     measured,
     medication_class,
     medication_coding,
-    member,
     ordered,
     possibly_within,
     shift,
@@ -243,10 +243,9 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     A date that may lie in the window counts: an undated temperature ("date not recorded") or a partial
     date reaching into it — removing a date never makes the answer less safe (§2, invariant 6)."""
     start = ctx.days_before(ctx.policy.fever_window_days)
-    for o in ctx.chart.observations:
-        coding = member(ctx.vs, "body_temperature", o.codings)
+    for o, coding in coded_observations(ctx, "body_temperature"):
         celsius = _celsius(o)
-        if coding is None or celsius is None or o.status in VOID_OBSERVATION:
+        if celsius is None or o.status in VOID_OBSERVATION:
             continue
         recent = possibly_within(o.effective, start, ctx.order_date)
         if recent and celsius >= ctx.policy.fever_threshold_celsius:

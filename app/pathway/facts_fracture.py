@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
     Context,
+    coded_observations,
     dated,
-    member,
     observation_void,
     possibly_by,
     shown_name,
@@ -50,9 +50,8 @@ def _t_scores(ctx: Context) -> Iterator[Evidence]:
     dated after the order; whatever its age, as an osteoporosis diagnosis counts whatever its status (a
     treated patient's better score later does not remove the fracture risk: docs/pathway-facts.md seventh
     and ninth passes). Undated counts ("date not recorded")."""
-    for o in ctx.chart.observations:
-        coding = member(ctx.vs, "dxa_t_score", o.codings)
-        if coding is None or observation_void(o) or not possibly_by(o.effective, ctx.order_date):
+    for o, coding in coded_observations(ctx, "dxa_t_score"):
+        if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
         score = _t_score(o)
         if score is not None and _LOWEST_T_SCORE <= score <= _OSTEOPOROTIC_T_SCORE:

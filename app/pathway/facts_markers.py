@@ -29,6 +29,7 @@ from app.pathway.facts_common import (
     VOID_OBSERVATION,
     Context,
     Measured,
+    coded_observations,
     dated,
     last_day,
     measured,
@@ -140,7 +141,8 @@ def latest(ctx: Context, concept: str, days: int) -> Marker | None:
     or partial but may lie in the window is higher. Such a value may be the latest, so it can raise the
     marker but never cancel one: removing a date never makes the answer less safe (§2, invariant 6)."""
     start = ctx.days_before(days)
-    found = [m for o in ctx.chart.observations if (m := _marker(ctx, o, concept, start)) is not None]
+    found = [m for o, coding in coded_observations(ctx, concept)
+             if (m := _marker(ctx, o, coding, concept, start)) is not None]
     newest = max((m for m in found if m.dated), key=lambda m: (m.evidence.on or date.min, m.value),
                  default=None)
     since = newest.evidence.on if newest is not None else None
@@ -149,9 +151,8 @@ def latest(ctx: Context, concept: str, days: int) -> Marker | None:
     return max(candidates, key=lambda m: m.value, default=None)
 
 
-def _marker(ctx: Context, o: ObservationView, concept: str, start: date) -> Marker | None:
-    coding = member(ctx.vs, concept, o.codings)
-    if coding is None or o.status in VOID_OBSERVATION:
+def _marker(ctx: Context, o: ObservationView, coding: Coding, concept: str, start: date) -> Marker | None:
+    if o.status in VOID_OBSERVATION:
         return None
     if not possibly_within(o.effective, start, ctx.order_date):
         return None
@@ -240,9 +241,8 @@ def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:
     organism — dated as an Observation of a coded risk factor is (within ``episode_gap_days``, or undated,
     ``Keep.SERIOUS``). The card names what grew, as the chart words it (``_growth``)."""
     start = ctx.days_before(ctx.policy.episode_gap_days)
-    for o in ctx.chart.observations:
-        coding = member(ctx.vs, "blood_culture", o.codings)
-        grew = _growth(o) if coding is not None and not observation_void(o) else None
+    for o, coding in coded_observations(ctx, "blood_culture"):
+        grew = _growth(o) if not observation_void(o) else None
         if grew is None or not possibly_within(o.effective, start, ctx.order_date):
             continue
         state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
