@@ -408,7 +408,7 @@ def first_members(
     finding and concept. Memoised (``_first_members``): value sets never change once loaded, and charts
     repeat the same few codes (hypertension, medication review …) within a call and across calls."""
     key = codings if isinstance(codings, tuple) else tuple(codings)
-    memo = _first_members if _memoisable(key) else _first_members.__wrapped__
+    memo = _first_members if memoisable(key) else _first_members.__wrapped__
     return memo(vs, concepts, key)
 
 
@@ -417,7 +417,7 @@ def matched_members(
 ) -> tuple[tuple[int, Coding], ...]:
     """Only the hits of ``first_members``, as (index in ``concepts``, coding): most findings match none
     of the red-flag concepts, so a scan over the hits alone is empty for them. Memoised alike."""
-    if not _memoisable(codings):
+    if not memoisable(codings):
         found = _first_members.__wrapped__(vs, concepts, codings)
         return tuple((index, coding) for index, coding in enumerate(found) if coding is not None)
     return _matched_members(vs, concepts, codings)
@@ -426,7 +426,7 @@ def matched_members(
 def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | None:
     """``vs.match(concept, codings)``, memoised like ``first_members``."""
     key = codings if isinstance(codings, tuple) else tuple(codings)
-    return _member(vs, concept, key) if _memoisable(key) else vs.match(concept, key)
+    return _member(vs, concept, key) if memoisable(key) else vs.match(concept, key)
 
 
 # Every concept ``coded_observations`` has been asked for in this process: the readers' concepts are
@@ -467,13 +467,14 @@ MEMO_MAX_CODINGS = 8  # of at most ~900 characters each (app/fhir/datatypes.py)
 MEMO_MAX_TEXT_CHARS = 1_024
 
 
-def _memoisable(codings: tuple[Coding, ...], text: str | None = None) -> bool:
+def memoisable(codings: tuple[Coding, ...], text: str | None = None) -> bool:
     return len(codings) <= MEMO_MAX_CODINGS and (text is None or len(text) <= MEMO_MAX_TEXT_CHARS)
 
 
 def words_memoisable(texts: tuple[str | None, ...]) -> bool:
     """A record's words (its text and its codings' displays) are ordinary-sized enough to memoise by."""
-    return len(texts) <= MEMO_MAX_CODINGS and all(t is None or len(t) <= MEMO_MAX_TEXT_CHARS for t in texts)
+    longest = max(map(len, filter(None, texts)), default=0)  # in C: read for every record on every call
+    return len(texts) <= MEMO_MAX_CODINGS and longest <= MEMO_MAX_TEXT_CHARS
 
 
 @lru_cache(maxsize=8192)  # bounded: about a megabyte at most; a miss costs what an uncached match costs
@@ -507,7 +508,7 @@ def medication_coding(vs: ValueSets, medication: MedicationView) -> Coding | Non
     asked about by conservative care and twice by the steroid red flag, and the text match is a regex.
     """
     codings = medication.codings if isinstance(medication.codings, tuple) else tuple(medication.codings)
-    memo = _medication_coding if _memoisable(codings, medication.text) else _medication_coding.__wrapped__
+    memo = _medication_coding if memoisable(codings, medication.text) else _medication_coding.__wrapped__
     return memo(vs, codings, medication.text)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from app.chart.model import ImagingView, ProcedureView
 from app.chart.references import reference_key
@@ -21,12 +22,13 @@ from app.pathway.facts_common import (
     condition_void,
     dated,
     member,
+    memoisable,
     ordered,
     possibly_by,
     shift,
 )
 from app.pathway.model import Evidence, Finding, Modality, Region
-from app.terminology import Coding
+from app.terminology import Coding, ValueSets
 from app.terminology.imaging_text import imaging_from_text
 from app.terminology.service_text import spine_surgery_from_text
 
@@ -102,7 +104,7 @@ def _mri_by_series(
     if study.resource_type != "ImagingStudy" or not (coded_mri or "MR" in study.modalities):
         return None
     site = next((c for c in study.body_site_codings
-                 if region.value in _regions(ctx, "spine_body_site", (c,))), None)
+                 if region.value in _regions(ctx.vs, "spine_body_site", (c,))), None)
     return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), site) if site else None
 
 
@@ -133,7 +135,7 @@ def prior_surgery(ctx: Context, region: Region | None = None) -> tuple[Evidence,
             found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, c.reference, dated(first), coding,
                                   text=None if coding is not None else c.text))
     for p, coding, named in _surgeries(ctx):
-        regions = _regions(ctx, "spine_body_site", p.body_site_codings) or named
+        regions = _regions(ctx.vs, "spine_body_site", p.body_site_codings) or named
         if region is None or _in_region(regions, region):
             found.append(Evidence(Finding.PRIOR_SPINE_SURGERY, p.reference, dated(p.performed), coding,
                                   text=None if coding is not None else p.text))
@@ -145,10 +147,20 @@ def _operation(
 ) -> tuple[Coding | None, frozenset[str]] | None:
     """A spine operation by its code (``prior_spine_surgery``) and the region the code names; with no
     member code, by its name ("L4-5 laminectomy", "ACDF C5-6": ``spine_surgery_from_text``), as athenahealth
-    surgical histories and text-only problem-list entries record it. None: no spine operation."""
-    coding = member(ctx.vs, "prior_spine_surgery", codings)
+    surgical histories and text-only problem-list entries record it. None: no spine operation. Memoised
+    like ``member``: every Condition and Procedure is read, and a chart's records repeat across calls."""
+    if not memoisable(codings, text):
+        return _read_operation.__wrapped__(ctx.vs, codings, text)
+    return _read_operation(ctx.vs, codings, text)
+
+
+@lru_cache(maxsize=8192)  # bounded as facts_common's memos are
+def _read_operation(
+    vs: ValueSets, codings: tuple[Coding, ...], text: str | None
+) -> tuple[Coding | None, frozenset[str]] | None:
+    coding = vs.match("prior_spine_surgery", codings)
     if coding is not None:
-        return coding, _regions(ctx, "prior_spine_surgery", codings)
+        return coding, _regions(vs, "prior_spine_surgery", codings)
     named = spine_surgery_from_text(name for name in (text, *(c.display for c in codings)) if name)
     return None if named is None else (None, frozenset(r.value for r in named))
 
@@ -158,8 +170,8 @@ def _in_region(regions: frozenset[str], region: Region) -> bool:
     return not regions or region.value in regions
 
 
-def _regions(ctx: Context, concept: str, codings: tuple[Coding, ...]) -> frozenset[str]:
-    value_set = ctx.vs.get(concept)
+def _regions(vs: ValueSets, concept: str, codings: tuple[Coding, ...]) -> frozenset[str]:
+    value_set = vs.get(concept)
     found = (value_set.attributes(c).get("region") for c in codings if value_set.contains(c))
     return frozenset(r for r in found if r is not None)
 

@@ -137,7 +137,7 @@ def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
     concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing").
     Memoised by the row's name and answers, as ``named_hits`` is by words: a site's exam rows recur."""
     name = next((text for text in names if text), None)
-    if name is None or not _EXAM_ROWS.keys() & set(concepts):
+    if name is None or not any(concept in _EXAM_ROWS for concept in concepts):
         return ()
     words = (name, *_answers(o))
     if not words_memoisable(words):

@@ -255,14 +255,21 @@ def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
     """Value-set matches, shared Codings and dates are memoised across calls; each memo has a size cap."""
     from app.chart import dates
     from app.fhir import datatypes
-    from app.pathway import facts_common, facts_findings, facts_fracture_words, facts_motor, facts_named
+    from app.pathway import (
+        facts_common,
+        facts_findings,
+        facts_fracture_words,
+        facts_imaging,
+        facts_motor,
+        facts_named,
+    )
     from app.terminology import imaging_text, service_text
 
     memos = (datatypes._shared_coding, dates._parse_date_prefix, facts_common._first_members,
              facts_common._matched_members, facts_common._member, facts_common._medication_coding,
              imaging_text._read_once, service_text._read_once, service_text._operation_once,
              facts_named._named_hits, facts_named._exam_hits, facts_motor._names_in,
-             facts_fracture_words._named_once, facts_findings._slots)
+             facts_fracture_words._named_once, facts_findings._slots, facts_imaging._read_operation)
     for memo in memos:
         assert memo.cache_info().maxsize is not None
 
