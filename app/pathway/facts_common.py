@@ -429,9 +429,22 @@ def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | N
     return _member(vs, concept, key) if memoisable(key) else vs.match(concept, key)
 
 
-# Every concept ``coded_observations`` has been asked for in this process: the readers' concepts are
-# constants of the code, so the union settles after the first call (as ``facts_findings`` does).
-_observation_concepts: tuple[str, ...] = ()
+class ConceptUnion:
+    """Every concept a family of readers has asked for in this process, as one tuple, so that a call reads
+    its chart once for all of them (``facts_findings``, ``coded_observations``). The readers' concepts are
+    constants of the code: the union settles after the first call; a list not yet in it widens it once."""
+
+    def __init__(self) -> None:
+        self.known: tuple[str, ...] = ()
+
+    def widened(self, concepts: tuple[str, ...]) -> tuple[str, ...]:
+        known = self.known
+        if not set(concepts).issubset(known):
+            known = self.known = (*known, *(c for c in dict.fromkeys(concepts) if c not in known))
+        return known
+
+
+OBSERVED_CONCEPTS = ConceptUnion()
 
 
 def coded_observations(ctx: Context, concept: str) -> tuple[tuple[ObservationView, Coding], ...]:
@@ -439,10 +452,7 @@ def coded_observations(ctx: Context, concept: str) -> tuple[tuple[ObservationVie
     temperature, a marker, a staging, a T-score, a culture: half a dozen readers each walked every
     Observation; the chart's Observations are now matched once per call for all of them (kept on the
     call's ``Context``)."""
-    global _observation_concepts
-    union = _observation_concepts
-    if concept not in union:
-        union = _observation_concepts = (*union, concept)
+    union = OBSERVED_CONCEPTS.widened((concept,))
     key = ("coded_observations", *union)
     index = ctx.memo.get(key)
     if index is None:
@@ -578,8 +588,12 @@ def treating_drugs(ctx: Context, concept: str, finding: Finding) -> Iterator[Evi
             continue
         coding = by_code_or_name(ctx.vs, concept, m.codings, (m.text,))
         if coding is not None:
-            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
-            yield Evidence(finding, m.reference, dated(m.start), coding, name=name)
+            yield Evidence(finding, m.reference, dated(m.start), coding, name=drug_name(m, coding))
+
+
+def drug_name(m: MedicationView, coding: Coding) -> str | None:
+    """A drug as the chart names it: its text, else its first coding's display, else the member's."""
+    return shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
 
 
 # --- evidence ------------------------------------------------------------------------------------------

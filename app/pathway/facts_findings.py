@@ -5,7 +5,7 @@ code or value; a CES or foot drop also in words, ``facts_named``), a reason stat
 the order's own reasonCode/reasonReference. Half a dozen readers ask for it — red flags, infection risk
 factors, both legs' deficits, high-energy trauma, the modality findings — each for its own concepts. Each
 used to walk the whole chart again; now the chart is read once for the union of every concept asked for
-in this process (``_union_with``), the table is kept on the call's ``Context``, and each reader takes the
+in this process (``ConceptUnion``), the table is kept on the call's ``Context``, and each reader takes the
 rows that hit its concepts, renumbered to its own list. The answers are the same as reading the chart for
 that list alone (tests/unit/pathway/test_findings_table.py). PURE.
 """
@@ -21,6 +21,7 @@ from app.chart.dates import FhirDate
 from app.chart.model import ConditionView
 from app.immutable import immutable
 from app.pathway.facts_common import (
+    ConceptUnion,
     Context,
     condition_first_date,
     condition_void,
@@ -71,7 +72,7 @@ class _Row(NamedTuple):
 def findings(ctx: Context, concepts: tuple[str, ...]) -> Iterator[tuple[Statement, Hits]]:
     """Every statement matching one of ``concepts``, in chart order, with its hits as (index in
     ``concepts``, coding) — the first member of each concept, as ``matched_members`` gives them."""
-    union = _union_with(concepts)
+    union = READ_CONCEPTS.widened(concepts)
     slots = _slots(union, concepts)
     for row in _table(ctx, union):
         hits = _hits(row, slots)
@@ -97,9 +98,7 @@ def stated_in_words(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None,
     ("urinary retention since Monday"), a procedure's, a prescription's or an earlier order's reason with
     no coding — read as ``stated_reasons`` reads a coded one, by ``facts_named`` (entered-in-error is
     void)."""
-    for codings, texts, reference, on, status in _reasons(ctx):
-        if texts and not codings and status != "entered-in-error":
-            yield texts, reference, on
+    return ((texts, reference, on) for codings, texts, reference, on in stated_texts(ctx) if not codings)
 
 
 def stated_texts(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], tuple[str, ...], str | None,
@@ -114,17 +113,8 @@ def stated_texts(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], tuple[str, 
 
 # --- the table -------------------------------------------------------------------------------------------
 
-# Every concept list ``findings`` has been asked for in this process, as one tuple: the readers' lists
-# are constants of the code, so this settles after the first call. A list not yet in it widens it once.
-_known: tuple[str, ...] = ()
-
-
-def _union_with(concepts: tuple[str, ...]) -> tuple[str, ...]:
-    global _known
-    known = _known
-    if not set(concepts).issubset(known):
-        known = _known = (*known, *(c for c in dict.fromkeys(concepts) if c not in known))
-    return known
+# Every concept list ``findings`` has been asked for in this process, as one tuple.
+READ_CONCEPTS = ConceptUnion()
 
 
 @lru_cache(maxsize=256)

@@ -20,10 +20,10 @@ from app.pathway.facts_common import (
     Context,
     by_code_or_name,
     dated,
+    drug_name,
     given_locally,
     last_day,
     possibly_by,
-    shown_name,
 )
 from app.pathway.model import Evidence, Finding, RedFlag, State
 
@@ -39,10 +39,9 @@ def immunosuppressants(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
             continue
         coding = by_code_or_name(ctx.vs, "immunosuppressant", m.codings, (m.text,))
         if coding is not None and not given_locally(ctx, m):
-            name = shown_name(m.text or next((c.display for c in m.codings if c.display), coding.display))
             state = State.FOUND if m.start is not None else State.DATE_NOT_RECORDED
             evidence = Evidence(Finding.IMMUNOSUPPRESSION, m.reference, dated(m.start), coding, state=state,
-                                name=name)
+                                name=drug_name(m, coding))
             yield RedFlag.INFECTION, evidence
 
 

@@ -78,7 +78,7 @@ def contexts() -> Iterator[tuple[str, Any, Any]]:
 def read_for(resources: tuple[dict[str, Any], ...], today: date, union: tuple[str, ...],
              concepts: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> list[tuple[Statement, Hits]]:
     """``findings`` on a fresh call whose table is read for ``union`` (and ``concepts``)."""
-    monkeypatch.setattr(facts_findings, "_known", union)
+    monkeypatch.setattr(facts_findings.READ_CONCEPTS, "known", union)
     chart = build_chart({"all": KeyData(resources)})
     drafts = [r for r in resources if r["resourceType"] == "ServiceRequest" and r.get("status") == "draft"]
     order = classify_order(parse_service_request(drafts[0]), today, VS) if drafts else None
@@ -117,7 +117,7 @@ def test_the_mixed_chart_reads_differently_by_list(monkeypatch: pytest.MonkeyPat
 def test_a_call_reads_its_chart_once_for_every_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     """The table is kept on the call's context: a second reader does not walk the chart again."""
     resources, today = (*MIXED, ORDER), date(2026, 3, 11)
-    monkeypatch.setattr(facts_findings, "_known", ())
+    monkeypatch.setattr(facts_findings.READ_CONCEPTS, "known", ())
     chart = build_chart({"all": KeyData(resources)})
     ctx = Context(chart, None, today, Policy(), VS)
     for reader in READERS:
