@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     fhir_pool: FhirPool = FhirPool.OWN
     fhir_batch: bool = True
     fhir_max_response_bytes: int = Field(20_000_000, ge=100_000, le=1_000_000_000)
+    fhir_max_query_chars: int = Field(2_000, ge=256, le=65_536)  # IIS refuses over 2,048 by default
     max_body_bytes: int = Field(5_000_000, ge=1_000)
     body_read_timeout_seconds: float = Field(10.0, gt=0, le=120)
     per_client_concurrency: int = Field(16, ge=1, le=1_000)

@@ -5,6 +5,8 @@
 
 - Each GET has its own timeout (``fhir_request_timeout_seconds``) and is read up to
   ``fhir_max_response_bytes`` (decompressed); a larger answer fails its key.
+- A search whose query string is longer than ``fhir_max_query_chars`` is sent as several GETs
+  (``app.fhir.search_split``); inside a batch it travels whole, in the body.
 - ``next`` links are followed only on the scheme, host and port of ``fhirServer`` (``app.fhir.allowlist``),
   up to ``fhir_page_cap`` pages per key.
 - ``Authorization: Bearer`` only when ``fhirAuthorization`` gave a token (the sandbox sends none).
@@ -28,6 +30,7 @@ from app.fhir.batch import EntryAnswer, batch_request, read_batch_response
 from app.fhir.bundles import FetchJob, Resource, next_link, read_prefetch_value
 from app.fhir.http_client import send_direct
 from app.fhir.progress import FetchFailure, KeyProgress, describe_status
+from app.fhir.search_split import split_search
 from app.fhir.transport import ResponseTooLarge, read_body
 from app.jsontext import loads
 
@@ -43,12 +46,13 @@ class FetchLimits:
     budget: float = 2.0
     page_cap: int = 10
     max_response_bytes: int = 20_000_000
+    max_query_chars: int = 2_000  # a GET's query string; longer searches are split (app.fhir.search_split)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchLimits:
         s = settings
         return cls(s.fhir_request_timeout_seconds, s.hook_budget_seconds, s.fhir_page_cap,
-                   s.fhir_max_response_bytes)
+                   s.fhir_max_response_bytes, s.fhir_max_query_chars)
 
 
 def request_headers(access_token: str | None) -> dict[str, str]:
@@ -75,8 +79,14 @@ class FhirSession:
         return f"{self.server.rstrip('/')}/{query.lstrip('/')}"
 
     async def run(self, job: FetchJob, progress: KeyProgress) -> None:
-        """The key's pages, from a GET of its own."""
-        await self.follow(job, self.start_url(job), progress)
+        """The key's pages, from a GET of its own — or from one GET per part of a search too long for a
+        URL (``app.fhir.search_split``), all at once, into the same key."""
+        start = self.start_url(job)
+        parts = split_search(job.query, self.limits.max_query_chars)
+        if len(parts) == 1 or start != self.url_for(job.query):
+            await self.follow(job, start, progress)
+            return
+        await asyncio.gather(*(self.follow(job, self.url_for(part), progress) for part in parts))
 
     async def follow(self, job: FetchJob, url: str | None, progress: KeyProgress) -> None:
         """The key's pages from ``url`` on, to the last one or the page cap."""

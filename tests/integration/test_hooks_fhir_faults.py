@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from fallback_searches import gets_per_round
 
-from app.fhir.templates import PREFETCH_TEMPLATES
 from app.metrics import REGISTRY
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -150,7 +150,7 @@ async def test_bearer_token_only_when_the_client_gave_one(cds: Cds, fhir: respx.
     server = through(fhir)
     response = await call(cds, token=token)
     assert response.status_code == 200
-    assert len({str(sent.request.url) for sent in server.calls}) == len(PREFETCH_TEMPLATES)  # one per key
+    assert len({str(sent.request.url) for sent in server.calls}) == gets_per_round(PATIENT)  # one per search
     for sent in server.calls:
         assert sent.request.headers.get("Authorization") == (f"Bearer {token}" if token else None)
         assert sent.request.headers["Accept"] == "application/fhir+json"

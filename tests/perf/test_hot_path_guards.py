@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import respx
+from fallback_searches import gets_per_round
 
 from app.fhir.templates import PREFETCH_TEMPLATES
 from app.settings import Settings
@@ -72,7 +73,7 @@ class _Ehr:
         self.paths.append(f"{request.url.path}?{request.url.query.decode()}")
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        if len(self.paths) == len(PREFETCH_TEMPLATES):
+        if len(self.paths) == gets_per_round(self.patient_id):
             self.all_asked.set()
         # A fetcher that waited for each answer before asking again would stall here, one second a query.
         with contextlib.suppress(TimeoutError):
@@ -89,7 +90,8 @@ class _Ehr:
 async def test_a_fallback_call_asks_each_template_query_once_and_all_at_once(
     client: httpx.AsyncClient, example: Example
 ) -> None:
-    """A server whose CapabilityStatement does not list batch: one GET per key, all in flight at once."""
+    """A server whose CapabilityStatement does not list batch: one GET per key (the observations search in
+    parts, app.fhir.search_split), all in flight at once."""
     body = _without_prefetch(example)
     ehr = _Ehr(body["context"]["patientId"])
     with respx.mock(assert_all_called=False) as router:
@@ -99,9 +101,11 @@ async def test_a_fallback_call_asks_each_template_query_once_and_all_at_once(
     assert response.status_code == 200
     assert ehr.capability_asked == 1
     assert ehr.batches == []
-    assert len(ehr.paths) == len(PREFETCH_TEMPLATES)  # one request per key: no paging, no retries
-    assert len(set(ehr.paths)) == len(PREFETCH_TEMPLATES)
-    assert ehr.most_in_flight == len(PREFETCH_TEMPLATES)  # in parallel: the wait is the slowest query
+    searches = gets_per_round(body["context"]["patientId"])
+    assert searches == len(PREFETCH_TEMPLATES) + 1  # the observations search is over the IIS default
+    assert len(ehr.paths) == searches  # one request per search: no paging, no retries
+    assert len(set(ehr.paths)) == searches
+    assert ehr.most_in_flight == searches  # in parallel: the wait is the slowest query
 
 
 async def test_a_fallback_call_to_a_batch_server_is_one_round_trip(
