@@ -34,6 +34,7 @@ from app.pathway.facts_common import (
     shown_name,
 )
 from app.pathway.facts_findings import stated_texts
+from app.pathway.facts_negation import clause_start
 from app.pathway.model import Evidence, Finding, RedFlag
 from app.terminology import Coding
 
@@ -157,7 +158,7 @@ def _negated(text: str, start: int, end: int, kind: Finding) -> bool:
     """Negated in the words before it; for a state (not a fall or a crash: "fall, head CT negative" is
     still a fall) excluded after it; for osteoporosis, sought. Searched in place (``pos``/``endpos``), so
     that a word cut by the window's edge keeps its word boundary."""
-    before = max(0, start - _AROUND)
+    before = clause_start(text, max(0, start - _AROUND), start)
     sought = kind is Finding.OSTEOPOROSIS and _SOUGHT.search(text, before, start) is not None
     excluded = kind not in _EVENTS and _EXCLUDED_AFTER.match(text, end, end + _AROUND) is not None
     return sought or excluded or _NEGATED.search(text, before, start) is not None

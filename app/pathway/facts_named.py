@@ -6,10 +6,12 @@ PATHWAY.md §2 reads a finding "wherever the chart holds it" and §6 matches val
 CES written only in words was read as no flag and deferred. The safe side taken (docs/pathway-facts.md
 "Eighth pass: the neurological emergencies"): a value set marked ``text_match`` (ces.json,
 motor_deficit.json) is also read by its displays and names, as whole words — only for a record none of
-whose codings is a member (a coded record is read by its code), never when its words negate ("No saddle
-anesthesia", "CES ruled out"), and a row only when it is answered Yes/Present/true (a blank or "see note"
-row states nothing). The coding found is the value set's, so the finding keeps its concept's rules (how
-long it counts, new or not); the card shows the chart's own words.
+whose codings is a member (a coded record is read by its code), never a mention its own clause denies
+("No saddle anesthesia", "CES ruled out", "[ ] urinary retention", "FHx: myelopathy"; ``facts_negation``,
+tenth pass) while a sign written after a denial of something else still counts ("No fever but new urinary
+retention"), and a row only when it is answered Yes/Present/true (a blank or "see note" row states
+nothing). The coding found is the value set's, so the finding keeps its concept's rules (how long it counts,
+new or not); the card shows the chart's own words.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from app.pathway.facts_common import (
     observation_asserted,
     words_memoisable,
 )
-from app.terminology import Coding, ValueSets
+from app.pathway.facts_negation import asserted_at, phrase_around
+from app.terminology import Coding, ValueSet, ValueSets
 
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
@@ -32,19 +35,13 @@ from app.terminology import Coding, ValueSets
 NAMED_CONCEPTS = frozenset({
     "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
 })
-# Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
-# "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
-# and "non-" qualify a name ("Cauda equina syndrome without neurogenic bladder", "Non-traumatic …"), and
-# "not otherwise specified" is a classification's, so none of them negates.
+# Words that negate a row's name ("No saddle anesthesia": "Yes" states that there is none). A name's
+# mentions in a record's words are judged one by one (``facts_negation``).
 _NEGATION = re.compile(
     r"\b(no|not(?!\s+otherwise\s+specified)|denies|denied|negative|neg|absent|never|none|nor|ruled\s+out"
     r"|excluded)\b", re.IGNORECASE)
-# What follows "without", to the end of its clause, is what the patient does not have: "Spondylosis without
-# myelopathy or radiculopathy, cervical region" (M47.812's display under a local code) names no myelopathy,
-# while "Cauda equina syndrome without neurogenic bladder" still names a cauda equina syndrome and "MRI w/o
-# contrast: myelopathy" a myelopathy. Those words are not read.
-_WITHOUT = re.compile(r"\b(?:without|w/o)\b[^,;:.]*", re.IGNORECASE)
-# A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus".
+# A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus" — in the
+# sign's own phrase ("Hoffmann positive, Babinski downgoing" still names a Hoffmann sign).
 _NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
                             re.IGNORECASE)
 _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX}
@@ -66,18 +63,33 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
 
 @lru_cache(maxsize=4096)  # bounded like facts_common's memos: only ordinary-sized words are kept
 def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
-    words = [text for text in texts if text and not _NEGATION.search(text)]
+    words = [text for text in texts if text]
     found = []
     for index, concept in enumerate(concepts):
         if concept not in NAMED_CONCEPTS:
             continue
-        value_set, negated = vs.get(concept), _CONCEPT_NEGATION.get(concept)
-        read = [text for text in words if negated is None or not negated.search(text)]
-        named = next(((text, c) for text in read if (c := value_set.match_text(_WITHOUT.sub(" ", text)))
-                      is not None), None)
+        value_set, normal = vs.get(concept), _CONCEPT_NEGATION.get(concept)
+        named = next(((text, coding) for text in words
+                      if (coding := _first_asserted(value_set, text, normal)) is not None), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
     return tuple(found)
+
+
+# The mentions of one concept judged in one text. A real pertinent-negative list names a concept a few
+# times; past this many denied mentions the next one counts (the safe side), so that a hostile 4 kB text
+# repeating "no urinary retention, " costs what one ordinary text does.
+_MOST_MENTIONS = 16
+
+
+def _first_asserted(value_set: ValueSet, text: str, normal: re.Pattern[str] | None) -> Coding | None:
+    """The member named by the first mention in ``text`` that its words assert (``facts_negation``) and,
+    for a reflex sign, that its own phrase does not call normal."""
+    for count, (start, end, coding) in enumerate(value_set.texts_named(text)):
+        if count == _MOST_MENTIONS or (asserted_at(text, start, end) and (
+                normal is None or not normal.search(phrase_around(text, start, end)))):
+            return coding
+    return None
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:

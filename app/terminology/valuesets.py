@@ -14,7 +14,7 @@ a member unless it is listed too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -274,6 +274,15 @@ class ValueSet:
                 self._texts_read.clear()
             self._texts_read[text] = coding
         return coding
+
+    def texts_named(self, text: str) -> Iterator[tuple[int, int, Coding]]:
+        """(start, end, member) of every whole-word mention of a member's name in `text`, in order: a reader
+        that judges each mention by the words around it (``facts_negation``) needs them all, not the
+        first."""
+        if self._pattern is None:
+            raise ValueError(f'value set {self.name!r} has no "text_match": true')
+        for found in self._pattern.finditer(text):
+            yield found.start(), found.end(), self._by_text[found.group(0).casefold()]
 
     def _find(self, system: str, code: str) -> Member | CodeRange | None:
         """ICD-10-CM, ICD-9-CM and ICD-10-PCS: the code itself when it is an `exact` member, else the longest
