@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import cast
 
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
@@ -35,6 +36,7 @@ from app.terminology import Coding, ValueSet, ValueSets
 NAMED_CONCEPTS = frozenset({
     "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
 })
+_NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
 # Words that negate a row's name ("No saddle anesthesia": "Yes" states that there is none). A name's
 # mentions in a record's words are judged one by one (``facts_negation``).
 _NEGATION = re.compile(
@@ -56,9 +58,17 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
     words = tuple(texts)
     if not NAMED_CONCEPTS.intersection(concepts):
         return ()
-    if not words_memoisable(words):
-        return _named_hits.__wrapped__(ctx.vs, concepts, words)
-    return _named_hits(ctx.vs, concepts, words)
+    if words_memoisable(words):
+        return _named_hits(ctx.vs, concepts, words)
+    # Long words are read once per call for every named concept (kept on the call's context), not once
+    # per concept list asked for: a 4 kB text costs a few scans of it, whoever asks.
+    key = ("facts_named", *(word or "" for word in words))
+    every = cast(Hits | None, ctx.memo.get(key))
+    if every is None:
+        every = _named_hits.__wrapped__(ctx.vs, _NAMED_ORDER, words)
+        ctx.memo[key] = every
+    named = {_NAMED_ORDER[at]: coding for at, coding in every}
+    return tuple((index, named[concept]) for index, concept in enumerate(concepts) if concept in named)
 
 
 @lru_cache(maxsize=4096)  # bounded like facts_common's memos: only ordinary-sized words are kept
