@@ -176,11 +176,26 @@ def _exam_hits(vs: ValueSets, concepts: tuple[str, ...], words: tuple[str, ...])
     for index, concept in enumerate(concepts):
         patterns = _EXAM_ROWS.get(concept, ())
         answer = next((a for row, abnormal in patterns if row.search(name) for a in answers
-                       if abnormal.match(a)), None)
+                       if _abnormal_side(abnormal, a)), None)
         if answer is not None:
             coding = vs.get(concept).members[0].coding
             found.append((index, coding._replace(display=f"{name} {answer}")))
     return tuple(found)
+
+
+# An exam answer is read side by side ("R upgoing, L downgoing"); a side whose words also say normal or
+# absent ("R neg, L neg", "Bilaterally absent", "Right: flexor", "Left 2 beats", "Abnormal - antalgic",
+# "Hyperreflexia absent") shows nothing abnormal — the side's word alone ("R") was read as a sign present,
+# an urgent R20 for a careful normal exam (tenth pass).
+_SIDES = re.compile(r"\s*(?:[,;/]|\band\b)\s*", re.IGNORECASE)
+_NORMAL_SIDE = re.compile(
+    r"\b(?:no|not|neg|negative|absent|none|nil|normal|nl|wnl|down-?going|down\s+going|flexor|mute"
+    r"|unsustained|non-?sustained|antalgic|[0-4]\s*beats?)\b", re.IGNORECASE)
+
+
+def _abnormal_side(abnormal: re.Pattern[str], answer: str) -> bool:
+    """One side of the answer reads abnormal and says nothing normal beside it."""
+    return any(abnormal.match(side) and not _NORMAL_SIDE.search(side) for side in _SIDES.split(answer))
 
 
 def answered_yes(o: ObservationView) -> bool:

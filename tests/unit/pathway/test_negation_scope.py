@@ -152,3 +152,33 @@ def test_r20_a_reflex_called_normal_in_its_own_phrase_does_not_hide_another(writ
     """A normal reflex word ("downgoing") dropped the whole text, and with it a Hoffmann sign written
     beside it: R1 instead of R20 for a patient with neck pain (PATHWAY.md §3 myelopathy)."""
     assert decide(problem(written), NECK_PAIN).rules[0] == rule
+
+
+def exam_row(name: str, answer: str) -> dict[str, Any]:
+    """A neurological exam row under a local flowsheet code, named in words, recorded yesterday."""
+    return {"resourceType": "Observation", "id": "exam", "status": "final", "code": {"text": name},
+            "effectiveDateTime": "2026-03-10", "valueString": answer}
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Hoffmann", "R neg, L neg"), ("Hoffmann", "Right negative"), ("Hoffmann", "Bilaterally absent"),
+    ("Hoffmann's", "L - neg"), ("Babinski", "R: downgoing, L: downgoing"), ("Babinski", "Right: flexor"),
+    ("Babinski", "b/l downgoing"), ("Clonus", "R: 0 beats"), ("Clonus", "Left 2 beats, unsustained"),
+    ("Ankle clonus", "Right - none"), ("Gait", "Abnormal - antalgic"), ("Reflexes", "Hyperreflexia absent"),
+    ("DTRs", "hyperactive? no"),
+])
+def test_r1_a_normal_exam_answered_side_by_side_raises_no_myelopathy(name: str, answer: str) -> None:
+    """A side's word ("R", "Bilateral") was read as a sign present whatever followed it: a careful normal
+    exam of a patient with neck pain got the urgent R20 card (PATHWAY.md §2 v2: a careful negative must not
+    raise one)."""
+    assert decide(exam_row(name, answer), NECK_PAIN).rules[0] == "R1"
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Babinski", "R upgoing, L downgoing"), ("Hoffmann", "Right positive, left negative"),
+    ("Babinski", "Extensor on right, flexor on left"), ("Hoffmann", "+ R"), ("Hoffmann", "Bilateral"),
+    ("Patellar reflex", "3+ with 5 beats clonus"), ("Clonus", "Sustained"),
+])
+def test_r20_an_abnormal_side_beside_a_normal_one_is_a_sign(name: str, answer: str) -> None:
+    """The side read abnormal counts, whatever the other side shows (§3 myelopathy, with neck pain)."""
+    assert decide(exam_row(name, answer), NECK_PAIN).rules[0] == "R20"
