@@ -47,6 +47,13 @@ _NEGATION = re.compile(
 _NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
                             re.IGNORECASE)
 _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX}
+# A cord that is not the spinal cord: "Umbilical cord compression" (an obstetric problem, SNOMED CT's
+# display under a code of no red-flag value set), "Labor complicated by cord compression", "Spermatic cord
+# compression" name no myelopathy (tenth pass). Searched in the whole text, unless the mention says "spinal".
+_OTHER_CORD = re.compile(r"\b(?:umbilical|nuchal|spermatic|funic|fetal|fetus|labou?r|delivery|intrapartum"
+                         r"|antepartum|pregnancy|obstetric)\b", re.IGNORECASE)
+_OTHER_THING = {"myelopathy": _OTHER_CORD}
+_SPINAL = re.compile(r"\b(?:spinal|spine|myelopath\w*|cervical|thoracic)\b", re.IGNORECASE)
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -78,9 +85,10 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
     for index, concept in enumerate(concepts):
         if concept not in NAMED_CONCEPTS:
             continue
-        value_set, normal = vs.get(concept), _CONCEPT_NEGATION.get(concept)
+        value_set, normal, other = vs.get(concept), _CONCEPT_NEGATION.get(concept), _OTHER_THING.get(concept)
         named = next(((text, coding) for text in words
-                      if (coding := _first_asserted(value_set, text, normal)) is not None), None)
+                      if (coding := _first_asserted(value_set, text, normal)) is not None
+                      and (other is None or not other.search(text) or _SPINAL.search(text))), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
     return tuple(found)

@@ -123,7 +123,7 @@ def test_a_chart_of_long_texts_denying_a_sign_again_and_again_is_read_quickly() 
 
     decision = decide(*problems)
 
-    assert time.perf_counter() - started < 1.5
+    assert time.perf_counter() - started < 3.0  # ~0.5 s on an idle core: the bound catches a quadratic read
     assert decision.rules[0] == "R5"
 
 
@@ -182,3 +182,16 @@ def test_r1_a_normal_exam_answered_side_by_side_raises_no_myelopathy(name: str, 
 def test_r20_an_abnormal_side_beside_a_normal_one_is_a_sign(name: str, answer: str) -> None:
     """The side read abnormal counts, whatever the other side shows (§3 myelopathy, with neck pain)."""
     assert decide(exam_row(name, answer), NECK_PAIN).rules[0] == "R20"
+
+
+@pytest.mark.parametrize(("written", "rule"), [
+    ("Umbilical cord compression", "R1"),            # SNOMED CT's display of an obstetric finding
+    ("Labor complicated by cord compression", "R1"),
+    ("Spermatic cord compression", "R1"),
+    ("Cervical cord compression", "R20"),
+    ("Spinal cord compression in pregnancy", "R20"),
+])
+def test_a_cord_that_is_not_the_spinal_cord_names_no_myelopathy(written: str, rule: str) -> None:
+    """"cord compression" is a myelopathy name; an obstetric history typed or under a local code named the
+    umbilical cord and raised the urgent R20 card."""
+    assert decide(problem(written)).rules[0] == rule
