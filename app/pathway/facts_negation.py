@@ -63,7 +63,10 @@ _END = {
     "risk": re.compile(rf"{_HARD_END}|[,:]", re.IGNORECASE),
     "box": re.compile(r"\S"),  # only an unchecked box right before the name
 }
-_NO_ANSWER = r"(?:no|none|nil|neg|negative|absent|denies|denied|not\s+present|n)"
+# "N/A", "not assessed" and "unknown" answer neither yes nor no: as an Observation so answered (Not
+# applicable, Not done, Unknown), the words state no finding.
+_NO_ANSWER = (r"(?:no|none|nil|neg|negative|absent|denies|denied|not\s+present|n/a|na|not\s+applicable"
+              r"|not\s+assessed|not\s+asked|unknown|n)")
 _CHECKED = r"(?:\[\s*[x✓✔]\s*\]|☒|☑|\(\s*x\s*\))"
 _UNCHECKED = r"(?:\[\s*\]|☐|\(\s*\))"
 # After the name: an answer that denies it, ending its phrase ("Urinary retention: No", "Saddle anesthesia

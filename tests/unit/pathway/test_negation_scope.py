@@ -43,6 +43,8 @@ def every_place(text: str) -> list[Any]:
     "Urinary retention: N",                       # a Y/N template answer
     "Urinary retention: [ ] Yes [x] No",
     "Urinary retention, no",
+    "Urinary retention: N/A",                     # neither yes nor no, as an Observation's Not applicable
+    "Saddle anesthesia - not assessed",
     "Free of urinary retention",
     "Family history: father with cauda equina syndrome",
     "FHx: myelopathy",
