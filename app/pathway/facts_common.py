@@ -372,6 +372,11 @@ _TRAILING_FLAG = re.compile(
     rf"(?:^|\s+|\s*(?=\())(?:\(\s*{_FLAG}\s*\)|{_FLAG}\b)\s*$|\s*[*!]+\s*$", re.IGNORECASE
 )
 
+# A note in brackets after the unit, as flowsheet and lab text exports write it: the other scale or the site
+# of a temperature ("38.9 °C (102 °F)", "102.0 F (Tympanic)"), a reference range ("65 mm/hr (0-20)"). It was
+# read as part of the unit, so the value was no temperature or marker at all (tenth pass).
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
 
 @immutable
 class Measured:
@@ -393,7 +398,7 @@ def measured(observation: ObservationView) -> Measured | None:
     if found is None:
         return None
     comparator, number, unit = found.groups()
-    unit = _TRAILING_FLAG.sub("", unit).strip() or None if unit is not None else None
+    unit = _TRAILING_NOTE.sub("", _TRAILING_FLAG.sub("", unit)).strip() or None if unit is not None else None
     unit = unit if unit is not None else observation.unit
     return Measured(float(number.replace(",", ".")), unit, comparator or "")
 

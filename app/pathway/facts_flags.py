@@ -258,11 +258,15 @@ def _celsius(observation: ObservationView) -> float | None:
     """°C from UCUM ``Cel``/``[degF]``/``K`` (and their spellings, ``unit_key``); without a unit, the
     plausible human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can
     read. A temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound
-    ("<38.5") is no measured fever."""
+    ("<38.5") is no measured fever. A value no body has in its written unit but plausible in the other is
+    read in the other (tenth pass): an interface that labels every temperature ``Cel`` sends 98.6 °F as
+    "98.6 Cel", which was a fever of 98.6 °C (R7 critical); a 38.6 "degF" is a fever, not 3.7 °C."""
     found = measured(observation)
     if found is None or found.comparator.startswith("<"):
         return None
     value, unit = found.value, unit_key(found.unit)
+    if (unit in _CELSIUS and 77 <= value <= 113) or (unit in _FAHRENHEIT and 25 <= value <= 45):
+        unit = None  # the plausible range decides, as for a value sent with no unit
     if unit in _FAHRENHEIT or (unit is None and 77 <= value <= 113):
         return round((value - 32) * 5 / 9, 2)
     if unit in _CELSIUS or (unit is None and 25 <= value <= 45):

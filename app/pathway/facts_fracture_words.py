@@ -34,6 +34,7 @@ from app.pathway.facts_common import (
     shown_name,
 )
 from app.pathway.facts_findings import stated_texts
+from app.pathway.facts_negation import clause_start
 from app.pathway.model import Evidence, Finding, RedFlag
 from app.terminology import Coding
 
@@ -141,9 +142,15 @@ def _named_once(text: str) -> Finding | None:
 
 def _read_named(text: str) -> Finding | None:
     for pattern, kind in _PATTERNS:
-        if any(not _negated(text, m.start(), m.end(), kind) for m in pattern.finditer(text)):
+        if any(n == _MOST_MENTIONS or not _negated(text, m.start(), m.end(), kind)
+               for n, m in enumerate(pattern.finditer(text))):
             return kind
     return None
+
+
+# The mentions of one kind judged in one text: past this many negated ones the next counts (the safe side,
+# as ``facts_named`` does), so that a hostile text repeating "no fell, " costs what an ordinary one does.
+_MOST_MENTIONS = 16
 
 
 # How far the negation, the search for a cause and the exclusion are looked for around a finding: the
@@ -158,6 +165,10 @@ def _negated(text: str, start: int, end: int, kind: Finding) -> bool:
     still a fall) excluded after it; for osteoporosis, sought. Searched in place (``pos``/``endpos``), so
     that a word cut by the window's edge keeps its word boundary."""
     before = max(0, start - _AROUND)
+    negated = _NEGATED.search(text, before, start) is not None
+    if negated:  # only in its own clause ("no fever but fell"): the clause is looked for only then
+        before = clause_start(text, before, start)
+        negated = _NEGATED.search(text, before, start) is not None
     sought = kind is Finding.OSTEOPOROSIS and _SOUGHT.search(text, before, start) is not None
     excluded = kind not in _EVENTS and _EXCLUDED_AFTER.match(text, end, end + _AROUND) is not None
-    return sought or excluded or _NEGATED.search(text, before, start) is not None
+    return sought or excluded or negated

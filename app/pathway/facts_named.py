@@ -6,10 +6,12 @@ PATHWAY.md §2 reads a finding "wherever the chart holds it" and §6 matches val
 CES written only in words was read as no flag and deferred. The safe side taken (docs/pathway-facts.md
 "Eighth pass: the neurological emergencies"): a value set marked ``text_match`` (ces.json,
 motor_deficit.json) is also read by its displays and names, as whole words — only for a record none of
-whose codings is a member (a coded record is read by its code), never when its words negate ("No saddle
-anesthesia", "CES ruled out"), and a row only when it is answered Yes/Present/true (a blank or "see note"
-row states nothing). The coding found is the value set's, so the finding keeps its concept's rules (how
-long it counts, new or not); the card shows the chart's own words.
+whose codings is a member (a coded record is read by its code), never a mention its own clause denies
+("No saddle anesthesia", "CES ruled out", "[ ] urinary retention", "FHx: myelopathy"; ``facts_negation``,
+tenth pass) while a sign written after a denial of something else still counts ("No fever but new urinary
+retention"), and a row only when it is answered Yes/Present/true (a blank or "see note" row states
+nothing). The coding found is the value set's, so the finding keeps its concept's rules (how long it counts,
+new or not); the card shows the chart's own words.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import cast
 
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
@@ -24,7 +27,8 @@ from app.pathway.facts_common import (
     observation_asserted,
     words_memoisable,
 )
-from app.terminology import Coding, ValueSets
+from app.pathway.facts_negation import asserted_at, phrase_around
+from app.terminology import Coding, ValueSet, ValueSets
 
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
@@ -32,22 +36,24 @@ from app.terminology import Coding, ValueSets
 NAMED_CONCEPTS = frozenset({
     "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
 })
-# Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
-# "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
-# and "non-" qualify a name ("Cauda equina syndrome without neurogenic bladder", "Non-traumatic …"), and
-# "not otherwise specified" is a classification's, so none of them negates.
+_NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
+# Words that negate a row's name ("No saddle anesthesia": "Yes" states that there is none). A name's
+# mentions in a record's words are judged one by one (``facts_negation``).
 _NEGATION = re.compile(
     r"\b(no|not(?!\s+otherwise\s+specified)|denies|denied|negative|neg|absent|never|none|nor|ruled\s+out"
     r"|excluded)\b", re.IGNORECASE)
-# What follows "without", to the end of its clause, is what the patient does not have: "Spondylosis without
-# myelopathy or radiculopathy, cervical region" (M47.812's display under a local code) names no myelopathy,
-# while "Cauda equina syndrome without neurogenic bladder" still names a cauda equina syndrome and "MRI w/o
-# contrast: myelopathy" a myelopathy. Those words are not read.
-_WITHOUT = re.compile(r"\b(?:without|w/o)\b[^,;:.]*", re.IGNORECASE)
-# A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus".
+# A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus" — in the
+# sign's own phrase ("Hoffmann positive, Babinski downgoing" still names a Hoffmann sign).
 _NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
                             re.IGNORECASE)
 _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX}
+# A cord that is not the spinal cord: "Umbilical cord compression" (an obstetric problem, SNOMED CT's
+# display under a code of no red-flag value set), "Labor complicated by cord compression", "Spermatic cord
+# compression" name no myelopathy (tenth pass). Searched in the whole text, unless the mention says "spinal".
+_OTHER_CORD = re.compile(r"\b(?:umbilical|nuchal|spermatic|funic|fetal|fetus|labou?r|delivery|intrapartum"
+                         r"|antepartum|pregnancy|obstetric)\b", re.IGNORECASE)
+_OTHER_THING = {"myelopathy": _OTHER_CORD}
+_SPINAL = re.compile(r"\b(?:spinal|spine|myelopath\w*|cervical|thoracic)\b", re.IGNORECASE)
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -59,25 +65,49 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
     words = tuple(texts)
     if not NAMED_CONCEPTS.intersection(concepts):
         return ()
-    if not words_memoisable(words):
-        return _named_hits.__wrapped__(ctx.vs, concepts, words)
-    return _named_hits(ctx.vs, concepts, words)
+    if words_memoisable(words):
+        return _named_hits(ctx.vs, concepts, words)
+    # Long words are read once per call for every named concept (kept on the call's context), not once
+    # per concept list asked for: a 4 kB text costs a few scans of it, whoever asks.
+    key = ("facts_named", *(word or "" for word in words))
+    every = cast(Hits | None, ctx.memo.get(key))
+    if every is None:
+        every = _named_hits.__wrapped__(ctx.vs, _NAMED_ORDER, words)
+        ctx.memo[key] = every
+    named = {_NAMED_ORDER[at]: coding for at, coding in every}
+    return tuple((index, named[concept]) for index, concept in enumerate(concepts) if concept in named)
 
 
 @lru_cache(maxsize=4096)  # bounded like facts_common's memos: only ordinary-sized words are kept
 def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
-    words = [text for text in texts if text and not _NEGATION.search(text)]
+    words = [text for text in texts if text]
     found = []
     for index, concept in enumerate(concepts):
         if concept not in NAMED_CONCEPTS:
             continue
-        value_set, negated = vs.get(concept), _CONCEPT_NEGATION.get(concept)
-        read = [text for text in words if negated is None or not negated.search(text)]
-        named = next(((text, c) for text in read if (c := value_set.match_text(_WITHOUT.sub(" ", text)))
-                      is not None), None)
+        value_set, normal, other = vs.get(concept), _CONCEPT_NEGATION.get(concept), _OTHER_THING.get(concept)
+        named = next(((text, coding) for text in words
+                      if (coding := _first_asserted(value_set, text, normal)) is not None
+                      and (other is None or not other.search(text) or _SPINAL.search(text))), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
     return tuple(found)
+
+
+# The mentions of one concept judged in one text. A real pertinent-negative list names a concept a few
+# times; past this many denied mentions the next one counts (the safe side), so that a hostile 4 kB text
+# repeating "no urinary retention, " costs what one ordinary text does.
+_MOST_MENTIONS = 16
+
+
+def _first_asserted(value_set: ValueSet, text: str, normal: re.Pattern[str] | None) -> Coding | None:
+    """The member named by the first mention in ``text`` that its words assert (``facts_negation``) and,
+    for a reflex sign, that its own phrase does not call normal."""
+    for count, (start, end, coding) in enumerate(value_set.texts_named(text)):
+        if count == _MOST_MENTIONS or (asserted_at(text, start, end) and (
+                normal is None or not normal.search(phrase_around(text, start, end)))):
+            return coding
+    return None
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
@@ -154,11 +184,26 @@ def _exam_hits(vs: ValueSets, concepts: tuple[str, ...], words: tuple[str, ...])
     for index, concept in enumerate(concepts):
         patterns = _EXAM_ROWS.get(concept, ())
         answer = next((a for row, abnormal in patterns if row.search(name) for a in answers
-                       if abnormal.match(a)), None)
+                       if _abnormal_side(abnormal, a)), None)
         if answer is not None:
             coding = vs.get(concept).members[0].coding
             found.append((index, coding._replace(display=f"{name} {answer}")))
     return tuple(found)
+
+
+# An exam answer is read side by side ("R upgoing, L downgoing"); a side whose words also say normal or
+# absent ("R neg, L neg", "Bilaterally absent", "Right: flexor", "Left 2 beats", "Abnormal - antalgic",
+# "Hyperreflexia absent") shows nothing abnormal — the side's word alone ("R") was read as a sign present,
+# an urgent R20 for a careful normal exam (tenth pass).
+_SIDES = re.compile(r"\s*(?:[,;/]|\band\b)\s*", re.IGNORECASE)
+_NORMAL_SIDE = re.compile(
+    r"\b(?:no|not|neg|negative|absent|none|nil|normal|nl|wnl|down-?going|down\s+going|flexor|mute"
+    r"|unsustained|non-?sustained|antalgic|[0-4]\s*beats?)\b", re.IGNORECASE)
+
+
+def _abnormal_side(abnormal: re.Pattern[str], answer: str) -> bool:
+    """One side of the answer reads abnormal and says nothing normal beside it."""
+    return any(abnormal.match(side) and not _NORMAL_SIDE.search(side) for side in _SIDES.split(answer))
 
 
 def answered_yes(o: ObservationView) -> bool:

@@ -14,7 +14,7 @@ a member unless it is listed too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -212,8 +212,8 @@ _UNREAD: Final = Coding("", "")  # one lookup, not two: a worker thread (large c
 class ValueSet:
     """One concept of PATHWAY.md §6, its members indexed by (canonical system, normalized code)."""
 
-    __slots__ = ("_by_text", "_exact", "_index", "_longest", "_pattern", "_texts_read", "members", "name",
-                 "ranges", "source", "title")
+    __slots__ = ("_by_text", "_exact", "_index", "_longest", "_needles", "_pattern", "_texts_read", "members",
+                 "name", "ranges", "source", "title")
 
     def __init__(
         self,
@@ -233,6 +233,7 @@ class ValueSet:
         self._longest = max((len(code) for system, code in self._index if system in _BY_PREFIX), default=0)
         self._by_text = _by_text(self.members) if text_match else {}
         self._pattern = _text_pattern(self._by_text) if text_match else None
+        self._needles = _needles(self._by_text)
         self._texts_read: dict[str, Coding | None] = {}
 
     def __repr__(self) -> str:
@@ -275,6 +276,18 @@ class ValueSet:
             self._texts_read[text] = coding
         return coding
 
+    def texts_named(self, text: str) -> Iterator[tuple[int, int, Coding]]:
+        """(start, end, member) of every whole-word mention of a member's name in `text`, in order: a reader
+        that judges each mention by the words around it (``facts_negation``) needs them all, not the
+        first."""
+        if self._pattern is None:
+            raise ValueError(f'value set {self.name!r} has no "text_match": true')
+        folded = text.casefold()
+        if not any(needle in folded for needle in self._needles):
+            return  # no name can be there: a substring search per name's longest word, not a regex scan
+        for found in self._pattern.finditer(text):
+            yield found.start(), found.end(), self._by_text[found.group(0).casefold()]
+
     def _find(self, system: str, code: str) -> Member | CodeRange | None:
         """ICD-10-CM, ICD-9-CM and ICD-10-PCS: the code itself when it is an `exact` member, else the longest
         listed header that prefixes it. Only prefixes no longer than the longest listed code can match, so
@@ -304,6 +317,11 @@ def _by_text(members: tuple[Member, ...]) -> dict[str, Coding]:
     valuefiles.py); a brand name ("Advil") finds its ingredient's coding."""
     return {name.strip().casefold(): member.coding for member in members
             for name in (member.coding.display or "", *member.names)}
+
+
+def _needles(by_text: Mapping[str, Coding]) -> tuple[str, ...]:
+    """The longest word of each name: a text without any of them names no member (``texts_named``)."""
+    return tuple(sorted({max(name.split(), key=len) for name in by_text if name.split()}))
 
 
 def _text_pattern(by_text: Mapping[str, Coding]) -> re.Pattern[str]:

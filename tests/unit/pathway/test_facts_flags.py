@@ -40,7 +40,10 @@ def flags_of(facts):
         ("2026-02-27", 101.0, "degrees F", True),
         ("2026-02-27", 38.5, "Celsius", True),
         ("2026-02-27", 101.0, "Fahrenheit", True),
-        ("2026-02-27", 38.5, "deg F", False),  # 38.5 °F is no fever: the unit is read, not guessed
+        # 38.5 °F is no body's temperature, 38.5 °C is: a value plausible only in the other scale is read
+        # in it (tenth pass, the safe side; and 98.6 "Cel" is no fever either)
+        ("2026-02-27", 38.5, "deg F", True),
+        ("2026-02-27", 98.6, "Cel", False),
         ("2026-02-27", 38.6, None, True),  # no unit: a plausible °C value
         ("2026-02-27", 311.0, "K", False),  # a unit we do not read is not a fever
         ("2026-02", 39.0, "Cel", True),  # a month reaching into the 7 days may be recent (invariant 6)

@@ -153,7 +153,9 @@ def test_a_coded_fall_is_read_by_its_code_and_not_again_by_its_words() -> None:
 def test_a_chart_of_long_texts_naming_a_fall_again_and_again_is_read_in_linear_time() -> None:
     """Hardening: each mention's negation is looked for in the words just before it, not in everything
     before it. 100 problems of 4 kB, each "no fell, " over and over (every mention negated, so every one is
-    read), took ~9 s of the event loop's CPU before; the answer is still the careful negative's."""
+    read), took ~9 s of the event loop's CPU before. Since the tenth pass at most 16 negated mentions of a
+    kind are judged in one text and the next counts — the safe side, as ``facts_named`` does — so this
+    hostile text is a fall (R10), read in a fraction of the time."""
     texts = [(f"{n} " + "no fell, " * 455)[:4_000] for n in range(100)]
     problems = [{"resourceType": "Condition", "id": f"p{n}", "code": {"text": text}}
                 for n, text in enumerate(texts)]
@@ -161,5 +163,5 @@ def test_a_chart_of_long_texts_naming_a_fall_again_and_again_is_read_in_linear_t
 
     decision = decide(*problems)
 
-    assert decision.rules == ("R1",)
+    assert decision.rules == ("R10",)
     assert time.perf_counter() - started < 1.5
