@@ -109,6 +109,8 @@ def _patient_scenarios() -> Iterator[tuple[str, Decision]]:
         ("patient-lower-bound", facts(50, verified=False)),
         ("patient-flag-after-mri", facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
         ("patient-myelopathy-lumbar", facts(20, flags=[RedFlag.MYELOPATHY])),
+        ("patient-ces-cervical",
+         facts(20, Region.CERVICAL, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
     ]:
         decision = decide_patient(f, Policy())
         assert decision is not None
