@@ -242,7 +242,7 @@ def _render(
 def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """order-sign with several spine orders renders per order: the same advice (topic, summary and
     suggested actions, e.g. one red flag and its referral) is shown once; cards whose suggestions act on
-    different orders are all kept."""
+    different orders are all kept, each new resource offered once (``_created_once``)."""
     seen: set[bytes] = set()
     distinct = []
     for card in cards:
@@ -254,7 +254,40 @@ def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if key not in seen:
             seen.add(key)
             distinct.append(card)
-    return distinct
+    return _created_once(distinct)
+
+
+def _created_once(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One suggestion per new resource in a response (PATHWAY.md R24: one referral per response): a lumbar
+    and a cervical MRI signed for a cauda equina each carried an emergency referral, and two clicks
+    created two. A later card keeps its advice without the repeated suggestion; a referral card that
+    only repeats one (the same routine referral, counted in days of another region) is not shown."""
+    offered: set[bytes] = set()
+    kept = []
+    for card in cards:
+        suggestions = [s for s in card.get("suggestions", []) if _first_offer(s, offered)]
+        if len(suggestions) == len(card.get("suggestions", [])):
+            kept.append(card)
+        elif suggestions:
+            kept.append({**card, "suggestions": suggestions})
+        elif card["source"]["topic"]["code"] != _REFERRAL_TOPIC:
+            kept.append({k: v for k, v in card.items() if k not in ("suggestions", "selectionBehavior")})
+    return kept
+
+
+_REFERRAL_TOPIC = "SpineReferral"
+
+
+def _first_offer(suggestion: Mapping[str, Any], offered: set[bytes]) -> bool:
+    """False when every action of ``suggestion`` creates a resource an earlier suggestion creates."""
+    actions = suggestion.get("actions") or []
+    if not actions or any(action.get("type") != "create" for action in actions):
+        return True
+    key = orjson.dumps([action.get("resource") for action in actions], option=orjson.OPT_SORT_KEYS)
+    if key in offered:
+        return False
+    offered.add(key)
+    return True
 
 
 @immutable

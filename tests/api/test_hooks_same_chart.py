@@ -94,3 +94,40 @@ async def test_a_draft_prescription_is_never_conservative_care(client: httpx.Asy
     summaries = [card["summary"] for card in alone["cards"]]
     assert [card["summary"] for card in with_naproxen["cards"]] == summaries
     assert rating(with_naproxen) == rating(alone) == "not-appropriate"
+
+
+def cervical_mri(request: dict[str, Any]) -> dict[str, Any]:
+    order = dict(request["context"]["draftOrders"]["entry"][0]["resource"], id="draft-mri-c")
+    order["code"] = {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72141"}]}
+    return order
+
+
+async def test_cauda_equina_on_a_cervical_order_asks_for_the_lumbar_spine(client: httpx.AsyncClient,
+                                                                         example: Example) -> None:
+    """R5 on a cervical MRI signed beside the lumbar one: the card said "same-day cervical MRI", a study that
+    does not show the cauda equina. Both orders stay critical and appropriate (invariant 1)."""
+    request = example("order-select-cauda-equina.json")
+    request = with_drafts(request, cervical_mri(request), hook="order-sign")
+    answer = (await client.post(SIGN, json=request)).json()
+    summaries = [card["summary"] for card in answer["cards"] if card["indicator"] == "critical"]
+    assert summaries == [
+        "Possible cauda equina syndrome: same-day lumbar MRI and emergency spine referral",
+        "Possible cauda equina syndrome: a cervical MRI does not image it; same-day lumbar MRI and emergency "
+        "referral"]
+    ratings = {action["resource"]["id"]: extension["valueCodeableConcept"]["coding"][0]["code"]
+               for action in answer["systemActions"] for extension in action["resource"]["extension"]
+               if extension["url"].endswith("/pama-rating")}
+    assert ratings == {"draft-mri-1": "appropriate", "draft-mri-c": "appropriate"}
+
+
+async def test_two_spine_orders_offer_one_referral(client: httpx.AsyncClient, example: Example) -> None:
+    """PATHWAY.md R24, one referral per response: each order's cauda equina card carried the emergency
+    referral, so two clicks created two referrals."""
+    request = example("order-select-cauda-equina.json")
+    request = with_drafts(request, cervical_mri(request), hook="order-sign")
+    answer = (await client.post(SIGN, json=request)).json()
+    created = [action["resource"]["priority"] for card in answer["cards"]
+               for suggestion in card.get("suggestions", []) for action in suggestion["actions"]
+               if action["type"] == "create"]
+    assert created == ["stat"]
+    assert all(card.get("suggestions") or "selectionBehavior" not in card for card in answer["cards"])
