@@ -260,18 +260,26 @@ def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def _created_once(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One suggestion per new resource in a response (PATHWAY.md R24: one referral per response): a lumbar
     and a cervical MRI signed for a cauda equina each carried an emergency referral, and two clicks
-    created two. A later card keeps its advice without the repeated suggestion; a referral card that
-    only repeats one (the same routine referral, counted in days of another region) is not shown."""
+    created two. A later card keeps its advice without the repeated suggestion; a card left with nothing
+    to offer is not shown when it repeats an earlier card's advice (the infection card of a lumbar
+    radiograph signed beside the lumbar MRI whose card offers the contrast) or only repeated a referral
+    (the same routine referral, counted in days of another region)."""
     offered: set[bytes] = set()
+    shown: set[tuple[str, str, str]] = set()
     kept = []
     for card in cards:
         suggestions = [s for s in card.get("suggestions", []) if _first_offer(s, offered)]
-        if len(suggestions) == len(card.get("suggestions", [])):
-            kept.append(card)
-        elif suggestions:
-            kept.append({**card, "suggestions": suggestions})
-        elif card["source"]["topic"]["code"] != _REFERRAL_TOPIC:
-            kept.append({k: v for k, v in card.items() if k not in ("suggestions", "selectionBehavior")})
+        advice = (card["source"]["topic"]["code"], card["summary"], card["indicator"])
+        if len(suggestions) < len(card.get("suggestions", [])):
+            if not suggestions and advice[0] == _REFERRAL_TOPIC:
+                continue
+            card = {k: v for k, v in card.items() if k not in ("suggestions", "selectionBehavior")}
+            if suggestions:
+                card |= {"suggestions": suggestions, "selectionBehavior": "any"}
+        if not card.get("suggestions") and advice in shown:
+            continue
+        shown.add(advice)
+        kept.append(card)
     return kept
 
 

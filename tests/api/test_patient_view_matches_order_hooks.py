@@ -78,3 +78,19 @@ def test_a_cervical_mri_never_images_a_cauda_equina() -> None:
     critical = [card["summary"] for card in answer["cards"] if card["indicator"] == "critical"]
     assert critical == ["Cauda equina signs beside a cervical episode: assess for same-day lumbar MRI and "
                         "emergency spine referral"]
+
+
+def test_a_radiograph_signed_beside_the_mri_repeats_no_red_flag_card() -> None:
+    """R7 for a lumbar MRI and a lumbar radiograph signed together: the MRI's card offers the contrast swap,
+    the radiograph's said the same words with nothing to offer — one advice, shown twice. Each order keeps
+    its rating (both appropriate)."""
+    chart = next(chart for chart in CHARTS if chart.id == "wc-epic-fever-f")
+    request = order_sign(chart)
+    mri = request["context"]["draftOrders"]["entry"][0]["resource"]
+    radiograph = {**mri, "id": "draft-xr", "code": {"coding": [{"system": CPT, "code": "72100"}]}}
+    request["context"]["draftOrders"]["entry"].append({"resource": radiograph})
+    answer = evaluate(request, chart.on)
+    summaries = [card["summary"] for card in answer["cards"]]
+    assert summaries.count("Possible spinal infection: urgent lumbar MRI without and with contrast; check ESR "
+                           "and CRP") == 1, summaries
+    assert len(answer["systemActions"]) == 2
