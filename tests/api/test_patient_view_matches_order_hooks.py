@@ -19,7 +19,7 @@ from invariant_charts import CHARTS, CPT, ICD, Chart, evaluate, order_sign, pati
 
 MRI = {"lumbar": "72148", "cervical": "72141", "thoracic": "72146"}
 RED_FLAG_KEYS = (None, "observations", "findings", "medications", "medicationstatements", "procedures",
-                 "encounters", "servicerequests")
+                 "encounters", "servicerequests", "diagnosticreports")
 _SUMMARY = re.compile(r"^Spine pathway \((\w+)\).*MRI reasonable from (.*)$")
 
 
@@ -94,3 +94,20 @@ def test_a_radiograph_signed_beside_the_mri_repeats_no_red_flag_card() -> None:
     infection = "Possible spinal infection: urgent lumbar MRI without and with contrast; check ESR and CRP"
     assert summaries.count(infection) == 1, summaries
     assert len(answer["systemActions"]) == 2
+
+
+def test_a_missing_report_search_is_said_and_never_deferred_on() -> None:
+    """§2 v2 reads a spine report's coded conclusion as a red flag (an abscess on an outside radiograph
+    report), so without the ``diagnosticreports`` key (no FHIR server) "no red flags" is not known: R1's
+    defer (rated not-appropriate) stood on it. Now no defer, no rating, and both hooks name what was not
+    read; the patient-view summary gives no date."""
+    chart = next(chart for chart in CHARTS if chart.id == "demo-lumbar-day20")
+    prefetch = without(prefetch_of(chart.resources), "diagnosticreports")
+    answer = evaluate(order_sign(chart, prefetch), chart.on)
+    shown = [(card["source"]["topic"]["code"], card["indicator"]) for card in answer["cards"]]
+    assert shown == [("SpineDataNeeded", "info")]
+    assert answer["cards"][0]["summary"] == "Imaging advice incomplete: could not read imaging"
+    assert "systemActions" not in answer
+    view = patient_view(chart)
+    view["prefetch"] = prefetch
+    assert summary_of(evaluate(view, chart.on)) == ("lumbar", "unknown (red-flag screen incomplete)")
