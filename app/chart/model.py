@@ -224,6 +224,8 @@ class ChartCategory(StrEnum):
     MEDICATIONS = "medications"
     VISITS = "visits"
     IMAGING = "imaging"
+    # Spine imaging reports (DiagnosticReport): prior imaging, and a coded conclusion may state a red flag.
+    REPORTS = "reports"
     ORDERS = "orders"  # orders and referrals (ServiceRequest)
     OTHER_PATIENT = "other_patient"  # another patient's records were set aside (PATHWAY.md invariant 7)
 

@@ -57,7 +57,7 @@ def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory
 _CATEGORIES = {"Condition": ChartCategory.CONDITIONS, "Observation": ChartCategory.OBSERVATIONS,
                "Procedure": ChartCategory.PROCEDURES, "MedicationRequest": ChartCategory.MEDICATIONS,
                "MedicationStatement": ChartCategory.MEDICATIONS, "Encounter": ChartCategory.VISITS,
-               "ImagingStudy": ChartCategory.IMAGING, "DiagnosticReport": ChartCategory.IMAGING,
+               "ImagingStudy": ChartCategory.IMAGING, "DiagnosticReport": ChartCategory.REPORTS,
                "ServiceRequest": ChartCategory.ORDERS}
 
 

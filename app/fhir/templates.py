@@ -114,7 +114,7 @@ KEY_CATEGORIES: Mapping[str, ChartCategory] = MappingProxyType({
     "medicationstatements": ChartCategory.MEDICATIONS,
     "encounters": ChartCategory.VISITS,
     "imaging": ChartCategory.IMAGING,
-    "diagnosticreports": ChartCategory.IMAGING,
+    "diagnosticreports": ChartCategory.REPORTS,
     "servicerequests": ChartCategory.ORDERS,
 })
 # Named in Chart.unavailable when resources of another patient were set aside (PATHWAY.md invariant 7).

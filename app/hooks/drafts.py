@@ -7,6 +7,8 @@
   of ``draftOrders`` are a malformed request (400), not a silent "no card".
 - The same order twice in ``draftOrders`` (same type and id) is rated once: two PAMA updates of one
   resource would make the EHR apply two conflicting edits.
+- Every draft of the call is read for the reasons it states, selected or not: order-select's
+  unselected drafts too (``Drafts`` in handlers.py), and draft MedicationRequests (``draft_prescriptions``).
 - A draft order whose ``subject`` names another patient than ``context.patientId`` makes the request
   inconsistent (400): rating it against this patient's chart would advise on the wrong patient.
 """
@@ -36,6 +38,13 @@ def orders_to_rate(entries: Sequence[Mapping[str, Any]], patient_id: str,
     if selections is not None:
         resources = _selected(resources, selections)
     return _once([r for _, r in resources if r.get("resourceType") == "ServiceRequest"])
+
+
+def draft_prescriptions(entries: Sequence[Mapping[str, Any]]) -> list[Resource]:
+    """The draft MedicationRequests (a tamsulosin for retention states a cauda equina sign); the owner
+    check of ``orders_to_rate`` has already run over every entry."""
+    resources = (e.get("resource") for e in entries)
+    return [r for r in resources if isinstance(r, dict) and r.get("resourceType") == "MedicationRequest"]
 
 
 def _selected(resources: list[tuple[Mapping[str, Any], Resource]], selections: Sequence[str]

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
-from app.chart.model import Chart, ServiceRequestView
+from app.chart.model import Chart, MedicationView, ServiceRequestView
 from app.fhir.identity import names_other_patient
-from app.fhir.parse import parse_service_request
+from app.fhir.parse import parse_medication, parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
 from app.hooks.auth import ClientIdentity
-from app.hooks.drafts import InconsistentOrders, orders_to_rate
+from app.hooks.drafts import InconsistentOrders, draft_prescriptions, orders_to_rate
 from app.hooks.errors import DataUnavailable, MalformedRequest, describe_validation_errors
 from app.hooks.explain import EXPLAIN_PATH
 from app.hooks.runtime import Content, Runtime
@@ -50,6 +51,16 @@ class DraftOrder:
 
 
 @immutable
+class Drafts:
+    """Every draft order of the call's ``draftOrders``, rated or not: order-select rates only the
+    selections, but the session's other drafts (a urology referral for retention, a tamsulosin
+    prescription) state red flags for the selected order too, as at order-sign (PATHWAY.md §2 v2)."""
+
+    service_requests: tuple[ServiceRequestView, ...] = ()
+    prescriptions: tuple[MedicationView, ...] = ()
+
+
+@immutable
 class HookCall:
     """The narrow, validated view of one service call that handlers work from."""
 
@@ -58,6 +69,7 @@ class HookCall:
     context: Context
     client: ClientIdentity | None = None
     orders: tuple[DraftOrder, ...] = ()
+    drafts: Drafts = Drafts()
 
 
 def make_call(
@@ -73,8 +85,10 @@ def make_call(
         context = HOOK_CONTEXTS[service.hook].model_validate(body.context)
     except ValidationError as exc:
         raise MalformedRequest("context." + describe_validation_errors(exc.errors())) from exc
-    orders = _orders_to_rate(context) if isinstance(context, OrderSignContext) else ()
-    return HookCall(service, body, context, client, orders)  # type: ignore[arg-type]
+    if not isinstance(context, OrderSignContext):
+        return HookCall(service, body, context, client)  # type: ignore[arg-type]
+    orders, drafts = _orders_to_rate(context)
+    return HookCall(service, body, context, client, orders, drafts)
 
 
 @immutable
@@ -159,24 +173,51 @@ def _evaluate(call: HookCall, chart: Chart, content: Content, today: date,
         if decision is not None:
             yield _render(decision, None, call, content, explain)
         return
-    drafts = tuple(order.view for order in call.orders)
+    chart = _with_draft_prescriptions(chart, call.drafts.prescriptions)
     for order in call.orders:
-        decision = evaluate_order(chart, order.view, today, content.policy, content.value_sets, drafts)
+        decision = evaluate_order(chart, order.view, today, content.policy, content.value_sets,
+                                  call.drafts.service_requests)
         if decision is not None:
             yield _render(decision, order.raw, call, content, explain)
 
 
-def _orders_to_rate(context: OrderSignContext) -> tuple[DraftOrder, ...]:
-    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1), each
-    once, as ``app.hooks.drafts`` reads them (a 400 when they contradict the context).
+def _with_draft_prescriptions(chart: Chart, drafts: tuple[MedicationView, ...]) -> Chart:
+    """The call's draft prescriptions beside the chart's: only their reasons are read (a draft is never
+    taken, so never care nor a steroid course)."""
+    if not drafts:
+        return chart
+    return replace(chart, medications=(*chart.medications, *drafts))
 
-    Parsed once per call: the same views decide whether the chart is needed and are then rated."""
+
+def _orders_to_rate(context: OrderSignContext) -> tuple[tuple[DraftOrder, ...], Drafts]:
+    """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1), each
+    once, as ``app.hooks.drafts`` reads them (a 400 when they contradict the context). Every draft of
+    the call is its orders' sibling, selected or not (``Drafts``).
+
+    Parsed once per call: the same views decide whether the chart is needed and are then rated, and a
+    rated order is never its own sibling (``engine.evaluate_order`` tells them apart by identity)."""
     selections = context.selections if isinstance(context, OrderSelectContext) else None
+    entries = context.draftOrders.entry
     try:
-        orders = orders_to_rate(context.draftOrders.entry, context.patientId, selections)
+        every = orders_to_rate(entries, context.patientId, None)
+        rated = every if selections is None else orders_to_rate(entries, context.patientId, selections)
     except InconsistentOrders as exc:
         raise MalformedRequest(str(exc)) from None
-    return tuple(DraftOrder(raw, parse_service_request(raw)) for raw in orders)
+    views = {id(raw): parse_service_request(raw) for raw in every}
+    orders = tuple(DraftOrder(raw, views.get(id(raw)) or parse_service_request(raw)) for raw in rated)
+    siblings = (*views.values(), *(o.view for o in orders if id(o.raw) not in views))
+    return orders, Drafts(siblings, _prescriptions(entries))
+
+
+def _prescriptions(entries: Sequence[Mapping[str, Any]]) -> tuple[MedicationView, ...]:
+    """The draft MedicationRequests, each as not yet taken; one that cannot be read is skipped."""
+    views = []
+    for raw in draft_prescriptions(entries):
+        try:
+            views.append(replace(parse_medication({"id": "draft", **raw}), status="draft"))
+        except (TypeError, AttributeError, ValueError):  # ViewError is a ValueError
+            continue
+    return tuple(views)
 
 
 def _render(
@@ -201,7 +242,7 @@ def _render(
 def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """order-sign with several spine orders renders per order: the same advice (topic, summary and
     suggested actions, e.g. one red flag and its referral) is shown once; cards whose suggestions act on
-    different orders are all kept."""
+    different orders are all kept, each new resource offered once (``_created_once``)."""
     seen: set[bytes] = set()
     distinct = []
     for card in cards:
@@ -213,7 +254,48 @@ def _distinct_cards(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if key not in seen:
             seen.add(key)
             distinct.append(card)
-    return distinct
+    return _created_once(distinct)
+
+
+def _created_once(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One suggestion per new resource in a response (PATHWAY.md R24: one referral per response): a lumbar
+    and a cervical MRI signed for a cauda equina each carried an emergency referral, and two clicks
+    created two. A later card keeps its advice without the repeated suggestion; a card left with nothing
+    to offer is not shown when it repeats an earlier card's advice (the infection card of a lumbar
+    radiograph signed beside the lumbar MRI whose card offers the contrast) or only repeated a referral
+    (the same routine referral, counted in days of another region)."""
+    offered: set[bytes] = set()
+    shown: set[tuple[str, str, str]] = set()
+    kept = []
+    for card in cards:
+        suggestions = [s for s in card.get("suggestions", []) if _first_offer(s, offered)]
+        advice = (card["source"]["topic"]["code"], card["summary"], card["indicator"])
+        if len(suggestions) < len(card.get("suggestions", [])):
+            if not suggestions and advice[0] == _REFERRAL_TOPIC:
+                continue
+            card = {k: v for k, v in card.items() if k not in ("suggestions", "selectionBehavior")}
+            if suggestions:
+                card |= {"suggestions": suggestions, "selectionBehavior": "any"}
+        if not card.get("suggestions") and advice in shown:
+            continue
+        shown.add(advice)
+        kept.append(card)
+    return kept
+
+
+_REFERRAL_TOPIC = "SpineReferral"
+
+
+def _first_offer(suggestion: Mapping[str, Any], offered: set[bytes]) -> bool:
+    """False when every action of ``suggestion`` creates a resource an earlier suggestion creates."""
+    actions = suggestion.get("actions") or []
+    if not actions or any(action.get("type") != "create" for action in actions):
+        return True
+    key = orjson.dumps([action.get("resource") for action in actions], option=orjson.OPT_SORT_KEYS)
+    if key in offered:
+        return False
+    offered.add(key)
+    return True
 
 
 @immutable

@@ -28,6 +28,7 @@ from dataclasses import replace
 from app.chart.model import ChartCategory
 from app.pathway.decide_case import (
     CONSERVATIVE_CARE_SOURCES,
+    IMAGING_SOURCES,
     RED_FLAG_SOURCES,
     Case,
     Outcome,
@@ -149,7 +150,7 @@ def _missing_data(
     undetermined = (
         (screen_incomplete and rating is Rating.NOT_APPROPRIATE)
         or (care_unknown and outcomes[0].rule == "R3a")
-        or (ChartCategory.IMAGING in facts.unavailable and outcomes[0].rule in _AFTER_R12
+        or (bool(case.missing(IMAGING_SOURCES)) and outcomes[0].rule in _AFTER_R12
             and rating is Rating.APPROPRIATE)
         or (facts.age_years is None and bool(facts.unavailable & _AGE_SOURCES))
         or (not facts.qualifying and not case.indicated_by_flag)  # only when conditions were unreadable

@@ -34,9 +34,13 @@ from app.pathway.policy import Policy
 
 # Data in which a red flag or prior spine surgery could hide: without it "no red flags" is not known. Visits
 # and other orders too: a finding stated as a visit's or a referral's reason is read as a red flag (PATHWAY.md
-# §2 v2; docs/pathway-facts.md "Eighth pass"). Imaging is not: see there.
+# §2 v2; docs/pathway-facts.md "Eighth pass"), and spine imaging reports, whose coded conclusion is read as
+# one ("Tenth pass: the same chart through every hook"). ImagingStudy is not: it states no finding.
 RED_FLAG_SOURCES = frozenset({ChartCategory.CONDITIONS, ChartCategory.OBSERVATIONS, ChartCategory.MEDICATIONS,
-                              ChartCategory.PROCEDURES, ChartCategory.VISITS, ChartCategory.ORDERS})
+                              ChartCategory.PROCEDURES, ChartCategory.VISITS, ChartCategory.ORDERS,
+                              ChartCategory.REPORTS})
+# Data in which a prior MRI could hide (R12): studies and their reports.
+IMAGING_SOURCES = frozenset({ChartCategory.IMAGING, ChartCategory.REPORTS})
 # Data in which conservative care could hide (R3a): medications, PT procedures and visits, PT referrals.
 CONSERVATIVE_CARE_SOURCES = frozenset({ChartCategory.MEDICATIONS, ChartCategory.PROCEDURES,
                                        ChartCategory.VISITS, ChartCategory.ORDERS})

@@ -82,10 +82,14 @@ def _red_flag(
 
 
 def r5_cauda_equina(case: Case) -> Outcome | None:
-    """R5: CES → emergency same-day MRI and emergency spine referral (ACR LBP 2021 variant 4)."""
+    """R5: CES → emergency same-day MRI and emergency spine referral (ACR LBP 2021 variant 4). On a cervical
+    or thoracic order the card asks for the lumbar spine: the cauda equina lies in the lumbar canal."""
     if not case.has(RedFlag.CES):
         return None
-    return _red_flag(case, "R5", "red_flag_ces", _auc(case, f"{ACR_LBP} variant 4"))
+    auc = _auc(case, f"{ACR_LBP} variant 4")
+    if case.region in (Region.CERVICAL, Region.THORACIC):
+        return _red_flag(case, "R5", "red_flag_ces_elsewhere", auc)
+    return _red_flag(case, "R5", "red_flag_ces", auc)
 
 
 def r6_motor_deficit(case: Case) -> Outcome | None:

@@ -265,6 +265,13 @@ class Note(StrEnum):
     NOW_RED_FLAG = "now_red_flag"  # imaging is indicated now, whatever the day (R5-R8)
     RECORD_ONSET = "record_onset"  # the day cannot be known until the onset is recorded (R27)
     NO_CRITERIA = "no_criteria"  # thoracic, no red flag: the pathway has no criteria to date MRI by (§1 v2)
+    # patient-view summary, as the order hooks rate an MRI today (decide_patient._mri_date):
+    NOW_RAISED_MARKERS = "now_raised_markers"  # R7b
+    NOW_PRIOR_SURGERY = "now_prior_surgery"  # R11/R21
+    NOW_FRACTURE_RISK = "now_fracture_risk"  # R10: radiographs first, MRI acceptable
+    SCREEN_INCOMPLETE = "screen_incomplete"  # a red-flag source could not be read: no date is given
+    NO_REPEAT = "no_repeat"  # R12: an MRI of this episode within the repeat window
+    CARE_FIRST = "care_first"  # R3a: six weeks passed, no conservative care yet
 
 
 @immutable

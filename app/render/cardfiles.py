@@ -23,7 +23,7 @@ from app.terminology.coding import Coding
 # 50 or weight loss alone is not one, and its card says so).
 EvidenceSection = Literal[
     "qualifying", "onset", "red_flags", "risk_factors", "conservative_care", "candidate", "prior_imaging",
-    "prior_surgery", "mri_contraindications",
+    "prior_surgery", "mri_contraindications", "raised_markers",
 ]
 EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 # The words of the generated detail bullets (cards/source.toml [facts]); ``no_<section>`` says a section is
@@ -31,7 +31,7 @@ EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 FACT_WORDS = (
     "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "risk_factors",
     "conservative_care", "no_conservative_care", "candidate", "no_candidate", "prior_imaging",
-    "prior_surgery", "mri_contraindications", "unavailable", "unrated", "more",
+    "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "unrated", "more",
 )
 # PATHWAY.md §5: the override reasons every site must offer.
 REQUIRED_OVERRIDES = frozenset({"candidate", "redflag-undocumented", "outside-imaging", "patient-preference"})

@@ -109,8 +109,8 @@ class Labels:
             return found.formats.at_least.format(days=value.days)
         if isinstance(value, date):
             return value.isoformat()
-        if isinstance(value, frozenset):  # chart categories that could not be read, in word order
-            return ", ".join(sorted(found.categories[category] for category in value))
+        if isinstance(value, frozenset):  # chart categories that could not be read, each word once, in order
+            return ", ".join(sorted({found.categories[category] for category in value}))
         if isinstance(value, tuple):  # evidence in the order of its words, each once with its first date
             first: dict[str, Evidence] = {}
             for item in self.evidence.ordered(value):

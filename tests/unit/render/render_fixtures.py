@@ -68,6 +68,7 @@ def _order_scenarios() -> Iterator[tuple[str, Decision]]:
     yield "R1", decide_order(facts(20), order(), p)
     yield "R1-pain", decide_order(facts(20, pain_score=10.0), order(), Policy(disabling_pain_referral=True))
     yield "R5", decide_order(facts(10, flags=[RedFlag.CES, RedFlag.INFECTION]), order(), p)
+    yield "R5-cervical", decide_order(facts(10, Region.CERVICAL, flags=[RedFlag.CES]), cervical, p)
     yield "R6", decide_order(facts(10, flags=[RedFlag.MOTOR]), order(), p)
     yield "R20", decide_order(facts(10, flags=[RedFlag.MYELOPATHY]), cervical, p)
     yield "R20-lumbar", decide_order(facts(10, flags=[RedFlag.MYELOPATHY]), order(), p)
@@ -109,6 +110,8 @@ def _patient_scenarios() -> Iterator[tuple[str, Decision]]:
         ("patient-lower-bound", facts(50, verified=False)),
         ("patient-flag-after-mri", facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
         ("patient-myelopathy-lumbar", facts(20, flags=[RedFlag.MYELOPATHY])),
+        ("patient-ces-cervical",
+         facts(20, Region.CERVICAL, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
     ]:
         decision = decide_patient(f, Policy())
         assert decision is not None
