@@ -90,6 +90,7 @@ class ProcedureView:
     reason_codings: tuple[Coding, ...] = ()  # why it was done: a finding the chart states (reasonCode)
     reason_texts: tuple[str, ...] = ()  # each reasonCode in words (``facts_findings.findings``)
     performed_end: FhirDate | None = None  # performedPeriod.end: how recent a spinal procedure is (R7)
+    reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions it was done for
 
     @property
     def reference(self) -> str:
@@ -119,6 +120,7 @@ class MedicationView:
     do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to give the drug
     route_codings: tuple[Coding, ...] = ()  # dosage[Instruction].route: an epidural steroid is not systemic
     route_texts: tuple[str, ...] = ()
+    reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions it was given for
 
     @property
     def reference(self) -> str:
@@ -203,6 +205,7 @@ class EncounterView:
     reason_codings: tuple[Coding, ...] = ()  # why the patient came: a finding, never care given
     reason_texts: tuple[str, ...] = ()  # a chief complaint typed: "urinary retention since Monday"
     diagnoses: tuple[str, ...] = ()  # the Conditions the visit carried (Encounter.diagnosis.condition)
+    reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions the patient came for
 
     @property
     def reference(self) -> str:

@@ -231,8 +231,9 @@ def parse_procedure(raw: Json) -> ProcedureView:
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
         reason_codings=_reason_codings(raw),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
+        reason_texts=_reason_texts(raw),
         performed_end=period_ended,
+        reason_references=references(raw.get("reasonReference")),
     )
 
 
@@ -324,10 +325,11 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         end=effective_end or bounded.end or (period_end(validity) if supply is None else None),
         supply_days=supply,
         reason_codings=_reason_codings(raw),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
+        reason_texts=_reason_texts(raw),
         do_not_perform=raw.get("doNotPerform") is True,
         route_codings=route_codings,
         route_texts=route_texts,
+        reason_references=references(raw.get("reasonReference")),
     )
 
 
@@ -389,6 +391,7 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
 def parse_encounter(raw: Json) -> EncounterView:
     """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
     start, end = period_bounds(raw.get("period"))
+    diagnoses = _diagnosis_references(raw)
     return EncounterView(
         id=_required_id(raw),
         status=status_of(raw),
@@ -398,10 +401,26 @@ def parse_encounter(raw: Json) -> EncounterView:
         end=end,
         based_on=references(raw.get("basedOn")),
         reason_codings=_reason_codings(raw),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
-        diagnoses=references([item.get("condition") for item in array(raw.get("diagnosis"))
-                              if isinstance(item, dict)]),
+        reason_texts=_reason_texts(raw, *diagnoses),
+        diagnoses=references(diagnoses),
+        reason_references=references(raw.get("reasonReference")),
     )
+
+
+def _reason_texts(raw: Json, *more: object) -> tuple[str, ...]:
+    """The reasons in words: each reasonCode's text (else its first display), then the ``display`` of each
+    reasonReference and of ``more`` References (an Encounter's diagnoses). An export may name the diagnosis
+    only there ("Urinary retention"), pointing at a Condition it does not send (PATHWAY.md §2 v2 "wherever
+    the chart holds it"; docs/pathway-facts.md "Tenth pass: where red flags are recorded")."""
+    shown = (item.get("display") for item in (*array(raw.get("reasonReference")), *more)
+             if isinstance(item, dict))
+    return (*_concept_texts(raw.get("reasonCode")), *(text for text in shown if isinstance(text, str)
+                                                      and text.strip()))
+
+
+def _diagnosis_references(raw: Json) -> list[object]:
+    """Encounter.diagnosis[].condition, the References a visit names its diagnoses by."""
+    return [item.get("condition") for item in array(raw.get("diagnosis")) if isinstance(item, dict)]
 
 
 def _concept_texts(concepts: object) -> tuple[str, ...]:
@@ -422,7 +441,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         authored_on=parse_fhir_date(raw.get("authoredOn")),
         reason_codings=_reason_codings(raw),
         reason_references=references(raw.get("reasonReference")),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
+        reason_texts=_reason_texts(raw),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))

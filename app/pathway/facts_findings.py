@@ -30,6 +30,7 @@ from app.pathway.facts_common import (
     observation_void,
     order_reasons,
     possibly_by,
+    reason_condition_ids,
 )
 from app.pathway.facts_named import named_hits, names_of, row_hits
 from app.terminology import Coding
@@ -216,11 +217,31 @@ def _reasons(ctx: Context) -> Iterator[_Reason]:
     """(codings, words, reference, date, status) of every record's stated reason; a report's conclusion
     is coded only (its prose is not read)."""
     chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
-    yield from ((e.reason_codings, e.reason_texts, e.reference, e.start, e.status) for e in chart.encounters)
-    yield from ((p.reason_codings, p.reason_texts, p.reference, p.performed, p.status)
-                for p in chart.procedures)
-    yield from ((m.reason_codings, m.reason_texts, m.reference, m.start, m.status) for m in chart.medications)
+    yield from ((e.reason_codings + _referenced(ctx, e.reason_references + e.diagnoses), e.reason_texts,
+                 e.reference, e.start, e.status) for e in chart.encounters)
+    yield from ((p.reason_codings + _referenced(ctx, p.reason_references), p.reason_texts, p.reference,
+                 p.performed, p.status) for p in chart.procedures)
+    yield from ((m.reason_codings + _referenced(ctx, m.reason_references), m.reason_texts, m.reference,
+                 m.start, m.status) for m in chart.medications)
     yield from ((r.conclusion_codings, (), r.reference, r.started, r.status) for r in chart.imaging)
     others = (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
-    yield from ((s.reason_codings, s.reason_texts, s.reference, s.authored_on or s.occurrence, s.status)
-                for s in others)
+    yield from ((s.reason_codings + _referenced(ctx, s.reason_references), s.reason_texts, s.reference,
+                 s.authored_on or s.occurrence, s.status) for s in others)
+
+
+_HELD = ("#conditions_by_id",)  # a memo key no concept list can be: the chart's Conditions by id
+
+
+def _referenced(ctx: Context, references: tuple[str, ...]) -> tuple[Coding, ...]:
+    """The codings of the chart Conditions ``references`` name (refuted and entered-in-error ones left
+    out): a visit's diagnosis, a procedure's, prescription's or earlier order's reasonReference states that
+    finding on the record's date as its reasonCode would — an I&D last week for an abscess whose problem
+    was resolved in December (PATHWAY.md §2 v2, invariant 6). One dict per call, built only when a record
+    names one."""
+    if not references:
+        return ()
+    held = ctx.memo.get(_HELD)
+    if held is None:
+        held = ctx.memo[_HELD] = {c.id: c.codings for c in ctx.chart.conditions if not condition_void(c)}
+    by_id = cast(dict[str, tuple[Coding, ...]], held)
+    return tuple(coding for cid in reason_condition_ids(references) for coding in by_id.get(cid, ()))
