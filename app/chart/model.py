@@ -158,6 +158,7 @@ class ImagingView:
     based_on: tuple[str, ...] = ()
     studies: tuple[str, ...] = ()
     conclusion_codings: tuple[Coding, ...] = ()  # a report's coded conclusion (conclusionCode)
+    conclusion_texts: tuple[str, ...] = ()  # its conclusion in words, one sentence each ("Epidural abscess")
     body_site_codings: tuple[Coding, ...] = ()  # a study's series.bodySite (which part was imaged)
 
     @property
@@ -184,6 +185,7 @@ class ServiceRequestView:
     body_site_codings: tuple[Coding, ...] = ()  # where to image, when the code does not say (bodySite)
     detail_texts: tuple[str, ...] = ()  # orderDetail in words ("with contrast"), when the code does not say
     do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to refer or treat
+    note_texts: tuple[str, ...] = ()  # note and supportingInfo in words, one sentence each
 
     @property
     def reference(self) -> str | None:

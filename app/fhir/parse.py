@@ -11,6 +11,7 @@ prescription runs by ``app/fhir/dosage.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -268,15 +269,17 @@ def _ingredient_codings(product: Json | None) -> list[object]:
 _VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 
 
-def _reason_codings(raw: Json) -> tuple[Coding, ...]:
+def _reason_codings(raw: Json, *fields: str) -> tuple[Coding, ...]:
     """Why it was done or asked for: ``reasonCode``, and the code of each contained Condition a local
     ``reasonReference`` ("#dx") names — a draft order whose reason is a diagnosis entered with it, not yet
-    on the problem list (PATHWAY.md §2 "the order's own reasonCode or reasonReference"). A refuted or
-    entered-in-error one is no reason. Without ``contained`` this costs one dict look-up."""
+    on the problem list (PATHWAY.md §2 "the order's own reasonCode or reasonReference") — or one of
+    ``fields`` (an order's ``supportingInfo``). A refuted or entered-in-error one is no reason. Without
+    ``contained`` this costs one dict look-up."""
     coded = codings_of_all(raw.get("reasonCode"))
     if "contained" not in raw:
         return coded
-    references = (r.get("reference") for r in array(raw.get("reasonReference")) if isinstance(r, dict))
+    named_by = (r for field in ("reasonReference", *fields) for r in array(raw.get(field)))
+    references = (r.get("reference") for r in named_by if isinstance(r, dict))
     named = (_contained(raw, reference) for reference in references)
     conditions = [c for c in named if c is not None and c.get("resourceType") == "Condition"
                   and concept_status(c.get("verificationStatus")) not in _VOID_VERIFICATION]
@@ -385,6 +388,7 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
         based_on=references(raw.get("basedOn")),
         studies=references(raw.get("imagingStudy")),
         conclusion_codings=codings_of_all(raw.get("conclusionCode")),
+        conclusion_texts=sentences(raw.get("conclusion")),
     )
 
 
@@ -418,6 +422,32 @@ def _reason_texts(raw: Json, *more: object) -> tuple[str, ...]:
                                                       and text.strip()))
 
 
+# Where a sentence ends in prose: after a full stop, semicolon, "!" or "?" and a space, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\s*\n\s*")
+# At most this many sentences of one text are read: an impression or an order's note is a few lines; a
+# pasted 400 kB document is not read to its end (bounded cost, docs/pathway-facts.md "Tenth pass").
+_MOST_SENTENCES = 64
+
+
+def sentences(text: object) -> tuple[str, ...]:
+    """Prose (a report's ``conclusion``, an order's ``note``) cut into sentences, so that "No cord
+    compression." does not silence "Epidural abscess at L3-4." beside it: the words of a finding are read
+    one sentence at a time, each with its own negation (``facts_named``)."""
+    if not isinstance(text, str) or not text.strip():
+        return ()
+    parts = (part.strip() for part in _SENTENCE_END.split(text, maxsplit=_MOST_SENTENCES))
+    return tuple(part for part in parts if part)[:_MOST_SENTENCES]
+
+
+def _note_texts(raw: Json) -> tuple[str, ...]:
+    """An order's ``note`` texts, sentence by sentence, and the ``display`` of each ``supportingInfo``: a
+    clinician may write the red flag there ("new urinary retention since yesterday") and nowhere else."""
+    notes = (sentence for note in array(raw.get("note")) if isinstance(note, dict)
+             for sentence in sentences(note.get("text")))
+    shown = (item.get("display") for item in array(raw.get("supportingInfo")) if isinstance(item, dict))
+    return (*notes, *(text for text in shown if isinstance(text, str) and text.strip()))
+
+
 def _diagnosis_references(raw: Json) -> list[object]:
     """Encounter.diagnosis[].condition, the References a visit names its diagnoses by."""
     return [item.get("condition") for item in array(raw.get("diagnosis")) if isinstance(item, dict)]
@@ -439,8 +469,8 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         status=status_of(raw),
         intent=string(raw.get("intent")),
         authored_on=parse_fhir_date(raw.get("authoredOn")),
-        reason_codings=_reason_codings(raw),
-        reason_references=references(raw.get("reasonReference")),
+        reason_codings=_reason_codings(raw, "supportingInfo"),
+        reason_references=references([*array(raw.get("reasonReference")), *array(raw.get("supportingInfo"))]),
         reason_texts=_reason_texts(raw),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
@@ -449,6 +479,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         body_site_codings=codings_of_all(raw.get("bodySite")),
         detail_texts=_concept_texts(raw.get("orderDetail")),
         do_not_perform=raw.get("doNotPerform") is True,
+        note_texts=_note_texts(raw),
     )
 
 

@@ -32,7 +32,7 @@ from app.pathway.facts_common import (
     possibly_by,
     reason_condition_ids,
 )
-from app.pathway.facts_named import named_hits, names_of, row_hits
+from app.pathway.facts_named import infection_or_cancer_hits, named_hits, names_of, reported_hits, row_hits
 from app.terminology import Coding
 
 __all__ = ["Hits", "Statement", "findings", "stated_in_words", "stated_reasons", "stated_texts"]
@@ -194,28 +194,45 @@ def _stated(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
         if (coded or named) and possibly_by(on, ctx.order_date):
             yield _Row(Statement(codings, reference, on), coded, named, _Read.CODE_OR_WORDS)
     for words, reference, on in stated_in_words(ctx):
-        named = named_hits(ctx, union, words)
+        report = reference is not None and reference.startswith(_REPORT)
+        named = reported_hits(ctx, union, words) if report else named_hits(ctx, union, words)
         if named and possibly_by(on, ctx.order_date):
             yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
 
 
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
-    """The order's reasonCode/reasonReference, else its reason for exam in words ("r/o cauda equina")."""
+    """The order's reasonCode/reasonReference (and supportingInfo), else its reason for exam and note in
+    words ("r/o cauda equina", "h/o metastatic breast cancer")."""
     if ctx.order is None:
         return
     reasons = order_reasons(ctx)
-    coded, named = matched_members(ctx.vs, union, reasons), named_hits(ctx, union, ctx.order.reason_texts)
+    words = ctx.order.reason_texts
+    coded = matched_members(ctx.vs, union, reasons)
+    named = named_hits(ctx, union, words) + infection_or_cancer_hits(ctx, union, words)
     if coded or named:
         statement = Statement(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True)
         yield _Row(statement, coded, named, _Read.CODE_OR_WORDS)
 
 
+_REPORT = "DiagnosticReport/"  # a report's prose is read as a report's (``facts_named.reported_hits``)
 _Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None]
 
 
-def _reasons(ctx: Context) -> Iterator[_Reason]:
-    """(codings, words, reference, date, status) of every record's stated reason; a report's conclusion
-    is coded only (its prose is not read)."""
+_REASONS = ("#stated_reasons",)  # a memo key no concept list can be: this call's ``_reasons``
+
+
+def _reasons(ctx: Context) -> tuple[_Reason, ...]:
+    """(codings, words, reference, date, status) of every record's stated reason, and a report's
+    conclusion: coded, and in words sentence by sentence (its prose is read even beside a code: the code
+    may be the disc herniation, the prose the abscess). Read once per call, for the four readers that ask
+    (the findings table, the episode, the fracture words); a record that states nothing is left out."""
+    found = ctx.memo.get(_REASONS)
+    if found is None:
+        found = ctx.memo[_REASONS] = tuple(reason for reason in _read_reasons(ctx) if reason[0] or reason[1])
+    return cast(tuple[_Reason, ...], found)
+
+
+def _read_reasons(ctx: Context) -> Iterator[_Reason]:
     chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
     yield from ((e.reason_codings + _referenced(ctx, e.reason_references + e.diagnoses), e.reason_texts,
                  e.reference, e.start, e.status) for e in chart.encounters)
@@ -224,6 +241,8 @@ def _reasons(ctx: Context) -> Iterator[_Reason]:
     yield from ((m.reason_codings + _referenced(ctx, m.reason_references), m.reason_texts, m.reference,
                  m.start, m.status) for m in chart.medications)
     yield from ((r.conclusion_codings, (), r.reference, r.started, r.status) for r in chart.imaging)
+    yield from (((), r.conclusion_texts, r.reference, r.started, r.status) for r in chart.imaging
+                if r.conclusion_texts)  # its prose, read whether or not it is also coded
     others = (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
     yield from ((s.reason_codings + _referenced(ctx, s.reason_references), s.reason_texts, s.reference,
                  s.authored_on or s.occurrence, s.status) for s in others)

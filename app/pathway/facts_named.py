@@ -80,6 +80,71 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
     return tuple(found)
 
 
+# A spine report's conclusion in the radiologist's words (tenth pass, docs/pathway-facts.md "Tenth pass:
+# where red flags are recorded"): besides the named concepts above, a spinal infection ("epidural abscess
+# at L3-4", "discitis-osteomyelitis") and a cancer ("metastatic disease", "lytic lesions, myeloma") are read
+# there — only there: a report names what the images show, where a typed reason may name what is feared.
+# A sentence that negates (``_NEGATION``), calls the finding unlikely or benign, or names a skin carcinoma
+# (PATHWAY.md §3: never non-melanoma skin cancer) is not read.
+_REPORTED = {
+    "spinal_infection": re.compile(
+        r"\b(?:epidural|intraspinal|spinal|paraspinal|paravertebral|prevertebral|psoas)\s+(?:abscess(?:es)?"
+        r"|phlegmon|empyema)\b|\b(?:spondylo)?dis[ck]itis\b|\bosteomyelitis\b|\bseptic\s+(?:arthritis|facet)",
+        re.IGNORECASE),
+    "cancer_active": re.compile(
+        r"\bmetasta(?:sis|ses|tic)\b|\bmyeloma\b|\bplasmacytoma\b|\blymphoma\b|\bleuka?emi[ac]\b"
+        r"|\b(?:adeno)?carcinoma(?:tosis)?\b|\bsarcoma\b|\bmalignan(?:cy|t)\b|\bneoplastic\b|\bcancer\b",
+        re.IGNORECASE),
+}
+_REPORTED_CONCEPTS = frozenset(_REPORTED)
+_UNLIKELY = re.compile(
+    r"\b(?:unlikely|less\s+likely|benign|non-?malignant|non-?neoplastic|basal\s+cell|cutaneous|skin\s+cancer"
+    r"|non-?melanoma|squamous\s+cell\s+carcinoma\s+of\s+(?:the\s+)?skin|family|fhx|screen(?:ing)?"
+    r"|(?:cancer|malignancy)\s+risk|risk\s+(?:of|for)\s+(?:cancer|malignancy))\b",
+    re.IGNORECASE)
+
+
+# A report sentence that describes anatomy as it should be, or its crowding, names no finding: "The conus
+# and cauda equina are normal", "crowding of the cauda equina nerve roots" (a stenosis's description, not
+# the syndrome). Such sentences are not read for any concept.
+_DESCRIBED = re.compile(
+    r"\b(?:normal|unremarkable|intact|preserved|crowd(?:ed|ing)|clump(?:ed|ing)|redundan(?:t|cy))\b",
+    re.IGNORECASE)
+
+
+def reported_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
+    """(index, coding) of each concept a report's sentences name: the named concepts (``named_hits``), a
+    spinal infection or a cancer (``_REPORTED``: the concept's first code, shown in the report's words);
+    never in a sentence that describes normal anatomy or its crowding (``_DESCRIBED``). Memoised by the
+    words, as ``named_hits`` is."""
+    kept = tuple(text for text in texts if not _DESCRIBED.search(text))
+    return named_hits(ctx, concepts, kept) + infection_or_cancer_hits(ctx, concepts, kept)
+
+
+def infection_or_cancer_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
+    """(index, coding) of a spinal infection or a cancer ``texts`` name (``_REPORTED``): a report's
+    sentences, or the draft order's words — its reason for exam and note ("h/o metastatic breast cancer",
+    "r/o epidural abscess": a suspicion counts, PATHWAY.md §2)."""
+    if not texts or _REPORTED_CONCEPTS.isdisjoint(concepts):
+        return ()
+    if not words_memoisable(texts):
+        return _reported_hits.__wrapped__(ctx.vs, concepts, texts)
+    return _reported_hits(ctx.vs, concepts, texts)
+
+
+@lru_cache(maxsize=1024)  # bounded like ``_named_hits``
+def _reported_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
+    read = [text for text in texts if not _NEGATION.search(text) and not _UNLIKELY.search(text)]
+    found = []
+    for index, concept in enumerate(concepts):
+        pattern = _REPORTED.get(concept)
+        text = None if pattern is None else next(
+            (text for text in read if pattern.search(_WITHOUT.sub(" ", text))), None)
+        if text is not None:
+            found.append((index, vs.get(concept).members[0].coding._replace(display=text)))
+    return tuple(found)
+
+
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
     """A record's words: its text, then its codings' displays (a local code's display names the row)."""
     return (text, *(coding.display for coding in codings))
