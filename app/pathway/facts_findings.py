@@ -243,9 +243,11 @@ def _read_reasons(ctx: Context) -> Iterator[_Reason]:
     yield from ((r.conclusion_codings, (), r.reference, r.started, r.status) for r in chart.imaging)
     yield from (((), r.conclusion_texts, r.reference, r.started, r.status) for r in chart.imaging
                 if r.conclusion_texts)  # its prose, read whether or not it is also coded
-    others = (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
+    others = tuple(sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
     yield from ((s.reason_codings + _referenced(ctx, s.reason_references), s.reason_texts, s.reference,
                  s.authored_on or s.occurrence, s.status) for s in others)
+    yield from (((), s.note_texts, s.reference, s.authored_on or s.occurrence, s.status) for s in others
+                if s.note_texts)  # a referral's note ("new retention since Monday"), read beside its code
 
 
 _HELD = ("#conditions_by_id",)  # a memo key no concept list can be: the chart's Conditions by id

@@ -80,3 +80,16 @@ def test_supporting_information_named_only_in_words_is_read() -> None:
     order = draft(supportingInfo=[{"display": "Saddle anesthesia"}])
 
     assert "R5" in decide_order(order, radiculopathy()).rules
+
+
+def test_a_red_flag_in_the_note_of_another_order_is_read_as_its_reason() -> None:
+    """A neurosurgery referral of last week coded only "Referral to neurosurgery" for sciatica, its note
+    naming the retention: read like its reasons (dated by the referral), beside its code."""
+    referral = {"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+                "authoredOn": "2026-03-04", "code": {"text": "Referral to neurosurgery"},
+                "reasonCode": [coded(ICD10CM, "M54.16")],
+                "note": [{"text": "Sciatica. New urinary retention since Monday."}]}
+
+    decision = decide_order(draft(), radiculopathy(), referral)
+
+    assert [e.reference for e in decision.facts.red_flags[RedFlag.CES]] == ["ServiceRequest/ref"]
