@@ -49,6 +49,9 @@ class Statement:
     on: FhirDate | None
     condition: ConditionView | None = None
     from_order: bool = False
+    # A Condition another record names (a visit's diagnosis, a reasonReference): when it began, which says
+    # whether a cauda equina sign is new (``facts_flags._kept``); the record's date says it is current.
+    began: FhirDate | None = None
 
 
 class _Read(Enum):
@@ -89,7 +92,7 @@ def stated_reasons(ctx: Context) -> Iterator[Stated]:
     an earlier order — or as a report's coded conclusion ("spinal epidural abscess"): read like an
     Observation of that date (§2 v2 "wherever the chart holds it"). Only entered-in-error is void: a
     cancelled visit's reason was still stated. The draft order's own reasons are ``order_reasons``."""
-    for codings, _, reference, on, status in _reasons(ctx):
+    for codings, _, reference, on, status, _ in _reasons(ctx):
         if codings and status != "entered-in-error":
             yield codings, reference, on
 
@@ -107,7 +110,7 @@ def stated_texts(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], tuple[str, 
     """(codings, words, reference, date) of every reason stated in words, coded or not — a visit's chief
     complaint "Fall" under a local code, a referral's "fell from standing" — for the words a code does not
     carry (``facts_fracture_words``); entered-in-error is void."""
-    for codings, texts, reference, on, status in _reasons(ctx):
+    for codings, texts, reference, on, status, _ in _reasons(ctx):
         if texts and status != "entered-in-error":
             yield codings, texts, reference, on
 
@@ -188,11 +191,13 @@ def _named_rows(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
 
 def _stated(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
     """Reasons stated on other records, coded (a local code also by its display) or typed."""
-    for codings, reference, on in stated_reasons(ctx):
+    for codings, _, reference, on, status, began in _reasons(ctx):
+        if not codings or status == "entered-in-error":
+            continue
         coded = matched_members(ctx.vs, union, codings)
         named = named_hits(ctx, union, names_of(None, codings))
         if (coded or named) and possibly_by(on, ctx.order_date):
-            yield _Row(Statement(codings, reference, on), coded, named, _Read.CODE_OR_WORDS)
+            yield _Row(Statement(codings, reference, on, began=began), coded, named, _Read.CODE_OR_WORDS)
     for words, reference, on in stated_in_words(ctx):
         report = reference is not None and reference.startswith(_REPORT)
         named = reported_hits(ctx, union, words) if report else named_hits(ctx, union, words)
@@ -215,7 +220,7 @@ def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
 
 
 _REPORT = "DiagnosticReport/"  # a report's prose is read as a report's (``facts_named.reported_hits``)
-_Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None]
+_Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None, FhirDate | None]
 
 
 _REASONS = ("#stated_reasons",)  # a memo key no concept list can be: this call's ``_reasons``
@@ -234,35 +239,52 @@ def _reasons(ctx: Context) -> tuple[_Reason, ...]:
 
 def _read_reasons(ctx: Context) -> Iterator[_Reason]:
     chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
-    yield from ((e.reason_codings + _referenced(ctx, e.reason_references + e.diagnoses), e.reason_texts,
-                 e.reference, e.start, e.status) for e in chart.encounters)
-    yield from ((p.reason_codings + _referenced(ctx, p.reason_references), p.reason_texts, p.reference,
-                 p.performed, p.status) for p in chart.procedures)
-    yield from ((m.reason_codings + _referenced(ctx, m.reason_references), m.reason_texts, m.reference,
-                 m.start, m.status) for m in chart.medications)
-    yield from ((r.conclusion_codings, (), r.reference, r.started, r.status) for r in chart.imaging)
-    yield from (((), r.conclusion_texts, r.reference, r.started, r.status) for r in chart.imaging
+    for e in chart.encounters:
+        yield from _with_named(ctx, (e.reason_codings, e.reason_texts, e.reference, e.start, e.status, None),
+                               e.reason_references + e.diagnoses)
+    for p in chart.procedures:
+        yield from _with_named(ctx, (p.reason_codings, p.reason_texts, p.reference, p.performed, p.status,
+                                     None), p.reason_references)
+    for m in chart.medications:
+        yield from _with_named(ctx, (m.reason_codings, m.reason_texts, m.reference, m.start, m.status, None),
+                               m.reason_references)
+    yield from ((r.conclusion_codings, (), r.reference, r.started, r.status, None) for r in chart.imaging)
+    yield from (((), r.conclusion_texts, r.reference, r.started, r.status, None) for r in chart.imaging
                 if r.conclusion_texts)  # its prose, read whether or not it is also coded
-    others = tuple(sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
-    yield from ((s.reason_codings + _referenced(ctx, s.reason_references), s.reason_texts, s.reference,
-                 s.authored_on or s.occurrence, s.status) for s in others)
-    yield from (((), s.note_texts, s.reference, s.authored_on or s.occurrence, s.status) for s in others
-                if s.note_texts)  # a referral's note ("new retention since Monday"), read beside its code
+    for s in (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft):
+        on = s.authored_on or s.occurrence
+        yield from _with_named(ctx, (s.reason_codings, s.reason_texts, s.reference, on, s.status, None),
+                               s.reason_references)
+        if s.note_texts:  # a referral's note ("new retention since Monday"), read beside its code
+            yield (), s.note_texts, s.reference, on, s.status, None
 
 
 _HELD = ("#conditions_by_id",)  # a memo key no concept list can be: the chart's Conditions by id
 
 
-def _referenced(ctx: Context, references: tuple[str, ...]) -> tuple[Coding, ...]:
-    """The codings of the chart Conditions ``references`` name (refuted and entered-in-error ones left
-    out): a visit's diagnosis, a procedure's, prescription's or earlier order's reasonReference states that
-    finding on the record's date as its reasonCode would — an I&D last week for an abscess whose problem
-    was resolved in December (PATHWAY.md §2 v2, invariant 6). One dict per call, built only when a record
-    names one."""
-    if not references:
-        return ()
+def _with_named(ctx: Context, own: _Reason, references: tuple[str, ...]) -> Iterator[_Reason]:
+    """A record's own reasons, then each chart Condition its ``references`` name (refuted and
+    entered-in-error ones left out): a visit's diagnosis, a procedure's, prescription's or earlier order's
+    reasonReference states that finding on the record's date as its reasonCode would — an I&D last week for
+    an abscess whose problem was resolved in December (PATHWAY.md §2 v2, invariant 6) — and the Condition's
+    own first date says whether a cauda equina sign is new (``Statement.began``: a chronic incontinence an
+    Epic visit carries among its diagnoses is not a new one). The reference's words are then not read again.
+    One dict per call, built only when a record names one."""
+    named = _referenced(ctx, references) if references else ()
+    if not named:
+        yield own
+        return
+    codings, texts, reference, on, status, _ = own
+    shown = {name.casefold() for c in named for name in names_of(c.text, c.codings) if name}
+    yield codings, tuple(t for t in texts if t.casefold() not in shown), reference, on, status, None
+    patient, order_date = ctx.chart.patient, ctx.order_date
+    for c in named:
+        yield c.codings, (), reference, on, status, condition_first_date(c, patient, order_date)
+
+
+def _referenced(ctx: Context, references: tuple[str, ...]) -> tuple[ConditionView, ...]:
     held = ctx.memo.get(_HELD)
     if held is None:
-        held = ctx.memo[_HELD] = {c.id: c.codings for c in ctx.chart.conditions if not condition_void(c)}
-    by_id = cast(dict[str, tuple[Coding, ...]], held)
-    return tuple(coding for cid in reason_condition_ids(references) for coding in by_id.get(cid, ()))
+        held = ctx.memo[_HELD] = {c.id: c for c in ctx.chart.conditions if not condition_void(c)}
+    by_id = cast(dict[str, ConditionView], held)
+    return tuple(by_id[cid] for cid in reason_condition_ids(references) if cid in by_id)

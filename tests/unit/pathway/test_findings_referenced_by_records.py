@@ -115,3 +115,26 @@ def test_a_visit_diagnosis_of_a_cauda_equina_sign_dates_it_by_the_visit() -> Non
     assert "R5" not in decide(retention).rules
     assert "R5" in decide(retention, naming("visit diagnosis", {"reference": "Condition/ret"},
                                             on="2026-03-09")).rules
+
+
+@pytest.mark.parametrize(("code", "onset"), [
+    ("R32", "2020-05-01"),  # unspecified incontinence since 2020: ces_if_new, begun before the episode
+    ("R33.9", "2024-01-10"),  # retention since 2024: a CES sign only when new (180 days)
+])
+def test_a_chronic_sign_an_epic_visit_carries_among_its_diagnoses_is_not_new(code: str, onset: str) -> None:
+    """Epic lists the problems a visit addressed as its diagnoses: a chronic incontinence carried by last
+    week's visit began in 2020, as its own onset says; the visit shows it is current, not that it is new."""
+    chronic = {"resourceType": "Condition", "id": "chronic", "code": coded(ICD10CM, code),
+               "clinicalStatus": coded(CLINICAL, "active"), "onsetDateTime": onset}
+
+    decision = decide(chronic, naming("visit diagnosis", {"reference": "Condition/chronic"}, on="2026-03-04"))
+
+    assert "R5" not in decision.rules and "R1" in decision.rules
+
+
+def test_an_undated_sign_named_by_a_visit_is_dated_by_the_visit() -> None:
+    retention = {"resourceType": "Condition", "id": "ret", "code": coded(ICD10CM, "R33.9")}
+
+    decision = decide(retention, naming("visit diagnosis", {"reference": "Condition/ret"}, on="2026-03-09"))
+
+    assert "R5" in decision.rules
