@@ -195,14 +195,21 @@ def _stated(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
         if not codings or status == "entered-in-error":
             continue
         coded = matched_members(ctx.vs, union, codings)
-        named = named_hits(ctx, union, names_of(None, codings))
+        named = _named_reason(ctx, union, tuple(names_of(None, codings)))
         if (coded or named) and possibly_by(on, ctx.order_date):
             yield _Row(Statement(codings, reference, on, began=began), coded, named, _Read.CODE_OR_WORDS)
     for words, reference, on in stated_in_words(ctx):
         report = reference is not None and reference.startswith(_REPORT)
-        named = reported_hits(ctx, union, words) if report else named_hits(ctx, union, words)
+        named = reported_hits(ctx, union, words) if report else _named_reason(ctx, union, words)
         if named and possibly_by(on, ctx.order_date):
             yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
+
+
+def _named_reason(ctx: Context, union: tuple[str, ...], words: tuple[str | None, ...]) -> Hits:
+    """A reason's words: the named concepts, and a spinal infection or a cancer ("IV vancomycin" for
+    "Vertebral osteomyelitis" typed, an oncology referral for "metastatic prostate cancer")."""
+    named = named_hits(ctx, union, words)
+    return named + infection_or_cancer_hits(ctx, union, tuple(w for w in words if w))
 
 
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:

@@ -80,27 +80,35 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
     return tuple(found)
 
 
-# A spine report's conclusion in the radiologist's words (tenth pass, docs/pathway-facts.md "Tenth pass:
-# where red flags are recorded"): besides the named concepts above, a spinal infection ("epidural abscess
-# at L3-4", "discitis-osteomyelitis") and a cancer ("metastatic disease", "lytic lesions, myeloma") are read
-# there — only there: a report names what the images show, where a typed reason may name what is feared.
-# A sentence that negates (``_NEGATION``), calls the finding unlikely or benign, or names a skin carcinoma
-# (PATHWAY.md §3: never non-melanoma skin cancer) is not read.
-_REPORTED = {
-    "spinal_infection": re.compile(
-        r"\b(?:epidural|intraspinal|spinal|paraspinal|paravertebral|prevertebral|psoas)\s+(?:abscess(?:es)?"
-        r"|phlegmon|empyema)\b|\b(?:spondylo)?dis[ck]itis\b|\bosteomyelitis\b|\bseptic\s+(?:arthritis|facet)",
-        re.IGNORECASE),
-    "cancer_active": re.compile(
-        r"\bmetasta(?:sis|ses|tic)\b|\bmyeloma\b|\bplasmacytoma\b|\blymphoma\b|\bleuka?emi[ac]\b"
-        r"|\b(?:adeno)?carcinoma(?:tosis)?\b|\bsarcoma\b|\bmalignan(?:cy|t)\b|\bneoplastic\b|\bcancer\b",
-        re.IGNORECASE),
+# A spinal infection or a cancer in words (tenth pass, docs/pathway-facts.md "Tenth pass: where red flags
+# are recorded"), read where the named concepts above are not enough: a spine report's conclusion ("epidural
+# abscess at L3-4", "metastatic disease"), a reason typed on another record ("Vertebral osteomyelitis" for
+# IV vancomycin) and the draft order's words. Outside a spine report, an osteomyelitis counts only where
+# it names the spine (a diabetic foot's does not). A sentence that negates (``_NEGATION``), calls the
+# finding unlikely or benign, names a skin cancer (PATHWAY.md §3: never non-melanoma skin cancer), a family
+# history, a screening, a susceptibility or a risk of cancer is not read; "malignant" counts only before a
+# neoplasm's noun (never "malignant hypertension" or "neuroleptic malignant syndrome").
+_SPINAL_INFECTION = (
+    r"\b(?:epidural|intraspinal|spinal|paraspinal|paravertebral|prevertebral)\s+(?:abscess(?:es)?|phlegmon"
+    r"|empyema)\b|\b(?:spondylo)?dis[ck]itis\b|\b(?:vertebral|spinal|spine)\s+osteomyelitis\b"
+    r"|\bosteomyelitis\s+of\s+(?:the\s+)?(?:vertebra|spine|spinal|lumbar|thoracic|cervical|sacr)"
+    r"|\bseptic\s+facet|\bpott'?s\s+disease\b")
+_CANCER = re.compile(
+    r"\bmetasta(?:sis|ses|tic)\b|\bmyeloma\b|\bplasmacytoma\b|\blymphoma\b|\bleuka?emi[ac]\b"
+    r"|\b(?:adeno)?carcinoma(?:tosis)?\b|\bsarcoma\b|\bmalignanc(?:y|ies)\b|\bneoplastic\b|\bcancer\b"
+    r"|\bmalignant\s+(?:\w+\s+)?(?:neoplasm|tumou?r|lesion|mass|process|cells?|melanoma|disease|effusion)",
+    re.IGNORECASE)
+_IN_WORDS = {"spinal_infection": re.compile(_SPINAL_INFECTION, re.IGNORECASE), "cancer_active": _CANCER}
+_IN_REPORTS = {  # a spine report's osteomyelitis or psoas abscess is the spine's
+    "spinal_infection": re.compile(_SPINAL_INFECTION + r"|\bosteomyelitis\b|\bpsoas\s+abscess",
+                                   re.IGNORECASE),
+    "cancer_active": _CANCER,
 }
-_REPORTED_CONCEPTS = frozenset(_REPORTED)
+_REPORTED_CONCEPTS = frozenset(_IN_WORDS)
 _UNLIKELY = re.compile(
     r"\b(?:unlikely|less\s+likely|benign|non-?malignant|non-?neoplastic|basal\s+cell|cutaneous|skin\s+cancer"
-    r"|non-?melanoma|squamous\s+cell\s+carcinoma\s+of\s+(?:the\s+)?skin|family|fhx|screen(?:ing)?"
-    r"|(?:cancer|malignancy)\s+risk|risk\s+(?:of|for)\s+(?:cancer|malignancy))\b",
+    r"|non-?melanoma|(?:neoplasm|carcinoma|cancer|tumou?r)\s+of\s+(?:the\s+)?skin|family|fhx|screen(?:ing)?"
+    r"|susceptibility|(?:cancer|malignancy)\s+risk|risk\s+(?:of|for)\s+(?:cancer|malignancy))\b",
     re.IGNORECASE)
 
 
@@ -118,26 +126,30 @@ def reported_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...
     never in a sentence that describes normal anatomy or its crowding (``_DESCRIBED``). Memoised by the
     words, as ``named_hits`` is."""
     kept = tuple(text for text in texts if not _DESCRIBED.search(text))
-    return named_hits(ctx, concepts, kept) + infection_or_cancer_hits(ctx, concepts, kept)
+    return named_hits(ctx, concepts, kept) + infection_or_cancer_hits(ctx, concepts, kept, report=True)
 
 
-def infection_or_cancer_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
-    """(index, coding) of a spinal infection or a cancer ``texts`` name (``_REPORTED``): a report's
-    sentences, or the draft order's words — its reason for exam and note ("h/o metastatic breast cancer",
-    "r/o epidural abscess": a suspicion counts, PATHWAY.md §2)."""
+def infection_or_cancer_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...],
+                             report: bool = False) -> Hits:
+    """(index, coding) of a spinal infection or a cancer ``texts`` name (``_IN_WORDS``; a spine
+    ``report``'s, ``_IN_REPORTS``): a report's sentences, a reason typed on another record, the draft
+    order's reason for exam and note ("h/o metastatic breast cancer", "r/o epidural abscess": a suspicion
+    counts, PATHWAY.md §2). The concept's first code, shown in the chart's words; memoised by the words,
+    as ``named_hits`` is."""
     if not texts or _REPORTED_CONCEPTS.isdisjoint(concepts):
         return ()
     if not words_memoisable(texts):
-        return _reported_hits.__wrapped__(ctx.vs, concepts, texts)
-    return _reported_hits(ctx.vs, concepts, texts)
+        return _reported_hits.__wrapped__(ctx.vs, concepts, texts, report)
+    return _reported_hits(ctx.vs, concepts, texts, report)
 
 
 @lru_cache(maxsize=1024)  # bounded like ``_named_hits``
-def _reported_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
+def _reported_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str, ...], report: bool) -> Hits:
     read = [text for text in texts if not _NEGATION.search(text) and not _UNLIKELY.search(text)]
+    patterns = _IN_REPORTS if report else _IN_WORDS
     found = []
     for index, concept in enumerate(concepts):
-        pattern = _REPORTED.get(concept)
+        pattern = patterns.get(concept)
         text = None if pattern is None else next(
             (text for text in read if pattern.search(_WITHOUT.sub(" ", text))), None)
         if text is not None:
