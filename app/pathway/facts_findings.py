@@ -234,7 +234,7 @@ _REASONS = ("#stated_reasons",)  # a memo key no concept list can be: this call'
 
 
 def _reasons(ctx: Context) -> tuple[_Reason, ...]:
-    """(codings, words, reference, date, status) of every record's stated reason, and a report's
+    """(codings, words, reference, date, status, began) of every record's stated reason, and a report's
     conclusion: coded, and in words sentence by sentence (its prose is read even beside a code: the code
     may be the disc herniation, the prose the abscess). Read once per call, for the four readers that ask
     (the findings table, the episode, the fracture words); a record that states nothing is left out."""

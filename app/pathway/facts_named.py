@@ -85,8 +85,9 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
 # abscess at L3-4", "metastatic disease"), a reason typed on another record ("Vertebral osteomyelitis" for
 # IV vancomycin) and the draft order's words. Outside a spine report, an osteomyelitis counts only where
 # it names the spine (a diabetic foot's does not). A sentence that negates (``_NEGATION``), calls the
-# finding unlikely or benign, names a skin cancer (PATHWAY.md §3: never non-melanoma skin cancer), a family
-# history, a screening, a susceptibility or a risk of cancer is not read; "malignant" counts only before a
+# finding unlikely or benign, names a skin cancer (PATHWAY.md §3: never non-melanoma skin cancer), a
+# carcinoma in situ (D00-D09 lie outside C00-C96), a family history, a screening, a susceptibility or a
+# risk of cancer is not read; "malignant" counts only before a
 # neoplasm's noun (never "malignant hypertension" or "neuroleptic malignant syndrome").
 _SPINAL_INFECTION = (
     r"\b(?:epidural|intraspinal|spinal|paraspinal|paravertebral|prevertebral)\s+(?:abscess(?:es)?|phlegmon"
@@ -108,7 +109,7 @@ _REPORTED_CONCEPTS = frozenset(_IN_WORDS)
 _UNLIKELY = re.compile(
     r"\b(?:unlikely|less\s+likely|benign|non-?malignant|non-?neoplastic|basal\s+cell|cutaneous|skin\s+cancer"
     r"|non-?melanoma|(?:neoplasm|carcinoma|cancer|tumou?r)\s+of\s+(?:the\s+)?skin|family|fhx|screen(?:ing)?"
-    r"|susceptibility|(?:cancer|malignancy)\s+risk|risk\s+(?:of|for)\s+(?:cancer|malignancy))\b",
+    r"|susceptibility|in[-\s]situ|(?:cancer|malignancy)\s+risk|risk\s+(?:of|for)\s+(?:cancer|malignancy))\b",
     re.IGNORECASE)
 
 

@@ -51,6 +51,7 @@ def test_a_local_reason_code_is_read_by_its_display() -> None:
     "Septic arthritis of knee",
     "Other malignant neoplasm of skin",
     "Basal cell carcinoma of nose",
+    "Intraductal carcinoma in situ of breast",
     "Malignant essential hypertension",
     "Neuroleptic malignant syndrome",
     "Genetic susceptibility to malignant neoplasm of breast",
