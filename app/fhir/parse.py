@@ -6,12 +6,12 @@ resource for one bad field; these parsers cost ~1 ms, ignore unknown fields, and
 skipped on its own (``ViewError``) while the rest of the chart is still used (CONTRACT.md §3.3).
 Field names are R4's; no package outside ``app.fhir`` reads raw FHIR JSON. The data types inside a
 resource (Coding, CodeableConcept, Period …) are read by ``app/fhir/datatypes.py``; how long a
-prescription runs by ``app/fhir/dosage.py``.
+prescription runs by ``app/fhir/dosage.py``; a record's words (reasons, notes, a report's conclusion) by
+``app/fhir/words.py``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -48,6 +48,7 @@ from app.fhir.datatypes import (
 )
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
 from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
+from app.fhir.words import concept_texts, diagnosis_references, note_texts, reason_texts, sentences
 from app.terminology.coding import Coding
 
 
@@ -232,7 +233,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
         reason_codings=_reason_codings(raw),
-        reason_texts=_reason_texts(raw),
+        reason_texts=reason_texts(raw),
         performed_end=period_ended,
         reason_references=references(raw.get("reasonReference")),
     )
@@ -328,7 +329,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         end=effective_end or bounded.end or (period_end(validity) if supply is None else None),
         supply_days=supply,
         reason_codings=_reason_codings(raw),
-        reason_texts=_reason_texts(raw),
+        reason_texts=reason_texts(raw),
         do_not_perform=raw.get("doNotPerform") is True,
         route_codings=route_codings,
         route_texts=route_texts,
@@ -366,7 +367,7 @@ def parse_imaging_study(raw: Json) -> ImagingView:
         modalities=_series_modalities(raw),
         started=parse_fhir_date(raw.get("started")) or _first_series_start(raw),
         status=status_of(raw),
-        text=string(raw.get("description")) or next(iter(_concept_texts(raw.get("procedureCode"))), None),
+        text=string(raw.get("description")) or next(iter(concept_texts(raw.get("procedureCode"))), None),
         identifiers=identifiers(raw.get("identifier")),
         based_on=references(raw.get("basedOn")),
         body_site_codings=_series_body_sites(raw),
@@ -395,7 +396,7 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
 def parse_encounter(raw: Json) -> EncounterView:
     """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
     start, end = period_bounds(raw.get("period"))
-    diagnoses = _diagnosis_references(raw)
+    diagnoses = diagnosis_references(raw)
     return EncounterView(
         id=_required_id(raw),
         status=status_of(raw),
@@ -405,58 +406,10 @@ def parse_encounter(raw: Json) -> EncounterView:
         end=end,
         based_on=references(raw.get("basedOn")),
         reason_codings=_reason_codings(raw),
-        reason_texts=_reason_texts(raw, *diagnoses),
+        reason_texts=reason_texts(raw, *diagnoses),
         diagnoses=references(diagnoses),
         reason_references=references(raw.get("reasonReference")),
     )
-
-
-def _reason_texts(raw: Json, *more: object) -> tuple[str, ...]:
-    """The reasons in words: each reasonCode's text (else its first display), then the ``display`` of each
-    reasonReference and of ``more`` References (an Encounter's diagnoses). An export may name the diagnosis
-    only there ("Urinary retention"), pointing at a Condition it does not send (PATHWAY.md §2 v2 "wherever
-    the chart holds it"; docs/pathway-facts.md "Tenth pass: where red flags are recorded")."""
-    shown = (item.get("display") for item in (*array(raw.get("reasonReference")), *more)
-             if isinstance(item, dict))
-    return (*_concept_texts(raw.get("reasonCode")), *(text for text in shown if isinstance(text, str)
-                                                      and text.strip()))
-
-
-# Where a sentence ends in prose: after a full stop, semicolon, "!" or "?" and a space, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\s*\n\s*")
-# At most this many sentences of one text are read: an impression or an order's note is a few lines; a
-# pasted 400 kB document is not read to its end (bounded cost, docs/pathway-facts.md "Tenth pass").
-_MOST_SENTENCES = 64
-
-
-def sentences(text: object) -> tuple[str, ...]:
-    """Prose (a report's ``conclusion``, an order's ``note``) cut into sentences, so that "No cord
-    compression." does not silence "Epidural abscess at L3-4." beside it: the words of a finding are read
-    one sentence at a time, each with its own negation (``facts_named``)."""
-    if not isinstance(text, str) or not text.strip():
-        return ()
-    parts = (part.strip() for part in _SENTENCE_END.split(text, maxsplit=_MOST_SENTENCES))
-    return tuple(part for part in parts if part)[:_MOST_SENTENCES]
-
-
-def _note_texts(raw: Json) -> tuple[str, ...]:
-    """An order's ``note`` texts, sentence by sentence, and the ``display`` of each ``supportingInfo``: a
-    clinician may write the red flag there ("new urinary retention since yesterday") and nowhere else."""
-    notes = (sentence for note in array(raw.get("note")) if isinstance(note, dict)
-             for sentence in sentences(note.get("text")))
-    shown = (item.get("display") for item in array(raw.get("supportingInfo")) if isinstance(item, dict))
-    return (*notes, *(text for text in shown if isinstance(text, str) and text.strip()))
-
-
-def _diagnosis_references(raw: Json) -> list[object]:
-    """Encounter.diagnosis[].condition, the References a visit names its diagnoses by."""
-    return [item.get("condition") for item in array(raw.get("diagnosis")) if isinstance(item, dict)]
-
-
-def _concept_texts(concepts: object) -> tuple[str, ...]:
-    """The words of a list of CodeableConcepts: each one's text, else its first display (``orderDetail``)."""
-    found = (codings_and_text(concept)[1] for concept in array(concepts))
-    return tuple(text for text in found if text is not None)
 
 
 def parse_service_request(raw: Json) -> ServiceRequestView:
@@ -471,15 +424,15 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         authored_on=parse_fhir_date(raw.get("authoredOn")),
         reason_codings=_reason_codings(raw, "supportingInfo"),
         reason_references=references([*array(raw.get("reasonReference")), *array(raw.get("supportingInfo"))]),
-        reason_texts=_reason_texts(raw),
+        reason_texts=reason_texts(raw),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
         or period_start(raw.get("occurrencePeriod")) or timing_start(raw.get("occurrenceTiming")),
         body_site_codings=codings_of_all(raw.get("bodySite")),
-        detail_texts=_concept_texts(raw.get("orderDetail")),
+        detail_texts=concept_texts(raw.get("orderDetail")),
         do_not_perform=raw.get("doNotPerform") is True,
-        note_texts=_note_texts(raw),
+        note_texts=note_texts(raw),
     )
 
 
