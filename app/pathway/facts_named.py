@@ -115,19 +115,19 @@ _UNLIKELY = re.compile(
 
 # A report sentence that describes anatomy as it should be, or its crowding, names no finding: "The conus
 # and cauda equina are normal", "crowding of the cauda equina nerve roots" (a stenosis's description, not
-# the syndrome). Such sentences are not read for any concept.
+# the syndrome). Such sentences are not read for the named concepts.
 _DESCRIBED = re.compile(
     r"\b(?:normal|unremarkable|intact|preserved|crowd(?:ed|ing)|clump(?:ed|ing)|redundan(?:t|cy))\b",
     re.IGNORECASE)
 
 
 def reported_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
-    """(index, coding) of each concept a report's sentences name: the named concepts (``named_hits``), a
-    spinal infection or a cancer (``_REPORTED``: the concept's first code, shown in the report's words);
-    never in a sentence that describes normal anatomy or its crowding (``_DESCRIBED``). Memoised by the
-    words, as ``named_hits`` is."""
+    """(index, coding) of each concept a report's sentences name: the named concepts (``named_hits``), never
+    in a sentence that describes normal anatomy or its crowding (``_DESCRIBED``: "cauda equina" is a name of
+    the syndrome), and a spinal infection or a cancer in any sentence ("Epidural abscess L3-4, cord signal
+    normal"; ``infection_or_cancer_hits``)."""
     kept = tuple(text for text in texts if not _DESCRIBED.search(text))
-    return named_hits(ctx, concepts, kept) + infection_or_cancer_hits(ctx, concepts, kept, report=True)
+    return named_hits(ctx, concepts, kept) + infection_or_cancer_hits(ctx, concepts, texts, report=True)
 
 
 def infection_or_cancer_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...],

@@ -25,6 +25,7 @@ def report(conclusion: str, on: str | None = "2026-03-01", status: str = "final"
 
 @pytest.mark.parametrize(("conclusion", "rule", "flag"), [
     ("Epidural abscess at L3-4 extending to L5.", "R7", RedFlag.INFECTION),
+    ("Epidural abscess at L3-4, cord signal normal.", "R7", RedFlag.INFECTION),
     ("Findings concerning for discitis-osteomyelitis at L2-3.", "R7", RedFlag.INFECTION),
     ("Severe C5-6 stenosis with cord compression and myelomalacia.", "R20", RedFlag.MYELOPATHY),
     ("Massive L4-5 extrusion with cauda equina compression.", "R5", RedFlag.CES),
