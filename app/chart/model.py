@@ -90,6 +90,7 @@ class ProcedureView:
     reason_codings: tuple[Coding, ...] = ()  # why it was done: a finding the chart states (reasonCode)
     reason_texts: tuple[str, ...] = ()  # each reasonCode in words (``facts_findings.findings``)
     performed_end: FhirDate | None = None  # performedPeriod.end: how recent a spinal procedure is (R7)
+    reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions it was done for
 
     @property
     def reference(self) -> str:
@@ -119,6 +120,7 @@ class MedicationView:
     do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to give the drug
     route_codings: tuple[Coding, ...] = ()  # dosage[Instruction].route: an epidural steroid is not systemic
     route_texts: tuple[str, ...] = ()
+    reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions it was given for
 
     @property
     def reference(self) -> str:
@@ -156,6 +158,7 @@ class ImagingView:
     based_on: tuple[str, ...] = ()
     studies: tuple[str, ...] = ()
     conclusion_codings: tuple[Coding, ...] = ()  # a report's coded conclusion (conclusionCode)
+    conclusion_texts: tuple[str, ...] = ()  # its conclusion in words, one sentence each ("Epidural abscess")
     body_site_codings: tuple[Coding, ...] = ()  # a study's series.bodySite (which part was imaged)
 
     @property
@@ -182,6 +185,7 @@ class ServiceRequestView:
     body_site_codings: tuple[Coding, ...] = ()  # where to image, when the code does not say (bodySite)
     detail_texts: tuple[str, ...] = ()  # orderDetail in words ("with contrast"), when the code does not say
     do_not_perform: bool = False  # R4 doNotPerform, a modifier: an order NOT to refer or treat
+    note_texts: tuple[str, ...] = ()  # note and supportingInfo in words, one sentence each
 
     @property
     def reference(self) -> str | None:
@@ -203,6 +207,7 @@ class EncounterView:
     reason_codings: tuple[Coding, ...] = ()  # why the patient came: a finding, never care given
     reason_texts: tuple[str, ...] = ()  # a chief complaint typed: "urinary retention since Monday"
     diagnoses: tuple[str, ...] = ()  # the Conditions the visit carried (Encounter.diagnosis.condition)
+    reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions the patient came for
 
     @property
     def reference(self) -> str:

@@ -6,7 +6,8 @@ resource for one bad field; these parsers cost ~1 ms, ignore unknown fields, and
 skipped on its own (``ViewError``) while the rest of the chart is still used (CONTRACT.md §3.3).
 Field names are R4's; no package outside ``app.fhir`` reads raw FHIR JSON. The data types inside a
 resource (Coding, CodeableConcept, Period …) are read by ``app/fhir/datatypes.py``; how long a
-prescription runs by ``app/fhir/dosage.py``.
+prescription runs by ``app/fhir/dosage.py``; a record's words (reasons, notes, a report's conclusion) by
+``app/fhir/words.py``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from app.fhir.datatypes import (
 )
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
 from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
+from app.fhir.words import concept_texts, diagnosis_references, note_texts, reason_texts, sentences
 from app.terminology.coding import Coding
 
 
@@ -231,8 +233,9 @@ def parse_procedure(raw: Json) -> ProcedureView:
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
         reason_codings=_reason_codings(raw),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
+        reason_texts=reason_texts(raw),
         performed_end=period_ended,
+        reason_references=references(raw.get("reasonReference")),
     )
 
 
@@ -267,15 +270,17 @@ def _ingredient_codings(product: Json | None) -> list[object]:
 _VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 
 
-def _reason_codings(raw: Json) -> tuple[Coding, ...]:
+def _reason_codings(raw: Json, *fields: str) -> tuple[Coding, ...]:
     """Why it was done or asked for: ``reasonCode``, and the code of each contained Condition a local
     ``reasonReference`` ("#dx") names — a draft order whose reason is a diagnosis entered with it, not yet
-    on the problem list (PATHWAY.md §2 "the order's own reasonCode or reasonReference"). A refuted or
-    entered-in-error one is no reason. Without ``contained`` this costs one dict look-up."""
+    on the problem list (PATHWAY.md §2 "the order's own reasonCode or reasonReference") — or one of
+    ``fields`` (an order's ``supportingInfo``). A refuted or entered-in-error one is no reason. Without
+    ``contained`` this costs one dict look-up."""
     coded = codings_of_all(raw.get("reasonCode"))
     if "contained" not in raw:
         return coded
-    references = (r.get("reference") for r in array(raw.get("reasonReference")) if isinstance(r, dict))
+    named_by = (r for field in ("reasonReference", *fields) for r in array(raw.get(field)))
+    references = (r.get("reference") for r in named_by if isinstance(r, dict))
     named = (_contained(raw, reference) for reference in references)
     conditions = [c for c in named if c is not None and c.get("resourceType") == "Condition"
                   and concept_status(c.get("verificationStatus")) not in _VOID_VERIFICATION]
@@ -324,10 +329,11 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         end=effective_end or bounded.end or (period_end(validity) if supply is None else None),
         supply_days=supply,
         reason_codings=_reason_codings(raw),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
+        reason_texts=reason_texts(raw),
         do_not_perform=raw.get("doNotPerform") is True,
         route_codings=route_codings,
         route_texts=route_texts,
+        reason_references=references(raw.get("reasonReference")),
     )
 
 
@@ -361,7 +367,7 @@ def parse_imaging_study(raw: Json) -> ImagingView:
         modalities=_series_modalities(raw),
         started=parse_fhir_date(raw.get("started")) or _first_series_start(raw),
         status=status_of(raw),
-        text=string(raw.get("description")) or next(iter(_concept_texts(raw.get("procedureCode"))), None),
+        text=string(raw.get("description")) or next(iter(concept_texts(raw.get("procedureCode"))), None),
         identifiers=identifiers(raw.get("identifier")),
         based_on=references(raw.get("basedOn")),
         body_site_codings=_series_body_sites(raw),
@@ -383,12 +389,14 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
         based_on=references(raw.get("basedOn")),
         studies=references(raw.get("imagingStudy")),
         conclusion_codings=codings_of_all(raw.get("conclusionCode")),
+        conclusion_texts=sentences(raw.get("conclusion")),
     )
 
 
 def parse_encounter(raw: Json) -> EncounterView:
     """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
     start, end = period_bounds(raw.get("period"))
+    diagnoses = diagnosis_references(raw)
     return EncounterView(
         id=_required_id(raw),
         status=status_of(raw),
@@ -398,16 +406,10 @@ def parse_encounter(raw: Json) -> EncounterView:
         end=end,
         based_on=references(raw.get("basedOn")),
         reason_codings=_reason_codings(raw),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
-        diagnoses=references([item.get("condition") for item in array(raw.get("diagnosis"))
-                              if isinstance(item, dict)]),
+        reason_texts=reason_texts(raw, *diagnoses),
+        diagnoses=references(diagnoses),
+        reason_references=references(raw.get("reasonReference")),
     )
-
-
-def _concept_texts(concepts: object) -> tuple[str, ...]:
-    """The words of a list of CodeableConcepts: each one's text, else its first display (``orderDetail``)."""
-    found = (codings_and_text(concept)[1] for concept in array(concepts))
-    return tuple(text for text in found if text is not None)
 
 
 def parse_service_request(raw: Json) -> ServiceRequestView:
@@ -420,16 +422,17 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         status=status_of(raw),
         intent=string(raw.get("intent")),
         authored_on=parse_fhir_date(raw.get("authoredOn")),
-        reason_codings=_reason_codings(raw),
-        reason_references=references(raw.get("reasonReference")),
-        reason_texts=_concept_texts(raw.get("reasonCode")),
+        reason_codings=_reason_codings(raw, "supportingInfo"),
+        reason_references=references([*array(raw.get("reasonReference")), *array(raw.get("supportingInfo"))]),
+        reason_texts=reason_texts(raw),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
         or period_start(raw.get("occurrencePeriod")) or timing_start(raw.get("occurrenceTiming")),
         body_site_codings=codings_of_all(raw.get("bodySite")),
-        detail_texts=_concept_texts(raw.get("orderDetail")),
+        detail_texts=concept_texts(raw.get("orderDetail")),
         do_not_perform=raw.get("doNotPerform") is True,
+        note_texts=note_texts(raw),
     )
 
 

@@ -58,7 +58,7 @@ def classify_order(order: ServiceRequestView, today: date, vs: ValueSets) -> Ord
         order_date_from_order=authored is not None,
         reason_codings=order.reason_codings,
         reason_references=order.reason_references,
-        reason_texts=order.reason_texts,
+        reason_texts=(*order.reason_texts, *order.note_texts),  # its note's words are its reasons too
         region_disputed=len(_regions_named(order, vs)) > 1,
     )
 

@@ -30,8 +30,9 @@ from app.pathway.facts_common import (
     observation_void,
     order_reasons,
     possibly_by,
+    reason_condition_ids,
 )
-from app.pathway.facts_named import named_hits, names_of, row_hits
+from app.pathway.facts_named import infection_or_cancer_hits, named_hits, names_of, reported_hits, row_hits
 from app.terminology import Coding
 
 __all__ = ["Hits", "Statement", "findings", "stated_in_words", "stated_reasons", "stated_texts"]
@@ -48,6 +49,9 @@ class Statement:
     on: FhirDate | None
     condition: ConditionView | None = None
     from_order: bool = False
+    # A Condition another record names (a visit's diagnosis, a reasonReference): when it began, which says
+    # whether a cauda equina sign is new (``facts_flags._kept``); the record's date says it is current.
+    began: FhirDate | None = None
 
 
 class _Read(Enum):
@@ -88,7 +92,7 @@ def stated_reasons(ctx: Context) -> Iterator[Stated]:
     an earlier order — or as a report's coded conclusion ("spinal epidural abscess"): read like an
     Observation of that date (§2 v2 "wherever the chart holds it"). Only entered-in-error is void: a
     cancelled visit's reason was still stated. The draft order's own reasons are ``order_reasons``."""
-    for codings, _, reference, on, status in _reasons(ctx):
+    for codings, _, reference, on, status, _ in _reasons(ctx):
         if codings and status != "entered-in-error":
             yield codings, reference, on
 
@@ -106,7 +110,7 @@ def stated_texts(ctx: Context) -> Iterator[tuple[tuple[Coding, ...], tuple[str, 
     """(codings, words, reference, date) of every reason stated in words, coded or not — a visit's chief
     complaint "Fall" under a local code, a referral's "fell from standing" — for the words a code does not
     carry (``facts_fracture_words``); entered-in-error is void."""
-    for codings, texts, reference, on, status in _reasons(ctx):
+    for codings, texts, reference, on, status, _ in _reasons(ctx):
         if texts and status != "entered-in-error":
             yield codings, texts, reference, on
 
@@ -187,40 +191,107 @@ def _named_rows(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
 
 def _stated(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
     """Reasons stated on other records, coded (a local code also by its display) or typed."""
-    for codings, reference, on in stated_reasons(ctx):
+    for codings, _, reference, on, status, began in _reasons(ctx):
+        if not codings or status == "entered-in-error":
+            continue
         coded = matched_members(ctx.vs, union, codings)
-        named = named_hits(ctx, union, names_of(None, codings))
+        named = _named_reason(ctx, union, tuple(names_of(None, codings)))
         if (coded or named) and possibly_by(on, ctx.order_date):
-            yield _Row(Statement(codings, reference, on), coded, named, _Read.CODE_OR_WORDS)
+            yield _Row(Statement(codings, reference, on, began=began), coded, named, _Read.CODE_OR_WORDS)
     for words, reference, on in stated_in_words(ctx):
-        named = named_hits(ctx, union, words)
+        report = reference is not None and reference.startswith(_REPORT)
+        named = reported_hits(ctx, union, words) if report else _named_reason(ctx, union, words)
         if named and possibly_by(on, ctx.order_date):
             yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
 
 
+def _named_reason(ctx: Context, union: tuple[str, ...], words: tuple[str | None, ...]) -> Hits:
+    """A reason's words: the named concepts, and a spinal infection or a cancer ("IV vancomycin" for
+    "Vertebral osteomyelitis" typed, an oncology referral for "metastatic prostate cancer")."""
+    named = named_hits(ctx, union, words)
+    return named + infection_or_cancer_hits(ctx, union, tuple(w for w in words if w))
+
+
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
-    """The order's reasonCode/reasonReference, else its reason for exam in words ("r/o cauda equina")."""
+    """The order's reasonCode/reasonReference (and supportingInfo), else its reason for exam and note in
+    words ("r/o cauda equina", "h/o metastatic breast cancer")."""
     if ctx.order is None:
         return
     reasons = order_reasons(ctx)
-    coded, named = matched_members(ctx.vs, union, reasons), named_hits(ctx, union, ctx.order.reason_texts)
+    words = ctx.order.reason_texts
+    coded = matched_members(ctx.vs, union, reasons)
+    named = named_hits(ctx, union, words) + infection_or_cancer_hits(ctx, union, words)
     if coded or named:
         statement = Statement(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True)
         yield _Row(statement, coded, named, _Read.CODE_OR_WORDS)
 
 
-_Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None]
+_REPORT = "DiagnosticReport/"  # a report's prose is read as a report's (``facts_named.reported_hits``)
+_Reason = tuple[tuple[Coding, ...], tuple[str, ...], str | None, FhirDate | None, str | None, FhirDate | None]
 
 
-def _reasons(ctx: Context) -> Iterator[_Reason]:
-    """(codings, words, reference, date, status) of every record's stated reason; a report's conclusion
-    is coded only (its prose is not read)."""
+_REASONS = ("#stated_reasons",)  # a memo key no concept list can be: this call's ``_reasons``
+
+
+def _reasons(ctx: Context) -> tuple[_Reason, ...]:
+    """(codings, words, reference, date, status, began) of every record's stated reason, and a report's
+    conclusion: coded, and in words sentence by sentence (its prose is read even beside a code: the code
+    may be the disc herniation, the prose the abscess). Read once per call, for the four readers that ask
+    (the findings table, the episode, the fracture words); a record that states nothing is left out."""
+    found = ctx.memo.get(_REASONS)
+    if found is None:
+        found = ctx.memo[_REASONS] = tuple(reason for reason in _read_reasons(ctx) if reason[0] or reason[1])
+    return cast(tuple[_Reason, ...], found)
+
+
+def _read_reasons(ctx: Context) -> Iterator[_Reason]:
     chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
-    yield from ((e.reason_codings, e.reason_texts, e.reference, e.start, e.status) for e in chart.encounters)
-    yield from ((p.reason_codings, p.reason_texts, p.reference, p.performed, p.status)
-                for p in chart.procedures)
-    yield from ((m.reason_codings, m.reason_texts, m.reference, m.start, m.status) for m in chart.medications)
-    yield from ((r.conclusion_codings, (), r.reference, r.started, r.status) for r in chart.imaging)
-    others = (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft)
-    yield from ((s.reason_codings, s.reason_texts, s.reference, s.authored_on or s.occurrence, s.status)
-                for s in others)
+    for e in chart.encounters:
+        yield from _with_named(ctx, (e.reason_codings, e.reason_texts, e.reference, e.start, e.status, None),
+                               e.reason_references + e.diagnoses)
+    for p in chart.procedures:
+        yield from _with_named(ctx, (p.reason_codings, p.reason_texts, p.reference, p.performed, p.status,
+                                     None), p.reason_references)
+    for m in chart.medications:
+        yield from _with_named(ctx, (m.reason_codings, m.reason_texts, m.reference, m.start, m.status, None),
+                               m.reason_references)
+    yield from ((r.conclusion_codings, (), r.reference, r.started, r.status, None) for r in chart.imaging)
+    yield from (((), r.conclusion_texts, r.reference, r.started, r.status, None) for r in chart.imaging
+                if r.conclusion_texts)  # its prose, read whether or not it is also coded
+    for s in (sr for sr in chart.service_requests if sr.reference is None or sr.reference != draft):
+        on = s.authored_on or s.occurrence
+        yield from _with_named(ctx, (s.reason_codings, s.reason_texts, s.reference, on, s.status, None),
+                               s.reason_references)
+        if s.note_texts:  # a referral's note ("new retention since Monday"), read beside its code
+            yield (), s.note_texts, s.reference, on, s.status, None
+
+
+_HELD = ("#conditions_by_id",)  # a memo key no concept list can be: the chart's Conditions by id
+
+
+def _with_named(ctx: Context, own: _Reason, references: tuple[str, ...]) -> Iterator[_Reason]:
+    """A record's own reasons, then each chart Condition its ``references`` name (refuted and
+    entered-in-error ones left out): a visit's diagnosis, a procedure's, prescription's or earlier order's
+    reasonReference states that finding on the record's date as its reasonCode would — an I&D last week for
+    an abscess whose problem was resolved in December (PATHWAY.md §2 v2, invariant 6) — and the Condition's
+    own first date says whether a cauda equina sign is new (``Statement.began``: a chronic incontinence an
+    Epic visit carries among its diagnoses is not a new one). The reference's words are then not read again.
+    One dict per call, built only when a record names one."""
+    named = _referenced(ctx, references) if references else ()
+    if not named:
+        yield own
+        return
+    codings, texts, reference, on, status, _ = own
+    shown = {name.casefold() for c in named for name in names_of(c.text, c.codings) if name}
+    yield codings, tuple(t for t in texts if t.casefold() not in shown), reference, on, status, None
+    patient, order_date = ctx.chart.patient, ctx.order_date
+    for c in named:
+        yield c.codings, (), reference, on, status, condition_first_date(c, patient, order_date)
+
+
+def _referenced(ctx: Context, references: tuple[str, ...]) -> tuple[ConditionView, ...]:
+    held = ctx.memo.get(_HELD)
+    if held is None:
+        held = ctx.memo[_HELD] = {c.id: c for c in ctx.chart.conditions if not condition_void(c)}
+    by_id = cast(dict[str, ConditionView], held)
+    return tuple(by_id[cid] for cid in reason_condition_ids(references) if cid in by_id)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 from enum import Enum
 
+from app.chart.dates import FhirDate
 from app.chart.model import VOID_MEDICATION, ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
 from app.pathway.facts_cancer import cancer_treatments
@@ -62,6 +63,7 @@ class Keep(Enum):
 
 
 _RECENT_KEEPS = frozenset({Keep.SERIOUS, Keep.NEW, Keep.NEW_IN_EPISODE, Keep.FEVER})
+_NEW_SIGNS = frozenset({Keep.NEW, Keep.NEW_IN_EPISODE})
 
 Trigger = tuple[str, tuple[RedFlag, ...], Keep]
 
@@ -179,7 +181,9 @@ def _kept(window: Window, finding: Statement, keep: Keep) -> bool:
     ctx = window.ctx
     if finding.from_order or keep is Keep.HISTORY:
         return True
-    if keep is Keep.NEW_IN_EPISODE and not _in_episode(window, finding):
+    # A sign is new by when it began: a Condition another record names began on its own first date.
+    on = finding.began if finding.began is not None and keep in _NEW_SIGNS else finding.on
+    if keep is Keep.NEW_IN_EPISODE and not _in_episode(window, on):
         return False
     condition = finding.condition
     if condition is not None and keep in _RECENT_KEEPS and condition_resolved(condition):
@@ -189,7 +193,7 @@ def _kept(window: Window, finding: Statement, keep: Keep) -> bool:
         when = condition.abatement or finding.on
         return when is None or last_day(when) >= ctx.days_before(days)
     days = ctx.policy.fever_window_days if keep is Keep.FEVER else ctx.policy.episode_gap_days
-    recent = finding.on is None or last_day(finding.on) >= ctx.days_before(days)
+    recent = on is None or last_day(on) >= ctx.days_before(days)
     if condition is not None and keep is Keep.CURRENT:
         return _current(ctx, finding, condition, days)
     return recent or (condition is not None and keep in (Keep.SERIOUS, Keep.FEVER))
@@ -213,9 +217,9 @@ def _abated_undated(condition: ConditionView) -> bool:
     return condition.abated and condition.abatement is None
 
 
-def _in_episode(window: Window, finding: Statement) -> bool:
+def _in_episode(window: Window, on: FhirDate | None) -> bool:
     """Unspecified incontinence is a CES sign only when new: undated, or begun on/after the episode onset."""
-    return finding.on is None or last_day(finding.on) >= window.episode_start
+    return on is None or last_day(on) >= window.episode_start
 
 
 def _evidence(concept: str, finding: Statement, keep: Keep, coding: Coding) -> Evidence:

@@ -110,6 +110,86 @@ def _first_asserted(value_set: ValueSet, text: str, normal: re.Pattern[str] | No
     return None
 
 
+# A spinal infection or a cancer in words (tenth pass, docs/pathway-facts.md "Tenth pass: where red flags
+# are recorded"), read where the named concepts above are not enough: a spine report's conclusion ("epidural
+# abscess at L3-4", "metastatic disease"), a reason typed on another record ("Vertebral osteomyelitis" for
+# IV vancomycin) and the draft order's words. Outside a spine report, an osteomyelitis counts only where
+# it names the spine (a diabetic foot's does not). A sentence that negates (``_NEGATION``), calls the
+# finding unlikely or benign, names a skin cancer (PATHWAY.md §3: never non-melanoma skin cancer), a
+# carcinoma in situ (D00-D09 lie outside C00-C96), a family history, a screening, a susceptibility or a
+# risk of cancer is not read; "malignant" counts only before a
+# neoplasm's noun (never "malignant hypertension" or "neuroleptic malignant syndrome").
+_SPINAL_INFECTION = (
+    r"\b(?:epidural|intraspinal|spinal|paraspinal|paravertebral|prevertebral)\s+(?:abscess(?:es)?|phlegmon"
+    r"|empyema)\b|\b(?:spondylo)?dis[ck]itis\b|\b(?:vertebral|spinal|spine)\s+osteomyelitis\b"
+    r"|\bosteomyelitis\s+of\s+(?:the\s+)?(?:vertebra|spine|spinal|lumbar|thoracic|cervical|sacr)"
+    r"|\bseptic\s+facet|\bpott'?s\s+disease\b")
+_CANCER = re.compile(
+    r"\bmetasta(?:sis|ses|tic)\b|\bmyeloma\b|\bplasmacytoma\b|\blymphoma\b|\bleuka?emi[ac]\b"
+    r"|\b(?:adeno)?carcinoma(?:tosis)?\b|\bsarcoma\b|\bmalignanc(?:y|ies)\b|\bneoplastic\b|\bcancer\b"
+    r"|\bmalignant\s+(?:\w+\s+)?(?:neoplasm|tumou?r|lesion|mass|process|cells?|melanoma|disease|effusion)",
+    re.IGNORECASE)
+_IN_WORDS = {"spinal_infection": re.compile(_SPINAL_INFECTION, re.IGNORECASE), "cancer_active": _CANCER}
+_IN_REPORTS = {  # a spine report's osteomyelitis or psoas abscess is the spine's
+    "spinal_infection": re.compile(_SPINAL_INFECTION + r"|\bosteomyelitis\b|\bpsoas\s+abscess",
+                                   re.IGNORECASE),
+    "cancer_active": _CANCER,
+}
+_REPORTED_CONCEPTS = frozenset(_IN_WORDS)
+# "without" and what it governs ("MRI without contrast"), cut before a sentence is searched for a finding.
+_WITHOUT = re.compile(r"\b(?:without|w/o)\b[^,;:.]*", re.IGNORECASE)
+_UNLIKELY = re.compile(
+    r"\b(?:unlikely|less\s+likely|benign|non-?malignant|non-?neoplastic|basal\s+cell|cutaneous|skin\s+cancer"
+    r"|non-?melanoma|(?:neoplasm|carcinoma|cancer|tumou?r)\s+of\s+(?:the\s+)?skin|family|fhx|screen(?:ing)?"
+    r"|susceptibility|in[-\s]situ|(?:cancer|malignancy)\s+risk|risk\s+(?:of|for)\s+(?:cancer|malignancy))\b",
+    re.IGNORECASE)
+
+
+# A report sentence that describes anatomy as it should be, or its crowding, names no finding: "The conus
+# and cauda equina are normal", "crowding of the cauda equina nerve roots" (a stenosis's description, not
+# the syndrome). Such sentences are not read for the named concepts.
+_DESCRIBED = re.compile(
+    r"\b(?:normal|unremarkable|intact|preserved|crowd(?:ed|ing)|clump(?:ed|ing)|redundan(?:t|cy))\b",
+    re.IGNORECASE)
+
+
+def reported_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
+    """(index, coding) of each concept a report's sentences name: the named concepts (``named_hits``), never
+    in a sentence that describes normal anatomy or its crowding (``_DESCRIBED``: "cauda equina" is a name of
+    the syndrome), and a spinal infection or a cancer in any sentence ("Epidural abscess L3-4, cord signal
+    normal"; ``infection_or_cancer_hits``)."""
+    kept = tuple(text for text in texts if not _DESCRIBED.search(text))
+    return named_hits(ctx, concepts, kept) + infection_or_cancer_hits(ctx, concepts, texts, report=True)
+
+
+def infection_or_cancer_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...],
+                             report: bool = False) -> Hits:
+    """(index, coding) of a spinal infection or a cancer ``texts`` name (``_IN_WORDS``; a spine
+    ``report``'s, ``_IN_REPORTS``): a report's sentences, a reason typed on another record, the draft
+    order's reason for exam and note ("h/o metastatic breast cancer", "r/o epidural abscess": a suspicion
+    counts, PATHWAY.md §2). The concept's first code, shown in the chart's words; memoised by the words,
+    as ``named_hits`` is."""
+    if not texts or _REPORTED_CONCEPTS.isdisjoint(concepts):
+        return ()
+    if not words_memoisable(texts):
+        return _reported_hits.__wrapped__(ctx.vs, concepts, texts, report)
+    return _reported_hits(ctx.vs, concepts, texts, report)
+
+
+@lru_cache(maxsize=1024)  # bounded like ``_named_hits``
+def _reported_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str, ...], report: bool) -> Hits:
+    read = [text for text in texts if not _NEGATION.search(text) and not _UNLIKELY.search(text)]
+    patterns = _IN_REPORTS if report else _IN_WORDS
+    found = []
+    for index, concept in enumerate(concepts):
+        pattern = patterns.get(concept)
+        text = None if pattern is None else next(
+            (text for text in read if pattern.search(_WITHOUT.sub(" ", text))), None)
+        if text is not None:
+            found.append((index, vs.get(concept).members[0].coding._replace(display=text)))
+    return tuple(found)
+
+
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
     """A record's words: its text, then its codings' displays (a local code's display names the row)."""
     return (text, *(coding.display for coding in codings))

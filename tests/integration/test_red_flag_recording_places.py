@@ -3,7 +3,7 @@
 Every serious red-flag class (CES, motor, myelopathy, infection) and major malignancy, recorded in each place
 a chart may hold it, is answered critical (malignancy: warning), never with a defer or do-not-repeat card and
 never not-appropriate — by a complete prefetch AND by the service's own FHIR fallback, with the same answer
-both ways, for a lumbar, a thoracic and a cervical order (405 cases, each a SEKMET round trip; with the
+both ways, for a lumbar, a thoracic and a cervical order (450 cases, each a SEKMET round trip; with the
 negated forms the file runs in about 40 s). The negated forms (false, LA32-8 No, LA9634-2 Absent, "Denies"
 in words only, SNOMED CT None, refuted, entered-in-error) raise nothing: the 19-day lumbar radiculopathy is
 deferred (R1) as without them.
@@ -170,6 +170,34 @@ def named_by_the_order(pid: str, k: Kind) -> tuple[list[Resource], Reason]:
     return [old], f"Condition/{old['id']}"
 
 
+def named_by_a_record(resource_type: str, field: str, **fields: Any) -> Place:
+    """A Condition resolved in 2019 (alone it no longer counts), named two days ago by a record's ``field``:
+    a visit's diagnosis, a prescription's reasonReference (tenth pass: dated by the record)."""
+    def place(pid: str, k: Kind) -> tuple[list[Resource], Reason]:
+        old = condition(pid, "f", k.conditions[0], clinical="resolved", onsetDateTime="2019-01-01",
+                        abatementDateTime="2019-06-01")
+        named = {"reference": f"Condition/{old['id']}"}
+        record = {"resourceType": resource_type, "id": f"{pid}-r", "subject": {"reference": f"Patient/{pid}"},
+                  field: [{"condition": named} if field == "diagnosis" else named], **fields}
+        return [old, record], None
+    return place
+
+
+# A report's conclusion in the radiologist's words (tenth pass), one per class.
+REPORTED = {"ces": "Massive L4-5 extrusion with cauda equina compression.",
+            "motor": "Findings correlate with the new left foot drop.",
+            "myelopathy": "Cord compression at C5-6 with myelomalacia.",
+            "infection": "1. No cord compression.\n2. Epidural abscess at L3-4.",
+            "malignancy": "Diffuse osseous metastatic disease."}
+
+
+def reported(pid: str, k: Kind) -> tuple[list[Resource], Reason]:
+    words = next(text for name, text in REPORTED.items() if KINDS[name] is k)
+    return one({"resourceType": "DiagnosticReport", "id": f"{pid}-r", "status": "final",
+                "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": day(2),
+                "code": concept(RADIOGRAPH), "conclusion": words})
+
+
 PLACES: dict[str, Place] = {
     "problem-list": lambda pid, k: one(condition(pid, "f", k.conditions[0], onsetDateTime=day(5))),
     "health-concern": lambda pid, k: one(condition(
@@ -227,6 +255,13 @@ PLACES: dict[str, Place] = {
         "status": "completed", "performedDateTime": day(2), "code": concept((SCT, "3246004", "Catheter")),
         "reasonReference": [{"reference": "#why"}],
         "contained": [{"resourceType": "Condition", "id": "why", "code": concept(k.conditions[0])}]}),
+    "visit-dx-of-an-old-problem": named_by_a_record(
+        "Encounter", "diagnosis", status="finished", period={"start": day(2)},
+        **{"class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "EMER"}}),
+    "prescribed-for-an-old-problem": named_by_a_record(
+        "MedicationRequest", "reasonReference", status="active", intent="order", authoredOn=day(2),
+        medicationCodeableConcept=concept((RXNORM, "161", "acetaminophen"))),
+    "report-conclusion-in-words": reported,
     "resolved-abatement-period-open": lambda pid, k: one(condition(
         pid, "f", k.conditions[-1], clinical="resolved", onsetDateTime=day(400),
         abatementPeriod={"start": day(3)})),
