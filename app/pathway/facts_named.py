@@ -19,19 +19,23 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from app.chart.model import ObservationView
+from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words
 from app.pathway.facts_common import (
     Context,
     observation_asserted,
     words_memoisable,
 )
-from app.terminology import Coding, ValueSets
+from app.terminology import SNOMED, Coding, ValueSets
 
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
 # ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
 NAMED_CONCEPTS = frozenset({
     "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
+    *CANCER_WORD_CONCEPTS,  # by their own words and negations (``facts_cancer_words``, tenth pass)
 })
+# The member a cancer named in words is shown as (SNOMED CT, CODES.md §1a): the chart's words are its display.
+_CANCER_NAMED = {"cancer_active": Coding(SNOMED, "363346000"), "cancer_history": Coding(SNOMED, "266987004")}
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
 # "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
 # and "non-" qualify a name ("Cauda equina syndrome without neurogenic bladder", "Non-traumatic …"), and
@@ -67,8 +71,11 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
 @lru_cache(maxsize=4096)  # bounded like facts_common's memos: only ordinary-sized words are kept
 def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
     words = [text for text in texts if text and not _NEGATION.search(text)]
-    found = []
+    found: list[tuple[int, Coding]] = []
     for index, concept in enumerate(concepts):
+        if concept in CANCER_WORD_CONCEPTS:
+            found.extend(_cancer_named(index, concept, texts))
+            continue
         if concept not in NAMED_CONCEPTS:
             continue
         value_set, negated = vs.get(concept), _CONCEPT_NEGATION.get(concept)
@@ -78,6 +85,13 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
     return tuple(found)
+
+
+def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...]) -> Hits:
+    """A cancer named in words (``facts_cancer_words``, which reads its own negations: "triple negative
+    breast cancer" is a cancer, "no hx of cancer" none), shown in the chart's words."""
+    text = next((text for text in texts if text and cancer_in_words(text) == concept), None)
+    return () if text is None else ((index, _CANCER_NAMED[concept]._replace(display=text)),)
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
