@@ -87,3 +87,27 @@ def test_a_cancer_treatment_named_in_words_is_r8(text: str, local: bool) -> None
                                   "Excision of basal cell carcinoma"])
 def test_a_declined_treatment_or_another_procedure_in_words_still_defers(text: str) -> None:
     assert decide(procedure({"text": text})).rules == ("R1",)
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("40048", None),                           # carboplatin by its ingredient code
+    (None, "PACLitaxel 100 MG Injection"),     # by name in the product's text (Synthea's display)
+    (None, "KEYTRUDA 100 MG/4ML IV SOLN"),     # by brand
+    ("1597876", "nivolumab"),
+    (None, "melphalan 2 mg tablet"),           # myeloma
+])
+def test_intravenous_chemotherapy_and_immunotherapy_prescriptions_are_r8(code: str | None,
+                                                                         text: str | None) -> None:
+    concept: dict[str, Any] = {"coding": [{"system": RXNORM, "code": code}]} if code else {}
+    concept |= {"text": text} if text else {}
+    request = {"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+               "authoredOn": "2025-01-10", "medicationCodeableConcept": concept}
+
+    decision = decide(request)
+
+    assert decision.rules[0] == "R8"
+    found = decision.facts.red_flags[RedFlag.MALIGNANCY_MAJOR]
+    assert [e.finding for e in found] == [Finding.CANCER_TREATMENT]
