@@ -12,8 +12,9 @@ import pytest
 from raw_decision import decide
 
 from app.pathway.model import Finding, RedFlag
-from app.terminology import CPT, SNOMED
+from app.terminology import CPT, ICD9CM, ICD10CM, SNOMED
 
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 EPIC_LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.768282"
 
@@ -111,3 +112,23 @@ def test_intravenous_chemotherapy_and_immunotherapy_prescriptions_are_r8(code: s
     assert decision.rules[0] == "R8"
     found = decision.facts.red_flags[RedFlag.MALIGNANCY_MAJOR]
     assert [e.finding for e in found] == [Finding.CANCER_TREATMENT]
+
+
+@pytest.mark.parametrize(("system", "code"), [
+    (ICD10CM, "R18.0"),    # malignant ascites
+    (ICD10CM, "J91.0"),    # malignant pleural effusion
+    (ICD10CM, "Z92.21"),   # personal history of antineoplastic chemotherapy
+    (ICD9CM, "V87.41"),    # the same in ICD-9-CM
+    (ICD10CM, "G89.3"),    # neoplasm related pain
+    (ICD10CM, "D63.0"),    # anaemia in neoplastic disease
+    (ICD10CM, "Z17.0"),    # oestrogen receptor positive status (a breast cancer's)
+    (ICD10CM, "Z19.2"),    # hormone resistant malignancy status (a prostate cancer's)
+])
+def test_codes_that_exist_only_beside_a_cancer_are_r8_at_any_status(system: str, code: str) -> None:
+    """§3 major: a cancer's spread, pain, anaemia, receptor status or past chemotherapy coded without the
+    cancer beside it (a history counts whatever its status, §2)."""
+    for status in ("active", "resolved"):
+        concept = {"coding": [{"system": system, "code": code}]}
+        condition = {"resourceType": "Condition", "id": "c", "code": concept,
+                     "clinicalStatus": {"coding": [{"system": CLINICAL, "code": status}]}}
+        assert decide(condition).rules[0] == "R8", status
