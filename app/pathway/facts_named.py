@@ -72,9 +72,10 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
 def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
     words = [text for text in texts if text and not _NEGATION.search(text)]
     found: list[tuple[int, Coding]] = []
+    cancers: dict[str, str | None] = {}  # each text read once for both cancer concepts
     for index, concept in enumerate(concepts):
         if concept in CANCER_WORD_CONCEPTS:
-            found.extend(_cancer_named(index, concept, texts))
+            found.extend(_cancer_named(index, concept, texts, cancers))
             continue
         if concept not in NAMED_CONCEPTS:
             continue
@@ -87,11 +88,20 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
     return tuple(found)
 
 
-def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...]) -> Hits:
+def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...],
+                  read: dict[str, str | None] | None = None) -> Hits:
     """A cancer named in words (``facts_cancer_words``, which reads its own negations: "triple negative
-    breast cancer" is a cancer, "no hx of cancer" none), shown in the chart's words."""
-    text = next((text for text in texts if text and cancer_in_words(text) == concept), None)
-    return () if text is None else ((index, _CANCER_NAMED[concept]._replace(display=text)),)
+    breast cancer" is a cancer, "no hx of cancer" none), shown in the chart's words; ``read`` keeps what
+    each text named for the next concept."""
+    read = {} if read is None else read
+    for text in texts:
+        if not text:
+            continue
+        if text not in read:
+            read[text] = cancer_in_words(text)
+        if read[text] == concept:
+            return ((index, _CANCER_NAMED[concept]._replace(display=text)),)
+    return ()
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
@@ -107,7 +117,27 @@ def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hit
     names = names_of(o.text, o.codings)
     if answered_yes(o):
         return _unless_normal(concepts, o, named_hits(ctx, concepts, names))
-    return _abnormal_exam(ctx, concepts, o, names)
+    return _abnormal_exam(ctx, concepts, o, names) or _cancer_answered(concepts, o, names)
+
+
+# An answer that says nothing is there: "Hx of cancer?": "No", "Unknown", "N/A".
+_NO_ANSWER = re.compile(
+    r"\s*(?:no|n|none|neg|negative|denies|denied|never|unknown|unk|n/?a|not\s+applicable)\b", re.IGNORECASE)
+
+
+def _cancer_answered(concepts: tuple[str, ...], o: ObservationView, names: tuple[str | None, ...]) -> Hits:
+    """A cancer named in a row's answer ("Pathology final diagnosis": "Metastatic adenocarcinoma", "Which
+    cancer?": "Breast"), read with the row's name before it, so that "Family history": "breast cancer" and
+    "Cancer screening": "Up to date" stay none (``facts_cancer_words``); tenth pass."""
+    if not CANCER_WORD_CONCEPTS.intersection(concepts) or o.value_boolean is False:
+        return ()
+    answer = next(iter(_answers(o)), None)
+    if answer is None or _NO_ANSWER.match(answer):
+        return ()
+    name = next((text for text in names if text), "")
+    row = " ".join((name, answer))  # the name, then its answer, as one clause
+    return tuple(hit for index, concept in enumerate(concepts) if concept in CANCER_WORD_CONCEPTS
+                 for hit in _cancer_named(index, concept, (row,)))
 
 
 # A neurological exam row under a local code, read by its answer (ninth pass, PATHWAY.md §3 myelopathy): a

@@ -5,6 +5,7 @@ raises a flag. Every shape read as a cancer here was deferred (R1) before this p
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -153,3 +154,37 @@ def test_the_orders_reason_for_exam_in_words_is_r8() -> None:
     order = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
              "code": coded(CPT, "72148"), "reasonCode": [{"text": "back pain, hx prostate ca, r/o mets"}]}
     assert decide_order(order, radiculopathy()).rules[0] == "R8"
+
+
+@pytest.mark.parametrize(("name", "answer", "rules"), [
+    ("Pathology final diagnosis", "Metastatic adenocarcinoma", "R8"),
+    ("Past medical history", "Prostate cancer 2019", "R8"),
+    ("Which cancer?", "Breast", "R8"),
+    ("Hx of cancer?", "No", "R1"),
+    ("Cancer history", "Unknown", "R1"),
+    ("Family history", "breast cancer (mother)", "R1"),
+    ("Family History", "Mother: breast cancer; father: lung cancer", "R1"),
+    ("Cancer screening", "Up to date", "R1"),
+    ("Cytology", "Negative for malignant cells", "R1"),
+    ("Comment", "urinary retention", "R1"),   # only the cancer concepts read an answer's words
+])
+def test_a_cancer_named_in_a_rows_answer_is_read_with_the_rows_name(name: str, answer: str,
+                                                                    rules: str) -> None:
+    code = {"coding": [{"system": EPIC_LOCAL, "code": "Q2", "display": name}]}
+    row = {"resourceType": "Observation", "id": "q", "status": "final", "effectiveDateTime": "2025-06",
+           "code": code, "valueString": answer}
+    assert decide(row).rules[0] == rules
+
+
+def test_a_chart_of_long_texts_naming_a_cancer_again_and_again_is_read_in_bounded_time() -> None:
+    """Hardening: 100 problems of 4 kB, each "no cancer, " over and over (every mention negated), are read
+    in bounded time (each text's first mentions only) and still name no cancer."""
+    texts = [(f"{n} " + "no cancer, " * 455)[:4_000] for n in range(100)]
+    problems = [{"resourceType": "Condition", "id": f"p{n}", "code": {"text": text}}
+                for n, text in enumerate(texts)]
+    started = time.perf_counter()
+
+    decision = decide(*problems)
+
+    assert decision.rules == ("R1",)
+    assert time.perf_counter() - started < 1.5
