@@ -1,7 +1,9 @@
 """Malignancy (PATHWAY.md §3, R8) recorded as its treatment: a cancer drug on the medication list or a
 radiotherapy or chemotherapy Procedure is a cancer, active or in the past, as a Z85 code is; so is a cancer
 staging or breast cancer specimen Observation, whatever its value, and a tumour registry's diagnosis coded
-by its ICD-O-3 morphology and behaviour ("8500/3"). The coded
+by its ICD-O-3 morphology and behaviour ("8500/3"). Since the tenth pass also a chemotherapy drug by its
+HCPCS J9 code, a Procedure named for radiotherapy or chemotherapy ("XRT to L-spine"), and an oncology visit
+or referral (``facts_oncology``). The coded
 cancers (C00-C97, Z85, SNOMED CT, D37-D49) are read with the other red flags in ``facts_flags``. PURE.
 
 Data compromises (docs/pathway-facts.md "Eighth pass: malignancy"): some of these drugs have other uses
