@@ -38,7 +38,7 @@ _SITES = (r"(?:breast|prostate|prostatic|lung|colon|colorectal|rectal|rectum|bla
           r"|oesophageal|liver|hepatic|tongue|laryngeal|throat|oral|brain|bone|testicular|vulvar|anal|bowel"
           r"|metastatic|met|small\s+cell|nsclc)")
 # A cancer's name: the words, the malignant tumours by type, the acronyms clinics type, and metastases
-# ("mets to spine", "bone mets"; "METs" alone is an exercise test's metabolic equivalents).
+# ("mets to spine", "bone mets", "r/o mets"; "METs" alone is an exercise test's metabolic equivalents).
 _CANCER = re.compile(
     r"(?<![\w-])(?:cancers?|cancerous|carcinomas?|adenocarcinomas?|carcinomatosis|malignanc(?:y|ies)"
     r"|malignant\s+(?:neoplasms?|neoplastic|tumou?rs?|lesions?|mass|melanoma|lymphoma|ascites"
@@ -49,7 +49,8 @@ _CANCER = re.compile(
     r"|waldenstr[oö]m'?s?|mycosis\s+fungoides|myelodysplas(?:tic|ia)|nsclc|sclc|cll|cml|aml|dlbcl"
     r"|metastas[ie]s|metastatic(?!\s+(?:calcification|abscess|infection))"
     r"|(?:bone|bony|osseous|spine|spinal|vertebral|liver|hepatic|brain|lung|pulmonary|nodal|widespread"
-    r"|diffuse)\s+mets|mets\s+(?:to|in))\b"
+    r"|diffuse)\s+mets|mets\s+(?:to|in)"
+    r"|(?:r/o|rule\s+out|eval(?:uate)?(?:\s+for)?|concern\s+for|suspected|possible|known|with|w/)\s*mets)\b"
     rf"|\b{_SITES}\s+ca\b(?![\s.:-]*\d)|\bca\.?\s+(?:of\s+(?:the\s+)?)?{_SITES}\b",
     re.IGNORECASE)
 _MELANOMA = re.compile(r"melanoma|merkel|metasta|\bmets\b", re.IGNORECASE)

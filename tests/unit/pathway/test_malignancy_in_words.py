@@ -28,6 +28,7 @@ CANCERS = [
     "Breast cancer, no recurrence", "Malignant melanoma of skin of trunk", "Kaposi's sarcoma of skin",
     "Skin metastases from breast cancer", "Squamous cell carcinoma of lung", "Malignant pleural effusion",
     "Waldenström macroglobulinemia", "History of breast cancer (2015), s/p lumpectomy and radiation",
+    "back pain, r/o mets", "eval for mets",  # a suspected metastasis is what R8 answers
 ]
 # Negated, someone else's, sought, a test, a skin or in-situ cancer, and the displays of ICD-10-CM codes
 # the value sets leave out on purpose (Z80.3, Z12.31, Z15.01, Z86.000, C44.91, Z85.828, D05.10, Z40.00).
