@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from app.chart.model import ProcedureView
-from app.pathway.facts_cancer_words import cancer_in_words
+from app.pathway.facts_cancer_words import cancer_in_words, remembered_words
 from app.pathway.facts_common import (
-    MEMO_MAX_TEXT_CHARS,
     Context,
     coded_observations,
     condition_first_date,
@@ -123,17 +121,9 @@ def _treatments_in_words(ctx: Context) -> Iterator[Evidence]:
             yield from _performed(ctx, p, _SHOWN_AS._replace(display=name), name)
 
 
+@remembered_words
 def _treats_cancer(text: str) -> bool:
-    """Remembered for ordinary-sized words, as the cancer names are (``facts_cancer_words``)."""
-    return _treats_remembered(text) if len(text) <= MEMO_MAX_TEXT_CHARS else _treats(text)
-
-
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
-def _treats_remembered(text: str) -> bool:
-    return _treats(text)
-
-
-def _treats(text: str) -> bool:
+    """A radiotherapy or chemotherapy named and not declined, or a cancer named (``cancer_in_words``)."""
     found = any(_NOT_TREATED.search(text, max(0, m.start() - 40), m.start()) is None
                 and _DECLINED.match(text, m.end(), m.end() + 40) is None for m in _TREATMENT.finditer(text))
     return found or cancer_in_words(text) is not None

@@ -20,13 +20,16 @@ malignancy" is the suspicion R8 answers, so it counts; "triple negative breast c
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice
-from typing import Final
+from typing import Final, TypeVar
 
 from app.pathway.facts_common import MEMO_MAX_TEXT_CHARS
 
-__all__ = ["CANCER_WORD_CONCEPTS", "cancer_in_words"]
+__all__ = ["CANCER_WORD_CONCEPTS", "cancer_in_words", "remembered_words"]
+
+_T = TypeVar("_T")
 
 ACTIVE: Final = "cancer_active"
 HISTORY: Final = "cancer_history"
@@ -89,16 +92,14 @@ _HISTORY = re.compile(
 _AROUND = 64  # how far the words before and after a mention are read: bounded, so long texts stay linear
 
 
-def cancer_in_words(text: str) -> str | None:
-    """The cancer concept ``text`` names — ``cancer_history`` when it says so ("h/o", "s/p", "in
-    remission"), else ``cancer_active`` — or None. Remembered for ordinary-sized words: a site's problem
-    names and visit reasons recur on every call."""
-    return _remembered(text) if len(text) <= MEMO_MAX_TEXT_CHARS else _read(text)
+def remembered_words(read: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``read`` remembered for ordinary-sized words (bounded like facts_common's memos): a site's problem
+    names, visit types and order names recur on every call; a longer text is read each time."""
+    remembered = lru_cache(maxsize=4096)(read)
 
-
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
-def _remembered(text: str) -> str | None:
-    return _read(text)
+    def reader(text: str) -> _T:
+        return remembered(text) if len(text) <= MEMO_MAX_TEXT_CHARS else read(text)
+    return reader
 
 
 # Every name ``_CANCER`` reads holds one of these (or the word "ca"): a text without them is read by
@@ -113,9 +114,12 @@ _CA = re.compile(r"\bca\b", re.IGNORECASE)
 _MENTIONS_READ = 32
 
 
-def _read(text: str) -> str | None:
+@remembered_words
+def cancer_in_words(text: str) -> str | None:
+    """The cancer concept ``text`` names — ``cancer_history`` when it says so ("h/o", "s/p", "in
+    remission"), else ``cancer_active`` — or None."""
     folded = text.casefold()
-    if not any(key in folded for key in _KEYS) and _CA.search(text) is None:
+    if not any(key in folded for key in _KEYS) and ("ca" not in folded or _CA.search(text) is None):
         return None
     if not any(_counts(text, m) for m in islice(_CANCER.finditer(text), _MENTIONS_READ)):
         return None

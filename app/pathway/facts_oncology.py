@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from app.chart.dates import FhirDate
-from app.pathway.facts_common import MEMO_MAX_TEXT_CHARS, Context, dated, possibly_by, shown_name
+from app.pathway.facts_cancer_words import remembered_words
+from app.pathway.facts_common import Context, dated, possibly_by, shown_name
 from app.pathway.model import Evidence, Finding
 from app.terminology import NUCC, Coding, canonical_system
 
@@ -66,17 +66,8 @@ def _oncologist(codings: tuple[Coding, ...]) -> str | None:
     return None if found is None else found.display or "oncologist"
 
 
+@remembered_words
 def _oncology_named(text: str) -> bool:
-    """Remembered for ordinary-sized words: a site's visit types and order names recur on every call."""
-    return _remembered(text) if len(text) <= MEMO_MAX_TEXT_CHARS else _read(text)
-
-
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
-def _remembered(text: str) -> bool:
-    return _read(text)
-
-
-def _read(text: str) -> bool:
     """A mention not negated in the words just before or after it ("no oncology follow-up", "referral to
     oncology declined")."""
     return any(_NOT_THERE.search(text, max(0, m.start() - 30), m.start()) is None

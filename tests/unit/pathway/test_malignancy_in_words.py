@@ -179,13 +179,14 @@ def test_a_cancer_named_in_a_rows_answer_is_read_with_the_rows_name(name: str, a
 
 def test_a_chart_of_long_texts_naming_a_cancer_again_and_again_is_read_in_bounded_time() -> None:
     """Hardening: 100 problems of 4 kB, each "no cancer, " over and over (every mention negated), are read
-    in bounded time (each text's first mentions only) and still name no cancer."""
+    in bounded time (each text's first mentions only) and still name no cancer. CPU time: the machine may
+    be shared."""
     texts = [(f"{n} " + "no cancer, " * 455)[:4_000] for n in range(100)]
     problems = [{"resourceType": "Condition", "id": f"p{n}", "code": {"text": text}}
                 for n, text in enumerate(texts)]
-    started = time.perf_counter()
+    started = time.process_time()
 
     decision = decide(*problems)
 
     assert decision.rules == ("R1",)
-    assert time.perf_counter() - started < 1.5
+    assert time.process_time() - started < 1.5
