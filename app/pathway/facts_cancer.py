@@ -1,7 +1,9 @@
 """Malignancy (PATHWAY.md §3, R8) recorded as its treatment: a cancer drug on the medication list or a
 radiotherapy or chemotherapy Procedure is a cancer, active or in the past, as a Z85 code is; so is a cancer
 staging or breast cancer specimen Observation, whatever its value, and a tumour registry's diagnosis coded
-by its ICD-O-3 morphology and behaviour ("8500/3"). The coded
+by its ICD-O-3 morphology and behaviour ("8500/3"). Since the tenth pass also a chemotherapy drug by its
+HCPCS J9 code, a Procedure named for radiotherapy or chemotherapy ("XRT to L-spine"), and an oncology visit
+or referral (``facts_oncology``). The coded
 cancers (C00-C97, Z85, SNOMED CT, D37-D49) are read with the other red flags in ``facts_flags``. PURE.
 
 Data compromises (docs/pathway-facts.md "Eighth pass: malignancy"): some of these drugs have other uses
@@ -15,20 +17,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from app.chart.model import ProcedureView
+from app.pathway.facts_cancer_words import cancer_in_words, remembered_words
 from app.pathway.facts_common import (
     Context,
     coded_observations,
     condition_first_date,
     condition_void,
     dated,
+    drug_name,
+    member,
     observation_void,
     possibly_by,
     shown_name,
     treating_drugs,
     treating_procedures,
 )
+from app.pathway.facts_oncology import oncology_care
 from app.pathway.model import Evidence, Finding, RedFlag
-from app.terminology import Coding
+from app.terminology import CPT, SNOMED, Coding, canonical_system
 
 __all__ = ["cancer_treatments"]
 
@@ -52,8 +59,74 @@ def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     counts at any date, §2), as the major flag."""
     procedures = treating_procedures(ctx, "cancer_treatment_procedure", Finding.CANCER_TREATMENT)
     drugs = treating_drugs(ctx, "antineoplastic", Finding.CANCER_TREATMENT)
-    found = (*drugs, *procedures, *_stagings(ctx), *_morphologies(ctx))
+    found = (*drugs, *procedures, *_stagings(ctx), *_morphologies(ctx), *_chemotherapy_drugs(ctx),
+             *_treatments_in_words(ctx), *oncology_care(ctx))
     yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in found)
+
+
+# HCPCS Level II J9000-J9999, "Chemotherapy drugs" (injected in clinic and billed by the drug), as a
+# Procedure's code or a medication's coding; HCPCS is read as CPT's system (app/terminology/valuesets.py).
+_J9 = re.compile(r"J9\d{3}", re.IGNORECASE)
+
+
+def _chemotherapy_drugs(ctx: Context) -> Iterator[Evidence]:
+    """A chemotherapy drug by its HCPCS J9 code (tenth pass): a Procedure read as the coded treatments are
+    (``_performed``), or a medication not void, begun by the order date or undated."""
+    for p in ctx.chart.procedures:
+        coding = _j9(p.codings)
+        if coding is not None:
+            yield from _performed(ctx, p, coding, p.text or coding.display)
+    for m in ctx.chart.medications:
+        coding = _j9(m.codings)
+        void = m.status in _NOT_TAKEN or m.do_not_perform or not possibly_by(m.start, ctx.order_date)
+        if coding is not None and not void:
+            yield Evidence(Finding.CANCER_TREATMENT, m.reference, dated(m.start), coding,
+                           name=drug_name(m, coding))
+
+
+def _performed(ctx: Context, p: ProcedureView, coding: Coding, name: str | None) -> Iterator[Evidence]:
+    """A cancer treatment Procedure as ``facts_common.treating_procedures`` reads one: done, in progress
+    or undated by the order date, or booked for any day (then undated); never not-done or in error."""
+    by_order = possibly_by(p.performed, ctx.order_date)
+    if p.status not in _NOT_DONE and (by_order or p.status == "preparation"):
+        on = dated(p.performed) if by_order else None
+        yield Evidence(Finding.CANCER_TREATMENT, p.reference, on, coding, name=shown_name(name))
+
+
+def _j9(codings: tuple[Coding, ...]) -> Coding | None:
+    return next((c for c in codings if c.code and _J9.fullmatch(c.code.strip())
+                 and canonical_system(c.system or "") == CPT), None)
+
+
+_NOT_DONE = frozenset({"entered-in-error", "not-done"})
+_NOT_TAKEN = frozenset({"entered-in-error", "not-taken"})
+# A radiotherapy or chemotherapy named in words: "XRT to L-spine", "Chemotherapy infusion", "SBRT".
+_TREATMENT = re.compile(
+    r"\b(?:chemo|chemotherapy|chemoradiation|chemoradiotherapy|radiotherapy|radiation\s+(?:therapy|treatment"
+    r"|oncology)|xrt|sbrt|srs|imrt|brachytherapy|proton\s+(?:beam\s+)?therapy|radiosurgery)\b",
+    re.IGNORECASE)
+_SHOWN_AS = Coding(SNOMED, "367336001")  # chemotherapy: the member a treatment named in words is shown as
+_NOT_TREATED = re.compile(r"\b(?:no|not|declined|refused|never|without)\b[\w\s/-]{0,20}$", re.IGNORECASE)
+_DECLINED = re.compile(r"[\w\s,:;-]{0,20}?\b(?:declined|refused|not\s+(?:done|given|indicated)|deferred)\b",
+                       re.IGNORECASE)
+
+
+def _treatments_in_words(ctx: Context) -> Iterator[Evidence]:
+    """A Procedure whose name (its text, a local code's display) says radiotherapy or chemotherapy, or
+    names a cancer ("Excision of malignant melanoma"), when none of its codings is a listed treatment (a
+    coded one is read by its code): read as the coded treatments are (tenth pass)."""
+    for p in ctx.chart.procedures:
+        name = next((t for t in (p.text, *(c.display for c in p.codings)) if t and _treats_cancer(t)), None)
+        if name is not None and member(ctx.vs, "cancer_treatment_procedure", p.codings) is None:
+            yield from _performed(ctx, p, _SHOWN_AS._replace(display=name), name)
+
+
+@remembered_words
+def _treats_cancer(text: str) -> bool:
+    """A radiotherapy or chemotherapy named and not declined, or a cancer named (``cancer_in_words``)."""
+    found = any(_NOT_TREATED.search(text, max(0, m.start() - 40), m.start()) is None
+                and _DECLINED.match(text, m.end(), m.end() + 40) is None for m in _TREATMENT.finditer(text))
+    return found or cancer_in_words(text) is not None
 
 
 def _stagings(ctx: Context) -> Iterator[Evidence]:

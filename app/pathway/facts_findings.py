@@ -32,7 +32,7 @@ from app.pathway.facts_common import (
     possibly_by,
     reason_condition_ids,
 )
-from app.pathway.facts_named import infection_or_cancer_hits, named_hits, names_of, reported_hits, row_hits
+from app.pathway.facts_named import named_hits, names_of, reported_hits, row_hits, words_hits
 from app.terminology import Coding
 
 __all__ = ["Hits", "Statement", "findings", "stated_in_words", "stated_reasons", "stated_texts"]
@@ -195,21 +195,14 @@ def _stated(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
         if not codings or status == "entered-in-error":
             continue
         coded = matched_members(ctx.vs, union, codings)
-        named = _named_reason(ctx, union, tuple(names_of(None, codings)))
+        named = words_hits(ctx, union, tuple(names_of(None, codings)))
         if (coded or named) and possibly_by(on, ctx.order_date):
             yield _Row(Statement(codings, reference, on, began=began), coded, named, _Read.CODE_OR_WORDS)
     for words, reference, on in stated_in_words(ctx):
         report = reference is not None and reference.startswith(_REPORT)
-        named = reported_hits(ctx, union, words) if report else _named_reason(ctx, union, words)
+        named = reported_hits(ctx, union, words) if report else words_hits(ctx, union, words)
         if named and possibly_by(on, ctx.order_date):
             yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
-
-
-def _named_reason(ctx: Context, union: tuple[str, ...], words: tuple[str | None, ...]) -> Hits:
-    """A reason's words: the named concepts, and a spinal infection or a cancer ("IV vancomycin" for
-    "Vertebral osteomyelitis" typed, an oncology referral for "metastatic prostate cancer")."""
-    named = named_hits(ctx, union, words)
-    return named + infection_or_cancer_hits(ctx, union, tuple(w for w in words if w))
 
 
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
@@ -220,7 +213,7 @@ def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
     reasons = order_reasons(ctx)
     words = ctx.order.reason_texts
     coded = matched_members(ctx.vs, union, reasons)
-    named = named_hits(ctx, union, words) + infection_or_cancer_hits(ctx, union, words)
+    named = words_hits(ctx, union, words)
     if coded or named:
         statement = Statement(reasons, ctx.order.reference, FhirDate(ctx.order_date), from_order=True)
         yield _Row(statement, coded, named, _Read.CODE_OR_WORDS)

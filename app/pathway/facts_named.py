@@ -22,21 +22,25 @@ from functools import lru_cache
 from typing import cast
 
 from app.chart.model import ObservationView
+from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words
 from app.pathway.facts_common import (
     Context,
     observation_asserted,
     words_memoisable,
 )
 from app.pathway.facts_negation import asserted_at, phrase_around
-from app.terminology import Coding, ValueSet, ValueSets
+from app.terminology import SNOMED, Coding, ValueSet, ValueSets
 
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
 # ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
 NAMED_CONCEPTS = frozenset({
     "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
+    *CANCER_WORD_CONCEPTS,  # by their own words and negations (``facts_cancer_words``, tenth pass)
 })
 _NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
+# The member a cancer named in words is shown as (SNOMED CT, CODES.md §1a): the chart's words are its display.
+_CANCER_NAMED = {"cancer_active": Coding(SNOMED, "363346000"), "cancer_history": Coding(SNOMED, "266987004")}
 # Words that negate a row's name ("No saddle anesthesia": "Yes" states that there is none). A name's
 # mentions in a record's words are judged one by one (``facts_negation``).
 _NEGATION = re.compile(
@@ -81,8 +85,12 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
 @lru_cache(maxsize=4096)  # bounded like facts_common's memos: only ordinary-sized words are kept
 def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
     words = [text for text in texts if text]
-    found = []
+    found: list[tuple[int, Coding]] = []
+    cancers: dict[str, str | None] = {}  # each text read once for both cancer concepts
     for index, concept in enumerate(concepts):
+        if concept in CANCER_WORD_CONCEPTS:
+            found.extend(_cancer_named(index, concept, texts, cancers))
+            continue
         if concept not in NAMED_CONCEPTS:
             continue
         value_set, normal, other = vs.get(concept), _CONCEPT_NEGATION.get(concept), _OTHER_THING.get(concept)
@@ -110,30 +118,22 @@ def _first_asserted(value_set: ValueSet, text: str, normal: re.Pattern[str] | No
     return None
 
 
-# A spinal infection or a cancer in words (tenth pass, docs/pathway-facts.md "Tenth pass: where red flags
-# are recorded"), read where the named concepts above are not enough: a spine report's conclusion ("epidural
-# abscess at L3-4", "metastatic disease"), a reason typed on another record ("Vertebral osteomyelitis" for
-# IV vancomycin) and the draft order's words. Outside a spine report, an osteomyelitis counts only where
-# it names the spine (a diabetic foot's does not). A sentence that negates (``_NEGATION``), calls the
-# finding unlikely or benign, names a skin cancer (PATHWAY.md §3: never non-melanoma skin cancer), a
-# carcinoma in situ (D00-D09 lie outside C00-C96), a family history, a screening, a susceptibility or a
-# risk of cancer is not read; "malignant" counts only before a
-# neoplasm's noun (never "malignant hypertension" or "neuroleptic malignant syndrome").
+# A spinal infection in words (tenth pass, docs/pathway-facts.md "Tenth pass: where red flags are
+# recorded"), read where the named concepts above are not enough: a spine report's conclusion ("epidural
+# abscess at L3-4"), a reason typed on another record ("Vertebral osteomyelitis" for IV vancomycin) and the
+# draft order's words. Outside a spine report, an osteomyelitis counts only where it names the spine (a
+# diabetic foot's does not). A sentence that negates (``_NEGATION``), calls the finding unlikely or benign,
+# or names a family history or a screening is not read. A cancer in the same words is read once, by the
+# named concepts (``facts_cancer_words``: "metastatic disease", "h/o breast ca").
 _SPINAL_INFECTION = (
     r"\b(?:epidural|intraspinal|spinal|paraspinal|paravertebral|prevertebral)\s+(?:abscess(?:es)?|phlegmon"
     r"|empyema)\b|\b(?:spondylo)?dis[ck]itis\b|\b(?:vertebral|spinal|spine)\s+osteomyelitis\b"
     r"|\bosteomyelitis\s+of\s+(?:the\s+)?(?:vertebra|spine|spinal|lumbar|thoracic|cervical|sacr)"
     r"|\bseptic\s+facet|\bpott'?s\s+disease\b")
-_CANCER = re.compile(
-    r"\bmetasta(?:sis|ses|tic)\b|\bmyeloma\b|\bplasmacytoma\b|\blymphoma\b|\bleuka?emi[ac]\b"
-    r"|\b(?:adeno)?carcinoma(?:tosis)?\b|\bsarcoma\b|\bmalignanc(?:y|ies)\b|\bneoplastic\b|\bcancer\b"
-    r"|\bmalignant\s+(?:\w+\s+)?(?:neoplasm|tumou?r|lesion|mass|process|cells?|melanoma|disease|effusion)",
-    re.IGNORECASE)
-_IN_WORDS = {"spinal_infection": re.compile(_SPINAL_INFECTION, re.IGNORECASE), "cancer_active": _CANCER}
+_IN_WORDS = {"spinal_infection": re.compile(_SPINAL_INFECTION, re.IGNORECASE)}
 _IN_REPORTS = {  # a spine report's osteomyelitis or psoas abscess is the spine's
     "spinal_infection": re.compile(_SPINAL_INFECTION + r"|\bosteomyelitis\b|\bpsoas\s+abscess",
                                    re.IGNORECASE),
-    "cancer_active": _CANCER,
 }
 _REPORTED_CONCEPTS = frozenset(_IN_WORDS)
 # "without" and what it governs ("MRI without contrast"), cut before a sentence is searched for a finding.
@@ -156,19 +156,33 @@ _DESCRIBED = re.compile(
 def reported_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...]) -> Hits:
     """(index, coding) of each concept a report's sentences name: the named concepts (``named_hits``), never
     in a sentence that describes normal anatomy or its crowding (``_DESCRIBED``: "cauda equina" is a name of
-    the syndrome), and a spinal infection or a cancer in any sentence ("Epidural abscess L3-4, cord signal
-    normal"; ``infection_or_cancer_hits``)."""
+    the syndrome), and a spinal infection in any sentence ("Epidural abscess L3-4, cord signal normal";
+    ``infection_hits``)."""
     kept = tuple(text for text in texts if not _DESCRIBED.search(text))
-    return named_hits(ctx, concepts, kept) + infection_or_cancer_hits(ctx, concepts, texts, report=True)
+    return _one_per_concept(named_hits(ctx, concepts, kept),
+                            infection_hits(ctx, concepts, texts, report=True))
 
 
-def infection_or_cancer_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...],
-                             report: bool = False) -> Hits:
-    """(index, coding) of a spinal infection or a cancer ``texts`` name (``_IN_WORDS``; a spine
-    ``report``'s, ``_IN_REPORTS``): a report's sentences, a reason typed on another record, the draft
-    order's reason for exam and note ("h/o metastatic breast cancer", "r/o epidural abscess": a suspicion
-    counts, PATHWAY.md §2). The concept's first code, shown in the chart's words; memoised by the words,
-    as ``named_hits`` is."""
+def words_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
+    """A reason's or the order's words: the named concepts (``named_hits``, which reads a cancer with
+    ``facts_cancer_words``), and a spinal infection (``infection_hits``)."""
+    return _one_per_concept(named_hits(ctx, concepts, texts),
+                            infection_hits(ctx, concepts, tuple(text for text in texts if text)))
+
+
+def _one_per_concept(hits: Hits, more: Hits) -> Hits:
+    """``hits``, then those of ``more`` for concepts ``hits`` does not name: two readers of the same words
+    give one finding per concept (a spinal infection is both a named concept and ``_IN_WORDS``')."""
+    named = {index for index, _ in hits}
+    return hits + tuple(hit for hit in more if hit[0] not in named)
+
+
+def infection_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...],
+                   report: bool = False) -> Hits:
+    """(index, coding) of a spinal infection ``texts`` name (``_IN_WORDS``; a spine ``report``'s,
+    ``_IN_REPORTS``): a report's sentences, a reason typed on another record, the draft order's reason
+    for exam and note ("r/o epidural abscess": a suspicion counts, PATHWAY.md §2). The concept's first
+    code, shown in the chart's words; memoised by the words, as ``named_hits`` is."""
     if not texts or _REPORTED_CONCEPTS.isdisjoint(concepts):
         return ()
     if not words_memoisable(texts):
@@ -190,6 +204,22 @@ def _reported_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str, .
     return tuple(found)
 
 
+def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...],
+                  read: dict[str, str | None] | None = None) -> Hits:
+    """A cancer named in words (``facts_cancer_words``, which reads its own negations: "triple negative
+    breast cancer" is a cancer, "no hx of cancer" none), shown in the chart's words; ``read`` keeps what
+    each text named for the next concept."""
+    read = {} if read is None else read
+    for text in texts:
+        if not text:
+            continue
+        if text not in read:
+            read[text] = cancer_in_words(text)
+        if read[text] == concept:
+            return ((index, _CANCER_NAMED[concept]._replace(display=text)),)
+    return ()
+
+
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
     """A record's words: its text, then its codings' displays (a local code's display names the row)."""
     return (text, *(coding.display for coding in codings))
@@ -203,7 +233,27 @@ def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hit
     names = names_of(o.text, o.codings)
     if answered_yes(o):
         return _unless_normal(concepts, o, named_hits(ctx, concepts, names))
-    return _abnormal_exam(ctx, concepts, o, names)
+    return _abnormal_exam(ctx, concepts, o, names) or _cancer_answered(concepts, o, names)
+
+
+# An answer that says nothing is there: "Hx of cancer?": "No", "Unknown", "N/A".
+_NO_ANSWER = re.compile(
+    r"\s*(?:no|n|none|neg|negative|denies|denied|never|unknown|unk|n/?a|not\s+applicable)\b", re.IGNORECASE)
+
+
+def _cancer_answered(concepts: tuple[str, ...], o: ObservationView, names: tuple[str | None, ...]) -> Hits:
+    """A cancer named in a row's answer ("Pathology final diagnosis": "Metastatic adenocarcinoma", "Which
+    cancer?": "Breast"), read with the row's name before it, so that "Family history": "breast cancer" and
+    "Cancer screening": "Up to date" stay none (``facts_cancer_words``); tenth pass."""
+    if not CANCER_WORD_CONCEPTS.intersection(concepts) or o.value_boolean is False:
+        return ()
+    answer = next(iter(_answers(o)), None)
+    if answer is None or _NO_ANSWER.match(answer):
+        return ()
+    name = next((text for text in names if text), "")
+    row = " ".join((name, answer))  # the name, then its answer, as one clause
+    return tuple(hit for index, concept in enumerate(concepts) if concept in CANCER_WORD_CONCEPTS
+                 for hit in _cancer_named(index, concept, (row,)))
 
 
 # A neurological exam row under a local code, read by its answer (ninth pass, PATHWAY.md §3 myelopathy): a

@@ -120,6 +120,7 @@ class Finding(StrEnum):
     NEOPLASM_UNCERTAIN = "neoplasm_uncertain"
     CANCER_TREATMENT = "cancer_treatment"  # a cancer drug or radiotherapy/chemotherapy (facts_cancer)
     CANCER_STAGING = "cancer_staging"  # a staging or breast cancer specimen Observation (facts_cancer)
+    ONCOLOGY_CARE = "oncology_care"  # an oncology visit or referral (facts_oncology)
     WEIGHT_LOSS = "weight_loss"
     OSTEOPOROSIS = "osteoporosis"
     VERTEBRAL_FRACTURE = "vertebral_fracture"

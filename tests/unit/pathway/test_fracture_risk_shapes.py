@@ -77,7 +77,6 @@ def test_r10_a_vertebral_fracture_counts_healed_or_not_whatever_its_age(fields: 
 
 @pytest.mark.parametrize("code", [
     "Z87.310",   # personal history of (healed) osteoporosis fracture: osteoporosis
-    "M84.58XA",  # pathological fracture in neoplastic disease, other specified site (the vertebra's code)
     "M84.68XD",  # pathological fracture in other disease, other site, subsequent encounter
     "M49.56",    # collapsed vertebra in diseases classified elsewhere, lumbar region
 ])
@@ -88,6 +87,15 @@ def test_r10_osteoporosis_and_pathological_vertebral_fractures_in_other_icd_10_c
 
     assert RedFlag.FRACTURE_RISK in decision.facts.red_flags
     assert decision.rules == ("R10",)
+
+
+def test_a_pathological_fracture_in_neoplastic_disease_is_fracture_risk_and_r8() -> None:
+    """M84.58XA (the vertebra's code) is a vertebral fracture (§3 fracture risk) through a tumour: since the
+    tenth pass (malignancy) also the major malignancy flag, so R8 (whole-spine MRI) comes before R10."""
+    decision = decide(condition("M84.58XA", clinicalStatus=coded(CLINICAL, "active")))
+
+    assert {RedFlag.FRACTURE_RISK, RedFlag.MALIGNANCY_MAJOR} <= set(decision.facts.red_flags)
+    assert decision.rules == ("R8",)
 
 
 @pytest.mark.parametrize("code", [

@@ -80,12 +80,17 @@ def test_immunosuppression_and_drug_use_coded_as_clinics_code_them_are_an_infect
 
 
 @pytest.mark.parametrize("code", [
-    "Z92.21",   # history of chemotherapy: possibly decades ago
     "F16.20",   # hallucinogen dependence: not an injection drug
     "D86.9",    # sarcoidosis: not an immunodeficiency
 ])
 def test_codes_next_to_the_infection_flags_that_are_not_one_still_defer(code: str) -> None:
     assert decide(diagnosis(code)).rules == ("R1",)
+
+
+def test_a_history_of_chemotherapy_is_no_infection_flag_but_a_history_of_cancer() -> None:
+    """Z92.21, possibly decades ago, is no immunosuppression (R7); it is a history of cancer, R8 (tenth pass:
+    malignancy)."""
+    assert decide(diagnosis("Z92.21")).rules[0] == "R8"
 
 
 def procedure(system: str, code: str, **fields: Any) -> dict[str, Any]:

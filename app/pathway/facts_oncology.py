@@ -1,0 +1,74 @@
+"""Malignancy (PATHWAY.md §3, R8) recorded as the care a cancer gets: an oncology visit (an Encounter whose
+type or service type is oncology: "HEM ONC OFFICE VISIT", "Radiation Oncology") or a referral to oncology (a
+ServiceRequest named "AMB REFERRAL TO ONCOLOGY", or whose performer type is a medical, haematology and
+oncology, surgical or gynaecologic oncologist by NUCC taxonomy). PURE.
+
+§3 names coded cancers; a chart from a clinic that records the cancer only in the oncologist's notes shows it
+here. The safe side (docs/pathway-facts.md "Tenth pass: malignancy as oncology records show it"): a referral
+made for a suspected cancer is read as one, as "r/o malignancy" is; a haematology-oncology visit for a benign
+blood disorder is over-read (R8 only makes imaging appropriate, never a defer). Visits and referrals are
+read by the names their codings carry (Encounter.type with no coding is not kept by the parser).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from app.chart.dates import FhirDate
+from app.pathway.facts_cancer_words import remembered_words
+from app.pathway.facts_common import Context, dated, possibly_by, shown_name
+from app.pathway.model import Evidence, Finding
+from app.terminology import NUCC, Coding, canonical_system
+
+__all__ = ["oncology_care"]
+
+# NUCC provider taxonomy: medical oncology, haematology and oncology, surgical oncology, gynaecologic
+# oncology (codes and names seen together in public NPI taxonomy lists).
+_ONCOLOGISTS = frozenset({"207RX0202X", "207RH0003X", "2086X0206X", "207VX0201X"})
+_ONCOLOGY = re.compile(
+    r"\b(?:oncology|oncologist|oncologic|(?:hem|heme|haem|rad|med|gyn|surg|peds|pediatric)[\s/-]*onc"
+    r"|cancer\s+(?:center|centre|institute|clinic|care))\b", re.IGNORECASE)
+_NOT_THERE = re.compile(r"\b(?:no|not|declined|refused|cancel+ed)\b", re.IGNORECASE)
+_VOID = frozenset({"entered-in-error"})
+
+
+def oncology_care(ctx: Context) -> Iterator[Evidence]:
+    """§3 malignancy (major): an oncology visit or referral by the order date, or booked for any day."""
+    for e in ctx.chart.encounters:
+        name = _named(e.type_codings + e.service_type_codings)
+        if name is not None and e.status not in _VOID and _by_order(ctx, e.start, e.status == "planned"):
+            yield _evidence(e.reference, e.start, name)
+    draft = ctx.order.reference if ctx.order is not None else None
+    for s in ctx.chart.service_requests:
+        if (s.reference is not None and s.reference == draft) or s.status in _VOID or s.do_not_perform:
+            continue
+        name = _named(s.codings, s.text) or _oncologist(s.performer_type_codings)
+        if name is not None and _by_order(ctx, s.authored_on or s.occurrence, s.status == "active"):
+            yield _evidence(s.reference, s.authored_on or s.occurrence, name)
+
+
+def _by_order(ctx: Context, on: FhirDate | None, booked: bool) -> bool:
+    return booked or possibly_by(on, ctx.order_date)
+
+
+def _evidence(reference: str | None, on: FhirDate | None, name: str) -> Evidence:
+    coding = Coding(NUCC, "207RX0202X", name)  # medical oncology: the member it is shown as
+    return Evidence(Finding.ONCOLOGY_CARE, reference, dated(on), coding, name=shown_name(name))
+
+
+def _named(codings: tuple[Coding, ...], text: str | None = None) -> str | None:
+    return next((t for t in (text, *(c.display for c in codings)) if t and _oncology_named(t)), None)
+
+
+def _oncologist(codings: tuple[Coding, ...]) -> str | None:
+    found = next((c for c in codings if canonical_system(c.system) == NUCC and c.code in _ONCOLOGISTS), None)
+    return None if found is None else found.display or "oncologist"
+
+
+@remembered_words
+def _oncology_named(text: str) -> bool:
+    """A mention not negated in the words just before or after it ("no oncology follow-up", "referral to
+    oncology declined")."""
+    return any(_NOT_THERE.search(text, max(0, m.start() - 30), m.start()) is None
+               and _NOT_THERE.search(text, m.end(), m.end() + 30) is None for m in _ONCOLOGY.finditer(text))
