@@ -15,8 +15,9 @@ long it counts, new or not); the card shows the chart's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 from app.chart.model import ObservationView
 from app.pathway.facts_common import (
@@ -103,17 +104,66 @@ def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hit
 _ABNORMAL_REFLEX = (r"(?:[34]\s*\+|\+\s*[34]|up-?going|up\s+going|extensor|sustained|hyperreflexi[ac]"
                     r"|hyperactive|clonus)")
 _SIGN_PRESENT = r"(?:\+|pos|positive|present|yes|right|left|bilateral(?:ly)?|bilat|b/l|r|l)"
-_EXAM_ROWS: dict[str, tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]] = {
+
+
+class _ExamRow(NamedTuple):
+    """A row named ``row`` shows its concept when an answer is ``abnormal``; the evidence is the member
+    ``code`` of the concept, else its first one, shown as the chart writes the row and its answer."""
+
+    row: re.Pattern[str]
+    abnormal: Callable[[str], object]
+    code: str | None = None
+
+
+def _volume_of_retention(answer: str) -> bool:
+    """A bladder volume of ``RETENTION_ML`` or more, in mL (or cc, or L, or no unit: bladder scanners
+    report mL)."""
+    found = _VOLUME.fullmatch(answer)
+    if found is None:
+        return False
+    litres = (found.group(2) or "").casefold() in {"l", "liter", "litre", "liters", "litres"}
+    return float(found.group(1)) * (1000 if litres else 1) >= RETENTION_ML
+
+
+# Tenth pass, PATHWAY.md §3 cauda equina, as nursing and physician flowsheets chart its signs: a post-void
+# residual or bladder scan of 200 mL or more (retention; the threshold is clinical, not in §3: GIRFT's
+# suspected-CES pathway, docs/pathway-facts.md "Tenth pass"), a rectal or anal sphincter tone written
+# decreased, absent or lax, a perianal, perineal or saddle sensation written decreased or absent, an anal
+# wink or bulbocavernosus reflex absent. "Normal", "Intact", "Present", "40 mL" raise nothing; a row
+# naming a pre-void volume is no residual, nor a gastric residual, nor a volume in another unit ("PVR" is
+# also a pulmonary vascular resistance, in dyn·s/cm5 or Wood units).
+RETENTION_ML = 200.0
+_VOLUME = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ml|mls|cc|milliliters?|millilitres?|l|liters?|litres?)?\.?\s*",
+                     re.IGNORECASE)
+_LOW = (r"(?:decreased|reduced|diminished|absent|abn|abnormal|impaired|weak|poor|lax|loose|patulous|flaccid"
+        r"|low|none|nil|lost|loss|minimal|0)")
+_EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
     "abnormal_reflex": (
-        (re.compile(r"\b(?:babinski|hoffmann?|clonus)", re.IGNORECASE),
-         re.compile(rf"(?:{_ABNORMAL_REFLEX}|{_SIGN_PRESENT})(?![\w+/])", re.IGNORECASE)),
-        (re.compile(r"\b(?:reflex(?:es)?|dtrs?|jerks?|plantars?)\b", re.IGNORECASE),
-         re.compile(rf"{_ABNORMAL_REFLEX}(?![\w+])", re.IGNORECASE)),
+        _ExamRow(re.compile(r"\b(?:babinski|hoffmann?|clonus)", re.IGNORECASE),
+                 re.compile(rf"(?:{_ABNORMAL_REFLEX}|{_SIGN_PRESENT})(?![\w+/])", re.IGNORECASE).match),
+        _ExamRow(re.compile(r"\b(?:reflex(?:es)?|dtrs?|jerks?|plantars?)\b", re.IGNORECASE),
+                 re.compile(rf"{_ABNORMAL_REFLEX}(?![\w+])", re.IGNORECASE).match),
     ),
-    "gait_disturbance": ((
+    "gait_disturbance": (_ExamRow(
         re.compile(r"\bgait\b", re.IGNORECASE),
         re.compile(r"(?:spastic|ataxic|broad[- ]?based|wide[- ]?based|unsteady|unstable|abnormal"
-                   r"|scissor(?:ing)?|myelopathic)(?![\w])", re.IGNORECASE)),),
+                   r"|scissor(?:ing)?|myelopathic)(?![\w])", re.IGNORECASE).match),),
+    "ces": (
+        _ExamRow(re.compile(r"^(?!.*\b(?:pre-?\s*void|gastric)).*\b(?:post-?\s*void|post-?\s*micturition|pvr"
+                            r"|bladder\s+scan\w*|residual\s+(?:urine|bladder)|(?:urine|bladder)\s+(?:residual"
+                            r"|volume))", re.IGNORECASE),
+                 _volume_of_retention, "267064002"),
+        _ExamRow(re.compile(r"\b(?:rectal|anal|sphincter)\s+(?:sphincter\s+)?tone\b|\bsphincter\s+tone",
+                            re.IGNORECASE),
+                 re.compile(rf"{_LOW}\b", re.IGNORECASE).match, "192970008"),
+        _ExamRow(re.compile(r"\b(?:peri-?anal|perineal|perineum|saddle|sacral|genital|s\s*[2-5])\b.*\b(?:sensation"
+                            r"|sensory|light\s+touch|pin\s*prick|feeling)", re.IGNORECASE),
+                 re.compile(rf"{_LOW}\b", re.IGNORECASE).match, "449813001"),
+        _ExamRow(re.compile(r"\b(?:anal\s+wink|anocutaneous|bulbo-?cavernos\w*|bcr|anal\s+reflex)",
+                            re.IGNORECASE),
+                 re.compile(r"(?:absent|negative|neg|none|nil|not\s+(?:present|elicited)|diminished|decreased"
+                            r"|reduced|0|-)(?![\w])", re.IGNORECASE).match, "192970008"),
+    ),
 }
 
 
@@ -127,37 +177,41 @@ def _unless_normal(concepts: tuple[str, ...], o: ObservationView, hits: Hits) ->
 
 
 def _answers(o: ObservationView) -> list[str]:
-    """The answer's words: a string, a coded answer's text and its codings' displays."""
-    return [a.strip() for a in (o.value_string, o.value_text, *(c.display for c in o.value_codings)) if a]
+    """The answer's words: a string, a coded answer's text and its codings' displays; a quantity as
+    written ("350 mL": a bladder volume, tenth pass)."""
+    quantity = f"{o.value:g} {o.unit or ''}" if o.value is not None else None
+    return [a.strip() for a in (o.value_string, o.value_text, *(c.display for c in o.value_codings), quantity)
+            if a]
 
 
 def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
                    names: tuple[str | None, ...]) -> Hits:
     """(index, coding) of each concept an exam row shows abnormal by its answer (``_EXAM_ROWS``): the
-    concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing").
-    Memoised by the row's name and answers, as ``named_hits`` is by words: a site's exam rows recur."""
-    name = next((text for text in names if text), None)
-    if name is None or not any(concept in _EXAM_ROWS for concept in concepts):
+    concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing"). The row
+    is named by its text or any of its codings' displays (a LOINC-coded bladder scan whose text is a
+    flowsheet id). Memoised by the row's names and answers, as ``named_hits`` is by words: a site's exam
+    rows recur."""
+    named = tuple(dict.fromkeys(text for text in names if text))
+    if not named or not any(concept in _EXAM_ROWS for concept in concepts):
         return ()
-    words = (name, *_answers(o))
-    if not words_memoisable(words):
-        return _exam_hits.__wrapped__(ctx.vs, concepts, words)
-    return _exam_hits(ctx.vs, concepts, words)
+    answers = tuple(_answers(o))
+    if not words_memoisable((*named, *answers)):
+        return _exam_hits.__wrapped__(ctx.vs, concepts, named, answers)
+    return _exam_hits(ctx.vs, concepts, named, answers)
 
 
 @lru_cache(maxsize=4096)  # bounded like ``_named_hits``: only ordinary-sized words are kept
-def _exam_hits(vs: ValueSets, concepts: tuple[str, ...], words: tuple[str, ...]) -> Hits:
-    name, answers = words[0], words[1:]
-    if _NEGATION.search(name):
-        return ()
+def _exam_hits(vs: ValueSets, concepts: tuple[str, ...], names: tuple[str, ...], answers: tuple[str, ...]
+               ) -> Hits:
+    read = [name for name in names if not _NEGATION.search(name)]
     found = []
     for index, concept in enumerate(concepts):
-        patterns = _EXAM_ROWS.get(concept, ())
-        answer = next((a for row, abnormal in patterns if row.search(name) for a in answers
-                       if abnormal.match(a)), None)
-        if answer is not None:
-            coding = vs.get(concept).members[0].coding
-            found.append((index, coding._replace(display=f"{name} {answer}")))
+        shown = next(((row, name, a) for row in _EXAM_ROWS.get(concept, ()) for name in read
+                      if row.row.search(name) for a in answers if row.abnormal(a)), None)
+        if shown is not None:
+            members = vs.get(concept).members
+            coding = next((m.coding for m in members if m.coding.code == shown[0].code), members[0].coding)
+            found.append((index, coding._replace(display=f"{shown[1]} {shown[2]}")))
     return tuple(found)
 
 

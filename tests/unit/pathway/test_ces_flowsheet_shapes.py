@@ -1,0 +1,158 @@
+"""Cauda equina (R5) as nursing and physician flowsheets chart its signs, parsed as the hooks parse them
+(docs/pathway-facts.md "Tenth pass: cauda equina and motor deficits in flowsheets"). ``raw_decision.decide``
+adds each resource to a 19-day lumbar radiculopathy and decides a lumbar MRI ordered on 2026-03-11: R1
+(defer) without a red flag. PATHWAY.md §3 CES, §2 "wherever the chart holds it"; CODES.md §1f.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import decide
+
+from app.pathway.model import RedFlag
+
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+EXAM = [{"coding": [{"system": CATEGORY, "code": "exam"}]}]
+
+
+def row(text: str, on: str = "2026-03-10", **value: Any) -> dict[str, Any]:
+    """A flowsheet row under a local code known only by its name, charted yesterday."""
+    return {"resourceType": "Observation", "id": "row", "status": "final", "category": EXAM,
+            "code": {"text": text}, "effectiveDateTime": on, **value}
+
+
+def ml(value: float, unit: str | None = "mL") -> dict[str, Any]:
+    quantity: dict[str, Any] = {"value": value}
+    if unit is not None:
+        quantity.update(unit=unit, system="http://unitsofmeasure.org", code=unit)
+    return {"valueQuantity": quantity}
+
+
+def said(answer: str) -> dict[str, Any]:
+    return {"valueString": answer}
+
+
+def assert_r5(*resources: dict[str, Any]) -> None:
+    decision = decide(*resources)
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
+
+
+def assert_r1(*resources: dict[str, Any]) -> None:
+    decision = decide(*resources)
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R1"
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("Post void residual", ml(350)),
+    ("PVR", ml(350, "cc")),
+    ("Bladder scan volume", ml(600)),
+    ("Bladder Scan", said("600 mL")),
+    ("Bladder scan", ml(0.45, "L")),
+    ("Residual urine volume", ml(300, None)),  # no unit: a bladder scanner's mL
+    ("Post-void residual", ml(200)),            # the threshold itself
+])
+def test_r5_a_post_void_residual_of_200_ml_or_more_is_retention(name: str, value: dict[str, Any]) -> None:
+    """§3 CES "new urinary retention", as a nurse's bladder scan records it: a residual volume of 200 mL or
+    more (the clinical threshold this pass chose, docs/pathway-facts.md "Tenth pass"). It was R1."""
+    assert_r5(row(name, **value))
+
+
+def test_r5_a_bladder_volume_under_a_loinc_like_code_is_read_by_its_display() -> None:
+    """The row's name may be only its coding's display (its text a flowsheet id): it is read too."""
+    coded = row("FLO 3045", **ml(400))
+    coded["code"]["coding"] = [{"system": "urn:oid:1.2.840.114350.1", "code": "3045",
+                                "display": "Post void residual volume"}]
+    assert_r5(coded)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("Post void residual", ml(40)),        # "PVR 40 mL": normal emptying
+    ("PVR", said("40 ml")),
+    ("Post-void residual", ml(199)),
+    ("Gastric residual", ml(250)),         # a tube feed's residual, not the bladder's
+    ("PVR", ml(250, "dyn.s/cm5")),         # pulmonary vascular resistance
+    ("Bladder scan pre-void", ml(450)),    # a full bladder before voiding is no residual
+])
+def test_r1_a_small_residual_or_another_volume_is_no_retention(name: str, value: dict[str, Any]) -> None:
+    """A careful negative must not raise an emergency (§2): a normal residual, a gastric residual, a
+    resistance and a pre-void volume raise nothing."""
+    assert_r1(row(name, **value))
+
+
+@pytest.mark.parametrize("fields", [
+    {"status": "entered-in-error"},
+    {"effectiveDateTime": "2026-03-12"},  # after the order
+    {"effectiveDateTime": "2025-06-12"},  # older than the 180 days a CES sign keeps counting
+])
+def test_r1_a_void_later_or_old_residual_is_not_read(fields: dict[str, Any]) -> None:
+    assert_r1({**row("Post void residual", **ml(500)), **fields})
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Rectal tone", "Decreased"),
+    ("Rectal tone", "Absent"),
+    ("Rectal tone", "Lax"),
+    ("Anal sphincter tone", "Reduced"),
+    ("Sphincter tone", "Diminished"),
+    ("Perianal sensation", "Decreased"),
+    ("Perianal sensation", "Absent"),
+    ("Saddle sensation", "Reduced"),
+    ("Perineal sensation to light touch", "Impaired"),
+    ("Anal wink", "Absent"),
+    ("Bulbocavernosus reflex", "Absent"),
+    ("Anal wink", "Negative"),
+])
+def test_r5_a_sphincter_or_saddle_exam_row_written_abnormal_is_a_cauda_equina_sign(name: str, answer: str
+                                                                                   ) -> None:
+    """§3 CES: a lax sphincter, saddle sensory loss and an absent anal wink are how an examiner charts
+    cauda equina; under a local code they were read as nothing (R1)."""
+    assert_r5(row(name, **said(answer)))
+
+
+def test_r5_a_coded_local_answer_decreased_counts() -> None:
+    local = {"system": "urn:local", "code": "DEC", "display": "Decreased"}
+    answer = {"valueCodeableConcept": {"coding": [local]}}
+    assert_r5(row("Rectal tone", **answer))
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Rectal tone", "Normal"),
+    ("Rectal tone", "Good"),
+    ("Perianal sensation", "Intact"),
+    ("Anal wink", "Present"),
+    ("Bulbocavernosus reflex", "Positive"),
+    ("Saddle anesthesia", "No"),
+    ("No saddle anesthesia", "Absent"),
+])
+def test_r1_a_normal_sphincter_or_saddle_exam_raises_nothing(name: str, answer: str) -> None:
+    """"Rectal tone normal", "perianal sensation intact", "anal wink present": a careful negative exam
+    never raises an emergency (§2, CODES.md recommendation 3)."""
+    assert_r1(row(name, **said(answer)))
+
+
+def test_r5_a_cauda_equina_exam_panel_with_one_abnormal_item() -> None:
+    """A "CES exam" panel whose items are the rows above: one abnormal item raises R5."""
+    panel = {**row("CES exam"), "component": [
+        {"code": {"text": "Rectal tone"}, "valueString": "Normal"},
+        {"code": {"text": "Perianal sensation"}, "valueString": "Reduced"},
+        {"code": {"text": "Post void residual"}, "valueQuantity": {"value": 80, "unit": "mL"}}]}
+    assert_r5(panel)
+
+
+def test_r1_a_cauda_equina_exam_panel_all_normal() -> None:
+    panel = {**row("CES exam"), "component": [
+        {"code": {"text": "Rectal tone"}, "valueString": "Normal"},
+        {"code": {"text": "Perianal sensation"}, "valueString": "Intact"},
+        {"code": {"text": "Anal wink"}, "valueString": "Present"},
+        {"code": {"text": "Post void residual"}, "valueQuantity": {"value": 80, "unit": "mL"}}]}
+    assert_r1(panel)
+
+
+def test_the_card_names_the_row_and_its_volume() -> None:
+    evidence = decide(row("Post void residual", **ml(350))).facts.red_flags[RedFlag.CES][0]
+    assert evidence.name == "Post void residual 350 mL"
+    assert evidence.coding is not None and evidence.coding.code == "267064002"  # retention: new, §3
