@@ -1,0 +1,113 @@
+"""Weakness of both legs (PATHWAY.md §3 CES) from MRC grades charted per side, parsed as the hooks parse
+them (docs/pathway-facts.md "Tenth pass: cauda equina and motor deficits in flowsheets"). Beside a
+19-day lumbar radiculopathy and a lumbar MRI ordered on 2026-03-11 (``raw_decision.decide``), a severe grade
+of one leg is R6; of both legs it is the cauda equina sign R5, as a coded deficit of each leg already was.
+CODES.md recommendation 6 (grades compared per muscle and side).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import decide
+
+from app.chart.model import ObservationView
+from app.pathway.facts_legs import leg_side
+from app.pathway.model import RedFlag
+from app.terminology import SNOMED, Coding
+
+SIDES = {"R": ("24028007", "Right"), "L": ("7771000", "Left"), "B": ("51440002", "Right and left")}
+
+
+def grade(text: str, answer: str, oid: str, side: str | None = None, on: str = "2026-03-10"
+          ) -> dict[str, Any]:
+    """A manual muscle test row charted ``on``, its side in a laterality body site when ``side`` is given."""
+    found: dict[str, Any] = {"resourceType": "Observation", "id": oid, "status": "final",
+                             "code": {"text": text}, "effectiveDateTime": on, "valueString": answer}
+    if side is not None:
+        code, display = SIDES[side]
+        found["bodySite"] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
+    return found
+
+
+def panel(*items: tuple[str, str]) -> dict[str, Any]:
+    """A "Lower extremity strength" panel whose items name the side and movement."""
+    return {"resourceType": "Observation", "id": "le", "status": "final",
+            "code": {"text": "Lower extremity strength"}, "effectiveDateTime": "2026-03-10",
+            "component": [{"code": {"text": name}, "valueString": value} for name, value in items]}
+
+
+@pytest.mark.parametrize("resources", [
+    (grade("Ankle dorsiflexion strength", "3/5", "r", "R"),
+     grade("Ankle dorsiflexion strength", "3/5", "l", "L")),
+    (grade("Hip flexion strength", "2/5", "b", "B"),),
+    (panel(("R ankle dorsiflexion", "3/5"), ("L ankle dorsiflexion", "3/5")),),
+    (panel(("Right hip flexion", "3/5"), ("Left knee extension", "2/5")),),
+    (panel(("RLE EHL", "2/5"), ("LLE EHL", "Poor")),),
+    (grade("Right quadriceps strength", "3/5", "q"), grade("L ankle dorsiflexion strength", "2/5", "d")),
+])
+def test_r5_a_severe_grade_of_each_leg_is_weakness_of_both_legs(resources: tuple[dict[str, Any], ...]
+                                                                 ) -> None:
+    """§3 CES "weakness of both legs": grades ≤ 3 of a right and a left leg muscle, new (within 14 days)
+    — it was R6, the urgent motor card, instead of the emergency R5. R6's class stays beside it."""
+    decision = decide(*resources)
+
+    assert {RedFlag.CES, RedFlag.MOTOR} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("resources", [
+    (panel(("R ankle dorsiflexion", "3/5"), ("L ankle dorsiflexion", "5/5")),),  # one leg
+    (grade("Right deltoid strength", "3/5", "a"), grade("Left deltoid strength", "3/5", "b")),  # the arms
+    (grade("Right ankle dorsiflexion strength", "3/5", "r"), grade("Right EHL strength", "2/5", "e")),
+    (grade("Hip flexion strength", "3/5", "r"), grade("Knee extension strength", "3/5", "k")),  # no side
+])
+def test_r6_one_weak_leg_the_arms_or_no_side_stay_a_motor_deficit(resources: tuple[dict[str, Any], ...]
+                                                                  ) -> None:
+    decision = decide(*resources)
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
+
+
+def test_r1_mild_weakness_of_both_legs_is_not_the_cauda_equina_sign() -> None:
+    """A 4/5 of each leg is no severe or progressive grade (§3 motor); the clinical owner decides whether
+    mild weakness of both legs is §3's CES "weakness of both legs" (docs/pathway-facts.md, tenth pass)."""
+    decision = decide(panel(("R ankle dorsiflexion", "4/5"), ("L ankle dorsiflexion", "4/5")))
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R1"
+
+
+def test_r6_old_weakness_of_both_legs_is_chronic() -> None:
+    """A grade ≤ 3 that is not new (one older than 90 days before it) is no severe deficit, so no CES."""
+    decision = decide(grade("Ankle dorsiflexion strength", "3/5", "r0", "R", on="2025-06-01"),
+                      grade("Ankle dorsiflexion strength", "3/5", "l0", "L", on="2025-06-01"),
+                      grade("Ankle dorsiflexion strength", "3/5", "r", "R"),
+                      grade("Ankle dorsiflexion strength", "3/5", "l", "L"))
+
+    assert RedFlag.CES not in decision.facts.red_flags
+
+
+@pytest.mark.parametrize(("text", "site", "side"), [
+    ("R ankle dorsiflexion", None, "right"),
+    ("Lt EHL", None, "left"),
+    ("L5 myotome", None, None),          # a myotome's L is no side
+    ("Ankle dorsiflexion", "7771000", "left"),
+    ("Ankle dorsiflexion", "419465000", "right"),
+    ("Bilateral hip flexion", None, "both"),
+    ("Right biceps", None, None),        # an arm
+    ("Right shoulder and knee", None, None),  # an arm named: not read as a leg
+])
+def test_the_side_of_a_leg_grade(text: str, site: str | None, side: str | None) -> None:
+    body = (Coding(SNOMED, site),) if site is not None else ()
+    assert leg_side(ObservationView(id="x", codings=(), text=text, body_site=body)) == side
+
+
+
+def test_the_cauda_equina_evidence_is_each_legs_grade() -> None:
+    decision = decide(grade("Ankle dorsiflexion strength", "3/5", "r", "R"),
+                      grade("Ankle dorsiflexion strength", "3/5", "l", "L"))
+
+    assert {e.reference for e in decision.facts.red_flags[RedFlag.CES]} == {"Observation/r", "Observation/l"}
