@@ -31,7 +31,7 @@ from app.terminology import Coding, ValueSets
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
 # ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
 NAMED_CONCEPTS = frozenset({
-    "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
+    "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
 })
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
 # "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
@@ -48,7 +48,12 @@ _WITHOUT = re.compile(r"\b(?:without|w/o)\b[^,;:.]*", re.IGNORECASE)
 # A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus".
 _NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
                             re.IGNORECASE)
-_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX}
+# An incontinence of a kind that is never a CES sign alone (PATHWAY.md §3, CODES.md recommendation 5):
+# "Stress urinary incontinence" names no new unspecified incontinence (tenth pass, ces_if_new in words).
+_NEVER_CES_ALONE = re.compile(
+    r"\b(?:stress|urge|urgency|mixed|nocturnal|night-?time|enuresis|bed-?wetting|post-?void|post-?micturition"
+    r"|dribbl\w*|overactive|functional|giggle|coital|laugh\w*|cough\w*|sneez\w*)\b", re.IGNORECASE)
+_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": _NEVER_CES_ALONE}
 
 Hits = tuple[tuple[int, Coding], ...]
 

@@ -156,3 +156,51 @@ def test_the_card_names_the_row_and_its_volume() -> None:
     evidence = decide(row("Post void residual", **ml(350))).facts.red_flags[RedFlag.CES][0]
     assert evidence.name == "Post void residual 350 mL"
     assert evidence.coding is not None and evidence.coding.code == "267064002"  # retention: new, §3
+
+
+def problem(text: str, on: str = "2026-03-08") -> dict[str, Any]:
+    """A free-text problem (no coding), as Oracle Health exports one, active since ``on``."""
+    return {"resourceType": "Condition", "id": "typed", "code": {"text": text}, "onsetDateTime": on,
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": "active"}]}}
+
+
+def complaint(text: str) -> dict[str, Any]:
+    """An emergency visit yesterday whose chief complaint is typed."""
+    return {"resourceType": "Encounter", "id": "ed", "status": "finished", "class": {"code": "EMER"},
+            "period": {"start": "2026-03-10"}, "reasonCode": [{"text": text}]}
+
+
+@pytest.mark.parametrize("resource", [
+    problem("Numbness in groin"),
+    problem("Numbness in the perineum"),
+    problem("Groin numbness"),
+    complaint("Perianal numbness x2 days"),
+    complaint("Loss of bowel control"),
+    complaint("Bowel and bladder incontinence"),
+    complaint("Loss of bladder control"),       # unspecified incontinence, new in the episode
+    complaint("New urinary incontinence"),
+    complaint("Unable to void since this morning"),
+    problem("Decreased rectal tone"),
+    complaint("Bilateral leg weakness"),
+    problem("Weakness of both legs"),
+    problem("Bilateral foot drop"),
+])
+def test_r5_a_cauda_equina_sign_in_words(resource: dict[str, Any]) -> None:
+    """§3 CES signs as typed: a free-text problem or a typed chief complaint. Each was R1 (or R6 for the
+    bilateral foot drop: both legs are a CES sign)."""
+    assert_r5(resource)
+
+
+@pytest.mark.parametrize("resource", [
+    complaint("Denies saddle anesthesia"),
+    complaint("No bowel or bladder incontinence"),
+    complaint("Stress urinary incontinence"),           # never a CES sign alone (CODES.md rec. 5)
+    problem("Urge urinary incontinence"),
+    problem("Mixed urinary incontinence"),
+    problem("Urinary incontinence", on="2019-05-01"),   # unspecified, begun long before the episode
+    complaint("No numbness in groin"),
+    complaint("Rectal tone normal"),
+])
+def test_r1_a_denied_or_never_alone_incontinence_in_words_raises_nothing(resource: dict[str, Any]) -> None:
+    assert_r1(resource)
