@@ -12,6 +12,7 @@ that list alone (tests/unit/pathway/test_findings_table.py). PURE.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from enum import Enum
 from functools import lru_cache
@@ -196,6 +197,26 @@ def _stated(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
         named = named_hits(ctx, union, words)
         if named and possibly_by(on, ctx.order_date):
             yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
+    yield from _procedure_names(ctx, union)
+
+
+# A procedure named for a check, not for what it found: "Bladder scan for urinary retention", "Fall risk
+# assessment" (the check's result is an Observation of its own, read by its value).
+_CHECK = re.compile(r"\b(?:scan\w*|screen\w*|protocol|assess\w*|evaluat\w*|prevent\w*|monitor\w*|educat\w*"
+                    r"|risk|rule\s+out|r/o)\b", re.IGNORECASE)
+
+
+def _procedure_names(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
+    """A procedure whose own name states the finding it treated — "Straight cath for urinary retention",
+    "Decompression for cauda equina syndrome" — as nursing and ED procedure lists name them (tenth pass):
+    read by ``facts_named`` like a reason in words, dated by the procedure; never a check's name
+    (``_CHECK``), never entered-in-error."""
+    for p in ctx.chart.procedures:
+        names = names_of(p.text, p.codings)
+        named = named_hits(ctx, union, names) if p.status != "entered-in-error" else ()
+        if named and possibly_by(p.performed, ctx.order_date) \
+                and not any(_CHECK.search(name) for name in names if name):
+            yield _Row(Statement((), p.reference, p.performed), (), named, _Read.WORDS)
 
 
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:

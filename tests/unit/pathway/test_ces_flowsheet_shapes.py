@@ -204,3 +204,32 @@ def test_r5_a_cauda_equina_sign_in_words(resource: dict[str, Any]) -> None:
 ])
 def test_r1_a_denied_or_never_alone_incontinence_in_words_raises_nothing(resource: dict[str, Any]) -> None:
     assert_r1(resource)
+
+
+def procedure(name: str, on: str = "2026-03-10", **fields: Any) -> dict[str, Any]:
+    """A nursing procedure charted ``on`` under a local code known by its name."""
+    return {"resourceType": "Procedure", "id": "proc", "status": "completed", "performedDateTime": on,
+            "code": {"coding": [{"system": "urn:local", "code": "P1", "display": name}]}, **fields}
+
+
+@pytest.mark.parametrize("name", [
+    "Straight cath for urinary retention",
+    "Foley insertion - urinary retention",
+])
+def test_r5_a_catheterisation_named_for_retention_is_retention(name: str) -> None:
+    """§3 CES "new urinary retention", stated by the procedure's own name (its reasonCode was already read).
+    It was R1."""
+    assert_r5(procedure(name))
+
+
+@pytest.mark.parametrize(("name", "fields"), [
+    ("Bladder scan for urinary retention", {}),          # a check: its volume is an Observation
+    ("Straight cath for urinary retention", {"status": "entered-in-error"}),
+    ("Straight cath for urinary retention", {"performedDateTime": "2024-01-01"}),  # not new
+    ("Insertion of temporary indwelling bladder catheter", {}),  # CPT 51702's name: why is not said
+])
+def test_r1_a_check_a_void_or_an_old_catheterisation_or_one_without_a_reason_raises_nothing(
+        name: str, fields: dict[str, Any]) -> None:
+    """A catheter is placed for many reasons (surgery, monitoring): without retention stated it is no CES
+    sign (docs/pathway-facts.md "Tenth pass", left for the clinical owner)."""
+    assert_r1(procedure(name, **fields))
