@@ -139,8 +139,14 @@ def _volume_of_retention(answer: str) -> bool:
 # naming a pre-void volume is no residual, nor a gastric residual, nor a volume in another unit ("PVR" is
 # also a pulmonary vascular resistance, in dyn·s/cm5 or Wood units).
 RETENTION_ML = 200.0
-_VOLUME = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ml|mls|cc|milliliters?|millilitres?|l|liters?|litres?)?\.?\s*",
-                     re.IGNORECASE)
+_VOLUME = re.compile(r"\s*(?:>=?|≥)?\s*(\d+(?:\.\d+)?)\s*(ml|mls|cc|milliliters?|millilitres?|l|liters?"
+                     r"|litres?)?\.?\s*", re.IGNORECASE)
+# A nursing elimination row ("Urinary elimination", "Voiding", "Bladder", "Bowel") answered retention or
+# incontinent: retention (or a bowel incontinence) is a CES sign; a urinary incontinence only when new in
+# the episode and never of a kind never a CES sign alone (ces_if_new). "Voids", "Continent" raise nothing.
+_URINARY_ROW = re.compile(r"\b(?:urinary|urine|bladder|voiding|void|urination|micturition|gu)\b(?!.*\bscan)",
+                          re.IGNORECASE)
+_INCONTINENT = re.compile(r"(?:urinary\s+|bowel\s+|fa?ecal\s+)?(?:incontinen\w*|involuntary)", re.IGNORECASE)
 _LOW = (r"(?:decreased|reduced|diminished|absent|abn|abnormal|impaired|weak|poor|lax|loose|patulous|flaccid"
         r"|low|none|nil|lost|loss|minimal|0)")
 _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
@@ -169,7 +175,14 @@ _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
                             re.IGNORECASE),
                  re.compile(r"(?:absent|negative|neg|none|nil|not\s+(?:present|elicited)|diminished|decreased"
                             r"|reduced|0|-)(?![\w])", re.IGNORECASE).match, "192970008"),
+        _ExamRow(_URINARY_ROW, re.compile(r"(?:urinary\s+)?(?:retention|retaining|unable\s+to\s+"
+                                          r"(?:void|urinate)|not\s+voiding|cannot\s+void|no\s+void)",
+                                          re.IGNORECASE).match, "267064002"),
+        _ExamRow(re.compile(r"\b(?:bowel|stool|fa?ecal)\b", re.IGNORECASE),
+                 lambda answer: _INCONTINENT.match(answer) is not None, "72042002"),
     ),
+    "ces_if_new": (_ExamRow(_URINARY_ROW, lambda answer: _INCONTINENT.match(answer) is not None
+                            and _NEVER_CES_ALONE.search(answer) is None, "165232002"),),
 }
 
 

@@ -233,3 +233,27 @@ def test_r1_a_check_a_void_or_an_old_catheterisation_or_one_without_a_reason_rai
     """A catheter is placed for many reasons (surgery, monitoring): without retention stated it is no CES
     sign (docs/pathway-facts.md "Tenth pass", left for the clinical owner)."""
     assert_r1(procedure(name, **fields))
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Urinary elimination", "Retention"),
+    ("Voiding", "Unable to void"),
+    ("Urinary elimination", "Incontinent"),     # unspecified: yesterday, new in the episode
+    ("Bowel elimination", "Incontinent"),
+    ("PVR", ">999 mL"),                        # the scanner's upper bound
+])
+def test_r5_a_nursing_elimination_row_answered_retention_or_incontinent(name: str, answer: str) -> None:
+    """A nursing assessment's elimination rows (§3 CES "new urinary retention or incontinence", "faecal
+    incontinence"). Each was R1."""
+    assert_r5(row(name, **said(answer)))
+
+
+@pytest.mark.parametrize(("name", "answer", "on"), [
+    ("Urinary elimination", "Voids", "2026-03-10"),
+    ("Urinary elimination", "Continent", "2026-03-10"),
+    ("Bladder", "Incontinence - stress", "2026-03-10"),  # never a CES sign alone
+    ("Bowel elimination", "Continent", "2026-03-10"),
+    ("Urinary elimination", "Incontinent", "2026-01-05"),  # before the episode began: not new
+])
+def test_r1_a_normal_or_not_new_elimination_row_raises_nothing(name: str, answer: str, on: str) -> None:
+    assert_r1(row(name, on=on, **said(answer)))
