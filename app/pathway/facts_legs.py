@@ -42,6 +42,14 @@ def leg_side(o: ObservationView) -> str | None:
     return _side(words, sites)
 
 
+def side_in_words(text: str | None) -> str | None:
+    """The leg a deficit written in words names ("Left foot drop", "Progressive weakness of right leg"),
+    as ``leg_side`` reads a grade's words; never an arm's."""
+    if not text or not words_memoisable((text,)):
+        return None
+    return _side((text,), ())
+
+
 @lru_cache(maxsize=4096)  # bounded like facts_common's memos
 def _side(words: tuple[str, ...], sites: tuple[str | None, ...]) -> str | None:
     if not any(_LEG.search(w) for w in words) or any(_ARM.search(w) for w in words):

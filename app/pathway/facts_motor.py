@@ -36,7 +36,7 @@ from app.pathway.facts_common import (
     words_memoisable,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
-from app.pathway.facts_legs import leg_side
+from app.pathway.facts_legs import leg_side, side_in_words
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
@@ -119,10 +119,11 @@ def both_legs(ctx: Context) -> tuple[Evidence, ...]:
     """§3 CES "weakness of both legs": a new motor deficit of the right leg and one of the left (foot drop
     M21.371 beside M21.372; ICD-10-CM has no bilateral code) is a cauda equina sign, as a new paraplegia
     is — each alone stays R6. New as the other CES signs are (``Keep.NEW``); the side is the value set's
-    ``leg`` attribute. Evidence of both sides, or none."""
+    ``leg`` attribute, else (tenth pass) the side the chart's words name ("Left foot drop" as a free-text
+    problem beside "Right foot drop", ``facts_legs.side_in_words``). Evidence of both sides, or none."""
     legs = ctx.vs.get("motor_deficit")
-    found = [(e, legs.attributes(e.coding).get("leg")) for e in coded_evidence(ctx, "motor_deficit", Keep.NEW)
-             if e.coding is not None]
+    found = [(e, legs.attributes(e.coding).get("leg") or side_in_words(e.coding.display))
+             for e in coded_evidence(ctx, "motor_deficit", Keep.NEW) if e.coding is not None]
     sided = tuple(e for e, side in found if side is not None)
     return sided if {side for _, side in found} >= {"left", "right"} else ()
 

@@ -111,3 +111,36 @@ def test_the_cauda_equina_evidence_is_each_legs_grade() -> None:
                       grade("Ankle dorsiflexion strength", "3/5", "l", "L"))
 
     assert {e.reference for e in decision.facts.red_flags[RedFlag.CES]} == {"Observation/r", "Observation/l"}
+
+
+def problem(text: str, cid: str, on: str = "2026-03-08") -> dict[str, Any]:
+    """A free-text problem, as Oracle Health exports one."""
+    return {"resourceType": "Condition", "id": cid, "code": {"text": text}, "onsetDateTime": on}
+
+
+@pytest.mark.parametrize("resources", [
+    (problem("Right foot drop", "a"), problem("Left foot drop", "b")),
+    (problem("Right foot drop", "a"), {"resourceType": "Condition", "id": "b", "onsetDateTime": "2026-03-08",
+                                       "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm",
+                                                            "code": "M21.372"}]}}),
+])
+def test_r5_a_foot_drop_of_each_leg_in_words_is_weakness_of_both_legs(resources: tuple[dict[str, Any], ...]
+                                                                      ) -> None:
+    """The side of a foot drop written in words is the side its words name (``side_in_words``); each was
+    a one-sided deficit, R6, as ICD-10-CM's M21.371 beside M21.372 had been before the eighth pass."""
+    decision = decide(*resources)
+
+    assert {RedFlag.CES, RedFlag.MOTOR} <= set(decision.facts.red_flags)
+    assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("resources", [
+    (problem("Right foot drop", "a"), problem("Progressive weakness of left arm", "b")),  # an arm
+    (problem("Right foot drop", "a"), problem("Left foot drop", "b", on="2019-01-01")),  # not new
+])
+def test_r6_a_foot_drop_beside_an_arm_or_an_old_foot_drop_stays_a_motor_deficit(
+        resources: tuple[dict[str, Any], ...]) -> None:
+    decision = decide(*resources)
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
