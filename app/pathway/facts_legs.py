@@ -32,10 +32,12 @@ _RIGHT = re.compile(r"\b(?:r|rt|right|rle)\b", re.IGNORECASE)
 _LEFT = re.compile(r"\b(?:l|lt|left|lle)\b", re.IGNORECASE)
 
 
-def leg_side(o: ObservationView) -> str | None:
-    """"right", "left" or "both" for a grade of a leg muscle on a side, else None."""
+def leg_side(o: ObservationView, panel: ObservationView | None = None) -> str | None:
+    """"right", "left" or "both" for a grade of a leg muscle on a side, else None. A panel's item is read
+    with its panel's name ("Ankle dorsiflexion strength" whose items are "Right": "3/5", "Left": "3/5")."""
     sites = tuple(_SIDES.get(c.code) for c in o.body_site if canonical_system(c.system) == SNOMED)
-    named = (o.text, *(c.display for c in o.codings), *(c.display for c in o.body_site))
+    named = (o.text, *(c.display for c in o.codings), *(c.display for c in o.body_site),
+             *((panel.text, *(c.display for c in panel.codings)) if panel is not None else ()))
     words = tuple(t for t in named if t)
     if not words_memoisable(words):
         return _side.__wrapped__(words, sites)

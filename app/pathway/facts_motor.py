@@ -158,7 +158,7 @@ def _panel_items(ctx: Context, panel: ObservationView, strength: bool) -> Iterat
         if value is None or listed or _is_grade_row(item):
             continue
         if strength or _out_of_five(item):
-            yield _grade(item, None, value)
+            yield replace(_grade(item, None, value), leg=leg_side(item, panel))
 
 
 def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:

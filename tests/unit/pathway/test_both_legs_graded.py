@@ -144,3 +144,26 @@ def test_r6_a_foot_drop_beside_an_arm_or_an_old_foot_drop_stays_a_motor_deficit(
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules[0] == "R6"
+
+
+def sided_panel(text: str, *items: tuple[str, str]) -> dict[str, Any]:
+    return {**panel(*items), "code": {"text": text}}
+
+
+@pytest.mark.parametrize("resource", [
+    sided_panel("Ankle dorsiflexion strength", ("Right", "3/5"), ("Left", "3/5")),
+    sided_panel("Motor strength", ("RLE", "3/5"), ("LLE", "2/5")),
+])
+def test_r5_a_panel_naming_the_muscle_with_items_per_side(resource: dict[str, Any]) -> None:
+    """A panel named for the muscle whose items are only the sides: the item is read with its panel's
+    name (``leg_side``'s panel). It was R6."""
+    decision = decide(resource)
+
+    assert decision.rules[0] == "R5"
+
+
+def test_r6_a_panel_of_an_arm_muscle_per_side_is_no_cauda_equina_sign() -> None:
+    decision = decide(sided_panel("Deltoid strength", ("Right", "3/5"), ("Left", "3/5")))
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
