@@ -125,7 +125,8 @@ def both_legs(ctx: Context) -> tuple[Evidence, ...]:
     found = [(e, legs.attributes(e.coding).get("leg") or side_in_words(e.coding.display))
              for e in coded_evidence(ctx, "motor_deficit", Keep.NEW) if e.coding is not None]
     sided = tuple(e for e, side in found if side is not None)
-    return sided if {side for _, side in found} >= {"left", "right"} else ()
+    sides = {side for _, side in found}
+    return sided if "both" in sides or sides >= {"left", "right"} else ()
 
 
 def _grades(ctx: Context) -> Iterator[Grade]:

@@ -181,6 +181,15 @@ _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
         _ExamRow(re.compile(r"\b(?:bowel|stool|fa?ecal)\b", re.IGNORECASE),
                  lambda answer: _INCONTINENT.match(answer) is not None, "72042002"),
     ),
+    # A foot drop row answered with its side or a gait row answered steppage (tenth pass, §3 motor): the
+    # side stays in the evidence's words, so a "Bilateral" answer is weakness of both legs (facts_motor).
+    "motor_deficit": (
+        _ExamRow(re.compile(r"\b(?:foot\s*-?\s*drop|drop\s*-?\s*foot)\b", re.IGNORECASE),
+                 re.compile(rf"{_SIGN_PRESENT}(?![\w+/])", re.IGNORECASE).match, "6077001"),
+        _ExamRow(re.compile(r"\bgait\b", re.IGNORECASE),
+                 re.compile(r"(?:steppage|high[- ]stepp\w*|foot\s*(?:drop|slap\w*))", re.IGNORECASE).search,
+                 "6077001"),
+    ),
     "ces_if_new": (_ExamRow(_URINARY_ROW, lambda answer: _INCONTINENT.match(answer) is not None
                             and _NEVER_CES_ALONE.search(answer) is None, "165232002"),),
 }

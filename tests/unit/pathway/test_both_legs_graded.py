@@ -167,3 +167,26 @@ def test_r6_a_panel_of_an_arm_muscle_per_side_is_no_cauda_equina_sign() -> None:
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules[0] == "R6"
+
+
+def exam_row(text: str, answer: str, oid: str = "row") -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": oid, "status": "final", "code": {"text": text},
+            "effectiveDateTime": "2026-03-10", "valueString": answer}
+
+
+@pytest.mark.parametrize(("resources", "rule"), [
+    ((exam_row("Foot drop", "Right"),), "R6"),          # a row answered with its side
+    ((exam_row("Gait", "Steppage"),), "R6"),            # the gait of a foot drop
+    ((exam_row("Foot drop", "Bilateral"),), "R5"),      # both legs: the CES sign
+    ((exam_row("Foot drop", "Right", "a"), exam_row("Foot drop", "L", "b")), "R5"),
+])
+def test_a_foot_drop_exam_row_answered_with_its_side(resources: tuple[dict[str, Any], ...], rule: str
+                                                      ) -> None:
+    """§3 motor "foot drop" as an exam row under a local code answered with the side, not Yes; it was
+    read as no answer (R1)."""
+    assert decide(*resources).rules[0] == rule
+
+
+@pytest.mark.parametrize("answer", ["No", "Absent", "None", "Negative"])
+def test_r1_a_foot_drop_row_answered_no_raises_nothing(answer: str) -> None:
+    assert decide(exam_row("Foot drop", answer)).rules[0] == "R1"
