@@ -149,6 +149,26 @@ _URINARY_ROW = re.compile(r"\b(?:urinary|urine|bladder|voiding|void|urination|mi
 _INCONTINENT = re.compile(r"(?:urinary\s+|bowel\s+|fa?ecal\s+)?(?:incontinen\w*|involuntary)", re.IGNORECASE)
 _LOW = (r"(?:decreased|reduced|diminished|absent|abn|abnormal|impaired|weak|poor|lax|loose|patulous|flaccid"
         r"|low|none|nil|lost|loss|minimal|0)")
+
+
+def _beside(part: str) -> Callable[[str], object]:
+    """An answer with a clause in which a word of ``_LOW`` and ``part`` stand at most three words apart
+    and nothing denies them ("Decreased perianal sensation", "tone lax"; "decreased L5; perianal intact"
+    and "no decreased perianal sensation" are no saddle finding)."""
+    near = r"[^\w;,.]+(?:[\w/-]+[^\w;,.]+){0,3}?"
+    found = re.compile(rf"\b(?:{_LOW}{near}{part}|{part}{near}{_LOW})\b", re.IGNORECASE).search
+    return lambda answer: any(found(clause) is not None and _DENIED.search(clause) is None
+                              for clause in _CLAUSES.split(answer))
+
+
+# Words that deny what a clause would otherwise state ("No decreased perianal sensation"); a denial in
+# another clause ("Decreased tone, no masses") does not.
+_CLAUSES = re.compile(r"[;,.]")
+_DENIED = re.compile(r"\b(?:no|not|denies|denied|negative|neg|without|w/o|never|nor)\b", re.IGNORECASE)
+
+
+_SADDLE = r"(?:peri-?anal|perineal|perineum|saddle|genital|s\s*[2-5](?:\s*-\s*s?[3-5])?)"
+_TONE = r"(?:sphincter|tone)"
 _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
     "abnormal_reflex": (
         _ExamRow(re.compile(r"\b(?:babinski|hoffmann?|clonus)", re.IGNORECASE),
@@ -175,6 +195,13 @@ _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
                             re.IGNORECASE),
                  re.compile(r"(?:absent|negative|neg|none|nil|not\s+(?:present|elicited)|diminished|decreased"
                             r"|reduced|0|-)(?![\w])", re.IGNORECASE).match, "192970008"),
+        # A rectal or sensory exam written in a short answer: "DRE": "Decreased tone", "Sensation":
+        # "Reduced perianal sensation".
+        _ExamRow(re.compile(r"\b(?:dre|rectal(?:\s+exam\w*)?|digital\s+rectal)\b", re.IGNORECASE),
+                 _beside(_TONE), "192970008"),
+        _ExamRow(re.compile(r"\b(?:sensation|sensory|sensibility|light\s+touch|pin\s*prick|neuro\w*)\b",
+                            re.IGNORECASE),
+                 _beside(_SADDLE), "449813001"),
         _ExamRow(_URINARY_ROW, re.compile(r"(?:urinary\s+)?(?:retention|retaining|unable\s+to\s+"
                                           r"(?:void|urinate)|not\s+voiding|cannot\s+void|no\s+void)",
                                           re.IGNORECASE).match, "267064002"),

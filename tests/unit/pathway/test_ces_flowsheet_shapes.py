@@ -257,3 +257,28 @@ def test_r5_a_nursing_elimination_row_answered_retention_or_incontinent(name: st
 ])
 def test_r1_a_normal_or_not_new_elimination_row_raises_nothing(name: str, answer: str, on: str) -> None:
     assert_r1(row(name, on=on, **said(answer)))
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Sensation", "Decreased perianal sensation"),
+    ("Sensory exam", "Perianal sensation reduced"),
+    ("Neuro exam", "Decreased sensation in the perianal region"),
+    ("Rectal exam", "Decreased tone"),
+    ("DRE", "Lax sphincter"),
+    ("DRE", "Decreased tone, no masses"),   # the denial is another clause's
+])
+def test_r5_a_short_exam_answer_stating_a_saddle_or_sphincter_finding(name: str, answer: str) -> None:
+    """A rectal or sensory exam row under a local code answered in a short phrase. Each was R1."""
+    assert_r5(row(name, **said(answer)))
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Neuro exam", "Decreased L5 dermatome; perianal intact"),  # two clauses
+    ("Sensation", "Intact including perianal"),
+    ("DRE", "Normal tone, no masses"),
+    ("Rectal", "Prostate normal, tone intact"),
+    ("Neuro exam", "No decreased perianal sensation"),
+    ("Sensation", "Perianal sensation not reduced"),
+])
+def test_r1_a_normal_or_denied_exam_answer_raises_nothing(name: str, answer: str) -> None:
+    assert_r1(row(name, **said(answer)))
