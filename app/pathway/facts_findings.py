@@ -207,16 +207,20 @@ _CHECK = re.compile(r"\b(?:scan\w*|screen\w*|protocol|assess\w*|evaluat\w*|preve
 
 
 def _procedure_names(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
-    """A procedure whose own name states the finding it treated — "Straight cath for urinary retention",
-    "Decompression for cauda equina syndrome" — as nursing and ED procedure lists name them (tenth pass):
-    read by ``facts_named`` like a reason in words, dated by the procedure; never a check's name
-    (``_CHECK``), never entered-in-error."""
-    for p in ctx.chart.procedures:
-        names = names_of(p.text, p.codings)
-        named = named_hits(ctx, union, names) if p.status != "entered-in-error" else ()
-        if named and possibly_by(p.performed, ctx.order_date) \
-                and not any(_CHECK.search(name) for name in names if name):
-            yield _Row(Statement((), p.reference, p.performed), (), named, _Read.WORDS)
+    """A procedure or an earlier order whose own name states the finding it treats — "Straight cath for
+    urinary retention", "Referral to orthotics: ankle foot orthosis" (a foot drop, motor_deficit.json) —
+    as nursing and clinic lists name them (tenth pass): read by ``facts_named`` like a reason in words,
+    dated by the procedure or the order; never a check's name (``_CHECK``), never entered-in-error."""
+    draft = ctx.order.reference if ctx.order is not None else None
+    named_records = (*((p.text, p.codings, p.reference, p.performed, p.status) for p in ctx.chart.procedures),
+                     *((s.text, s.codings, s.reference, s.authored_on or s.occurrence, s.status)
+                       for s in ctx.chart.service_requests if s.reference is None or s.reference != draft))
+    for text, codings, reference, on, status in named_records:
+        names = names_of(text, codings)
+        named = named_hits(ctx, union, names) if status != "entered-in-error" else ()
+        checked = any(_CHECK.search(name) for name in names if name) if named else False
+        if named and possibly_by(on, ctx.order_date) and not checked:
+            yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
 
 
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:

@@ -190,3 +190,35 @@ def test_a_foot_drop_exam_row_answered_with_its_side(resources: tuple[dict[str, 
 @pytest.mark.parametrize("answer", ["No", "Absent", "None", "Negative"])
 def test_r1_a_foot_drop_row_answered_no_raises_nothing(answer: str) -> None:
     assert decide(exam_row("Foot drop", answer)).rules[0] == "R1"
+
+
+def order(name: str, on: str = "2026-03-10", **fields: Any) -> dict[str, Any]:
+    """An earlier order or referral known by its name."""
+    return {"resourceType": "ServiceRequest", "id": "afo", "status": "active", "intent": "order",
+            "code": {"text": name}, "authoredOn": on, **fields}
+
+
+@pytest.mark.parametrize("resource", [
+    order("Ankle foot orthosis"),
+    order("Referral to orthotics - AFO"),
+    {**order(""), "code": {"coding": [{"system": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+                                       "code": "L1930",
+                                       "display": "AFO, plastic or other material, prefabricated"}]}},
+    {"resourceType": "Procedure", "id": "fit", "status": "completed", "performedDateTime": "2026-03-10",
+     "code": {"text": "AFO fitting"}},
+])
+def test_r6_an_ankle_foot_orthosis_ordered_or_fitted_is_a_foot_drop(resource: dict[str, Any]) -> None:
+    """A foot drop documented by its treatment (docs/pathway-facts.md "Tenth pass", the safe side). It was
+    R1."""
+    decision = decide(resource)
+
+    assert RedFlag.MOTOR in decision.facts.red_flags
+    assert decision.rules[0] == "R6"
+
+
+@pytest.mark.parametrize("resource", [
+    order("Ankle foot orthosis", on="2019-01-01"),            # years ago: not this episode's
+    order("Ankle foot orthosis", status="entered-in-error"),
+])
+def test_r1_an_old_or_void_orthosis_order_raises_nothing(resource: dict[str, Any]) -> None:
+    assert decide(resource).rules[0] == "R1"

@@ -282,3 +282,13 @@ def test_r5_a_short_exam_answer_stating_a_saddle_or_sphincter_finding(name: str,
 ])
 def test_r1_a_normal_or_denied_exam_answer_raises_nothing(name: str, answer: str) -> None:
     assert_r1(row(name, **said(answer)))
+
+
+@pytest.mark.parametrize(("name", "rule"), [
+    ("Urology referral for urinary retention", "R5"),
+    ("MRI lumbar spine r/o cauda equina", "R1"),   # a suspicion an earlier order checked, not a finding
+])
+def test_an_earlier_order_named_for_its_finding(name: str, rule: str) -> None:
+    earlier = {"resourceType": "ServiceRequest", "id": "earlier", "status": "active", "intent": "order",
+               "code": {"text": name}, "authoredOn": "2026-03-01"}
+    assert decide(earlier).rules[0] == rule
