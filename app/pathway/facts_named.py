@@ -132,8 +132,9 @@ def _volume_of_retention(answer: str) -> bool:
 
 
 # Tenth pass, PATHWAY.md §3 cauda equina, as nursing and physician flowsheets chart its signs: a post-void
-# residual or bladder scan of 200 mL or more (retention; the threshold is clinical, not in §3: GIRFT's
-# suspected-CES pathway, docs/pathway-facts.md "Tenth pass"), a rectal or anal sphincter tone written
+# residual or bladder scan of 200 mL or more (retention; the threshold is clinical, not in §3: NHS
+# suspected-CES pathways image at once above 200 mL, docs/pathway-facts.md "Tenth pass: cauda equina and
+# motor deficits in flowsheets"), a rectal or anal sphincter tone written
 # decreased, absent or lax, a perianal, perineal or saddle sensation written decreased or absent, an anal
 # wink or bulbocavernosus reflex absent. "Normal", "Intact", "Present", "40 mL" raise nothing; a row
 # naming a pre-void volume is no residual, nor a gastric residual, nor a volume in another unit ("PVR" is
