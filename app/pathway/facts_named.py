@@ -23,6 +23,7 @@ from app.chart.model import ObservationView
 from app.pathway.facts_common import (
     Context,
     observation_asserted,
+    observation_void,
     words_memoisable,
 )
 from app.terminology import Coding, ValueSets
@@ -93,14 +94,13 @@ def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, .
 
 
 def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hits:
-    """(index, coding) of each of ``concepts`` a row names and answers Yes to, or, for an exam row, shows
-    abnormal by its answer (``_abnormal_exam``). ``facts_findings`` reads it for rows not void nor dated
+    """(index, coding) of each of ``concepts`` a row names and answers Yes to, else, for an exam row, shows
+    abnormal by its answer (``_abnormal_exam``: also a row answered "+" or "Present" naming no concept). ``facts_findings`` reads it for rows not void nor dated
     after the order, and only where no code of the same concepts is there (a coded row is read by its code,
     ``facts_common.asserted_observations``)."""
     names = names_of(o.text, o.codings)
-    if answered_yes(o):
-        return _unless_normal(concepts, o, named_hits(ctx, concepts, names))
-    return _abnormal_exam(ctx, concepts, o, names)
+    named = _unless_normal(concepts, o, named_hits(ctx, concepts, names)) if answered_yes(o) else ()
+    return named or _abnormal_exam(ctx, concepts, o, names)
 
 
 # A neurological exam row under a local code, read by its answer (ninth pass, PATHWAY.md §3 myelopathy): a
@@ -273,6 +273,16 @@ def _exam_hits(vs: ValueSets, concepts: tuple[str, ...], names: tuple[str, ...],
 
 def answered_yes(o: ObservationView) -> bool:
     """An answer that asserts (``observation_asserted``) and is there: a row named for a sign with no
-    answer at all is a blank row, not a finding."""
+    answer at all is a blank row, not a finding. Also (tenth pass) the words an emergency screen answers
+    with: "+", "Endorses", "Pt reports", "Admits", "New onset" — never beside a denial."""
     answered = o.value_boolean is not None or o.value_codings or o.value_string or o.value_text
-    return bool(answered) and observation_asserted(o)
+    if not answered or observation_void(o):
+        return False
+    written = o.value_string or o.value_text
+    if written and _REPORTED.match(written) and not _NEGATION.search(written):
+        return True
+    return observation_asserted(o)
+
+
+_REPORTED = re.compile(r"\s*(?:\+\s*$|(?:pt\.?\s+|patient\s+)?(?:endorse[sd]?|reports?|reported|admits"
+                       r"|new(?:\s+onset)?|c/o|complains)\b)", re.IGNORECASE)

@@ -292,3 +292,25 @@ def test_an_earlier_order_named_for_its_finding(name: str, rule: str) -> None:
     earlier = {"resourceType": "ServiceRequest", "id": "earlier", "status": "active", "intent": "order",
                "code": {"text": name}, "authoredOn": "2026-03-01"}
     assert decide(earlier).rules[0] == rule
+
+
+@pytest.mark.parametrize("answer", ["+", "Endorses", "Reports", "Pt reports", "Admits", "New onset"])
+def test_r5_a_screen_row_answered_as_an_emergency_screen_words_it(answer: str) -> None:
+    """"Saddle anesthesia": "Endorses" is a Yes (facts_named.answered_yes); it stated nothing (R1)."""
+    assert_r5(row("Saddle anesthesia", **said(answer)))
+
+
+@pytest.mark.parametrize("answer", [
+    "Denies", "Patient denies", "Unsure", "Reports none", "Pt reports no numbness",
+])
+def test_r1_a_screen_row_denied_or_unsure_raises_nothing(answer: str) -> None:
+    assert_r1(row("Saddle anesthesia", **said(answer)))
+
+
+@pytest.mark.parametrize("name", [
+    "Bowel/bladder dysfunction",
+    "Loss of bowel or bladder control",
+    "Difficulty urinating",              # new in the episode (R39.11's words)
+])
+def test_r5_a_screen_row_naming_bowel_or_bladder_trouble_answered_yes(name: str) -> None:
+    assert_r5(row(name, **said("Yes")))
