@@ -212,15 +212,20 @@ def _procedure_names(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
     as nursing and clinic lists name them (tenth pass): read by ``facts_named`` like a reason in words,
     dated by the procedure or the order; never a check's name (``_CHECK``), never entered-in-error."""
     draft = ctx.order.reference if ctx.order is not None else None
-    named_records = (*((p.text, p.codings, p.reference, p.performed, p.status) for p in ctx.chart.procedures),
-                     *((s.text, s.codings, s.reference, s.authored_on or s.occurrence, s.status)
-                       for s in ctx.chart.service_requests if s.reference is None or s.reference != draft))
-    for text, codings, reference, on, status in named_records:
-        names = names_of(text, codings)
-        named = named_hits(ctx, union, names) if status != "entered-in-error" else ()
-        checked = any(_CHECK.search(name) for name in names if name) if named else False
-        if named and possibly_by(on, ctx.order_date) and not checked:
-            yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
+    for p in ctx.chart.procedures:
+        if p.status != "entered-in-error":
+            yield from _named_record(ctx, union, names_of(p.text, p.codings), p.reference, p.performed)
+    for sr in ctx.chart.service_requests:
+        if sr.status != "entered-in-error" and (sr.reference is None or sr.reference != draft):
+            yield from _named_record(ctx, union, names_of(sr.text, sr.codings), sr.reference,
+                                     sr.authored_on or sr.occurrence)
+
+
+def _named_record(ctx: Context, union: tuple[str, ...], names: tuple[str | None, ...], reference: str | None,
+                  on: FhirDate | None) -> Iterator[_Row]:
+    named = named_hits(ctx, union, names)
+    if named and possibly_by(on, ctx.order_date) and not any(_CHECK.search(name) for name in names if name):
+        yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
 
 
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:

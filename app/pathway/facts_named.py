@@ -65,7 +65,7 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
     with the chart's words. Memoised by the words: a site's flowsheet rows and problem names recur on
     every chart, and each call reads every record for a handful of concept lists (``facts_flags``)."""
     words = tuple(texts)
-    if not NAMED_CONCEPTS.intersection(concepts):
+    if NAMED_CONCEPTS.isdisjoint(concepts):
         return ()
     if not words_memoisable(words):
         return _named_hits.__wrapped__(ctx.vs, concepts, words)
@@ -95,9 +95,9 @@ def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, .
 
 def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hits:
     """(index, coding) of each of ``concepts`` a row names and answers Yes to, else, for an exam row, shows
-    abnormal by its answer (``_abnormal_exam``: also a row answered "+" or "Present" naming no concept). ``facts_findings`` reads it for rows not void nor dated
-    after the order, and only where no code of the same concepts is there (a coded row is read by its code,
-    ``facts_common.asserted_observations``)."""
+    abnormal by its answer (``_abnormal_exam``; also a row answered "+" naming no concept).
+    ``facts_findings`` reads it for rows not void nor dated after the order, and only where no code of
+    the same concepts is there (a coded row is read by its code, ``facts_common.asserted_observations``)."""
     names = names_of(o.text, o.codings)
     named = _unless_normal(concepts, o, named_hits(ctx, concepts, names)) if answered_yes(o) else ()
     return named or _abnormal_exam(ctx, concepts, o, names)
@@ -245,21 +245,30 @@ def _abnormal_exam(ctx: Context, concepts: tuple[str, ...], o: ObservationView,
     """(index, coding) of each concept an exam row shows abnormal by its answer (``_EXAM_ROWS``): the
     concept's first code, shown as the chart writes the row and its answer ("Babinski Upgoing"). The row
     is named by its text or any of its codings' displays (a LOINC-coded bladder scan whose text is a
-    flowsheet id). Memoised by the row's names and answers, as ``named_hits`` is by words: a site's exam
-    rows recur."""
-    named = tuple(dict.fromkeys(text for text in names if text))
-    if not named or not any(concept in _EXAM_ROWS for concept in concepts):
+    flowsheet id). Memoised by the row's names (which rows they name: most name none, and their answers
+    are then never read), then by its names and answers, as ``named_hits`` is by words: a site's exam rows
+    recur."""
+    named = tuple(text for text in names if text)
+    memoisable = words_memoisable(named)
+    if not named or not (_exam_rows(named) if memoisable else _exam_rows.__wrapped__(named)):
         return ()
     answers = tuple(_answers(o))
-    if not words_memoisable((*named, *answers)):
+    if not memoisable or not words_memoisable(answers):
         return _exam_hits.__wrapped__(ctx.vs, concepts, named, answers)
     return _exam_hits(ctx.vs, concepts, named, answers)
+
+
+@lru_cache(maxsize=4096)  # bounded like ``_named_hits``
+def _exam_rows(names: tuple[str, ...]) -> bool:
+    """Does a name (not negated) name an exam row of any concept?"""
+    read = [name for name in names if not _NEGATION.search(name)]
+    return any(row.row.search(name) for rows in _EXAM_ROWS.values() for row in rows for name in read)
 
 
 @lru_cache(maxsize=4096)  # bounded like ``_named_hits``: only ordinary-sized words are kept
 def _exam_hits(vs: ValueSets, concepts: tuple[str, ...], names: tuple[str, ...], answers: tuple[str, ...]
                ) -> Hits:
-    read = [name for name in names if not _NEGATION.search(name)]
+    read = [name for name in dict.fromkeys(names) if not _NEGATION.search(name)]
     found = []
     for index, concept in enumerate(concepts):
         shown = next(((row, name, a) for row in _EXAM_ROWS.get(concept, ()) for name in read
@@ -278,10 +287,10 @@ def answered_yes(o: ObservationView) -> bool:
     answered = o.value_boolean is not None or o.value_codings or o.value_string or o.value_text
     if not answered or observation_void(o):
         return False
-    written = o.value_string or o.value_text
-    if written and _REPORTED.match(written) and not _NEGATION.search(written):
+    if observation_asserted(o):
         return True
-    return observation_asserted(o)
+    written = o.value_string or o.value_text
+    return written is not None and _REPORTED.match(written) is not None and _NEGATION.search(written) is None
 
 
 _REPORTED = re.compile(r"\s*(?:\+\s*$|(?:pt\.?\s+|patient\s+)?(?:endorse[sd]?|reports?|reported|admits"
