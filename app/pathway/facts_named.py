@@ -137,8 +137,9 @@ def _volume_of_retention(answer: str) -> bool:
 # motor deficits in flowsheets"), a rectal or anal sphincter tone written
 # decreased, absent or lax, a perianal, perineal or saddle sensation written decreased or absent, an anal
 # wink or bulbocavernosus reflex absent. "Normal", "Intact", "Present", "40 mL" raise nothing; a row
-# naming a pre-void volume is no residual, nor a gastric residual, nor a volume in another unit ("PVR" is
-# also a pulmonary vascular resistance, in dyn·s/cm5 or Wood units).
+# naming a pre-void volume is no residual, nor a gastric residual, nor a urine output or a 24-hour urine
+# volume, nor a volume in another unit ("PVR" is also a pulmonary vascular resistance, in dyn·s/cm5 or
+# Wood units); "BCR" (BCR-ABL) is no bulbocavernosus reflex.
 RETENTION_ML = 200.0
 _VOLUME = re.compile(r"\s*(?:>=?|≥)?\s*(\d+(?:\.\d+)?)\s*(ml|mls|cc|milliliters?|millilitres?|l|liters?"
                      r"|litres?)?\.?\s*", re.IGNORECASE)
@@ -183,8 +184,8 @@ _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
                    r"|scissor(?:ing)?|myelopathic)(?![\w])", re.IGNORECASE).match),),
     "ces": (
         _ExamRow(re.compile(r"^(?!.*\b(?:pre-?\s*void|gastric)).*\b(?:post-?\s*void|post-?\s*micturition|pvr"
-                            r"|bladder\s+scan\w*|residual\s+(?:urine|bladder)|(?:urine|bladder)\s+(?:residual"
-                            r"|volume))", re.IGNORECASE),
+                            r"|bladder\s+scan\w*|residual\s+(?:urine|bladder)|urine\s+residual|bladder\s+volume)",
+                 re.IGNORECASE),
                  _volume_of_retention, "267064002"),
         _ExamRow(re.compile(r"\b(?:rectal|anal|sphincter)\s+(?:sphincter\s+)?tone\b|\bsphincter\s+tone",
                             re.IGNORECASE),
@@ -192,7 +193,7 @@ _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
         _ExamRow(re.compile(r"\b(?:peri-?anal|perineal|perineum|saddle|sacral|genital|s\s*[2-5])\b.*\b(?:sensation"
                             r"|sensory|light\s+touch|pin\s*prick|feeling)", re.IGNORECASE),
                  re.compile(rf"{_LOW}\b", re.IGNORECASE).match, "449813001"),
-        _ExamRow(re.compile(r"\b(?:anal\s+wink|anocutaneous|bulbo-?cavernos\w*|bcr|anal\s+reflex)",
+        _ExamRow(re.compile(r"\b(?:anal\s+wink|anocutaneous|bulbo-?cavernos\w*|anal\s+reflex)",
                             re.IGNORECASE),
                  re.compile(r"(?:absent|negative|neg|none|nil|not\s+(?:present|elicited)|diminished|decreased"
                             r"|reduced|0|-)(?![\w])", re.IGNORECASE).match, "192970008"),

@@ -76,6 +76,8 @@ def test_r5_a_bladder_volume_under_a_loinc_like_code_is_read_by_its_display() ->
     ("Gastric residual", ml(250)),         # a tube feed's residual, not the bladder's
     ("PVR", ml(250, "dyn.s/cm5")),         # pulmonary vascular resistance
     ("Bladder scan pre-void", ml(450)),    # a full bladder before voiding is no residual
+    ("Urine volume", ml(500)),             # a 24-hour collection's volume
+    ("Urine output", ml(300)),             # intake and output
 ])
 def test_r1_a_small_residual_or_another_volume_is_no_retention(name: str, value: dict[str, Any]) -> None:
     """A careful negative must not raise an emergency (§2): a normal residual, a gastric residual, a
@@ -127,6 +129,7 @@ def test_r5_a_coded_local_answer_decreased_counts() -> None:
     ("Bulbocavernosus reflex", "Positive"),
     ("Saddle anesthesia", "No"),
     ("No saddle anesthesia", "Absent"),
+    ("BCR-ABL1 transcript", "Negative"),   # a leukaemia marker, not the bulbocavernosus reflex
 ])
 def test_r1_a_normal_sphincter_or_saddle_exam_raises_nothing(name: str, answer: str) -> None:
     """"Rectal tone normal", "perianal sensation intact", "anal wink present": a careful negative exam
