@@ -207,7 +207,7 @@ def _red_flags(
     markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
     motor = motor_grades(ctx, onset.day or ctx.days_before(ctx.policy.episode_gap_days))
     extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious),
-             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx)),
+             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx), *motor.both_legs),
              RedFlag.FRACTURE_RISK: (*markers.red_flags.get(RedFlag.FRACTURE_RISK, ()),
                                      *(e for _, e in fracture_risk_in_words(ctx)))}
     merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}

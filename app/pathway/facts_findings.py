@@ -12,6 +12,7 @@ that list alone (tests/unit/pathway/test_findings_table.py). PURE.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from enum import Enum
 from functools import lru_cache
@@ -20,6 +21,7 @@ from typing import NamedTuple, cast
 from app.chart.dates import FhirDate
 from app.chart.model import ConditionView
 from app.immutable import immutable
+from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS
 from app.pathway.facts_common import (
     ConceptUnion,
     Context,
@@ -203,6 +205,38 @@ def _stated(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
         named = reported_hits(ctx, union, words) if report else words_hits(ctx, union, words)
         if named and possibly_by(on, ctx.order_date):
             yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
+    yield from _procedure_names(ctx, union)
+
+
+# A procedure named for a check, not for what it found: "Bladder scan for urinary retention", "Fall risk
+# assessment" (the check's result is an Observation of its own, read by its value).
+_CHECK = re.compile(r"\b(?:scan\w*|screen\w*|protocol|assess\w*|evaluat\w*|prevent\w*|monitor\w*|educat\w*"
+                    r"|risk|rule\s+out|r/o)\b", re.IGNORECASE)
+
+
+def _procedure_names(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
+    """A procedure or an earlier order whose own name states the finding it treats — "Straight cath for
+    urinary retention", "Referral to orthotics: ankle foot orthosis" (a foot drop, motor_deficit.json) —
+    as nursing and clinic lists name them (tenth pass): read by ``facts_named`` like a reason in words,
+    dated by the procedure or the order; never a check's name (``_CHECK``), never entered-in-error."""
+    draft = ctx.order.reference if ctx.order is not None else None
+    for p in ctx.chart.procedures:
+        if p.status != "entered-in-error":
+            yield from _named_record(ctx, union, names_of(p.text, p.codings), p.reference, p.performed,
+                                     skip=CANCER_WORD_CONCEPTS)
+    for sr in ctx.chart.service_requests:
+        if sr.status != "entered-in-error" and (sr.reference is None or sr.reference != draft):
+            yield from _named_record(ctx, union, names_of(sr.text, sr.codings), sr.reference,
+                                     sr.authored_on or sr.occurrence)
+
+
+def _named_record(ctx: Context, union: tuple[str, ...], names: tuple[str | None, ...], reference: str | None,
+                  on: FhirDate | None, skip: frozenset[str] = frozenset()) -> Iterator[_Row]:
+    """``skip``: concepts another reader takes from these names (a procedure named for a cancer is a
+    cancer treatment, ``facts_cancer``), so that a record gives one finding."""
+    named = tuple(hit for hit in named_hits(ctx, union, names) if union[hit[0]] not in skip)
+    if named and possibly_by(on, ctx.order_date) and not any(_CHECK.search(name) for name in names if name):
+        yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
 
 
 def _order(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:

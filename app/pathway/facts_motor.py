@@ -36,6 +36,7 @@ from app.pathway.facts_common import (
     words_memoisable,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
+from app.pathway.facts_legs import leg_side, side_in_words
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
@@ -77,6 +78,7 @@ class Grade:
     on: date | None
     last: date | None  # the last day a partial date (``2026-02``) can mean: §2, a date never hides a flag
     evidence: Evidence
+    leg: str | None = None  # "right", "left" or "both": a leg's muscle on a side (``_leg_side``)
 
 
 @immutable
@@ -85,6 +87,7 @@ class MotorGrades:
 
     serious: tuple[Evidence, ...]
     mild: tuple[Evidence, ...]
+    both_legs: tuple[Evidence, ...] = ()  # serious grades of a right and a left leg muscle: a CES sign
 
 
 def motor_grades(ctx: Context, episode_start: date) -> MotorGrades:
@@ -92,26 +95,38 @@ def motor_grades(ctx: Context, episode_start: date) -> MotorGrades:
     by_muscle: dict[tuple[str, tuple[tuple[str, str], ...]], list[Grade]] = defaultdict(list)
     for grade in _grades(ctx):
         by_muscle[grade.muscle].append(grade)
-    serious: list[Evidence] = []
+    serious: list[tuple[Evidence, str | None]] = []
     mild: list[Evidence] = []
     for grades in by_muscle.values():
         serious.extend(_severe(ctx, grades))
         falls = list(_falls(grades, episode_start))
-        serious.extend(e for e, big in falls if big)
-        mild.extend(e for e, big in falls if not big)
-    return MotorGrades(ordered(serious), ordered(mild) if not serious else ())
+        serious.extend((e, leg) for e, leg, big in falls if big)
+        mild.extend(e for e, _, big in falls if not big)
+    found = ordered(e for e, _ in serious)
+    return MotorGrades(found, ordered(mild) if not found else (), _both_legs_graded(serious))
+
+
+def _both_legs_graded(serious: list[tuple[Evidence, str | None]]) -> tuple[Evidence, ...]:
+    """§3 CES "weakness of both legs" from MRC grades (tenth pass): a severe or progressive grade of a leg
+    muscle on the right and one on the left (or one row graded on both sides) — as a new coded deficit of
+    each leg is (``both_legs``). One weak leg stays R6. Evidence of the legs' grades, or none."""
+    legs = [(e, leg) for e, leg in serious if leg is not None]
+    sides = {leg for _, leg in legs}
+    return ordered(e for e, _ in legs) if "both" in sides or sides >= {"left", "right"} else ()
 
 
 def both_legs(ctx: Context) -> tuple[Evidence, ...]:
     """§3 CES "weakness of both legs": a new motor deficit of the right leg and one of the left (foot drop
     M21.371 beside M21.372; ICD-10-CM has no bilateral code) is a cauda equina sign, as a new paraplegia
     is — each alone stays R6. New as the other CES signs are (``Keep.NEW``); the side is the value set's
-    ``leg`` attribute. Evidence of both sides, or none."""
+    ``leg`` attribute, else (tenth pass) the side the chart's words name ("Left foot drop" as a free-text
+    problem beside "Right foot drop", ``facts_legs.side_in_words``). Evidence of both sides, or none."""
     legs = ctx.vs.get("motor_deficit")
-    found = [(e, legs.attributes(e.coding).get("leg")) for e in coded_evidence(ctx, "motor_deficit", Keep.NEW)
-             if e.coding is not None]
+    found = [(e, legs.attributes(e.coding).get("leg") or side_in_words(e.coding.display))
+             for e in coded_evidence(ctx, "motor_deficit", Keep.NEW) if e.coding is not None]
     sided = tuple(e for e, side in found if side is not None)
-    return sided if {side for _, side in found} >= {"left", "right"} else ()
+    sides = {side for _, side in found}
+    return sided if "both" in sides or sides >= {"left", "right"} else ()
 
 
 def _grades(ctx: Context) -> Iterator[Grade]:
@@ -144,7 +159,7 @@ def _panel_items(ctx: Context, panel: ObservationView, strength: bool) -> Iterat
         if value is None or listed or _is_grade_row(item):
             continue
         if strength or _out_of_five(item):
-            yield _grade(item, None, value)
+            yield replace(_grade(item, None, value), leg=leg_side(item, panel))
 
 
 def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
@@ -153,7 +168,7 @@ def _grade(o: ObservationView, coding: Coding | None, value: float) -> Grade:
     on = o.effective.value if o.effective is not None else None
     last = last_day(o.effective) if o.effective is not None else None
     evidence = Evidence(Finding.MUSCLE_STRENGTH, o.reference, on, coding, text=o.text or None, value=value)
-    return Grade((code, site), value, on, last, evidence)
+    return Grade((code, site), value, on, last, evidence, leg_side(o))
 
 
 def _row_name(o: ObservationView) -> str:
@@ -220,14 +235,14 @@ def _written_grade(text: str) -> float | None:
     return _WORD_GRADES[worded.group(1).casefold()] + _SIGNS[worded.group(2)] if worded is not None else None
 
 
-def _severe(ctx: Context, grades: list[Grade]) -> Iterator[Evidence]:
+def _severe(ctx: Context, grades: list[Grade]) -> Iterator[tuple[Evidence, str | None]]:
     """A grade ≤ 3 possibly in the last 14 days (undated, or a partial date reaching into them) with no grade
     ≤ 3 certainly more than 90 days before it."""
     start = ctx.days_before(SEVERE_WINDOW_DAYS)
     for grade in grades:
         recent = grade.last is None or grade.last >= start
         if grade.value <= SEVERE_GRADE and recent and not _chronic(grades, grade):
-            yield replace(grade.evidence, state=State.NEW)
+            yield replace(grade.evidence, state=State.NEW), grade.leg
 
 
 def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
@@ -237,7 +252,7 @@ def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
     return any(g.value <= SEVERE_GRADE and g.last is not None and g.last < limit for g in grades)
 
 
-def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence, bool]]:
+def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence, str | None, bool]]:
     """Each later dated grade of the episode below an earlier one: (evidence, serious?). The earlier one
     may be the last grade before the episode — the 5/5 of the visit before the pain began is the baseline
     a fall within the episode is measured from (a 5/5 last autumn and a 3/5 fifteen days ago is a fall
@@ -255,7 +270,7 @@ def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence,
             continue
         serious = later.value <= SEVERE_GRADE or best - later.value >= 2
         state = State.FELL if serious else State.FELL_MILD
-        yield replace(later.evidence, state=state, before=best), serious
+        yield replace(later.evidence, state=state, before=best), later.leg, serious
 
 
 def _order(grade: Grade) -> tuple[date, float]:
