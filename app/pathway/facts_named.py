@@ -29,16 +29,19 @@ from app.terminology import Coding, ValueSets
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
 # ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
+# Injection drug use since the tenth pass: "IVDU" on a free-text problem, a social-history row "IV drug use"
+# answered Yes, "hx IVDU" typed as a visit's reason (docs/pathway-facts.md "Tenth pass: injection drug use").
 NAMED_CONCEPTS = frozenset({
-    "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms",
+    "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms", "ivdu",
 })
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
 # "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
 # and "non-" qualify a name ("Cauda equina syndrome without neurogenic bladder", "Non-traumatic …"), and
 # "not otherwise specified" is a classification's, so none of them negates.
+# A family history names a relative's finding, not the patient's ("Family history of IVDU", "FHx CES").
 _NEGATION = re.compile(
     r"\b(no|not(?!\s+otherwise\s+specified)|denies|denied|negative|neg|absent|never|none|nor|ruled\s+out"
-    r"|excluded)\b", re.IGNORECASE)
+    r"|excluded|family\s+(?:history|hx)|fhx)\b", re.IGNORECASE)
 # What follows "without", to the end of its clause, is what the patient does not have: "Spondylosis without
 # myelopathy or radiculopathy, cervical region" (M47.812's display under a local code) names no myelopathy,
 # while "Cauda equina syndrome without neurogenic bladder" still names a cauda equina syndrome and "MRI w/o
@@ -91,8 +94,8 @@ def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hit
     after the order, and only where no code of the same concepts is there (a coded row is read by its code,
     ``facts_common.asserted_observations``)."""
     names = names_of(o.text, o.codings)
-    if answered_yes(o):
-        return _unless_normal(concepts, o, named_hits(ctx, concepts, names))
+    if answered_yes(o):  # the answer's words too: "Drug use": "Yes - injects heroin" (tenth pass)
+        return _unless_normal(concepts, o, named_hits(ctx, concepts, (*names, *_answers(o))))
     return _abnormal_exam(ctx, concepts, o, names)
 
 

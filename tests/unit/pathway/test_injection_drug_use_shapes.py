@@ -47,3 +47,57 @@ def test_endocarditis_is_recent_bacteraemia_with_a_raised_marker(system: str, co
 
     assert rule(endocarditis, CRP) == "R7"
     assert rule(endocarditis) == "R1"
+
+
+LOCAL = "http://hospital.example.org/flowsheet-row"
+
+
+def social_history(row: str, **answer: Any) -> dict[str, Any]:
+    """A social-history flowsheet row under a local code, named ``row``, answered as ``answer`` says."""
+    return {"resourceType": "Observation", "id": "sh", "status": "final",
+            "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "social-history")],
+            "code": {"coding": [{"system": LOCAL, "code": "1570", "display": row}], "text": row},
+            "effectiveDateTime": "2026-01-10", **answer}
+
+
+@pytest.mark.parametrize("record", [
+    social_history("Injection drug use", valueCodeableConcept=coded(LOINC, "LA33-6")),
+    social_history("IV drug use", valueString="Yes"),
+    social_history("IV drug use", valueCodeableConcept={"text": "Current"}),
+    social_history("IV Drug Use", valueCodeableConcept={"text": "Current every day user"}),
+    social_history("Drug use", valueCodeableConcept={"text": "Current every day user - IV heroin"}),
+    social_history("Drug use", valueString="Yes - injects heroin"),
+    condition({"text": "IVDU"}),
+    condition({"text": "IV drug use"}),
+    condition({"text": "Injects heroin daily"}),
+    condition({"text": "PWID"}),
+    condition({"text": "Intravenous drug abuse"}),
+    condition({"text": "Opioid use disorder, severe"}),
+    condition({"coding": [{"system": "http://hospital.example.org/dx", "code": "88", "display": "IV drug user"}]}),
+    {"resourceType": "Encounter", "id": "e", "status": "finished", "class": {"code": "AMB"},
+     "period": {"start": "2026-03-01"}, "reasonCode": [{"text": "back pain, hx IVDU"}]},
+], ids=lambda record: str(record.get("code", record.get("reasonCode"))))
+def test_injection_drug_use_in_words_is_an_infection_flag(record: dict[str, Any]) -> None:
+    """§2 "wherever the chart holds it": a social-history row named for injection drug use answered Yes or
+    Current, a drug-use row whose answer names injecting, a free-text problem, a visit's typed reason."""
+    decision = decide(record)
+
+    assert decision.rules[0] == "R7"
+    assert RedFlag.INFECTION in decision.facts.red_flags
+
+
+@pytest.mark.parametrize("record", [
+    social_history("IV drug use", valueString="No"),
+    social_history("IV drug use", valueCodeableConcept={"text": "Never"}),
+    social_history("IV drug use", valueCodeableConcept={"text": "Not current"}),
+    social_history("Injection drug use", valueCodeableConcept=coded(LOINC, "LA32-8")),
+    social_history("Drug use", valueString="Yes - marijuana"),
+    social_history("IV drug use"),  # a blank row
+    condition({"text": "Denies IVDU"}),
+    condition({"text": "No IV drug use"}),
+    condition({"text": "Family history of IVDU"}),
+], ids=lambda record: str(record["code"]))
+def test_injection_drug_use_denied_or_not_named_raises_nothing(record: dict[str, Any]) -> None:
+    """A careful negative screen raises no emergency (§2): No, Never, Not current, a blank row, a denial, a
+    relative's history; a drug use that names no injection."""
+    assert rule(record) == "R1"
