@@ -101,3 +101,51 @@ def test_injection_drug_use_denied_or_not_named_raises_nothing(record: dict[str,
     """A careful negative screen raises no emergency (§2): No, Never, Not current, a blank row, a denial, a
     relative's history; a drug use that names no injection."""
     assert rule(record) == "R1"
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def prescription(text: str | None, code: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A MedicationRequest authored 2026-01-02, active unless ``fields`` say otherwise."""
+    concept: dict[str, Any] = {"coding": [{"system": RXNORM, "code": code}]} if code else {}
+    concept |= {"text": text} if text else {}
+    return {"resourceType": "MedicationRequest", "id": "rx", "status": "active", "intent": "order",
+            "medicationCodeableConcept": concept, "authoredOn": "2026-01-02", **fields}
+
+
+@pytest.mark.parametrize("drug", [
+    prescription("buprenorphine 8 MG / naloxone 2 MG Sublingual Film"),
+    prescription(None, "1010604"),                             # the SCD code alone
+    prescription("SUBOXONE 8-2 MG SL FILM"),                   # Epic text, brand
+    prescription("buprenorphine 8 MG Sublingual Tablet"),
+    prescription("SUBLOCADE 300 MG/1.5ML SC SOLN"),            # the monthly injection
+    prescription("buprenorphine 4.2 MG / naloxone 0.7 MG Buccal Film"),
+    prescription("methadone hydrochloride 10 MG/ML Oral Concentrate"),
+    prescription("methadone hydrochloride 40 MG Tablet for Oral Suspension"),
+    prescription("methadone hydrochloride 10 MG Oral Tablet",  # a methadone tablet given for OUD
+                 reasonCode=[coded(ICD10CM, "F11.20")]),
+    {**prescription("buprenorphine 8 MG / naloxone 2 MG Sublingual Film"), "status": "completed",
+     "dispenseRequest": {"validityPeriod": {"start": "2025-10-01", "end": "2025-12-01"}}},
+], ids=lambda drug: str(drug["medicationCodeableConcept"]))
+def test_a_current_drug_for_opioid_use_disorder_is_injection_drug_use(drug: dict[str, Any]) -> None:
+    """§3 infection: F11 opioid dependence, recorded as its treatment (buprenorphine, with or without
+    naloxone; the methadone products made for opioid use disorder), is an infection flag by itself."""
+    decision = decide(drug)
+
+    assert decision.rules[0] == "R7"
+    assert RedFlag.INFECTION in decision.facts.red_flags
+
+
+@pytest.mark.parametrize("drug", [
+    prescription("buprenorphine 0.01 MG/HR Transdermal System"),   # BuTrans, for pain
+    prescription("BELBUCA 300 MCG BUCCAL FILM"),
+    prescription("buprenorphine 0.3 MG/ML Injection"),            # Buprenex, for pain
+    prescription("methadone hydrochloride 10 MG Oral Tablet"),    # pain as often as OUD: its reason decides
+    prescription("naltrexone 380 MG Injectable Suspension"),      # alcohol use disorder too
+    {**prescription("buprenorphine 8 MG / naloxone 2 MG Sublingual Film"), "status": "stopped",
+     "authoredOn": "2023-01-02"},                                 # stopped three years ago
+    {**prescription("buprenorphine 8 MG / naloxone 2 MG Sublingual Film"), "status": "entered-in-error"},
+], ids=lambda drug: str(drug["medicationCodeableConcept"]))
+def test_a_drug_that_does_not_show_opioid_use_disorder_now_raises_nothing(drug: dict[str, Any]) -> None:
+    assert rule(drug) == "R1"
