@@ -43,6 +43,7 @@ from app.pathway.facts_common import (
     unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
+from app.pathway.facts_risk_words import risk_from_words
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import SNOMED, Coding, canonical_system
 
@@ -182,9 +183,9 @@ def _normalised(concept: str, found: Measured) -> float | None:
 def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:
     """§3 v2 infection risk factors: coded ones (read as a red flag is read, §2) and procedures — spinal
     ones, haemodialysis, a central line placed — performed in the last ``SPINAL_PROCEDURE_DAYS``
-    (``_spinal_procedures``)."""
+    (``_spinal_procedures``), also as a completed order or a visit of that type."""
     coded = coded_evidence(ctx, "infection_risk_factor", Keep.SERIOUS)
-    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx))
+    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx), *_risk_visits(ctx))
     return ordered((*coded, *done, *_positive_blood_cultures(ctx)))
 
 
@@ -201,7 +202,7 @@ def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
             continue
         recent = first is None or last is None \
             or (last_day(last) >= start and possibly_by(first, ctx.order_date))
-        found = _risk_coding(ctx, p.codings) if recent else None
+        found = _risk(ctx, p.codings, p.text) if recent else None
         if found is not None:
             yield _procedure_evidence(found, p.reference, first.value if first is not None else None)
 
@@ -216,24 +217,53 @@ def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
         if sr.status != "completed" or when is None:
             continue
         if last_day(when) >= start and possibly_by(when, ctx.order_date):
-            found = _risk_coding(ctx, sr.codings)
+            found = _risk(ctx, sr.codings, sr.text)
             if found is not None:
                 yield _procedure_evidence(found, sr.reference, when.value)
 
 
-def _risk_coding(ctx: Context, codings: tuple[Coding, ...]) -> tuple[Finding, Coding] | None:
-    """The finding a procedure's code shows (``_RISK_PROCEDURES``) and the coding that shows it."""
+# A visit planned, cancelled or recorded in error did not happen.
+_NO_VISIT = frozenset({"planned", "cancelled", "entered-in-error"})
+
+
+def _risk_visits(ctx: Context) -> Iterator[Evidence]:
+    """A visit whose type or service type is a risk procedure — a haemodialysis session (SNOMED CT
+    302497006, or "Dialysis" under a local type), an epidural injection visit — dated by its start (else
+    its end) within ``SPINAL_PROCEDURE_DAYS``, or undated, as a Procedure is (tenth pass)."""
+    start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
+    for e in ctx.chart.encounters:
+        first, last = e.start or e.end, e.end or e.start
+        if e.status in _NO_VISIT:
+            continue
+        recent = first is None or last is None \
+            or (last_day(last) >= start and possibly_by(first, ctx.order_date))
+        found = _risk(ctx, (*e.type_codings, *e.service_type_codings), None) if recent else None
+        if found is not None:
+            yield _procedure_evidence(found, e.reference, first.value if first is not None else None)
+
+
+_Risk = tuple[Finding, Coding | None, str | None]
+
+
+def _risk(ctx: Context, codings: tuple[Coding, ...], text: str | None) -> _Risk | None:
+    """The finding a procedure shows, the coding that shows it and the name to show: by its code
+    (``_RISK_PROCEDURES``), else by its name ("L4-5 ESI", "PICC line placement": ``risk_from_words``)."""
     hits = ((finding, member(ctx.vs, name, codings)) for name, finding in _RISK_PROCEDURES.items())
-    return next(((finding, coding) for finding, coding in hits if coding is not None), None)
+    coded = next(((finding, coding) for finding, coding in hits if coding is not None), None)
+    if coded is not None:
+        finding, coding = coded
+        return finding, coding, coding.display if finding is Finding.INFECTION_RISK_FACTOR else None
+    named = risk_from_words((text, *(c.display for c in codings)))
+    return None if named is None else (named[0], codings[0] if codings else None, named[1])
 
 
-def _procedure_evidence(found: tuple[Finding, Coding], reference: str | None, on: date | None) -> Evidence:
-    """A spinal procedure is worded "spinal procedure in the last 90 days"; haemodialysis or a line placed
-    is the risk factor, named as the chart names it ("infection risk factor — Hemodialysis …")."""
-    finding, coding = found
-    name = shown_name(coding.display) if finding is Finding.INFECTION_RISK_FACTOR else None
+def _procedure_evidence(found: _Risk, reference: str | None, on: date | None) -> Evidence:
+    """A spinal procedure is worded "spinal procedure in the last 90 days" (with the chart's words when it
+    was read by them); haemodialysis or a line placed is the risk factor, named as the chart names it
+    ("infection risk factor — Hemodialysis …")."""
+    finding, coding, name = found
     state = State.FOUND if on is not None else State.DATE_NOT_RECORDED
-    return Evidence(finding, reference, on, coding, state=state, name=name)
+    return Evidence(finding, reference, on, coding, state=state, name=shown_name(name))
 
 
 def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:

@@ -50,12 +50,13 @@ def test_endocarditis_is_recent_bacteraemia_with_a_raised_marker(system: str, co
 
 
 LOCAL = "http://hospital.example.org/flowsheet-row"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 
 def social_history(row: str, **answer: Any) -> dict[str, Any]:
     """A social-history flowsheet row under a local code, named ``row``, answered as ``answer`` says."""
     return {"resourceType": "Observation", "id": "sh", "status": "final",
-            "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "social-history")],
+            "category": [coded(CATEGORY, "social-history")],
             "code": {"coding": [{"system": LOCAL, "code": "1570", "display": row}], "text": row},
             "effectiveDateTime": "2026-01-10", **answer}
 
@@ -73,7 +74,8 @@ def social_history(row: str, **answer: Any) -> dict[str, Any]:
     condition({"text": "PWID"}),
     condition({"text": "Intravenous drug abuse"}),
     condition({"text": "Opioid use disorder, severe"}),
-    condition({"coding": [{"system": "http://hospital.example.org/dx", "code": "88", "display": "IV drug user"}]}),
+    condition({"coding": [{"system": "http://hospital.example.org/dx", "code": "88",
+                           "display": "IV drug user"}]}),
     {"resourceType": "Encounter", "id": "e", "status": "finished", "class": {"code": "AMB"},
      "period": {"start": "2026-03-01"}, "reasonCode": [{"text": "back pain, hx IVDU"}]},
 ], ids=lambda record: str(record.get("code", record.get("reasonCode"))))
@@ -149,3 +151,58 @@ def test_a_current_drug_for_opioid_use_disorder_is_injection_drug_use(drug: dict
 ], ids=lambda drug: str(drug["medicationCodeableConcept"]))
 def test_a_drug_that_does_not_show_opioid_use_disorder_now_raises_nothing(drug: dict[str, Any]) -> None:
     assert rule(drug) == "R1"
+
+
+CPT = "http://www.ama-assn.org/go/cpt"
+LOCAL_PROCEDURE = "http://hospital.example.org/procedure"
+
+
+def procedure(text: str | None, code: str | None = None, system: str = CPT, **fields: Any) -> dict[str, Any]:
+    """A completed Procedure performed on 2026-02-01 (38 days before the order), coded or named."""
+    concept: dict[str, Any] = {"coding": [{"system": system, "code": code}]} if code else {}
+    concept |= {"text": text} if text else {}
+    return {"resourceType": "Procedure", "id": "px", "status": "completed", "code": concept,
+            "performedDateTime": "2026-02-01", **fields}
+
+
+def visit(type_coding: dict[str, Any], start: str = "2026-02-20", status: str = "finished") -> dict[str, Any]:
+    return {"resourceType": "Encounter", "id": "visit", "status": status, "class": {"code": "AMB"},
+            "type": [{"coding": [type_coding]}], "period": {"start": start, "end": start}}
+
+
+@pytest.mark.parametrize("record", [
+    procedure("L4-5 ESI"),
+    procedure("Lumbar epidural steroid injection"),
+    procedure("Right L5 TFESI"),
+    procedure("Bilateral L4-5 facet joint injection"),
+    procedure("Lumbar medial branch block"),
+    procedure("ACDF C5-6"),
+    procedure("L5-S1 microdiscectomy"),
+    procedure("EPIDURAL STEROID INJECTION LUMBAR", "ESI123", LOCAL_PROCEDURE),   # a local code and its text
+    procedure("PICC line placement"),
+    procedure("Port-a-cath insertion"),
+    procedure("Hemodialysis"),
+    {"resourceType": "ServiceRequest", "id": "done", "status": "completed", "intent": "order",
+     "code": {"text": "L4-5 interlaminar ESI"}, "authoredOn": "2026-02-01"},
+    visit({"system": str(SNOMED), "code": "302497006", "display": "Hemodialysis"}),
+    visit({"system": "http://hospital.example.org/visit-type", "code": "DIAL", "display": "Dialysis"}),
+], ids=lambda record: str(record.get("code", record.get("type"))))
+def test_a_recent_procedure_in_words_or_a_visit_of_its_type_is_a_risk_factor(record: dict[str, Any]) -> None:
+    """§3 v2: a spinal procedure or injection in the last 90 days, haemodialysis, a line — named only in
+    words, or as a visit's type — with a raised marker is R7; without one no infection flag (an operation
+    is then only R11/R21's prior surgery)."""
+    assert rule(record, CRP) == "R7"
+    assert RedFlag.INFECTION not in decide(record).facts.red_flags
+
+
+@pytest.mark.parametrize("record", [
+    procedure("Epidural steroid injection - cancelled"),
+    procedure("L4-5 ESI", performedDateTime="2025-10-01"),          # 161 days before the order
+    procedure("Knee arthroscopy"),
+    visit({"system": "http://hospital.example.org/visit-type", "code": "DIAL", "display": "Dialysis"},
+          status="cancelled"),
+    visit({"system": str(SNOMED), "code": "302497006", "display": "Hemodialysis"}, start="2025-10-01"),
+], ids=lambda record: str(record.get("code", record.get("type"))))
+def test_a_procedure_not_done_old_or_not_spinal_is_no_risk_factor(record: dict[str, Any]) -> None:
+    """With CRP 25 mg/L (raised, below R7b's 50) and nothing else: the defer stands."""
+    assert rule(record, CRP) == "R1"
