@@ -43,9 +43,9 @@ from app.pathway.facts_common import (
     unit_key,
 )
 from app.pathway.facts_flags import Keep, coded_evidence
-from app.pathway.facts_risk_words import risk_from_words
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import SNOMED, Coding, canonical_system
+from app.terminology.risk_text import risk_from_words
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
 ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
@@ -254,7 +254,7 @@ def _risk(ctx: Context, codings: tuple[Coding, ...], text: str | None) -> _Risk 
         finding, coding = coded
         return finding, coding, coding.display if finding is Finding.INFECTION_RISK_FACTOR else None
     named = risk_from_words((text, *(c.display for c in codings)))
-    return None if named is None else (named[0], codings[0] if codings else None, named[1])
+    return None if named is None else (_RISK_PROCEDURES[named[0]], codings[0] if codings else None, named[1])
 
 
 def _procedure_evidence(found: _Risk, reference: str | None, on: date | None) -> Evidence:

@@ -33,6 +33,7 @@ from app.terminology import Coding, ValueSets
 # answered Yes, "hx IVDU" typed as a visit's reason (docs/pathway-facts.md "Tenth pass: injection drug use").
 NAMED_CONCEPTS = frozenset({
     "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms", "ivdu",
+    "infection_risk_factor",
 })
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
 # "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"
@@ -50,7 +51,11 @@ _WITHOUT = re.compile(r"\b(?:without|w/o)\b[^,;:.]*", re.IGNORECASE)
 # A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus".
 _NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
                             re.IGNORECASE)
-_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX}
+# An infection risk factor's name that is not the risk factor: a gestational or pre-diabetes, a diabetes
+# insipidus, a screening for it or a risk of it (tenth pass; the risk factor needs a raised marker anyway).
+_NOT_A_RISK_FACTOR = re.compile(
+    r"\b(?:gestational|pre-?\s?diabet\w*|insipidus|screen\w*|risk\s+(?:of|for))\b", re.IGNORECASE)
+_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "infection_risk_factor": _NOT_A_RISK_FACTOR}
 
 Hits = tuple[tuple[int, Coding], ...]
 

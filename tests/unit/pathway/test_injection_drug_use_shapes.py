@@ -206,3 +206,30 @@ def test_a_recent_procedure_in_words_or_a_visit_of_its_type_is_a_risk_factor(rec
 def test_a_procedure_not_done_old_or_not_spinal_is_no_risk_factor(record: dict[str, Any]) -> None:
     """With CRP 25 mg/L (raised, below R7b's 50) and nothing else: the defer stands."""
     assert rule(record, CRP) == "R1"
+
+
+@pytest.mark.parametrize("record", [
+    condition({"text": "MSSA bacteremia"}),
+    condition({"text": "MRSA bacteraemia, on IV vancomycin"}),
+    condition({"text": "Infective endocarditis"}),
+    condition({"text": "Septic shock"}),
+    condition({"text": "DM2"}),
+    condition({"text": "ESRD on hemodialysis"}),
+    condition({"text": "PICC line"}),
+    condition({"coding": [{"system": "http://hospital.example.org/dx", "code": "4410",
+                           "display": "Type 2 diabetes, uncontrolled"}]}),
+    social_history("Diabetes", valueString="Yes"),
+], ids=lambda record: str(record["code"]))
+def test_a_risk_factor_named_in_words_is_read_with_a_raised_marker(record: dict[str, Any]) -> None:
+    """§3 v2: recent bacteraemia, diabetes, dialysis or a line on a free-text problem or a row answered Yes:
+    R7 with CRP 25 mg/L, no infection flag without it."""
+    assert rule(record, CRP) == "R7"
+    assert rule(record) == "R1"
+
+
+@pytest.mark.parametrize("text", [
+    "Gestational diabetes", "Prediabetes", "Pre-diabetes", "Diabetes insipidus", "Diabetes screening",
+    "Family history of diabetes", "No bacteremia", "At risk for diabetes",
+])
+def test_words_that_name_no_risk_factor_leave_the_raised_marker_unexplained(text: str) -> None:
+    assert rule(condition({"text": text}), CRP) == "R1"

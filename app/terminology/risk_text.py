@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from app.pathway.model import Finding
 from app.terminology.names import Remembered, words
 from app.terminology.service_text import service_from_text, spine_surgery_from_text
 
@@ -49,9 +48,9 @@ _NOT_DONE: Final = words(r"DECLINED", r"REFUSED", r"CANCEL+ED", r"NOT DONE", r"N
                           r"DISCONTINUED", r"NOT PERFORMED", r"DEFERRED")
 
 
-def risk_from_words(texts: Iterable[str | None]) -> tuple[Finding, str] | None:
-    """The risk factor the first text naming one names (``Finding.SPINAL_PROCEDURE``, or
-    ``Finding.INFECTION_RISK_FACTOR`` for dialysis or a line) with that text, or None."""
+def risk_from_words(texts: Iterable[str | None]) -> tuple[str, str] | None:
+    """The procedure concept the first text naming one names (``spinal_procedure``, or
+    ``vascular_access_procedure`` for dialysis or a line) with that text, or None."""
     for text in texts:
         finding = _read_once(text) if text else None
         if finding is not None and text:
@@ -59,14 +58,14 @@ def risk_from_words(texts: Iterable[str | None]) -> tuple[Finding, str] | None:
     return None
 
 
-def _read(name: str) -> Finding | None:
+def _read(name: str) -> str | None:
     if _NOT_DONE.search(name):
         return None
     if _SPINAL.search(name) or service_from_text((name,), ("epidural_injection",)) is not None:
-        return Finding.SPINAL_PROCEDURE
+        return "spinal_procedure"
     if _LINE.search(name):
-        return Finding.INFECTION_RISK_FACTOR
-    return Finding.SPINAL_PROCEDURE if spine_surgery_from_text((name,)) is not None else None
+        return "vascular_access_procedure"
+    return "spinal_procedure" if spine_surgery_from_text((name,)) is not None else None
 
 
 # Names repeat (a site's procedure catalogue, visit types): each is read once (``names.Remembered``).
