@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from app.chart.model import MedicationView
 from app.pathway.facts_common import (
@@ -30,12 +31,14 @@ from app.pathway.facts_common import (
     drug_name,
     given_locally,
     last_day,
+    memoisable,
     possibly_by,
+    words_memoisable,
 )
 from app.pathway.model import Evidence, Finding, RedFlag, State
-from app.terminology import Coding
+from app.terminology import Coding, ValueSets
 
-__all__ = ["immunosuppressants", "opioid_use_disorder_drugs"]
+__all__ = ["drug_flags"]
 
 _CURRENT = frozenset({"active", "on-hold"})
 # Buprenorphine for pain (BuTrans, Belbuca, Buprenex and their generic forms), unless the words also name
@@ -48,30 +51,30 @@ _FOR_OUD = re.compile(r"\b(?:naloxone|sublingual|sl|suboxone|zubsolv|bunavail|su
                       re.IGNORECASE)
 
 
-def immunosuppressants(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
-    """§3 infection (immunosuppression): a current systemic immunosuppressant, begun by the order date."""
-    for m, coding in _current_drugs(ctx, "immunosuppressant"):
-        if not given_locally(ctx, m):
-            yield RedFlag.INFECTION, _evidence(Finding.IMMUNOSUPPRESSION, m, coding)
-
-
-def opioid_use_disorder_drugs(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
-    """§3 infection (intravenous drug use: F11 dependence): a current drug for opioid use disorder, begun
-    by the order date; buprenorphine made for pain is none (``_FOR_PAIN``)."""
-    for m, coding in _current_drugs(ctx, "opioid_use_disorder_drug"):
-        if not _for_pain(m):
-            yield RedFlag.INFECTION, _evidence(Finding.IVDU, m, coding)
-
-
-def _current_drugs(ctx: Context, concept: str) -> Iterator[tuple[MedicationView, Coding]]:
-    """Each medication of ``concept`` (by code, or by name in its text or a display) taken, begun by the
-    order date and current (``_current``)."""
+def drug_flags(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§3 infection: a current systemic immunosuppressant (immunosuppression) and a current drug for opioid
+    use disorder (intravenous drug use: F11 dependence), each begun by the order date. Each drug is read
+    once for both (``_classes``, memoised by its codes and words: a medication list repeats across calls)."""
     for m in ctx.chart.medications:
         if not m.taken or not possibly_by(m.start, ctx.order_date) or not _current(ctx, m):
             continue
-        coding = by_code_or_name(ctx.vs, concept, m.codings, (m.text,))
-        if coding is not None:
-            yield m, coding
+        codings, routes = tuple(m.codings), tuple(m.route_texts)
+        read = _classes if memoisable(codings, m.text) and words_memoisable(routes) else _classes.__wrapped__
+        immune, opioid = read(ctx.vs, codings, m.text, routes)
+        if immune is not None and not given_locally(ctx, m):
+            yield RedFlag.INFECTION, _evidence(Finding.IMMUNOSUPPRESSION, m, immune)
+        if opioid is not None:
+            yield RedFlag.INFECTION, _evidence(Finding.IVDU, m, opioid)
+
+
+@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+def _classes(vs: ValueSets, codings: tuple[Coding, ...], text: str | None,
+             routes: tuple[str, ...]) -> tuple[Coding | None, Coding | None]:
+    """The immunosuppressant and the drug for opioid use disorder a medication is (by code, else by name),
+    buprenorphine made for pain being none (``_for_pain``)."""
+    immune = by_code_or_name(vs, "immunosuppressant", codings, (text,))
+    opioid = by_code_or_name(vs, "opioid_use_disorder_drug", codings, (text,))
+    return immune, None if opioid is None or _for_pain(codings, text, routes) else opioid
 
 
 def _evidence(finding: Finding, m: MedicationView, coding: Coding) -> Evidence:
@@ -79,9 +82,9 @@ def _evidence(finding: Finding, m: MedicationView, coding: Coding) -> Evidence:
     return Evidence(finding, m.reference, dated(m.start), coding, state=state, name=drug_name(m, coding))
 
 
-def _for_pain(m: MedicationView) -> bool:
+def _for_pain(codings: tuple[Coding, ...], text: str | None, routes: tuple[str, ...]) -> bool:
     """A buprenorphine product made for pain, by the words of its name, displays and route."""
-    words = " ".join(w for w in (m.text, *(c.display for c in m.codings), *m.route_texts) if w)
+    words = " ".join(w for w in (text, *(c.display for c in codings), *routes) if w)
     return "buprenorphine" in words.casefold() and _FOR_PAIN.search(words) is not None \
         and _FOR_OUD.search(words) is None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
+from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.immutable import immutable
@@ -34,6 +35,7 @@ from app.pathway.facts_common import (
     last_day,
     measured,
     member,
+    memoisable,
     observation_asserted,
     observation_void,
     ordered,
@@ -44,7 +46,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, RedFlag, State
-from app.terminology import SNOMED, Coding, canonical_system
+from app.terminology import SNOMED, Coding, ValueSets, canonical_system
 from app.terminology.risk_text import risk_from_words
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
@@ -247,8 +249,15 @@ _Risk = tuple[Finding, Coding | None, str | None]
 
 def _risk(ctx: Context, codings: tuple[Coding, ...], text: str | None) -> _Risk | None:
     """The finding a procedure shows, the coding that shows it and the name to show: by its code
-    (``_RISK_PROCEDURES``), else by its name ("L4-5 ESI", "PICC line placement": ``risk_from_words``)."""
-    hits = ((finding, member(ctx.vs, name, codings)) for name, finding in _RISK_PROCEDURES.items())
+    (``_RISK_PROCEDURES``), else by its name ("L4-5 ESI", "PICC line placement": ``risk_from_words``).
+    Memoised by the codes and name: every procedure, visit and order is read, and they repeat."""
+    codings = tuple(codings)
+    return (_read_risk if memoisable(codings, text) else _read_risk.__wrapped__)(ctx.vs, codings, text)
+
+
+@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+def _read_risk(vs: ValueSets, codings: tuple[Coding, ...], text: str | None) -> _Risk | None:
+    hits = ((finding, member(vs, name, codings)) for name, finding in _RISK_PROCEDURES.items())
     coded = next(((finding, coding) for finding, coding in hits if coding is not None), None)
     if coded is not None:
         finding, coding = coded
