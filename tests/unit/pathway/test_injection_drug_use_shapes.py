@@ -233,3 +233,16 @@ def test_a_risk_factor_named_in_words_is_read_with_a_raised_marker(record: dict[
 ])
 def test_words_that_name_no_risk_factor_leave_the_raised_marker_unexplained(text: str) -> None:
     assert rule(condition({"text": text}), CRP) == "R1"
+
+
+ICD10PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+
+
+@pytest.mark.parametrize("code", ["5A1D70Z", "5A1D90Z", "02HV33Z", "0JH63XZ"])
+def test_dialysis_or_a_line_coded_in_icd10_pcs_is_a_risk_factor(code: str) -> None:
+    """§3 v2: an inpatient haemodialysis (urinary filtration) or a central line or port placed, as an
+    inpatient procedure list codes it: R7 with a raised marker, no infection flag without one."""
+    record = procedure(None, code, ICD10PCS)
+
+    assert rule(record, CRP) == "R7"
+    assert rule(record) == "R1"
