@@ -29,11 +29,12 @@ from app.terminology import Coding, ValueSets
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
 # ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
-# Injection drug use since the tenth pass: "IVDU" on a free-text problem, a social-history row "IV drug use"
-# answered Yes, "hx IVDU" typed as a visit's reason (docs/pathway-facts.md "Tenth pass: injection drug use").
+# Since the tenth pass, injection drug use ("IVDU" on a free-text problem, a social-history row "IV drug use"
+# answered Yes, "hx IVDU" typed as a visit's reason), the infection risk factors ("MSSA bacteremia", "DM2")
+# and a spinal infection ("r/o discitis") (docs/pathway-facts.md "Tenth pass: injection drug use, …").
 NAMED_CONCEPTS = frozenset({
     "ces", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance", "neck_symptoms", "ivdu",
-    "infection_risk_factor",
+    "infection_risk_factor", "spinal_infection",
 })
 # Words that negate or close a finding's name: "No saddle anesthesia", "denies retention", "CES ruled out".
 # "Rule out" ("r/o CES") is a suspicion, which counts (PATHWAY.md §2: a suspected CES is a CES); "without"

@@ -246,3 +246,22 @@ def test_dialysis_or_a_line_coded_in_icd10_pcs_is_a_risk_factor(code: str) -> No
 
     assert rule(record, CRP) == "R7"
     assert rule(record) == "R1"
+
+
+@pytest.mark.parametrize("record", [
+    condition({"text": "Spinal epidural abscess"}),
+    condition({"text": "L2-3 spondylodiscitis"}),
+    condition({"text": "Vertebral osteomyelitis, lumbar"}),
+    condition({"text": "Pott's disease"}),
+    {"resourceType": "Encounter", "id": "e", "status": "finished", "class": {"code": "AMB"},
+     "period": {"start": "2026-03-09"}, "reasonCode": [{"text": "back pain, r/o discitis"}]},
+], ids=lambda record: str(record.get("code", record.get("reasonCode"))))
+def test_a_spinal_infection_in_words_is_an_infection_flag(record: dict[str, Any]) -> None:
+    """§3 infection: a vertebral osteomyelitis, discitis or epidural abscess, suspected included, needs no
+    marker wherever the chart words it."""
+    assert rule(record) == "R7"
+
+
+@pytest.mark.parametrize("text", ["No discitis", "Epidural abscess ruled out", "Family history of discitis"])
+def test_a_spinal_infection_denied_in_words_raises_nothing(text: str) -> None:
+    assert rule(condition({"text": text})) == "R1"
