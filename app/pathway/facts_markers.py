@@ -19,10 +19,11 @@ missed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from functools import lru_cache
 
+from app.chart.dates import FhirDate
 from app.chart.model import ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
@@ -197,16 +198,9 @@ def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
     An undated one (no date at all, or only a ``performedString``/``performedAge``) may have been done
     yesterday: it counts, "date not recorded" — removing a date never makes the answer less safe (§2,
     invariant 6), and the risk factor still needs a raised marker."""
-    start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
-    for p in ctx.chart.procedures:
-        first, last = p.performed or p.performed_end, p.performed_end or p.performed
-        if p.status in NOT_DONE_PROCEDURE:
-            continue
-        recent = first is None or last is None \
-            or (last_day(last) >= start and possibly_by(first, ctx.order_date))
-        found = _risk(ctx, p.codings, p.text) if recent else None
-        if found is not None:
-            yield _procedure_evidence(found, p.reference, first.value if first is not None else None)
+    done = (p for p in ctx.chart.procedures if p.status not in NOT_DONE_PROCEDURE)
+    return _recent_risks(ctx, ((p.performed or p.performed_end, p.performed_end or p.performed, p.codings,
+                                p.text, p.reference) for p in done))
 
 
 def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
@@ -232,16 +226,24 @@ def _risk_visits(ctx: Context) -> Iterator[Evidence]:
     """A visit whose type or service type is a risk procedure — a haemodialysis session (SNOMED CT
     302497006, or "Dialysis" under a local type), an epidural injection visit — dated by its start (else
     its end) within ``SPINAL_PROCEDURE_DAYS``, or undated, as a Procedure is (tenth pass)."""
+    held = (e for e in ctx.chart.encounters if e.status not in _NO_VISIT)
+    return _recent_risks(ctx, ((e.start or e.end, e.end or e.start,
+                                (*e.type_codings, *e.service_type_codings), None, e.reference) for e in held))
+
+
+_Done = tuple[FhirDate | None, FhirDate | None, tuple[Coding, ...], str | None, str]
+
+
+def _recent_risks(ctx: Context, records: Iterable[_Done]) -> Iterator[Evidence]:
+    """Each (first day, last day, codings, name, reference) whose span possibly reached into the last
+    ``SPINAL_PROCEDURE_DAYS`` (or is undated) and which is a risk procedure (``_risk``)."""
     start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
-    for e in ctx.chart.encounters:
-        first, last = e.start or e.end, e.end or e.start
-        if e.status in _NO_VISIT:
-            continue
+    for first, last, codings, text, reference in records:
         recent = first is None or last is None \
             or (last_day(last) >= start and possibly_by(first, ctx.order_date))
-        found = _risk(ctx, (*e.type_codings, *e.service_type_codings), None) if recent else None
+        found = _risk(ctx, codings, text) if recent else None
         if found is not None:
-            yield _procedure_evidence(found, e.reference, first.value if first is not None else None)
+            yield _procedure_evidence(found, reference, first.value if first is not None else None)
 
 
 _Risk = tuple[Finding, Coding | None, str | None]
