@@ -34,10 +34,12 @@ VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
 # PATHWAY.md §2 v2: the answers that make an Observation on a finding code a *positive* finding, and the
 # ones that negate it (a careful negative screen must not raise an emergency).
-_YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y"})
+# "Current": a social-history row's status answer ("IV drug use": "Current every day user", as smoking and
+# drug-use statuses are answered) says the finding is there now (docs/pathway-facts.md "Tenth pass").
+_YES_STRINGS = frozenset({"yes", "present", "positive", "true", "y", "current"})
 _NO_STRINGS = frozenset({"no", "absent", "negative", "false", "n", "not present", "none"})
 # An answer word followed by a comment: a space, or a comma, semicolon, colon, dash or bracket.
-_LEADING_ANSWER = re.compile(r"(yes|present|positive|no|absent|negative|none)(?:\s*[,;:(\-–]|\s)")
+_LEADING_ANSWER = re.compile(r"(yes|present|positive|current|no|absent|negative|none)(?:\s*[,;:(\-–]|\s)")
 _LOINC = "http://loinc.org"
 _YES_NO = "http://terminology.hl7.org/CodeSystem/v2-0136"  # HL7 v2 table 0136 Yes/No indicator: Y, N
 # Answers, not findings: LOINC LA33-6 Yes / LA9633-4 Present / LA6576-8 Positive / LA32-8 No / LA9634-2

@@ -223,17 +223,23 @@ def _procedure_names(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
     for p in ctx.chart.procedures:
         if p.status != "entered-in-error":
             yield from _named_record(ctx, union, names_of(p.text, p.codings), p.reference, p.performed,
-                                     skip=CANCER_WORD_CONCEPTS)
+                                     skip=_PROCEDURE_READ_ELSEWHERE)
     for sr in ctx.chart.service_requests:
         if sr.status != "entered-in-error" and (sr.reference is None or sr.reference != draft):
             yield from _named_record(ctx, union, names_of(sr.text, sr.codings), sr.reference,
-                                     sr.authored_on or sr.occurrence)
+                                     sr.authored_on or sr.occurrence, skip=_ORDER_READ_ELSEWHERE)
+
+
+# Concepts another reader takes from a procedure's or an order's name, each once: a cancer treatment
+# (``facts_cancer``), a dialysis, a line or a spinal injection as an infection risk factor (``facts_markers``).
+_ORDER_READ_ELSEWHERE = frozenset({"infection_risk_factor"})
+_PROCEDURE_READ_ELSEWHERE = CANCER_WORD_CONCEPTS | _ORDER_READ_ELSEWHERE
 
 
 def _named_record(ctx: Context, union: tuple[str, ...], names: tuple[str | None, ...], reference: str | None,
                   on: FhirDate | None, skip: frozenset[str] = frozenset()) -> Iterator[_Row]:
-    """``skip``: concepts another reader takes from these names (a procedure named for a cancer is a
-    cancer treatment, ``facts_cancer``), so that a record gives one finding."""
+    """``skip``: concepts another reader takes from these names (``_PROCEDURE_READ_ELSEWHERE``), so that a
+    record gives one finding."""
     named = tuple(hit for hit in named_hits(ctx, union, names) if union[hit[0]] not in skip)
     if named and possibly_by(on, ctx.order_date) and not any(_CHECK.search(name) for name in names if name):
         yield _Row(Statement((), reference, on), (), named, _Read.WORDS)

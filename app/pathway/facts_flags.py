@@ -39,7 +39,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_findings import Statement, findings
 from app.pathway.facts_fracture import fracture_risks
-from app.pathway.facts_immune import immunosuppressants
+from app.pathway.facts_immune import drug_flags
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -123,7 +123,7 @@ def red_flags(
     signs = list(_coded(window, TRIGGERS))
     neck = neck_symptoms or (_conditional(signs) and _neck_or_arm_symptoms(window))
     coded = _myelopathy_rule(signs, neck)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *immunosuppressants(ctx), *fracture_risks(ctx),
+    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *drug_flags(ctx), *fracture_risks(ctx),
              *cancer_treatments(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}

@@ -19,9 +19,11 @@ missed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
+from functools import lru_cache
 
+from app.chart.dates import FhirDate
 from app.chart.model import ObservationView
 from app.immutable import immutable
 from app.pathway.facts_common import (
@@ -34,6 +36,7 @@ from app.pathway.facts_common import (
     last_day,
     measured,
     member,
+    memoisable,
     observation_asserted,
     observation_void,
     ordered,
@@ -44,7 +47,8 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.model import Evidence, Finding, RedFlag, State
-from app.terminology import SNOMED, Coding, canonical_system
+from app.terminology import SNOMED, Coding, ValueSets, canonical_system
+from app.terminology.risk_text import risk_from_words
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
 ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
@@ -182,9 +186,9 @@ def _normalised(concept: str, found: Measured) -> float | None:
 def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:
     """§3 v2 infection risk factors: coded ones (read as a red flag is read, §2) and procedures — spinal
     ones, haemodialysis, a central line placed — performed in the last ``SPINAL_PROCEDURE_DAYS``
-    (``_spinal_procedures``)."""
+    (``_spinal_procedures``), also as a completed order or a visit of that type."""
     coded = coded_evidence(ctx, "infection_risk_factor", Keep.SERIOUS)
-    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx))
+    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx), *_risk_visits(ctx))
     return ordered((*coded, *done, *_positive_blood_cultures(ctx)))
 
 
@@ -194,16 +198,9 @@ def _spinal_procedures(ctx: Context) -> Iterator[Evidence]:
     An undated one (no date at all, or only a ``performedString``/``performedAge``) may have been done
     yesterday: it counts, "date not recorded" — removing a date never makes the answer less safe (§2,
     invariant 6), and the risk factor still needs a raised marker."""
-    start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
-    for p in ctx.chart.procedures:
-        first, last = p.performed or p.performed_end, p.performed_end or p.performed
-        if p.status in NOT_DONE_PROCEDURE:
-            continue
-        recent = first is None or last is None \
-            or (last_day(last) >= start and possibly_by(first, ctx.order_date))
-        found = _risk_coding(ctx, p.codings) if recent else None
-        if found is not None:
-            yield _procedure_evidence(found, p.reference, first.value if first is not None else None)
+    done = (p for p in ctx.chart.procedures if p.status not in NOT_DONE_PROCEDURE)
+    return _recent_risks(ctx, ((p.performed or p.performed_end, p.performed_end or p.performed, p.codings,
+                                p.text, p.reference) for p in done))
 
 
 def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
@@ -216,24 +213,68 @@ def _spinal_orders_done(ctx: Context) -> Iterator[Evidence]:
         if sr.status != "completed" or when is None:
             continue
         if last_day(when) >= start and possibly_by(when, ctx.order_date):
-            found = _risk_coding(ctx, sr.codings)
+            found = _risk(ctx, sr.codings, sr.text)
             if found is not None:
                 yield _procedure_evidence(found, sr.reference, when.value)
 
 
-def _risk_coding(ctx: Context, codings: tuple[Coding, ...]) -> tuple[Finding, Coding] | None:
-    """The finding a procedure's code shows (``_RISK_PROCEDURES``) and the coding that shows it."""
-    hits = ((finding, member(ctx.vs, name, codings)) for name, finding in _RISK_PROCEDURES.items())
-    return next(((finding, coding) for finding, coding in hits if coding is not None), None)
+# A visit planned, cancelled or recorded in error did not happen.
+_NO_VISIT = frozenset({"planned", "cancelled", "entered-in-error"})
 
 
-def _procedure_evidence(found: tuple[Finding, Coding], reference: str | None, on: date | None) -> Evidence:
-    """A spinal procedure is worded "spinal procedure in the last 90 days"; haemodialysis or a line placed
-    is the risk factor, named as the chart names it ("infection risk factor — Hemodialysis …")."""
-    finding, coding = found
-    name = shown_name(coding.display) if finding is Finding.INFECTION_RISK_FACTOR else None
+def _risk_visits(ctx: Context) -> Iterator[Evidence]:
+    """A visit whose type or service type is a risk procedure — a haemodialysis session (SNOMED CT
+    302497006, or "Dialysis" under a local type), an epidural injection visit — dated by its start (else
+    its end) within ``SPINAL_PROCEDURE_DAYS``, or undated, as a Procedure is (tenth pass)."""
+    held = (e for e in ctx.chart.encounters if e.status not in _NO_VISIT)
+    return _recent_risks(ctx, ((e.start or e.end, e.end or e.start,
+                                (*e.type_codings, *e.service_type_codings), None, e.reference) for e in held))
+
+
+_Done = tuple[FhirDate | None, FhirDate | None, tuple[Coding, ...], str | None, str]
+
+
+def _recent_risks(ctx: Context, records: Iterable[_Done]) -> Iterator[Evidence]:
+    """Each (first day, last day, codings, name, reference) whose span possibly reached into the last
+    ``SPINAL_PROCEDURE_DAYS`` (or is undated) and which is a risk procedure (``_risk``)."""
+    start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
+    for first, last, codings, text, reference in records:
+        recent = first is None or last is None \
+            or (last_day(last) >= start and possibly_by(first, ctx.order_date))
+        found = _risk(ctx, codings, text) if recent else None
+        if found is not None:
+            yield _procedure_evidence(found, reference, first.value if first is not None else None)
+
+
+_Risk = tuple[Finding, Coding | None, str | None]
+
+
+def _risk(ctx: Context, codings: tuple[Coding, ...], text: str | None) -> _Risk | None:
+    """The finding a procedure shows, the coding that shows it and the name to show: by its code
+    (``_RISK_PROCEDURES``), else by its name ("L4-5 ESI", "PICC line placement": ``risk_from_words``).
+    Memoised by the codes and name: every procedure, visit and order is read, and they repeat."""
+    codings = tuple(codings)
+    return (_read_risk if memoisable(codings, text) else _read_risk.__wrapped__)(ctx.vs, codings, text)
+
+
+@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+def _read_risk(vs: ValueSets, codings: tuple[Coding, ...], text: str | None) -> _Risk | None:
+    hits = ((finding, member(vs, name, codings)) for name, finding in _RISK_PROCEDURES.items())
+    coded = next(((finding, coding) for finding, coding in hits if coding is not None), None)
+    if coded is not None:
+        finding, coding = coded
+        return finding, coding, coding.display if finding is Finding.INFECTION_RISK_FACTOR else None
+    named = risk_from_words((text, *(c.display for c in codings)))
+    return None if named is None else (_RISK_PROCEDURES[named[0]], codings[0] if codings else None, named[1])
+
+
+def _procedure_evidence(found: _Risk, reference: str | None, on: date | None) -> Evidence:
+    """A spinal procedure is worded "spinal procedure in the last 90 days" (with the chart's words when it
+    was read by them); haemodialysis or a line placed is the risk factor, named as the chart names it
+    ("infection risk factor — Hemodialysis …")."""
+    finding, coding, name = found
     state = State.FOUND if on is not None else State.DATE_NOT_RECORDED
-    return Evidence(finding, reference, on, coding, state=state, name=name)
+    return Evidence(finding, reference, on, coding, state=state, name=shown_name(name))
 
 
 def _positive_blood_cultures(ctx: Context) -> Iterator[Evidence]:

@@ -35,19 +35,23 @@ from app.terminology import SNOMED, Coding, ValueSet, ValueSets
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
 # myelopathy signs and the neck or arm symptoms a reflex or gait sign needs (PATHWAY.md §3) since the
 # ninth pass (docs/pathway-facts.md "Ninth pass: myelopathy and the cord").
+# Since the tenth pass, injection drug use ("IVDU" on a free-text problem, a social-history row "IV drug use"
+# answered Yes, "hx IVDU" typed as a visit's reason), the infection risk factors ("MSSA bacteremia", "DM2")
+# and a spinal infection ("r/o discitis") (docs/pathway-facts.md "Tenth pass: injection drug use, …").
 NAMED_CONCEPTS = frozenset({
     "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
-    "neck_symptoms",
+    "neck_symptoms", "ivdu", "infection_risk_factor", "spinal_infection",
     *CANCER_WORD_CONCEPTS,  # by their own words and negations (``facts_cancer_words``, tenth pass)
 })
 _NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
 # The member a cancer named in words is shown as (SNOMED CT, CODES.md §1a): the chart's words are its display.
 _CANCER_NAMED = {"cancer_active": Coding(SNOMED, "363346000"), "cancer_history": Coding(SNOMED, "266987004")}
 # Words that negate a row's name ("No saddle anesthesia": "Yes" states that there is none). A name's
-# mentions in a record's words are judged one by one (``facts_negation``).
+# mentions in a record's words are judged one by one (``facts_negation``). A family history names a
+# relative's finding, not the patient's ("Family history of IVDU", "FHx CES").
 _NEGATION = re.compile(
     r"\b(no|not(?!\s+otherwise\s+specified)|denies|denied|negative|neg|absent|never|none|nor|ruled\s+out"
-    r"|excluded)\b", re.IGNORECASE)
+    r"|excluded|family\s+(?:history|hx)|fhx)\b", re.IGNORECASE)
 # A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus" — in the
 # sign's own phrase ("Hoffmann positive, Babinski downgoing" still names a Hoffmann sign).
 _NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
@@ -64,7 +68,12 @@ _SPINAL = re.compile(r"\b(?:spinal|spine|myelopath\w*|cervical|thoracic)\b", re.
 _NEVER_CES_ALONE = re.compile(
     r"\b(?:stress|urge|urgency|mixed|nocturnal|night-?time|enuresis|bed-?wetting|post-?void|post-?micturition"
     r"|dribbl\w*|overactive|functional|giggle|coital|laugh\w*|cough\w*|sneez\w*)\b", re.IGNORECASE)
-_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": _NEVER_CES_ALONE}
+# An infection risk factor's name that is not the risk factor: a gestational or pre-diabetes, a diabetes
+# insipidus, a screening for it or a risk of it (tenth pass; the risk factor needs a raised marker anyway).
+_NOT_A_RISK_FACTOR = re.compile(
+    r"\b(?:gestational|pre-?\s?diabet\w*|insipidus|screen\w*|risk\s+(?:of|for))\b", re.IGNORECASE)
+_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": _NEVER_CES_ALONE,
+                     "infection_risk_factor": _NOT_A_RISK_FACTOR}
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -238,8 +247,16 @@ def row_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hit
     ``facts_findings`` reads it for rows not void nor dated after the order, and only where no code of
     the same concepts is there (a coded row is read by its code, ``facts_common.asserted_observations``)."""
     names = names_of(o.text, o.codings)
-    named = _unless_normal(concepts, o, named_hits(ctx, concepts, names)) if answered_yes(o) else ()
+    named = _unless_normal(concepts, o, named_hits(ctx, concepts, (*names, *_named_answers(names, o)))) \
+        if answered_yes(o) else ()
     return named or _abnormal_exam(ctx, concepts, o, names) or _cancer_answered(concepts, o, names)
+
+
+def _named_answers(names: tuple[str | None, ...], o: ObservationView) -> tuple[str, ...]:
+    """A Yes row's answers, each after the row's name as one clause: "Drug use": "Yes - injects heroin" is
+    injection drug use, "Family history": "Yes - breast cancer" a relative's (tenth pass)."""
+    name = next((text for text in names if text), "")
+    return tuple(f"{name} {answer}" for answer in _answers(o))
 
 
 # An answer that says nothing is there: "Hx of cancer?": "No", "Unknown", "N/A".

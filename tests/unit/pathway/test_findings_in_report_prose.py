@@ -49,7 +49,6 @@ def test_a_negated_sentence_does_not_silence_the_finding_beside_it() -> None:
 
 @pytest.mark.parametrize("conclusion", [
     "No epidural abscess. L4-5 disc herniation.",
-    "Epidural abscess is unlikely.",
     "Degenerative disc disease without evidence of discitis.",
     "Benign hemangioma at L3. No malignancy.",
     "The conus and cauda equina are normal.",
@@ -99,3 +98,9 @@ def test_a_report_pasting_a_whole_document_is_read_within_bounds() -> None:
     decision = decide(report("Epidural abscess L3-4. " + "Mild stenosis. " * 30_000))
 
     assert "R7" in decision.rules
+
+
+def test_a_spinal_infection_called_unlikely_still_counts() -> None:
+    """A spinal infection is read as the named concepts are, where a suspicion or a doubt counts (the safe
+    side, docs/pathway-facts.md "Tenth pass: answers wrong the other way"): never a defer beside it."""
+    assert "R7" in decide(report("Epidural abscess is unlikely.")).rules
