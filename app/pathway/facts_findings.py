@@ -231,7 +231,8 @@ def _procedure_names(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
 
 
 # Concepts another reader takes from a procedure's or an order's name, each once: a cancer treatment
-# (``facts_cancer``), a dialysis, a line or a spinal injection as an infection risk factor (``facts_markers``).
+# (``facts_cancer``), a dialysis, a line or a spinal injection as an infection risk factor
+# (``facts_markers``).
 _ORDER_READ_ELSEWHERE = frozenset({"infection_risk_factor"})
 _PROCEDURE_READ_ELSEWHERE = CANCER_WORD_CONCEPTS | _ORDER_READ_ELSEWHERE
 
