@@ -26,13 +26,13 @@ from app.pathway.facts_common import (
     condition_void,
     dated,
     drug_name,
-    member,
     observation_void,
-    possibly_by,
     shown_name,
     treating_drugs,
     treating_procedures,
 )
+from app.pathway.facts_dates import possibly_by
+from app.pathway.facts_match import member
 from app.pathway.facts_oncology import oncology_care
 from app.pathway.model import Evidence, Finding, RedFlag
 from app.terminology import CPT, SNOMED, Coding, canonical_system

@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Final, TypeVar
 
-from app.pathway.facts_common import MEMO_MAX_TEXT_CHARS
+from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS
 
 __all__ = ["CANCER_WORD_CONCEPTS", "cancer_in_words", "remembered_words"]
 
@@ -93,7 +93,7 @@ _AROUND = 64  # how far the words before and after a mention are read: bounded, 
 
 
 def remembered_words(read: Callable[[str], _T]) -> Callable[[str], _T]:
-    """``read`` remembered for ordinary-sized words (bounded like facts_common's memos): a site's problem
+    """``read`` remembered for ordinary-sized words (bounded like facts_match's memos): a site's problem
     names, visit types and order names recur on every call; a longer text is read each time."""
     remembered = lru_cache(maxsize=4096)(read)
 

@@ -24,14 +24,13 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
-    certainly_within,
     dated,
-    first_members,
-    measured,
     medication_coding,
-    member,
     ordered,
 )
+from app.pathway.facts_dates import certainly_within
+from app.pathway.facts_match import first_members, member
+from app.pathway.facts_measured import measured
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding, ValueSets
 from app.terminology.service_text import service_from_text

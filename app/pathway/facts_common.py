@@ -1,12 +1,6 @@
-"""Shared pieces of the fact extraction (PATHWAY.md §2): the call context, dates, statuses, evidence order.
-
-Two date rules run through every facts module, because FHIR dates may be partial (``2026-01``):
-
-* evidence that *raises* concern (red flags) is kept unless it is **certainly** after the order date
-  (``possibly_by``) — a partial or missing date never hides a red flag, nor does a moment written in
-  another time zone whose written date is the day after the order's;
-* evidence that *supports* a conclusion (onset, conservative care, prior imaging …) counts only when its
-  whole period is **certainly** inside the window (``certainly_within``).
+"""Shared pieces of the fact extraction (PATHWAY.md §2): the call context, statuses, evidence order, and
+how Conditions, Observations and medications are read. Dates (the two date rules) are ``facts_dates``;
+measured values ``facts_measured``; memoised value-set matching ``facts_match``.
 
 Evidence tuples are sorted (``ordered``) so that the facts are identical for any order of bundle entries
 (PATHWAY.md §4 safety invariant 4).
@@ -14,17 +8,18 @@ Evidence tuples are sorted (``ordered``) so that the facts are identical for any
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import cast
 
-from app.chart.dates import FhirDate, parse_fhir_date
+from app.chart.dates import FhirDate
 from app.chart.model import Chart, ConditionView, MedicationView, ObservationView, PatientView
 from app.immutable import immutable
+from app.pathway.facts_dates import add_months, add_years, iso_onset_string, last_day, possibly_by, shift
+from app.pathway.facts_match import ConceptUnion, matched_members, member, memoisable
 from app.pathway.model import Evidence, Finding, OrderFacts
 from app.pathway.policy import Policy
 from app.terminology import ICD9CM, ICD10CM, SNOMED, Coding, ValueSets, canonical_system
@@ -65,9 +60,6 @@ _FINDING_SYSTEMS = frozenset({SNOMED, ICD10CM, ICD9CM})
 NOT_DONE_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
 
 _MAX_AGE_YEARS = 150
-# An ISO 8601 date or dateTime, also with a space for the "T" or an offset without its colon (+0000), as
-# exports written by Java and SQL libraries have them.
-_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?")
 
 
 @immutable
@@ -85,72 +77,6 @@ class Context:
 
     def days_before(self, days: int) -> date:
         return shift(self.order_date, -days)
-
-
-# --- dates ---------------------------------------------------------------------------------------------
-
-
-def last_day(value: FhirDate) -> date:
-    """The last calendar day a (possibly partial) FHIR date can mean: ``2026-02`` → 2026-02-28."""
-    return value.last()
-
-
-def possibly_by(value: FhirDate | None, limit: date) -> bool:
-    """True unless ``value`` is certainly after ``limit`` (undated counts): for concern-raising evidence.
-    A moment written in another zone than the order's may carry a later date for the same day
-    (``days_ahead``: a fever at 21:30 in New York, written in UTC, is dated the next day); it is after the
-    order only when it is so in every zone."""
-    return value is None or earliest_day(value) <= limit
-
-
-def earliest_day(value: FhirDate) -> date:
-    """The earliest day a written date can be in the order's zone: its written day, a moment's written
-    day less the days it may be ahead of the order's day (``FhirDate.days_ahead``)."""
-    return shift(value.value, -value.days_ahead) if value.days_ahead else value.value
-
-
-def certainly_within(value: FhirDate | None, start: date, end: date) -> bool:
-    """True when the whole (possibly partial) date lies in [start, end]: for supporting evidence."""
-    return value is not None and start <= value.value and last_day(value) <= end
-
-
-def possibly_within(value: FhirDate | None, start: date, end: date) -> bool:
-    """True unless ``value`` certainly lies outside [start, end] (undated counts): a measured red flag
-    (a fever, a raised marker) whose date is missing or partial may still be recent (invariant 6)."""
-    return value is None or (last_day(value) >= start and earliest_day(value) <= end)
-
-
-def shift(day: date, days: float) -> date:
-    """``day`` moved by ``days``, clamped to the calendar (a year-9999 date must not raise)."""
-    try:
-        return day + timedelta(days=days)
-    except OverflowError:
-        return date.max if days > 0 else date.min
-
-
-def add_years(day: date, years: int) -> date:
-    """Calendar anniversary; 29 February becomes 28 February in a common year (clamped to the calendar)."""
-    year = min(max(day.year + years, 1), 9999)
-    return day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) and not calendar.isleap(year) \
-        else day.replace(year=year)
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar month anniversary, clamped to the month's last day (31 January + 1 month = 28 February)."""
-    index = min(max(day.year * 12 + day.month - 1 + months, 12), 9999 * 12 + 11)
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def whole_years(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def iso_onset_string(text: str | None) -> FhirDate | None:
-    """``onsetString`` only when it is an ISO date/dateTime as a whole ("2026-01-15"); prose is not parsed."""
-    if text is None or _ISO_DATE.fullmatch(text.strip()) is None:
-        return None
-    return parse_fhir_date(text)
 
 
 # --- conditions ----------------------------------------------------------------------------------------
@@ -337,119 +263,6 @@ def _answer_word(observation: ObservationView, *, first_word: bool = True) -> st
     return leading.group(1) if leading is not None else whole
 
 
-# --- units --------------------------------------------------------------------------------------------
-
-
-# Spellings that do not change a unit: case, spaces, full stops, UCUM's brackets and the degree sign ("DegF",
-# "deg. F", "[degF]", "°F" and "℉" are one unit — also with the look-alikes typed for it, the ordinal "º" of
-# Spanish and Portuguese keyboards and the ring "˚"), and micro written µ, μ or mc.
-_UNIT_NOISE = str.maketrans({
-    " ": None, ".": None, "[": None, "]": None, "°": None, "º": None, "˚": None, "℃": "c", "℉": "f",
-    "µ": "u", "μ": "u",
-})
-
-
-@lru_cache(maxsize=256)  # bounded: a chart repeats a handful of units; each is at most 4,096 characters
-def unit_key(unit: str | None) -> str | None:
-    """A measured value's unit as the pathway compares it (Oracle Health writes "DegC", devices "°f", labs
-    "MG/DL" or "mcg/mL"); ``None`` stays ``None``, which the readers treat as "no unit written"."""
-    if unit is None:
-        return None
-    folded = unit.casefold().translate(_UNIT_NOISE)
-    return folded.replace("mcg", "ug")
-
-
-# A measurement written as text: an optional comparator, a number (a decimal point, or a decimal comma
-# followed by one or two digits: "38,6"), and optionally its unit ("38.6 C", "60 mm/hr", ">200 mg/L").
-# A laboratory's abnormal flag may stand before the number or after it ("H 65", "65 H", "65 mm/hr (H)",
-# "65*"), as results pasted from an HL7 v2 interface or a printed report carry it: the flag is dropped,
-# never read as the unit (an "H" is no unit of ESR, so "65 H" was read as nothing at all). The runs of
-# spaces are possessive (``\s*+``): a text of 4,096 spaces fails at once instead of in quadratic time.
-_FLAG = r"(?:hh?|ll?|aa?|high|low|abn|abnormal|crit|critical)"
-_MEASURED_TEXT = re.compile(
-    rf"\s*+(?:{_FLAG}\b\s*+:?\s*+)?([<>]=?)?\s*+(\d{{1,6}}(?:\.\d{{1,6}}|,\d{{1,2}})?)\s*+([^\d\s<>=][^<>=]{{0,29}})?\s*",
-    re.IGNORECASE,
-)
-_TRAILING_FLAG = re.compile(
-    rf"(?:^|\s+|\s*(?=\())(?:\(\s*{_FLAG}\s*\)|{_FLAG}\b)\s*$|\s*[*!]+\s*$", re.IGNORECASE
-)
-
-# A note in brackets after the unit, as flowsheet and lab text exports write it: the other scale or the site
-# of a temperature ("38.9 °C (102 °F)", "102.0 F (Tympanic)"), a reference range ("65 mm/hr (0-20)"). It was
-# read as part of the unit, so the value was no temperature or marker at all (tenth pass).
-_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
-
-
-@immutable
-class Measured:
-    """A measured value and its unit as written; ``comparator`` "<", "<=", ">" or ">=" when the value is a
-    bound (a result outside the analyser's range), else ""."""
-
-    value: float
-    unit: str | None
-    comparator: str = ""
-
-
-def measured(observation: ObservationView) -> Measured | None:
-    """valueQuantity/valueInteger; else a measurement sent as ``valueString`` — a number with or without
-    its unit, as flowsheets and older interfaces send "38.6 C" or "60 mm/hr" (PATHWAY.md §2: a fever or a
-    raised marker is read wherever the chart holds it). Other text is not a measurement."""
-    if observation.value is not None:
-        return Measured(observation.value, observation.unit)
-    found = _MEASURED_TEXT.fullmatch(observation.value_string or "")
-    if found is None:
-        return None
-    comparator, number, unit = found.groups()
-    unit = _TRAILING_NOTE.sub("", _TRAILING_FLAG.sub("", unit)).strip() or None if unit is not None else None
-    unit = unit if unit is not None else observation.unit
-    return Measured(float(number.replace(",", ".")), unit, comparator or "")
-
-
-# --- value-set matching -----------------------------------------------------------------------------------
-
-
-def first_members(
-    vs: ValueSets, concepts: tuple[str, ...], codings: Iterable[Coding]
-) -> tuple[Coding | None, ...]:
-    """``vs.match(concept, codings)`` for each of ``concepts``, in order: one call per finding, not per
-    finding and concept. Memoised (``_first_members``): value sets never change once loaded, and charts
-    repeat the same few codes (hypertension, medication review …) within a call and across calls."""
-    key = codings if isinstance(codings, tuple) else tuple(codings)
-    memo = _first_members if memoisable(key) else _first_members.__wrapped__
-    return memo(vs, concepts, key)
-
-
-def matched_members(
-    vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]
-) -> tuple[tuple[int, Coding], ...]:
-    """Only the hits of ``first_members``, as (index in ``concepts``, coding): most findings match none
-    of the red-flag concepts, so a scan over the hits alone is empty for them. Memoised alike."""
-    if not memoisable(codings):
-        found = _first_members.__wrapped__(vs, concepts, codings)
-        return tuple((index, coding) for index, coding in enumerate(found) if coding is not None)
-    return _matched_members(vs, concepts, codings)
-
-
-def member(vs: ValueSets, concept: str, codings: Iterable[Coding]) -> Coding | None:
-    """``vs.match(concept, codings)``, memoised like ``first_members``."""
-    key = codings if isinstance(codings, tuple) else tuple(codings)
-    return _member(vs, concept, key) if memoisable(key) else vs.match(concept, key)
-
-
-class ConceptUnion:
-    """Every concept a family of readers has asked for in this process, as one tuple, so that a call reads
-    its chart once for all of them (``facts_findings``, ``coded_observations``). The readers' concepts are
-    constants of the code: the union settles after the first call; a list not yet in it widens it once."""
-
-    def __init__(self) -> None:
-        self.known: tuple[str, ...] = ()
-
-    def widened(self, concepts: tuple[str, ...]) -> tuple[str, ...]:
-        known = self.known
-        if not set(concepts).issubset(known):
-            known = self.known = (*known, *(c for c in dict.fromkeys(concepts) if c not in known))
-        return known
-
 
 OBSERVED_CONCEPTS = ConceptUnion()
 
@@ -475,43 +288,6 @@ def _observations_by_concept(
         for index, coding in matched_members(ctx.vs, union, o.codings):
             found.setdefault(union[index], []).append((o, coding))
     return {concept: tuple(hits) for concept, hits in found.items()}
-
-
-# A memo key is kept until 8,192 newer ones push it out: only ordinary-sized keys are memoised, so a
-# hostile chart (thousands of codings on one finding, a megabyte of text) cannot pin its strings in
-# memory across calls; such a finding is matched without the memo, at the same cost as a memo miss.
-MEMO_MAX_CODINGS = 8  # of at most ~900 characters each (app/fhir/datatypes.py)
-MEMO_MAX_TEXT_CHARS = 1_024
-
-
-def memoisable(codings: tuple[Coding, ...], text: str | None = None) -> bool:
-    return len(codings) <= MEMO_MAX_CODINGS and (text is None or len(text) <= MEMO_MAX_TEXT_CHARS)
-
-
-def words_memoisable(texts: tuple[str | None, ...]) -> bool:
-    """A record's words (its text and its codings' displays) are ordinary-sized enough to memoise by."""
-    longest = max(map(len, filter(None, texts)), default=0)  # in C: read for every record on every call
-    return len(texts) <= MEMO_MAX_CODINGS and longest <= MEMO_MAX_TEXT_CHARS
-
-
-@lru_cache(maxsize=8192)  # bounded: about a megabyte at most; a miss costs what an uncached match costs
-def _first_members(
-    vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]
-) -> tuple[Coding | None, ...]:
-    return tuple(vs.match(concept, codings) for concept in concepts)
-
-
-@lru_cache(maxsize=8192)
-def _matched_members(
-    vs: ValueSets, concepts: tuple[str, ...], codings: tuple[Coding, ...]
-) -> tuple[tuple[int, Coding], ...]:
-    found = _first_members(vs, concepts, codings)
-    return tuple((index, coding) for index, coding in enumerate(found) if coding is not None)
-
-
-@lru_cache(maxsize=8192)
-def _member(vs: ValueSets, concept: str, codings: tuple[Coding, ...]) -> Coding | None:
-    return vs.match(concept, codings)
 
 
 # --- medications ---------------------------------------------------------------------------------------

@@ -19,15 +19,12 @@ from app.pathway.facts_common import (
     condition_current,
     condition_first_date,
     condition_void,
-    first_members,
-    last_day,
     onset_range,
     order_reasons,
-    possibly_by,
-    possibly_within,
-    whole_years,
 )
+from app.pathway.facts_dates import last_day, possibly_by, possibly_within, whole_years
 from app.pathway.facts_findings import stated_reasons
+from app.pathway.facts_match import first_members
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 

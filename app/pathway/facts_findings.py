@@ -23,17 +23,16 @@ from app.chart.model import ConditionView
 from app.immutable import immutable
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS
 from app.pathway.facts_common import (
-    ConceptUnion,
     Context,
     condition_first_date,
     condition_void,
-    matched_members,
     observation_asserted,
     observation_void,
     order_reasons,
-    possibly_by,
     reason_condition_ids,
 )
+from app.pathway.facts_dates import possibly_by
+from app.pathway.facts_match import ConceptUnion, matched_members
 from app.pathway.facts_named import named_hits, names_of, reported_hits, row_hits, words_hits
 from app.terminology import Coding
 

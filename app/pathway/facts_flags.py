@@ -27,19 +27,16 @@ from app.pathway.facts_common import (
     condition_resolved,
     dated,
     given_locally,
-    last_day,
-    measured,
     medication_class,
     medication_coding,
     ordered,
-    possibly_within,
-    shift,
     shown_name,
-    unit_key,
 )
+from app.pathway.facts_dates import last_day, possibly_within, shift
 from app.pathway.facts_findings import Statement, findings
 from app.pathway.facts_fracture import fracture_risks
 from app.pathway.facts_immune import drug_flags
+from app.pathway.facts_measured import measured, unit_key
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 

@@ -15,11 +15,11 @@ from app.pathway.facts_common import (
     coded_observations,
     dated,
     observation_void,
-    possibly_by,
     shown_name,
     treating_drugs,
     treating_procedures,
 )
+from app.pathway.facts_dates import possibly_by
 from app.pathway.model import Evidence, Finding, RedFlag, State
 
 __all__ = ["fracture_risks"]

@@ -22,18 +22,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from app.chart.dates import FhirDate
-from app.pathway.facts_common import (
-    MEMO_MAX_TEXT_CHARS,
-    Context,
-    condition_first_date,
-    condition_void,
-    dated,
-    last_day,
-    matched_members,
-    possibly_by,
-    shown_name,
-)
+from app.pathway.facts_common import Context, condition_first_date, condition_void, dated, shown_name
+from app.pathway.facts_dates import last_day, possibly_by
 from app.pathway.facts_findings import stated_texts
+from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, matched_members
 from app.pathway.facts_negation import clause_start
 from app.pathway.model import Evidence, Finding, RedFlag
 from app.terminology import Coding
@@ -135,7 +127,7 @@ def _named(text: str) -> Finding | None:
     return _named_once(text) if len(text) <= MEMO_MAX_TEXT_CHARS else _read_named(text)
 
 
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+@lru_cache(maxsize=4096)  # bounded like facts_match's memos
 def _named_once(text: str) -> Finding | None:
     return _read_named(text)
 

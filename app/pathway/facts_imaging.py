@@ -17,16 +17,13 @@ from app.chart.references import reference_key
 from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     Context,
-    certainly_within,
     condition_first_date,
     condition_void,
     dated,
-    member,
-    memoisable,
     ordered,
-    possibly_by,
-    shift,
 )
+from app.pathway.facts_dates import certainly_within, possibly_by, shift
+from app.pathway.facts_match import member, memoisable
 from app.pathway.model import Evidence, Finding, Modality, Region
 from app.terminology import Coding, ValueSets
 from app.terminology.imaging_text import imaging_from_text
@@ -154,7 +151,7 @@ def _operation(
     return _read_operation(ctx.vs, codings, text)
 
 
-@lru_cache(maxsize=8192)  # bounded as facts_common's memos are
+@lru_cache(maxsize=8192)  # bounded as facts_match's memos are
 def _read_operation(
     vs: ValueSets, codings: tuple[Coding, ...], text: str | None
 ) -> tuple[Coding | None, frozenset[str]] | None:

@@ -24,17 +24,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from app.chart.model import MedicationView
-from app.pathway.facts_common import (
-    Context,
-    by_code_or_name,
-    dated,
-    drug_name,
-    given_locally,
-    last_day,
-    memoisable,
-    possibly_by,
-    words_memoisable,
-)
+from app.pathway.facts_common import Context, by_code_or_name, dated, drug_name, given_locally
+from app.pathway.facts_dates import last_day, possibly_by
+from app.pathway.facts_match import memoisable, words_memoisable
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding, ValueSets
 
@@ -67,7 +59,7 @@ def drug_flags(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
             yield RedFlag.INFECTION, _evidence(Finding.IVDU, m, opioid)
 
 
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+@lru_cache(maxsize=4096)  # bounded like facts_match's memos
 def _classes(vs: ValueSets, codings: tuple[Coding, ...], text: str | None,
              routes: tuple[str, ...]) -> tuple[Coding | None, Coding | None]:
     """The immunosuppressant and the drug for opioid use disorder a medication is (by code, else by name),

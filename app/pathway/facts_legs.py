@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from app.chart.model import ObservationView
-from app.pathway.facts_common import words_memoisable
+from app.pathway.facts_match import words_memoisable
 from app.terminology import SNOMED, canonical_system
 
 _SIDES = {"24028007": "right", "419465000": "right", "7771000": "left", "419161000": "left",
@@ -52,7 +52,7 @@ def side_in_words(text: str | None) -> str | None:
     return _side((text,), ())
 
 
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+@lru_cache(maxsize=4096)  # bounded like facts_match's memos
 def _side(words: tuple[str, ...], sites: tuple[str | None, ...]) -> str | None:
     if not any(_LEG.search(w) for w in words) or any(_ARM.search(w) for w in words):
         return None

@@ -30,22 +30,17 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     VOID_OBSERVATION,
     Context,
-    Measured,
     coded_observations,
     dated,
-    last_day,
-    measured,
-    member,
-    memoisable,
     observation_asserted,
     observation_void,
     ordered,
-    possibly_by,
-    possibly_within,
     shown_name,
-    unit_key,
 )
+from app.pathway.facts_dates import last_day, possibly_by, possibly_within
 from app.pathway.facts_flags import Keep, coded_evidence
+from app.pathway.facts_match import member, memoisable
+from app.pathway.facts_measured import Measured, measured, unit_key
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import SNOMED, Coding, ValueSets, canonical_system
 from app.terminology.risk_text import risk_from_words
@@ -257,7 +252,7 @@ def _risk(ctx: Context, codings: tuple[Coding, ...], text: str | None) -> _Risk 
     return (_read_risk if memoisable(codings, text) else _read_risk.__wrapped__)(ctx.vs, codings, text)
 
 
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+@lru_cache(maxsize=4096)  # bounded like facts_match's memos
 def _read_risk(vs: ValueSets, codings: tuple[Coding, ...], text: str | None) -> _Risk | None:
     hits = ((finding, member(vs, name, codings)) for name, finding in _RISK_PROCEDURES.items())
     coded = next(((finding, coding) for finding, coding in hits if coding is not None), None)

@@ -25,18 +25,12 @@ from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.immutable import immutable
-from app.pathway.facts_common import (
-    Context,
-    last_day,
-    member,
-    observation_void,
-    ordered,
-    possibly_by,
-    unit_key,
-    words_memoisable,
-)
+from app.pathway.facts_common import Context, observation_void, ordered
+from app.pathway.facts_dates import last_day, possibly_by
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.facts_legs import leg_side, side_in_words
+from app.pathway.facts_match import member, words_memoisable
+from app.pathway.facts_measured import unit_key
 from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
@@ -197,7 +191,7 @@ def _named_as(texts: tuple[str, ...]) -> tuple[bool, bool]:
     return _names_in(texts) if words_memoisable(texts) else _names_in.__wrapped__(texts)
 
 
-@lru_cache(maxsize=4096)  # bounded like facts_common's memos
+@lru_cache(maxsize=4096)  # bounded like facts_match's memos
 def _names_in(texts: tuple[str, ...]) -> tuple[bool, bool]:
     if any(_NOT_MRC_TEXT.search(t) for t in texts):
         return False, False

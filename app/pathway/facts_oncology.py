@@ -17,7 +17,8 @@ from collections.abc import Iterator
 
 from app.chart.dates import FhirDate
 from app.pathway.facts_cancer_words import remembered_words
-from app.pathway.facts_common import Context, dated, possibly_by, shown_name
+from app.pathway.facts_common import Context, dated, shown_name
+from app.pathway.facts_dates import possibly_by
 from app.pathway.model import Evidence, Finding
 from app.terminology import NUCC, Coding, canonical_system
 

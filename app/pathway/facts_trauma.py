@@ -15,7 +15,8 @@ the chart shows, and must never silence a red flag.
 
 from __future__ import annotations
 
-from app.pathway.facts_common import Context, certainly_within
+from app.pathway.facts_common import Context
+from app.pathway.facts_dates import certainly_within
 from app.pathway.facts_findings import findings
 
 __all__ = ["recent_high_energy_trauma"]

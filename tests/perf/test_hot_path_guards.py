@@ -261,18 +261,20 @@ def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
     from app.fhir import datatypes
     from app.pathway import (
         facts_common,
+        facts_exam,
         facts_findings,
         facts_fracture_words,
         facts_imaging,
+        facts_match,
         facts_motor,
         facts_named,
     )
     from app.terminology import imaging_text, service_text
 
-    memos = (datatypes._shared_coding, dates._parse_date_prefix, facts_common._first_members,
-             facts_common._matched_members, facts_common._member, facts_common._medication_coding,
+    memos = (datatypes._shared_coding, dates._parse_date_prefix, facts_match._first_members,
+             facts_match._matched_members, facts_match._member, facts_common._medication_coding,
              imaging_text._read_once, service_text._read_once, service_text._operation_once,
-             facts_named._named_hits, facts_named._exam_hits, facts_motor._names_in,
+             facts_named._named_hits, facts_exam._exam_hits, facts_motor._names_in,
              facts_fracture_words._named_once, facts_findings._slots, facts_imaging._read_operation)
     for memo in memos:
         assert memo.cache_info().maxsize is not None
@@ -284,14 +286,14 @@ def test_words_too_long_to_keep_are_read_but_never_remembered() -> None:
 
     from app.chart.model import Chart
     from app.fhir.parse import parse_resource
-    from app.pathway import facts_fracture_words, facts_named
+    from app.pathway import facts_exam, facts_fracture_words, facts_named
     from app.pathway.facts_common import Context
     from app.pathway.policy import Policy
     from app.terminology import load_value_sets
 
     padding = " x" * 200_000
     words_kept, rows_kept = (facts_fracture_words._named_once.cache_info().currsize,
-                             facts_named._exam_hits.cache_info().currsize)
+                             facts_exam._exam_hits.cache_info().currsize)
     assert facts_fracture_words._named("fell from standing" + padding) is not None
     row = parse_resource({"resourceType": "Observation", "id": "r", "status": "final",
                           "code": {"text": "Babinski" + padding}, "valueString": "Upgoing"})
@@ -299,7 +301,7 @@ def test_words_too_long_to_keep_are_read_but_never_remembered() -> None:
     ctx = Context(Chart(), None, date(2026, 3, 11), Policy(), load_value_sets())
     assert facts_named.row_hits(ctx, ("abnormal_reflex",), row)  # read: the answer is abnormal
     assert facts_fracture_words._named_once.cache_info().currsize == words_kept
-    assert facts_named._exam_hits.cache_info().currsize == rows_kept
+    assert facts_exam._exam_hits.cache_info().currsize == rows_kept
 
 
 class CountingPattern:
