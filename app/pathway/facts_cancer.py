@@ -94,7 +94,8 @@ def _performed(ctx: Context, p: ProcedureView, coding: Coding, name: str | None)
 
 
 def _j9(codings: tuple[Coding, ...]) -> Coding | None:
-    return next((c for c in codings if c.code and _J9.fullmatch(c.code.strip())
+    # Codings are stripped as they are parsed (app/fhir/datatypes.py): the first two characters decide.
+    return next((c for c in codings if c.code[:2] in ("J9", "j9") and _J9.fullmatch(c.code.strip())
                  and canonical_system(c.system or "") == CPT), None)
 
 

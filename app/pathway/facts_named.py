@@ -168,13 +168,17 @@ def reported_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...
 def words_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
     """A reason's or the order's words: the named concepts (``named_hits``, which reads a cancer with
     ``facts_cancer_words``), and a spinal infection (``infection_hits``)."""
-    return _one_per_concept(named_hits(ctx, concepts, texts),
-                            infection_hits(ctx, concepts, tuple(text for text in texts if text)))
+    named = named_hits(ctx, concepts, texts)
+    if _REPORTED_CONCEPTS.isdisjoint(concepts):
+        return named
+    return _one_per_concept(named, infection_hits(ctx, concepts, tuple(text for text in texts if text)))
 
 
 def _one_per_concept(hits: Hits, more: Hits) -> Hits:
     """``hits``, then those of ``more`` for concepts ``hits`` does not name: two readers of the same words
     give one finding per concept (a spinal infection is both a named concept and ``_IN_WORDS``')."""
+    if not more or not hits:
+        return hits or more
     named = {index for index, _ in hits}
     return hits + tuple(hit for hit in more if hit[0] not in named)
 
@@ -253,13 +257,26 @@ _NO_ANSWER = re.compile(
 def _cancer_answered(concepts: tuple[str, ...], o: ObservationView, names: tuple[str | None, ...]) -> Hits:
     """A cancer named in a row's answer ("Pathology final diagnosis": "Metastatic adenocarcinoma", "Which
     cancer?": "Breast"), read with the row's name before it, so that "Family history": "breast cancer" and
-    "Cancer screening": "Up to date" stay none (``facts_cancer_words``); tenth pass."""
-    if not CANCER_WORD_CONCEPTS.intersection(concepts) or o.value_boolean is False:
-        return ()
-    answer = next(iter(answers(o)), None)
-    if answer is None or _NO_ANSWER.match(answer):
+    "Cancer screening": "Up to date" stay none (``facts_cancer_words``); tenth pass. Memoised by the row's
+    name and raw answer: every Observation of a chart is asked, and a site's rows and answers recur."""
+    if o.value_boolean is False or not CANCER_WORD_CONCEPTS.intersection(concepts):
         return ()
     name = next((text for text in names if text), "")
+    display = next((c.display for c in o.value_codings if c.display), None)
+    key = (name, o.value_string, o.value_text, display)
+    if not words_memoisable(key):
+        return _cancer_row.__wrapped__(concepts, *key, o.value, o.unit)
+    return _cancer_row(concepts, *key, o.value, o.unit)
+
+
+@lru_cache(maxsize=4096)  # bounded like ``_named_hits``: only ordinary-sized words are kept
+def _cancer_row(concepts: tuple[str, ...], name: str, value_string: str | None, value_text: str | None,
+                display: str | None, value: float | None, unit: str | None) -> Hits:
+    """``_cancer_answered`` for one row: its first answer as ``facts_exam.answers`` orders them."""
+    quantity = f"{value:g} {unit or ''}" if value is not None else None
+    answer = next((a.strip() for a in (value_string, value_text, display, quantity) if a), None)
+    if answer is None or _NO_ANSWER.match(answer):
+        return ()
     row = " ".join((name, answer))  # the name, then its answer, as one clause
     return tuple(hit for index, concept in enumerate(concepts) if concept in CANCER_WORD_CONCEPTS
                  for hit in _cancer_named(index, concept, (row,)))
