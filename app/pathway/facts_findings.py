@@ -240,7 +240,8 @@ def _named_record(ctx: Context, union: tuple[str, ...], names: tuple[str | None,
                   on: FhirDate | None, skip: frozenset[str] = frozenset()) -> Iterator[_Row]:
     """``skip``: concepts another reader takes from these names (``_PROCEDURE_READ_ELSEWHERE``), so that a
     record gives one finding."""
-    named = tuple(hit for hit in named_hits(ctx, union, names) if union[hit[0]] not in skip)
+    named = named_hits(ctx, union, names)  # most records name nothing: nothing to filter
+    named = tuple(hit for hit in named if union[hit[0]] not in skip) if named else named
     if named and possibly_by(on, ctx.order_date) and not any(_CHECK.search(name) for name in names if name):
         yield _Row(Statement((), reference, on), (), named, _Read.WORDS)
 
