@@ -27,7 +27,7 @@ from typing import Final, TypeVar
 
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS
 
-__all__ = ["CANCER_WORD_CONCEPTS", "cancer_in_words", "remembered_words"]
+__all__ = ["CANCER_WORD_CONCEPTS", "cancer_in_words", "may_name_a_cancer", "remembered_words"]
 
 _T = TypeVar("_T")
 
@@ -114,12 +114,18 @@ _CA = re.compile(r"\bca\b", re.IGNORECASE)
 _MENTIONS_READ = 32
 
 
+def may_name_a_cancer(text: str) -> bool:
+    """False when ``text`` holds none of the words every cancer name holds (``_KEYS``, "ca"): then neither
+    it nor any text made of it, spaces and numbers names a cancer."""
+    folded = text.casefold()
+    return any(key in folded for key in _KEYS) or ("ca" in folded and _CA.search(text) is not None)
+
+
 @remembered_words
 def cancer_in_words(text: str) -> str | None:
     """The cancer concept ``text`` names — ``cancer_history`` when it says so ("h/o", "s/p", "in
     remission"), else ``cancer_active`` — or None."""
-    folded = text.casefold()
-    if not any(key in folded for key in _KEYS) and ("ca" not in folded or _CA.search(text) is None):
+    if not may_name_a_cancer(text):
         return None
     if not any(_counts(text, m) for m in islice(_CANCER.finditer(text), _MENTIONS_READ)):
         return None

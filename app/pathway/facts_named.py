@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import cast
 
 from app.chart.model import ObservationView
-from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words
+from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words, may_name_a_cancer
 from app.pathway.facts_common import Context, observation_asserted, observation_void
 from app.pathway.facts_exam import NEGATION, NEVER_CES_ALONE, abnormal_exam, answers
 from app.pathway.facts_match import words_memoisable
@@ -264,6 +264,8 @@ def _cancer_answered(concepts: tuple[str, ...], o: ObservationView, names: tuple
     name = next((text for text in names if text), "")
     display = next((c.display for c in o.value_codings if c.display), None)
     key = (name, o.value_string, o.value_text, display)
+    if key[1:] == (None, None, None) and not may_name_a_cancer(f"{name} {o.unit or ''}"):
+        return ()  # a measured value whose name and unit name no cancer: its number names none either
     if not words_memoisable(key):
         return _cancer_row.__wrapped__(concepts, *key, o.value, o.unit)
     return _cancer_row(concepts, *key, o.value, o.unit)
