@@ -136,8 +136,10 @@ def _grades(ctx: Context) -> Iterator[Grade]:
 
 
 def _is_grade_row(o: ObservationView) -> bool:
-    """Its text names strength or power, or it names a muscle or a movement and is graded out of five."""
-    return _names_strength(o) or (_names_muscle(o) and _out_of_five(o))
+    """Its text names strength or power, or it names a muscle or a movement and is graded out of five
+    (both read from one look at its words: every Observation of the chart is asked)."""
+    strength, muscle = _named_as(_texts(o))
+    return strength or (muscle and _out_of_five(o))
 
 
 def _panel_items(ctx: Context, panel: ObservationView, strength: bool) -> Iterator[Grade]:
