@@ -25,7 +25,7 @@ from app.chart.model import ObservationView
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words, may_name_a_cancer
 from app.pathway.facts_common import Context, observation_asserted, observation_void
 from app.pathway.facts_exam import NEGATION, NEVER_CES_ALONE, abnormal_exam, answers
-from app.pathway.facts_match import words_memoisable
+from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, words_memoisable
 from app.pathway.facts_negation import asserted_at, phrase_around
 from app.terminology import SNOMED, Coding, ValueSet, ValueSets
 
@@ -264,11 +264,24 @@ def _cancer_answered(concepts: tuple[str, ...], o: ObservationView, names: tuple
     name = next((text for text in names if text), "")
     display = next((c.display for c in o.value_codings if c.display), None)
     key = (name, o.value_string, o.value_text, display)
-    if key[1:] == (None, None, None) and not may_name_a_cancer(f"{name} {o.unit or ''}"):
+    if key[1:] == (None, None, None) and not _measured_may_name_a_cancer(name, o.unit):
         return ()  # a measured value whose name and unit name no cancer: its number names none either
     if not words_memoisable(key):
         return _cancer_row.__wrapped__(concepts, *key, o.value, o.unit)
     return _cancer_row(concepts, *key, o.value, o.unit)
+
+
+def _measured_may_name_a_cancer(name: str, unit: str | None) -> bool:
+    """``may_name_a_cancer`` of a measured row's name and unit, remembered for ordinary-sized names: a
+    chart's labs and vitals repeat a few dozen names."""
+    if len(name) > MEMO_MAX_TEXT_CHARS or (unit is not None and len(unit) > MEMO_MAX_TEXT_CHARS):
+        return may_name_a_cancer(f"{name} {unit or ''}")
+    return _measured_names(name, unit)
+
+
+@lru_cache(maxsize=4096)  # bounded: the names and units are at most MEMO_MAX_TEXT_CHARS
+def _measured_names(name: str, unit: str | None) -> bool:
+    return may_name_a_cancer(f"{name} {unit or ''}")
 
 
 @lru_cache(maxsize=4096)  # bounded like ``_named_hits``: only ordinary-sized words are kept

@@ -275,7 +275,8 @@ def test_memoised_lookups_on_the_hot_path_are_bounded() -> None:
              facts_match._matched_members, facts_match._member, facts_common._medication_coding,
              imaging_text._read_once, service_text._read_once, service_text._operation_once,
              facts_named._named_hits, facts_exam._exam_hits, facts_motor._names_in,
-             facts_fracture_words._named_once, facts_findings._slots, facts_imaging._read_operation)
+             facts_fracture_words._named_once, facts_findings._slots, facts_imaging._read_operation,
+             facts_named._cancer_row, facts_named._measured_names)
     for memo in memos:
         assert memo.cache_info().maxsize is not None
 
@@ -372,3 +373,23 @@ def test_hook_calls_build_no_full_fhir_resources_models(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_hostile_measured_row_name_is_read_but_never_remembered() -> None:
+    """A 400 kB lab name beside a number is checked for a cancer each time, never kept in the memo."""
+    from datetime import date
+
+    from app.chart.model import Chart
+    from app.fhir.parse import parse_resource
+    from app.pathway import facts_named
+    from app.pathway.facts_common import Context
+    from app.pathway.policy import Policy
+    from app.terminology import load_value_sets
+
+    kept = facts_named._measured_names.cache_info().currsize
+    row = parse_resource({"resourceType": "Observation", "id": "r", "status": "final",
+                          "code": {"text": "Glucose" + " x" * 200_000}, "valueQuantity": {"value": 5.2}})
+    assert row is not None
+    ctx = Context(Chart(), None, date(2026, 3, 11), Policy(), load_value_sets())
+    assert facts_named.row_hits(ctx, ("cancer_active", "cancer_history"), row) == ()
+    assert facts_named._measured_names.cache_info().currsize == kept
