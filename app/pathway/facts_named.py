@@ -259,13 +259,14 @@ def _cancer_answered(concepts: tuple[str, ...], o: ObservationView, names: tuple
     cancer?": "Breast"), read with the row's name before it, so that "Family history": "breast cancer" and
     "Cancer screening": "Up to date" stay none (``facts_cancer_words``); tenth pass. Memoised by the row's
     name and raw answer: every Observation of a chart is asked, and a site's rows and answers recur."""
-    if o.value_boolean is False or not CANCER_WORD_CONCEPTS.intersection(concepts):
+    if o.value_boolean is False or CANCER_WORD_CONCEPTS.isdisjoint(concepts):
         return ()
     name = next((text for text in names if text), "")
-    display = next((c.display for c in o.value_codings if c.display), None)
-    key = (name, o.value_string, o.value_text, display)
-    if key[1:] == (None, None, None) and not _measured_may_name_a_cancer(name, o.unit):
+    display = next((c.display for c in o.value_codings if c.display), None) if o.value_codings else None
+    if o.value_string is None and o.value_text is None and display is None \
+            and not _measured_may_name_a_cancer(name, o.unit):
         return ()  # a measured value whose name and unit name no cancer: its number names none either
+    key = (name, o.value_string, o.value_text, display)
     if not words_memoisable(key):
         return _cancer_row.__wrapped__(concepts, *key, o.value, o.unit)
     return _cancer_row(concepts, *key, o.value, o.unit)
