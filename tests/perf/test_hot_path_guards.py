@@ -28,11 +28,13 @@ from fallback_searches import gets_per_round
 
 from app.fhir.templates import PREFETCH_TEMPLATES
 from app.settings import Settings
+from bench import charts
 
 ROOT = Path(__file__).resolve().parents[2]
 EHR = "https://ehr.example.org/fhir"
 SELECT = "/cds-services/spine-imaging-order-select"
 Example = Callable[[str], dict[str, Any]]
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -196,6 +198,27 @@ async def test_hook_calls_run_no_garbage_collection(client: httpx.AsyncClient, e
     try:
         for _ in range(30):
             assert (await client.post(SELECT, json=body)).status_code == 200
+    finally:
+        gc.callbacks.remove(count)
+    assert collections == []
+
+
+async def test_synthea_sized_calls_run_no_garbage_collection(client: httpx.AsyncClient) -> None:
+    """A Synthea-sized chart (~1,700 resources) makes tens of thousands of containers in one call: the
+    young-generation threshold (app/main.py) must sit above them, or a collection walks them mid-call
+    (a 20,000 threshold did on nine such calls in ten, ~5 % of their time)."""
+    body = charts.encode(charts.hook_body("order-select", "chart-synthea"))
+    assert (await client.post(SELECT, content=body, headers=JSON)).status_code == 200  # memos warm
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        for _ in range(5):
+            assert (await client.post(SELECT, content=body, headers=JSON)).status_code == 200
     finally:
         gc.callbacks.remove(count)
     assert collections == []
