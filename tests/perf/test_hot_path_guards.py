@@ -16,7 +16,7 @@ import gc
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -188,18 +188,9 @@ async def test_hook_calls_run_no_garbage_collection(client: httpx.AsyncClient, e
     """Reference counting frees a call's objects; the collector (app/main.py) must not walk them mid-call,
     as CPython's default threshold did once per 50-resource call."""
     body = example("order-select-lumbar-day20.json")
-    collections: list[int] = []
-
-    def count(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            collections.append(info["generation"])
-
-    gc.callbacks.append(count)
-    try:
+    with _collections() as collections:
         for _ in range(30):
             assert (await client.post(SELECT, json=body)).status_code == 200
-    finally:
-        gc.callbacks.remove(count)
     assert collections == []
 
 
@@ -209,6 +200,15 @@ async def test_synthea_sized_calls_run_no_garbage_collection(client: httpx.Async
     (a 20,000 threshold did on nine such calls in ten, ~5 % of their time)."""
     body = charts.encode(charts.hook_body("order-select", "chart-synthea"))
     assert (await client.post(SELECT, content=body, headers=JSON)).status_code == 200  # memos warm
+    with _collections() as collections:
+        for _ in range(5):
+            assert (await client.post(SELECT, content=body, headers=JSON)).status_code == 200
+    assert collections == []
+
+
+@contextlib.contextmanager
+def _collections() -> Iterator[list[int]]:
+    """The generation of every garbage collection that starts inside the block."""
     collections: list[int] = []
 
     def count(phase: str, info: dict[str, int]) -> None:
@@ -217,11 +217,9 @@ async def test_synthea_sized_calls_run_no_garbage_collection(client: httpx.Async
 
     gc.callbacks.append(count)
     try:
-        for _ in range(5):
-            assert (await client.post(SELECT, content=body, headers=JSON)).status_code == 200
+        yield collections
     finally:
         gc.callbacks.remove(count)
-    assert collections == []
 
 
 class _KeepAliveServer:
