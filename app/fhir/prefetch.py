@@ -114,6 +114,9 @@ def guard(key: str, data: KeyData, patient_id: str, aliases: Aliases | None = No
     if data.failed is not None or not data.resources:
         return data
     check = check_key(key, data.resources, patient_id, aliases)
+    if check.partial is not None:  # hers beside another patient's: hers are read, the key is not whole
+        return KeyData(check.kept, data.outcomes, None, _joined(data.incomplete, check.partial),
+                       data.foreign + check.foreign)
     if check.refused is not None:
         return KeyData(outcomes=data.outcomes, failed=check.refused, foreign=check.foreign)
     if not check.foreign:
@@ -122,6 +125,10 @@ def guard(key: str, data: KeyData, patient_id: str, aliases: Aliases | None = No
         return KeyData(outcomes=data.outcomes, failed=_ONLY_OTHER_PATIENT, foreign=check.foreign)
     return KeyData(check.kept, data.outcomes, None, data.incomplete, data.foreign + check.foreign,
                    data.included)
+
+
+def _joined(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 def plan(request: DataRequest) -> Plan:
@@ -259,7 +266,7 @@ def _not_fetched_reason(job: FetchJob, fetcher_available: bool, refused: str | N
     if fetcher_available:
         return "the fetcher returned nothing for this key"
     if job.partial is not None:
-        return "prefetch Bundle is truncated and there is no FHIR server to fetch the rest from"
+        return "prefetch Bundle is incomplete and there is no FHIR server to fetch the rest from"
     if refused is not None:
         return f"prefetch {refused}, and there is no FHIR server to ask"
     return "not in prefetch and no FHIR server to ask"

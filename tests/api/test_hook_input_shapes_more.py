@@ -1,0 +1,117 @@
+"""What the hook hands us, as EHR exports shape it — the eleventh pass over identity, statuses and Bundle
+shapes (docs/fhir-access.md "Eleventh pass: identity, statuses and Bundle shapes").
+
+As in test_hook_input_shapes.py: a real order-select through the app, prefetch only, for Lena at day 20 of a
+lumbar radiculopathy (R1 defers, not-appropriate) with one thing changed. Each test names the old answer.
+The rule (PATHWAY.md invariants 1, 6, 7): a red flag the patient's own record states is never lost by a
+skip that was not needed, another patient's record is never read, and what was skipped is said.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx
+import pytest
+from test_hook_input_shapes import (
+    CAUDA_EQUINA,
+    COULD_NOT_CHECK,
+    CRITICAL,
+    DEFER,
+    ICD,
+    SUBJECT,
+    Request,
+    answer,
+    appended,
+    code,
+    day20,  # noqa: F401 - the fixture
+)
+
+SET_ASIDE = "records of another patient (set aside)"
+STRANGER = {"reference": "Patient/example-other"}
+RETENTION_VISIT = {
+    "resourceType": "Encounter",
+    "id": "ed-1",
+    "status": "finished",
+    "subject": SUBJECT,
+    "period": {"start": "2026-11-19"},
+    "reasonCode": [code(ICD, "R33.9")],
+}
+
+
+# --- identity: her own red flag beside another patient's record -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "own", "stranger"),
+    [
+        ("conditions", CAUDA_EQUINA, {"resourceType": "Condition", "id": "x-1", "subject": STRANGER,
+                                      "code": code(ICD, "J45.909")}),
+        ("encounters", RETENTION_VISIT, {**RETENTION_VISIT, "id": "x-2", "subject": STRANGER,
+                                            "reasonCode": []}),
+    ],
+)
+async def test_her_own_red_flag_beside_another_patients_record_keeps_its_critical_card(
+    client: httpx.AsyncClient, day20: Request, key: str, own: dict[str, Any], stranger: dict[str, Any]  # noqa: F811
+) -> None:
+    """PATHWAY.md invariant 7 sets another patient's record aside; it does not make Lena's own cauda equina
+    someone else's. Before: the whole key was set aside — the problem list a 412 (no card at all), the visits
+    "could not check" with no critical card. Now her record is read (R5 critical, appropriate) and the answer
+    says another patient's records were set aside."""
+    shown, rated, details = await answer(client, appended(day20, key, own, stranger))
+    assert (shown, rated) == ([CRITICAL, *COULD_NOT_CHECK], "appropriate")
+    assert SET_ASIDE in details
+
+
+async def test_a_record_whose_owner_cannot_be_checked_beside_another_patients_is_not_read(
+    client: httpx.AsyncClient, day20: Request  # noqa: F811
+) -> None:
+    """In a key that holds another patient's record, one with no owner at all may be that patient's: set aside
+    with it (never her critical card from a stranger's cauda equina), and the answer says so."""
+    unowned = {k: v for k, v in CAUDA_EQUINA.items() if k != "subject"}
+    stranger = {"resourceType": "Condition", "id": "x-1", "subject": STRANGER, "code": code(ICD, "J45.909")}
+    shown, rated, details = await answer(client, appended(day20, "conditions", unowned, stranger))
+    assert (shown, rated) == (COULD_NOT_CHECK, None)
+    assert SET_ASIDE in details
+
+
+# --- identity: a merged record (Patient.link) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link_type", ["replaces", "replaced-by", "seealso", "refer"])
+@pytest.mark.parametrize(
+    "other", ["Patient/example-merged", "https://ehr.example.org/fhir/Patient/example-merged/_history/3"]
+)
+async def test_a_red_flag_filed_under_her_merged_record_is_hers(
+    client: httpx.AsyncClient, day20: Request, link_type: str, other: str  # noqa: F811
+) -> None:
+    """An EHR merge leaves records filed under the merged-away id, and Lena's Patient says so
+    (``Patient.link``: every R4 link type "concerns the same actual patient"). Before: her cauda equina under
+    that id was another patient's, the problem list was set aside — a 412, no card. Now it is hers: R5."""
+    request = copy.deepcopy(day20)
+    request["prefetch"]["patient"]["link"] = [{"other": {"reference": other}, "type": link_type}]
+    merged = {**CAUDA_EQUINA, "subject": {"reference": "Patient/example-merged"}}
+    shown, rated, details = await answer(client, appended(request, "conditions", merged))
+    assert (shown, rated) == ([CRITICAL], "appropriate")
+    assert SET_ASIDE not in details
+
+
+async def test_a_link_to_a_related_person_or_from_another_patients_record_makes_no_one_hers(
+    client: httpx.AsyncClient, day20: Request  # noqa: F811
+) -> None:
+    """Only her own Patient's link to a Patient names her other record: a RelatedPerson is not her, and a
+    stray Patient of another id linking a third id says nothing about Lena."""
+    request = copy.deepcopy(day20)
+    request["prefetch"]["patient"]["link"] = [{"other": {"reference": "RelatedPerson/example-merged"},
+                                               "type": "seealso"}]
+    stray = {"resourceType": "Patient", "id": "example-sibling",
+             "link": [{"other": {"reference": "Patient/example-merged"}, "type": "replaces"}]}
+    merged = {**CAUDA_EQUINA, "subject": {"reference": "Patient/example-merged"}}
+    shown, rated, details = await answer(client, appended(request, "conditions", stray, merged))
+    assert (shown, rated) == (COULD_NOT_CHECK, None)
+    assert SET_ASIDE in details
+
+
+async def test_the_baseline_still_defers(client: httpx.AsyncClient, day20: Request) -> None:  # noqa: F811
+    assert (await answer(client, day20))[:2] == (DEFER, "not-appropriate")
