@@ -210,9 +210,20 @@ def _of_its_type(key: str, value: Any, read: KeyData) -> KeyData:
         return read
     found = strays(value, _KEY_TYPES[key], _CHART_TYPES)
     if not found:
-        return read
+        return _none_of_its_type(key, read)
     why = f"holds {found} resource{'' if found == 1 else 's'} of another type than {_KEY_TYPES[key]}"
     return replace(read, incomplete=why)
+
+
+def _none_of_its_type(key: str, read: KeyData) -> KeyData:
+    """A key holding resources yet none of the type it searches — only the patient's own Patient (an
+    analyst's ``Patient/{{context.patientId}}`` under ``encounters``), a Practitioner, a Medication — did
+    not answer its search: read as "no visits on record" it let a defer stand. *Incomplete*, as a stray
+    type is. Costs one look at the first resource in the usual key."""
+    expected = _KEY_TYPES[key]
+    if not read.resources or any(r.get("resourceType") == expected for r in read.resources):
+        return read
+    return replace(read, incomplete=f"holds no {expected}, only resources of other types")
 
 
 class _QueryFiller:

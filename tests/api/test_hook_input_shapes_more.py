@@ -115,3 +115,33 @@ async def test_a_link_to_a_related_person_or_from_another_patients_record_makes_
 
 async def test_the_baseline_still_defers(client: httpx.AsyncClient, day20: Request) -> None:  # noqa: F811
     assert (await answer(client, day20))[:2] == (DEFER, "not-appropriate")
+
+
+# --- Bundle shapes: a key that did not answer its search ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("encounters", "own Patient", "visits"),  # an analyst's Patient/{{context.patientId}} there
+        ("observations", {"resourceType": "Practitioner", "id": "pr-1"}, "observations"),
+        ("servicerequests", {"resourceType": "Bundle", "type": "searchset", "total": 1, "entry": [
+            {"resource": {"resourceType": "Practitioner", "id": "pr-1"}, "search": {"mode": "match"}}]},
+         "orders"),
+        ("procedures", {"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": {"resourceType": "Organization", "id": "org-1"}}]}, "procedures"),
+    ],
+)
+async def test_a_key_holding_none_of_its_type_is_not_none_on_record(
+    client: httpx.AsyncClient, day20: Request, key: str, value: Any, words: str  # noqa: F811
+) -> None:
+    """A key whose value holds resources but none of the type its template searches did not answer that
+    search: the visits, observations, orders or procedures are unknown, not absent (PATHWAY.md §2 v2: each
+    is a red-flag source). Before: read as "none on record", R1 deferred (not-appropriate). Now: "could not
+    check", no rating."""
+    request = copy.deepcopy(day20)
+    own = copy.deepcopy(request["prefetch"]["patient"])
+    request["prefetch"][key] = own if value == "own Patient" else value
+    shown, rated, details = await answer(client, request)
+    assert (shown, rated) == (COULD_NOT_CHECK, None)
+    assert words in details
