@@ -145,3 +145,61 @@ async def test_a_key_holding_none_of_its_type_is_not_none_on_record(
     shown, rated, details = await answer(client, request)
     assert (shown, rated) == (COULD_NOT_CHECK, None)
     assert words in details
+
+
+# --- statuses as clinics write them -------------------------------------------------------------------
+
+VER = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        {"verificationStatus": {"coding": [{"code": "refuted"}]}},  # HL7's code, no system
+        {"verificationStatus": {"text": "Refuted"}},  # the whole text is HL7's code
+        {"verificationStatus": code(VER, "entered in error")},  # display-minded spacing
+        {"verificationStatus": "Entered_In_Error"},  # STU3 bare code, underscores
+        {"verificationStatus": code(VER, "enteredInError")},
+        {"clinicalStatus": code(CLINICAL, "entered-in-error")},  # filed under clinicalStatus
+        {"clinicalStatus": {"text": "Refuted"}},
+    ],
+)
+async def test_a_cauda_equina_refuted_or_entered_in_error_however_written_does_not_count(
+    client: httpx.AsyncClient, day20: Request, status: dict[str, Any]  # noqa: F811
+) -> None:
+    """PATHWAY.md §2: a refuted or entered-in-error Condition never counts. Before: each of these was read as
+    a live cauda equina (R5 critical, appropriate). Now: void, and R1 defers as without it."""
+    assert (await answer(client, appended(day20, "conditions", {**CAUDA_EQUINA, **status})))[:2] == (
+        DEFER, "not-appropriate")
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        {"verificationStatus": code(VER, "unconfirmed")},
+        {"verificationStatus": {"text": "Suspected"}},  # not an HL7 code: not read, the finding counts
+        {"verificationStatus": {"coding": [{"code": "R"}], "text": "Ruled out?"}},
+        {"clinicalStatus": {"text": "Entered in error?"}},
+        {"clinicalStatus": code(CLINICAL, "entered-in-error"), "verificationStatus": code(VER, "confirmed")},
+    ],
+)
+async def test_a_cauda_equina_of_uncertain_or_unread_status_still_counts(
+    client: httpx.AsyncClient, day20: Request, status: dict[str, Any]  # noqa: F811
+) -> None:
+    """The safe side (PATHWAY.md invariant 6): only HL7's own code, exactly, voids a finding; a suspected one,
+    a local code, a question or two statuses that disagree leave the cauda equina counting (R5)."""
+    shown, rated, _ = await answer(client, appended(day20, "conditions", {**CAUDA_EQUINA, **status}))
+    assert (shown[0], rated) == (CRITICAL, "appropriate")
+
+
+@pytest.mark.parametrize(
+    "status", ["Entered In Error", "entered_in_error", "enteredInError", " ENTERED-IN-ERROR"]
+)
+async def test_a_visit_entered_in_error_however_written_states_no_reason(
+    client: httpx.AsyncClient, day20: Request, status: str  # noqa: F811
+) -> None:
+    """A visit recorded in error says nothing about why the patient came. Before: "Entered In Error" was not
+    R4's code, and its urinary retention raised R5 (critical). Now: void, R1 defers."""
+    visit = {**RETENTION_VISIT, "status": status}
+    assert (await answer(client, appended(day20, "encounters", visit)))[:2] == (DEFER, "not-appropriate")
