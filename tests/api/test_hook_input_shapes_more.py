@@ -203,3 +203,31 @@ async def test_a_visit_entered_in_error_however_written_states_no_reason(
     R4's code, and its urinary retention raised R5 (critical). Now: void, R1 defers."""
     visit = {**RETENTION_VISIT, "status": status}
     assert (await answer(client, appended(day20, "encounters", visit)))[:2] == (DEFER, "not-appropriate")
+
+
+# --- Bundle shapes: two versions of one record ------------------------------------------------------
+
+IN_ERROR = {"verificationStatus": code(VER, "entered-in-error")}
+
+
+@pytest.mark.parametrize(
+    ("live_meta", "void_meta"),
+    [
+        ({"versionId": "3"}, {"versionId": "2", "lastUpdated": "2026-11-19T10:00:00Z"}),  # a stripped stamp
+        ({"versionId": 'W/"3"'}, {"versionId": "2"}),  # an ETag copied into meta.versionId
+        ({"versionId": "3", "lastUpdated": "2026-11-19T10:00:00Z"},
+         {"versionId": "2", "lastUpdated": "2026-11-19T10:00:00Z"}),  # one stamp: the version decides
+    ],
+)
+async def test_the_later_version_of_a_cauda_equina_is_read_however_its_meta_is_written(
+    client: httpx.AsyncClient, day20: Request, live_meta: dict[str, Any], void_meta: dict[str, Any]  # noqa: F811
+) -> None:
+    """Two copies of one Condition (a prefetch page and a refetch, two keys): version 3 is the live cauda
+    equina, version 2 the entry an earlier edit marked in error. Before: a copy with a ``lastUpdated`` beat
+    one without whatever their versions (R1 defer), and an ETag-shaped version was no version (a conflict:
+    "could not check" beside the card). Now version 3 is read, in either order: R5, and nothing unsaid."""
+    live = {**CAUDA_EQUINA, "meta": live_meta}
+    void = {**CAUDA_EQUINA, **IN_ERROR, "meta": void_meta}
+    for first, second in ((live, void), (void, live)):
+        assert (await answer(client, appended(day20, "conditions", first, second)))[:2] == (
+            [CRITICAL], "appropriate")
