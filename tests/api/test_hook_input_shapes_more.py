@@ -20,6 +20,7 @@ from test_hook_input_shapes import (
     CRITICAL,
     DEFER,
     ICD,
+    OWN,
     SUBJECT,
     Request,
     answer,
@@ -231,3 +232,53 @@ async def test_the_later_version_of_a_cauda_equina_is_read_however_its_meta_is_w
     for first, second in ((live, void), (void, live)):
         assert (await answer(client, appended(day20, "conditions", first, second)))[:2] == (
             [CRITICAL], "appropriate")
+
+
+# --- identity: the draft order's own subject ---------------------------------------------------------
+
+MRN = "urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14"
+
+
+def with_order_subject(request: Request, subject: dict[str, Any], *entries: dict[str, Any],
+                       mrn: str | None = None, link: str | None = None) -> Request:
+    changed = copy.deepcopy(request)
+    drafts = changed["context"]["draftOrders"]
+    for entry in drafts["entry"]:
+        entry["resource"]["subject"] = subject
+    drafts["entry"].extend(entries)
+    if mrn is not None:
+        changed["prefetch"]["patient"]["identifier"] = [{"system": MRN, "value": mrn}]
+    if link is not None:
+        changed["prefetch"]["patient"]["link"] = [{"other": {"reference": link}, "type": "replaces"}]
+    return changed
+
+
+async def test_a_draft_order_of_another_patient_by_urn_uuid_or_mrn_is_a_400(
+    client: httpx.AsyncClient, day20: Request  # noqa: F811
+) -> None:
+    """PATHWAY.md invariant 7, CONTRACT.md R9: a draft order naming another patient is a malformed call.
+    Before: named by the ``urn:uuid:`` of another patient's Patient entry beside it, or by another MRN of
+    the system Lena's Patient is known under, it was rated on Lena's chart (R1 defer, a one-click delete of
+    someone else's order). Now a 400 naming context.draftOrders."""
+    stranger = {"fullUrl": "urn:uuid:7d1c0b7e-3f7a-4c36-9a51-0f3b2b7f1e11",
+                "resource": {"resourceType": "Patient", "id": "example-other"}}
+    for request in (
+        with_order_subject(day20, {"reference": stranger["fullUrl"]}, stranger),
+        with_order_subject(day20, {"identifier": {"system": MRN, "value": "E-2"}}, mrn="E-1"),
+    ):
+        response = await client.post("/cds-services/spine-imaging-order-select", json=request)
+        assert response.status_code == 400
+        assert "context.draftOrders" in response.json()["issue"][0]["diagnostics"]
+
+
+async def test_a_draft_order_naming_her_by_urn_uuid_mrn_or_merged_id_is_rated(
+    client: httpx.AsyncClient, day20: Request  # noqa: F811
+) -> None:
+    own = {"fullUrl": "urn:uuid:0b5a7f3e-8d1c-4e62-b0a9-2c4f6e8d1a33",
+           "resource": {"resourceType": "Patient", "id": OWN}}
+    for request in (
+        with_order_subject(day20, {"reference": own["fullUrl"]}, own),
+        with_order_subject(day20, {"identifier": {"system": MRN, "value": "E-1"}}, mrn="E-1"),
+        with_order_subject(day20, {"reference": "Patient/example-merged"}, link="Patient/example-merged"),
+    ):
+        assert (await answer(client, request))[:2] == (DEFER, "not-appropriate")
