@@ -117,14 +117,14 @@ def owner_verdict(resource: Resource, patient_id: str, aliases: Aliases | None =
     verdict = None
     for name in _OWNER_FIELDS:
         owner = resource.get(name)
-        if owner is None:
-            continue
-        target = _owner_target(owner, aliases) or _by_identifier(owner, resource, aliases)
-        if target is None:
-            continue
-        if target != ("Patient", patient_id) and not _linked(target, patient_id, aliases):
-            return False
-        verdict = True
+        # a list of references (a hand-rolled export's ``"subject": [{…}]``) is read item by item
+        for one in owner if isinstance(owner, list) else () if owner is None else (owner,):
+            target = _owner_target(one, aliases) or _by_identifier(one, resource, aliases)
+            if target is None:
+                continue
+            if target != ("Patient", patient_id) and not _linked(target, patient_id, aliases):
+                return False
+            verdict = True
     return verdict
 
 

@@ -282,3 +282,17 @@ async def test_a_draft_order_naming_her_by_urn_uuid_mrn_or_merged_id_is_rated(
         with_order_subject(day20, {"reference": "Patient/example-merged"}, link="Patient/example-merged"),
     ):
         assert (await answer(client, request))[:2] == (DEFER, "not-appropriate")
+
+
+async def test_another_patients_cauda_equina_whose_subject_is_written_as_a_list_is_set_aside(
+    client: httpx.AsyncClient, day20: Request  # noqa: F811
+) -> None:
+    """A hand-rolled export writes the subject as a list of references. Before: a list compared as nothing,
+    and another patient's cauda equina was read as Lena's (R5 critical). Now it is set aside; hers in a list
+    is hers."""
+    foreign = {**CAUDA_EQUINA, "subject": [{"reference": "Patient/example-other"}]}
+    shown, rated, details = await answer(client, appended(day20, "conditions", foreign))
+    assert (shown, rated) == (COULD_NOT_CHECK, None)
+    assert SET_ASIDE in details
+    own = {**CAUDA_EQUINA, "subject": [SUBJECT]}
+    assert (await answer(client, appended(day20, "conditions", own)))[:2] == ([CRITICAL], "appropriate")
