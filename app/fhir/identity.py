@@ -89,13 +89,16 @@ def check_key(key: str, resources: Sequence[Resource], patient_id: str,
                 named.append(resource)
     if clinical_foreign and named and key != PATIENT_KEY:
         return IdentityCheck(tuple(named), foreign, partial=_PARTIAL)
-    return IdentityCheck(tuple(kept), foreign, _refusal(key, foreign, clinical_foreign))
+    return IdentityCheck(tuple(kept), foreign, _refusal(key, foreign, clinical_foreign, patient_id, kept))
 
 
-def _refusal(key: str, foreign: int, clinical_foreign: bool) -> str | None:
+def _refusal(key: str, foreign: int, clinical_foreign: bool, patient_id: str,
+             kept: Sequence[Resource]) -> str | None:
+    """Why the key is unusable. The ``patient`` key is, when it holds no Patient of this id: beside hers,
+    another Patient (``Patient?_id=…&_include=…``, a family Bundle) is only set aside, like a stray."""
     if clinical_foreign:
         return "holds resources of another patient; none of them is used"
-    if key == PATIENT_KEY and foreign:
+    if key == PATIENT_KEY and foreign and not any(r.get("id") == patient_id for r in kept):
         return "the Patient is another patient than context.patientId"
     return None
 

@@ -200,6 +200,7 @@ def _read(key: str, value: Any, patient_id: str, aliases: Aliases) -> KeyData:
 # The type each key searches (``Patient/{{…}}``, ``Condition?…``), and the types the chart is read from.
 _KEY_TYPES = {key: template.split("?")[0].split("/")[0] for key, template in PREFETCH_TEMPLATES.items()}
 _CHART_TYPES = frozenset(_KEY_TYPES.values()) - {"Patient"}
+_SEARCH_KEYS = frozenset(key for key, template in PREFETCH_TEMPLATES.items() if "?" in template)
 
 
 def _of_its_type(key: str, value: Any, read: KeyData) -> KeyData:
@@ -210,9 +211,20 @@ def _of_its_type(key: str, value: Any, read: KeyData) -> KeyData:
         return read
     found = strays(value, _KEY_TYPES[key], _CHART_TYPES)
     if not found:
-        return _none_of_its_type(key, read)
+        return _one_resource(key, value, _none_of_its_type(key, read))
     why = f"holds {found} resource{'' if found == 1 else 's'} of another type than {_KEY_TYPES[key]}"
     return replace(read, incomplete=why)
+
+
+def _one_resource(key: str, value: Any, read: KeyData) -> KeyData:
+    """A search key (``Condition?patient=…``) holding one bare resource of its type, not the search's
+    Bundle: the client ran a read, or sent one record, and the rest of the search is unknown — read as
+    the whole problem list, the one radiculopathy let R1 defer. *Incomplete*: fetched again, else
+    "could not check" (CONTRACT.md P6: what the client sends is what the template returns)."""
+    if key not in _SEARCH_KEYS or read.incomplete is not None or not isinstance(value, dict) \
+            or value.get("resourceType") != _KEY_TYPES[key]:
+        return read
+    return replace(read, incomplete=f"holds one {_KEY_TYPES[key]}, not the search's Bundle")
 
 
 def _none_of_its_type(key: str, read: KeyData) -> KeyData:

@@ -296,3 +296,41 @@ async def test_another_patients_cauda_equina_whose_subject_is_written_as_a_list_
     assert SET_ASIDE in details
     own = {**CAUDA_EQUINA, "subject": [SUBJECT]}
     assert (await answer(client, appended(day20, "conditions", own)))[:2] == ([CRITICAL], "appropriate")
+
+
+async def test_her_patient_beside_another_in_the_patient_key_is_hers_and_the_other_set_aside(
+    client: httpx.AsyncClient, day20: Request  # noqa: F811
+) -> None:
+    """The ``patient`` key as a Bundle holding Lena's Patient and another (a family Bundle, an ``_include``).
+    Before: the whole key was refused, and without a FHIR server the call was a 412. Now hers is the patient
+    (by its id), the other is set aside and said; the answer is hers (R1), with the set-aside noted."""
+    other = {"resourceType": "Patient", "id": "example-other", "birthDate": "2015-01-01"}
+    request = copy.deepcopy(day20)
+    request["prefetch"]["patient"] = {"resourceType": "Bundle", "type": "searchset", "entry": [
+        {"resource": other}, {"resource": request["prefetch"]["patient"]}]}
+    shown, _, details = await answer(client, request)
+    assert shown == [*DEFER, *COULD_NOT_CHECK]
+    assert SET_ASIDE in details
+    alone = copy.deepcopy(day20)
+    alone["prefetch"]["patient"] = {"resourceType": "Bundle", "type": "searchset",
+                                    "entry": [{"resource": other}]}
+    assert (await client.post("/cds-services/spine-imaging-order-select", json=alone)).status_code == 412
+
+
+@pytest.mark.parametrize("key", ["conditions", "encounters", "observations"])
+async def test_a_search_key_holding_one_bare_resource_is_not_the_whole_search(
+    client: httpx.AsyncClient, day20: Request, key: str  # noqa: F811
+) -> None:
+    """A search key (``Condition?patient=…``) holding one bare resource, not the search's Bundle: the client
+    ran a read or sent one record (CONTRACT.md P6). Before: read as the whole answer, R1 deferred on it. Now
+    the rest is unknown: "could not check", no rating."""
+    request = copy.deepcopy(day20)
+    one = {"conditions": request["prefetch"]["conditions"]["entry"][0]["resource"],
+           "encounters": {**RETENTION_VISIT, "reasonCode": []},
+           "observations": {"resourceType": "Observation", "id": "bp-1", "status": "final",
+                            "subject": SUBJECT, "code": {"text": "Blood pressure"},
+                            "effectiveDateTime": "2026-11-19"}}[key]
+    request["prefetch"][key] = one
+    shown, rated, _ = await answer(client, request)
+    assert (DEFER[0] not in shown, rated) == (True, None)
+    assert COULD_NOT_CHECK[0] in shown
