@@ -48,6 +48,14 @@ CAUDA_EQUINA = {
     "code": code(ICD, "G83.4"),
     "onsetDateTime": "2026-11-18",
 }
+RETENTION_VISIT = {  # an emergency visit whose reason is urinary retention (R5)
+    "resourceType": "Encounter",
+    "id": "ed-1",
+    "status": "finished",
+    "subject": SUBJECT,
+    "period": {"start": "2026-11-19"},
+    "reasonCode": [code(ICD, "R33.9")],
+}
 ERROR = {
     "resourceType": "OperationOutcome",
     "issue": [{"severity": "error", "code": "exception", "diagnostics": "the search timed out"}],
@@ -100,15 +108,7 @@ async def test_a_visit_or_referral_search_that_failed_withholds_the_defer(
     equina given as the reason for an emergency visit is critical. So an encounters or servicerequests key
     the EHR reported as failed (CONTRACT.md P5) leaves "no red flags" unknown: no defer, no rating (R1 was
     not-appropriate)."""
-    visit = {
-        "resourceType": "Encounter",
-        "id": "ed-1",
-        "status": "finished",
-        "subject": SUBJECT,
-        "period": {"start": "2026-11-19"},
-        "reasonCode": [code(ICD, "R33.9")],
-    }
-    assert (await answer(client, with_key(day20, "encounters", bundle(visit))))[0][0] == CRITICAL
+    assert (await answer(client, with_key(day20, "encounters", bundle(RETENTION_VISIT))))[0][0] == CRITICAL
 
     shown, rated, details = await answer(client, with_key(day20, key, ERROR))
     assert (shown, rated) == (COULD_NOT_CHECK, None)

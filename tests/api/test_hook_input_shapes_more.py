@@ -21,6 +21,7 @@ from test_hook_input_shapes import (
     DEFER,
     ICD,
     OWN,
+    RETENTION_VISIT,
     SUBJECT,
     Request,
     answer,
@@ -31,14 +32,6 @@ from test_hook_input_shapes import (
 
 SET_ASIDE = "records of another patient (set aside)"
 STRANGER = {"reference": "Patient/example-other"}
-RETENTION_VISIT = {
-    "resourceType": "Encounter",
-    "id": "ed-1",
-    "status": "finished",
-    "subject": SUBJECT,
-    "period": {"start": "2026-11-19"},
-    "reasonCode": [code(ICD, "R33.9")],
-}
 
 
 # --- identity: her own red flag beside another patient's record -------------------------------------------
