@@ -334,22 +334,33 @@ def _canonical(resource: Resource) -> bytes:
 
 
 def _newer(resource: Resource, kept: Resource) -> bool:
-    """Whether ``resource`` is a later version than ``kept``: a later ``meta.lastUpdated``, else a higher
-    numeric ``meta.versionId``. Without either the first stays (nothing says which is newer)."""
+    """Whether ``resource`` is a later version than ``kept``: a later ``meta.lastUpdated`` when both have
+    one, else a higher numeric ``meta.versionId`` when both have one (also written as an ETag, ``W/"3"``).
+    Without a measure both share, the first stays (nothing says which is newer). A client that strips
+    ``lastUpdated`` from one copy no longer makes the other newer whatever their versions say: version 2,
+    entered in error and stamped, beat version 3, the live cauda equina (eleventh pass)."""
     new, old = _version(resource), _version(kept)
-    return new is not None and old is not None and new > old
+    if new is None or old is None:
+        return False
+    if new[0] is not None and old[0] is not None and new[0] != old[0]:
+        return new[0] > old[0]
+    return new[1] is not None and old[1] is not None and new[1] > old[1]
 
 
-def _version(resource: Resource) -> tuple[float, int] | None:
+def _version(resource: Resource) -> tuple[float | None, int | None] | None:
     meta = resource.get("meta")
     if not isinstance(meta, dict):
         return None
     updated, version = meta.get("lastUpdated"), meta.get("versionId")
     stamp = _instant(updated) if isinstance(updated, str) else None
-    number = int(version) if isinstance(version, str) and version.isdigit() and len(version) < 19 else None
-    if stamp is None and number is None:
-        return None
-    return (stamp if stamp is not None else float("-inf"), number if number is not None else -1)
+    number = _version_number(version) if isinstance(version, str) else None
+    return None if stamp is None and number is None else (stamp, number)
+
+
+def _version_number(text: str) -> int | None:
+    """``"3"``, and the ETag forms ``W/"3"`` and ``"3"`` some servers copy into ``meta.versionId``."""
+    digits = text.strip().removeprefix("W/").strip('"')
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 19 else None
 
 
 def _instant(text: str) -> float | None:

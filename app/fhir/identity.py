@@ -6,8 +6,9 @@ key (or one fetched key), before any view is built:
 * the ``patient`` key must hold that patient: a Patient with another id makes the key unusable;
 * any other key: a Patient resource with another id (a stray entry, e.g. a child's record in a family
   Bundle) is set aside and never becomes the patient; a clinical resource whose ``subject`` or ``patient``
-  names another patient (or a Group) makes the whole key unusable — one foreign Condition says the
-  search was not this patient's, so none of its resources can be trusted.
+  names another patient (or a Group) is set aside, and so the key is not whole: only the resources that
+  name this patient are read from it (her own cauda equina is not lost with the stranger's record), and
+  with none of those the key is unusable. A record of her merged-away id (``Patient.link``) is hers.
 
 A ``urn:uuid:`` reference is resolved through the prefetch Bundles' ``fullUrl``s (``owner_aliases``):
 transaction-shaped exports (Synthea, bulk-data conversions) name the subject that way, so another
@@ -42,40 +43,62 @@ Aliases = Mapping[str, tuple[str, str]]
 @immutable
 class IdentityCheck:
     """What one key's resources say: those to keep, how many of another patient, and whether the key
-    is unusable (``refused``: the reason)."""
+    is unusable (``refused``: the reason) or only partly usable (``partial``: the reason; ``kept`` then
+    holds only the resources that name this patient)."""
 
     kept: tuple[Resource, ...]
     foreign: int = 0
     refused: str | None = None
+    partial: str | None = None
+
+
+_PARTIAL = "held resources of another patient, set aside; only those naming this patient are used"
 
 
 def check_key(key: str, resources: Sequence[Resource], patient_id: str,
               aliases: Aliases | None = None) -> IdentityCheck:
-    """Invariant 7 for one key's resources (see the module docstring); ``aliases``: ``owner_aliases``."""
+    """Invariant 7 for one key's resources (see the module docstring); ``aliases``: ``owner_aliases``.
+
+    A key that mixes this patient's resources with another patient's keeps the ones that name this patient
+    (by reference, ``urn:uuid``, identifier or a merged record's id) and is *partial*: the others are set
+    aside, and so are those whose owner cannot be checked (in a mixed key they may be the other patient's).
+    Refusing the whole key lost the patient's own cauda equina with it: a 412, or "could not check" with no
+    critical card (docs/pathway-facts.md "Eleventh pass: identity, statuses and Bundle shapes")."""
     kept: list[Resource] = []
+    named: list[Resource] = []  # of ``kept``: the resources that name this patient, or are her Patient
     foreign = 0
     clinical_foreign = False
     own = f"Patient/{patient_id}"
     for resource in resources:
         if resource.get("resourceType") == "Patient":
-            if resource.get("id") in (patient_id, None):  # no id: malformed, skipped later, never the patient
-                kept.append(resource)
+            found = resource.get("id")
+            if found in (patient_id, None) or _linked(("Patient", str(found)), patient_id, aliases):
+                kept.append(resource)  # no id: malformed, skipped later; linked: hers, never the patient
+                named.append(resource)
             else:
                 foreign += 1
         elif _names_patient(resource, own):  # the usual case, one string compare: a chart has thousands
             kept.append(resource)
-        elif names_another_patient(resource, patient_id, aliases):
+            named.append(resource)
+        elif (verdict := owner_verdict(resource, patient_id, aliases)) is False:
             foreign += 1
             clinical_foreign = True
         else:
             kept.append(resource)
-    return IdentityCheck(tuple(kept), foreign, _refusal(key, foreign, clinical_foreign))
+            if verdict:
+                named.append(resource)
+    if clinical_foreign and named and key != PATIENT_KEY:
+        return IdentityCheck(tuple(named), foreign, partial=_PARTIAL)
+    return IdentityCheck(tuple(kept), foreign, _refusal(key, foreign, clinical_foreign, patient_id, kept))
 
 
-def _refusal(key: str, foreign: int, clinical_foreign: bool) -> str | None:
+def _refusal(key: str, foreign: int, clinical_foreign: bool, patient_id: str,
+             kept: Sequence[Resource]) -> str | None:
+    """Why the key is unusable. The ``patient`` key is, when it holds no Patient of this id: beside hers,
+    another Patient (``Patient?_id=…&_include=…``, a family Bundle) is only set aside, like a stray."""
     if clinical_foreign:
         return "holds resources of another patient; none of them is used"
-    if key == PATIENT_KEY and foreign:
+    if key == PATIENT_KEY and foreign and not any(r.get("id") == patient_id for r in kept):
         return "the Patient is another patient than context.patientId"
     return None
 
@@ -87,12 +110,33 @@ def _names_patient(resource: Resource, own: str) -> bool:
 
 def names_another_patient(resource: Resource, patient_id: str, aliases: Aliases | None = None) -> bool:
     """``subject``/``patient`` is a reference to a resource other than ``Patient/<patient_id>``."""
+    return owner_verdict(resource, patient_id, aliases) is False
+
+
+def owner_verdict(resource: Resource, patient_id: str, aliases: Aliases | None = None) -> bool | None:
+    """Whose record ``resource`` is: ``False`` when an owner field names another patient (or a Group),
+    ``True`` when the owner fields that name anyone all name this patient, ``None`` when none can be
+    checked. A merged record's other id (``Patient.link``, ``owner_aliases``) is this patient's."""
+    verdict = None
     for name in _OWNER_FIELDS:
         owner = resource.get(name)
-        target = _owner_target(owner, aliases) or _by_identifier(owner, resource, aliases)
-        if target is not None and target != ("Patient", patient_id):
-            return True
-    return False
+        # a list of references (a hand-rolled export's ``"subject": [{…}]``) is read item by item
+        for one in owner if isinstance(owner, list) else () if owner is None else (owner,):
+            target = _owner_target(one, aliases) or _by_identifier(one, resource, aliases)
+            if target is None:
+                continue
+            if target != ("Patient", patient_id) and not _linked(target, patient_id, aliases):
+                return False
+            verdict = True
+    return verdict
+
+
+_LINKED = "linked "  # an alias key no reference can be: a space is in no id or URL
+
+
+def _linked(target: tuple[str, str], patient_id: str, aliases: Aliases | None) -> bool:
+    return aliases is not None and target[0] == "Patient" and aliases.get(f"{_LINKED}{target[1]}") == (
+        "Patient", patient_id)
 
 
 _IDENTIFIER = "identifier "  # an alias key no reference can be: a space is in no id or URL
@@ -163,6 +207,8 @@ def owner_aliases(values: Iterable[Any], patient_id: str | None = None) -> dict[
             continue
         if kind == "Patient":
             _identifier_aliases(aliases, found, resource, found == patient_id)
+        if kind == "Patient" and found == patient_id:
+            _link_aliases(aliases, resource, patient_id)
         if isinstance(url, str) and url.startswith("urn:"):
             aliases[url.strip()] = (kind, found)
     return aliases
@@ -194,6 +240,20 @@ def _identifier_aliases(aliases: dict[str, tuple[str, str]], found: str, patient
             aliases[f"{_IDENTIFIER}{system.strip()}"] = ("Patient", found)
         else:
             aliases.setdefault(key, ("Patient", found))
+
+
+def _link_aliases(aliases: dict[str, tuple[str, str]], patient: Resource, patient_id: str) -> None:
+    """``linked <id>`` → this patient, for each Patient her own record links (``Patient.link.other``):
+    every R4 link type — ``replaces``, ``replaced-by``, ``refer``, ``seealso`` — "concerns the same actual
+    patient". An EHR merge leaves records filed under the merged-away id, and a search may return them:
+    read as another patient's, they made the whole key unusable (a 412, her cauda equina lost). A
+    RelatedPerson link is not her."""
+    for link in _array(patient.get("link")):
+        other = link.get("other") if isinstance(link, dict) else None
+        reference = other.get("reference") if isinstance(other, dict) else None
+        target = reference_target(reference) if isinstance(reference, str) else None
+        if target is not None and target[0] == "Patient" and target[1] != patient_id:
+            aliases[f"{_LINKED}{target[1]}"] = ("Patient", patient_id)
 
 
 _SEARCH_OWNERS = frozenset({"patient", "subject", "patient:Patient", "subject:Patient"})

@@ -47,7 +47,13 @@ from app.fhir.datatypes import (
     timing_start,
 )
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
-from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
+from app.fhir.statuses import (
+    concept_status,
+    condition_statuses,
+    medication_status,
+    procedure_status,
+    status_of,
+)
 from app.fhir.words import concept_texts, diagnosis_references, note_texts, reason_texts, sentences
 from app.terminology.coding import Coding
 
@@ -87,12 +93,13 @@ def parse_condition(raw: Json) -> ConditionView:
         abatement = None  # abated before it began: one of the two is a typo, the abatement's date is unknown
     onset_age = age_of(raw.get("onsetAge"))
     age = in_years(onset_age)
+    clinical, verification = condition_statuses(raw)
     return ConditionView(
         id=_required_id(raw),
         codings=codings,
         text=text,
-        clinical_status=concept_status(raw.get("clinicalStatus")),
-        verification_status=concept_status(raw.get("verificationStatus")),
+        clinical_status=clinical,
+        verification_status=verification,
         onset=onset,
         onset_age_years=age,
         onset_age_unit=onset_age[1] if onset_age is not None else "a",

@@ -114,6 +114,9 @@ def guard(key: str, data: KeyData, patient_id: str, aliases: Aliases | None = No
     if data.failed is not None or not data.resources:
         return data
     check = check_key(key, data.resources, patient_id, aliases)
+    if check.partial is not None:  # hers beside another patient's: hers are read, the key is not whole
+        return KeyData(check.kept, data.outcomes, None, _joined(data.incomplete, check.partial),
+                       data.foreign + check.foreign)
     if check.refused is not None:
         return KeyData(outcomes=data.outcomes, failed=check.refused, foreign=check.foreign)
     if not check.foreign:
@@ -122,6 +125,10 @@ def guard(key: str, data: KeyData, patient_id: str, aliases: Aliases | None = No
         return KeyData(outcomes=data.outcomes, failed=_ONLY_OTHER_PATIENT, foreign=check.foreign)
     return KeyData(check.kept, data.outcomes, None, data.incomplete, data.foreign + check.foreign,
                    data.included)
+
+
+def _joined(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 def plan(request: DataRequest) -> Plan:
@@ -193,6 +200,7 @@ def _read(key: str, value: Any, patient_id: str, aliases: Aliases) -> KeyData:
 # The type each key searches (``Patient/{{…}}``, ``Condition?…``), and the types the chart is read from.
 _KEY_TYPES = {key: template.split("?")[0].split("/")[0] for key, template in PREFETCH_TEMPLATES.items()}
 _CHART_TYPES = frozenset(_KEY_TYPES.values()) - {"Patient"}
+_SEARCH_KEYS = frozenset(key for key, template in PREFETCH_TEMPLATES.items() if "?" in template)
 
 
 def _of_its_type(key: str, value: Any, read: KeyData) -> KeyData:
@@ -203,9 +211,31 @@ def _of_its_type(key: str, value: Any, read: KeyData) -> KeyData:
         return read
     found = strays(value, _KEY_TYPES[key], _CHART_TYPES)
     if not found:
-        return read
+        return _one_resource(key, value, _none_of_its_type(key, read))
     why = f"holds {found} resource{'' if found == 1 else 's'} of another type than {_KEY_TYPES[key]}"
     return replace(read, incomplete=why)
+
+
+def _one_resource(key: str, value: Any, read: KeyData) -> KeyData:
+    """A search key (``Condition?patient=…``) holding one bare resource of its type, not the search's
+    Bundle: the client ran a read, or sent one record, and the rest of the search is unknown — read as
+    the whole problem list, the one radiculopathy let R1 defer. *Incomplete*: fetched again, else
+    "could not check" (CONTRACT.md P6: what the client sends is what the template returns)."""
+    if key not in _SEARCH_KEYS or read.incomplete is not None or not isinstance(value, dict) \
+            or value.get("resourceType") != _KEY_TYPES[key]:
+        return read
+    return replace(read, incomplete=f"holds one {_KEY_TYPES[key]}, not the search's Bundle")
+
+
+def _none_of_its_type(key: str, read: KeyData) -> KeyData:
+    """A key holding resources yet none of the type it searches — only the patient's own Patient (an
+    analyst's ``Patient/{{context.patientId}}`` under ``encounters``), a Practitioner, a Medication — did
+    not answer its search: read as "no visits on record" it let a defer stand. *Incomplete*, as a stray
+    type is. Costs one look at the first resource in the usual key."""
+    expected = _KEY_TYPES[key]
+    if not read.resources or any(r.get("resourceType") == expected for r in read.resources):
+        return read
+    return replace(read, incomplete=f"holds no {expected}, only resources of other types")
 
 
 class _QueryFiller:
@@ -259,7 +289,7 @@ def _not_fetched_reason(job: FetchJob, fetcher_available: bool, refused: str | N
     if fetcher_available:
         return "the fetcher returned nothing for this key"
     if job.partial is not None:
-        return "prefetch Bundle is truncated and there is no FHIR server to fetch the rest from"
+        return "prefetch Bundle is incomplete and there is no FHIR server to fetch the rest from"
     if refused is not None:
         return f"prefetch {refused}, and there is no FHIR server to ask"
     return "not in prefetch and no FHIR server to ask"

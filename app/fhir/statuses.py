@@ -12,8 +12,18 @@ the same facts otherwise, and each used to be read as its opposite:
 * a status CodeableConcept whose first coding is a local one beside the HL7 code (``refuted`` second):
   the refuted finding counted.
 
-A status coded without its system is still not read (a refuted Condition then counts: the safe side for
-a red flag, docs/pathway-facts.md §7).
+*(Eleventh pass.)* Also read as R4 writes them (each was read as a live record: a cauda equina entered in
+error raised a critical card):
+
+* a code with spaces, underscores or in camel case (``"Entered In Error"``, ``entered_in_error``,
+  ``enteredInError``), as display-minded interfaces write a status;
+* a Condition status coded without its system, or given only as text, when it is exactly one of HL7's own
+  status codes (``{"code": "refuted"}``, ``{"text": "Entered in error"}``); any other text is not read;
+* a verification code filed under ``clinicalStatus`` (``entered-in-error``, ``refuted``) with no
+  ``verificationStatus``: the Condition is void, as the clinic said (``condition_statuses``).
+
+A status that is none of these (``unknown``, a local code) is read as it is: for a red flag, that counts
+(the safe side, docs/pathway-facts.md §7).
 """
 
 from __future__ import annotations
@@ -25,9 +35,8 @@ _NOT_DONE = "not-done"
 
 
 def status_of(raw: Json) -> str | None:
-    """``status``, stripped and lower-cased (every R4 status code is lower case)."""
-    found = string(raw.get("status"))
-    return found.strip().lower() if found is not None else None
+    """``status``, as R4 writes it (``_lower``)."""
+    return _lower(string(raw.get("status")))
 
 
 def medication_status(raw: Json) -> str | None:
@@ -48,15 +57,55 @@ def procedure_status(raw: Json) -> str | None:
 
 def concept_status(concept: object) -> str | None:
     """A Condition's clinicalStatus or verificationStatus: a bare code (STU3), or a CodeableConcept's code
-    from HL7's own code system when it has one (a local coding may come first), else its first coding."""
+    from HL7's own code system when it has one (a local coding may come first), else its first coding;
+    with no coding that has a system, an HL7 status code written without one, or as the whole text."""
     if isinstance(concept, str):
         return _lower(string(concept))
-    codings = [c for c in map(coding_of, array(concept.get("coding"))) if c is not None] \
-        if isinstance(concept, dict) else []
+    if not isinstance(concept, dict):
+        return None
+    raw = array(concept.get("coding"))
+    codings = [c for c in map(coding_of, raw) if c is not None]
     hl7 = next((c for c in codings if "hl7.org" in c.system), None)
     chosen = hl7 or next(iter(codings), None)
-    return _lower(chosen.code) if chosen is not None else None
+    if chosen is not None:
+        return _lower(chosen.code)
+    bare = (_lower(string(c.get("code"))) for c in raw if isinstance(c, dict))
+    return next((code for code in bare if code in _CONDITION_CODES), None) or _known(concept.get("text"))
+
+
+# HL7's own Condition clinicalStatus and verificationStatus codes (R4): the only words read without a system.
+_VOID_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+_CONDITION_CODES = frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved",
+                              "unconfirmed", "provisional", "differential", "confirmed"}) | _VOID_VERIFICATION
+
+
+def _known(text: object) -> str | None:
+    found = _lower(string(text))
+    return found if found in _CONDITION_CODES else None
+
+
+def condition_statuses(raw: Json) -> tuple[str | None, str | None]:
+    """A Condition's (clinicalStatus, verificationStatus). A verification code a clinic filed under
+    clinicalStatus (``entered-in-error``, ``refuted``: no clinical status says that) with no
+    verificationStatus is its verification: the Condition is void, never an active finding."""
+    clinical = concept_status(raw.get("clinicalStatus"))
+    verification = concept_status(raw.get("verificationStatus"))
+    if verification is None and clinical in _VOID_VERIFICATION:
+        return None, clinical
+    return clinical, verification
+
+
+# Status codes written run together (camel case lower-cased): the R4 codes they are.
+_RUN_TOGETHER = {"enteredinerror": "entered-in-error", "notdone": "not-done", "nottaken": "not-taken",
+                 "inprogress": "in-progress", "onhold": "on-hold"}
 
 
 def _lower(code: str | None) -> str | None:
-    return code.strip().lower() if code is not None else None
+    """Stripped and lower-cased (every R4 status code is lower case), words joined by ``-`` as R4 joins
+    them: ``"Entered In Error"``, ``entered_in_error`` and ``enteredInError`` are ``entered-in-error``."""
+    if code is None:
+        return None
+    text = code.strip().lower()
+    if text.isalpha():  # the usual case: "final", "active"
+        return _RUN_TOGETHER.get(text, text)
+    return "-".join(text.replace("_", " ").replace("-", " ").split())

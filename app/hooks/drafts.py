@@ -10,7 +10,9 @@
 - Every draft of the call is read for the reasons it states, selected or not: order-select's
   unselected drafts too (``Drafts`` in handlers.py), and draft MedicationRequests (``draft_prescriptions``).
 - A draft order whose ``subject`` names another patient than ``context.patientId`` makes the request
-  inconsistent (400): rating it against this patient's chart would advise on the wrong patient.
+  inconsistent (400): rating it against this patient's chart would advise on the wrong patient. Also when
+  it names her as a ``urn:uuid:`` of another patient's Patient entry in ``draftOrders``, or by another
+  MRN of a system her prefetched Patient is known under (eleventh pass: before, rated as hers).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from app.chart.references import reference_key
-from app.fhir.identity import names_another_patient
+from app.fhir.identity import Aliases, names_another_patient
 
 Resource = Mapping[str, Any]
 
@@ -29,10 +31,11 @@ class InconsistentOrders(ValueError):
 
 
 def orders_to_rate(entries: Sequence[Mapping[str, Any]], patient_id: str,
-                   selections: Sequence[str] | None) -> list[Resource]:
-    """The ServiceRequests to rate, in the EHR's order; ``selections`` ``None`` (order-sign): all of them."""
+                   selections: Sequence[str] | None, aliases: Aliases | None = None) -> list[Resource]:
+    """The ServiceRequests to rate, in the EHR's order; ``selections`` ``None`` (order-sign): all of them.
+    ``aliases``: ``app.fhir.identity.owner_aliases`` of the draft orders and the prefetched Patient."""
     resources = [(e, e["resource"]) for e in entries if isinstance(e.get("resource"), dict)]
-    if any(names_another_patient(resource, patient_id) for _, resource in resources):
+    if any(names_another_patient(resource, patient_id, aliases) for _, resource in resources):
         raise InconsistentOrders("context.draftOrders: an order's subject is another patient than "
                                  "context.patientId")
     if selections is not None:

@@ -16,7 +16,7 @@ import orjson
 from pydantic import ValidationError
 
 from app.chart.model import Chart, MedicationView, ServiceRequestView
-from app.fhir.identity import names_other_patient
+from app.fhir.identity import names_other_patient, owner_aliases
 from app.fhir.parse import parse_medication, parse_service_request
 from app.fhir.prefetch import DataRequest, ResolvedChart, resolve
 from app.fhir.templates import REQUIRED_KEYS
@@ -87,7 +87,7 @@ def make_call(
         raise MalformedRequest("context." + describe_validation_errors(exc.errors())) from exc
     if not isinstance(context, OrderSignContext):
         return HookCall(service, body, context, client)  # type: ignore[arg-type]
-    orders, drafts = _orders_to_rate(context)
+    orders, drafts = _orders_to_rate(context, body.prefetch)
     return HookCall(service, body, context, client, orders, drafts)
 
 
@@ -189,7 +189,8 @@ def _with_draft_prescriptions(chart: Chart, drafts: tuple[MedicationView, ...]) 
     return replace(chart, medications=(*chart.medications, *drafts))
 
 
-def _orders_to_rate(context: OrderSignContext) -> tuple[tuple[DraftOrder, ...], Drafts]:
+def _orders_to_rate(context: OrderSignContext, prefetch: Mapping[str, Any] | None = None
+                    ) -> tuple[tuple[DraftOrder, ...], Drafts]:
     """order-select rates only the selections; order-sign every ServiceRequest (PATHWAY.md §1), each
     once, as ``app.hooks.drafts`` reads them (a 400 when they contradict the context). Every draft of
     the call is its orders' sibling, selected or not (``Drafts``).
@@ -198,9 +199,13 @@ def _orders_to_rate(context: OrderSignContext) -> tuple[tuple[DraftOrder, ...], 
     rated order is never its own sibling (``engine.evaluate_order`` tells them apart by identity)."""
     selections = context.selections if isinstance(context, OrderSelectContext) else None
     entries = context.draftOrders.entry
+    # whose ``urn:uuid:`` and MRNs: the drafts' own Patient entries and the prefetched Patient (not the
+    # whole prefetch: its other keys are checked when the chart is resolved)
+    aliases = owner_aliases([{"entry": entries}, (prefetch or {}).get("patient")], context.patientId)
     try:
-        every = orders_to_rate(entries, context.patientId, None)
-        rated = every if selections is None else orders_to_rate(entries, context.patientId, selections)
+        every = orders_to_rate(entries, context.patientId, None, aliases)
+        rated = every if selections is None else \
+            orders_to_rate(entries, context.patientId, selections, aliases)
     except InconsistentOrders as exc:
         raise MalformedRequest(str(exc)) from None
     views = {id(raw): parse_service_request(raw) for raw in every}

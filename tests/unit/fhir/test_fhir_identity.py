@@ -67,8 +67,19 @@ def test_a_stray_patient_is_set_aside_and_the_key_kept() -> None:
     assert (check.foreign, check.refused) == (1, None)
 
 
-def test_one_condition_of_another_patient_makes_the_key_unusable() -> None:
-    check = check_key("conditions", [of(condition("c1"), "p1"), of(condition("c2"), "p2")], "p1")
+def test_one_condition_of_another_patient_makes_the_key_partial_keeping_hers() -> None:
+    """Her own Condition (it may be her cauda equina) is still read; the other patient's, and one whose
+    owner cannot be checked beside it, are set aside, and the key is not whole (eleventh pass)."""
+    unowned = {k: v for k, v in condition("c3").items() if k != "subject"}
+    check = check_key("conditions", [of(condition("c1"), "p1"), of(condition("c2"), "p2"), unowned], "p1")
+    assert (check.refused, check.foreign) == (None, 1)
+    assert check.partial is not None
+    assert [r["id"] for r in check.kept] == ["c1"]
+
+
+def test_a_key_of_another_patients_resources_only_is_unusable() -> None:
+    unowned = {k: v for k, v in condition("c3").items() if k != "subject"}
+    check = check_key("conditions", [of(condition("c2"), "p2"), unowned], "p1")
     assert check.refused is not None
     assert check.foreign == 1
 
@@ -116,8 +127,9 @@ async def test_the_fhir_servers_answer_is_checked_too() -> None:
     prefetch = {**empty_prefetch(), "patient": patient("p1")}
     del prefetch["conditions"]
     resolved = await resolve(request(prefetch), fetcher, CollectorRegistry())
-    assert "conditions" in resolved.failed
-    assert resolved.chart.conditions == ()
+    assert "conditions" in resolved.incomplete
+    assert [c.id for c in resolved.chart.conditions] == ["c1"]
+    assert OTHER_PATIENT in resolved.chart.unavailable
 
 
 async def test_a_metric_counts_the_resources_set_aside_by_key() -> None:

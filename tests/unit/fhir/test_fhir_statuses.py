@@ -91,8 +91,14 @@ def test_a_status_written_the_old_way_is_read_as_r4_writes_it(
             "refuted",
         ),  # a local coding first: HL7's own code decides
         ({"coding": [{"system": HL7_VER, "code": "Refuted"}]}, "refuted"),
-        ({"coding": [{"code": "refuted"}]}, None),  # no system: not read (the finding counts, the safe side)
-        ({"text": "Refuted"}, None),
+        # eleventh pass: HL7's own code without its system, or as the whole text, is that code (before: not
+        # read, and a refuted cauda equina raised a critical card); any other text or local code is not read
+        ({"coding": [{"code": "refuted"}]}, "refuted"),
+        ({"text": "Refuted"}, "refuted"),
+        ({"text": " Entered in Error "}, "entered-in-error"),
+        ({"coding": [{"code": "entered_in_error"}]}, "entered-in-error"),
+        ({"text": "Not refuted"}, None),
+        ({"coding": [{"code": "R"}], "text": "Ruled out"}, None),
     ],
 )
 def test_a_conditions_verification_status_is_read_by_hl7s_code_in_any_case(
