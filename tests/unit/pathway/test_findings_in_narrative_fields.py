@@ -89,7 +89,8 @@ FOUND: dict[str, tuple[dict[str, Any], str, RedFlag, str]] = {
         "<html><body><p><b>Impression:</b>&nbsp;Epidural abscess at L3-4.</p></body></html>"))),
         "R7", RedFlag.INFECTION, "DiagnosticReport/rpt"),
     "lytic-lesion": (report(("text/plain", encoded("Impression: Lytic lesion in T8.")),
-                            code=coded(CPT, "72070")), "R8", RedFlag.MALIGNANCY_MAJOR, "DiagnosticReport/rpt"),
+                            code=coded(CPT, "72070")),
+                     "R8", RedFlag.MALIGNANCY_MAJOR, "DiagnosticReport/rpt"),
 }
 
 
@@ -113,7 +114,8 @@ QUIET: dict[str, dict[str, Any]] = {
     "problem-note-family": problem(note=note("Family history: mother with breast cancer.")),
     "row-prose-denies": row("HPI", valueString="Pt denies bowel/bladder changes. No saddle anesthesia."),
     "row-prose-template": row("ROS", valueString="[ ] fever [ ] saddle anesthesia [ ] urinary retention"),
-    "row-prose-ros": row("ROS", valueString="Denies fever, chills, saddle anesthesia, bowel/bladder changes."),
+    "row-prose-ros": row("ROS", valueString="Denies fever, chills, saddle anesthesia, bowel/bladder "
+                                            "changes."),
     "row-prose-precautions": row("Plan", valueString="Return precautions given for saddle anesthesia, "
                                                      "bowel/bladder incontinence."),
     "row-prose-education": row("Patient education", valueString="Reviewed cauda equina warning signs: "
