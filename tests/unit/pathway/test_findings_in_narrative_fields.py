@@ -209,3 +209,16 @@ def test_a_sign_typed_after_what_to_watch_for_still_counts() -> None:
              "reasonCode": [{"text": "Return precautions reviewed. Now reports urinary retention"}]}
 
     assert decide(visit).rules[0] == "R5"
+
+
+@pytest.mark.parametrize(("answer", "rule"), [
+    ("Saddle anesthesia: absent", "R1"),
+    ("Saddle numbness: none", "R1"),
+    ("Saddle anesthesia absent", "R1"),
+    ("Perianal sensation absent", "R5"),
+    ("Decreased perianal sensation, saddle numbness", "R5"),
+])
+def test_an_exam_answer_that_calls_the_finding_itself_absent_is_no_finding(answer: str, rule: str) -> None:
+    """"Absent" denies an anaesthesia or a numbness, and shows a sensation's loss: the first three were R5
+    (a critical cauda equina card for a careful negative exam) before the eleventh pass (``facts_exam``)."""
+    assert decide(row("Neuro exam", valueString=answer)).rules[0] == rule
