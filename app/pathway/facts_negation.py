@@ -38,7 +38,10 @@ _REACH = 160
 _AFTER = 80
 
 # What opens a list negation (it carries to the end of the clause) and what negates only its own phrase.
-_LIST = (r"no|none\s+of|denies|denied|denying|deny|negative\s+for|neg\s+for|without|w/o|free\s+of"
+# "Negative:" heads a review of systems' list of what is absent ("Positive: back pain. Negative: fever,
+# saddle anesthesia, incontinence"; eleventh pass), as "negative for" does.
+_LIST = (r"no|none\s+of|denies|denied|denying|deny|negative\s+for|neg\s+for|negative(?=\s*:)|neg(?=\s*:)"
+         r"|without|w/o|free\s+of"
          r"|absence\s+of|never(?:\s+had)?|nor")
 _PHRASE = r"not(?!\s+otherwise\s+specified)|negative|neg|absent|ruled\s+out|excluded"
 # Someone else's history: a family history, or a relative named before what they had.

@@ -222,3 +222,17 @@ def test_an_exam_answer_that_calls_the_finding_itself_absent_is_no_finding(answe
     """"Absent" denies an anaesthesia or a numbness, and shows a sensation's loss: the first three were R5
     (a critical cauda equina card for a careful negative exam) before the eleventh pass (``facts_exam``)."""
     assert decide(row("Neuro exam", valueString=answer)).rules[0] == rule
+
+
+@pytest.mark.parametrize(("words", "rule"), [
+    ("Positive: back pain. Negative: fever, saddle anesthesia, incontinence.", "R1"),
+    ("Negative: fever, Positive: saddle anesthesia", "R5"),
+])
+def test_a_review_of_systems_negative_list_denies_every_item(words: str, rule: str) -> None:
+    """"Negative:" opens a list as "negative for" does; the first was R5 (a critical card for a careful
+    negative review of systems) before the eleventh pass, also as a visit's typed reason."""
+    visit = {"resourceType": "Encounter", "id": "v", "status": "finished", "period": {"start": "2026-03-09"},
+             "reasonCode": [{"text": words}]}
+
+    assert decide(visit).rules[0] == rule
+    assert decide(row("ROS", valueString=words)).rules[0] == rule
