@@ -19,6 +19,16 @@ from app.terminology.coding import Coding
 
 
 @immutable
+class NoteView:
+    """A record's ``note`` (an Annotation) in words, one sentence each, and when it was written (``time``):
+    a clinician may write a red flag only there ("new saddle anesthesia since yesterday" on a sciatica
+    problem). Read as the record's stated words (docs/pathway-facts.md "Eleventh pass: narrative fields")."""
+
+    texts: tuple[str, ...]
+    time: FhirDate | None = None
+
+
+@immutable
 class PatientView:
     id: str
     birth_date: FhirDate | None = None
@@ -45,6 +55,7 @@ class ConditionView:
     abated: bool = False
     categories: tuple[str, ...] = ()
     encounter: str | None = None  # the visit the diagnosis was made in (Condition.encounter reference)
+    notes: tuple[NoteView, ...] = ()  # Condition.note in words
 
     @property
     def reference(self) -> str:
@@ -73,6 +84,8 @@ class ObservationView:
     # A panel's items, each read as an Observation with the panel's id, status, date and body site. The
     # chart lists them beside their panel (``Chart.observations``), so every reader sees them.
     components: tuple[ObservationView, ...] = ()
+    notes: tuple[NoteView, ...] = ()  # Observation.note in words (a panel's, not repeated on its items)
+    prose: tuple[str, ...] = ()  # a valueString of more than one word, one sentence each
 
     @property
     def reference(self) -> str:
@@ -91,6 +104,7 @@ class ProcedureView:
     reason_texts: tuple[str, ...] = ()  # each reasonCode in words (``facts_findings.findings``)
     performed_end: FhirDate | None = None  # performedPeriod.end: how recent a spinal procedure is (R7)
     reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions it was done for
+    notes: tuple[NoteView, ...] = ()  # Procedure.note in words
 
     @property
     def reference(self) -> str:
@@ -121,6 +135,7 @@ class MedicationView:
     route_codings: tuple[Coding, ...] = ()  # dosage[Instruction].route: an epidural steroid is not systemic
     route_texts: tuple[str, ...] = ()
     reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions it was given for
+    notes: tuple[NoteView, ...] = ()  # MedicationRequest.note / MedicationStatement.note in words
 
     @property
     def reference(self) -> str:
@@ -160,6 +175,7 @@ class ImagingView:
     conclusion_codings: tuple[Coding, ...] = ()  # a report's coded conclusion (conclusionCode)
     conclusion_texts: tuple[str, ...] = ()  # its conclusion in words, one sentence each ("Epidural abscess")
     body_site_codings: tuple[Coding, ...] = ()  # a study's series.bodySite (which part was imaged)
+    unread_forms: int = 0  # a report's presentedForm text that could not be decoded (skipped and counted)
 
     @property
     def reference(self) -> str:

@@ -102,6 +102,9 @@ def _assemble(
     for view in views:
         by_kind[type(view)].append(view)
     patients = [p for p in by_kind[PatientView] if patient_id is None or p.id == patient_id]
+    # A report's text that could not be decoded (invalid base64) is skipped and counted, and said as a
+    # malformed report is ("could not check"): it may have held the red flag (eleventh pass).
+    forms = sum(view.unread_forms for view in by_kind[ImagingView])
     return Chart(
         patient=patients[0] if patients else None,
         conditions=tuple(by_kind[ConditionView]),
@@ -111,6 +114,6 @@ def _assemble(
         imaging=tuple(by_kind[ImagingView]),
         service_requests=tuple(by_kind[ServiceRequestView]),
         encounters=tuple(by_kind[EncounterView]),
-        skipped=skipped,
-        unavailable=unavailable,
+        skipped=skipped + forms,
+        unavailable=unavailable | {ChartCategory.REPORTS} if forms else unavailable,
     )

@@ -21,6 +21,7 @@ from app.chart.model import (
     EncounterView,
     ImagingView,
     MedicationView,
+    NoteView,
     ObservationView,
     PatientView,
     ProcedureView,
@@ -54,7 +55,16 @@ from app.fhir.statuses import (
     procedure_status,
     status_of,
 )
-from app.fhir.words import concept_texts, diagnosis_references, note_texts, reason_texts, sentences
+from app.fhir.words import (
+    concept_texts,
+    diagnosis_references,
+    note_texts,
+    notes,
+    presented_texts,
+    prose,
+    reason_texts,
+    sentences,
+)
 from app.terminology.coding import Coding
 
 
@@ -111,6 +121,7 @@ def parse_condition(raw: Json) -> ConditionView:
         abated=abated,
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
+        notes=notes(raw),
     )
 
 
@@ -151,7 +162,7 @@ def parse_observation(raw: Json) -> ObservationView:
     where = _Where(_required_id(raw), status_of(raw), _effective(raw), _body_site(raw))
     items = raw.get("component")
     components = _components(items, where) if items else ()
-    return _observation(where, codings, text, raw, components)
+    return _observation(where, codings, text, raw, components, notes(raw))
 
 
 def _effective(raw: Json) -> FhirDate | None:
@@ -174,13 +185,15 @@ class _Where(NamedTuple):
 
 
 def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, raw: Json,
-                 components: tuple[ObservationView, ...] = ()) -> ObservationView:
+                 components: tuple[ObservationView, ...] = (), noted: tuple[NoteView, ...] = ()
+                 ) -> ObservationView:
     """One view from the shared fields and the value[x] of ``raw`` (an Observation's or a component's:
     the element has the same shape). Built in one call: this runs for every Observation of every chart."""
     quantity = raw.get("valueQuantity")
     quantity = quantity if isinstance(quantity, dict) else {}
     value_codings, value_text = codings_and_text(raw.get("valueCodeableConcept"))
     boolean = raw.get("valueBoolean")
+    value_string = raw.get("valueString")
     return ObservationView(
         id=where.id,
         codings=codings,
@@ -190,11 +203,13 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         unit=_unit(quantity),
         value_codings=value_codings,
         value_boolean=boolean if isinstance(boolean, bool) else None,
-        value_string=string(raw.get("valueString")),
+        value_string=string(value_string),
         text=text,
         body_site=where.body_site,
         value_text=value_text,
         components=components,
+        notes=noted,
+        prose=prose(value_string) if value_string else (),
     )
 
 
@@ -243,6 +258,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
         reason_texts=reason_texts(raw),
         performed_end=period_ended,
         reason_references=references(raw.get("reasonReference")),
+        notes=notes(raw),
     )
 
 
@@ -341,6 +357,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
         route_codings=route_codings,
         route_texts=route_texts,
         reason_references=references(raw.get("reasonReference")),
+        notes=notes(raw),
     )
 
 
@@ -385,6 +402,7 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
     """Dated by effective[x] only (PATHWAY.md §2 v2): ``issued`` is when the report was released, which
     may be days after the examination, and an undated report does not count as prior imaging."""
     codings, text = codings_and_text(raw.get("code"))
+    presented, unread = presented_texts(raw) if "presentedForm" in raw else ((), 0)
     return ImagingView(
         id=_required_id(raw),
         resource_type="DiagnosticReport",
@@ -396,8 +414,14 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
         based_on=references(raw.get("basedOn")),
         studies=references(raw.get("imagingStudy")),
         conclusion_codings=codings_of_all(raw.get("conclusionCode")),
-        conclusion_texts=sentences(raw.get("conclusion")),
+        conclusion_texts=_with(sentences(raw.get("conclusion")), presented),
+        unread_forms=unread,
     )
+
+
+def _with(texts: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
+    """A report's conclusion, then the sentences of its presented text it does not repeat."""
+    return tuple(dict.fromkeys((*texts, *more))) if more else texts
 
 
 def parse_encounter(raw: Json) -> EncounterView:

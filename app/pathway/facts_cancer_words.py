@@ -53,7 +53,9 @@ _CANCER = re.compile(
     r"|metastas[ie]s|metastatic(?!\s+(?:calcification|abscess|infection))"
     r"|(?:bone|bony|osseous|spine|spinal|vertebral|liver|hepatic|brain|lung|pulmonary|nodal|widespread"
     r"|diffuse)\s+mets|mets\s+(?:to|in)"
-    r"|(?:r/o|rule\s+out|eval(?:uate)?(?:\s+for)?|concern\s+for|suspected|possible|known|with|w/)\s*mets)\b"
+    r"|(?:r/o|rule\s+out|eval(?:uate)?(?:\s+for)?|concern\s+for|suspected|possible|known|with|w/)\s*mets"
+    r"|(?:osteo)?(?:lytic|blastic)\s+(?:(?:bone|bony|osseous|vertebral|expansile|destructive)\s+)?"
+    r"(?:lesions?|mass(?:es)?|foc(?:us|i)|metastas[ie]s|process))\b"
     rf"|\b{_SITES}\s+ca\b(?![\s.:-]*\d)|\bca\.?\s+(?:of\s+(?:the\s+)?)?{_SITES}\b",
     re.IGNORECASE)
 _MELANOMA = re.compile(r"melanoma|merkel|metasta|\bmets\b", re.IGNORECASE)
@@ -63,6 +65,13 @@ _NOT_SKIN_TYPE = re.compile(r"sarcoma|lymphoma|leuka?emia|myeloma|mycosis", re.I
 _SKIN = re.compile(
     r"\b(?:basal[\s-]+cell|bcc|rodent\s+ulcer|skin|cutaneous|scalp|face|facial|cheek|forehead|temple"
     r"|keratinocyte|non-?melanoma)\b", re.IGNORECASE)
+# A lytic or blastic bone lesion (eleventh pass: a chest CT's "Lytic lesion in T8", a bone scan's "blastic
+# foci") is read as the suspected cancer R8 answers — myeloma or a metastasis until shown otherwise — unless
+# its words call it benign or name a benign kind ("likely hemangioma", "bone cyst").
+_LESION = re.compile(r"lytic|blastic", re.IGNORECASE)
+_BENIGN_LESION = re.compile(
+    r"\b(?:benign|hemangioma|haemangioma|cyst|bone\s+island|enostosis|enchondroma|fibrous\s+dysplasia"
+    r"|schmorl|degenerative|geode|non-?ossifying|fibroma|paget'?s?)\b", re.IGNORECASE)
 _IN_SITU = re.compile(r"\b(?:in[\s-]+situ|dcis|lcis|cis|pre-?malignant|pre-?cancerous)\b", re.IGNORECASE)
 # Just before a mention, in the same clause: a negation, a screen, a risk, a fear, a gene ("no hx of cancer",
 # "colon cancer screening" is after, "genetic susceptibility to malignant neoplasm").
@@ -107,7 +116,7 @@ def remembered_words(read: Callable[[str], _T]) -> Callable[[str], _T]:
 _KEYS = ("cancer", "carcinom", "malignan", "melanom", "lymphom", "leukem", "leukaem", "myelom",
          "plasmacytom", "sarcom", "mesotheliom", "blastom", "gliom", "astrocytom", "ependymom", "chordom",
          "seminom", "ewing", "wilms", "hodgkin", "waldenstr", "fungoides", "myelodysplas", "sclc", "cll",
-         "cml", "aml", "dlbcl", "metasta", "mets")
+         "cml", "aml", "dlbcl", "metasta", "mets", "lytic", "blastic")
 _CA = re.compile(r"\bca\b", re.IGNORECASE)
 # A text naming a cancer more often than this, every time negated, is read as naming none: the work per
 # text stays bounded (a 4 kB problem of "no cancer, " over and over took 9 ms a read, three reads a call).
@@ -142,6 +151,8 @@ def _counts(text: str, mention: re.Match[str]) -> bool:
     if _SOMEONE_ELSE.search(text, before, start) is not None or _EXCLUDED_AFTER.match(text, end, after):
         return False
     if _IN_SITU.search(text, before, after) is not None:
+        return False
+    if _LESION.search(mention.group(0)) and _BENIGN_LESION.search(text, before, after) is not None:
         return False
     skin = _SKIN.search(text, before, after) is not None and _MELANOMA.search(text, before, after) is None
     return not (skin and _NOT_SKIN_TYPE.search(mention.group(0)) is None)

@@ -96,9 +96,15 @@ def _beside(part: str) -> Callable[[str], object]:
     near = r"[^\w;,.]+(?:[\w/-]+[^\w;,.]+){0,3}?"
     found = re.compile(rf"\b(?:{_LOW}{near}{part}|{part}{near}{_LOW})\b", re.IGNORECASE).search
     return lambda answer: any(found(clause) is not None and _DENIED.search(clause) is None
+                              and _NAMES_THE_FINDING.search(clause) is None
                               for clause in _CLAUSES.split(answer))
 
 
+# A clause that names the finding itself — an anaesthesia, a numbness, a paraesthesia — rather than the
+# sensation examined: "absent" or "none" then denies it ("Saddle anesthesia: absent", "Saddle numbness:
+# none" raised R5 until the eleventh pass); "Perianal sensation absent" still shows it.
+_NAMES_THE_FINDING = re.compile(r"\b(?:an(?:a)?esthe\w*|numb\w*|par(?:a)?esthe\w*|hyp(?:o)?(?:a)?esthe\w*"
+                                r"|tingl\w*)", re.IGNORECASE)
 # Words that deny what a clause would otherwise state ("No decreased perianal sensation"); a denial in
 # another clause ("Decreased tone, no masses") does not.
 _CLAUSES = re.compile(r"[;,.]")

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import NamedTuple, cast
 
 from app.chart.dates import FhirDate
-from app.chart.model import ConditionView
+from app.chart.model import ConditionView, NoteView
 from app.immutable import immutable
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS
 from app.pathway.facts_common import (
@@ -33,7 +33,15 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_dates import possibly_by
 from app.pathway.facts_match import ConceptUnion, matched_members
-from app.pathway.facts_named import named_hits, names_of, reported_hits, row_hits, words_hits
+from app.pathway.facts_named import (
+    named_hits,
+    names_of,
+    one_per_concept,
+    prose_hits,
+    reported_hits,
+    row_hits,
+    words_hits,
+)
 from app.terminology import Coding
 
 __all__ = ["Hits", "Statement", "findings", "stated_in_words", "stated_reasons", "stated_texts"]
@@ -185,6 +193,8 @@ def _named_rows(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
         if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
         named = row_hits(ctx, union, o)
+        if o.prose or o.notes:  # a value or note in prose (eleventh pass): read beside the row's answer
+            named = one_per_concept(named, prose_hits(ctx, union, o))
         if named:
             coded = matched_members(ctx.vs, union, (*o.codings, *o.value_codings))
             yield _Row(Statement(o.codings, o.reference, o.effective), coded, named, _Read.WORDS_UNLESS_CODED)
@@ -280,15 +290,23 @@ def _reasons(ctx: Context) -> tuple[_Reason, ...]:
 
 def _read_reasons(ctx: Context) -> Iterator[_Reason]:
     chart, draft = ctx.chart, ctx.order.reference if ctx.order is not None else None
+    for c in chart.conditions:
+        if c.notes:
+            void = "entered-in-error" if c.verification_status == "entered-in-error" else None
+            yield from _noted(c.notes, c.reference, c.recorded or c.onset, void)
     for e in chart.encounters:
         yield from _with_named(ctx, (e.reason_codings, e.reason_texts, e.reference, e.start, e.status, None),
                                e.reason_references + e.diagnoses)
     for p in chart.procedures:
         yield from _with_named(ctx, (p.reason_codings, p.reason_texts, p.reference, p.performed, p.status,
                                      None), p.reason_references)
+        if p.notes:
+            yield from _noted(p.notes, p.reference, p.performed, p.status)
     for m in chart.medications:
         yield from _with_named(ctx, (m.reason_codings, m.reason_texts, m.reference, m.start, m.status, None),
                                m.reason_references)
+        if m.notes:
+            yield from _noted(m.notes, m.reference, m.start, m.status)
     yield from ((r.conclusion_codings, (), r.reference, r.started, r.status, None) for r in chart.imaging)
     yield from (((), r.conclusion_texts, r.reference, r.started, r.status, None) for r in chart.imaging
                 if r.conclusion_texts)  # its prose, read whether or not it is also coded
@@ -298,6 +316,15 @@ def _read_reasons(ctx: Context) -> Iterator[_Reason]:
                                s.reason_references)
         if s.note_texts:  # a referral's note ("new retention since Monday"), read beside its code
             yield (), s.note_texts, s.reference, on, s.status, None
+
+
+def _noted(notes: tuple[NoteView, ...], reference: str, on: FhirDate | None, status: str | None
+           ) -> Iterator[_Reason]:
+    """A record's notes in words (a Condition's, a Procedure's, a prescription's; eleventh pass), each
+    dated by its ``time``, else by the record; read as a reason typed with no code is (``stated_in_words``):
+    "New saddle anesthesia since yesterday" on a sciatica problem is R5, "No saddle anesthesia" nothing."""
+    for note in notes:
+        yield (), note.texts, reference, note.time or on, status, None
 
 
 _HELD = ("#conditions_by_id",)  # a memo key no concept list can be: the chart's Conditions by id

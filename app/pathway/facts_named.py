@@ -161,7 +161,7 @@ def reported_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str, ...
     the syndrome), and a spinal infection in any sentence ("Epidural abscess L3-4, cord signal normal";
     ``infection_hits``)."""
     kept = tuple(text for text in texts if not _DESCRIBED.search(text))
-    return _one_per_concept(named_hits(ctx, concepts, kept),
+    return one_per_concept(named_hits(ctx, concepts, kept),
                             infection_hits(ctx, concepts, texts, report=True))
 
 
@@ -171,10 +171,10 @@ def words_hits(ctx: Context, concepts: tuple[str, ...], texts: tuple[str | None,
     named = named_hits(ctx, concepts, texts)
     if _REPORTED_CONCEPTS.isdisjoint(concepts):
         return named
-    return _one_per_concept(named, infection_hits(ctx, concepts, tuple(text for text in texts if text)))
+    return one_per_concept(named, infection_hits(ctx, concepts, tuple(text for text in texts if text)))
 
 
-def _one_per_concept(hits: Hits, more: Hits) -> Hits:
+def one_per_concept(hits: Hits, more: Hits) -> Hits:
     """``hits``, then those of ``more`` for concepts ``hits`` does not name: two readers of the same words
     give one finding per concept (a spinal infection is both a named concept and ``_IN_WORDS``')."""
     if not more or not hits:
@@ -224,6 +224,25 @@ def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...],
         if read[text] == concept:
             return ((index, _CANCER_NAMED[concept]._replace(display=text)),)
     return ()
+
+
+# A row whose prose is not a statement of the patient's findings: a relative's history, a risk or a screen,
+# what the patient was taught or told to watch for ("Education": "Signs of cauda equina reviewed").
+_NOT_FINDINGS_ROW = re.compile(
+    r"\b(?:family|fhx|fh|relatives?|risks?|screen\w*|educat\w*|teach\w*|instruct\w*|precautions?"
+    r"|counsel\w*|goals?)\b", re.IGNORECASE)
+
+
+def prose_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hits:
+    """(index, coding) of each concept a row's prose names: a ``valueString`` of more than one word ("Neuro
+    exam": "Saddle anesthesia present, decreased rectal tone") or its ``note``, sentence by sentence, as a
+    reason typed on another record is read (``words_hits``: each mention judged by its own clause, so "No
+    saddle anesthesia", "Denies bowel/bladder changes", "[ ] fever" stay negative; eleventh pass). Never
+    for a row named for a relative's history, a risk, a screen or teaching (``_NOT_FINDINGS_ROW``)."""
+    names = names_of(o.text, o.codings)
+    if any(name and _NOT_FINDINGS_ROW.search(name) for name in names):
+        return ()
+    return words_hits(ctx, concepts, (*o.prose, *(text for note in o.notes for text in note.texts)))
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:

@@ -38,7 +38,10 @@ _REACH = 160
 _AFTER = 80
 
 # What opens a list negation (it carries to the end of the clause) and what negates only its own phrase.
-_LIST = (r"no|none\s+of|denies|denied|denying|deny|negative\s+for|neg\s+for|without|w/o|free\s+of"
+# "Negative:" heads a review of systems' list of what is absent ("Positive: back pain. Negative: fever,
+# saddle anesthesia, incontinence"; eleventh pass), as "negative for" does.
+_LIST = (r"no|none\s+of|denies|denied|denying|deny|negative\s+for|neg\s+for|negative(?=\s*:)|neg(?=\s*:)"
+         r"|without|w/o|free\s+of"
          r"|absence\s+of|never(?:\s+had)?|nor")
 _PHRASE = r"not(?!\s+otherwise\s+specified)|negative|neg|absent|ruled\s+out|excluded"
 # Someone else's history: a family history, or a relative named before what they had.
@@ -48,8 +51,17 @@ _RELATIVE = (r"family\s+(?:history|hx|h/o)|fhx|fh\b|(?:mother|father|sister|brot
 # A risk, a screen or a precaution named for the finding, not the finding (a NANDA nursing diagnosis "Risk
 # for urinary retention" exported as a health concern).
 _RISK = r"(?:at\s+)?risk\s+(?:for|of)|screen(?:ing|ed)?\s+for|prevention\s+of"
+# What the patient is told to watch for, not what they have (eleventh pass: a plan or a note "Return to ED if
+# saddle anesthesia or urinary retention develop", "Return precautions given for bowel/bladder
+# incontinence", "Educated on warning signs of cauda equina"): it carries across a list as a negation does.
+_CONDITIONAL = (r"(?:return|come\s+back|seek|call|go|present)\b[^.;:\n]{0,40}?\bif\b"
+                r"|if\s+(?:(?:he|she|they|pt|patient|you)\s+)?(?:develops?|experiences?|notices?|gets?|any)\b"
+                r"|precautions?\s+(?:(?:given|reviewed|discussed|provided)\s+)?(?:for|re|regarding|about)\b"
+                r"|warning\s+signs?\b|(?:educated|counsell?ed|instructed|advised)\s+(?:\w+\s+){0,3}?"
+                r"(?:on|about|regarding|re|to\s+watch\s+for)\b")
 _TRIGGER = re.compile(rf"\b(?:(?P<list>(?:{_LIST})\b)|(?P<phrase>(?:{_PHRASE})\b)|(?P<other>{_RELATIVE})"
-                      rf"|(?P<risk>(?:{_RISK})\b))|(?P<box>\[\s*\]|☐|\(\s*\))", re.IGNORECASE)
+                      rf"|(?P<risk>(?:{_RISK})\b)|(?P<told>{_CONDITIONAL}))|(?P<box>\[\s*\]|☐|\(\s*\))",
+                      re.IGNORECASE)
 # Where a clause ends, for every trigger ("Denies fever; reports saddle anesthesia").
 _HARD_END = (r"[;!?\n]|\.(?=\s|$)|\b(?:but|however|although|though|except|apart\s+from|aside\s+from"
              r"|other\s+than|reports?|reported|reporting|endorses?|endorsed|endorsing|complains?\s+of"
@@ -60,6 +72,7 @@ _END = {
                        r"|:", re.IGNORECASE),
     "phrase": re.compile(rf"{_HARD_END}|\bwith\b|[,:]|(?:\S+\s+){{4}}", re.IGNORECASE),
     "other": _CLAUSE_END,
+    "told": re.compile(r"[;!?\n]|\.(?=\s|$)|\b(?:but|however|reports?|endorses?|now)\b", re.IGNORECASE),
     "risk": re.compile(rf"{_HARD_END}|[,:]", re.IGNORECASE),
     "box": re.compile(r"\S"),  # only an unchecked box right before the name
 }
