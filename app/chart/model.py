@@ -73,6 +73,9 @@ class ObservationView:
     # A panel's items, each read as an Observation with the panel's id, status, date and body site. The
     # chart lists them beside their panel (``Chart.observations``), so every reader sees them.
     components: tuple[ObservationView, ...] = ()
+    # Observation.interpretation as written: each coding's code ("POS", "H") and each text or display
+    # ("Abnormal"); how an answer recorded only there is read is the pathway's (``facts_common``).
+    interpretation: tuple[str, ...] = ()
 
     @property
     def reference(self) -> str:

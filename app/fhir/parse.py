@@ -188,7 +188,18 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         body_site=where.body_site,
         value_text=value_text,
         components=components,
+        interpretation=_interpretation(raw["interpretation"]) if "interpretation" in raw else (),
     )
+
+
+def _interpretation(concepts: object) -> tuple[str, ...]:
+    """Observation.interpretation as written: each coding's code, each display and each text, whatever
+    the system (HL7 v3 ObservationInterpretation, v2 table 0078, a laboratory's own)."""
+    found = (word for concept in array(concepts) if isinstance(concept, dict)
+             for word in (concept.get("text"), *(part for coding in array(concept.get("coding"))
+                                                  if isinstance(coding, dict)
+                                                  for part in (coding.get("code"), coding.get("display")))))
+    return tuple(dict.fromkeys(word.strip() for word in found if isinstance(word, str) and word.strip()))
 
 
 _UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org",

@@ -231,8 +231,65 @@ def observation_asserted(observation: ObservationView) -> bool:
         return False
     if finding:
         return True
-    return observation.value_string is None and observation.value_text is None and not keys \
-        and observation.value is None  # a text-only answer ("Denies", "see note") is a value, not absent
+    flagged = interpreted(observation)
+    if observation.value_string is None and observation.value_text is None and not keys \
+            and observation.value is None:  # a text-only answer ("Denies", "see note") is a value, not absent
+        return flagged is True or (flagged is None and not _items_deny(observation))
+    return flagged is True or (observation.value == 1 and observation.unit in _YES_UNITS)
+
+
+def _items_deny(panel: ObservationView) -> bool:
+    """A panel coded with the finding it screens for (a "cauda equina screen" under 192970008) has no
+    value of its own: its items answer for it. When every item is answered and none asserts, the screen
+    found nothing; an item left blank, or one answered Yes, leaves the panel's own code counting."""
+    items = panel.components
+    return bool(items) and all(_answered(item) and not observation_asserted(item) for item in items)
+
+
+def _answered(item: ObservationView) -> bool:
+    return bool(item.value is not None or item.value_boolean is not None or item.value_codings
+                or item.value_string or item.value_text or item.interpretation)
+
+
+# Observation.interpretation (HL7 v3 ObservationInterpretation, the same codes as HL7 v2 table 0078; a
+# laboratory's own system, or only words): the codes and words that say the finding is there or raised —
+# Positive, Detected, Abnormal, Critical abnormal, High, Critical high, Significantly high, Off scale high
+# — and those that say it is not: Negative, Not detected, Normal. Low, Indeterminate or Equivocal say
+# neither. Codes are compared as written (they are case-sensitive), words case-folded.
+_FLAGGED_CODES = frozenset({"POS", "DET", "A", "AA", "H", "HH", "HU", ">"})
+_NORMAL_CODES = frozenset({"NEG", "ND", "N"})
+_FLAGGED_WORDS = frozenset({
+    "positive", "detected", "abnormal", "critical abnormal", "high", "critical high", "significantly high",
+    "off scale high", "critical", "panic", "panic high", "abnormal high", "above high normal",
+})
+_NORMAL_WORDS = frozenset({"negative", "not detected", "normal", "within normal limits", "wnl"})
+# Of those, the ones that say critically so: Critical high, Critical abnormal, Significantly high, a panic.
+_CRITICAL_CODES = frozenset({"HH", "AA", "HU"})
+_CRITICAL_WORDS = frozenset({"critical", "critical high", "critical abnormal", "panic", "panic high",
+                             "significantly high"})
+# A number that answers a yes/no row: 1 (yes; 0 is no, as every other number says nothing we can read),
+# written without a unit or with UCUM's unity.
+_YES_UNITS = frozenset({None, "1", "{yes}"})
+
+
+def interpreted(observation: ObservationView) -> bool | None:
+    """What ``Observation.interpretation`` says of the finding or result: True when a code or word flags it
+    (positive, abnormal, high), False when one says normal or negative and none flags it, None when it says
+    neither or is not there. A flag wins over a normal beside it (the safe side)."""
+    if not observation.interpretation:
+        return None
+    words = {word.casefold().rstrip(".!") for word in observation.interpretation}
+    if words & _FLAGGED_WORDS or _FLAGGED_CODES.intersection(observation.interpretation):
+        return True
+    if words & _NORMAL_WORDS or _NORMAL_CODES.intersection(observation.interpretation):
+        return False
+    return None
+
+
+def interpreted_critical(observation: ObservationView) -> bool:
+    """``Observation.interpretation`` flags it critically high or abnormal (HH, AA, HU, "Critical")."""
+    words = {word.casefold().rstrip(".!") for word in observation.interpretation}
+    return bool(words & _CRITICAL_WORDS or _CRITICAL_CODES.intersection(observation.interpretation))
 
 
 def asserted_observations(
