@@ -45,6 +45,11 @@ class ConditionView:
     abated: bool = False
     categories: tuple[str, ...] = ()
     encounter: str | None = None  # the visit the diagnosis was made in (Condition.encounter reference)
+    # Condition.evidence: the manifestations it was diagnosed on ("low back pain", evidence urinary
+    # retention), as codes, words and the records ``detail`` names.
+    evidence_codings: tuple[Coding, ...] = ()
+    evidence_texts: tuple[str, ...] = ()
+    evidence_references: tuple[str, ...] = ()
 
     @property
     def reference(self) -> str:

@@ -87,6 +87,7 @@ def parse_condition(raw: Json) -> ConditionView:
         abatement = None  # abated before it began: one of the two is a typo, the abatement's date is unknown
     onset_age = age_of(raw.get("onsetAge"))
     age = in_years(onset_age)
+    evidence = _evidence(raw["evidence"]) if "evidence" in raw else _NO_EVIDENCE
     return ConditionView(
         id=_required_id(raw),
         codings=codings,
@@ -104,7 +105,28 @@ def parse_condition(raw: Json) -> ConditionView:
         abated=abated,
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
+        evidence_codings=evidence.codings,
+        evidence_texts=evidence.texts,
+        evidence_references=evidence.references,
     )
+
+
+class _Evidence(NamedTuple):
+    codings: tuple[Coding, ...]
+    texts: tuple[str, ...]
+    references: tuple[str, ...]
+
+
+_NO_EVIDENCE = _Evidence((), (), ())
+
+
+def _evidence(items: object) -> _Evidence:
+    """Condition.evidence: each item's codes and their words, and the records its ``detail`` names (the
+    manifestations a diagnosis was made on: ``facts_findings`` reads them as the Condition's statements)."""
+    found = [item for item in array(items) if isinstance(item, dict)]
+    concepts = [concept for item in found for concept in array(item.get("code"))]
+    details = [ref for item in found for ref in array(item.get("detail"))]
+    return _Evidence(codings_of_all(concepts), concept_texts(concepts), references(details))
 
 
 # US Core's "date of diagnosis" (USCDI): when the condition was first asserted, which may be long before a
@@ -234,8 +256,14 @@ def _components(items: object, panel: _Where) -> tuple[ObservationView, ...]:
 
 
 def parse_procedure(raw: Json) -> ProcedureView:
+    """A ``complication`` (and the Conditions ``complicationDetail`` names) is read with the reasons: a
+    finding the record states on its date — an epidural abscess after a lumbar puncture (PATHWAY.md §2 v2
+    "wherever the chart holds it"; docs/pathway-facts.md "Eleventh pass: how an answer is recorded")."""
     codings, text = codings_and_text(raw.get("code"))
     period_begun, period_ended = period_bounds(raw.get("performedPeriod"))
+    complication = raw.get("complication")
+    reasons, words = _reason_codings(raw), reason_texts(raw)
+    named = [*array(raw.get("reasonReference")), *array(raw.get("complicationDetail"))]
     return ProcedureView(
         id=_required_id(raw),
         codings=codings,
@@ -243,10 +271,10 @@ def parse_procedure(raw: Json) -> ProcedureView:
         performed=parse_fhir_date(raw.get("performedDateTime")) or period_begun,
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
-        reason_codings=_reason_codings(raw),
-        reason_texts=reason_texts(raw),
+        reason_codings=(*reasons, *codings_of_all(complication)) if complication else reasons,
+        reason_texts=(*words, *concept_texts(complication)) if complication else words,
         performed_end=period_ended,
-        reason_references=references(raw.get("reasonReference")),
+        reason_references=references(named),
     )
 
 

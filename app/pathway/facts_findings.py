@@ -289,6 +289,7 @@ def _read_reasons(ctx: Context) -> Iterator[_Reason]:
     for m in chart.medications:
         yield from _with_named(ctx, (m.reason_codings, m.reason_texts, m.reference, m.start, m.status, None),
                                m.reason_references)
+    yield from _evidence(ctx)
     yield from ((r.conclusion_codings, (), r.reference, r.started, r.status, None) for r in chart.imaging)
     yield from (((), r.conclusion_texts, r.reference, r.started, r.status, None) for r in chart.imaging
                 if r.conclusion_texts)  # its prose, read whether or not it is also coded
@@ -298,6 +299,19 @@ def _read_reasons(ctx: Context) -> Iterator[_Reason]:
                                s.reason_references)
         if s.note_texts:  # a referral's note ("new retention since Monday"), read beside its code
             yield (), s.note_texts, s.reference, on, s.status, None
+
+
+def _evidence(ctx: Context) -> Iterator[_Reason]:
+    """Condition.evidence — the manifestations a diagnosis was made on ("low back pain", evidence urinary
+    retention) and the Conditions its ``detail`` names — states each finding on the Condition's own first
+    date, as a visit's reason states it on the visit's (docs/pathway-facts.md "Eleventh pass: how an answer
+    is recorded"). Only entered-in-error is void: a refuted diagnosis's manifestations were still seen."""
+    patient, order_date = ctx.chart.patient, ctx.order_date
+    for c in ctx.chart.conditions:
+        if c.evidence_codings or c.evidence_texts or c.evidence_references:
+            on = condition_first_date(c, patient, order_date)
+            yield from _with_named(ctx, (c.evidence_codings, c.evidence_texts, c.reference, on,
+                                         c.verification_status, None), c.evidence_references)
 
 
 _HELD = ("#conditions_by_id",)  # a memo key no concept list can be: the chart's Conditions by id
