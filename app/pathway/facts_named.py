@@ -312,7 +312,7 @@ def answered_yes(o: ObservationView) -> bool:
     answer at all is a blank row, not a finding. Also (tenth pass) the words an emergency screen answers
     with: "+", "Endorses", "Pt reports", "Admits", "New onset" — never beside a denial."""
     answered = o.value_boolean is not None or o.value_codings or o.value_string or o.value_text \
-        or interpreted(o) is True  # the answer recorded only as its interpretation: "Babinski", POS
+        or o.value is not None or interpreted(o) is True  # a 1 on a yes/no row; only a flag: "Babinski", POS
     if not answered or observation_void(o):
         return False
     if observation_asserted(o):

@@ -106,6 +106,16 @@ def test_a_finding_answered_1_is_r5_and_answered_0_raises_nothing() -> None:
     assert decide(row(RETENTION, valueInteger=0)).rules == ("R1",)
 
 
+def test_a_local_sign_row_answered_1_is_r5_and_answered_0_raises_nothing() -> None:
+    """The same for a row named "Saddle anesthesia" under a local code (read by its name): R5, was R1."""
+    local = {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "code": "3041"}],
+             "text": "Saddle anesthesia"}
+
+    assert decide(row(local, valueInteger=1)).rules[0] == "R5"
+    assert decide(row(local, valueInteger=0)).rules == ("R1",)
+    assert decide(row(local, valueInteger=3)).rules == ("R1",)
+
+
 # --- data absent: missing, never "no" -------------------------------------------------------------------
 
 
