@@ -51,6 +51,9 @@ _NO_ANSWERS = frozenset({
     (_LOINC, "LA32-8"), (_LOINC, "LA9634-2"), (_LOINC, "LA6577-6"), (_YES_NO, "N"),
     (SNOMED, "373067005"), (SNOMED, "2667000"), (SNOMED, "260385009"), (SNOMED, "410516002"),
     (SNOMED, "260415000"), (SNOMED, "260413007"),
+    # Normal 17621005 (qualifier value; "Normal (qualifier value)" in public FHIR examples): an exam finding
+    # answered Normal is not there (eleventh pass; the sixth pass had read it as the finding).
+    (SNOMED, "17621005"),
 })
 _NEITHER_ANSWERS = frozenset({(SNOMED, "261665006"), (SNOMED, "385660001"), (SNOMED, "385432009")})
 # A value coded in these systems names a finding (SNOMED CT, an ICD-10-CM or ICD-9-CM diagnosis), never an

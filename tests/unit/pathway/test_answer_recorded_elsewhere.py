@@ -97,6 +97,13 @@ def test_a_babinski_row_with_only_a_positive_interpretation_beside_neck_pain_is_
     assert decision.rules[0] == "R20"
 
 
+def test_a_cauda_equina_finding_answered_snomed_normal_raises_nothing() -> None:
+    """SNOMED CT Normal 17621005 as the answer to saddle numbness: the sign is not there (R1, was R5)."""
+    normal = {"coding": [{"system": SNOMED, "code": "17621005", "display": "Normal"}]}
+
+    assert decide(row(SADDLE, valueCodeableConcept=normal)).rules == ("R1",)
+
+
 # --- a number answering a yes/no row --------------------------------------------------------------------
 
 
