@@ -281,18 +281,25 @@ def interpreted(observation: ObservationView) -> bool | None:
     neither or is not there. A flag wins over a normal beside it (the safe side)."""
     if not observation.interpretation:
         return None
-    words = {word.casefold().rstrip(".!") for word in observation.interpretation}
-    if words & _FLAGGED_WORDS or _FLAGGED_CODES.intersection(observation.interpretation):
+    codes, words = _flags(observation.interpretation)
+    if words & _FLAGGED_WORDS or codes & _FLAGGED_CODES:
         return True
-    if words & _NORMAL_WORDS or _NORMAL_CODES.intersection(observation.interpretation):
+    if words & _NORMAL_WORDS or codes & _NORMAL_CODES:
         return False
     return None
 
 
 def interpreted_critical(observation: ObservationView) -> bool:
     """``Observation.interpretation`` flags it critically high or abnormal (HH, AA, HU, "Critical")."""
-    words = {word.casefold().rstrip(".!") for word in observation.interpretation}
-    return bool(words & _CRITICAL_WORDS or _CRITICAL_CODES.intersection(observation.interpretation))
+    codes, words = _flags(observation.interpretation)
+    return bool(words & _CRITICAL_WORDS or codes & _CRITICAL_CODES)
+
+
+def _flags(written: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The interpretation's codes as written and its words case-folded, without the brackets, asterisks
+    and stops a printed flag carries ("(H)", "H*", "Abnormal.")."""
+    codes = frozenset(word.strip("()*!. ") for word in written)
+    return codes, frozenset(code.casefold() for code in codes)
 
 
 def asserted_observations(

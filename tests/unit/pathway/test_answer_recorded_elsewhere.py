@@ -51,7 +51,8 @@ def test_a_cauda_equina_finding_interpreted_negative_or_normal_raises_nothing(fl
     assert decision.rules == ("R1",)
 
 
-@pytest.mark.parametrize("flag", [{"code": "POS"}, {"code": "A"}, {"code": "DET"}, {"text": "Abnormal"}])
+@pytest.mark.parametrize("flag", [{"code": "POS"}, {"code": "A"}, {"code": "DET"}, {"text": "Abnormal"},
+                                  {"text": "(A)"}, {"text": "Positive*"}])
 def test_a_cauda_equina_finding_interpreted_positive_is_r5(flag: dict[str, str]) -> None:
     decision = decide(row(SADDLE, interpretation=interpretation(**flag)))
 
@@ -229,3 +230,26 @@ def test_a_screen_panel_whose_every_item_answers_no_raises_nothing() -> None:
 @pytest.mark.parametrize("answers", [(NO, YES), (NO, None), (None, None)])
 def test_a_screen_panel_with_an_item_yes_or_left_blank_still_counts(answers: tuple[Any, ...]) -> None:
     assert decide(screen(*answers)).rules[0] == "R5"
+
+
+# --- status ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "rule"), [
+    ("registered", "R5"), ("preliminary", "R5"), ("final", "R5"), ("amended", "R5"), ("corrected", "R5"),
+    ("unknown", "R5"), ("cancelled", "R1"), ("entered-in-error", "R1"),
+])
+def test_a_positive_interpretation_counts_by_the_observations_status(status: str, rule: str) -> None:
+    """§2: entered-in-error and cancelled never count; every other status does, a flag too."""
+    decision = decide(row(RETENTION, status=status, valueString="see comment",
+                          interpretation=interpretation("POS")))
+
+    assert decision.rules[0] == rule
+
+
+@pytest.mark.parametrize("status", ["cancelled", "entered-in-error"])
+def test_a_void_crp_flagged_high_is_not_raised(status: str) -> None:
+    decision = decide(DIABETES, {**crp("crp", "2026-03-09", valueString="see comment",
+                                       interpretation=interpretation("H")), "status": status})
+
+    assert decision.rules == ("R1",)
