@@ -81,6 +81,7 @@ class ObservationView:
     # Observation.interpretation as written: each coding's code ("POS", "H") and each text or display
     # ("Abnormal"); how an answer recorded only there is read is the pathway's (``facts_common``).
     interpretation: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # hasMember: the Observations a panel groups, by reference
 
     @property
     def reference(self) -> str:

@@ -13,6 +13,7 @@ prescription runs by ``app/fhir/dosage.py``; a record's words (reasons, notes, a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from app.chart.dates import FhirDate, parse_fhir_date
@@ -166,7 +167,8 @@ def parse_observation(raw: Json) -> ObservationView:
     where = _Where(_required_id(raw), status_of(raw), _effective(raw), _body_site(raw))
     items = raw.get("component")
     components = _components(items, where) if items else ()
-    return _observation(where, codings, text, raw, components)
+    found = _observation(where, codings, text, raw, components)
+    return replace(found, members=references(raw["hasMember"])) if "hasMember" in raw else found
 
 
 def _effective(raw: Json) -> FhirDate | None:

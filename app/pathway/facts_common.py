@@ -249,6 +249,31 @@ def _items_deny(panel: ObservationView) -> bool:
     return bool(items) and all(_answered(item) and not observation_asserted(item) for item in items)
 
 
+_OBSERVATIONS_BY_ID = ("#observations_by_id",)  # a memo key no concept list can be
+
+
+def members_deny(ctx: Context, panel: ObservationView) -> bool:
+    """A panel with no value of its own whose ``hasMember`` Observations the chart holds, each answered and
+    none asserting: a screen that found nothing (as ``_items_deny`` for its components). A member the
+    chart does not hold leaves the panel's own code counting (the safe side)."""
+    if not panel.members or _answered(panel):
+        return False
+    held = ctx.memo.get(_OBSERVATIONS_BY_ID)
+    if held is None:
+        held = ctx.memo[_OBSERVATIONS_BY_ID] = _first_by_id(ctx.chart.observations)
+    by_id = cast(dict[str, ObservationView], held)
+    members = [by_id.get(ref.rsplit("Observation/", 1)[-1].split("/", 1)[0]) for ref in panel.members]
+    return all(m is not None and _answered(m) and not observation_asserted(m) for m in members)
+
+
+def _first_by_id(observations: tuple[ObservationView, ...]) -> dict[str, ObservationView]:
+    """Each Observation by id: the resource itself, not its components listed after it with its id."""
+    found: dict[str, ObservationView] = {}
+    for o in observations:
+        found.setdefault(o.id, o)
+    return found
+
+
 def _answered(item: ObservationView) -> bool:
     return bool(item.value is not None or item.value_boolean is not None or item.value_codings
                 or item.value_string or item.value_text or item.interpretation)
@@ -311,7 +336,8 @@ def asserted_observations(
     for o in ctx.chart.observations:
         codings = (*o.codings, *o.value_codings)
         hits = matched_members(ctx.vs, concepts, codings)
-        if hits and observation_asserted(o) and possibly_by(o.effective, ctx.order_date):
+        if hits and observation_asserted(o) and possibly_by(o.effective, ctx.order_date) \
+                and not members_deny(ctx, o):
             yield o, codings, hits
 
 

@@ -26,6 +26,7 @@ from app.pathway.facts_common import (
     Context,
     condition_first_date,
     condition_void,
+    members_deny,
     observation_asserted,
     observation_void,
     order_reasons,
@@ -174,7 +175,8 @@ def _observations(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
     for o in ctx.chart.observations:
         codings = (*o.codings, *o.value_codings)
         coded = matched_members(ctx.vs, union, codings)
-        if coded and observation_asserted(o) and possibly_by(o.effective, ctx.order_date):
+        if coded and observation_asserted(o) and possibly_by(o.effective, ctx.order_date) \
+                and not members_deny(ctx, o):
             yield _Row(Statement(codings, o.reference, o.effective), coded, (), _Read.CODE)
 
 

@@ -253,3 +253,29 @@ def test_a_void_crp_flagged_high_is_not_raised(status: str) -> None:
                                        interpretation=interpretation("H")), "status": status})
 
     assert decision.rules == ("R1",)
+
+
+def member(oid: str, code: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    return {**row(code, valueCodeableConcept=answer), "id": oid}
+
+
+def grouped(*members: str) -> dict[str, Any]:
+    """The screen as a panel grouping its items by ``hasMember`` (each item an Observation of its own)."""
+    references = [{"reference": f"Observation/{m}"} for m in members]
+    return {**row(CES_SCREEN), "id": "panel", "hasMember": references}
+
+
+def test_a_screen_panel_whose_every_member_answers_no_raises_nothing() -> None:
+    """The same screen with its items as hasMember Observations: all No is R1 (was R5)."""
+    saddle = member("m1", coded(SNOMED, "449813001"), NO)
+    bowel = member("m2", coded(SNOMED, "72042002"), NO)
+
+    assert decide(grouped("m1", "m2"), saddle, bowel).rules == ("R1",)
+
+
+def test_a_screen_panel_with_a_member_yes_or_not_sent_still_counts() -> None:
+    saddle = member("m1", coded(SNOMED, "449813001"), NO)
+    bowel = member("m2", coded(SNOMED, "72042002"), YES)
+
+    assert decide(grouped("m1", "m2"), saddle, bowel).rules[0] == "R5"
+    assert decide(grouped("m1", "m2"), saddle).rules[0] == "R5"  # m2 not in the chart: not known to be No
