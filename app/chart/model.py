@@ -56,6 +56,11 @@ class ConditionView:
     categories: tuple[str, ...] = ()
     encounter: str | None = None  # the visit the diagnosis was made in (Condition.encounter reference)
     notes: tuple[NoteView, ...] = ()  # Condition.note in words
+    # Condition.evidence: the manifestations it was diagnosed on ("low back pain", evidence urinary
+    # retention), as codes, words and the records ``detail`` names.
+    evidence_codings: tuple[Coding, ...] = ()
+    evidence_texts: tuple[str, ...] = ()
+    evidence_references: tuple[str, ...] = ()
 
     @property
     def reference(self) -> str:
@@ -86,6 +91,10 @@ class ObservationView:
     components: tuple[ObservationView, ...] = ()
     notes: tuple[NoteView, ...] = ()  # Observation.note in words (a panel's, not repeated on its items)
     prose: tuple[str, ...] = ()  # a valueString of more than one word, one sentence each
+    # Observation.interpretation as written: each coding's code ("POS", "H") and each text or display
+    # ("Abnormal"); how an answer recorded only there is read is the pathway's (``facts_common``).
+    interpretation: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # hasMember: the Observations a panel groups, by reference
 
     @property
     def reference(self) -> str:

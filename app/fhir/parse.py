@@ -13,6 +13,7 @@ prescription runs by ``app/fhir/dosage.py``; a record's words (reasons, notes, a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from app.chart.dates import FhirDate, parse_fhir_date
@@ -104,6 +105,7 @@ def parse_condition(raw: Json) -> ConditionView:
     onset_age = age_of(raw.get("onsetAge"))
     age = in_years(onset_age)
     clinical, verification = condition_statuses(raw)
+    evidence = _evidence(raw["evidence"]) if "evidence" in raw else _NO_EVIDENCE
     return ConditionView(
         id=_required_id(raw),
         codings=codings,
@@ -122,7 +124,28 @@ def parse_condition(raw: Json) -> ConditionView:
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
         notes=notes(raw),
+        evidence_codings=evidence.codings,
+        evidence_texts=evidence.texts,
+        evidence_references=evidence.references,
     )
+
+
+class _Evidence(NamedTuple):
+    codings: tuple[Coding, ...]
+    texts: tuple[str, ...]
+    references: tuple[str, ...]
+
+
+_NO_EVIDENCE = _Evidence((), (), ())
+
+
+def _evidence(items: object) -> _Evidence:
+    """Condition.evidence: each item's codes and their words, and the records its ``detail`` names (the
+    manifestations a diagnosis was made on: ``facts_findings`` reads them as the Condition's statements)."""
+    found = [item for item in array(items) if isinstance(item, dict)]
+    concepts = [concept for item in found for concept in array(item.get("code"))]
+    details = [ref for item in found for ref in array(item.get("detail"))]
+    return _Evidence(codings_of_all(concepts), concept_texts(concepts), references(details))
 
 
 # US Core's "date of diagnosis" (USCDI): when the condition was first asserted, which may be long before a
@@ -162,7 +185,8 @@ def parse_observation(raw: Json) -> ObservationView:
     where = _Where(_required_id(raw), status_of(raw), _effective(raw), _body_site(raw))
     items = raw.get("component")
     components = _components(items, where) if items else ()
-    return _observation(where, codings, text, raw, components, notes(raw))
+    found = _observation(where, codings, text, raw, components, notes(raw))
+    return replace(found, members=references(raw["hasMember"])) if "hasMember" in raw else found
 
 
 def _effective(raw: Json) -> FhirDate | None:
@@ -210,7 +234,18 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         components=components,
         notes=noted,
         prose=prose(value_string) if value_string else (),
+        interpretation=_interpretation(raw["interpretation"]) if "interpretation" in raw else (),
     )
+
+
+def _interpretation(concepts: object) -> tuple[str, ...]:
+    """Observation.interpretation as written: each coding's code, each display and each text, whatever
+    the system (HL7 v3 ObservationInterpretation, v2 table 0078, a laboratory's own)."""
+    found = (word for concept in array(concepts) if isinstance(concept, dict)
+             for word in (concept.get("text"), *(part for coding in array(concept.get("coding"))
+                                                  if isinstance(coding, dict)
+                                                  for part in (coding.get("code"), coding.get("display")))))
+    return tuple(dict.fromkeys(word.strip() for word in found if isinstance(word, str) and word.strip()))
 
 
 _UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org",
@@ -245,8 +280,14 @@ def _components(items: object, panel: _Where) -> tuple[ObservationView, ...]:
 
 
 def parse_procedure(raw: Json) -> ProcedureView:
+    """A ``complication`` (and the Conditions ``complicationDetail`` names) is read with the reasons: a
+    finding the record states on its date — an epidural abscess after a lumbar puncture (PATHWAY.md §2 v2
+    "wherever the chart holds it"; docs/pathway-facts.md "Eleventh pass: how an answer is recorded")."""
     codings, text = codings_and_text(raw.get("code"))
     period_begun, period_ended = period_bounds(raw.get("performedPeriod"))
+    complication = raw.get("complication")
+    reasons, words = _reason_codings(raw), reason_texts(raw)
+    named = [*array(raw.get("reasonReference")), *array(raw.get("complicationDetail"))]
     return ProcedureView(
         id=_required_id(raw),
         codings=codings,
@@ -254,10 +295,10 @@ def parse_procedure(raw: Json) -> ProcedureView:
         performed=parse_fhir_date(raw.get("performedDateTime")) or period_begun,
         text=text,
         body_site_codings=codings_of_all(raw.get("bodySite")),
-        reason_codings=_reason_codings(raw),
-        reason_texts=reason_texts(raw),
+        reason_codings=(*reasons, *codings_of_all(complication)) if complication else reasons,
+        reason_texts=(*words, *concept_texts(complication)) if complication else words,
         performed_end=period_ended,
-        reason_references=references(raw.get("reasonReference")),
+        reason_references=references(named),
         notes=notes(raw),
     )
 

@@ -51,6 +51,9 @@ _NO_ANSWERS = frozenset({
     (_LOINC, "LA32-8"), (_LOINC, "LA9634-2"), (_LOINC, "LA6577-6"), (_YES_NO, "N"),
     (SNOMED, "373067005"), (SNOMED, "2667000"), (SNOMED, "260385009"), (SNOMED, "410516002"),
     (SNOMED, "260415000"), (SNOMED, "260413007"),
+    # Normal 17621005 (qualifier value; "Normal (qualifier value)" in public FHIR examples): an exam finding
+    # answered Normal is not there (eleventh pass; the sixth pass had read it as the finding).
+    (SNOMED, "17621005"),
 })
 _NEITHER_ANSWERS = frozenset({(SNOMED, "261665006"), (SNOMED, "385660001"), (SNOMED, "385432009")})
 # A value coded in these systems names a finding (SNOMED CT, an ICD-10-CM or ICD-9-CM diagnosis), never an
@@ -231,8 +234,97 @@ def observation_asserted(observation: ObservationView) -> bool:
         return False
     if finding:
         return True
-    return observation.value_string is None and observation.value_text is None and not keys \
-        and observation.value is None  # a text-only answer ("Denies", "see note") is a value, not absent
+    flagged = interpreted(observation)
+    if observation.value_string is None and observation.value_text is None and not keys \
+            and observation.value is None:  # a text-only answer ("Denies", "see note") is a value, not absent
+        return flagged is True or (flagged is None and not _items_deny(observation))
+    return flagged is True or (observation.value == 1 and observation.unit in _YES_UNITS)
+
+
+def _items_deny(panel: ObservationView) -> bool:
+    """A panel coded with the finding it screens for (a "cauda equina screen" under 192970008) has no
+    value of its own: its items answer for it. When every item is answered and none asserts, the screen
+    found nothing; an item left blank, or one answered Yes, leaves the panel's own code counting."""
+    items = panel.components
+    return bool(items) and all(_answered(item) and not observation_asserted(item) for item in items)
+
+
+_OBSERVATIONS_BY_ID = ("#observations_by_id",)  # a memo key no concept list can be
+
+
+def members_deny(ctx: Context, panel: ObservationView) -> bool:
+    """A panel with no value of its own whose ``hasMember`` Observations the chart holds, each answered and
+    none asserting: a screen that found nothing (as ``_items_deny`` for its components). A member the
+    chart does not hold leaves the panel's own code counting (the safe side)."""
+    if not panel.members or _answered(panel):
+        return False
+    held = ctx.memo.get(_OBSERVATIONS_BY_ID)
+    if held is None:
+        held = ctx.memo[_OBSERVATIONS_BY_ID] = _first_by_id(ctx.chart.observations)
+    by_id = cast(dict[str, ObservationView], held)
+    members = [by_id.get(ref.rsplit("Observation/", 1)[-1].split("/", 1)[0]) for ref in panel.members]
+    return all(m is not None and _answered(m) and not observation_asserted(m) for m in members)
+
+
+def _first_by_id(observations: tuple[ObservationView, ...]) -> dict[str, ObservationView]:
+    """Each Observation by id: the resource itself, not its components listed after it with its id."""
+    found: dict[str, ObservationView] = {}
+    for o in observations:
+        found.setdefault(o.id, o)
+    return found
+
+
+def _answered(item: ObservationView) -> bool:
+    return bool(item.value is not None or item.value_boolean is not None or item.value_codings
+                or item.value_string or item.value_text or item.interpretation)
+
+
+# Observation.interpretation (HL7 v3 ObservationInterpretation, the same codes as HL7 v2 table 0078; a
+# laboratory's own system, or only words): the codes and words that say the finding is there or raised —
+# Positive, Detected, Abnormal, Critical abnormal, High, Critical high, Significantly high, Off scale high
+# — and those that say it is not: Negative, Not detected, Normal. Low, Indeterminate or Equivocal say
+# neither. Codes are compared as written (they are case-sensitive), words case-folded.
+_FLAGGED_CODES = frozenset({"POS", "DET", "A", "AA", "H", "HH", "HU", ">"})
+_NORMAL_CODES = frozenset({"NEG", "ND", "N"})
+_FLAGGED_WORDS = frozenset({
+    "positive", "detected", "abnormal", "critical abnormal", "high", "critical high", "significantly high",
+    "off scale high", "critical", "panic", "panic high", "abnormal high", "above high normal",
+})
+_NORMAL_WORDS = frozenset({"negative", "not detected", "normal", "within normal limits", "wnl"})
+# Of those, the ones that say critically so: Critical high, Critical abnormal, Significantly high, a panic.
+_CRITICAL_CODES = frozenset({"HH", "AA", "HU"})
+_CRITICAL_WORDS = frozenset({"critical", "critical high", "critical abnormal", "panic", "panic high",
+                             "significantly high"})
+# A number that answers a yes/no row: 1 (yes; 0 is no, as every other number says nothing we can read),
+# written without a unit or with UCUM's unity.
+_YES_UNITS = frozenset({None, "1", "{yes}"})
+
+
+def interpreted(observation: ObservationView) -> bool | None:
+    """What ``Observation.interpretation`` says of the finding or result: True when a code or word flags it
+    (positive, abnormal, high), False when one says normal or negative and none flags it, None when it says
+    neither or is not there. A flag wins over a normal beside it (the safe side)."""
+    if not observation.interpretation:
+        return None
+    codes, words = _flags(observation.interpretation)
+    if words & _FLAGGED_WORDS or codes & _FLAGGED_CODES:
+        return True
+    if words & _NORMAL_WORDS or codes & _NORMAL_CODES:
+        return False
+    return None
+
+
+def interpreted_critical(observation: ObservationView) -> bool:
+    """``Observation.interpretation`` flags it critically high or abnormal (HH, AA, HU, "Critical")."""
+    codes, words = _flags(observation.interpretation)
+    return bool(words & _CRITICAL_WORDS or codes & _CRITICAL_CODES)
+
+
+def _flags(written: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The interpretation's codes as written and its words case-folded, without the brackets, asterisks
+    and stops a printed flag carries ("(H)", "H*", "Abnormal.")."""
+    codes = frozenset(word.strip("()*!. ") for word in written)
+    return codes, frozenset(code.casefold() for code in codes)
 
 
 def asserted_observations(
@@ -244,7 +336,8 @@ def asserted_observations(
     for o in ctx.chart.observations:
         codings = (*o.codings, *o.value_codings)
         hits = matched_members(ctx.vs, concepts, codings)
-        if hits and observation_asserted(o) and possibly_by(o.effective, ctx.order_date):
+        if hits and observation_asserted(o) and possibly_by(o.effective, ctx.order_date) \
+                and not members_deny(ctx, o):
             yield o, codings, hits
 
 

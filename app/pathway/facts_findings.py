@@ -26,6 +26,7 @@ from app.pathway.facts_common import (
     Context,
     condition_first_date,
     condition_void,
+    members_deny,
     observation_asserted,
     observation_void,
     order_reasons,
@@ -182,7 +183,8 @@ def _observations(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
     for o in ctx.chart.observations:
         codings = (*o.codings, *o.value_codings)
         coded = matched_members(ctx.vs, union, codings)
-        if coded and observation_asserted(o) and possibly_by(o.effective, ctx.order_date):
+        if coded and observation_asserted(o) and possibly_by(o.effective, ctx.order_date) \
+                and not members_deny(ctx, o):
             yield _Row(Statement(codings, o.reference, o.effective), coded, (), _Read.CODE)
 
 
@@ -307,6 +309,7 @@ def _read_reasons(ctx: Context) -> Iterator[_Reason]:
                                m.reason_references)
         if m.notes:
             yield from _noted(m.notes, m.reference, m.start, m.status)
+    yield from _evidence(ctx)
     yield from ((r.conclusion_codings, (), r.reference, r.started, r.status, None) for r in chart.imaging)
     yield from (((), r.conclusion_texts, r.reference, r.started, r.status, None) for r in chart.imaging
                 if r.conclusion_texts)  # its prose, read whether or not it is also coded
@@ -325,6 +328,17 @@ def _noted(notes: tuple[NoteView, ...], reference: str, on: FhirDate | None, sta
     "New saddle anesthesia since yesterday" on a sciatica problem is R5, "No saddle anesthesia" nothing."""
     for note in notes:
         yield (), note.texts, reference, note.time or on, status, None
+def _evidence(ctx: Context) -> Iterator[_Reason]:
+    """Condition.evidence — the manifestations a diagnosis was made on ("low back pain", evidence urinary
+    retention) and the Conditions its ``detail`` names — states each finding on the Condition's own first
+    date, as a visit's reason states it on the visit's (docs/pathway-facts.md "Eleventh pass: how an answer
+    is recorded"). Only entered-in-error is void: a refuted diagnosis's manifestations were still seen."""
+    patient, order_date = ctx.chart.patient, ctx.order_date
+    for c in ctx.chart.conditions:
+        if c.evidence_codings or c.evidence_texts or c.evidence_references:
+            on = condition_first_date(c, patient, order_date)
+            yield from _with_named(ctx, (c.evidence_codings, c.evidence_texts, c.reference, on,
+                                         c.verification_status, None), c.evidence_references)
 
 
 _HELD = ("#conditions_by_id",)  # a memo key no concept list can be: the chart's Conditions by id

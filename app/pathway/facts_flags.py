@@ -27,6 +27,7 @@ from app.pathway.facts_common import (
     condition_resolved,
     dated,
     given_locally,
+    interpreted,
     medication_class,
     medication_coding,
     ordered,
@@ -242,17 +243,19 @@ def _evidence(concept: str, finding: Statement, keep: Keep, coding: Coding) -> E
 def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§2: body temperature ≥ ``fever_threshold_celsius`` within ``fever_window_days`` before the order.
     A date that may lie in the window counts: an undated temperature ("date not recorded") or a partial
-    date reaching into it — removing a date never makes the answer less safe (§2, invariant 6)."""
+    date reaching into it — removing a date never makes the answer less safe (§2, invariant 6). One with no
+    number that its interpretation flags high or abnormal is a fever too (the safe side; eleventh pass)."""
     start = ctx.days_before(ctx.policy.fever_window_days)
     for o, coding in coded_observations(ctx, "body_temperature"):
         celsius = _celsius(o)
-        if celsius is None or o.status in VOID_OBSERVATION:
+        flagged = celsius is None and measured(o) is None and interpreted(o) is True
+        if (celsius is None and not flagged) or o.status in VOID_OBSERVATION:
             continue
         recent = possibly_within(o.effective, start, ctx.order_date)
-        if recent and celsius >= ctx.policy.fever_threshold_celsius:
-            found = Evidence(Finding.TEMPERATURE, o.reference, dated(o.effective), coding, value=celsius,
-                             state=State.FOUND if o.effective else State.DATE_NOT_RECORDED)
-            yield RedFlag.INFECTION, found
+        if recent and (flagged or (celsius is not None and celsius >= ctx.policy.fever_threshold_celsius)):
+            state = State.FLAGGED if flagged else State.FOUND if o.effective else State.DATE_NOT_RECORDED
+            yield RedFlag.INFECTION, Evidence(Finding.TEMPERATURE, o.reference, dated(o.effective), coding,
+                                              value=celsius, state=state)
 
 
 def _celsius(observation: ObservationView) -> float | None:

@@ -32,6 +32,8 @@ from app.pathway.facts_common import (
     Context,
     coded_observations,
     dated,
+    interpreted,
+    interpreted_critical,
     observation_asserted,
     observation_void,
     ordered,
@@ -91,10 +93,12 @@ class Marker:
     dated: bool = True
     last: date | None = None
     above: bool = False  # a bound written ">10": the value lies above ``value``
+    flagged: bool = False  # no number, only the laboratory's flag High/Abnormal (``interpreted``)
 
     def exceeds(self, limit: float) -> bool:
-        """Above ``limit``: ">10 mg/L" is above CRP's 10 though its number is not."""
-        return self.value > limit or (self.above and self.value >= limit)
+        """Above ``limit``: ">10 mg/L" is above CRP's 10 though its number is not; a result flagged high
+        with no number is above the raised limit (R7), never known to be ≥ 50 (R7b, R8)."""
+        return self.flagged or self.value > limit or (self.above and self.value >= limit)
 
 
 @immutable
@@ -157,14 +161,27 @@ def _marker(ctx: Context, o: ObservationView, coding: Coding, concept: str, star
         return None
     found = measured(o)
     value = _normalised(concept, found) if found is not None else None
-    if found is None or value is None:
+    flagged = value is None and interpreted(o) is True
+    if value is None and not flagged:
         return None
     on = o.effective.value if o.effective is not None else None
     state = State.FOUND if o.effective is not None else State.DATE_NOT_RECORDED
-    evidence = Evidence(Finding(concept), o.reference, on, coding, value=value, state=state)
+    evidence = Evidence(Finding(concept), o.reference, on, coding, value=value,
+                        state=State.FLAGGED if flagged else state)
     last = last_day(o.effective) if o.effective is not None else None
-    return Marker(value, evidence, dated=o.effective is not None and o.effective.is_exact, last=last,
-                  above=found.comparator == ">")
+    at = (_CRITICAL_AT if interpreted_critical(o) else _FLAGGED_AT)[concept] if value is None else value
+    return Marker(at, evidence,
+                  dated=o.effective is not None and o.effective.is_exact, last=last,
+                  above=found is not None and found.comparator == ">", flagged=flagged)
+
+
+# A result with no readable number ("see comment", a dataAbsentReason) that the laboratory flags High or
+# Abnormal (``facts_common.interpreted``; docs/pathway-facts.md "Eleventh pass: how an answer is
+# recorded"): raised above R7's limit — the safe side, as a laboratory's upper limit of normal lies at or
+# below it — but not known to be ≥ 50; flagged critical (HH, AA, "Critical"), as high as R7b's and R8's 50.
+# It is compared with other values as this value.
+_FLAGGED_AT = {"esr": ESR_FLOOR, "crp": CRP_RAISED}
+_CRITICAL_AT = {"esr": ESR_HIGH, "crp": CRP_HIGH}
 
 
 def _normalised(concept: str, found: Measured) -> float | None:

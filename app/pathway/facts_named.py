@@ -23,7 +23,7 @@ from typing import cast
 
 from app.chart.model import ObservationView
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words, may_name_a_cancer
-from app.pathway.facts_common import Context, observation_asserted, observation_void
+from app.pathway.facts_common import Context, interpreted, observation_asserted, observation_void
 from app.pathway.facts_exam import NEGATION, NEVER_CES_ALONE, abnormal_exam, answers
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, words_memoisable
 from app.pathway.facts_negation import asserted_at, phrase_around
@@ -330,7 +330,8 @@ def answered_yes(o: ObservationView) -> bool:
     """An answer that asserts (``observation_asserted``) and is there: a row named for a sign with no
     answer at all is a blank row, not a finding. Also (tenth pass) the words an emergency screen answers
     with: "+", "Endorses", "Pt reports", "Admits", "New onset" — never beside a denial."""
-    answered = o.value_boolean is not None or o.value_codings or o.value_string or o.value_text
+    answered = o.value_boolean is not None or o.value_codings or o.value_string or o.value_text \
+        or o.value is not None or interpreted(o) is True  # a 1 on a yes/no row; only a flag: "Babinski", POS
     if not answered or observation_void(o):
         return False
     if observation_asserted(o):

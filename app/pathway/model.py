@@ -154,6 +154,7 @@ class State(StrEnum):
     RESOLVED = "resolved"
     RESOLVED_ON = "resolved_on"  # ``Evidence.when`` is the abatement date
     DATE_NOT_RECORDED = "date_not_recorded"  # a serious finding the card must not present as dated
+    FLAGGED = "flagged"  # a temperature or marker with no number, flagged high by its interpretation
     OBSERVATION = "observation"  # a qualifying finding recorded as an Observation
     ORDER_REASON = "order_reason"  # read from the order's reasons
     VISIT_REASON = "visit_reason"  # a qualifying diagnosis read from a visit's reasonCode

@@ -293,7 +293,8 @@ def test_section_2_cancer_history_counts_whatever_its_status(chart, extract, ord
 
 
 def test_section_2_observation_with_an_unreadable_value_states_nothing(chart, extract, order):
-    c = chart.observation("192970008", SNOMED, on="2026-02-25", value=1.0)
+    # A number other than 1 (a yes/no row's Yes since the eleventh pass) states nothing.
+    c = chart.observation("192970008", SNOMED, on="2026-02-25", value=7.0)
     c.observation("192970008", SNOMED, on="2026-02-25", value_string="see note")
 
     assert RedFlag.CES not in extract(c, order(authored=AUTHORED)).red_flags

@@ -45,6 +45,9 @@ def found(finding: Finding, state: State = State.FOUND, **values: Any) -> Eviden
         (found(Finding.AGE, value=62), "age 62 (over 50)"),
         (found(Finding.ESR, value=62.0), "ESR 62 mm/h"),
         (found(Finding.CRP, value=480.5), "CRP 480.5 mg/L"),
+        # a result with no number, flagged high by its interpretation (eleventh pass)
+        (found(Finding.CRP, State.FLAGGED), "CRP flagged high, no value recorded"),
+        (found(Finding.TEMPERATURE, State.FLAGGED), "temperature flagged high, no value recorded"),
         (found(Finding.SPINAL_PROCEDURE), "spinal procedure in the last 90 days"),
         (found(Finding.LONG_TERM_STEROIDS), "long-term systemic steroids"),
         # §3 v2 motor: MRC grades as the exam writes them
