@@ -35,8 +35,8 @@ _NOT_DONE = frozenset({"entered-in-error", "not-done", "preparation"})
 _NOT_AN_INSERTION = re.compile(
     r"\b(?:remov\w*|discontinu\w*|d/?c'?d?|change\w*|exchange\w*|replace\w*|care|teaching|educat\w*|flush\w*"
     r"|irrigat\w*|suprapubic|self|intermittent|chronic|long[- ]?term|check\w*|declined|refused|not\s+done"
-    r"|cancel+ed|attempt\w*)\b", re.IGNORECASE)
-_RETENTION = Coding(SNOMED, "267064002", "Retention of urine")  # the member it is shown as (ces.json)
+    r"|cancel+ed)\b", re.IGNORECASE)
+_RETENTION = Coding(SNOMED, "267064002")  # retention (ces.json): shown in the chart's words
 
 
 def catheterisations(ctx: Context, episode_start: date | None) -> Iterator[tuple[RedFlag, Evidence]]:
@@ -65,9 +65,8 @@ def _catheter(ctx: Context, p: ProcedureView) -> str | None:
     names = [t for t in (p.text, *(c.display for c in p.codings)) if t]
     if any(_NOT_AN_INSERTION.search(t) for t in names):
         return None
-    return names[0] if names else _SHOWN_CODES.get(found.code, "urinary catheterisation")
-
-
-# A code sent without its display is shown by its value set's display (a Coding read keeps the chart's).
-_SHOWN_CODES = {"51701": "straight catheterisation (CPT 51701)", "51702": "indwelling catheter (CPT 51702)",
-                "51703": "indwelling catheter (CPT 51703)"}
+    if names:
+        return names[0]
+    # A code sent without a display is shown by the value set's display for it.
+    members = ctx.vs.get("urinary_catheterisation").members
+    return next((m.coding.display for m in members if m.coding.code == found.code), found.code)
