@@ -45,6 +45,9 @@ class ConditionView:
     abated: bool = False
     categories: tuple[str, ...] = ()
     encounter: str | None = None  # the visit the diagnosis was made in (Condition.encounter reference)
+    # Condition.stage's words (each summary's and type's text or display): a cancer stage says a cancer
+    # (facts_cancer, eleventh pass).
+    stage_texts: tuple[str, ...] = ()
 
     @property
     def reference(self) -> str:

@@ -104,7 +104,18 @@ def parse_condition(raw: Json) -> ConditionView:
         abated=abated,
         categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
         encounter=next(iter(references([raw.get("encounter")])), None),
+        stage_texts=_stage_texts(raw.get("stage")),
     )
+
+
+def _stage_texts(stages: object) -> tuple[str, ...]:
+    """The words of each Condition.stage's summary and type: their text, else a coding's display (a stage
+    given only as an assessment reference is read through the staging Observation it names)."""
+    if not isinstance(stages, list):
+        return ()
+    found = (codings_and_text(stage.get(part))[1] for stage in stages[:8] if isinstance(stage, dict)
+             for part in ("summary", "type"))
+    return tuple(text for text in found if text is not None)
 
 
 # US Core's "date of diagnosis" (USCDI): when the condition was first asserted, which may be long before a
