@@ -211,6 +211,7 @@ class EncounterView:
     reason_texts: tuple[str, ...] = ()  # a chief complaint typed: "urinary retention since Monday"
     diagnoses: tuple[str, ...] = ()  # the Conditions the visit carried (Encounter.diagnosis.condition)
     reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions the patient came for
+    type_texts: tuple[str, ...] = ()  # type and serviceType typed: "Oncology Follow Up" (eleventh pass)
 
     @property
     def reference(self) -> str:

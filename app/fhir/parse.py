@@ -108,6 +108,14 @@ def parse_condition(raw: Json) -> ConditionView:
     )
 
 
+def _typed_texts(raw: Json) -> tuple[str, ...]:
+    """An Encounter's type and serviceType texts as typed (``CodeableConcept.text``; codings kept apart)."""
+    types = raw.get("type")
+    concepts = [*(types[:8] if isinstance(types, list) else ()), raw.get("serviceType")]
+    found = (string(c.get("text")) for c in concepts if isinstance(c, dict))
+    return tuple(text for text in found if text is not None)
+
+
 def _stage_texts(stages: object) -> tuple[str, ...]:
     """The words of each Condition.stage's summary and type: their text, else a coding's display (a stage
     given only as an assessment reference is read through the staging Observation it names)."""
@@ -413,6 +421,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
+        type_texts=_typed_texts(raw),
         start=start,
         end=end,
         based_on=references(raw.get("basedOn")),

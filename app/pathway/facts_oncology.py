@@ -7,7 +7,8 @@ oncology, surgical or gynaecologic oncologist by NUCC taxonomy). PURE.
 here. The safe side (docs/pathway-facts.md "Tenth pass: malignancy as oncology records show it"): a referral
 made for a suspected cancer is read as one, as "r/o malignancy" is; a haematology-oncology visit for a benign
 blood disorder is over-read (R8 only makes imaging appropriate, never a defer). Visits and referrals are
-read by the names their codings carry (Encounter.type with no coding is not kept by the parser).
+read by the names their codings carry and, since the eleventh pass, a visit type typed with no coding
+("Oncology Follow Up": ``EncounterView.type_texts``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _VOID = frozenset({"entered-in-error"})
 def oncology_care(ctx: Context) -> Iterator[Evidence]:
     """§3 malignancy (major): an oncology visit or referral by the order date, or booked for any day."""
     for e in ctx.chart.encounters:
-        name = _named(e.type_codings + e.service_type_codings)
+        name = _named(e.type_codings + e.service_type_codings, *e.type_texts)
         if name is not None and e.status not in _VOID and _by_order(ctx, e.start, e.status == "planned"):
             yield _evidence(e.reference, e.start, name)
     draft = ctx.order.reference if ctx.order is not None else None
@@ -58,8 +59,8 @@ def _evidence(reference: str | None, on: FhirDate | None, name: str) -> Evidence
     return Evidence(Finding.ONCOLOGY_CARE, reference, dated(on), coding, name=shown_name(name))
 
 
-def _named(codings: tuple[Coding, ...], text: str | None = None) -> str | None:
-    return next((t for t in (text, *(c.display for c in codings)) if t and _oncology_named(t)), None)
+def _named(codings: tuple[Coding, ...], *texts: str | None) -> str | None:
+    return next((t for t in (*texts, *(c.display for c in codings)) if t and _oncology_named(t)), None)
 
 
 def _oncologist(codings: tuple[Coding, ...]) -> str | None:
