@@ -67,6 +67,7 @@ class ObservationView:
     effective: FhirDate | None = None
     value: float | None = None
     unit: str | None = None
+    comparator: str | None = None  # valueQuantity.comparator ("<", "<=", ">", ">="): the value is a bound
     value_codings: tuple[Coding, ...] = ()
     value_boolean: bool | None = None
     value_string: str | None = None

@@ -200,6 +200,7 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         effective=where.effective,
         value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
         unit=_unit(quantity),
+        comparator=_comparator(quantity) if "comparator" in quantity else None,
         value_codings=value_codings,
         value_boolean=boolean if isinstance(boolean, bool) else None,
         value_string=string(raw.get("valueString")),
@@ -210,6 +211,13 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
     )
 
 
+def _comparator(quantity: Json) -> str | None:
+    """valueQuantity.comparator: the value is a bound (a result beyond the analyser's range, "> 10 mg/L")."""
+    found = quantity.get("comparator")
+    return found if isinstance(found, str) and found in _COMPARATORS else None
+
+
+_COMPARATORS = frozenset({"<", "<=", ">", ">="})
 _UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org",
                            "urn:oid:2.16.840.1.113883.6.8", "2.16.840.1.113883.6.8"})
 
