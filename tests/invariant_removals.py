@@ -27,7 +27,8 @@ STATUS_ELEMENTS = ("clinicalStatus", "verificationStatus", "status")
 # What makes a resource a red-flag resource: a red-flag finding, a measured value a flag is read from
 # (temperature, ESR, CRP, a blood culture, staging), or a fact an infection or cancer flag is built from.
 _FLAG_SOURCES = (*RED_FLAG_VALUE_SETS, *MEASURED, "spinal_procedure", "vascular_access_procedure",
-                 "antineoplastic", "cancer_treatment_procedure", "epidural_injection", "systemic_steroid")
+                 "urinary_catheterisation", "antineoplastic", "cancer_treatment_procedure",
+                 "epidural_injection", "systemic_steroid")
 _STRENGTH_WORDS = ("strength", "power", "muscle", "mmt", "mrc")
 
 

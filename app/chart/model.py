@@ -61,6 +61,9 @@ class ConditionView:
     evidence_codings: tuple[Coding, ...] = ()
     evidence_texts: tuple[str, ...] = ()
     evidence_references: tuple[str, ...] = ()
+    # Condition.stage's words (each summary's and type's text or display): a cancer stage says a cancer
+    # (facts_cancer, eleventh pass).
+    stage_texts: tuple[str, ...] = ()
 
     @property
     def reference(self) -> str:
@@ -80,6 +83,7 @@ class ObservationView:
     effective: FhirDate | None = None
     value: float | None = None
     unit: str | None = None
+    comparator: str | None = None  # valueQuantity.comparator ("<", "<=", ">", ">="): the value is a bound
     value_codings: tuple[Coding, ...] = ()
     value_boolean: bool | None = None
     value_string: str | None = None
@@ -233,6 +237,7 @@ class EncounterView:
     reason_texts: tuple[str, ...] = ()  # a chief complaint typed: "urinary retention since Monday"
     diagnoses: tuple[str, ...] = ()  # the Conditions the visit carried (Encounter.diagnosis.condition)
     reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions the patient came for
+    type_texts: tuple[str, ...] = ()  # type and serviceType typed: "Oncology Follow Up" (eleventh pass)
 
     @property
     def reference(self) -> str:

@@ -127,6 +127,7 @@ def parse_condition(raw: Json) -> ConditionView:
         evidence_codings=evidence.codings,
         evidence_texts=evidence.texts,
         evidence_references=evidence.references,
+        stage_texts=_stage_texts(raw.get("stage")),
     )
 
 
@@ -146,6 +147,24 @@ def _evidence(items: object) -> _Evidence:
     concepts = [concept for item in found for concept in array(item.get("code"))]
     details = [ref for item in found for ref in array(item.get("detail"))]
     return _Evidence(codings_of_all(concepts), concept_texts(concepts), references(details))
+
+
+def _typed_texts(raw: Json) -> tuple[str, ...]:
+    """An Encounter's type and serviceType texts as typed (``CodeableConcept.text``; codings kept apart)."""
+    types = raw.get("type")
+    concepts = [*(types[:8] if isinstance(types, list) else ()), raw.get("serviceType")]
+    found = (string(c.get("text")) for c in concepts if isinstance(c, dict))
+    return tuple(text for text in found if text is not None)
+
+
+def _stage_texts(stages: object) -> tuple[str, ...]:
+    """The words of each Condition.stage's summary and type: their text, else a coding's display (a stage
+    given only as an assessment reference is read through the staging Observation it names)."""
+    if not isinstance(stages, list):
+        return ()
+    found = (codings_and_text(stage.get(part))[1] for stage in stages[:8] if isinstance(stage, dict)
+             for part in ("summary", "type"))
+    return tuple(text for text in found if text is not None)
 
 
 # US Core's "date of diagnosis" (USCDI): when the condition was first asserted, which may be long before a
@@ -225,6 +244,7 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         effective=where.effective,
         value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
         unit=_unit(quantity),
+        comparator=_comparator(quantity) if "comparator" in quantity else None,
         value_codings=value_codings,
         value_boolean=boolean if isinstance(boolean, bool) else None,
         value_string=string(value_string),
@@ -248,6 +268,13 @@ def _interpretation(concepts: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word.strip() for word in found if isinstance(word, str) and word.strip()))
 
 
+def _comparator(quantity: Json) -> str | None:
+    """valueQuantity.comparator: the value is a bound (a result beyond the analyser's range, "> 10 mg/L")."""
+    found = quantity.get("comparator")
+    return found if isinstance(found, str) and found in _COMPARATORS else None
+
+
+_COMPARATORS = frozenset({"<", "<=", ">", ">="})
 _UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org",
                            "urn:oid:2.16.840.1.113883.6.8", "2.16.840.1.113883.6.8"})
 
@@ -474,6 +501,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
+        type_texts=_typed_texts(raw),
         start=start,
         end=end,
         based_on=references(raw.get("basedOn")),

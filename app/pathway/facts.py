@@ -21,6 +21,7 @@ from app.chart.model import Chart, ChartCategory, ServiceRequestView
 from app.pathway import facts_care as care
 from app.pathway import facts_episode as episode
 from app.pathway import facts_imaging as imaging
+from app.pathway.facts_catheter import catheterisations
 from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_cord import cord_regions
 from app.pathway.facts_flags import red_flags
@@ -207,7 +208,8 @@ def _red_flags(
     markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
     motor = motor_grades(ctx, onset.day or ctx.days_before(ctx.policy.episode_gap_days))
     extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious),
-             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx), *motor.both_legs),
+             RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx), *motor.both_legs,
+                           *(e for _, e in catheterisations(ctx, _new_since(ctx, onset)))),
              RedFlag.FRACTURE_RISK: (*markers.red_flags.get(RedFlag.FRACTURE_RISK, ()),
                                      *(e for _, e in fracture_risk_in_words(ctx)))}
     merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}

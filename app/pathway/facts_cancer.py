@@ -33,7 +33,7 @@ from app.pathway.facts_common import (
 )
 from app.pathway.facts_dates import possibly_by
 from app.pathway.facts_match import member
-from app.pathway.facts_oncology import oncology_care
+from app.pathway.facts_oncology import oncology_care, staged_conditions
 from app.pathway.model import Evidence, Finding, RedFlag
 from app.terminology import CPT, SNOMED, Coding, canonical_system
 
@@ -60,7 +60,7 @@ def cancer_treatments(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     procedures = treating_procedures(ctx, "cancer_treatment_procedure", Finding.CANCER_TREATMENT)
     drugs = treating_drugs(ctx, "antineoplastic", Finding.CANCER_TREATMENT)
     found = (*drugs, *procedures, *_stagings(ctx), *_morphologies(ctx), *_chemotherapy_drugs(ctx),
-             *_treatments_in_words(ctx), *oncology_care(ctx))
+             *_treatments_in_words(ctx), *oncology_care(ctx), *staged_conditions(ctx))
     yield from ((RedFlag.MALIGNANCY_MAJOR, e) for e in found)
 
 

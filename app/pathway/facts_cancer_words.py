@@ -42,6 +42,9 @@ _SITES = (r"(?:breast|prostate|prostatic|lung|colon|colorectal|rectal|rectum|bla
           r"|metastatic|met|small\s+cell|nsclc)")
 # A cancer's name: the words, the malignant tumours by type, the acronyms clinics type, and metastases
 # ("mets to spine", "bone mets", "r/o mets"; "METs" alone is an exercise test's metabolic equivalents).
+# Eleventh pass: "MM" in capitals, a problem list's multiple myeloma ("MM on Revlimid"; never "5 MM", a
+# date's "MM/DD", "MM Hg"), and MGUS, the myeloma precursor ICD-10-CM codes D47.2 (counted since the eighth
+# pass as a neoplasm of uncertain behaviour, the safe side).
 _CANCER = re.compile(
     r"(?<![\w-])(?:cancers?|cancerous|carcinomas?|adenocarcinomas?|carcinomatosis|malignanc(?:y|ies)"
     r"|malignant\s+(?:neoplasms?|neoplastic|tumou?rs?|lesions?|mass|melanoma|lymphoma|ascites"
@@ -50,6 +53,7 @@ _CANCER = re.compile(
     r"|glioblastoma|neuroblastoma|medulloblastoma|retinoblastoma|nephroblastoma|hepatoblastoma|glioma"
     r"|astrocytoma|oligodendroglioma|ependymoma|chordoma|seminoma|ewing'?s?|wilms'?s?|hodgkin'?s?"
     r"|waldenstr[oö]m'?s?|mycosis\s+fungoides|myelodysplas(?:tic|ia)|nsclc|sclc|cll|cml|aml|dlbcl"
+    r"|mgus|monoclonal\s+gammopath(?:y|ies)|(?<![\d.]\s)(?-i:MM)(?![/:]|\s*hg\b)"
     r"|metastas[ie]s|metastatic(?!\s+(?:calcification|abscess|infection))"
     r"|(?:bone|bony|osseous|spine|spinal|vertebral|liver|hepatic|brain|lung|pulmonary|nodal|widespread"
     r"|diffuse)\s+mets|mets\s+(?:to|in)"
@@ -116,7 +120,7 @@ def remembered_words(read: Callable[[str], _T]) -> Callable[[str], _T]:
 _KEYS = ("cancer", "carcinom", "malignan", "melanom", "lymphom", "leukem", "leukaem", "myelom",
          "plasmacytom", "sarcom", "mesotheliom", "blastom", "gliom", "astrocytom", "ependymom", "chordom",
          "seminom", "ewing", "wilms", "hodgkin", "waldenstr", "fungoides", "myelodysplas", "sclc", "cll",
-         "cml", "aml", "dlbcl", "metasta", "mets", "lytic", "blastic")
+         "cml", "aml", "dlbcl", "metasta", "mets", "lytic", "blastic", "mgus", "gammopath")
 _CA = re.compile(r"\bca\b", re.IGNORECASE)
 # A text naming a cancer more often than this, every time negated, is read as naming none: the work per
 # text stays bounded (a 4 kB problem of "no cancer, " over and over took 9 ms a read, three reads a call).
@@ -127,7 +131,8 @@ def may_name_a_cancer(text: str) -> bool:
     """False when ``text`` holds none of the words every cancer name holds (``_KEYS``, "ca"): then neither
     it nor any text made of it, spaces and numbers names a cancer."""
     folded = text.casefold()
-    return any(key in folded for key in _KEYS) or ("ca" in folded and _CA.search(text) is not None)
+    return any(key in folded for key in _KEYS) or ("ca" in folded and _CA.search(text) is not None) \
+        or "MM" in text
 
 
 @remembered_words

@@ -237,10 +237,12 @@ _NO_VISIT = frozenset({"planned", "cancelled", "entered-in-error"})
 def _risk_visits(ctx: Context) -> Iterator[Evidence]:
     """A visit whose type or service type is a risk procedure — a haemodialysis session (SNOMED CT
     302497006, or "Dialysis" under a local type), an epidural injection visit — dated by its start (else
-    its end) within ``SPINAL_PROCEDURE_DAYS``, or undated, as a Procedure is (tenth pass)."""
+    its end) within ``SPINAL_PROCEDURE_DAYS``, or undated, as a Procedure is (tenth pass); also a type
+    typed with no coding ("Epidural steroid injection", eleventh pass)."""
     held = (e for e in ctx.chart.encounters if e.status not in _NO_VISIT)
     return _recent_risks(ctx, ((e.start or e.end, e.end or e.start,
-                                (*e.type_codings, *e.service_type_codings), None, e.reference) for e in held))
+                                (*e.type_codings, *e.service_type_codings), next(iter(e.type_texts), None),
+                                e.reference) for e in held))
 
 
 _Done = tuple[FhirDate | None, FhirDate | None, tuple[Coding, ...], str | None, str]

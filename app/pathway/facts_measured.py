@@ -63,8 +63,8 @@ def measured(observation: ObservationView) -> Measured | None:
     """valueQuantity/valueInteger; else a measurement sent as ``valueString`` — a number with or without
     its unit, as flowsheets and older interfaces send "38.6 C" or "60 mm/hr" (PATHWAY.md §2: a fever or a
     raised marker is read wherever the chart holds it). Other text is not a measurement."""
-    if observation.value is not None:
-        return Measured(observation.value, observation.unit)
+    if observation.value is not None:  # a Quantity's comparator says it is a bound (eleventh pass)
+        return Measured(observation.value, observation.unit, observation.comparator or "")
     found = _MEASURED_TEXT.fullmatch(observation.value_string or "")
     if found is None:
         return None

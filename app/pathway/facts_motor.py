@@ -10,7 +10,8 @@ same code (or code text) and the same bodySite/laterality codings.
   (``2026-02``) is recent when its last day is, and an older grade is chronic only when its last day is.
 * progressive = within the episode, a fall ending at ≤ 3, or a fall of ≥ 2 grades.
 * a single fall 5 → 4 (or any other 1-grade fall above 3) is only "new mild weakness" (info).
-* both legs (``both_legs``) = a new coded deficit of the right leg and one of the left: a cauda equina sign.
+* both legs (``both_legs``) = a new coded deficit of the right leg and one of the left: a cauda equina sign;
+  from grades, a new grade ≤ 4 (or a fall) of a right and a left leg muscle (§3 CES names no grade).
 The 14/90-day windows and the grade cut-offs are clinical (Eur Spine J 2014;23:1968), not site policy.
 """
 
@@ -35,6 +36,8 @@ from app.pathway.model import Evidence, Finding, State
 from app.terminology import Coding
 
 SEVERE_GRADE = 3.0
+# §3 CES "weakness of both legs" names no grade: a grade of 4 or below is weakness (eleventh pass).
+WEAK_GRADE = 4.0
 SEVERE_WINDOW_DAYS = 14
 CHRONIC_AFTER_DAYS = 90
 _STRENGTH_TEXT = re.compile(r"\b(strength|power|manual muscle test\w*|mmt|mrc)\b", re.IGNORECASE)
@@ -90,21 +93,26 @@ def motor_grades(ctx: Context, episode_start: date) -> MotorGrades:
     for grade in _grades(ctx):
         by_muscle[grade.muscle].append(grade)
     serious: list[tuple[Evidence, str | None]] = []
+    weak: list[tuple[Evidence, str | None]] = []
     mild: list[Evidence] = []
     for grades in by_muscle.values():
         serious.extend(_severe(ctx, grades))
+        weak.extend(_severe(ctx, grades, WEAK_GRADE))
         falls = list(_falls(grades, episode_start))
         serious.extend((e, leg) for e, leg, big in falls if big)
+        weak.extend((e, leg) for e, leg, big in falls if not big)
         mild.extend(e for e, _, big in falls if not big)
     found = ordered(e for e, _ in serious)
-    return MotorGrades(found, ordered(mild) if not found else (), _both_legs_graded(serious))
+    return MotorGrades(found, ordered(mild) if not found else (), _both_legs_graded([*serious, *weak]))
 
 
-def _both_legs_graded(serious: list[tuple[Evidence, str | None]]) -> tuple[Evidence, ...]:
-    """§3 CES "weakness of both legs" from MRC grades (tenth pass): a severe or progressive grade of a leg
-    muscle on the right and one on the left (or one row graded on both sides) — as a new coded deficit of
-    each leg is (``both_legs``). One weak leg stays R6. Evidence of the legs' grades, or none."""
-    legs = [(e, leg) for e, leg in serious if leg is not None]
+def _both_legs_graded(weak: list[tuple[Evidence, str | None]]) -> tuple[Evidence, ...]:
+    """§3 CES "weakness of both legs" from MRC grades (tenth pass): a new grade of a leg muscle on the
+    right and one on the left (or one row graded on both sides) — as a new coded deficit of each leg is
+    (``both_legs``). §3 CES names no grade (its motor row's "severe" is ≤ 3): since the eleventh pass a new
+    grade ≤ 4 or a fall counts — a 4/5 of each ankle's dorsiflexion is weakness of both legs; "4+/5" is not.
+    One weak leg stays R6 (or R1 for a 4/5). Evidence of the legs' grades, or none."""
+    legs = [(e, leg) for e, leg in weak if leg is not None]
     sides = {leg for _, leg in legs}
     return ordered(e for e, _ in legs) if "both" in sides or sides >= {"left", "right"} else ()
 
@@ -231,21 +239,22 @@ def _written_grade(text: str) -> float | None:
     return _WORD_GRADES[worded.group(1).casefold()] + _SIGNS[worded.group(2)] if worded is not None else None
 
 
-def _severe(ctx: Context, grades: list[Grade]) -> Iterator[tuple[Evidence, str | None]]:
-    """A grade ≤ 3 possibly in the last 14 days (undated, or a partial date reaching into them) with no grade
-    ≤ 3 certainly more than 90 days before it."""
+def _severe(ctx: Context, grades: list[Grade], cut: float = SEVERE_GRADE
+            ) -> Iterator[tuple[Evidence, str | None]]:
+    """A grade ≤ ``cut`` (3: severe) possibly in the last 14 days (undated, or a partial date reaching into
+    them) with no grade ≤ ``cut`` certainly more than 90 days before it."""
     start = ctx.days_before(SEVERE_WINDOW_DAYS)
     for grade in grades:
         recent = grade.last is None or grade.last >= start
-        if grade.value <= SEVERE_GRADE and recent and not _chronic(grades, grade):
+        if grade.value <= cut and recent and not _chronic(grades, grade, cut):
             yield replace(grade.evidence, state=State.NEW), grade.leg
 
 
-def _chronic(grades: Iterable[Grade], low: Grade) -> bool:
+def _chronic(grades: Iterable[Grade], low: Grade, cut: float = SEVERE_GRADE) -> bool:
     if low.on is None:
         return False
     limit = date.fromordinal(max(1, low.on.toordinal() - CHRONIC_AFTER_DAYS))
-    return any(g.value <= SEVERE_GRADE and g.last is not None and g.last < limit for g in grades)
+    return any(g.value <= cut and g.last is not None and g.last < limit for g in grades)
 
 
 def _falls(grades: list[Grade], episode_start: date) -> Iterator[tuple[Evidence, str | None, bool]]:

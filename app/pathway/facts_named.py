@@ -58,8 +58,12 @@ _SPINAL = re.compile(r"\b(?:spinal|spine|myelopath\w*|cervical|thoracic)\b", re.
 # insipidus, a screening for it or a risk of it (tenth pass; the risk factor needs a raised marker anyway).
 _NOT_A_RISK_FACTOR = re.compile(
     r"\b(?:gestational|pre-?\s?diabet\w*|insipidus|screen\w*|risk\s+(?:of|for))\b", re.IGNORECASE)
+# A deficit the words say pain causes ("Unable to walk due to pain", "non-ambulatory 2/2 pain"): no weakness
+# (eleventh pass, motor_deficit.json 282145008).
+_PAIN_LIMITED = re.compile(r"\b(?:due\s+to|secondary\s+to|2/2|d/t|because\s+of|from|limited\s+by)\s+"
+                           r"(?:[\w-]+\s+){0,2}?pain\b", re.IGNORECASE)
 _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": NEVER_CES_ALONE,
-                     "infection_risk_factor": _NOT_A_RISK_FACTOR}
+                     "infection_risk_factor": _NOT_A_RISK_FACTOR, "motor_deficit": _PAIN_LIMITED}
 
 Hits = tuple[tuple[int, Coding], ...]
 

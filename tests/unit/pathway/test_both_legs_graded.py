@@ -71,10 +71,40 @@ def test_r6_one_weak_leg_the_arms_or_no_side_stay_a_motor_deficit(resources: tup
     assert decision.rules[0] == "R6"
 
 
-def test_r1_mild_weakness_of_both_legs_is_not_the_cauda_equina_sign() -> None:
-    """A 4/5 of each leg is no severe or progressive grade (§3 motor); the clinical owner decides whether
-    mild weakness of both legs is §3's CES "weakness of both legs" (docs/pathway-facts.md, tenth pass)."""
-    decision = decide(panel(("R ankle dorsiflexion", "4/5"), ("L ankle dorsiflexion", "4/5")))
+@pytest.mark.parametrize("resources", [
+    (panel(("R ankle dorsiflexion", "4/5"), ("L ankle dorsiflexion", "4/5")),),
+    (panel(("R hip flexion", "4-/5"), ("L knee extension", "4/5")),),
+    (grade("Ankle dorsiflexion strength", "3/5", "r", "R"),
+     grade("Ankle dorsiflexion strength", "4/5", "l", "L")),
+    # a fall 5 -> 4 of each leg within the episode, re-examined 20 days ago (past the 14 days of a new grade)
+    (grade("EHL strength", "5/5", "r0", "R", on="2026-02-21"),
+     grade("EHL strength", "5/5", "l0", "L", on="2026-02-21"),
+     grade("EHL strength", "4/5", "r", "R", on="2026-02-24"),
+     grade("EHL strength", "4/5", "l", "L", on="2026-02-24")),
+])
+def test_r5_new_mild_weakness_of_both_legs_is_the_cauda_equina_sign(resources: tuple[dict[str, Any], ...]
+                                                                     ) -> None:
+    """§3 CES "weakness of both legs" names no grade (its motor row's "severe" ≤ 3 is R6's): a new 4/5 of
+    a right and a left leg muscle, or a fall to 4 of each, is weakness of both legs — the emergency R5
+    (eleventh pass, the clinical decision in docs/pathway-facts.md). It was R1, a defer."""
+    decision = decide(*resources)
+
+    assert RedFlag.CES in decision.facts.red_flags
+    assert decision.rules[0] == "R5"
+
+
+@pytest.mark.parametrize("resources", [
+    (panel(("R ankle dorsiflexion", "4+/5"), ("L ankle dorsiflexion", "4+/5")),),  # 4+ is near normal
+    (panel(("R ankle dorsiflexion", "4/5"), ("L ankle dorsiflexion", "5/5")),),    # one leg
+    (grade("Right deltoid strength", "4/5", "a"), grade("Left deltoid strength", "4/5", "b")),  # the arms
+    (grade("Ankle dorsiflexion strength", "4/5", "r0", "R", on="2025-06-01"),      # chronic: 4/5 before
+     grade("Ankle dorsiflexion strength", "4/5", "l0", "L", on="2025-06-01"),
+     grade("Ankle dorsiflexion strength", "4/5", "r", "R"),
+     grade("Ankle dorsiflexion strength", "4/5", "l", "L")),
+])
+def test_r1_near_normal_one_sided_arm_or_chronic_mild_weakness_is_no_cauda_equina_sign(
+        resources: tuple[dict[str, Any], ...]) -> None:
+    decision = decide(*resources)
 
     assert RedFlag.CES not in decision.facts.red_flags
     assert decision.rules[0] == "R1"
