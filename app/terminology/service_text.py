@@ -67,10 +67,16 @@ def service_from_text(texts: Iterable[str], concepts: Iterable[str], *, visit: b
     return None
 
 
+# Epic visit types abbreviate *patient* as "PT": "NEW PT VISIT", "EST PT 15", "RETURN PT" are no therapy.
+_PATIENT_PT: Final = re.compile(r"\b(NEW|EST|ESTAB|ESTABLISHED|RETURN|RETURNING|RET) PT\b")
+
+
 def _read(text: str) -> tuple[str, ...]:
-    """Every concept the name names, in ``_CONCEPTS`` order; none when it says the service did not happen."""
+    """Every concept the name names, in ``_CONCEPTS`` order; none when it says the service did not happen.
+    A new or established *patient* ("NEW PT VISIT") is read as the patient it is, not as physical therapy."""
     if _NOT_DONE.search(text):
         return ()
+    text = _PATIENT_PT.sub(r"\1 PATIENT", text)
     found = tuple(concept for concept, words in _CONCEPTS if words.search(text))
     seen = _SPECIALTY_IF_SEEN.search(text) is not None and _SEEN.search(text) is not None
     if seen and "spine_specialty" not in found and _THERAPIES.isdisjoint(found):
