@@ -181,6 +181,7 @@ class ServiceRequestView:
     reason_texts: tuple[str, ...] = ()  # each reasonCode in words: a radiology order's "reason for exam"
     performer_type_codings: tuple[Coding, ...] = ()
     category_codings: tuple[Coding, ...] = ()
+    service_texts: tuple[str, ...] = ()  # performerType and category in words ("Physical Therapy", uncoded)
     occurrence: FhirDate | None = None
     body_site_codings: tuple[Coding, ...] = ()  # where to image, when the code does not say (bodySite)
     detail_texts: tuple[str, ...] = ()  # orderDetail in words ("with contrast"), when the code does not say
@@ -201,6 +202,7 @@ class EncounterView:
     status: str | None = None
     type_codings: tuple[Coding, ...] = ()
     service_type_codings: tuple[Coding, ...] = ()
+    type_texts: tuple[str, ...] = ()  # type and serviceType in words: a visit typed only "Physical Therapy"
     start: FhirDate | None = None
     end: FhirDate | None = None
     based_on: tuple[str, ...] = ()

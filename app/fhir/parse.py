@@ -394,7 +394,8 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
 
 
 def parse_encounter(raw: Json) -> EncounterView:
-    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
+    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4). Their words too: an Oracle
+    Health or Epic visit may be typed only in text ("Physical Therapy"), which PATHWAY.md §2 reads as care."""
     start, end = period_bounds(raw.get("period"))
     diagnoses = diagnosis_references(raw)
     return EncounterView(
@@ -402,6 +403,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
+        type_texts=concept_texts([*array(raw.get("type")), raw.get("serviceType")]),
         start=start,
         end=end,
         based_on=references(raw.get("basedOn")),
@@ -427,6 +429,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         reason_texts=reason_texts(raw),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
+        service_texts=concept_texts([raw.get("performerType"), *array(raw.get("category"))]),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
         or period_start(raw.get("occurrencePeriod")) or timing_start(raw.get("occurrenceTiming")),
         body_site_codings=codings_of_all(raw.get("bodySite")),

@@ -77,7 +77,7 @@ def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
     for p in ctx.chart.procedures:
         if p.status in NOT_DONE_PROCEDURE or not certainly_within(p.performed, since, ctx.order_date):
             continue
-        for concept, coding in _named(ctx, CARE_PROCEDURES, p.codings, p.text):
+        for concept, coding in _named(ctx, CARE_PROCEDURES, p.codings, (p.text,)):
             yield Evidence(Finding(concept), p.reference, dated(p.performed), coding)
 
 
@@ -93,11 +93,13 @@ def _care_visits(ctx: Context, since: date) -> Iterator[Evidence]:
 
 
 def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding | None] | None:
+    """By a therapy visit's code, else by its type's or serviceType's words — also uncoded ("Physical
+    Therapy"), and read as a visit's: a department's "OP Rehab PT" is a PT visit."""
     codings = (*visit.type_codings, *visit.service_type_codings)
     coding = member(ctx.vs, "care_encounter", codings)
     if coding is not None:
         return str(ctx.vs.get("care_encounter").attributes(coding)["care"]), coding
-    return next(_named(ctx, CARE_REFERRALS, codings), None)
+    return next(_named(ctx, CARE_REFERRALS, codings, visit.type_texts, visit=True), None)
 
 
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
@@ -114,7 +116,7 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         if not certainly_within(when, since, ctx.order_date):
             continue
-        found = list(_named(ctx, CARE_REFERRALS, _named_service(sr), sr.text))
+        found = list(_named(ctx, CARE_REFERRALS, _named_service(sr), (sr.text, *sr.service_texts)))
         linked = bool(found) and _carried_out(ctx, sr)
         if not linked and not certainly_within(when, since, latest):
             continue
@@ -132,13 +134,14 @@ def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
         when = sr.authored_on or sr.occurrence
         if sr.status != "completed" or sr.do_not_perform or not certainly_within(when, since, ctx.order_date):
             continue
-        for _, coding in _named(ctx, ("epidural_injection",), sr.codings, sr.text):
+        for _, coding in _named(ctx, ("epidural_injection",), sr.codings, (sr.text,)):
             yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, dated(when), coding)
 
 
 def _named_service(sr: ServiceRequestView) -> tuple[Coding, ...]:
     """Where a referral names its service: its code, its performerType, or its category — an export may
-    code the referral generically ("patient referral") and say "physiotherapy" or "neurosurgery" there."""
+    code the referral generically ("patient referral") and say "physiotherapy" or "neurosurgery" there,
+    coded or only in words (``service_texts``)."""
     return (*sr.codings, *sr.performer_type_codings, *sr.category_codings)
 
 
@@ -160,17 +163,17 @@ def _concepts(
 
 
 def _named(
-    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...], text: str | None = None,
+    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...], texts: tuple[str | None, ...] = (),
     *, visit: bool = False,
 ) -> Iterator[tuple[str, Coding | None]]:
-    """The concepts the codings are members of; with none, the one the record's name says — its text, or a
+    """The concepts the codings are members of; with none, the one the record's name says — its texts, or a
     local coding's display ("AMB REFERRAL TO PHYSICAL THERAPY" under an Epic procedure code:
     ``service_from_text``), shown by that local coding."""
     coded = list(_concepts(ctx, concepts, codings))
     if coded:
         yield from coded
         return
-    names = (name for name in (text, *(c.display for c in codings)) if name)
+    names = (name for name in (*texts, *(c.display for c in codings)) if name)
     found = service_from_text(names, concepts, visit=visit)
     if found is not None:
         yield found, (codings[0] if codings else None)
@@ -190,9 +193,9 @@ def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Ite
     if sr.status in _VOID_REQUEST or sr.do_not_perform or not _in_episode(ctx, sr, since):
         return
     when = dated(sr.authored_on or sr.occurrence)
-    for _, specialty in _named(ctx, ("spine_specialty",), _named_service(sr), sr.text):
+    for _, specialty in _named(ctx, ("spine_specialty",), _named_service(sr), (sr.text, *sr.service_texts)):
         yield Evidence(Finding.SPINE_SPECIALTY, sr.reference, when, specialty)
-    for _, injection in _named(ctx, ("epidural_injection",), sr.codings, sr.text):
+    for _, injection in _named(ctx, ("epidural_injection",), sr.codings, (sr.text,)):
         yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, when, injection, State.PLANNED)
 
 
@@ -216,7 +219,7 @@ def _candidate_visits(ctx: Context, since: date) -> Iterator[Evidence]:
         if not booked and not certainly_within(visit.start, since, ctx.order_date):
             continue
         codings = (*visit.type_codings, *visit.service_type_codings)
-        for _, coding in _named(ctx, ("spine_specialty",), codings, visit=True):
+        for _, coding in _named(ctx, ("spine_specialty",), codings, visit.type_texts, visit=True):
             yield Evidence(Finding.SPINE_SPECIALTY, visit.reference, dated(visit.start), coding, State.VISIT)
 
 
@@ -228,7 +231,7 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         planned = p.status == "preparation" and (p.performed is None or p.performed.value >= since)
         if planned or certainly_within(p.performed, since, ctx.order_date):
-            for _, coding in _named(ctx, ("epidural_injection",), p.codings, p.text):
+            for _, coding in _named(ctx, ("epidural_injection",), p.codings, (p.text,)):
                 yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
 
 

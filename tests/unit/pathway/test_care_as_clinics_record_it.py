@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from raw_decision import decide_chart, radiculopathy
+from raw_decision import coded, decide_chart, radiculopathy
 
 from app.pathway.model import Decision
+from app.terminology import CPT
 
 ONSET_100_DAYS = "2025-12-01"  # the order is dated 2026-03-11
 EPIC_VISIT_TYPE = "urn:oid:1.2.840.114350.1.13.0.1.7.10.698084.30"  # local: no value set lists it
@@ -46,3 +47,64 @@ def test_a_physical_therapy_visit_named_pt_is_still_care(name: str) -> None:
     decision = decide(visit(type=local_type(name)))
     assert [e.finding for e in decision.facts.conservative_care] == ["physical_therapy"]
     assert decision.rules[0] == "R3b"
+
+
+@pytest.mark.parametrize("typed", [
+    {"type": [{"text": "Physical Therapy"}]},
+    {"serviceType": {"text": "Physical Therapy"}},
+    {"type": [{"coding": [{"system": EPIC_VISIT_TYPE, "code": "101", "display": "Therapy Visit"}],
+               "text": "PT Visit"}]},
+    {"type": [{"text": "OP Rehab PT"}]},
+    {"type": [{"text": "Chiropractic"}]},
+], ids=["type-text", "service-type-text", "text-beside-a-local-display", "department-words", "chiropractic"])
+def test_a_therapy_visit_typed_only_in_words_is_care(typed: dict[str, Any]) -> None:
+    """R3b, not R3a: PATHWAY.md §2 counts a finished therapy visit by its type or serviceType. Oracle Health
+    and Epic exports may type it only in words (`type.text`, `serviceType.text`, no coding), which the
+    visit's view dropped, so six weeks of physical therapy read as "start conservative care"."""
+    decision = decide(visit(**typed))
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
+        "R3b", ["Encounter/e"])
+
+
+def test_a_planned_therapy_visit_typed_in_words_is_no_care() -> None:
+    decision = decide(visit(status="planned", type=[{"text": "Physical Therapy"}]))
+    assert (decision.rules[0], decision.facts.conservative_care) == ("R3a", ())
+
+
+def referral(**fields: Any) -> dict[str, Any]:
+    """An active referral written 24 days before the order (PT referrals count from 14 days)."""
+    return {"resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+            "authoredOn": "2026-02-15", **fields}
+
+
+PATIENT_REFERRAL = {"coding": [{"system": "http://snomed.info/sct", "code": "3457005"}], "text": "Referral"}
+
+
+@pytest.mark.parametrize("named", [
+    {"performerType": {"text": "Physical Therapist"}},
+    {"category": [{"text": "Physical Therapy"}]},
+], ids=["performer-type-text", "category-text"])
+def test_a_referral_naming_physical_therapy_only_in_words_is_care(named: dict[str, Any]) -> None:
+    """R3b, not R3a: a generic "patient referral" whose performerType or category says physical therapy in
+    words only; the coded forms counted (NUCC 225100000X, SNOMED CT 36682004), the words were dropped."""
+    decision = decide(referral(code=PATIENT_REFERRAL, **named))
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
+        "R3b", ["ServiceRequest/ref"])
+
+
+PT_SESSION = {"resourceType": "Procedure", "id": "pt", "status": "completed", "code": coded(CPT, "97110"),
+              "performedDateTime": "2026-01-20"}
+
+
+@pytest.mark.parametrize("shown", [
+    referral(code=PATIENT_REFERRAL, performerType={"text": "Neurosurgery"}),
+    referral(code={"text": "Outpatient Referral"}, category=[{"text": "Orthopedic Spine Surgery"}]),
+    visit(type=[{"text": "Neurosurgery"}]),
+    visit(serviceType={"text": "Pain Management"}),
+], ids=["referral-performer-type", "referral-category", "visit-type", "visit-service-type"])
+def test_a_spine_specialist_named_only_in_words_makes_a_candidate(shown: dict[str, Any]) -> None:
+    """R2/R23, not R3b (PATHWAY.md §2 candidate; CODES.md §1e): a referral to neurosurgery whose specialty is
+    only the performerType's or category's words, or a visit typed only "Neurosurgery"."""
+    decision = decide(PT_SESSION, shown)
+    assert [e.finding for e in decision.facts.candidate] == ["spine_specialty"]
+    assert decision.rules == ("R2/R23",)
