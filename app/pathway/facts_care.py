@@ -41,6 +41,9 @@ _CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
 _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
 _VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
 _LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
+# A request only proposed or planned (R4 intent: a care plan's "refer to PT", a suggestion) asks nobody to
+# act: no therapy was begun, whatever its status and age.
+_NOT_ORDERED = frozenset({"proposal", "plan"})
 # A visit to a spine specialist shows the referral was made: booked, under way or done (CODES.md §1e).
 _CANDIDATE_VISIT_STATUS = frozenset({"planned", "arrived", "triaged", "in-progress", "onleave", "finished"})
 # A Procedure planned ("preparation") still makes a candidate; one not done does not.
@@ -105,7 +108,8 @@ def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding | None]
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
     """A PT (chiropractic, OMT) ServiceRequest, active or completed, counts as care begun once a finished
     visit carried it out or it is ``care_referral_min_days`` old (CODES.md recommendation 11: a
-    referral written yesterday is not six weeks of care). Its evidence says "no visit recorded" only when
+    referral written yesterday is not six weeks of care); never one only proposed or planned (its intent).
+    Its evidence says "no visit recorded" only when
     no session of that therapy is on record since it was written: most visits do not name their referral
     (``basedOn``), and the card lists the session beside it."""
     latest = ctx.days_before(ctx.policy.care_referral_min_days)
@@ -114,7 +118,7 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
         when = sr.authored_on or sr.occurrence
         if when is None or sr.status not in _CARE_REFERRAL_STATUS or sr.do_not_perform:
             continue
-        if not certainly_within(when, since, ctx.order_date):
+        if sr.intent in _NOT_ORDERED or not certainly_within(when, since, ctx.order_date):
             continue
         found = list(_named(ctx, CARE_REFERRALS, _named_service(sr), (sr.text, *sr.service_texts)))
         linked = bool(found) and _carried_out(ctx, sr)

@@ -108,3 +108,22 @@ def test_a_spine_specialist_named_only_in_words_makes_a_candidate(shown: dict[st
     decision = decide(PT_SESSION, shown)
     assert [e.finding for e in decision.facts.candidate] == ["spine_specialty"]
     assert decision.rules == ("R2/R23",)
+
+
+PT_REFERRAL = {"coding": [{"system": "http://snomed.info/sct", "code": "91251008"}],
+               "text": "Referral to Physical Therapy"}
+
+
+@pytest.mark.parametrize("intent", ["proposal", "plan"])
+def test_a_physical_therapy_referral_only_proposed_or_planned_is_no_care(intent: str) -> None:
+    """R3a, not R3b: an active ServiceRequest whose intent is `proposal` or `plan` (a care plan's "refer to
+    PT", a decision-support suggestion) asked nobody to act. Counted after 14 days as a referral is, a PT
+    only planned was read as care begun."""
+    decision = decide(referral(code=PT_REFERRAL, intent=intent))
+    assert (decision.rules[0], decision.facts.conservative_care) == ("R3a", ())
+
+
+@pytest.mark.parametrize("intent", ["order", "original-order"])
+def test_a_physical_therapy_referral_ordered_is_care(intent: str) -> None:
+    decision = decide(referral(code=PT_REFERRAL, intent=intent))
+    assert [e.reference for e in decision.facts.conservative_care] == ["ServiceRequest/ref"]
