@@ -89,8 +89,10 @@ def _read(text: str) -> tuple[str, ...]:
 # a fusion, a decompression or a disc replacement only when the name also names the spine.
 _SPINE_OPERATION: Final = words(
     r"(?:HEMI|MICRO)?LAMINECTOM\w*", r"LAMINOTOM\w*", r"LAMINOPLAST\w*", r"(?:MICRO)?DIS[CK]ECTOM\w*",
-    r"FORAMINOTOM\w*", r"CORPECTOM\w*", r"ACDF", r"[ALPTXOL]LIF", r"FAILED BACK SURGERY",
-    r"POST ?LAMINECTOMY",
+    r"FORAMINOTOM\w*", r"CORPECTOM\w*", r"ACDF", r"[ALPTXOL]LIF", r"FAILED BACK", r"POST ?LAMINECTOMY",
+    # "H/O lumbar spine surgery", "History of back surgery": the operation unnamed, the spine named. Never
+    # "cervical", "thoracic" or "neck" surgery alone (the cervix, the chest, the thyroid).
+    r"(?:SPINE|SPINAL|BACK|LUMBAR|LUMBOSACRAL) (?:SURG\w*|OPERATIONS?)",
 )
 _SPINE_IF_NAMED: Final = words(r"FUSION", r"ARTHRODESIS", r"DECOMPRESSION",
                                 r"DIS[CK] (?:REPLACEMENT|ARTHROPLASTY)")
@@ -99,11 +101,16 @@ _SPINE_NAMED: Final = words(r"SPINE", r"SPINAL", r"VERTEBRA\w*", r"INTERBODY", r
 # An operation only considered or booked ("candidate for lumbar fusion", "decompression recommended") has
 # not been done: it is no prior surgery (R11/R21), though a referral for it may make a candidate.
 _NOT_YET: Final = words(r"CANDIDATE", r"RECOMMEND\w*", r"PLANNED", r"SCHEDULED", r"CONSIDER\w*", r"PENDING",
-                         r"EVAL\w*", r"REFERRAL", r"CONSULT\w*", r"DISCUSS\w*", r"POSSIBLE", r"NEEDS?")
+                         r"EVAL\w*", r"REFERRAL", r"CONSULT\w*", r"DISCUSS\w*", r"POSSIBLE", r"NEEDS?",
+                         # nor one denied, or a place ("Spine Surgery Clinic"), which names no operation
+                         r"NO (?:\w+ ){0,3}(?:SURG\w*|OPERATIONS?)", r"NONE", r"DENIES", r"NEVER", r"CLINIC",
+                         r"CENT(?:ER|RE)")
+# The back is not the neck: a "back surgery" (or a failed back) was on the lumbar or thoracic spine.
+_BACK = r"(?:BACK (?:SURG\w*|OPERATIONS?)|FAILED BACK)"
 _SURGERY_REGIONS: Final[tuple[tuple[Region, re.Pattern[str]], ...]] = (
-    (Region.LUMBAR, words(r"LUMBAR", r"LUMBOSACRAL", r"L[1-5]", r"L SPINE")),
+    (Region.LUMBAR, words(r"LUMBAR", r"LUMBOSACRAL", r"L[1-5]", r"L SPINE", _BACK)),
     (Region.CERVICAL, words(r"CERVICAL", r"C[1-7]", r"ACDF", r"C SPINE")),
-    (Region.THORACIC, words(r"THORACIC", r"T(?:[1-9]|1[0-2])", r"T SPINE")),
+    (Region.THORACIC, words(r"THORACIC", r"T(?:[1-9]|1[0-2])", r"T SPINE", _BACK)),
 )
 
 

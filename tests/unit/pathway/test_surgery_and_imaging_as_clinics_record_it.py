@@ -1,0 +1,54 @@
+"""Eleventh pass: prior spine surgery and prior imaging as clinics really record them (PATHWAY.md §2 "prior
+spine surgery", "prior imaging"; R11/R21, R12, R1). Parsed from raw FHIR JSON as the hooks parse it. Each
+shape below was once read wrongly and changed the rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from raw_decision import coded, decide_order
+
+from app.terminology import CPT, ICD10CM
+
+NEW_SCIATICA = {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"),
+                "onsetDateTime": "2026-03-01"}  # 10 days before the order: R1, unless post-surgical
+NEW_CERVICAL = {**NEW_SCIATICA, "code": coded(ICD10CM, "M54.12")}  # 10 days: R19
+
+
+def order(code: str = "72148") -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+            "code": coded(CPT, code), "authoredOn": "2026-03-11"}
+
+
+def problem(text: str) -> dict[str, Any]:
+    """A problem-list or surgical-history entry in words only, as athenahealth and free-text entries are."""
+    return {"resourceType": "Condition", "id": "c", "code": {"text": text}, "recordedDate": "2023-06-01"}
+
+
+@pytest.mark.parametrize("text", ["H/O lumbar spine surgery", "History of back surgery", "Failed back syndrome",
+                                  "s/p spine surgery 2019", "Lumbar spine operation"])
+def test_a_spine_operation_named_without_its_kind_is_prior_surgery(text: str) -> None:
+    """R11/R21 (ACR LBP 2021 variant 5), not R1's defer: a problem list says the spine was operated on
+    without naming the operation ("History of back surgery"); only a named laminectomy, discectomy or
+    fusion was read, so new radicular pain after surgery was deferred as a first episode."""
+    decision = decide_order(order(), NEW_SCIATICA, problem(text))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Condition/c"])
+
+
+@pytest.mark.parametrize("text", ["No prior back surgery", "Back surgery: none", "Denies spine surgery",
+                                  "Spine surgery recommended", "Spine Surgery Clinic", "Cervical surgery",
+                                  "Thoracic surgery", "Neck surgery"])
+def test_a_spine_operation_denied_proposed_or_a_place_or_another_organ_is_no_prior_surgery(text: str) -> None:
+    """R1 still defers: a negative history, a recommendation, a clinic's name; "cervical", "thoracic" or
+    "neck" surgery alone may be the cervix, the chest or the thyroid."""
+    decision = decide_order(order(), NEW_SCIATICA, problem(text))
+    assert (decision.rules[0], decision.facts.prior_surgery) == ("R1", ())
+
+
+def test_a_back_surgery_is_not_an_operation_on_the_neck() -> None:
+    """R19, not R11/R21: the back is not the neck, so a "back surgery" names the lumbar or thoracic spine."""
+    decision = decide_order(order("72141"), NEW_CERVICAL, problem("History of back surgery"))
+    assert (decision.rules[0], decision.facts.prior_surgery) == ("R19", ())
