@@ -27,8 +27,8 @@ def problem(text: str) -> dict[str, Any]:
     return {"resourceType": "Condition", "id": "c", "code": {"text": text}, "recordedDate": "2023-06-01"}
 
 
-@pytest.mark.parametrize("text", ["H/O lumbar spine surgery", "History of back surgery", "Failed back syndrome",
-                                  "s/p spine surgery 2019", "Lumbar spine operation"])
+@pytest.mark.parametrize("text", ["H/O lumbar spine surgery", "History of back surgery",
+                                  "Failed back syndrome", "s/p spine surgery 2019", "Lumbar spine operation"])
 def test_a_spine_operation_named_without_its_kind_is_prior_surgery(text: str) -> None:
     """R11/R21 (ACR LBP 2021 variant 5), not R1's defer: a problem list says the spine was operated on
     without naming the operation ("History of back surgery"); only a named laminectomy, discectomy or
@@ -52,3 +52,37 @@ def test_a_back_surgery_is_not_an_operation_on_the_neck() -> None:
     """R19, not R11/R21: the back is not the neck, so a "back surgery" names the lumbar or thoracic spine."""
     decision = decide_order(order("72141"), NEW_CERVICAL, problem("History of back surgery"))
     assert (decision.rules[0], decision.facts.prior_surgery) == ("R19", ())
+
+
+def procedure(code: str, system: str = CPT) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "p", "status": "completed", "code": coded(system, code),
+            "performedDateTime": "2023-05-02"}
+
+
+@pytest.mark.parametrize(("code", "draft", "diagnosis"), [
+    ("63048", "72148", NEW_SCIATICA), ("63035", "72148", NEW_SCIATICA), ("22614", "72148", NEW_SCIATICA),
+    ("22632", "72148", NEW_SCIATICA), ("22634", "72148", NEW_SCIATICA), ("63044", "72148", NEW_SCIATICA),
+    ("63052", "72148", NEW_SCIATICA), ("63012", "72148", NEW_SCIATICA),
+    ("63043", "72141", NEW_CERVICAL), ("63048", "72141", NEW_CERVICAL),
+])
+def test_a_spine_operation_billed_by_its_added_level_alone_is_prior_surgery(
+        code: str, draft: str, diagnosis: dict[str, Any]) -> None:
+    """R11/R21, not R1 or R19: a claims-shaped export sends each billed line as its own Procedure, and the
+    add-on level of a decompression or fusion (63048, 22614, 22632 …) may be the only line the export kept,
+    as 64484 for an injection; a Gill laminectomy (63012) was not read either."""
+    decision = decide_order(order(draft), diagnosis, procedure(code))
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_surgery]) == (
+        "R11/R21", ["Procedure/p"])
+
+
+@pytest.mark.parametrize("code", ["63044", "22632", "63003"])
+def test_an_added_level_of_another_region_is_no_prior_surgery_of_this_one(code: str) -> None:
+    decision = decide_order(order("72141"), NEW_CERVICAL, procedure(code))
+    assert (decision.rules[0], decision.facts.prior_surgery) == ("R19", ())
+
+
+def test_an_icd10pcs_operation_under_the_icd_10_pcs_uri_is_prior_surgery() -> None:
+    """R11/R21, not R1: "http://hl7.org/fhir/sid/icd-10-pcs" is the URI many exports write beside HL7's
+    icd-10-cm; the excision of a lumbar disc (0SB20ZZ) under it was no code the service knew."""
+    decision = decide_order(order(), NEW_SCIATICA, procedure("0SB20ZZ", "http://hl7.org/fhir/sid/icd-10-pcs"))
+    assert decision.rules[0] == "R11/R21"
