@@ -127,3 +127,14 @@ def test_a_physical_therapy_referral_only_proposed_or_planned_is_no_care(intent:
 def test_a_physical_therapy_referral_ordered_is_care(intent: str) -> None:
     decision = decide(referral(code=PT_REFERRAL, intent=intent))
     assert [e.reference for e in decision.facts.conservative_care] == ["ServiceRequest/ref"]
+
+
+@pytest.mark.parametrize("name", ["Voltaren 1 % topical gel", "VOLTAREN 75 MG EC TABLET"])
+def test_a_patient_reported_voltaren_is_an_nsaid(name: str) -> None:
+    """R3b, not R3a (PATHWAY.md §6.6 NSAIDs: diclofenac): a medication list's "Voltaren" by its brand alone,
+    as "Aleve" and "Advil" are read."""
+    statement = {"resourceType": "MedicationStatement", "id": "m", "status": "active",
+                 "medicationCodeableConcept": {"text": name}, "effectiveDateTime": "2026-01-10"}
+    decision = decide(statement)
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
+        "R3b", ["MedicationStatement/m"])
