@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from app.chart.dates import FhirDate
 from app.chart.model import EncounterView, ObservationView, ServiceRequestView
 from app.chart.references import reference_key
 from app.pathway.facts_common import (
@@ -28,7 +29,7 @@ from app.pathway.facts_common import (
     medication_coding,
     ordered,
 )
-from app.pathway.facts_dates import certainly_within
+from app.pathway.facts_dates import certainly_within, possibly_by
 from app.pathway.facts_match import first_members, member
 from app.pathway.facts_measured import measured
 from app.pathway.model import Evidence, Finding, State
@@ -122,12 +123,20 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         found = list(_named(ctx, CARE_REFERRALS, _named_service(sr), (sr.text, *sr.service_texts)))
         linked = bool(found) and _carried_out(ctx, sr)
-        if not linked and not certainly_within(when, since, latest):
+        if not linked and not _may_have_begun(ctx, sr, when, (since, latest)):
             continue
         for concept, coding in found:
             seen = linked or any(f == concept and on is not None and on >= when.value for f, on in sessions)
             state = State.REFERRAL_VISITED if seen else State.REFERRAL_NO_VISIT
             yield Evidence(Finding(concept), sr.reference, dated(when), coding, state)
+
+
+def _may_have_begun(ctx: Context, sr: ServiceRequestView, when: FhirDate, window: tuple[date, date]) -> bool:
+    """With no visit that carried it out, a referral counts once ``care_referral_min_days`` old (``window``)
+    — and never while the start it asks for (``occurrence[x]``) is still to come: therapy booked to begin
+    after the order has not begun, however long ago the referral was written."""
+    starts_later = sr.occurrence is not None and not possibly_by(sr.occurrence, ctx.order_date)
+    return not starts_later and certainly_within(when, *window)
 
 
 def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:

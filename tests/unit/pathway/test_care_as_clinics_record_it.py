@@ -138,3 +138,19 @@ def test_a_patient_reported_voltaren_is_an_nsaid(name: str) -> None:
     decision = decide(statement)
     assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
         "R3b", ["MedicationStatement/m"])
+
+
+@pytest.mark.parametrize("start", [{"occurrenceDateTime": "2026-03-18"},
+                                   {"occurrencePeriod": {"start": "2026-03-16", "end": "2026-05-16"}}],
+                         ids=["occurrence", "occurrence-period"])
+def test_a_physical_therapy_referral_booked_to_begin_after_the_order_is_no_care(
+        start: dict[str, Any]) -> None:
+    """R3a, not R3b: a PT referral written 24 days ago whose requested start (occurrence[x]) is next week
+    has not begun; counted by its age alone, it was read as care begun."""
+    decision = decide(referral(code=PT_REFERRAL, **start))
+    assert (decision.rules[0], decision.facts.conservative_care) == ("R3a", ())
+
+
+def test_a_physical_therapy_referral_asked_to_begin_before_the_order_is_care() -> None:
+    decision = decide(referral(code=PT_REFERRAL, occurrencePeriod={"start": "2026-02-20"}))
+    assert [e.reference for e in decision.facts.conservative_care] == ["ServiceRequest/ref"]
