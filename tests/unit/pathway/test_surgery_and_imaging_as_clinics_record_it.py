@@ -86,3 +86,30 @@ def test_an_icd10pcs_operation_under_the_icd_10_pcs_uri_is_prior_surgery() -> No
     icd-10-cm; the excision of a lumbar disc (0SB20ZZ) under it was no code the service knew."""
     decision = decide_order(order(), NEW_SCIATICA, procedure("0SB20ZZ", "http://hl7.org/fhir/sid/icd-10-pcs"))
     assert decision.rules[0] == "R11/R21"
+
+
+SCIATICA_100_DAYS = {**NEW_SCIATICA, "onsetDateTime": "2025-12-01"}  # R3a without care, R12 after an MRI
+MRI_OF_SPINE = "241645008"  # SNOMED CT "Magnetic resonance imaging of spine": no region
+
+
+@pytest.mark.parametrize("examination", [
+    {"resourceType": "ImagingStudy", "id": "s", "status": "available", "started": "2026-01-10",
+     "procedureCode": [coded("http://snomed.info/sct", MRI_OF_SPINE)], "description": "MRI LUMBAR SPINE WO"},
+    {"resourceType": "DiagnosticReport", "id": "s", "status": "final", "effectiveDateTime": "2026-01-10",
+     "code": coded("http://snomed.info/sct", MRI_OF_SPINE, "MRI L-spine without contrast")},
+], ids=["study-description", "report-code-text"])
+def test_an_mri_of_spine_whose_name_says_lumbar_is_a_prior_lumbar_mri(examination: dict[str, Any]) -> None:
+    """R12, not R3a: a study or report coded only "MRI of spine" (no region) and named "MRI LUMBAR SPINE"
+    in its description or code text. Its name says where, as a study under a local code is read; a report
+    under this code is fetched by the fallback's code search too (invariant 4)."""
+    decision = decide_order(order(), SCIATICA_100_DAYS, examination)
+    assert (decision.rules[0], [e.reference for e in decision.facts.prior_imaging]) == (
+        "R12", [f"{examination['resourceType']}/s"])
+
+
+def test_an_mri_of_spine_named_for_another_region_is_no_prior_lumbar_mri() -> None:
+    report = {"resourceType": "DiagnosticReport", "id": "s", "status": "final",
+              "effectiveDateTime": "2026-01-10",
+              "code": coded("http://snomed.info/sct", MRI_OF_SPINE, "MRI cervical spine without contrast")}
+    decision = decide_order(order(), SCIATICA_100_DAYS, report)
+    assert (decision.rules[0], decision.facts.prior_imaging) == ("R3a", ())
