@@ -154,3 +154,31 @@ def test_a_physical_therapy_referral_booked_to_begin_after_the_order_is_no_care(
 def test_a_physical_therapy_referral_asked_to_begin_before_the_order_is_care() -> None:
     decision = decide(referral(code=PT_REFERRAL, occurrencePeriod={"start": "2026-02-20"}))
     assert [e.reference for e in decision.facts.conservative_care] == ["ServiceRequest/ref"]
+
+
+def therapy_line(name: str) -> dict[str, Any]:
+    """A billed or charted therapy line under a clinic's own code, named in words."""
+    return {"resourceType": "Procedure", "id": "p", "status": "completed", "performedDateTime": "2026-01-20",
+            "code": {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.696580", "code": "PT55",
+                                 "display": name}]}}
+
+
+@pytest.mark.parametrize(("name", "care"), [
+    ("THERAPEUTIC EXERCISE", "physical_therapy"), ("Manual therapy techniques", "physical_therapy"),
+    ("Neuromuscular reeducation", "physical_therapy"), ("Therapeutic activities", "physical_therapy"),
+    ("PT/OT Evaluation", "physical_therapy"), ("PT Initial Eval", "physical_therapy"),
+    ("PT Session", "physical_therapy"), ("PHYS THER EVAL", "physical_therapy"),
+    ("Chiro adjustment", "chiropractic"), ("Spinal adjustment", "chiropractic"),
+])
+def test_a_therapy_named_as_clinics_abbreviate_it_is_care(name: str, care: str) -> None:
+    """R3b, not R3a (PATHWAY.md §6.5): a therapy line under a local code named by the therapy's own CPT
+    descriptor ("Therapeutic exercise" is 97110) or the abbreviations clinics use ("PT/OT Evaluation",
+    "Chiro adjustment") was no care; only "physical therapy", "PT eval" and the like were read."""
+    decision = decide(therapy_line(name))
+    assert (decision.rules[0], [e.finding for e in decision.facts.conservative_care]) == ("R3b", [care])
+
+
+@pytest.mark.parametrize("name", ["PT/INR", "Pt education", "Physical exam", "Therapeutic phlebotomy"])
+def test_a_line_that_names_no_therapy_is_no_care(name: str) -> None:
+    decision = decide(therapy_line(name))
+    assert (decision.rules[0], decision.facts.conservative_care) == ("R3a", ())
