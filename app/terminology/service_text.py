@@ -26,7 +26,9 @@ __all__ = ["service_from_text", "spine_surgery_from_text"]
 # Concept names as the value sets name them (physical_therapy.json, chiropractic.json …). One name may name
 # two ("spine surgery referral for epidural injection"): the caller takes the first it reads.
 _CONCEPTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    ("epidural_injection", words(r"EPIDURAL STEROID INJ\w*", r"EPIDURAL INJ\w*", r"ESI",
+    ("epidural_injection", words(r"EPIDURAL STEROID INJ\w*", r"EPIDURAL INJ\w*", r"(?:TF|IL|L|C|T)?ESIS?",
+                                  # a selective nerve root block is billed as a transforaminal epidural
+                                  r"SELECTIVE NERVE ROOT BLOCKS?", r"SNRBS?",
                                   r"INJ\w* (?:OF )?(?:\w+ ){0,3}INTO (?:THE )?EPIDURAL SPACE",
                                   r"TRANSFORAMINAL (?:EPIDURAL |STEROID |NERVE ROOT )*(?:INJ\w*|BLOCK)",
                                   r"INTERLAMINAR (?:EPIDURAL |STEROID )*INJ\w*", r"CAUDAL EPIDURAL\w*")),

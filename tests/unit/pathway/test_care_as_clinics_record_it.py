@@ -182,3 +182,23 @@ def test_a_therapy_named_as_clinics_abbreviate_it_is_care(name: str, care: str) 
 def test_a_line_that_names_no_therapy_is_no_care(name: str) -> None:
     decision = decide(therapy_line(name))
     assert (decision.rules[0], decision.facts.conservative_care) == ("R3a", ())
+
+
+@pytest.mark.parametrize("name", ["L5-S1 TFESI", "ILESI L4-5", "LESI", "Selective nerve root block L5",
+                                  "SNRB right L5"])
+def test_an_epidural_injection_named_as_pain_clinics_abbreviate_it_is_care_and_candidacy(name: str) -> None:
+    """R2/R23, not R3a (PATHWAY.md §2: an epidural steroid injection is care when done and shows candidacy):
+    pain clinics write a transforaminal or interlaminar ESI as "TFESI", "ILESI", "LESI", and bill a selective
+    nerve root block as a transforaminal epidural (CPT 64483); only "ESI" as a word was read."""
+    decision = decide({**therapy_line(name), "id": "esi"})
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care],
+            [e.reference for e in decision.facts.candidate]) == (
+        "R2/R23", ["Procedure/esi"], ["Procedure/esi"])
+
+
+def test_an_epidural_injection_booked_by_its_abbreviation_makes_a_candidate() -> None:
+    planned = {"resourceType": "ServiceRequest", "id": "esi", "status": "active", "intent": "order",
+               "authoredOn": "2026-03-02", "code": {"text": "Right L4-5 TFESI"}}
+    decision = decide(PT_SESSION, planned)
+    assert (decision.rules[0], [e.reference for e in decision.facts.candidate]) == (
+        "R2/R23", ["ServiceRequest/esi"])
