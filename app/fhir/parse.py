@@ -394,8 +394,9 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
 
 
 def parse_encounter(raw: Json) -> EncounterView:
-    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4). Their words too: an Oracle
-    Health or Epic visit may be typed only in text ("Physical Therapy"), which PATHWAY.md §2 reads as care."""
+    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4). Their words too
+    (``_visit_words``): a visit may be typed only in text ("Physical Therapy"), which PATHWAY.md §2 reads as
+    care."""
     start, end = period_bounds(raw.get("period"))
     diagnoses = diagnosis_references(raw)
     return EncounterView(
@@ -403,7 +404,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
-        type_texts=concept_texts([*array(raw.get("type")), raw.get("serviceType")]),
+        type_texts=_visit_words(raw),
         start=start,
         end=end,
         based_on=references(raw.get("basedOn")),
@@ -412,6 +413,16 @@ def parse_encounter(raw: Json) -> EncounterView:
         diagnoses=references(diagnoses),
         reason_references=references(raw.get("reasonReference")),
     )
+
+
+def _visit_words(raw: Json) -> tuple[str, ...]:
+    """What the visit was, in words: its type's and serviceType's (also uncoded), and its class's display —
+    R4 ``class`` is one Coding, and a local one ("Outpatient Rehab - Physical Therapy") may be the only
+    place a visit says it was therapy (PATHWAY.md §2)."""
+    kind = raw.get("class")
+    shown = string(kind.get("display")) if isinstance(kind, dict) else None
+    texts = concept_texts([*array(raw.get("type")), raw.get("serviceType")])
+    return (*texts, shown) if shown else texts
 
 
 def parse_service_request(raw: Json) -> ServiceRequestView:

@@ -202,3 +202,20 @@ def test_an_epidural_injection_booked_by_its_abbreviation_makes_a_candidate() ->
     decision = decide(PT_SESSION, planned)
     assert (decision.rules[0], [e.reference for e in decision.facts.candidate]) == (
         "R2/R23", ["ServiceRequest/esi"])
+
+
+def test_a_visit_whose_local_class_says_physical_therapy_is_care() -> None:
+    """R3b, not R3a: R4 `Encounter.class` is one Coding; a site's own class ("Outpatient Rehab - Physical
+    Therapy", a patient type) may be the only place the visit says it was therapy."""
+    local_class = {"system": "urn:oid:1.2.840.114350.1.72.1.7.7.10.696784.13260", "code": "14",
+                   "display": "Outpatient Rehab - Physical Therapy"}
+    decision = decide({**visit(type=local_type("Office Visit")), "class": local_class})
+    assert (decision.rules[0], [e.reference for e in decision.facts.conservative_care]) == (
+        "R3b", ["Encounter/e"])
+
+
+def test_an_ambulatory_visit_class_is_no_care() -> None:
+    ambulatory = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB",
+                  "display": "ambulatory"}
+    decision = decide({**visit(type=local_type("Office Visit")), "class": ambulatory})
+    assert (decision.rules[0], decision.facts.conservative_care) == ("R3a", ())
