@@ -78,7 +78,8 @@ async def test_an_operation_named_only_in_words_is_said_by_its_name(
     """R11/R21, not R1's defer: athenahealth's surgical history names the operation only in words; new
     sciatica (10 days) after it is post-surgical (ACR LBP 2021 variant 5) and the card dates it."""
     request = order_select(example, ATHENA_SURGERY)
-    request["prefetch"]["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "2026-11-10"
+    new_sciatica = {**RADICULOPATHY, "onsetDateTime": "2026-11-10"}  # a copy: RADICULOPATHY stays as it is
+    request["prefetch"]["conditions"]["entry"][0]["resource"] = new_sciatica
     cards = (await client.post(ORDER_SELECT, json=request)).json()["cards"]
     assert [(card["indicator"], card["detail"].splitlines()[0]) for card in cards] == [
         ("info", "- Spine surgery on record (latest 2024-05-02), with active radicular symptoms.")]
