@@ -112,7 +112,10 @@ _NOT_YET: Final = words(r"CANDIDATE", r"RECOMMEND\w*", r"PLANNED", r"SCHEDULED",
                          r"EVAL\w*", r"REFERRAL", r"CONSULT\w*", r"DISCUSS\w*", r"POSSIBLE", r"NEEDS?",
                          # nor one denied, or a place ("Spine Surgery Clinic"), which names no operation
                          r"NO (?:\w+ ){0,3}(?:SURG\w*|OPERATIONS?)", r"NONE", r"DENIES", r"NEVER", r"CLINIC",
-                         r"CENT(?:ER|RE)")
+                         r"CENT(?:ER|RE)",
+                         # nor one being prepared ("Preoperative clearance for L4-5 laminectomy")
+                         r"PRE ?OP\w*", r"CLEARANCE", r"AWAITING", r"UPCOMING", r"WAIT(?:ING)? ?LIST\w*",
+                         r"DEFERRED", r"PLAN", r"REFERRED", r"CONSENT\w*", r"TO BE")
 # The back is not the neck: a "back surgery" (or a failed back) was on the lumbar or thoracic spine.
 _BACK = r"(?:BACK (?:SURG\w*|OPERATIONS?)|FAILED BACK)"
 _SURGERY_REGIONS: Final[tuple[tuple[Region, re.Pattern[str]], ...]] = (

@@ -113,3 +113,21 @@ def test_an_mri_of_spine_named_for_another_region_is_no_prior_lumbar_mri() -> No
               "code": coded("http://snomed.info/sct", MRI_OF_SPINE, "MRI cervical spine without contrast")}
     decision = decide_order(order(), SCIATICA_100_DAYS, report)
     assert (decision.rules[0], decision.facts.prior_imaging) == ("R3a", ())
+
+
+@pytest.mark.parametrize("text", ["Preoperative clearance for L4-5 laminectomy",
+                                  "Pre-op visit for lumbar fusion", "Awaiting L4-5 discectomy",
+                                  "Upcoming lumbar fusion",
+                                  "Plan: L4-5 microdiscectomy", "Referred for lumbar laminectomy",
+                                  "Consent for lumbar laminectomy"])
+def test_an_operation_being_prepared_is_no_prior_surgery(text: str) -> None:
+    """R1 still defers, not R11/R21: a pre-operative clearance, an operation awaited, planned, referred for
+    or consented to has not been done (a problem or a completed pre-op visit names it); "candidate",
+    "scheduled" and "recommended" were already read so."""
+    decision = decide_order(order(), NEW_SCIATICA, problem(text))
+    assert (decision.rules[0], decision.facts.prior_surgery) == ("R1", ())
+
+
+@pytest.mark.parametrize("text", ["Post-op lumbar fusion", "Status post ACDF C5-6 and L4-5 laminectomy"])
+def test_an_operation_done_is_still_prior_surgery(text: str) -> None:
+    assert decide_order(order(), NEW_SCIATICA, problem(text)).rules[0] == "R11/R21"
