@@ -210,6 +210,7 @@ class ServiceRequestView:
     reason_texts: tuple[str, ...] = ()  # each reasonCode in words: a radiology order's "reason for exam"
     performer_type_codings: tuple[Coding, ...] = ()
     category_codings: tuple[Coding, ...] = ()
+    service_texts: tuple[str, ...] = ()  # performerType and category in words ("Physical Therapy", uncoded)
     occurrence: FhirDate | None = None
     body_site_codings: tuple[Coding, ...] = ()  # where to image, when the code does not say (bodySite)
     detail_texts: tuple[str, ...] = ()  # orderDetail in words ("with contrast"), when the code does not say
@@ -230,6 +231,9 @@ class EncounterView:
     status: str | None = None
     type_codings: tuple[Coding, ...] = ()
     service_type_codings: tuple[Coding, ...] = ()
+    # type, serviceType and class in words: a visit typed only "Physical Therapy" (care) or "Oncology
+    # Follow Up" (a cancer, facts_oncology)
+    type_texts: tuple[str, ...] = ()
     start: FhirDate | None = None
     end: FhirDate | None = None
     based_on: tuple[str, ...] = ()
@@ -237,7 +241,6 @@ class EncounterView:
     reason_texts: tuple[str, ...] = ()  # a chief complaint typed: "urinary retention since Monday"
     diagnoses: tuple[str, ...] = ()  # the Conditions the visit carried (Encounter.diagnosis.condition)
     reason_references: tuple[str, ...] = ()  # reasonReference: the Conditions the patient came for
-    type_texts: tuple[str, ...] = ()  # type and serviceType typed: "Oncology Follow Up" (eleventh pass)
 
     @property
     def reference(self) -> str:

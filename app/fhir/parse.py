@@ -149,14 +149,6 @@ def _evidence(items: object) -> _Evidence:
     return _Evidence(codings_of_all(concepts), concept_texts(concepts), references(details))
 
 
-def _typed_texts(raw: Json) -> tuple[str, ...]:
-    """An Encounter's type and serviceType texts as typed (``CodeableConcept.text``; codings kept apart)."""
-    types = raw.get("type")
-    concepts = [*(types[:8] if isinstance(types, list) else ()), raw.get("serviceType")]
-    found = (string(c.get("text")) for c in concepts if isinstance(c, dict))
-    return tuple(text for text in found if text is not None)
-
-
 def _stage_texts(stages: object) -> tuple[str, ...]:
     """The words of each Condition.stage's summary and type: their text, else a coding's display (a stage
     given only as an assessment reference is read through the staging Observation it names)."""
@@ -493,7 +485,9 @@ def _with(texts: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def parse_encounter(raw: Json) -> EncounterView:
-    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4)."""
+    """type is a list of CodeableConcept; serviceType one CodeableConcept (R4). Their words too
+    (``_visit_words``): a visit may be typed only in text ("Physical Therapy"), which PATHWAY.md §2 reads as
+    care."""
     start, end = period_bounds(raw.get("period"))
     diagnoses = diagnosis_references(raw)
     return EncounterView(
@@ -501,7 +495,7 @@ def parse_encounter(raw: Json) -> EncounterView:
         status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
-        type_texts=_typed_texts(raw),
+        type_texts=_visit_words(raw),
         start=start,
         end=end,
         based_on=references(raw.get("basedOn")),
@@ -510,6 +504,16 @@ def parse_encounter(raw: Json) -> EncounterView:
         diagnoses=references(diagnoses),
         reason_references=references(raw.get("reasonReference")),
     )
+
+
+def _visit_words(raw: Json) -> tuple[str, ...]:
+    """What the visit was, in words: its type's and serviceType's (also uncoded), and its class's display —
+    R4 ``class`` is one Coding, and a local one ("Outpatient Rehab - Physical Therapy") may be the only
+    place a visit says it was therapy (PATHWAY.md §2)."""
+    kind = raw.get("class")
+    shown = string(kind.get("display")) if isinstance(kind, dict) else None
+    texts = concept_texts([*array(raw.get("type")), raw.get("serviceType")])
+    return (*texts, shown) if shown else texts
 
 
 def parse_service_request(raw: Json) -> ServiceRequestView:
@@ -527,6 +531,7 @@ def parse_service_request(raw: Json) -> ServiceRequestView:
         reason_texts=reason_texts(raw),
         performer_type_codings=codings_of(raw.get("performerType")),
         category_codings=codings_of_all(raw.get("category")),
+        service_texts=concept_texts([raw.get("performerType"), *array(raw.get("category"))]),
         occurrence=parse_fhir_date(raw.get("occurrenceDateTime"))
         or period_start(raw.get("occurrencePeriod")) or timing_start(raw.get("occurrenceTiming")),
         body_site_codings=codings_of_all(raw.get("bodySite")),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from app.chart.dates import FhirDate
 from app.chart.model import EncounterView, ObservationView, ServiceRequestView
 from app.chart.references import reference_key
 from app.pathway.facts_common import (
@@ -28,7 +29,7 @@ from app.pathway.facts_common import (
     medication_coding,
     ordered,
 )
-from app.pathway.facts_dates import certainly_within
+from app.pathway.facts_dates import certainly_within, possibly_by
 from app.pathway.facts_match import first_members, member
 from app.pathway.facts_measured import measured
 from app.pathway.model import Evidence, Finding, State
@@ -41,6 +42,9 @@ _CARE_REFERRAL_STATUS = frozenset({"active", "completed"})
 _CARE_VISIT_STATUS = frozenset({"finished", "in-progress"})
 _VOID_REQUEST = frozenset({"revoked", "entered-in-error"})
 _LIVE_REQUEST = frozenset({"draft", "active", "on-hold"})
+# A request only proposed or planned (R4 intent: a care plan's "refer to PT", a suggestion) asks nobody to
+# act: no therapy was begun, whatever its status and age.
+_NOT_ORDERED = frozenset({"proposal", "plan"})
 # A visit to a spine specialist shows the referral was made: booked, under way or done (CODES.md §1e).
 _CANDIDATE_VISIT_STATUS = frozenset({"planned", "arrived", "triaged", "in-progress", "onleave", "finished"})
 # A Procedure planned ("preparation") still makes a candidate; one not done does not.
@@ -77,7 +81,7 @@ def _care_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
     for p in ctx.chart.procedures:
         if p.status in NOT_DONE_PROCEDURE or not certainly_within(p.performed, since, ctx.order_date):
             continue
-        for concept, coding in _named(ctx, CARE_PROCEDURES, p.codings, p.text):
+        for concept, coding in _named(ctx, CARE_PROCEDURES, p.codings, (p.text,)):
             yield Evidence(Finding(concept), p.reference, dated(p.performed), coding)
 
 
@@ -93,17 +97,20 @@ def _care_visits(ctx: Context, since: date) -> Iterator[Evidence]:
 
 
 def _visit_care(ctx: Context, visit: EncounterView) -> tuple[str, Coding | None] | None:
+    """By a therapy visit's code, else by its type's or serviceType's words — also uncoded ("Physical
+    Therapy"), and read as a visit's: a department's "OP Rehab PT" is a PT visit."""
     codings = (*visit.type_codings, *visit.service_type_codings)
     coding = member(ctx.vs, "care_encounter", codings)
     if coding is not None:
         return str(ctx.vs.get("care_encounter").attributes(coding)["care"]), coding
-    return next(_named(ctx, CARE_REFERRALS, codings), None)
+    return next(_named(ctx, CARE_REFERRALS, codings, visit.type_texts, visit=True), None)
 
 
 def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
     """A PT (chiropractic, OMT) ServiceRequest, active or completed, counts as care begun once a finished
     visit carried it out or it is ``care_referral_min_days`` old (CODES.md recommendation 11: a
-    referral written yesterday is not six weeks of care). Its evidence says "no visit recorded" only when
+    referral written yesterday is not six weeks of care); never one only proposed or planned (its intent).
+    Its evidence says "no visit recorded" only when
     no session of that therapy is on record since it was written: most visits do not name their referral
     (``basedOn``), and the card lists the session beside it."""
     latest = ctx.days_before(ctx.policy.care_referral_min_days)
@@ -112,16 +119,24 @@ def _care_referrals(ctx: Context, since: date) -> Iterator[Evidence]:
         when = sr.authored_on or sr.occurrence
         if when is None or sr.status not in _CARE_REFERRAL_STATUS or sr.do_not_perform:
             continue
-        if not certainly_within(when, since, ctx.order_date):
+        if sr.intent in _NOT_ORDERED or not certainly_within(when, since, ctx.order_date):
             continue
-        found = list(_named(ctx, CARE_REFERRALS, _named_service(sr), sr.text))
+        found = list(_named(ctx, CARE_REFERRALS, _named_service(sr), (sr.text, *sr.service_texts)))
         linked = bool(found) and _carried_out(ctx, sr)
-        if not linked and not certainly_within(when, since, latest):
+        if not linked and not _may_have_begun(ctx, sr, when, (since, latest)):
             continue
         for concept, coding in found:
             seen = linked or any(f == concept and on is not None and on >= when.value for f, on in sessions)
             state = State.REFERRAL_VISITED if seen else State.REFERRAL_NO_VISIT
             yield Evidence(Finding(concept), sr.reference, dated(when), coding, state)
+
+
+def _may_have_begun(ctx: Context, sr: ServiceRequestView, when: FhirDate, window: tuple[date, date]) -> bool:
+    """With no visit that carried it out, a referral counts once ``care_referral_min_days`` old (``window``)
+    — and never while the start it asks for (``occurrence[x]``) is still to come: therapy booked to begin
+    after the order has not begun, however long ago the referral was written."""
+    starts_later = sr.occurrence is not None and not possibly_by(sr.occurrence, ctx.order_date)
+    return not starts_later and certainly_within(when, *window)
 
 
 def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
@@ -132,13 +147,14 @@ def _injections_done(ctx: Context, since: date) -> Iterator[Evidence]:
         when = sr.authored_on or sr.occurrence
         if sr.status != "completed" or sr.do_not_perform or not certainly_within(when, since, ctx.order_date):
             continue
-        for _, coding in _named(ctx, ("epidural_injection",), sr.codings, sr.text):
+        for _, coding in _named(ctx, ("epidural_injection",), sr.codings, (sr.text,)):
             yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, dated(when), coding)
 
 
 def _named_service(sr: ServiceRequestView) -> tuple[Coding, ...]:
     """Where a referral names its service: its code, its performerType, or its category — an export may
-    code the referral generically ("patient referral") and say "physiotherapy" or "neurosurgery" there."""
+    code the referral generically ("patient referral") and say "physiotherapy" or "neurosurgery" there,
+    coded or only in words (``service_texts``)."""
     return (*sr.codings, *sr.performer_type_codings, *sr.category_codings)
 
 
@@ -160,17 +176,17 @@ def _concepts(
 
 
 def _named(
-    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...], text: str | None = None,
+    ctx: Context, concepts: tuple[str, ...], codings: tuple[Coding, ...], texts: tuple[str | None, ...] = (),
     *, visit: bool = False,
 ) -> Iterator[tuple[str, Coding | None]]:
-    """The concepts the codings are members of; with none, the one the record's name says — its text, or a
+    """The concepts the codings are members of; with none, the one the record's name says — its texts, or a
     local coding's display ("AMB REFERRAL TO PHYSICAL THERAPY" under an Epic procedure code:
     ``service_from_text``), shown by that local coding."""
     coded = list(_concepts(ctx, concepts, codings))
     if coded:
         yield from coded
         return
-    names = (name for name in (text, *(c.display for c in codings)) if name)
+    names = (name for name in (*texts, *(c.display for c in codings)) if name)
     found = service_from_text(names, concepts, visit=visit)
     if found is not None:
         yield found, (codings[0] if codings else None)
@@ -190,9 +206,9 @@ def _candidate_request(ctx: Context, sr: ServiceRequestView, since: date) -> Ite
     if sr.status in _VOID_REQUEST or sr.do_not_perform or not _in_episode(ctx, sr, since):
         return
     when = dated(sr.authored_on or sr.occurrence)
-    for _, specialty in _named(ctx, ("spine_specialty",), _named_service(sr), sr.text):
+    for _, specialty in _named(ctx, ("spine_specialty",), _named_service(sr), (sr.text, *sr.service_texts)):
         yield Evidence(Finding.SPINE_SPECIALTY, sr.reference, when, specialty)
-    for _, injection in _named(ctx, ("epidural_injection",), sr.codings, sr.text):
+    for _, injection in _named(ctx, ("epidural_injection",), sr.codings, (sr.text,)):
         yield Evidence(Finding.EPIDURAL_INJECTION, sr.reference, when, injection, State.PLANNED)
 
 
@@ -216,7 +232,7 @@ def _candidate_visits(ctx: Context, since: date) -> Iterator[Evidence]:
         if not booked and not certainly_within(visit.start, since, ctx.order_date):
             continue
         codings = (*visit.type_codings, *visit.service_type_codings)
-        for _, coding in _named(ctx, ("spine_specialty",), codings, visit=True):
+        for _, coding in _named(ctx, ("spine_specialty",), codings, visit.type_texts, visit=True):
             yield Evidence(Finding.SPINE_SPECIALTY, visit.reference, dated(visit.start), coding, State.VISIT)
 
 
@@ -228,7 +244,7 @@ def _candidate_procedures(ctx: Context, since: date) -> Iterator[Evidence]:
             continue
         planned = p.status == "preparation" and (p.performed is None or p.performed.value >= since)
         if planned or certainly_within(p.performed, since, ctx.order_date):
-            for _, coding in _named(ctx, ("epidural_injection",), p.codings, p.text):
+            for _, coding in _named(ctx, ("epidural_injection",), p.codings, (p.text,)):
                 yield Evidence(Finding.EPIDURAL_INJECTION, p.reference, dated(p.performed), coding)
 
 

@@ -72,17 +72,19 @@ def _mri_of(ctx: Context, study: ImagingView, region: Region, start: date, end: 
     if found is not None:
         return Evidence(Finding.SPINE_IMAGING, study.reference, dated(study.started), found.coding)
     if any(code.region is None for code in mri):
-        return _mri_by_series(ctx, study, region, coded_mri=True)
+        by_series = _mri_by_series(ctx, study, region, coded_mri=True)
+        return by_series or _mri_by_name(study, region, coded_mri=True)
     return None
 
 
-def _mri_by_name(study: ImagingView, region: Region) -> Evidence | None:
+def _mri_by_name(study: ImagingView, region: Region, coded_mri: bool = False) -> Evidence | None:
     """An ImagingStudy under a local procedure code, or none, named "MRI LUMBAR SPINE WO CONTRAST" in its
     description, its procedureCode's text or a local code's display (Epic, Oracle Health, a PACS): read
-    by the words the draft order is read by (``imaging_from_text``), an MRI of the region it names. Only
-    a study: reports are fetched by their codes (app/fhir/templates.py), so a report named only in words
-    would be read from a prefetch and never from the fallback (invariant 4)."""
-    if study.resource_type != "ImagingStudy":
+    by the words the draft order is read by (``imaging_from_text``), an MRI of the region it names. A
+    report only when it is coded "MRI of spine" (``coded_mri``), its name saying where: reports are fetched
+    by their codes (app/fhir/templates.py), so one named only in words would be read from a prefetch and
+    never from the fallback (invariant 4), while one under a spine imaging code is fetched either way."""
+    if study.resource_type != "ImagingStudy" and not coded_mri:
         return None
     names = (name for name in (study.text, *(c.display for c in study.codings)) if name)
     named = imaging_from_text(names)

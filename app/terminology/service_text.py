@@ -26,14 +26,22 @@ __all__ = ["service_from_text", "spine_surgery_from_text"]
 # Concept names as the value sets name them (physical_therapy.json, chiropractic.json …). One name may name
 # two ("spine surgery referral for epidural injection"): the caller takes the first it reads.
 _CONCEPTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    ("epidural_injection", words(r"EPIDURAL STEROID INJ\w*", r"EPIDURAL INJ\w*", r"ESI",
+    ("epidural_injection", words(r"EPIDURAL STEROID INJ\w*", r"EPIDURAL INJ\w*", r"(?:TF|IL|L|C|T)?ESIS?",
+                                  # a selective nerve root block is billed as a transforaminal epidural
+                                  r"SELECTIVE NERVE ROOT BLOCKS?", r"SNRBS?",
                                   r"INJ\w* (?:OF )?(?:\w+ ){0,3}INTO (?:THE )?EPIDURAL SPACE",
                                   r"TRANSFORAMINAL (?:EPIDURAL |STEROID |NERVE ROOT )*(?:INJ\w*|BLOCK)",
                                   r"INTERLAMINAR (?:EPIDURAL |STEROID )*INJ\w*", r"CAUDAL EPIDURAL\w*")),
     ("physical_therapy", words(r"PHYSICAL THERAP(?:Y|IES|IST)", r"PHYSIOTHERAP(?:Y|IES|IST)", r"PHYSIO",
                                 r"(?:REFERRAL|REFER|REF) TO PT", r"OUTPATIENT PT", r"OP PT",
-                                r"PT (?:EVAL\w*|VISIT|REFERRAL|TREAT\w*|RE ?EVAL\w*)")),
-    ("chiropractic", words(r"CHIROPRACT\w*", r"SPINAL MANIPULATION")),
+                                r"PT (?:EVAL\w*|VISIT|REFERRAL|TREAT\w*|RE ?EVAL\w*|SESSIONS?|TX|DAILY\w*)",
+                                r"PT (?:AND )?OT", r"PT INITIAL EVAL\w*", r"P T (?:EVAL\w*|VISIT|REFERRAL)",
+                                r"PHYS(?:ICAL)? THER\w*",
+                                # the therapy's own CPT names (97110, 97140, 97112, 97530) under a local code
+                                r"THERAPEUTIC EXERCISES?", r"THER EX", r"MANUAL THERAPY",
+                                r"NEUROMUSCULAR RE ?EDUCATION", r"THERAPEUTIC ACTIVIT(?:Y|IES)")),
+    ("chiropractic", words(r"CHIROPRACT\w*", r"SPINAL MANIPULATION", r"SPINAL ADJUSTMENTS?",
+                           r"CHIRO (?:ADJUST\w*|VISIT|TREAT\w*|REFERRAL|EVAL\w*)")),
     ("osteopathic_manipulation", words(r"OSTEOPATHIC MANIPULAT\w*", r"OSTEOPATH(?:Y|IC TREATMENT)?",
                                         r"OMT")),
     ("spine_specialty", words(r"NEUROSURG\w*", r"NEUROLOGICAL SURGERY", r"SPINE SURG\w*", r"SPINAL SURG\w*",
@@ -67,10 +75,16 @@ def service_from_text(texts: Iterable[str], concepts: Iterable[str], *, visit: b
     return None
 
 
+# Epic visit types abbreviate *patient* as "PT": "NEW PT VISIT", "EST PT 15", "RETURN PT" are no therapy.
+_PATIENT_PT: Final = re.compile(r"\b(NEW|EST|ESTAB|ESTABLISHED|RETURN|RETURNING|RET) PT\b")
+
+
 def _read(text: str) -> tuple[str, ...]:
-    """Every concept the name names, in ``_CONCEPTS`` order; none when it says the service did not happen."""
+    """Every concept the name names, in ``_CONCEPTS`` order; none when it says the service did not happen.
+    A new or established *patient* ("NEW PT VISIT") is read as the patient it is, not as physical therapy."""
     if _NOT_DONE.search(text):
         return ()
+    text = _PATIENT_PT.sub(r"\1 PATIENT", text)
     found = tuple(concept for concept, words in _CONCEPTS if words.search(text))
     seen = _SPECIALTY_IF_SEEN.search(text) is not None and _SEEN.search(text) is not None
     if seen and "spine_specialty" not in found and _THERAPIES.isdisjoint(found):
@@ -83,8 +97,10 @@ def _read(text: str) -> tuple[str, ...]:
 # a fusion, a decompression or a disc replacement only when the name also names the spine.
 _SPINE_OPERATION: Final = words(
     r"(?:HEMI|MICRO)?LAMINECTOM\w*", r"LAMINOTOM\w*", r"LAMINOPLAST\w*", r"(?:MICRO)?DIS[CK]ECTOM\w*",
-    r"FORAMINOTOM\w*", r"CORPECTOM\w*", r"ACDF", r"[ALPTXOL]LIF", r"FAILED BACK SURGERY",
-    r"POST ?LAMINECTOMY",
+    r"FORAMINOTOM\w*", r"CORPECTOM\w*", r"ACDF", r"[ALPTXOL]LIF", r"FAILED BACK", r"POST ?LAMINECTOMY",
+    # "H/O lumbar spine surgery", "History of back surgery": the operation unnamed, the spine named. Never
+    # "cervical", "thoracic" or "neck" surgery alone (the cervix, the chest, the thyroid).
+    r"(?:SPINE|SPINAL|BACK|LUMBAR|LUMBOSACRAL) (?:SURG\w*|OPERATIONS?)",
 )
 _SPINE_IF_NAMED: Final = words(r"FUSION", r"ARTHRODESIS", r"DECOMPRESSION",
                                 r"DIS[CK] (?:REPLACEMENT|ARTHROPLASTY)")
@@ -93,11 +109,19 @@ _SPINE_NAMED: Final = words(r"SPINE", r"SPINAL", r"VERTEBRA\w*", r"INTERBODY", r
 # An operation only considered or booked ("candidate for lumbar fusion", "decompression recommended") has
 # not been done: it is no prior surgery (R11/R21), though a referral for it may make a candidate.
 _NOT_YET: Final = words(r"CANDIDATE", r"RECOMMEND\w*", r"PLANNED", r"SCHEDULED", r"CONSIDER\w*", r"PENDING",
-                         r"EVAL\w*", r"REFERRAL", r"CONSULT\w*", r"DISCUSS\w*", r"POSSIBLE", r"NEEDS?")
+                         r"EVAL\w*", r"REFERRAL", r"CONSULT\w*", r"DISCUSS\w*", r"POSSIBLE", r"NEEDS?",
+                         # nor one denied, or a place ("Spine Surgery Clinic"), which names no operation
+                         r"NO (?:\w+ ){0,3}(?:SURG\w*|OPERATIONS?)", r"NONE", r"DENIES", r"NEVER", r"CLINIC",
+                         r"CENT(?:ER|RE)",
+                         # nor one being prepared ("Preoperative clearance for L4-5 laminectomy")
+                         r"PRE ?OP\w*", r"CLEARANCE", r"AWAITING", r"UPCOMING", r"WAIT(?:ING)? ?LIST\w*",
+                         r"DEFERRED", r"PLAN", r"REFERRED", r"CONSENT\w*", r"TO BE")
+# The back is not the neck: a "back surgery" (or a failed back) was on the lumbar or thoracic spine.
+_BACK = r"(?:BACK (?:SURG\w*|OPERATIONS?)|FAILED BACK)"
 _SURGERY_REGIONS: Final[tuple[tuple[Region, re.Pattern[str]], ...]] = (
-    (Region.LUMBAR, words(r"LUMBAR", r"LUMBOSACRAL", r"L[1-5]", r"L SPINE")),
+    (Region.LUMBAR, words(r"LUMBAR", r"LUMBOSACRAL", r"L[1-5]", r"L SPINE", _BACK)),
     (Region.CERVICAL, words(r"CERVICAL", r"C[1-7]", r"ACDF", r"C SPINE")),
-    (Region.THORACIC, words(r"THORACIC", r"T(?:[1-9]|1[0-2])", r"T SPINE")),
+    (Region.THORACIC, words(r"THORACIC", r"T(?:[1-9]|1[0-2])", r"T SPINE", _BACK)),
 )
 
 

@@ -98,6 +98,8 @@ _ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "urn:oid:2.16.840.1.113883.6.88": RXNORM,
         "urn:oid:2.16.840.1.113883.6.4": ICD10PCS,
         "http://www.cms.gov/medicare/coding/icd10": ICD10PCS,
+        # the URI many exports and tools write for ICD-10-PCS beside HL7's icd-10-cm (claims, EHR bridges)
+        "http://hl7.org/fhir/sid/icd-10-pcs": ICD10PCS,
         # ICD-9-CM diagnoses: HL7's OID (.6.103; .6.2 is ICD-9-CM as a whole, sent for diagnoses), and the
         # diagnosis URI claims exports write (CMS Blue Button). Never .6.104, the ICD-9-CM *procedure* codes:
         # without their dot "14.01" (an eye operation) would read as the category 140 (a cancer of the lip).

@@ -31,7 +31,8 @@ EPIC_PT_REFERRAL = {"resourceType": "ServiceRequest", "id": "ref", "status": "ac
                     "code": {"coding": [{"system": EPIC, "code": "REF68",
                                          "display": "AMB REFERRAL TO PHYSICAL THERAPY"}],
                              "text": "Ambulatory referral to Physical Therapy"}}
-KEYS = {"ImagingStudy": "imaging", "ServiceRequest": "servicerequests", "Procedure": "procedures"}
+KEYS = {"ImagingStudy": "imaging", "ServiceRequest": "servicerequests", "Procedure": "procedures",
+        "Encounter": "encounters"}
 
 
 def order_select(example: Callable[[str], dict[str, Any]], *resources: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +78,25 @@ async def test_an_operation_named_only_in_words_is_said_by_its_name(
     """R11/R21, not R1's defer: athenahealth's surgical history names the operation only in words; new
     sciatica (10 days) after it is post-surgical (ACR LBP 2021 variant 5) and the card dates it."""
     request = order_select(example, ATHENA_SURGERY)
-    request["prefetch"]["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "2026-11-10"
+    new_sciatica = {**RADICULOPATHY, "onsetDateTime": "2026-11-10"}  # a copy: RADICULOPATHY stays as it is
+    request["prefetch"]["conditions"]["entry"][0]["resource"] = new_sciatica
     cards = (await client.post(ORDER_SELECT, json=request)).json()["cards"]
     assert [(card["indicator"], card["detail"].splitlines()[0]) for card in cards] == [
         ("info", "- Spine surgery on record (latest 2024-05-02), with active radicular symptoms.")]
+
+
+ORACLE_PT_VISIT = {"resourceType": "Encounter", "id": "pt", "status": "finished", "subject": SUBJECT,
+                   "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+                   "period": {"start": "2026-09-10T14:00:00-05:00"},
+                   "serviceType": {"text": "Physical Therapy"}}
+
+
+async def test_a_therapy_visit_typed_only_in_words_is_said_as_a_visit(
+    client: httpx.AsyncClient, example: Callable[[str], dict[str, Any]]
+) -> None:
+    """R3b, not R3a (eleventh pass): the visit's serviceType is only the words "Physical Therapy", as an
+    Oracle Health medical service may be sent; the card names the therapy and its date."""
+    cards = (await client.post(ORDER_SELECT, json=order_select(example, ORACLE_PT_VISIT))).json()["cards"]
+    (card,) = [card for card in cards if card["summary"].startswith("Image only if")]  # R3b
+    lines = [line for line in card["detail"].splitlines() if line.startswith("- Treatment since onset")]
+    assert lines == ["- Treatment since onset: physical therapy visit (2026-09-10)."]
