@@ -66,3 +66,22 @@ async def test_another_spine_operation_is_prior_surgery_not_a_fracture(
     cards = await cards_for(client, example, procedure("63030", "completed"))
 
     assert cards and all("Fracture risk" not in card["summary"] for card in cards)
+
+
+async def test_long_term_steroids_in_words_get_the_critical_infection_card(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """PATHWAY.md §3 (Z79.52 in words, docs/pathway-facts.md "Eleventh pass: fracture risk, trauma and
+    age"): a problem "Long-term use of systemic steroids" with no code was read as nothing, and the
+    day-20 radiculopathy deferred; now R7's critical card, whose detail names the record's own words."""
+    request = example("order-select-lumbar-day20.json")
+    problem = {"resourceType": "Condition", "id": "steroids",
+               "subject": {"reference": "Patient/example-lumbar-day20"}, "recordedDate": "2021-05-01",
+               "code": {"text": "Long-term (current) use of systemic steroids"}}
+    request["prefetch"]["conditions"]["entry"].append({"resource": problem})
+    response = await client.post(ORDER_SELECT, json=request)
+
+    cards = response.json()["cards"]
+    assert cards[0]["indicator"] == "critical"
+    assert "SpineDeferImaging" not in [card["source"]["topic"]["code"] for card in cards]
+    assert "Long-term (current) use of systemic steroids" in cards[0]["detail"]
