@@ -85,3 +85,21 @@ async def test_long_term_steroids_in_words_get_the_critical_infection_card(
     assert cards[0]["indicator"] == "critical"
     assert "SpineDeferImaging" not in [card["source"]["topic"]["code"] for card in cards]
     assert "Long-term (current) use of systemic steroids" in cards[0]["detail"]
+
+
+async def test_a_frax_row_under_a_local_code_is_named_on_the_fracture_risk_card(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """PATHWAY.md §3 osteoporosis as a FRAX probability at the treatment threshold, filed under a site's own
+    code (docs/pathway-facts.md "Eleventh pass: fracture risk, trauma and age"): R10 instead of the defer."""
+    request = example("order-select-lumbar-day20.json")
+    frax = {"resourceType": "Observation", "id": "frax", "status": "final",
+            "subject": {"reference": "Patient/example-lumbar-day20"}, "effectiveDateTime": "2025-06-01",
+            "code": {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.768282", "code": "5002",
+                                 "display": "FRAX 10-yr major osteoporotic fracture risk"}]},
+            "valueQuantity": {"value": 24, "unit": "%"}}
+    request["prefetch"]["observations"].setdefault("entry", []).append({"resource": frax})
+    cards = (await client.post(ORDER_SELECT, json=request)).json()["cards"]
+
+    assert cards[0]["source"]["topic"]["code"] == "SpineImagingAppropriate"
+    assert "FRAX 10-year fracture probability 24 %" in cards[0]["detail"]
