@@ -103,3 +103,22 @@ async def test_a_frax_row_under_a_local_code_is_named_on_the_fracture_risk_card(
 
     assert cards[0]["source"]["topic"]["code"] == "SpineImagingAppropriate"
     assert "FRAX 10-year fracture probability 24 %" in cards[0]["detail"]
+
+
+async def test_an_undated_active_prednisone_gets_the_critical_card_date_not_recorded(
+    client: httpx.AsyncClient, example: Example
+) -> None:
+    """PATHWAY.md §3 long-term steroids and invariant 6: an active home-medication prednisone with no date
+    (docs/pathway-facts.md "Eleventh pass: fracture risk, trauma and age") was no course, and the day-20
+    radiculopathy deferred; the card now says the date was not recorded."""
+    request = example("order-select-lumbar-day20.json")
+    statement = {"resourceType": "MedicationStatement", "id": "pred", "status": "active",
+                 "subject": {"reference": "Patient/example-lumbar-day20"},
+                 "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                           "code": "312617",
+                                                           "display": "prednisone 5 MG Oral Tablet"}]}}
+    request["prefetch"]["medicationstatements"].setdefault("entry", []).append({"resource": statement})
+    cards = (await client.post(ORDER_SELECT, json=request)).json()["cards"]
+
+    assert cards[0]["indicator"] == "critical"
+    assert "date not recorded" in cards[0]["detail"]
