@@ -71,9 +71,10 @@ async def test_another_spine_operation_is_prior_surgery_not_a_fracture(
 async def test_long_term_steroids_in_words_get_the_critical_infection_card(
     client: httpx.AsyncClient, example: Example
 ) -> None:
-    """PATHWAY.md §3 (Z79.52 in words, docs/pathway-facts.md "Eleventh pass: fracture risk, trauma and
-    age"): a problem "Long-term use of systemic steroids" with no code was read as nothing, and the
-    day-20 radiculopathy deferred; now R7's critical card, whose detail names the record's own words."""
+    """PATHWAY.md §3 immunosuppression: the long-term steroids of Z79.52 written in words
+    (docs/pathway-facts.md "Eleventh pass: fracture risk, trauma and age"). A problem "Long-term use of
+    systemic steroids" with no code was read as nothing, and the day-20 radiculopathy deferred; now R7's
+    critical card, whose detail names the record's own words."""
     request = example("order-select-lumbar-day20.json")
     problem = {"resourceType": "Condition", "id": "steroids",
                "subject": {"reference": "Patient/example-lumbar-day20"}, "recordedDate": "2021-05-01",
