@@ -50,9 +50,12 @@ _NOT_AN_EVENT = r"(?!\s+(?:risk|prevention|precaution|screen|assessment|history|
 _FALL = re.compile(
     r"\b(?:fell(?!\s+asleep)|fallen(?!\s+arch)|slipped(?!\s+dis[ck])|tripped|stumbled)\b"
     r"|\b(?:slip|trip)[\s&-]*(?:and|n)?[\s&-]*fall\b"
+    r"|\b(?:slip|trip)\s+(?:on|over)\b"
     r"|\bglf\b"  # "ground-level fall", as emergency notes abbreviate it
     r"|\b(?:s/p|status\s+post|after(?:\s+a)?|following(?:\s+a)?|post|mechanical|ground[-\s]level|same[-\s]level"
-    r"|recent|accidental|witnessed|unwitnessed|had\s+a)\s+falls?\b" + _NOT_AN_EVENT +
+    r"|recent|accidental|witnessed|unwitnessed|had\s+a|with(?:\s+a)?)\s+falls?\b" + _NOT_AN_EVENT +
+    # a trauma of unstated energy after which the pain began: fracture risk, never the coded §1 trauma
+    r"|\b(?:s/p|status\s+post|after(?:\s+a)?|following(?:\s+a)?|post|recent|minor)\s+trauma\b" +
     r"|\bfalls?\s+(?:from|on|off|onto|down|at|in|while|backwards?|injury)\b"
     r"|^\W*falls?\b" + _NOT_AN_EVENT + r"(?!\s+(?:of|\d))",
     re.IGNORECASE)
@@ -60,12 +63,16 @@ _CRASH = re.compile(
     r"\b(?:mvc|mva|mcc|motor\s+vehicle\s+(?:collision|crash|accident)|(?:car|auto|motorcycle)\s+"
     r"(?:accident|crash|collision|wreck)|rear[-\s]ended|ped(?:estrian)?\s+(?:vs|versus|struck))\b",
     re.IGNORECASE)
-_OSTEOPOROSIS = re.compile(r"\bosteoporo(?:sis|tic)\b(?!\s+(?:risk|screen|prevention|assessment))",
-                           re.IGNORECASE)
+# ... or a T-score of -2.5 or lower written in a report's prose ("Lowest T-score -2.8 at L1-L4"; WHO 1994).
+_OSTEOPOROSIS = re.compile(
+    r"\bosteoporo(?:sis|tic)\b(?!\s+(?:risk|screen|prevention|assessment))"
+    r"|\bt[-\s]?score\b[^\d\-\u2212\u2013.;]{0,20}[-\u2212\u2013]\s*(?:2\.[5-9]\d*|[3-9](?:\.\d+)?)(?![\d.])",
+    re.IGNORECASE)
 # A vertebral compression or wedge fracture, a collapsed vertebra, and its treatment (vertebral_fracture,
 # vertebral_augmentation): "L1 compression fracture", "T12 compression fx", "s/p kyphoplasty".
 _VERTEBRAL = re.compile(
-    r"\b(?:compression|wedge|burst|vertebral|spinal|spine)\s+(?:body\s+)?(?:fracture|fx)\b"
+    r"\b(?:compression|wedge|burst|vertebral|spinal|spine)\s+(?:body\s+)?(?:fracture|fx|deformity)\b"
+    r"|\b(?:fragility|insufficiency)\s+(?:fracture|fx)\b"
     r"|\b(?:collapsed\s+vertebra|vertebral\s+collapse|kyphoplasty|vertebroplasty)\b",
     re.IGNORECASE)
 # Long-term systemic steroids (§3: "steroids for 90 days or more"; ICD-10-CM Z79.52 in words): "long-term
@@ -77,7 +84,8 @@ _LOCAL = r"(?!(?:inhaled|nasal|topical|eye|ophthalmic|intra-?articular|epidural)
 _STEROIDS = re.compile(
     rf"\b(?:long[-\s]term|chronic)\s+(?:\(?current\)?\s+)?(?:use\s+of\s+)?{_LOCAL}(?:(?:systemic|oral)\s+)?"
     rf"(?:{_STEROID})\b(?!\s+(?:injections?|inj|cream|ointment|drops|inhaler|spray)\b)"
-    rf"|\b(?:{_STEROID})[-\s]dependen(?:t|ce|cy)\b",
+    rf"|\b(?:{_STEROID})[-\s]dependen(?:t|ce|cy)\b"
+    rf"|\b(?:{_STEROID})\b[^.;]{{0,30}}\b(?:long[-\s]term|chronic(?:ally)?)\b",
     re.IGNORECASE)
 # Steroids first: "osteoporosis from chronic prednisone" is both classes' risk, osteoporosis only one's.
 _PATTERNS = ((_STEROIDS, Finding.LONG_TERM_STEROIDS), (_FALL, Finding.LOW_VELOCITY_TRAUMA),
@@ -165,8 +173,17 @@ def _named_once(text: str) -> Finding | None:
     return _read_named(text)
 
 
+# The steroid pattern is tried only on words naming one (a plain substring test): it is tried first, and a
+# full scan of a long text that names none cost as much as the other four patterns together.
+_STEROID_HINTS = ("steroid", "predni", "dexameth", "hydrocort")
+
+
 def _read_named(text: str) -> Finding | None:
+    lowered = text.lower()
+    steroid = any(hint in lowered for hint in _STEROID_HINTS)
     for pattern, kind in _PATTERNS:
+        if kind is Finding.LONG_TERM_STEROIDS and not steroid:
+            continue
         if any(n == _MOST_MENTIONS or not _negated(text, m.start(), m.end(), kind)
                for n, m in enumerate(pattern.finditer(text))):
             return kind
