@@ -207,11 +207,12 @@ def _red_flags(
     patient = ctx.chart.patient
     markers = marker_flags(ctx, coded, age, patient.gender if patient is not None else None)
     motor = motor_grades(ctx, onset.day or ctx.days_before(ctx.policy.episode_gap_days))
+    words = tuple(fracture_risk_in_words(ctx))  # long-term steroids in words are an infection risk too
     extra = {**markers.red_flags, RedFlag.MOTOR: (*markers.red_flags.get(RedFlag.MOTOR, ()), *motor.serious),
              RedFlag.CES: (*markers.red_flags.get(RedFlag.CES, ()), *both_legs(ctx), *motor.both_legs,
                            *(e for _, e in catheterisations(ctx, _new_since(ctx, onset)))),
-             RedFlag.FRACTURE_RISK: (*markers.red_flags.get(RedFlag.FRACTURE_RISK, ()),
-                                     *(e for _, e in fracture_risk_in_words(ctx)))}
+             **{flag: (*markers.red_flags.get(flag, ()), *(e for f, e in words if f is flag))
+                for flag in (RedFlag.FRACTURE_RISK, RedFlag.INFECTION)}}
     merged = {flag: ordered((*coded.get(flag, ()), *extra.get(flag, ()))) for flag in RedFlag}
     return {flag: items for flag, items in merged.items() if items}, markers.unexplained, motor.mild
 

@@ -289,11 +289,29 @@ def _steroids(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     counted twice. A prescription whose length is unknown adds nothing.
     """
     courses = [(m, coding, span) for m, coding, span in _steroid_courses(ctx) if span[1] >= span[0]]
-    if _union_days(span for _, _, span in courses) < ctx.policy.long_term_steroid_days:
-        return
-    for medication, coding, (first, _) in courses:
-        evidence = Evidence(Finding.LONG_TERM_STEROIDS, medication.reference, first, coding)
-        yield from ((RedFlag.INFECTION, evidence), (RedFlag.FRACTURE_RISK, evidence))
+    found = [Evidence(Finding.LONG_TERM_STEROIDS, m.reference, None, coding, state=State.DATE_NOT_RECORDED)
+             for m, coding in _undated_current_courses(ctx)]
+    if _union_days(span for _, _, span in courses) >= ctx.policy.long_term_steroid_days:
+        found += [Evidence(Finding.LONG_TERM_STEROIDS, m.reference, first, coding)
+                  for m, coding, (first, _) in courses]
+    yield from ((flag, evidence) for evidence in found for flag in (RedFlag.INFECTION, RedFlag.FRACTURE_RISK))
+
+
+def _undated_current_courses(ctx: Context) -> Iterator[tuple[MedicationView, Coding]]:
+    """An ``active`` systemic steroid with no date at all (no authoredOn, effective[x] or dateAsserted), as
+    a reconciled home-medication list records "prednisone 5 mg daily": the same record dated since 2025 is
+    a long-term course (``_course_days``), so the undated one must not be less (invariant 6); it counts
+    unless a stated supply or period makes it shorter than ``long_term_steroid_days`` (docs/pathway-facts.md
+    "Eleventh pass: fracture risk, trauma and age")."""
+    for medication in ctx.chart.medications:
+        if medication.start is not None or medication.status != "active" or medication.do_not_perform:
+            continue
+        supply = medication.supply_days
+        if supply is not None and supply < ctx.policy.long_term_steroid_days:
+            continue
+        coding = _systemic_steroid(ctx, medication)
+        if coding is not None:
+            yield medication, coding
 
 
 def _union_days(spans: Iterable[tuple[date, date]]) -> int:

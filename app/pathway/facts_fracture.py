@@ -20,6 +20,7 @@ from app.pathway.facts_common import (
     treating_procedures,
 )
 from app.pathway.facts_dates import possibly_by
+from app.pathway.facts_fracture_rows import named_bone_density
 from app.pathway.model import Evidence, Finding, RedFlag, State
 
 __all__ = ["fracture_risks"]
@@ -40,7 +41,7 @@ def fracture_risks(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     # §3 "osteoporosis" as its treatment, whatever its age or status: a bisphosphonate stopped after five
     # years leaves the bone it treated (docs/pathway-facts.md "Ninth pass: fracture risk and trauma").
     drugs = treating_drugs(ctx, "osteoporosis_drug", Finding.OSTEOPOROSIS_DRUG)
-    found = (*augmentations, *_t_scores(ctx), *drugs)
+    found = (*augmentations, *_t_scores(ctx), *named_bone_density(ctx), *drugs)
     yield from ((RedFlag.FRACTURE_RISK, evidence) for evidence in found)
 
 

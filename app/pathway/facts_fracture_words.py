@@ -22,7 +22,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from app.chart.dates import FhirDate
-from app.pathway.facts_common import Context, condition_first_date, condition_void, dated, shown_name
+from app.pathway.facts_common import (
+    Context,
+    condition_current,
+    condition_first_date,
+    condition_void,
+    dated,
+    shown_name,
+)
 from app.pathway.facts_dates import last_day, possibly_by
 from app.pathway.facts_findings import stated_texts
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, matched_members
@@ -33,7 +40,8 @@ from app.terminology import Coding
 __all__ = ["fracture_risk_in_words"]
 
 # The coded concepts: a record coded by one of them is read by its code (facts_flags), not its words.
-_CODED = ("low_velocity_trauma", "high_energy_trauma", "osteoporosis", "vertebral_fracture")
+_CODED = ("low_velocity_trauma", "high_energy_trauma", "osteoporosis", "vertebral_fracture",
+          "long_term_steroids")
 _NOT_AN_EVENT = r"(?!\s+(?:risk|prevention|precaution|screen|assessment|history|score))"
 # A fall: "fell", "fallen", "slipped", "tripped", "stumbled", "slip and fall" (not "fell asleep", a "slipped
 # disc" or "fallen arches"); "fall" or "falls" after what makes it an event ("s/p fall", "after a fall",
@@ -42,24 +50,49 @@ _NOT_AN_EVENT = r"(?!\s+(?:risk|prevention|precaution|screen|assessment|history|
 _FALL = re.compile(
     r"\b(?:fell(?!\s+asleep)|fallen(?!\s+arch)|slipped(?!\s+dis[ck])|tripped|stumbled)\b"
     r"|\b(?:slip|trip)[\s&-]*(?:and|n)?[\s&-]*fall\b"
+    r"|\b(?:slip|trip)\s+(?:on|over)\b"
+    r"|\bglf\b"  # "ground-level fall", as emergency notes abbreviate it
     r"|\b(?:s/p|status\s+post|after(?:\s+a)?|following(?:\s+a)?|post|mechanical|ground[-\s]level|same[-\s]level"
-    r"|recent|accidental|witnessed|unwitnessed|had\s+a)\s+falls?\b" + _NOT_AN_EVENT +
+    r"|recent|accidental|witnessed|unwitnessed|had\s+a|with(?:\s+a)?)\s+falls?\b" + _NOT_AN_EVENT +
+    # a trauma of unstated energy after which the pain began: fracture risk, never the coded §1 trauma
+    r"|\b(?:s/p|status\s+post|after(?:\s+a)?|following(?:\s+a)?|post|recent|minor)\s+trauma\b" +
     r"|\bfalls?\s+(?:from|on|off|onto|down|at|in|while|backwards?|injury)\b"
     r"|^\W*falls?\b" + _NOT_AN_EVENT + r"(?!\s+(?:of|\d))",
     re.IGNORECASE)
 _CRASH = re.compile(
-    r"\b(?:mvc|mva|motor\s+vehicle\s+(?:collision|crash|accident)|car\s+(?:accident|crash)|rear[-\s]ended)\b",
+    r"\b(?:mvc|mva|mcc|motor\s+vehicle\s+(?:collision|crash|accident)|(?:car|auto|motorcycle)\s+"
+    r"(?:accident|crash|collision|wreck)|rear[-\s]ended|ped(?:estrian)?\s+(?:vs|versus|struck))\b",
     re.IGNORECASE)
-_OSTEOPOROSIS = re.compile(r"\bosteoporo(?:sis|tic)\b(?!\s+(?:risk|screen|prevention|assessment))",
-                           re.IGNORECASE)
+# ... or a T-score of -2.5 or lower written in a report's prose ("Lowest T-score -2.8 at L1-L4"; WHO 1994).
+_OSTEOPOROSIS = re.compile(
+    r"\bosteoporo(?:sis|tic)\b(?!\s+(?:risk|screen|prevention|assessment))"
+    r"|\bt[-\s]?score\b[^\d\-\u2212\u2013.;]{0,20}[-\u2212\u2013]\s*(?:2\.[5-9]\d*|[3-9](?:\.\d+)?)(?![\d.])",
+    re.IGNORECASE)
 # A vertebral compression or wedge fracture, a collapsed vertebra, and its treatment (vertebral_fracture,
 # vertebral_augmentation): "L1 compression fracture", "T12 compression fx", "s/p kyphoplasty".
 _VERTEBRAL = re.compile(
-    r"\b(?:compression|wedge|burst|vertebral|spinal|spine)\s+(?:body\s+)?(?:fracture|fx)\b"
+    r"\b(?:compression|wedge|burst|vertebral|spinal|spine)\s+(?:body\s+)?(?:fracture|fx|deformity)\b"
+    r"|\b(?:fragility|insufficiency)\s+(?:fracture|fx)\b"
     r"|\b(?:collapsed\s+vertebra|vertebral\s+collapse|kyphoplasty|vertebroplasty)\b",
     re.IGNORECASE)
-_PATTERNS = ((_FALL, Finding.LOW_VELOCITY_TRAUMA), (_CRASH, Finding.HIGH_ENERGY_TRAUMA),
-             (_OSTEOPOROSIS, Finding.OSTEOPOROSIS), (_VERTEBRAL, Finding.VERTEBRAL_FRACTURE))
+# Long-term systemic steroids (§3: "steroids for 90 days or more"; ICD-10-CM Z79.52 in words): "long-term
+# (current) use of systemic steroids", "chronic prednisone", "steroid-dependent" — never an inhaled, nasal,
+# topical or eye steroid, nor an injection.
+_STEROID = (r"(?:cortico|gluco)?steroids?|prednisone|prednisolone|methylprednisolone|dexamethasone"
+            r"|hydrocortisone")
+_LOCAL = r"(?!(?:inhaled|nasal|topical|eye|ophthalmic|intra-?articular|epidural)\b)"
+_STEROIDS = re.compile(
+    rf"\b(?:long[-\s]term|chronic)\s+(?:\(?current\)?\s+)?(?:use\s+of\s+)?{_LOCAL}(?:(?:systemic|oral)\s+)?"
+    rf"(?:{_STEROID})\b(?!\s+(?:injections?|inj|cream|ointment|drops|inhaler|spray)\b)"
+    rf"|\b(?:{_STEROID})[-\s]dependen(?:t|ce|cy)\b"
+    rf"|\b(?:{_STEROID})\b[^.;]{{0,30}}\b(?:long[-\s]term|chronic(?:ally)?)\b",
+    re.IGNORECASE)
+# Steroids first: "osteoporosis from chronic prednisone" is both classes' risk, osteoporosis only one's.
+_PATTERNS = ((_STEROIDS, Finding.LONG_TERM_STEROIDS), (_FALL, Finding.LOW_VELOCITY_TRAUMA),
+             (_CRASH, Finding.HIGH_ENERGY_TRAUMA), (_OSTEOPOROSIS, Finding.OSTEOPOROSIS),
+             (_VERTEBRAL, Finding.VERTEBRAL_FRACTURE))
+# Long-term steroids are an infection risk as well (§3 immunosuppression, as Z79.52 is: facts_flags).
+_CLASSES = {Finding.LONG_TERM_STEROIDS: (RedFlag.INFECTION, RedFlag.FRACTURE_RISK)}
 _EVENTS = frozenset({Finding.LOW_VELOCITY_TRAUMA, Finding.HIGH_ENERGY_TRAUMA})
 # A negation or someone else's history a few words before the finding: "denies falls", "no recent fall",
 # "without trauma or fall", "compression fracture ruled out", "family history of osteoporosis".
@@ -76,21 +109,28 @@ _EXCLUDED_AFTER = re.compile(r"[\w\s,:-]{0,20}?\b(?:ruled\s+out|excluded|negativ
 _SOUGHT = re.compile(r"\b(?:r/o|rule\s+out|screen|screening|evaluate\s+for|eval\s+for)\b[\w\s,/():-]{0,25}$",
                      re.IGNORECASE)
 
-_Words = tuple[tuple[str, ...], str | None, FhirDate | None]
+# A record's words, its reference and date, and for a Condition whether it is current (active, or ended
+# within ``redflag_resolved_window_days``); a reason (None) is as current as its date.
+_Words = tuple[tuple[str, ...], str | None, FhirDate | None, bool | None]
 
 
 def fracture_risk_in_words(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     """§3 fracture risk named in words only, each finding shown in the chart's own words; an event (a fall,
-    a crash) while new, the others whatever their age; never dated after the order."""
+    a crash) while new, the others whatever their age — but long-term steroids only while current (a
+    problem active or just ended, a reason while new), and then also as the infection class."""
     since = ctx.days_before(ctx.policy.episode_gap_days)
-    for words, reference, on in (*_reason_words(ctx), *_problem_words(ctx), *_order_words(ctx)):
+    for words, reference, on, current in (*_reason_words(ctx), *_problem_words(ctx), *_order_words(ctx)):
         if not possibly_by(on, ctx.order_date):
             continue
-        old = on is not None and last_day(on) < since
+        new = on is None or last_day(on) >= since
         for text in words:
             kind = _named(text)
-            if kind is not None and not (old and kind in _EVENTS):
-                yield RedFlag.FRACTURE_RISK, Evidence(kind, reference, dated(on), text=shown_name(text))
+            if kind is None or (kind in _EVENTS and not new):
+                continue
+            if kind is Finding.LONG_TERM_STEROIDS and not (new if current is None else current):
+                continue
+            evidence = Evidence(kind, reference, dated(on), text=shown_name(text))
+            yield from ((flag, evidence) for flag in _CLASSES.get(kind, (RedFlag.FRACTURE_RISK,)))
 
 
 def _reason_words(ctx: Context) -> Iterator[_Words]:
@@ -98,7 +138,7 @@ def _reason_words(ctx: Context) -> Iterator[_Words]:
     coded one is read by its code, and is not shown twice)."""
     for codings, texts, reference, on in stated_texts(ctx):
         if not _coded(ctx, codings):
-            yield texts, reference, on
+            yield texts, reference, on, None
 
 
 def _problem_words(ctx: Context) -> Iterator[_Words]:
@@ -107,7 +147,8 @@ def _problem_words(ctx: Context) -> Iterator[_Words]:
     for c in ctx.chart.conditions:
         words = tuple(t for t in (c.text, *(coding.display for coding in c.codings)) if t)
         if any(_named(t) for t in words) and not _coded(ctx, c.codings) and not condition_void(c):
-            yield words, c.reference, condition_first_date(c, ctx.chart.patient, ctx.order_date)
+            current = condition_current(c, ctx.order_date, ctx.policy.redflag_resolved_window_days)
+            yield words, c.reference, condition_first_date(c, ctx.chart.patient, ctx.order_date), current
 
 
 def _coded(ctx: Context, codings: tuple[Coding, ...]) -> bool:
@@ -117,7 +158,7 @@ def _coded(ctx: Context, codings: tuple[Coding, ...]) -> bool:
 def _order_words(ctx: Context) -> Iterator[_Words]:
     """The draft order's reason for exam in words ("fell from standing, r/o compression fracture")."""
     if ctx.order is not None and ctx.order.reason_texts:
-        yield ctx.order.reason_texts, ctx.order.reference, FhirDate(ctx.order_date)
+        yield ctx.order.reason_texts, ctx.order.reference, FhirDate(ctx.order_date), None
 
 
 def _named(text: str) -> Finding | None:
@@ -132,8 +173,17 @@ def _named_once(text: str) -> Finding | None:
     return _read_named(text)
 
 
+# The steroid pattern is tried only on words naming one (a plain substring test): it is tried first, and a
+# full scan of a long text that names none cost as much as the other four patterns together.
+_STEROID_HINTS = ("steroid", "predni", "dexameth", "hydrocort")
+
+
 def _read_named(text: str) -> Finding | None:
+    lowered = text.lower()
+    steroid = any(hint in lowered for hint in _STEROID_HINTS)
     for pattern, kind in _PATTERNS:
+        if kind is Finding.LONG_TERM_STEROIDS and not steroid:
+            continue
         if any(n == _MOST_MENTIONS or not _negated(text, m.start(), m.end(), kind)
                for n, m in enumerate(pattern.finditer(text))):
             return kind

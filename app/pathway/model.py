@@ -144,6 +144,7 @@ class Finding(StrEnum):
     MUSCLE_STRENGTH = "muscle_strength"  # MRC grade 0-5, quarter grades for "4+"/"4-"
     SPINAL_PROCEDURE = "spinal_procedure"  # within SPINAL_PROCEDURE_DAYS (R7 risk factor)
     DXA_T_SCORE = "dxa_t_score"  # a T-score of -2.5 or lower: osteoporosis (facts_fracture)
+    FRAX = "frax"  # a FRAX 10-year probability at a treatment threshold: osteoporosis (facts_fracture_rows)
     OSTEOPOROSIS_DRUG = "osteoporosis_drug"  # a bisphosphonate or denosumab (facts_fracture)
 
 

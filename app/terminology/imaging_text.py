@@ -30,42 +30,59 @@ TextImaging = tuple[Region | None, Modality, Contrast | None]
 
 # "MRI LUMBAR WO CONTRAST": lumbar names the spine by itself beside a modality (a lumbar puncture, drain or
 # plexus is excluded below); "cervical" and "thoracic" alone do not (the cervix, the thorax).
-_SPINE: Final = words(r"SPINE", r"SPINAL", r"[CTL]S?SPINE", r"VERTEBRAL COLUMN", r"LUMBAR", r"LUMBOSACRAL")
+# "L SP", "LSP", "CSP" (the catalogue's "spine" cut to two letters), "low back" and "scoliosis" (an entire
+# spine series) name the spine too (docs/pathway-facts.md "Eleventh pass: fracture risk, trauma and age").
+_SPINE: Final = words(r"SPINE", r"SPINAL", r"[CTL]S?SPINE", r"VERTEBRAL COLUMN", r"LUMBAR", r"LUMBOSACRAL",
+                      r"[CTL] ?SP", r"LOW(?:ER)? BACK", r"SCOLIOSIS")
 _NOT_A_SPINE_STUDY: Final = words(
     r"ANGIO\w*", r"MRA", r"MRV", r"CTA", r"VENOGRA\w*", r"GUIDED", r"GUIDANCE", r"BIOPS\w*", r"ASPIRAT\w*",
     r"DRAIN\w*", r"PLEXUS", r"ABLATION", r"KYPHOPLAST\w*", r"VERTEBROPLAST\w*", r"STIMULATOR", r"PUNCTURE",
     r"CHEST", r"ABDOMEN", r"ABD", r"PELVIS", r"HEAD", r"BRAIN", r"ORBITS?", r"FACE", r"HIPS?", r"KNEES?",
-    r"SHOULDERS?", r"SACRUM", r"COCCYX", r"SACROILIAC", r"SI JOINTS?",
+    r"SHOULDERS?",
     # not a new study: a referral or consult naming the spine, the reading of a study done elsewhere
     r"REFERRAL", r"REFER", r"CONSULT\w*", r"CLINIC", r"THERAPY", r"OUTSIDE", r"OVERREAD", r"SECOND OPINION",
 )
+# The sacrum, coccyx and SI joints are not the spine of §1: a study of them alone is not ours, one of the
+# lumbar spine *and* them ("MRI LUMBAR SPINE AND SACRUM") is a lumbar study (as SNOMED CT's lumbar-and-SI
+# joint MRI is, spine_imaging.json) — a cauda equina patient's order must get its card.
+_SACRAL: Final = words(r"SACRUM", r"SACRAL", r"COCCYX", r"SACROILIAC", r"SI JOINTS?")
+_LUMBAR: Final = words(r"LUMBAR", r"LUMBOSACRAL", r"LUMB", r"L ?S? ?SPINE", r"LS", r"L ?SP",
+                       r"LOW(?:ER)? BACK")
 _INJECTION: Final = words(r"INJECTIONS?", r"INJ", r"BLOCK")
 # LOINC names a myelogram by its intrathecal contrast ("CT Lumbar spine W contrast IT", CODES.md §1d).
 _MYELOGRAPHY: Final = words(r"MYELO(?:GRAM|GRAPHY|GRAPHIC)S?", r"CONTRAST IT", r"INTRATHECAL")
 _CT: Final = words(r"CT", r"CAT SCAN", r"COMPUTED TOMOGRAPH\w*")
+# Nuclear before CT and MRI: a "PET CT SPINE" or a "SPECT/CT" is a nuclear study (R15), not a CT (R13).
+# Radiographs also by the DICOM modality a catalogue puts first ("DX L-SPINE", "CR LUMBAR SPINE"; not
+# elsewhere, where "dx" is a diagnosis), by a count of views ("2-3V", "4V") or as a "series".
 _MODALITIES: Final[tuple[tuple[Modality, re.Pattern[str]], ...]] = (
+    (Modality.NUCLEAR, words(r"NM", r"BONE SCAN", r"SPECT", r"PET", r"SCINTIGRA\w*")),
     (Modality.MRI, words(r"MRI", r"MR", r"MRIS", r"MAGNETIC RESONANCE", r"NMR")),
     (Modality.CT, _CT),
-    (Modality.XR, words(r"XR", r"X ?RAYS?", r"RADIOGRAPH\w*", r"PLAIN FILMS?", r"VIEWS?")),
-    (Modality.NUCLEAR, words(r"NM", r"BONE SCAN", r"SPECT", r"PET", r"SCINTIGRA\w*")),
+    (Modality.XR, words(r"XR", r"X ?RAYS?", r"RADIOGRAPH\w*", r"PLAIN FILMS?", r"VIEWS?", r"^(?:DX|CR)",
+                        r"\d ?VW?S?", r"SERIES")),
 )
 _REGIONS: Final[tuple[tuple[tuple[Region, ...], re.Pattern[str]], ...]] = (
-    ((Region.LUMBAR,), words(r"LUMBAR", r"LUMBOSACRAL", r"LUMB", r"L ?S? ?SPINE", r"LS")),
-    ((Region.CERVICAL,), words(r"CERVICAL", r"CERV", r"C ?SPINE")),
-    ((Region.THORACIC,), words(r"THORACIC", r"THOR", r"DORSAL", r"T ?SPINE")),
+    ((Region.LUMBAR,), _LUMBAR),
+    ((Region.CERVICAL,), words(r"CERVICAL", r"CERV", r"C ?SPINE", r"C ?SP")),
+    ((Region.THORACIC,), words(r"THORACIC", r"THOR", r"DORSAL", r"T ?SPINE", r"T ?SP")),
     ((Region.THORACIC, Region.LUMBAR), words(r"THORACOLUMBAR", r"T ?L ?SPINE")),
     ((Region.CERVICAL, Region.THORACIC), words(r"CERVICOTHORACIC", r"C ?T ?SPINE")),
     (tuple(Region), words(r"WHOLE", r"TOTAL", r"ENTIRE", r"COMPLETE SPINE", r"C ?T ?L ?SPINE")),
 )
 # Contrast is read only where the name speaks of it ("MRI L-spine with sedation" says nothing of contrast);
 # both spellings in one name ("W WO", "W/WO", "with and without", "pre and post") mean without-and-with.
-_SPEAKS_OF_CONTRAST: Final = words(r"CONTRAST", r"GAD\w*", r"IV", r"ENHANCED", r"UNENHANCED", r"NONCON",
-                                    r"WO", r"W O", r"WWO")
+_SPEAKS_OF_CONTRAST: Final = words(r"CONTRAST", r"CNTRST", r"CONTR", r"CONT", r"CON", r"GAD\w*", r"IV",
+                                    r"ENHANCED", r"UNENHANCED", r"NONENHANCED", r"NONCON", r"WO", r"W O",
+                                    r"WWO")
 _BOTH: Final = words(r"WWO", r"PRE AND POST", r"PRE POST")
 _WITHOUT: Final = words(r"WO", r"W O", r"WITHOUT", r"W OUT", r"NON ?CONTRAST", r"NO CONTRAST", r"NONCON",
-                         r"UNENHANCED")
-_WITH: Final = words(r"W(?! O\b)(?! OUT\b)", r"WITH", r"CONTRAST ENHANCED", r"ENHANCED", r"GADOLINIUM",
-                      r"GAD")
+                         r"UNENHANCED", r"NON ?ENHANCED")
+# The agent or "enhanced" named after a without ("WITHOUT GADOLINIUM", "W O GAD", "NON ENHANCED") is the
+# without; it says "with" only on its own.
+_WITHOUT_WORD = r"(?<!\bWITHOUT )(?<!\bW O )(?<!\bWO )(?<!\bNO )(?<!\bNON )"
+_WITH: Final = words(r"W(?! O\b)(?! OUT\b)", r"WITH", r"CONTRAST ENHANCED", _WITHOUT_WORD + r"ENHANCED",
+                      _WITHOUT_WORD + r"GADOLINIUM", _WITHOUT_WORD + r"GAD")
 _CT_WORD: Final = words(r"CT")
 _CONTRAST_MEANINGFUL: Final = frozenset({Modality.MRI, Modality.CT})
 _STUDIES_BY_INJECTION: Final = frozenset({Modality.MYELOGRAPHY, Modality.CT_MYELOGRAPHY})
@@ -88,6 +105,8 @@ def contrast_from_text(texts: Iterable[str]) -> Contrast | None:
 def _read(text: str) -> TextImaging | None:
     modality = _modality(text)
     if modality is None or _NOT_A_SPINE_STUDY.search(text):
+        return None
+    if _SACRAL.search(text) and not _LUMBAR.search(text):
         return None
     if modality not in _STUDIES_BY_INJECTION and not _SPINE.search(text):
         return None  # a myelogram images the spinal canal whatever else its name says
