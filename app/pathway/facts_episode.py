@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
+from typing import cast
 
 from app.chart.dates import FhirDate
 from app.chart.model import ConditionView, PatientView
@@ -193,12 +194,17 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
     the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
     diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound; an exact onset
-    written in another zone on the order's evening is the order's day, not a negative duration). ``found``:
-    the days the written onset may mean (``onset_range``)."""
+    written in another zone on the order's evening is the order's day, not a negative duration). An exact
+    onset after the first visit that carried the diagnosis is not the episode's start: the visit shows the
+    symptoms had begun by its day (docs/pathway-facts.md "Eleventh pass: onset"). ``found``: the days the
+    written onset may mean (``onset_range``)."""
+    visit = _first_visit(ctx, condition)
     if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
-        return min(found[0], ctx.order_date), True
+        if visit is None or last_day(visit) >= found[0]:
+            return min(found[0], ctx.order_date), True
+        return min(last_day(visit), ctx.order_date), False  # carried by a visit before its onset
     bounds = [found[1]] if found is not None else []
-    written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
+    written = (condition.recorded, condition.asserted, visit)
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
 
@@ -221,20 +227,40 @@ _VOID_VISIT = frozenset({"planned", "cancelled", "entered-in-error"})
 
 def _first_visit(ctx: Context, condition: ConditionView) -> FhirDate | None:
     """PATHWAY.md §2 "(or the first encounter carrying the diagnosis)": the start of the earliest visit
-    whose ``diagnosis`` names the Condition, or that the Condition names as its ``encounter`` — an Epic
-    encounter diagnosis often has no onset, and its recordedDate may be a later reconciliation."""
-    own = condition.reference
-    carried = [visit.start for visit in ctx.chart.encounters
-               if visit.start is not None and visit.status not in _VOID_VISIT
-               and (any(_names(ref, own) for ref in visit.diagnoses)
-                    or (condition.encounter is not None and _names(condition.encounter, visit.reference)))]
+    whose ``diagnosis`` or ``reasonReference`` names the Condition, or that the Condition names as its
+    ``encounter`` — an Epic encounter diagnosis often has no onset, and its recordedDate may be a later
+    reconciliation. The chart's visits are indexed once per call (``_visits_by_reference``)."""
+    by_reference = _visits_by_reference(ctx)
+    carried = [day for day in (by_reference.get(_plain(condition.reference)),
+                               by_reference.get(_plain(condition.encounter)) if condition.encounter else None)
+               if day is not None]
     return min(carried, key=lambda day: day.value, default=None)
 
 
-def _names(reference: str, target: str) -> bool:
-    """A literal reference (relative, absolute, or with ``/_history/n``) names ``Type/id``."""
-    plain = reference.split("/_history/", 1)[0]
-    return plain == target or plain.endswith("/" + target)
+def _visits_by_reference(ctx: Context) -> dict[str, FhirDate]:
+    """Each visit's own reference, and each Condition a visit carried (its ``diagnosis`` or
+    ``reasonReference``), with the start of the earliest visit concerned; a planned, cancelled or
+    entered-in-error visit carried nothing. Kept on the call's ``Context``: one walk of the visits."""
+    found = ctx.memo.get(_VISIT_INDEX)
+    if found is None:
+        index: dict[str, FhirDate] = {}
+        for visit in ctx.chart.encounters:
+            if visit.start is None or visit.status in _VOID_VISIT:
+                continue
+            for reference in (visit.reference, *visit.diagnoses, *visit.reason_references):
+                key = _plain(reference)
+                if key not in index or visit.start.value < index[key].value:
+                    index[key] = visit.start
+        found = ctx.memo[_VISIT_INDEX] = index
+    return cast(dict[str, FhirDate], found)
+
+
+_VISIT_INDEX = ("facts_episode.visits_by_reference",)
+
+
+def _plain(reference: str) -> str:
+    """``Type/id`` of a literal reference, relative, absolute, or with ``/_history/n``."""
+    return "/".join(reference.split("/_history/", 1)[0].rsplit("/", 2)[-2:])
 
 
 def _last_seen(condition: ConditionView, start: date | None, order_date: date) -> date | None:
