@@ -23,7 +23,7 @@ from app.pathway.facts_common import (
     onset_range,
     order_reasons,
 )
-from app.pathway.facts_dates import last_day, possibly_by, possibly_within, whole_years
+from app.pathway.facts_dates import last_day, possibly_by, possibly_within, shift, whole_years
 from app.pathway.facts_findings import stated_reasons
 from app.pathway.facts_match import first_members
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
@@ -87,8 +87,27 @@ def _counts(ctx: Context, condition: ConditionView) -> bool:
     return (
         not condition_void(condition)
         and possibly_by(first, ctx.order_date)
-        and condition_current(condition, ctx.order_date, ctx.policy.episode_gap_days)
+        and (condition_current(condition, ctx.order_date, ctx.policy.episode_gap_days)
+             or _recurred(condition, ctx.order_date) is not None)
     )
+
+
+# A clinicalStatus saying the diagnosis came back after a remission (FHIR condition-clinical).
+_RECURRED = frozenset({"recurrence", "relapse"})
+
+
+def _recurred(condition: ConditionView, order_date: date) -> date | None:
+    """A diagnosis that came back: the day after which its current episode began — its abatement when it
+    is recorded as active again after it (a problem list that kept the old resolved date), else its written
+    onset — or ``date.min`` when that day is not written. ``None`` when it did not recur. Its written onset
+    is then the first episode's, not the current one's (docs/pathway-facts.md "Eleventh pass: onset")."""
+    status = condition.clinical_status
+    abated = condition.abatement is not None and last_day(condition.abatement) < order_date
+    if status not in _RECURRED and not (status == "active" and abated):
+        return None
+    if abated and condition.abatement is not None:
+        return last_day(condition.abatement)
+    return last_day(condition.onset) if condition.onset is not None else date.min
 
 
 def _match(ctx: Context, codings: Sequence[Coding]) -> Iterator[tuple[str, Region, bool, Coding]]:
@@ -112,11 +131,12 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
             evidence = Evidence(Finding(concept), condition.reference, last_seen, coding)
             yield Diagnosis(evidence, region, radicular, None, False, last_seen, specified=False)
             return
+        since = _recurred(condition, ctx.order_date)
         written = onset_range(condition, ctx.chart.patient, ctx.order_date)
-        start, exact = _start(ctx, condition, written)
+        start, exact = _start(ctx, condition, written) if since is None else _restart(ctx, condition, since)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
-        earliest = _earliest(condition, written)
+        earliest = _earliest(condition, written) if since is None else shift(since, 1)
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest)
         return
 
@@ -207,6 +227,16 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
     written = (condition.recorded, condition.asserted, visit)
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
+
+
+def _restart(ctx: Context, condition: ConditionView, since: date) -> tuple[date, bool]:
+    """The start of a recurrence (``_recurred``): it began some day after ``since``, a day no field
+    writes. Its lower bound is the earliest record of it after ``since`` (recordedDate, assertedDate, a
+    visit), else the order's day — never the first episode's onset or record, which would make a ten-day
+    recurrence of a 2019 sciatica "2,600 days" (R3a) when its duration is unknown (R27)."""
+    written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
+    after = [last_day(day) for day in written if day is not None and day.value > since]
+    return min([*after, ctx.order_date]), False
 
 
 def _earliest(condition: ConditionView, found: tuple[date, date] | None) -> date | None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from raw_decision import decide
+from raw_decision import coded, decide, decide_chart
+
+from app.terminology import ICD10CM
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
 
 def visit_carrying(field: str, reference: str, start: str = "2025-11-11") -> dict[str, Any]:
@@ -34,3 +38,44 @@ def test_a_visit_carrying_the_diagnosis_after_its_exact_onset_leaves_it_exact() 
     decision = decide(visit_carrying("diagnosis", absolute, "2026-02-24"))
 
     assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))
+
+
+def sciatica(status: str, **dates: str) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "old", "code": coded(ICD10CM, "M54.16"),
+            "clinicalStatus": coded(CLINICAL, status), **dates}
+
+
+@pytest.mark.parametrize(("chart", "at_least"), [
+    (sciatica("recurrence", onsetDateTime="2019-01-01", recordedDate="2026-03-01"), 10),
+    (sciatica("relapse", onsetDateTime="2019-01-01", recordedDate="2019-01-01"), 0),
+    (sciatica("active", onsetDateTime="2025-05-01", abatementDateTime="2025-10-01"), 0),
+], ids=["recurrence", "relapse-recorded-in-2019", "active-after-its-abatement"])
+def test_a_recurrence_is_not_dated_by_its_first_episodes_onset(chart: dict[str, Any], at_least: int) -> None:
+    """A sciatica that came back (clinicalStatus recurrence or relapse, or active again after an
+    abatement the problem list kept): its onset[x] is the first episode's. Read as this episode's, a
+    recurrence of unknown date was "2,626 days" (R3a, "start conservative care", + R24) → R27, "record the
+    onset" (PATHWAY.md §2, safety invariant 3); its lower bound is a record made after it came back."""
+    decision = decide_chart(chart)
+
+    assert (decision.facts.onset_verified, decision.rules) == (False, ("R27",))
+    assert decision.facts.duration_days == at_least
+
+
+def test_a_diagnosis_active_again_years_after_its_abatement_is_in_scope() -> None:
+    """Active again after an abatement of 2024: the status says it is current, so the order is in scope
+    (R28, no card → R27), the recurrence undated."""
+    chart = sciatica("active", onsetDateTime="2024-01-01", abatementDateTime="2024-06-01")
+
+    assert decide_chart(chart).rules == ("R27",)
+
+
+def test_a_recurrence_of_unknown_date_may_precede_a_new_diagnosis_exact_onset() -> None:
+    decision = decide(sciatica("recurrence", onsetDateTime="2019-01-01", recordedDate="2026-03-01"))
+
+    assert (decision.facts.onset_verified, decision.rules) == (False, ("R27",))
+
+
+def test_a_resolved_diagnosis_with_its_abatement_is_no_recurrence() -> None:
+    old = sciatica("resolved", onsetDateTime="2025-05-01", abatementDateTime="2025-06-01")
+
+    assert decide(old).rules == ("R1",)
