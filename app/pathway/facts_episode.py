@@ -143,9 +143,9 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
 
 def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
     """PATHWAY.md §2 v2 "where a finding is read": a qualifying finding recorded as an Observation (by code
-    or value, never a negated one) within ``episode_gap_days`` counts for scope and region. It dates nothing:
-    when it was observed is not when the symptoms began, so alone it leaves the onset unknown (R27), never a
-    lower bound a defer could stand on."""
+    or value, never a negated one) within ``episode_gap_days`` counts for scope and region. When it was
+    observed is not when the symptoms began, but the day by which they had: a lower bound, as a visit's
+    reason (``_bound``) — one observed before a written onset makes that onset unverified (R27, never R1)."""
     earliest = ctx.days_before(ctx.policy.episode_gap_days)
     for o, _, hits in asserted_observations(ctx, _QUALIFYING_CONCEPTS):
         if o.effective is not None and last_day(o.effective) < earliest:
@@ -154,7 +154,17 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
         concept, region, radicular = QUALIFYING[index]
         seen = o.effective.value if o.effective is not None else None
         evidence = Evidence(Finding(concept), o.reference, seen, coding, State.OBSERVATION)
-        yield Diagnosis(evidence, region, radicular, None, False, seen, specified=concept != UNSPECIFIED)
+        yield _bound(ctx, evidence, region, radicular, o.effective, concept != UNSPECIFIED)
+
+
+def _bound(ctx: Context, evidence: Evidence, region: Region, radicular: bool, on: FhirDate | None,
+           specified: bool) -> Diagnosis:
+    """A qualifying finding a record states on a day (an Observation, a referral's or a prescription's
+    reason): the symptoms had begun by that day's end, so a dated one is a lower bound of the episode's
+    start — unverified, never an onset a defer could stand on (PATHWAY.md §2, safety invariant 3). Undated,
+    or naming no region, it dates nothing."""
+    seen = min(last_day(on), ctx.order_date) if on is not None and specified else None
+    return Diagnosis(evidence, region, radicular, seen, False, seen or evidence.on, specified=specified)
 
 
 def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
@@ -182,8 +192,9 @@ def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
 def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
     """PATHWAY.md §1: a qualifying finding stated as the reason for another record — a referral, a
     prescription, a procedure (``stated_reasons``) — counts for scope and region like an Observation:
-    within ``episode_gap_days``, never certainly after the order, and dating nothing (R27). A visit's reason
-    is ``_from_visits``'s, which also bounds the onset by the visit's day."""
+    within ``episode_gap_days``, never certainly after the order, and its day a lower bound of the onset
+    (``_bound``): a PT referral for sciatica three months ago shows a sciatica "begun 19 days ago" is older.
+    A visit's reason is ``_from_visits``'s."""
     earliest = ctx.days_before(ctx.policy.episode_gap_days)
     for codings, reference, on in stated_reasons(ctx):
         if reference is not None and reference.startswith("Encounter/"):
@@ -191,9 +202,8 @@ def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
         if not possibly_within(on, earliest, ctx.order_date):
             continue
         for concept, region, radicular, coding in _match(ctx, codings):
-            seen = on.value if on is not None else None
-            evidence = Evidence(Finding(concept), reference, seen, coding)
-            yield Diagnosis(evidence, region, radicular, None, False, seen, specified=concept != UNSPECIFIED)
+            evidence = Evidence(Finding(concept), reference, on.value if on is not None else None, coding)
+            yield _bound(ctx, evidence, region, radicular, on, concept != UNSPECIFIED)
             break
 
 

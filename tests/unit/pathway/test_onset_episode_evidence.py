@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from raw_decision import coded, decide, decide_chart
 
-from app.terminology import ICD10CM
+from app.terminology import ICD10CM, LOINC, RXNORM, SNOMED
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
@@ -79,3 +79,31 @@ def test_a_resolved_diagnosis_with_its_abatement_is_no_recurrence() -> None:
     old = sciatica("resolved", onsetDateTime="2025-05-01", abatementDateTime="2025-06-01")
 
     assert decide(old).rules == ("R1",)
+
+
+PT_REFERRAL = {"resourceType": "ServiceRequest", "id": "pt", "status": "completed", "intent": "order",
+               "authoredOn": "2025-12-01", "code": coded(SNOMED, "91251008"),
+               "reasonCode": [coded(ICD10CM, "M54.16")]}
+NAPROXEN = {"resourceType": "MedicationRequest", "id": "nsaid", "status": "completed", "intent": "order",
+            "authoredOn": "2025-12-01", "medicationCodeableConcept": coded(RXNORM, "7258"),
+            "reasonCode": [coded(ICD10CM, "M54.16")]}
+SYMPTOM = {"resourceType": "Observation", "id": "symptom", "status": "final", "code": coded(LOINC, "75325-1"),
+           "valueCodeableConcept": coded(SNOMED, "23056005"), "effectiveDateTime": "2025-12-01"}
+
+
+@pytest.mark.parametrize("record", [PT_REFERRAL, NAPROXEN, SYMPTOM], ids=["referral", "drug", "symptom"])
+def test_a_record_stating_the_diagnosis_before_its_exact_onset_makes_it_a_lower_bound(
+        record: dict[str, Any]) -> None:
+    """A PT referral or a naproxen prescription for sciatica, or a "Symptom: sciatica" row, of 1 December:
+    the sciatica written as begun on 20 February had begun by then. Before, such records dated nothing and
+    R1 deferred on 19 days → at least 100 days, unverified: R27, or R3b when the record is itself care."""
+    decision = decide(record)
+
+    assert (decision.facts.onset_verified, decision.facts.duration_days) == (False, 100)
+    assert decision.rules[0] in ("R27", "R3b")
+
+
+def test_a_record_stating_the_diagnosis_after_its_exact_onset_leaves_it_exact() -> None:
+    decision = decide({**SYMPTOM, "effectiveDateTime": "2026-03-01"})
+
+    assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))
