@@ -77,15 +77,21 @@ def _duration_rows(ctx: Context) -> Iterator[ObservationView]:
     """Rows coded as a symptom duration, then rows named for one ("Duration of symptoms" under a local
     code); never a void one. The name is read only on rows whose answer may be a duration (a quantity of
     time or words): most rows are vital signs and results, and they are passed over at once."""
-    coded = {id(o) for o, _ in coded_observations(ctx, "symptom_duration")}
+    coded = coded_observations(ctx, "symptom_duration")
+    ids = {id(o) for o, _ in coded}
+    yield from (o for o, _ in coded if not observation_void(o))
     for o in ctx.chart.observations:
-        if observation_void(o) or not (id(o) in coded or (_time_answer(o) and _named_duration(o))):
-            continue
-        yield o
+        if _time_answer(o) and id(o) not in ids and not observation_void(o) and _named_duration(o):
+            yield o
 
 
 def _time_answer(o: ObservationView) -> bool:
-    return (o.value is not None and (o.unit or "").strip().casefold() in _UNITS) or o.value_string is not None
+    """An answer that may be a duration: words, or a quantity in a unit of time (as written, any case)."""
+    return o.value_string is not None or (o.unit in _UNIT_SPELLINGS and o.value is not None)
+
+
+# The units of ``_UNITS`` as exports write them: lower case, upper case, capitalised ("Days", "WK").
+_UNIT_SPELLINGS = frozenset(spelt for unit in _UNITS for spelt in (unit, unit.upper(), unit.capitalize()))
 
 
 def _named_duration(o: ObservationView) -> bool:
@@ -100,7 +106,7 @@ def _names_duration(names: tuple[str | None, ...]) -> bool:
 
 def _row_amounts(o: ObservationView) -> Iterator[tuple[float, str]]:
     """A row's answer: a quantity in a unit of time (UCUM or a word), else a duration in words."""
-    unit = _UNITS.get((o.unit or "").strip().casefold())
+    unit = _UNITS.get((o.unit or "").strip().casefold())  # only on the few rows named for a duration
     if o.value is not None and unit is not None:
         yield o.value, unit
     if o.value_string is not None:
@@ -108,7 +114,14 @@ def _row_amounts(o: ObservationView) -> Iterator[tuple[float, str]]:
 
 
 def _amounts(text: str, *, stated: bool) -> tuple[tuple[float, str], ...]:
-    """Each (number, unit) ``text`` states; with ``stated``, only in the shapes of ``_STATED_AMOUNT``."""
+    """Each (number, unit) ``text`` states; with ``stated``, only in the shapes of ``_STATED_AMOUNT``.
+    Memoised by the words (``words_memoisable``): the same reason for exam is read on every call."""
+    read = _read_amounts if words_memoisable((text,)) else _read_amounts.__wrapped__
+    return read(text, stated)
+
+
+@lru_cache(maxsize=4096)  # bounded: keys are ordinary-sized words (``words_memoisable``)
+def _read_amounts(text: str, stated: bool) -> tuple[tuple[float, str], ...]:
     if len(text) > 2000:  # a whole note is not a reason for exam; never read a page of words here
         text = text[:2000]
     found = (_STATED_AMOUNT if stated else _ANY_AMOUNT).findall(text)

@@ -269,37 +269,47 @@ def _first_visit(ctx: Context, condition: ConditionView) -> FhirDate | None:
     """PATHWAY.md §2 "(or the first encounter carrying the diagnosis)": the start of the earliest visit
     whose ``diagnosis`` or ``reasonReference`` names the Condition, or that the Condition names as its
     ``encounter`` — an Epic encounter diagnosis often has no onset, and its recordedDate may be a later
-    reconciliation. The chart's visits are indexed once per call (``_visits_by_reference``)."""
-    by_reference = _visits_by_reference(ctx)
-    carried = [day for day in (by_reference.get(_plain(condition.reference)),
-                               by_reference.get(_plain(condition.encounter)) if condition.encounter else None)
-               if day is not None]
-    return min(carried, key=lambda day: day.value, default=None)
+    reconciliation. The chart's visits are indexed once per call (``_visit_index``)."""
+    carried, starts = _visit_index(ctx)
+    days = [carried.get(_plain(condition.reference))]
+    if condition.encounter is not None:
+        kind, _, visit_id = _plain(condition.encounter).partition("/")
+        days.append(starts.get(visit_id) if kind == "Encounter" else None)
+    return min((day for day in days if day is not None), key=lambda day: day.value, default=None)
 
 
-def _visits_by_reference(ctx: Context) -> dict[str, FhirDate]:
-    """Each visit's own reference, and each Condition a visit carried (its ``diagnosis`` or
-    ``reasonReference``), with the start of the earliest visit concerned; a planned, cancelled or
-    entered-in-error visit carried nothing. Kept on the call's ``Context``: one walk of the visits."""
+_VisitIndex = tuple[dict[str, FhirDate], dict[str, FhirDate]]
+
+
+def _visit_index(ctx: Context) -> _VisitIndex:
+    """Each Condition a visit carried (its ``diagnosis`` or ``reasonReference``) with the start of the
+    earliest such visit, and each visit's start by its id; a planned, cancelled or entered-in-error visit
+    carried nothing. Kept on the call's ``Context``: one walk of the visits, however many diagnoses ask."""
     found = ctx.memo.get(_VISIT_INDEX)
     if found is None:
-        index: dict[str, FhirDate] = {}
+        carried: dict[str, FhirDate] = {}
+        starts: dict[str, FhirDate] = {}
         for visit in ctx.chart.encounters:
-            if visit.start is None or visit.status in _VOID_VISIT:
+            start = visit.start
+            if start is None or visit.status in _VOID_VISIT:
                 continue
-            for reference in (visit.reference, *visit.diagnoses, *visit.reason_references):
+            if visit.id not in starts or start.value < starts[visit.id].value:
+                starts[visit.id] = start
+            for reference in (*visit.diagnoses, *visit.reason_references):
                 key = _plain(reference)
-                if key not in index or visit.start.value < index[key].value:
-                    index[key] = visit.start
-        found = ctx.memo[_VISIT_INDEX] = index
-    return cast(dict[str, FhirDate], found)
+                if key not in carried or start.value < carried[key].value:
+                    carried[key] = start
+        found = ctx.memo[_VISIT_INDEX] = (carried, starts)
+    return cast(_VisitIndex, found)
 
 
-_VISIT_INDEX = ("facts_episode.visits_by_reference",)
+_VISIT_INDEX = ("facts_episode.visit_index",)
 
 
 def _plain(reference: str) -> str:
     """``Type/id`` of a literal reference, relative, absolute, or with ``/_history/n``."""
+    if reference.count("/") == 1:
+        return reference
     return "/".join(reference.split("/_history/", 1)[0].rsplit("/", 2)[-2:])
 
 
