@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
-from typing import cast
 
 from app.chart.dates import FhirDate
 from app.chart.model import ConditionView, PatientView
@@ -26,6 +25,7 @@ from app.pathway.facts_common import (
 from app.pathway.facts_dates import last_day, possibly_by, possibly_within, shift, whole_years
 from app.pathway.facts_findings import stated_reasons
 from app.pathway.facts_match import first_members
+from app.pathway.facts_visits import VOID_VISIT, first_visit
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 
@@ -176,7 +176,7 @@ def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
     onset shows the episode began earlier (R27, not R1)."""
     earliest = ctx.days_before(ctx.policy.episode_gap_days)
     for visit in ctx.chart.encounters:
-        if visit.status in _VOID_VISIT or visit.start is None or not visit.reason_codings:
+        if visit.status in VOID_VISIT or visit.start is None or not visit.reason_codings:
             continue
         if not possibly_within(visit.start, earliest, ctx.order_date):
             continue
@@ -228,9 +228,9 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
     onset after the first visit that carried the diagnosis is not the episode's start: the visit shows the
     symptoms had begun by its day (docs/pathway-facts.md "Eleventh pass: onset"). ``found``: the days the
     written onset may mean (``onset_range``)."""
-    visit = _first_visit(ctx, condition)
+    visit = first_visit(ctx, condition)
     if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
-        if visit is None or last_day(visit) >= found[0]:
+        if visit is None or not _before(last_day(visit), found[0], ctx.policy.episode_gap_days):
             return min(found[0], ctx.order_date), True
         return min(last_day(visit), ctx.order_date), False  # carried by a visit before its onset
     bounds = [found[1]] if found is not None else []
@@ -239,12 +239,18 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
 
 
+def _before(day: date, onset: date, gap_days: int) -> bool:
+    """``day`` is before ``onset`` within the episode gap: a visit more than ``episode_gap_days`` before
+    an exact onset carried an earlier episode of a diagnosis the problem list re-used, not this one."""
+    return shift(onset, -gap_days) <= day < onset
+
+
 def _restart(ctx: Context, condition: ConditionView, since: date) -> tuple[date, bool]:
     """The start of a recurrence (``_recurred``): it began some day after ``since``, a day no field
     writes. Its lower bound is the earliest record of it after ``since`` (recordedDate, assertedDate, a
     visit), else the order's day — never the first episode's onset or record, which would make a ten-day
     recurrence of a 2019 sciatica "2,600 days" (R3a) when its duration is unknown (R27)."""
-    written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
+    written = (condition.recorded, condition.asserted, first_visit(ctx, condition))
     after = [last_day(day) for day in written if day is not None and day.value > since]
     return min([*after, ctx.order_date]), False
 
@@ -259,58 +265,6 @@ def _earliest(condition: ConditionView, found: tuple[date, date] | None) -> date
     written = condition.onset is not None or condition.onset_unread or condition.onset_string is not None \
         or condition.onset_age_years is not None
     return date.min if written else None
-
-
-# A visit that did not take place carried no diagnosis.
-_VOID_VISIT = frozenset({"planned", "cancelled", "entered-in-error"})
-
-
-def _first_visit(ctx: Context, condition: ConditionView) -> FhirDate | None:
-    """PATHWAY.md §2 "(or the first encounter carrying the diagnosis)": the start of the earliest visit
-    whose ``diagnosis`` or ``reasonReference`` names the Condition, or that the Condition names as its
-    ``encounter`` — an Epic encounter diagnosis often has no onset, and its recordedDate may be a later
-    reconciliation. The chart's visits are indexed once per call (``_visit_index``)."""
-    carried, starts = _visit_index(ctx)
-    days = [carried.get(_plain(condition.reference))]
-    if condition.encounter is not None:
-        kind, _, visit_id = _plain(condition.encounter).partition("/")
-        days.append(starts.get(visit_id) if kind == "Encounter" else None)
-    return min((day for day in days if day is not None), key=lambda day: day.value, default=None)
-
-
-_VisitIndex = tuple[dict[str, FhirDate], dict[str, FhirDate]]
-
-
-def _visit_index(ctx: Context) -> _VisitIndex:
-    """Each Condition a visit carried (its ``diagnosis`` or ``reasonReference``) with the start of the
-    earliest such visit, and each visit's start by its id; a planned, cancelled or entered-in-error visit
-    carried nothing. Kept on the call's ``Context``: one walk of the visits, however many diagnoses ask."""
-    found = ctx.memo.get(_VISIT_INDEX)
-    if found is None:
-        carried: dict[str, FhirDate] = {}
-        starts: dict[str, FhirDate] = {}
-        for visit in ctx.chart.encounters:
-            start = visit.start
-            if start is None or visit.status in _VOID_VISIT:
-                continue
-            if visit.id not in starts or start.value < starts[visit.id].value:
-                starts[visit.id] = start
-            for reference in (*visit.diagnoses, *visit.reason_references):
-                key = _plain(reference)
-                if key not in carried or start.value < carried[key].value:
-                    carried[key] = start
-        found = ctx.memo[_VISIT_INDEX] = (carried, starts)
-    return cast(_VisitIndex, found)
-
-
-_VISIT_INDEX = ("facts_episode.visit_index",)
-
-
-def _plain(reference: str) -> str:
-    """``Type/id`` of a literal reference, relative, absolute, or with ``/_history/n``."""
-    if reference.count("/") == 1:
-        return reference
-    return "/".join(reference.split("/_history/", 1)[0].rsplit("/", 2)[-2:])
 
 
 def _last_seen(condition: ConditionView, start: date | None, order_date: date) -> date | None:

@@ -33,6 +33,14 @@ def test_a_visit_carrying_the_diagnosis_before_its_exact_onset_makes_it_a_lower_
     assert decision.rules[0] == "R27"
 
 
+def test_a_visit_carrying_the_diagnosis_an_episode_gap_before_its_exact_onset_leaves_it_exact() -> None:
+    """A visit of 2023 carried the same Condition, re-used for this episode: more than ``episode_gap_days``
+    (180) before the onset it is an earlier episode's — never a lower bound reaching back to 2023."""
+    decision = decide(visit_carrying("diagnosis", "Condition/dx", "2023-05-02"))
+
+    assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))
+
+
 def test_a_visit_carrying_the_diagnosis_after_its_exact_onset_leaves_it_exact() -> None:
     absolute = "http://ehr.example/fhir/Condition/dx/_history/2"
     decision = decide(visit_carrying("diagnosis", absolute, "2026-02-24"))
