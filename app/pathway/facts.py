@@ -24,6 +24,7 @@ from app.pathway import facts_imaging as imaging
 from app.pathway.facts_catheter import catheterisations
 from app.pathway.facts_common import Context, ordered, reasons_unread
 from app.pathway.facts_cord import cord_regions
+from app.pathway.facts_duration import stated_onset
 from app.pathway.facts_flags import red_flags
 from app.pathway.facts_fracture_words import fracture_risk_in_words
 from app.pathway.facts_markers import marker_flags
@@ -147,7 +148,7 @@ def extract_facts(
         region = order.region or episode.ordered_region(diagnoses)
     in_region = episode.episode_of_region(diagnoses, region)
     current = episode.current_episode(in_region, policy.episode_gap_days)
-    onset = episode.episode_onset(current)
+    onset = stated_onset(ctx, episode.episode_onset(current))
     since = care_window_start(ctx, onset.day)
     age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
     prior = imaging.prior_mri(ctx, region)

@@ -22,9 +22,10 @@ from app.pathway.facts_common import (
     onset_range,
     order_reasons,
 )
-from app.pathway.facts_dates import last_day, possibly_by, possibly_within, whole_years
+from app.pathway.facts_dates import last_day, possibly_by, possibly_within, shift, whole_years
 from app.pathway.facts_findings import stated_reasons
 from app.pathway.facts_match import first_members
+from app.pathway.facts_visits import VOID_VISIT, first_visit
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 
@@ -86,8 +87,27 @@ def _counts(ctx: Context, condition: ConditionView) -> bool:
     return (
         not condition_void(condition)
         and possibly_by(first, ctx.order_date)
-        and condition_current(condition, ctx.order_date, ctx.policy.episode_gap_days)
+        and (condition_current(condition, ctx.order_date, ctx.policy.episode_gap_days)
+             or _recurred(condition, ctx.order_date) is not None)
     )
+
+
+# A clinicalStatus saying the diagnosis came back after a remission (FHIR condition-clinical).
+_RECURRED = frozenset({"recurrence", "relapse"})
+
+
+def _recurred(condition: ConditionView, order_date: date) -> date | None:
+    """A diagnosis that came back: the day after which its current episode began — its abatement when it
+    is recorded as active again after it (a problem list that kept the old resolved date), else its written
+    onset — or ``date.min`` when that day is not written. ``None`` when it did not recur. Its written onset
+    is then the first episode's, not the current one's (docs/pathway-facts.md "Eleventh pass: onset")."""
+    status = condition.clinical_status
+    abated = condition.abatement is not None and last_day(condition.abatement) < order_date
+    if status not in _RECURRED and not (status == "active" and abated):
+        return None
+    if abated and condition.abatement is not None:
+        return last_day(condition.abatement)
+    return last_day(condition.onset) if condition.onset is not None else date.min
 
 
 def _match(ctx: Context, codings: Sequence[Coding]) -> Iterator[tuple[str, Region, bool, Coding]]:
@@ -111,20 +131,21 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
             evidence = Evidence(Finding(concept), condition.reference, last_seen, coding)
             yield Diagnosis(evidence, region, radicular, None, False, last_seen, specified=False)
             return
+        since = _recurred(condition, ctx.order_date)
         written = onset_range(condition, ctx.chart.patient, ctx.order_date)
-        start, exact = _start(ctx, condition, written)
+        start, exact = _start(ctx, condition, written) if since is None else _restart(ctx, condition, since)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
-        earliest = _earliest(condition, written)
+        earliest = _earliest(condition, written) if since is None else shift(since, 1)
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest)
         return
 
 
 def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
     """PATHWAY.md §2 v2 "where a finding is read": a qualifying finding recorded as an Observation (by code
-    or value, never a negated one) within ``episode_gap_days`` counts for scope and region. It dates nothing:
-    when it was observed is not when the symptoms began, so alone it leaves the onset unknown (R27), never a
-    lower bound a defer could stand on."""
+    or value, never a negated one) within ``episode_gap_days`` counts for scope and region. When it was
+    observed is not when the symptoms began, but the day by which they had: a lower bound, as a visit's
+    reason (``_bound``) — one observed before a written onset makes that onset unverified (R27, never R1)."""
     earliest = ctx.days_before(ctx.policy.episode_gap_days)
     for o, _, hits in asserted_observations(ctx, _QUALIFYING_CONCEPTS):
         if o.effective is not None and last_day(o.effective) < earliest:
@@ -133,7 +154,17 @@ def _from_observations(ctx: Context) -> Iterator[Diagnosis]:
         concept, region, radicular = QUALIFYING[index]
         seen = o.effective.value if o.effective is not None else None
         evidence = Evidence(Finding(concept), o.reference, seen, coding, State.OBSERVATION)
-        yield Diagnosis(evidence, region, radicular, None, False, seen, specified=concept != UNSPECIFIED)
+        yield _bound(ctx, evidence, region, radicular, o.effective, concept != UNSPECIFIED)
+
+
+def _bound(ctx: Context, evidence: Evidence, region: Region, radicular: bool, on: FhirDate | None,
+           specified: bool) -> Diagnosis:
+    """A qualifying finding a record states on a day (an Observation, a referral's or a prescription's
+    reason): the symptoms had begun by that day's end, so a dated one is a lower bound of the episode's
+    start — unverified, never an onset a defer could stand on (PATHWAY.md §2, safety invariant 3). Undated,
+    or naming no region, it dates nothing."""
+    seen = min(last_day(on), ctx.order_date) if on is not None and specified else None
+    return Diagnosis(evidence, region, radicular, seen, False, seen or evidence.on, specified=specified)
 
 
 def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
@@ -145,7 +176,7 @@ def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
     onset shows the episode began earlier (R27, not R1)."""
     earliest = ctx.days_before(ctx.policy.episode_gap_days)
     for visit in ctx.chart.encounters:
-        if visit.status in _VOID_VISIT or visit.start is None or not visit.reason_codings:
+        if visit.status in VOID_VISIT or visit.start is None or not visit.reason_codings:
             continue
         if not possibly_within(visit.start, earliest, ctx.order_date):
             continue
@@ -161,8 +192,9 @@ def _from_visits(ctx: Context) -> Iterator[Diagnosis]:
 def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
     """PATHWAY.md §1: a qualifying finding stated as the reason for another record — a referral, a
     prescription, a procedure (``stated_reasons``) — counts for scope and region like an Observation:
-    within ``episode_gap_days``, never certainly after the order, and dating nothing (R27). A visit's reason
-    is ``_from_visits``'s, which also bounds the onset by the visit's day."""
+    within ``episode_gap_days``, never certainly after the order, and its day a lower bound of the onset
+    (``_bound``): a PT referral for sciatica three months ago shows a sciatica "begun 19 days ago" is older.
+    A visit's reason is ``_from_visits``'s."""
     earliest = ctx.days_before(ctx.policy.episode_gap_days)
     for codings, reference, on in stated_reasons(ctx):
         if reference is not None and reference.startswith("Encounter/"):
@@ -170,9 +202,8 @@ def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
         if not possibly_within(on, earliest, ctx.order_date):
             continue
         for concept, region, radicular, coding in _match(ctx, codings):
-            seen = on.value if on is not None else None
-            evidence = Evidence(Finding(concept), reference, seen, coding)
-            yield Diagnosis(evidence, region, radicular, None, False, seen, specified=concept != UNSPECIFIED)
+            evidence = Evidence(Finding(concept), reference, on.value if on is not None else None, coding)
+            yield _bound(ctx, evidence, region, radicular, on, concept != UNSPECIFIED)
             break
 
 
@@ -193,14 +224,35 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
     the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
     diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound; an exact onset
-    written in another zone on the order's evening is the order's day, not a negative duration). ``found``:
-    the days the written onset may mean (``onset_range``)."""
+    written in another zone on the order's evening is the order's day, not a negative duration). An exact
+    onset after the first visit that carried the diagnosis is not the episode's start: the visit shows the
+    symptoms had begun by its day (docs/pathway-facts.md "Eleventh pass: onset"). ``found``: the days the
+    written onset may mean (``onset_range``)."""
+    visit = first_visit(ctx, condition)
     if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
-        return min(found[0], ctx.order_date), True
+        if visit is None or not _before(last_day(visit), found[0], ctx.policy.episode_gap_days):
+            return min(found[0], ctx.order_date), True
+        return min(last_day(visit), ctx.order_date), False  # carried by a visit before its onset
     bounds = [found[1]] if found is not None else []
-    written = (condition.recorded, condition.asserted, _first_visit(ctx, condition))
+    written = (condition.recorded, condition.asserted, visit)
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
+
+
+def _before(day: date, onset: date, gap_days: int) -> bool:
+    """``day`` is before ``onset`` within the episode gap: a visit more than ``episode_gap_days`` before
+    an exact onset carried an earlier episode of a diagnosis the problem list re-used, not this one."""
+    return shift(onset, -gap_days) <= day < onset
+
+
+def _restart(ctx: Context, condition: ConditionView, since: date) -> tuple[date, bool]:
+    """The start of a recurrence (``_recurred``): it began some day after ``since``, a day no field
+    writes. Its lower bound is the earliest record of it after ``since`` (recordedDate, assertedDate, a
+    visit), else the order's day — never the first episode's onset or record, which would make a ten-day
+    recurrence of a 2019 sciatica "2,600 days" (R3a) when its duration is unknown (R27)."""
+    written = (condition.recorded, condition.asserted, first_visit(ctx, condition))
+    after = [last_day(day) for day in written if day is not None and day.value > since]
+    return min([*after, ctx.order_date]), False
 
 
 def _earliest(condition: ConditionView, found: tuple[date, date] | None) -> date | None:
@@ -213,28 +265,6 @@ def _earliest(condition: ConditionView, found: tuple[date, date] | None) -> date
     written = condition.onset is not None or condition.onset_unread or condition.onset_string is not None \
         or condition.onset_age_years is not None
     return date.min if written else None
-
-
-# A visit that did not take place carried no diagnosis.
-_VOID_VISIT = frozenset({"planned", "cancelled", "entered-in-error"})
-
-
-def _first_visit(ctx: Context, condition: ConditionView) -> FhirDate | None:
-    """PATHWAY.md §2 "(or the first encounter carrying the diagnosis)": the start of the earliest visit
-    whose ``diagnosis`` names the Condition, or that the Condition names as its ``encounter`` — an Epic
-    encounter diagnosis often has no onset, and its recordedDate may be a later reconciliation."""
-    own = condition.reference
-    carried = [visit.start for visit in ctx.chart.encounters
-               if visit.start is not None and visit.status not in _VOID_VISIT
-               and (any(_names(ref, own) for ref in visit.diagnoses)
-                    or (condition.encounter is not None and _names(condition.encounter, visit.reference)))]
-    return min(carried, key=lambda day: day.value, default=None)
-
-
-def _names(reference: str, target: str) -> bool:
-    """A literal reference (relative, absolute, or with ``/_history/n``) names ``Type/id``."""
-    plain = reference.split("/_history/", 1)[0]
-    return plain == target or plain.endswith("/" + target)
 
 
 def _last_seen(condition: ConditionView, start: date | None, order_date: date) -> date | None:

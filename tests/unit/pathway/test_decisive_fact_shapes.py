@@ -91,12 +91,14 @@ def test_a_cancelled_visit_carried_no_diagnosis() -> None:
     assert decision.facts.onset is None
 
 
-def test_a_visit_never_makes_an_exact_onset_unverified_or_earlier() -> None:
-    """The visit bounds only an onset the Condition does not state: a 19-day onset is still deferred (R1)."""
+def test_a_visit_carrying_the_diagnosis_before_its_exact_onset_makes_it_a_lower_bound() -> None:
+    """The visit 60 days ago carried the diagnosis written as begun 19 days ago: the symptoms had begun by
+    the visit, so 19 days is no onset to defer on (R1 before the eleventh pass) — R27, at least 60 days
+    (docs/pathway-facts.md "Eleventh pass: onset, duration and episode"; a visit after it: exact, R1)."""
     decision = decide(condition(onsetDateTime="2026-02-20"), visit(**CARRIES_DX))
 
-    assert decision.rules == ("R1",)
-    assert (decision.facts.duration_days, decision.facts.onset_verified) == (19, True)
+    assert decision.rules == ("R27",)
+    assert (decision.facts.duration_days, decision.facts.onset_verified) == (60, False)
 
 
 SCT = "http://snomed.info/sct"

@@ -1,0 +1,151 @@
+"""Symptom durations a chart states, against the episode's onset (PATHWAY.md §2 onset and duration D; R1,
+R19, R27; safety invariant 3: a duration not known to be under six weeks never produces a defer).
+
+A clinic records how long the symptoms have lasted as often as when they began: a "Symptoms duration" row
+(LOINC 64748-7, ``symptom_duration``) or a local flowsheet row named for it ("Duration of symptoms",
+"Pain duration") answered ``8 wk`` or "2 months", and the order's own reason for exam ("L radicular pain
+x 3 months"). Such a statement is the patient's estimate, not a day: it never dates the episode. It only
+says the onset may be earlier than the one written — so an exact onset under six weeks that a duration
+stated during the episode carries past six weeks is no longer verified: R27 "record the onset", never R1
+on a written day the patient's own account contradicts. A shorter or equal stated duration changes
+nothing (rounding: "3 weeks" beside 19 days). PURE.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from functools import lru_cache
+
+from app.chart.model import ObservationView
+from app.pathway.facts_common import Context, coded_observations, observation_void
+from app.pathway.facts_dates import add_months, add_years, possibly_by, shift
+from app.pathway.facts_episode import Onset
+from app.pathway.facts_match import words_memoisable
+
+# The units a duration is written in, to the unit it counts in: UCUM (d, wk, mo, a) and words.
+_UNITS = {"d": "d", "day": "d", "days": "d",
+          "w": "wk", "wk": "wk", "wks": "wk", "week": "wk", "weeks": "wk",
+          "mo": "mo", "mos": "mo", "mon": "mo", "mth": "mo", "mths": "mo", "month": "mo", "months": "mo",
+          "a": "a", "y": "a", "yr": "a", "yrs": "a", "year": "a", "years": "a"}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": 2}
+_NUMBER = r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several)"
+_UNIT = r"(days?|d|weeks?|wks?|w|months?|mos?|mths?|mon|years?|yrs?|y)"
+# A number (or a range "6-8", whose larger end counts: the safe side) and its unit.
+_AMOUNT = rf"{_NUMBER}\s*(?:(?:-|to)\s*{_NUMBER}\s*)?\+?\s*{_UNIT}\b"
+_ANY_AMOUNT = re.compile(rf"\b{_AMOUNT}", re.IGNORECASE)
+# In a reason for exam a number of days may be anything ("fall 3 years ago", "s/p fusion 2 yrs"): only the
+# shapes that state how long a complaint has lasted count — "x 3 months", "for (the past) 8 weeks",
+# "3 months of pain", "(past|last) 2 months", "began 2 months ago".
+_STATED_AMOUNT = re.compile(
+    rf"(?:(?:\bx|×|\bfor(?:\s+the)?(?:\s+(?:past|last))?|\b(?:past|last|over)|\b(?:since|started|began|"
+    rf"begun|onset|beginning)(?:\s+about|\s+around)?)\s*{_AMOUNT}|\b{_AMOUNT}\s+(?:of|h/o|hx|history|duration))",
+    re.IGNORECASE)
+# A row whose name says it records how long the symptoms or the pain have lasted.
+_DURATION_ROW = re.compile(r"\bduration\b|\bhow\s+long\b|\blength\s+of\b", re.IGNORECASE)
+_OF_SYMPTOMS = re.compile(r"symptom|pain|complaint|sciatic|radicul|back|neck|\bleg\b|onset", re.IGNORECASE)
+
+
+def stated_onset(ctx: Context, onset: Onset) -> Onset:
+    """``onset``, no longer verified when a duration stated on or after it reaches back to six weeks or
+    more before the order while the written onset is under six weeks (``conservative_care_days``)."""
+    if onset.day is None or not onset.verified:
+        return onset
+    six_weeks = shift(ctx.order_date, -ctx.policy.conservative_care_days)
+    if onset.day <= six_weeks:
+        return onset
+    longer = any(began <= six_weeks for began in _stated_beginnings(ctx, onset.day))
+    return Onset(onset.day, False, onset.evidence) if longer else onset
+
+
+def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
+    """The day each duration stated during the episode reaches back to: a duration row observed on or
+    after ``onset`` (and not after the order), and the order's reasons in words (stated on its day)."""
+    for o in _duration_rows(ctx):
+        on = o.effective
+        if on is not None and on.value >= onset and possibly_by(on, ctx.order_date):
+            observed = min(on.value, ctx.order_date)
+            yield from (_back(observed, amount) for amount in _row_amounts(o))
+    if ctx.order is not None:
+        for text in ctx.order.reason_texts:
+            yield from (_back(ctx.order_date, amount) for amount in _amounts(text, stated=True))
+
+
+def _duration_rows(ctx: Context) -> Iterator[ObservationView]:
+    """Rows coded as a symptom duration, then rows named for one ("Duration of symptoms" under a local
+    code); never a void one. The name is read only on rows whose answer may be a duration (a quantity of
+    time or words): most rows are vital signs and results, and they are passed over at once."""
+    coded = coded_observations(ctx, "symptom_duration")
+    ids = {id(o) for o, _ in coded}
+    yield from (o for o, _ in coded if not observation_void(o))
+    for o in ctx.chart.observations:
+        if _time_answer(o) and id(o) not in ids and not observation_void(o) and _named_duration(o):
+            yield o
+
+
+def _time_answer(o: ObservationView) -> bool:
+    """An answer that may be a duration: words, or a quantity in a unit of time (as written, any case)."""
+    return o.value_string is not None or (o.unit in _UNIT_SPELLINGS and o.value is not None)
+
+
+# The units of ``_UNITS`` as exports write them: lower case, upper case, capitalised ("Days", "WK").
+_UNIT_SPELLINGS = frozenset(spelt for unit in _UNITS for spelt in (unit, unit.upper(), unit.capitalize()))
+
+
+def _named_duration(o: ObservationView) -> bool:
+    names = (o.text, *(coding.display for coding in o.codings))
+    return _names_duration(names) if words_memoisable(names) else _names_duration.__wrapped__(names)
+
+
+@lru_cache(maxsize=4096)  # bounded: keys are ordinary-sized words (``words_memoisable``)
+def _names_duration(names: tuple[str | None, ...]) -> bool:
+    return any(name and _DURATION_ROW.search(name) and _OF_SYMPTOMS.search(name) for name in names)
+
+
+def _row_amounts(o: ObservationView) -> Iterator[tuple[float, str]]:
+    """A row's answer: a quantity in a unit of time (UCUM or a word), else a duration in words."""
+    unit = _UNITS.get((o.unit or "").strip().casefold())  # only on the few rows named for a duration
+    if o.value is not None and unit is not None:
+        yield o.value, unit
+    if o.value_string is not None:
+        yield from _amounts(o.value_string, stated=False)
+
+
+def _amounts(text: str, *, stated: bool) -> tuple[tuple[float, str], ...]:
+    """Each (number, unit) ``text`` states; with ``stated``, only in the shapes of ``_STATED_AMOUNT``.
+    Memoised by the words (``words_memoisable``): the same reason for exam is read on every call."""
+    read = _read_amounts if words_memoisable((text,)) else _read_amounts.__wrapped__
+    return read(text, stated)
+
+
+@lru_cache(maxsize=4096)  # bounded: keys are ordinary-sized words (``words_memoisable``)
+def _read_amounts(text: str, stated: bool) -> tuple[tuple[float, str], ...]:
+    if len(text) > 2000:  # a whole note is not a reason for exam; never read a page of words here
+        text = text[:2000]
+    found = (_STATED_AMOUNT if stated else _ANY_AMOUNT).findall(text)
+    return tuple(amount for groups in found for amount in _amount(tuple(g for g in groups if g)))
+
+
+def _amount(groups: tuple[str, ...]) -> Iterator[tuple[float, str]]:
+    """(number, unit) from a match's groups: one or two numbers (the larger counts), then the unit."""
+    *numbers, unit = groups
+    values = [_NUMBER_WORDS.get(n.casefold()) or float(n) for n in numbers if _is_number(n)]
+    if values and unit.casefold() in _UNITS:
+        yield max(values), _UNITS[unit.casefold()]
+
+
+def _is_number(text: str) -> bool:
+    return text.casefold() in _NUMBER_WORDS or text.replace(".", "", 1).isdigit()
+
+
+def _back(day: date, amount: tuple[float, str]) -> date:
+    """``day`` less ``amount``: whole months and years by the calendar, the rest in days."""
+    value, unit = amount
+    if unit == "a" and value.is_integer():
+        return add_years(day, -int(value))
+    if unit == "mo" and value.is_integer():
+        return add_months(day, -int(value))
+    days = {"d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}[unit] * min(value, 200.0 * 365)
+    return shift(day, -round(days))
