@@ -152,9 +152,27 @@ async def evaluate_both_ways(
     return BothWays(await answer(cds, by_prefetch), await answer(cds, by_fallback))
 
 
+def woman_with_sciatica(pid: str, onset: str) -> list[Resource]:
+    """A woman born in 1985 with an active lumbar radiculopathy (M54.16) begun ``onset``: the chart the
+    "places" tests add one shape to (R1, defer, without it)."""
+    patient = {"resourceType": "Patient", "id": pid, "birthDate": "1985-05-05", "gender": "female"}
+    active = {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+    sciatica = {"resourceType": "Condition", "id": f"{pid}-dx", "subject": {"reference": f"Patient/{pid}"},
+                "clinicalStatus": {"coding": [active]},
+                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]},
+                "onsetDateTime": onset}
+    return [patient, sciatica]
+
+
 async def first_rule_both_ways(cds: Any, resources: Sequence[Resource], *, on: str) -> str:
     """The first rule of the answer for ``resources`` rated ``on``, once prefetch and fallback are shown to
     answer the same (PATHWAY.md invariant 4)."""
     answers = await evaluate_both_ways(cds, resources, on=on)
     assert answers.same, answers.difference()
     return rules(answers.prefetch)[0]
+
+
+async def first_rule_beside_sciatica(cds: Any, pid: str, shape: Sequence[Resource], *, onset: str, on: str
+                                     ) -> str:
+    """``first_rule_both_ways`` for ``woman_with_sciatica`` with ``shape`` added."""
+    return await first_rule_both_ways(cds, [*woman_with_sciatica(pid, onset), *shape], on=on)

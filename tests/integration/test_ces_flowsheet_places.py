@@ -13,20 +13,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from chart_both_ways import first_rule_both_ways
+from chart_both_ways import first_rule_beside_sciatica
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 ON = date(2025, 6, 2)
 YESTERDAY, ONSET = ((ON - timedelta(days=days)).isoformat() for days in (1, 19))
 SNOMED = "http://snomed.info/sct"
-
-
-def radiculopathy(pid: str) -> dict[str, Any]:
-    return {"resourceType": "Condition", "id": f"{pid}-dx", "subject": {"reference": f"Patient/{pid}"},
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                           "code": "active"}]},
-            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]},
-            "onsetDateTime": ONSET}
 
 
 def exam(pid: str, oid: str, text: str, **value: Any) -> dict[str, Any]:
@@ -80,7 +72,4 @@ async def test_a_cauda_equina_flowsheet_shape_is_read_by_prefetch_and_by_fallbac
                                                                                    ) -> None:
     pid = f"ces10-{shape}"
     make, rule = SHAPES[shape]
-    patient = {"resourceType": "Patient", "id": pid, "birthDate": "1985-05-05", "gender": "female"}
-    chart = [patient, radiculopathy(pid), *make(pid)]
-
-    assert await first_rule_both_ways(cds, chart, on=ON.isoformat()) == rule
+    assert await first_rule_beside_sciatica(cds, pid, make(pid), onset=ONSET, on=ON.isoformat()) == rule

@@ -13,20 +13,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from chart_both_ways import first_rule_both_ways
+from chart_both_ways import first_rule_beside_sciatica
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 ON = date(2025, 6, 2)
 YESTERDAY, LAST_WEEK, ONSET = ((ON - timedelta(days=days)).isoformat() for days in (1, 7, 19))
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
 CPT = "http://www.ama-assn.org/go/cpt"
-
-
-def radiculopathy(pid: str) -> dict[str, Any]:
-    return {"resourceType": "Condition", "id": f"{pid}-dx", "subject": {"reference": f"Patient/{pid}"},
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                           "code": "active"}]},
-            "code": {"coding": [{"system": ICD, "code": "M54.16"}]}, "onsetDateTime": ONSET}
 
 
 def of(pid: str, resource_type: str, rid: str, **fields: Any) -> dict[str, Any]:
@@ -90,7 +83,4 @@ async def test_a_red_flag_in_a_narrative_field_is_read_by_prefetch_and_by_fallba
                                                                                    ) -> None:
     pid = f"notes11-{shape}"
     make, rule = SHAPES[shape]
-    patient = {"resourceType": "Patient", "id": pid, "birthDate": "1985-05-05", "gender": "female"}
-    chart = [patient, radiculopathy(pid), *make(pid)]
-
-    assert await first_rule_both_ways(cds, chart, on=ON.isoformat()) == rule
+    assert await first_rule_beside_sciatica(cds, pid, make(pid), onset=ONSET, on=ON.isoformat()) == rule
