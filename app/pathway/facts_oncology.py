@@ -60,7 +60,16 @@ def _evidence(reference: str | None, on: FhirDate | None, name: str) -> Evidence
 
 
 def _named(codings: tuple[Coding, ...], *texts: str | None) -> str | None:
-    return next((t for t in (*texts, *(c.display for c in codings)) if t and _oncology_named(t)), None)
+    """The first text, else coding display, that names oncology. A visit's words usually repeat its type's
+    display (``EncounterView.type_texts``), which is then not read twice: every call reads every visit."""
+    for text in texts:
+        if text and _oncology_named(text):
+            return text
+    for coding in codings:
+        shown = coding.display
+        if shown and shown not in texts and _oncology_named(shown):
+            return shown
+    return None
 
 
 def _oncologist(codings: tuple[Coding, ...]) -> str | None:
