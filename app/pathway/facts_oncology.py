@@ -38,7 +38,7 @@ _VOID = frozenset({"entered-in-error"})
 def oncology_care(ctx: Context) -> Iterator[Evidence]:
     """§3 malignancy (major): an oncology visit or referral by the order date, or booked for any day."""
     for e in ctx.chart.encounters:
-        name = _named(e.type_codings + e.service_type_codings, *e.type_texts)
+        name = _named(e.type_codings, *e.type_texts) or _named(e.service_type_codings)
         if name is not None and e.status not in _VOID and _by_order(ctx, e.start, e.status == "planned"):
             yield _evidence(e.reference, e.start, name)
     draft = ctx.order.reference if ctx.order is not None else None
