@@ -21,7 +21,8 @@ from app.chart.model import (
     ServiceRequestView,
 )
 from app.fhir.bundles import KeyData, deduplicate
-from app.fhir.parse import ViewError, medication_key, parse_resource
+from app.fhir.parse import medication_key, parse_resource
+from app.fhir.view_error import ViewError
 
 
 def build_chart(data: Mapping[str, KeyData], unavailable: Iterable[ChartCategory] = (),

@@ -7,30 +7,25 @@ skipped on its own (``ViewError``) while the rest of the chart is still used (CO
 Field names are R4's; no package outside ``app.fhir`` reads raw FHIR JSON. The data types inside a
 resource (Coding, CodeableConcept, Period …) are read by ``app/fhir/datatypes.py``; how long a
 prescription runs by ``app/fhir/dosage.py``; a record's words (reasons, notes, a report's conclusion) by
-``app/fhir/words.py``.
+``app/fhir/words.py``. Conditions and Observations, the two largest, have modules of their own
+(``parse_condition``, ``parse_observation``); the error that skips one resource is ``view_error``'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import NamedTuple
 
 from app.chart.dates import FhirDate, parse_fhir_date
 from app.chart.model import (
-    ConditionView,
     EncounterView,
     ImagingView,
     MedicationView,
-    NoteView,
-    ObservationView,
     PatientView,
     ProcedureView,
     ServiceRequestView,
 )
 from app.fhir.datatypes import (
     Json,
-    age_of,
     array,
     bare_codings,
     coding_of,
@@ -39,8 +34,6 @@ from app.fhir.datatypes import (
     codings_of_all,
     first_date,
     identifiers,
-    in_years,
-    number,
     period_bounds,
     period_end,
     period_start,
@@ -49,253 +42,24 @@ from app.fhir.datatypes import (
     timing_start,
 )
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
-from app.fhir.statuses import (
-    concept_status,
-    condition_statuses,
-    medication_status,
-    procedure_status,
-    status_of,
-)
+from app.fhir.parse_condition import parse_condition
+from app.fhir.parse_observation import parse_observation
+from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
+from app.fhir.view_error import ViewError, required_id
 from app.fhir.words import (
     concept_texts,
     diagnosis_references,
     note_texts,
     notes,
     presented_texts,
-    prose,
     reason_texts,
     sentences,
 )
 from app.terminology.coding import Coding
 
 
-class ViewError(ValueError):
-    """A resource too malformed to read (not an object, no usable id/code where one is required)."""
-
-
-def _required_id(raw: Json) -> str:
-    resource_id = string(raw.get("id"))
-    if resource_id is None:
-        raise ViewError(f"{raw.get('resourceType')} without id")
-    return resource_id
-
-
 def parse_patient(raw: Json) -> PatientView:
-    return PatientView(_required_id(raw), parse_fhir_date(raw.get("birthDate")), string(raw.get("gender")))
-
-
-# An abatement with no calendar date: the Condition ended, when is not said (an age is rare and needs the
-# birth date; the pathway treats all of these as "date not recorded").
-_UNDATED_ABATEMENTS = frozenset({"abatementString", "abatementAge", "abatementRange", "abatementPeriod"})
-
-
-def parse_condition(raw: Json) -> ConditionView:
-    """An abatementPeriod is dated by its end, else by its start (it had ended by then: a period left open
-    is "abated since"); one with neither is an abatement whose date is not recorded — and so is one dated
-    before the onset (docs/pathway-facts.md §1, "Eighth pass"): a foot drop begun on 1 March and "abated"
-    a year before was read as long resolved."""
-    period = raw.get("abatementPeriod")
-    abatement = parse_fhir_date(raw.get("abatementDateTime")) or period_end(period) or period_start(period)
-    undated = raw.get("abatementBoolean") is True or bool(_UNDATED_ABATEMENTS & raw.keys())
-    abated = abatement is not None or undated
-    codings, text = codings_and_text(raw.get("code"))
-    onset = parse_fhir_date(raw.get("onsetDateTime")) or period_start(raw.get("onsetPeriod"))
-    if abatement is not None and onset is not None and abatement.last() < onset.value:
-        abatement = None  # abated before it began: one of the two is a typo, the abatement's date is unknown
-    onset_age = age_of(raw.get("onsetAge"))
-    age = in_years(onset_age)
-    clinical, verification = condition_statuses(raw)
-    evidence = _evidence(raw["evidence"]) if "evidence" in raw else _NO_EVIDENCE
-    return ConditionView(
-        id=_required_id(raw),
-        codings=codings,
-        text=text,
-        clinical_status=clinical,
-        verification_status=verification,
-        onset=onset,
-        onset_age_years=age,
-        onset_age_unit=onset_age[1] if onset_age is not None else "a",
-        onset_string=string(raw.get("onsetString")),
-        onset_unread=onset is None and age is None and _onset_written(raw),
-        recorded=parse_fhir_date(raw.get("recordedDate")),
-        asserted=_asserted(raw),
-        abatement=abatement,
-        abated=abated,
-        categories=tuple(c.code for c in codings_of_all(raw.get("category"))),
-        encounter=next(iter(references([raw.get("encounter")])), None),
-        notes=notes(raw),
-        evidence_codings=evidence.codings,
-        evidence_texts=evidence.texts,
-        evidence_references=evidence.references,
-        stage_texts=_stage_texts(raw.get("stage")),
-    )
-
-
-class _Evidence(NamedTuple):
-    codings: tuple[Coding, ...]
-    texts: tuple[str, ...]
-    references: tuple[str, ...]
-
-
-_NO_EVIDENCE = _Evidence((), (), ())
-
-
-def _evidence(items: object) -> _Evidence:
-    """Condition.evidence: each item's codes and their words, and the records its ``detail`` names (the
-    manifestations a diagnosis was made on: ``facts_findings`` reads them as the Condition's statements)."""
-    found = [item for item in array(items) if isinstance(item, dict)]
-    concepts = [concept for item in found for concept in array(item.get("code"))]
-    details = [ref for item in found for ref in array(item.get("detail"))]
-    return _Evidence(codings_of_all(concepts), concept_texts(concepts), references(details))
-
-
-def _stage_texts(stages: object) -> tuple[str, ...]:
-    """The words of each Condition.stage's summary and type: their text, else a coding's display (a stage
-    given only as an assessment reference is read through the staging Observation it names)."""
-    if not isinstance(stages, list):
-        return ()
-    found = (codings_and_text(stage.get(part))[1] for stage in stages[:8] if isinstance(stage, dict)
-             for part in ("summary", "type"))
-    return tuple(text for text in found if text is not None)
-
-
-# US Core's "date of diagnosis" (USCDI): when the condition was first asserted, which may be long before a
-# problem list's recordedDate (rewritten at reconciliation).
-_ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
-
-
-def _asserted(raw: Json) -> FhirDate | None:
-    found = (parse_fhir_date(e.get("valueDateTime")) for e in array(raw.get("extension"))
-             if isinstance(e, dict) and e.get("url") == _ASSERTED_DATE)
-    return next((day for day in found if day is not None), None)
-
-
-# onset[x] other than onsetString (which the pathway reads itself); and the primitive extensions that
-# carry a data-absent-reason in place of an onsetDateTime or onsetString ("unknown", "asked-unknown").
-_ONSET_KEYS = ("onsetDateTime", "onsetAge", "onsetPeriod", "onsetRange", "_onsetDateTime", "_onsetString")
-
-
-def _onset_written(raw: Json) -> bool:
-    """An onset was written (an onsetRange, an onsetPeriod with only an end, an onsetDateTime that is no
-    date, an onsetAge in no unit of time, a data-absent-reason saying it is unknown); with no onset read
-    from it, it is written but not dated. The pathway must know one was written: it may lie before another
-    diagnosis's."""
-    return any(raw.get(key) is not None for key in _ONSET_KEYS)
-
-
-def _body_site(raw: Json) -> tuple[Coding, ...]:
-    """bodySite codings plus any laterality qualifier carried as a bodySite extension (CodeableConcept)."""
-    site = raw.get("bodySite")
-    extensions = array(site.get("extension")) if isinstance(site, dict) else []
-    qualifiers = (codings_of(e.get("valueCodeableConcept")) for e in extensions if isinstance(e, dict))
-    return (*codings_of(site), *(c for found in qualifiers for c in found))
-
-
-def parse_observation(raw: Json) -> ObservationView:
-    codings, text = codings_and_text(raw.get("code"))
-    where = _Where(_required_id(raw), status_of(raw), _effective(raw), _body_site(raw))
-    items = raw.get("component")
-    components = _components(items, where) if items else ()
-    found = _observation(where, codings, text, raw, components, notes(raw))
-    return replace(found, members=references(raw["hasMember"])) if "hasMember" in raw else found
-
-
-def _effective(raw: Json) -> FhirDate | None:
-    """When it was observed: effective[x] — a dateTime or instant, a period's start, else its end (a period
-    written with only its end was observed by then), a timing's first event — and only without any of
-    them ``issued`` (when the result was released, which may be days later). PATHWAY.md §2: a finding is
-    dated by when it was observed, and a date left out must not hide a fever (invariant 6)."""
-    period = raw.get("effectivePeriod")
-    return (first_date(raw, "effectiveDateTime", "effectiveInstant") or period_start(period)
-            or period_end(period) or timing_start(raw.get("effectiveTiming")) or first_date(raw, "issued"))
-
-
-class _Where(NamedTuple):
-    """What a panel's items share with it: id, status, date and body site (a component has none)."""
-
-    id: str
-    status: str | None
-    effective: FhirDate | None
-    body_site: tuple[Coding, ...]
-
-
-def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, raw: Json,
-                 components: tuple[ObservationView, ...] = (), noted: tuple[NoteView, ...] = ()
-                 ) -> ObservationView:
-    """One view from the shared fields and the value[x] of ``raw`` (an Observation's or a component's:
-    the element has the same shape). Built in one call: this runs for every Observation of every chart."""
-    quantity = raw.get("valueQuantity")
-    quantity = quantity if isinstance(quantity, dict) else {}
-    value_codings, value_text = codings_and_text(raw.get("valueCodeableConcept"))
-    boolean = raw.get("valueBoolean")
-    value_string = raw.get("valueString")
-    return ObservationView(
-        id=where.id,
-        codings=codings,
-        status=where.status,
-        effective=where.effective,
-        value=number(quantity.get("value")) if quantity else number(raw.get("valueInteger")),
-        unit=_unit(quantity),
-        comparator=_comparator(quantity) if "comparator" in quantity else None,
-        value_codings=value_codings,
-        value_boolean=boolean if isinstance(boolean, bool) else None,
-        value_string=string(value_string),
-        text=text,
-        body_site=where.body_site,
-        value_text=value_text,
-        components=components,
-        notes=noted,
-        prose=prose(value_string) if value_string else (),
-        interpretation=_interpretation(raw["interpretation"]) if "interpretation" in raw else (),
-    )
-
-
-def _interpretation(concepts: object) -> tuple[str, ...]:
-    """Observation.interpretation as written: each coding's code, each display and each text, whatever
-    the system (HL7 v3 ObservationInterpretation, v2 table 0078, a laboratory's own)."""
-    found = (word for concept in array(concepts) if isinstance(concept, dict)
-             for word in (concept.get("text"), *(part for coding in array(concept.get("coding"))
-                                                  if isinstance(coding, dict)
-                                                  for part in (coding.get("code"), coding.get("display")))))
-    return tuple(dict.fromkeys(word.strip() for word in found if isinstance(word, str) and word.strip()))
-
-
-def _comparator(quantity: Json) -> str | None:
-    """valueQuantity.comparator: the value is a bound (a result beyond the analyser's range, "> 10 mg/L")."""
-    found = quantity.get("comparator")
-    return found if isinstance(found, str) and found in _COMPARATORS else None
-
-
-_COMPARATORS = frozenset({"<", "<=", ">", ">="})
-_UCUM_SYSTEMS = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org",
-                           "urn:oid:2.16.840.1.113883.6.8", "2.16.840.1.113883.6.8"})
-
-
-def _unit(quantity: Json) -> str | None:
-    """The unit as the pathway reads it: the UCUM ``code``; but a code from another system (the FHIR
-    specification's own fever example codes °C as SNOMED CT 258710007, "degrees C") says less than the
-    human-readable ``unit`` beside it, which is then read instead — also with no ``system`` when the code
-    is a number, as no UCUM unit but "1" is (invariant 6: less data, never a less safe answer)."""
-    code, unit = string(quantity.get("code")), string(quantity.get("unit"))
-    system = string(quantity.get("system"))
-    if system is None:  # a number (a concept id, a local unit code) is no UCUM unit but its unity "1"
-        ucum = code is None or not code.isdigit() or code == "1"
-    else:
-        ucum = system.rstrip("/") in _UCUM_SYSTEMS
-    return (code if ucum else None) or unit or code
-
-
-def _components(items: object, panel: _Where) -> tuple[ObservationView, ...]:
-    """PATHWAY.md §2 v2 "wherever the chart holds it": a flowsheet panel ("CES screen", "motor exam")
-    records each item as a ``component`` with its own code and answer. Each becomes a view of its own that
-    keeps the panel's id, status, date and body site; a component without a code is skipped alone, never
-    the panel."""
-    found = []
-    for item in array(items):
-        codings, text = codings_and_text(item.get("code")) if isinstance(item, dict) else ((), None)
-        if codings or text:
-            found.append(_observation(panel, codings, text, item))
-    return tuple(found)
+    return PatientView(required_id(raw), parse_fhir_date(raw.get("birthDate")), string(raw.get("gender")))
 
 
 def parse_procedure(raw: Json) -> ProcedureView:
@@ -308,7 +72,7 @@ def parse_procedure(raw: Json) -> ProcedureView:
     reasons, words = _reason_codings(raw), reason_texts(raw)
     named = [*array(raw.get("reasonReference")), *array(raw.get("complicationDetail"))]
     return ProcedureView(
-        id=_required_id(raw),
+        id=required_id(raw),
         codings=codings,
         status=procedure_status(raw),
         performed=parse_fhir_date(raw.get("performedDateTime")) or period_begun,
@@ -402,7 +166,7 @@ def parse_medication(raw: Json, products: Mapping[str, Json] | None = None) -> M
     route_codings, route_texts = dosage_routes(raw)
     supply = supply_days(raw, bounded.days)
     return MedicationView(
-        id=_required_id(raw),
+        id=required_id(raw),
         resource_type=str(raw.get("resourceType")),
         codings=codings,
         text=text,
@@ -445,7 +209,7 @@ def parse_imaging_study(raw: Json) -> ImagingView:
     """Dated by ``started``, else by its first series' start. Named by its description, else its first
     procedureCode's text or display (a study under a local code: R12 reads the name, ``facts_imaging``)."""
     return ImagingView(
-        id=_required_id(raw),
+        id=required_id(raw),
         resource_type="ImagingStudy",
         codings=codings_of_all(raw.get("procedureCode")),
         modalities=_series_modalities(raw),
@@ -464,7 +228,7 @@ def parse_diagnostic_report(raw: Json) -> ImagingView:
     codings, text = codings_and_text(raw.get("code"))
     presented, unread = presented_texts(raw) if "presentedForm" in raw else ((), 0)
     return ImagingView(
-        id=_required_id(raw),
+        id=required_id(raw),
         resource_type="DiagnosticReport",
         codings=codings,
         started=parse_fhir_date(raw.get("effectiveDateTime")) or period_start(raw.get("effectivePeriod")),
@@ -491,7 +255,7 @@ def parse_encounter(raw: Json) -> EncounterView:
     start, end = period_bounds(raw.get("period"))
     diagnoses = diagnosis_references(raw)
     return EncounterView(
-        id=_required_id(raw),
+        id=required_id(raw),
         status=status_of(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),

@@ -16,7 +16,8 @@ from typing import Any
 from app.chart.dates import parse_fhir_date
 from app.fhir.bundles import KeyData
 from app.fhir.chart_builder import build_chart
-from app.fhir.parse import ViewError, parse_service_request
+from app.fhir.parse import parse_service_request
+from app.fhir.view_error import ViewError
 from app.hooks.errors import MalformedRequest
 from app.hooks.handlers import Evaluation, build_response, evaluate_call, make_call
 from app.hooks.runtime import Content

@@ -54,7 +54,7 @@ async def test_a_lone_surrogate_anywhere_in_the_request_is_a_400(client: httpx.A
 @pytest.mark.parametrize("field", ["id", "display"])
 async def test_a_fhir_answer_with_a_lone_surrogate_skips_or_drops_the_value(field: str) -> None:
     """The FHIR server's answers are decoded leniently: the view treats such a string as absent."""
-    from app.fhir.parse import parse_condition
+    from app.fhir.parse_condition import parse_condition
 
     raw = {"resourceType": "Condition", "id": "c1", "code": {"coding": [
         {"system": "http://snomed.info/sct", "code": "1", "display": "d"}]}}

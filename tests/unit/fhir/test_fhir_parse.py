@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from app.chart.dates import parse_fhir_date
 from app.fhir.datatypes import codings_and_text, codings_of
-from app.fhir.parse import parse_condition, parse_observation, parse_service_request
+from app.fhir.parse import parse_service_request
+from app.fhir.parse_condition import parse_condition
+from app.fhir.parse_observation import parse_observation
 
 _TEXT = st.one_of(st.none(), st.just(""), st.just("  "), st.text(max_size=8), st.integers())
 _CODING = st.one_of(

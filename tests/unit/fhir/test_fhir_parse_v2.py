@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from app.chart.model import EncounterView, ImagingView, ProcedureView
-from app.fhir.parse import ViewError, parse_resource
+from app.fhir.parse import parse_resource
+from app.fhir.view_error import ViewError
 
 SERVICE_TYPE = "http://terminology.hl7.org/CodeSystem/service-type"
 

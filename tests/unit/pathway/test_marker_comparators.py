@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from raw_decision import decide
 
-from app.fhir.parse import parse_observation
+from app.fhir.parse_observation import parse_observation
 from app.pathway.model import RedFlag
 from app.terminology import ICD10CM, LOINC
 
