@@ -96,7 +96,7 @@ class ObservationView:
     notes: tuple[NoteView, ...] = ()  # Observation.note in words (a panel's, not repeated on its items)
     prose: tuple[str, ...] = ()  # a valueString of more than one word, one sentence each
     # Observation.interpretation as written: each coding's code ("POS", "H") and each text or display
-    # ("Abnormal"); how an answer recorded only there is read is the pathway's (``facts_common``).
+    # ("Abnormal"); how an answer recorded only there is read is the pathway's (``facts_answers``).
     interpretation: tuple[str, ...] = ()
     members: tuple[str, ...] = ()  # hasMember: the Observations a panel groups, by reference
 

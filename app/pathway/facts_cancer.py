@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 
 from app.chart.model import ProcedureView
+from app.pathway.facts_answers import observation_void
 from app.pathway.facts_cancer_words import cancer_in_words, remembered_words
 from app.pathway.facts_common import (
     Context,
@@ -26,7 +27,6 @@ from app.pathway.facts_common import (
     condition_void,
     dated,
     drug_name,
-    observation_void,
     shown_name,
     treating_drugs,
     treating_procedures,

@@ -21,14 +21,8 @@ from datetime import date
 from app.chart.dates import FhirDate
 from app.chart.model import EncounterView, ObservationView, ServiceRequestView
 from app.chart.references import reference_key
-from app.pathway.facts_common import (
-    NOT_DONE_PROCEDURE,
-    VOID_OBSERVATION,
-    Context,
-    dated,
-    medication_coding,
-    ordered,
-)
+from app.pathway.facts_answers import VOID_OBSERVATION
+from app.pathway.facts_common import NOT_DONE_PROCEDURE, Context, dated, medication_coding, ordered
 from app.pathway.facts_dates import certainly_within, possibly_by
 from app.pathway.facts_match import first_members, member
 from app.pathway.facts_measured import measured

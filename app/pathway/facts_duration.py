@@ -19,7 +19,8 @@ from datetime import date
 from functools import lru_cache
 
 from app.chart.model import ObservationView
-from app.pathway.facts_common import Context, coded_observations, observation_void
+from app.pathway.facts_answers import observation_void
+from app.pathway.facts_common import Context, coded_observations
 from app.pathway.facts_dates import add_months, add_years, possibly_by, shift
 from app.pathway.facts_episode import Onset
 from app.pathway.facts_match import words_memoisable

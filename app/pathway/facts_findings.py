@@ -21,14 +21,13 @@ from typing import NamedTuple, cast
 from app.chart.dates import FhirDate
 from app.chart.model import ConditionView, NoteView
 from app.immutable import immutable
+from app.pathway.facts_answers import observation_asserted, observation_void
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS
 from app.pathway.facts_common import (
     Context,
     condition_first_date,
     condition_void,
     members_deny,
-    observation_asserted,
-    observation_void,
     order_reasons,
     reason_condition_ids,
 )

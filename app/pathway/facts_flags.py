@@ -17,9 +17,9 @@ from enum import Enum
 from app.chart.dates import FhirDate
 from app.chart.model import VOID_MEDICATION, ConditionView, MedicationView, ObservationView
 from app.immutable import immutable
+from app.pathway.facts_answers import VOID_OBSERVATION, interpreted
 from app.pathway.facts_cancer import cancer_treatments
 from app.pathway.facts_common import (
-    VOID_OBSERVATION,
     Context,
     by_code_or_name,
     coded_observations,
@@ -27,7 +27,6 @@ from app.pathway.facts_common import (
     condition_resolved,
     dated,
     given_locally,
-    interpreted,
     medication_class,
     medication_coding,
     ordered,

@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterator
 
 from app.chart.model import ObservationView
+from app.pathway.facts_answers import observation_void
 from app.pathway.facts_common import (
     Context,
     coded_observations,
     dated,
-    observation_void,
     shown_name,
     treating_drugs,
     treating_procedures,

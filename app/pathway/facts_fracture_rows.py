@@ -22,7 +22,8 @@ from enum import Enum
 from functools import lru_cache
 
 from app.chart.model import ObservationView
-from app.pathway.facts_common import Context, dated, observation_void, shown_name
+from app.pathway.facts_answers import observation_void
+from app.pathway.facts_common import Context, dated, shown_name
 from app.pathway.facts_dates import possibly_by
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, matched_members
 from app.pathway.model import Evidence, Finding, State

@@ -26,16 +26,18 @@ from functools import lru_cache
 from app.chart.dates import FhirDate
 from app.chart.model import ObservationView
 from app.immutable import immutable
-from app.pathway.facts_common import (
-    NOT_DONE_PROCEDURE,
+from app.pathway.facts_answers import (
     VOID_OBSERVATION,
-    Context,
-    coded_observations,
-    dated,
     interpreted,
     interpreted_critical,
     observation_asserted,
     observation_void,
+)
+from app.pathway.facts_common import (
+    NOT_DONE_PROCEDURE,
+    Context,
+    coded_observations,
+    dated,
     ordered,
     shown_name,
 )
@@ -176,7 +178,7 @@ def _marker(ctx: Context, o: ObservationView, coding: Coding, concept: str, star
 
 
 # A result with no readable number ("see comment", a dataAbsentReason) that the laboratory flags High or
-# Abnormal (``facts_common.interpreted``; docs/pathway-facts.md "Eleventh pass: how an answer is
+# Abnormal (``facts_answers.interpreted``; docs/pathway-facts.md "Eleventh pass: how an answer is
 # recorded"): raised above R7's limit — the safe side, as a laboratory's upper limit of normal lies at or
 # below it — but not known to be ≥ 50; flagged critical (HH, AA, "Critical"), as high as R7b's and R8's 50.
 # It is compared with other values as this value.

@@ -26,7 +26,8 @@ from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.immutable import immutable
-from app.pathway.facts_common import Context, observation_void, ordered
+from app.pathway.facts_answers import observation_void
+from app.pathway.facts_common import Context, ordered
 from app.pathway.facts_dates import last_day, possibly_by
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.facts_legs import leg_side, side_in_words

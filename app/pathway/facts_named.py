@@ -22,8 +22,9 @@ from functools import lru_cache
 from typing import cast
 
 from app.chart.model import ObservationView
+from app.pathway.facts_answers import interpreted, observation_asserted, observation_void
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words, may_name_a_cancer
-from app.pathway.facts_common import Context, interpreted, observation_asserted, observation_void
+from app.pathway.facts_common import Context
 from app.pathway.facts_exam import NEGATION, NEVER_CES_ALONE, abnormal_exam, answers
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, words_memoisable
 from app.pathway.facts_negation import asserted_at, phrase_around
