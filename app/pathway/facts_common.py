@@ -118,12 +118,13 @@ def _age_range(years: float, unit: str, patient: PatientView | None) -> tuple[da
     if birth is None or not 0 <= years <= _MAX_AGE_YEARS or unit not in _UNIT_DAYS:  # also refuses NaN
         return None
     value = round(years * 365.25 / _UNIT_DAYS[unit], 6)  # back to the unit it was written in
-    first = _after(birth.value, value, unit)
-    return first, max(first, shift(_after(last_day(birth), value + 1, unit), -1))
+    first = moved_by(birth.value, value, unit)
+    return first, max(first, shift(moved_by(last_day(birth), value + 1, unit), -1))
 
 
-def _after(day: date, value: float, unit: str) -> date:
-    """``day`` plus ``value`` units: whole years and months by the calendar, the rest in days."""
+def moved_by(day: date, value: float, unit: str) -> date:
+    """``day`` plus ``value`` (negative: less) units of UCUM ``a``, ``mo``, ``wk`` or ``d``: whole years and
+    months by the calendar, the rest in days (an onset age; a stated symptom duration, ``facts_duration``)."""
     if value.is_integer() and unit == "a":
         return add_years(day, int(value))
     if value.is_integer() and unit == "mo":

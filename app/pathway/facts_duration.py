@@ -20,8 +20,8 @@ from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.pathway.facts_answers import observation_void
-from app.pathway.facts_common import Context, coded_observations
-from app.pathway.facts_dates import add_months, add_years, possibly_by, shift
+from app.pathway.facts_common import Context, coded_observations, moved_by
+from app.pathway.facts_dates import possibly_by, shift
 from app.pathway.facts_episode import Onset
 from app.pathway.facts_match import words_memoisable
 
@@ -142,11 +142,7 @@ def _is_number(text: str) -> bool:
 
 
 def _back(day: date, amount: tuple[float, str]) -> date:
-    """``day`` less ``amount``: whole months and years by the calendar, the rest in days."""
+    """``day`` less ``amount`` (``moved_by``), at most 73,000 units back: a number too long for a float
+    ("9" x 400 reads as infinity) must still give a day."""
     value, unit = amount
-    if unit == "a" and value.is_integer():
-        return add_years(day, -int(value))
-    if unit == "mo" and value.is_integer():
-        return add_months(day, -int(value))
-    days = {"d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}[unit] * min(value, 200.0 * 365)
-    return shift(day, -round(days))
+    return moved_by(day, -min(value, 200.0 * 365), unit)
