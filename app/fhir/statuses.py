@@ -109,3 +109,25 @@ def _lower(code: str | None) -> str | None:
     if text.isalpha():  # the usual case: "final", "active"
         return _RUN_TOGETHER.get(text, text)
     return "-".join(text.replace("_", " ").replace("-", " ").split())
+
+
+_V3_OBSERVATION_VALUE = ("http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+                         "http://hl7.org/fhir/v3/ObservationValue")  # R4, and STU3/DSTU2
+
+
+def is_subsetted(resource: Json) -> bool:
+    """The record (or the Bundle) says it is not whole: FHIR R4 has a server tag what ``_summary`` or
+    ``_elements`` trimmed ``SUBSETTED`` (HL7 v3-ObservationValue; in ``meta.tag``, some servers put it in
+    ``meta.security``) "to ensure that the incomplete resource is not accidentally used". A trimmed
+    encounter may have lost the reason that is a red flag. A Patient is never a red-flag source: its
+    trimmed record (birthDate and gender are summary elements) is read as it is."""
+    meta = resource.get("meta")
+    if not isinstance(meta, dict) or resource.get("resourceType") == "Patient":
+        return False
+    return any(_subsetted_label(label) for field in ("tag", "security")
+               for label in (meta.get(field) if isinstance(meta.get(field), list) else ()))
+
+
+def _subsetted_label(label: object) -> bool:
+    return isinstance(label, dict) and label.get("code") == "SUBSETTED" \
+        and label.get("system", _V3_OBSERVATION_VALUE[0]) in _V3_OBSERVATION_VALUE
