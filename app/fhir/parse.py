@@ -44,7 +44,7 @@ from app.fhir.datatypes import (
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
 from app.fhir.parse_condition import parse_condition
 from app.fhir.parse_observation import parse_observation
-from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
+from app.fhir.statuses import concept_status, medication_status, procedure_status, replaced_by, status_of
 from app.fhir.view_error import ViewError, required_id
 from app.fhir.words import (
     concept_texts,
@@ -59,7 +59,9 @@ from app.terminology.coding import Coding
 
 
 def parse_patient(raw: Json) -> PatientView:
-    return PatientView(required_id(raw), parse_fhir_date(raw.get("birthDate")), string(raw.get("gender")))
+    own = required_id(raw)
+    return PatientView(own, parse_fhir_date(raw.get("birthDate")), string(raw.get("gender")),
+                       replaced_by(raw, own))
 
 
 def parse_procedure(raw: Json) -> ProcedureView:

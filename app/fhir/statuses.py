@@ -28,6 +28,7 @@ A status that is none of these (``unknown``, a local code) is read as it is: for
 
 from __future__ import annotations
 
+from app.chart.references import reference_target
 from app.fhir.datatypes import Json, array, coding_of, string
 
 _NOT_TAKEN = "not-taken"
@@ -131,3 +132,20 @@ def is_subsetted(resource: Json) -> bool:
 def _subsetted_label(label: object) -> bool:
     return isinstance(label, dict) and label.get("code") == "SUBSETTED" \
         and label.get("system", _V3_OBSERVATION_VALUE[0]) in _V3_OBSERVATION_VALUE
+
+
+def replaced_by(patient: Json, own: str) -> str | None:
+    """The Patient this record was merged into: R4 ``Patient.link`` of type ``replaced-by`` ("the patient
+    resource containing this link must no longer be used. The link points forward to another patient
+    resource that must be used in lieu of" it). Not ``replaces`` (she is the survivor: the merge moved the
+    records to her), ``refer`` or ``seealso`` (other records of one person, each whole), nor a link to a
+    RelatedPerson or to herself. ``active: false`` alone is not read: a record not in active use (no visit
+    for years, a death) is still whole."""
+    for link in array(patient.get("link")):
+        other = link.get("other") if isinstance(link, dict) else None
+        reference = string(other.get("reference")) if isinstance(other, dict) else None
+        target = reference_target(reference) if reference and _lower(string(link.get("type"))) == \
+            "replaced-by" else None
+        if target is not None and target[0] == "Patient" and target[1] != own:
+            return target[1]
+    return None

@@ -83,3 +83,47 @@ async def test_other_tags_and_a_trimmed_patient_leave_the_defer(
     request["prefetch"]["conditions"] = tagged(request["prefetch"]["conditions"], tag)
     request["prefetch"]["patient"] = tagged(request["prefetch"]["patient"], R4_TAG)  # no red flag there
     assert (await answer(client, request))[:2] == (DEFER, "not-appropriate")
+
+
+# --- a merged-away record: Patient.link replaced-by ---------------------------------------------------
+
+
+def merged_away(request: Request, link_type: str = "replaced-by",
+                other: str = "Patient/example-survivor") -> Request:
+    changed = copy.deepcopy(request)
+    changed["prefetch"]["patient"]["active"] = False
+    changed["prefetch"]["patient"]["link"] = [{"other": {"reference": other}, "type": link_type}]
+    return changed
+
+
+@pytest.mark.parametrize("other", ["Patient/example-survivor",
+                                   "https://ehr.example.org/fhir/Patient/example-survivor/_history/2"])
+async def test_a_record_replaced_by_another_is_not_her_whole_chart(
+    client: httpx.AsyncClient, day20: Request, other: str  # noqa: F811
+) -> None:
+    """R4 ``Patient.link`` ``replaced-by``: "the patient resource containing this link must no longer be
+    used", another record is hers now, and what the clinic recorded since the merge is filed there; the
+    searches ran for this id. Before: "no red flag on record", R1 defer. Now: "could not check", no rating
+    (PATHWAY.md §2 "Missing data is a value")."""
+    assert (await answer(client, merged_away(day20, other=other)))[:2] == (COULD_NOT_CHECK, None)
+
+
+async def test_a_red_flag_on_the_replaced_record_still_counts(
+    client: httpx.AsyncClient, day20: Request  # noqa: F811
+) -> None:
+    shown, rated, _ = await answer(client, appended(merged_away(day20), "conditions", CAUDA_EQUINA))
+    assert (shown, rated) == ([CRITICAL, *COULD_NOT_CHECK], "appropriate")
+
+
+@pytest.mark.parametrize(("link_type", "other"), [
+    ("replaces", "Patient/example-old"),          # she is the survivor: the merge moved the records to her
+    ("seealso", "Patient/example-other-system"), ("refer", "Patient/example-mpi"),
+    ("replaced-by", "RelatedPerson/example-mother"),  # not a Patient: not her record
+    ("replaced-by", "Patient/example-lumbar-day20"),  # herself
+])
+async def test_other_links_and_an_inactive_record_alone_leave_the_defer(
+    client: httpx.AsyncClient, day20: Request, link_type: str, other: str  # noqa: F811
+) -> None:
+    """``active: false`` alone says the record is not in active use (no visit for years, a death), not
+    that it is not whole."""
+    assert (await answer(client, merged_away(day20, link_type, other)))[:2] == (DEFER, "not-appropriate")
