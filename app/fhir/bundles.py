@@ -150,15 +150,15 @@ def _is_resource(value: Mapping[str, Any]) -> bool:
 def _lacking(entries: int, reported: int, withheld: int = 0, subsetted: int = 0) -> str | None:
     """Why a Bundle is not the whole answer: entries without a readable resource, an error
     OperationOutcome beside the results (a search that failed in part, P5), an outcome saying data was
-    withheld (``_says_withheld``), or the Bundle or its records tagged SUBSETTED (``is_subsetted``): "none
-    found" in what it did return is not "none on record"."""
+    withheld (``_says_withheld``), or the Bundle or its records labelled SUBSETTED or REDACTED
+    (``is_subsetted``): "none found" in what it did return is not "none on record"."""
     why = [f"{entries} Bundle entries without their resource"] if entries else []
     if reported:
         why.append(f"{reported} error OperationOutcome{'' if reported == 1 else 's'} beside the results")
     if withheld:
         why.append("the FHIR server says more data may exist (OperationOutcome)")
     if subsetted:
-        why.append("the FHIR server marked the results SUBSETTED (parts of the records left out)")
+        why.append("the FHIR server marked the results SUBSETTED or REDACTED (parts of the records left out)")
     return "; ".join(why) or None
 
 

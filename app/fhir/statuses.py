@@ -119,9 +119,12 @@ _V3_OBSERVATION_VALUE = ("http://terminology.hl7.org/CodeSystem/v3-ObservationVa
 def is_subsetted(resource: Json) -> bool:
     """The record (or the Bundle) says it is not whole: FHIR R4 has a server tag what ``_summary`` or
     ``_elements`` trimmed ``SUBSETTED`` (HL7 v3-ObservationValue; in ``meta.tag``, some servers put it in
-    ``meta.security``) "to ensure that the incomplete resource is not accidentally used". A trimmed
-    encounter may have lost the reason that is a red flag. A Patient is never a red-flag source: its
-    trimmed record (birthDate and gender are summary elements) is read as it is."""
+    ``meta.security``) "to ensure that the incomplete resource is not accidentally used"; the security
+    labels ``REDACTED`` and ``MASKED`` of the same code system say content was removed or hidden for
+    privacy (a substance-use diagnosis under 42 CFR Part 2 is the drug use R7 reads). A trimmed encounter
+    may have lost the reason that is a red flag. A Patient is never a red-flag source: its trimmed record
+    (birthDate and gender are summary elements) is read as it is. A confidentiality label (``R``, ``N``)
+    says who may see the record, not that part of it is missing: not read."""
     meta = resource.get("meta")
     if not isinstance(meta, dict) or resource.get("resourceType") == "Patient":
         return False
@@ -130,8 +133,11 @@ def is_subsetted(resource: Json) -> bool:
 
 
 def _subsetted_label(label: object) -> bool:
-    return isinstance(label, dict) and label.get("code") == "SUBSETTED" \
+    return isinstance(label, dict) and label.get("code") in _NOT_WHOLE \
         and label.get("system", _V3_OBSERVATION_VALUE[0]) in _V3_OBSERVATION_VALUE
+
+
+_NOT_WHOLE = frozenset({"SUBSETTED", "REDACTED", "MASKED"})
 
 
 def replaced_by(patient: Json, own: str) -> str | None:

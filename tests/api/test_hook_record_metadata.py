@@ -51,15 +51,17 @@ async def test_a_search_bundle_tagged_subsetted_is_not_none_on_record(
     assert (await answer(client, request))[:2] == (COULD_NOT_CHECK, None)
 
 
-@pytest.mark.parametrize("where", ["tag", "security"])
+@pytest.mark.parametrize(("where", "code"), [("tag", "SUBSETTED"), ("security", "SUBSETTED"),
+                                             ("security", "REDACTED"), ("security", "MASKED")])
 async def test_a_problem_list_of_trimmed_records_is_not_the_whole_record(
-    client: httpx.AsyncClient, day20: Request, where: str  # noqa: F811
+    client: httpx.AsyncClient, day20: Request, where: str, code: str  # noqa: F811
 ) -> None:
     """Her radiculopathy as ``_elements=code,onsetDateTime`` returns it (tagged SUBSETTED): its evidence,
-    notes and stage are gone. Before: read whole, R1 defer. Now: "could not check", no rating."""
+    notes and stage are gone; or labelled REDACTED or MASKED (content removed or hidden for privacy).
+    Before: read whole, R1 defer. Now: "could not check", no rating."""
     request = copy.deepcopy(day20)
     entries = request["prefetch"]["conditions"]["entry"]
-    entries[0]["resource"] = tagged(entries[0]["resource"], R4_TAG, where)
+    entries[0]["resource"] = tagged(entries[0]["resource"], {**R4_TAG, "code": code}, where)
     assert (await answer(client, request))[:2] == (COULD_NOT_CHECK, None)
 
 
@@ -72,7 +74,7 @@ async def test_a_red_flag_in_a_trimmed_record_still_counts(
 
 
 @pytest.mark.parametrize("tag", [
-    {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "REDACTED"},  # not cut
+    {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"},  # who may see it
     {"system": "http://example.org/tags", "code": "SUBSETTED"},  # a site's own tag
     {"system": "http://terminology.hl7.org/CodeSystem/common-tags", "code": "actionable"},
 ])
