@@ -90,6 +90,9 @@ _NAMES: Final[Mapping[str, str]] = MappingProxyType({
     **dict.fromkeys(("c4", "cpt", "cpt4", "hcpcs"), CPT),
     **dict.fromkeys(("i10p", "icd10pcs"), ICD10PCS),
 })
+# A SNOMED CT identifier (6 to 18 digits) followed by its term: after a space, a bar, a colon or a hyphen.
+_SCTID_WITH_TERM: Final = re.compile(r"(\d{6,18})(?=[\s|:,;(\-])")
+_QUOTES: Final = "\"'"
 _NAME_SPACING: Final = re.compile(r"[\s\-_./]+")
 _NAME_LIKE: Final = re.compile(r"[A-Za-z][A-Za-z0-9 \-_./]{0,39}")
 
@@ -127,15 +130,19 @@ def _loose(system: str) -> str:
 
 def normalize_code(system: str, code: str) -> str:
     """ICD-10-CM codes arrive as `m54.16`, `M5416` or ` M54.16 `: compare upper case, without dots or
-    whitespace. Other systems compare exactly, after stripping surrounding whitespace; a SNOMED CT concept
-    written with its term, as SNOMED CT's compositional grammar writes it (``192970008 |Cauda equina
-    syndrome|``), is its identifier."""
+    whitespace (a description after the code, "G83.4 Cauda equina syndrome", is read by the header rule as
+    any character after a listed code is). Other systems compare exactly, after stripping surrounding
+    whitespace and quotes; a SNOMED CT concept written with its term, as SNOMED CT's compositional grammar
+    writes it (``192970008 |Cauda equina syndrome|``) or as a spreadsheet does ("192970008 - Cauda equina
+    syndrome"), is its identifier."""
+    code = code.strip().strip(_QUOTES)  # a CSV conversion's quotes kept in the value: '"G83.4"'
     if system in BY_PREFIX:
         return "".join(code.split()).replace(".", "").upper()
     if system == CPT:
         return _cpt_without_modifiers(code.strip())
-    if system == SNOMED and "|" in code:
-        return code.partition("|")[0].strip()
+    if system == SNOMED and not code.isdigit():
+        found = _SCTID_WITH_TERM.match(code)
+        return found.group(1) if found else code.strip()
     return code.strip()
 
 

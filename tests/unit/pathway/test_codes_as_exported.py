@@ -51,9 +51,20 @@ def test_r5_a_snomed_code_written_as_a_json_number() -> None:
     assert decide(condition(SNOMED, 192970008)).rules[0] == "R5"
 
 
-def test_r5_a_snomed_code_written_with_its_term() -> None:
-    """SNOMED CT's compositional grammar writes a concept with its term between bars."""
-    assert decide(condition(SNOMED, "192970008 |Cauda equina syndrome (disorder)|")).rules[0] == "R5"
+@pytest.mark.parametrize(("system", "code"), [
+    (SNOMED, "192970008 |Cauda equina syndrome (disorder)|"),  # SNOMED CT's compositional grammar
+    (SNOMED, "192970008 - Cauda equina syndrome"), (SNOMED, "192970008 Cauda equina syndrome"),  # a sheet
+    (SNOMED, '"192970008"'), (ICD10CM, '"G83.4"'), (ICD10CM, "'G83.4'"),  # a CSV's quotes kept in the value
+])
+def test_r5_a_code_written_with_its_term_or_in_quotes(system: str, code: str) -> None:
+    """Before: no code (R1). An ICD-10-CM code followed by its description was read already (the header
+    rule takes any character after a listed code)."""
+    assert decide(condition(system, code)).rules[0] == "R5"
+
+
+@pytest.mark.parametrize("code", ["1929700089", "19297000", "A192970008 |x|", "12345 |too short|"])
+def test_r1_another_snomed_id_is_not_cauda_equina(code: str) -> None:
+    assert RedFlag.CES not in decide(condition(SNOMED, code)).facts.red_flags
 
 
 @pytest.mark.parametrize(("system", "code"), [
