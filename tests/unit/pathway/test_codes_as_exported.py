@@ -99,3 +99,29 @@ def test_r7_a_temperature_under_loinc_v2_mnemonic_and_ibuprofen_under_rxnorms_na
                  "authoredOn": "2026-03-01",
                  "medicationCodeableConcept": {"coding": [{"system": "RXNORM", "code": 5640}]}}
     assert decide(ibuprofen).facts.conservative_care
+
+
+def screen(value: dict[str, Any]) -> dict[str, Any]:
+    """A cauda equina screen row (coded with the finding it screens for) answered ``value``."""
+    return {"resourceType": "Observation", "id": "q", "status": "final", "effectiveDateTime": "2026-03-09",
+            "code": {"coding": [{"system": SNOMED, "code": "192970008"}]}, "valueCodeableConcept": value}
+
+
+@pytest.mark.parametrize("code", ["373067005 |No (qualifier value)|", '"373067005"', "2667000 |Absent|",
+                                  "373067005 - No"])
+def test_r1_a_screen_answered_no_with_its_term_is_no(code: str) -> None:
+    """PATHWAY.md §2: a negated Observation never counts. A No written with its term was a SNOMED CT code
+    that is no answer, read as a finding: R5 critical on a careful negative screen. Now a No."""
+    decision = decide(screen({"coding": [{"system": SNOMED, "code": code}]}))
+
+    assert RedFlag.CES not in decision.facts.red_flags
+    assert decision.rules[0] == "R1"
+
+
+@pytest.mark.parametrize("value", [
+    {"coding": [{"system": SNOMED, "code": "373066001 |Yes|"}]},
+    {"coding": [{"system": "LN", "code": "LA33-6"}]},                 # Yes under LOINC's v2 mnemonic
+    {"coding": [{"system": "SCT", "code": 373066001}]},
+])
+def test_r5_a_screen_answered_yes_however_coded(value: dict[str, Any]) -> None:
+    assert decide(screen(value)).rules[0] == "R5"
