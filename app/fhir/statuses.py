@@ -49,6 +49,18 @@ def medication_status(raw: Json) -> str | None:
     return status_of(raw)
 
 
+def encounter_status(raw: Json) -> str | None:
+    """An Encounter's status, R5's ``completed`` and ``discharged`` (the visit took place; R5 renamed R4's
+    ``finished``) and a clinic export's ``complete`` read as R4's ``finished``: a physical-therapy visit
+    recorded so was no care (R3a "start conservative care" instead of R3b)."""
+    status = status_of(raw)
+    return _FINISHED if status in _FINISHED_VISIT else status
+
+
+_FINISHED = "finished"
+_FINISHED_VISIT = frozenset({"completed", "complete", "discharged"})
+
+
 def procedure_status(raw: Json) -> str | None:
     """A Procedure's status, STU3 ``notDone`` and DSTU2 ``notPerformed`` read as R4's ``not-done``."""
     if raw.get("notDone") is True or raw.get("notPerformed") is True:
