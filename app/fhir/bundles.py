@@ -109,7 +109,7 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
     outcomes: list[Mapping[str, Any]] = []
     found: list[Resource] = []
     included = errors = missing = inner_outcomes = 0
-    subsetted = is_subsetted(bundle)
+    subsetted = int(is_subsetted(bundle))
     for entry in _entries(bundle):  # longer than ten lines: one pass, each entry shape side by side
         resource = entry.get("resource")
         if is_outcome_entry(entry):

@@ -140,8 +140,7 @@ def is_subsetted(resource: Json) -> bool:
     meta = resource.get("meta")
     if not isinstance(meta, dict) or resource.get("resourceType") == "Patient":
         return False
-    return any(_subsetted_label(label) for field in ("tag", "security")
-               for label in (meta.get(field) if isinstance(meta.get(field), list) else ()))
+    return any(_subsetted_label(label) for field in ("tag", "security") for label in array(meta.get(field)))
 
 
 def _subsetted_label(label: object) -> bool:

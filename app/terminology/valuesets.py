@@ -22,9 +22,10 @@ from types import MappingProxyType
 from typing import Final, TypeVar, cast
 
 from app.terminology.coding import Coding
-from app.terminology.systems import BY_PREFIX, BY_RANGE, ICD10CM, canonical_system, normalize_code
+from app.terminology.systems import BY_PREFIX, BY_RANGE
 from app.terminology.systems import CPT as CPT  # re-exported: the value sets' systems are named here too
 from app.terminology.systems import ICD9CM as ICD9CM
+from app.terminology.systems import ICD10CM as ICD10CM
 from app.terminology.systems import ICD10PCS as ICD10PCS
 from app.terminology.systems import KNOWN_SYSTEMS as KNOWN_SYSTEMS
 from app.terminology.systems import LOINC as LOINC
@@ -32,6 +33,8 @@ from app.terminology.systems import NUCC as NUCC
 from app.terminology.systems import RXNORM as RXNORM
 from app.terminology.systems import SERVICE_TYPE as SERVICE_TYPE
 from app.terminology.systems import SNOMED as SNOMED
+from app.terminology.systems import canonical_system as canonical_system
+from app.terminology.systems import normalize_code as normalize_code
 
 IMAGING_CONCEPT: Final = "spine_imaging"
 
