@@ -24,6 +24,10 @@ error raised a critical card):
 
 A status that is none of these (``unknown``, a local code) is read as it is: for a red flag, that counts
 (the safe side, docs/pathway-facts.md §7).
+
+*(Twelfth pass.)* Also what a record says of itself: an Encounter ``completed`` or ``discharged`` (R5) is
+``finished``; a Bundle or record labelled ``SUBSETTED``, ``REDACTED`` or ``MASKED`` is not whole
+(``is_subsetted``); a Patient ``replaced-by`` another is not her current record (``replaced_by``).
 """
 
 from __future__ import annotations
