@@ -33,6 +33,9 @@ class PatientView:
     id: str
     birth_date: FhirDate | None = None
     gender: str | None = None
+    # The id of the Patient this record was merged into (``Patient.link`` replaced-by): the records filed
+    # there since the merge are not in this chart (app.fhir.chart_builder names them unread).
+    replaced_by: str | None = None
 
 
 @immutable

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from app.fhir.statuses import is_subsetted
 from app.immutable import immutable
 
 Resource = Mapping[str, Any]
@@ -88,7 +89,7 @@ def read_prefetch_value(value: Any) -> KeyData:
         return _read_bundle(value, nested=True)
     if not isinstance(kind, str) or not kind:
         return KeyData(failed="not a FHIR resource (no resourceType)")
-    return KeyData(resources=(value,))
+    return KeyData(resources=(value,), incomplete=_lacking(0, 0, subsetted=is_subsetted(value)))
 
 
 _CLIENT_ERROR = "the CDS client reported an error for this key"
@@ -108,6 +109,7 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
     outcomes: list[Mapping[str, Any]] = []
     found: list[Resource] = []
     included = errors = missing = inner_outcomes = 0
+    subsetted = int(is_subsetted(bundle))
     for entry in _entries(bundle):  # longer than ten lines: one pass, each entry shape side by side
         resource = entry.get("resource")
         if is_outcome_entry(entry):
@@ -122,6 +124,7 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
         elif isinstance(resource, dict) and _is_resource(resource):
             found.append(resource)
             included += _mode(entry) == "include"
+            subsetted += "meta" in resource and is_subsetted(resource)
         elif "resource" in entry:  # null, a string, {}: an entry whose resource cannot be read
             missing += 1
         elif "request" not in entry:  # a transaction's DELETE is no data
@@ -135,7 +138,7 @@ def _read_bundle(bundle: Resource, *, nested: bool) -> KeyData:
     if not found and missing:
         return KeyData(outcomes=count, failed="the Bundle's entries carry no resources")
     return KeyData(resources=tuple(found), outcomes=count,
-                   incomplete=_lacking(errors + missing, reported, withheld), included=included)
+                   incomplete=_lacking(errors + missing, reported, withheld, subsetted), included=included)
 
 
 def _is_resource(value: Mapping[str, Any]) -> bool:
@@ -144,15 +147,18 @@ def _is_resource(value: Mapping[str, Any]) -> bool:
     return isinstance(kind, str) and bool(kind)
 
 
-def _lacking(entries: int, reported: int, withheld: int = 0) -> str | None:
+def _lacking(entries: int, reported: int, withheld: int = 0, subsetted: int = 0) -> str | None:
     """Why a Bundle is not the whole answer: entries without a readable resource, an error
-    OperationOutcome beside the results (a search that failed in part, P5), or an outcome saying data was
-    withheld (``_says_withheld``): "none found" in what it did return is not "none on record"."""
+    OperationOutcome beside the results (a search that failed in part, P5), an outcome saying data was
+    withheld (``_says_withheld``), or the Bundle or its records labelled SUBSETTED or REDACTED
+    (``is_subsetted``): "none found" in what it did return is not "none on record"."""
     why = [f"{entries} Bundle entries without their resource"] if entries else []
     if reported:
         why.append(f"{reported} error OperationOutcome{'' if reported == 1 else 's'} beside the results")
     if withheld:
         why.append("the FHIR server says more data may exist (OperationOutcome)")
+    if subsetted:
+        why.append("the FHIR server marked the results SUBSETTED or REDACTED (parts of the records left out)")
     return "; ".join(why) or None
 
 

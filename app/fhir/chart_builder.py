@@ -62,6 +62,13 @@ _CATEGORIES = {"Condition": ChartCategory.CONDITIONS, "Observation": ChartCatego
                "ServiceRequest": ChartCategory.ORDERS}
 
 
+# A record merged into another (``PatientView.replaced_by``): every search ran for this id, so whatever the
+# clinic filed under the survivor since the merge — a cauda equina among it — was not read ("could not
+# check", never "no red flag on record"). Records naming the survivor that are here are read as hers
+# (``app.fhir.identity``: a linked id is hers), but nothing says they are all.
+_MERGED_AWAY = frozenset(_CATEGORIES.values())
+
+
 def _category_of(resource: object) -> tuple[ChartCategory, ...]:
     """The category a malformed resource leaves unread: skipped and counted, it is also said ("could not
     check"), since a Condition exported without an id may be the cauda equina a defer would stand on."""
@@ -106,8 +113,11 @@ def _assemble(
     # A report's text that could not be decoded (invalid base64) is skipped and counted, and said as a
     # malformed report is ("could not check"): it may have held the red flag (eleventh pass).
     forms = sum(view.unread_forms for view in by_kind[ImagingView])
+    patient = patients[0] if patients else None
+    if patient is not None and patient.replaced_by is not None:
+        unavailable |= _MERGED_AWAY
     return Chart(
-        patient=patients[0] if patients else None,
+        patient=patient,
         conditions=tuple(by_kind[ConditionView]),
         observations=tuple(_with_components(by_kind[ObservationView])),
         procedures=tuple(by_kind[ProcedureView]),

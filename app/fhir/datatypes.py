@@ -69,10 +69,17 @@ def _shared_coding(system: str, code: str, display: str | None) -> Coding | None
 
 
 def _new_coding(system: object, code: object, display: object) -> Coding | None:
-    system, code = string(system), string(code)
+    system, code = string(system), string(_digits(code))
     if system is None or code is None or len(system) > MAX_SYSTEM_CHARS or len(code) > MAX_CODE_CHARS:
         return None
     return Coding(system, code.strip(), string(display))
+
+
+def _digits(code: object) -> object:
+    """A code written as a JSON integer (a CSV conversion's SNOMED CT id, RxNorm or CPT code, 192970008) is
+    its digits: dropped, a cauda equina so coded was no code at all. Never a float (344.60 would lose its
+    zero) nor a boolean."""
+    return str(code) if type(code) is int and 0 <= code < 10**18 else code
 
 
 def codings_of(concept: object) -> tuple[Coding, ...]:

@@ -44,7 +44,14 @@ from app.fhir.datatypes import (
 from app.fhir.dosage import dosage_bounds, dosage_routes, supply_days
 from app.fhir.parse_condition import parse_condition
 from app.fhir.parse_observation import parse_observation
-from app.fhir.statuses import concept_status, medication_status, procedure_status, status_of
+from app.fhir.statuses import (
+    concept_status,
+    encounter_status,
+    medication_status,
+    procedure_status,
+    replaced_by,
+    status_of,
+)
 from app.fhir.view_error import ViewError, required_id
 from app.fhir.words import (
     concept_texts,
@@ -59,7 +66,9 @@ from app.terminology.coding import Coding
 
 
 def parse_patient(raw: Json) -> PatientView:
-    return PatientView(required_id(raw), parse_fhir_date(raw.get("birthDate")), string(raw.get("gender")))
+    own = required_id(raw)
+    return PatientView(own, parse_fhir_date(raw.get("birthDate")), string(raw.get("gender")),
+                       replaced_by(raw, own))
 
 
 def parse_procedure(raw: Json) -> ProcedureView:
@@ -256,7 +265,7 @@ def parse_encounter(raw: Json) -> EncounterView:
     diagnoses = diagnosis_references(raw)
     return EncounterView(
         id=required_id(raw),
-        status=status_of(raw),
+        status=encounter_status(raw),
         type_codings=codings_of_all(raw.get("type")),
         service_type_codings=codings_of(raw.get("serviceType")),
         type_texts=_visit_words(raw),

@@ -24,10 +24,15 @@ error raised a critical card):
 
 A status that is none of these (``unknown``, a local code) is read as it is: for a red flag, that counts
 (the safe side, docs/pathway-facts.md §7).
+
+*(Twelfth pass.)* Also what a record says of itself: an Encounter ``completed`` or ``discharged`` (R5) is
+``finished``; a Bundle or record labelled ``SUBSETTED``, ``REDACTED`` or ``MASKED`` is not whole
+(``is_subsetted``); a Patient ``replaced-by`` another is not her current record (``replaced_by``).
 """
 
 from __future__ import annotations
 
+from app.chart.references import reference_target
 from app.fhir.datatypes import Json, array, coding_of, string
 
 _NOT_TAKEN = "not-taken"
@@ -46,6 +51,18 @@ def medication_status(raw: Json) -> str | None:
     if raw.get("wasNotTaken") is True or (isinstance(taken, str) and taken.strip().lower() == "n"):
         return _NOT_TAKEN
     return status_of(raw)
+
+
+def encounter_status(raw: Json) -> str | None:
+    """An Encounter's status, R5's ``completed`` and ``discharged`` (the visit took place; R5 renamed R4's
+    ``finished``) and a clinic export's ``complete`` read as R4's ``finished``: a physical-therapy visit
+    recorded so was no care (R3a "start conservative care" instead of R3b)."""
+    status = status_of(raw)
+    return _FINISHED if status in _FINISHED_VISIT else status
+
+
+_FINISHED = "finished"
+_FINISHED_VISIT = frozenset({"completed", "complete", "discharged"})
 
 
 def procedure_status(raw: Json) -> str | None:
@@ -109,3 +126,47 @@ def _lower(code: str | None) -> str | None:
     if text.isalpha():  # the usual case: "final", "active"
         return _RUN_TOGETHER.get(text, text)
     return "-".join(text.replace("_", " ").replace("-", " ").split())
+
+
+_V3_OBSERVATION_VALUE = ("http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+                         "http://hl7.org/fhir/v3/ObservationValue")  # R4, and STU3/DSTU2
+
+
+def is_subsetted(resource: Json) -> bool:
+    """The record (or the Bundle) says it is not whole: FHIR R4 has a server tag what ``_summary`` or
+    ``_elements`` trimmed ``SUBSETTED`` (HL7 v3-ObservationValue; in ``meta.tag``, some servers put it in
+    ``meta.security``) "to ensure that the incomplete resource is not accidentally used"; the security
+    labels ``REDACTED`` and ``MASKED`` of the same code system say content was removed or hidden for
+    privacy (a substance-use diagnosis under 42 CFR Part 2 is the drug use R7 reads). A trimmed encounter
+    may have lost the reason that is a red flag. A Patient is never a red-flag source: its trimmed record
+    (birthDate and gender are summary elements) is read as it is. A confidentiality label (``R``, ``N``)
+    says who may see the record, not that part of it is missing: not read."""
+    meta = resource.get("meta")
+    if not isinstance(meta, dict) or resource.get("resourceType") == "Patient":
+        return False
+    return any(_subsetted_label(label) for field in ("tag", "security") for label in array(meta.get(field)))
+
+
+def _subsetted_label(label: object) -> bool:
+    return isinstance(label, dict) and label.get("code") in _NOT_WHOLE \
+        and label.get("system", _V3_OBSERVATION_VALUE[0]) in _V3_OBSERVATION_VALUE
+
+
+_NOT_WHOLE = frozenset({"SUBSETTED", "REDACTED", "MASKED"})
+
+
+def replaced_by(patient: Json, own: str) -> str | None:
+    """The Patient this record was merged into: R4 ``Patient.link`` of type ``replaced-by`` ("the patient
+    resource containing this link must no longer be used. The link points forward to another patient
+    resource that must be used in lieu of" it). Not ``replaces`` (she is the survivor: the merge moved the
+    records to her), ``refer`` or ``seealso`` (other records of one person, each whole), nor a link to a
+    RelatedPerson or to herself. ``active: false`` alone is not read: a record not in active use (no visit
+    for years, a death) is still whole."""
+    for link in array(patient.get("link")):
+        other = link.get("other") if isinstance(link, dict) else None
+        reference = string(other.get("reference")) if isinstance(other, dict) else None
+        target = reference_target(reference) if reference and _lower(string(link.get("type"))) == \
+            "replaced-by" else None
+        if target is not None and target[0] == "Patient" and target[1] != own:
+            return target[1]
+    return None

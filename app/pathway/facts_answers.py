@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from app.chart.model import ObservationView
-from app.terminology import ICD9CM, ICD10CM, SNOMED, canonical_system
+from app.terminology import ICD9CM, ICD10CM, SNOMED, Coding, canonical_system, normalize_code
 
 VOID_OBSERVATION = frozenset({"entered-in-error", "cancelled"})
 # PATHWAY.md §2 v2: the answers that make an Observation on a finding code a *positive* finding, and the
@@ -61,7 +61,7 @@ def observation_asserted(observation: ObservationView) -> bool:
     Entered-in-error/cancelled never counts."""
     if observation_void(observation):
         return False
-    keys = {(canonical_system(c.system), c.code) for c in observation.value_codings}
+    keys = set(map(_answer_key, observation.value_codings))
     if observation.value_boolean is False or keys & _NO_ANSWERS:
         return False
     if observation.value_boolean is True or keys & _YES_ANSWERS:
@@ -79,6 +79,13 @@ def observation_asserted(observation: ObservationView) -> bool:
             and observation.value is None:  # a text-only answer ("Denies", "see note") is a value, not absent
         return flagged is True or (flagged is None and not _items_deny(observation))
     return flagged is True or (observation.value == 1 and observation.unit in _YES_UNITS)
+
+
+def _answer_key(coding: Coding) -> tuple[str, str]:
+    """(system, code) as the value sets compare them: a No written with its term ("373067005 |No|") or in
+    a CSV's quotes is still a No, never a SNOMED CT finding that asserts (twelfth pass)."""
+    system = canonical_system(coding.system)
+    return system, normalize_code(system, coding.code)
 
 
 def _items_deny(panel: ObservationView) -> bool:

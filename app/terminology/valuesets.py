@@ -3,7 +3,8 @@
 PATHWAY.md §6: one concept per data file, matching on (system, code), and an ICD-10-CM header (`M51.36`)
 matches its children (`M51.361`). The files are read and checked by `app/terminology/valuefiles.py`
 (`load_value_sets`, the only I/O of the package; STYLE.md habits 1 and 6); this module is what the hot path
-uses. Membership is a dict lookup: exact for SNOMED CT, CPT, LOINC and RxNorm, and one
+uses; how an export names a system and writes a code is read in `app/terminology/systems.py`. Membership
+is a dict lookup: exact for SNOMED CT, CPT, LOINC and RxNorm, and one
 lookup per prefix of the normalized code for ICD-10-CM and ICD-9-CM (a member marked ``exact`` matches only
 itself: an ICD-10 (WHO) code whose ICD-10-CM namesake heads children of another meaning).
 
@@ -17,38 +18,25 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, TypeVar, cast
 
 from app.terminology.coding import Coding
-
-ICD10CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
-SNOMED: Final = "http://snomed.info/sct"
-CPT: Final = "http://www.ama-assn.org/go/cpt"
-LOINC: Final = "http://loinc.org"
-RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
-NUCC: Final = "http://nucc.org/provider-taxonomy"
-SERVICE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/service-type"
-# ICD-10-PCS, the inpatient procedure codes of a hospital's export (FHIR's registered URI): a listed code of
-# three or four characters (0SG0, fusion of a lumbar vertebral joint) matches the seven-character codes
-# under it, as an ICD-10-CM header does.
-ICD10PCS: Final = "http://www.cms.gov/Medicare/Coding/ICD10"
-# ICD-9-CM diagnoses (FHIR's registered URI), as legacy problem lists carry them (344.61, V10.3). Only
-# red-flag value sets list ICD-9-CM codes (never a qualifying diagnosis: a red flag found is never a defer,
-# while scope stays as PATHWAY.md §6.1 writes it). A header (344.6) matches its children, as in ICD-10-CM.
-ICD9CM: Final = "http://hl7.org/fhir/sid/icd-9-cm"
-
-# The code systems a value set file may use (a site-extensible concept also takes the site's own).
-KNOWN_SYSTEMS: Final = frozenset({
-    ICD10CM, SNOMED, CPT, LOINC, RXNORM, NUCC, SERVICE_TYPE, ICD10PCS, ICD9CM,
-})
-_BY_PREFIX: Final = frozenset({ICD10CM, ICD10PCS, ICD9CM})
-# Systems whose value sets may hold 3-character category ranges (C00-C96; ICD-9-CM 140-208).
-_BY_RANGE: Final = frozenset({ICD10CM, ICD9CM})
+from app.terminology.systems import BY_PREFIX, BY_RANGE
+from app.terminology.systems import CPT as CPT  # re-exported: the value sets' systems are named here too
+from app.terminology.systems import ICD9CM as ICD9CM
+from app.terminology.systems import ICD10CM as ICD10CM
+from app.terminology.systems import ICD10PCS as ICD10PCS
+from app.terminology.systems import KNOWN_SYSTEMS as KNOWN_SYSTEMS
+from app.terminology.systems import LOINC as LOINC
+from app.terminology.systems import NUCC as NUCC
+from app.terminology.systems import RXNORM as RXNORM
+from app.terminology.systems import SERVICE_TYPE as SERVICE_TYPE
+from app.terminology.systems import SNOMED as SNOMED
+from app.terminology.systems import canonical_system as canonical_system
+from app.terminology.systems import normalize_code as normalize_code
 
 IMAGING_CONCEPT: Final = "spine_imaging"
-
 
 
 class Region(StrEnum):
@@ -81,86 +69,6 @@ class Contrast(StrEnum):
 
 _E = TypeVar("_E", Region, Contrast)
 _EMPTY: Final[Mapping[str, str | None]] = MappingProxyType({})
-_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "http://hl7.org/fhir/sid/icd-10": ICD10CM,
-        "urn:oid:2.16.840.1.113883.6.3": ICD10CM,  # ICD-10 (WHO), read as the ICD-10 URI above is
-        "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
-        "urn:oid:2.16.840.1.113883.6.96": SNOMED,
-        "urn:oid:2.16.840.1.113883.6.12": CPT,
-        # HCPCS: Level I *is* CPT, and claims-shaped exports send CPT codes under the HCPCS URI or OIDs (all
-        # levels .6.14, Level II .6.285). Level II codes start with a letter, so none can collide with CPT's.
-        "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": CPT,
-        "http://www.cms.gov/medicare/coding/hcpcsreleasecodesets": CPT,
-        "urn:oid:2.16.840.1.113883.6.14": CPT,
-        "urn:oid:2.16.840.1.113883.6.285": CPT,
-        "urn:oid:2.16.840.1.113883.6.1": LOINC,
-        "urn:oid:2.16.840.1.113883.6.88": RXNORM,
-        "urn:oid:2.16.840.1.113883.6.4": ICD10PCS,
-        "http://www.cms.gov/medicare/coding/icd10": ICD10PCS,
-        # the URI many exports and tools write for ICD-10-PCS beside HL7's icd-10-cm (claims, EHR bridges)
-        "http://hl7.org/fhir/sid/icd-10-pcs": ICD10PCS,
-        # ICD-9-CM diagnoses: HL7's OID (.6.103; .6.2 is ICD-9-CM as a whole, sent for diagnoses), and the
-        # diagnosis URI claims exports write (CMS Blue Button). Never .6.104, the ICD-9-CM *procedure* codes:
-        # without their dot "14.01" (an eye operation) would read as the category 140 (a cancer of the lip).
-        "urn:oid:2.16.840.1.113883.6.103": ICD9CM,
-        "urn:oid:2.16.840.1.113883.6.2": ICD9CM,
-        "http://hl7.org/fhir/sid/icd-9-cm/diagnosis": ICD9CM,
-        "http://hl7.org/fhir/sid/icd-9": ICD9CM,  # the DSTU2/STU3 examples' URI (V17.3, 428.0, 850.0)
-        "http://terminology.hl7.org/codesystem/icd9cm": ICD9CM,  # HL7 terminology's URI of .6.2 (folded)
-    }
-)
-_CANONICAL: Final = frozenset({*KNOWN_SYSTEMS, *_ALIASES})
-_CPT_MODIFIED: Final = re.compile(r"(\d{4}[0-9FTU])(?:[- ][0-9A-Za-z]{2})+")
-_BARE_OID: Final = re.compile(r"[0-2](?:\.\d+)+")
-# A SNOMED CT edition or version URI written where the system belongs (FHIR puts it in Coding.version).
-_SNOMED_EDITION: Final = re.compile(r"http://snomed\.info/sct/\d+(?:/version/\d+)?")
-
-
-def canonical_system(system: str) -> str:
-    """The canonical URI of a code system: EHRs also send OIDs, and the ICD-10 URI for ICD-10-CM codes.
-    A known URI or OID written loosely (``https``, a trailing slash, upper case, an OID without
-    ``urn:oid:``, a SNOMED CT edition URI) is the same system (``_loose``); anything else is kept as it
-    is, so a site's own code system still matches only itself."""
-    stripped = system.strip()
-    found = _ALIASES.get(stripped)
-    if found is not None:
-        return found
-    return stripped if stripped in KNOWN_SYSTEMS else _loose(stripped)
-
-
-@lru_cache(maxsize=1024)  # bounded; systems are at most 256 characters (app/fhir/datatypes.py)
-def _loose(system: str) -> str:
-    """Every known system URI and OID is lower case, so a looser spelling is folded before the look-up;
-    a site's own system (an Epic OID, a local URL) folds to nothing known and is returned unchanged."""
-    folded = system.casefold().rstrip("/")
-    if folded.startswith("https://"):
-        folded = "http://" + folded[len("https://"):]
-    if _BARE_OID.fullmatch(folded):
-        folded = "urn:oid:" + folded
-    if _SNOMED_EDITION.fullmatch(folded):
-        return SNOMED
-    if folded in _CANONICAL:
-        return _ALIASES.get(folded, folded)
-    return system
-
-
-def normalize_code(system: str, code: str) -> str:
-    """ICD-10-CM codes arrive as `m54.16`, `M5416` or ` M54.16 `: compare upper case, without dots or
-    whitespace. Other systems compare exactly, after stripping surrounding whitespace."""
-    if system in _BY_PREFIX:
-        return "".join(code.split()).replace(".", "").upper()
-    if system == CPT:
-        return _cpt_without_modifiers(code.strip())
-    return code.strip()
-
-
-def _cpt_without_modifiers(code: str) -> str:
-    """A CPT code with its billing modifiers written into it (``72148-26`` the reading of a lumbar MRI,
-    ``97110-GP`` physical therapy under a therapy plan) is the same service: a modifier is two characters
-    after a hyphen or a space, and a CPT code is five (four digits, then a digit or F, T or U)."""
-    found = _CPT_MODIFIED.fullmatch(code) if len(code) > 5 else None
-    return found.group(1) if found else code
 
 
 def _key(coding: Coding) -> tuple[str, str]:
@@ -232,7 +140,7 @@ class ValueSet:
         self.ranges = tuple(ranges)
         self._index = _index(m for m in self.members if not m.exact)
         self._exact = _index(m for m in self.members if m.exact)
-        self._longest = max((len(code) for system, code in self._index if system in _BY_PREFIX), default=0)
+        self._longest = max((len(code) for system, code in self._index if system in BY_PREFIX), default=0)
         self._by_text = _by_text(self.members) if text_match else {}
         self._pattern = _text_pattern(self._by_text) if text_match else None
         self._needles = _needles(self._by_text)
@@ -295,7 +203,7 @@ class ValueSet:
         listed header that prefixes it. Only prefixes no longer than the longest listed code can match, so
         the work is bounded whatever the code's length (a hostile 40,000-character code once cost seconds of
         event loop, one slice per length)."""
-        if system not in _BY_PREFIX:
+        if system not in BY_PREFIX:
             return self._index.get((system, code))
         exact = self._exact.get((system, code)) if self._exact else None
         if exact is not None:
@@ -304,7 +212,7 @@ class ValueSet:
             member = self._index.get((system, code[:end]))
             if member is not None:
                 return member
-        if system not in _BY_RANGE:
+        if system not in BY_RANGE:
             return None
         return next((r for r in self.ranges if r.system == system and r.covers(code)), None)
 

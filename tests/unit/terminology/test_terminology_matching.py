@@ -97,7 +97,8 @@ def test_a_known_system_written_loosely_is_the_same_system(
 
 
 @pytest.mark.parametrize("system", ["urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "http://example.org/codes",
-                                    "http://snomed.info/sctx", "http://snomed.info/sct/edition", "SNOMED"])
+                                    "http://snomed.info/sctx", "http://snomed.info/sct/edition",
+                                    "SNOMED CT Local", "EPIC", "LOCAL"])
 def test_a_site_system_is_not_folded_into_a_known_one(system: str) -> None:
     assert canonical_system(system) == system
 
