@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from app.pathway.decide_case import RED_FLAG_SOURCES, Case, Outcome, data_needed, plus_days, spine_indication
+from app.pathway.decide_case import (
+    RED_FLAG_SOURCES,
+    Case,
+    Outcome,
+    data_needed,
+    onset_value,
+    plus_days,
+    spine_indication,
+)
 from app.pathway.decide_groups import rule_groups
 from app.pathway.decide_modality import referral
 from app.pathway.model import (
@@ -71,7 +79,7 @@ def _summary(facts: Facts, policy: Policy) -> Advice:
     values: dict[str, CardValue] = {
         "region": facts.region,
         "day": day,
-        "onset_date": onset,
+        "onset_date": onset_value(facts),
         "flags_count": len(facts.red_flags),
         "care_count": len(facts.conservative_care),
         "mri_date": _mri_date(facts, policy, exact),

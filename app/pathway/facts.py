@@ -163,6 +163,8 @@ def extract_facts(
         onset=onset.day,
         onset_verified=onset.verified,
         onset_evidence=onset.evidence,
+        onset_written=onset.written,
+        onset_doubt=onset.doubt,
         duration_days=(ctx.order_date - onset.day).days if onset.day is not None else None,
         conservative_care=care.conservative_care(ctx, since),
         candidate=care.candidate(ctx, since),

@@ -90,7 +90,7 @@ class _Found:
     def _bullet(self, section: str) -> str | None:
         facts, words = self.facts, self.source.facts
         if section == "onset":
-            return _onset(facts, self.source)
+            return self._onset()
         if section in ("red_flags", "risk_factors"):
             found = [item for flag in RedFlag for item in self.words.ordered(facts.red_flags.get(flag, ()))]
             empty = f"{words['no_red_flags']}." if section == "red_flags" else None
@@ -100,6 +100,22 @@ class _Found:
         if items:
             return f"{words[section]}: {self._items(items, words['more'], plain=plain)}."
         return f"{words['no_' + section]}." if "no_" + section in words else None
+
+    def _onset(self) -> str | None:
+        """The onset, or the day by which symptoms had begun (PATHWAY.md §2 lower bound) — and, when the
+        chart wrote an onset that a record contradicts, both: the onset written, then what says otherwise
+        ("Onset recorded as 2026-02-20, but a visit for sciatica on 2025-11-11: …"), never "not recorded"."""
+        facts, words = self.facts, self.source.facts
+        if facts.onset is None:  # nothing dates the episode (a reason for exam alone): said, not left out
+            return f"{words['no_onset']}."
+        written, doubt = facts.onset_written, facts.onset_doubt
+        if facts.onset_verified or written is None or doubt is None:
+            heading = words["onset" if facts.onset_verified else "onset_lower_bound"]
+            return f"{heading} {facts.onset.isoformat()}."
+        if doubt.on is not None and doubt.on < written:
+            record = escape(self.words.word(doubt))
+            return words["onset_earlier"].format(written=written, record=record, on=doubt.on) + "."
+        return words["onset_doubted"].format(written=written, record=escape(self.words.dated(doubt))) + "."
 
     def _items(self, items: list[Evidence], more_words: str, *, plain: bool = False) -> str:
         """Distinct words with their first date, at most ``MOST_ITEMS`` and then ``more_words`` ("and 2
@@ -123,9 +139,4 @@ def _items_of(facts: Facts, section: str) -> tuple[Evidence, ...]:
     return found
 
 
-def _onset(facts: Facts, source: Source) -> str | None:
-    if facts.onset is None:
-        return None
-    heading = source.facts["onset" if facts.onset_verified else "onset_lower_bound"]
-    return f"{heading} {facts.onset.isoformat()}."
 
