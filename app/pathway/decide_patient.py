@@ -80,7 +80,7 @@ def _summary(facts: Facts, policy: Policy) -> Advice:
         "region": facts.region,
         "day": day,
         "onset_date": onset_value(facts),
-        "flags_count": len(facts.red_flags),
+        "flags_count": len(facts.red_flags.keys() - {RedFlag.MALIGNANCY_WEAK}),  # §3: weak flags are none
         "care_count": len(facts.conservative_care),
         "mri_date": _mri_date(facts, policy, exact),
     }

@@ -23,6 +23,8 @@ from app.render.placeholders import placeholders
 SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
 FACTS = "facts"  # the placeholder of the generated bullets in a detail template
 MOST_ITEMS = 3  # per bullet: more are counted ("and 2 more"), so a long chart never makes a long card
+# The classes a card lists as "Red flags on record": every one but the weak malignancy flags (§3, R9).
+RED_FLAG_CLASSES = tuple(flag for flag in RedFlag if flag is not RedFlag.MALIGNANCY_WEAK)
 _QUALIFIER = re.compile(r" \([^()]*\)$")  # a label's trailing "(…)", e.g. "(order reason)"
 _MARKDOWN_SPECIAL = "\\`*_[]<>#|~&"
 _MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
@@ -86,13 +88,17 @@ class _Found:
             line = self._bullet(section)
             if line:
                 yield f"- {line}"
+            if section == "red_flags" and (weak := self._weak_only()):
+                words = self.source.facts
+                yield f"- {words['risk_factors']}: {self._items(weak, words['more'])}."
 
     def _bullet(self, section: str) -> str | None:
         facts, words = self.facts, self.source.facts
         if section == "onset":
             return self._onset()
         if section in ("red_flags", "risk_factors"):
-            found = [item for flag in RedFlag for item in self.words.ordered(facts.red_flags.get(flag, ()))]
+            flags = RED_FLAG_CLASSES if section == "red_flags" else tuple(RedFlag)
+            found = [item for flag in flags for item in self.words.ordered(facts.red_flags.get(flag, ()))]
             empty = f"{words['no_red_flags']}." if section == "red_flags" else None
             return f"{words[section]}: {self._items(found, words['more'])}." if found else empty
         items = self.words.ordered(_items_of(facts, section))
@@ -100,6 +106,16 @@ class _Found:
         if items:
             return f"{words[section]}: {self._items(items, words['more'], plain=plain)}."
         return f"{words['no_' + section]}." if "no_" + section in words else None
+
+    def _weak_only(self) -> list[Evidence]:
+        """PATHWAY.md §3: age over 50 or weight loss alone is "not a red flag for MRI". A card listing red
+        flags names them apart, as risk factors ("Red flags on record: age 58" beside "Do not repeat: a new
+        red flag would change this" contradicted itself); one a raised ESR made a malignancy flag (R8) is
+        listed with it."""
+        flags = self.facts.red_flags
+        listed = {item.sort_key() for flag in RED_FLAG_CLASSES for item in flags.get(flag, ())}
+        weak = flags.get(RedFlag.MALIGNANCY_WEAK, ())
+        return self.words.ordered(item for item in weak if item.sort_key() not in listed)
 
     def _onset(self) -> str | None:
         """The onset, or the day by which symptoms had begun (PATHWAY.md §2 lower bound) — and, when the
