@@ -190,8 +190,13 @@ def latest(items: Iterable[Evidence]) -> Evidence | None:
 
 
 def data_needed(facts: Facts) -> tuple[Advice, ...]:
-    """The ``SpineDataNeeded`` card naming every data category that could not be read (docs/pathway.md)."""
+    """The ``SpineDataNeeded`` card naming every data category that could not be read (docs/pathway.md).
+    Another patient's records set aside (invariant 7) are no missing data once this patient's were read
+    (fetched again from the FHIR server): the card then says only that they were set aside — "advice
+    incomplete … no defer is built on missing data" beside a defer built on complete data contradicted it."""
     if not facts.unavailable:
         return ()
-    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed",
-                   {"missing": facts.unavailable}),)
+    missing = facts.unavailable - {ChartCategory.OTHER_PATIENT}
+    if not missing:
+        return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "other_patient_set_aside"),)
+    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed", {"missing": missing}),)

@@ -31,8 +31,8 @@ EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 FACT_WORDS = (
     "qualifying", "onset", "no_onset", "onset_lower_bound", "onset_earlier", "onset_doubted", "red_flags",
     "no_red_flags", "risk_factors", "conservative_care", "no_conservative_care", "candidate", "no_candidate",
-    "prior_imaging", "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "unrated",
-    "more",
+    "prior_imaging", "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "set_aside",
+    "unrated", "more",
 )
 # PATHWAY.md §5: the override reasons every site must offer.
 REQUIRED_OVERRIDES = frozenset({"candidate", "redflag-undocumented", "outside-imaging", "patient-preference"})

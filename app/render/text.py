@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from app.chart.model import ChartCategory
 from app.pathway.model import Decision, Evidence, Facts, RedFlag
 from app.render.evidence import EvidenceWords
 from app.render.library import CardContent, CardLibrary, Source
@@ -70,9 +71,16 @@ def detail(content: CardContent, words: Mapping[str, str], decision: Decision, l
 
 
 def _unavailable(facts: Facts, source: Source, library: CardLibrary) -> Iterator[str]:
-    """The chart categories not read, in the words of cards/labels.toml ``[categories]``."""
-    if facts.unavailable:
-        yield f"- {source.facts['unavailable']}: {library.labels.word('unavailable', facts.unavailable)}."
+    """The chart categories not read, in the words of cards/labels.toml ``[categories]``; another patient's
+    records apart: they were set aside, not left unread (invariant 7)."""
+    missing = facts.unavailable - _SET_ASIDE
+    if missing:
+        yield f"- {source.facts['unavailable']}: {library.labels.word('unavailable', missing)}."
+    if facts.unavailable & _SET_ASIDE:
+        yield f"- {source.facts['set_aside']}: {library.labels.word('unavailable', _SET_ASIDE)}."
+
+
+_SET_ASIDE = frozenset({ChartCategory.OTHER_PATIENT})
 
 
 @dataclass(frozen=True, slots=True)

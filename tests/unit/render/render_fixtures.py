@@ -99,6 +99,7 @@ def _order_scenarios() -> Iterator[tuple[str, Decision]]:
     yield "R17", decide_order(facts(60, **AFTER_CARE), order(contrast=Contrast.WITHOUT_AND_WITH), p)
     yield "R7-swap", decide_order(facts(60, flags=[RedFlag.INFECTION]), order(), p)
     yield "missing", decide_order(facts(20, unavailable=frozenset({"medications", "imaging"})), order(), p)
+    yield "set-aside", decide_order(facts(20, unavailable=frozenset({"other_patient"})), order(), p)
     yield "no-region", decide_order(replace(facts(20), region=None), order(region=None), p)
     yield "region-disputed", decide_order(facts(20), replace(order(), region_disputed=True), p)
 
