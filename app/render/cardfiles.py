@@ -30,7 +30,8 @@ EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 # empty, for the sections where an absence decides (no red flag, no care, no referral).
 FACT_WORDS = (
     "qualifying", "onset", "no_onset", "onset_lower_bound", "onset_earlier", "onset_doubted", "red_flags",
-    "no_red_flags", "risk_factors", "conservative_care", "no_conservative_care", "candidate", "no_candidate",
+    "no_red_flags", "unread_red_flags", "risk_factors", "conservative_care", "no_conservative_care",
+    "unread_conservative_care", "candidate", "no_candidate", "unread_candidate",
     "prior_imaging", "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "set_aside",
     "unrated", "more",
 )

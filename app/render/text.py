@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from app.chart.model import ChartCategory
+from app.pathway.decide_case import CONSERVATIVE_CARE_SOURCES, RED_FLAG_SOURCES
 from app.pathway.model import Decision, Evidence, Facts, RedFlag
 from app.render.evidence import EvidenceWords
 from app.render.library import CardContent, CardLibrary, Source
@@ -81,6 +82,13 @@ def _unavailable(facts: Facts, source: Source, library: CardLibrary) -> Iterator
 
 
 _SET_ASIDE = frozenset({ChartCategory.OTHER_PATIENT})
+# The categories that may hold what an evidence section lists (app/pathway/decide_case.py): a referral is
+# an order, a planned injection a procedure.
+_SOURCES = {
+    "red_flags": RED_FLAG_SOURCES,
+    "conservative_care": CONSERVATIVE_CARE_SOURCES,
+    "candidate": frozenset({ChartCategory.ORDERS, ChartCategory.PROCEDURES}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +115,19 @@ class _Found:
         if section in ("red_flags", "risk_factors"):
             flags = RED_FLAG_CLASSES if section == "red_flags" else tuple(RedFlag)
             found = [item for flag in flags for item in self.words.ordered(facts.red_flags.get(flag, ()))]
-            empty = f"{words['no_red_flags']}." if section == "red_flags" else None
+            empty = f"{words[self._none('red_flags')]}." if section == "red_flags" else None
             return f"{words[section]}: {self._items(found, words['more'])}." if found else empty
         items = self.words.ordered(_items_of(facts, section))
         plain = section == "conservative_care"
         if items:
             return f"{words[section]}: {self._items(items, words['more'], plain=plain)}."
-        return f"{words['no_' + section]}." if "no_" + section in words else None
+        return f"{words[self._none(section)]}." if "no_" + section in words else None
+
+    def _none(self, section: str) -> str:
+        """The words for an empty section: "none on record", or — when a category that may hold it could
+        not be read — "none found in what was read" (PATHWAY.md §2: missing data is never absence)."""
+        unread = self.facts.unavailable & _SOURCES.get(section, frozenset())
+        return ("unread_" if unread else "no_") + section
 
     def _weak_only(self) -> list[Evidence]:
         """PATHWAY.md §3: age over 50 or weight loss alone is "not a red flag for MRI". A card listing red

@@ -108,6 +108,7 @@ def _patient_scenarios() -> Iterator[tuple[str, Decision]]:
     for name, f in [
         ("patient", facts(20, **CARE)),
         ("patient-flag", facts(20, flags=[RedFlag.CES, RedFlag.MOTOR], unavailable=frozenset({"imaging"}))),
+        ("patient-flag-no-mri", facts(20, flags=[RedFlag.CES, RedFlag.MOTOR])),
         ("patient-lower-bound", facts(50, verified=False)),
         ("patient-flag-after-mri", facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
         ("patient-myelopathy-lumbar", facts(20, flags=[RedFlag.MYELOPATHY])),

@@ -59,8 +59,8 @@ CANDIDATES: dict[str, list[CardValue]] = {
     "mri_date": [DAY, *Note, None],
     "pain": [10.0, 9.5],
     "missing": UNREAD,
-    "flags_count": [7],
-    "care_count": [999],
+    "flags_count": [7, None],
+    "care_count": [999, None],
     "markers": [(Evidence(Finding.ESR, None, DAY, value=150), Evidence(Finding.CRP, None, DAY, value=480.5))],
     "weakness": [(Evidence(Finding.MUSCLE_STRENGTH, None, DAY, state=State.FELL_MILD, value=4, before=5),)],
 }
