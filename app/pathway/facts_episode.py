@@ -67,6 +67,7 @@ class Diagnosis:
     specified: bool = True  # False: its code names no region (``UNSPECIFIED``)
     written: date | None = None  # its exact written onset, kept when a visit before it is its ``start``
     bound: Evidence | None = None  # that visit, which a card names
+    first_episode: date | None = None  # a recurrence's exact written onset: its first episode's
 
 
 @immutable
@@ -146,11 +147,11 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
         earliest = _earliest(condition, written) if since is None else shift(since, 1)
-        exact_written = written[0] if since is None and written is not None and written[0] == written[1] \
-            else None
+        exact_written = written[0] if written is not None and written[0] == written[1] else None
         bound = Evidence(Finding(concept), visit, start, coding, State.VISIT_CARRIED) if visit else None
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest,
-                        written=exact_written, bound=bound)
+                        written=exact_written if since is None else None, bound=bound,
+                        first_episode=exact_written if since is not None else None)
         return
 
 
@@ -325,8 +326,9 @@ def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
     if first.exact and not earlier:
         return Onset(first.start, True, first.evidence)
     written = min((dx.written or dx.start or day for dx in episode if dx.exact or dx.written), default=None)
-    if written is None:
-        return Onset(first.start, False, first.evidence)
+    if written is None:  # a recurrence's onset written is its first episode's: a card says so
+        return Onset(first.start, False, first.evidence, first.first_episode,
+                     first.evidence if first.first_episode else None)
     doubt = (first.bound or first.evidence) if day < written else earlier[0].evidence if earlier else None
     return Onset(first.start, False, first.evidence, written, doubt)
 

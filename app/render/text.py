@@ -150,6 +150,8 @@ class _Found:
         if facts.onset_verified or written is None or doubt is None:
             heading = words["onset" if facts.onset_verified else "onset_lower_bound"]
             return f"{heading} {facts.onset.isoformat()}."
+        if written < facts.onset:  # the onset written is a first episode's: the diagnosis came back
+            return words["onset_recurred"].format(written=written, on=facts.onset) + "."
         if doubt.on is not None and doubt.on < written:
             record = escape(self.words.word(doubt))
             return words["onset_earlier"].format(written=written, record=record, on=doubt.on) + "."

@@ -130,3 +130,16 @@ def test_a_record_onset_card_with_nothing_dated_says_the_onset_is_not_recorded(l
 
     assert card["summary"].startswith("Symptom duration not documented")
     assert "- Onset not recorded, and no dated diagnosis." in card["detail"].splitlines(), card["detail"]
+
+
+def test_a_recurrence_says_its_written_onset_is_an_earlier_episodes(library: CardLibrary) -> None:
+    """A sciatica recorded on 1 March as a recurrence of one begun in 2019: the card said "Onset not
+    recorded" of a Condition whose onset field reads 2019-01-01."""
+    recurrence = {"resourceType": "Condition", "id": "old", "code": coded(ICD10CM, "M54.16"),
+                  "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                          "recurrence"),
+                  "onsetDateTime": "2019-01-01", "recordedDate": "2026-03-01"}
+    card = render_cards(decide_order(draft_order(), recurrence), library, context(draft_order()))[0]
+
+    assert onset_line(card) == ("- Onset recorded as 2019-01-01 is an earlier episode's (the diagnosis came"
+                                " back); symptoms began on or before 2026-03-01.")
