@@ -165,6 +165,7 @@ def extract_facts(
         onset_evidence=onset.evidence,
         onset_written=onset.written,
         onset_doubt=onset.doubt,
+        onset_vague=onset.vague,
         duration_days=(ctx.order_date - onset.day).days if onset.day is not None else None,
         conservative_care=care.conservative_care(ctx, since),
         candidate=care.candidate(ctx, since),

@@ -81,6 +81,7 @@ class Onset:
     evidence: Evidence | None
     written: date | None = None
     doubt: Evidence | None = None
+    vague: bool = False  # an onset is written for ``day``'s diagnosis, but not as a day ("2026-01", prose)
 
 
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
@@ -328,7 +329,7 @@ def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
     written = min((dx.written or dx.start or day for dx in episode if dx.exact or dx.written), default=None)
     if written is None:  # a recurrence's onset written is its first episode's: a card says so
         return Onset(first.start, False, first.evidence, first.first_episode,
-                     first.evidence if first.first_episode else None)
+                     first.evidence if first.first_episode else None, vague=first.earliest is not None)
     doubt = (first.bound or first.evidence) if day < written else earlier[0].evidence if earlier else None
     return Onset(first.start, False, first.evidence, written, doubt)
 

@@ -266,6 +266,7 @@ class Facts:
     # earlier day, a stated duration (docs/pathway-facts.md "Eleventh pass: onset"). A card names both.
     onset_written: date | None = None
     onset_doubt: Evidence | None = None
+    onset_vague: bool = False  # an onset was written for the episode's first diagnosis, but not as a day
 
     @property
     def serious_red_flags(self) -> frozenset[RedFlag]:

@@ -29,7 +29,7 @@ EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 # The words of the generated detail bullets (cards/source.toml [facts]); ``no_<section>`` says a section is
 # empty, for the sections where an absence decides (no red flag, no care, no referral).
 FACT_WORDS = (
-    "qualifying", "onset", "no_onset", "onset_lower_bound", "onset_earlier", "onset_doubted",
+    "qualifying", "onset", "no_onset", "onset_lower_bound", "onset_vague", "onset_earlier", "onset_doubted",
     "onset_recurred", "red_flags", "no_red_flags", "unread_red_flags", "risk_factors", "conservative_care",
     "no_conservative_care", "unread_conservative_care", "candidate", "no_candidate", "unread_candidate",
     "prior_imaging", "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "set_aside",

@@ -148,8 +148,8 @@ class _Found:
             return f"{words['no_onset']}."
         written, doubt = facts.onset_written, facts.onset_doubt
         if facts.onset_verified or written is None or doubt is None:
-            heading = words["onset" if facts.onset_verified else "onset_lower_bound"]
-            return f"{heading} {facts.onset.isoformat()}."
+            bound = "onset_vague" if facts.onset_vague else "onset_lower_bound"
+            return f"{words['onset' if facts.onset_verified else bound]} {facts.onset.isoformat()}."
         if written < facts.onset:  # the onset written is a first episode's: the diagnosis came back
             return words["onset_recurred"].format(written=written, on=facts.onset) + "."
         if doubt.on is not None and doubt.on < written:

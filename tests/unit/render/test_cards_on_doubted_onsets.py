@@ -143,3 +143,19 @@ def test_a_recurrence_says_its_written_onset_is_an_earlier_episodes(library: Car
 
     assert onset_line(card) == ("- Onset recorded as 2019-01-01 is an earlier episode's (the diagnosis came"
                                 " back); symptoms began on or before 2026-03-01.")
+
+
+@pytest.mark.parametrize(("onset", "bound"), [
+    ({"onsetDateTime": "2026-01"}, "2026-01-31"),
+    ({"onsetString": "3 months ago", "recordedDate": "2026-02-10"}, "2026-02-10"),
+    ({"onsetAge": {"value": 40, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"}},
+     "2026-03-11"),
+], ids=["month", "words", "age-in-years"])
+def test_an_onset_written_but_not_as_a_day_is_not_called_not_recorded(
+        library: CardLibrary, onset: dict[str, Any], bound: str) -> None:
+    """A sciatica whose onset reads "2026-01", "3 months ago" or "at 40 years": "Onset not recorded" told
+    the clinician the field was empty."""
+    dx = {"resourceType": "Condition", "id": "dx", "code": coded(ICD10CM, "M54.16"), **onset}
+    card = render_cards(decide_order(draft_order(), dx), library, context(draft_order()))[0]
+
+    assert onset_line(card) == f"- Onset recorded, but not as a day; symptoms began on or before {bound}."
