@@ -129,7 +129,8 @@ def test_a_record_onset_card_with_nothing_dated_says_the_onset_is_not_recorded(l
     card = render_cards(decide_order(draft_order()), library, context(draft_order()))[0]
 
     assert card["summary"].startswith("Symptom duration not documented")
-    assert "- Onset not recorded, and no dated diagnosis." in card["detail"].splitlines(), card["detail"]
+    expected = "- Onset not recorded, and no dated diagnosis of the region ordered."
+    assert expected in card["detail"].splitlines(), card["detail"]
 
 
 def test_a_recurrence_says_its_written_onset_is_an_earlier_episodes(library: CardLibrary) -> None:
