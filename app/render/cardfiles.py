@@ -23,7 +23,7 @@ from app.terminology.coding import Coding
 # 50 or weight loss alone is not one, and its card says so).
 EvidenceSection = Literal[
     "qualifying", "onset", "red_flags", "risk_factors", "conservative_care", "candidate", "prior_imaging",
-    "prior_surgery", "mri_contraindications", "raised_markers",
+    "prior_surgery", "mri_contraindications", "raised_markers", "actions",
 ]
 EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 # The words of the generated detail bullets (cards/source.toml [facts]); ``no_<section>`` says a section is
@@ -33,7 +33,7 @@ FACT_WORDS = (
     "onset_recurred", "red_flags", "no_red_flags", "unread_red_flags", "risk_factors", "conservative_care",
     "no_conservative_care", "unread_conservative_care", "candidate", "no_candidate", "unread_candidate",
     "prior_imaging", "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "set_aside",
-    "unrated", "more",
+    "unrated", "more", "do_ces", "do_motor", "do_myelopathy", "do_infection",
 )
 # PATHWAY.md §5: the override reasons every site must offer.
 REQUIRED_OVERRIDES = frozenset({"candidate", "redflag-undocumented", "outside-imaging", "patient-preference"})

@@ -25,6 +25,8 @@ from app.render.placeholders import placeholders
 SUMMARY_LIMIT = 140  # CONTRACT.md C4: "<140 characters"
 FACTS = "facts"  # the placeholder of the generated bullets in a detail template
 MOST_ITEMS = 3  # per bullet: more are counted ("and 2 more"), so a long chart never makes a long card
+# The serious classes (invariant 1) in the order of their urgency: a card's "Do" lines (section "actions").
+_SERIOUS_ORDER = (RedFlag.CES, RedFlag.MOTOR, RedFlag.MYELOPATHY, RedFlag.INFECTION)
 # The classes a card lists as "Red flags on record": every one but the weak malignancy flags (§3, R9).
 RED_FLAG_CLASSES = tuple(flag for flag in RedFlag if flag is not RedFlag.MALIGNANCY_WEAK)
 _QUALIFIER = re.compile(r" \([^()]*\)$")  # a label's trailing "(…)", e.g. "(order reason)"
@@ -112,6 +114,9 @@ class _Found:
         facts, words = self.facts, self.source.facts
         if section == "onset":
             return self._onset()
+        if section == "actions":  # what to do for each serious class found, and only for those
+            found = [words[f"do_{flag.value}"] for flag in _SERIOUS_ORDER if flag in facts.red_flags]
+            return ".\n- ".join(found) + "." if found else None
         if section in ("red_flags", "risk_factors"):
             flags = RED_FLAG_CLASSES if section == "red_flags" else tuple(RedFlag)
             found = [item for flag in flags for item in self.words.ordered(facts.red_flags.get(flag, ()))]
