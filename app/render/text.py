@@ -115,8 +115,8 @@ class _Found:
         if section == "onset":
             return self._onset()
         if section == "actions":  # what to do for each serious class found, and only for those
-            found = [words[f"do_{flag.value}"] for flag in _SERIOUS_ORDER if flag in facts.red_flags]
-            return ".\n- ".join(found) + "." if found else None
+            actions = [words[f"do_{flag.value}"] for flag in _SERIOUS_ORDER if flag in facts.red_flags]
+            return ".\n- ".join(actions) + "." if actions else None
         if section in ("red_flags", "risk_factors"):
             flags = RED_FLAG_CLASSES if section == "red_flags" else tuple(RedFlag)
             found = [item for flag in flags for item in self.words.ordered(facts.red_flags.get(flag, ()))]
