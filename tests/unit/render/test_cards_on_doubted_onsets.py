@@ -160,3 +160,14 @@ def test_an_onset_written_but_not_as_a_day_is_not_called_not_recorded(
     card = render_cards(decide_order(draft_order(), dx), library, context(draft_order()))[0]
 
     assert onset_line(card) == f"- Onset recorded, but not as a day; symptoms began on or before {bound}."
+
+
+def test_a_long_reason_for_exam_is_cut_on_the_card(library: CardLibrary) -> None:
+    """An Epic reason for exam is often a paragraph; the card quotes its first 120 characters."""
+    reason = "L radicular pain x 3 months, " + "failed PT and NSAIDs, numbness in the L5 distribution, " * 6
+    order = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+             "code": coded(CPT, "72148"), "reasonCode": [{**coded(ICD10CM, "M54.16"), "text": reason}]}
+    card = render_cards(decide_order(order, radiculopathy()), library, context(draft_order()))[0]
+
+    assert len(onset_line(card)) < 250, onset_line(card)
+    assert '"L radicular pain x 3 months, failed PT' in onset_line(card)
