@@ -17,11 +17,13 @@ from app.immutable import immutable
 from app.pathway.model import (
     SCOPE_RED_FLAGS,
     Advice,
+    AtLeast,
     CardValue,
     Evidence,
     Facts,
     Finding,
     Indicator,
+    OnOrBefore,
     OrderFacts,
     Period,
     Rating,
@@ -158,16 +160,29 @@ def plus_days(day: date | None, days: int) -> date | None:
 
 
 def base_values(case: Case) -> dict[str, CardValue]:
-    """Placeholders every order card may use (cards/*.toml); app/render words them (cards/labels.toml)."""
+    """Placeholders every order card may use (cards/*.toml); app/render words them (cards/labels.toml).
+    From a lower bound of the onset the days and the onset say so ("100 or more days", "on or before
+    2025-12-01"): PATHWAY.md §5 "a fact read as a lower bound says so"."""
     return {
         "region": case.region,
         "study": Study(case.order.modality),
         "order": Study(case.order.modality, case.order.contrast),
-        "days": case.days_at_least,
+        "days": case.days_at_least if case.exact_days is not None else bounded_days(case.facts),
         "threshold": Period(case.six_weeks),
-        "onset_date": case.facts.onset,
+        "onset_date": onset_value(case.facts),
         "eligible_date": plus_days(case.facts.onset, case.six_weeks),
     }
+
+
+def bounded_days(facts: Facts) -> AtLeast | None:
+    return AtLeast(facts.duration_days) if facts.duration_days is not None else None
+
+
+def onset_value(facts: Facts) -> date | OnOrBefore | None:
+    """The onset a card names: the day, or the day symptoms began on or before (a lower bound)."""
+    if facts.onset is None or facts.onset_verified:
+        return facts.onset
+    return OnOrBefore(facts.onset)
 
 
 def latest(items: Iterable[Evidence]) -> Evidence | None:
@@ -175,8 +190,13 @@ def latest(items: Iterable[Evidence]) -> Evidence | None:
 
 
 def data_needed(facts: Facts) -> tuple[Advice, ...]:
-    """The ``SpineDataNeeded`` card naming every data category that could not be read (docs/pathway.md)."""
+    """The ``SpineDataNeeded`` card naming every data category that could not be read (docs/pathway.md).
+    Another patient's records set aside (invariant 7) are no missing data once this patient's were read
+    (fetched again from the FHIR server): the card then says only that they were set aside — "advice
+    incomplete … no defer is built on missing data" beside a defer built on complete data contradicted it."""
     if not facts.unavailable:
         return ()
-    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed",
-                   {"missing": facts.unavailable}),)
+    missing = facts.unavailable - {ChartCategory.OTHER_PATIENT}
+    if not missing:
+        return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "other_patient_set_aside"),)
+    return (Advice("data-needed", Topic.DATA_NEEDED, Indicator.INFO, "data_needed", {"missing": missing}),)

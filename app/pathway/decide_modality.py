@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from app.immutable import immutable
-from app.pathway.decide_case import Case, Outcome
+from app.pathway.decide_case import Case, Outcome, bounded_days
 from app.pathway.decide_groups import advice
 from app.pathway.model import (
     Advice,
@@ -151,7 +151,8 @@ def referral(facts: Facts, policy: Policy) -> Referral | None:
     if days is not None and days >= policy.referral_after_days and not facts.candidate:
         threshold = Period(policy.referral_after_days)
         return Referral(SuggestionKind.CREATE_ROUTINE_SPINE_REFERRAL, "referral_persistent",
-                        {"days": days, "referral_threshold": threshold})
+                        {"days": days if facts.onset_verified else bounded_days(facts),
+                         "referral_threshold": threshold})
     return None
 
 

@@ -14,7 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from app.pathway.decide_case import RED_FLAG_SOURCES, Case, Outcome, data_needed, plus_days, spine_indication
+from app.chart.model import ChartCategory
+from app.pathway.decide_case import (
+    CONSERVATIVE_CARE_SOURCES,
+    IMAGING_SOURCES,
+    RED_FLAG_SOURCES,
+    Case,
+    Outcome,
+    data_needed,
+    onset_value,
+    plus_days,
+    spine_indication,
+)
 from app.pathway.decide_groups import rule_groups
 from app.pathway.decide_modality import referral
 from app.pathway.model import (
@@ -71,12 +82,19 @@ def _summary(facts: Facts, policy: Policy) -> Advice:
     values: dict[str, CardValue] = {
         "region": facts.region,
         "day": day,
-        "onset_date": onset,
-        "flags_count": len(facts.red_flags),
-        "care_count": len(facts.conservative_care),
+        "onset_date": onset_value(facts),
+        "flags_count": _count(len(facts.red_flags.keys() - {RedFlag.MALIGNANCY_WEAK}),  # §3: weak are none
+                              facts, RED_FLAG_SOURCES),
+        "care_count": _count(len(facts.conservative_care), facts, CONSERVATIVE_CARE_SOURCES),
         "mri_date": _mri_date(facts, policy, exact),
     }
     return Advice("summary", Topic.PATHWAY_SUMMARY, Indicator.INFO, "pathway_summary", values)
+
+
+def _count(found: int, facts: Facts, sources: frozenset[ChartCategory]) -> int | None:
+    """What was found; none found where a source could not be read is not known to be none (PATHWAY.md §2
+    "missing data is a value"): ``None``, which the card words "unknown"."""
+    return None if found == 0 and facts.unavailable & sources else found
 
 
 # The rules that make an MRI appropriate whatever the day, and the words the summary gives for them.
@@ -131,6 +149,9 @@ def _unimaged_red_flag(facts: Facts, policy: Policy) -> tuple[Advice, ...]:
     if newest is not None:  # an MRI before the finding: the card names it
         values["prior_date"] = newest
         return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag_after_mri", values,
+                       suggestions),)
+    if facts.unavailable & IMAGING_SOURCES:  # no MRI found, but imaging was not read: never "none on record"
+        return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag_unchecked", values,
                        suggestions),)
     return (Advice(rule, Topic.RED_FLAG, Indicator.CRITICAL, "patient_red_flag", values, suggestions),)
 

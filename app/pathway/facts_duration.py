@@ -24,6 +24,7 @@ from app.pathway.facts_common import Context, coded_observations, moved_by
 from app.pathway.facts_dates import possibly_by, shift
 from app.pathway.facts_episode import Onset
 from app.pathway.facts_match import words_memoisable
+from app.pathway.model import Evidence, Finding, State
 
 # The units a duration is written in, to the unit it counts in: UCUM (d, wk, mo, a) and words.
 _UNITS = {"d": "d", "day": "d", "days": "d",
@@ -57,21 +58,32 @@ def stated_onset(ctx: Context, onset: Onset) -> Onset:
     six_weeks = shift(ctx.order_date, -ctx.policy.conservative_care_days)
     if onset.day <= six_weeks:
         return onset
-    longer = any(began <= six_weeks for began in _stated_beginnings(ctx, onset.day))
-    return Onset(onset.day, False, onset.evidence) if longer else onset
+    stated = next((said for began, said in _stated_beginnings(ctx, onset.day) if began <= six_weeks), None)
+    return onset if stated is None else Onset(onset.day, False, onset.evidence, onset.day, stated)
 
 
-def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
-    """The day each duration stated during the episode reaches back to: a duration row observed on or
-    after ``onset`` (and not after the order), and the order's reasons in words (stated on its day)."""
+def _stated_beginnings(ctx: Context, onset: date) -> Iterator[tuple[date, Evidence]]:
+    """The day each duration stated during the episode reaches back to, with the statement (a card names
+    it): a duration row observed on or after ``onset`` (and not after the order), and the order's reasons
+    in words (stated on its day)."""
     for o in _duration_rows(ctx):
         on = o.effective
         if on is not None and on.value >= onset and possibly_by(on, ctx.order_date):
             observed = min(on.value, ctx.order_date)
-            yield from (_back(observed, amount) for amount in _row_amounts(o))
+            said = Evidence(Finding.SYMPTOM_DURATION, o.reference, on.value, text=_row_words(o))
+            yield from ((_back(observed, amount), said) for amount in _row_amounts(o))
     if ctx.order is not None:
         for text in ctx.order.reason_texts:
-            yield from (_back(ctx.order_date, amount) for amount in _amounts(text, stated=True))
+            said = Evidence(Finding.SYMPTOM_DURATION, ctx.order.reference, ctx.order_date,
+                            state=State.ORDER_REASON, text=text)
+            yield from ((_back(ctx.order_date, amount), said) for amount in _amounts(text, stated=True))
+
+
+def _row_words(o: ObservationView) -> str | None:
+    """The row's answer as the chart wrote it: its words, else its number and unit."""
+    if o.value_string is not None:
+        return o.value_string
+    return f"{o.value:g} {o.unit}" if o.value is not None and o.unit else None
 
 
 def _duration_rows(ctx: Context) -> Iterator[ObservationView]:

@@ -25,7 +25,7 @@ from app.pathway.facts_common import (
 from app.pathway.facts_dates import last_day, possibly_by, possibly_within, shift, whole_years
 from app.pathway.facts_findings import stated_reasons
 from app.pathway.facts_match import first_members
-from app.pathway.facts_visits import VOID_VISIT, first_visit
+from app.pathway.facts_visits import VOID_VISIT, first_visit, first_visit_record
 from app.pathway.model import Evidence, EvidenceKey, Finding, Region, State
 from app.terminology import Coding
 
@@ -65,13 +65,23 @@ class Diagnosis:
     from_order: bool = False
     earliest: date | None = None
     specified: bool = True  # False: its code names no region (``UNSPECIFIED``)
+    written: date | None = None  # its exact written onset, kept when a visit before it is its ``start``
+    bound: Evidence | None = None  # that visit, which a card names
+    first_episode: date | None = None  # a recurrence's exact written onset: its first episode's
 
 
 @immutable
 class Onset:
+    """The episode's onset (``day``); when not ``verified``, ``written`` is an exact onset the chart wrote for
+    the episode and ``doubt`` the record that says the symptoms may have begun before it (a card names
+    both: "Onset recorded as …, but …")."""
+
     day: date | None
     verified: bool
     evidence: Evidence | None
+    written: date | None = None
+    doubt: Evidence | None = None
+    vague: bool = False  # an onset is written for ``day``'s diagnosis, but not as a day ("2026-01", prose)
 
 
 def qualifying_diagnoses(ctx: Context) -> tuple[Diagnosis, ...]:
@@ -133,11 +143,16 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
             return
         since = _recurred(condition, ctx.order_date)
         written = onset_range(condition, ctx.chart.patient, ctx.order_date)
-        start, exact = _start(ctx, condition, written) if since is None else _restart(ctx, condition, since)
+        start, exact, visit = _start(ctx, condition, written) if since is None \
+            else (*_restart(ctx, condition, since), None)
         last_seen = _last_seen(condition, start, ctx.order_date)
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
         earliest = _earliest(condition, written) if since is None else shift(since, 1)
-        yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest)
+        exact_written = written[0] if written is not None and written[0] == written[1] else None
+        bound = Evidence(Finding(concept), visit, start, coding, State.VISIT_CARRIED) if visit else None
+        yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest,
+                        written=exact_written if since is None else None, bound=bound,
+                        first_episode=exact_written if since is not None else None)
         return
 
 
@@ -202,7 +217,8 @@ def _from_stated(ctx: Context) -> Iterator[Diagnosis]:
         if not possibly_within(on, earliest, ctx.order_date):
             continue
         for concept, region, radicular, coding in _match(ctx, codings):
-            evidence = Evidence(Finding(concept), reference, on.value if on is not None else None, coding)
+            day = on.value if on is not None else None
+            evidence = Evidence(Finding(concept), reference, day, coding, State.RECORD_REASON)
             yield _bound(ctx, evidence, region, radicular, on, concept != UNSPECIFIED)
             break
 
@@ -220,23 +236,26 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
 
 
 def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | None
-           ) -> tuple[date | None, bool]:
+           ) -> tuple[date | None, bool, str | None]:
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
     the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
     diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound; an exact onset
     written in another zone on the order's evening is the order's day, not a negative duration). An exact
     onset after the first visit that carried the diagnosis is not the episode's start: the visit shows the
     symptoms had begun by its day (docs/pathway-facts.md "Eleventh pass: onset"). ``found``: the days the
-    written onset may mean (``onset_range``)."""
-    visit = first_visit(ctx, condition)
+    written onset may mean (``onset_range``). The third value: the visit before an exact onset that is
+    the start instead (a card names it)."""
+    carried = first_visit_record(ctx, condition)
+    visit = carried[0] if carried is not None else None
     if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
-        if visit is None or not _before(last_day(visit), found[0], ctx.policy.episode_gap_days):
-            return min(found[0], ctx.order_date), True
-        return min(last_day(visit), ctx.order_date), False  # carried by a visit before its onset
+        if visit is None or carried is None or not _before(last_day(visit), found[0],
+                                                            ctx.policy.episode_gap_days):
+            return min(found[0], ctx.order_date), True, None
+        return min(last_day(visit), ctx.order_date), False, carried[1]  # carried by a visit before its onset
     bounds = [found[1]] if found is not None else []
     written = (condition.recorded, condition.asserted, visit)
     bounds.extend(last_day(day) for day in written if day is not None)
-    return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
+    return (min(*bounds, ctx.order_date), False, None) if bounds else (None, False, None)
 
 
 def _before(day: date, onset: date, gap_days: int) -> bool:
@@ -304,8 +323,15 @@ def episode_onset(episode: Sequence[Diagnosis]) -> Onset:
         return Onset(None, False, None)
     first = min(episode, key=_start_key)
     day = first.start or date.min
-    earlier = any(dx.earliest is not None and dx.earliest < day for dx in episode)
-    return Onset(first.start, first.exact and not earlier, first.evidence)
+    earlier = [dx for dx in episode if dx.earliest is not None and dx.earliest < day]
+    if first.exact and not earlier:
+        return Onset(first.start, True, first.evidence)
+    written = min((dx.written or dx.start or day for dx in episode if dx.exact or dx.written), default=None)
+    if written is None:  # a recurrence's onset written is its first episode's: a card says so
+        return Onset(first.start, False, first.evidence, first.first_episode,
+                     first.evidence if first.first_episode else None, vague=first.earliest is not None)
+    doubt = (first.bound or first.evidence) if day < written else earlier[0].evidence if earlier else None
+    return Onset(first.start, False, first.evidence, written, doubt)
 
 
 def episode_of_region(diagnoses: Iterable[Diagnosis], region: Region | None) -> list[Diagnosis]:

@@ -23,35 +23,45 @@ def first_visit(ctx: Context, condition: ConditionView) -> FhirDate | None:
     whose ``diagnosis`` or ``reasonReference`` names the Condition, or that the Condition names as its
     ``encounter`` — an Epic encounter diagnosis often has no onset, and its recordedDate may be a later
     reconciliation. The chart's visits are indexed once per call (``_visit_index``)."""
+    found = first_visit_record(ctx, condition)
+    return found[0] if found is not None else None
+
+
+def first_visit_record(ctx: Context, condition: ConditionView) -> tuple[FhirDate, str] | None:
+    """``first_visit`` with that visit's reference, which a card names when the visit dates the episode
+    before the diagnosis's written onset."""
     carried, starts = _visit_index(ctx)
-    days = [carried.get(_plain(condition.reference))]
+    visits = [carried.get(_plain(condition.reference))]
     if condition.encounter is not None:
         kind, _, visit_id = _plain(condition.encounter).partition("/")
-        days.append(starts.get(visit_id) if kind == "Encounter" else None)
-    return min((day for day in days if day is not None), key=lambda day: day.value, default=None)
+        visits.append(starts.get(visit_id) if kind == "Encounter" else None)
+    return min((visit for visit in visits if visit is not None), key=lambda visit: visit[0].value,
+               default=None)
 
 
-_VisitIndex = tuple[dict[str, FhirDate], dict[str, FhirDate]]
+_Visit = tuple[FhirDate, str]
+_VisitIndex = tuple[dict[str, _Visit], dict[str, _Visit]]
 
 
 def _visit_index(ctx: Context) -> _VisitIndex:
-    """Each Condition a visit carried (its ``diagnosis`` or ``reasonReference``) with the start of the
-    earliest such visit, and each visit's start by its id; a planned, cancelled or entered-in-error visit
-    carried nothing. Kept on the call's ``Context``: one walk of the visits, however many diagnoses ask."""
+    """Each Condition a visit carried (its ``diagnosis`` or ``reasonReference``) with the start (and
+    reference) of the earliest such visit, and each visit's start by its id; a planned, cancelled or
+    entered-in-error visit carried nothing. Kept on the call's ``Context``: one walk of the visits, however
+    many diagnoses ask."""
     found = ctx.memo.get(_VISIT_INDEX)
     if found is None:
-        carried: dict[str, FhirDate] = {}
-        starts: dict[str, FhirDate] = {}
+        carried: dict[str, _Visit] = {}
+        starts: dict[str, _Visit] = {}
         for visit in ctx.chart.encounters:
             start = visit.start
             if start is None or visit.status in VOID_VISIT:
                 continue
-            if visit.id not in starts or start.value < starts[visit.id].value:
-                starts[visit.id] = start
+            if visit.id not in starts or start.value < starts[visit.id][0].value:
+                starts[visit.id] = (start, visit.reference)
             for reference in (*visit.diagnoses, *visit.reason_references):
                 key = _plain(reference)
-                if key not in carried or start.value < carried[key].value:
-                    carried[key] = start
+                if key not in carried or start.value < carried[key][0].value:
+                    carried[key] = (start, visit.reference)
         found = ctx.memo[_VISIT_INDEX] = (carried, starts)
     return cast(_VisitIndex, found)
 

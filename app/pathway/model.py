@@ -146,6 +146,9 @@ class Finding(StrEnum):
     DXA_T_SCORE = "dxa_t_score"  # a T-score of -2.5 or lower: osteoporosis (facts_fracture)
     FRAX = "frax"  # a FRAX 10-year probability at a treatment threshold: osteoporosis (facts_fracture_rows)
     OSTEOPOROSIS_DRUG = "osteoporosis_drug"  # a bisphosphonate or denosumab (facts_fracture)
+    # How long the symptoms have lasted as a row or the order's reason states it (``Evidence.text``: the
+    # chart's words, "3 mo"): shown where it made a written onset a lower bound (facts_duration).
+    SYMPTOM_DURATION = "symptom_duration"
 
 
 class State(StrEnum):
@@ -159,6 +162,8 @@ class State(StrEnum):
     OBSERVATION = "observation"  # a qualifying finding recorded as an Observation
     ORDER_REASON = "order_reason"  # read from the order's reasons
     VISIT_REASON = "visit_reason"  # a qualifying diagnosis read from a visit's reasonCode
+    VISIT_CARRIED = "visit_carried"  # a diagnosis a visit carried (its diagnosis or reasonReference)
+    RECORD_REASON = "record_reason"  # a diagnosis stated as a referral's, drug's or procedure's reason
     PLANNED = "planned"  # a planned injection (candidate)
     VISIT = "visit"  # a therapy visit (conservative care)
     REFERRAL_VISITED = "referral_visited"  # a therapy referral a finished visit carried out
@@ -256,6 +261,12 @@ class Facts:
     cord_regions: frozenset[Region] = field(default_factory=frozenset)
     skipped_resources: int = 0
     unavailable: frozenset[ChartCategory] = field(default_factory=frozenset)
+    # An exact onset the chart wrote for this episode that is not the onset (``onset_verified`` False), and
+    # the record that says the episode may have begun earlier: a visit, a referral or symptom row of an
+    # earlier day, a stated duration (docs/pathway-facts.md "Eleventh pass: onset"). A card names both.
+    onset_written: date | None = None
+    onset_doubt: Evidence | None = None
+    onset_vague: bool = False  # an onset was written for the episode's first diagnosis, but not as a day
 
     @property
     def serious_red_flags(self) -> frozenset[RedFlag]:
@@ -299,12 +310,19 @@ class AtLeast:
     days: int
 
 
+@immutable
+class OnOrBefore:
+    """A day known only as a lower bound of the onset: symptoms began on or before it (PATHWAY.md §2)."""
+
+    day: date
+
+
 # What a card placeholder is filled from: values, never words (STYLE.md habit 6) — no plain ``str``, so the
 # pathway cannot hand a card a phrase. app/render words each kind with cards/labels.toml; ``None`` is "not
 # known", worded per placeholder there; evidence by its finding, state and values, and a set of
 # ``ChartCategory`` (Facts.unavailable) by cards/labels.toml [categories].
 CardValue: TypeAlias = (
-    int | float | date | Region | Study | Period | AtLeast | Note | frozenset[ChartCategory]
+    int | float | date | Region | Study | Period | AtLeast | OnOrBefore | Note | frozenset[ChartCategory]
     | tuple[Evidence, ...] | None
 )
 

@@ -23,15 +23,17 @@ from app.terminology.coding import Coding
 # 50 or weight loss alone is not one, and its card says so).
 EvidenceSection = Literal[
     "qualifying", "onset", "red_flags", "risk_factors", "conservative_care", "candidate", "prior_imaging",
-    "prior_surgery", "mri_contraindications", "raised_markers",
+    "prior_surgery", "mri_contraindications", "raised_markers", "actions",
 ]
 EVIDENCE_SECTIONS: tuple[str, ...] = get_args(EvidenceSection)
 # The words of the generated detail bullets (cards/source.toml [facts]); ``no_<section>`` says a section is
 # empty, for the sections where an absence decides (no red flag, no care, no referral).
 FACT_WORDS = (
-    "qualifying", "onset", "onset_lower_bound", "red_flags", "no_red_flags", "risk_factors",
-    "conservative_care", "no_conservative_care", "candidate", "no_candidate", "prior_imaging",
-    "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "unrated", "more",
+    "qualifying", "onset", "no_onset", "onset_lower_bound", "onset_vague", "onset_earlier", "onset_doubted",
+    "onset_recurred", "red_flags", "no_red_flags", "unread_red_flags", "risk_factors", "conservative_care",
+    "no_conservative_care", "unread_conservative_care", "candidate", "no_candidate", "unread_candidate",
+    "prior_imaging", "prior_surgery", "mri_contraindications", "raised_markers", "unavailable", "set_aside",
+    "unrated", "more", "do_ces", "do_motor", "do_myelopathy", "do_infection",
 )
 # PATHWAY.md §5: the override reasons every site must offer.
 REQUIRED_OVERRIDES = frozenset({"candidate", "redflag-undocumented", "outside-imaging", "patient-preference"})
@@ -92,7 +94,17 @@ class SourceFile(ContentModel):
     def _more_counts(cls, words: dict[str, str]) -> dict[str, str]:
         """``more`` ("and {count} more") ends a bullet that lists only its first items."""
         require(placeholders(words.get("more", "{count}")) == {"count"}, "more must use exactly {count}")
+        for key, names in _FACT_PLACEHOLDERS.items():
+            require(placeholders(words.get(key, "")) == names, f"{key} must use exactly {sorted(names)}")
         return words
+
+
+# The onset sentences that name what the chart wrote and what says otherwise (app/render/text.py).
+_FACT_PLACEHOLDERS = {
+    "onset_earlier": frozenset({"written", "record", "on"}),
+    "onset_doubted": frozenset({"written", "record"}),
+    "onset_recurred": frozenset({"written", "on"}),
+}
 
 
 # What source.toml must word: every topic (CONTRACT.md C7), red-flag class and detail bullet.

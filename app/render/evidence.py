@@ -21,6 +21,7 @@ from app.pathway.model import Evidence, Finding, State
 from app.render.placeholders import placeholders
 
 NAME_CHARS = 60  # a finding's name on a card: enough for "Retention of urine", never a paragraph
+TEXT_CHARS = 120  # a record's text (a drug's name, a reason for exam): a long one is cut, never a paragraph
 DEFAULT = "default"  # [evidence.texts] key for every finding without its own form
 STATE_NAMES = frozenset({"finding", "short", "date", "on", "value", "before"})
 
@@ -114,12 +115,15 @@ class EvidenceWords:
         word, found = self._finding(item), self._file
         if item.text is not None:
             form = found.texts.get(item.finding, found.texts[DEFAULT])
-            word = form.format(finding=word, text=item.text)
+            word = form.format(finding=word, text=_cut(item.text, TEXT_CHARS))
         name = item.name
         if not name or name.casefold() in word.casefold():
             return word
-        shown = name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
-        return found.named.format(finding=word, name=shown)
+        return found.named.format(finding=word, name=_cut(name, NAME_CHARS))
+
+
+def _cut(words: str, most: int) -> str:
+    return words if len(words) <= most else words[:most - 1] + "…"
 
 
 def _iso(day: date | None) -> str | None:

@@ -18,7 +18,18 @@ from pydantic import AfterValidator, ValidationInfo, field_validator
 
 from app.chart.model import ChartCategory
 from app.contentfile import ContentModel, Text, require, require_all
-from app.pathway.model import AtLeast, CardValue, Contrast, Evidence, Modality, Note, Period, Region, Study
+from app.pathway.model import (
+    AtLeast,
+    CardValue,
+    Contrast,
+    Evidence,
+    Modality,
+    Note,
+    OnOrBefore,
+    Period,
+    Region,
+    Study,
+)
 from app.render.evidence import EvidenceFile, EvidenceWords
 from app.render.placeholders import placeholders
 
@@ -38,6 +49,7 @@ class _Formats(ContentModel):
     weeks: Annotated[Text, _template("weeks")]
     days: Annotated[Text, _template("days")]
     at_least: Annotated[Text, _template("days")]
+    on_or_before: Annotated[Text, _template("date")]
 
 
 class LabelsFile(ContentModel):
@@ -107,6 +119,8 @@ class Labels:
             return formats.days.format(days=value.days) if rest else formats.weeks.format(weeks=weeks)
         if isinstance(value, AtLeast):
             return found.formats.at_least.format(days=value.days)
+        if isinstance(value, OnOrBefore):
+            return found.formats.on_or_before.format(date=value.day.isoformat())
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, frozenset):  # chart categories that could not be read, each word once, in order

@@ -595,7 +595,8 @@ def test_patient_view_summary_states_day_flags_care_and_mri_date() -> None:
     assert (summary.topic, summary.indicator) == (Topic.PATHWAY_SUMMARY, Indicator.INFO)
     assert summary.values["day"] == 20
     assert summary.values["mri_date"] == date(2025, 7, 22)
-    assert (summary.values["flags_count"], summary.values["care_count"]) == (1, 1)
+    # §3: age over 50 or weight loss alone is "not a red flag for MRI"; the card lists it as a risk factor.
+    assert (summary.values["flags_count"], summary.values["care_count"]) == (0, 1)
 
 
 def test_patient_view_lower_bound_onset_has_no_mri_date() -> None:

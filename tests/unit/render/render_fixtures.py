@@ -99,6 +99,7 @@ def _order_scenarios() -> Iterator[tuple[str, Decision]]:
     yield "R17", decide_order(facts(60, **AFTER_CARE), order(contrast=Contrast.WITHOUT_AND_WITH), p)
     yield "R7-swap", decide_order(facts(60, flags=[RedFlag.INFECTION]), order(), p)
     yield "missing", decide_order(facts(20, unavailable=frozenset({"medications", "imaging"})), order(), p)
+    yield "set-aside", decide_order(facts(20, unavailable=frozenset({"other_patient"})), order(), p)
     yield "no-region", decide_order(replace(facts(20), region=None), order(region=None), p)
     yield "region-disputed", decide_order(facts(20), replace(order(), region_disputed=True), p)
 
@@ -107,6 +108,7 @@ def _patient_scenarios() -> Iterator[tuple[str, Decision]]:
     for name, f in [
         ("patient", facts(20, **CARE)),
         ("patient-flag", facts(20, flags=[RedFlag.CES, RedFlag.MOTOR], unavailable=frozenset({"imaging"}))),
+        ("patient-flag-no-mri", facts(20, flags=[RedFlag.CES, RedFlag.MOTOR])),
         ("patient-lower-bound", facts(50, verified=False)),
         ("patient-flag-after-mri", facts(20, flags=[RedFlag.CES], prior_imaging=(prior_mri(30),))),
         ("patient-myelopathy-lumbar", facts(20, flags=[RedFlag.MYELOPATHY])),

@@ -246,13 +246,14 @@ def test_detail_states_dated_facts_absences_and_unreadable_data_in_plain_words(l
 
 
 def test_data_not_read_is_named_in_the_clinicians_words_not_by_its_code(library: CardLibrary) -> None:
-    """Categories whose code is not a word ("other_patient", "birth_date") read as cards/labels.toml says."""
+    """Categories whose code is not a word ("other_patient", "birth_date") read as cards/labels.toml says;
+    another patient's records were set aside, not left unread (invariant 7), and are said apart."""
     decision = dict(SCENARIOS)["missing"]
     unread = frozenset({ChartCategory.OTHER_PATIENT, ChartCategory.BIRTH_DATE, ChartCategory.ORDERS})
     unreadable = replace(decision, facts=replace(decision.facts, unavailable=unread))
     detail = rendered(library, unreadable)[-1]["detail"]
-    assert ("- Could not read from the EHR: orders and referrals, records of another patient (set aside), "
-            "the age.") in detail
+    assert "- Could not read from the EHR: orders and referrals, the age." in detail
+    assert "- Sent by the EHR and not used: records of another patient (set aside)." in detail
     assert "other_patient" not in detail and "birth_date" not in detail
 
 
