@@ -129,7 +129,7 @@ def test_a_record_onset_card_with_nothing_dated_says_the_onset_is_not_recorded(l
     card = render_cards(decide_order(draft_order()), library, context(draft_order()))[0]
 
     assert card["summary"].startswith("Symptom duration not documented")
-    expected = "- Onset not recorded, and no dated diagnosis of the region ordered."
+    expected = "- Onset not recorded (the order's reason or an undated diagnosis does not date the symptoms)."
     assert expected in card["detail"].splitlines(), card["detail"]
 
 
