@@ -47,8 +47,8 @@ _NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
 _CANCER_NAMED = {"cancer_active": Coding(SNOMED, "363346000"), "cancer_history": Coding(SNOMED, "266987004")}
 # A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus" — in the
 # sign's own phrase ("Hoffmann positive, Babinski downgoing" still names a Hoffmann sign).
-_NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
-                            re.IGNORECASE)
+_NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b"
+                            r"|\(\s*-\s*\)", re.IGNORECASE)  # "(-) Hoffmann" (twelfth pass)
 # A cord that is not the spinal cord: "Umbilical cord compression" (an obstetric problem, SNOMED CT's
 # display under a code of no red-flag value set), "Labor complicated by cord compression", "Spermatic cord
 # compression" name no myelopathy (tenth pass). Searched in the whole text, unless the mention says "spinal".
@@ -73,7 +73,8 @@ _SIGN_WORDS = r"(?:'?s)?(?:\s+(?:sign|reflex|test|response)s?)?"
 _REFLEX_LIST_DENIED = re.compile(
     rf"{_SIGN_WORDS}(?:\s*(?:,|/|&|\band\b|\bor\b)\s*(?:hoffmann?|babinski|(?:ankle\s+)?clonus|plantars?)"
     rf"{_SIGN_WORDS})*\s*(?:[:,-]\s*)?(?:(?:are|were|is|was)\s+)?(?:(?:all|both)\s+)?"
-    r"(?:negative|neg|absent|not\s+(?:present|elicited|seen)|none|down-?going|flexor)\b", re.IGNORECASE)
+    r"(?:(?:negative|neg|absent|not\s+(?:present|elicited|seen)|none|down-?going|flexor|0\s+beats?)\b"
+    r"|\(\s*(?:-|neg|negative)\s*\)|-\s*(?=$|[,;)]))", re.IGNORECASE)
 _DENIED_AFTER_NAME = {"abnormal_reflex": _REFLEX_LIST_DENIED}
 # A retention written chronic ("Chronic urinary retention", "Chronic retention of urine") is ces_if_new's
 # 236650000, counted only when new in the episode (PATHWAY.md §3), not the new retention ces.json names

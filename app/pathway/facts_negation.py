@@ -96,9 +96,12 @@ _DENIED_AFTER = re.compile(
     rf"|\s*:?\s*{_UNCHECKED}(?!\s*(?:yes|y)\b)", re.IGNORECASE)
 # In the name's own phrase, after it: excluded ("cord compression excluded on MRI", "CES was ruled out"),
 # a screen or a risk ("urinary retention screen"), or childhood ("h/o urinary retention as a child").
+# Never an exclusion that is itself denied: "CES cannot be ruled out", "cord compression not excluded" are
+# the suspicion §2 counts (twelfth pass; they were read as excluded, a defer).
+_NOT_EXCLUDED = r"(?!\b(?:not|cannot|can\s+not|could\s+not|unable|yet\s+to|never|\w+n't)\b)"
 _EXCLUDED_AFTER = re.compile(
-    r"[^,.;!?\n]{0,30}?\b(?:(?:was|has\s+been|been|is)\s+)?(?:ruled\s+out|excluded|not\s+(?:present|seen"
-    r"|found|noted|suspected))\b"
+    rf"(?:{_NOT_EXCLUDED}[^,.;!?\n]){{0,30}}?\b(?:(?:was|has\s+been|been|is)\s+)?(?:ruled\s+out|excluded"
+    r"|not\s+(?:present|seen|found|noted|suspected))\b"
     r"|\s*(?:risk|screen|screening|prevention|precautions|red\s+flags?|warning\s+signs?|education|teaching)\b"
     r"|[^,.;!?\n]{0,20}?\b(?:as\s+an?\s+(?:child|infant|kid|teen(?:ager)?)|in\s+(?:childhood|infancy))\b",
     re.IGNORECASE)

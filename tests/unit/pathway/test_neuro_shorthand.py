@@ -175,7 +175,8 @@ def test_denied_normal_or_templated_shorthand_raises_nothing(place: str, words: 
 @pytest.mark.parametrize("words", [
     "Hoffmann's negative", "Hoffmann sign negative", "Babinski sign negative bilaterally",
     "Hoffmann absent bilaterally", "Hoffmann and Babinski negative",
-    "Hoffmann, Babinski, clonus all negative", "Babinski/Hoffmann neg",
+    "Hoffmann, Babinski, clonus all negative", "Babinski/Hoffmann neg", "Hoffmann -", "Hoffmann (-)",
+    "(-) Hoffmann", "Clonus: 0 beats",
 ])
 @pytest.mark.parametrize("place", ["problem-note", "exam-prose", "chief-complaint", "report-text"])
 def test_a_reflex_sign_answered_negative_after_its_name_is_no_myelopathy(place: str, words: str) -> None:
@@ -184,6 +185,24 @@ def test_a_reflex_sign_answered_negative_after_its_name_is_no_myelopathy(place: 
 
     assert RedFlag.MYELOPATHY not in decision.facts.red_flags
     assert decision.rules[0] == ("R12" if place == "report-text" else "R1")  # R12: the prior MRI
+
+
+@pytest.mark.parametrize(("words", "flag", "rule"), [
+    ("Cauda equina syndrome not ruled out", RedFlag.CES, "R5"),
+    ("CES cannot be ruled out, MRI tonight", RedFlag.CES, "R5"),
+    ("Cauda equina not excluded", RedFlag.CES, "R5"),
+    ("CES has not been excluded", RedFlag.CES, "R5"),
+    ("Cord compression can't be excluded", RedFlag.MYELOPATHY, "R20"),
+])
+@pytest.mark.parametrize("place", ["problem", "problem-note", "exam-prose", "chief-complaint",
+                                   "referral-note"])
+def test_an_exclusion_that_is_itself_denied_is_a_suspicion(place: str, words: str, flag: RedFlag, rule: str
+                                                           ) -> None:
+    """"Cannot be ruled out" is the suspicion PATHWAY.md §2 counts; it was read as "ruled out" (R1)."""
+    decision = decide(PLACES[place](words))
+
+    assert flag in decision.facts.red_flags
+    assert decision.rules[0] == rule
 
 
 def test_a_positive_sign_beside_a_negative_one_still_counts() -> None:
