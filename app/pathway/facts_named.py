@@ -72,7 +72,7 @@ _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": NEVER_CES_
 _SIGN_WORDS = r"(?:'?s)?(?:\s+(?:sign|reflex|test|response)s?)?"
 _REFLEX_LIST_DENIED = re.compile(
     rf"{_SIGN_WORDS}(?:\s*(?:,|/|&|\band\b|\bor\b)\s*(?:hoffmann?|babinski|(?:ankle\s+)?clonus|plantars?)"
-    rf"{_SIGN_WORDS})*\s*(?:[:,-]\s*)?(?:(?:are|were|is|was)\s+)?(?:(?:all|both)\s+)?"
+    rf"{_SIGN_WORDS}){{0,4}}\s*(?:[:,-]\s*)?(?:(?:are|were|is|was)\s+)?(?:(?:all|both)\s+)?"
     r"(?:(?:negative|neg|absent|not\s+(?:present|elicited|seen)|none|down-?going|flexor|0\s+beats?)\b"
     r"|\(\s*(?:-|neg|negative)\s*\)|-\s*(?=$|[,;)]))", re.IGNORECASE)
 _DENIED_AFTER_NAME = {"abnormal_reflex": _REFLEX_LIST_DENIED}
