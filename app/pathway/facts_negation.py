@@ -50,7 +50,12 @@ _PHRASE = r"not(?!\s+otherwise\s+specified)|negative|neg|absent|ruled\s+out|excl
 # Someone else's history: a family history, or a relative named before what they had.
 _RELATIVE = (r"family\s+(?:history|hx|h/o)|fhx|fh\b|(?:mother|father|sister|brother|sibling|parent|son"
              r"|daughter|aunt|uncle|grand(?:mother|father|parent)|maternal|paternal|mom|dad)"
-             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died)\b|[:(-])")
+             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died)\b|[:(-])"
+             # A spouse or housemate with a finding of their own ("Wife has urinary incontinence", "husband
+             # with CES"; twelfth pass), never what they tell of the patient ("per wife", "wife has noticed").
+             r"|(?:wife|husband|spouse|partner|boyfriend|girlfriend|fianc[eé]e?|roommate)(?:'s)?\s+"
+             r"(?:had|has|with|history|hx|h/o|dx|diagnosed)\b(?!\s+(?:noticed|noted|seen|observed|reported|been"
+             r"|said|stated|told|called|helped|brought|to)\b)")
 # A risk, a screen or a precaution named for the finding, not the finding (a NANDA nursing diagnosis "Risk
 # for urinary retention" exported as a health concern).
 _RISK = r"(?:at\s+)?risk\s+(?:for|of)|screen(?:ing|ed)?\s+for|prevention\s+of"

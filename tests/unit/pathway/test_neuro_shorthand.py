@@ -205,6 +205,21 @@ def test_an_exclusion_that_is_itself_denied_is_a_suspicion(place: str, words: st
     assert decision.rules[0] == rule
 
 
+@pytest.mark.parametrize("words", ["Wife has urinary incontinence", "Husband with CES",
+                                   "Spouse had cauda equina syndrome", "Partner has MS and foot drop"])
+@pytest.mark.parametrize("place", ["problem-note", "exam-prose", "chief-complaint"])
+def test_a_spouses_own_finding_is_not_the_patients(place: str, words: str) -> None:
+    """Whose symptom it is: a spouse's or partner's own history, as a relative's is (``facts_negation``)."""
+    assert decide(PLACES[place](words)).rules[0] == "R1"
+
+
+@pytest.mark.parametrize("words", ["Per wife, pt has new urinary retention",
+                                   "Wife reports he has new urinary retention",
+                                   "Wife has noticed new urinary retention"])
+def test_what_a_spouse_tells_of_the_patient_still_counts(words: str) -> None:
+    assert decide(problem_note(words)).rules[0] == "R5"
+
+
 def test_a_positive_sign_beside_a_negative_one_still_counts() -> None:
     assert decide(NECK_PAIN, exam_prose("Hoffmann positive, Babinski negative")).rules[0] == "R20"
     assert decide(NECK_PAIN, exam_prose("Babinski negative, + Hoffmann on the R")).rules[0] == "R20"
