@@ -266,19 +266,27 @@ def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...],
 # what the patient was taught or told to watch for ("Education": "Signs of cauda equina reviewed").
 _NOT_FINDINGS_ROW = re.compile(
     r"\b(?:family|fhx|fh|relatives?|risks?|screen\w*|educat\w*|teach\w*|instruct\w*|precautions?"
-    r"|counsel\w*|goals?)\b", re.IGNORECASE)
+    r"|counsel\w*|goals?|negatives)\b", re.IGNORECASE)  # "Pertinent negatives" (twelfth pass)
 
 
 def prose_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hits:
-    """(index, coding) of each concept a row's prose names: a ``valueString`` of more than one word ("Neuro
-    exam": "Saddle anesthesia present, decreased rectal tone") or its ``note``, sentence by sentence, as a
+    """(index, coding) of each concept a row's prose names: a ``valueString`` ("Neuro exam": "Saddle
+    anesthesia present, decreased rectal tone"; one word since the twelfth pass) or its ``note``, sentence
+    by sentence, as a
     reason typed on another record is read (``words_hits``: each mention judged by its own clause, so "No
     saddle anesthesia", "Denies bowel/bladder changes", "[ ] fever" stay negative; eleventh pass). Never
     for a row named for a relative's history, a risk, a screen or teaching (``_NOT_FINDINGS_ROW``)."""
     names = names_of(o.text, o.codings)
-    if any(name and _NOT_FINDINGS_ROW.search(name) for name in names):
-        return ()
-    return words_hits(ctx, concepts, (*o.prose, *(text for note in o.notes for text in note.texts)))
+    if any(name and (_NOT_FINDINGS_ROW.search(name) or NEGATION.search(name)) for name in names):
+        return ()  # also a row whose name denies what it lists ("Pertinent negatives", "ROS negative for")
+    return words_hits(ctx, concepts, (*(o.prose or _one_word(o)),
+                                      *(text for note in o.notes for text in note.texts)))
+
+
+def _one_word(o: ObservationView) -> tuple[str, ...]:
+    """A one-word string answer of a free-text row ("Neuro exam": "Hyperreflexia"): read for the names it
+    is, as prose is (twelfth pass); "Yes", "Absent" or "Retention" name nothing."""
+    return (o.value_string,) if o.value_string else ()
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:

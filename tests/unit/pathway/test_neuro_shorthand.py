@@ -237,3 +237,41 @@ def test_an_old_shorthand_problem_keeps_its_concepts_date_rules() -> None:
     """A cauda equina sign typed in shorthand is new only as its concept's rules say (PATHWAY.md §3)."""
     assert decide(problem("B/B incontinence", on="2019-05-01")).rules[0] == "R1"
     assert decide(problem("BLE weakness", on="2019-05-01")).rules[0] == "R1"
+
+
+def row(name: str, answer: str) -> dict[str, Any]:
+    """A flowsheet or exam row under a local name answered in words, yesterday."""
+    return {"resourceType": "Observation", "id": "row", "status": "final", "category": EXAM,
+            "code": {"text": name}, "effectiveDateTime": "2026-03-10", "valueString": answer}
+
+
+@pytest.mark.parametrize(("name", "answer", "flag", "rule"), [
+    ("Rectal tone", "↓", RedFlag.CES, "R5"), ("Rectal tone", "dec", RedFlag.CES, "R5"),
+    ("Saddle sensation", "↓", RedFlag.CES, "R5"), ("B/B", "Incontinent", RedFlag.CES, "R5"),
+    ("B/B function", "Retention", RedFlag.CES, "R5"), ("Hoffmann", "(+)", RedFlag.MYELOPATHY, "R20"),
+    ("Neuro exam", "Hyperreflexia", RedFlag.MYELOPATHY, "R20"), ("Neuro", "Paraparesis", RedFlag.CES, "R5"),
+    ("Neuro exam", "Footdrop", RedFlag.MOTOR, "R6"),
+])
+def test_a_row_answered_in_shorthand_or_one_word_is_read(name: str, answer: str, flag: RedFlag, rule: str
+                                                         ) -> None:
+    """Each was R1: an arrow or "dec" for decreased, "B/B" as the row's name, "(+)" in brackets, and a
+    one-word answer naming the finding (a one-word answer was read only as an answer, never by name)."""
+    decision = decide(NECK_PAIN, row(name, answer))
+
+    assert flag in decision.facts.red_flags
+    assert decision.rules[0] == rule
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("Pertinent negatives", "saddle anesthesia, urinary retention"),
+    ("Negative ROS", "B/B incontinence, saddle anesthesia"),
+    ("Denies", "urinary retention, saddle anesthesia"),
+    ("ROS negative for", "B/B incontinence"), ("Rectal tone", "Normal"), ("B/B", "Continent"),
+    ("Hoffmann", "(-)"), ("Neuro exam", "Yes"), ("Neuro exam", "Normal"), ("Anal wink", "Present"),
+])
+def test_a_row_that_denies_what_it_lists_or_is_normal_raises_nothing(name: str, answer: str) -> None:
+    """The first four were R5 (critical): a review of systems' negative list read as findings."""
+    decision = decide(NECK_PAIN, row(name, answer))
+
+    assert not decision.facts.red_flags
+    assert decision.rules[0] == "R1"
