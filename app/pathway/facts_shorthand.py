@@ -66,6 +66,17 @@ _SPELLED: dict[str, re.Pattern[str]] = {
         rf"\b{_NUMB}\s+(?:in|of|over|to|around|at|involving)\s+(?:the\s+|her\s+|his\s+)?"
         rf"{_SADDLE_PLACE}(?:\s+(?:area|region|distribution|dermatomes?))?\b"
         rf"|\b{_SADDLE_PLACE}(?:\s+(?:area|region|distribution|dermatomes?))?\s+{_NUMB}\b", _I),
+    # The words patients use, as NHS cauda equina cards write them: "numb bum", "numbness around the back
+    # passage", "can't feel the toilet paper when wiping".
+    "perianal numbness": re.compile(
+        r"\bnumb\s+(?:bum|bottom)\b|\b(?:numbness|numb)\s+(?:around|of|in)\s+(?:the\s+|her\s+|his\s+)?back\s+"
+        r"passage\b|\b(?:can't|cannot|can\s+not|unable\s+to|doesn't|does\s+not|didn't|did\s+not)\s+feel\s+"
+        r"(?:the\s+)?(?:toilet\s+paper|tissue)\b", _I),
+    # A bladder she cannot feel: "can't feel when she has to pee", "unable to feel the urge to urinate".
+    "bladder dysfunction": re.compile(
+        r"\b(?:can't|cannot|can\s+not|unable\s+to|doesn't|does\s+not)\s+feel\s+(?:when\s+(?:she|he|they|i)\s+"
+        r"(?:has|have|needs?)\s+to\s+(?:pee|urinate|void)|(?:the\s+)?(?:urge|need)\s+to\s+(?:pee|urinate|void)"
+        r"|(?:her|his|the)\s+bladder|(?:the\s+)?urine\s+(?:passing|coming))\b", _I),
     # An absent anal wink or bulbocavernosus reflex ("loss of anal wink", "anal wink absent").
     "absent anal wink": re.compile(
         r"\b(?:absent|loss\s+of|lost|no|diminished|decreased|negative|neg)\s+(?:the\s+)?"
@@ -114,8 +125,8 @@ def _at_least_retention(written: str) -> Callable[[re.Match[str]], str]:
 # A text that holds none of these can hold no shorthand (a substring test, not a regex scan per pattern).
 _NEEDLES = ("/", "&", "+", "dysf", "incont", "ces", "cauda", "↓", "⬇", "dec", "le", "bilat", "weak",
             "saddle", "anal", "perine", "groin", "genital", "anus", "s2", "s3", "s4", "wink", "bulbo", "pvr",
-            "void", "bladder", "drop", "dorsi", "reflex", "dtr", "patellar", "achilles", "biceps", "triceps",
-            "brachio", "jerk")
+            "void", "bladder", "drop", "dorsi", "numb", "feel", "reflex", "dtr", "patellar", "achilles",
+            "biceps", "triceps", "brachio", "jerk")
 
 
 def spelled_out(text: str) -> str:

@@ -101,6 +101,9 @@ TYPED: list[tuple[str, RedFlag, str]] = [
     ("Suspected CES, MRI today", RedFlag.CES, "R5"),
     ("Cauda equina sx", RedFlag.CES, "R5"),
     ("PVR 600", RedFlag.CES, "R5"),
+    ("C/o numb bum since Monday", RedFlag.CES, "R5"),
+    ("Cannot feel the toilet paper when wiping", RedFlag.CES, "R5"),
+    ("Can't feel when she has to pee", RedFlag.CES, "R5"),
     ("Bladder scan 450 cc after voiding", RedFlag.CES, "R5"),
     ("Footdrop L", RedFlag.MOTOR, "R6"),
     ("Cannot dorsiflex the L foot", RedFlag.MOTOR, "R6"),
@@ -157,7 +160,7 @@ QUIET = [
     "No progressive LLE weakness", "LLE weakness stable, not progressive", "Weakness not worsening",
     "Not worsening left leg weakness", "No worsening BLE weakness",
     "PVR 40 mL", "PVR 150", "PVR 250 dyn", "Biceps 4+/5, triceps 5/5", "Anal wink intact", "No footdrop",
-    "Strength 5/5 throughout",
+    "Strength 5/5 throughout", "Denies numb bum", "Can feel the toilet paper",
     "Not consistent with cauda equina syndrome", "Exam not c/w CES", "Cauda equina syndrome not suspected",
     "DTRs 2+ symmetric", "Reflexes 1+ at the ankles",
 ]
