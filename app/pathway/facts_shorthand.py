@@ -94,12 +94,13 @@ _SPELLED: dict[str, re.Pattern[str]] = {
 }
 # Written out before the chart's words, which stay (a negation before them reaches both): a progressive
 # weakness whose side or limb stands between its words ("progressive LLE weakness", "worsening left leg
-# weakness") or after it ("LLE weakness is worsening"); a weakness of both legs in them is still read.
+# weakness") or after it ("LLE weakness is worsening"); a weakness of both legs in them is
+# still read. Never a "generalized weakness" (an older patient's fatigue, not a deficit of §3).
 _ADDED: dict[str, re.Pattern[str]] = {
     "progressive weakness": re.compile(
         r"\b(?:progressive|progressively\s+worsening|progressing|worsening|increasing)\s+(?:(?:left|right|l|r|lt"
         r"|rt|bilateral|lower|upper|extremity|extremities|legs?|limbs?|foot|ankle|hip|distal|proximal|motor"
-        r"|muscle|focal|generali[sz]ed)\s+){1,4}weakness\b"
+        r"|muscle|focal)\s+){1,4}weakness\b"
         r"|\bweakness\s+(?:(?:of|in)\s+(?:the\s+)?(?:[\w/-]+\s+){1,3}?)?(?:that\s+)?(?:is\s+|has\s+been\s+)?"
         r"(?:progressing|worsening|getting\s+worse|progressive)\b", _I),
 }

@@ -158,7 +158,7 @@ QUIET = [
     "Discussed signs and symptoms of CES", "Mother with CES", "CES-D score 12", "No ↓ rectal tone",
     "Rectal tone normal, no dec sensation perianal", "No BLE weakness", "Denies bilat LE weakness",
     "No progressive LLE weakness", "LLE weakness stable, not progressive", "Weakness not worsening",
-    "Not worsening left leg weakness", "No worsening BLE weakness",
+    "Not worsening left leg weakness", "No worsening BLE weakness", "Increasing generalized weakness",
     "PVR 40 mL", "PVR 150", "PVR 250 dyn", "Biceps 4+/5, triceps 5/5", "Anal wink intact", "No footdrop",
     "Strength 5/5 throughout", "Denies numb bum", "Can feel the toilet paper",
     "Not consistent with cauda equina syndrome", "Exam not c/w CES", "Cauda equina syndrome not suspected",
