@@ -253,7 +253,9 @@ def row(name: str, answer: str) -> dict[str, Any]:
     ("Saddle sensation", "↓", RedFlag.CES, "R5"), ("B/B", "Incontinent", RedFlag.CES, "R5"),
     ("B/B function", "Retention", RedFlag.CES, "R5"), ("Hoffmann", "(+)", RedFlag.MYELOPATHY, "R20"),
     ("Neuro exam", "Hyperreflexia", RedFlag.MYELOPATHY, "R20"), ("Neuro", "Paraparesis", RedFlag.CES, "R5"),
-    ("Neuro exam", "Footdrop", RedFlag.MOTOR, "R6"),
+    ("Neuro exam", "Footdrop", RedFlag.MOTOR, "R6"), ("B/B incontinence", "Yes", RedFlag.CES, "R5"),
+    ("?CES", "Yes", RedFlag.CES, "R5"), ("Saddle paresthesias", "Y", RedFlag.CES, "R5"),
+    ("Dec rectal tone", "Yes", RedFlag.CES, "R5"),
 ])
 def test_a_row_answered_in_shorthand_or_one_word_is_read(name: str, answer: str, flag: RedFlag, rule: str
                                                          ) -> None:
@@ -271,6 +273,7 @@ def test_a_row_answered_in_shorthand_or_one_word_is_read(name: str, answer: str,
     ("Denies", "urinary retention, saddle anesthesia"),
     ("ROS negative for", "B/B incontinence"), ("Rectal tone", "Normal"), ("B/B", "Continent"),
     ("Hoffmann", "(-)"), ("Neuro exam", "Yes"), ("Neuro exam", "Normal"), ("Anal wink", "Present"),
+    ("B/B incontinence", "No"), ("Saddle paresthesias", "Denies"),
 ])
 def test_a_row_that_denies_what_it_lists_or_is_normal_raises_nothing(name: str, answer: str) -> None:
     """The first four were R5 (critical): a review of systems' negative list read as findings."""
