@@ -32,6 +32,10 @@ SHORTHAND_CONCEPTS = frozenset({"ces", "ces_if_new", "motor_deficit", "myelopath
 _I = re.IGNORECASE
 _SADDLE_PLACE = (r"(?:saddle|peri-?anal|perineal|perineum|peri-?rectal|groin|genitals?|anus"
                  r"|s\s*[2-5]\s*-\s*s?\s*[3-5])")
+_DORSIFLEXOR = (r"(?:(?:ankle\s+)?dorsi-?\s*flex(?:ion|ors?)|df|ehl|extensor\s+hallucis(?:\s+longus)?"
+                r"|tibialis\s+anterior|ta|great\s+toe\s+(?:extension|extensors?|dorsiflexion))\b")
+_SIDE = r"(?:l|r|lt|rt|left|right|bilat(?:eral(?:ly)?)?|b/l|on\s+the\s+(?:left|right))"
+_SEVERE = r"[0-3](?!\s*\+)-?\s*/\s*5\b"
 _NUMB = (r"(?:numbness|numb|par(?:a)?esthesias?|tingling|an(?:a)?esthesia|hypo-?(?:a)?esthesia|sensory\s+loss"
          r"|(?:decreased|reduced|diminished|altered|impaired|absent|loss\s+of|lost)\s+(?:light\s+touch\s+)?"
          r"(?:sensation|sensibility|feeling|light\s+touch|pin\s*prick))")
@@ -84,8 +88,12 @@ _SPELLED: dict[str, re.Pattern[str]] = {
         r"|\b(?:anal\s+wink|anocutaneous\s+reflex|bulbo-?cavernos(?:us|al)\s+reflex)\s*(?:is\s+|was\s+|:\s*)?"
         r"(?:absent|not\s+(?:present|elicited|elicitable)|negative|neg|diminished|decreased|0)(?!\w)", _I),
     # A foot drop in other words: "footdrop", "unable to dorsiflex the L foot".
-    "foot drop": re.compile(r"\bfootdrop\b|\b(?:unable\s+to|cannot|can't|can\s+not|inability\s+to)\s+"
-                            r"dorsi-?\s*flex\b", _I),
+    # A dorsiflexor graded 3/5 or less in prose ("L DF 2/5", "EHL 3/5", "3/5 L ankle dorsiflexion"): the
+    # severe grade of §3 motor, read as the foot drop it is (never "3+/5", "4-/5" or "5/5").
+    "foot drop": re.compile(
+        rf"\bfootdrop\b|\b(?:unable\s+to|cannot|can't|can\s+not|inability\s+to)\s+dorsi-?\s*flex\b"
+        rf"|\b{_DORSIFLEXOR}(?:\s+(?:strength|power|{_SIDE}))*\s*[:=-]?\s*{_SEVERE}"
+        rf"|(?<![\w.+-]){_SEVERE}\s+(?:(?:{_SIDE})\s+)?{_DORSIFLEXOR}", _I),
     # A tendon reflex typed as 3+ or 4+ ("DTRs 3+ throughout", "patellar reflexes 4+").
     # Never a strength grade ("Biceps 4+/5").
     "hyperreflexia": re.compile(r"\b(?:reflexes|dtrs?|patellars?|achilles|biceps|triceps|brachioradialis"
