@@ -58,6 +58,7 @@ SHAPES: dict[str, tuple[Any, str, str]] = {
     "complaint-bilateral-leg-weakness": (chief_complaint, "bilat LE weakness x2d", "R5"),
     "referral-progressive-weakness": (referral_note, "Progressive LLE weakness, please see this week", "R6"),
     "exam-residual-volume": (exam_prose, "PVR 600 after voiding", "R5"),
+    "exam-dorsiflexor-grade": (exam_prose, "Strength: L DF 2/5, EHL 3/5", "R6"),
     "complaint-not-ruled-out": (chief_complaint, "Back pain, cauda equina syndrome not ruled out", "R5"),
     "note-denied": (problem_note, "Denies B/B incontinence. CES precautions reviewed.", "R1"),
 }
