@@ -82,10 +82,15 @@ _VOLUME = re.compile(r"\s*(?:>=?|≥)?\s*(\d+(?:\.\d+)?)\s*(ml|mls|cc|milliliter
 # A nursing elimination row ("Urinary elimination", "Voiding", "Bladder", "Bowel") answered retention or
 # incontinent: retention (or a bowel incontinence) is a CES sign; a urinary incontinence only when new in
 # the episode and never of a kind never a CES sign alone (ces_if_new). "Voids", "Continent" raise nothing.
-_URINARY_ROW = re.compile(r"\b(?:urinary|urine|bladder|voiding|void|urination|micturition|gu)\b(?!.*\bscan)",
-                          re.IGNORECASE)
+# "B/B" (bowel and bladder) names both rows (twelfth pass: "B/B": "Incontinent" was read as nothing).
+_BOTH_ROWS = r"|\bb\s*/\s*b\b"
+_URINARY_ROW = re.compile(rf"\b(?:urinary|urine|bladder|voiding|void|urination|micturition|gu)\b(?!.*\bscan)"
+                          rf"{_BOTH_ROWS}", re.IGNORECASE)
 _INCONTINENT = re.compile(r"(?:urinary\s+|bowel\s+|fa?ecal\s+)?(?:incontinen\w*|involuntary)", re.IGNORECASE)
-_LOW = (r"(?:decreased|reduced|diminished|absent|abn|abnormal|impaired|weak|poor|lax|loose|patulous|flaccid"
+# "↓" and "dec" as clinicians type "decreased" (twelfth pass: "Rectal tone": "↓" was read as nothing).
+_ARROW = r"[↓⬇]"
+_LOW = (r"(?:decreased|dec|decr|dec'd|reduced|diminished|absent|abn|abnormal|impaired|weak|poor|lax|loose"
+        r"|patulous|flaccid"
         r"|low|none|nil|lost|loss|minimal|0)")
 
 
@@ -131,10 +136,10 @@ _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
                  _volume_of_retention, "267064002"),
         _ExamRow(re.compile(r"\b(?:rectal|anal|sphincter)\s+(?:sphincter\s+)?tone\b|\bsphincter\s+tone",
                             re.IGNORECASE),
-                 re.compile(rf"{_LOW}\b", re.IGNORECASE).match, "192970008"),
+                 re.compile(rf"{_LOW}\b|{_ARROW}", re.IGNORECASE).match, "192970008"),
         _ExamRow(re.compile(r"\b(?:peri-?anal|perineal|perineum|saddle|sacral|genital|s\s*[2-5])\b.*\b(?:sensation"
                             r"|sensory|light\s+touch|pin\s*prick|feeling)", re.IGNORECASE),
-                 re.compile(rf"{_LOW}\b", re.IGNORECASE).match, "449813001"),
+                 re.compile(rf"{_LOW}\b|{_ARROW}", re.IGNORECASE).match, "449813001"),
         _ExamRow(re.compile(r"\b(?:anal\s+wink|anocutaneous|bulbo-?cavernos\w*|anal\s+reflex)",
                             re.IGNORECASE),
                  re.compile(r"(?:absent|negative|neg|none|nil|not\s+(?:present|elicited)|diminished|decreased"
@@ -149,7 +154,7 @@ _EXAM_ROWS: dict[str, tuple[_ExamRow, ...]] = {
         _ExamRow(_URINARY_ROW, re.compile(r"(?:urinary\s+)?(?:retention|retaining|unable\s+to\s+"
                                           r"(?:void|urinate)|not\s+voiding|cannot\s+void|no\s+void)",
                                           re.IGNORECASE).match, "267064002"),
-        _ExamRow(re.compile(r"\b(?:bowel|stool|fa?ecal)\b", re.IGNORECASE),
+        _ExamRow(re.compile(rf"\b(?:bowel|stool|fa?ecal)\b{_BOTH_ROWS}", re.IGNORECASE),
                  lambda answer: _INCONTINENT.match(answer) is not None, "72042002"),
     ),
     # A foot drop row answered with its side or a gait row answered steppage (tenth pass, §3 motor): the
@@ -228,4 +233,9 @@ def _shows(concept: str, row: _ExamRow, answer: str) -> bool:
 
 def _abnormal_side(abnormal: Callable[[str], object], answer: str) -> bool:
     """One side of the answer reads abnormal and says nothing normal beside it."""
-    return any(abnormal(side) and not _NORMAL_SIDE.search(side) for side in _SIDES.split(answer))
+    return any(abnormal(side) and not _NORMAL_SIDE.search(side) for side in _sides(answer))
+
+
+def _sides(answer: str) -> list[str]:
+    """The answer's sides, each out of its brackets ("(+)", "(R)"; twelfth pass)."""
+    return [side.strip().strip("()").strip() for side in _SIDES.split(answer)]

@@ -194,7 +194,7 @@ def _named_rows(ctx: Context, union: tuple[str, ...]) -> Iterator[_Row]:
         if observation_void(o) or not possibly_by(o.effective, ctx.order_date):
             continue
         named = row_hits(ctx, union, o)
-        if o.prose or o.notes:  # a value or note in prose (eleventh pass): read beside the row's answer
+        if o.prose or o.notes or o.value_string:  # words (eleventh and twelfth passes), beside the answer
             named = one_per_concept(named, prose_hits(ctx, union, o))
         if named:
             coded = matched_members(ctx.vs, union, (*o.codings, *o.value_codings))

@@ -17,7 +17,7 @@ new or not); the card shows the chart's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import cast
 
@@ -28,6 +28,7 @@ from app.pathway.facts_common import Context
 from app.pathway.facts_exam import NEGATION, NEVER_CES_ALONE, abnormal_exam, answers
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, words_memoisable
 from app.pathway.facts_negation import asserted_at, phrase_around
+from app.pathway.facts_shorthand import SHORTHAND_CONCEPTS, spelled_out
 from app.terminology import SNOMED, Coding, ValueSet, ValueSets
 
 # The concepts read by name as well as by code: their value sets are ``text_match`` data files. The
@@ -46,8 +47,8 @@ _NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
 _CANCER_NAMED = {"cancer_active": Coding(SNOMED, "363346000"), "cancer_history": Coding(SNOMED, "266987004")}
 # A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus" — in the
 # sign's own phrase ("Hoffmann positive, Babinski downgoing" still names a Hoffmann sign).
-_NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b",
-                            re.IGNORECASE)
+_NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b"
+                            r"|\(\s*-\s*\)", re.IGNORECASE)  # "(-) Hoffmann" (twelfth pass)
 # A cord that is not the spinal cord: "Umbilical cord compression" (an obstetric problem, SNOMED CT's
 # display under a code of no red-flag value set), "Labor complicated by cord compression", "Spermatic cord
 # compression" name no myelopathy (tenth pass). Searched in the whole text, unless the mention says "spinal".
@@ -65,6 +66,28 @@ _PAIN_LIMITED = re.compile(r"\b(?:due\s+to|secondary\s+to|2/2|d/t|because\s+of|f
                            r"(?:[\w-]+\s+){0,2}?pain\b", re.IGNORECASE)
 _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": NEVER_CES_ALONE,
                      "infection_risk_factor": _NOT_A_RISK_FACTOR, "motor_deficit": _PAIN_LIMITED}
+# A reflex sign answered negative after its name, alone or with the other signs of a list (twelfth pass):
+# "Hoffmann's negative", "Hoffmann sign negative bilaterally", "Hoffmann and Babinski negative", "Hoffmann,
+# Babinski, clonus all absent" were read as an abnormal reflex (R20 beside a neck pain).
+_SIGN_WORDS = r"(?:'?s)?(?:\s+(?:sign|reflex|test|response)s?)?"
+_REFLEX_LIST_DENIED = re.compile(
+    rf"{_SIGN_WORDS}(?:\s*(?:,|/|&|\band\b|\bor\b)\s*(?:hoffmann?|babinski|(?:ankle\s+)?clonus|plantars?)"
+    rf"{_SIGN_WORDS}){{0,4}}\s*(?:[:,-]\s*)?(?:(?:are|were|is|was)\s+)?(?:(?:all|both)\s+)?"
+    r"(?:(?:negative|neg|absent|not\s+(?:present|elicited|seen)|none|down-?going|flexor|0\s+beats?)\b"
+    r"|\(\s*(?:-|neg|negative)\s*\)|-\s*(?=$|[,;)]))", re.IGNORECASE)
+_DENIED_AFTER_NAME = {"abnormal_reflex": _REFLEX_LIST_DENIED}
+# A retention written chronic ("Chronic urinary retention", "Chronic retention of urine") is ces_if_new's
+# 236650000, counted only when new in the episode (PATHWAY.md §3), not the new retention ces.json names
+# inside the same words (twelfth pass).
+_CHRONIC_BEFORE = re.compile(r"\bchronic\s+$", re.IGNORECASE)
+
+
+def _chronic_retention(text: str, start: int, end: int) -> bool:
+    return "retention" in text[start:end].casefold() and \
+        _CHRONIC_BEFORE.search(text, max(0, start - 12), start) is not None
+
+
+_NOT_THIS_CONCEPTS = {"ces": _chronic_retention}
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -101,8 +124,11 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
         if concept not in NAMED_CONCEPTS:
             continue
         value_set, normal, other = vs.get(concept), _CONCEPT_NEGATION.get(concept), _OTHER_THING.get(concept)
+        read = spelled_out if concept in SHORTHAND_CONCEPTS else str  # "B/B incontinence" (twelfth pass)
+        denied, other_concept = _DENIED_AFTER_NAME.get(concept), _NOT_THIS_CONCEPTS.get(concept)
         named = next(((text, coding) for text in words
-                      if (coding := _first_asserted(value_set, text, normal)) is not None
+                      if (coding := _first_asserted(value_set, read(text), normal, denied, other_concept))
+                      is not None
                       and (other is None or not other.search(text) or _SPINAL.search(text))), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
@@ -115,12 +141,17 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
 _MOST_MENTIONS = 16
 
 
-def _first_asserted(value_set: ValueSet, text: str, normal: re.Pattern[str] | None) -> Coding | None:
+def _first_asserted(value_set: ValueSet, text: str, normal: re.Pattern[str] | None,
+                    denied: re.Pattern[str] | None = None,
+                    another: Callable[[str, int, int], bool] | None = None) -> Coding | None:
     """The member named by the first mention in ``text`` that its words assert (``facts_negation``) and,
-    for a reflex sign, that its own phrase does not call normal."""
+    for a reflex sign, that its own phrase does not call normal nor the words after it deny; never a
+    mention ``another`` concept's words hold ("chronic urinary retention")."""
     for count, (start, end, coding) in enumerate(value_set.texts_named(text)):
         if count == _MOST_MENTIONS or (asserted_at(text, start, end) and (
-                normal is None or not normal.search(phrase_around(text, start, end)))):
+                normal is None or not normal.search(phrase_around(text, start, end)))
+                and (denied is None or not denied.match(text, end))
+                and (another is None or not another(text, start, end))):
             return coding
     return None
 
@@ -235,19 +266,27 @@ def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...],
 # what the patient was taught or told to watch for ("Education": "Signs of cauda equina reviewed").
 _NOT_FINDINGS_ROW = re.compile(
     r"\b(?:family|fhx|fh|relatives?|risks?|screen\w*|educat\w*|teach\w*|instruct\w*|precautions?"
-    r"|counsel\w*|goals?)\b", re.IGNORECASE)
+    r"|counsel\w*|goals?|negatives)\b", re.IGNORECASE)  # "Pertinent negatives" (twelfth pass)
 
 
 def prose_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hits:
-    """(index, coding) of each concept a row's prose names: a ``valueString`` of more than one word ("Neuro
-    exam": "Saddle anesthesia present, decreased rectal tone") or its ``note``, sentence by sentence, as a
+    """(index, coding) of each concept a row's prose names: a ``valueString`` ("Neuro exam": "Saddle
+    anesthesia present, decreased rectal tone"; one word since the twelfth pass) or its ``note``, sentence
+    by sentence, as a
     reason typed on another record is read (``words_hits``: each mention judged by its own clause, so "No
     saddle anesthesia", "Denies bowel/bladder changes", "[ ] fever" stay negative; eleventh pass). Never
     for a row named for a relative's history, a risk, a screen or teaching (``_NOT_FINDINGS_ROW``)."""
     names = names_of(o.text, o.codings)
-    if any(name and _NOT_FINDINGS_ROW.search(name) for name in names):
-        return ()
-    return words_hits(ctx, concepts, (*o.prose, *(text for note in o.notes for text in note.texts)))
+    if any(name and (_NOT_FINDINGS_ROW.search(name) or NEGATION.search(name)) for name in names):
+        return ()  # also a row whose name denies what it lists ("Pertinent negatives", "ROS negative for")
+    return words_hits(ctx, concepts, (*(o.prose or _one_word(o)),
+                                      *(text for note in o.notes for text in note.texts)))
+
+
+def _one_word(o: ObservationView) -> tuple[str, ...]:
+    """A one-word string answer of a free-text row ("Neuro exam": "Hyperreflexia"): read for the names it
+    is, as prose is (twelfth pass); "Yes", "Absent" or "Retention" name nothing."""
+    return (o.value_string,) if o.value_string else ()
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:

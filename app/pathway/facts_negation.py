@@ -42,12 +42,20 @@ _AFTER = 80
 # saddle anesthesia, incontinence"; eleventh pass), as "negative for" does.
 _LIST = (r"no|none\s+of|denies|denied|denying|deny|negative\s+for|neg\s+for|negative(?=\s*:)|neg(?=\s*:)"
          r"|without|w/o|free\s+of"
-         r"|absence\s+of|never(?:\s+had)?|nor")
+         r"|absence\s+of|never(?:\s+had)?|nor"
+         # An exam or a study that argues against it (twelfth pass: "Exam not consistent with cauda equina").
+         r"|(?:not|nor)\s+(?:consistent|compatible|c/w|suggestive|indicative|concerning)\s+(?:with|of|for)"
+         r"|inconsistent\s+with")
 _PHRASE = r"not(?!\s+otherwise\s+specified)|negative|neg|absent|ruled\s+out|excluded"
 # Someone else's history: a family history, or a relative named before what they had.
 _RELATIVE = (r"family\s+(?:history|hx|h/o)|fhx|fh\b|(?:mother|father|sister|brother|sibling|parent|son"
              r"|daughter|aunt|uncle|grand(?:mother|father|parent)|maternal|paternal|mom|dad)"
-             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died)\b|[:(-])")
+             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died)\b|[:(-])"
+             # A spouse or housemate with a finding of their own ("Wife has urinary incontinence", "husband
+             # with CES"; twelfth pass), never what they tell of the patient ("per wife", "wife has noticed").
+             r"|(?:wife|husband|spouse|partner|boyfriend|girlfriend|fianc[eé]e?|roommate)(?:'s)?\s+"
+             r"(?:had|has|with|history|hx|h/o|dx|diagnosed)\b(?!\s+(?:noticed|noted|seen|observed|reported|been"
+             r"|said|stated|told|called|helped|brought|to)\b)")
 # A risk, a screen or a precaution named for the finding, not the finding (a NANDA nursing diagnosis "Risk
 # for urinary retention" exported as a health concern).
 _RISK = r"(?:at\s+)?risk\s+(?:for|of)|screen(?:ing|ed)?\s+for|prevention\s+of"
@@ -58,7 +66,10 @@ _CONDITIONAL = (r"(?:return|come\s+back|seek|call|go|present)\b[^.;:\n]{0,40}?\b
                 r"|if\s+(?:(?:he|she|they|pt|patient|you)\s+)?(?:develops?|experiences?|notices?|gets?|any)\b"
                 r"|precautions?\s+(?:(?:given|reviewed|discussed|provided)\s+)?(?:for|re|regarding|about)\b"
                 r"|warning\s+signs?\b|(?:educated|counsell?ed|instructed|advised)\s+(?:\w+\s+){0,3}?"
-                r"(?:on|about|regarding|re|to\s+watch\s+for)\b")
+                r"(?:on|about|regarding|re|to\s+watch\s+for)\b"
+                # "Discussed signs and symptoms of CES", "Reviewed red flags for cauda equina" (twelfth pass).
+                r"|(?:discussed|reviewed|explained|went\s+over)\b[^.;:\n]{0,30}?\b(?:signs?|symptoms?|sx"
+                r"|red\s+flags?)\s+(?:of|for)\b")
 _TRIGGER = re.compile(rf"\b(?:(?P<list>(?:{_LIST})\b)|(?P<phrase>(?:{_PHRASE})\b)|(?P<other>{_RELATIVE})"
                       rf"|(?P<risk>(?:{_RISK})\b)|(?P<told>{_CONDITIONAL}))|(?P<box>\[\s*\]|☐|\(\s*\))",
                       re.IGNORECASE)
@@ -90,10 +101,13 @@ _DENIED_AFTER = re.compile(
     rf"|\s*:?\s*{_UNCHECKED}(?!\s*(?:yes|y)\b)", re.IGNORECASE)
 # In the name's own phrase, after it: excluded ("cord compression excluded on MRI", "CES was ruled out"),
 # a screen or a risk ("urinary retention screen"), or childhood ("h/o urinary retention as a child").
+# Never an exclusion that is itself denied: "CES cannot be ruled out", "cord compression not excluded" are
+# the suspicion §2 counts (twelfth pass; they were read as excluded, a defer).
+_NOT_EXCLUDED = r"(?!\b(?:not|cannot|can\s+not|could\s+not|unable|yet\s+to|never|\w+n't)\b)"
 _EXCLUDED_AFTER = re.compile(
-    r"[^,.;!?\n]{0,30}?\b(?:(?:was|has\s+been|been|is)\s+)?(?:ruled\s+out|excluded|not\s+(?:present|seen"
-    r"|found|noted))\b"
-    r"|\s*(?:risk|screen|screening|prevention|precautions)\b"
+    rf"(?:{_NOT_EXCLUDED}[^,.;!?\n]){{0,30}}?\b(?:(?:was|has\s+been|been|is)\s+)?(?:ruled\s+out|excluded"
+    r"|not\s+(?:present|seen|found|noted|suspected))\b"
+    r"|\s*(?:risk|screen|screening|prevention|precautions|red\s+flags?|warning\s+signs?|education|teaching)\b"
     r"|[^,.;!?\n]{0,20}?\b(?:as\s+an?\s+(?:child|infant|kid|teen(?:ager)?)|in\s+(?:childhood|infancy))\b",
     re.IGNORECASE)
 _OPENING_COLON = re.compile(r"\s*:")

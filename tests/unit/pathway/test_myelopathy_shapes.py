@@ -46,7 +46,6 @@ LUMBAR_MRI = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "i
     "Spinal cord compression",
     "Cord compression at C4-5",
     "r/o myelopathy",            # a suspicion counts (PATHWAY.md §2: unconfirmed and differential do)
-    "Spastic paraparesis",
 ])
 def test_r20_a_myelopathy_written_only_in_words(written: str) -> None:
     """A myelopathy as a free-text problem or under a local code known by its display: §2 reads a finding
@@ -57,6 +56,17 @@ def test_r20_a_myelopathy_written_only_in_words(written: str) -> None:
 
         assert RedFlag.MYELOPATHY in decision.facts.red_flags
         assert decision.rules[0] == "R20"
+
+
+def test_a_spastic_paraparesis_in_words_is_both_legs_weak_and_a_myelopathy() -> None:
+    """As its code 312444006 is (ces.json and myelopathy.json): a new one is R5 and still a myelopathy.
+    Until the twelfth pass the words gave R20 alone, the code R5 ("paraparesis" is now a name of both legs'
+    weakness, docs/pathway-facts.md "Twelfth pass: the neurological red flags as clinicians type them")."""
+    for problem in (free_text("Spastic paraparesis"), local_problem("Spastic paraparesis")):
+        decision = decide(problem)
+
+        assert RedFlag.MYELOPATHY in decision.facts.red_flags
+        assert decision.rules[0] == "R5"
 
 
 @pytest.mark.parametrize("written", [
