@@ -26,6 +26,7 @@ from app.pathway.facts_answers import interpreted, observation_asserted, observa
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words, may_name_a_cancer
 from app.pathway.facts_common import Context
 from app.pathway.facts_exam import NEGATION, NEVER_CES_ALONE, abnormal_exam, answers
+from app.pathway.facts_fever_words import FEVER_CONCEPT, fever_in_words
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, words_memoisable
 from app.pathway.facts_negation import asserted_at, phrase_around
 from app.terminology import SNOMED, Coding, ValueSet, ValueSets
@@ -38,7 +39,8 @@ from app.terminology import SNOMED, Coding, ValueSet, ValueSets
 # and a spinal infection ("r/o discitis") (docs/pathway-facts.md "Tenth pass: injection drug use, …").
 NAMED_CONCEPTS = frozenset({
     "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
-    "neck_symptoms", "ivdu", "infection_risk_factor", "spinal_infection",
+    "neck_symptoms", "ivdu", "infection_risk_factor", "spinal_infection", "immunosuppression",
+    FEVER_CONCEPT,  # "febrile", "Tmax 39.1" (``facts_fever_words``, twelfth pass)
     *CANCER_WORD_CONCEPTS,  # by their own words and negations (``facts_cancer_words``, tenth pass)
 })
 _NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
@@ -63,8 +65,16 @@ _NOT_A_RISK_FACTOR = re.compile(
 # (eleventh pass, motor_deficit.json 282145008).
 _PAIN_LIMITED = re.compile(r"\b(?:due\s+to|secondary\s+to|2/2|d/t|because\s+of|from|limited\s+by)\s+"
                            r"(?:[\w-]+\s+){0,2}?pain\b", re.IGNORECASE)
+# Immunosuppression named but not there (twelfth pass): a transplant sought or given ("kidney transplant
+# evaluation", "living kidney donor"), a chemotherapy course the words put in the past ("h/o chemo",
+# "completed chemotherapy in 2019": Z92.21, which §3 does not list).
+_NOT_IMMUNOSUPPRESSED = re.compile(
+    r"\b(?:eval\w*|candidate|work-?up|wait-?list\w*|listed|referr\w*|donor|donation)\b"
+    r"|\b(?:was|were|previously|prior|completed|finished|s/p|h/o|hx|history|remote|done)\b[^,;]*\bchemo"
+    r"|\bchemo\w*\s+(?:in\s+|ended\s+|completed\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": NEVER_CES_ALONE,
-                     "infection_risk_factor": _NOT_A_RISK_FACTOR, "motor_deficit": _PAIN_LIMITED}
+                     "infection_risk_factor": _NOT_A_RISK_FACTOR, "motor_deficit": _PAIN_LIMITED,
+                     "immunosuppression": _NOT_IMMUNOSUPPRESSED}
 
 Hits = tuple[tuple[int, Coding], ...]
 
@@ -76,21 +86,24 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
     words = tuple(texts)
     if NAMED_CONCEPTS.isdisjoint(concepts):
         return ()
+    fever_c = ctx.policy.fever_threshold_celsius
     if words_memoisable(words):
-        return _named_hits(ctx.vs, concepts, words)
+        return _named_hits(ctx.vs, concepts, words, fever_c)
     # Long words are read once per call for every named concept (kept on the call's context), not once
     # per concept list asked for: a 4 kB text costs a few scans of it, whoever asks.
     key = ("facts_named", *(word or "" for word in words))
     every = cast(Hits | None, ctx.memo.get(key))
     if every is None:
-        every = _named_hits.__wrapped__(ctx.vs, _NAMED_ORDER, words)
+        every = _named_hits.__wrapped__(ctx.vs, _NAMED_ORDER, words, fever_c)
         ctx.memo[key] = every
     named = {_NAMED_ORDER[at]: coding for at, coding in every}
     return tuple((index, named[concept]) for index, concept in enumerate(concepts) if concept in named)
 
 
 @lru_cache(maxsize=4096)  # bounded like facts_match's memos: only ordinary-sized words are kept
-def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
+def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...],
+                fever_c: float) -> Hits:
+    """``fever_c``: the policy's fever threshold, which a temperature typed in words is read against."""
     words = [text for text in texts if text]
     found: list[tuple[int, Coding]] = []
     cancers: dict[str, str | None] = {}  # each text read once for both cancer concepts
@@ -99,6 +112,10 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
             found.extend(_cancer_named(index, concept, texts, cancers))
             continue
         if concept not in NAMED_CONCEPTS:
+            continue
+        if concept == FEVER_CONCEPT:
+            fever = fever_in_words(vs.get(concept), words, fever_c)
+            found.extend(() if fever is None else ((index, fever[1]._replace(display=fever[0])),))
             continue
         value_set, normal, other = vs.get(concept), _CONCEPT_NEGATION.get(concept), _OTHER_THING.get(concept)
         named = next(((text, coding) for text in words
