@@ -44,10 +44,15 @@ _LIST = (r"no|none\s+of|denies|denied|denying|deny|negative\s+for|neg\s+for|nega
          r"|without|w/o|free\s+of"
          r"|absence\s+of|never(?:\s+had)?|nor")
 _PHRASE = r"not(?!\s+otherwise\s+specified)|negative|neg|absent|ruled\s+out|excluded"
-# Someone else's history: a family history, or a relative named before what they had.
+# Someone else's history: a family history, or a relative named before what they had. Twelfth pass: a
+# spouse, a partner or a housemate too ("Husband had breast cancer", "wife is immunocompromised", "lives with
+# roommate who uses IV drugs"), and what follows a relative's name as a statement about them ("is", "who"),
+# or the mention itself ("boyfriend IVDU", "son febrile": the search for a trigger ends at the mention).
 _RELATIVE = (r"family\s+(?:history|hx|h/o)|fhx|fh\b|(?:mother|father|sister|brother|sibling|parent|son"
-             r"|daughter|aunt|uncle|grand(?:mother|father|parent)|maternal|paternal|mom|dad)"
-             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died)\b|[:(-])")
+             r"|daughter|aunt|uncle|grand(?:mother|father|parent|son|daughter)|maternal|paternal|mom|dad"
+             r"|wife|husband|spouse|partner|boyfriend|girlfriend|fianc[eé]e?|roommate|housemate)"
+             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died|is|was|who|also|recently"
+             r"|currently|on)\b|[:(-]|$)")
 # A risk, a screen or a precaution named for the finding, not the finding (a NANDA nursing diagnosis "Risk
 # for urinary retention" exported as a health concern).
 _RISK = r"(?:at\s+)?risk\s+(?:for|of)|screen(?:ing|ed)?\s+for|prevention\s+of"
