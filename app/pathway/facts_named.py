@@ -261,10 +261,18 @@ def prose_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> H
     reason typed on another record is read (``words_hits``: each mention judged by its own clause, so "No
     saddle anesthesia", "Denies bowel/bladder changes", "[ ] fever" stay negative; eleventh pass). Never
     for a row named for a relative's history, a risk, a screen or teaching (``_NOT_FINDINGS_ROW``)."""
+    written = narrative(o)
+    return words_hits(ctx, concepts, written) if written else ()
+
+
+def narrative(o: ObservationView) -> tuple[str, ...]:
+    """A row's prose and notes, sentence by sentence — none for a row named for a relative's history, a
+    risk, a screen or teaching (``_NOT_FINDINGS_ROW``); also read for fracture risk (``facts_fracture_words``,
+    twelfth pass)."""
     names = names_of(o.text, o.codings)
     if any(name and _NOT_FINDINGS_ROW.search(name) for name in names):
         return ()
-    return words_hits(ctx, concepts, (*o.prose, *(text for note in o.notes for text in note.texts)))
+    return (*o.prose, *(text for note in o.notes for text in note.texts))
 
 
 def names_of(text: str | None, codings: Iterable[Coding]) -> tuple[str | None, ...]:
