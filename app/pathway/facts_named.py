@@ -58,9 +58,11 @@ _OTHER_CORD = re.compile(r"\b(?:umbilical|nuchal|spermatic|funic|fetal|fetus|lab
 _OTHER_THING = {"myelopathy": _OTHER_CORD}
 _SPINAL = re.compile(r"\b(?:spinal|spine|myelopath\w*|cervical|thoracic)\b", re.IGNORECASE)
 # An infection risk factor's name that is not the risk factor: a gestational or pre-diabetes, a diabetes
-# insipidus, a screening for it or a risk of it (tenth pass; the risk factor needs a raised marker anyway).
+# insipidus, a screening for it or a risk of it (tenth pass; the risk factor needs a raised marker anyway); a
+# line considered, planned or referred for (twelfth pass).
 _NOT_A_RISK_FACTOR = re.compile(
-    r"\b(?:gestational|pre-?\s?diabet\w*|insipidus|screen\w*|risk\s+(?:of|for))\b", re.IGNORECASE)
+    r"\b(?:gestational|pre-?\s?diabet\w*|insipidus|screen\w*|risk\s+(?:of|for)|consider\w*|plan(?:ned)?"
+    r"|schedul\w*|referr\w*|will\s+(?:place|need))\b", re.IGNORECASE)  # twelfth pass: a line to be placed
 # A deficit the words say pain causes ("Unable to walk due to pain", "non-ambulatory 2/2 pain"): no weakness
 # (eleventh pass, motor_deficit.json 282145008).
 _PAIN_LIMITED = re.compile(r"\b(?:due\s+to|secondary\s+to|2/2|d/t|because\s+of|from|limited\s+by)\s+"
