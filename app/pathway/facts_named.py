@@ -39,7 +39,7 @@ from app.terminology import SNOMED, Coding, ValueSet, ValueSets
 # and a spinal infection ("r/o discitis") (docs/pathway-facts.md "Tenth pass: injection drug use, …").
 NAMED_CONCEPTS = frozenset({
     "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
-    "neck_symptoms", "ivdu", "infection_risk_factor", "spinal_infection", "immunosuppression",
+    "neck_symptoms", "ivdu", "infection_risk_factor", "spinal_infection", "immunosuppression", "weight_loss",
     FEVER_CONCEPT,  # "febrile", "Tmax 39.1" (``facts_fever_words``, twelfth pass)
     *CANCER_WORD_CONCEPTS,  # by their own words and negations (``facts_cancer_words``, tenth pass)
 })
@@ -74,9 +74,15 @@ _NOT_IMMUNOSUPPRESSED = re.compile(
     r"\b(?:eval\w*|candidate|work-?up|wait-?list\w*|listed|referr\w*|donor|donation)\b"
     r"|\b(?:was|were|previously|prior|completed|finished|s/p|h/o|hx|history|remote|done)\b[^,;]*\bchemo"
     r"|\bchemo\w*\s+(?:in\s+|ended\s+|completed\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
+# A weight loss intended or sought (twelfth pass): "weight loss goal", "intentional weight loss", "weight loss
+# counseling", "bariatric surgery for weight loss", "trying to lose weight".
+_WANTED_WEIGHT_LOSS = re.compile(
+    r"\b(?:intentional|intended|deliberate|desired|planned|goals?|diet\w*|program\w*|counsel\w*|surgery"
+    r"|bariatric|medications?|drugs?|management|clinic|encouraged|advised|recommended|trying\s+to|wants?\s+to)\b",
+    re.IGNORECASE)
 _CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": NEVER_CES_ALONE,
                      "infection_risk_factor": _NOT_A_RISK_FACTOR, "motor_deficit": _PAIN_LIMITED,
-                     "immunosuppression": _NOT_IMMUNOSUPPRESSED}
+                     "immunosuppression": _NOT_IMMUNOSUPPRESSED, "weight_loss": _WANTED_WEIGHT_LOSS}
 
 Hits = tuple[tuple[int, Coding], ...]
 
