@@ -38,6 +38,8 @@ _OTHER_FEVER = re.compile(
 _CONDITIONAL = re.compile(
     r"\b(?:prn|p\.r\.n|as\s+needed|if\s+needed|monitor(?:ing)?(?:\s+\w+)?\s+for|watch(?:ing)?\s+for"
     r"|in\s+case\s+of)\b|\bif\s+(?:\S+\s+){0,3}$", re.IGNORECASE)
+# The items slashed to a fever in a review of systems ("/chills", "/night sweats"), bounded.
+_SLASHED = re.compile(r"(?:\s*/\s*[a-z][a-z ]{0,20}?(?=\s*[/:,.;-]|\s*$)){1,4}", re.IGNORECASE)
 # A temperature typed as a value: the words that name it, a connective, the number and its unit. Bounded
 # and linear: no nested repetition, every run of spaces is followed by a literal.
 _UNIT = r"(?:°\s*[cf]?|º\s*[cf]?|deg(?:rees?)?\.?\s*[cf]?|celsius|fahrenheit|centigrade|[cf])"
@@ -70,8 +72,11 @@ def fever_in_words(value_set: ValueSet, texts: Iterable[str], threshold: float) 
 
 
 def _asserted(text: str, start: int, end: int) -> bool:
-    """Not denied in its clause, not another fever, not a condition to act on."""
-    if not asserted_at(text, start, end) or _OTHER_FEVER.search(phrase_around(text, start, end)):
+    """Not denied in its clause — with the items a review of systems slashes to it ("Fever/chills: no",
+    "Fevers/chills/night sweats: denies") — not another fever, not a condition to act on."""
+    slashed = _SLASHED.match(text, end)
+    answered = slashed.end() if slashed is not None else end
+    if not asserted_at(text, start, answered) or _OTHER_FEVER.search(phrase_around(text, start, end)):
         return False
     return _CONDITIONAL.search(text, clause_start(text, max(0, start - 160), start), start) is None
 

@@ -92,7 +92,8 @@ _UNCHECKED = r"(?:\[\s*\]|☐|\(\s*\))"
 _DENIED_AFTER = re.compile(
     rf"[\s,:=?–-]*(?:(?:{_UNCHECKED}\s*(?:yes|y)\s*)?{_CHECKED}\s*{_NO_ANSWER}\b"
     rf"|(?:pt\s+|patient\s+)?{_NO_ANSWER}\s*[.!]?\s*(?:$|[,;)\]]))"
-    rf"|\s*:?\s*{_UNCHECKED}(?!\s*(?:yes|y)\b)", re.IGNORECASE)
+    rf"|\s*:?\s*{_UNCHECKED}(?!\s*(?:yes|y)\b)"
+    r"|\s*:?\s*\(\s*[-−–]\s*\)", re.IGNORECASE)  # a review of systems' "fever (-)" (twelfth pass)
 # In the name's own phrase, after it: excluded ("cord compression excluded on MRI", "CES was ruled out"),
 # a screen or a risk ("urinary retention screen"), or childhood ("h/o urinary retention as a child").
 _EXCLUDED_AFTER = re.compile(

@@ -82,7 +82,7 @@ FEVER_TYPED = [
     "Febrile", "febrile to 38.9", "Fevers/chills x 3 days", "fever and chills", "Fever to 102F",
     "Fevers to 39C at home", "subjective fevers", "Pyrexia", "T 101.4", "Tmax 39.1", "temp 38.6C",
     "Temp 100.9 F", "T: 38.2", "temperature of 39", "Tmax 102.3 overnight, afebrile this am",
-    "Febrile neutropenia",
+    "Febrile neutropenia", "Constitutional: Positive for fever and chills.", "Vitals: T 38.4 C, HR 110",
 ]
 
 
@@ -100,6 +100,8 @@ def test_r7_a_fever_typed_in_words_is_a_fever_wherever_it_is_typed(words: str) -
     "T 12", "Hay fever", "h/o rheumatic fever", "Scarlet fever as a child", "Fever blister on lip",
     "Return to ED if fever > 101", "Tylenol 650 mg q6h PRN pain or fever", "Call for temp > 100.4",
     "Monitor for fever", "h/o febrile seizures", "FHx: fevers", "Valley fever 2012",
+    "Constitutional: Negative for chills, fever and unexpected weight change.", "fever (-)",
+    "Fever/chills: no", "Fevers/chills/night sweats: denies", "BP 120/80, HR 72, T 98.6 F, RR 16",
 ])
 def test_r1_a_denied_other_or_conditional_fever_is_none(words: str) -> None:
     """A careful negative, another disease named fever, a threshold in an instruction (a bound is no
