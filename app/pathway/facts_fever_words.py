@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import islice
 
 from app.pathway.facts_measured import celsius, unit_key
 from app.pathway.facts_negation import asserted_at, clause_start, phrase_around
 from app.terminology import Coding, ValueSet
 
-__all__ = ["FEVER_CONCEPT", "fever_in_words"]
+__all__ = ["FEVER_CONCEPT", "fever_in_words", "names_a_temperature"]
 
 FEVER_CONCEPT = "fever"  # fever.json; its member 386661006 is displayed so: a typed temperature shows it
 # Another disease named a fever, a sign that is not one ("fever blister"), or a fever denied by its prefix.
@@ -94,3 +95,23 @@ def _degrees(found: re.Match[str]) -> float | None:
     unit = found.group("unit")
     written = unit if unit is not None and unit_key(unit) not in _NO_SCALE else None  # "39°": no scale
     return celsius(float(found.group("value").replace(",", ".")), written)
+
+
+# A row named for the body temperature in words only (a clinic's flowsheet row "Temp", "Tmax", "Oral temp",
+# "TEMPERATURE (F)"), never a skin, room, water or device temperature, nor the row that says where or how
+# it was taken ("Temp source": "Oral").
+_TEMPERATURE_ROW = re.compile(
+    r"^\W*(?:(?:body|oral|rectal|axillary|tympanic|temporal(?:\s+artery)?|core|max|highest|current)\s+)?"
+    r"(?:temp|temperature|t\s*max|t-max|tmax)\b(?!\s*(?:source|site|method|route|location|device|probe"
+    r"|comment|type))[^a-z]*(?:(?:oral|rectal|axillary|tympanic|temporal|ear|f|c|fahrenheit|celsius"
+    r"|\(?[fc]\)?)\W*)*$", re.IGNORECASE)
+
+
+def names_a_temperature(names: Iterable[str | None]) -> bool:
+    """Whether one of a row's names (its text, its codings' displays) names the body temperature."""
+    return any(name and _named_row(name) for name in names)
+
+
+@lru_cache(maxsize=4096)  # bounded: a site's row names recur; a long name is cut before it is kept
+def _named_row(name: str) -> bool:
+    return len(name) <= 80 and _TEMPERATURE_ROW.match(name) is not None

@@ -33,6 +33,7 @@ from app.pathway.facts_common import (
     shown_name,
 )
 from app.pathway.facts_dates import last_day, possibly_within, shift
+from app.pathway.facts_fever_words import names_a_temperature
 from app.pathway.facts_findings import Statement, findings
 from app.pathway.facts_fracture import fracture_risks
 from app.pathway.facts_immune import drug_flags
@@ -250,7 +251,7 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     date reaching into it — removing a date never makes the answer less safe (§2, invariant 6). One with no
     number that its interpretation flags high or abnormal is a fever too (the safe side; eleventh pass)."""
     start = ctx.days_before(ctx.policy.fever_window_days)
-    for o, coding in coded_observations(ctx, "body_temperature"):
+    for o, coding in _temperature_rows(ctx):
         degrees = _celsius(o)
         flagged = degrees is None and measured(o) is None and interpreted(o) is True
         if (degrees is None and not flagged) or o.status in VOID_OBSERVATION:
@@ -260,6 +261,18 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
             state = State.FLAGGED if flagged else State.FOUND if o.effective else State.DATE_NOT_RECORDED
             yield RedFlag.INFECTION, Evidence(Finding.TEMPERATURE, o.reference, dated(o.effective), coding,
                                               value=degrees, state=state)
+
+
+def _temperature_rows(ctx: Context) -> Iterator[tuple[ObservationView, Coding | None]]:
+    """The body temperatures (``body_temperature.json``), then the rows a clinic names one in words only —
+    "Temp", "Tmax", "TEMPERATURE ORAL" under a local code (``facts_fever_words.names_a_temperature``;
+    twelfth pass: a 38.9 in such a row was no fever)."""
+    coded = coded_observations(ctx, "body_temperature")
+    yield from coded
+    held = {id(o) for o, _ in coded}
+    yield from ((o, None) for o in ctx.chart.observations
+                if (o.value is not None or o.value_string) and id(o) not in held
+                and names_a_temperature((o.text, *(c.display for c in o.codings))))
 
 
 def _celsius(observation: ObservationView) -> float | None:

@@ -186,3 +186,37 @@ def test_r1_no_injection_drug_use(words: str) -> None:
 def test_a_report_naming_a_fever_reads_it() -> None:
     """A report's impression is read as its conclusion is (eleventh pass); "febrile" there is a fever."""
     assert decide(report("Febrile patient; no acute osseous abnormality.")).rules[0] == "R7"
+
+
+def vital(name: str, on: str = "2026-03-09", **value: Any) -> dict[str, Any]:
+    """A vital-signs row a clinic names in words only, under no code or a local one."""
+    category = [coded("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")]
+    return {"resourceType": "Observation", "id": "v", "status": "final", "category": category,
+            "code": {"text": name}, "effectiveDateTime": on, **value}
+
+
+@pytest.mark.parametrize("row", [
+    vital("Temp", valueString="101.4"), vital("Tmax", valueString="39.1 C"),
+    vital("Temperature", valueQuantity={"value": 38.9, "unit": "C"}),
+    vital("TEMPERATURE (F)", valueQuantity={"value": 102.2}),
+    {**vital("x", valueQuantity={"value": 38.5, "unit": "Cel"}),
+     "code": {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "code": "6",
+                          "display": "TEMPERATURE ORAL"}]}},
+])
+def test_r7_a_temperature_row_named_only_in_words(row: dict[str, Any]) -> None:
+    """§2 "a body temperature ≥ 38.0 °C": a flowsheet row with no LOINC code, named "Temp", was read by
+    nobody (R1); it is read as a coded temperature row is, the card saying "temperature … °C"."""
+    decision = decide(row)
+
+    assert decision.rules[0] == "R7"
+    assert [e.finding for e in decision.facts.red_flags[RedFlag.INFECTION]] == [Finding.TEMPERATURE]
+
+
+@pytest.mark.parametrize("row", [
+    vital("Temp", valueString="98.6"), vital("Skin temp", valueString="38.5"),
+    vital("Room temperature", valueQuantity={"value": 38, "unit": "C"}),
+    vital("Temp source", valueString="Oral"), vital("Temp", valueString="<38.5"),
+    vital("Temp", on="2026-02-01", valueString="39.2"),              # past the seven days of §2
+])
+def test_r1_no_fever_in_a_row_named_in_words(row: dict[str, Any]) -> None:
+    assert decide(row).rules[0] == "R1"
