@@ -107,9 +107,12 @@ _TEMPERATURE_ROW = re.compile(
     r"|\(?[fc]\)?)\W*)*$", re.IGNORECASE)
 
 
-def names_a_temperature(names: Iterable[str | None]) -> bool:
-    """Whether one of a row's names (its text, its codings' displays) names the body temperature."""
-    return any(name and _named_row(name) for name in names)
+def names_a_temperature(text: str | None, codings: Iterable[Coding]) -> bool:
+    """Whether a row's text or one of its codings' displays names the body temperature (every row of a
+    chart is asked: no tuple is built, and each name is looked up in the memo)."""
+    if text and _named_row(text):
+        return True
+    return any(coding.display and _named_row(coding.display) for coding in codings)
 
 
 @lru_cache(maxsize=4096)  # bounded: a site's row names recur; a long name is cut before it is kept

@@ -272,7 +272,7 @@ def _temperature_rows(ctx: Context) -> Iterator[tuple[ObservationView, Coding | 
     held = {id(o) for o, _ in coded}
     yield from ((o, None) for o in ctx.chart.observations
                 if (o.value is not None or o.value_string) and id(o) not in held
-                and names_a_temperature((o.text, *(c.display for c in o.codings))))
+                and names_a_temperature(o.text, o.codings))
 
 
 def _celsius(observation: ObservationView) -> float | None:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import islice
 from typing import Final
 
-from app.terminology.names import Remembered, normalized, words
+from app.terminology.names import LONGEST_NAME_REMEMBERED, Remembered, normalized, words
 from app.terminology.service_text import service_from_text, spine_surgery_from_text
 
 __all__ = ["done_in_words", "risk_from_words"]
@@ -93,7 +94,17 @@ _MARKERS_READ = 16  # a text's past markers weighed at most: the work per text s
 
 def done_in_words(text: str) -> tuple[str, int, int] | None:
     """The procedure concept (``spinal_procedure``, ``vascular_access_procedure``) of the first procedure
-    ``text`` types as done, with the span of its marker and words (for the caller's negation), or None."""
+    ``text`` types as done, with the span of its marker and words (for the caller's negation), or None.
+    Remembered for ordinary-sized texts: a chart's reasons and notes are read on every call."""
+    return _done_once(text) if len(text) <= LONGEST_NAME_REMEMBERED else _done(text)
+
+
+@lru_cache(maxsize=4096)  # bounded: only texts of at most LONGEST_NAME_REMEMBERED characters are kept
+def _done_once(text: str) -> tuple[str, int, int] | None:
+    return _done(text)
+
+
+def _done(text: str) -> tuple[str, int, int] | None:
     for found in islice(_DONE.finditer(text), _MARKERS_READ):
         phrase = found.group(1)
         concept = _read_once(phrase)
