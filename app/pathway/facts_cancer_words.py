@@ -84,10 +84,12 @@ _NEGATED_BEFORE = re.compile(
     r"|screen|screening|screened|risk|fear|anxiety|worry|worried|susceptibility|predisposition|prophylactic"
     r"|prophylaxis|prevention|hereditary|brca\d?|lynch)\b[\w\s/():'-]{0,30}$",
     re.IGNORECASE)
-# Someone else's, across a list ("FH: breast cancer (mother), colon cancer (father)").
+# Someone else's, across a list ("FH: breast cancer (mother), colon cancer (father)"); a spouse's, a
+# partner's or a housemate's ("Husband had breast cancer"; twelfth pass).
 _SOMEONE_ELSE = re.compile(
     r"\b(?:family|familial|fh|fhx|fam|mother|father|mom|dad|sister|brother|aunt|uncle|grandmother"
-    r"|grandfather|maternal|paternal|parents?|siblings?|son|daughter)\b[\w\s,/():'-]{0,40}$",
+    r"|grandfather|maternal|paternal|parents?|siblings?|son|daughter|wife|husband|spouse|partner|boyfriend"
+    r"|girlfriend|roommate|housemate)\b[\w\s,/():'-]{0,40}$",
     re.IGNORECASE)
 # "no evidence of recurrent breast cancer", "no active malignancy": a cancer there was, a history.
 _HAD_IT = re.compile(r"\b(?:recurren\w*|relaps\w*|residual|progression|active)\b", re.IGNORECASE)

@@ -33,10 +33,12 @@ from app.pathway.facts_common import (
     shown_name,
 )
 from app.pathway.facts_dates import last_day, possibly_within, shift
+from app.pathway.facts_fever_words import names_a_temperature
 from app.pathway.facts_findings import Statement, findings
 from app.pathway.facts_fracture import fracture_risks
 from app.pathway.facts_immune import drug_flags
-from app.pathway.facts_measured import measured, unit_key
+from app.pathway.facts_match import matched_members
+from app.pathway.facts_measured import celsius, measured
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding
 
@@ -92,17 +94,6 @@ TRIGGERS: tuple[Trigger, ...] = (
 CONDITIONAL_SIGNS = frozenset({"abnormal_reflex", "gait_disturbance"})
 _MYELOPATHY_SIGNS = frozenset({"myelopathy", *CONDITIONAL_SIGNS})
 NECK_SYMPTOMS = "neck_symptoms"  # what a conditional sign needs besides a qualifying cervical diagnosis
-# Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
-_FAHRENHEIT = frozenset({
-    "degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit", "degreefahrenheit",
-})
-_CELSIUS = frozenset({  # "celcius": the common misspelling; "centigrade", the older name
-    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
-    "degreescelcius", "centigrade", "degreescentigrade", "degreecentigrade",
-})
-_KELVIN = frozenset({"k", "kelvin", "degk"})  # UCUM's K: a device or an interface may report in it
-
-
 @immutable
 class Window:
     """The dates a finding is judged against: the order date's context and the episode's first day."""
@@ -117,10 +108,11 @@ def red_flags(
     """PATHWAY.md §3: every class with at least one piece of evidence, in RedFlag order.
     ``episode_start`` (the episode onset) decides whether an unspecified incontinence is new."""
     window = Window(ctx, episode_start or ctx.days_before(ctx.policy.episode_gap_days))
-    signs = list(_coded(window, TRIGGERS))
+    temperatures = tuple(_temperatures(ctx))
+    signs = _one_fever(list(_coded(window, TRIGGERS)), measured_fever=bool(temperatures))
     neck = neck_symptoms or (_conditional(signs) and _neck_or_arm_symptoms(window))
     coded = _myelopathy_rule(signs, neck)
-    found = [*coded, *_temperatures(ctx), *_steroids(ctx), *drug_flags(ctx), *fracture_risks(ctx),
+    found = [*coded, *temperatures, *_steroids(ctx), *drug_flags(ctx), *fracture_risks(ctx),
              *cancer_treatments(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
@@ -140,6 +132,19 @@ def _myelopathy_rule(
     signs = {concept for _, _, concept in found if concept in _MYELOPATHY_SIGNS}
     enough = neck_symptoms or len(signs) >= 2
     return ((flag, e) for flag, e, concept in found if enough or concept not in CONDITIONAL_SIGNS)
+
+
+_TYPED_FEVER = "fever_typed"  # a fever read from words (``facts_fever_words``), not from a fever code
+
+
+def _one_fever(found: list[tuple[RedFlag, Evidence, str]], measured_fever: bool
+               ) -> list[tuple[RedFlag, Evidence, str]]:
+    """One fever per card (twelfth pass): a fever read only from words ("Back pain worse, fever and night
+    sweats", the infection demo's visit) is left out when a measured temperature or a coded fever already
+    shows it; alone, it is the fever, in the chart's words."""
+    if not measured_fever and not any(concept == "fever" for _, _, concept in found):
+        return found
+    return [sign for sign in found if sign[2] != _TYPED_FEVER]
 
 
 def _conditional(found: list[tuple[RedFlag, Evidence, str]]) -> bool:
@@ -162,7 +167,8 @@ def _coded(window: Window, triggers: tuple[Trigger, ...]) -> Iterator[tuple[RedF
             keep = _code_keep(window.ctx, concept, coding, concept_keep)
             if _kept(window, finding, keep):
                 evidence = _evidence(concept, finding, keep, coding)
-                yield from ((flag, evidence, concept) for flag in flags)
+                typed = concept == "fever" and not matched_members(window.ctx.vs, (concept,), finding.codings)
+                yield from ((flag, evidence, _TYPED_FEVER if typed else concept) for flag in flags)
 
 
 def _code_keep(ctx: Context, concept: str, coding: Coding, keep: Keep) -> Keep:
@@ -245,36 +251,37 @@ def _temperatures(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     date reaching into it — removing a date never makes the answer less safe (§2, invariant 6). One with no
     number that its interpretation flags high or abnormal is a fever too (the safe side; eleventh pass)."""
     start = ctx.days_before(ctx.policy.fever_window_days)
-    for o, coding in coded_observations(ctx, "body_temperature"):
-        celsius = _celsius(o)
-        flagged = celsius is None and measured(o) is None and interpreted(o) is True
-        if (celsius is None and not flagged) or o.status in VOID_OBSERVATION:
+    for o, coding in _temperature_rows(ctx):
+        degrees = _celsius(o)
+        flagged = degrees is None and measured(o) is None and interpreted(o) is True
+        if (degrees is None and not flagged) or o.status in VOID_OBSERVATION:
             continue
         recent = possibly_within(o.effective, start, ctx.order_date)
-        if recent and (flagged or (celsius is not None and celsius >= ctx.policy.fever_threshold_celsius)):
+        if recent and (flagged or (degrees is not None and degrees >= ctx.policy.fever_threshold_celsius)):
             state = State.FLAGGED if flagged else State.FOUND if o.effective else State.DATE_NOT_RECORDED
             yield RedFlag.INFECTION, Evidence(Finding.TEMPERATURE, o.reference, dated(o.effective), coding,
-                                              value=celsius, state=state)
+                                              value=degrees, state=state)
+
+
+def _temperature_rows(ctx: Context) -> Iterator[tuple[ObservationView, Coding | None]]:
+    """The body temperatures (``body_temperature.json``), then the rows a clinic names one in words only —
+    "Temp", "Tmax", "TEMPERATURE ORAL" under a local code (``facts_fever_words.names_a_temperature``;
+    twelfth pass: a 38.9 in such a row was no fever)."""
+    coded = coded_observations(ctx, "body_temperature")
+    yield from coded
+    held = {id(o) for o, _ in coded}
+    yield from ((o, None) for o in ctx.chart.observations
+                if (o.value is not None or o.value_string) and id(o) not in held
+                and names_a_temperature(o.text, o.codings))
 
 
 def _celsius(observation: ObservationView) -> float | None:
-    """°C from UCUM ``Cel``/``[degF]``/``K`` (and their spellings, ``unit_key``); without a unit, the
-    plausible human range decides (25-45 is °C, 77-113 is °F); any other unit is not a temperature we can
-    read. A temperature sent as text ("38.6 C", ``measured``) is read alike; one written as an upper bound
-    ("<38.5") is no measured fever. A value no body has in its written unit but plausible in the other is
-    read in the other (tenth pass): an interface that labels every temperature ``Cel`` sends 98.6 °F as
-    "98.6 Cel", which was a fever of 98.6 °C (R7 critical); a 38.6 "degF" is a fever, not 3.7 °C."""
+    """°C of a temperature row (``measured``, ``celsius``); one written as an upper bound ("<38.5") is no
+    measured fever."""
     found = measured(observation)
     if found is None or found.comparator.startswith("<"):
         return None
-    value, unit = found.value, unit_key(found.unit)
-    if (unit in _CELSIUS and 77 <= value <= 113) or (unit in _FAHRENHEIT and 25 <= value <= 45):
-        unit = None  # the plausible range decides, as for a value sent with no unit
-    if unit in _FAHRENHEIT or (unit is None and 77 <= value <= 113):
-        return round((value - 32) * 5 / 9, 2)
-    if unit in _CELSIUS or (unit is None and 25 <= value <= 45):
-        return value
-    return round(value - 273.15, 2) if unit in _KELVIN else None
+    return celsius(found.value, found.unit)
 
 
 # --- long-term steroids ----------------------------------------------------------------------------------

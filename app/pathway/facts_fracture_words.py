@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from app.chart.dates import FhirDate
+from app.pathway.facts_answers import observation_void
 from app.pathway.facts_common import (
     Context,
     condition_current,
@@ -33,6 +34,7 @@ from app.pathway.facts_common import (
 from app.pathway.facts_dates import last_day, possibly_by
 from app.pathway.facts_findings import stated_texts
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, matched_members
+from app.pathway.facts_named import narrative
 from app.pathway.facts_negation import clause_start
 from app.pathway.model import Evidence, Finding, RedFlag
 from app.terminology import Coding
@@ -95,10 +97,11 @@ _PATTERNS = ((_STEROIDS, Finding.LONG_TERM_STEROIDS), (_FALL, Finding.LOW_VELOCI
 _CLASSES = {Finding.LONG_TERM_STEROIDS: (RedFlag.INFECTION, RedFlag.FRACTURE_RISK)}
 _EVENTS = frozenset({Finding.LOW_VELOCITY_TRAUMA, Finding.HIGH_ENERGY_TRAUMA})
 # A negation or someone else's history a few words before the finding: "denies falls", "no recent fall",
-# "without trauma or fall", "compression fracture ruled out", "family history of osteoporosis".
+# "without trauma or fall", "compression fracture ruled out", "family history of osteoporosis", a spouse's or
+# a partner's ("lifting husband who fell"; twelfth pass).
 _NEGATED = re.compile(
     r"\b(?:no|not|denies|denied|denying|without|never|negative\s+for|ruled\s+out|family|fh|mother|father"
-    r"|sister|brother)\b[\w\s,/():-]{0,25}$",
+    r"|sister|brother|wife|husband|spouse|partner|boyfriend|girlfriend|roommate)\b[\w\s,/():-]{0,25}$",
     re.IGNORECASE)
 # Words after a state that exclude it: "compression fracture ruled out", "osteoporosis: negative" (matched
 # where the state ends: ``_negated``).
@@ -119,7 +122,8 @@ def fracture_risk_in_words(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
     a crash) while new, the others whatever their age — but long-term steroids only while current (a
     problem active or just ended, a reason while new), and then also as the infection class."""
     since = ctx.days_before(ctx.policy.episode_gap_days)
-    for words, reference, on, current in (*_reason_words(ctx), *_problem_words(ctx), *_order_words(ctx)):
+    for words, reference, on, current in (*_reason_words(ctx), *_problem_words(ctx), *_order_words(ctx),
+                                          *_observation_words(ctx)):
         if not possibly_by(on, ctx.order_date):
             continue
         new = on is None or last_day(on) >= since
@@ -149,6 +153,17 @@ def _problem_words(ctx: Context) -> Iterator[_Words]:
         if any(_named(t) for t in words) and not _coded(ctx, c.codings) and not condition_void(c):
             current = condition_current(c, ctx.order_date, ctx.policy.redflag_resolved_window_days)
             yield words, c.reference, condition_first_date(c, ctx.chart.patient, ctx.order_date), current
+
+
+def _observation_words(ctx: Context) -> Iterator[_Words]:
+    """An exam row's prose and an Observation's note (``facts_named.narrative``: never a row named for a
+    family history, a risk or teaching, "Fall risk": "fell last month"), dated by the row, as a reason is;
+    not a row void or coded for a fracture risk (twelfth pass: "On chronic prednisone" in an exam was R1)."""
+    for o in ctx.chart.observations:
+        if (o.prose or o.notes) and not observation_void(o) and not _coded(ctx, o.codings):
+            written = narrative(o)
+            if written:
+                yield written, o.reference, o.effective, None
 
 
 def _coded(ctx: Context, codings: tuple[Coding, ...]) -> bool:

@@ -42,12 +42,15 @@ from app.pathway.facts_common import (
     shown_name,
 )
 from app.pathway.facts_dates import last_day, possibly_by, possibly_within
+from app.pathway.facts_findings import stated_texts
 from app.pathway.facts_flags import Keep, coded_evidence
 from app.pathway.facts_match import member, memoisable
 from app.pathway.facts_measured import Measured, measured, unit_key
+from app.pathway.facts_named import narrative
+from app.pathway.facts_negation import asserted_at
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import SNOMED, Coding, ValueSets, canonical_system
-from app.terminology.risk_text import risk_from_words
+from app.terminology.risk_text import done_in_words, risk_from_words
 
 MARKER_WINDOW_DAYS = 14       # R7 (both analytes) and R7b CRP
 ESR_HIGH_WINDOW_DAYS = 30     # R7b and R8 ESR
@@ -202,7 +205,7 @@ def infection_risk_factors(ctx: Context) -> tuple[Evidence, ...]:
     ones, haemodialysis, a central line placed — performed in the last ``SPINAL_PROCEDURE_DAYS``
     (``_spinal_procedures``), also as a completed order or a visit of that type."""
     coded = coded_evidence(ctx, "infection_risk_factor", Keep.SERIOUS)
-    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx), *_risk_visits(ctx))
+    done = (*_spinal_procedures(ctx), *_spinal_orders_done(ctx), *_risk_visits(ctx), *_typed_procedures(ctx))
     return ordered((*coded, *done, *_positive_blood_cultures(ctx)))
 
 
@@ -248,6 +251,32 @@ def _risk_visits(ctx: Context) -> Iterator[Evidence]:
 
 
 _Done = tuple[FhirDate | None, FhirDate | None, tuple[Coding, ...], str | None, str]
+
+
+def _typed_procedures(ctx: Context) -> Iterator[Evidence]:
+    """A procedure or a line typed as done (``risk_text.done_in_words``: "s/p L4-5 ESI last week", "recent
+    LP") in a reason or a note (``stated_texts``), an exam row's prose (``narrative``) or the order's reason
+    for exam, dated by that record within ``SPINAL_PROCEDURE_DAYS`` or undated; never when its clause denies
+    it ("no recent ESI"). Twelfth pass: a procedure was read only as a Procedure, an order or a visit."""
+    start = ctx.days_before(SPINAL_PROCEDURE_DAYS)
+    for texts, reference, on in _typed_texts(ctx):
+        if on is not None and (last_day(on) < start or not possibly_by(on, ctx.order_date)):
+            continue
+        for text in texts:
+            done = done_in_words(text)
+            if done is not None and asserted_at(text, done[1], done[2]):
+                found = (_RISK_PROCEDURES[done[0]], None, text)
+                yield _procedure_evidence(found, reference, on.value if on is not None else None)
+                break
+
+
+def _typed_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str | None, FhirDate | None]]:
+    """The words a procedure done may be typed in, with the record and its date."""
+    yield from ((texts, reference, on) for _, texts, reference, on in stated_texts(ctx))
+    yield from ((narrative(o), o.reference, o.effective) for o in ctx.chart.observations
+                if (o.prose or o.notes) and not observation_void(o))
+    if ctx.order is not None and ctx.order.reason_texts:
+        yield ctx.order.reason_texts, ctx.order.reference, FhirDate(ctx.order_date)
 
 
 def _recent_risks(ctx: Context, records: Iterable[_Done]) -> Iterator[Evidence]:

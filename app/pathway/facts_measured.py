@@ -72,3 +72,31 @@ def measured(observation: ObservationView) -> Measured | None:
     unit = _TRAILING_NOTE.sub("", _TRAILING_FLAG.sub("", unit)).strip() or None if unit is not None else None
     unit = unit if unit is not None else observation.unit
     return Measured(float(number.replace(",", ".")), unit, comparator or "")
+
+
+# Temperature units after ``unit_key`` ("[degF]", "DegF", "deg F", "°F", "℉" are all "degf" or "f").
+_FAHRENHEIT = frozenset({
+    "degf", "f", "fahrenheit", "degreesf", "degreef", "degreesfahrenheit", "degreefahrenheit",
+})
+_CELSIUS = frozenset({  # "celcius": the common misspelling; "centigrade", the older name
+    "cel", "c", "degc", "celsius", "degreesc", "degreec", "degreescelsius", "degreecelsius", "celcius",
+    "degreescelcius", "centigrade", "degreescentigrade", "degreecentigrade",
+})
+_KELVIN = frozenset({"k", "kelvin", "degk"})  # UCUM's K: a device or an interface may report in it
+
+
+def celsius(value: float, unit: str | None) -> float | None:
+    """°C of a body temperature in UCUM ``Cel``/``[degF]``/``K`` (and their spellings, ``unit_key``); without
+    a unit, the plausible human range decides (25-45 is °C, 77-113 is °F); any other unit is not a
+    temperature we can read. A value no body has in its written unit but plausible in the other is read in
+    the other (tenth pass): an interface that labels every temperature ``Cel`` sends 98.6 °F as "98.6 Cel",
+    which was a fever of 98.6 °C (R7 critical); a 38.6 "degF" is a fever, not 3.7 °C. Shared by a
+    temperature row (``facts_flags``) and a temperature typed in words (``facts_fever_words``)."""
+    key = unit_key(unit)
+    if (key in _CELSIUS and 77 <= value <= 113) or (key in _FAHRENHEIT and 25 <= value <= 45):
+        key = None  # the plausible range decides, as for a value sent with no unit
+    if key in _FAHRENHEIT or (key is None and 77 <= value <= 113):
+        return round((value - 32) * 5 / 9, 2)
+    if key in _CELSIUS or (key is None and 25 <= value <= 45):
+        return value
+    return round(value - 273.15, 2) if key in _KELVIN else None

@@ -25,8 +25,16 @@ from app.chart.model import ObservationView
 from app.pathway.facts_answers import interpreted, observation_asserted, observation_void
 from app.pathway.facts_cancer_words import CANCER_WORD_CONCEPTS, cancer_in_words, may_name_a_cancer
 from app.pathway.facts_common import Context
-from app.pathway.facts_exam import NEGATION, NEVER_CES_ALONE, abnormal_exam, answers
+from app.pathway.facts_exam import NEGATION, abnormal_exam, answers
+from app.pathway.facts_fever_words import FEVER_CONCEPT, fever_in_words
 from app.pathway.facts_match import MEMO_MAX_TEXT_CHARS, words_memoisable
+from app.pathway.facts_named_not import (
+    CONCEPT_NEGATION,
+    DENIED_AFTER_NAME,
+    NOT_THIS_CONCEPTS,
+    OTHER_THING,
+    SPINAL,
+)
 from app.pathway.facts_negation import asserted_at, phrase_around
 from app.pathway.facts_shorthand import SHORTHAND_CONCEPTS, spelled_out
 from app.terminology import SNOMED, Coding, ValueSet, ValueSets
@@ -39,56 +47,13 @@ from app.terminology import SNOMED, Coding, ValueSet, ValueSets
 # and a spinal infection ("r/o discitis") (docs/pathway-facts.md "Tenth pass: injection drug use, …").
 NAMED_CONCEPTS = frozenset({
     "ces", "ces_if_new", "motor_deficit", "myelopathy", "abnormal_reflex", "gait_disturbance",
-    "neck_symptoms", "ivdu", "infection_risk_factor", "spinal_infection",
+    "neck_symptoms", "ivdu", "infection_risk_factor", "spinal_infection", "immunosuppression", "weight_loss",
+    FEVER_CONCEPT,  # "febrile", "Tmax 39.1" (``facts_fever_words``, twelfth pass)
     *CANCER_WORD_CONCEPTS,  # by their own words and negations (``facts_cancer_words``, tenth pass)
 })
 _NAMED_ORDER = tuple(sorted(NAMED_CONCEPTS))
 # The member a cancer named in words is shown as (SNOMED CT, CODES.md §1a): the chart's words are its display.
 _CANCER_NAMED = {"cancer_active": Coding(SNOMED, "363346000"), "cancer_history": Coding(SNOMED, "266987004")}
-# A reflex sign written as not there: "Babinski downgoing", "plantars flexor", "unsustained clonus" — in the
-# sign's own phrase ("Hoffmann positive, Babinski downgoing" still names a Hoffmann sign).
-_NORMAL_REFLEX = re.compile(r"\b(?:down-?going|down\s+going|flexor|mute|unsustained|non-?sustained)\b"
-                            r"|\(\s*-\s*\)", re.IGNORECASE)  # "(-) Hoffmann" (twelfth pass)
-# A cord that is not the spinal cord: "Umbilical cord compression" (an obstetric problem, SNOMED CT's
-# display under a code of no red-flag value set), "Labor complicated by cord compression", "Spermatic cord
-# compression" name no myelopathy (tenth pass). Searched in the whole text, unless the mention says "spinal".
-_OTHER_CORD = re.compile(r"\b(?:umbilical|nuchal|spermatic|funic|fetal|fetus|labou?r|delivery|intrapartum"
-                         r"|antepartum|pregnancy|obstetric)\b", re.IGNORECASE)
-_OTHER_THING = {"myelopathy": _OTHER_CORD}
-_SPINAL = re.compile(r"\b(?:spinal|spine|myelopath\w*|cervical|thoracic)\b", re.IGNORECASE)
-# An infection risk factor's name that is not the risk factor: a gestational or pre-diabetes, a diabetes
-# insipidus, a screening for it or a risk of it (tenth pass; the risk factor needs a raised marker anyway).
-_NOT_A_RISK_FACTOR = re.compile(
-    r"\b(?:gestational|pre-?\s?diabet\w*|insipidus|screen\w*|risk\s+(?:of|for))\b", re.IGNORECASE)
-# A deficit the words say pain causes ("Unable to walk due to pain", "non-ambulatory 2/2 pain"): no weakness
-# (eleventh pass, motor_deficit.json 282145008).
-_PAIN_LIMITED = re.compile(r"\b(?:due\s+to|secondary\s+to|2/2|d/t|because\s+of|from|limited\s+by)\s+"
-                           r"(?:[\w-]+\s+){0,2}?pain\b", re.IGNORECASE)
-_CONCEPT_NEGATION = {"abnormal_reflex": _NORMAL_REFLEX, "ces_if_new": NEVER_CES_ALONE,
-                     "infection_risk_factor": _NOT_A_RISK_FACTOR, "motor_deficit": _PAIN_LIMITED}
-# A reflex sign answered negative after its name, alone or with the other signs of a list (twelfth pass):
-# "Hoffmann's negative", "Hoffmann sign negative bilaterally", "Hoffmann and Babinski negative", "Hoffmann,
-# Babinski, clonus all absent" were read as an abnormal reflex (R20 beside a neck pain).
-_SIGN_WORDS = r"(?:'?s)?(?:\s+(?:sign|reflex|test|response)s?)?"
-_REFLEX_LIST_DENIED = re.compile(
-    rf"{_SIGN_WORDS}(?:\s*(?:,|/|&|\band\b|\bor\b)\s*(?:hoffmann?|babinski|(?:ankle\s+)?clonus|plantars?)"
-    rf"{_SIGN_WORDS}){{0,4}}\s*(?:[:,-]\s*)?(?:(?:are|were|is|was)\s+)?(?:(?:all|both)\s+)?"
-    r"(?:(?:negative|neg|absent|not\s+(?:present|elicited|seen)|none|down-?going|flexor|0\s+beats?)\b"
-    r"|\(\s*(?:-|neg|negative)\s*\)|-\s*(?=$|[,;)]))", re.IGNORECASE)
-_DENIED_AFTER_NAME = {"abnormal_reflex": _REFLEX_LIST_DENIED}
-# A retention written chronic ("Chronic urinary retention", "Chronic retention of urine") is ces_if_new's
-# 236650000, counted only when new in the episode (PATHWAY.md §3), not the new retention ces.json names
-# inside the same words (twelfth pass).
-_CHRONIC_BEFORE = re.compile(r"\bchronic\s+$", re.IGNORECASE)
-
-
-def _chronic_retention(text: str, start: int, end: int) -> bool:
-    return "retention" in text[start:end].casefold() and \
-        _CHRONIC_BEFORE.search(text, max(0, start - 12), start) is not None
-
-
-_NOT_THIS_CONCEPTS = {"ces": _chronic_retention}
-
 Hits = tuple[tuple[int, Coding], ...]
 
 
@@ -99,21 +64,24 @@ def named_hits(ctx: Context, concepts: tuple[str, ...], texts: Iterable[str | No
     words = tuple(texts)
     if NAMED_CONCEPTS.isdisjoint(concepts):
         return ()
+    fever_c = ctx.policy.fever_threshold_celsius
     if words_memoisable(words):
-        return _named_hits(ctx.vs, concepts, words)
+        return _named_hits(ctx.vs, concepts, words, fever_c)
     # Long words are read once per call for every named concept (kept on the call's context), not once
     # per concept list asked for: a 4 kB text costs a few scans of it, whoever asks.
     key = ("facts_named", *(word or "" for word in words))
     every = cast(Hits | None, ctx.memo.get(key))
     if every is None:
-        every = _named_hits.__wrapped__(ctx.vs, _NAMED_ORDER, words)
+        every = _named_hits.__wrapped__(ctx.vs, _NAMED_ORDER, words, fever_c)
         ctx.memo[key] = every
     named = {_NAMED_ORDER[at]: coding for at, coding in every}
     return tuple((index, named[concept]) for index, concept in enumerate(concepts) if concept in named)
 
 
 @lru_cache(maxsize=4096)  # bounded like facts_match's memos: only ordinary-sized words are kept
-def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...]) -> Hits:
+def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | None, ...],
+                fever_c: float) -> Hits:
+    """``fever_c``: the policy's fever threshold, which a temperature typed in words is read against."""
     words = [text for text in texts if text]
     found: list[tuple[int, Coding]] = []
     cancers: dict[str, str | None] = {}  # each text read once for both cancer concepts
@@ -123,13 +91,17 @@ def _named_hits(vs: ValueSets, concepts: tuple[str, ...], texts: tuple[str | Non
             continue
         if concept not in NAMED_CONCEPTS:
             continue
-        value_set, normal, other = vs.get(concept), _CONCEPT_NEGATION.get(concept), _OTHER_THING.get(concept)
+        if concept == FEVER_CONCEPT:
+            fever = fever_in_words(vs.get(concept), words, fever_c)
+            found.extend(() if fever is None else ((index, fever[1]._replace(display=fever[0])),))
+            continue
+        value_set, normal, other = vs.get(concept), CONCEPT_NEGATION.get(concept), OTHER_THING.get(concept)
         read = spelled_out if concept in SHORTHAND_CONCEPTS else str  # "B/B incontinence" (twelfth pass)
-        denied, other_concept = _DENIED_AFTER_NAME.get(concept), _NOT_THIS_CONCEPTS.get(concept)
+        denied, other_concept = DENIED_AFTER_NAME.get(concept), NOT_THIS_CONCEPTS.get(concept)
         named = next(((text, coding) for text in words
                       if (coding := _first_asserted(value_set, read(text), normal, denied, other_concept))
                       is not None
-                      and (other is None or not other.search(text) or _SPINAL.search(text))), None)
+                      and (other is None or not other.search(text) or SPINAL.search(text))), None)
         if named is not None:
             found.append((index, named[1]._replace(display=named[0])))
     return tuple(found)
@@ -276,11 +248,18 @@ def prose_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> H
     reason typed on another record is read (``words_hits``: each mention judged by its own clause, so "No
     saddle anesthesia", "Denies bowel/bladder changes", "[ ] fever" stay negative; eleventh pass). Never
     for a row named for a relative's history, a risk, a screen or teaching (``_NOT_FINDINGS_ROW``)."""
+    written = narrative(o)
+    return words_hits(ctx, concepts, written) if written else ()
+
+
+def narrative(o: ObservationView) -> tuple[str, ...]:
+    """A row's prose and notes, sentence by sentence — none for a row named for a relative's history, a
+    risk, a screen or teaching (``_NOT_FINDINGS_ROW``); also read for fracture risk (``facts_fracture_words``,
+    twelfth pass)."""
     names = names_of(o.text, o.codings)
     if any(name and (_NOT_FINDINGS_ROW.search(name) or NEGATION.search(name)) for name in names):
         return ()  # also a row whose name denies what it lists ("Pertinent negatives", "ROS negative for")
-    return words_hits(ctx, concepts, (*(o.prose or _one_word(o)),
-                                      *(text for note in o.notes for text in note.texts)))
+    return (*(o.prose or _one_word(o)), *(text for note in o.notes for text in note.texts))
 
 
 def _one_word(o: ObservationView) -> tuple[str, ...]:
@@ -366,7 +345,7 @@ def _unless_normal(concepts: tuple[str, ...], o: ObservationView, hits: Hits) ->
     a SNOMED CT finding shown "Flexor plantar response") asserts no abnormal reflex."""
     written = answers(o)
     return tuple((index, coding) for index, coding in hits
-                 if (normal := _CONCEPT_NEGATION.get(concepts[index])) is None
+                 if (normal := CONCEPT_NEGATION.get(concepts[index])) is None
                  or not any(normal.search(answer) for answer in written))
 
 

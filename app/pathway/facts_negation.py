@@ -47,15 +47,18 @@ _LIST = (r"no|none\s+of|denies|denied|denying|deny|negative\s+for|neg\s+for|nega
          r"|(?:not|nor)\s+(?:consistent|compatible|c/w|suggestive|indicative|concerning)\s+(?:with|of|for)"
          r"|inconsistent\s+with")
 _PHRASE = r"not(?!\s+otherwise\s+specified)|negative|neg|absent|ruled\s+out|excluded"
-# Someone else's history: a family history, or a relative named before what they had.
+# Someone else's history: a family history, or a relative named before what they had. Twelfth pass: a
+# spouse, a partner or a housemate too ("Husband had breast cancer", "wife is immunocompromised", "lives with
+# roommate who uses IV drugs"), and what follows a relative's name as a statement about them ("is", "who"),
+# or the mention itself ("boyfriend IVDU", "son febrile": the search for a trigger ends at the mention).
 _RELATIVE = (r"family\s+(?:history|hx|h/o)|fhx|fh\b|(?:mother|father|sister|brother|sibling|parent|son"
-             r"|daughter|aunt|uncle|grand(?:mother|father|parent)|maternal|paternal|mom|dad)"
-             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died)\b|[:(-])"
-             # A spouse or housemate with a finding of their own ("Wife has urinary incontinence", "husband
-             # with CES"; twelfth pass), never what they tell of the patient ("per wife", "wife has noticed").
-             r"|(?:wife|husband|spouse|partner|boyfriend|girlfriend|fianc[eé]e?|roommate)(?:'s)?\s+"
-             r"(?:had|has|with|history|hx|h/o|dx|diagnosed)\b(?!\s+(?:noticed|noted|seen|observed|reported|been"
-             r"|said|stated|told|called|helped|brought|to)\b)")
+             r"|daughter|aunt|uncle|grand(?:mother|father|parent|son|daughter)|maternal|paternal|mom|dad"
+             r"|wife|husband|spouse|partner|boyfriend|girlfriend|fianc[eé]e?|roommate|housemate)"
+             r"(?:'s)?\s*(?:(?:had|has|with|history|hx|h/o|dx|diagnosed|died|is|was|who|also|recently"
+             r"|currently|on)\b"
+             # never what they tell or do of the patient ("wife has noticed", "husband has to help him")
+             r"(?!\s+(?:noticed|noted|seen|observed|reported|said|stated|told|called|helped|brought|to)\b)"
+             r"|[:(-]|$)")
 # A risk, a screen or a precaution named for the finding, not the finding (a NANDA nursing diagnosis "Risk
 # for urinary retention" exported as a health concern).
 _RISK = r"(?:at\s+)?risk\s+(?:for|of)|screen(?:ing|ed)?\s+for|prevention\s+of"
@@ -98,7 +101,8 @@ _UNCHECKED = r"(?:\[\s*\]|☐|\(\s*\))"
 _DENIED_AFTER = re.compile(
     rf"[\s,:=?–-]*(?:(?:{_UNCHECKED}\s*(?:yes|y)\s*)?{_CHECKED}\s*{_NO_ANSWER}\b"
     rf"|(?:pt\s+|patient\s+)?{_NO_ANSWER}\s*[.!]?\s*(?:$|[,;)\]]))"
-    rf"|\s*:?\s*{_UNCHECKED}(?!\s*(?:yes|y)\b)", re.IGNORECASE)
+    rf"|\s*:?\s*{_UNCHECKED}(?!\s*(?:yes|y)\b)"
+    r"|\s*:?\s*\(\s*[-−–]\s*\)", re.IGNORECASE)  # a review of systems' "fever (-)" (twelfth pass)
 # In the name's own phrase, after it: excluded ("cord compression excluded on MRI", "CES was ruled out"),
 # a screen or a risk ("urinary retention screen"), or childhood ("h/o urinary retention as a child").
 # Never an exclusion that is itself denied: "CES cannot be ruled out", "cord compression not excluded" are

@@ -220,11 +220,19 @@ def test_a_raised_esr_sent_as_text_with_its_unit_is_an_unexplained_raised_marker
     assert decision.rules[0] == "R7b"
 
 
-@pytest.mark.parametrize("words", ["<38.5", "38.6 C at 10:00 per patient", "febrile", "38.6 K"])
+@pytest.mark.parametrize("words", ["<38.5", "38.6 C at 10:00 per patient", "38.6 K"])
 def test_text_that_is_no_readable_temperature_is_no_fever(words: str) -> None:
     decision = decide(temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString=words))
 
     assert decision.rules == ("R1",)
+
+
+def test_a_temperature_row_answered_febrile_in_words_is_a_fever() -> None:
+    """No number to read, but the row says what the number would: a one-word answer is read as prose is,
+    and "febrile" in words is §3's fever (R7)."""
+    decision = decide(temperature(effectiveDateTime="2026-03-10", valueQuantity=None, valueString="febrile"))
+
+    assert decision.rules[0] == "R7"
 
 
 def answer(system: str, code: str) -> dict[str, Any]:
