@@ -132,7 +132,7 @@ def _read_amounts(text: str, stated: bool) -> tuple[tuple[float, str], ...]:
 def _amount(groups: tuple[str, ...]) -> Iterator[tuple[float, str]]:
     """(number, unit) from a match's groups: one or two numbers (the larger counts), then the unit."""
     *numbers, unit = groups
-    values = [_NUMBER_WORDS.get(n.casefold()) or float(n) for n in numbers if _is_number(n)]
+    values = [float(_NUMBER_WORDS.get(n.casefold()) or n) for n in numbers if _is_number(n)]
     if values and unit.casefold() in _UNITS:
         yield max(values), _UNITS[unit.casefold()]
 

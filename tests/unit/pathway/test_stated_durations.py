@@ -71,3 +71,27 @@ def test_the_orders_reason_for_exam_stating_a_duration_is_read(reason: str, rule
     """The order's own reason, "L radicular pain x 3 months", beside an onset written 19 days ago: R1 → R27.
     Only shapes that say how long a complaint has lasted count; "fusion 2 yrs" is no duration of pain."""
     assert decide_order(draft(reason), radiculopathy()).rules == rules
+
+
+@pytest.mark.parametrize(("row", "rules"), [
+    (duration_row({"valueString": "six weeks"}), ("R27",)),
+    (duration_row({"valueString": "several months"}), ("R27",)),
+    (duration_row({"valueString": "two weeks"}), ("R1",)),
+], ids=["six-weeks", "several-months", "two-weeks"])
+def test_a_duration_written_in_words_is_read(row: dict[str, Any], rules: tuple[str, ...]) -> None:
+    """A number written as a word ("six weeks", "several months") is a whole number of its unit: it was read
+    as an int, which Python 3.11 cannot ask ``is_integer`` — the whole decision raised (a 500, no card)."""
+    assert decide(row).rules == rules
+
+
+def test_a_reason_for_exam_in_words_never_costs_a_red_flag() -> None:
+    """"Sciatica for two weeks" beside a cauda equina syndrome: the stated duration raised before the red
+    flag was answered (a 500 over HTTP: no card at all, invariant 1) → R16, the emergency."""
+    cauda_equina = {"resourceType": "Condition", "id": "ces", "code": coded(ICD10CM, "G83.4"),
+                    "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                            "active"), "onsetDateTime": "2026-03-10"}
+
+    decision = decide_order(draft("sciatica for two weeks"), radiculopathy(), cauda_equina)
+
+    assert decision.rating != "not-appropriate"
+    assert "R1" not in decision.rules
