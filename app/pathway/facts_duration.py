@@ -8,7 +8,9 @@ x 3 months"). Such a statement is the patient's estimate, not a day: it never da
 says the onset may be earlier than the one written — so an exact onset under six weeks that a duration
 stated during the episode carries past six weeks is no longer verified: R27 "record the onset", never R1
 on a written day the patient's own account contradicts. A shorter or equal stated duration changes
-nothing (rounding: "3 weeks" beside 19 days). PURE.
+nothing (rounding: "3 weeks" beside 19 days). A diagnosis of the episode that says it is chronic
+("Chronic left-sided low back pain with left-sided sciatica", SNOMED CT 278860009, ICD-10-CM G89.29 beside
+M54.42; ``chronic_pain``) states twelve weeks or more: the same. PURE.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from functools import lru_cache
 
 from app.chart.model import ObservationView
 from app.pathway.facts_answers import observation_void
-from app.pathway.facts_common import Context, coded_observations, moved_by
+from app.pathway.facts_common import Context, coded_observations, moved_by, order_reasons
 from app.pathway.facts_dates import possibly_by, shift
-from app.pathway.facts_episode import Onset
-from app.pathway.facts_match import words_memoisable
+from app.pathway.facts_episode import Diagnosis, Onset
+from app.pathway.facts_match import member, words_memoisable
+from app.pathway.facts_negation import asserted_at
+from app.terminology import Coding
 
 # The units a duration is written in, to the unit it counts in: UCUM (d, wk, mo, a) and words.
 _UNITS = {"d": "d", "day": "d", "days": "d",
@@ -47,18 +51,45 @@ _STATED_AMOUNT = re.compile(
 # A row whose name says it records how long the symptoms or the pain have lasted.
 _DURATION_ROW = re.compile(r"\bduration\b|\bhow\s+long\b|\blength\s+of\b", re.IGNORECASE)
 _OF_SYMPTOMS = re.compile(r"symptom|pain|complaint|sciatic|radicul|back|neck|\bleg\b|onset", re.IGNORECASE)
+# Words saying a pain has lasted long ("acute on chronic" too: the safe side); "non-chronic" is not.
+_CHRONIC = re.compile(r"(?<!non-)(?<!non)\b(?:chronic(?:ally)?|long[- ]?standing)\b", re.IGNORECASE)
 
 
-def stated_onset(ctx: Context, onset: Onset) -> Onset:
+def stated_onset(ctx: Context, onset: Onset, episode: tuple[Diagnosis, ...] = ()) -> Onset:
     """``onset``, no longer verified when a duration stated on or after it reaches back to six weeks or
-    more before the order while the written onset is under six weeks (``conservative_care_days``)."""
+    more before the order while the written onset is under six weeks (``conservative_care_days``), or
+    when a diagnosis of the ``episode`` or the order's reason says the pain is chronic."""
     if onset.day is None or not onset.verified:
         return onset
     six_weeks = shift(ctx.order_date, -ctx.policy.conservative_care_days)
     if onset.day <= six_weeks:
         return onset
-    longer = any(began <= six_weeks for began in _stated_beginnings(ctx, onset.day))
+    longer = any(began <= six_weeks for began in _stated_beginnings(ctx, onset.day)) \
+        or _said_chronic(ctx, episode)
     return Onset(onset.day, False, onset.evidence) if longer else onset
+
+
+def _said_chronic(ctx: Context, episode: tuple[Diagnosis, ...]) -> bool:
+    """A diagnosis of the episode — any coding or the words of its Condition, the coding that made a visit's
+    or another record's reason count — or the order's reason, coded or worded as chronic pain. Chronic back
+    pain has lasted twelve weeks or more, whatever day the problem list was given as its onset (Epic writes
+    the day it was added). A chronic pain of no region, or a back pain of an earlier episode, says nothing
+    of this episode."""
+    ids = {dx.evidence.reference for dx in episode if dx.evidence.reference is not None}
+    conditions = [c for c in ctx.chart.conditions if c.reference in ids] if ids else []
+    codings: list[Coding] = [dx.evidence.coding for dx in episode if dx.evidence.coding is not None]
+    codings.extend(coding for c in conditions for coding in c.codings)
+    texts = [c.text for c in conditions if c.text]
+    if ctx.order is not None:
+        codings.extend(order_reasons(ctx))
+        texts.extend(ctx.order.reason_texts)
+    texts.extend(coding.display for coding in codings if coding.display)
+    return member(ctx.vs, "chronic_pain", codings) is not None or any(_chronic(text) for text in texts)
+
+
+def _chronic(text: str) -> bool:
+    """Some mention of chronic pain ``text`` asserts (not "not chronic", ``asserted_at``)."""
+    return any(asserted_at(text, m.start(), m.end()) for m in _CHRONIC.finditer(text[:2000]))
 
 
 def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
