@@ -27,6 +27,8 @@ from app.pathway.facts_dates import possibly_by, shift
 from app.pathway.facts_episode import Diagnosis, Onset
 from app.pathway.facts_match import member, words_memoisable
 from app.pathway.facts_negation import asserted_at
+from app.pathway.facts_visits import VOID_VISIT
+from app.pathway.model import Region
 from app.terminology import Coding
 
 # The units a duration is written in, to the unit it counts in: UCUM (d, wk, mo, a) and words.
@@ -51,6 +53,13 @@ _STATED_AMOUNT = re.compile(
 # A row whose name says it records how long the symptoms or the pain have lasted.
 _DURATION_ROW = re.compile(r"\bduration\b|\bhow\s+long\b|\blength\s+of\b", re.IGNORECASE)
 _OF_SYMPTOMS = re.compile(r"symptom|pain|complaint|sciatic|radicul|back|neck|\bleg\b|onset", re.IGNORECASE)
+# Words naming the complaint of each region in a visit's reason, so that another complaint's duration is not
+# read as the back's ("cough x 3 weeks", "R knee pain for 3 months").
+_COMPLAINT = {
+    Region.LUMBAR: re.compile(r"\bback\b|\blbp\b|lumbago|sciatic|radicul|lumbar|\blegs?\b|buttock", re.I),
+    Region.CERVICAL: re.compile(r"\bneck\b|cervical|radicul|\barms?\b", re.I),
+    Region.THORACIC: re.compile(r"\bback\b|thoracic|radicul", re.I),
+}
 # Words saying a pain has lasted long ("acute on chronic" too: the safe side); "non-chronic" is not.
 _CHRONIC = re.compile(r"(?<!non-)(?<!non)\b(?:chronic(?:ally)?|long[- ]?standing)\b", re.IGNORECASE)
 
@@ -65,6 +74,7 @@ def stated_onset(ctx: Context, onset: Onset, episode: tuple[Diagnosis, ...] = ()
     if onset.day <= six_weeks:
         return onset
     longer = any(began <= six_weeks for began in _stated_beginnings(ctx, onset.day)) \
+        or any(began <= six_weeks for began in _worded_beginnings(ctx, onset.day, episode)) \
         or _said_chronic(ctx, episode)
     return Onset(onset.day, False, onset.evidence) if longer else onset
 
@@ -103,6 +113,37 @@ def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
     if ctx.order is not None:
         for text in ctx.order.reason_texts:
             yield from (_back(ctx.order_date, amount) for amount in _amounts(text, stated=True))
+
+
+def _worded_beginnings(ctx: Context, onset: date, episode: tuple[Diagnosis, ...]) -> Iterator[date]:
+    """The day each duration worded for this complaint during the episode reaches back to: a visit's
+    reason ("back pain x 8 weeks", "LBP for 2 months") on or after ``onset`` — any reason of a visit that
+    carried the episode's diagnosis, else one naming the region's complaint (``_COMPLAINT``: "cough x 3
+    weeks" is not the back's) — and the episode's own Conditions' words and notes ("radiating down L leg x
+    3 months"), on the note's day (a note written before ``onset`` belongs to an earlier episode), else
+    the recordedDate, never before ``onset``."""
+    if not episode:
+        return
+    ids = {dx.evidence.reference for dx in episode}
+    complaint = _COMPLAINT.get(episode[0].region)
+    for visit in ctx.chart.encounters:
+        on = visit.start
+        if not visit.reason_texts or visit.status in VOID_VISIT or on is None or on.value < onset \
+                or not possibly_by(on, ctx.order_date):
+            continue
+        texts = visit.reason_texts if visit.reference in ids else \
+            [text for text in visit.reason_texts if complaint is not None and complaint.search(text)]
+        yield from (_back(min(on.value, ctx.order_date), amount)
+                    for text in texts for amount in _amounts(text, stated=True))
+    for condition in ctx.chart.conditions:
+        if condition.reference not in ids:
+            continue
+        for note, said in [*((n.texts, n.time) for n in condition.notes), ((condition.text or "",), None)]:
+            if said is not None and said.value < onset:  # written in an earlier episode of a re-used problem
+                continue
+            day = said or condition.recorded
+            stated = min(max(day.value if day is not None else ctx.order_date, onset), ctx.order_date)
+            yield from (_back(stated, amount) for text in note for amount in _amounts(text, stated=True))
 
 
 def _duration_rows(ctx: Context) -> Iterator[ObservationView]:

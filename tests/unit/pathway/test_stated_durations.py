@@ -95,3 +95,43 @@ def test_a_reason_for_exam_in_words_never_costs_a_red_flag() -> None:
 
     assert decision.rating != "not-appropriate"
     assert "R1" not in decision.rules
+
+
+def visit(reason: dict[str, Any], start: str = "2026-03-05", status: str = "finished") -> dict[str, Any]:
+    return {"resourceType": "Encounter", "id": "visit", "status": status, "class": {"code": "AMB"},
+            "period": {"start": start, "end": start}, "reasonCode": [reason]}
+
+
+@pytest.mark.parametrize("resource", [
+    visit({"text": "back pain x 8 weeks"}),
+    visit({**coded(ICD10CM, "M54.50"), "text": "LBP for 2 months"}),
+    visit({"text": "L sciatica for the past 3 months"}),
+    {**radiculopathy(), "id": "dx2",
+     "note": [{"text": "Pain radiating down L leg x 3 months, worse with sitting", "time": "2026-03-01"}]},
+], ids=["chief-complaint", "coded-reason-words", "sciatica-words", "the-episodes-own-note"])
+def test_a_duration_stated_for_the_back_at_a_visit_or_on_the_diagnosis_is_read(
+        resource: dict[str, Any]) -> None:
+    """A visit's chief complaint "back pain x 8 weeks" on 5 March, or the sciatica's own note "x 3 months",
+    beside a sciatica written as begun on 20 February: R1 "defer, 19 days" → R27 "record the onset"."""
+    decision = decide(resource)
+
+    assert (decision.facts.onset_verified, decision.rules) == (False, ("R27",))
+
+
+@pytest.mark.parametrize("resource", [
+    visit({"text": "cough x 3 weeks"}),
+    visit({"text": "cough for 3 months"}),
+    visit({"text": "back pain x 8 weeks"}, start="2026-01-10"),  # before the episode began
+    visit({"text": "back pain x 8 weeks"}, status="cancelled"),
+    visit({"text": "back pain x 2 weeks"}),
+    visit({"text": "R knee pain for 3 months"}),
+], ids=["another-complaint-short", "another-complaint-long", "before-the-episode", "cancelled", "shorter",
+        "knee"])
+def test_a_visit_stating_no_long_back_complaint_keeps_the_defer(resource: dict[str, Any]) -> None:
+    assert decide(resource).rules == ("R1",)
+
+
+def test_a_note_written_before_the_episode_began_changes_nothing() -> None:
+    """A re-used problem's note "x 3 months" of last year is an earlier episode's."""
+    note = {"text": "Pain radiating down L leg x 3 months", "time": "2025-05-01"}
+    assert decide({**radiculopathy(), "id": "dx2", "note": [note]}).rules == ("R1",)
