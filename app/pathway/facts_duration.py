@@ -60,6 +60,8 @@ _COMPLAINT = {
     Region.CERVICAL: re.compile(r"\bneck\b|cervical|radicul|\barms?\b", re.I),
     Region.THORACIC: re.compile(r"\bback\b|thoracic|radicul", re.I),
 }
+# Chronic back pain has lasted twelve weeks or more (the definition a clinic's "chronic" answer uses).
+_CHRONIC_WEEKS = 12.0
 # Words saying a pain has lasted long ("acute on chronic" too: the safe side); "non-chronic" is not.
 _CHRONIC = re.compile(r"(?<!non-)(?<!non)\b(?:chronic(?:ally)?|long[- ]?standing)\b", re.IGNORECASE)
 
@@ -159,8 +161,10 @@ def _duration_rows(ctx: Context) -> Iterator[ObservationView]:
 
 
 def _time_answer(o: ObservationView) -> bool:
-    """An answer that may be a duration: words, or a quantity in a unit of time (as written, any case)."""
-    return o.value_string is not None or (o.unit in _UNIT_SPELLINGS and o.value is not None)
+    """An answer that may be a duration: words (typed or picked from a list), or a quantity in a unit of
+    time (as written, any case)."""
+    return o.value_string is not None or o.value_text is not None \
+        or (o.unit in _UNIT_SPELLINGS and o.value is not None)
 
 
 # The units of ``_UNITS`` as exports write them: lower case, upper case, capitalised ("Days", "WK").
@@ -178,12 +182,16 @@ def _names_duration(names: tuple[str | None, ...]) -> bool:
 
 
 def _row_amounts(o: ObservationView) -> Iterator[tuple[float, str]]:
-    """A row's answer: a quantity in a unit of time (UCUM or a word), else a duration in words."""
+    """A row's answer: a quantity in a unit of time (UCUM or a word), else a duration in words, typed or
+    picked from a list ("More than 3 months"); "chronic" is twelve weeks or more."""
     unit = _UNITS.get((o.unit or "").strip().casefold())  # only on the few rows named for a duration
     if o.value is not None and unit is not None:
         yield o.value, unit
-    if o.value_string is not None:
-        yield from _amounts(o.value_string, stated=False)
+    for words in (o.value_string, o.value_text):
+        if words is not None:
+            yield from _amounts(words, stated=False)
+            if _chronic(words):
+                yield _CHRONIC_WEEKS, "wk"
 
 
 def _amounts(text: str, *, stated: bool) -> tuple[tuple[float, str], ...]:

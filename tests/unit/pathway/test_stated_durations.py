@@ -135,3 +135,25 @@ def test_a_note_written_before_the_episode_began_changes_nothing() -> None:
     """A re-used problem's note "x 3 months" of last year is an earlier episode's."""
     note = {"text": "Pain radiating down L leg x 3 months", "time": "2025-05-01"}
     assert decide({**radiculopathy(), "id": "dx2", "note": [note]}).rules == ("R1",)
+
+
+@pytest.mark.parametrize("row", [
+    duration_row({"valueCodeableConcept": {"text": "More than 3 months"}}),
+    duration_row({"valueCodeableConcept": {"coding": [{"system": "urn:oid:1.2.3", "code": "4",
+                                                       "display": "6-12 weeks"}]}}),
+    duration_row({"valueString": "chronic"}),
+    duration_row({"valueCodeableConcept": {"text": "Chronic (> 3 months)"}}, code=LOCAL),
+], ids=["answer-text", "answer-display", "chronic-words", "chronic-answer-local-row"])
+def test_a_duration_row_answered_from_a_list_or_as_chronic_is_read(row: dict[str, Any]) -> None:
+    """Flowsheet rows answered from a pick list ("More than 3 months", "6-12 weeks") or "chronic" beside a
+    sciatica written as begun on 20 February: R1 → R27."""
+    assert decide(row).rules == ("R27",)
+
+
+@pytest.mark.parametrize("row", [
+    duration_row({"valueCodeableConcept": {"text": "Less than 1 week"}}),
+    duration_row({"valueCodeableConcept": {"text": "Acute"}}),
+    duration_row({"valueString": "not chronic"}),
+], ids=["short-answer", "acute", "not-chronic"])
+def test_a_duration_row_answered_short_keeps_the_defer(row: dict[str, Any]) -> None:
+    assert decide(row).rules == ("R1",)
