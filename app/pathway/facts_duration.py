@@ -106,7 +106,8 @@ def _chronic(text: str) -> bool:
 
 def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
     """The day each duration stated during the episode reaches back to: a duration row observed on or
-    after ``onset`` (and not after the order), and the order's reasons in words (stated on its day)."""
+    after ``onset`` (and not after the order), the order's reasons in words (stated on its day), and the
+    first day an "Illness onset date" row observed in the episode may mean (LOINC 11368-8)."""
     for o in _duration_rows(ctx):
         on = o.effective
         if on is not None and on.value >= onset and possibly_by(on, ctx.order_date):
@@ -115,6 +116,11 @@ def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
     if ctx.order is not None:
         for text in ctx.order.reason_texts:
             yield from (_back(ctx.order_date, amount) for amount in _amounts(text, stated=True))
+    for o, _ in coded_observations(ctx, "symptom_onset_date"):  # the day itself, stated during the episode
+        on = o.effective
+        if o.value_date is not None and on is not None and on.value >= onset and not observation_void(o) \
+                and possibly_by(on, ctx.order_date):
+            yield o.value_date.value
 
 
 def _worded_beginnings(ctx: Context, onset: date, episode: tuple[Diagnosis, ...]) -> Iterator[date]:

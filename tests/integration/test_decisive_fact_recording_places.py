@@ -203,3 +203,19 @@ async def test_a_chronic_problem_added_19_days_ago_is_no_19_day_episode_both_way
 
     assert answers.same, answers.difference()
     assert topics(answers.prefetch) == [("SpineDataNeeded", "info")], answers.difference()  # R27, unrated
+
+
+async def test_an_illness_onset_date_row_is_read_both_ways(cds: Any) -> None:
+    """LOINC 11368-8 "Illness or injury onset date and time" answered 100 days ago, observed at this week's
+    visit, beside a sciatica written as begun 19 days ago: the fallback fetches the row as the prefetch
+    carries it, and both answer R27 "record the onset", never R1's defer."""
+    pid = "dfp-illness-onset-row"
+    row = {"resourceType": "Observation", "id": "onset-row", "status": "final",
+           "code": {"coding": [{"system": "http://loinc.org", "code": "11368-8"}]},
+           "effectiveDateTime": day(3), "valueDateTime": day(100)}
+    resources = chart(pid, {"onsetDateTime": day(19)}, row)
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch) == [("SpineDataNeeded", "info")], answers.difference()  # R27, unrated

@@ -157,3 +157,32 @@ def test_a_duration_row_answered_from_a_list_or_as_chronic_is_read(row: dict[str
 ], ids=["short-answer", "acute", "not-chronic"])
 def test_a_duration_row_answered_short_keeps_the_defer(row: dict[str, Any]) -> None:
     assert decide(row).rules == ("R1",)
+
+
+def onset_row(value: dict[str, Any], on: str = "2026-03-10") -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "onset-row", "status": "final",
+            "code": coded(LOINC, "11368-8", "Illness or injury onset date and time"),
+            "effectiveDateTime": on, **value}
+
+
+@pytest.mark.parametrize("row", [
+    onset_row({"valueDateTime": "2025-12-01"}),
+    onset_row({"valueDateTime": "2025-12"}),
+    onset_row({"valueDateTime": "2026-01-15T08:00:00-05:00"}),
+], ids=["day", "month", "moment"])
+def test_an_illness_onset_date_row_before_six_weeks_makes_the_onset_unverified(row: dict[str, Any]) -> None:
+    """LOINC 11368-8 "Illness or injury onset date and time" answered 1 December beside a sciatica written as
+    begun on 20 February: two onsets disagree, and the earlier is past six weeks — R1 → R27, "record the
+    onset" (the row dates nothing: D stays "at least 19")."""
+    decision = decide(row)
+
+    assert (decision.facts.onset_verified, decision.rules) == (False, ("R27",))
+
+
+@pytest.mark.parametrize("row", [
+    onset_row({"valueDateTime": "2026-02-18"}),
+    onset_row({"valueDateTime": "2025-12-01"}, on="2025-12-02"),  # a row of an earlier episode
+    {**onset_row({"valueDateTime": "2025-12-01"}), "status": "entered-in-error"},
+], ids=["agrees-under-six-weeks", "stated-before-the-episode", "void"])
+def test_an_illness_onset_date_row_under_six_weeks_changes_nothing(row: dict[str, Any]) -> None:
+    assert decide(row).rules == ("R1",)
