@@ -227,21 +227,26 @@ def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | No
     written in another zone on the order's evening is the order's day, not a negative duration). An exact
     onset after the first visit that carried the diagnosis is not the episode's start: the visit shows the
     symptoms had begun by its day (docs/pathway-facts.md "Eleventh pass: onset"). ``found``: the days the
-    written onset may mean (``onset_range``)."""
+    written onset may mean (``onset_range``). So is an exact onset after the day the Condition was recorded
+    or asserted: the problem list had it by then; its onset was rewritten (a flare, an edit)."""
     visit = first_visit(ctx, condition)
-    if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
-        if visit is None or not _before(last_day(visit), found[0], ctx.policy.episode_gap_days):
-            return min(found[0], ctx.order_date), True
-        return min(last_day(visit), ctx.order_date), False  # carried by a visit before its onset
-    bounds = [found[1]] if found is not None else []
     written = (condition.recorded, condition.asserted, visit)
+    if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
+        gap = ctx.policy.episode_gap_days
+        days = [last_day(day) for day in written if day is not None]
+        before = [day for day in days if _before(day, found[0], gap)]
+        if not before:
+            return min(found[0], ctx.order_date), True
+        return min(*before, ctx.order_date), False  # on record before its onset
+    bounds = [found[1]] if found is not None else []
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False) if bounds else (None, False)
 
 
 def _before(day: date, onset: date, gap_days: int) -> bool:
-    """``day`` is before ``onset`` within the episode gap: a visit more than ``episode_gap_days`` before
-    an exact onset carried an earlier episode of a diagnosis the problem list re-used, not this one."""
+    """``day`` is before ``onset`` within the episode gap: a visit (or a recordedDate) more than
+    ``episode_gap_days`` before an exact onset was an earlier episode of a diagnosis the problem list
+    re-used, not this one."""
     return shift(onset, -gap_days) <= day < onset
 
 
