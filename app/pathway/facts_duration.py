@@ -48,8 +48,21 @@ _ANY_AMOUNT = re.compile(rf"\b{_AMOUNT}", re.IGNORECASE)
 # "3 months of pain", "(past|last) 2 months", "began 2 months ago".
 _STATED_AMOUNT = re.compile(
     rf"(?:(?:\bx|×|\bfor(?:\s+the)?(?:\s+(?:past|last))?|\b(?:past|last|over)|\b(?:since|started|began|"
-    rf"begun|onset|beginning)(?:\s+about|\s+around)?)\s*{_AMOUNT}|\b{_AMOUNT}\s+(?:of|h/o|hx|history|duration))",
+    rf"begun|onset|beginning)(?:\s+about|\s+around)?|>=?|≥|\b(?:more|greater|longer)\s+than|\bat\s+least)"
+    rf"\s*{_AMOUNT}|\b{_AMOUNT}\s+(?:of|h/o|hx|history|duration))",
     re.IGNORECASE)
+# Months or years with no number in the same shapes ("for months", "x years", "over the past few months"):
+# two of the unit at least, as a plural says.
+_UNCOUNTED = re.compile(
+    r"(?:\bx|×|\bfor|\b(?:past|last|over))(?:\s+the)?(?:\s+(?:past|last))?\s*"
+    r"(?:(?:many|several|some|(?:a\s+)?few)\s+)?(months|years|mos|yrs)\b", re.IGNORECASE)
+# "since August", "since late August", "since March 2025": a month, in the year written, else its latest
+# occurrence by the day it was stated, from its first day (the safe side). "May" only capitalised.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_SINCE_MONTH = re.compile(
+    r"\bsince\s+(?:(?:early|mid|late|the\s+(?:start|beginning|end)\s+of)[\s-]+)?"
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?(?:,?\s+(\d{4})\b)?", re.IGNORECASE)
 # A row whose name says it records how long the symptoms or the pain have lasted.
 _DURATION_ROW = re.compile(r"\bduration\b|\bhow\s+long\b|\blength\s+of\b", re.IGNORECASE)
 _OF_SYMPTOMS = re.compile(r"symptom|pain|complaint|sciatic|radicul|back|neck|\bleg\b|onset", re.IGNORECASE)
@@ -115,7 +128,7 @@ def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
             yield from (_back(observed, amount) for amount in _row_amounts(o))
     if ctx.order is not None:
         for text in ctx.order.reason_texts:
-            yield from (_back(ctx.order_date, amount) for amount in _amounts(text, stated=True))
+            yield from _stated_days(text, ctx.order_date)
     for o, _ in coded_observations(ctx, "symptom_onset_date"):  # the day itself, stated during the episode
         on = o.effective
         if o.value_date is not None and on is not None and on.value >= onset and not observation_void(o) \
@@ -141,8 +154,7 @@ def _worded_beginnings(ctx: Context, onset: date, episode: tuple[Diagnosis, ...]
             continue
         texts = visit.reason_texts if visit.reference in ids else \
             [text for text in visit.reason_texts if complaint is not None and complaint.search(text)]
-        yield from (_back(min(on.value, ctx.order_date), amount)
-                    for text in texts for amount in _amounts(text, stated=True))
+        yield from (day for text in texts for day in _stated_days(text, min(on.value, ctx.order_date)))
     for condition in ctx.chart.conditions:
         if condition.reference not in ids:
             continue
@@ -151,7 +163,7 @@ def _worded_beginnings(ctx: Context, onset: date, episode: tuple[Diagnosis, ...]
                 continue
             day = said or condition.recorded
             stated = min(max(day.value if day is not None else ctx.order_date, onset), ctx.order_date)
-            yield from (_back(stated, amount) for text in note for amount in _amounts(text, stated=True))
+            yield from (day for text in note for day in _stated_days(text, stated))
 
 
 def _duration_rows(ctx: Context) -> Iterator[ObservationView]:
@@ -200,6 +212,28 @@ def _row_amounts(o: ObservationView) -> Iterator[tuple[float, str]]:
                 yield _CHRONIC_WEEKS, "wk"
 
 
+def _stated_days(text: str, day: date) -> Iterator[date]:
+    """The day each duration ``text`` states on ``day`` reaches back to: its amounts in the shapes of
+    ``_STATED_AMOUNT`` and ``_UNCOUNTED``, and the first day of each month it is "since"."""
+    yield from (_back(day, amount) for amount in _amounts(text, stated=True))
+    for month, year in _since_months(text):
+        began = year if year is not None and 1900 <= year <= day.year else \
+            day.year if month <= day.month else day.year - 1
+        yield date(began, month, 1)
+
+
+def _since_months(text: str) -> tuple[tuple[int, int | None], ...]:
+    read = _read_months if words_memoisable((text,)) else _read_months.__wrapped__
+    return read(text)
+
+
+@lru_cache(maxsize=4096)  # bounded: keys are ordinary-sized words (``words_memoisable``)
+def _read_months(text: str) -> tuple[tuple[int, int | None], ...]:
+    found = _SINCE_MONTH.finditer(text[:2000])
+    return tuple((_MONTHS.index(m.group(1)[:3].casefold()) + 1, int(m.group(2)) if m.group(2) else None)
+                 for m in found if m.group(1) != "may")  # "since she may need …" is no month
+
+
 def _amounts(text: str, *, stated: bool) -> tuple[tuple[float, str], ...]:
     """Each (number, unit) ``text`` states; with ``stated``, only in the shapes of ``_STATED_AMOUNT``.
     Memoised by the words (``words_memoisable``): the same reason for exam is read on every call."""
@@ -212,7 +246,9 @@ def _read_amounts(text: str, stated: bool) -> tuple[tuple[float, str], ...]:
     if len(text) > 2000:  # a whole note is not a reason for exam; never read a page of words here
         text = text[:2000]
     found = (_STATED_AMOUNT if stated else _ANY_AMOUNT).findall(text)
-    return tuple(amount for groups in found for amount in _amount(tuple(g for g in groups if g)))
+    amounts = tuple(amount for groups in found for amount in _amount(tuple(g for g in groups if g)))
+    uncounted = tuple((2.0, _UNITS[unit.casefold()]) for unit in _UNCOUNTED.findall(text)) if stated else ()
+    return amounts + uncounted
 
 
 def _amount(groups: tuple[str, ...]) -> Iterator[tuple[float, str]]:

@@ -186,3 +186,26 @@ def test_an_illness_onset_date_row_before_six_weeks_makes_the_onset_unverified(r
 ], ids=["agrees-under-six-weeks", "stated-before-the-episode", "void"])
 def test_an_illness_onset_date_row_under_six_weeks_changes_nothing(row: dict[str, Any]) -> None:
     assert decide(row).rules == ("R1",)
+
+
+@pytest.mark.parametrize(("reason", "rules"), [
+    ("LBP > 6 weeks", ("R27",)),
+    ("L sciatica more than 2 months", ("R27",)),
+    ("L radiculopathy for months", ("R27",)),
+    ("back pain x years, now radiating to L leg", ("R27",)),
+    ("L sciatica since August", ("R27",)),
+    ("sciatica since late August", ("R27",)),
+    ("radicular pain since March 2025", ("R27",)),
+    ("L sciatica since early January", ("R27",)),  # may be 1 January: 69 days
+    ("L sciatica since March", ("R1",)),  # 1-11 March: under six weeks, as the chart says
+    ("fever > 3 days", ("R1",)),
+    ("wt loss > 10 lbs", ("R1",)),
+    ("since she may need surgery", ("R1",)),
+], ids=["greater-than", "more-than", "for-months", "x-years", "since-august", "since-late-august",
+        "since-a-month-and-year", "since-early-january", "since-march", "fever-short", "weight", "may-verb"])
+def test_a_reason_stating_a_long_complaint_without_a_number_is_read(
+        reason: str, rules: tuple[str, ...]) -> None:
+    """The order's reason "LBP > 6 weeks", "for months", "since August" beside a sciatica written as begun
+    19 days ago: R1 "defer" → R27. A month without a year is its latest occurrence by the order's day, from
+    its first day (the safe side, as a range's larger end)."""
+    assert decide_order(draft(reason), radiculopathy()).rules == rules
