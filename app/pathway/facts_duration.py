@@ -73,6 +73,10 @@ _COMPLAINT = {
     Region.CERVICAL: re.compile(r"\bneck\b|cervical|radicul|\barms?\b", re.I),
     Region.THORACIC: re.compile(r"\bback\b|thoracic|radicul", re.I),
 }
+# What "chronic" must be said of, in its own phrase (up to a full stop, a semicolon or a line).
+_PAIN = re.compile(r"\b(?:pain|lbp|back|backache|sciatica|radicul\w*|lumbago|neck|spine|spinal)\b", re.I)
+_PHRASE_END = re.compile(r"[.;,\n]")
+_PAIN_BEFORE = re.compile(rf"{_PAIN.pattern}[\s,:-]*$", re.I)
 # Chronic back pain has lasted twelve weeks or more (the definition a clinic's "chronic" answer uses).
 _CHRONIC_WEEKS = 12.0
 # Words saying a pain has lasted long ("acute on chronic" too: the safe side); "non-chronic" is not.
@@ -112,9 +116,19 @@ def _said_chronic(ctx: Context, episode: tuple[Diagnosis, ...]) -> bool:
     return member(ctx.vs, "chronic_pain", codings) is not None or any(_chronic(text) for text in texts)
 
 
-def _chronic(text: str) -> bool:
-    """Some mention of chronic pain ``text`` asserts (not "not chronic", ``asserted_at``)."""
-    return any(asserted_at(text, m.start(), m.end()) for m in _CHRONIC.finditer(text[:2000]))
+def _chronic(text: str, *, of_pain: bool = True) -> bool:
+    """Some mention of chronic pain ``text`` asserts (not "not chronic", ``asserted_at``). With ``of_pain``
+    (free words, not a duration row's answer), "chronic" said of the pain, back or nerve root in its own
+    phrase ("Chronic left-sided low back pain", "Sciatica, chronic"), never of a treatment or another
+    disease ("on chronic opioids", "chronic kidney disease")."""
+    text = text[:2000]
+    return any(asserted_at(text, m.start(), m.end())
+               and (not of_pain or _said_of_pain(text, m.start(), m.end())) for m in _CHRONIC.finditer(text))
+
+
+def _said_of_pain(text: str, start: int, end: int) -> bool:
+    after = _PHRASE_END.split(text[end:end + 60], maxsplit=1)[0]
+    return _PAIN.search(after) is not None or _PAIN_BEFORE.search(text[max(0, start - 30):start]) is not None
 
 
 def _stated_beginnings(ctx: Context, onset: date) -> Iterator[date]:
@@ -208,7 +222,7 @@ def _row_amounts(o: ObservationView) -> Iterator[tuple[float, str]]:
     for words in (o.value_string, o.value_text):
         if words is not None:
             yield from _amounts(words, stated=False)
-            if _chronic(words):
+            if _chronic(words, of_pain=False):  # the row is the symptoms' duration
                 yield _CHRONIC_WEEKS, "wk"
 
 

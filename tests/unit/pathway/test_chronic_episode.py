@@ -63,3 +63,18 @@ def test_the_orders_reason_for_exam_saying_chronic_is_read() -> None:
 ], ids=["acute", "not-chronic", "non-chronic", "chronic-pain-of-no-region", "chronic-back-pain-of-2019"])
 def test_a_diagnosis_not_saying_the_episode_is_chronic_keeps_the_defer(resource: dict[str, Any]) -> None:
     assert decide(resource).rules == ("R1",)
+
+
+@pytest.mark.parametrize(("reason", "rules"), [
+    ("L radiculopathy, on chronic opioids", ("R1",)),
+    ("L sciatica; chronic kidney disease", ("R1",)),
+    ("Sciatica, chronic", ("R27",)),
+    ("L radicular pain, chronically", ("R27",)),
+], ids=["chronic-opioids", "chronic-kidney-disease", "chronic-after", "chronically"])
+def test_chronic_counts_only_said_of_the_pain(reason: str, rules: tuple[str, ...]) -> None:
+    """"Chronic" in free words counts only said of the pain, back or nerve root, before or after it in the
+    same phrase: "on chronic opioids" is a treatment, "chronic kidney disease" another diagnosis."""
+    order = {"resourceType": "ServiceRequest", "id": "o", "status": "draft", "intent": "order",
+             "code": coded(CPT, "72148"), "reasonCode": [{"text": reason}]}
+
+    assert decide_order(order, radiculopathy()).rules == rules
