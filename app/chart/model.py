@@ -93,6 +93,7 @@ class ObservationView:
     text: str | None = None
     body_site: tuple[Coding, ...] = ()
     value_text: str | None = None  # valueCodeableConcept's text, else its first display ("No", "Present")
+    value_date: FhirDate | None = None  # valueDateTime: the day a row answers ("Illness onset date")
     # A panel's items, each read as an Observation with the panel's id, status, date and body site. The
     # chart lists them beside their panel (``Chart.observations``), so every reader sees them.
     components: tuple[ObservationView, ...] = ()

@@ -88,6 +88,7 @@ def _observation(where: _Where, codings: tuple[Coding, ...], text: str | None, r
         text=text,
         body_site=where.body_site,
         value_text=value_text,
+        value_date=first_date(raw, "valueDateTime") if "valueDateTime" in raw else None,
         components=components,
         notes=noted,
         prose=prose(value_string) if value_string else (),

@@ -32,11 +32,11 @@ _PATIENT = "{{context.patientId}}"
 _LOINC = "http://loinc.org"
 _SNOMED = "http://snomed.info/sct"
 # Value sets of the measurements the pathway reads (temperature, pain score, ESR, CRP, WBC, a blood culture's
-# organism, a cancer's stage, a DXA T-score, how long the symptoms have lasted), by LOINC code; then LOINC
-# 75325-1 "Symptom", the code under which a SNOMED CT finding is recorded as the value.
+# organism, a cancer's stage, a DXA T-score, how long the symptoms have lasted and since when), by LOINC code;
+# then LOINC 75325-1 "Symptom", the code under which a SNOMED CT finding is recorded as the value.
 MEASURED_VALUE_SETS = (
     "body_temperature", "pain_score", "esr", "crp", "wbc", "blood_culture", "cancer_staging", "dxa_t_score",
-    "symptom_duration",
+    "symptom_duration", "symptom_onset_date",
 )
 _SYMPTOM = "75325-1"
 # US Core / R4 observation-category codes, system left out: Epic and others use their own category systems.

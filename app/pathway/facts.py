@@ -148,7 +148,7 @@ def extract_facts(
         region = order.region or episode.ordered_region(diagnoses)
     in_region = episode.episode_of_region(diagnoses, region)
     current = episode.current_episode(in_region, policy.episode_gap_days)
-    onset = stated_onset(ctx, episode.episode_onset(current))
+    onset = stated_onset(ctx, episode.episode_onset(current), current)
     since = care_window_start(ctx, onset.day)
     age = episode.age_years(chart.patient, ctx.order_date, (policy.minimum_age_years, episode.OVER_50))
     prior = imaging.prior_mri(ctx, region)

@@ -124,7 +124,9 @@ def _age_range(years: float, unit: str, patient: PatientView | None) -> tuple[da
 
 def moved_by(day: date, value: float, unit: str) -> date:
     """``day`` plus ``value`` (negative: less) units of UCUM ``a``, ``mo``, ``wk`` or ``d``: whole years and
-    months by the calendar, the rest in days (an onset age; a stated symptom duration, ``facts_duration``)."""
+    months by the calendar, the rest in days (an onset age; a stated symptom duration, ``facts_duration``).
+    An int is a float to the type checker but has no ``is_integer`` before Python 3.12: made a float first."""
+    value = float(value)
     if value.is_integer() and unit == "a":
         return add_years(day, int(value))
     if value.is_integer() and unit == "mo":

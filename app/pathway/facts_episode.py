@@ -149,7 +149,7 @@ def _from_condition(ctx: Context, condition: ConditionView) -> Iterator[Diagnosi
         evidence = Evidence(Finding(concept), condition.reference, start, coding)
         earliest = _earliest(condition, written) if since is None else shift(since, 1)
         exact_written = written[0] if written is not None and written[0] == written[1] else None
-        bound = Evidence(Finding(concept), visit, start, coding, State.VISIT_CARRIED) if visit else None
+        bound = Evidence(Finding(concept), visit[0], start, coding, visit[1]) if visit else None
         yield Diagnosis(evidence, region, radicular, start, exact, last_seen, earliest=earliest,
                         written=exact_written if since is None else None, bound=bound,
                         first_episode=exact_written if since is not None else None)
@@ -236,31 +236,38 @@ def _from_reasons(ctx: Context) -> Iterator[Diagnosis]:
 
 
 def _start(ctx: Context, condition: ConditionView, found: tuple[date, date] | None
-           ) -> tuple[date | None, bool, str | None]:
+           ) -> tuple[date | None, bool, tuple[str | None, State] | None]:
     """Exact onset, else the earliest day the symptoms had *certainly* begun: the end of a partial onset,
     the recordedDate, the assertedDate (US Core's date of diagnosis) or the first visit that carried the
     diagnosis, whichever is earliest, and never after the order (PATHWAY.md §2 lower bound; an exact onset
     written in another zone on the order's evening is the order's day, not a negative duration). An exact
     onset after the first visit that carried the diagnosis is not the episode's start: the visit shows the
     symptoms had begun by its day (docs/pathway-facts.md "Eleventh pass: onset"). ``found``: the days the
-    written onset may mean (``onset_range``). The third value: the visit before an exact onset that is
-    the start instead (a card names it)."""
+    written onset may mean (``onset_range``). So is an exact onset after the day the Condition was recorded
+    or asserted: the problem list had it by then; its onset was rewritten (a flare, an edit). The third
+    value: the record before an exact onset that is the start instead, and how (a card names it)."""
     carried = first_visit_record(ctx, condition)
     visit = carried[0] if carried is not None else None
-    if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
-        if visit is None or carried is None or not _before(last_day(visit), found[0],
-                                                            ctx.policy.episode_gap_days):
-            return min(found[0], ctx.order_date), True, None
-        return min(last_day(visit), ctx.order_date), False, carried[1]  # carried by a visit before its onset
-    bounds = [found[1]] if found is not None else []
     written = (condition.recorded, condition.asserted, visit)
+    if found is not None and found[0] == found[1]:  # a moment written in UTC may carry the next day's date
+        gap = ctx.policy.episode_gap_days
+        recorded = (condition.reference, State.RECORDED_EARLIER)
+        whys = (recorded, recorded, (carried[1], State.VISIT_CARRIED) if carried is not None else None)
+        before = [(last_day(day), why) for day, why in zip(written, whys, strict=True)
+                  if day is not None and _before(last_day(day), found[0], gap)]
+        if not before:
+            return min(found[0], ctx.order_date), True, None
+        day, why = min(before, key=lambda found_before: found_before[0])
+        return min(day, ctx.order_date), False, why  # on record before its onset
+    bounds = [found[1]] if found is not None else []
     bounds.extend(last_day(day) for day in written if day is not None)
     return (min(*bounds, ctx.order_date), False, None) if bounds else (None, False, None)
 
 
 def _before(day: date, onset: date, gap_days: int) -> bool:
-    """``day`` is before ``onset`` within the episode gap: a visit more than ``episode_gap_days`` before
-    an exact onset carried an earlier episode of a diagnosis the problem list re-used, not this one."""
+    """``day`` is before ``onset`` within the episode gap: a visit (or a recordedDate) more than
+    ``episode_gap_days`` before an exact onset was an earlier episode of a diagnosis the problem list
+    re-used, not this one."""
     return shift(onset, -gap_days) <= day < onset
 
 

@@ -164,6 +164,7 @@ class State(StrEnum):
     VISIT_REASON = "visit_reason"  # a qualifying diagnosis read from a visit's reasonCode
     VISIT_CARRIED = "visit_carried"  # a diagnosis a visit carried (its diagnosis or reasonReference)
     RECORD_REASON = "record_reason"  # a diagnosis stated as a referral's, drug's or procedure's reason
+    RECORDED_EARLIER = "recorded_earlier"  # a diagnosis recorded or asserted before its written onset
     PLANNED = "planned"  # a planned injection (candidate)
     VISIT = "visit"  # a therapy visit (conservative care)
     REFERRAL_VISITED = "referral_visited"  # a therapy referral a finished visit carried out

@@ -181,3 +181,41 @@ async def test_candidacy_recorded_as_exports_record_it_is_read_both_ways(cds: An
     assert answers.same, answers.difference()
     assert rules(answers.prefetch) == ["R2/R23"], answers.difference()
     assert rating(answers.prefetch) == "appropriate", answers.difference()
+
+
+async def test_a_chronic_problem_added_19_days_ago_is_no_19_day_episode_both_ways(cds: Any) -> None:
+    """Epic's problem "Chronic left-sided low back pain with left-sided sciatica" (M54.42 + G89.29) whose
+    onsetDateTime is the day it was added: chronic means twelve weeks or more, so the 19 days are only a
+    lower bound — R27 "record the onset" both ways, never R1's defer (docs/pathway-facts.md "Twelfth pass:
+    onset, duration and episode")."""
+    pid = "dfp-chronic-problem"
+    dx = {"code": {"coding": [{"system": ICD, "code": "M54.42"}, {"system": ICD, "code": "G89.29"}],
+                   "text": "Chronic left-sided low back pain with left-sided sciatica"},
+          "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                         "code": "active"}]},
+          "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                    "code": "problem-list-item"}]}],
+          "onsetDateTime": day(19), "recordedDate": day(19)}
+    resources = chart(pid, {})
+    resources[1] = {**resources[1], **dx}
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch) == [("SpineDataNeeded", "info")], answers.difference()  # R27, unrated
+
+
+async def test_an_illness_onset_date_row_is_read_both_ways(cds: Any) -> None:
+    """LOINC 11368-8 "Illness or injury onset date and time" answered 100 days ago, observed at this week's
+    visit, beside a sciatica written as begun 19 days ago: the fallback fetches the row as the prefetch
+    carries it, and both answer R27 "record the onset", never R1's defer."""
+    pid = "dfp-illness-onset-row"
+    row = {"resourceType": "Observation", "id": "onset-row", "status": "final",
+           "code": {"coding": [{"system": "http://loinc.org", "code": "11368-8"}]},
+           "effectiveDateTime": day(3), "valueDateTime": day(100)}
+    resources = chart(pid, {"onsetDateTime": day(19)}, row)
+
+    answers = await evaluate_both_ways(cds, resources, order=LUMBAR_MRI, on=ON.isoformat())
+
+    assert answers.same, answers.difference()
+    assert topics(answers.prefetch) == [("SpineDataNeeded", "info")], answers.difference()  # R27, unrated

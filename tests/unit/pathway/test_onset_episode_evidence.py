@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from raw_decision import coded, decide, decide_chart
+from raw_decision import coded, decide, decide_chart, radiculopathy
 
 from app.terminology import ICD10CM, LOINC, RXNORM, SNOMED
 
@@ -113,5 +113,33 @@ def test_a_record_stating_the_diagnosis_before_its_exact_onset_makes_it_a_lower_
 
 def test_a_record_stating_the_diagnosis_after_its_exact_onset_leaves_it_exact() -> None:
     decision = decide({**SYMPTOM, "effectiveDateTime": "2026-03-01"})
+
+    assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))
+
+
+ASSERTED = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+
+
+@pytest.mark.parametrize("written", [
+    {"recordedDate": "2025-12-01"},
+    {"recordedDate": "2025-12-01T10:15:00-05:00"},
+    {"extension": [{"url": ASSERTED, "valueDateTime": "2025-12-01"}]},
+], ids=["recordedDate", "recordedDate-instant", "assertedDate"])
+def test_a_diagnosis_recorded_before_its_exact_onset_makes_it_a_lower_bound(written: dict[str, Any]) -> None:
+    """A sciatica recorded (or asserted, US Core's date of diagnosis) on 1 December whose onset reads 20
+    February: the problem list had it by 1 December — the onset was rewritten (a flare, an edit), not the
+    day it began. As a visit that carried it before its onset already did (eleventh pass): R1 "defer, 19
+    days" → R27 (+ R24), at least 100 days."""
+    decision = decide_chart({**radiculopathy(), **written})
+
+    assert (decision.facts.onset_verified, decision.facts.duration_days) == (False, 100)
+    assert decision.rules[0] == "R27"
+
+
+@pytest.mark.parametrize("recorded", ["2023-05-02", "2026-02-20", "2026-03-01", "2026-02-20T03:00:00Z"],
+                         ids=["an-earlier-episode", "same-day", "after", "same-day-in-utc"])
+def test_a_diagnosis_recorded_on_or_after_its_onset_or_an_episode_before_keeps_it_exact(
+        recorded: str) -> None:
+    decision = decide_chart({**radiculopathy(), "recordedDate": recorded})
 
     assert (decision.facts.onset_verified, decision.rules) == (True, ("R1",))

@@ -44,13 +44,18 @@ LUMBAR = [
 ]
 
 
+CHRONIC = {"278860009", "134407002"}
+
+
 @pytest.mark.parametrize(("system", "code"), LUMBAR)
 def test_a_lumbar_diagnosis_as_exports_code_it_qualifies_and_dates_the_episode(
         system: str, code: str) -> None:
-    """§6.1: a day-19 lumbar episode on a lumbar MRI is R1 (defer), no longer R28's silence."""
+    """§6.1: a day-19 lumbar episode on a lumbar MRI is R1 (defer), no longer R28's silence. A chronic back
+    pain "begun" 19 days ago qualifies and dates the episode too, but its onset is only a lower bound: R27
+    (docs/pathway-facts.md "Twelfth pass: onset, duration and episode")."""
     decision = decide_chart(condition(code, system))
 
-    assert decision.rules == ("R1",)
+    assert decision.rules == (("R27",) if code in CHRONIC else ("R1",))
     assert (decision.facts.region, decision.facts.duration_days) == (Region.LUMBAR, 19)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from raw_decision import ORDER_DATE, coded, decide, decide_order, radiculopathy
+from raw_decision import ORDER_DATE, coded, decide, decide_chart, decide_order, radiculopathy
 from render_fixtures import context, draft_order
 
 from app.fhir.bundles import KeyData
@@ -171,3 +171,32 @@ def test_a_long_reason_for_exam_is_cut_on_the_card(library: CardLibrary) -> None
 
     assert len(onset_line(card)) < 250, onset_line(card)
     assert '"L radicular pain x 3 months, failed PT' in onset_line(card)
+
+
+def test_an_onset_after_the_day_the_diagnosis_was_recorded_names_that_day(library: CardLibrary) -> None:
+    """The problem list held the sciatica on 1 December; its onset reads 20 February (a flare, an edit): a
+    lower bound (R27), and the card says which record came first, not "Onset not recorded"."""
+    recorded = {**radiculopathy(), "recordedDate": "2025-12-01"}
+    decision = decide_chart(recorded)
+    found = [card for card in render_cards(decision, library, context(draft_order()))
+             if "- Onset" in card["detail"]]
+
+    assert "R27" in decision.rules
+    assert found
+    expected = ("- Onset recorded as 2026-02-20, but lumbar radiculopathy recorded on the chart on"
+                " 2025-12-01: symptoms began on or before 2025-12-01.")
+    assert onset_line(found[0]) == expected, found[0]["detail"]
+
+
+def test_a_chronic_problem_names_the_words_that_say_so(library: CardLibrary) -> None:
+    """Epic's "Chronic left-sided low back pain with left-sided sciatica", added 19 days ago: chronic means
+    twelve weeks or more (R27), and the card quotes what said so."""
+    chronic = {**radiculopathy(), "code": {**coded(ICD10CM, "M54.42"),
+                                         "text": "Chronic left-sided low back pain with left-sided sciatica"}}
+    decision = decide_chart(chronic)
+    card = next(card for card in render_cards(decision, library, context(draft_order()))
+                if "- Onset" in card["detail"])
+
+    assert "R27" in decision.rules
+    said = '- Onset recorded as 2026-02-20, but symptom duration stated "Chronic'
+    assert onset_line(card).startswith(said), card["detail"]
