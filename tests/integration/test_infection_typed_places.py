@@ -8,47 +8,13 @@ lumbar radiculopathy and a lumbar MRI order: R1 (defer) without the finding.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from chart_both_ways import first_rule_beside_sciatica
+from typed_places import ON, ONSET, exam_prose, prescription_note, problem, problem_note, visit
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-ON = date(2025, 6, 2)
-YESTERDAY, LAST_WEEK, ONSET = ((ON - timedelta(days=days)).isoformat() for days in (1, 6, 19))
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-EXAM = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                     "code": "exam"}]}]
-
-
-def of(pid: str, resource_type: str, rid: str, **fields: Any) -> dict[str, Any]:
-    return {"resourceType": resource_type, "id": f"{pid}-{rid}", "subject": {"reference": f"Patient/{pid}"},
-            **fields}
-
-
-def visit(pid: str, words: str) -> list[dict[str, Any]]:
-    return [of(pid, "Encounter", "visit", status="finished", period={"start": YESTERDAY},
-               reasonCode=[{"text": words}])]
-
-
-def problem_note(pid: str, words: str) -> list[dict[str, Any]]:
-    return [of(pid, "Condition", "lbp", code={"coding": [{"system": ICD, "code": "M54.50"}]},
-               recordedDate=LAST_WEEK, note=[{"text": words, "time": f"{YESTERDAY}T10:00:00Z"}])]
-
-
-def problem(pid: str, words: str) -> list[dict[str, Any]]:
-    return [of(pid, "Condition", "typed", code={"text": words}, recordedDate=LAST_WEEK)]
-
-
-def exam_prose(pid: str, words: str) -> list[dict[str, Any]]:
-    return [of(pid, "Observation", "vitals", status="final", category=EXAM, code={"text": "Physical exam"},
-               effectiveDateTime=YESTERDAY, valueString=words)]
-
-
-def prescription_note(pid: str, words: str) -> list[dict[str, Any]]:
-    return [of(pid, "MedicationRequest", "rx", status="active", intent="order", authoredOn=LAST_WEEK,
-               medicationCodeableConcept={"text": "naproxen"}, note=[{"text": words}])]
 
 
 SHAPES: dict[str, tuple[Any, str, str]] = {

@@ -8,51 +8,20 @@ radiculopathy and a lumbar MRI order: R1 (defer) without the finding.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 from chart_both_ways import first_rule_beside_sciatica
+from typed_places import ON, ONSET, chief_complaint, problem, problem_note, referral_note
+from typed_places import exam_prose as any_exam_prose
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-ON = date(2025, 6, 2)
-YESTERDAY, LAST_WEEK, ONSET = ((ON - timedelta(days=days)).isoformat() for days in (1, 7, 19))
-ICD = "http://hl7.org/fhir/sid/icd-10-cm"
-EXAM = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                     "code": "exam"}]}]
-
-
-def of(pid: str, resource_type: str, rid: str, **fields: Any) -> list[dict[str, Any]]:
-    return [{"resourceType": resource_type, "id": f"{pid}-{rid}", "subject": {"reference": f"Patient/{pid}"},
-             **fields}]
-
-
-def typed_problem(pid: str, words: str) -> list[dict[str, Any]]:
-    return of(pid, "Condition", "typed", code={"text": words}, onsetDateTime=LAST_WEEK)
-
-
-def problem_note(pid: str, words: str) -> list[dict[str, Any]]:
-    return of(pid, "Condition", "lbp", code={"coding": [{"system": ICD, "code": "M54.50"}]},
-              recordedDate=LAST_WEEK, note=[{"text": words, "time": f"{YESTERDAY}T10:00:00Z"}])
-
-
-def exam_prose(pid: str, words: str) -> list[dict[str, Any]]:
-    return of(pid, "Observation", "neuro", status="final", category=EXAM, code={"text": "Neuro exam"},
-              effectiveDateTime=YESTERDAY, valueString=words)
-
-
-def chief_complaint(pid: str, words: str) -> list[dict[str, Any]]:
-    return of(pid, "Encounter", "ed", status="finished", period={"start": YESTERDAY},
-              **{"class": {"code": "EMER"}}, reasonCode=[{"text": words}])
-
-
-def referral_note(pid: str, words: str) -> list[dict[str, Any]]:
-    return of(pid, "ServiceRequest", "ref", status="active", intent="order",
-              code={"text": "Neurosurgery referral"}, authoredOn=YESTERDAY, note=[{"text": words}])
+exam_prose = partial(any_exam_prose, row="Neuro exam")
 
 
 SHAPES: dict[str, tuple[Any, str, str]] = {
-    "problem-b-b-incontinence": (typed_problem, "B/B incontinence", "R5"),
+    "problem-b-b-incontinence": (problem, "B/B incontinence", "R5"),
     "note-query-ces": (problem_note, "?CES, sent to ED", "R5"),
     "exam-decreased-rectal-tone": (exam_prose, "↓ rectal tone, saddle paresthesias", "R5"),
     "complaint-bilateral-leg-weakness": (chief_complaint, "bilat LE weakness x2d", "R5"),
