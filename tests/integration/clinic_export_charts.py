@@ -833,3 +833,280 @@ CHARTS: dict[str, Callable[[date], tuple[Chart, Expected]]] = {
     "hie-neck": hie_cervical,
     "hie-ces": hie_retention_duplicate,
 }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# More charts where the rules meet
+
+
+def synthea_new_episode(today: date) -> tuple[Chart, Expected]:
+    """A 45-year-old man whose first sciatica (Synthea, SNOMED 23056005) was imaged by lumbar MRI 300 days
+    ago and resolved 230 days ago; a new sciatica began 60 days ago, ibuprofen and PT since. The old MRI
+    belongs to another episode (a gap over 180 days): R12 does not apply; care done, no candidacy: R3b."""
+    chart = Chart("synthea-episode", today)
+    chart.patient(45, "male")
+    synthea_background(chart, [-740, -375, -10])
+    sciatica = concept("Sciatica (disorder)", SCT, "23056005", "Sciatica (disorder)")
+    old = synthea_encounter(chart, "old0", -330, sciatica, SYMPTOM)
+    synthea_condition(chart, "old", "23056005", "Sciatica (disorder)", -330, old, abated=-230)
+    chart.add(
+        "DiagnosticReport",
+        "old-mri",
+        status="final",
+        category=[concept("Radiology", LOINC, "LP29684-5")],
+        code=concept("MR Lumbar spine WO contrast", LOINC, "30679-5"),
+        effectiveDateTime=f"{chart.day(-300)}T10:00:00-05:00",
+        conclusion="L5-S1 disc protrusion contacting the left S1 nerve root.",
+    )
+    new = synthea_encounter(chart, "new0", -60, sciatica, SYMPTOM)
+    synthea_condition(chart, "new", "23056005", "Sciatica (disorder)", -60, new)
+    chart.add(
+        "MedicationRequest",
+        "ibuprofen",
+        status="active",
+        intent="order",
+        medicationCodeableConcept=concept("Ibuprofen 400 MG Oral Tablet", RXNORM, "197806"),
+        authoredOn=f"{chart.day(-60)}T09:15:00-05:00",
+    )
+    for number, offset in enumerate([-50, -43, -36]):
+        chart.add(
+            "Procedure",
+            f"pt{number}",
+            status="completed",
+            code=concept("Physical therapy procedure", SCT, "91251008"),
+            performedPeriod={
+                "start": f"{chart.day(offset)}T10:00:00-05:00",
+                "end": f"{chart.day(offset)}T11:00:00-05:00",
+            },
+        )
+    return chart, Expected(
+        order={"system": CPT, "code": "72148", "display": "MRI lumbar spine without contrast"},
+        rating=None,
+        rules=("R3b",),
+        topic="SpineImagingAppropriate",
+        indicator="info",
+        absent=("SpineRepeatImaging", "SpineDeferImaging", "SpineRedFlag"),
+        why="MRI of an earlier episode, new sciatica 60 days with care: R3b",
+    )
+
+
+def hie_mri_then_surgery(today: date) -> tuple[Chart, Expected]:
+    """A 61-year-old woman: lumbar MRI 200 days ago (sent by both sources, one report preliminary, one
+    final), an L4-5 microdiscectomy 120 days ago (CPT 63030 from one source), and her radiculopathy back for
+    50 days. Surgery since the MRI: R12 does not apply; R11 (post-surgical) rates the MRI appropriate."""
+    chart = Chart("hie-redo", today)
+    chart.patient(61, "female", link=[{"other": {"reference": "Patient/hie-redo-mpi"}, "type": "seealso"}])
+    hie_results(chart, [-800, -400, -210, -60])
+    hie_source(chart, "ccd-a")
+    hie_condition(chart, "a-dx", concept("Lumbar radiculopathy", ICD10_OID, "M54.16"), -260)
+    chart.add(
+        "DiagnosticReport",
+        "a-mri",
+        status="preliminary",
+        code=concept("MRI lumbar spine without contrast", LOINC, "30679-5"),
+        effectiveDateTime=chart.day(-200),
+        conclusion="Large L4-5 extrusion compressing the L5 root.",
+    )
+    chart.add(
+        "Procedure",
+        "a-disc",
+        status="completed",
+        code=concept("Laminotomy with discectomy, lumbar", CPT, "63030"),
+        performedDateTime=chart.day(-120),
+    )
+    hie_source(chart, "ccd-b")
+    chart.add(
+        "DiagnosticReport",
+        "b-mri",
+        status="final",
+        code=concept("MR Lumbar spine", LOINC, "24968-0"),
+        effectiveDateTime=chart.day(-200),
+        conclusion="Large L4-5 extrusion compressing the L5 root.",
+    )
+    hie_condition(chart, "b-dx", concept("Lumbar radiculopathy", SCT, "128196005"), -50)
+    chart.add(
+        "MedicationStatement",
+        "b-gaba",
+        status="active",
+        medicationCodeableConcept=concept("gabapentin 300 MG Oral Capsule", RXNORM, "310431"),
+        effectivePeriod={"start": chart.day(-48)},
+    )
+    return chart, Expected(
+        order={"system": CPT, "code": "72148", "display": "MRI lumbar spine without contrast"},
+        rating="appropriate",
+        rules=("R11/R21",),
+        topic="SpineImagingAppropriate",
+        indicator="info",
+        absent=("SpineRepeatImaging", "SpineDeferImaging", "SpineRedFlag"),
+        why="discectomy after the last MRI, symptoms back: R11",
+    )
+
+
+def clinic_teen(today: date) -> tuple[Chart, Expected]:
+    """A clinic's CSV gives a 17-year-old's birth date as a year only; sciatica for 20 days, a lumbar MRI.
+    Under 18 on every day of that year: out of scope (R28), no card."""
+    chart = Chart("clinic-teen", today)
+    chart.add("Patient", "pt", birthDate=str(today.year - 17), gender="male")
+    chart.resources[-1]["id"] = chart.pid
+    clinic_vitals(chart, [-700, -400, -300, -200, -100, -60, -19])
+    chart.add(
+        "Condition", "dx", code=concept("Sciatica, left", "ICD10", "M54.32"), onsetDateTime=chart.day(-20)
+    )
+    chart.add(
+        "Condition",
+        "asthma",
+        code=concept("Asthma, mild intermittent", "ICD10", "J45.20"),
+        onsetDateTime="2015",
+    )
+    return chart, Expected(
+        order={"system": CPT, "code": "72148", "display": "MRI lumbar spine without contrast"},
+        rating="no-criteria-apply",
+        rules=(),
+        topic=None,
+        indicator=None,
+        absent=("SpineDeferImaging", "SpineRedFlag", "SpineImagingAppropriate"),
+        why="17 years old: R28",
+    )
+
+
+def clinic_contrast_only(today: date) -> tuple[Chart, Expected]:
+    """A 39-year-old woman, sciatica for 70 days, cyclobenzaprine and chiropractic (CPT 98940 under "CPT4");
+    the clinic orders a lumbar MRI with contrast only (72149). R3b would leave the order unrated; R16 rates a
+    contrast-only MRI not-appropriate with its own warning."""
+    chart = Chart("clinic-contrast", today)
+    chart.patient(39, "female")
+    clinic_vitals(chart, [-500, -300, -69, -30, -5])
+    chart.add(
+        "Condition",
+        "dx",
+        code=concept("Sciatica, right", "ICD-10-CM", "M54.31"),
+        onsetDateTime=chart.day(-70),
+    )
+    chart.add(
+        "MedicationRequest",
+        "flexeril",
+        status="active",
+        intent="order",
+        medicationCodeableConcept=concept("Cyclobenzaprine 10 mg tab qhs"),
+        authoredOn=chart.day(-69),
+    )
+    for visit in range(4):
+        chart.add(
+            "Procedure",
+            f"chiro{visit}",
+            status="completed",
+            code=concept("Chiropractic manipulation, 1-2 regions", "CPT4", "98940"),
+            performedDateTime=chart.day(-60 + 10 * visit),
+        )
+    return chart, Expected(
+        order={"system": CPT, "code": "72149", "display": "MRI lumbar spine with contrast"},
+        rating="not-appropriate",
+        rules=("R16",),
+        topic="SpineContrast",
+        indicator="warning",
+        absent=("SpineRedFlag", "SpineDeferImaging"),
+        why="contrast-only MRI: R16",
+    )
+
+
+def synthea_cervical_fusion(today: date) -> tuple[Chart, Expected]:
+    """A 56-year-old man with an ACDF (CPT 22551) six years ago and a new lumbar radiculopathy (SNOMED
+    128196005) for 50 days, naproxen since. The fusion is cervical: not "post-surgical" for a lumbar order
+    (PATHWAY.md §2); care done, no candidacy: R3b."""
+    chart = Chart("synthea-acdf", today)
+    chart.patient(56, "male")
+    synthea_background(chart, [-1100, -730, -365, -8])
+    acdf = synthea_encounter(chart, "acdf", -2200, None, concept("Encounter for problem", SCT, "185347001"))
+    chart.add(
+        "Procedure",
+        "acdf",
+        status="completed",
+        encounter={"reference": acdf},
+        code=concept("Anterior cervical discectomy and fusion, C5-6", CPT, "22551"),
+        performedPeriod={
+            "start": f"{chart.day(-2200)}T08:00:00-05:00",
+            "end": f"{chart.day(-2200)}T11:00:00-05:00",
+        },
+    )
+    radic = concept("Lumbar radiculopathy (disorder)", SCT, "128196005", "Lumbar radiculopathy (disorder)")
+    first = synthea_encounter(chart, "sx0", -50, radic, SYMPTOM)
+    synthea_condition(chart, "radic", "128196005", "Lumbar radiculopathy (disorder)", -50, first)
+    chart.add(
+        "MedicationRequest",
+        "naproxen",
+        status="active",
+        intent="order",
+        medicationCodeableConcept=concept("Naproxen sodium 220 MG Oral Tablet", RXNORM, "849574"),
+        authoredOn=f"{chart.day(-50)}T09:15:00-05:00",
+    )
+    return chart, Expected(
+        order={"system": CPT, "code": "72148", "display": "MRI lumbar spine without contrast"},
+        rating=None,
+        rules=("R3b",),
+        topic="SpineImagingAppropriate",
+        indicator="info",
+        absent=("SpineDeferImaging", "SpineRedFlag"),
+        why="cervical fusion, lumbar order: R3b",
+    )
+
+
+CHARTS.update(
+    {
+        "synthea-episode": synthea_new_episode,
+        "hie-redo": hie_mri_then_surgery,
+        "clinic-teen": clinic_teen,
+        "clinic-contrast": clinic_contrast_only,
+        "synthea-acdf": synthea_cervical_fusion,
+    }
+)
+
+
+def clinic_poc_esr(today: date) -> tuple[Chart, Expected]:
+    """A 62-year-old man, sciatica for 18 days, ibuprofen; the clinic's point-of-care result "Sed Rate
+    (ESR)" 55 mm/hr two days ago, filed by its converter as a flowsheet row of the visit (category exam)
+    under the column's header, no LOINC code. Age over 50 alone is a weak flag (R9 defers); with an ESR ≥ 50
+    it is a major malignancy flag (PATHWAY.md §3): R8, imaging appropriate now, never a defer."""
+    chart = Chart("clinic-esr", today)
+    chart.patient(62, "male")
+    clinic_vitals(chart, [-700, -365, -120, -17, -2])
+    chart.add(
+        "Condition", "dx", code=concept("Sciatica, left", "ICD-10-CM", "M54.32"), onsetDateTime=chart.day(-18)
+    )
+    chart.add("Condition", "htn", code=concept("Hypertension", "ICD-10-CM", "I10"), onsetDateTime="2016")
+    chart.add("Condition", "gout", code=concept("Gout", "ICD-10-CM", "M10.9"), onsetDateTime="2020-06")
+    chart.add(
+        "MedicationStatement",
+        "ibu",
+        status="active",
+        medicationCodeableConcept=concept("Ibuprofen 600 mg TID"),
+        effectivePeriod={"start": chart.day(-17)},
+    )
+    exam = [
+        {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "exam"}]}
+    ]
+    for suffix, header, value in [
+        ("esr", "Sed Rate (ESR)", {"valueQuantity": {"value": 55, "unit": "mm/hr"}}),
+        ("ua", "Urine dip", {"valueString": "Negative"}),
+        ("bb", "Bowel/bladder", {"valueString": "No changes"}),
+    ]:
+        chart.add(
+            "Observation",
+            f"poc-{suffix}",
+            status="final",
+            category=exam,
+            code={"text": header},
+            effectiveDateTime=chart.day(-2),
+            **value,
+        )
+    return chart, Expected(
+        order={"system": CPT, "code": "72148", "display": "MRI lumbar spine without contrast"},
+        rating="appropriate",
+        rules=("R8",),
+        topic="SpineRedFlag",
+        indicator="warning",
+        absent=("SpineDeferImaging",),
+        why="age 62 with ESR 55 under its header: R8",
+    )
+
+
+CHARTS["clinic-esr"] = clinic_poc_esr
