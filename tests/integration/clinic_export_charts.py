@@ -1110,3 +1110,62 @@ def clinic_poc_esr(today: date) -> tuple[Chart, Expected]:
 
 
 CHARTS["clinic-esr"] = clinic_poc_esr
+
+
+def synthea_kidney_recipient(today: date) -> tuple[Chart, Expected]:
+    """A 49-year-old woman whose end-stage renal disease (Synthea: CKD stage 5, haemodialysis) ended with a
+    kidney transplant six years ago (Procedure 70536003); her immunosuppressants are prescribed by the
+    transplant centre and not in this export. Sciatica for 15 days. A transplant recipient is immunosuppressed
+    (PATHWAY.md §3, Z94.x): infection red flag, R7 critical, never R1's defer."""
+    chart = Chart("synthea-graft", today)
+    chart.patient(49, "female")
+    synthea_background(chart, [-1100, -735, -370, -14])
+    renal = synthea_encounter(chart, "renal", -2600, None, concept("Encounter for problem", SCT, "185347001"))
+    synthea_condition(
+        chart, "ckd5", "433146000", "Chronic kidney disease stage 5 (disorder)", -2600, renal, abated=-2190
+    )
+    for number, offset in enumerate([-2400, -2300, -2200]):
+        chart.add(
+            "Procedure",
+            f"hd{number}",
+            status="completed",
+            code=concept("Hemodialysis (procedure)", SCT, "302497006"),
+            performedPeriod={
+                "start": f"{chart.day(offset)}T07:00:00-05:00",
+                "end": f"{chart.day(offset)}T11:00:00-05:00",
+            },
+        )
+    chart.add(
+        "Procedure",
+        "graft",
+        status="completed",
+        encounter={"reference": renal},
+        code=concept("Transplant of kidney (procedure)", SCT, "70536003", "Transplant of kidney (procedure)"),
+        performedPeriod={
+            "start": f"{chart.day(-2190)}T08:00:00-05:00",
+            "end": f"{chart.day(-2190)}T14:00:00-05:00",
+        },
+    )
+    sciatica = concept("Sciatica (disorder)", SCT, "23056005", "Sciatica (disorder)")
+    first = synthea_encounter(chart, "sx0", -15, sciatica, SYMPTOM)
+    synthea_condition(chart, "sciatica", "23056005", "Sciatica (disorder)", -15, first)
+    chart.add(
+        "MedicationRequest",
+        "apap",
+        status="active",
+        intent="order",
+        medicationCodeableConcept=concept("Acetaminophen 325 MG Oral Tablet", RXNORM, "313782"),
+        authoredOn=f"{chart.day(-15)}T09:15:00-05:00",
+    )
+    return chart, Expected(
+        order={"system": CPT, "code": "72148", "display": "MRI lumbar spine without contrast"},
+        rating="appropriate",
+        rules=("R7",),
+        topic="SpineRedFlag",
+        indicator="critical",
+        absent=("SpineDeferImaging",),
+        why="kidney transplant recipient: immunosuppression, R7",
+    )
+
+
+CHARTS["synthea-graft"] = synthea_kidney_recipient

@@ -80,7 +80,9 @@ async def test_clinic_export_chart_gets_the_hand_decided_answer_at_order_select_
     assert (expected.topic, expected.indicator) in topics(answer), said
 
 
-@pytest.mark.parametrize("chart_id", ["clinic-fever", "hie-ces", "clinic-early"])
+@pytest.mark.parametrize(
+    "chart_id", ["clinic-fever", "hie-ces", "clinic-early", "synthea-graft", "hie-postop"]
+)
 async def test_clinic_export_chart_patient_view_both_ways(cds: Cds, chart_id: str) -> None:
     chart, expected = loaded(cds, chart_id)
     body = {
