@@ -1,7 +1,7 @@
 """Whole charts shaped as a small clinic's CSV-to-FHIR conversion, a Synthea export and an HIE/CCD-derived
 bundle, each the story of one patient where the non-red-flag rules of PATHWAY.md meet (conservative care,
-prior imaging and surgery, modality, fracture risk, age, region), and two where a red
-flag hides in the export.
+prior imaging and surgery, modality, fracture risk, age, region), and four where a red
+flag hides in the export (a fever, a new urinary retention, a raised ESR at 62, a transplant).
 
 Every date is written as days from ``today`` (the order date), so the order-select (``authoredOn`` = today)
 and the patient-view (the site's today) see the same chart. The expected answer of each chart is decided by
