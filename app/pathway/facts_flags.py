@@ -36,7 +36,7 @@ from app.pathway.facts_dates import last_day, possibly_within, shift
 from app.pathway.facts_fever_words import names_a_temperature
 from app.pathway.facts_findings import Statement, findings
 from app.pathway.facts_fracture import fracture_risks
-from app.pathway.facts_immune import drug_flags
+from app.pathway.facts_immune import drug_flags, transplant_flags
 from app.pathway.facts_match import matched_members
 from app.pathway.facts_measured import celsius, measured
 from app.pathway.model import Evidence, Finding, RedFlag, State
@@ -112,8 +112,8 @@ def red_flags(
     signs = _one_fever(list(_coded(window, TRIGGERS)), measured_fever=bool(temperatures))
     neck = neck_symptoms or (_conditional(signs) and _neck_or_arm_symptoms(window))
     coded = _myelopathy_rule(signs, neck)
-    found = [*coded, *temperatures, *_steroids(ctx), *drug_flags(ctx), *fracture_risks(ctx),
-             *cancer_treatments(ctx), *_age_over_50(ctx, age)]
+    found = [*coded, *temperatures, *_steroids(ctx), *drug_flags(ctx), *transplant_flags(ctx),
+             *fracture_risks(ctx), *cancer_treatments(ctx), *_age_over_50(ctx, age)]
     by_flag = {flag: ordered(e for f, e in found if f is flag) for flag in RedFlag}
     return {flag: items for flag, items in by_flag.items() if items}
 

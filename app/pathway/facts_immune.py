@@ -1,4 +1,5 @@
-"""Infection flags (PATHWAY.md §3 infection) recorded as a drug on the medication list. PURE.
+"""Infection flags (PATHWAY.md §3 infection) recorded as a drug on the medication list, or as the
+transplant operation that made the patient a recipient. PURE.
 
 * **Immunosuppression**: a current systemic immunosuppressant — a transplant recipient's tacrolimus or
   mycophenolate, a rheumatology patient's methotrexate or adalimumab — is immunosuppression, as its
@@ -7,6 +8,9 @@
   without naloxone, an opioid-use-disorder methadone product (``opioid_use_disorder_drug.json``) — is opioid
   dependence, F11.2x, which §3 reads as intravenous drug use. A buprenorphine product made for pain (a
   transdermal system, a buccal film without naloxone, the 0.3 mg/mL injection) is none.
+* **Transplant** (twelfth pass): a solid organ or allogeneic graft recorded only by its Procedure, as
+  Synthea records a kidney transplant (``organ_transplant_procedure.json``), is the recipient's status
+  Z94.x that §3 reads as immunosuppression, whatever its age.
 
 Data compromises (docs/pathway-facts.md "Ninth pass: infection", "Tenth pass: injection drug use"): §3 names
 these flags by their codes and gives no drug list; reading the drug is reading the same fact where the chart
@@ -24,13 +28,20 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from app.chart.model import MedicationView
-from app.pathway.facts_common import Context, by_code_or_name, dated, drug_name, given_locally
+from app.pathway.facts_common import (
+    Context,
+    by_code_or_name,
+    dated,
+    drug_name,
+    given_locally,
+    treating_procedures,
+)
 from app.pathway.facts_dates import last_day, possibly_by
 from app.pathway.facts_match import memoisable, words_memoisable
 from app.pathway.model import Evidence, Finding, RedFlag, State
 from app.terminology import Coding, ValueSets
 
-__all__ = ["drug_flags"]
+__all__ = ["drug_flags", "transplant_flags"]
 
 _CURRENT = frozenset({"active", "on-hold"})
 # Buprenorphine for pain (BuTrans, Belbuca, Buprenex and their generic forms), unless the words also name
@@ -57,6 +68,12 @@ def drug_flags(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
             yield RedFlag.INFECTION, _evidence(Finding.IMMUNOSUPPRESSION, m, immune)
         if opioid is not None:
             yield RedFlag.INFECTION, _evidence(Finding.IVDU, m, opioid)
+
+
+def transplant_flags(ctx: Context) -> Iterator[tuple[RedFlag, Evidence]]:
+    """§3 infection: the recipient of a transplant known by its operation (immunosuppression, Z94.x)."""
+    for evidence in treating_procedures(ctx, "organ_transplant_procedure", Finding.IMMUNOSUPPRESSION):
+        yield RedFlag.INFECTION, evidence
 
 
 @lru_cache(maxsize=4096)  # bounded like facts_match's memos

@@ -44,6 +44,7 @@ from app.pathway.facts_common import (
 from app.pathway.facts_dates import last_day, possibly_by, possibly_within
 from app.pathway.facts_findings import stated_texts
 from app.pathway.facts_flags import Keep, coded_evidence
+from app.pathway.facts_marker_rows import marker_named
 from app.pathway.facts_match import member, memoisable
 from app.pathway.facts_measured import Measured, measured, unit_key
 from app.pathway.facts_named import narrative
@@ -149,7 +150,7 @@ def latest(ctx: Context, concept: str, days: int) -> Marker | None:
     or partial but may lie in the window is higher. Such a value may be the latest, so it can raise the
     marker but never cancel one: removing a date never makes the answer less safe (§2, invariant 6)."""
     start = ctx.days_before(days)
-    found = [m for o, coding in coded_observations(ctx, concept)
+    found = [m for o, coding in _marker_rows(ctx, concept)
              if (m := _marker(ctx, o, coding, concept, start)) is not None]
     newest = max((m for m in found if m.dated), key=lambda m: (m.evidence.on or date.min, m.value),
                  default=None)
@@ -159,7 +160,18 @@ def latest(ctx: Context, concept: str, days: int) -> Marker | None:
     return max(candidates, key=lambda m: m.value, default=None)
 
 
-def _marker(ctx: Context, o: ObservationView, coding: Coding, concept: str, start: date) -> Marker | None:
+def _marker_rows(ctx: Context, concept: str) -> Iterator[tuple[ObservationView, Coding | None]]:
+    """The coded rows of ``concept``, then the rows a clinic names that test in words only
+    (``facts_marker_rows``: "Sed Rate (ESR)", "CRP" as a CSV column's header)."""
+    coded = coded_observations(ctx, concept)
+    yield from coded
+    held = {id(o) for o, _ in coded}
+    yield from ((o, None) for o in ctx.chart.observations
+                if id(o) not in held and marker_named(o.text, o.codings) == concept)
+
+
+def _marker(ctx: Context, o: ObservationView, coding: Coding | None, concept: str, start: date
+            ) -> Marker | None:
     if o.status in VOID_OBSERVATION:
         return None
     if not possibly_within(o.effective, start, ctx.order_date):

@@ -6,15 +6,17 @@ asserted Observation (an MRI safety screen's "pacemaker: Yes"), the reason for a
 prescription or earlier order (a pacemaker check), and the draft order's own reason (a CT ordered "for
 Z95.0"). A device and an ossification stay until removed, so any clinical status counts (a problem list
 tidied to "resolved" does not show an explanted pacemaker); refuted and entered-in-error never do, nor a
-statement dated after the order. Device and AllergyIntolerance resources are not read (docs/pathway-facts.md
-"Eighth pass: the modality rules").
+statement dated after the order. A device is also read from the Procedure that implanted it
+(``mri_device_implantation``), as Synthea and surgical histories record it. Device and AllergyIntolerance
+resources are not read (docs/pathway-facts.md "Eighth pass: the modality rules", §11 "Twelfth pass: whole
+charts where facts meet").
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from app.pathway.facts_common import Context, dated, ordered, shown_name
+from app.pathway.facts_common import Context, dated, ordered, shown_name, treating_procedures
 from app.pathway.facts_findings import findings
 from app.pathway.model import Evidence, Finding, Region, State
 
@@ -48,4 +50,5 @@ def modality_findings(ctx: Context, region: Region | None) -> ModalityFindings:
             found[index].append(Evidence(Finding(MODALITY_FINDINGS[index]), statement.reference,
                                          dated(statement.on), coding, state=state,
                                          name=shown_name(coding.display)))
+    found[0].extend(treating_procedures(ctx, "mri_device_implantation", Finding.MRI_CONTRAINDICATION))
     return ModalityFindings(ordered(found[0]), ordered(found[1]))

@@ -63,6 +63,39 @@ def test_r13_a_ct_for_a_patient_who_cannot_have_mri_is_not_switched_to_mri(resou
     assert decision.facts.mri_contraindications
 
 
+def implantation(system: str, code: str, **fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "implant", "status": "completed", "code": coded(system, code),
+            "performedDateTime": "2019-04-02", **fields}
+
+
+@pytest.mark.parametrize("resource", [
+    implantation(SNOMED, "307280005"),  # Synthea and IG problem histories: implantation of cardiac pacemaker
+    implantation(SNOMED, "25267002"),  # insertion of intracardiac pacemaker
+    implantation(CPT, "33208"),  # permanent pacemaker, atrial and ventricular leads
+    implantation(CPT, "33249"),  # implantable defibrillator system
+    implantation(CPT, "69930"),  # cochlear device
+    implantation(CPT, "63685"),  # spinal neurostimulator pulse generator
+    {key: value for key, value in implantation(CPT, "33206").items() if key != "performedDateTime"},
+])
+def test_r13_a_device_known_only_by_its_implantation_is_a_contraindication(resource: dict[str, Any]) -> None:
+    """A Synthea or surgical history records the device by the operation that implanted it, never as a
+    Z95.0 problem: the CT is not switched to an MRI the patient may not be able to have."""
+    decision = decide_order(draft(CT_LUMBAR), LONG, resource)
+
+    assert decision.rules == ("R3a",)
+    assert decision.facts.mri_contraindications
+
+
+@pytest.mark.parametrize("resource", [
+    implantation(SNOMED, "307280005", status="not-done"),
+    implantation(SNOMED, "307280005", status="entered-in-error"),
+    implantation(CPT, "33208", performedDateTime="2026-04-01"),  # after the order
+    implantation(CPT, "33210"),  # a temporary pacing wire: removed before discharge
+])
+def test_r13_an_implantation_not_done_or_temporary_leaves_the_mri_advice(resource: dict[str, Any]) -> None:
+    assert decide_order(draft(CT_LUMBAR), LONG, resource).rules == ("R3a", "R13")
+
+
 def test_r13_a_ct_ordered_for_the_pacemaker_reads_its_own_reason() -> None:
     """A CT ordered with Z95.0 as a reason (why not MRI) is not switched to MRI."""
     order = draft(CT_LUMBAR, reasonCode=[coded(ICD10CM, "M54.16"), coded(ICD10CM, "Z95.0")])
