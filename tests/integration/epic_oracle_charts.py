@@ -195,8 +195,9 @@ def epic_osteo_fall() -> tuple[list[Resource], Expected]:
 @chart
 def oracle_family_cancer() -> tuple[list[Resource], Expected]:
     """44, a sciatica of 18 days on ibuprofen; her mother's breast cancer is on the problem list as a family
-    history (Z80.3), in a family-history clinical event, and she carries BRCA1 (a susceptibility, not a
-    cancer). Never family history (§3): no red flag, D < 42: R1, defer."""
+    history (Z80.3) and typed "Breast cancer (mother)", in a family-history clinical event, in the intake
+    form's rows "Mother's Medical History" and "Relative with cancer", and she carries BRCA1 (a
+    susceptibility, not a cancer). Never family history (§3): no red flag, D < 42: R1, defer."""
     ch = registry.history(Chart("oracle-family-cancer", "oracle", "1982-02-14", "female"), years=2,
                           neck=False)
     ch.problem([c(ICD10, "Z80.3", "Family history of malignant neoplasm of breast"),
@@ -205,6 +206,10 @@ def oracle_family_cancer() -> tuple[list[Resource], Expected]:
                 c(SNOMED, "412734009", "BRCA1 gene mutation positive")], onset=880)
     event(ch, "social-history", c(EVENT_CODE, "4174592", "Family History"), 400,
           "Mother: breast cancer at 52, s/p mastectomy. Maternal aunt: ovarian cancer. Father: CAD.")
+    # The new-patient intake form, charted as clinical events named for the relative (R8 on 52a6125).
+    event(ch, "survey", c(EVENT_CODE, "4174601", "Mother's Medical History"), 20, "Breast cancer, HTN")
+    event(ch, "survey", c(EVENT_CODE, "4174602", "Relative with cancer"), 20, "Maternal aunt - ovarian")
+    words_condition(ch, [], "Breast cancer (mother)", onset=None)
     ch.visit(300, OFFICE, diagnoses=[[c(ICD10, "Z12.31", "Encounter for screening mammogram for malignant "
                                                          "neoplasm of breast"),
                                       c(SNOMED, "268547008", "Screening for malignant neoplasm of breast")]])
