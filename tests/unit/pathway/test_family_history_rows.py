@@ -59,6 +59,7 @@ def test_the_patients_own_cancer_still_counts_when_words_follow_it(words: str) -
     assert decide(problem).rules[0] == "R8"
 
 
-def test_a_labour_wards_maternal_row_is_the_patients_own() -> None:
-    """"Maternal" alone names no relative: "Maternal fever": "febrile 38.6 C" is the patient's fever."""
-    assert decide(row("exam", "Maternal fever", "febrile 38.6 C", on="2026-03-09")).rules[0] == "R7"
+@pytest.mark.parametrize("name", ["Maternal fever", "Ward sister assessment"])
+def test_a_row_named_maternal_or_sister_is_the_patients_own(name: str) -> None:
+    """"Maternal" alone names no relative, nor "sister" a ward's nurse: "febrile 38.6 C" is the patient's."""
+    assert decide(row("exam", name, "febrile 38.6 C", on="2026-03-09")).rules[0] == "R7"
