@@ -85,12 +85,21 @@ _NEGATED_BEFORE = re.compile(
     r"|prophylaxis|prevention|hereditary|brca\d?|lynch)\b[\w\s/():'-]{0,30}$",
     re.IGNORECASE)
 # Someone else's, across a list ("FH: breast cancer (mother), colon cancer (father)"); a spouse's, a
-# partner's or a housemate's ("Husband had breast cancer"; twelfth pass).
-_SOMEONE_ELSE = re.compile(
-    r"\b(?:family|familial|fh|fhx|fam|mother|father|mom|dad|sister|brother|aunt|uncle|grandmother"
-    r"|grandfather|maternal|paternal|parents?|siblings?|son|daughter|wife|husband|spouse|partner|boyfriend"
-    r"|girlfriend|roommate|housemate)\b[\w\s,/():'-]{0,40}$",
-    re.IGNORECASE)
+# partner's or a housemate's ("Husband had breast cancer"; twelfth pass); a relative, cousin, niece or
+# nephew (an intake row "Relative with cancer": "Maternal aunt - ovarian"; twelfth pass, whole charts).
+_PERSON = (r"family|familial|fh|fhx|fam|mother|father|mom|dad|sister|brother|aunt|uncle|grandmother"
+           r"|grandfather|grandparents?|maternal|paternal|parents?|siblings?|son|daughter|wife|husband"
+           r"|spouse|partner|boyfriend|girlfriend|roommate|housemate|relatives?|cousins?|nieces?|nephews?")
+_SOMEONE_ELSE = re.compile(rf"\b(?:{_PERSON})\b[\w\s,/():'-]{{0,40}}$", re.IGNORECASE)
+# The relative named right after the cancer, alone in brackets or ending the item, as family-history lists
+# and intake answers write it: "Breast cancer (mother)", "Colon cancer - brother", "Prostate ca, father",
+# "ovarian cancer (maternal aunt, 60s)" (twelfth pass, whole charts); never "cancer, mother of 3" nor
+# "cancer, family at bedside", where the words go on about the patient.
+_RELATIVE = (r"(?:(?:maternal|paternal)\s+)?(?:mother|father|mom|dad|sisters?|brothers?|aunts?|uncles?"
+             r"|grand(?:mother|father|parent)s?|parents?|siblings?|sons?|daughters?|cousins?|nieces?"
+             r"|nephews?|relatives?|wife|husband|spouse)")
+_SOMEONE_ELSE_AFTER = re.compile(
+    rf"\s*(?:\(\s*{_RELATIVE}\s*[),]|[-–:,]\s*{_RELATIVE}\s*(?:$|[,;.)]))", re.IGNORECASE)
 # "no evidence of recurrent breast cancer", "no active malignancy": a cancer there was, a history.
 _HAD_IT = re.compile(r"\b(?:recurren\w*|relaps\w*|residual|progression|active)\b", re.IGNORECASE)
 # Just after a mention: ruled out, a screen, a risk, a test or a marker, a gene ("breast cancer gene"), or
@@ -148,6 +157,17 @@ def cancer_in_words(text: str) -> str | None:
     return HISTORY if _HISTORY.search(text) else ACTIVE
 
 
+# The site or side written after a cancer's name ("Breast cancer of left breast (mother)"): skipped, so that
+# the relative after it is still read as right after the mention.
+_AFTER_NAME = re.compile(r"(?:\s+(?:of|in)(?:\s+(?:the|left|right))?\s+[a-z]+(?:\s+[a-z]+)?)?", re.IGNORECASE)
+
+
+def _site_end(text: str, end: int, after: int) -> int:
+    """Where the words naming the cancer's site end, after ``end`` (within ``after``)."""
+    found = _AFTER_NAME.match(text, end, after)
+    return found.end() if found is not None else end
+
+
 def _counts(text: str, mention: re.Match[str]) -> bool:
     """A mention that is neither negated, someone else's, sought nor excluded, nor a skin or in-situ one."""
     start, end = mention.span()
@@ -155,7 +175,8 @@ def _counts(text: str, mention: re.Match[str]) -> bool:
     negation = _NEGATED_BEFORE.search(text, before, start)
     if negation is not None and _HAD_IT.search(text, negation.start(), start) is None:
         return False
-    if _SOMEONE_ELSE.search(text, before, start) is not None or _EXCLUDED_AFTER.match(text, end, after):
+    if _SOMEONE_ELSE.search(text, before, start) is not None or _EXCLUDED_AFTER.match(text, end, after) \
+            or _SOMEONE_ELSE_AFTER.match(text, _site_end(text, end, after)):
         return False
     if _IN_SITU.search(text, before, after) is not None:
         return False

@@ -235,10 +235,15 @@ def _cancer_named(index: int, concept: str, texts: tuple[str | None, ...],
 
 
 # A row whose prose is not a statement of the patient's findings: a relative's history, a risk or a screen,
-# what the patient was taught or told to watch for ("Education": "Signs of cauda equina reviewed").
+# what the patient was taught or told to watch for ("Education": "Signs of cauda equina reviewed"). Also a
+# row named for a relative ("Mother's Medical History", "Father", "Sibling History": intake forms; twelfth
+# pass, whole charts) — never "maternal" alone (a labour ward's "Maternal temp" is the patient's own) nor
+# "sister" (a ward sister's assessment is of the patient).
 _NOT_FINDINGS_ROW = re.compile(
     r"\b(?:family|fhx|fh|relatives?|risks?|screen\w*|educat\w*|teach\w*|instruct\w*|precautions?"
-    r"|counsel\w*|goals?|negatives)\b", re.IGNORECASE)  # "Pertinent negatives" (twelfth pass)
+    r"|counsel\w*|goals?|negatives"  # "Pertinent negatives" (twelfth pass)
+    r"|mother'?s?|father'?s?|mom'?s?|dad'?s?|parents?'?|siblings?'?|brothers?'?|aunts?|uncles?"
+    r"|grand(?:mother|father|parent)s?'?|cousins?|nieces?|nephews?)\b", re.IGNORECASE)
 
 
 def prose_hits(ctx: Context, concepts: tuple[str, ...], o: ObservationView) -> Hits:
