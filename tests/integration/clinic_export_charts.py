@@ -1116,7 +1116,7 @@ def synthea_kidney_recipient(today: date) -> tuple[Chart, Expected]:
     """A 49-year-old woman whose end-stage renal disease (Synthea: CKD stage 5, haemodialysis) ended with a
     kidney transplant six years ago (Procedure 70536003); her immunosuppressants are prescribed by the
     transplant centre and not in this export. Sciatica for 15 days. A transplant recipient is immunosuppressed
-    (PATHWAY.md §3, Z94.x): infection red flag, R7 critical, never R1's defer."""
+    (PATHWAY.md §3; transplant status, ICD-10-CM Z94.x): infection red flag, R7 critical, never a defer."""
     chart = Chart("synthea-graft", today)
     chart.patient(49, "female")
     synthea_background(chart, [-1100, -735, -370, -14])
