@@ -142,7 +142,9 @@ def is_subsetted(resource: Json) -> bool:
     (birthDate and gender are summary elements) is read as it is. A confidentiality label (``R``, ``N``)
     says who may see the record, not that part of it is missing: not read."""
     meta = resource.get("meta")
-    if not isinstance(meta, dict) or resource.get("resourceType") == "Patient":
+    if not isinstance(meta, dict) or ("tag" not in meta and "security" not in meta):
+        return False  # most records' meta is a profile and a version: asked of every entry of every key
+    if resource.get("resourceType") == "Patient":
         return False
     return any(_subsetted_label(label) for field in ("tag", "security") for label in array(meta.get(field)))
 

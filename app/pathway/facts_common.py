@@ -303,8 +303,10 @@ def treating_procedures(ctx: Context, concept: str, finding: Finding) -> Iterato
     date for it. Named as the chart names the procedure."""
     for p in ctx.chart.procedures:
         coding = member(ctx.vs, concept, p.codings)
+        if coding is None or p.status in _NOT_TREATED:
+            continue  # the date is read only of a member: four concepts walk every procedure of the chart
         by_order = possibly_by(p.performed, ctx.order_date)
-        if coding is None or p.status in _NOT_TREATED or not (by_order or p.status == "preparation"):
+        if not (by_order or p.status == "preparation"):
             continue
         on = dated(p.performed) if by_order else None
         yield Evidence(finding, p.reference, on, coding, name=shown_name(coding.display or p.text))

@@ -166,8 +166,25 @@ def _marker_rows(ctx: Context, concept: str) -> Iterator[tuple[ObservationView, 
     coded = coded_observations(ctx, concept)
     yield from coded
     held = {id(o) for o, _ in coded}
-    yield from ((o, None) for o in ctx.chart.observations
-                if id(o) not in held and marker_named(o.text, o.codings) == concept)
+    yield from ((o, None) for o in _named_rows(ctx).get(concept, ()) if id(o) not in held)
+
+
+_NAMED_ROWS = ("#marker_rows_named",)  # a memo key no concept list can be
+
+
+def _named_rows(ctx: Context) -> dict[str, list[ObservationView]]:
+    """The rows named for each marker, by marker: one walk of the Observations per call, however many
+    markers and windows ask (ESR and CRP, each for R7, R7b and R8)."""
+    held = ctx.memo.get(_NAMED_ROWS)
+    if isinstance(held, dict):
+        return held
+    found: dict[str, list[ObservationView]] = {}
+    for o in ctx.chart.observations:
+        concept = marker_named(o.text, o.codings)
+        if concept is not None:
+            found.setdefault(concept, []).append(o)
+    ctx.memo[_NAMED_ROWS] = found
+    return found
 
 
 def _marker(ctx: Context, o: ObservationView, coding: Coding | None, concept: str, start: date
