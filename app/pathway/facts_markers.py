@@ -204,8 +204,10 @@ def _marker(ctx: Context, o: ObservationView, coding: Coding | None, concept: st
                         state=State.FLAGGED if flagged else state)
     last = last_day(o.effective) if o.effective is not None else None
     at = (_CRITICAL_AT if interpreted_critical(o) else _FLAGGED_AT)[concept] if value is None else value
-    return Marker(at, evidence,
-                  dated=o.effective is not None and o.effective.is_exact, last=last,
+    # Only a value certainly on record by the order's day may cancel another (§1, supporting evidence); a
+    # moment written in UTC whose date is the day after the order's may raise a marker, never lower one.
+    certain = o.effective is not None and o.effective.is_exact and o.effective.value <= ctx.order_date
+    return Marker(at, evidence, dated=certain, last=last,
                   above=found is not None and found.comparator == ">", flagged=flagged)
 
 
