@@ -104,6 +104,12 @@ def rated(answer: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
     return found
 
 
+def is_rated(ratings: dict[str, tuple[str, list[str]]], draft_id: str, rating: str, rule: str) -> bool:
+    """``draft_id`` was rated ``rating`` by a criteria text naming ``rule``."""
+    found, named = ratings.get(draft_id, ("none", []))
+    return found == rating and rule in named
+
+
 def person(name: str, birth: str, gender: str, *, neck: bool = False) -> Any:
     return registry.history(Chart(f"hooks-{name}", "epic", birth, gender), years=2, neck=neck)
 
@@ -287,8 +293,8 @@ async def test_thoracic_epidural_abscess_thoracic_and_lumbar_orders_and_patient_
                 c(SNOMED, "73085003", "Spinal epidural abscess")], onset=1)
     got = (await sign(cds, ch, (THORACIC_MRI, None), (LUMBAR_MRI, None))).prefetch
     ratings = rated(got)
-    assert ratings.get("draft-1", ("none", []))[0] == "appropriate" and "R7" in ratings["draft-1"][1], ratings
-    assert ratings.get("draft-2", ("none", []))[0] == "appropriate" and "R7" in ratings["draft-2"][1], ratings
+    assert is_rated(ratings, "draft-1", "appropriate", "R7"), ratings
+    assert is_rated(ratings, "draft-2", "appropriate", "R7"), ratings
     seen = await view(cds, ch)
     assert ("SpineRedFlag", "critical") in topics(seen), topics(seen)
 
@@ -427,3 +433,50 @@ async def test_a_cervical_ct_beside_a_lumbar_mri_is_still_replaced_by_a_cervical
     got = (await sign(cds, ch, (cervical_ct, None), (LUMBAR_MRI, None))).prefetch
     assert ("update", "72141") in created(got), created(got)
     assert ("delete", "ServiceRequest/draft-1") not in created(got), created(got)
+
+
+async def test_a_new_cervical_episode_after_an_mri_of_the_old_one(cds: Cds) -> None:
+    """A cervical radiculopathy begun 400 days ago and resolved 300 days ago, imaged (cervical MRI) 330 days
+    ago; a new one began 20 days ago, after a gap longer than 180 days (§2 episode). R12 asks for "no new
+    episode": this is one, so the cervical MRI is R19 (advise), appropriate — not a "do not repeat"; and
+    patient-view's summary does not say "no repeat" either."""
+    ch = person("cervical-new-episode", "1964-08-18", "female")
+    ch.problem(CERVICAL_RADICULOPATHY, onset=400, status="resolved", abated=300)
+    ch.study(330, "MR", CERVICAL_MRI, c(SNOMED, "122494005", "Cervical spine structure"))
+    ch.visit(20, registry.OFFICE, diagnoses=[CERVICAL_RADICULOPATHY], onset={0: 20})
+    ch.problem(CERVICAL_RADICULOPATHY, onset=20)
+    got = (await sign(cds, ch, (CERVICAL_MRI, None))).prefetch
+    ratings = rated(got)
+    assert ratings.get("draft-1", ("none", []))[0] == "appropriate", (ratings, topics(got))
+    assert "SpineRepeatImaging" not in {code for code, _ in topics(got)}, topics(got)
+    seen = await view(cds, ch)
+    summary = next(card["summary"] for card in seen["cards"] if card["source"]["topic"]["code"]
+                   == "SpinePathwaySummary")
+    assert "repeat" not in summary.lower(), summary
+
+
+async def test_cervical_and_thoracic_mri_for_one_myelopathy_offer_one_referral(cds: Cds) -> None:
+    """Neck pain for 9 days and cervical spondylosis with myelopathy (M47.12): cervical and thoracic MRI
+    signed together are both R20, critical, appropriate; the urgent spine-surgery referral is offered once
+    (R24: one referral per response)."""
+    ch = person("cord-two-orders", "1955-09-19", "male")
+    ch.visit(9, registry.OFFICE, diagnoses=[NECK], onset={0: 9})
+    ch.problem([c(ICD10, "M47.12", "Other spondylosis with myelopathy, cervical region"),
+                c(SNOMED, "230560006", "Cervical spondylotic myelopathy")], onset=9)
+    got = (await sign(cds, ch, (CERVICAL_MRI, None), (THORACIC_MRI, None))).prefetch
+    ratings = rated(got)
+    assert is_rated(ratings, "draft-1", "appropriate", "R20"), ratings
+    assert is_rated(ratings, "draft-2", "appropriate", "R20"), ratings
+    assert sum(kind == "create" for kind, _ in created(got)) == 1, created(got)
+
+
+async def test_weak_flag_only_lumbar_mri_and_radiographs_signed_together_at_day_30(cds: Cds) -> None:
+    """A 61-year-old (age over 50: a weak malignancy flag only) with sciatica for 30 days: R9 — the lumbar
+    MRI is deferred (not-appropriate), the lumbar radiographs signed beside it are appropriate (D ≥ 28)."""
+    ch = person("weak-flag-xr", "1965-01-05", "female")
+    sciatica_now(ch, 30)
+    radiographs = c(CPT, "72100", "X-ray lumbosacral spine, 2 or 3 views")
+    got = (await sign(cds, ch, (LUMBAR_MRI, None), (radiographs, None))).prefetch
+    ratings = rated(got)
+    assert is_rated(ratings, "draft-1", "not-appropriate", "R9"), ratings
+    assert is_rated(ratings, "draft-2", "appropriate", "R9"), ratings
