@@ -38,6 +38,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 Cds = Any
 Resource = dict[str, Any]
 ORDER_SIGN = "/cds-services/spine-imaging-order-sign"
+ORDER_SELECT = "/cds-services/spine-imaging-order-select"
 PATIENT_VIEW = "/cds-services/spine-pathway-patient-view"
 LUMBAR_CT = registry.LUMBAR_CT
 THORACIC_MRI = c(CPT, "72146", "MRI thoracic spine without contrast")
@@ -60,7 +61,8 @@ def draft(number: int, code: Resource, patient: str, reason: Resource | None = N
 
 
 async def both_ways(cds: Cds, path: str, patient: str, context: Resource) -> BothWays:
-    body = {"hook": "order-sign" if path == ORDER_SIGN else "patient-view",
+    hook = {ORDER_SIGN: "order-sign", ORDER_SELECT: "order-select", PATIENT_VIEW: "patient-view"}[path]
+    body = {"hook": hook,
             "context": {"userId": "Practitioner/whole-chart", "patientId": patient, **context}}
     answers = []
     for extra in ({"prefetch": cds.server.prefetch(patient)}, {"fhirServer": cds.server.base}):
@@ -480,3 +482,23 @@ async def test_weak_flag_only_lumbar_mri_and_radiographs_signed_together_at_day_
     ratings = rated(got)
     assert is_rated(ratings, "draft-1", "not-appropriate", "R9"), ratings
     assert is_rated(ratings, "draft-2", "appropriate", "R9"), ratings
+
+
+async def test_ct_selected_beside_an_earlier_unsigned_mri_is_not_replaced_by_a_second_mri(cds: Cds) -> None:
+    """The candidate chart at order-select: the lumbar MRI without contrast is an earlier unsigned draft of
+    the session (in ``draftOrders``, not selected), the lumbar CT is selected. R13's one click must remove
+    the CT, not turn it into the MRI already drafted."""
+    ch = person("ct-selected", "1971-06-16", "male")
+    sciatica_now(ch, 70)
+    ch.medication(65, NAPROXEN, "naproxen 500 mg tablet twice daily")
+    ch.referral(30, c(SNOMED, "306252003", "Referral to neurosurgeon"))
+    patient = load(cds, ch)
+    entries = [{"resource": draft(1, LUMBAR_CT, patient)}, {"resource": draft(2, LUMBAR_MRI, patient)}]
+    answers = await both_ways(cds, ORDER_SELECT, patient, {
+        "selections": ["ServiceRequest/draft-1"],
+        "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": entries}})
+    assert answers.same, answers.difference()
+    got = answers.prefetch
+    assert rated(got).get("draft-1", ("none", []))[0] == "not-appropriate", (rated(got), topics(got))
+    assert ("update", "72148") not in created(got), created(got)
+    assert ("delete", "ServiceRequest/draft-1") in created(got), created(got)
