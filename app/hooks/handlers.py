@@ -35,7 +35,9 @@ from app.hooks.schemas import (
 from app.hooks.services import SERVICES, ServiceDefinition
 from app.immutable import immutable
 from app.observability.outcome import HookOutcome, RatedOrder, notify
+from app.pathway.decide_siblings import studies, without_repeated_studies
 from app.pathway.engine import evaluate_order, evaluate_patient, is_spine_imaging
+from app.pathway.facts import classify_order
 from app.pathway.model import Decision
 from app.render import RenderContext, pama_system_action, render_cards
 
@@ -174,11 +176,14 @@ def _evaluate(call: HookCall, chart: Chart, content: Content, today: date,
             yield _render(decision, None, call, content, explain)
         return
     chart = _with_draft_prescriptions(chart, call.drafts.prescriptions)
+    drafts = [(view, classify_order(view, today, content.value_sets))
+              for view in call.drafts.service_requests]
     for order in call.orders:
         decision = evaluate_order(chart, order.view, today, content.policy, content.value_sets,
                                   call.drafts.service_requests)
-        if decision is not None:
-            yield _render(decision, order.raw, call, content, explain)
+        if decision is not None:  # a one-click update never repeats another draft's study
+            others = studies(facts for view, facts in drafts if view is not order.view)
+            yield _render(without_repeated_studies(decision, others), order.raw, call, content, explain)
 
 
 def _with_draft_prescriptions(chart: Chart, drafts: tuple[MedicationView, ...]) -> Chart:
