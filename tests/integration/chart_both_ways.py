@@ -130,8 +130,13 @@ def order_sign_body(
     }
 
 
+# The service each order hook calls (discovery's ids).
+_SERVICES = {"order-sign": "/cds-services/spine-imaging-order-sign",
+             "order-select": "/cds-services/spine-imaging-order-select"}
+
+
 async def answer(cds: Any, body: dict[str, Any]) -> dict[str, Any]:
-    response = await cds.call(body)
+    response = await cds.http.post(_SERVICES[body["hook"]], json=body)
     assert response.status_code == 200, response.text[:1000]
     result: dict[str, Any] = response.json()
     return result
@@ -139,14 +144,18 @@ async def answer(cds: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 async def evaluate_both_ways(
     cds: Any, resources: Sequence[Resource], *, order: Resource = LUMBAR_MRI, on: str | None = None,
-    reason: Resource | None = None, reason_reference: str | None = None,
+    reason: Resource | None = None, reason_reference: str | None = None, hook: str = "order-sign",
 ) -> BothWays:
     """Load ``resources`` into the session's SEKMET and rate ``order`` (authored ``on``, with ``reason`` as
-    its reasonCode and ``reason_reference`` as its reasonReference) both ways.
+    its reasonCode and ``reason_reference`` as its reasonReference) both ways, at order-sign or, with
+    ``hook="order-select"``, with the draft selected.
 
     ``cds`` is the integration ``cds`` fixture (the app in-process and the SEKMET it reads)."""
     patient_id = load_chart(cds.server.base, resources)
     body = order_sign_body(patient_id, order, on, reason, reason_reference)
+    if hook == "order-select":
+        selected = {**body["context"], "selections": ["ServiceRequest/draft-imaging-1"]}
+        body = {**body, "hook": hook, "context": selected}
     by_prefetch = {**body, "prefetch": cds.server.prefetch(patient_id)}
     by_fallback = {**body, "hookInstance": str(uuid.uuid4()), "fhirServer": cds.server.base}
     return BothWays(await answer(cds, by_prefetch), await answer(cds, by_fallback))

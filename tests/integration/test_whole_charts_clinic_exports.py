@@ -4,14 +4,14 @@ by prefetch and by fallback through SEKMET (invariant 4), and a patient-view car
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from chart_both_ways import load_chart, normalized, rules
+from chart_both_ways import load_chart, rules
 from clinic_export_charts import CHARTS, Chart, Expected
 from hook_answers import rating, topics
+from test_whole_charts import both_ways
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 Cds = Any
@@ -40,19 +40,6 @@ def order_select(chart: Chart, expected: Expected) -> dict[str, Any]:
     }
 
 
-async def both_ways(cds: Cds, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The answer by a complete prefetch, once shown to be the fallback's answer too."""
-    patient = body["context"]["patientId"]
-    answers = []
-    for extra in ({"prefetch": cds.server.prefetch(patient)}, {"fhirServer": cds.server.base}):
-        response = await cds.http.post(path, json={**body, **extra, "hookInstance": str(uuid.uuid4())})
-        assert response.status_code == 200, response.text[:1000]
-        answers.append(response.json())
-    assert normalized(answers[0]) == normalized(answers[1]), (topics(answers[0]), topics(answers[1]))
-    result: dict[str, Any] = answers[0]
-    return result
-
-
 def loaded(cds: Cds, chart_id: str) -> tuple[Chart, Expected]:
     chart, expected = CHARTS[chart_id](datetime.now(UTC).date())
     assert 30 <= len(chart.resources) <= 80, len(chart.resources)
@@ -66,7 +53,7 @@ async def test_clinic_export_chart_gets_the_hand_decided_answer_at_order_select_
 ) -> None:
     chart, expected = loaded(cds, chart_id)
 
-    answer = await both_ways(cds, ORDER_SELECT, order_select(chart, expected))
+    answer, _ = await both_ways(cds, ORDER_SELECT, order_select(chart, expected))
 
     said = (expected.why, rules(answer), topics(answer))
     assert rating(answer) == expected.rating, said
@@ -90,7 +77,7 @@ async def test_clinic_export_chart_patient_view_both_ways(cds: Cds, chart_id: st
         "context": {"userId": "Practitioner/clinic-export", "patientId": chart.pid},
     }
 
-    answer = await both_ways(cds, PATIENT_VIEW, body)
+    answer, _ = await both_ways(cds, PATIENT_VIEW, body)
 
     serious = expected.indicator == "critical"
     assert (("SpineRedFlag", "critical") in topics(answer)) is serious, topics(answer)
