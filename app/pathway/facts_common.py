@@ -234,6 +234,17 @@ def coded_observations(ctx: Context, concept: str) -> tuple[tuple[ObservationVie
     return cast(dict[str, tuple[tuple[ObservationView, Coding], ...]], index).get(concept, ())
 
 
+def coded_then_named(ctx: Context, concept: str, named: Iterable[ObservationView]
+                     ) -> Iterator[tuple[ObservationView, Coding | None]]:
+    """The rows coded ``concept`` (``coded_observations``), then the ``named`` rows a clinic labels that test
+    in words only (a "Temp" or "Sed Rate (ESR)" row under a local code), each once: one coded and named
+    too is read by its code."""
+    coded = coded_observations(ctx, concept)
+    yield from coded
+    held = {id(o) for o, _ in coded}
+    yield from ((o, None) for o in named if id(o) not in held)
+
+
 def _observations_by_concept(
     ctx: Context, union: tuple[str, ...]
 ) -> dict[str, tuple[tuple[ObservationView, Coding], ...]]:

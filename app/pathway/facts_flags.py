@@ -22,7 +22,7 @@ from app.pathway.facts_cancer import cancer_treatments
 from app.pathway.facts_common import (
     Context,
     by_code_or_name,
-    coded_observations,
+    coded_then_named,
     condition_current,
     condition_resolved,
     dated,
@@ -267,12 +267,9 @@ def _temperature_rows(ctx: Context) -> Iterator[tuple[ObservationView, Coding | 
     """The body temperatures (``body_temperature.json``), then the rows a clinic names one in words only —
     "Temp", "Tmax", "TEMPERATURE ORAL" under a local code (``facts_fever_words.names_a_temperature``;
     twelfth pass: a 38.9 in such a row was no fever)."""
-    coded = coded_observations(ctx, "body_temperature")
-    yield from coded
-    held = {id(o) for o, _ in coded}
-    yield from ((o, None) for o in ctx.chart.observations
-                if (o.value is not None or o.value_string) and id(o) not in held
-                and names_a_temperature(o.text, o.codings))
+    named = (o for o in ctx.chart.observations
+             if (o.value is not None or o.value_string) and names_a_temperature(o.text, o.codings))
+    return coded_then_named(ctx, "body_temperature", named)
 
 
 def _celsius(observation: ObservationView) -> float | None:

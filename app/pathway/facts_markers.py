@@ -37,6 +37,7 @@ from app.pathway.facts_common import (
     NOT_DONE_PROCEDURE,
     Context,
     coded_observations,
+    coded_then_named,
     dated,
     ordered,
     shown_name,
@@ -163,10 +164,7 @@ def latest(ctx: Context, concept: str, days: int) -> Marker | None:
 def _marker_rows(ctx: Context, concept: str) -> Iterator[tuple[ObservationView, Coding | None]]:
     """The coded rows of ``concept``, then the rows a clinic names that test in words only
     (``facts_marker_rows``: "Sed Rate (ESR)", "CRP" as a CSV column's header)."""
-    coded = coded_observations(ctx, concept)
-    yield from coded
-    held = {id(o) for o, _ in coded}
-    yield from ((o, None) for o in _named_rows(ctx).get(concept, ()) if id(o) not in held)
+    return coded_then_named(ctx, concept, _named_rows(ctx).get(concept, ()))
 
 
 _NAMED_ROWS = ("#marker_rows_named",)  # a memo key no concept list can be
